@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         /// Pure numerical kernels over buffers; no I/O, no dependencies.
-        .target(name: "Kernels", swiftSettings: swiftSettings),
+        .target(name: "Kernels", exclude: ["TEM"], swiftSettings: swiftSettings),  // INTEGRATION
         /// Model, database access, file formats, embedded PostgreSQL, errors.
         .target(
             name: "Shared",

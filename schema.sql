@@ -1,1 +1,348 @@
--- placeholder
+-- Slipline schema: the one source of truth. `ctl db migrate` applies each numbered section
+-- below that the database has not yet recorded in schema_migrations, each in its own
+-- transaction under an advisory lock, so running it twice changes nothing.
+-- A section starts with a line `-- migrate: <version> <name>`; never edit an applied section,
+-- add a new one.
+
+-- migrate: 1 task queue
+CREATE TABLE jobs (
+    id              bigserial PRIMARY KEY,
+    kind            text        NOT NULL,
+    input           text        NOT NULL,
+    params          jsonb       NOT NULL DEFAULT '{}',
+    state           text        NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    priority        int         NOT NULL DEFAULT 0,
+    max_attempts    int         NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
+    -- base of the exponential retry backoff, seconds
+    retry_base_s    double precision NOT NULL DEFAULT 1.0,
+    n_tasks         int         NOT NULL DEFAULT 0,
+    n_done          int         NOT NULL DEFAULT 0,
+    n_dead          int         NOT NULL DEFAULT 0,
+    error           text,
+    submitted_at    timestamptz NOT NULL DEFAULT now(),
+    started_at      timestamptz,
+    finished_at     timestamptz
+);
+CREATE INDEX jobs_to_plan ON jobs (priority DESC, id) WHERE state = 'queued';
+
+CREATE TABLE tasks (
+    id               bigserial PRIMARY KEY,
+    job_id           bigint      NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    kind             text        NOT NULL,
+    role             text        NOT NULL DEFAULT 'shard' CHECK (role IN ('shard', 'merge')),
+    payload          jsonb       NOT NULL DEFAULT '{}',
+    state            text        NOT NULL DEFAULT 'queued'
+                     CHECK (state IN ('queued', 'leased', 'done', 'failed', 'dead', 'cancelled')),
+    priority         int         NOT NULL DEFAULT 0,
+    attempts         int         NOT NULL DEFAULT 0,
+    max_attempts     int         NOT NULL DEFAULT 3,
+    -- number of tasks this one waits for that are not yet finished (done or dead)
+    deps_pending     int         NOT NULL DEFAULT 0,
+    run_after        timestamptz NOT NULL DEFAULT now(),
+    worker_id        text,
+    lease_expires_at timestamptz,
+    error            text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    started_at       timestamptz,
+    finished_at      timestamptz
+);
+-- The claim query walks this index in order: ready tasks by priority, then age.
+CREATE INDEX tasks_claimable ON tasks (priority DESC, id)
+    WHERE state IN ('queued', 'failed') AND deps_pending = 0;
+CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE state = 'leased';
+CREATE INDEX tasks_by_worker ON tasks (worker_id) WHERE state = 'leased';
+CREATE INDEX tasks_by_job ON tasks (job_id, state);
+
+CREATE TABLE task_deps (
+    task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    depends_on bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    PRIMARY KEY (task_id, depends_on)
+);
+CREATE INDEX task_deps_by_dependency ON task_deps (depends_on);
+
+CREATE TABLE workers (
+    id           text PRIMARY KEY,
+    host         text        NOT NULL,
+    pid          int         NOT NULL,
+    slots        int         NOT NULL,
+    state        text        NOT NULL DEFAULT 'running'
+                 CHECK (state IN ('running', 'stopping', 'stopped', 'lost')),
+    started_at   timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    stopped_at   timestamptz
+);
+
+-- Bookkeeping after tasks reach a terminal state (done or dead): release dependants,
+-- count them on their jobs, finish jobs whose every task is terminal, and wake listeners.
+-- Called in the same transaction as the state change.
+CREATE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    released int;
+    finished_job record;
+BEGIN
+    WITH counts AS (
+        SELECT d.task_id, count(*)::int AS n
+        FROM task_deps d WHERE d.depends_on = ANY (p_finished)
+        GROUP BY d.task_id
+    ), upd AS (
+        UPDATE tasks t SET deps_pending = greatest(0, t.deps_pending - c.n)
+        FROM counts c WHERE t.id = c.task_id
+        RETURNING t.deps_pending
+    )
+    SELECT count(*) FILTER (WHERE deps_pending = 0) INTO released FROM upd;
+    IF released > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+
+    FOR finished_job IN
+        WITH per_job AS (
+            SELECT t.job_id,
+                   count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
+                   count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
+            FROM tasks t WHERE t.id = ANY (p_finished)
+            GROUP BY t.job_id
+        )
+        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead
+        FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
+        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks
+    LOOP
+        IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
+            UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
+                            finished_at = now()
+            WHERE id = finished_job.id AND state = 'running';
+            PERFORM pg_notify('slipline_jobs', finished_job.id::text);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+-- Claims up to `max_tasks` ready tasks for a worker, by priority then age, in one statement.
+-- SKIP LOCKED lets concurrent claimers pass each other; MATERIALIZED keeps the planner from
+-- re-evaluating the locking subquery.
+CREATE FUNCTION slipline_claim(p_worker text, p_limit int, p_lease_s double precision)
+RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload jsonb,
+               attempt int, max_attempts int, job_input text, job_params jsonb)
+LANGUAGE sql AS $$
+    WITH candidates AS MATERIALIZED (
+        SELECT t.id FROM tasks t
+        WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
+        ORDER BY t.priority DESC, t.id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE tasks t
+    SET state = 'leased', worker_id = p_worker, attempts = t.attempts + 1,
+        lease_expires_at = now() + make_interval(secs => p_lease_s), started_at = now()
+    FROM candidates c, jobs j
+    WHERE t.id = c.id AND j.id = t.job_id
+    RETURNING t.id, t.job_id, t.kind, t.role, t.payload, t.attempts, t.max_attempts, j.input, j.params;
+$$;
+
+-- Marks tasks done if (and only if) this worker still holds the lease of that attempt:
+-- the fence that keeps a worker whose lease was reaped from writing results twice.
+-- Returns the ids it accepted; the caller writes results for those, in the same transaction.
+CREATE FUNCTION slipline_complete(p_worker text, p_ids bigint[], p_attempts int[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    accepted bigint[];
+BEGIN
+    WITH upd AS (
+        UPDATE tasks t
+        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL
+        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+        RETURNING t.id
+    )
+    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+    PERFORM slipline_after_terminal(accepted);
+    RETURN QUERY SELECT unnest(accepted);
+END;
+$$;
+
+-- Records a failed attempt: retried after a capped exponential backoff with jitter, or dead
+-- (error kept) once attempts reach max_attempts. Fenced like completion.
+CREATE FUNCTION slipline_fail(p_worker text, p_id bigint, p_attempt int, p_message text)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_state text;
+BEGIN
+    UPDATE tasks t
+    SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'failed' END,
+        error = p_message,
+        lease_expires_at = NULL,
+        finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+        run_after = now() + make_interval(secs =>
+            least(300.0, j.retry_base_s * power(2, t.attempts - 1)) * (0.5 + random() / 2))
+    FROM jobs j
+    WHERE t.id = p_id AND j.id = t.job_id AND t.attempts = p_attempt
+      AND t.worker_id = p_worker AND t.state = 'leased'
+    RETURNING t.state INTO new_state;
+    IF new_state = 'dead' THEN
+        PERFORM slipline_after_terminal(ARRAY[p_id]);
+    ELSIF new_state = 'failed' THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+    RETURN new_state;
+END;
+$$;
+
+-- Requeues tasks whose lease expired (their worker died or lost the network); tasks out of
+-- attempts become dead. Returns how many were requeued and how many died.
+CREATE FUNCTION slipline_reap_expired(OUT requeued int, OUT died int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    dead_ids bigint[];
+BEGIN
+    WITH expired AS (
+        SELECT id FROM tasks
+        WHERE state = 'leased' AND lease_expires_at < now()
+        FOR UPDATE SKIP LOCKED
+    ), upd AS (
+        UPDATE tasks t
+        SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'queued' END,
+            error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped renewing it',
+            finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+            lease_expires_at = NULL
+        FROM expired e WHERE t.id = e.id
+        RETURNING t.id, t.state
+    )
+    SELECT count(*) FILTER (WHERE state = 'queued')::int,
+           coalesce(array_agg(id) FILTER (WHERE state = 'dead'), '{}')
+    INTO requeued, dead_ids FROM upd;
+    died := cardinality(dead_ids);
+    IF died > 0 THEN
+        PERFORM slipline_after_terminal(dead_ids);
+    END IF;
+    IF requeued > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+END;
+$$;
+
+-- Gives back tasks a worker holds but will not run (shutdown, or claims it lost track of);
+-- the attempt is not counted.
+CREATE FUNCTION slipline_release(p_worker text, p_ids bigint[]) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
+    UPDATE tasks SET state = 'queued', attempts = greatest(0, attempts - 1),
+                     worker_id = NULL, lease_expires_at = NULL
+    WHERE id = ANY (p_ids) AND worker_id = p_worker AND state = 'leased';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+    RETURN n;
+END;
+$$;
+
+-- Cancels a job: every unfinished task becomes cancelled (a worker still running one finds
+-- its lease gone at completion and discards the result).
+CREATE FUNCTION slipline_cancel(p_job bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE jobs SET state = 'cancelled', finished_at = now()
+    WHERE id = p_job AND state IN ('queued', 'running');
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE tasks SET state = 'cancelled', lease_expires_at = NULL, finished_at = now()
+    WHERE job_id = p_job AND state IN ('queued', 'leased', 'failed');
+    PERFORM pg_notify('slipline_jobs', p_job::text);
+    RETURN true;
+END;
+$$;
+
+-- Retries a finished job: dead and cancelled tasks are queued again with fresh attempts, and
+-- so is every done task that depends on one of them (its merge), transitively.
+CREATE FUNCTION slipline_retry(p_job bigint) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+    more int;
+BEGIN
+    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN -1;
+    END IF;
+    UPDATE tasks SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                     worker_id = NULL, lease_expires_at = NULL, finished_at = NULL
+    WHERE job_id = p_job AND state IN ('dead', 'cancelled');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    LOOP
+        UPDATE tasks t SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                           worker_id = NULL, finished_at = NULL
+        WHERE t.job_id = p_job AND t.state = 'done' AND EXISTS (
+            SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+            WHERE d.task_id = t.id AND u.state = 'queued');
+        GET DIAGNOSTICS more = ROW_COUNT;
+        EXIT WHEN more = 0;
+        n := n + more;
+    END LOOP;
+    UPDATE tasks t SET deps_pending = (
+        SELECT count(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+        WHERE d.task_id = t.id AND u.state NOT IN ('done', 'dead'))
+    WHERE t.job_id = p_job;
+    UPDATE jobs j SET
+        state = CASE WHEN j.n_tasks = 0 THEN 'queued' ELSE 'running' END,
+        finished_at = NULL, error = NULL,
+        n_done = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'done'),
+        n_dead = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'dead')
+    WHERE j.id = p_job;
+    PERFORM pg_notify('slipline_tasks', '');
+    RETURN n;
+END;
+$$;
+
+-- Results of the built-in `bench` task kind (one row per shard task, replaced on re-run).
+CREATE TABLE bench_results (
+    task_id    bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id     bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    item       int    NOT NULL,
+    worker_id  text   NOT NULL,
+    attempt    int    NOT NULL,
+    written_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX bench_results_by_job ON bench_results (job_id);
+
+-- What a bench job's merge step saw (one row per job, replaced on re-run).
+CREATE TABLE bench_merges (
+    task_id     bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id      bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    n_results   int    NOT NULL,
+    n_expected  int    NOT NULL,
+    merged_at   timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE VIEW jobs_overview AS
+SELECT j.id AS job_id, j.kind, j.state, j.input, j.n_tasks, j.n_done,
+       (SELECT count(*)::int FROM tasks t WHERE t.job_id = j.id AND t.state = 'dead') AS n_failed,
+       j.submitted_at, j.finished_at
+FROM jobs j;
+
+CREATE VIEW tasks_overview AS
+SELECT t.job_id, t.id AS task_id, t.kind, t.state, t.attempts,
+       t.worker_id AS worker, t.lease_expires_at, t.error
+FROM tasks t;
+
+-- A role for `ctl sql`: may read, never write. Creating roles needs CREATEROLE; on a server
+-- where the migrating user lacks it, the queue still works and `ctl sql` relies on its
+-- read-only transaction alone.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_reader') THEN
+        CREATE ROLE slipline_reader NOLOGIN;
+    END IF;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO slipline_reader', current_database());
+    GRANT USAGE ON SCHEMA public TO slipline_reader;
+    GRANT SELECT ON ALL TABLES IN SCHEMA public TO slipline_reader;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_reader role not created: %', SQLERRM;
+END;
+$$;

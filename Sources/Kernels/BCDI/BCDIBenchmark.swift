@@ -1,0 +1,154 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Timings of the Ψ kernel, each result checked against the naive reference
+/// (`ctl bench bcdi`). Run it from a release build.
+public struct BCDIBenchmarkReport: Sendable, CustomStringConvertible {
+    /// One timed case.
+    public struct Case: Sendable {
+        public var name: String
+        public var shape: BCDIShape
+        public var unmasked: Int
+        public var threads: Int
+        /// Best wall time over the repetitions, milliseconds.
+        public var milliseconds: Double
+        /// Whether the output matched the naive reference bit for bit (nil: not checked).
+        public var matchesReference: Bool?
+    }
+
+    public var cases: [Case] = []
+    /// Derivative-method cores vs Ψ > 4 voxels on the comparison volume: |A∩B| / |A∪B|.
+    public var derivativeJaccard: Double?
+
+    public var description: String {
+        var lines = cases.map { c in
+            let ok = c.matchesReference.map { $0 ? "matches reference" : "DIFFERS FROM REFERENCE" } ?? "unchecked"
+            return "\(c.name): \(c.shape), \(c.unmasked) unmasked, \(c.threads) thread(s): "
+                + "\((c.milliseconds * 1000).rounded() / 1000) ms (\(ok))"
+        }
+        if let j = derivativeJaccard { lines.append("derivative vs Ψ>4 core voxels, Jaccard overlap: \((j * 1000).rounded() / 1000)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The BCDI benchmark behind `ctl bench bcdi`.
+public enum BCDIBenchmark {
+    /// Runs the benchmark cases:
+    /// - `paper`: 256×256×96 with a ≈84,000-voxel crystal (the paper's 4.7 s MATLAB case), one thread;
+    /// - `full512`: a fully unmasked 512³ volume on `threads` threads (skipped if `large` is false);
+    /// - `compare`: SIMD vs naive vs derivative method (`derivativeOffsets` offsets) on 128×128×64.
+    public static func run(threads: Int = 2, repetitions: Int = 10, large: Bool = true, derivativeOffsets: Int = 360) -> BCDIBenchmarkReport {
+        var report = BCDIBenchmarkReport()
+
+        // Paper case: a sphere of radius 27.2 holds ≈84,000 voxels.
+        let paper = BCDISynthetic.make(BCDISynthetic.demoSpec(shape: BCDIShape(nz: 96, ny: 256, nx: 256), radius: 27.2))
+        let (pPhase, _) = BCDIPhaseRamp.extractPhase(re: paper.re, im: paper.im, support: paper.support, shape: paper.shape)
+        report.cases.append(timePsi("paper", phase: pPhase, support: paper.support, shape: paper.shape, threads: 1, repetitions: repetitions, check: true))
+
+        if large {
+            let shape = BCDIShape(nz: 512, ny: 512, nx: 512)
+            let phase = fullVolumePhase(shape)
+            let support = [UInt8](repeating: 1, count: shape.count)
+            report.cases.append(timePsi("full512", phase: phase, support: support, shape: shape, threads: threads, repetitions: 3, check: true))
+            report.cases.append(timePsi("full512", phase: phase, support: support, shape: shape, threads: 1, repetitions: 1, check: false))
+        }
+
+        // Comparison case.
+        let cmp = BCDISynthetic.make(BCDISynthetic.demoSpec(shape: BCDIShape(nz: 64, ny: 128, nx: 128), radius: 28))
+        let (cPhase, _) = BCDIPhaseRamp.extractPhase(re: cmp.re, im: cmp.im, support: cmp.support, shape: cmp.shape)
+        var fast = timePsi("compare/simd", phase: cPhase, support: cmp.support, shape: cmp.shape, threads: 1, repetitions: repetitions, check: true)
+        fast.name = "compare/simd"
+        report.cases.append(fast)
+        let unmasked = cmp.support.reduce(0) { $0 + Int($1) }
+        var t0 = ContinuousClock.now
+        let psi = BCDIPsiReference.compute(phase: cPhase, support: cmp.support, shape: cmp.shape)
+        report.cases.append(.init(name: "compare/naive", shape: cmp.shape, unmasked: unmasked, threads: 1, milliseconds: ms(since: t0), matchesReference: nil))
+        t0 = ContinuousClock.now
+        let cores = BCDIDerivativeMethod.detect(phase: cPhase, support: cmp.support, shape: cmp.shape, offsets: derivativeOffsets)
+        report.cases.append(.init(name: "compare/derivative(\(derivativeOffsets) offsets)", shape: cmp.shape, unmasked: unmasked, threads: 1, milliseconds: ms(since: t0), matchesReference: nil))
+        var both = 0, either = 0
+        for i in 0..<cmp.shape.count {
+            let a = psi[i] > 4, b = cores[i] != 0
+            if a && b { both += 1 }
+            if a || b { either += 1 }
+        }
+        report.derivativeJaccard = either == 0 ? 1 : Double(both) / Double(either)
+        return report
+    }
+
+    static func ms(since t0: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - t0
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15
+    }
+
+    /// Best-of-`repetitions` time of Ψ; `check` compares with the reference (whole volume when
+    /// small, a few slabs when large).
+    static func timePsi(
+        _ name: String, phase: [Float], support: [UInt8], shape: BCDIShape, threads: Int, repetitions: Int, check: Bool
+    ) -> BCDIBenchmarkReport.Case {
+        var out = [Float](repeating: 0, count: shape.count)
+        var best = Double.infinity
+        phase.withUnsafeBufferPointer { p in
+            support.withUnsafeBufferPointer { s in
+                out.withUnsafeMutableBufferPointer { o in
+                    for _ in 0..<max(1, repetitions) {
+                        let t0 = ContinuousClock.now
+                        if threads > 1 {
+                            BCDIPsi.computeParallel(phase: p, support: s, shape: shape, threads: threads, into: o)
+                        } else {
+                            BCDIPsi.compute(phase: p, support: s, shape: shape, into: o)
+                        }
+                        best = min(best, ms(since: t0))
+                    }
+                }
+            }
+        }
+        var matches: Bool? = nil
+        if check {
+            if shape.count <= 8_000_000 {
+                let ref = BCDIPsiReference.compute(phase: phase, support: support, shape: shape)
+                matches = zip(out, ref).allSatisfy { $0.bitPattern == $1.bitPattern }
+            } else {
+                matches = true
+                for z in [0, 1, shape.nz / 2, shape.nz - 1] {
+                    let read = max(0, z - 1)..<min(shape.nz, z + 2)
+                    let a = read.lowerBound * shape.planeCount, b = read.upperBound * shape.planeCount
+                    let sub = BCDIShape(nz: read.count, ny: shape.ny, nx: shape.nx)
+                    let ref = BCDIPsiReference.compute(phase: Array(phase[a..<b]), support: Array(support[a..<b]), shape: sub, zRange: (z - read.lowerBound)..<(z - read.lowerBound + 1))
+                    let got = out[(z * shape.planeCount)..<((z + 1) * shape.planeCount)]
+                    if !zip(got, ref).allSatisfy({ $0.bitPattern == $1.bitPattern }) { matches = false }
+                }
+            }
+        }
+        let unmasked = support.reduce(0) { $0 + Int($1) }
+        return .init(name: name, shape: shape, unmasked: unmasked, threads: threads, milliseconds: best, matchesReference: matches)
+    }
+
+    /// A fully unmasked volume with smooth strain and two screw lines along z, a wrapped
+    /// quadratic background, and a small z-dependence (built from one plane: cheap to make).
+    static func fullVolumePhase(_ shape: BCDIShape) -> [Float] {
+        var plane = [Float](repeating: 0, count: shape.planeCount)
+        let a = (Double(shape.nx) * 0.3 + 0.5, Double(shape.ny) * 0.4 + 0.5)
+        let b = (Double(shape.nx) * 0.7 + 0.5, Double(shape.ny) * 0.6 + 0.5)
+        for y in 0..<shape.ny {
+            for x in 0..<shape.nx {
+                let fx = Double(x), fy = Double(y)
+                let vortices: Double = atan2(fy - a.1, fx - a.0) - atan2(fy - b.1, fx - b.0)
+                let u = fx - 256, v = fy - 256
+                let background: Double = 2e-4 * (u * u - v * v)
+                let t = vortices + background
+                plane[y * shape.nx + x] = Float(t)
+            }
+        }
+        var out = [Float](repeating: 0, count: shape.count)
+        for z in 0..<shape.nz {
+            let dz = Float(z) * 0.01
+            for i in 0..<shape.planeCount { out[z * shape.planeCount + i] = plane[i] + dz }
+        }
+        return out
+    }
+}

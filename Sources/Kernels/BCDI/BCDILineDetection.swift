@@ -1,0 +1,203 @@
+/// Settings of `BCDILines.detect`.
+public struct BCDILineOptions: Hashable, Sendable {
+    /// Voxels with Ψ above this are core voxels (the paper's 4 rad).
+    public var psiCutoff: Float = 4
+    /// Components with fewer voxels are dropped as noise.
+    public var minVoxels: Int = 3
+    /// Dangling skeleton branches shorter than this many voxels are pruned.
+    public var spurLength: Int = 3
+    /// An end within this distance (voxels) of a masked voxel or the array border is on the surface.
+    public var surfaceDistance: Double = 2.5
+    /// Passes of a 3-point moving average over the centreline.
+    public var smoothing: Int = 2
+
+    public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2) {
+        self.psiCutoff = psiCutoff
+        self.minVoxels = minVoxels
+        self.spurLength = spurLength
+        self.surfaceDistance = surfaceDistance
+        self.smoothing = smoothing
+    }
+}
+
+/// From a Ψ volume to dislocation lines: threshold → 26-connected components → thinning →
+/// polylines split at branch points → sub-voxel centring (Ψ-weighted centroid of the
+/// 3×3×3 core voxels) and light smoothing → per-line properties.
+public enum BCDILines {
+    /// Lines of `psi` (full volume, C order). `phase` (the one Ψ was computed from) enables
+    /// the winding sign from plaquette residues; pass nil to skip it.
+    public static func detect(
+        psi: [Float], support: [UInt8], phase: [Float]? = nil, shape: BCDIShape, options: BCDILineOptions = BCDILineOptions()
+    ) -> [BCDILine] {
+        precondition(psi.count == shape.count && support.count == shape.count, "buffers do not match shape \(shape)")
+        let cut = options.psiCutoff
+        let comps = BCDIComponents.label(shape: shape) { psi[$0] > cut }
+        let residues = phase.map { BCDIWinding.residues(phase: $0, support: support, shape: shape) } ?? []
+        var lines: [BCDILine] = []
+        for (ci, comp) in comps.enumerated() where comp.count >= options.minVoxels {
+            let skeleton = skeletonise(comp, psi: psi, shape: shape)
+            var graph = BCDISkeletonGraph(voxels: skeleton)
+            graph.pruneSpurs(minLength: options.spurLength)
+            let maxPsi = comp.map { psi[$0] }.max() ?? 0
+            for (path, closed) in graph.trace() where path.count >= 2 {
+                var pts = path.map { centroid(graph.nodes[$0], psi: psi, cutoff: cut, shape: shape) }
+                smooth(&pts, closed: closed, passes: options.smoothing)
+                if !closed {
+                    // Thinning eats into thick line ends; give true ends (degree 1) their tips back.
+                    let voxels = comp.map { i -> SIMD3<Double> in
+                        let c = shape.coordinates(of: i)
+                        return SIMD3(Double(c.x), Double(c.y), Double(c.z))
+                    }
+                    if graph.edges[path[path.count - 1]].count == 1 { pts = extendEnd(pts, voxels: voxels) }
+                    if graph.edges[path[0]].count == 1 { pts = extendEnd(pts.reversed(), voxels: voxels).reversed() }
+                }
+                var line = BCDILine(points: pts, closed: closed, maxPsi: maxPsi, component: ci)
+                if !closed {
+                    line.startOnSurface = nearSurface(pts[0], support: support, shape: shape, distance: options.surfaceDistance)
+                    line.endOnSurface = nearSurface(pts[pts.count - 1], support: support, shape: shape, distance: options.surfaceDistance)
+                }
+                if phase != nil { line.windingSign = windingSign(of: line, residues: residues) }
+                lines.append(line)
+            }
+        }
+        return lines
+    }
+
+    /// Thinned voxels `[x, y, z]` of one component, computed in its padded bounding box.
+    static func skeletonise(_ comp: [Int], psi: [Float], shape: BCDIShape) -> [SIMD3<Int>] {
+        let coords = comp.map { i -> SIMD3<Int> in
+            let c = shape.coordinates(of: i)
+            return SIMD3(c.x, c.y, c.z)
+        }
+        var lo = coords[0], hi = coords[0]
+        for c in coords {
+            lo = pointwiseMin(lo, c)
+            hi = pointwiseMax(hi, c)
+        }
+        lo &-= 1
+        let local = BCDIShape(nz: hi.z - lo.z + 2, ny: hi.y - lo.y + 2, nx: hi.x - lo.x + 2)
+        var grid = [UInt8](repeating: 0, count: local.count)
+        var priority = [Float](repeating: 0, count: local.count)
+        for (c, i) in zip(coords, comp) {
+            let d = c &- lo
+            let j = local.index(x: d.x, y: d.y, z: d.z)
+            grid[j] = 1
+            priority[j] = psi[i]
+        }
+        BCDIThinning.thin(&grid, shape: local, priority: priority)
+        var out: [SIMD3<Int>] = []
+        for j in 0..<local.count where grid[j] != 0 {
+            let c = local.coordinates(of: j)
+            out.append(SIMD3(c.x, c.y, c.z) &+ lo)
+        }
+        return out
+    }
+
+    /// Appends to the last point of `pts` the centroids, per unit step along the end tangent,
+    /// of the component voxels that lie beyond the end (nearer to it than to the rest of the line).
+    static func extendEnd(_ pts: [SIMD3<Double>], voxels: [SIMD3<Double>]) -> [SIMD3<Double>] {
+        guard pts.count >= 2 else { return pts }
+        let end = pts[pts.count - 1]
+        let t = BCDIVec.normalized(end - pts[max(0, pts.count - 4)])
+        let body = BCDILine(points: Array(pts.dropLast()), closed: false).segments
+        var bins: [Int: (SIMD3<Double>, Double)] = [:]
+        for v in voxels {
+            let s = BCDIVec.dot(v - end, t)
+            guard s > 0.5 else { continue }
+            let dEnd = BCDIVec.length(v - end)
+            guard dEnd <= BCDIEvaluation.distance(v, to: body), dEnd - s < 2 else { continue }
+            let k = Int(s.rounded())
+            let acc = bins[k] ?? (.zero, 0)
+            bins[k] = (acc.0 + v, acc.1 + 1)
+        }
+        var out = pts
+        for k in bins.keys.sorted() {
+            // Stop at the first gap: the tip must stay connected.
+            if k > 1 && bins[k - 1] == nil { break }
+            let (sum, n) = bins[k]!
+            out.append(sum / n)
+        }
+        return out
+    }
+
+    /// Ψ-weighted centroid of the core voxels in the 3×3×3 box about `v`.
+    static func centroid(_ v: SIMD3<Int>, psi: [Float], cutoff: Float, shape: BCDIShape) -> SIMD3<Double> {
+        var sum = SIMD3<Double>.zero, w = 0.0
+        for dz in -1...1 {
+            for dy in -1...1 {
+                for dx in -1...1 {
+                    let p = v &+ SIMD3(dx, dy, dz)
+                    guard shape.contains(x: p.x, y: p.y, z: p.z) else { continue }
+                    let s = psi[shape.index(x: p.x, y: p.y, z: p.z)]
+                    guard s > cutoff else { continue }
+                    sum += SIMD3(Double(p.x), Double(p.y), Double(p.z)) * Double(s)
+                    w += Double(s)
+                }
+            }
+        }
+        return w > 0 ? sum / w : SIMD3(Double(v.x), Double(v.y), Double(v.z))
+    }
+
+    static func smooth(_ p: inout [SIMD3<Double>], closed: Bool, passes: Int) {
+        let n = p.count
+        guard n >= 3 else { return }
+        for _ in 0..<passes {
+            var q = p
+            for i in 0..<n {
+                if !closed && (i == 0 || i == n - 1) { continue }
+                q[i] = (p[(i + n - 1) % n] + 2 * p[i] + p[(i + 1) % n]) / 4
+            }
+            p = q
+        }
+    }
+
+    /// True when a masked voxel or the outside of the array lies within `distance` of `p`.
+    static func nearSurface(_ p: SIMD3<Double>, support: [UInt8], shape: BCDIShape, distance: Double) -> Bool {
+        let r = Int(distance.rounded(.up))
+        let c = p.rounded(.toNearestOrEven)
+        let cx = Int(c.x), cy = Int(c.y), cz = Int(c.z)
+        for dz in -r...r {
+            for dy in -r...r {
+                for dx in -r...r {
+                    let q = SIMD3(Double(cx + dx), Double(cy + dy), Double(cz + dz))
+                    guard BCDIVec.length(q - p) <= distance else { continue }
+                    if !shape.contains(x: cx + dx, y: cy + dy, z: cz + dz) { return true }
+                    if support[shape.index(x: cx + dx, y: cy + dy, z: cz + dz)] == 0 { return true }
+                }
+            }
+        }
+        return false
+    }
+
+    /// Sign of Σ w·n̂·t over residues within 1.5 voxels of the line (t the local tangent),
+    /// when at least two residues are found and at least ¾ of them agree.
+    static func windingSign(of line: BCDILine, residues: [BCDIResidue]) -> Int? {
+        let p = line.points
+        guard p.count >= 2 else { return nil }
+        var lo = p[0], hi = p[0]
+        for q in p {
+            lo = pointwiseMin(lo, q)
+            hi = pointwiseMax(hi, q)
+        }
+        lo -= 1.5
+        hi += 1.5
+        var plus = 0, minus = 0
+        for r in residues where all(r.center .>= lo) && all(r.center .<= hi) {
+            var best = Double.infinity, k = 0
+            for (i, q) in p.enumerated() {
+                let d = BCDIVec.length(q - r.center)
+                if d < best { best = d; k = i }
+            }
+            guard best <= 1.5 else { continue }
+            let a = line.closed ? p[(k + p.count - 1) % p.count] : p[max(0, k - 1)]
+            let b = line.closed ? p[(k + 1) % p.count] : p[min(p.count - 1, k + 1)]
+            let s = BCDIVec.dot(r.vector, b - a)
+            if s > 0 { plus += 1 } else if s < 0 { minus += 1 }
+        }
+        let n = plus + minus
+        guard n >= 2 else { return nil }
+        if Double(plus) >= 0.75 * Double(n) { return 1 }
+        if Double(minus) >= 0.75 * Double(n) { return -1 }
+        return nil
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// A row of `jobs`, as the coordinator and `ctl status` see it.
+public struct JobRecord: Sendable, Equatable {
+    public let id: Int64
+    public let kind: String
+    public let input: String
+    public let params: [String: String]
+    public let state: JobState
+    public let priority: Int
+    public let nTasks: Int
+    public let nDone: Int
+    public let nDead: Int
+    public let error: String?
+    public let submittedAt: Date?
+    public let startedAt: Date?
+    public let finishedAt: Date?
+
+    static let columns = """
+        id, kind, input, params, state, priority, n_tasks, n_done, n_dead, error,
+        extract(epoch from submitted_at), extract(epoch from started_at), extract(epoch from finished_at)
+        """
+
+    init(_ r: PGResult, _ row: Int) throws {
+        id = r.int64(row, 0) ?? 0
+        kind = r.string(row, 1) ?? ""
+        input = r.string(row, 2) ?? ""
+        params = try r.json([String: String].self, row, 3) ?? [:]
+        state = JobState(rawValue: r.string(row, 4) ?? "") ?? .failed
+        priority = r.int(row, 5) ?? 0
+        nTasks = r.int(row, 6) ?? 0
+        nDone = r.int(row, 7) ?? 0
+        nDead = r.int(row, 8) ?? 0
+        error = r.string(row, 9)
+        submittedAt = r.double(row, 10).map(Date.init(timeIntervalSince1970:))
+        startedAt = r.double(row, 11).map(Date.init(timeIntervalSince1970:))
+        finishedAt = r.double(row, 12).map(Date.init(timeIntervalSince1970:))
+    }
+}

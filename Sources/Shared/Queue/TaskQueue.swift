@@ -1,0 +1,184 @@
+import Foundation
+
+/// The queue's operations, each one statement or one short transaction on a caller's
+/// connection. All SQL is parameterised; the heavy lifting is in `schema.sql`'s functions.
+public enum TaskQueue {
+    /// Notification channel for "there may be tasks to claim".
+    public static let tasksChannel = "slipline_tasks"
+    /// Notification channel for "a job changed state" (payload: the job id).
+    public static let jobsChannel = "slipline_jobs"
+    /// Notification channel for "a job was submitted and needs planning".
+    public static let submittedChannel = "slipline_submitted"
+
+    // MARK: Jobs
+
+    /// Queues a job for a coordinator to plan. Returns its id.
+    public static func submit(
+        _ conn: PGConnection, kind: String, input: String, params: [String: String],
+        priority: Int = 0, maxAttempts: Int = 3, retryBaseSeconds: Double = 1.0
+    ) throws -> Int64 {
+        try conn.transaction {
+            let id = try conn.exec(
+                """
+                INSERT INTO jobs (kind, input, params, priority, max_attempts, retry_base_s)
+                VALUES ($1, $2, $3::jsonb, $4, $5, $6) RETURNING id
+                """,
+                [kind, input, try PGJSON(params), priority, maxAttempts, retryBaseSeconds]
+            ).int64(0, 0) ?? 0
+            try conn.exec("SELECT pg_notify($1, $2)", [submittedChannel, String(id)])
+            return id
+        }
+    }
+
+    public static func job(_ conn: PGConnection, id: Int64) throws -> JobRecord? {
+        let r = try conn.exec("SELECT \(JobRecord.columns) FROM jobs WHERE id = $1", [id])
+        return r.rowCount == 0 ? nil : try JobRecord(r, 0)
+    }
+
+    /// The most recent jobs, newest first.
+    public static func recentJobs(_ conn: PGConnection, limit: Int = 20) throws -> [JobRecord] {
+        let r = try conn.exec("SELECT \(JobRecord.columns) FROM jobs ORDER BY id DESC LIMIT $1", [limit])
+        return try (0..<r.rowCount).map { try JobRecord(r, $0) }
+    }
+
+    /// Dead tasks of a job (and their errors), for reporting.
+    public static func failures(_ conn: PGConnection, job: Int64, limit: Int = 50) throws -> [(taskId: Int64, kind: String, attempts: Int, error: String)] {
+        let r = try conn.exec(
+            "SELECT id, kind, attempts, coalesce(error, '') FROM tasks WHERE job_id = $1 AND state = 'dead' ORDER BY id LIMIT $2",
+            [job, limit])
+        return (0..<r.rowCount).map { (r.int64($0, 0) ?? 0, r.string($0, 1) ?? "", r.int($0, 2) ?? 0, r.string($0, 3) ?? "") }
+    }
+
+    /// Counts of a job's tasks per state.
+    public static func taskCounts(_ conn: PGConnection, job: Int64) throws -> [TaskState: Int] {
+        let r = try conn.exec("SELECT state, count(*) FROM tasks WHERE job_id = $1 GROUP BY state", [job])
+        var out: [TaskState: Int] = [:]
+        for row in 0..<r.rowCount {
+            if let state = TaskState(rawValue: r.string(row, 0) ?? "") { out[state] = r.int(row, 1) ?? 0 }
+        }
+        return out
+    }
+
+    /// Cancels a queued or running job; false if it had already ended.
+    public static func cancel(_ conn: PGConnection, job: Int64) throws -> Bool {
+        try conn.exec("SELECT slipline_cancel($1)", [job]).bool(0, 0) ?? false
+    }
+
+    /// Requeues a finished job's dead and cancelled tasks (and merges that depend on them).
+    /// Returns the number of tasks requeued, or nil if the job is not finished.
+    public static func retry(_ conn: PGConnection, job: Int64) throws -> Int? {
+        let n = try conn.transaction { try conn.exec("SELECT slipline_retry($1)", [job]).int(0, 0) ?? -1 }
+        return n < 0 ? nil : n
+    }
+
+    // MARK: Tasks
+
+    /// Claims up to `limit` ready tasks for `worker`, leased for `leaseSeconds`.
+    public static func claim(_ conn: PGConnection, worker: String, limit: Int, leaseSeconds: Double) throws -> [ClaimedTask] {
+        let r = try conn.exec("SELECT * FROM slipline_claim($1, $2, $3)", [worker, limit, leaseSeconds])
+        return (0..<r.rowCount).map { row in
+            ClaimedTask(
+                id: r.int64(row, 0) ?? 0, jobId: r.int64(row, 1) ?? 0, kind: r.string(row, 2) ?? "",
+                role: TaskRole(rawValue: r.string(row, 3) ?? "") ?? .shard, payload: r.string(row, 4) ?? "{}",
+                attempt: r.int(row, 5) ?? 0, maxAttempts: r.int(row, 6) ?? 0,
+                jobInput: r.string(row, 7) ?? "", jobParams: r.string(row, 8) ?? "{}")
+        }
+    }
+
+    /// Marks tasks done and writes their results, all in one transaction. Tasks whose lease
+    /// this worker no longer holds (reaped, cancelled) are refused and their results dropped.
+    /// Returns the ids accepted.
+    @discardableResult
+    public static func complete(_ conn: PGConnection, worker: String, _ finished: [(task: ClaimedTask, output: TaskOutput)]) throws -> Set<Int64> {
+        guard !finished.isEmpty else { return [] }
+        return try conn.transaction {
+            let r = try conn.exec(
+                "SELECT slipline_complete($1, $2::bigint[], $3::int[])",
+                [worker, PGArray(finished.map(\.task.id)), PGArray(finished.map(\.task.attempt))])
+            let accepted = Set((0..<r.rowCount).compactMap { r.int64($0, 0) })
+            let kept = finished.filter { accepted.contains($0.task.id) }
+            try writeResults(kept, on: conn)
+            return accepted
+        }
+    }
+
+    /// Replaces the results of `finished` tasks: delete by task id, then bulk insert.
+    static func writeResults(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws {
+        var clear: [String: [Int64]] = [:]
+        var byTable: [String: (columns: [(name: String, type: String)], rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])])] = [:]
+        for (task, output) in finished {
+            for table in output.tables { clear[table, default: []].append(task.id) }
+            for rows in output.results {
+                var entry = byTable[rows.table] ?? (rows.columns, [])
+                entry.rows += rows.rows.map { (task.id, task.jobId, $0) }
+                byTable[rows.table] = entry
+            }
+        }
+        for (table, ids) in clear.sorted(by: { $0.key < $1.key }) {
+            try conn.exec("DELETE FROM \(table) WHERE task_id = ANY($1::bigint[])", [PGArray(ids)])
+        }
+        for (table, entry) in byTable.sorted(by: { $0.key < $1.key }) {
+            try ResultRows.insert(table, columns: entry.columns, rows: entry.rows, on: conn)
+        }
+    }
+
+    /// Records a failed attempt. Returns the task's new state (`failed` = will retry, `dead`),
+    /// or nil if the lease was no longer this worker's.
+    @discardableResult
+    public static func fail(_ conn: PGConnection, worker: String, task: ClaimedTask, message: String) throws -> TaskState? {
+        let r = try conn.exec("SELECT slipline_fail($1, $2, $3, $4)", [worker, task.id, task.attempt, String(message.prefix(4000))])
+        return r.string(0, 0).flatMap(TaskState.init(rawValue:))
+    }
+
+    /// Gives back held tasks without counting the attempt.
+    @discardableResult
+    public static func release(_ conn: PGConnection, worker: String, ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try conn.exec("SELECT slipline_release($1, $2::bigint[])", [worker, PGArray(ids)]).int(0, 0) ?? 0
+    }
+
+    /// Extends the leases of every task `worker` holds and records its heartbeat.
+    /// Returns the ids of the tasks it still holds.
+    public static func heartbeat(_ conn: PGConnection, worker: String, leaseSeconds: Double) throws -> Set<Int64> {
+        try conn.transaction {
+            try conn.exec("UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END WHERE id = $1", [worker])
+            let r = try conn.exec(
+                """
+                UPDATE tasks SET lease_expires_at = now() + make_interval(secs => $2)
+                WHERE worker_id = $1 AND state = 'leased' RETURNING id
+                """, [worker, leaseSeconds])
+            return Set((0..<r.rowCount).compactMap { r.int64($0, 0) })
+        }
+    }
+
+    /// Requeues tasks whose leases expired. Returns (requeued, died).
+    public static func reapExpired(_ conn: PGConnection) throws -> (requeued: Int, died: Int) {
+        let r = try conn.exec("SELECT requeued, died FROM slipline_reap_expired()")
+        return (r.int(0, 0) ?? 0, r.int(0, 1) ?? 0)
+    }
+
+    // MARK: Workers
+
+    public static func registerWorker(_ conn: PGConnection, id: String, host: String, pid: Int, slots: Int) throws {
+        try conn.exec(
+            """
+            INSERT INTO workers (id, host, pid, slots) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (id) DO UPDATE SET state = 'running', heartbeat_at = now(), stopped_at = NULL
+            """, [id, host, pid, slots])
+    }
+
+    public static func setWorkerState(_ conn: PGConnection, id: String, state: String) throws {
+        try conn.exec(
+            "UPDATE workers SET state = $2, stopped_at = CASE WHEN $2 = 'stopped' THEN now() END WHERE id = $1",
+            [id, state])
+    }
+
+    /// Marks workers whose heartbeat is older than `seconds` as lost. Returns how many.
+    public static func markLostWorkers(_ conn: PGConnection, olderThan seconds: Double) throws -> Int {
+        try conn.exec(
+            """
+            UPDATE workers SET state = 'lost'
+            WHERE state IN ('running', 'stopping') AND heartbeat_at < now() - make_interval(secs => $1)
+            """, [seconds]).affectedRows
+    }
+}

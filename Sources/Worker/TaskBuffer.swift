@@ -1,0 +1,44 @@
+import Foundation
+import Shared
+
+/// The worker's local hand-off between the claim loop and its slots.
+final class TaskBuffer: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var tasks: [ClaimedTask] = []
+    private var head = 0
+    private var closed = false
+
+    func push(_ new: [ClaimedTask]) {
+        condition.lock()
+        tasks.append(contentsOf: new)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next task, or nil once closed and empty.
+    func pop() -> ClaimedTask? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == tasks.count && !closed { condition.wait() }
+        guard head < tasks.count else { return nil }
+        let task = tasks[head]
+        head += 1
+        if head > 1024 && head * 2 > tasks.count {
+            tasks.removeFirst(head)
+            head = 0
+        }
+        return task
+    }
+
+    /// Stops handing out tasks and returns those not yet started.
+    func close() -> [ClaimedTask] {
+        condition.lock()
+        defer { condition.unlock() }
+        closed = true
+        let left = Array(tasks[head...])
+        tasks = []
+        head = 0
+        condition.broadcast()
+        return left
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Shared
+
+/// Detects a job kind from its input path when `--kind` is not given.
+enum KindDetection {
+    static func detect(_ path: String) throws -> JobKind {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw UserError("input \(path) does not exist")
+        }
+        let names: [String]
+        if isDir.boolValue {
+            names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        } else {
+            names = [(path as NSString).lastPathComponent]
+        }
+        let exts = Set(names.map { ($0 as NSString).pathExtension.lowercased() })
+        var kinds: [JobKind] = []
+        if exts.contains("png") { kinds.append(.tem) }
+        if !exts.isDisjoint(with: ["mib", "hdr"]) { kinds.append(.stem4d) }
+        if !exts.isDisjoint(with: ["cxi", "h5", "hdf5", "npy"]) && !kinds.contains(.stem4d) {
+            // HDF5 and .npy hold either kind; which one needs the array's rank.
+            kinds.append(contentsOf: [.bcdi, .stem4d])
+        }
+        if kinds.count == 1 { return kinds[0] }
+        if kinds.isEmpty {
+            throw UserError("cannot tell what kind of data \(path) holds (no .png, .cxi/.h5/.npy or .mib files): pass --kind tem|bcdi|stem4d")
+        }
+        throw UserError("\(path) is ambiguous: it could be \(kinds.map(\.rawValue).joined(separator: " or ")); pass --kind \(kinds.map(\.rawValue).joined(separator: "|"))")
+    }
+}

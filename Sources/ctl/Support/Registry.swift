@@ -1,0 +1,9 @@
+import Coordinator
+import Shared
+import Worker
+
+/// The task kinds this build knows: planners for coordinators, runners for workers.
+enum Registry {
+    static var planners: [any JobPlanner] { [BenchPlanner()] }
+    static var runners: [any TaskRunner] { [BenchRunner()] }
+}
