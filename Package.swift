@@ -1,5 +1,13 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// INTEGRATION (temporary): kernel families still being written in parallel are left out of
+// the build until they land.
+let inProgressKernels = ["TEM", "STEM4D"]
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let inProgressKernelTests = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Tests/KernelsTests")) ?? [])
+    .filter { name in inProgressKernels.contains { name.hasPrefix($0) } }
 
 /// One settings array for every Swift target. Release builds use whole-module optimisation
 /// (SwiftPM's default for `-c release`) and `-Ounchecked` is deliberately *not* used: bounds
@@ -26,7 +34,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         /// Pure numerical kernels over buffers; no I/O, no dependencies.
-        .target(name: "Kernels", exclude: ["TEM"], swiftSettings: swiftSettings),  // INTEGRATION
+        .target(name: "Kernels", exclude: inProgressKernels, swiftSettings: swiftSettings),
         /// Model, database access, file formats, embedded PostgreSQL, errors.
         .target(
             name: "Shared",
@@ -59,11 +67,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KernelsTests", dependencies: ["Kernels"],
+            exclude: inProgressKernelTests,
+            swiftSettings: swiftSettings),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: swiftSettings),
+        /// Test harness: a real PostgreSQL cluster per test process, a fresh database per
+        /// test, and a runner for the real `ctl` binary.
+        .target(
+            name: "SliplineTestSupport", dependencies: ["Shared"], path: "Tests/Support",
+            swiftSettings: swiftSettings),
+        /// BCDI pipeline: planner, runners, and end to end through the real `ctl`.
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Shared", "Worker", "Coordinator", "Kernels", "SliplineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "QueueTests",
-            dependencies: ["Shared", "Worker", "Coordinator"],
+            dependencies: ["Shared", "Worker", "Coordinator", "SliplineTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -346,3 +346,76 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_reader role not created: %', SQLERRM;
 END;
 $$;
+
+-- migrate: 2 bcdi results
+-- One row per analysed volume, written by the job's merge task (replaced when it re-runs).
+CREATE TABLE bcdi_volume_results (
+    task_id      bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id       bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    volume_index int    NOT NULL,
+    volume_file  text   NOT NULL,
+    psi_file     text   NOT NULL,
+    shape        jsonb  NOT NULL,
+    n_unmasked   bigint NOT NULL,
+    max_psi      double precision NOT NULL,
+    n_lines      int    NOT NULL,
+    png_file     text,
+    vtk_file     text,
+    mask_source  text,
+    ramp         jsonb,
+    method       text,
+    PRIMARY KEY (task_id, volume_index)
+);
+CREATE INDEX bcdi_volume_results_by_job ON bcdi_volume_results (job_id, volume_index);
+
+-- One row per detected line; track_id links a line through the volumes of a series, and
+-- displacement_vox/shift give its motion from the previous volume of its track.
+CREATE TABLE bcdi_line_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    volume_index     int    NOT NULL,
+    volume_file      text   NOT NULL,
+    line_id          int    NOT NULL,
+    track_id         bigint,
+    points           jsonb  NOT NULL,
+    length_vox       double precision NOT NULL,
+    length_nm        double precision,
+    closed           boolean NOT NULL,
+    start_on_surface boolean NOT NULL,
+    end_on_surface   boolean NOT NULL,
+    max_psi          double precision NOT NULL,
+    direction        jsonb,
+    winding_sign     int,
+    displacement_vox double precision,
+    shift            jsonb,
+    PRIMARY KEY (task_id, volume_index, line_id)
+);
+CREATE INDEX bcdi_line_results_by_job ON bcdi_line_results (job_id, volume_index, line_id);
+
+CREATE VIEW bcdi_volumes AS
+SELECT job_id, volume_index, volume_file, psi_file, shape, n_unmasked, max_psi,
+       n_lines, png_file, vtk_file, mask_source, ramp, method
+FROM bcdi_volume_results;
+
+CREATE VIEW bcdi_lines AS
+SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
+       length_nm, closed, start_on_surface, end_on_surface, max_psi, direction, winding_sign,
+       displacement_vox, shift
+FROM bcdi_line_results;
+
+-- Each track: the volumes it spans and how far its line moved in total.
+CREATE VIEW bcdi_tracks AS
+SELECT job_id, track_id, min(volume_index) AS first_volume, max(volume_index) AS last_volume,
+       count(*)::int AS n_volumes, coalesce(sum(displacement_vox), 0) AS total_displacement_vox
+FROM bcdi_line_results
+WHERE track_id IS NOT NULL
+GROUP BY job_id, track_id;
+
+DO $$
+BEGIN
+    GRANT SELECT ON bcdi_volume_results, bcdi_line_results, bcdi_volumes, bcdi_lines, bcdi_tracks
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: bcdi grants skipped: %', SQLERRM;
+END;
+$$;

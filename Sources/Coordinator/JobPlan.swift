@@ -27,12 +27,26 @@ public struct JobPlan: Sendable, Equatable {
     }
 }
 
+/// What a planner knows besides the job's input and parameters.
+public struct PlanContext: Sendable {
+    public let jobId: Int64
+    /// Where the job's files go (Ψ volumes, virtual images, reports): `--param output_dir=`,
+    /// else `$SLIPLINE_HOME/results/job-<id>` of the planning coordinator. An absolute path
+    /// that every worker of the job must be able to write (a shared filesystem on a cluster).
+    public let outputDirectory: String
+
+    public init(jobId: Int64, outputDirectory: String) {
+        self.jobId = jobId
+        self.outputDirectory = outputDirectory
+    }
+}
+
 /// Splits jobs of some kinds into tasks. Runs in the coordinator; reads only directory
 /// listings and file headers, never whole datasets.
 public protocol JobPlanner: Sendable {
     var kind: String { get }
     /// Throws `PlanError` (or any error) with a message naming the input and the fix.
-    func plan(input: String, params: JobParams) throws -> JobPlan
+    func plan(input: String, params: JobParams, context: PlanContext) throws -> JobPlan
 }
 
 /// A job that cannot be planned (missing input, bad parameter).

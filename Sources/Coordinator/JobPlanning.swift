@@ -25,18 +25,27 @@ public struct JobPlanning: Sendable {
             guard r.rowCount == 1, let jobId = r.int64(0, 0) else { return nil }
             let kind = r.string(0, 1) ?? ""
             let input = r.string(0, 2) ?? ""
-            let params = JobParams(try r.json([String: String].self, 0, 3) ?? [:])
+            var paramValues = try r.json([String: String].self, 0, 3) ?? [:]
             let priority = r.int(0, 4) ?? 0
             let maxAttempts = r.int(0, 5) ?? 3
             var jobLogger = logger
             jobLogger[metadataKey: "job.id"] = "\(jobId)"
+
+            // Fix the output directory now, once, so that workers on every host agree on it.
+            if paramValues["output_dir"] == nil {
+                paramValues["output_dir"] = EmbeddedPostgres.defaultHome()
+                    .appendingPathComponent("results/job-\(jobId)").path
+                try conn.exec("UPDATE jobs SET params = $2::jsonb WHERE id = $1", [jobId, try PGJSON(paramValues)])
+            }
+            let params = JobParams(paramValues)
+            let context = PlanContext(jobId: jobId, outputDirectory: paramValues["output_dir"] ?? "")
 
             let plan: JobPlan
             do {
                 guard let planner = planners[kind] else {
                     throw PlanError("job kind '\(kind)' has no planner in this coordinator (known: \(planners.keys.sorted().joined(separator: ", ")))")
                 }
-                plan = try planner.plan(input: input, params: params)
+                plan = try planner.plan(input: input, params: params, context: context)
             } catch {
                 jobLogger.error("job cannot be planned", metadata: ["error": "\(error)"])
                 try conn.exec(

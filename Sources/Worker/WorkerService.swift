@@ -22,6 +22,11 @@ public final class WorkerService: @unchecked Sendable {
     private var policy: ClaimPolicy
     private var outcomes: [Outcome] = []
     private var running: [Int64: ClaimedTask] = [:]
+    /// Tasks claimed and not yet recorded: what the heartbeat renews.
+    private var held: Set<Int64> = []
+    /// Serialises claiming with the heartbeat's orphan check, so that a claim in flight is
+    /// never mistaken for an orphan.
+    private let claimMutex = NSLock()
     private var slotsAlive = 0
     private var finishedCount = 0
 
@@ -121,12 +126,19 @@ public final class WorkerService: @unchecked Sendable {
             lock.unlock()
             if stop.isSet { return }
             do {
-                let tasks = try conn.run { c in
-                    try TaskQueue.claim(c, worker: id, limit: want, leaseSeconds: configuration.leaseSeconds)
+                claimMutex.lock()
+                let claimed = Result {
+                    try conn.run { c in
+                        try TaskQueue.claim(c, worker: id, limit: want, leaseSeconds: configuration.leaseSeconds)
+                    }
                 }
+                if case let .success(tasks) = claimed {
+                    lock.lock(); held.formUnion(tasks.map(\.id)); policy.claimed(tasks.count); lock.unlock()
+                }
+                claimMutex.unlock()
+                let tasks = try claimed.get()
                 if !tasks.isEmpty {
                     lastWork = Date()
-                    lock.lock(); policy.claimed(tasks.count); lock.unlock()
                     buffer.push(tasks)
                     if tasks.count == want { continue }
                 }
@@ -209,7 +221,15 @@ public final class WorkerService: @unchecked Sendable {
             if !batch.isEmpty { record(batch, conn) }
             if Date().timeIntervalSince(lastBeat) >= heartbeatEvery {
                 do {
-                    _ = try conn.run { c in try TaskQueue.heartbeat(c, worker: id, leaseSeconds: configuration.leaseSeconds) }
+                    claimMutex.lock()
+                    defer { claimMutex.unlock() }
+                    lock.lock(); let holding = Array(held); lock.unlock()
+                    let orphans = try conn.run { c in
+                        try TaskQueue.heartbeat(c, worker: id, leaseSeconds: configuration.leaseSeconds, holding: holding)
+                    }
+                    if orphans > 0 {
+                        logger.warning("released tasks leased to this worker by a claim whose reply was lost", metadata: ["tasks": "\(orphans)"])
+                    }
                     lastBeat = Date()
                 } catch {
                     logger.error("heartbeat failed", metadata: ["error": "\(error)"])
@@ -256,6 +276,11 @@ public final class WorkerService: @unchecked Sendable {
             logger.error("could not record outcomes", metadata: ["error": "\(error)", "tasks": "\(batch.count)"])
         }
         lock.lock()
+        for outcome in batch {
+            switch outcome {
+            case let .succeeded(task, _), let .failed(task, _), let .released(task): held.remove(task.id)
+            }
+        }
         for _ in released { policy.finished(after: nil) }
         lock.broadcast()
         lock.unlock()

@@ -113,6 +113,20 @@ final class BCDIPsiTests: XCTestCase {
         s[0] = 0
     }
 
+    /// A slab whose own planes hold no crystal while its halo planes do (the support box lies
+    /// entirely in the halo) computes zeros rather than trapping.
+    func testSlabWithCrystalOnlyInItsHalo() {
+        let shape = BCDIShape(nz: 9, ny: 6, nx: 7)
+        let (p, _) = randomVolume(shape, density: 1, seed: 3)
+        var s = [UInt8](repeating: 0, count: shape.count)
+        for i in (2 * shape.planeCount)..<(3 * shape.planeCount) { s[i] = 1 }  // only plane 2
+        let whole = BCDIPsi.compute(phase: p, support: s, shape: shape, alpha: 2)
+        for z in [0, 1, 3, 4] {
+            let out = BCDIPsi.compute(phase: p, support: s, shape: shape, alpha: 2, zRange: z..<(z + 1))
+            assertIdentical(out, Array(whole[(z * shape.planeCount)..<((z + 1) * shape.planeCount)]), "plane \(z)")
+        }
+    }
+
     func testWrapIsInRange() {
         var rng = SeededRandom(seed: 9)
         var values: [Float] = [0, -0, 1e-9, -1e-9, .pi, -.pi, 2 * .pi, -2 * .pi, 6.2831855, -6.2831855, 1e6, -1e6, 3e7]

@@ -8,7 +8,7 @@ public struct BenchPlanner: JobPlanner {
 
     public var kind: String { "bench" }
 
-    public func plan(input: String, params: JobParams) throws -> JobPlan {
+    public func plan(input: String, params: JobParams, context: PlanContext) throws -> JobPlan {
         let count = try params.int("tasks", default: 100, range: 0...10_000_000)
         let sleepMs = try params.double("sleep_ms", default: 0, range: 0...3_600_000)
         let fail = params.string("fail", default: "never")

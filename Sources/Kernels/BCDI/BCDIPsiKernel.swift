@@ -29,8 +29,10 @@ public enum BCDIPsi {
         guard !zr.isEmpty, shape.count > 0 else { return }
         let scan = max(0, zr.lowerBound - alpha)..<min(shape.nz, zr.upperBound + alpha)
         guard let box = BCDISupportBox.find(support, shape: shape, planes: scan) else { return }
-        let zOut = max(zr.lowerBound, box.z.lowerBound)..<min(zr.upperBound, box.z.upperBound)
-        guard !zOut.isEmpty else { return }
+        // The box may lie entirely in the halo planes (a slab whose own planes hold no crystal).
+        let zLo = max(zr.lowerBound, box.z.lowerBound), zHi = min(zr.upperBound, box.z.upperBound)
+        guard zLo < zHi else { return }
+        let zOut = zLo..<zHi
         var k = BCDIPsiWorker(phase: phase.baseAddress!, support: support.baseAddress!, shape: shape, alpha: alpha, box: box)
         defer { k.deallocate() }
         for z in zOut {

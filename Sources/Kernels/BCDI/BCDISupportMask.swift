@@ -58,11 +58,29 @@ public enum BCDISupport {
         for i in 0..<shape.count where !outside[i] { support[i] = 1 }
     }
 
-    /// Morphological closing (dilation then erosion) with a (2r+1)³ cube. The array border
-    /// counts as background for the erosion only where the dilation did not reach it.
+    /// Morphological closing (dilation then erosion) with a (2r+1)³ cube, with everything
+    /// outside the array counted as background: the array is padded by r background voxels
+    /// first, so a crystal that comes within r of the border is not glued to it (a clipped
+    /// erosion would keep the dilation's slab at the border, a lump of noise phases).
     public static func close(_ support: [UInt8], shape: BCDIShape, radius r: Int) -> [UInt8] {
-        let dilated = boxFilter(support, shape: shape, radius: r, keep: 1)
-        return boxFilter(dilated, shape: shape, radius: r, keep: 0)
+        guard r > 0 else { return support }
+        let padded = BCDIShape(nz: shape.nz + 2 * r, ny: shape.ny + 2 * r, nx: shape.nx + 2 * r)
+        var p = [UInt8](repeating: 0, count: padded.count)
+        for z in 0..<shape.nz {
+            for y in 0..<shape.ny {
+                let src = shape.index(x: 0, y: y, z: z), dst = padded.index(x: r, y: y + r, z: z + r)
+                for x in 0..<shape.nx { p[dst + x] = support[src + x] }
+            }
+        }
+        let closed = boxFilter(boxFilter(p, shape: padded, radius: r, keep: 1), shape: padded, radius: r, keep: 0)
+        var out = [UInt8](repeating: 0, count: shape.count)
+        for z in 0..<shape.nz {
+            for y in 0..<shape.ny {
+                let dst = shape.index(x: 0, y: y, z: z), src = padded.index(x: r, y: y + r, z: z + r)
+                for x in 0..<shape.nx { out[dst + x] = closed[src + x] }
+            }
+        }
+        return out
     }
 
     /// Separable box filter: a voxel becomes `keep` if any voxel within `radius` (Chebyshev)

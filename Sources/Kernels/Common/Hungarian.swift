@@ -1,7 +1,7 @@
 /// Minimum-cost assignment (Hungarian method, Jonker–Volgenant potentials, O(n²m)).
 ///
 /// Works on rectangular matrices: every row is assigned when rows ≤ columns, every column
-/// otherwise. Entries that are `+infinity` (or above `forbiddenAbove`) are never assigned, so
+/// otherwise. Entries that are not finite (`+infinity`) are never assigned, so
 /// gating is simply "put infinity where the pair is impossible"; a row whose only options are
 /// forbidden comes back unassigned.
 public enum Hungarian {

@@ -137,17 +137,24 @@ public enum TaskQueue {
         return try conn.exec("SELECT slipline_release($1, $2::bigint[])", [worker, PGArray(ids)]).int(0, 0) ?? 0
     }
 
-    /// Extends the leases of every task `worker` holds and records its heartbeat.
-    /// Returns the ids of the tasks it still holds.
-    public static func heartbeat(_ conn: PGConnection, worker: String, leaseSeconds: Double) throws -> Set<Int64> {
+    /// Records `worker`'s heartbeat and extends the leases of the tasks it knows it holds.
+    /// Tasks leased to it that it does not know of (a claim whose reply was lost with the
+    /// connection) are released, so they neither stay leased forever nor wait for expiry.
+    /// Returns the number of such orphans released.
+    @discardableResult
+    public static func heartbeat(_ conn: PGConnection, worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int {
         try conn.transaction {
             try conn.exec("UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END WHERE id = $1", [worker])
-            let r = try conn.exec(
+            try conn.exec(
                 """
                 UPDATE tasks SET lease_expires_at = now() + make_interval(secs => $2)
-                WHERE worker_id = $1 AND state = 'leased' RETURNING id
-                """, [worker, leaseSeconds])
-            return Set((0..<r.rowCount).compactMap { r.int64($0, 0) })
+                WHERE worker_id = $1 AND state = 'leased' AND id = ANY($3::bigint[])
+                """, [worker, leaseSeconds, PGArray(held)])
+            let orphans = try conn.exec(
+                "SELECT id FROM tasks WHERE worker_id = $1 AND state = 'leased' AND id <> ALL($2::bigint[])",
+                [worker, PGArray(held)])
+            let ids = (0..<orphans.rowCount).compactMap { orphans.int64($0, 0) }
+            return try release(conn, worker: worker, ids: ids)
         }
     }
 

@@ -27,6 +27,7 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fd, 1)
         posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        markDescriptorsCloseOnExec(above: 2)
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -40,6 +41,17 @@ public enum Subprocess {
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return Result(status: exitCode, output: output)
+    }
+
+    /// The server that `pg_ctl start` leaves behind must not inherit our descriptors
+    /// (database sockets, or a parent's pipe that it watches to learn that we exited).
+    private static func markDescriptorsCloseOnExec(above lowest: Int32) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let fd = Int32(entry), fd > lowest else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// The first executable named `name` on PATH or in `extraDirectories`.

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Shared
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures.",
-        subcommands: [QueueBench.self])
+        subcommands: [QueueBench.self, BCDIBench.self])
 
     struct QueueBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -52,6 +53,38 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "  per-task overhead: %.1f µs of wall time per task per worker", elapsed * Double(workers) / Double(final.nTasks) * 1e6))
             print("  results: \(results.int(0, 0) ?? 0) rows for \(results.int(0, 1) ?? 0) distinct tasks")
             if final.state != .done { throw ExitCode(1) }
+        }
+    }
+
+    struct BCDIBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bcdi",
+            abstract: "Ψ kernel timings: the paper's 256×256×96 case, a fully unmasked 512³ volume, and the derivative method on 128×128×64.")
+
+        @Option(name: .long, help: "Threads for the 512³ case.")
+        var threads: Int = 2
+
+        @Option(name: .long, help: "Repetitions (best time is reported).")
+        var repetitions: Int = 10
+
+        @Flag(name: .long, help: "Skip the 512³ case (needs ≈1.2 GB of memory).")
+        var small = false
+
+        @Option(name: .long, help: "Global phase offsets of the derivative method.")
+        var offsets: Int = 360
+
+        func validate() throws {
+            guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
+            guard (1...1000).contains(repetitions) else { throw ValidationError("--repetitions must be 1…1000") }
+            guard (1...3600).contains(offsets) else { throw ValidationError("--offsets must be 1…3600") }
+        }
+
+        func run() throws {
+            #if DEBUG
+            print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
+            #endif
+            let report = BCDIBenchmark.run(threads: threads, repetitions: repetitions, large: !small, derivativeOffsets: offsets)
+            print(report.description)
         }
     }
 }

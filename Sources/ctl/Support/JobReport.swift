@@ -21,6 +21,19 @@ enum JobReport {
                 [job.id])
             out.append("  results: \(r.int(0, 0) ?? 0) shard rows; merge saw \(r.int(0, 1).map(String.init) ?? "–")")
         }
+        if job.kind == "bcdi" {
+            let r = try conn.exec(
+                """
+                SELECT (SELECT count(*) FROM bcdi_volumes WHERE job_id = $1),
+                       (SELECT count(*) FROM bcdi_lines WHERE job_id = $1),
+                       (SELECT count(DISTINCT track_id) FROM bcdi_lines WHERE job_id = $1),
+                       (SELECT min(psi_file) FROM bcdi_volumes WHERE job_id = $1)
+                """, [job.id])
+            var line = "  results: \(r.int(0, 0) ?? 0) volume(s), \(r.int(0, 1) ?? 0) line(s), \(r.int(0, 2) ?? 0) track(s)"
+            if let psi = r.string(0, 3) { line += "; Ψ volumes, PNGs and VTK files in \((psi as NSString).deletingLastPathComponent)" }
+            out.append(line)
+            out.append("  query: ctl sql \"SELECT * FROM bcdi_lines WHERE job_id = \(job.id)\"")
+        }
         return out
     }
 }

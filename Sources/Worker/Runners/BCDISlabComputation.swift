@@ -1,0 +1,97 @@
+import Foundation
+import Kernels
+import Shared
+
+/// Ψ, phase and support of planes `z0..<z1` of one volume: the work of one `bcdi` shard task.
+///
+/// Sharded and unsharded runs give identical results because the global steps — the support
+/// from an amplitude threshold (threshold relative to the volume's maximum, enclosed holes
+/// filled) and the phase-ramp estimate — are always computed on the whole volume, and Ψ of the
+/// slab is computed from its planes plus α halo planes each side (`BCDISlab`), which the kernel
+/// guarantees equal to the unsharded result. Only when the file stores its support and ramp
+/// removal is off does a slab read just its own planes.
+public struct BCDISlabResult: Sendable, Equatable {
+    public var shape: [Int]
+    public var z0: Int
+    public var z1: Int
+    /// Planes z0..<z1, C order.
+    public var psi: [Float]
+    public var phase: [Float]
+    public var support: [UInt8]
+    /// The phase ramp removed, rad/voxel `[gx, gy, gz]`.
+    public var ramp: [Double]
+    /// Where the support came from: `stored` or `amplitude`.
+    public var maskSource: String
+}
+
+public enum BCDISlabComputation {
+    /// Computes the slab `z` of `source` under `options`.
+    public static func compute(_ source: BCDIVolumeSource, options: BCDIJobOptions, z: Range<Int>) throws -> BCDISlabResult {
+        let nz = source.shape[0], ny = source.shape[1], nx = source.shape[2]
+        let plane = ny * nx
+        let read = options.method == "derivative" ? 0..<nz : max(0, z.lowerBound - options.alpha)..<min(nz, z.upperBound + options.alpha)
+        let full = BCDIShape(nz: nz, ny: ny, nx: nx)
+        let sub = BCDIShape(nz: read.count, ny: ny, nx: nx)
+        var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
+        let stored = source.maskDataset != nil
+        if stored && !options.removeRamp {
+            let (re, im) = try source.readPlanes(read)
+            support = try source.readMask(read) ?? []
+            phase = BCDIPhaseRamp.phase(re: re, im: im, shape: sub, removing: .zero, support: support)
+        } else {
+            let (re, im) = try source.readPlanes(0..<nz)
+            let fullSupport = try source.readMask(0..<nz)
+                ?? BCDISupport.fromAmplitude(re: re, im: im, shape: full, threshold: Float(options.amplitudeThreshold))
+            let extracted = BCDIPhaseRamp.extractPhase(re: re, im: im, support: fullSupport, shape: full, remove: options.removeRamp)
+            ramp = extracted.ramp
+            let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
+            phase = Array(extracted.phase[planes])
+            support = Array(fullSupport[planes])
+        }
+        let local = (z.lowerBound - read.lowerBound)..<(z.upperBound - read.lowerBound)
+        let psi: [Float]
+        if options.method == "derivative" {
+            // The reference method marks core voxels; they are stored as Ψ = 2π (others 0).
+            let cores = BCDIDerivativeMethod.detect(phase: phase, support: support, shape: sub, alpha: max(1, options.alpha))
+            psi = Array(cores[(local.lowerBound * plane)..<(local.upperBound * plane)].map { $0 != 0 ? 2 * Float.pi : 0 })
+        } else {
+            psi = BCDIPsi.compute(phase: phase, support: support, shape: sub, alpha: options.alpha, zRange: local)
+        }
+        let out = (local.lowerBound * plane)..<(local.upperBound * plane)
+        return BCDISlabResult(
+            shape: source.shape, z0: z.lowerBound, z1: z.upperBound, psi: psi, phase: Array(phase[out]),
+            support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude")
+    }
+
+    /// Writes a slab file (`/psi`, `/phase` float32, `/support` uint8 of shape
+    /// `[z1 − z0, ny, nx]`, `/ramp` float64 [3], `/z0`) atomically.
+    public static func write(_ slab: BCDISlabResult, to path: String) throws {
+        let shape = [slab.z1 - slab.z0, slab.shape[1], slab.shape[2]]
+        try AtomicFile.write(path) { temporary in
+            let file = try HDF5File.create(path: temporary)
+            try file.write(slab.psi, shape: shape, to: "/psi")
+            try file.write(slab.phase, shape: shape, to: "/phase")
+            try file.write(slab.support, shape: shape, to: "/support")
+            try file.write(slab.ramp, shape: [3], to: "/ramp")
+            try file.write([Int64(slab.z0), Int64(slab.z1)] + slab.shape.map(Int64.init), shape: [5], to: "/extent")
+            try file.write([UInt8(slab.maskSource == "stored" ? 1 : 0)], shape: [1], to: "/stored_mask")
+            try file.close()
+        }
+    }
+
+    /// Reads a slab file written by `write`.
+    public static func read(_ path: String) throws -> BCDISlabResult {
+        let file = try HDF5File.open(path: path)
+        defer { try? file.close() }
+        let extent = try file.dataset("/extent").read(Int64.self).map(Int.init)
+        guard extent.count == 5 else {
+            throw FormatError(.corrupt, file: path, dataset: "/extent", problem: "expected 5 values, found \(extent.count)")
+        }
+        let stored = try file.dataset("/stored_mask").read(UInt8.self).first == 1
+        return BCDISlabResult(
+            shape: Array(extent[2...]), z0: extent[0], z1: extent[1],
+            psi: try file.dataset("/psi").read(Float.self), phase: try file.dataset("/phase").read(Float.self),
+            support: try file.dataset("/support").read(UInt8.self), ramp: try file.dataset("/ramp").read(Double.self),
+            maskSource: stored ? "stored" : "amplitude")
+    }
+}

@@ -1,0 +1,87 @@
+import Coordinator
+import Foundation
+import Kernels
+import Shared
+import Worker
+import XCTest
+
+/// Sharding must not change results: Ψ (and phase and support) of a volume cut into z-slabs
+/// equals the unsharded run bit for bit, through the real runner and slab files.
+final class BCDIShardingTests: XCTestCase {
+    func run(_ input: String, params: [String: String]) throws -> BCDIMerge.Volume {
+        var p = params
+        p["output_dir"] = try BCDIFixtures.temporaryDirectory("out")
+        let plan = try BCDIPlanner().plan(input: input, params: JobParams(p), context: PlanContext(jobId: 1, outputDirectory: p["output_dir"]!))
+        let payloads = plan.shards.map(\.payload)
+        var slabs: [BCDISlabResult] = []
+        for index in payloads.indices {
+            let task = try BCDIFixtures.task(payloads, index: index, jobInput: input, params: p)
+            try BCDIRunner().runShard(task, params: JobParams(p))
+            let payload = try JSONDecoder().decode(BCDITaskPayload.self, from: Data(payloads[index].utf8))
+            slabs.append(try BCDISlabComputation.read(payload.slabFile))
+        }
+        XCTAssertEqual(slabs.count, plan.shards.count)
+        return try BCDIMerge.assemble(slabs, file: input)
+    }
+
+    func check(mask: Bool, params: [String: String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        let v = BCDIFixtures.volume(BCDIShape(nz: 23, ny: 20, nx: 18))
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi", mask: mask)
+        let whole = try run("\(dir)/v.cxi", params: params.merging(["slab_planes": "0"]) { $1 })
+        for planes in ["1", "4", "7"] {
+            let sharded = try run("\(dir)/v.cxi", params: params.merging(["slab_planes": planes]) { $1 })
+            XCTAssertEqual(sharded.psi.map(\.bitPattern), whole.psi.map(\.bitPattern), "Ψ, slab_planes=\(planes)", file: file, line: line)
+            XCTAssertEqual(sharded.phase.map(\.bitPattern), whole.phase.map(\.bitPattern), "phase, slab_planes=\(planes)", file: file, line: line)
+            XCTAssertEqual(sharded.support, whole.support, file: file, line: line)
+        }
+        XCTAssertGreaterThan(whole.psi.max() ?? 0, 4, "the volume has cores", file: file, line: line)
+    }
+
+    func testStoredMaskWithRampRemoval() throws {
+        try check(mask: true, params: [:])
+    }
+
+    func testStoredMaskWithoutRampRemovalReadsOnlyItsPlanes() throws {
+        try check(mask: true, params: ["remove_ramp": "false", "alpha": "2"])
+    }
+
+    func testAmplitudeThresholdSupport() throws {
+        try check(mask: false, params: ["amplitude_threshold": "0.3"])
+    }
+
+    func testUnshardedEqualsKernelOnTheSameInputs() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        let v = BCDIFixtures.volume(BCDIShape(nz: 16, ny: 16, nx: 16))
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
+        let whole = try run("\(dir)/v.cxi", params: ["slab_planes": "0"])
+        let (phase, _) = BCDIPhaseRamp.extractPhase(re: v.re, im: v.im, support: v.support, shape: v.shape)
+        let psi = BCDIPsiReference.compute(phase: phase, support: v.support, shape: v.shape)
+        XCTAssertEqual(whole.psi.map(\.bitPattern), psi.map(\.bitPattern))
+    }
+
+    func testCorruptDataFailsTheTaskNamingFileAndVoxel() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        var v = BCDIFixtures.volume(BCDIShape(nz: 8, ny: 8, nx: 8))
+        v.re[v.shape.index(x: 3, y: 2, z: 5)] = .nan
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/bad.cxi")
+        XCTAssertThrowsError(try run("\(dir)/bad.cxi", params: [:])) { error in
+            XCTAssertTrue("\(error)".contains("bad.cxi dataset /entry_1/image_1/data: holds NaN at voxel [x, y, z] = [3, 2, 5]"), "\(error)")
+        }
+    }
+
+    func testModesStackUsesTheFirstMode() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        let v = BCDIFixtures.volume(BCDIShape(nz: 10, ny: 12, nx: 14))
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/one.cxi")
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/modes.cxi", modes: 3)
+        try NPYWriter.writeComplex64(interleaved: BCDIFixtures.interleaved(v), shape: [10, 12, 14], to: "\(dir)/v.npy")
+        let one = try run("\(dir)/one.cxi", params: [:])
+        let modes = try run("\(dir)/modes.cxi", params: [:])
+        XCTAssertEqual(one.psi.map(\.bitPattern), modes.psi.map(\.bitPattern))
+        // The .npy has no stored mask: same data, amplitude-threshold support.
+        let npy = try run("\(dir)/v.npy", params: [:])
+        XCTAssertEqual(npy.support.count, v.shape.count)
+        XCTAssertEqual(npy.psi.count, v.shape.count)
+    }
+}
