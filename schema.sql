@@ -53,6 +53,10 @@ CREATE INDEX tasks_claimable ON tasks (priority DESC, id)
 CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE state = 'leased';
 CREATE INDEX tasks_by_worker ON tasks (worker_id) WHERE state = 'leased';
 CREATE INDEX tasks_by_job ON tasks (job_id, state);
+-- Every claim turns index entries at the head of tasks_claimable into dead ones; vacuum the
+-- queue table early and without throttling so claims do not wade through them.
+ALTER TABLE tasks SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 5000,
+                       autovacuum_vacuum_cost_delay = 0, autovacuum_analyze_scale_factor = 0.05);
 
 CREATE TABLE task_deps (
     task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
@@ -77,7 +81,7 @@ CREATE TABLE workers (
 -- count them on their jobs, finish jobs whose every task is terminal, and wake listeners.
 -- Called in the same transaction as the state change.
 CREATE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     released int;
     finished_job record;
@@ -118,13 +122,16 @@ BEGIN
 END;
 $$;
 
--- Claims up to `max_tasks` ready tasks for a worker, by priority then age, in one statement.
+-- Claims up to `p_limit` ready tasks for a worker, by priority then age, in one statement.
 -- SKIP LOCKED lets concurrent claimers pass each other; MATERIALIZED keeps the planner from
--- re-evaluating the locking subquery.
+-- re-evaluating the locking subquery. PL/pgSQL with custom plans, because a generic plan
+-- (what a LANGUAGE sql function gets) cannot see the LIMIT and sorts the whole queue.
 CREATE FUNCTION slipline_claim(p_worker text, p_limit int, p_lease_s double precision)
 RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload jsonb,
                attempt int, max_attempts int, job_input text, job_params jsonb)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
     WITH candidates AS MATERIALIZED (
         SELECT t.id FROM tasks t
         WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
@@ -138,14 +145,18 @@ LANGUAGE sql AS $$
     FROM candidates c, jobs j
     WHERE t.id = c.id AND j.id = t.job_id
     RETURNING t.id, t.job_id, t.kind, t.role, t.payload, t.attempts, t.max_attempts, j.input, j.params;
+END;
 $$;
 
 -- Marks tasks done if (and only if) this worker still holds the lease of that attempt:
 -- the fence that keeps a worker whose lease was reaped from writing results twice.
--- Returns the ids it accepted; the caller writes results for those, in the same transaction.
+-- Returns the ids it accepted; the caller writes results for those and then calls
+-- slipline_after_terminal(accepted) last, in the same transaction: the shared rows that
+-- bookkeeping locks (the job's counters, a merge's deps_pending) are then held only for
+-- the moment before COMMIT, so concurrent completions do not queue behind result writes.
 CREATE FUNCTION slipline_complete(p_worker text, p_ids bigint[], p_attempts int[])
 RETURNS SETOF bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     accepted bigint[];
 BEGIN
@@ -157,7 +168,6 @@ BEGIN
         RETURNING t.id
     )
     SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
-    PERFORM slipline_after_terminal(accepted);
     RETURN QUERY SELECT unnest(accepted);
 END;
 $$;
@@ -417,5 +427,128 @@ BEGIN
         TO slipline_reader;
 EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
     RAISE NOTICE 'slipline_reader: bcdi grants skipped: %', SQLERRM;
+END;
+$$;
+
+-- migrate: 3 tem results
+-- One row per analysed frame, written by the shard task that analysed it (or, for the good
+-- frames of a shard that died on a corrupt frame, by the job's merge task).
+CREATE TABLE tem_frame_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    frame_index    int    NOT NULL,
+    frame_file     text   NOT NULL,
+    n_dislocations int    NOT NULL,
+    width          int    NOT NULL,
+    height         int    NOT NULL,
+    PRIMARY KEY (task_id, frame_index)
+);
+CREATE INDEX tem_frame_results_by_job ON tem_frame_results (job_id, frame_index);
+
+-- One row per detected dislocation of a frame (same owner as its frame row); `points` holds
+-- the resampled centreline as [[x, y], …] px.
+CREATE TABLE tem_dislocation_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    frame_index    int    NOT NULL,
+    frame_file     text   NOT NULL,
+    dislocation_id int    NOT NULL,
+    points         jsonb  NOT NULL,
+    length_px      double precision NOT NULL,
+    length_nm      double precision,
+    mean_curvature double precision NOT NULL,
+    max_curvature  double precision NOT NULL,
+    mean_response  double precision NOT NULL,
+    centroid_x     double precision NOT NULL,
+    centroid_y     double precision NOT NULL,
+    PRIMARY KEY (task_id, frame_index, dislocation_id)
+);
+CREATE INDEX tem_dislocation_results_by_job ON tem_dislocation_results (job_id, frame_index, dislocation_id);
+
+-- Written by the merge task: one row per track …
+CREATE TABLE tem_track_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    track_id       bigint NOT NULL,
+    first_frame    int    NOT NULL,
+    last_frame     int    NOT NULL,
+    n_frames       int    NOT NULL,
+    mean_speed_px  double precision,
+    path_length_px double precision,
+    mean_length_px double precision,
+    PRIMARY KEY (task_id, track_id)
+);
+CREATE INDEX tem_track_results_by_job ON tem_track_results (job_id, track_id);
+
+-- … and one row per tracked curve: its track, centroid, centroid velocity (px/frame, central
+-- differences) and its pile-up neighbour in the frame (the nearest roughly parallel curve).
+CREATE TABLE tem_track_point_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    frame_index      int    NOT NULL,
+    dislocation_id   int    NOT NULL,
+    track_id         bigint NOT NULL,
+    x                double precision NOT NULL,
+    y                double precision NOT NULL,
+    vx               double precision NOT NULL,
+    vy               double precision NOT NULL,
+    neighbour_dislocation_id int,
+    neighbour_track_id bigint,
+    pair_distance_px double precision,
+    pair_distance_nm double precision,
+    PRIMARY KEY (task_id, frame_index, dislocation_id)
+);
+CREATE INDEX tem_track_point_results_by_job ON tem_track_point_results (job_id, frame_index, dislocation_id);
+CREATE INDEX tem_track_point_results_by_track ON tem_track_point_results (job_id, track_id, frame_index);
+
+-- The merge's report files.
+CREATE TABLE tem_report_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    n_frames       int    NOT NULL,
+    n_dislocations bigint NOT NULL,
+    n_tracks       int    NOT NULL,
+    overlay_files  jsonb  NOT NULL,
+    plot_file      text,
+    salvaged_frames int   NOT NULL DEFAULT 0,
+    PRIMARY KEY (task_id)
+);
+CREATE INDEX tem_report_results_by_job ON tem_report_results (job_id);
+
+CREATE VIEW tem_frames AS
+SELECT job_id, frame_index, frame_file, n_dislocations, width, height
+FROM tem_frame_results;
+
+CREATE VIEW tem_dislocations AS
+SELECT d.job_id, d.frame_index, d.frame_file, d.dislocation_id, p.track_id, d.points, d.length_px,
+       d.length_nm, d.mean_curvature, d.max_curvature, d.mean_response, d.centroid_x, d.centroid_y
+FROM tem_dislocation_results d
+LEFT JOIN tem_track_point_results p
+       ON p.job_id = d.job_id AND p.frame_index = d.frame_index AND p.dislocation_id = d.dislocation_id;
+
+CREATE VIEW tem_tracks AS
+SELECT job_id, track_id, first_frame, last_frame, n_frames, mean_speed_px, path_length_px, mean_length_px
+FROM tem_track_results;
+
+-- Centroid position and velocity of every tracked dislocation per frame (px, px/frame).
+CREATE VIEW tem_velocities AS
+SELECT job_id, track_id, frame_index, dislocation_id, x, y, vx, vy, sqrt(vx * vx + vy * vy) AS speed_px
+FROM tem_track_point_results;
+
+-- Distance from each tracked dislocation to its pile-up neighbour per frame (the paper's
+-- pair-distance plot: pick the two leading tracks).
+CREATE VIEW tem_pair_distances AS
+SELECT job_id, frame_index, track_id, dislocation_id, neighbour_track_id, neighbour_dislocation_id,
+       pair_distance_px AS distance_px, pair_distance_nm AS distance_nm
+FROM tem_track_point_results
+WHERE pair_distance_px IS NOT NULL;
+
+DO $$
+BEGIN
+    GRANT SELECT ON tem_frame_results, tem_dislocation_results, tem_track_results, tem_track_point_results,
+        tem_report_results, tem_frames, tem_dislocations, tem_tracks, tem_velocities, tem_pair_distances
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: tem grants skipped: %', SQLERRM;
 END;
 $$;

@@ -51,6 +51,19 @@ final class BCDISyntheticTests: XCTestCase {
         XCTAssertLessThan(Double(missing), 0.02 * Double(total))
     }
 
+    /// A crystal one voxel from the array border is not glued to it by the closing (the border
+    /// is background), and the closing still fills a narrow gap inside.
+    func testClosingTreatsTheBorderAsBackground() {
+        let shape = BCDIShape(nz: 12, ny: 12, nx: 12)
+        var s = [UInt8](repeating: 0, count: shape.count)
+        for z in 1..<11 { for y in 1..<11 { for x in 1..<11 where x != 6 { s[shape.index(x: x, y: y, z: z)] = 1 } } }
+        let closed = BCDISupport.close(s, shape: shape, radius: 2)
+        XCTAssertEqual(closed[shape.index(x: 0, y: 5, z: 5)], 0)
+        XCTAssertEqual(closed[shape.index(x: 5, y: 0, z: 5)], 0)
+        XCTAssertEqual(closed[shape.index(x: 6, y: 5, z: 5)], 1)
+        XCTAssertTrue(zip(s, closed).allSatisfy { $0 == 0 || $1 == 1 }, "closing is extensive")
+    }
+
     func testFillHolesKeepsOpenCavities() {
         let shape = BCDIShape(nz: 7, ny: 7, nx: 7)
         var s = [UInt8](repeating: 0, count: shape.count)

@@ -37,6 +37,17 @@ final class BCDIEndToEndTests: XCTestCase {
             XCTAssertEqual(psi.shape, [40, 40, 40])
             XCTAssertEqual(psi.elementType, .float32)
         }
+        // The views start with exactly the columns INTERFACE.md lists.
+        func columns(_ view: String) throws -> [String] {
+            let r = try conn.exec("SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position", [view])
+            return (0..<r.rowCount).compactMap { r.string($0, 0) }
+        }
+        XCTAssertEqual(Array(try columns("bcdi_volumes").prefix(7)), [
+            "job_id bigint", "volume_index integer", "volume_file text", "psi_file text", "shape jsonb",
+            "n_unmasked bigint", "max_psi double precision"])
+        XCTAssertEqual(Array(try columns("bcdi_lines").prefix(7)), [
+            "job_id bigint", "volume_index integer", "volume_file text", "line_id integer", "track_id bigint",
+            "points jsonb", "length_vox double precision"])
         let lines = try conn.exec("SELECT count(*), count(DISTINCT track_id), min(length_vox), bool_and(jsonb_array_length(points) >= 2), bool_and(length_nm = 5 * length_vox) FROM bcdi_lines WHERE job_id = $1", [job])
         XCTAssertGreaterThanOrEqual(lines.int(0, 0) ?? 0, 6)
         XCTAssertEqual(lines.int(0, 1), 3, "the three lines are tracked through both volumes")

@@ -8,9 +8,9 @@ import XCTest
 /// Sharding must not change results: Ψ (and phase and support) of a volume cut into z-slabs
 /// equals the unsharded run bit for bit, through the real runner and slab files.
 final class BCDIShardingTests: XCTestCase {
-    func run(_ input: String, params: [String: String]) throws -> BCDIMerge.Volume {
+    func run(_ input: String, params: [String: String], outputDirectory: String? = nil) throws -> BCDIMerge.Volume {
         var p = params
-        p["output_dir"] = try BCDIFixtures.temporaryDirectory("out")
+        p["output_dir"] = try outputDirectory ?? BCDIFixtures.temporaryDirectory("out")
         let plan = try BCDIPlanner().plan(input: input, params: JobParams(p), context: PlanContext(jobId: 1, outputDirectory: p["output_dir"]!))
         let payloads = plan.shards.map(\.payload)
         var slabs: [BCDISlabResult] = []
@@ -50,6 +50,21 @@ final class BCDIShardingTests: XCTestCase {
         try check(mask: false, params: ["amplitude_threshold": "0.3"])
     }
 
+    /// Slabs share a cached volume context; a later job writing to the same output directory
+    /// with other options must not reuse it.
+    func testSharedOutputDirectoryNeverReusesAStaleContext() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        let out = try BCDIFixtures.temporaryDirectory("out")
+        let v = BCDIFixtures.volume(BCDIShape(nz: 18, ny: 16, nx: 16))
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi", mask: false)
+        _ = try run("\(dir)/v.cxi", params: ["slab_planes": "5", "amplitude_threshold": "0.6"], outputDirectory: out)
+        let sharded = try run("\(dir)/v.cxi", params: ["slab_planes": "5", "amplitude_threshold": "0.2"], outputDirectory: out)
+        let whole = try run("\(dir)/v.cxi", params: ["slab_planes": "0", "amplitude_threshold": "0.2"])
+        XCTAssertEqual(sharded.support, whole.support)
+        XCTAssertEqual(sharded.psi.map(\.bitPattern), whole.psi.map(\.bitPattern))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: BCDIPaths.context(out, volume: 0)))
+    }
+
     func testUnshardedEqualsKernelOnTheSameInputs() throws {
         let dir = try BCDIFixtures.temporaryDirectory("shard")
         let v = BCDIFixtures.volume(BCDIShape(nz: 16, ny: 16, nx: 16))
@@ -58,6 +73,21 @@ final class BCDIShardingTests: XCTestCase {
         let (phase, _) = BCDIPhaseRamp.extractPhase(re: v.re, im: v.im, support: v.support, shape: v.shape)
         let psi = BCDIPsiReference.compute(phase: phase, support: v.support, shape: v.shape)
         XCTAssertEqual(whole.psi.map(\.bitPattern), psi.map(\.bitPattern))
+    }
+
+    /// `method=derivative` runs the reference method on the whole volume (never slabbed) and
+    /// stores its core voxels as Ψ = 2π; they overlap the min-max cores.
+    func testDerivativeMethodMarksTheCores() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        let v = BCDIFixtures.volume(BCDIShape(nz: 20, ny: 20, nx: 20))
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
+        let derivative = try run("\(dir)/v.cxi", params: ["method": "derivative", "slab_planes": "4"])
+        let minmax = try run("\(dir)/v.cxi", params: [:])
+        XCTAssertTrue(derivative.psi.allSatisfy { $0 == 0 || $0 == 2 * Float.pi })
+        let cores = derivative.psi.indices.filter { derivative.psi[$0] > 4 }
+        let both = cores.filter { minmax.psi[$0] > 4 }.count
+        XCTAssertGreaterThan(cores.count, 10)
+        XCTAssertGreaterThan(Double(both) / Double(cores.count), 0.3, "derivative cores overlap Ψ > 4")
     }
 
     func testCorruptDataFailsTheTaskNamingFileAndVoxel() throws {

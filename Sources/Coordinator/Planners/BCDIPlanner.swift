@@ -80,7 +80,8 @@ public struct BCDIPlanner: JobPlanner {
             throw PlanError("no usable volume in \(input): every file failed its header check (first: \(files[0]))")
         }
         if bad > 0 { notes.append("\(bad) of \(files.count) volume file(s) are unusable; their tasks will fail with the reason") }
-        return JobPlan(shards: shards, merge: PlannedTask(kind: "bcdi.merge", payload: "{}"), notes: notes)
+        // One line: the notes end up in the job's error column and in `ctl status`.
+        return JobPlan(shards: shards, merge: PlannedTask(kind: "bcdi.merge", payload: "{}"), notes: notes.isEmpty ? [] : [notes.joined(separator: "; ")])
     }
 
     private func encode(_ payload: BCDITaskPayload) throws -> String {

@@ -16,17 +16,17 @@ public enum BCDIPhaseRamp {
     public static func estimate(re: [Float], im: [Float], support: [UInt8], shape: BCDIShape) -> SIMD3<Double> {
         precondition(re.count == shape.count && im.count == shape.count && support.count == shape.count, "buffers do not match shape \(shape)")
         var sr = SIMD3<Double>.zero, si = SIMD3<Double>.zero
-        let strides = [1, shape.nx, shape.planeCount]
+        let strides = SIMD3<Int>(1, shape.nx, shape.planeCount)
         for z in 0..<shape.nz {
             for y in 0..<shape.ny {
                 for x in 0..<shape.nx {
                     let i = shape.index(x: x, y: y, z: z)
                     guard support[i] != 0 else { continue }
-                    let limits = [x < shape.nx - 1, y < shape.ny - 1, z < shape.nz - 1]
                     // Interior pairs only (a run of four supported voxels along the axis):
                     // at the surface the blurred field's phase is not the ramp's.
-                    let firsts = [x >= 1 && x < shape.nx - 2, y >= 1 && y < shape.ny - 2, z >= 1 && z < shape.nz - 2]
-                    for k in 0..<3 where limits[k] && firsts[k] && support[i + strides[k]] != 0
+                    // (Coordinate c along axis k needs 1 ≤ c < n − 2, which implies c < n − 1.)
+                    let inside = (x >= 1 && x < shape.nx - 2, y >= 1 && y < shape.ny - 2, z >= 1 && z < shape.nz - 2)
+                    for k in 0..<3 where (k == 0 ? inside.0 : k == 1 ? inside.1 : inside.2) && support[i + strides[k]] != 0
                         && support[i - strides[k]] != 0 && support[i + 2 * strides[k]] != 0 {
                         let j = i + strides[k]
                         // ρ(j)·conj ρ(i)

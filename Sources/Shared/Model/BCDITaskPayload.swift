@@ -40,6 +40,10 @@ public enum BCDIPaths {
     public static func slab(_ outputDirectory: String, volume: Int, z0: Int, z1: Int) -> String {
         "\(outputDirectory)/bcdi/slabs/vol-\(pad(volume)).z\(pad(z0))-\(pad(z1)).h5"
     }
+    /// What the slabs of one volume share (support, ramp), cached by the first slab task.
+    public static func context(_ outputDirectory: String, volume: Int) -> String {
+        "\(outputDirectory)/bcdi/slabs/vol-\(pad(volume)).context.h5"
+    }
     public static func psi(_ outputDirectory: String, volume: Int) -> String {
         "\(outputDirectory)/bcdi/vol-\(pad(volume)).psi.h5"
     }

@@ -98,6 +98,7 @@ public enum TaskQueue {
             let accepted = Set((0..<r.rowCount).compactMap { r.int64($0, 0) })
             let kept = finished.filter { accepted.contains($0.task.id) }
             try writeResults(kept, on: conn)
+            try conn.exec("SELECT slipline_after_terminal($1::bigint[])", [PGArray(Array(accepted))])
             return accepted
         }
     }

@@ -27,7 +27,10 @@ public struct BCDIRunner: TaskRunner {
         } catch {
             throw TaskError("bcdi task \(task.id): unreadable payload: \(error)")
         }
-        if let message = payload.error { throw TaskError("volume \(payload.volumeIndex): \(message)") }
+        if let message = payload.error {
+            // Found at planning; a retry re-runs the same plan, so a repaired file needs a new job.
+            throw TaskError("volume \(payload.volumeIndex): \(message) (found when the job was planned: after repairing the file, submit the job again)")
+        }
         let options = try BCDIJobOptions(params)
         let file = try InputGuard.check(payload.file, within: task.jobInput)
         let source = try BCDIVolumeSource(path: file, dataset: payload.dataset)
@@ -38,7 +41,8 @@ public struct BCDIRunner: TaskRunner {
             throw TaskError("bcdi job has no output_dir parameter (the coordinator sets it)")
         }
         let slabFile = try BCDIRunner.checkOutput(payload.slabFile, within: output)
-        let slab = try BCDISlabComputation.compute(source, options: options, z: payload.z0..<payload.z1)
+        let contextFile = BCDIPaths.context(output, volume: payload.volumeIndex)
+        let slab = try BCDISlabComputation.compute(source, options: options, z: payload.z0..<payload.z1, contextFile: contextFile)
         try BCDISlabComputation.write(slab, to: slabFile)
     }
 

@@ -6,10 +6,11 @@ import Shared
 ///
 /// Sharded and unsharded runs give identical results because the global steps — the support
 /// from an amplitude threshold (threshold relative to the volume's maximum, enclosed holes
-/// filled) and the phase-ramp estimate — are always computed on the whole volume, and Ψ of the
-/// slab is computed from its planes plus α halo planes each side (`BCDISlab`), which the kernel
-/// guarantees equal to the unsharded result. Only when the file stores its support and ramp
-/// removal is off does a slab read just its own planes.
+/// filled), the phase-ramp estimate and the centroid it is removed about — are always computed
+/// on the whole volume (`BCDIVolumeContext`, cached per volume for the other slabs), and Ψ of
+/// the slab is computed from its planes plus α halo planes each side (`BCDISlab`), which the
+/// kernel guarantees equal to the unsharded result. When the file stores its support and ramp
+/// removal is off, there is nothing global and a slab reads only its own planes.
 public struct BCDISlabResult: Sendable, Equatable {
     public var shape: [Int]
     public var z0: Int
@@ -25,28 +26,38 @@ public struct BCDISlabResult: Sendable, Equatable {
 }
 
 public enum BCDISlabComputation {
-    /// Computes the slab `z` of `source` under `options`.
-    public static func compute(_ source: BCDIVolumeSource, options: BCDIJobOptions, z: Range<Int>) throws -> BCDISlabResult {
+    /// Computes the slab `z` of `source` under `options`. `contextFile` caches what the
+    /// slabs of one volume share (`BCDIVolumeContext`); nil computes it every time.
+    public static func compute(_ source: BCDIVolumeSource, options: BCDIJobOptions, z: Range<Int>, contextFile: String? = nil) throws -> BCDISlabResult {
         let nz = source.shape[0], ny = source.shape[1], nx = source.shape[2]
         let plane = ny * nx
         let read = options.method == "derivative" ? 0..<nz : max(0, z.lowerBound - options.alpha)..<min(nz, z.upperBound + options.alpha)
         let full = BCDIShape(nz: nz, ny: ny, nx: nx)
         let sub = BCDIShape(nz: read.count, ny: ny, nx: nx)
+        let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
         let stored = source.maskDataset != nil
         if stored && !options.removeRamp {
+            // Nothing global to compute: read only this slab's planes.
             let (re, im) = try source.readPlanes(read)
             support = try source.readMask(read) ?? []
-            phase = BCDIPhaseRamp.phase(re: re, im: im, shape: sub, removing: .zero, support: support)
+            phase = BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: .zero, centroid: .zero)
         } else {
-            let (re, im) = try source.readPlanes(0..<nz)
-            let fullSupport = try source.readMask(0..<nz)
-                ?? BCDISupport.fromAmplitude(re: re, im: im, shape: full, threshold: Float(options.amplitudeThreshold))
-            let extracted = BCDIPhaseRamp.extractPhase(re: re, im: im, support: fullSupport, shape: full, remove: options.removeRamp)
-            ramp = extracted.ramp
-            let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
-            phase = Array(extracted.phase[planes])
-            support = Array(fullSupport[planes])
+            let key = BCDIVolumeContext.key(source, options: options)
+            let context: BCDIVolumeContext
+            let re: [Float], im: [Float]
+            if let contextFile, let cached = BCDIVolumeContext.load(contextFile, key: key, shape: full) {
+                context = cached
+                (re, im) = try source.readPlanes(read)
+            } else {
+                let (fullRe, fullIm) = try source.readPlanes(0..<nz)
+                context = try BCDIVolumeContext.compute(re: fullRe, im: fullIm, source: source, options: options, shape: full)
+                if let contextFile, read.count < nz { try context.save(contextFile, key: key, shape: full) }
+                (re, im) = read.count == nz ? (fullRe, fullIm) : (Array(fullRe[planes]), Array(fullIm[planes]))
+            }
+            ramp = context.ramp
+            phase = BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: context.ramp, centroid: context.centroid)
+            support = read.count == nz ? context.support : Array(context.support[planes])
         }
         let local = (z.lowerBound - read.lowerBound)..<(z.upperBound - read.lowerBound)
         let psi: [Float]

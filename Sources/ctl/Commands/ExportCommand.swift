@@ -10,7 +10,7 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export a job's results.",
         discussion: """
             json: everything the job produced, as one document. csv: one row per result item (bcdi: \
-            per line, points as a JSON column). vtk (bcdi): every line as legacy-VTK polydata for \
+            per line; tem: per dislocation with its track, velocity and pair distance; points as a JSON column). vtk (bcdi): every line as legacy-VTK polydata for \
             ParaView, with cell scalars volume_index, line_id and track_id.
             """)
 
@@ -30,7 +30,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var db: DatabaseOptions
 
     /// Exporters by job kind.
-    static let exporters: [String: any JobExporter] = ["bcdi": BCDIExporter()]
+    static let exporters: [String: any JobExporter] = ["bcdi": BCDIExporter(), "tem": TEMExporter()]
 
     func run() throws {
         let conn = try db.connect()

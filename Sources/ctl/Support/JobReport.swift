@@ -34,6 +34,24 @@ enum JobReport {
             out.append(line)
             out.append("  query: ctl sql \"SELECT * FROM bcdi_lines WHERE job_id = \(job.id)\"")
         }
+        if job.kind == "tem" {
+            let r = try conn.exec(
+                """
+                SELECT (SELECT count(*) FROM tem_frames WHERE job_id = $1),
+                       (SELECT count(*) FROM tem_dislocations WHERE job_id = $1),
+                       (SELECT count(*) FROM tem_tracks WHERE job_id = $1),
+                       (SELECT plot_file FROM tem_report_results WHERE job_id = $1 LIMIT 1),
+                       (SELECT jsonb_array_length(overlay_files) FROM tem_report_results WHERE job_id = $1 LIMIT 1),
+                       (SELECT salvaged_frames FROM tem_report_results WHERE job_id = $1 LIMIT 1)
+                """, [job.id])
+            var line = "  results: \(r.int(0, 0) ?? 0) frame(s), \(r.int(0, 1) ?? 0) dislocation(s), \(r.int(0, 2) ?? 0) track(s)"
+            if let salvaged = r.int(0, 5), salvaged > 0 { line += " (\(salvaged) frame(s) of failed tasks analysed by the merge)" }
+            out.append(line)
+            if let plot = r.string(0, 3) {
+                out.append("  report: \(plot) and \(r.int(0, 4) ?? 0) overlay PNG(s) in \((plot as NSString).deletingLastPathComponent)")
+            }
+            out.append("  query: ctl sql \"SELECT * FROM tem_dislocations WHERE job_id = \(job.id)\"")
+        }
         return out
     }
 }

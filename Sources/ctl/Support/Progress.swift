@@ -13,8 +13,12 @@ struct ProgressLine {
         samples.append((now, finished))
         samples.removeAll { now.timeIntervalSince($0.time) > 10 }
         var rate = 0.0
-        if let first = samples.first, now.timeIntervalSince(first.time) > 0.2 {
+        if let first = samples.first, now.timeIntervalSince(first.time) > 2 {
             rate = Double(finished - first.finished) / now.timeIntervalSince(first.time)
+        } else if let started = job.startedAt {
+            // Too few samples yet (e.g. a one-shot `ctl status`): the average since the start.
+            let end = job.finishedAt ?? now
+            rate = Double(finished) / max(end.timeIntervalSince(started), 1e-3)
         }
         let total = max(job.nTasks, 1)
         let filled = min(width, width * finished / total)

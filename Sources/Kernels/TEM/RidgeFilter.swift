@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Multi-scale Hessian ridge (line) filter. At each scale σ the frame is smoothed with a
+/// separable Gaussian (two symmetric passes) and the Hessian taken by central differences, i.e.
+/// separable derivative-of-Gaussian kernels ([1, −2, 1] ⊛ G for ∂²); for a dark line the
+/// curvature across it, λ₁ (the larger eigenvalue), is large and the curvature along it, λ₂, small:
+///
+///     R = σ^γ · (λ₁ − β·|λ₂|)   (0 where negative)
+///
+/// and the best scale wins. γ = 2 is Lindeberg's scale normalisation; a smaller γ favours the
+/// fine scale, which keeps two lines a few pixels apart from winning as one wide line. β > 0 damps round blobs (λ₁ ≈ λ₂) of the Perlin background. Bright
+/// lines use −H. The quantised line normal of the winning scale comes along for non-maximum
+/// suppression.
+public enum RidgeFilter {
+    /// Reusable buffers.
+    public struct Workspace: Sendable {
+        var tmp: [Float] = []
+        var smoothed: [[Float]] = []
+        public init() {}
+        mutating func ensure(_ n: Int, scales: Int) {
+            if tmp.count != n { tmp = [Float](repeating: 0, count: n); smoothed = [] }
+            while smoothed.count < scales { smoothed.append([Float](repeating: 0, count: n)) }
+        }
+    }
+
+    /// Writes the response R (≥ 0, best scale) into `response` and the line normal at the best
+    /// scale, quantised to four directions, into `normal` as 0: x, 1: (1, 1), 2: y, 3: (1, −1)
+    /// (Float codes, so the selects stay in vector registers).
+    public static func apply(
+        _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, scales: [Double], beta: Float,
+        brightLines: Bool, scaleExponent: Double = 2, response: UnsafeMutableBufferPointer<Float>,
+        normal: UnsafeMutableBufferPointer<Float>, workspace ws: inout Workspace
+    ) {
+        let n = width * height
+        precondition(src.count >= n && response.count >= n && normal.count >= n && !scales.isEmpty)
+        ws.ensure(n, scales: scales.count)
+        for (si, sigma) in scales.enumerated() {
+            let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
+            ws.tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(src, width: width, height: height, kernel: g0, into: $0) }
+            ws.tmp.withUnsafeBufferPointer { t in ws.smoothed[si].withUnsafeMutableBufferPointer {
+                GaussianFilter.verticalSymmetric(t, width: width, height: height, kernel: g0, antisymmetric: false, into: $0) } }
+            let norm = Float(pow(sigma, scaleExponent)) * (brightLines ? -1 : 1)
+            ws.smoothed[si].withUnsafeBufferPointer { sm in
+                combine(sm.baseAddress!, width: width, height: height, norm: norm, beta: beta, first: si == 0,
+                        response: response.baseAddress!, normal: normal.baseAddress!)
+            }
+        }
+    }
+
+    /// Hessian of the smoothed frame at pixel (x, y) by central differences, replicate borders.
+    @inline(__always)
+    static func hessian(_ s: UnsafePointer<Float>, width w: Int, height h: Int, x: Int, y: Int) -> (Float, Float, Float) {
+        let xm = max(0, x - 1), xp = min(w - 1, x + 1), ym = max(0, y - 1) * w, yp = min(h - 1, y + 1) * w, yc = y * w
+        let a = s[yc + xp] - 2 * s[yc + x] + s[yc + xm]
+        let c = s[yp + x] - 2 * s[yc + x] + s[ym + x]
+        let b = 0.25 * (s[yp + xp] - s[yp + xm] - s[ym + xp] + s[ym + xm])
+        return (a, b, c)
+    }
+
+    /// Quantised normal from the Hessian (already multiplied by the sign of the line type, so
+    /// the line's eigenvalue is the larger one): its eigenvector is at angle ½·atan2(2b, a − c),
+    /// so the four 45° sectors are decided by comparing a − c and 2b, without a square root.
+    @inline(__always)
+    static func direction(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        let u = a - c, v = 2 * b
+        if abs(v) < abs(u) { return u > 0 ? 0 : 2 }
+        return v > 0 ? 1 : 3
+    }
+
+    @inline(__always)
+    static func ridge(_ a: Float, _ b: Float, _ c: Float, beta: Float) -> Float {
+        let root = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
+        let l1 = (a + c) * 0.5 + root, l2 = (a + c) * 0.5 - root
+        return max(0, l1 - beta * abs(l2))
+    }
+
+    /// Hessian by central differences and eigenvalues of one scale, keeping the per-pixel maximum;
+    /// interior pixels eight at a time, the one-pixel frame border scalar.
+    /// The `first` scale overwrites the outputs instead of comparing with them.
+    static func combine(_ s: UnsafePointer<Float>, width w: Int, height h: Int, norm: Float, beta: Float, first: Bool,
+                        response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func vabs(_ v: V) -> V { v.replacing(with: -v, where: v .< 0) }
+        @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func scalar(_ x: Int, _ y: Int) {
+            let (a, b, c) = hessian(s, width: w, height: h, x: x, y: y)
+            let r = ridge(a * norm, b * norm, c * norm, beta: beta)
+            let i = y * w + x
+            if first || r > response[i] { response[i] = r; normal[i] = direction(a * norm, b * norm, c * norm) }
+        }
+        for y in 0..<h {
+            guard y > 0 && y < h - 1 && w > 2 else {
+                for x in 0..<w { scalar(x, y) }
+                continue
+            }
+            scalar(0, y)
+            var x = 1
+            let row = s + y * w
+            while x + 8 <= w - 1 {
+                let p = row + x
+                let cen = ld(p), l = ld(p - 1), r = ld(p + 1), up = ld(p - w), dn = ld(p + w)
+                let a = (l + r - 2 * cen) * norm
+                let c = (up + dn - 2 * cen) * norm
+                let b = (ld(p + w + 1) - ld(p + w - 1) - ld(p - w + 1) + ld(p - w - 1)) * (0.25 * norm)
+                let half = (a - c) * 0.5
+                let root = (half * half + b * b).squareRoot()
+                let mid = (a + c) * 0.5
+                var resp = (mid + root) - beta * vabs(mid - root)
+                resp.replace(with: 0, where: resp .< 0)
+                let i = y * w + x
+                let u = a - c, v = 2 * b
+                var d = V(repeating: 3)
+                d.replace(with: 1, where: v .> 0)
+                var horizontal = V(repeating: 2)
+                horizontal.replace(with: 0, where: u .> 0)
+                d.replace(with: horizontal, where: vabs(v) .< vabs(u))
+                if first {
+                    UnsafeMutableRawPointer(response + i).storeBytes(of: resp, as: V.self)
+                    UnsafeMutableRawPointer(normal + i).storeBytes(of: d, as: V.self)
+                } else {
+                    // Branch-free: blending and storing all eight lanes is cheaper than testing them.
+                    let old = ld(response + i)
+                    let better = resp .> old
+                    UnsafeMutableRawPointer(response + i).storeBytes(of: old.replacing(with: resp, where: better), as: V.self)
+                    UnsafeMutableRawPointer(normal + i).storeBytes(of: ld(normal + i).replacing(with: d, where: better), as: V.self)
+                }
+                x += 8
+            }
+            while x < w { scalar(x, y); x += 1 }
+        }
+    }
+
+    /// Reference twin of one scale: Gaussian smoothing by direct 2D correlation (O(r²) per
+    /// pixel, Double), then the same differences and formula per pixel in Double. For tests.
+    public static func referenceResponse(_ src: [Float], width: Int, height: Int, sigma: Double, beta: Double,
+                                         brightLines: Bool = false, scaleExponent: Double = 2) -> [Float] {
+        let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
+        let sm = GaussianFilter.referenceSeparable(src, width: width, height: height, kx: g0, ky: g0).map(Double.init)
+        let norm = pow(sigma, scaleExponent) * (brightLines ? -1 : 1)
+        return (0..<(width * height)).map { i in
+            let x = i % width, y = i / width
+            func at(_ x: Int, _ y: Int) -> Double { sm[min(height - 1, max(0, y)) * width + min(width - 1, max(0, x))] }
+            let a = (at(x + 1, y) - 2 * at(x, y) + at(x - 1, y)) * norm
+            let c = (at(x, y + 1) - 2 * at(x, y) + at(x, y - 1)) * norm
+            let b = 0.25 * (at(x + 1, y + 1) - at(x - 1, y + 1) - at(x + 1, y - 1) + at(x - 1, y - 1)) * norm
+            let root = ((a - c) * (a - c) / 4 + b * b).squareRoot()
+            let l1 = (a + c) / 2 + root, l2 = (a + c) / 2 - root
+            return Float(max(0, l1 - beta * abs(l2)))
+        }
+    }
+}

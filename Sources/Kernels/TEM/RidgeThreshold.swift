@@ -1,0 +1,104 @@
+/// Non-maximum suppression across the line and hysteresis thresholding of a ridge response,
+/// with thresholds set from the frame's own noise so one setting serves every frame.
+public enum RidgeThreshold {
+    /// Median and MAD-based σ of the positive `values` (every `stride`-th sample) by a
+    /// 4096-bin histogram: O(n), no sort, and exact enough for thresholds. Zeros are skipped:
+    /// the clipped response is zero on about half the pixels, which would make the statistics
+    /// depend on how many scales are combined rather than on the noise.
+    public static func robustStats(_ values: UnsafeBufferPointer<Float>, stride: Int = 29) -> (median: Float, sigma: Float) {
+        guard !values.isEmpty else { return (0, 0) }
+        var lo = Float.infinity, hi = -Float.infinity
+        var i = 0
+        while i < values.count { if values[i] > 0 { lo = min(lo, values[i]); hi = max(hi, values[i]) }; i += stride }
+        guard lo.isFinite else { return (0, 0) }
+        guard hi > lo else { return (lo, 0) }
+        let bins = 4096
+        var hist = [Int32](repeating: 0, count: bins)
+        var total = 0
+        func median(lo: Float, hi: Float, centre: Float?) -> Float {
+            hist.withUnsafeMutableBufferPointer { h in
+                h.update(repeating: 0)
+                let scale = Float(bins - 1) / max(hi - lo, .leastNormalMagnitude)
+                total = 0
+                var i = 0
+                while i < values.count {
+                    let v = values[i]
+                    i += stride
+                    if v <= 0 { continue }
+                    let x = centre.map { abs(v - $0) } ?? v
+                    h[min(bins - 1, max(0, Int((x - lo) * scale)))] += 1
+                    total += 1
+                }
+                var acc = 0
+                for b in 0..<bins {
+                    acc += Int(h[b])
+                    if 2 * acc >= total { return lo + (Float(b) + 0.5) / scale }
+                }
+                return hi
+            }
+        }
+        let med = median(lo: lo, hi: hi, centre: nil)
+        let mad = median(lo: 0, hi: max(hi - med, med - lo), centre: med)
+        return (med, 1.4826 * mad)
+    }
+
+    /// Largest lane, by a compare-and-blend and then scalars (the standard library's `max()`,
+    /// `any()` and `pointwiseMax` are generic here and cost more than the loop they would save).
+    @inline(__always) static func maxLane(_ v: SIMD8<Float>) -> Float {
+        let a = v.lowHalf, b = v.highHalf
+        let m = a.replacing(with: b, where: b .> a)
+        return Swift.max(Swift.max(m[0], m[1]), Swift.max(m[2], m[3]))
+    }
+
+    /// Keeps pixels at least `low` that are maxima across the line (along the quantised normal),
+    /// (`normal` codes as `RidgeFilter.apply` writes them), then keeps only the 8-connected groups that contain a pixel at least `high`. Returns the
+    /// kept pixels as a 0/1 mask and as a list of indices (so later steps need not scan the frame).
+    @discardableResult
+    public static func suppressAndLink(
+        response: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>, width: Int, height: Int,
+        low: Float, high: Float, into mask: UnsafeMutableBufferPointer<UInt8>
+    ) -> [Int] {
+        mask.update(repeating: 0)
+        let o0 = 1, o1 = width + 1, o2 = width, o3 = width - 1
+        var stack: [Int] = []
+        var candidates: [Int] = []
+        let r = response.baseAddress!
+        // Pass 1: NMS candidates (mask = 1); seeds go on the stack. Most pixels are below `low`,
+        // so eight are tested at once and skipped together.
+        for y in 1..<max(1, height - 1) {
+            var i = y * width + 1
+            let end = y * width + width - 1
+            while i < end {
+                if i + 8 <= end && maxLane(UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)) < low {
+                    i += 8
+                    continue
+                }
+                let v = r[i]
+                if v >= low {
+                    let code = normal[i]
+                    let o = code == 0 ? o0 : code == 1 ? o1 : code == 2 ? o2 : o3
+                    if v > r[i - o] && v >= r[i + o] {
+                        mask[i] = 1
+                        candidates.append(i)
+                        if v >= high { stack.append(i) }
+                    }
+                }
+                i += 1
+            }
+        }
+        // Pass 2: flood from the seeds through candidates (mask 1 → 2), then keep 2s.
+        for s in stack { mask[s] = 2 }
+        let nb = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1]
+        while let p = stack.popLast() {
+            for o in nb {
+                let q = p + o
+                if mask[q] == 1 { mask[q] = 2; stack.append(q) }
+            }
+        }
+        var kept: [Int] = []
+        for i in candidates {
+            if mask[i] == 2 { mask[i] = 1; kept.append(i) } else { mask[i] = 0 }
+        }
+        return kept
+    }
+}

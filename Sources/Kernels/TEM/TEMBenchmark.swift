@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The TEM benchmark behind `ctl bench tem`: kernel speed on 512×512 8-bit frames and
+/// detection/tracking quality on synthetic videos of each difficulty.
+public enum TEMBenchmark {
+    public struct Speed: Codable, Sendable {
+        public var frames: Int
+        public var width: Int
+        public var height: Int
+        /// Wall-clock seconds and frames/s.
+        public var seconds: Double
+        public var framesPerSecond: Double
+        /// The same on the thread's CPU clock: robust when other jobs share the cores.
+        public var cpuSeconds: Double
+        public var framesPerCPUSecond: Double
+        public var curvesPerFrame: Double
+        /// Largest |separable − direct 2D| Hessian-filter difference on a test frame, relative to
+        /// the largest response (the reference check).
+        public var filterRelativeError: Double
+    }
+
+    public struct Quality: Codable, Sendable {
+        public var difficulty: TEMDifficulty
+        public var seed: UInt64
+        public var frames: Int
+        public var evaluation: TEMEvaluation
+        public var tracks: Int
+        public var trueDislocations: Int
+    }
+
+    /// Times decode (8-bit → Float) + detect + trace + fit over `frames` frames on one thread,
+    /// cycling through 8 distinct hard-preset frames rendered beforehand.
+    public static func speed(frames: Int = 400, seed: UInt64 = 1, config: TEMDetectorConfig = TEMDetectorConfig()) -> Speed {
+        let params = TEMSynthParams.preset(.hard, seed: seed, frames: 8)
+        let synth = TEMSynthesizer(params: params)
+        let w = params.width, h = params.height
+        let raw = (0..<8).map { synth.frame8($0) }
+        var detector = TEMDetector(config: config)
+        var buffer = [Float](repeating: 0, count: w * h)
+        var curves = 0
+        // Warm-up (allocates the buffers once).
+        _ = detector.detect(raw[0].map { Float($0) / 255 }, width: w, height: h)
+        let clock = ContinuousClock()
+        let cpuStart = threadCPUSeconds()
+        let start = clock.now
+        for i in 0..<frames {
+            let src = raw[i % raw.count]
+            buffer.withUnsafeMutableBufferPointer { b in
+                src.withUnsafeBufferPointer { s in for k in 0..<(w * h) { b[k] = Float(s[k]) * (1 / 255) } }
+            }
+            curves += buffer.withUnsafeBufferPointer { detector.detect($0, width: w, height: h) }.count
+        }
+        let elapsed = clock.now - start
+        let cpu = threadCPUSeconds() - cpuStart
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return Speed(frames: frames, width: w, height: h, seconds: seconds, framesPerSecond: Double(frames) / seconds,
+                     cpuSeconds: cpu, framesPerCPUSecond: Double(frames) / cpu,
+                     curvesPerFrame: Double(curves) / Double(frames),
+                     filterRelativeError: filterCheck(raw[0].map { Float($0) / 255 }, width: w, height: h, config: config))
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// The separable multi-scale Hessian filter against its direct-2D-convolution twin, on a
+    /// 131×97 crop (odd sizes on purpose).
+    public static func filterCheck(_ frame: [Float], width: Int, height: Int, config: TEMDetectorConfig) -> Double {
+        let cw = min(131, width), ch = min(97, height)
+        var crop = [Float](repeating: 0, count: cw * ch)
+        for y in 0..<ch { for x in 0..<cw { crop[y * cw + x] = frame[(y + height / 3) % height * width + (x + width / 3) % width] } }
+        var fast = [Float](repeating: 0, count: cw * ch)
+        var ws = RidgeFilter.Workspace()
+        var normal = [Float](repeating: 0, count: cw * ch)
+        crop.withUnsafeBufferPointer { c in fast.withUnsafeMutableBufferPointer { f in normal.withUnsafeMutableBufferPointer { n in
+            RidgeFilter.apply(c, width: cw, height: ch, scales: config.scales, beta: config.beta, brightLines: config.brightLines,
+                              scaleExponent: config.scaleExponent, response: f, normal: n, workspace: &ws)
+        } } }
+        var slow = [Float](repeating: 0, count: cw * ch)
+        for s in config.scales {
+            let r = RidgeFilter.referenceResponse(crop, width: cw, height: ch, sigma: s, beta: Double(config.beta),
+                                                  brightLines: config.brightLines, scaleExponent: config.scaleExponent)
+            for i in slow.indices { slow[i] = max(slow[i], r[i]) }
+        }
+        let peak = Double(slow.max() ?? 1)
+        var err = 0.0
+        for i in slow.indices { err = max(err, Double(abs(fast[i] - slow[i]))) }
+        return peak > 0 ? err / peak : err
+    }
+
+    /// Synthesises a video, detects every frame, tracks and scores it.
+    public static func quality(_ difficulty: TEMDifficulty, frames: Int = 60, seed: UInt64 = 1,
+                               config: TEMDetectorConfig = TEMDetectorConfig(),
+                               tracker: TEMTrackerConfig = TEMTrackerConfig()) -> Quality {
+        let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
+        let synth = TEMSynthesizer(params: params)
+        var detector = TEMDetector(config: config)
+        var detected: [[[TEMPoint]]] = []
+        for f in 0..<frames {
+            let img = synth.frame8(f).map { Float($0) / 255 }
+            detected.append(detector.detect(img, width: params.width, height: params.height).map(\.points))
+        }
+        let tracks = TEMTracker.track(detected, config: tracker)
+        let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
+        return Quality(difficulty: difficulty, seed: seed, frames: frames, evaluation: e, tracks: tracks.count,
+                       trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count)
+    }
+
+    /// Runs both parts and returns a printable report.
+    public static func run(speedFrames: Int = 400, qualityFrames: Int = 60, seeds: [UInt64] = [1, 2, 3]) -> String {
+        var lines: [String] = []
+        let s = speed(frames: speedFrames)
+        lines.append("tem kernel: \(s.frames) frames \(s.width)x\(s.height) u8 in \(fmt(s.seconds, 3)) s wall = \(fmt(s.framesPerSecond, 1)) frames/s, \(fmt(s.cpuSeconds, 3)) s CPU = \(fmt(s.framesPerCPUSecond, 1)) frames/CPU-s (1 thread), \(fmt(s.curvesPerFrame, 1)) curves/frame; separable vs direct filter max rel. error \(String(describing: s.filterRelativeError))")
+        lines.append("difficulty  seed  frames  precision  recall  F1      length  IDF1   tracks/true")
+        for d in TEMDifficulty.allCases {
+            var f1 = 0.0, len = 0.0, idf1 = 0.0
+            for seed in seeds {
+                let q = quality(d, frames: qualityFrames, seed: seed)
+                let e = q.evaluation
+                f1 += e.f1; len += e.lengthScore; idf1 += e.idf1
+                lines.append("\(pad(d.rawValue, 10))  \(pad("\(seed)", 4))  \(pad("\(q.frames)", 6))  \(fmt(e.precision, 3))      \(fmt(e.recall, 3))   \(fmt(e.f1, 3))   \(fmt(e.lengthScore, 3))   \(fmt(e.idf1, 3))  \(q.tracks)/\(q.trueDislocations)")
+            }
+            let n = Double(seeds.count)
+            lines.append("\(pad(d.rawValue, 10))  mean  F1 \(fmt(f1 / n, 3))  length \(fmt(len / n, 3))  IDF1 \(fmt(idf1 / n, 3))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func fmt(_ v: Double, _ digits: Int) -> String {
+        var p = 1.0
+        for _ in 0..<digits { p *= 10 }
+        let r = (v * p).rounded() / p
+        var s = "\(r)"
+        if let dot = s.firstIndex(of: ".") {
+            let have = s.distance(from: dot, to: s.endIndex) - 1
+            if have < digits { s += String(repeating: "0", count: digits - have) }
+        }
+        return s
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+}

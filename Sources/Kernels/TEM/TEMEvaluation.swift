@@ -1,0 +1,112 @@
+/// Scores of detected and tracked curves against the synthetic ground truth.
+public struct TEMEvaluation: Codable, Sendable, Equatable {
+    /// Centreline precision, recall and F1 at `tolerance` px, over all frames.
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+    /// The paper's length metric: mean over true dislocations (all frames) of
+    /// max(0, 1 − |L_pred − L_true| / L_true) for the matched curve, 0 when unmatched.
+    public var lengthScore: Double
+    /// Identity F1 of the tracks: 2·IDTP / (true detections + tracked detections); curves left
+    /// out of every track (dropped as noise by the tracker) do not count as tracked detections.
+    public var idf1: Double
+    public var truthDetections: Int
+    public var predictedDetections: Int
+    public var tolerance: Double
+}
+
+/// The evaluation (`ctl eval tem`), pure.
+public enum TEMEvaluator {
+    /// - Parameters:
+    ///   - truth: `truth[f]`, the true dislocations of frame f.
+    ///   - detected: `detected[f]`, the detected curves of frame f (points of each).
+    ///   - tracks: tracks over `detected` (frame, curve index), e.g. from `TEMTracker`.
+    ///   - matchGate: largest curve distance (px) for a true/detected match (length and IDF1).
+    public static func evaluate(truth: [[TEMTruthDislocation]], detected: [[[TEMPoint]]], tracks: [TEMTrack],
+                                tolerance: Double = 2, matchGate: Double = 3) -> TEMEvaluation {
+        var tpPred = 0, nPred = 0, tpTrue = 0, nTrue = 0
+        var lengthSum = 0.0, nDislocations = 0
+        var trackOf: [Int: Int] = [:] // frame << 20 | curve index → track id
+        for t in tracks { for (f, c) in zip(t.frames, t.curveIndices) { trackOf[f << 20 | c] = t.id } }
+        let trackedDetections = tracks.reduce(0) { $0 + $1.frames.count }
+        var idtp: [Int: [Int: Int]] = [:] // truth id → track id → frames matched
+        var truthFrames = 0, predFrames = 0
+        for f in 0..<max(truth.count, detected.count) {
+            let tr = f < truth.count ? truth[f] : []
+            let de = f < detected.count ? detected[f] : []
+            truthFrames += tr.count
+            predFrames += de.count
+            let truthDense = tr.map { TEMPolyline.resample($0.points, spacing: 0.25) }
+            let predDense = de.map { TEMPolyline.resample($0, spacing: 0.25) }
+            let truthGrid = PointGrid(truthDense.flatMap { $0 }, cell: tolerance)
+            let predGrid = PointGrid(predDense.flatMap { $0 }, cell: tolerance)
+            for c in de {
+                for p in TEMPolyline.resample(c, spacing: 1) {
+                    nPred += 1
+                    if truthGrid.hasPoint(within: tolerance, of: p) { tpPred += 1 }
+                }
+            }
+            for d in tr {
+                for p in TEMPolyline.resample(d.points, spacing: 1) {
+                    nTrue += 1
+                    if predGrid.hasPoint(within: tolerance, of: p) { tpTrue += 1 }
+                }
+            }
+            let m = CurveMatching.match(tr.map(\.points), de, gate: matchGate)
+            for (i, d) in tr.enumerated() {
+                nDislocations += 1
+                guard let j = m[i] else { continue }
+                let lt = TEMPolyline.length(d.points), lp = TEMPolyline.length(de[j])
+                if lt > 0 { lengthSum += max(0, 1 - abs(lp - lt) / lt) }
+                if let tid = trackOf[f << 20 | j] { idtp[d.id, default: [:]][tid, default: 0] += 1 }
+            }
+        }
+        // Global one-to-one truth ↔ track assignment maximising matched frames.
+        let truthIDs = Array(idtp.keys).sorted()
+        let trackIDs = Array(Set(idtp.values.flatMap(\.keys))).sorted()
+        var total = 0
+        if !truthIDs.isEmpty && !trackIDs.isEmpty {
+            var cost = [Double](repeating: .infinity, count: truthIDs.count * trackIDs.count)
+            let col = Dictionary(uniqueKeysWithValues: trackIDs.enumerated().map { ($1, $0) })
+            for (i, t) in truthIDs.enumerated() { for (k, v) in idtp[t]! { cost[i * trackIDs.count + col[k]!] = -Double(v) } }
+            let a = Hungarian.solve(cost: cost, rows: truthIDs.count, columns: trackIDs.count)
+            for (i, j) in a.enumerated() { if let j { total += idtp[truthIDs[i]]![trackIDs[j]] ?? 0 } }
+        }
+        let precision = nPred > 0 ? Double(tpPred) / Double(nPred) : 1
+        let recall = nTrue > 0 ? Double(tpTrue) / Double(nTrue) : 1
+        let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+        return TEMEvaluation(
+            precision: precision, recall: recall, f1: f1,
+            lengthScore: nDislocations > 0 ? lengthSum / Double(nDislocations) : 1,
+            idf1: truthFrames + trackedDetections > 0 ? 2 * Double(total) / Double(truthFrames + trackedDetections) : 1,
+            truthDetections: truthFrames, predictedDetections: predFrames, tolerance: tolerance)
+    }
+}
+
+/// Points hashed into square cells for "is any point within r" queries (r ≤ cell).
+struct PointGrid {
+    private var cells: [Int64: [TEMPoint]] = [:]
+    private let cell: Double
+
+    init(_ points: [TEMPoint], cell: Double) {
+        self.cell = cell
+        for p in points { cells[key(Int((p.x / cell).rounded(.down)), Int((p.y / cell).rounded(.down))), default: []].append(p) }
+    }
+
+    private func key(_ i: Int, _ j: Int) -> Int64 { Int64(i) << 32 ^ Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: j))) }
+
+    func hasPoint(within r: Double, of p: TEMPoint) -> Bool {
+        let ci = Int((p.x / cell).rounded(.down)), cj = Int((p.y / cell).rounded(.down))
+        let r2 = r * r
+        for dj in -1...1 {
+            for di in -1...1 {
+                guard let list = cells[key(ci + di, cj + dj)] else { continue }
+                for q in list {
+                    let d = q - p
+                    if d.x * d.x + d.y * d.y <= r2 { return true }
+                }
+            }
+        }
+        return false
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Kernels
+import Shared
+
+/// Analyses frames one by one (decode, detect) and collects the rows of `tem_frame_results`
+/// and `tem_dislocation_results`. Used by the shard tasks and, for the good frames of a shard
+/// that died on a corrupt frame, by the merge. One per task: it owns the detector's buffers.
+struct TEMFrameAnalysis {
+    private var detector: TEMDetector
+    private let options: TEMJobOptions
+    private let jobInput: String
+    var frames = ResultRows(table: "tem_frame_results", columns: [
+        ("frame_index", "int"), ("frame_file", "text"), ("n_dislocations", "int"), ("width", "int"), ("height", "int"),
+    ])
+    var dislocations = ResultRows(table: "tem_dislocation_results", columns: [
+        ("frame_index", "int"), ("frame_file", "text"), ("dislocation_id", "int"), ("points", "jsonb"),
+        ("length_px", "double precision"), ("length_nm", "double precision"), ("mean_curvature", "double precision"),
+        ("max_curvature", "double precision"), ("mean_response", "double precision"),
+        ("centroid_x", "double precision"), ("centroid_y", "double precision"),
+    ])
+    /// Curves of the analysed frames by frame index (kept only when asked, for the merge).
+    var curves: [Int: [[TEMPoint]]] = [:]
+    private let keepCurves: Bool
+
+    init(options: TEMJobOptions, jobInput: String, keepCurves: Bool = false) {
+        self.options = options
+        self.jobInput = jobInput
+        self.keepCurves = keepCurves
+        detector = TEMDetector(config: Self.detectorConfig(options))
+    }
+
+    /// The kernel's tuned defaults with the job's overrides.
+    static func detectorConfig(_ options: TEMJobOptions) -> TEMDetectorConfig {
+        var config = TEMDetectorConfig()
+        config.brightLines = options.brightLines
+        config.samples = options.points
+        if let v = options.minLength { config.minLength = v }
+        if let v = options.highThreshold { config.highThreshold = Float(v) }
+        if let v = options.lowThreshold { config.lowThreshold = Float(v) }
+        if let v = options.scales { config.scales = v }
+        if let v = options.smoothing { config.smoothing = v }
+        if let v = options.flattenRadius { config.flattenRadius = v }
+        if options.keepSlipTraces { config.traceFaintRatio = 0 }
+        return config
+    }
+
+    /// Decodes and analyses frame `index` (`file`, which must be `width`×`height`); throws an
+    /// error naming the file when it cannot be read.
+    mutating func analyse(file: String, index: Int, width: Int, height: Int) throws {
+        let path = try InputGuard.check(file, within: jobInput)
+        let image = try PNGImage.read(path: path)
+        guard image.width == width, image.height == height else {
+            throw TaskError("cannot read \((file as NSString).lastPathComponent): it is \(image.width)×\(image.height) pixels, but the video's frames are \(width)×\(height) (the file changed after the job was planned?)")
+        }
+        let found = image.pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
+        frames.rows.append([index, file, found.count, width, height])
+        for (id, curve) in found.enumerated() {
+            let c = TEMPolyline.centroid(curve.points)
+            dislocations.rows.append([
+                index, file, id, PGJSON(raw: TEMPointsText.render(curve.points)), curve.lengthPx,
+                options.pixelSizeNm.map { curve.lengthPx * $0 }, curve.meanCurvature, curve.maxCurvature,
+                curve.meanResponse, c.x, c.y,
+            ])
+        }
+        if keepCurves { curves[index] = found.map(\.points) }
+    }
+
+    /// Analyses every frame of a shard's range; frames that cannot be read are skipped and
+    /// returned with the reason.
+    mutating func analyse(_ payload: TEMTaskPayload) -> [(index: Int, file: String, error: String)] {
+        var failures: [(Int, String, String)] = []
+        for (offset, file) in payload.files.enumerated() {
+            do {
+                try analyse(file: file, index: payload.firstFrame + offset, width: payload.width, height: payload.height)
+            } catch {
+                failures.append((payload.firstFrame + offset, file, "\(error)"))
+            }
+        }
+        return failures
+    }
+}

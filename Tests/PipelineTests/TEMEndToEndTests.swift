@@ -1,0 +1,125 @@
+import Foundation
+import Shared
+import SliplineTestSupport
+import XCTest
+
+/// The real `ctl` on small synthetic videos: synth → run → SQL → eval → export, and a video
+/// with a corrupt frame that fails only its own task.
+final class TEMEndToEndTests: XCTestCase {
+    func ctl(_ args: [String], timeout: Double = 240) throws -> (status: Int32, output: String) {
+        try CtlProcess.run(args, environment: ["SLIPLINE_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("slipline-tem-home-\(getpid())").path], timeout: timeout)
+    }
+
+    func jobId(_ output: String) -> Int64? {
+        let last = output.split(separator: "\n").last.map(String.init) ?? ""
+        let parts = last.split(separator: " ")
+        return parts.count == 3 && parts[0] == "job" ? Int64(parts[1]) : nil
+    }
+
+    func testSynthRunQueryEvalExport() throws {
+        let url = try TestCluster.freshDatabase("teme2e")
+        let data = try TEMPlannerTests.directory("video")
+        let out = try TEMPlannerTests.directory("results")
+        let synth = try ctl(["synth", "tem", data, "--frames", "30", "--seed", "3", "--difficulty", "easy"])
+        XCTAssertEqual(synth.status, 0, synth.output)
+        let params = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + "/params.json"))) as? [String: Any]
+        XCTAssertEqual(params?["seed"] as? Int, 3)
+        XCTAssertEqual(params?["width"] as? Int, 256)
+
+        let run = try ctl(["run", data, "--database", url, "--workers", "2", "--param", "output_dir=\(out)",
+                           "--param", "frames_per_task=8", "--param", "pixel_size_nm=0.5"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.hasSuffix(" done\n"), run.output)
+        XCTAssertTrue(run.output.contains("params.json, truth.json"), "stray files are reported: \(run.output)")
+        let job = try XCTUnwrap(jobId(run.output))
+
+        let conn = try PGConnection(url)
+        let frames = try conn.exec("SELECT count(*), min(frame_index), max(frame_index), count(DISTINCT frame_index), bool_and(frame_file LIKE '/%frame-000__.png') FROM tem_frames WHERE job_id = $1", [job])
+        XCTAssertEqual(frames.int(0, 0), 30)
+        XCTAssertEqual(frames.int(0, 1), 0)
+        XCTAssertEqual(frames.int(0, 2), 29)
+        XCTAssertEqual(frames.int(0, 3), 30)
+        XCTAssertEqual(frames.bool(0, 4), true)
+        let d = try conn.exec(
+            """
+            SELECT count(*), bool_and(jsonb_array_length(points) = 50), bool_and(jsonb_array_length(points -> 0) = 2),
+                   count(track_id), min(length_px), bool_and(abs(length_nm - 0.5 * length_px) < 1e-9),
+                   (SELECT sum(n_dislocations) FROM tem_frames WHERE job_id = $1)
+            FROM tem_dislocations WHERE job_id = $1
+            """, [job])
+        let n = d.int(0, 0) ?? 0
+        XCTAssertGreaterThanOrEqual(n, 30)
+        XCTAssertEqual(d.bool(0, 1), true, "50 points per dislocation")
+        XCTAssertEqual(d.bool(0, 2), true, "[x, y] points")
+        XCTAssertGreaterThanOrEqual(d.int(0, 3) ?? 0, n * 9 / 10, "most curves are tracked")
+        XCTAssertGreaterThan(d.double(0, 4) ?? 0, 20)
+        XCTAssertEqual(d.bool(0, 5), true)
+        XCTAssertEqual(d.int(0, 6), n, "n_dislocations matches the rows")
+        let tracks = try conn.exec("SELECT count(*), max(n_frames), min(first_frame) FROM tem_tracks WHERE job_id = $1", [job])
+        XCTAssertGreaterThanOrEqual(tracks.int(0, 0) ?? 0, 1)
+        XCTAssertGreaterThanOrEqual(tracks.int(0, 1) ?? 0, 25, "a dislocation is followed through the video")
+        let v = try conn.exec("SELECT count(*) FROM tem_velocities WHERE job_id = $1", [job])
+        XCTAssertEqual(v.int(0, 0), d.int(0, 3))
+
+        let report = try conn.exec("SELECT plot_file, overlay_files::text FROM tem_report_results WHERE job_id = $1", [job])
+        let plot = try XCTUnwrap(report.string(0, 0))
+        XCTAssertTrue(try String(contentsOfFile: plot, encoding: .utf8).hasPrefix("<svg"))
+        let overlays = try JSONDecoder().decode([String].self, from: Data((report.string(0, 1) ?? "[]").utf8))
+        XCTAssertEqual(overlays.count, 4)
+        for file in overlays { XCTAssertEqual(try PNGHeader.read(path: file).colorType, .rgb) }
+
+        let eval = try ctl(["eval", "tem", "--truth", data, "--job", "\(job)", "--database", url])
+        XCTAssertEqual(eval.status, 0, eval.output)
+        func figure(_ name: String) -> Double {
+            let line = eval.output.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            return line.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
+        }
+        XCTAssertGreaterThanOrEqual(figure("F1"), 0.9, eval.output)
+        XCTAssertGreaterThanOrEqual(figure("precision"), 0.9, eval.output)
+        XCTAssertGreaterThanOrEqual(figure("recall"), 0.9, eval.output)
+        XCTAssertGreaterThanOrEqual(figure("length"), 0.8, eval.output)
+        XCTAssertGreaterThanOrEqual(figure("IDF1"), 0.8, eval.output)
+
+        let csv = try ctl(["export", "\(job)", "--format", "csv", "--database", url])
+        XCTAssertEqual(csv.status, 0, csv.output)
+        XCTAssertTrue(csv.output.hasPrefix("job_id,frame_index,frame_file,dislocation_id,track_id,length_px"), csv.output)
+        XCTAssertEqual(csv.output.split(separator: "\n").count, n + 1)
+        let json = try ctl(["export", "\(job)", "--format", "json", "--database", url])
+        XCTAssertEqual(json.status, 0, json.output)
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        XCTAssertEqual((doc["frames"] as? [Any])?.count, 30)
+        XCTAssertEqual((doc["dislocations"] as? [Any])?.count, n)
+    }
+
+    func testCorruptFrameFailsOnlyItsTaskAndIsNamed() throws {
+        let url = try TestCluster.freshDatabase("temcorrupt")
+        let data = try TEMPlannerTests.directory("corrupt")
+        let out = try TEMPlannerTests.directory("results")
+        let synth = try ctl(["synth", "tem", data, "--frames", "12", "--seed", "5", "--difficulty", "easy"])
+        XCTAssertEqual(synth.status, 0, synth.output)
+        // Frame 5 keeps a valid header (the planner passes it) but loses its pixel data.
+        let bad = data + "/frame-00005.png"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: bad))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: bad))
+
+        let run = try ctl(["run", data, "--database", url, "--workers", "2", "--max-attempts", "1",
+                           "--param", "output_dir=\(out)", "--param", "frames_per_task=4"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.output.hasSuffix(" failed\n"), run.output)
+        let job = try XCTUnwrap(jobId(run.output))
+        let conn = try PGConnection(url)
+        let tasks = try conn.exec("SELECT kind, state, error FROM tasks_overview WHERE job_id = $1 ORDER BY task_id", [job])
+        let states = (0..<tasks.rowCount).map { "\(tasks.string($0, 0)!):\(tasks.string($0, 1)!)" }
+        XCTAssertEqual(states, ["tem:done", "tem:dead", "tem:done", "tem.merge:done"])
+        XCTAssertTrue(tasks.string(1, 2)?.contains("frame 5: cannot read frame-00005.png") ?? false, tasks.string(1, 2) ?? "")
+        // Only the corrupt frame is missing: the merge analysed the rest of its range.
+        let frames = try conn.exec("SELECT array_agg(frame_index ORDER BY frame_index)::text FROM tem_frames WHERE job_id = $1", [job])
+        XCTAssertEqual(frames.string(0, 0), "{0,1,2,3,4,6,7,8,9,10,11}")
+        let tracked = try conn.exec("SELECT count(*) FROM tem_dislocations WHERE job_id = $1 AND track_id IS NOT NULL", [job])
+        XCTAssertGreaterThan(tracked.int(0, 0) ?? 0, 0)
+
+        let status = try ctl(["status", "\(job)", "--database", url])
+        XCTAssertTrue(status.output.contains("frame-00005.png"), status.output)
+        XCTAssertTrue(status.output.contains("job \(job) failed"), status.output)
+    }
+}
