@@ -88,5 +88,12 @@ let package = Package(
             dependencies: ["Shared", "Worker", "Coordinator", "SliplineTestSupport"],
             swiftSettings: swiftSettings
         ),
+        /// Many nodes: hosts in network namespaces over TCP with passwords, chaos (workers
+        /// SIGKILLed, the server restarted), all through the real `ctl`.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Shared", "SliplineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -552,3 +552,100 @@ EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
     RAISE NOTICE 'slipline_reader: tem grants skipped: %', SQLERRM;
 END;
 $$;
+
+-- migrate: 5 roles
+-- Roles for hosts other than the service node. Each worker host logs in as a LOGIN role made
+-- a member of `slipline_worker` (`ctl db create-role worker NAME`). That role may read, run
+-- the queue's worker operations (the functions below, SECURITY DEFINER with a pinned
+-- search_path) and insert/delete rows of results tables; it cannot change the schema or
+-- UPDATE/DELETE queue rows (jobs, tasks, task_deps, workers) directly.
+
+-- The worker's direct writes to `workers` and `tasks` (heartbeat, registration) as functions.
+CREATE FUNCTION slipline_heartbeat(p_worker text, p_lease_s double precision, p_held bigint[])
+RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    orphans bigint[];
+BEGIN
+    UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END
+    WHERE id = p_worker;
+    UPDATE tasks SET lease_expires_at = now() + make_interval(secs => p_lease_s)
+    WHERE worker_id = p_worker AND state = 'leased' AND id = ANY (p_held);
+    -- Leased to this worker but unknown to it: a claim whose reply was lost; give them back.
+    SELECT coalesce(array_agg(id), '{}') INTO orphans FROM tasks
+    WHERE worker_id = p_worker AND state = 'leased' AND id <> ALL (p_held);
+    RETURN slipline_release(p_worker, orphans);
+END;
+$$;
+
+CREATE FUNCTION slipline_register_worker(p_id text, p_host text, p_pid int, p_slots int) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO workers (id, host, pid, slots) VALUES (p_id, p_host, p_pid, p_slots)
+    ON CONFLICT (id) DO UPDATE SET state = 'running', heartbeat_at = now(), stopped_at = NULL;
+$$;
+
+CREATE FUNCTION slipline_set_worker_state(p_id text, p_state text) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE workers SET state = p_state, stopped_at = CASE WHEN p_state = 'stopped' THEN now() END
+    WHERE id = p_id;
+$$;
+
+-- Grants the worker role INSERT and DELETE on every results table: a table with both
+-- `task_id` and `job_id` columns (the contract of ResultRows). Idempotent; `ctl db migrate`
+-- calls it after every migration it applies, so results tables added later are covered.
+CREATE FUNCTION slipline_grant_results() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    n int := 0;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
+        RETURN 0;
+    END IF;
+    FOR t IN
+        SELECT c.oid::regclass AS rel FROM pg_class c
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'task_id' AND NOT a.attisdropped)
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'job_id' AND NOT a.attisdropped)
+    LOOP
+        EXECUTE format('GRANT SELECT, INSERT, DELETE ON %s TO slipline_worker', t.rel);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END;
+$$;
+
+DO $$
+DECLARE
+    f text;
+BEGIN
+    -- Roles are per cluster: another database's migration may create it at the same moment.
+    BEGIN
+        CREATE ROLE slipline_worker NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO slipline_worker', current_database());
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO slipline_worker', current_schema());
+    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO slipline_worker', current_schema());
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT ON TABLES TO slipline_worker', current_schema());
+    -- The worker's operations run as the schema owner, on this schema only.
+    FOREACH f IN ARRAY ARRAY[
+        'slipline_claim(text, int, double precision)',
+        'slipline_complete(text, bigint[], int[])',
+        'slipline_after_terminal(bigint[])',
+        'slipline_fail(text, bigint, int, text)',
+        'slipline_release(text, bigint[])',
+        'slipline_heartbeat(text, double precision, bigint[])',
+        'slipline_register_worker(text, text, int, int)',
+        'slipline_set_worker_state(text, text)'
+    ] LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = %I, pg_temp', f, current_schema());
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO slipline_worker', f);
+    END LOOP;
+    PERFORM slipline_grant_results();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
+END;
+$$;

@@ -3,7 +3,8 @@
 # server (for the embedded database and the tests). Idempotent; a no-op when all is there.
 set -euo pipefail
 
-packages=(libpq-dev libhdf5-dev libpng-dev libopenblas-dev postgresql pkg-config)
+# iproute2: `ip netns` for the multi-host test (Tests/ClusterTests).
+packages=(libpq-dev libhdf5-dev libpng-dev libopenblas-dev postgresql pkg-config iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

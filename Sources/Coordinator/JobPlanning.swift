@@ -32,9 +32,11 @@ public struct JobPlanning: Sendable {
             jobLogger[metadataKey: "job.id"] = "\(jobId)"
 
             // Fix the output directory now, once, so that workers on every host agree on it.
+            // The database name keeps jobs of different databases sharing one SLIPLINE_HOME apart.
             if paramValues["output_dir"] == nil {
+                let database = try conn.exec("SELECT current_database()").string(0, 0) ?? "db"
                 paramValues["output_dir"] = EmbeddedPostgres.defaultHome()
-                    .appendingPathComponent("results/job-\(jobId)").path
+                    .appendingPathComponent("results/\(database)/job-\(jobId)").path
                 try conn.exec("UPDATE jobs SET params = $2::jsonb WHERE id = $1", [jobId, try PGJSON(paramValues)])
             }
             let params = JobParams(paramValues)

@@ -9,7 +9,7 @@ struct Ctl: ParsableCommand {
         subcommands: [
             RunCommand.self, SubmitCommand.self, StatusCommand.self, WaitCommand.self,
             CancelCommand.self, RetryCommand.self, WorkerCommand.self, CoordinatorCommand.self,
-            DbCommand.self, SqlCommand.self, BenchCommand.self, SynthCommand.self, EvalCommand.self,
+            DbCommand.self, SqlCommand.self, BenchCommand.self, SynthCommand.self, EvalCommand.self, ScaleCommand.self,
             ExportCommand.self,
         ])
 }

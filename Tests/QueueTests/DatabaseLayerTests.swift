@@ -33,6 +33,14 @@ final class DatabaseLayerTests: XCTestCase {
         XCTAssertNoThrow(try Migrations.verify(conn))
     }
 
+    func testAnEditedAppliedMigrationIsRefused() throws {
+        let conn = try PGConnection(try TestCluster.freshDatabase("edited"))
+        try conn.exec("UPDATE schema_migrations SET checksum = 'stale' WHERE version = 1")
+        XCTAssertThrowsError(try Migrations.migrate(conn)) { error in
+            XCTAssertTrue("\(error)".contains("must never be edited"), "\(error)")
+        }
+    }
+
     func testSchemaSectionsAreNumberedInOrder() {
         let versions = Migrations.all.map(\.version)
         XCTAssertFalse(versions.isEmpty)

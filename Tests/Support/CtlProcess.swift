@@ -20,13 +20,19 @@ public final class CtlProcess: @unchecked Sendable {
     }
 
     /// Starts `ctl` with `arguments`; stdout and stderr go to a temporary file (not a pipe, so
-    /// a child can never block on a full pipe nobody reads).
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// a child can never block on a full pipe nobody reads). A `prefix` runs it through another
+    /// program that then execs it, e.g. `["/usr/sbin/ip", "netns", "exec", "ns1"]`.
+    public init(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws {
         outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("ctl-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputURL)
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        if let launcher = prefix.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = Array(prefix.dropFirst()) + [Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "SLIPLINE_DATABASE_URL")
         for (k, v) in environment { env[k] = v }
@@ -63,8 +69,8 @@ public final class CtlProcess: @unchecked Sendable {
     }
 
     /// Runs `ctl` to completion (killing it after `timeout`) and returns status and output.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> (status: Int32, output: String) {
-        let p = try CtlProcess(arguments, environment: environment)
+    public static func run(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], timeout: Double = 120) throws -> (status: Int32, output: String) {
+        let p = try CtlProcess(arguments, environment: environment, prefix: prefix)
         guard let status = p.wait(timeout: timeout) else {
             p.signal(SIGKILL)
             return (-1, p.output + "\n[killed after \(timeout) s]")

@@ -5,6 +5,17 @@ public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
     public let sql: String
+
+    /// FNV-1a of the section's text: recorded when applied, so that a section edited after
+    /// it was applied somewhere is caught instead of silently diverging.
+    public var checksum: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in sql.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
 }
 
 /// Applies the numbered sections of `schema.sql` (embedded in the binary at build time).
@@ -44,22 +55,35 @@ public enum Migrations {
     /// Safe to run concurrently from several processes (advisory lock) and repeatedly.
     @discardableResult
     public static func migrate(_ conn: PGConnection) throws -> [Int] {
-        try conn.exec("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version int PRIMARY KEY, name text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now())
-            """)
         var applied: [Int] = []
         try conn.transaction {
             // Transaction-scoped: released at commit, also if this process dies.
             try conn.exec("SELECT pg_advisory_xact_lock(hashtext('slipline.migrate'))")
-            let done = Set(try conn.exec("SELECT version FROM schema_migrations").allRows().compactMap { $0[0].flatMap(Int.init) })
-            for migration in all where !done.contains(migration.version) {
+            try conn.exec("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+            let rows = try conn.exec("SELECT version, checksum FROM schema_migrations").allRows()
+            var done: [Int: String] = [:]
+            for row in rows { if let v = row[0].flatMap(Int.init) { done[v] = row[1] ?? "" } }
+            for migration in all {
+                if let checksum = done[migration.version] {
+                    if checksum != migration.checksum {
+                        throw MigrationError.changedAfterApply(version: migration.version, name: migration.name)
+                    }
+                    continue
+                }
                 try conn.execScript(StaticOrEmbedded(migration: migration))
                 try conn.exec(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                    [migration.version, migration.name])
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    [migration.version, migration.name, migration.checksum])
                 applied.append(migration.version)
+            }
+            // Results tables added by any migration are writable by the worker role.
+            if !applied.isEmpty,
+               try conn.exec("SELECT to_regproc('slipline_grant_results') IS NOT NULL").bool(0, 0) == true {
+                try conn.exec("SELECT slipline_grant_results()")
             }
         }
         return applied
@@ -77,6 +101,20 @@ public enum Migrations {
         let found = try currentVersion(conn)
         if found != latestVersion {
             throw DatabaseError.schemaMismatch(found: found, expected: latestVersion)
+        }
+    }
+}
+
+/// A schema problem that migrating cannot fix by itself.
+public enum MigrationError: Error, CustomStringConvertible {
+    case changedAfterApply(version: Int, name: String)
+
+    public var description: String {
+        switch self {
+        case let .changedAfterApply(version, name):
+            return "schema migration \(version) (\(name)) differs from the one applied to this database: "
+                + "applied migrations must never be edited (add a new section to schema.sql); "
+                + "for a throw-away embedded database, `ctl db stop` and delete $SLIPLINE_HOME/pg"
         }
     }
 }

@@ -39,6 +39,18 @@ public final class PGConnection {
         handle = nil
     }
 
+    /// The SCRAM-SHA-256 verifier of `password` for role `user`, computed here by libpq, so
+    /// that `CREATE/ALTER ROLE … PASSWORD` sends the server (and its logs) no clear text.
+    public func scramVerifier(user: String, password: String) throws -> String {
+        guard let handle else { throw DatabaseError.statementFailed(sqlstate: "08003", message: "connection closed") }
+        guard let raw = PQencryptPasswordConn(handle, password, user, "scram-sha-256") else {
+            let detail = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw DatabaseError.statementFailed(sqlstate: "", message: "cannot hash the password: \(detail)")
+        }
+        defer { PQfreemem(raw) }
+        return String(cString: raw)
+    }
+
     /// Whether libpq still believes the connection is usable.
     public var isHealthy: Bool {
         guard let handle else { return false }

@@ -144,19 +144,9 @@ public enum TaskQueue {
     /// Returns the number of such orphans released.
     @discardableResult
     public static func heartbeat(_ conn: PGConnection, worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int {
-        try conn.transaction {
-            try conn.exec("UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END WHERE id = $1", [worker])
-            try conn.exec(
-                """
-                UPDATE tasks SET lease_expires_at = now() + make_interval(secs => $2)
-                WHERE worker_id = $1 AND state = 'leased' AND id = ANY($3::bigint[])
-                """, [worker, leaseSeconds, PGArray(held)])
-            let orphans = try conn.exec(
-                "SELECT id FROM tasks WHERE worker_id = $1 AND state = 'leased' AND id <> ALL($2::bigint[])",
-                [worker, PGArray(held)])
-            let ids = (0..<orphans.rowCount).compactMap { orphans.int64($0, 0) }
-            return try release(conn, worker: worker, ids: ids)
-        }
+        // One function (schema migration 5) so that a worker's database role needs no UPDATE
+        // privilege on `tasks` or `workers`.
+        try conn.exec("SELECT slipline_heartbeat($1, $2, $3::bigint[])", [worker, leaseSeconds, PGArray(held)]).int(0, 0) ?? 0
     }
 
     /// Requeues tasks whose leases expired. Returns (requeued, died).
@@ -168,17 +158,11 @@ public enum TaskQueue {
     // MARK: Workers
 
     public static func registerWorker(_ conn: PGConnection, id: String, host: String, pid: Int, slots: Int) throws {
-        try conn.exec(
-            """
-            INSERT INTO workers (id, host, pid, slots) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (id) DO UPDATE SET state = 'running', heartbeat_at = now(), stopped_at = NULL
-            """, [id, host, pid, slots])
+        try conn.exec("SELECT slipline_register_worker($1, $2, $3, $4)", [id, host, pid, slots])
     }
 
     public static func setWorkerState(_ conn: PGConnection, id: String, state: String) throws {
-        try conn.exec(
-            "UPDATE workers SET state = $2, stopped_at = CASE WHEN $2 = 'stopped' THEN now() END WHERE id = $1",
-            [id, state])
+        try conn.exec("SELECT slipline_set_worker_state($1, $2)", [id, state])
     }
 
     /// Marks workers whose heartbeat is older than `seconds` as lost. Returns how many.

@@ -13,8 +13,9 @@ public enum Subprocess {
         public let output: String
     }
 
-    /// Runs `executable` with `arguments`; stdout and stderr are captured together.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+    /// Runs `executable` with `arguments`; stdout and stderr are captured together. The child
+    /// gets `environment` if given, else this process's environment.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         var template = Array("/tmp/slipline-subprocess-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw SubprocessError(message: "cannot create a temporary file: \(String(cString: strerror(errno)))") }
@@ -31,8 +32,11 @@ public enum Subprocess {
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) }
+            ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else {
             throw SubprocessError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }

@@ -12,7 +12,7 @@ enum BCDIProjectionImage {
     static func render(support: [UInt8], shape: BCDIShape, lines: [BCDILine]) -> (width: Int, height: Int, pixels: [UInt8]) {
         let (nx, ny, nz) = (shape.nx, shape.ny, shape.nz)
         // Small volumes are scaled up so that the lines are visible.
-        let scale = max(1, min(8, 192 / max(1, max(nx, max(ny, nz)))))
+        let scale = max(1, min(8, 384 / max(1, max(nx, max(ny, nz)))))
         let gap = 4
         // Panels: (width, height, x offset) in voxels of the panel's axes.
         let panels = [(nx, ny), (nx, nz), (ny, nz)]
