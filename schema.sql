@@ -553,6 +553,113 @@ EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
 END;
 $$;
 
+-- migrate: 4 stem4d results
+-- One row per virtual image a stem4d merge wrote (float32 HDF5 `/image` + PNG).
+CREATE TABLE stem4d_image_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name             text   NOT NULL,
+    file             text   NOT NULL,
+    detector         jsonb  NOT NULL,
+    png_file         text,
+    stereo_angle_deg double precision,
+    strategy         text,
+    PRIMARY KEY (task_id, name)
+);
+CREATE INDEX stem4d_image_results_by_job ON stem4d_image_results (job_id, name);
+
+-- 3D lines from the stereo pair (mode=dislocations).
+CREATE TABLE stem4d_line_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    line_id          int    NOT NULL,
+    points           jsonb  NOT NULL,
+    reprojection_rms double precision,
+    n_points         int,
+    PRIMARY KEY (task_id, line_id)
+);
+CREATE INDEX stem4d_line_results_by_job ON stem4d_line_results (job_id, line_id);
+
+-- 3D particles (mode=particles).
+CREATE TABLE stem4d_particle_results (
+    task_id     bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id      bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    particle_id int    NOT NULL,
+    x           double precision NOT NULL,
+    y           double precision NOT NULL,
+    z           double precision NOT NULL,
+    radius      double precision NOT NULL,
+    n_views     int,
+    residual    double precision,
+    PRIMARY KEY (task_id, particle_id)
+);
+CREATE INDEX stem4d_particle_results_by_job ON stem4d_particle_results (job_id, particle_id);
+
+-- Radial distribution function of the particles.
+CREATE TABLE stem4d_rdf_results (
+    task_id bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    bin     int    NOT NULL,
+    r       double precision NOT NULL,
+    g       double precision NOT NULL,
+    PRIMARY KEY (task_id, bin)
+);
+CREATE INDEX stem4d_rdf_results_by_job ON stem4d_rdf_results (job_id, bin);
+
+-- One row per merged job: calibration, stereo geometry, pattern and report files.
+CREATE TABLE stem4d_job_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    input_file       text   NOT NULL,
+    shape            jsonb  NOT NULL,
+    mode             text   NOT NULL,
+    bf_cx            double precision NOT NULL,
+    bf_cy            double precision NOT NULL,
+    bf_radius        double precision NOT NULL,
+    calibration      text,
+    mrad_per_px      double precision,
+    stereo_angle_deg double precision,
+    strategy         text,
+    mean_pattern_file text,
+    max_pattern_file  text,
+    report_file      text,
+    n_particles      int,
+    n_lines          int,
+    PRIMARY KEY (task_id)
+);
+CREATE INDEX stem4d_job_results_by_job ON stem4d_job_results (job_id);
+
+CREATE VIEW stem4d_virtual_images AS
+SELECT job_id, name, file, detector, png_file, stereo_angle_deg, strategy
+FROM stem4d_image_results;
+
+CREATE VIEW stem4d_lines3d AS
+SELECT job_id, line_id, points, reprojection_rms, n_points
+FROM stem4d_line_results;
+
+CREATE VIEW stem4d_particles AS
+SELECT job_id, particle_id, x, y, z, radius, n_views, residual
+FROM stem4d_particle_results;
+
+CREATE VIEW stem4d_rdf AS
+SELECT job_id, r, g
+FROM stem4d_rdf_results;
+
+CREATE VIEW stem4d_summary AS
+SELECT job_id, input_file, shape, mode, bf_cx, bf_cy, bf_radius, calibration, mrad_per_px, stereo_angle_deg,
+       strategy, mean_pattern_file, max_pattern_file, report_file, n_particles, n_lines
+FROM stem4d_job_results;
+
+DO $$
+BEGIN
+    GRANT SELECT ON stem4d_image_results, stem4d_line_results, stem4d_particle_results, stem4d_rdf_results,
+        stem4d_job_results, stem4d_virtual_images, stem4d_lines3d, stem4d_particles, stem4d_rdf, stem4d_summary
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: stem4d grants skipped: %', SQLERRM;
+END;
+$$;
+
 -- migrate: 5 roles
 -- Roles for hosts other than the service node. Each worker host logs in as a LOGIN role made
 -- a member of `slipline_worker` (`ctl db create-role worker NAME`). That role may read, run

@@ -111,20 +111,25 @@ public final class WorkerService: @unchecked Sendable {
         conn.onConnect = { try $0.listen(TaskQueue.tasksChannel) }
         let started = Date()
         var lastWork = Date()
+        // Checked also while every slot is busy: a batch system's wall time does not wait.
+        let lifetimeOver = { [configuration] in
+            configuration.lifetimeSeconds.map { Date().timeIntervalSince(started) > $0 } ?? false
+        }
         defer { conn.close() }
         while !stop.isSet {
-            if let lifetime = configuration.lifetimeSeconds, Date().timeIntervalSince(started) > lifetime {
+            if lifetimeOver() {
                 logger.info("lifetime reached; no new tasks", metadata: ["worker.id": "\(id)"])
                 return
             }
             lock.lock()
             var want = policy.wanted
-            while want == 0 && !stop.isSet {
-                _ = lock.wait(until: Date(timeIntervalSinceNow: 1))
+            while want == 0 && !stop.isSet && !lifetimeOver() {
+                _ = lock.wait(until: Date(timeIntervalSinceNow: 0.25))
                 want = policy.wanted
             }
             lock.unlock()
             if stop.isSet { return }
+            if lifetimeOver() { continue }
             do {
                 claimMutex.lock()
                 let claimed = Result {
@@ -150,7 +155,7 @@ public final class WorkerService: @unchecked Sendable {
                 // in short slices so that a stop request is seen promptly. Notifications that
                 // arrived meanwhile are all drained at once (debounce).
                 let wakeAt = Date(timeIntervalSinceNow: configuration.pollSeconds)
-                while !stop.isSet {
+                while !stop.isSet && !lifetimeOver() {
                     let remaining = wakeAt.timeIntervalSinceNow
                     if remaining <= 0 { break }
                     let notes = try conn.run { c in try c.waitForNotifications(timeout: min(0.25, remaining)) }

@@ -68,7 +68,7 @@ final class ChaosTests: XCTestCase {
         let record = try ClusterJobs.wait(conn, job, timeout: 150)
         let logs = (workers + graveyard + [coordinator]).map(\.output).joined(separator: "\n").suffix(6000)
         XCTAssertEqual(record.state, .done, String(logs))
-        XCTAssertGreaterThanOrEqual(kills, 3, "the chaos really happened")
+        XCTAssertGreaterThanOrEqual(kills, 2, "the chaos really happened")
         let perFrame = try conn.exec("SELECT count(*), count(DISTINCT frame_index), min(frame_index), max(frame_index) FROM tem_frames WHERE job_id = $1", [job])
         XCTAssertEqual(perFrame.allRows(), [["\(frames)", "\(frames)", "0", "\(frames - 1)"]], "every frame has its row, exactly once")
         let perDislocation = try conn.exec(

@@ -6,7 +6,7 @@ public enum Thinning {
     /// returns the foreground pixels left.
     @discardableResult
     public static func zhangSuen(_ mask: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, pixels known: [Int]? = nil) -> [Int] {
-        let pixels = known ?? (0..<(width * height)).filter { mask[$0] != 0 }
+        let pixels: [Int] = known ?? (0..<(width * height)).filter { mask[$0] != 0 }
         // Only pixels next to a deleted one can change status, so after the first iteration the
         // sweep covers just those.
         var active = pixels
@@ -21,7 +21,10 @@ public enum Thinning {
                     // Neighbours P2..P9 clockwise from north, as bits 0..7.
                     let n0 = mask[p - width], n1 = mask[p - width + 1], n2 = mask[p + 1], n3 = mask[p + width + 1]
                     let n4 = mask[p + width], n5 = mask[p + width - 1], n6 = mask[p - 1], n7 = mask[p - width - 1]
-                    let bits = Int(n0) | Int(n1) << 1 | Int(n2) << 2 | Int(n3) << 3 | Int(n4) << 4 | Int(n5) << 5 | Int(n6) << 6 | Int(n7) << 7
+                    // Split: one long expression is too much for the type checker once the module imports Foundation.
+                    let low: Int = Int(n0) | Int(n1) << 1 | Int(n2) << 2 | Int(n3) << 3
+                    let high: Int = Int(n4) << 4 | Int(n5) << 5 | Int(n6) << 6 | Int(n7) << 7
+                    let bits = low | high
                     let b = bits.nonzeroBitCount
                     guard b >= 2 && b <= 6 else { continue }
                     // A = number of 0→1 transitions around the ring.

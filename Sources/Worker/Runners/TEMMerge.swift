@@ -64,9 +64,11 @@ enum TEMMerge {
                 SELECT frame_index, points::text FROM tem_dislocation_results
                 WHERE job_id = $1 AND task_id <> $2 ORDER BY frame_index, dislocation_id
                 """, [task.jobId, task.id])
+            // Parsing ~100 KB of text per frame: spread over the cores (the result is read-only).
+            let parsed = try TEMPointsText.parse(rows: r.rowCount) { r.string($0, 1) ?? "[]" }
             for row in 0..<r.rowCount {
                 guard let f = r.int(row, 0), f >= 0, f < merge.frames else { continue }
-                video.curves[f].append(try TEMPointsText.parse(r.string(row, 1) ?? "[]"))
+                video.curves[f].append(parsed[row])
             }
         }
         lap("read")
@@ -86,7 +88,11 @@ enum TEMMerge {
         // copies (24 points: ≈ 6 px apart on a 130 px curve, chord error ≈ 0.1 px, far below the
         // gate), and centroids and velocities are then recomputed from the full curves.
         let coarse = video.curves.map { $0.map { TEMPolyline.resample($0, count: min($0.count, options.trackPoints)) } }
-        var tracks = TEMTracker.track(coarse, config: tracker)
+        // Pile-up neighbours are found below (with the neighbour's identity, which the tracker
+        // does not return); an angle of 0° makes the tracker skip its own copy of that work.
+        var linking = tracker
+        linking.neighbourMaxAngleDegrees = 0
+        var tracks = TEMTracker.track(coarse, config: linking)
         for t in tracks.indices {
             let cs = zip(tracks[t].frames, tracks[t].curveIndices).map { TEMPolyline.centroid(video.curves[$0][$1]) }
             tracks[t].centroids = cs
@@ -131,7 +137,8 @@ enum TEMMerge {
         }
 
         lap("rows")
-        let overlays = try TEMReport.writeOverlays(video: video, trackOf: trackOf, options: options, outputDirectory: output)
+        let overlays = try TEMReport.writeOverlays(video: video, trackOf: trackOf, options: options, outputDirectory: output,
+                                                  jobInput: task.jobInput)
         lap("overlays")
         let plot = try TEMReport.writePlot(video: video, tracks: tracks, neighbours: neighbours, options: options,
                                            outputDirectory: output, jobId: task.jobId)
@@ -163,8 +170,7 @@ enum TEMNeighbours {
         var distance: Double
     }
 
-    /// For every frame (in parallel over frames): distances from each curve's points to the
-    /// coarse copies of the others.
+    /// For every frame (in parallel over frames).
     static func find(_ curves: [[[TEMPoint]]], coarse: [[[TEMPoint]]], maxAngleDegrees: Double) -> [[Neighbour?]] {
         let result = UnsafeMutableBufferPointer<[Neighbour?]>.allocate(capacity: curves.count)
         result.initialize(repeating: [])
@@ -197,7 +203,7 @@ enum TEMNeighbours {
                 let gap = TEMPoint(max(0, max(bounds[j].0.x - bounds[i].1.x, bounds[i].0.x - bounds[j].1.x)),
                                    max(0, max(bounds[j].0.y - bounds[i].1.y, bounds[i].0.y - bounds[j].1.y)))
                 if let best, TEMPolyline.norm(gap) >= best.distance { continue }
-                let d = TEMPolyline.meanClosestDistance(from: curves[i], to: coarse[j])
+                let d = TEMPolyline.meanClosestDistance(from: coarse[i], to: coarse[j])
                 if best == nil || d < best!.distance { best = Neighbour(index: j, distance: d) }
             }
             // The chosen neighbour's distance is measured on the full curve.

@@ -49,4 +49,47 @@ public enum TEMPointsText {
         guard ok, depth == 0, numbers.count % 2 == 0 else { throw TaskError("malformed point list (not [[x, y], …])") }
         return stride(from: 0, to: numbers.count, by: 2).map { TEMPoint(numbers[$0], numbers[$0 + 1]) }
     }
+
+    /// Parses `rows` point lists on all cores; `text(i)` must be safe to call from any thread.
+    public static func parse(rows: Int, text: (Int) -> String) throws -> [[TEMPoint]] {
+        var out = [[TEMPoint]](repeating: [], count: rows)
+        let failure = FirstError()
+        let threads = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        out.withUnsafeMutableBufferPointer { buffer in
+            let shared = UnsafeSendableBuffer(buffer)
+            withoutActuallyEscaping(text) { text in
+                let reader = UnsafeSendableClosure(text)
+                DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    for i in stride(from: worker, to: rows, by: threads) {
+                        do {
+                            shared.buffer[i] = try parse(reader.body(i))
+                        } catch {
+                            failure.record(error)
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        if let error = failure.error { throw error }
+        return out
+    }
+}
+
+/// The first error any thread recorded.
+private final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
+    func record(_ error: Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
+}
+
+private struct UnsafeSendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
+private struct UnsafeSendableClosure<A, R>: @unchecked Sendable {
+    let body: (A) -> R
+    init(_ body: @escaping (A) -> R) { self.body = body }
 }

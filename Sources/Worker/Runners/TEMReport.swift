@@ -8,7 +8,8 @@ import Shared
 /// for the longest tracks.
 enum TEMReport {
     /// Overlay PNGs of `options.overlayFrames` frames spread over the analysed ones.
-    static func writeOverlays(video: TEMMerge.Video, trackOf: [[Int?]], options: TEMJobOptions, outputDirectory: String) throws -> [String] {
+    static func writeOverlays(video: TEMMerge.Video, trackOf: [[Int?]], options: TEMJobOptions, outputDirectory: String,
+                              jobInput: String) throws -> [String] {
         let analysed = video.files.indices.filter { video.files[$0] != nil }
         guard options.overlayFrames > 0, !analysed.isEmpty else { return [] }
         let k = min(options.overlayFrames, analysed.count)
@@ -19,7 +20,7 @@ enum TEMReport {
             let path = try BCDIRunner.checkOutput(
                 (outputDirectory as NSString).appendingPathComponent(String(format: "tem-overlay-f%06d.png", f)), within: outputDirectory)
             // The frame was read by a task already; a file that vanished since only loses its overlay.
-            guard let image = try? PNGImage.read(path: file) else { continue }
+            guard let checked = try? InputGuard.check(file, within: jobInput), let image = try? PNGImage.read(path: checked) else { continue }
             let rgb = overlay(image, curves: video.curves[f], tracks: trackOf[f])
             try AtomicFile.write(path) { try PNGWriter.writeRGB8(path: $0, width: image.width, height: image.height, pixels: rgb) }
             written.append(path)

@@ -6,7 +6,7 @@ import Shared
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures.",
-        subcommands: [QueueBench.self, ScaleBench.self, BCDIBench.self, TEMBench.self])
+        subcommands: [QueueBench.self, ScaleBench.self, BCDIBench.self, TEMBench.self, STEM4DBench.self])
 
     struct QueueBench: ParsableCommand {
         static let configuration = CommandConfiguration(

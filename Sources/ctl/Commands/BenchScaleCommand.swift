@@ -13,8 +13,8 @@ extension BenchCommand {
             commandName: "scale",
             abstract: "Queue throughput and database CPU per task with 1…64 worker processes.",
             discussion: """
-                Each run starts N `ctl worker --slots S` processes, submits a bench job of N × --tasks-per-worker \
-                tasks that each sleep --sleep-ms, and times it from planning to the job's end. Database CPU is \
+                Each run starts N `ctl worker --slots S` processes, submits the same bench job (--tasks tasks that \
+                each sleep --sleep-ms, no merge) and times it from planning to the job's end. Database CPU is \
                 the server's user+system time (all its processes, including backends that exited) read from \
                 /proc, so it needs the server on this machine; otherwise it prints n/a.
                 """)
@@ -28,8 +28,8 @@ extension BenchCommand {
         @Option(name: .long, help: "Sleep per task, milliseconds.")
         var sleepMs: Double = 50
 
-        @Option(name: .long, help: "Tasks per worker slot in each run (a run lasts about this × --sleep-ms).")
-        var tasksPerWorker: Int = 60
+        @Option(name: .long, help: "Tasks in the job (the same for every run; with one slot it lasts about this × --sleep-ms).")
+        var tasks: Int = 1280
 
         @OptionGroup var db: DatabaseOptions
 
@@ -37,7 +37,7 @@ extension BenchCommand {
             guard !workers.isEmpty, workers.allSatisfy({ (1...512).contains($0) }) else { throw ValidationError("--workers: counts 1…512") }
             guard (1...64).contains(slots) else { throw ValidationError("--slots must be 1…64") }
             guard sleepMs >= 0 else { throw ValidationError("--sleep-ms must be ≥ 0") }
-            guard (1...100_000).contains(tasksPerWorker) else { throw ValidationError("--tasks-per-worker must be 1…100000") }
+            guard (1...10_000_000).contains(tasks) else { throw ValidationError("--tasks must be 1…10000000") }
         }
 
         func run() throws {
@@ -54,12 +54,11 @@ extension BenchCommand {
             defer { coordinator.stop.signal(); coordinatorDone.wait(timeout: 30) }
 
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            print("bench scale: tasks sleep \(fmt(sleepMs, 0)) ms; \(tasksPerWorker) tasks per slot per run; \(slots) slot(s) per worker process; \(cores) core(s) here")
+            print("bench scale: a job of \(tasks) tasks that sleep \(fmt(sleepMs, 0)) ms each; \(slots) slot(s) per worker process; \(cores) core(s) here")
             print("database CPU: \(cpu.available ? "server processes' user+system time from /proc" : "n/a (server not on this machine)")")
             let header = ["workers", "tasks", "seconds", "tasks/s", "ideal/s", "efficiency", "db CPU ms/task", "db CPU cores"]
             print(header.joined(separator: " | "))
             for n in workers {
-                let tasks = n * slots * tasksPerWorker
                 let fleet = try WorkerFleet(count: n, slots: slots, conninfo: info)
                 defer { fleet.stop() }
                 guard try fleet.waitRegistered(conn, timeout: 60) else {

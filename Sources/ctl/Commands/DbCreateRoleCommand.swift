@@ -51,7 +51,13 @@ extension DbCommand {
             }
             let verifier = try conn.scramVerifier(user: name, password: password)
             guard !verifier.contains("'") else { throw UserError("unexpected password verifier from libpq") }
-            let exists = try conn.exec("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]).rowCount > 0
+            let existing = try conn.exec(
+                "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolname = current_user FROM pg_roles WHERE rolname = $1",
+                [name])
+            let exists = existing.rowCount > 0
+            if existing.bool(0, 0) == true {
+                throw UserError("role \(name) exists and is privileged (superuser, CREATEROLE/CREATEDB, BYPASSRLS or you): refusing to turn it into a \(kind.rawValue) role; pick another name")
+            }
             // DDL takes no parameters; the name is validated above and the verifier is base64.
             try conn.transaction {
                 try conn.exec("\(exists ? "ALTER" : "CREATE") ROLE \(name) LOGIN PASSWORD '\(verifier)'")

@@ -5,5 +5,5 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score a job's results against synthetic ground truth.",
-        subcommands: [EvalTEMCommand.self, EvalBCDICommand.self])
+        subcommands: [EvalTEMCommand.self, EvalBCDICommand.self, EvalSTEM4DCommand.self])
 }

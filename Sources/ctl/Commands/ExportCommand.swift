@@ -30,7 +30,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var db: DatabaseOptions
 
     /// Exporters by job kind.
-    static let exporters: [String: any JobExporter] = ["bcdi": BCDIExporter(), "tem": TEMExporter()]
+    static let exporters: [String: any JobExporter] = ["bcdi": BCDIExporter(), "tem": TEMExporter(), "stem4d": STEM4DExporter()]
 
     func run() throws {
         let conn = try db.connect()

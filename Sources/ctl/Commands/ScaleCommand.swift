@@ -74,6 +74,16 @@ struct ScaleCommand: ParsableCommand {
         guard let wall = Self.slurmSeconds(time) else { throw ValidationError("bad --time") }
         let budget = Budget(wallSeconds: wall, margin: margin)
         let scriptPath = try locateScript()
+        var args = ["--parsable", "--array=0-\(slurm - 1)" + (maxRunning.map { "%\($0)" } ?? ""),
+                    "--time=\(time)", "--cpus-per-task=\(slots)", "--signal=B:TERM@\(budget.signalBefore)",
+                    "--export=ALL"]
+        if let partition { args.append("--partition=\(partition)") }
+        args += sbatchArg
+        args.append(scriptPath)
+        if dryRun {
+            print("SLIPLINE_LIFETIME=\(budget.lifetime) SLIPLINE_SHUTDOWN_GRACE=\(budget.grace) SLIPLINE_SLOTS=\(slots) sbatch \(args.joined(separator: " "))")
+            return
+        }
         var env = ProcessInfo.processInfo.environment
         switch db.target {
         case let .external(url): env["SLIPLINE_DATABASE_URL"] = url
@@ -88,16 +98,6 @@ struct ScaleCommand: ParsableCommand {
         env["SLIPLINE_LIFETIME"] = String(budget.lifetime)
         env["SLIPLINE_SHUTDOWN_GRACE"] = String(budget.grace)
 
-        var args = ["--parsable", "--array=0-\(slurm - 1)" + (maxRunning.map { "%\($0)" } ?? ""),
-                    "--time=\(time)", "--cpus-per-task=\(slots)", "--signal=B:TERM@\(budget.signalBefore)",
-                    "--export=ALL"]
-        if let partition { args.append("--partition=\(partition)") }
-        args += sbatchArg
-        args.append(scriptPath)
-        if dryRun {
-            print("SLIPLINE_LIFETIME=\(budget.lifetime) SLIPLINE_SHUTDOWN_GRACE=\(budget.grace) SLIPLINE_SLOTS=\(slots) sbatch \(args.joined(separator: " "))")
-            return
-        }
         guard let sbatch = Subprocess.find("sbatch") else {
             throw UserError("sbatch not found on PATH: run this on a Slurm login node (or see ops/slurm/demo.sh)")
         }

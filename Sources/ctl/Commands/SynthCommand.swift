@@ -5,5 +5,5 @@ struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Write a synthetic dataset with its ground truth.",
-        subcommands: [SynthTEMCommand.self, SynthBCDICommand.self])
+        subcommands: [SynthTEMCommand.self, SynthBCDICommand.self, SynthSTEM4DCommand.self])
 }

@@ -34,7 +34,7 @@ enum JobReport {
             out.append(line)
             out.append("  query: ctl sql \"SELECT * FROM bcdi_lines WHERE job_id = \(job.id)\"")
         }
-        if job.kind == "tem" {
+        if job.kind == "tem", job.nTasks > 0 {
             let r = try conn.exec(
                 """
                 SELECT (SELECT count(*) FROM tem_frames WHERE job_id = $1),
@@ -51,6 +51,33 @@ enum JobReport {
                 out.append("  report: \(plot) and \(r.int(0, 4) ?? 0) overlay PNG(s) in \((plot as NSString).deletingLastPathComponent)")
             }
             out.append("  query: ctl sql \"SELECT * FROM tem_dislocations WHERE job_id = \(job.id)\"")
+        }
+        if job.kind == "stem4d" {
+            let r = try conn.exec(
+                """
+                SELECT (SELECT count(*) FROM stem4d_virtual_images WHERE job_id = $1),
+                       (SELECT count(*) FROM stem4d_particles WHERE job_id = $1),
+                       (SELECT count(*) FROM stem4d_lines3d WHERE job_id = $1),
+                       s.report_file, s.bf_cx, s.bf_cy, s.bf_radius, s.stereo_angle_deg, s.strategy, s.mode
+                FROM (SELECT 1) AS one LEFT JOIN stem4d_summary s ON s.job_id = $1
+                """, [job.id])
+            var line = "  results: \(r.int(0, 0) ?? 0) virtual image(s)"
+            switch r.string(0, 9) {
+            case "particles": line += ", \(r.int(0, 1) ?? 0) particle(s)"
+            case "dislocations": line += ", \(r.int(0, 2) ?? 0) 3D line(s)"
+            default: break
+            }
+            out.append(line)
+            if let cx = r.double(0, 4), let cy = r.double(0, 5), let radius = r.double(0, 6) {
+                var cal = String(format: "  bright-field disk: centre (%.2f, %.2f) px, radius %.2f px", cx, cy, radius)
+                if let phi = r.double(0, 7) { cal += String(format: "; stereo angle %.2f°", phi) }
+                if let strategy = r.string(0, 8) { cal += "; \(strategy) kernel" }
+                out.append(cal)
+            }
+            if let report = r.string(0, 3) {
+                out.append("  report: \(report); images in \((report as NSString).deletingLastPathComponent)")
+            }
+            out.append("  query: ctl sql \"SELECT * FROM stem4d_virtual_images WHERE job_id = \(job.id)\"")
         }
         return out
     }

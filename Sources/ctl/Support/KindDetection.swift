@@ -43,6 +43,7 @@ enum KindDetection {
         if (first as NSString).pathExtension.lowercased() == "cxi" { return .bcdi }
         let file = names == nil ? path : (path as NSString).appendingPathComponent(first)
         if (try? BCDIVolumeSource(path: file)) != nil { return .bcdi }
+        if (try? STEM4DSource.open(path: file)) != nil { return .stem4d }
         return nil
     }
 }

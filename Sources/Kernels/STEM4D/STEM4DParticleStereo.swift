@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One view of a multi-view particle reconstruction: the blobs found in it and the view's
+/// projection direction. A point (X, Y, z) appears at (X, Y) − z·t in the view, with
+/// t = (sin θx, sin θy) for the beam tilt θ of the view's detector (so that a symmetric
+/// pair gives z = d / (2 sin(φ/2))).
+public struct STEM4DParticleView: Sendable, Hashable {
+    /// Blobs detected in the view.
+    public var blobs: [STEM4DBlob]
+    /// Projection direction t = (sin θx, sin θy).
+    public var tx: Double
+    public var ty: Double
+
+    /// A view with its blobs and projection direction.
+    public init(blobs: [STEM4DBlob], tx: Double, ty: Double) { self.blobs = blobs; self.tx = tx; self.ty = ty }
+
+    /// The two views of a stereo pair (`minus`, `plus`), with tilts ∓φ/2 along the baseline.
+    public static func pair(minus: [STEM4DBlob], plus: [STEM4DBlob], stereo: STEM4DStereoPair) -> [STEM4DParticleView] {
+        let a = stereo.azimuthDeg * .pi / 180, h = sin(stereo.stereoAngleRad / 2)
+        return [STEM4DParticleView(blobs: minus, tx: -h * cos(a), ty: -h * sin(a)),
+                STEM4DParticleView(blobs: plus, tx: h * cos(a), ty: h * sin(a))]
+    }
+}
+
+/// A reconstructed particle: position and radius in scan px, z positive downstream.
+public struct STEM4DParticle3D: Sendable, Hashable, Codable {
+    /// Position (scan px; z from the focal plane, positive downstream).
+    public var x: Double
+    public var y: Double
+    public var z: Double
+    /// Mean radius over the views, px.
+    public var radius: Double
+    /// Number of views it was triangulated from.
+    public var views: Int
+    /// RMS re-projection error, px.
+    public var residual: Double
+}
+
+/// Multi-view particle triangulation: correspondences along epipolar lines by minimum-cost
+/// assignment (Hungarian), then least squares over every view a particle was found in.
+public struct STEM4DParticleStereo: Sendable, Hashable {
+    /// Largest distance of a partner from the epipolar line, px.
+    public var epipolarTolerance: Double
+    /// Largest radius difference between partners, px.
+    public var radiusTolerance: Double
+    /// Depth range searched (scan px), e.g. the slab with a margin.
+    public var zMin: Double
+    public var zMax: Double
+    /// Largest accepted RMS re-projection error, px.
+    public var maxResidual: Double
+
+    /// Tolerances and depth range of the search.
+    public init(epipolarTolerance: Double = 1.5, radiusTolerance: Double = 2, zMin: Double = -100, zMax: Double = 100,
+                maxResidual: Double = 1.5) {
+        self.epipolarTolerance = epipolarTolerance; self.radiusTolerance = radiusTolerance
+        self.zMin = zMin; self.zMax = zMax; self.maxResidual = maxResidual
+    }
+
+    /// Reconstructs particles seen in view 0 and at least one other view.
+    public func reconstruct(_ views: [STEM4DParticleView]) -> [STEM4DParticle3D] {
+        guard views.count >= 2 else { return [] }
+        let ref = views[0]
+        let n = ref.blobs.count
+        var partners = [[(Int, STEM4DBlob)]](repeating: [], count: n)
+        for k in 1..<views.count {
+            let v = views[k]
+            let bx = v.tx - ref.tx, by = v.ty - ref.ty
+            let bl = (bx * bx + by * by).squareRoot()
+            guard bl > 0, !v.blobs.isEmpty, n > 0 else { continue }
+            let ex = bx / bl, ey = by / bl
+            let m = v.blobs.count
+            var cost = [Double](repeating: .infinity, count: n * m)
+            let zMid = (zMin + zMax) / 2, zHalf = max((zMax - zMin) / 2, 1)
+            for i in 0..<n {
+                let a = ref.blobs[i]
+                for j in 0..<m {
+                    let b = v.blobs[j]
+                    let dx = b.x - a.x, dy = b.y - a.y
+                    let along = dx * ex + dy * ey, across = -dx * ey + dy * ex
+                    let z = -along / bl
+                    let dr = b.radius - a.radius
+                    guard abs(across) <= epipolarTolerance, abs(dr) <= radiusTolerance, z >= zMin, z <= zMax else { continue }
+                    let zn = (z - zMid) / zHalf
+                    cost[i * m + j] = (across / epipolarTolerance) * (across / epipolarTolerance)
+                        + (dr / radiusTolerance) * (dr / radiusTolerance) + 0.1 * zn * zn
+                }
+            }
+            for (i, j) in Hungarian.solve(cost: cost, rows: n, columns: m).enumerated() {
+                if let j { partners[i].append((k, v.blobs[j])) }
+            }
+        }
+        var out: [STEM4DParticle3D] = []
+        for i in 0..<n where !partners[i].isEmpty {
+            var obs = [(ref.blobs[i], ref.tx, ref.ty)]
+            for (k, b) in partners[i] { obs.append((b, views[k].tx, views[k].ty)) }
+            guard let p = Self.triangulate(obs) else { continue }
+            if p.residual <= maxResidual { out.append(p) }
+        }
+        return out
+    }
+
+    /// Least squares for (X, Y, z) from observations p_k = (X, Y) − z·t_k.
+    static func triangulate(_ obs: [(STEM4DBlob, Double, Double)]) -> STEM4DParticle3D? {
+        // Normal equations of the 2K×3 system.
+        var a = [[Double]](repeating: [0, 0, 0], count: 3)
+        var rhs = [0.0, 0.0, 0.0]
+        for (b, tx, ty) in obs {
+            // Row [1, 0, −tx]·[X, Y, z] = x; row [0, 1, −ty] = y.
+            let rows: [([Double], Double)] = [([1, 0, -tx], b.x), ([0, 1, -ty], b.y)]
+            for (r, v) in rows {
+                for i in 0..<3 {
+                    rhs[i] += r[i] * v
+                    for j in 0..<3 { a[i][j] += r[i] * r[j] }
+                }
+            }
+        }
+        guard let s = solve3(a, rhs) else { return nil }
+        var e2 = 0.0
+        for (b, tx, ty) in obs {
+            let ex = s[0] - s[2] * tx - b.x, ey = s[1] - s[2] * ty - b.y
+            e2 += ex * ex + ey * ey
+        }
+        let radius = obs.map { $0.0.radius }.reduce(0, +) / Double(obs.count)
+        return STEM4DParticle3D(x: s[0], y: s[1], z: s[2], radius: radius, views: obs.count,
+                                residual: (e2 / Double(obs.count)).squareRoot())
+    }
+
+    static func solve3(_ m: [[Double]], _ b: [Double]) -> [Double]? {
+        func det(_ m: [[Double]]) -> Double {
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        }
+        let d = det(m)
+        guard abs(d) > 1e-12 else { return nil }
+        return (0..<3).map { c in
+            var mc = m
+            for r in 0..<3 { mc[r][c] = b[r] }
+            return det(mc) / d
+        }
+    }
+}

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ground truth of a synthetic cube: 3D geometry in scan pixels (z relative to the focal
+/// plane, positive downstream) and the bright-field calibration used.
+public struct STEM4DSynthTruth: Sendable, Hashable, Codable {
+    /// Polylines, points `[x, y, z]` ordered along each line.
+    public var lines: [[[Double]]]
+    /// Spheres `[x, y, z, radius]`.
+    public var spheres: [[Double]]
+    /// The bright-field disk the cube was drawn with.
+    public var brightField: STEM4DBrightField
+    public var convergenceMrad: Double
+    public var slabTop: Double
+    public var slabThickness: Double
+}
+
+/// A synthetic cube, C order (scan_y, scan_x, det_y, det_x), with its truth.
+public struct STEM4DSynthCube: Sendable {
+    public var params: STEM4DSynthParams
+    public var cube: [UInt16]
+    public var truth: STEM4DSynthTruth
+    /// Detector shape.
+    public var detector: STEM4DDetectorShape { STEM4DDetectorShape(rows: params.detRows, cols: params.detCols) }
+}
+
+/// Synthetic 4D-STEM cubes by reciprocity.
+///
+/// Every detector pixel inside the bright-field disk sees the slab as a bright-field image
+/// taken with the beam tilted by θ = s·(pixel − centre), s = α / R_BF: an object point at
+/// (X, Y, z) appears at (X, Y) − z·tan θ. Spheres darken by `contrast·√(1 − ρ²/R²)` (their
+/// chord), lines by a Gaussian profile of half-width σ. Edge pixels of the disk are mixed
+/// by their covered fraction; outside the disk a weak dark-field background falls off
+/// radially and brightens slightly where objects scatter. Counts are Poisson.
+public enum STEM4DSynthesizer {
+    /// Builds the cube and its truth (deterministic from `params.seed`).
+    public static func make(_ p: STEM4DSynthParams) -> STEM4DSynthCube {
+        var rng = SeededRandom(seed: p.seed)
+        let truth = STEM4DSynthTruth(
+            lines: p.content == .lines ? makeLines(p, &rng) : [],
+            spheres: p.content == .spheres ? makeSpheres(p, &rng) : [],
+            brightField: STEM4DBrightField(cx: p.bfCx, cy: p.bfCy, radius: p.bfRadius, background: 0, plateau: p.bfCounts),
+            convergenceMrad: p.convergenceMrad, slabTop: p.slabTop, slabThickness: p.slabThickness)
+        let S = p.scanRows * p.scanCols, D = p.detRows * p.detCols
+        var cube = [UInt16](repeating: 0, count: S * D)
+        let s = p.convergenceMrad / p.bfRadius * 1e-3  // rad per det px
+        let a0 = absorption(p, truth, tanX: 0, tanY: 0)
+        cube.withUnsafeMutableBufferPointer { out in
+            for v in 0..<p.detRows {
+                for u in 0..<p.detCols {
+                    let dx = Double(u) - p.bfCx, dy = Double(v) - p.bfCy
+                    let rho = (dx * dx + dy * dy).squareRoot()
+                    let bfFrac = min(1, max(0, p.bfRadius - rho + 0.5))
+                    let df = p.dfCounts * exp(-max(0, rho - p.bfRadius) / (p.bfRadius / 2))
+                    var r = rng.derived(UInt64(v * p.detCols + u))
+                    let a = bfFrac > 0 ? absorption(p, truth, tanX: tan(s * dx), tanY: tan(s * dy)) : []
+                    let k = v * p.detCols + u
+                    for i in 0..<S {
+                        var lam = (1 - bfFrac) * df * (1 + 0.5 * a0[i])
+                        if bfFrac > 0 { lam += bfFrac * p.bfCounts * max(0.05, 1 - a[i]) }
+                        out[i * D + k] = UInt16(clamping: r.poisson(lam))
+                    }
+                }
+            }
+        }
+        return STEM4DSynthCube(params: p, cube: cube, truth: truth)
+    }
+
+    /// Noise-free absorbed fraction image (scan rows × cols) at beam tilt tan θ = (tanX, tanY).
+    public static func absorption(_ p: STEM4DSynthParams, _ t: STEM4DSynthTruth, tanX: Double, tanY: Double) -> [Double] {
+        let W = p.scanCols, H = p.scanRows
+        var a = [Double](repeating: 0, count: W * H)
+        for sp in t.spheres {
+            let cx = sp[0] - sp[2] * tanX, cy = sp[1] - sp[2] * tanY, R = sp[3]
+            for y in max(0, Int((cy - R).rounded(.down)))...min(H - 1, Int((cy + R).rounded(.up))) {
+                for x in max(0, Int((cx - R).rounded(.down)))...min(W - 1, Int((cx + R).rounded(.up))) {
+                    let q = 1 - ((Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy)) / (R * R)
+                    if q > 0 { a[y * W + x] += p.sphereContrast * q.squareRoot() }
+                }
+            }
+        }
+        let reach = 4 * p.lineSigma
+        for line in t.lines {
+            var near = [Double](repeating: .infinity, count: W * H)
+            for k in 1..<line.count {
+                let x0 = line[k - 1][0] - line[k - 1][2] * tanX, y0 = line[k - 1][1] - line[k - 1][2] * tanY
+                let x1 = line[k][0] - line[k][2] * tanX, y1 = line[k][1] - line[k][2] * tanY
+                let lx = max(0, Int((min(x0, x1) - reach).rounded(.down))), hx = min(W - 1, Int((max(x0, x1) + reach).rounded(.up)))
+                let ly = max(0, Int((min(y0, y1) - reach).rounded(.down))), hy = min(H - 1, Int((max(y0, y1) + reach).rounded(.up)))
+                guard lx <= hx, ly <= hy else { continue }
+                let ex = x1 - x0, ey = y1 - y0, len2 = max(ex * ex + ey * ey, 1e-12)
+                for y in ly...hy {
+                    for x in lx...hx {
+                        let tt = min(1, max(0, ((Double(x) - x0) * ex + (Double(y) - y0) * ey) / len2))
+                        let ddx = Double(x) - x0 - tt * ex, ddy = Double(y) - y0 - tt * ey
+                        near[y * W + x] = min(near[y * W + x], ddx * ddx + ddy * ddy)
+                    }
+                }
+            }
+            for i in 0..<(W * H) where near[i].isFinite {
+                a[i] += p.lineContrast * exp(-near[i] / (2 * p.lineSigma * p.lineSigma))
+            }
+        }
+        return a
+    }
+
+    static func makeSpheres(_ p: STEM4DSynthParams, _ rng: inout SeededRandom) -> [[Double]] {
+        var out: [[Double]] = []
+        var attempts = 0
+        while out.count < p.sphereCount && attempts < p.sphereCount * 2000 {
+            attempts += 1
+            let r = rng.uniform(p.sphereRadiusMin...p.sphereRadiusMax)
+            let m = p.margin + r
+            guard Double(p.scanCols) - m > m, Double(p.scanRows) - m > m else { break }
+            let x = rng.uniform(m...(Double(p.scanCols) - 1 - m)), y = rng.uniform(m...(Double(p.scanRows) - 1 - m))
+            let zLo = p.slabTop + r, zHi = p.slabTop + p.slabThickness - r
+            let z = zLo < zHi ? rng.uniform(zLo...zHi) : p.slabTop + p.slabThickness / 2
+            let ok = out.allSatisfy { o in
+                let d = ((o[0] - x) * (o[0] - x) + (o[1] - y) * (o[1] - y)).squareRoot()
+                return d >= o[3] + r + p.sphereLateralGap
+            }
+            if ok { out.append([x, y, z, r]) }
+        }
+        return out
+    }
+
+    static func makeLines(_ p: STEM4DSynthParams, _ rng: inout SeededRandom) -> [[[Double]]] {
+        var out: [[[Double]]] = []
+        let W = Double(p.scanCols), H = Double(p.scanRows)
+        for _ in 0..<p.lineCount {
+            for _ in 0..<200 {
+                let run = rng.uniform(p.lineRunMin...p.lineRunMax)
+                let dir = rng.uniform(0...(2 * .pi))
+                // Avoid lines nearly along x (degenerate for row-wise stereo matching).
+                if abs(sin(dir)) < 0.35 { continue }
+                let x0 = rng.uniform(p.margin...(W - 1 - p.margin)), y0 = rng.uniform(p.margin...(H - 1 - p.margin))
+                let x1 = x0 + run * cos(dir), y1 = y0 + run * sin(dir)
+                guard x1 >= p.margin, x1 <= W - 1 - p.margin, y1 >= p.margin, y1 <= H - 1 - p.margin else { continue }
+                let bow = rng.uniform(-0.15...0.15) * run
+                let n = max(2, Int(run.rounded()) + 1)
+                var pts: [[Double]] = []
+                for k in 0..<n {
+                    let t = Double(k) / Double(n - 1)
+                    let b = bow * sin(.pi * t)
+                    pts.append([x0 + t * (x1 - x0) - b * sin(dir), y0 + t * (y1 - y0) + b * cos(dir),
+                                p.slabTop + t * p.slabThickness])
+                }
+                out.append(pts)
+                break
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Kernels
+import Shared
+
+/// The `stem4d` kinds: a `stem4d` shard forms the virtual images of its block of scan rows
+/// (streamed in tiles of about 1 MiB) with the mean and maximum patterns, and writes them to
+/// its part file; `stem4d.merge` assembles the parts and does the 3D work (`STEM4DMerge`).
+public struct STEM4DRunner: TaskRunner {
+    /// Bytes per tile handed to the kernels.
+    public static let tileBytes = 1 << 20
+
+    public typealias ShardPayload = STEM4DShardPayload<STEM4DDetectorGeometry>
+
+    public init() {}
+
+    public var kinds: [String] { ["stem4d", "stem4d.merge"] }
+
+    public func run(_ task: ClaimedTask, context: TaskContext) throws -> TaskOutput {
+        let values = (try? JSONDecoder().decode([String: String].self, from: Data(task.jobParams.utf8))) ?? [:]
+        let params = JobParams(values)
+        if task.kind == "stem4d.merge" {
+            return try STEM4DMerge.run(task, params: params, context: context)
+        }
+        let payload: ShardPayload
+        do {
+            payload = try JSONDecoder().decode(ShardPayload.self, from: Data(task.payload.utf8))
+        } catch {
+            throw TaskError("stem4d task \(task.id): unreadable payload: \(error)")
+        }
+        guard let output = params.values["output_dir"], !output.isEmpty else {
+            throw TaskError("stem4d job has no output_dir parameter (the coordinator sets it)")
+        }
+        let partFile = try BCDIRunner.checkOutput(payload.partFile, within: output)
+        let file = try InputGuard.check(payload.file, within: task.jobInput)
+        let partial = try Self.computeBlock(payload, file: file, stop: context.stop)
+        try STEM4DPart.write(partial, to: partFile)
+        return .none
+    }
+
+    /// Forms the virtual images of scan rows `y0..<y1`.
+    public static func computeBlock(_ payload: ShardPayload, file: String, gemm: STEM4DGemm = STEM4DBLAS.gemm,
+                                    stop: StopFlag? = nil) throws -> STEM4DVirtualPartial {
+        let source = try STEM4DSource.open(path: file, dataset: payload.dataset, scan: payload.scan)
+        guard source.shape == payload.shape, source.element == payload.element else {
+            throw TaskError("\(source.label): shape is now \(source.shape) \(source.element.rawValue), was \(payload.shape) \(payload.element.rawValue) when the job was planned; resubmit the job")
+        }
+        let det = STEM4DDetectorShape(rows: source.detRows, cols: source.detCols)
+        let plan = STEM4DVirtualDetectorPlan(
+            detectors: payload.detectors.map(\.geometry), detector: det, strategy: STEM4DStrategy(rawValue: payload.strategy))
+        let first = payload.y0 * source.scanCols, count = (payload.y1 - payload.y0) * source.scanCols
+        var partial = plan.makePartial(firstFrame: first, frameCount: count)
+        // Tiles of whole scan rows when a row fits in a tile, else pieces of one row.
+        let perTile = max(1, tileBytes / source.frameBytes)
+        let tile = perTile >= source.scanCols ? (perTile / source.scanCols) * source.scanCols : perTile
+        var f = first
+        while f < first + count {
+            if stop?.isSet == true { throw TaskError("stem4d task stopped: the worker is shutting down") }
+            let rowEnd = (f / source.scanCols + 1) * source.scanCols
+            let end = tile >= source.scanCols ? min(first + count, f + tile) : min(rowEnd, f + tile)
+            try source.withFrames(f..<end) { raw in
+                try STEM4DFrameBytes.check(raw, element: source.element, label: source.label, firstFrame: f, framePixels: det.pixels)
+                STEM4DFrameBytes.frames(raw, element: source.element) {
+                    plan.accumulate($0, firstFrame: f, into: &partial, gemm: gemm, tileBytes: tileBytes)
+                }
+            }
+            f = end
+        }
+        return partial
+    }
+}

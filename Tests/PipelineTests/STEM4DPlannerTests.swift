@@ -1,0 +1,156 @@
+import Coordinator
+import Foundation
+import Kernels
+import Shared
+import Worker
+import XCTest
+
+/// Small 4D-STEM inputs: a bright-field disk on a dim background, in every format.
+enum STEM4DFixtures {
+    static func temporaryDirectory(_ label: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slipline-stem4d-\(label)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// `scan` × `scan` frames of `det` × `det`: a disk of radius `det/4` at the centre whose
+    /// level varies with the scan position, plus a dim background.
+    static func cube(scan: Int, det: Int) -> [UInt16] {
+        var out = [UInt16](repeating: 0, count: scan * scan * det * det)
+        let c = Double(det - 1) / 2, r = Double(det) / 4
+        for f in 0..<(scan * scan) {
+            for y in 0..<det {
+                for x in 0..<det {
+                    let d = ((Double(x) - c) * (Double(x) - c) + (Double(y) - c) * (Double(y) - c)).squareRoot()
+                    out[f * det * det + y * det + x] = d <= r ? UInt16(100 + (f * 7 + x) % 13) : UInt16((f + y) % 3)
+                }
+            }
+        }
+        return out
+    }
+}
+
+final class STEM4DPlannerTests: XCTestCase {
+    func plan(_ input: String, _ params: [String: String] = [:]) throws -> JobPlan {
+        var p = params
+        p["output_dir"] = p["output_dir"] ?? "/tmp/out"
+        return try STEM4DPlanner().plan(input: input, params: JobParams(p), context: PlanContext(jobId: 7, outputDirectory: p["output_dir"]!))
+    }
+
+    func message(_ body: @autoclosure () throws -> JobPlan) -> String {
+        do {
+            _ = try body()
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testHDF5ShardsByRowsWithCalibratedDetectors() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("plan")
+        let file = try HDF5File.create(path: "\(dir)/cube.h5")
+        try file.write(STEM4DFixtures.cube(scan: 12, det: 16), shape: [12, 12, 16, 16], to: "/entry/data",
+                       options: .gzip(level: 1, chunkShape: [1, 12, 16, 16]))
+        try file.write([Float](repeating: 0, count: 4), shape: [2, 2], to: "/other")
+        try file.close()
+        let plan = try plan("\(dir)/cube.h5", ["rows_per_task": "5"])
+        let shards = try plan.shards.map { try JSONDecoder().decode(STEM4DRunner.ShardPayload.self, from: Data($0.payload.utf8)) }
+        XCTAssertEqual(shards.map { [$0.y0, $0.y1] }, [[0, 5], [5, 10], [10, 12]])
+        XCTAssertEqual(shards[0].dataset, "/entry/data")
+        XCTAssertEqual(shards[0].shape, [12, 12, 16, 16])
+        XCTAssertEqual(shards[0].element, .uint16)
+        XCTAssertEqual(shards[0].detectors.map(\.name),
+                       ["bf", "adf", "stereo0_minus", "stereo0_plus", "quadrant0", "quadrant1", "quadrant2", "quadrant3"])
+        XCTAssertEqual(plan.merge?.kind, "stem4d.merge")
+        let merge = try JSONDecoder().decode(STEM4DMerge.Payload.self, from: Data(plan.merge!.payload.utf8))
+        XCTAssertEqual(merge.calibration.cx, 7.5, accuracy: 0.3)
+        XCTAssertEqual(merge.calibration.cy, 7.5, accuracy: 0.3)
+        XCTAssertEqual(merge.calibration.radius, 4, accuracy: 0.5)
+        XCTAssertEqual(merge.pairs.count, 1)
+        // A radius-4 disk with radius-2 detectors fits 2 px of offset: 8° does not fit at
+        // 100 mrad (needs ≈3.5 px), so the default falls back to the largest, with a note.
+        XCTAssertTrue(plan.notes.joined().contains("largest"), plan.notes.joined())
+
+        // Shards write under the output directory, one part file each.
+        XCTAssertTrue(shards.allSatisfy { $0.partFile.hasPrefix("/tmp/out/stem4d/parts/") })
+        XCTAssertEqual(Set(shards.map(\.partFile)).count, 3)
+    }
+
+    func testAwkwardInputsAreRefusedWithClearMessages() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("bad")
+        // Wrong rank.
+        try NPYWriter.write([UInt16](repeating: 1, count: 8 * 8 * 8), shape: [8, 8, 8], to: "\(dir)/three.npy")
+        let rank = message(try plan("\(dir)/three.npy"))
+        XCTAssertTrue(rank.contains("three.npy") && rank.contains("rank 3"), rank)
+        // Unsupported dtype.
+        try NPYWriter.write([Double](repeating: 1, count: 4 * 4 * 4 * 4), shape: [4, 4, 4, 4], to: "\(dir)/double.npy")
+        let dtype = message(try plan("\(dir)/double.npy"))
+        XCTAssertTrue(dtype.contains("double.npy") && dtype.contains("float32"), dtype)
+        // Missing dataset, and a file without a 4D dataset.
+        let h5 = try HDF5File.create(path: "\(dir)/two.h5")
+        try h5.write(STEM4DFixtures.cube(scan: 4, det: 8), shape: [4, 4, 8, 8], to: "/a/cube")
+        try h5.write([Float](repeating: 0, count: 16), shape: [4, 4], to: "/b/image")
+        try h5.close()
+        let missing = message(try plan("\(dir)/two.h5", ["dataset": "/nope"]))
+        XCTAssertTrue(missing.contains("two.h5") && missing.contains("/nope") && missing.contains("/a/cube"), missing)
+        let flat = try HDF5File.create(path: "\(dir)/flat.h5")
+        try flat.write([Float](repeating: 0, count: 16), shape: [4, 4], to: "/image")
+        try flat.close()
+        let none = message(try plan("\(dir)/flat.h5"))
+        XCTAssertTrue(none.contains("flat.h5") && none.contains("no 4D dataset"), none)
+        // Merlin RAW mode.
+        let det = 8
+        var header = Array("MQ1,000001,00384,01,0008,0008,R64,  1x1,01,2024-01-01 00:00:00.000000,0.001000,0,0,0".utf8)
+        header += [UInt8](repeating: 0x20, count: 384 - header.count)
+        var bytes: [UInt8] = []
+        for _ in 0..<4 { bytes += header + [UInt8](repeating: 0, count: det * det * 2) }
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/raw.mib"))
+        let raw = message(try plan("\(dir)/raw.mib", ["scan": "2x2"]))
+        XCTAssertTrue(raw.contains("raw.mib") && raw.contains("RAW mode"), raw)
+        // A .mib without .hdr needs the scan shape.
+        try MIBWriter.write(path: "\(dir)/noscan.mib", width: 16, height: 16, pixelType: .u16,
+                            pixels: STEM4DFixtures.cube(scan: 3, det: 16).map { UInt32($0) }, writeHeaderFile: false)
+        let noscan = message(try plan("\(dir)/noscan.mib"))
+        XCTAssertTrue(noscan.contains("noscan.mib") && noscan.contains("--param scan=WxH"), noscan)
+        let tooMany = message(try plan("\(dir)/noscan.mib", ["scan": "4x4"]))
+        XCTAssertTrue(tooMany.contains("needs 16 frames") && tooMany.contains("holds 9"), tooMany)
+        XCTAssertNoThrow(try plan("\(dir)/noscan.mib", ["scan": "3x3"]))
+        // Bad parameters.
+        let param = message(try plan("\(dir)/noscan.mib", ["scan": "3x3", "detectors": "bf,xyz"]))
+        XCTAssertTrue(param.contains("unknown detector xyz"), param)
+        let angle = message(try plan("\(dir)/noscan.mib", ["scan": "3x3", "stereo_angle_deg": "30"]))
+        XCTAssertTrue(angle.contains("noscan.mib") && angle.contains("stereo angle 30"), angle)
+        let tiny = message(try plan("\(dir)/noscan.mib", ["scan": "3x3", "detector_radius_px": "9"]))
+        XCTAssertTrue(tiny.contains("noscan.mib") && tiny.contains("does not fit"), tiny)
+    }
+
+    /// The shard kernel over awkward tiles equals the naive reference for every format.
+    func testShardMatchesReferenceForEveryFormat() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("formats")
+        let scan = 5, det = 12
+        let cube = STEM4DFixtures.cube(scan: scan, det: det)
+        try NPYWriter.write(cube, shape: [scan, scan, det, det], to: "\(dir)/c.npy")
+        try MIBWriter.write(path: "\(dir)/c.mib", width: det, height: det, pixelType: .u16, pixels: cube.map { UInt32($0) },
+                            scan: MIBScanShape(width: scan, height: scan))
+        let h5 = try HDF5File.create(path: "\(dir)/c.h5")
+        try h5.write(cube, shape: [scan, scan, det, det], to: "/data", options: .gzip(level: 1, chunkShape: [2, 3, det, det]))
+        try h5.close()
+        for name in ["c.npy", "c.mib", "c.h5"] {
+            let plan = try plan("\(dir)/\(name)", ["rows_per_task": "2", "strategy": name == "c.h5" ? "dense" : "sparse"])
+            let merge = try JSONDecoder().decode(STEM4DMerge.Payload.self, from: Data(plan.merge!.payload.utf8))
+            let masks = merge.detectors.map { $0.geometry.rasterise(STEM4DDetectorShape(rows: det, cols: det)) }
+            for shard in plan.shards {
+                let payload = try JSONDecoder().decode(STEM4DRunner.ShardPayload.self, from: Data(shard.payload.utf8))
+                let partial = try STEM4DRunner.computeBlock(payload, file: payload.file)
+                let first = payload.y0 * scan
+                for m in masks.indices {
+                    for f in 0..<partial.frameCount {
+                        var sum = 0.0
+                        for p in 0..<(det * det) { sum += Double(masks[m][p]) * Double(cube[(first + f) * det * det + p]) }
+                        XCTAssertEqual(Double(partial.images[m * partial.frameCount + f]), sum, accuracy: 1e-3 * max(1, sum), "\(name) mask \(m) frame \(first + f)")
+                    }
+                }
+            }
+        }
+    }
+}
