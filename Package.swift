@@ -1,13 +1,5 @@
 // swift-tools-version:6.0
-import Foundation
 import PackageDescription
-
-// INTEGRATION (temporary): kernel families still being written in parallel are left out of
-// the build until they land.
-let inProgressKernels: [String] = []
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
-let inProgressKernelTests = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Tests/KernelsTests")) ?? [])
-    .filter { name in inProgressKernels.contains { name.hasPrefix($0) } }
 
 /// One settings array for every Swift target. Release builds use whole-module optimisation
 /// (SwiftPM's default for `-c release`) and `-Ounchecked` is deliberately *not* used: bounds
@@ -34,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         /// Pure numerical kernels over buffers; no I/O, no dependencies.
-        .target(name: "Kernels", exclude: inProgressKernels, swiftSettings: swiftSettings),
+        .target(name: "Kernels", swiftSettings: swiftSettings),
         /// Model, database access, file formats, embedded PostgreSQL, errors.
         .target(
             name: "Shared",
@@ -69,7 +61,6 @@ let package = Package(
 
         .testTarget(
             name: "KernelsTests", dependencies: ["Kernels"],
-            exclude: inProgressKernelTests,
             swiftSettings: swiftSettings),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: swiftSettings),
         /// Test harness: a real PostgreSQL cluster per test process, a fresh database per
@@ -92,7 +83,7 @@ let package = Package(
         /// SIGKILLed, the server restarted), all through the real `ctl`.
         .testTarget(
             name: "ClusterTests",
-            dependencies: ["Shared", "SliplineTestSupport"],
+            dependencies: ["Shared", "Kernels", "SliplineTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

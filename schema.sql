@@ -756,3 +756,116 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
 END;
 $$;
+
+-- migrate: 6 idempotent bookkeeping
+-- slipline_after_terminal counts each task at most once: a task is marked `counted` when its
+-- end is booked on its job and dependants. Calling it twice (a retried completion, or a worker
+-- role calling it on purpose) can no longer inflate job counters or release merges early.
+ALTER TABLE tasks ADD COLUMN counted boolean NOT NULL DEFAULT false;
+UPDATE tasks SET counted = true WHERE state IN ('done', 'dead');
+
+CREATE OR REPLACE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    booked bigint[];
+    released int;
+    finished_job record;
+BEGIN
+    WITH mark AS (
+        UPDATE tasks SET counted = true
+        WHERE id = ANY (p_finished) AND state IN ('done', 'dead') AND NOT counted
+        RETURNING id
+    )
+    SELECT coalesce(array_agg(id), '{}') INTO booked FROM mark;
+    IF cardinality(booked) = 0 THEN
+        RETURN;
+    END IF;
+
+    WITH counts AS (
+        SELECT d.task_id, count(*)::int AS n
+        FROM task_deps d WHERE d.depends_on = ANY (booked)
+        GROUP BY d.task_id
+    ), upd AS (
+        UPDATE tasks t SET deps_pending = greatest(0, t.deps_pending - c.n)
+        FROM counts c WHERE t.id = c.task_id
+        RETURNING t.deps_pending
+    )
+    SELECT count(*) FILTER (WHERE deps_pending = 0) INTO released FROM upd;
+    IF released > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+
+    FOR finished_job IN
+        WITH per_job AS (
+            SELECT t.job_id,
+                   count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
+                   count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
+            FROM tasks t WHERE t.id = ANY (booked)
+            GROUP BY t.job_id
+        )
+        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead
+        FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
+        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks
+    LOOP
+        IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
+            UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
+                            finished_at = now()
+            WHERE id = finished_job.id AND state = 'running';
+            PERFORM pg_notify('slipline_jobs', finished_job.id::text);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+-- A retried task is booked again when it ends anew.
+CREATE OR REPLACE FUNCTION slipline_retry(p_job bigint) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+    more int;
+BEGIN
+    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN -1;
+    END IF;
+    UPDATE tasks SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                     worker_id = NULL, lease_expires_at = NULL, finished_at = NULL, counted = false
+    WHERE job_id = p_job AND state IN ('dead', 'cancelled');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    LOOP
+        UPDATE tasks t SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                           worker_id = NULL, finished_at = NULL, counted = false
+        WHERE t.job_id = p_job AND t.state = 'done' AND EXISTS (
+            SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+            WHERE d.task_id = t.id AND u.state = 'queued');
+        GET DIAGNOSTICS more = ROW_COUNT;
+        EXIT WHEN more = 0;
+        n := n + more;
+    END LOOP;
+    UPDATE tasks t SET deps_pending = (
+        SELECT count(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+        WHERE d.task_id = t.id AND u.state NOT IN ('done', 'dead'))
+    WHERE t.job_id = p_job;
+    UPDATE jobs j SET
+        state = CASE WHEN j.n_tasks = 0 THEN 'queued' ELSE 'running' END,
+        finished_at = NULL, error = NULL,
+        n_done = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'done'),
+        n_dead = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'dead')
+    WHERE j.id = p_job;
+    PERFORM pg_notify('slipline_tasks', '');
+    RETURN n;
+END;
+$$;
+
+-- CREATE OR REPLACE resets a function's attributes: give the worker operation back its
+-- SECURITY DEFINER and pinned search_path (migration 5) where that role exists.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
+        EXECUTE format('ALTER FUNCTION slipline_after_terminal(bigint[]) SECURITY DEFINER SET search_path = %I, pg_temp',
+                       current_schema());
+    END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_after_terminal not made SECURITY DEFINER: %', SQLERRM;
+END;
+$$;

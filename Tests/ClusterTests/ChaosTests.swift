@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Shared
 import SliplineTestSupport
 import XCTest
@@ -13,14 +14,14 @@ final class ChaosTests: XCTestCase {
         let url = pg.url
         try Migrations.migrate(try PGConnection(url))
 
-        let frames = 24
+        let frames = 120
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("slipline-chaos-\(getpid())")
         defer { try? FileManager.default.removeItem(at: input) }
         let synth = try CtlProcess.run(["synth", "tem", input.path, "--frames", "\(frames)", "--difficulty", "easy", "--seed", "7"], timeout: 300)
         XCTAssertEqual(synth.status, 0, synth.output)
 
         var conn = try PGConnection(url)
-        let job = try TaskQueue.submit(conn, kind: "tem", input: input.path, params: ["frames_per_task": "2"], maxAttempts: 25, retryBaseSeconds: 0.05)
+        let job = try TaskQueue.submit(conn, kind: "tem", input: input.path, params: ["frames_per_task": "1"], maxAttempts: 25, retryBaseSeconds: 0.05)
         let coordinator = try CtlProcess(["coordinator", "--database", url, "--log-level", "error"])
         func startWorker() throws -> CtlProcess {
             try CtlProcess(["worker", "--database", url, "--slots", "1", "--lease", "2", "--poll", "0.3", "--shutdown-grace", "1", "--log-level", "error"])
@@ -32,20 +33,23 @@ final class ChaosTests: XCTestCase {
             for p in workers + [coordinator] where p.wait(timeout: 10) == nil { p.signal(SIGKILL) }
         }
 
-        // Chaos: a seeded schedule, so that a failure can be replayed.
-        var rng = SplitMix(seed: 20_251_121)
+        // Chaos tied to progress rather than the clock, so that it happens mid-job on a fast
+        // machine as on a slow one: a worker is SIGKILLed as the job passes each of these
+        // fractions, the server crashes once half way; the victims come from a seeded generator.
+        var rng = SeededRandom(seed: 20_251_121)
+        let killAt: [Double] = [0.05, 0.2, 0.35, 0.65, 0.8]
+        var nextKill = 0
         var kills = 0
         var restarted = false
         let chaosStart = Date()
-        func progress() -> (done: Int, final: Bool) {
-            guard let record = try? TaskQueue.job(conn, id: job) else { return (0, false) }
-            return (record.nDone, record.state.isFinal)
+        func progress() -> (fraction: Double, final: Bool) {
+            guard let record = try? TaskQueue.job(conn, id: job), record.nTasks > 0 else { return (0, false) }
+            return (Double(record.nDone) / Double(record.nTasks), record.state.isFinal)
         }
-        while Date().timeIntervalSince(chaosStart) < 25 {
-            Thread.sleep(forTimeInterval: 0.8 + Double(rng.next() % 1200) / 1000)
-            let (done, final) = progress()
+        while Date().timeIntervalSince(chaosStart) < 60 {
+            let (fraction, final) = progress()
             if final { break }
-            if !restarted && (done >= 2 || Date().timeIntervalSince(chaosStart) > 8) {
+            if !restarted && fraction >= 0.5 {
                 try pg.kill()  // a crash: no checkpoint, every connection cut
                 Thread.sleep(forTimeInterval: 1)
                 try pg.start()
@@ -53,12 +57,16 @@ final class ChaosTests: XCTestCase {
                 conn = try PGConnection(url)
                 continue
             }
-            let victim = Int(rng.next() % UInt64(workers.count))
-            workers[victim].signal(SIGKILL)
-            workers[victim].wait(timeout: 10)
-            graveyard.append(workers[victim])
-            kills += 1
-            workers[victim] = try startWorker()
+            if nextKill < killAt.count && fraction >= killAt[nextKill] {
+                nextKill += 1
+                let victim = Int(rng.next() % UInt64(workers.count))
+                workers[victim].signal(SIGKILL)
+                workers[victim].wait(timeout: 10)
+                graveyard.append(workers[victim])
+                kills += 1
+                workers[victim] = try startWorker()
+            }
+            Thread.sleep(forTimeInterval: 0.02)
         }
         if !restarted {
             try pg.kill(); Thread.sleep(forTimeInterval: 1); try pg.start(); restarted = true
@@ -79,18 +87,5 @@ final class ChaosTests: XCTestCase {
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM tasks WHERE job_id = $1 AND state <> 'done'", [job]).int(0, 0), 0)
         let retried = try conn.exec("SELECT count(*) FROM tasks WHERE job_id = $1 AND attempts > 1", [job]).int(0, 0) ?? 0
         print("chaos: \(kills) workers killed, 1 database restart, \(retried) tasks re-run, \(String(format: "%.1f", Date().timeIntervalSince(chaosStart))) s")
-    }
-}
-
-/// A small seeded generator for reproducible chaos schedules.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

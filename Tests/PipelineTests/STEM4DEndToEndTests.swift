@@ -82,6 +82,30 @@ final class STEM4DEndToEndTests: XCTestCase {
         XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(json.output.utf8)))
     }
 
+    func testDislocationsJobFromMIB() throws {
+        let url = try TestCluster.freshDatabase("stem4dlines")
+        let data = try STEM4DFixtures.temporaryDirectory("lines")
+        let out = try STEM4DFixtures.temporaryDirectory("linesout")
+        let synth = try ctl(["synth", "stem4d", data, "--mode", "dislocations", "--format", "mib", "--scan", "64", "--seed", "3"])
+        XCTAssertEqual(synth.status, 0, synth.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/cube.hdr"))
+        let run = try ctl(["run", data + "/cube.mib", "--database", url, "--workers", "2", "--param", "output_dir=\(out)",
+                           "--param", "mode=dislocations", "--param", "rows_per_task=16"])
+        XCTAssertEqual(run.status, 0, run.output)
+        let job = try XCTUnwrap(jobId(run.output), run.output)
+        let conn = try PGConnection(url)
+        let lines = try conn.exec("SELECT count(*), bool_and(jsonb_array_length(points) >= 2), bool_and(jsonb_array_length(points->0) = 3), max(reprojection_rms) FROM stem4d_lines3d WHERE job_id = $1", [job])
+        XCTAssertGreaterThanOrEqual(lines.int(0, 0) ?? 0, 2)
+        XCTAssertEqual(lines.bool(0, 1), true)
+        XCTAssertEqual(lines.bool(0, 2), true)
+        XCTAssertLessThan(lines.double(0, 3) ?? 99, 2)
+        let eval = try ctl(["eval", "stem4d", "--truth", data, "--job", "\(job)", "--database", url])
+        XCTAssertEqual(eval.status, 0, eval.output)
+        let depth = eval.output.split(separator: "\n").first { $0.hasPrefix("median depth error ") }
+            .flatMap { Double($0.split(separator: " ")[3]) } ?? 99
+        XCTAssertLessThanOrEqual(depth, 2, eval.output)
+    }
+
     func testNaNInOneBlockFailsItsShardWithTheFileName() throws {
         let url = try TestCluster.freshDatabase("stem4dnan")
         let data = try STEM4DFixtures.temporaryDirectory("nan")

@@ -76,6 +76,32 @@ final class STEM4DPlannerTests: XCTestCase {
         XCTAssertEqual(Set(shards.map(\.partFile)).count, 3)
     }
 
+    func testCirclesAndMaskDetectors() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("custom")
+        try NPYWriter.write(STEM4DFixtures.cube(scan: 4, det: 16), shape: [4, 4, 16, 16], to: "\(dir)/c.npy")
+        var weights = [Float](repeating: 0, count: 256)
+        weights[5 * 16 + 7] = 2
+        weights[9 * 16 + 3] = 0.5
+        try NPYWriter.write(weights, shape: [16, 16], to: "\(dir)/mask.npy")
+        let plan = try plan("\(dir)/c.npy", ["detectors": "none", "circles": "3:4:2;10.5:11:1.5", "mask": "\(dir)/mask.npy"])
+        let merge = try JSONDecoder().decode(STEM4DMerge.Payload.self, from: Data(plan.merge!.payload.utf8))
+        XCTAssertEqual(merge.detectors.map(\.name), ["circle0", "circle1", "mask"])
+        XCTAssertEqual(merge.detectors[0].geometry, .circle(cx: 3, cy: 4, r: 2))
+        XCTAssertEqual(merge.detectors[2].geometry.rasterise(STEM4DDetectorShape(rows: 16, cols: 16)), weights)
+        let payload = try JSONDecoder().decode(STEM4DRunner.ShardPayload.self, from: Data(plan.shards[0].payload.utf8))
+        let partial = try STEM4DRunner.computeBlock(payload, file: payload.file)
+        let cube = STEM4DFixtures.cube(scan: 4, det: 16)
+        for f in 0..<16 {
+            let expected = 2 * Double(cube[f * 256 + 5 * 16 + 7]) + 0.5 * Double(cube[f * 256 + 9 * 16 + 3])
+            XCTAssertEqual(Double(partial.images[2 * partial.frameCount + f]), expected, accuracy: 1e-4)
+        }
+        try NPYWriter.write([Float](repeating: 1, count: 64), shape: [8, 8], to: "\(dir)/small.npy")
+        let wrong = message(try self.plan("\(dir)/c.npy", ["mask": "\(dir)/small.npy"]))
+        XCTAssertTrue(wrong.contains("small.npy") && wrong.contains("[16, 16]"), wrong)
+        let bad = message(try self.plan("\(dir)/c.npy", ["circles": "1:2"]))
+        XCTAssertTrue(bad.contains("cx:cy:r"), bad)
+    }
+
     func testAwkwardInputsAreRefusedWithClearMessages() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("bad")
         // Wrong rank.

@@ -63,3 +63,23 @@ final class LeaseFencingTests: XCTestCase {
         XCTAssertEqual(orphan, [["queued", "0"]])
     }
 }
+
+/// Booking a task's end on its job and dependants happens once, however often it is asked.
+final class BookkeepingTests: XCTestCase {
+    func testRepeatedBookkeepingCountsEachTaskOnce() throws {
+        let conn = try PGConnection(try TestCluster.freshDatabase("book"))
+        let job = try submitBench(conn, tasks: 3)
+        try planAll(conn)
+        let shards = try TaskQueue.claim(conn, worker: "w", limit: 10, leaseSeconds: 60)
+        XCTAssertEqual(shards.count, 3)
+        try TaskQueue.complete(conn, worker: "w", [(shards[0], .none)])
+        for _ in 0..<5 {
+            try conn.exec("SELECT slipline_after_terminal($1::bigint[])", [PGArray([shards[0].id])])
+        }
+        let record = try TaskQueue.job(conn, id: job)
+        XCTAssertEqual(record?.nDone, 1)
+        XCTAssertEqual(record?.state, .running)
+        XCTAssertEqual(try TaskQueue.claim(conn, worker: "w", limit: 10, leaseSeconds: 60).count, 0,
+                       "the merge must still wait for the two unfinished shards")
+    }
+}

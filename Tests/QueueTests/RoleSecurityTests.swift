@@ -74,6 +74,25 @@ final class RoleSecurityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(resultsTables, 2, "every results table (task_id + job_id) is writable")
     }
 
+    func testReaderRoleReadsWithTimeoutsAndCannotWrite() throws {
+        let url = try TestCluster.freshDatabase("reader")
+        let conn = try PGConnection(url)
+        let role = "r_\(getpid())_\(Int.random(in: 0..<1_000_000))"
+        defer { _ = try? conn.exec("DROP ROLE IF EXISTS \(role)") }
+        let pw = FileManager.default.temporaryDirectory.appendingPathComponent("\(role).pw")
+        try "a reader's long password".write(to: pw, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: pw) }
+        let created = try CtlProcess.run(["db", "create-role", "reader", role, "--password-file", pw.path, "--database", url])
+        XCTAssertEqual(created.status, 0, created.output)
+        _ = try submitBench(conn, tasks: 1)
+        let reader = try PGConnection(url.replacingOccurrences(of: "postgresql://\(EmbeddedPostgres.superuser)@", with: "postgresql://\(role)@"))
+        XCTAssertEqual(try reader.exec("SELECT count(*) FROM jobs_overview").int(0, 0), 1)
+        XCTAssertEqual(try reader.exec("SHOW statement_timeout").string(0, 0), "5min")
+        XCTAssertEqual(try reader.exec("SHOW idle_in_transaction_session_timeout").string(0, 0), "1min")
+        XCTAssertThrowsError(try reader.exec("UPDATE jobs SET priority = 1"))
+        XCTAssertThrowsError(try reader.exec("SELECT slipline_claim('x', 1, 1)"))
+    }
+
     func testCreateRoleRefusesShortPasswordsAndBadNames() throws {
         let url = try TestCluster.freshDatabase("roles2")
         let pw = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(getpid()).pw")

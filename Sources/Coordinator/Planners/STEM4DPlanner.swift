@@ -14,6 +14,8 @@ import Shared
 public struct STEM4DPlanner: JobPlanner {
     /// Data per shard by default: about a second of work for the kernels in a release build.
     public static let shardBytes = 256 << 20
+    /// Data per shard for chunked (compressed) HDF5, where decoding dominates.
+    public static let chunkedShardBytes = 64 << 20
     /// Most data read for calibration.
     public static let sampleBytes = 64 << 20
 
@@ -108,6 +110,23 @@ public struct STEM4DPlanner: JobPlanner {
                 break
             }
         }
+        for (k, c) in options.circles.enumerated() {
+            detectors.append(Detector(name: "circle\(k)", geometry: .circle(cx: c[0], cy: c[1], r: c[2])))
+        }
+        if let maskPath = options.mask {
+            let weights: [Float]
+            do {
+                let array = try NPYFile.open(path: maskPath).readReal()
+                guard array.shape == [source.detRows, source.detCols] else {
+                    throw PlanError("has shape \(array.shape); the mask must be 2D with the detector's shape [\(source.detRows), \(source.detCols)]")
+                }
+                guard array.values.allSatisfy(\.isFinite) else { throw PlanError("holds NaN or Inf") }
+                weights = array.values
+            } catch {
+                throw PlanError("--param mask=\(maskPath): \(error)")
+            }
+            detectors.append(Detector(name: "mask", geometry: .mask(rows: source.detRows, cols: source.detCols, weights: weights)))
+        }
         let strategy: STEM4DStrategy
         switch options.strategy {
         case "sparse": strategy = .sparse
@@ -117,7 +136,8 @@ public struct STEM4DPlanner: JobPlanner {
 
         // Pass 2: shards of whole scan rows.
         let rowBytes = source.scanCols * source.frameBytes
-        let rows = options.rowsPerTask ?? max(1, Self.shardBytes / max(1, rowBytes))
+        let target = source.isChunked ? Self.chunkedShardBytes : Self.shardBytes
+        let rows = options.rowsPerTask ?? max(1, target / max(1, rowBytes))
         var shards: [PlannedTask] = []
         for y0 in stride(from: 0, to: source.scanRows, by: rows) {
             let y1 = min(source.scanRows, y0 + rows)

@@ -64,6 +64,12 @@ public enum Migrations {
                     version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now())
                 """)
+            // Databases migrated before checksums were recorded: trust what is applied once.
+            try conn.exec("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text")
+            for migration in all {
+                try conn.exec("UPDATE schema_migrations SET checksum = $2 WHERE version = $1 AND checksum IS NULL",
+                              [migration.version, migration.checksum])
+            }
             let rows = try conn.exec("SELECT version, checksum FROM schema_migrations").allRows()
             var done: [Int: String] = [:]
             for row in rows { if let v = row[0].flatMap(Int.init) { done[v] = row[1] ?? "" } }

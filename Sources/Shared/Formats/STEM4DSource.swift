@@ -49,6 +49,12 @@ public final class STEM4DSource: @unchecked Sendable {
     public var frameCount: Int { scanRows * scanCols }
     public var framePixels: Int { detRows * detCols }
     public var frameBytes: Int { framePixels * element.byteSize }
+    /// Whether the data is an HDF5 chunked (usually compressed) dataset: decoding costs more
+    /// than reading, so planners cut it into smaller shards.
+    public var isChunked: Bool {
+        if case .hdf5(_, let ds) = backing { return ds.chunkShape != nil }
+        return false
+    }
     /// A short name for messages: the file name (and dataset).
     public var label: String {
         let name = (path as NSString).lastPathComponent

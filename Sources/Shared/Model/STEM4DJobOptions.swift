@@ -13,6 +13,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `detectors=bf,adf,stereo,quadrants` (default all four; particles and dislocations
     /// always add the stereo pair).
     public var detectors: [String]
+    /// `circles=cx:cy:r;…`: extra circular detectors anywhere (detector px), named circle0, circle1, …
+    public var circles: [[Double]]
+    /// `mask=PATH`: an arbitrary detector mask, a 2D `.npy` (float32/float64/uint8/…) of the
+    /// detector's shape whose values are per-pixel weights, named `mask`.
+    public var mask: String?
     /// `convergence_mrad=` (default 100): the probe's convergence semi-angle α.
     public var convergenceMrad: Double
     /// `vacuum=PATH`: calibrate the bright-field disk from this dataset instead of the cube.
@@ -47,12 +52,24 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param mode=\(mode): expected images, particles or dislocations")
         }
         let list = params.string("detectors", default: Self.detectorKinds.joined(separator: ","))
-        detectors = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        detectors = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { !$0.isEmpty && $0 != "none" }
         for d in detectors where !Self.detectorKinds.contains(d) {
             throw ParamError(message: "--param detectors=\(list): unknown detector \(d) (expected a comma-separated list of \(Self.detectorKinds.joined(separator: ", ")))")
         }
         if mode != "images" && !detectors.contains("stereo") { detectors.append("stereo") }
-        guard !detectors.isEmpty else { throw ParamError(message: "--param detectors= is empty: name at least one of \(Self.detectorKinds.joined(separator: ", "))") }
+        let circleText = params.string("circles", default: "")
+        circles = try circleText.split(separator: ";").map { part -> [Double] in
+            let v = part.split(separator: ":").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 3, v.allSatisfy(\.isFinite), v[2] > 0 else {
+                throw ParamError(message: "--param circles=\(circleText): expected cx:cy:r in detector px, several separated by ; (e.g. circles=31.5:30.2:4;40:30:3)")
+            }
+            return v
+        }
+        mask = params.values["mask"].flatMap { $0.isEmpty ? nil : $0 }
+        guard !detectors.isEmpty || !circles.isEmpty || mask != nil else {
+            throw ParamError(message: "--param detectors= is empty: name at least one of \(Self.detectorKinds.joined(separator: ", ")), or pass circles= or mask=")
+        }
         convergenceMrad = try params.double("convergence_mrad", default: 100, range: 0.01...1000)
         vacuum = params.values["vacuum"].flatMap { $0.isEmpty ? nil : $0 }
         stereoAzimuthDeg = try params.double("stereo_azimuth_deg", default: 0, range: -360...360)

@@ -64,7 +64,9 @@ extension DbCommand {
                 try conn.exec("GRANT \(kind.group) TO \(name)")
                 if kind == .reader {
                     try conn.exec("ALTER ROLE \(name) SET default_transaction_read_only = on")
+                    // Long read transactions hold back vacuum on the queue's tables.
                     try conn.exec("ALTER ROLE \(name) SET idle_in_transaction_session_timeout = '60s'")
+                    try conn.exec("ALTER ROLE \(name) SET statement_timeout = '300s'")
                 }
             }
             print("role \(name) \(exists ? "updated" : "created"), member of \(kind.group)")
