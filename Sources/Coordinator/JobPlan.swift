@@ -31,7 +31,7 @@ public struct JobPlan: Sendable, Equatable {
 public struct PlanContext: Sendable {
     public let jobId: Int64
     /// Where the job's files go (Ψ volumes, virtual images, reports): `--param output_dir=`,
-    /// else `$SLIPLINE_HOME/results/<database>/job-<id>` of the planning coordinator. An absolute path
+    /// else `$SLIPLINE_HOME/results/<database>/job-<id>-<submitted, UTC>` of the planning coordinator. An absolute path
     /// that every worker of the job must be able to write (a shared filesystem on a cluster).
     public let outputDirectory: String
 

@@ -34,9 +34,15 @@ public struct JobPlanning: Sendable {
             // Fix the output directory now, once, so that workers on every host agree on it.
             // The database name keeps jobs of different databases sharing one SLIPLINE_HOME apart.
             if paramValues["output_dir"] == nil {
-                let database = try conn.exec("SELECT current_database()").string(0, 0) ?? "db"
+                // … and the submission time keeps a recreated database's job 1 from landing
+                // on an older job 1's files.
+                let r = try conn.exec(
+                    "SELECT current_database(), to_char(submitted_at AT TIME ZONE 'UTC', 'YYYYMMDD-HH24MISS') FROM jobs WHERE id = $1",
+                    [jobId])
+                let database = r.string(0, 0) ?? "db"
+                let stamp = r.string(0, 1) ?? "0"
                 paramValues["output_dir"] = EmbeddedPostgres.defaultHome()
-                    .appendingPathComponent("results/\(database)/job-\(jobId)").path
+                    .appendingPathComponent("results/\(database)/job-\(jobId)-\(stamp)").path
                 try conn.exec("UPDATE jobs SET params = $2::jsonb WHERE id = $1", [jobId, try PGJSON(paramValues)])
             }
             let params = JobParams(paramValues)
