@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                "CLibPQ", "CHDF5", "CPNG", "COpenBLAS",
+                "CLibPQ", "CHDF5", "CPNG", "COpenBLAS", "Kernels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/schema.sql")],

@@ -99,7 +99,7 @@ final class WorkerFleet {
         let binary = ScaleCommand.selfPath()
         logs = (0..<count).map { FileManager.default.temporaryDirectory.appendingPathComponent("slipline-bench-worker-\(getpid())-\($0).log") }
         for log in logs {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
