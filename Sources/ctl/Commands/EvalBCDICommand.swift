@@ -10,16 +10,10 @@ struct EvalBCDICommand: ParsableCommand {
         commandName: "bcdi",
         abstract: "Recall, precision and mean distance of a bcdi job's lines against `ctl synth bcdi` truth.")
 
-    @Option(name: .long, help: "The directory `ctl synth bcdi` wrote (its truth.json).")
-    var truth: String
-
-    @Option(name: .long, help: "The job id.")
-    var job: Int64
+    @OptionGroup var target: EvalTarget
 
     @Option(name: .long, help: "Distance within which a point counts as found, voxels.")
     var tolerance: Double = 1.5
-
-    @OptionGroup var db: DatabaseOptions
 
     struct Truth: Decodable {
         struct Volume: Decodable {
@@ -31,14 +25,8 @@ struct EvalBCDICommand: ParsableCommand {
     }
 
     func run() throws {
-        let truthPath = (truth as NSString).appendingPathComponent("truth.json")
-        guard let data = FileManager.default.contents(atPath: truthPath) else {
-            throw UserError("cannot read \(truthPath): run `ctl synth bcdi \(truth)` first, or pass the directory it wrote")
-        }
-        let expected = try JSONDecoder().decode(Truth.self, from: data)
-        let conn = try db.connect()
-        guard let record = try TaskQueue.job(conn, id: job) else { throw UserError("no job \(job)") }
-        guard record.kind == "bcdi" else { throw UserError("job \(job) is a \(record.kind) job, not bcdi") }
+        let (expected, conn, record) = try target.load(Truth.self, kind: .bcdi)
+        let job = record.id
         let r = try conn.exec("SELECT volume_index, points::text, closed FROM bcdi_lines WHERE job_id = $1 ORDER BY volume_index, line_id", [job])
         var detected: [Int: [BCDILine]] = [:]
         for row in 0..<r.rowCount {
@@ -69,7 +57,7 @@ struct EvalBCDICommand: ParsableCommand {
         let recall = tp == 0 ? 1 : recalled / Double(tp)
         let precision = dp == 0 ? (tp == 0 ? 1 : 0) : precise / Double(dp)
         let mean = tp + dp == 0 ? 0 : distance / Double(tp + dp)
-        print("bcdi eval: job \(job) against \(truthPath), \(expected.volumes.count) volume(s), tolerance \(tolerance) vox")
+        print("bcdi eval: job \(job) against \(target.truthFile), \(expected.volumes.count) volume(s), tolerance \(tolerance) vox")
         perVolume.forEach { print($0) }
         print(String(format: "recall %.3f", recall))
         print(String(format: "precision %.3f", precision))

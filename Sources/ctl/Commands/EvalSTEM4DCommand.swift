@@ -10,11 +10,7 @@ struct EvalSTEM4DCommand: ParsableCommand {
         commandName: "stem4d",
         abstract: "Particle recall and depth error (or 3D line coverage and depth error) of a stem4d job against `ctl synth stem4d` truth.")
 
-    @Option(name: .long, help: "The directory `ctl synth stem4d` wrote (its truth.json).")
-    var truth: String
-
-    @Option(name: .long, help: "The job id.")
-    var job: Int64
+    @OptionGroup var target: EvalTarget
 
     @Option(name: .long, help: "Lateral distance within which a particle or line point counts as found, scan px.")
     var lateralTolerance: Double = 2
@@ -22,18 +18,10 @@ struct EvalSTEM4DCommand: ParsableCommand {
     @Option(name: .long, help: "Depth difference within which a particle counts as found, scan px.")
     var depthTolerance: Double = 6
 
-    @OptionGroup var db: DatabaseOptions
-
     func run() throws {
-        let truthPath = (truth as NSString).appendingPathComponent("truth.json")
-        guard let data = FileManager.default.contents(atPath: truthPath) else {
-            throw UserError("cannot read \(truthPath): run `ctl synth stem4d \(truth)` first, or pass the directory it wrote")
-        }
-        let document = try JSONDecoder().decode(SynthSTEM4DCommand.Truth.self, from: data)
-        let conn = try db.connect()
-        guard let record = try TaskQueue.job(conn, id: job) else { throw UserError("no job \(job)") }
-        guard record.kind == "stem4d" else { throw UserError("job \(job) is a \(record.kind) job, not stem4d") }
-        print("stem4d eval: job \(job) (\(record.state.rawValue)) against \(truthPath) (\(document.mode), \(document.shape.map(String.init).joined(separator: "×")))")
+        let (document, conn, record) = try target.load(SynthSTEM4DCommand.Truth.self, kind: .stem4d)
+        let job = record.id
+        print("stem4d eval: job \(job) (\(record.state.rawValue)) against \(target.truthFile) (\(document.mode), \(document.shape.map(String.init).joined(separator: "×")))")
         if let s = try conn.exec("SELECT stereo_angle_deg, bf_cx, bf_cy, bf_radius FROM stem4d_summary WHERE job_id = $1", [job]).allRows().first {
             let bf = document.truth.brightField
             print("  stereo angle \(s[0] ?? "–")°; bright-field disk found at (\(s[1] ?? "–"), \(s[2] ?? "–")) r \(s[3] ?? "–"), true (\(bf.cx), \(bf.cy)) r \(bf.radius)")

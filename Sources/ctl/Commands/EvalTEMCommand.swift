@@ -18,16 +18,10 @@ struct EvalTEMCommand: ParsableCommand {
             count as frames with no detections.
             """)
 
-    @Option(name: .long, help: "The directory `ctl synth tem` wrote (its truth.json).")
-    var truth: String
-
-    @Option(name: .long, help: "The job id.")
-    var job: Int64
+    @OptionGroup var target: EvalTarget
 
     @Option(name: .long, help: "Distance within which a centreline point counts as found, px.")
     var tolerance: Double = 2
-
-    @OptionGroup var db: DatabaseOptions
 
     struct Truth: Decodable {
         struct Frame: Decodable {
@@ -43,14 +37,8 @@ struct EvalTEMCommand: ParsableCommand {
     }
 
     func run() throws {
-        let truthPath = (truth as NSString).appendingPathComponent("truth.json")
-        guard let data = FileManager.default.contents(atPath: truthPath) else {
-            throw UserError("cannot read \(truthPath): run `ctl synth tem \(truth)` first, or pass the directory it wrote")
-        }
-        let expected = try JSONDecoder().decode(Truth.self, from: data)
-        let conn = try db.connect()
-        guard let record = try TaskQueue.job(conn, id: job) else { throw UserError("no job \(job)") }
-        guard record.kind == "tem" else { throw UserError("job \(job) is a \(record.kind) job, not tem") }
+        let (expected, conn, record) = try target.load(Truth.self, kind: .tem)
+        let job = record.id
 
         let n = max(expected.frames.map { $0.frame_index + 1 }.max() ?? 0, 0)
         var truthFrames = [[TEMTruthDislocation]](repeating: [], count: n)
@@ -78,7 +66,7 @@ struct EvalTEMCommand: ParsableCommand {
             return try JSONDecoder().decode(TEMTrack.self, from: Data(json.utf8))
         }
         let e = TEMEvaluator.evaluate(truth: truthFrames, detected: detected, tracks: tracks, tolerance: tolerance)
-        print("tem eval: job \(job) against \(truthPath): \(n) frame(s) (\(analysed) analysed by the job), \(e.truthDetections) true and \(e.predictedDetections) detected dislocation(s), \(tracks.count) track(s), tolerance \(tolerance) px")
+        print("tem eval: job \(job) against \(target.truthFile): \(n) frame(s) (\(analysed) analysed by the job), \(e.truthDetections) true and \(e.predictedDetections) detected dislocation(s), \(tracks.count) track(s), tolerance \(tolerance) px")
         print(String(format: "precision %.4f", e.precision))
         print(String(format: "recall %.4f", e.recall))
         print(String(format: "F1 %.4f", e.f1))
