@@ -12,6 +12,11 @@ public enum DatabaseTarget: Sendable {
         return .embedded(EmbeddedPostgres(home: EmbeddedPostgres.defaultHome(environment: environment)))
     }
 
+    var isEmbedded: Bool {
+        if case .embedded = self { return true }
+        return false
+    }
+
     /// A connection string for this target, starting the embedded cluster if needed.
     public func conninfo() throws -> String {
         switch self {
@@ -27,7 +32,9 @@ public enum DatabaseTarget: Sendable {
     public func prepare(migrate: Bool) throws -> String {
         let info = try conninfo()
         let conn = try PGConnection(info)
-        if migrate || { if case .embedded = self { return true } else { return false } }() {
+        // The embedded database is ours: keep its schema current. An external one is migrated
+        // only when asked (`ctl db migrate`, coordinators), so workers never alter a schema.
+        if migrate || isEmbedded {
             try Migrations.migrate(conn)
         } else {
             try Migrations.verify(conn)
