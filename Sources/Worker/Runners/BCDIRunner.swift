@@ -13,6 +13,7 @@ public struct BCDIRunner: TaskRunner {
     public func run(_ task: ClaimedTask, context: TaskContext) throws -> TaskOutput {
         let params = try Self.params(task)
         if task.kind == "bcdi.merge" {
+            defer { OutputHousekeeping.removeStaleTemporaries(params, task: task, context: context) }
             return try BCDIMerge.run(task, params: params, context: context)
         }
         try runShard(task, params: params)

@@ -19,6 +19,7 @@ public struct STEM4DRunner: TaskRunner {
         let values = (try? JSONDecoder().decode([String: String].self, from: Data(task.jobParams.utf8))) ?? [:]
         let params = JobParams(values)
         if task.kind == "stem4d.merge" {
+            defer { OutputHousekeeping.removeStaleTemporaries(params, task: task, context: context) }
             return try STEM4DMerge.run(task, params: params, context: context)
         }
         let payload: ShardPayload

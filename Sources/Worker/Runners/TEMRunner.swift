@@ -19,6 +19,7 @@ public struct TEMRunner: TaskRunner {
         let params = Self.params(task)
         let options = try TEMJobOptions(params)
         if task.kind == "tem.merge" {
+            defer { OutputHousekeeping.removeStaleTemporaries(params, task: task, context: context) }
             return try TEMMerge.run(task, params: params, options: options, context: context)
         }
         let payload = try Self.payload(task)
