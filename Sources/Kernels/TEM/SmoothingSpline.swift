@@ -13,13 +13,14 @@ public enum SmoothingSpline {
         // Bands of A = I + λDᵀD: diagonal d0, first off-diagonal d1, second d2.
         var d0 = [Double](repeating: 1, count: n), d1 = [Double](repeating: 0, count: n), d2 = [Double](repeating: 0, count: n)
         for i in 0..<(n - 2) {
-            // Row i of D is (1, −2, 1) at columns i, i+1, i+2; add λ·rowᵀrow.
-            let c = [1.0, -2.0, 1.0]
-            for a in 0..<3 {
-                d0[i + a] += lambda * c[a] * c[a]
-                if a < 2 { d1[i + a] += lambda * c[a] * c[a + 1] }
-                if a < 1 { d2[i + a] += lambda * c[a] * c[a + 2] }
-            }
+            // Row i of D is (1, −2, 1) at columns i, i+1, i+2; add λ·rowᵀrow (written out: an
+            // array literal here was an allocation per sample).
+            d0[i] += lambda * 1 * 1
+            d1[i] += lambda * 1 * -2
+            d2[i] += lambda * 1 * 1
+            d0[i + 1] += lambda * -2 * -2
+            d1[i + 1] += lambda * -2 * 1
+            d0[i + 2] += lambda * 1 * 1
         }
         // Banded Cholesky A = LLᵀ with L lower-triangular bandwidth 2: l0 (diag), l1, l2.
         var l0 = [Double](repeating: 0, count: n), l1 = [Double](repeating: 0, count: n), l2 = [Double](repeating: 0, count: n)
@@ -47,7 +48,8 @@ public enum SmoothingSpline {
             }
             return x
         }
-        let xs = solve(p.map(\.x)), ys = solve(p.map(\.y))
+        // Closures, not key paths: `map(\.x)` goes through the key-path runtime per element.
+        let xs = solve(p.map { $0.x }), ys = solve(p.map { $0.y })
         return (0..<n).map { TEMPoint(xs[$0], ys[$0]) }
     }
 }
