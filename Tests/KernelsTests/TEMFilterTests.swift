@@ -72,6 +72,33 @@ final class TEMFilterTests: XCTestCase {
         }
     }
 
+    /// All scales in one pass give exactly what one pass per scale and a per-pixel maximum
+    /// (first scale winning ties) give, response and normal, on awkward shapes.
+    func testMultiScaleCombineEqualsPerScaleMaximum() {
+        for (w, h) in [(1, 1), (3, 3), (9, 9), (17, 13), (8, 40), (31, 7), (2, 5), (10, 3)] {
+            for (scales, bright) in [([0.8, 1.3], false), ([1.0, 1.5, 2.2], true)] {
+                let img = randomImage(w, h, seed: UInt64(w * 100 + h))
+                func run(_ s: [Double]) -> ([Float], [Float]) {
+                    var r = [Float](repeating: -1, count: w * h), n = r
+                    var ws = RidgeFilter.Workspace()
+                    img.withUnsafeBufferPointer { src in r.withUnsafeMutableBufferPointer { rb in n.withUnsafeMutableBufferPointer { nb in
+                        RidgeFilter.apply(src, width: w, height: h, scales: s, beta: 0.3, brightLines: bright, scaleExponent: 1,
+                                          response: rb, normal: nb, workspace: &ws)
+                    } } }
+                    return (r, n)
+                }
+                let (fused, fusedNormal) = run(scales)
+                var (want, wantNormal) = run([scales[0]])
+                for s in scales.dropFirst() {
+                    let (r, n) = run([s])
+                    for i in want.indices where r[i] > want[i] { want[i] = r[i]; wantNormal[i] = n[i] }
+                }
+                XCTAssertEqual(fused, want, "\(w)×\(h) \(scales)")
+                XCTAssertEqual(fusedNormal, wantNormal, "\(w)×\(h) \(scales)")
+            }
+        }
+    }
+
     func testQuantisedNormal() {
         // Vertical dark line: normal along x. Diagonal (1, 1) line: normal along (1, −1).
         XCTAssertEqual(RidgeFilter.direction(1, 0, 0), 0)

@@ -19,11 +19,12 @@ public enum RidgeFilter {
     /// Reusable buffers.
     public struct Workspace: Sendable {
         var tmp: [Float] = []
-        var smoothed: [[Float]] = []
+        /// The smoothed frame of every scale, one after another (`n` values each).
+        var smoothed: [Float] = []
         public init() {}
         mutating func ensure(_ n: Int, scales: Int) {
-            if tmp.count != n { tmp = [Float](repeating: 0, count: n); smoothed = [] }
-            while smoothed.count < scales { smoothed.append([Float](repeating: 0, count: n)) }
+            if tmp.count != n { tmp = [Float](repeating: 0, count: n) }
+            if smoothed.count != n * scales { smoothed = [Float](repeating: 0, count: n * scales) }
         }
     }
 
@@ -38,15 +39,21 @@ public enum RidgeFilter {
         let n = width * height
         precondition(src.count >= n && response.count >= n && normal.count >= n && !scales.isEmpty)
         ws.ensure(n, scales: scales.count)
-        for (si, sigma) in scales.enumerated() {
-            let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
-            ws.tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(src, width: width, height: height, kernel: g0, into: $0) }
-            ws.tmp.withUnsafeBufferPointer { t in ws.smoothed[si].withUnsafeMutableBufferPointer {
-                GaussianFilter.verticalSymmetric(t, width: width, height: height, kernel: g0, antisymmetric: false, into: $0) } }
-            let norm = Float(pow(sigma, scaleExponent)) * (brightLines ? -1 : 1)
-            ws.smoothed[si].withUnsafeBufferPointer { sm in
-                combine(sm.baseAddress!, width: width, height: height, norm: norm, beta: beta, first: si == 0,
-                        response: response.baseAddress!, normal: normal.baseAddress!)
+        ws.smoothed.withUnsafeMutableBufferPointer { all in
+            for (si, sigma) in scales.enumerated() {
+                let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
+                ws.tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(src, width: width, height: height, kernel: g0, into: $0) }
+                ws.tmp.withUnsafeBufferPointer { t in
+                    GaussianFilter.verticalSymmetric(t, width: width, height: height, kernel: g0, antisymmetric: false,
+                                                     into: UnsafeMutableBufferPointer(rebasing: all[(si * n)..<((si + 1) * n)]))
+                }
+            }
+            // All scales in one pass: each pixel's best response and normal are written once,
+            // instead of every further scale reading both frames back and rewriting them.
+            let norms = scales.map { Float(pow($0, scaleExponent)) * (brightLines ? -1 : 1) }
+            norms.withUnsafeBufferPointer { nb in
+                combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
+                        width: width, height: height, beta: beta, response: response.baseAddress!, normal: normal.baseAddress!)
             }
         }
     }
@@ -78,19 +85,25 @@ public enum RidgeFilter {
         return max(0, l1 - beta * abs(l2))
     }
 
-    /// Hessian by central differences and eigenvalues of one scale, keeping the per-pixel maximum;
-    /// interior pixels eight at a time, the one-pixel frame border scalar.
-    /// The `first` scale overwrites the outputs instead of comparing with them.
-    static func combine(_ s: UnsafePointer<Float>, width w: Int, height h: Int, norm: Float, beta: Float, first: Bool,
+    /// Hessian by central differences and eigenvalues at every scale, keeping the per-pixel
+    /// maximum over the scales (the first scale wins ties, as a later one must be strictly
+    /// larger); interior pixels eight at a time, the one-pixel frame border scalar.
+    static func combine(_ planes: UnsafePointer<Float>, planeStride: Int, norms: UnsafePointer<Float>, scales k: Int,
+                        width w: Int, height h: Int, beta: Float,
                         response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
-        @inline(__always) func vabs(_ v: V) -> V { v.replacing(with: -v, where: v .< 0) }
+        typealias U = SIMD8<UInt32>
+        // |v| by clearing the sign bit: one AND, where a compare-and-blend takes four SSE2 ops.
+        @inline(__always) func vabs(_ v: V) -> V { unsafeBitCast(unsafeBitCast(v, to: U.self) & 0x7FFF_FFFF, to: V.self) }
         @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
         @inline(__always) func scalar(_ x: Int, _ y: Int) {
-            let (a, b, c) = hessian(s, width: w, height: h, x: x, y: y)
-            let r = ridge(a * norm, b * norm, c * norm, beta: beta)
             let i = y * w + x
-            if first || r > response[i] { response[i] = r; normal[i] = direction(a * norm, b * norm, c * norm) }
+            for si in 0..<k {
+                let norm = norms[si]
+                let (a, b, c) = hessian(planes + si * planeStride, width: w, height: h, x: x, y: y)
+                let r = ridge(a * norm, b * norm, c * norm, beta: beta)
+                if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a * norm, b * norm, c * norm) }
+            }
         }
         for y in 0..<h {
             guard y > 0 && y < h - 1 && w > 2 else {
@@ -99,35 +112,38 @@ public enum RidgeFilter {
             }
             scalar(0, y)
             var x = 1
-            let row = s + y * w
             while x + 8 <= w - 1 {
-                let p = row + x
-                let cen = ld(p), l = ld(p - 1), r = ld(p + 1), up = ld(p - w), dn = ld(p + w)
-                let a = (l + r - 2 * cen) * norm
-                let c = (up + dn - 2 * cen) * norm
-                let b = (ld(p + w + 1) - ld(p + w - 1) - ld(p - w + 1) + ld(p - w - 1)) * (0.25 * norm)
-                let half = (a - c) * 0.5
-                let root = (half * half + b * b).squareRoot()
-                let mid = (a + c) * 0.5
-                var resp = (mid + root) - beta * vabs(mid - root)
-                resp.replace(with: 0, where: resp .< 0)
                 let i = y * w + x
-                let u = a - c, v = 2 * b
-                var d = V(repeating: 3)
-                d.replace(with: 1, where: v .> 0)
-                var horizontal = V(repeating: 2)
-                horizontal.replace(with: 0, where: u .> 0)
-                d.replace(with: horizontal, where: vabs(v) .< vabs(u))
-                if first {
-                    UnsafeMutableRawPointer(response + i).storeBytes(of: resp, as: V.self)
-                    UnsafeMutableRawPointer(normal + i).storeBytes(of: d, as: V.self)
-                } else {
-                    // Branch-free: blending and storing all eight lanes is cheaper than testing them.
-                    let old = ld(response + i)
-                    let better = resp .> old
-                    UnsafeMutableRawPointer(response + i).storeBytes(of: old.replacing(with: resp, where: better), as: V.self)
-                    UnsafeMutableRawPointer(normal + i).storeBytes(of: ld(normal + i).replacing(with: d, where: better), as: V.self)
+                var best = V(), bestD = V()
+                for si in 0..<k {
+                    let norm = norms[si]
+                    let p = planes + si * planeStride + i
+                    let cen = ld(p), l = ld(p - 1), r = ld(p + 1), up = ld(p - w), dn = ld(p + w)
+                    let a = (l + r - 2 * cen) * norm
+                    let c = (up + dn - 2 * cen) * norm
+                    let b = (ld(p + w + 1) - ld(p + w - 1) - ld(p - w + 1) + ld(p - w - 1)) * (0.25 * norm)
+                    let half = (a - c) * 0.5
+                    let root = (half * half + b * b).squareRoot()
+                    let mid = (a + c) * 0.5
+                    var resp = (mid + root) - beta * vabs(mid - root)
+                    resp.replace(with: 0, where: resp .< 0)
+                    let u = a - c, v = 2 * b
+                    var d = V(repeating: 3)
+                    d.replace(with: 1, where: v .> 0)
+                    var horizontal = V(repeating: 2)
+                    horizontal.replace(with: 0, where: u .> 0)
+                    d.replace(with: horizontal, where: vabs(v) .< vabs(u))
+                    if si == 0 {
+                        best = resp
+                        bestD = d
+                    } else {
+                        let better = resp .> best
+                        best.replace(with: resp, where: better)
+                        bestD.replace(with: d, where: better)
+                    }
                 }
+                UnsafeMutableRawPointer(response + i).storeBytes(of: best, as: V.self)
+                UnsafeMutableRawPointer(normal + i).storeBytes(of: bestD, as: V.self)
                 x += 8
             }
             while x < w { scalar(x, y); x += 1 }
