@@ -114,7 +114,9 @@ public enum RidgeFilter {
             var x = 1
             while x + 8 <= w - 1 {
                 let i = y * w + x
-                var best = V(), bestD = V()
+                // Best response, and a − c and 2b of the best scale: the quantised normal is
+                // derived once, from the winner, instead of at every scale.
+                var best = V(), bestU = V(), bestV = V()
                 for si in 0..<k {
                     let norm = norms[si]
                     let p = planes + si * planeStride + i
@@ -125,23 +127,26 @@ public enum RidgeFilter {
                     let half = (a - c) * 0.5
                     let root = (half * half + b * b).squareRoot()
                     let mid = (a + c) * 0.5
-                    var resp = (mid + root) - beta * vabs(mid - root)
-                    resp.replace(with: 0, where: resp .< 0)
-                    let u = a - c, v = 2 * b
-                    var d = V(repeating: 3)
-                    d.replace(with: 1, where: v .> 0)
-                    var horizontal = V(repeating: 2)
-                    horizontal.replace(with: 0, where: u .> 0)
-                    d.replace(with: horizontal, where: vabs(v) .< vabs(u))
+                    // max(0, ·) by clearing every lane whose sign bit is set (one shift and an
+                    // AND-NOT, where a compare-and-blend takes four SSE2 ops); −0 becomes +0.
+                    let raw = unsafeBitCast((mid + root) - beta * vabs(mid - root), to: SIMD8<Int32>.self)
+                    let resp = unsafeBitCast(raw & ~(raw &>> 31), to: V.self)
                     if si == 0 {
                         best = resp
-                        bestD = d
+                        bestU = a - c
+                        bestV = 2 * b
                     } else {
                         let better = resp .> best
                         best.replace(with: resp, where: better)
-                        bestD.replace(with: d, where: better)
+                        bestU.replace(with: a - c, where: better)
+                        bestV.replace(with: 2 * b, where: better)
                     }
                 }
+                var bestD = V(repeating: 3)
+                bestD.replace(with: 1, where: bestV .> 0)
+                var horizontal = V(repeating: 2)
+                horizontal.replace(with: 0, where: bestU .> 0)
+                bestD.replace(with: horizontal, where: vabs(bestV) .< vabs(bestU))
                 UnsafeMutableRawPointer(response + i).storeBytes(of: best, as: V.self)
                 UnsafeMutableRawPointer(normal + i).storeBytes(of: bestD, as: V.self)
                 x += 8
