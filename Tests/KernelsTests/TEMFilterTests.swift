@@ -99,6 +99,44 @@ final class TEMFilterTests: XCTestCase {
         }
     }
 
+    /// NMS + hysteresis against a plain per-pixel reference, with ties (few response levels)
+    /// and every normal code, on awkward shapes.
+    func testSuppressAndLinkMatchesPlainReference() {
+        for (w, h) in [(3, 3), (9, 4), (10, 10), (17, 13), (33, 7), (64, 21)] {
+            var state: UInt64 = UInt64(w * 7919 + h)
+            func next() -> UInt64 { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return state >> 33 }
+            let response = (0..<(w * h)).map { _ in Float(next() % 6) * 0.25 }
+            let normal = (0..<(w * h)).map { _ in Float(next() % 4) }
+            let (low, high): (Float, Float) = (0.5, 1.0)
+            var mask = [UInt8](repeating: 7, count: w * h)
+            let kept = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { n in mask.withUnsafeMutableBufferPointer { m in
+                RidgeThreshold.suppressAndLink(response: r, normal: n, width: w, height: h, low: low, high: high, into: m)
+            } } }
+            // Reference: candidates by the definition, then keep the 8-connected groups of
+            // candidates holding a pixel ≥ high.
+            var cand = [Bool](repeating: false, count: w * h)
+            for y in 1..<(h - 1) {
+                for x in 1..<(w - 1) {
+                    let i = y * w + x, v = response[i]
+                    let (dx, dy) = [(1, 0), (1, 1), (0, 1), (-1, 1)][Int(normal[i])]
+                    let before = response[(y - dy) * w + (x - dx)], after = response[(y + dy) * w + (x + dx)]
+                    cand[i] = v >= low && v > before && v >= after
+                }
+            }
+            var keep = [Bool](repeating: false, count: w * h)
+            var todo = (0..<(w * h)).filter { cand[$0] && response[$0] >= high }
+            for i in todo { keep[i] = true }
+            while let p = todo.popLast() {
+                for dy in -1...1 { for dx in -1...1 {
+                    let q = p + dy * w + dx
+                    if cand[q] && !keep[q] { keep[q] = true; todo.append(q) }
+                } }
+            }
+            XCTAssertEqual(kept, (0..<(w * h)).filter { keep[$0] }, "\(w)×\(h)")
+            XCTAssertEqual(mask, keep.map { $0 ? 1 : 0 }, "\(w)×\(h)")
+        }
+    }
+
     func testQuantisedNormal() {
         // Vertical dark line: normal along x. Diagonal (1, 1) line: normal along (1, −1).
         XCTAssertEqual(RidgeFilter.direction(1, 0, 0), 0)

@@ -65,14 +65,52 @@ public enum RidgeThreshold {
         let r = response.baseAddress!
         // Pass 1: NMS candidates (mask = 1); seeds go on the stack. Most pixels are below `low`,
         // so eight are tested at once and skipped together.
+        typealias V = SIMD8<Float>
+        typealias I = SIMD8<Int32>
+        @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        /// Lane k of the mask as bit k (a scalar OR over the halves: no generic reduction).
+        @inline(__always) func bits(_ m: SIMDMask<I>) -> Int {
+            let b = unsafeBitCast(m, to: I.self) & I(1, 2, 4, 8, 16, 32, 64, 128)
+            let h = b.lowHalf | b.highHalf
+            return Int((h[0] | h[1]) | (h[2] | h[3]))
+        }
+        let n = normal.baseAddress!
+        let lowV = V(repeating: low)
+        let codes = (one: V(repeating: 1), two: V(repeating: 2), zero: V(repeating: 0))
         for y in 1..<max(1, height - 1) {
             var i = y * width + 1
             let end = y * width + width - 1
-            while i < end {
-                if i + 8 <= end && maxLane(UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)) < low {
+            // Eight pixels at a time, branch-free: compare with both neighbours along each of the
+            // four normals and pick per lane by the normal code (most blocks have no pixel ≥
+            // low and are skipped; in the others a branch per pixel mispredicts often).
+            while i + 8 <= end {
+                let v = ld(r + i)
+                let above = v .>= lowV
+                guard bits(above) != 0 else {
                     i += 8
                     continue
                 }
+                let code = ld(n + i)
+                // code 3 (normal (1, −1)) by default, then 2 (y), 1 ((1, 1)), 0 (x).
+                var prev = ld(r + i - o3), next = ld(r + i + o3)
+                let is2 = code .== codes.two, is1 = code .== codes.one, is0 = code .== codes.zero
+                prev.replace(with: ld(r + i - o2), where: is2)
+                next.replace(with: ld(r + i + o2), where: is2)
+                prev.replace(with: ld(r + i - o1), where: is1)
+                next.replace(with: ld(r + i + o1), where: is1)
+                prev.replace(with: ld(r + i - o0), where: is0)
+                next.replace(with: ld(r + i + o0), where: is0)
+                var keep = bits(above .& (v .> prev) .& (v .>= next))
+                while keep != 0 {
+                    let lane = keep.trailingZeroBitCount
+                    keep &= keep - 1
+                    mask[i + lane] = 1
+                    candidates.append(i + lane)
+                    if v[lane] >= high { stack.append(i + lane) }
+                }
+                i += 8
+            }
+            while i < end {
                 let v = r[i]
                 if v >= low {
                     let code = normal[i]
