@@ -137,6 +137,25 @@ final class TEMFilterTests: XCTestCase {
         }
     }
 
+    /// The fused (row-ring) blur is bit-identical to the two separate symmetric passes.
+    func testFusedBlurEqualsTwoPasses() {
+        for (w, h) in [(1, 1), (1, 9), (9, 1), (5, 3), (17, 13), (16, 40), (33, 2), (100, 7)] {
+            for sigma in [0.5, 0.8, 1.3, 2.5] {
+                let img = randomImage(w, h, seed: UInt64(w * 31 + h))
+                let k = GaussianFilter.kernel(sigma: sigma, order: 0)
+                var tmp = [Float](repeating: 0, count: w * h), twoPass = tmp, fused = tmp
+                img.withUnsafeBufferPointer { s in
+                    tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(s, width: w, height: h, kernel: k, into: $0) }
+                    fused.withUnsafeMutableBufferPointer { GaussianFilter.blurSymmetric(s, width: w, height: h, kernel: k, into: $0) }
+                }
+                tmp.withUnsafeBufferPointer { t in twoPass.withUnsafeMutableBufferPointer {
+                    GaussianFilter.verticalSymmetric(t, width: w, height: h, kernel: k, antisymmetric: false, into: $0)
+                } }
+                XCTAssertEqual(fused, twoPass, "\(w)×\(h) σ \(sigma)")
+            }
+        }
+    }
+
     func testQuantisedNormal() {
         // Vertical dark line: normal along x. Diagonal (1, 1) line: normal along (1, −1).
         XCTAssertEqual(RidgeFilter.direction(1, 0, 0), 0)

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Multi-scale Hessian ridge (line) filter. At each scale σ the frame is smoothed with a
-/// separable Gaussian (two symmetric passes) and the Hessian taken by central differences, i.e.
+/// separable Gaussian (two symmetric passes, fused through a ring of rows) and the Hessian taken by central differences, i.e.
 /// separable derivative-of-Gaussian kernels ([1, −2, 1] ⊛ G for ∂²); for a dark line the
 /// curvature across it, λ₁ (the larger eigenvalue), is large and the curvature along it, λ₂, small:
 ///
@@ -18,12 +18,10 @@ import Darwin
 public enum RidgeFilter {
     /// Reusable buffers.
     public struct Workspace: Sendable {
-        var tmp: [Float] = []
         /// The smoothed frame of every scale, one after another (`n` values each).
         var smoothed: [Float] = []
         public init() {}
         mutating func ensure(_ n: Int, scales: Int) {
-            if tmp.count != n { tmp = [Float](repeating: 0, count: n) }
             if smoothed.count != n * scales { smoothed = [Float](repeating: 0, count: n * scales) }
         }
     }
@@ -41,12 +39,8 @@ public enum RidgeFilter {
         ws.ensure(n, scales: scales.count)
         ws.smoothed.withUnsafeMutableBufferPointer { all in
             for (si, sigma) in scales.enumerated() {
-                let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
-                ws.tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(src, width: width, height: height, kernel: g0, into: $0) }
-                ws.tmp.withUnsafeBufferPointer { t in
-                    GaussianFilter.verticalSymmetric(t, width: width, height: height, kernel: g0, antisymmetric: false,
-                                                     into: UnsafeMutableBufferPointer(rebasing: all[(si * n)..<((si + 1) * n)]))
-                }
+                GaussianFilter.blurSymmetric(src, width: width, height: height, kernel: GaussianFilter.kernel(sigma: sigma, order: 0),
+                                             into: UnsafeMutableBufferPointer(rebasing: all[(si * n)..<((si + 1) * n)]))
             }
             // All scales in one pass: each pixel's best response and normal are written once,
             // instead of every further scale reading both frames back and rewriting them.
