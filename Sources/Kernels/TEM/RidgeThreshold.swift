@@ -7,32 +7,36 @@ public enum RidgeThreshold {
     /// depend on how many scales are combined rather than on the noise.
     public static func robustStats(_ values: UnsafeBufferPointer<Float>, stride: Int = 29) -> (median: Float, sigma: Float) {
         guard !values.isEmpty else { return (0, 0) }
+        // The positive samples, gathered once (a strided read touches most cache lines of the
+        // frame, and the statistics take three passes).
+        let capacity = (values.count + stride - 1) / stride
+        let samples = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        defer { samples.deallocate() }
+        var count = 0
         var lo = Float.infinity, hi = -Float.infinity
         var i = 0
-        while i < values.count { if values[i] > 0 { lo = min(lo, values[i]); hi = max(hi, values[i]) }; i += stride }
+        while i < values.count {
+            let v = values[i]
+            if v > 0 { lo = min(lo, v); hi = max(hi, v); samples[count] = v; count += 1 }
+            i += stride
+        }
         guard lo.isFinite else { return (0, 0) }
         guard hi > lo else { return (lo, 0) }
         let bins = 4096
         var hist = [Int32](repeating: 0, count: bins)
-        var total = 0
         func median(lo: Float, hi: Float, centre: Float?) -> Float {
             hist.withUnsafeMutableBufferPointer { h in
                 h.update(repeating: 0)
                 let scale = Float(bins - 1) / max(hi - lo, .leastNormalMagnitude)
-                total = 0
-                var i = 0
-                while i < values.count {
-                    let v = values[i]
-                    i += stride
-                    if v <= 0 { continue }
-                    let x = centre.map { abs(v - $0) } ?? v
-                    h[min(bins - 1, max(0, Int((x - lo) * scale)))] += 1
-                    total += 1
+                if let centre {
+                    for k in 0..<count { h[min(bins - 1, max(0, Int((abs(samples[k] - centre) - lo) * scale)))] += 1 }
+                } else {
+                    for k in 0..<count { h[min(bins - 1, max(0, Int((samples[k] - lo) * scale)))] += 1 }
                 }
                 var acc = 0
                 for b in 0..<bins {
                     acc += Int(h[b])
-                    if 2 * acc >= total { return lo + (Float(b) + 0.5) / scale }
+                    if 2 * acc >= count { return lo + (Float(b) + 0.5) / scale }
                 }
                 return hi
             }
