@@ -25,13 +25,18 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        /// libpng's low-level read and write API behind setjmp (libpng reports errors by
+        /// longjmp, which must never cross Swift frames): the streaming PNG decoder and the
+        /// tuned writer of synthetic frames.
+        .target(name: "CPNGIO", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
+
         /// Pure numerical kernels over buffers; no I/O, no dependencies.
         .target(name: "Kernels", swiftSettings: swiftSettings),
         /// Model, database access, file formats, embedded PostgreSQL, errors.
         .target(
             name: "Shared",
             dependencies: [
-                "CLibPQ", "CHDF5", "CPNG", "COpenBLAS", "Kernels",
+                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "COpenBLAS", "Kernels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/schema.sql")],

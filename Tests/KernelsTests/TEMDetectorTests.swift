@@ -96,4 +96,38 @@ final class TEMDetectorTests: XCTestCase {
         let s = SmoothingSpline.smooth(line, lambda: 50)
         for (a, b) in zip(line, s) { XCTAssertEqual(TEMPolyline.dist(a, b), 0, accuracy: 1e-6) }
     }
+
+    /// The banded solver against dense Gaussian elimination of (I + λDᵀD) z = y.
+    func testSmoothingSplineMatchesDenseSolve() {
+        for n in [3, 4, 5, 17, 61] {
+            for lambda in [0.5, 20.0] {
+                let p = (0..<n).map { TEMPoint(Double($0) + sin(Double($0)), cos(0.7 * Double($0)) * 3) }
+                let fast = SmoothingSpline.smooth(p, lambda: lambda)
+                var a = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+                for i in 0..<n { a[i][i] = 1 }
+                for r in 0..<(n - 2) {
+                    let c = [1.0, -2.0, 1.0]
+                    for u in 0..<3 { for v in 0..<3 { a[r + u][r + v] += lambda * c[u] * c[v] } }
+                }
+                for axis in 0..<2 {
+                    var m = a
+                    var b = p.map { axis == 0 ? $0.x : $0.y }
+                    for k in 0..<n {
+                        for r in (k + 1)..<max(k + 1, n) {
+                            let f = m[r][k] / m[k][k]
+                            for c in k..<n { m[r][c] -= f * m[k][c] }
+                            b[r] -= f * b[k]
+                        }
+                    }
+                    var z = [Double](repeating: 0, count: n)
+                    for k in stride(from: n - 1, through: 0, by: -1) {
+                        var acc = b[k]
+                        for c in (k + 1)..<max(k + 1, n) { acc -= m[k][c] * z[c] }
+                        z[k] = acc / m[k][k]
+                    }
+                    for i in 0..<n { XCTAssertEqual(axis == 0 ? fast[i].x : fast[i].y, z[i], accuracy: 1e-9, "n \(n) λ \(lambda) at \(i)") }
+                }
+            }
+        }
+    }
 }

@@ -72,6 +72,90 @@ final class TEMFilterTests: XCTestCase {
         }
     }
 
+    /// All scales in one pass give exactly what one pass per scale and a per-pixel maximum
+    /// (first scale winning ties) give, response and normal, on awkward shapes.
+    func testMultiScaleCombineEqualsPerScaleMaximum() {
+        for (w, h) in [(1, 1), (3, 3), (9, 9), (17, 13), (8, 40), (31, 7), (2, 5), (10, 3)] {
+            for (scales, bright) in [([0.8, 1.3], false), ([1.0, 1.5, 2.2], true)] {
+                let img = randomImage(w, h, seed: UInt64(w * 100 + h))
+                func run(_ s: [Double]) -> ([Float], [Float]) {
+                    var r = [Float](repeating: -1, count: w * h), n = r
+                    var ws = RidgeFilter.Workspace()
+                    img.withUnsafeBufferPointer { src in r.withUnsafeMutableBufferPointer { rb in n.withUnsafeMutableBufferPointer { nb in
+                        RidgeFilter.apply(src, width: w, height: h, scales: s, beta: 0.3, brightLines: bright, scaleExponent: 1,
+                                          response: rb, normal: nb, workspace: &ws)
+                    } } }
+                    return (r, n)
+                }
+                let (fused, fusedNormal) = run(scales)
+                var (want, wantNormal) = run([scales[0]])
+                for s in scales.dropFirst() {
+                    let (r, n) = run([s])
+                    for i in want.indices where r[i] > want[i] { want[i] = r[i]; wantNormal[i] = n[i] }
+                }
+                XCTAssertEqual(fused, want, "\(w)×\(h) \(scales)")
+                XCTAssertEqual(fusedNormal, wantNormal, "\(w)×\(h) \(scales)")
+            }
+        }
+    }
+
+    /// NMS + hysteresis against a plain per-pixel reference, with ties (few response levels)
+    /// and every normal code, on awkward shapes.
+    func testSuppressAndLinkMatchesPlainReference() {
+        for (w, h) in [(3, 3), (9, 4), (10, 10), (17, 13), (33, 7), (64, 21)] {
+            var state: UInt64 = UInt64(w * 7919 + h)
+            func next() -> UInt64 { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return state >> 33 }
+            let response = (0..<(w * h)).map { _ in Float(next() % 6) * 0.25 }
+            let normal = (0..<(w * h)).map { _ in Float(next() % 4) }
+            let (low, high): (Float, Float) = (0.5, 1.0)
+            var mask = [UInt8](repeating: 7, count: w * h)
+            let kept = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { n in mask.withUnsafeMutableBufferPointer { m in
+                RidgeThreshold.suppressAndLink(response: r, normal: n, width: w, height: h, low: low, high: high, into: m)
+            } } }
+            // Reference: candidates by the definition, then keep the 8-connected groups of
+            // candidates holding a pixel ≥ high.
+            var cand = [Bool](repeating: false, count: w * h)
+            for y in 1..<(h - 1) {
+                for x in 1..<(w - 1) {
+                    let i = y * w + x, v = response[i]
+                    let (dx, dy) = [(1, 0), (1, 1), (0, 1), (-1, 1)][Int(normal[i])]
+                    let before = response[(y - dy) * w + (x - dx)], after = response[(y + dy) * w + (x + dx)]
+                    cand[i] = v >= low && v > before && v >= after
+                }
+            }
+            var keep = [Bool](repeating: false, count: w * h)
+            var todo = (0..<(w * h)).filter { cand[$0] && response[$0] >= high }
+            for i in todo { keep[i] = true }
+            while let p = todo.popLast() {
+                for dy in -1...1 { for dx in -1...1 {
+                    let q = p + dy * w + dx
+                    if cand[q] && !keep[q] { keep[q] = true; todo.append(q) }
+                } }
+            }
+            XCTAssertEqual(kept, (0..<(w * h)).filter { keep[$0] }, "\(w)×\(h)")
+            XCTAssertEqual(mask, keep.map { $0 ? 1 : 0 }, "\(w)×\(h)")
+        }
+    }
+
+    /// The fused (row-ring) blur is bit-identical to the two separate symmetric passes.
+    func testFusedBlurEqualsTwoPasses() {
+        for (w, h) in [(1, 1), (1, 9), (9, 1), (5, 3), (17, 13), (16, 40), (33, 2), (100, 7)] {
+            for sigma in [0.5, 0.8, 1.3, 2.5] {
+                let img = randomImage(w, h, seed: UInt64(w * 31 + h))
+                let k = GaussianFilter.kernel(sigma: sigma, order: 0)
+                var tmp = [Float](repeating: 0, count: w * h), twoPass = tmp, fused = tmp
+                img.withUnsafeBufferPointer { s in
+                    tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(s, width: w, height: h, kernel: k, into: $0) }
+                    fused.withUnsafeMutableBufferPointer { GaussianFilter.blurSymmetric(s, width: w, height: h, kernel: k, into: $0) }
+                }
+                tmp.withUnsafeBufferPointer { t in twoPass.withUnsafeMutableBufferPointer {
+                    GaussianFilter.verticalSymmetric(t, width: w, height: h, kernel: k, antisymmetric: false, into: $0)
+                } }
+                XCTAssertEqual(fused, twoPass, "\(w)×\(h) σ \(sigma)")
+            }
+        }
+    }
+
     func testQuantisedNormal() {
         // Vertical dark line: normal along x. Diagonal (1, 1) line: normal along (1, −1).
         XCTAssertEqual(RidgeFilter.direction(1, 0, 0), 0)

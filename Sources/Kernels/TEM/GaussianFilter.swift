@@ -121,30 +121,71 @@ public enum GaussianFilter {
         let taps = UnsafeMutablePointer<Float>.allocate(capacity: r + 1)
         defer { padded.deallocate(); taps.deallocate() }
         for j in 0...r { taps[j] = k[r + j] }
-        typealias V = SIMD8<Float>
         let s = src.baseAddress!, d = dst.baseAddress!
         for y in 0..<height {
-            let row = s + y * width
-            for i in 0..<r { padded[i] = row[0]; padded[width + r + i] = row[width - 1] }
-            (padded + r).update(from: row, count: width)
-            let c = padded + r, out = d + y * width
-            var x = 0
-            while x + 8 <= width {
-                var acc = UnsafeRawPointer(c + x).loadUnaligned(as: V.self) * taps[0]
-                for j in 1...max(1, r) where j <= r {
-                    let p = UnsafeRawPointer(c + x + j).loadUnaligned(as: V.self)
-                    let m = UnsafeRawPointer(c + x - j).loadUnaligned(as: V.self)
-                    acc += (p + m) * taps[j]
-                }
-                UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: V.self)
-                x += 8
+            horizontalSymmetricRow(s + y * width, width: width, radius: r, taps: taps, padded: padded, into: d + y * width)
+        }
+    }
+
+    /// One row of ``horizontalSymmetric``; `padded` holds `width + 2r + 8` floats of scratch.
+    @inline(__always)
+    static func horizontalSymmetricRow(
+        _ row: UnsafePointer<Float>, width: Int, radius r: Int, taps: UnsafePointer<Float>,
+        padded: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        typealias V = SIMD8<Float>
+        for i in 0..<r { padded[i] = row[0]; padded[width + r + i] = row[width - 1] }
+        (padded + r).update(from: row, count: width)
+        let c = padded + r
+        var x = 0
+        while x + 8 <= width {
+            var acc = UnsafeRawPointer(c + x).loadUnaligned(as: V.self) * taps[0]
+            for j in 1...max(1, r) where j <= r {
+                let p = UnsafeRawPointer(c + x + j).loadUnaligned(as: V.self)
+                let m = UnsafeRawPointer(c + x - j).loadUnaligned(as: V.self)
+                acc += (p + m) * taps[j]
             }
-            while x < width {
-                var acc = c[x] * taps[0]
-                for j in 1...max(1, r) where j <= r { acc += (c[x + j] + c[x - j]) * taps[j] }
-                out[x] = acc
-                x += 1
+            UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: V.self)
+            x += 8
+        }
+        while x < width {
+            var acc = c[x] * taps[0]
+            for j in 1...max(1, r) where j <= r { acc += (c[x + j] + c[x - j]) * taps[j] }
+            out[x] = acc
+            x += 1
+        }
+    }
+
+    /// Symmetric 2D Gaussian (``horizontalSymmetric`` then ``verticalSymmetric``, the same
+    /// arithmetic) without the intermediate frame: rows are filtered into a ring of 2r+1 row
+    /// buffers as the column pass needs them, so the intermediate stays in L1 instead of going
+    /// out to memory and back.
+    public static func blurSymmetric(
+        _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, kernel k: [Float],
+        into dst: UnsafeMutableBufferPointer<Float>
+    ) {
+        precondition(k.count % 2 == 1 && src.count >= width * height && dst.count >= width * height)
+        let r = k.count / 2, slots = 2 * r + 1
+        let ring = UnsafeMutablePointer<Float>.allocate(capacity: slots * width)
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: width + 2 * r + 8)
+        let taps = UnsafeMutablePointer<Float>.allocate(capacity: r + 1)
+        let plus = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: r + 1)
+        let minus = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: r + 1)
+        defer { ring.deallocate(); padded.deallocate(); taps.deallocate(); plus.deallocate(); minus.deallocate() }
+        for j in 0...r { taps[j] = k[r + j] }
+        let s = src.baseAddress!, d = dst.baseAddress!
+        var filtered = 0 // rows 0..<filtered are done; row q lives in slot q % slots
+        for y in 0..<height {
+            while filtered <= min(height - 1, y + r) {
+                horizontalSymmetricRow(s + filtered * width, width: width, radius: r, taps: taps, padded: padded,
+                                       into: ring + (filtered % slots) * width)
+                filtered += 1
             }
+            for j in 0...r {
+                plus[j] = UnsafePointer(ring + (min(height - 1, y + j) % slots) * width)
+                minus[j] = UnsafePointer(ring + (max(0, y - j) % slots) * width)
+            }
+            verticalSymmetricRow(plus: plus, minus: minus, radius: r, taps: taps, sign: 1, width: width, into: d + y * width)
         }
     }
 
@@ -170,29 +211,38 @@ public enum GaussianFilter {
                 plus[j] = UnsafePointer(s + min(height - 1, y + j) * width)
                 minus[j] = UnsafePointer(s + max(0, y - j) * width)
             }
-            let out = d + y * width
-            var x = 0
-            while x + 16 <= width {
-                var acc0 = UnsafeRawPointer(plus[0] + x).loadUnaligned(as: V.self) * taps[0]
-                var acc1 = UnsafeRawPointer(plus[0] + x + 8).loadUnaligned(as: V.self) * taps[0]
-                for j in 1...r {
-                    let p0 = UnsafeRawPointer(plus[j] + x).loadUnaligned(as: V.self)
-                    let m0 = UnsafeRawPointer(minus[j] + x).loadUnaligned(as: V.self)
-                    let p1 = UnsafeRawPointer(plus[j] + x + 8).loadUnaligned(as: V.self)
-                    let m1 = UnsafeRawPointer(minus[j] + x + 8).loadUnaligned(as: V.self)
-                    acc0 += (p0 + sign * m0) * taps[j]
-                    acc1 += (p1 + sign * m1) * taps[j]
-                }
-                UnsafeMutableRawPointer(out + x).storeBytes(of: acc0, as: V.self)
-                UnsafeMutableRawPointer(out + x + 8).storeBytes(of: acc1, as: V.self)
-                x += 16
+            verticalSymmetricRow(plus: plus, minus: minus, radius: r, taps: taps, sign: sign, width: width, into: d + y * width)
+        }
+    }
+
+    /// One output row of ``verticalSymmetric`` from the row pointers at ±j.
+    @inline(__always)
+    static func verticalSymmetricRow(
+        plus: UnsafePointer<UnsafePointer<Float>>, minus: UnsafePointer<UnsafePointer<Float>>, radius r: Int,
+        taps: UnsafePointer<Float>, sign: Float, width: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        typealias V = SIMD8<Float>
+        var x = 0
+        while x + 16 <= width {
+            var acc0 = UnsafeRawPointer(plus[0] + x).loadUnaligned(as: V.self) * taps[0]
+            var acc1 = UnsafeRawPointer(plus[0] + x + 8).loadUnaligned(as: V.self) * taps[0]
+            for j in 1...max(1, r) where j <= r {
+                let p0 = UnsafeRawPointer(plus[j] + x).loadUnaligned(as: V.self)
+                let m0 = UnsafeRawPointer(minus[j] + x).loadUnaligned(as: V.self)
+                let p1 = UnsafeRawPointer(plus[j] + x + 8).loadUnaligned(as: V.self)
+                let m1 = UnsafeRawPointer(minus[j] + x + 8).loadUnaligned(as: V.self)
+                acc0 += (p0 + sign * m0) * taps[j]
+                acc1 += (p1 + sign * m1) * taps[j]
             }
-            while x < width {
-                var acc = plus[0][x] * taps[0]
-                for j in 1...r { acc += (plus[j][x] + sign * minus[j][x]) * taps[j] }
-                out[x] = acc
-                x += 1
-            }
+            UnsafeMutableRawPointer(out + x).storeBytes(of: acc0, as: V.self)
+            UnsafeMutableRawPointer(out + x + 8).storeBytes(of: acc1, as: V.self)
+            x += 16
+        }
+        while x < width {
+            var acc = plus[0][x] * taps[0]
+            for j in 1...max(1, r) where j <= r { acc += (plus[j][x] + sign * minus[j][x]) * taps[j] }
+            out[x] = acc
+            x += 1
         }
     }
 

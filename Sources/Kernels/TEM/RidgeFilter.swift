@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Multi-scale Hessian ridge (line) filter. At each scale σ the frame is smoothed with a
-/// separable Gaussian (two symmetric passes) and the Hessian taken by central differences, i.e.
+/// separable Gaussian (two symmetric passes, fused through a ring of rows) and the Hessian taken by central differences, i.e.
 /// separable derivative-of-Gaussian kernels ([1, −2, 1] ⊛ G for ∂²); for a dark line the
 /// curvature across it, λ₁ (the larger eigenvalue), is large and the curvature along it, λ₂, small:
 ///
@@ -18,12 +18,11 @@ import Darwin
 public enum RidgeFilter {
     /// Reusable buffers.
     public struct Workspace: Sendable {
-        var tmp: [Float] = []
-        var smoothed: [[Float]] = []
+        /// The smoothed frame of every scale, one after another (`n` values each).
+        var smoothed: [Float] = []
         public init() {}
         mutating func ensure(_ n: Int, scales: Int) {
-            if tmp.count != n { tmp = [Float](repeating: 0, count: n); smoothed = [] }
-            while smoothed.count < scales { smoothed.append([Float](repeating: 0, count: n)) }
+            if smoothed.count != n * scales { smoothed = [Float](repeating: 0, count: n * scales) }
         }
     }
 
@@ -38,15 +37,17 @@ public enum RidgeFilter {
         let n = width * height
         precondition(src.count >= n && response.count >= n && normal.count >= n && !scales.isEmpty)
         ws.ensure(n, scales: scales.count)
-        for (si, sigma) in scales.enumerated() {
-            let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
-            ws.tmp.withUnsafeMutableBufferPointer { GaussianFilter.horizontalSymmetric(src, width: width, height: height, kernel: g0, into: $0) }
-            ws.tmp.withUnsafeBufferPointer { t in ws.smoothed[si].withUnsafeMutableBufferPointer {
-                GaussianFilter.verticalSymmetric(t, width: width, height: height, kernel: g0, antisymmetric: false, into: $0) } }
-            let norm = Float(pow(sigma, scaleExponent)) * (brightLines ? -1 : 1)
-            ws.smoothed[si].withUnsafeBufferPointer { sm in
-                combine(sm.baseAddress!, width: width, height: height, norm: norm, beta: beta, first: si == 0,
-                        response: response.baseAddress!, normal: normal.baseAddress!)
+        ws.smoothed.withUnsafeMutableBufferPointer { all in
+            for (si, sigma) in scales.enumerated() {
+                GaussianFilter.blurSymmetric(src, width: width, height: height, kernel: GaussianFilter.kernel(sigma: sigma, order: 0),
+                                             into: UnsafeMutableBufferPointer(rebasing: all[(si * n)..<((si + 1) * n)]))
+            }
+            // All scales in one pass: each pixel's best response and normal are written once,
+            // instead of every further scale reading both frames back and rewriting them.
+            let norms = scales.map { Float(pow($0, scaleExponent)) * (brightLines ? -1 : 1) }
+            norms.withUnsafeBufferPointer { nb in
+                combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
+                        width: width, height: height, beta: beta, response: response.baseAddress!, normal: normal.baseAddress!)
             }
         }
     }
@@ -78,19 +79,25 @@ public enum RidgeFilter {
         return max(0, l1 - beta * abs(l2))
     }
 
-    /// Hessian by central differences and eigenvalues of one scale, keeping the per-pixel maximum;
-    /// interior pixels eight at a time, the one-pixel frame border scalar.
-    /// The `first` scale overwrites the outputs instead of comparing with them.
-    static func combine(_ s: UnsafePointer<Float>, width w: Int, height h: Int, norm: Float, beta: Float, first: Bool,
+    /// Hessian by central differences and eigenvalues at every scale, keeping the per-pixel
+    /// maximum over the scales (the first scale wins ties, as a later one must be strictly
+    /// larger); interior pixels eight at a time, the one-pixel frame border scalar.
+    static func combine(_ planes: UnsafePointer<Float>, planeStride: Int, norms: UnsafePointer<Float>, scales k: Int,
+                        width w: Int, height h: Int, beta: Float,
                         response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
-        @inline(__always) func vabs(_ v: V) -> V { v.replacing(with: -v, where: v .< 0) }
+        typealias U = SIMD8<UInt32>
+        // |v| by clearing the sign bit: one AND, where a compare-and-blend takes four SSE2 ops.
+        @inline(__always) func vabs(_ v: V) -> V { unsafeBitCast(unsafeBitCast(v, to: U.self) & 0x7FFF_FFFF, to: V.self) }
         @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
         @inline(__always) func scalar(_ x: Int, _ y: Int) {
-            let (a, b, c) = hessian(s, width: w, height: h, x: x, y: y)
-            let r = ridge(a * norm, b * norm, c * norm, beta: beta)
             let i = y * w + x
-            if first || r > response[i] { response[i] = r; normal[i] = direction(a * norm, b * norm, c * norm) }
+            for si in 0..<k {
+                let norm = norms[si]
+                let (a, b, c) = hessian(planes + si * planeStride, width: w, height: h, x: x, y: y)
+                let r = ridge(a * norm, b * norm, c * norm, beta: beta)
+                if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a * norm, b * norm, c * norm) }
+            }
         }
         for y in 0..<h {
             guard y > 0 && y < h - 1 && w > 2 else {
@@ -99,35 +106,43 @@ public enum RidgeFilter {
             }
             scalar(0, y)
             var x = 1
-            let row = s + y * w
             while x + 8 <= w - 1 {
-                let p = row + x
-                let cen = ld(p), l = ld(p - 1), r = ld(p + 1), up = ld(p - w), dn = ld(p + w)
-                let a = (l + r - 2 * cen) * norm
-                let c = (up + dn - 2 * cen) * norm
-                let b = (ld(p + w + 1) - ld(p + w - 1) - ld(p - w + 1) + ld(p - w - 1)) * (0.25 * norm)
-                let half = (a - c) * 0.5
-                let root = (half * half + b * b).squareRoot()
-                let mid = (a + c) * 0.5
-                var resp = (mid + root) - beta * vabs(mid - root)
-                resp.replace(with: 0, where: resp .< 0)
                 let i = y * w + x
-                let u = a - c, v = 2 * b
-                var d = V(repeating: 3)
-                d.replace(with: 1, where: v .> 0)
-                var horizontal = V(repeating: 2)
-                horizontal.replace(with: 0, where: u .> 0)
-                d.replace(with: horizontal, where: vabs(v) .< vabs(u))
-                if first {
-                    UnsafeMutableRawPointer(response + i).storeBytes(of: resp, as: V.self)
-                    UnsafeMutableRawPointer(normal + i).storeBytes(of: d, as: V.self)
-                } else {
-                    // Branch-free: blending and storing all eight lanes is cheaper than testing them.
-                    let old = ld(response + i)
-                    let better = resp .> old
-                    UnsafeMutableRawPointer(response + i).storeBytes(of: old.replacing(with: resp, where: better), as: V.self)
-                    UnsafeMutableRawPointer(normal + i).storeBytes(of: ld(normal + i).replacing(with: d, where: better), as: V.self)
+                // Best response, and a − c and 2b of the best scale: the quantised normal is
+                // derived once, from the winner, instead of at every scale.
+                var best = V(), bestU = V(), bestV = V()
+                for si in 0..<k {
+                    let norm = norms[si]
+                    let p = planes + si * planeStride + i
+                    let cen = ld(p), l = ld(p - 1), r = ld(p + 1), up = ld(p - w), dn = ld(p + w)
+                    let a = (l + r - 2 * cen) * norm
+                    let c = (up + dn - 2 * cen) * norm
+                    let b = (ld(p + w + 1) - ld(p + w - 1) - ld(p - w + 1) + ld(p - w - 1)) * (0.25 * norm)
+                    let half = (a - c) * 0.5
+                    let root = (half * half + b * b).squareRoot()
+                    let mid = (a + c) * 0.5
+                    // max(0, ·) by clearing every lane whose sign bit is set (one shift and an
+                    // AND-NOT, where a compare-and-blend takes four SSE2 ops); −0 becomes +0.
+                    let raw = unsafeBitCast((mid + root) - beta * vabs(mid - root), to: SIMD8<Int32>.self)
+                    let resp = unsafeBitCast(raw & ~(raw &>> 31), to: V.self)
+                    if si == 0 {
+                        best = resp
+                        bestU = a - c
+                        bestV = 2 * b
+                    } else {
+                        let better = resp .> best
+                        best.replace(with: resp, where: better)
+                        bestU.replace(with: a - c, where: better)
+                        bestV.replace(with: 2 * b, where: better)
+                    }
                 }
+                var bestD = V(repeating: 3)
+                bestD.replace(with: 1, where: bestV .> 0)
+                var horizontal = V(repeating: 2)
+                horizontal.replace(with: 0, where: bestU .> 0)
+                bestD.replace(with: horizontal, where: vabs(bestV) .< vabs(bestU))
+                UnsafeMutableRawPointer(response + i).storeBytes(of: best, as: V.self)
+                UnsafeMutableRawPointer(normal + i).storeBytes(of: bestD, as: V.self)
                 x += 8
             }
             while x < w { scalar(x, y); x += 1 }

@@ -7,32 +7,36 @@ public enum RidgeThreshold {
     /// depend on how many scales are combined rather than on the noise.
     public static func robustStats(_ values: UnsafeBufferPointer<Float>, stride: Int = 29) -> (median: Float, sigma: Float) {
         guard !values.isEmpty else { return (0, 0) }
+        // The positive samples, gathered once (a strided read touches most cache lines of the
+        // frame, and the statistics take three passes).
+        let capacity = (values.count + stride - 1) / stride
+        let samples = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        defer { samples.deallocate() }
+        var count = 0
         var lo = Float.infinity, hi = -Float.infinity
         var i = 0
-        while i < values.count { if values[i] > 0 { lo = min(lo, values[i]); hi = max(hi, values[i]) }; i += stride }
+        while i < values.count {
+            let v = values[i]
+            if v > 0 { lo = min(lo, v); hi = max(hi, v); samples[count] = v; count += 1 }
+            i += stride
+        }
         guard lo.isFinite else { return (0, 0) }
         guard hi > lo else { return (lo, 0) }
         let bins = 4096
         var hist = [Int32](repeating: 0, count: bins)
-        var total = 0
         func median(lo: Float, hi: Float, centre: Float?) -> Float {
             hist.withUnsafeMutableBufferPointer { h in
                 h.update(repeating: 0)
                 let scale = Float(bins - 1) / max(hi - lo, .leastNormalMagnitude)
-                total = 0
-                var i = 0
-                while i < values.count {
-                    let v = values[i]
-                    i += stride
-                    if v <= 0 { continue }
-                    let x = centre.map { abs(v - $0) } ?? v
-                    h[min(bins - 1, max(0, Int((x - lo) * scale)))] += 1
-                    total += 1
+                if let centre {
+                    for k in 0..<count { h[min(bins - 1, max(0, Int((abs(samples[k] - centre) - lo) * scale)))] += 1 }
+                } else {
+                    for k in 0..<count { h[min(bins - 1, max(0, Int((samples[k] - lo) * scale)))] += 1 }
                 }
                 var acc = 0
                 for b in 0..<bins {
                     acc += Int(h[b])
-                    if 2 * acc >= total { return lo + (Float(b) + 0.5) / scale }
+                    if 2 * acc >= count { return lo + (Float(b) + 0.5) / scale }
                 }
                 return hi
             }
@@ -65,14 +69,52 @@ public enum RidgeThreshold {
         let r = response.baseAddress!
         // Pass 1: NMS candidates (mask = 1); seeds go on the stack. Most pixels are below `low`,
         // so eight are tested at once and skipped together.
+        typealias V = SIMD8<Float>
+        typealias I = SIMD8<Int32>
+        @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        /// Lane k of the mask as bit k (a scalar OR over the halves: no generic reduction).
+        @inline(__always) func bits(_ m: SIMDMask<I>) -> Int {
+            let b = unsafeBitCast(m, to: I.self) & I(1, 2, 4, 8, 16, 32, 64, 128)
+            let h = b.lowHalf | b.highHalf
+            return Int((h[0] | h[1]) | (h[2] | h[3]))
+        }
+        let n = normal.baseAddress!
+        let lowV = V(repeating: low)
+        let codes = (one: V(repeating: 1), two: V(repeating: 2), zero: V(repeating: 0))
         for y in 1..<max(1, height - 1) {
             var i = y * width + 1
             let end = y * width + width - 1
-            while i < end {
-                if i + 8 <= end && maxLane(UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)) < low {
+            // Eight pixels at a time, branch-free: compare with both neighbours along each of the
+            // four normals and pick per lane by the normal code (most blocks have no pixel ≥
+            // low and are skipped; in the others a branch per pixel mispredicts often).
+            while i + 8 <= end {
+                let v = ld(r + i)
+                let above = v .>= lowV
+                guard bits(above) != 0 else {
                     i += 8
                     continue
                 }
+                let code = ld(n + i)
+                // code 3 (normal (1, −1)) by default, then 2 (y), 1 ((1, 1)), 0 (x).
+                var prev = ld(r + i - o3), next = ld(r + i + o3)
+                let is2 = code .== codes.two, is1 = code .== codes.one, is0 = code .== codes.zero
+                prev.replace(with: ld(r + i - o2), where: is2)
+                next.replace(with: ld(r + i + o2), where: is2)
+                prev.replace(with: ld(r + i - o1), where: is1)
+                next.replace(with: ld(r + i + o1), where: is1)
+                prev.replace(with: ld(r + i - o0), where: is0)
+                next.replace(with: ld(r + i + o0), where: is0)
+                var keep = bits(above .& (v .> prev) .& (v .>= next))
+                while keep != 0 {
+                    let lane = keep.trailingZeroBitCount
+                    keep &= keep - 1
+                    mask[i + lane] = 1
+                    candidates.append(i + lane)
+                    if v[lane] >= high { stack.append(i + lane) }
+                }
+                i += 8
+            }
+            while i < end {
                 let v = r[i]
                 if v >= low {
                     let code = normal[i]

@@ -32,8 +32,10 @@ public enum TEMBenchmark {
         public var trueDislocations: Int
     }
 
-    /// Times decode (8-bit → Float) + detect + trace + fit over `frames` frames on one thread,
-    /// cycling through 8 distinct hard-preset frames rendered beforehand.
+    /// Times the kernel alone: 8-bit bytes already in memory widened to Float, then detect +
+    /// trace + fit, over `frames` frames on one thread, cycling through 8 distinct hard-preset
+    /// frames rendered beforehand. No PNG decoding (Kernels has no file formats): `ctl bench
+    /// tem` adds the figures that decode real PNG files with libpng.
     public static func speed(frames: Int = 400, seed: UInt64 = 1, config: TEMDetectorConfig = TEMDetectorConfig()) -> Speed {
         let params = TEMSynthParams.preset(.hard, seed: seed, frames: 8)
         let synth = TEMSynthesizer(params: params)

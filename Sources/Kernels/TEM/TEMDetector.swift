@@ -158,7 +158,7 @@ public struct TEMDetector: Sendable {
         let long = curves.indices.map { curves[$0].lengthPx >= config.faintMinLength }
         let straight = curves.indices.map { rms[$0] <= config.traceMaxRMS && curves[$0].lengthPx >= config.traceMinLength }
         var ref = curves.indices.filter { long[$0] }.map { curves[$0].meanResponse }
-        if ref.isEmpty { ref = curves.map(\.meanResponse) }
+        if ref.isEmpty { ref = curves.map { $0.meanResponse } }
         guard !ref.isEmpty else { return curves }
         ref.sort()
         let median = ref[(3 * ref.count) / 4]

@@ -43,7 +43,7 @@ public enum Thinning {
             var next: [Int] = []
             for p in removedThisIteration { for o in ring where mask[p + o] != 0 { next.append(p + o) } }
             next.sort()
-            active = next.isEmpty ? [] : zip(next.indices, next).filter { $0.0 == 0 || next[$0.0 - 1] != $0.1 }.map(\.1)
+            active = next.isEmpty ? [] : zip(next.indices, next).filter { $0.0 == 0 || next[$0.0 - 1] != $0.1 }.map { $0.1 }
         }
         return pixels.filter { mask[$0] != 0 }
     }

@@ -7,6 +7,8 @@ import Shared
 /// that died on a corrupt frame, by the merge. One per task: it owns the detector's buffers.
 struct TEMFrameAnalysis {
     private var detector: TEMDetector
+    /// The decoded frame, reused: one allocation per task rather than per frame.
+    private var pixels: [Float] = []
     private let options: TEMJobOptions
     private let jobInput: String
     var frames = ResultRows(table: "tem_frame_results", columns: [
@@ -48,11 +50,11 @@ struct TEMFrameAnalysis {
     /// error naming the file when it cannot be read.
     mutating func analyse(file: String, index: Int, width: Int, height: Int) throws {
         let path = try InputGuard.check(file, within: jobInput)
-        let image = try PNGImage.read(path: path)
+        let image = try PNGImage.read(path: path, into: &pixels)
         guard image.width == width, image.height == height else {
             throw TaskError("cannot read \((file as NSString).lastPathComponent): it is \(image.width)×\(image.height) pixels, but the video's frames are \(width)×\(height) (the file changed after the job was planned?)")
         }
-        let found = image.pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
+        let found = pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
         frames.rows.append([index, file, found.count, width, height])
         for (id, curve) in found.enumerated() {
             let c = TEMPolyline.centroid(curve.points)

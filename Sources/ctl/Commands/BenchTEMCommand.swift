@@ -29,45 +29,91 @@ extension BenchCommand {
             guard !seeds.isEmpty else { throw ValidationError("--seeds needs at least one seed") }
         }
 
+        @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
+        var pngMatrix = false
+
         func run() throws {
             #if DEBUG
             print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
             #endif
             let s = TEMBenchmark.speed(frames: frames)
-            print(String(format: "tem kernel (decoded u8 → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
+            print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                          s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
-            let p = try pngSpeed(frames: frames)
-            print(String(format: "tem kernel with PNG decode (libpng → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread); decode alone %.2f ms/frame",
-                         p.frames, p.width, p.height, p.seconds, Double(p.frames) / p.seconds, Double(p.frames) / p.cpu, 1000 * p.decode / Double(p.frames)))
+            for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
+                let p = try pngSpeed(frames: frames, compression: compression)
+                print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
+                             label, compression.description, p.bytesPerFrame / 1024, p.frames, p.width, p.height,
+                             1000 * p.decodeCPU / Double(p.frames), 1000 * p.detectCPU / Double(p.frames),
+                             p.seconds, Double(p.frames) / p.seconds, p.cpu, Double(p.frames) / p.cpu))
+            }
+            if pngMatrix { try decodeMatrix() }
             guard !noQuality else { return }
             let full = TEMBenchmark.run(speedFrames: 1, qualityFrames: qualityFrames, seeds: seeds)
             // The first line of the kernel's report is its own (1-frame) speed figure: skip it.
             print(full.split(separator: "\n").dropFirst().joined(separator: "\n"))
         }
 
-        /// PNG files of 8 hard-preset frames, each decoded with libpng and analysed, cycling.
-        func pngSpeed(frames: Int) throws -> (frames: Int, width: Int, height: Int, seconds: Double, cpu: Double, decode: Double) {
-            let params = TEMSynthParams.preset(.hard, seed: 1, frames: 8)
-            let synth = TEMSynthesizer(params: params)
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slipline-bench-tem-\(getpid())").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        struct PNGSpeed {
+            var frames, width, height: Int
+            var bytesPerFrame: Double
+            /// Wall and thread-CPU seconds of the whole loop; CPU seconds of its two parts.
+            var seconds, cpu, decodeCPU, detectCPU: Double
+        }
+
+        /// 8 hard-preset frames written as PNG files with `compression` (then in the page cache),
+        /// each decoded by libpng into one reused buffer and analysed, cycling, on this thread.
+        func pngSpeed(frames: Int, compression: PNGCompression) throws -> PNGSpeed {
+            let (files, params, bytes, dir) = try writeFrames(compression: compression)
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let files = try (0..<8).map { f -> String in
-                let path = "\(dir)/f\(f).png"
-                try PNGWriter.writeGray8(path: path, width: params.width, height: params.height, pixels: synth.frame8(f))
-                return path
-            }
             var detector = TEMDetector()
-            _ = detector.detect(try PNGImage.read(path: files[0]).pixels, width: params.width, height: params.height)
-            var decode = 0.0
+            var pixels: [Float] = []
+            _ = try PNGImage.read(path: files[0], into: &pixels)
+            _ = detector.detect(pixels, width: params.width, height: params.height)
+            var decode = 0.0, detect = 0.0
             let cpu0 = cpuSeconds(), t0 = Date()
             for i in 0..<frames {
-                let d0 = Date()
-                let image = try PNGImage.read(path: files[i % files.count])
-                decode += Date().timeIntervalSince(d0)
-                _ = image.pixels.withUnsafeBufferPointer { detector.detect($0, width: image.width, height: image.height) }
+                let c0 = cpuSeconds()
+                let image = try PNGImage.read(path: files[i % files.count], into: &pixels)
+                let c1 = cpuSeconds()
+                _ = pixels.withUnsafeBufferPointer { detector.detect($0, width: image.width, height: image.height) }
+                detect += cpuSeconds() - c1
+                decode += c1 - c0
             }
-            return (frames, params.width, params.height, Date().timeIntervalSince(t0), cpuSeconds() - cpu0, decode)
+            return PNGSpeed(frames: frames, width: params.width, height: params.height, bytesPerFrame: bytes,
+                            seconds: Date().timeIntervalSince(t0), cpu: cpuSeconds() - cpu0, decodeCPU: decode, detectCPU: detect)
+        }
+
+        /// Decode time alone (thread CPU) and file size for a grid of zlib levels and filters.
+        func decodeMatrix() throws {
+            print("png decode alone, 512×512 u8 hard-preset frames, one thread (CPU ms/frame over \(frames) decodes):")
+            let filters: [(String, PNGCompression.Filters)] = [("none", .none), ("sub", .sub), ("up", .up), ("adaptive", .all)]
+            for level in [0, 1, 3, 6, 9] {
+                for (name, f) in filters {
+                    let (files, _, bytes, dir) = try writeFrames(compression: PNGCompression(level: level, filters: f))
+                    defer { try? FileManager.default.removeItem(atPath: dir) }
+                    var pixels: [Float] = []
+                    _ = try PNGImage.read(path: files[0], into: &pixels)
+                    let c0 = cpuSeconds()
+                    for i in 0..<frames { _ = try PNGImage.read(path: files[i % files.count], into: &pixels) }
+                    let ms = 1000 * (cpuSeconds() - c0) / Double(frames)
+                    print(String(format: "  zlib %d  filter %-8@  %6.1f KiB/frame  decode %.3f ms/frame", level, name, bytes / 1024, ms))
+                }
+            }
+        }
+
+        func writeFrames(compression: PNGCompression) throws -> (files: [String], params: TEMSynthParams, bytesPerFrame: Double, dir: String) {
+            let params = TEMSynthParams.preset(.hard, seed: 1, frames: 8)
+            let synth = TEMSynthesizer(params: params)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slipline-bench-tem-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var total = 0
+            let files = try (0..<8).map { f -> String in
+                let path = "\(dir)/f\(f).png"
+                try PNGWriter.writeGray8(path: path, width: params.width, height: params.height, pixels: synth.frame8(f), compression: compression)
+                total += (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                return path
+            }
+            return (files, params, Double(total) / 8, dir)
         }
 
         func cpuSeconds() -> Double {
