@@ -53,9 +53,10 @@ public struct STEM4DVirtualDetectorPlan: Sendable {
         }
     }
 
-    /// Runs over a whole block, splitting it into tiles of about `tileBytes`.
+    /// Runs over a whole block, splitting it into tiles of about `tileBytes` (default 4 MiB,
+    /// as the worker: whole 16-frame groups for the sparse kernel on 256×256 frames).
     public func run(_ frames: STEM4DFrames, firstFrame: Int = 0, gemm: STEM4DGemm = .naive,
-                    tileBytes: Int = 1 << 20) -> STEM4DVirtualPartial {
+                    tileBytes: Int = 4 << 20) -> STEM4DVirtualPartial {
         let n = frames.count / detector.pixels
         var partial = makePartial(firstFrame: firstFrame, frameCount: n)
         let perTile = max(1, tileBytes / max(1, detector.pixels * frames.elementSize))
