@@ -29,6 +29,10 @@ public enum STEM4DBenchmark {
         public var referenceGibPerSecond: Double
         /// Whether the kernel agreed with the reference on the checked slice.
         public var matchesReference: Bool
+        /// Cube bytes per second of thread CPU time, GiB/s, and its fraction of the bandwidth
+        /// measured the same way (insensitive to the thread being descheduled on a shared host).
+        public var cpuGibPerSecond: Double = 0
+        public var cpuFractionOfBandwidth: Double = 0
     }
 
     /// Everything the benchmark measured.
@@ -39,6 +43,8 @@ public enum STEM4DBenchmark {
         public var cubeBytes: Int
         /// Single-thread read bandwidth over the cube buffer, GiB/s (best of the repeats).
         public var bandwidthGibPerSecond: Double
+        /// The same over thread CPU time instead of wall time.
+        public var cpuBandwidthGibPerSecond: Double = 0
         /// Timed rows.
         public var rows: [Row]
     }
@@ -79,7 +85,7 @@ public enum STEM4DBenchmark {
         log("cube \(scanRows)x\(scanCols)x\(detRows)x\(detCols) uint16 = \(String(format2: Double(bytes) / gib)) GiB; "
             + "kernel and bandwidth both on 1 thread over this buffer")
         let raw = UnsafeRawBufferPointer(cube)
-        var bw = bandwidth(raw)
+        var (bw, bwCPU) = bandwidthWallAndCPU(raw)
         var rows: [Row] = []
         let cx = Double(detCols - 1) / 2, cy = Double(detRows - 1) / 2
         let rDet = Double(min(detRows, detCols)) / 16
@@ -93,15 +99,18 @@ public enum STEM4DBenchmark {
             if gemm != nil { strategies.append(.dense) }
             for strategy in strategies {
                 let plan = STEM4DVirtualDetectorPlan(detectors: detectors, detector: det, strategy: strategy)
-                var best = Double.infinity
+                var best = Double.infinity, bestCPU = Double.infinity
                 var result = plan.makePartial(firstFrame: 0, frameCount: 0)
                 for _ in 0..<repeats {
                     // The machine may be shared: the bandwidth is re-measured right before
                     // every timed kernel run, and the best of each is compared.
-                    bw = max(bw, bandwidth(raw))
+                    let (w, c) = bandwidthWallAndCPU(raw)
+                    bw = max(bw, w); bwCPU = max(bwCPU, c)
+                    let c0 = threadCPUSeconds()
                     let t0 = ContinuousClock.now
                     result = plan.run(.uint16(cube), gemm: gemm ?? .naive)
                     best = min(best, seconds(ContinuousClock.now - t0))
+                    bestCPU = min(bestCPU, threadCPUSeconds() - c0)
                 }
                 let nCheck = min(checkFrames, frames)
                 let slice = UnsafeBufferPointer(rebasing: cube[0..<(nCheck * det.pixels)])
@@ -113,10 +122,11 @@ public enum STEM4DBenchmark {
                     for f in 0..<nCheck where result.images[m * frames + f] != ref.images[m * nCheck + f] { same = false }
                 }
                 let speed = Double(bytes) / best / gib
+                let cpuSpeed = Double(bytes) / bestCPU / gib
                 let row = Row(detectors: k, strategy: strategy, seconds: best, gibPerSecond: speed,
                               fractionOfBandwidth: speed / bw,
                               referenceGibPerSecond: Double(nCheck * det.pixels * 2) / refSeconds / gib,
-                              matchesReference: same)
+                              matchesReference: same, cpuGibPerSecond: cpuSpeed, cpuFractionOfBandwidth: cpuSpeed / bwCPU)
                 rows.append(row)
                 log("\(k) detector(s) \(strategy): \(String(format2: best)) s, \(String(format2: speed)) GiB/s = "
                     + "\(String(format2: 100 * row.fractionOfBandwidth)) % of the bandwidth so far "
@@ -124,13 +134,31 @@ public enum STEM4DBenchmark {
                     + "equal to reference: \(same)")
             }
         }
-        log("memory read bandwidth (1 thread, SIMD sum over the same cube, best of all runs): \(String(format2: bw)) GiB/s")
+        log("memory read bandwidth (1 thread, SIMD sum over the same cube, best of all runs): \(String(format2: bw)) GiB/s "
+            + "wall time, \(String(format2: bwCPU)) GiB/s thread CPU time")
         for r in rows {
             log("  \(r.detectors) detector(s) \(r.strategy): \(String(format2: r.gibPerSecond)) GiB/s = "
-                + "\(String(format2: 100 * r.gibPerSecond / bw)) % of the best bandwidth")
+                + "\(String(format2: 100 * r.gibPerSecond / bw)) % of the best bandwidth "
+                + "(CPU time: \(String(format2: r.cpuGibPerSecond)) GiB/s = \(String(format2: 100 * r.cpuGibPerSecond / bwCPU)) %)")
         }
-        rows = rows.map { var r = $0; r.fractionOfBandwidth = r.gibPerSecond / bw; return r }
-        return Report(shape: (scanRows, scanCols, detRows, detCols), cubeBytes: bytes, bandwidthGibPerSecond: bw, rows: rows)
+        rows = rows.map { var r = $0; r.fractionOfBandwidth = r.gibPerSecond / bw; r.cpuFractionOfBandwidth = r.cpuGibPerSecond / bwCPU; return r }
+        return Report(shape: (scanRows, scanCols, detRows, detCols), cubeBytes: bytes, bandwidthGibPerSecond: bw,
+                      cpuBandwidthGibPerSecond: bwCPU, rows: rows)
+    }
+
+    /// `bandwidth(buffer)` by wall time and by thread CPU time.
+    static func bandwidthWallAndCPU(_ buffer: UnsafeRawBufferPointer) -> (Double, Double) {
+        let c0 = threadCPUSeconds()
+        let wall = bandwidth(buffer)
+        let cpu = threadCPUSeconds() - c0
+        return (wall, cpu > 0 ? Double(buffer.count & ~255) / cpu / Double(1 << 30) : wall)
+    }
+
+    /// CPU time of the calling thread, seconds.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// Single-thread read bandwidth in GiB/s over `buffer`: a SIMD integer sum of every byte
