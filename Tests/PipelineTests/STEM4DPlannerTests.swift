@@ -142,6 +142,25 @@ final class STEM4DPlannerTests: XCTestCase {
         XCTAssertTrue(rank.contains("three.npy") && rank.contains("rank 3"), rank)
     }
 
+    /// `mode=particles` places a second stereo pair across the first (four views) unless
+    /// `views=2`; other modes keep one pair; `views=3` is refused.
+    func testParticlesUseFourViewsByDefault() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("views")
+        try NPYWriter.write(STEM4DFixtures.cube(scan: 4, det: 32), shape: [4, 4, 32, 32], to: "\(dir)/c.npy")
+        func pairs(_ params: [String: String]) throws -> [STEM4DPairRecord] {
+            try JSONDecoder().decode(STEM4DMerge.Payload.self, from: Data(plan("\(dir)/c.npy", params).merge!.payload.utf8)).pairs
+        }
+        let four = try pairs(["mode": "particles", "stereo_azimuth_deg": "30"])
+        XCTAssertEqual(four.map(\.minus), ["stereo0_minus", "stereo1_minus"])
+        XCTAssertEqual(four.map(\.azimuthDeg), [30, 120])
+        XCTAssertEqual(four[1].stereoAngleMrad, four[0].stereoAngleMrad, accuracy: 1e-6)
+        XCTAssertEqual(try pairs(["mode": "particles", "views": "2"]).count, 1)
+        XCTAssertEqual(try pairs(["mode": "dislocations"]).count, 1)
+        XCTAssertEqual(try pairs(["views": "4"]).count, 2)
+        let bad = message(try plan("\(dir)/c.npy", ["views": "3"]))
+        XCTAssertTrue(bad.contains("views=3"), bad)
+    }
+
     func testAwkwardInputsAreRefusedWithClearMessages() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("bad")
         // Wrong rank.

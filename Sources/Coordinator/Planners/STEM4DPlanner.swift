@@ -74,30 +74,43 @@ public struct STEM4DPlanner: JobPlanner {
                 }
             case "stereo":
                 let explicit = params.values["stereo_angle_deg"] != nil
-                for (k, angle) in options.stereoAnglesDeg.enumerated() {
-                    func place(_ angle: Double?) throws -> STEM4DStereoPair {
-                        do {
-                            return try STEM4DStereoGeometry.pair(
-                                brightField: bf, convergenceMrad: options.convergenceMrad, azimuthDeg: options.stereoAzimuthDeg,
-                                detectorRadius: options.detectorRadiusPx, stereoAngleDeg: angle)
-                        } catch {
-                            throw PlanError("\(source.label): \(error) (bright-field disk found at (\(String(format: "%.2f", bf.cx)), \(String(format: "%.2f", bf.cy))) px, radius \(String(format: "%.2f", bf.radius)) px)")
-                        }
+                func place(_ angle: Double?, azimuth: Double) throws -> STEM4DStereoPair {
+                    do {
+                        return try STEM4DStereoGeometry.pair(
+                            brightField: bf, convergenceMrad: options.convergenceMrad, azimuthDeg: azimuth,
+                            detectorRadius: options.detectorRadiusPx, stereoAngleDeg: angle)
+                    } catch {
+                        throw PlanError("\(source.label): \(error) (bright-field disk found at (\(String(format: "%.2f", bf.cx)), \(String(format: "%.2f", bf.cy))) px, radius \(String(format: "%.2f", bf.radius)) px)")
                     }
-                    var pair: STEM4DStereoPair
-                    if explicit || angle == nil {
-                        pair = try place(angle)
-                    } else if let fits = try? place(angle) {
-                        pair = fits
-                    } else {
-                        pair = try place(nil)
-                        notes.append(String(format: "the default stereo angle 8° does not fit this disk; using the largest, %.2f°", pair.stereoAngleDeg))
-                    }
+                }
+                func add(_ pair: STEM4DStereoPair) {
+                    let k = pairs.count
                     detectors.append(Detector(name: "stereo\(k)_minus", geometry: pair.minus))
                     detectors.append(Detector(name: "stereo\(k)_plus", geometry: pair.plus))
                     pairs.append(STEM4DPairRecord(
                         minus: "stereo\(k)_minus", plus: "stereo\(k)_plus", azimuthDeg: pair.azimuthDeg,
                         offsetPx: pair.offsetPx, radiusPx: pair.radiusPx, stereoAngleMrad: pair.stereoAngleMrad))
+                }
+                var firstPair: STEM4DStereoPair?
+                for angle in options.stereoAnglesDeg {
+                    var pair: STEM4DStereoPair
+                    if explicit || angle == nil {
+                        pair = try place(angle, azimuth: options.stereoAzimuthDeg)
+                    } else if let fits = try? place(angle, azimuth: options.stereoAzimuthDeg) {
+                        pair = fits
+                    } else {
+                        pair = try place(nil, azimuth: options.stereoAzimuthDeg)
+                        notes.append(String(format: "the default stereo angle 8° does not fit this disk; using the largest, %.2f°", pair.stereoAngleDeg))
+                    }
+                    firstPair = firstPair ?? pair
+                    add(pair)
+                }
+                if options.views == 4, let first = firstPair {
+                    // Four views: the first pair again, turned by 90° (same angle, so both
+                    // baselines weigh alike in the least-squares depth; the largest that fits
+                    // if rounding pushes the same angle just past the disk's rim).
+                    let azimuth = options.stereoAzimuthDeg + 90
+                    add(try (try? place(first.stereoAngleDeg, azimuth: azimuth)) ?? place(nil, azimuth: azimuth))
                 }
             default:
                 break
