@@ -48,8 +48,10 @@ public struct STEM4DVirtualDetectorPlan: Sendable {
         case .sparse:
             STEM4DSparseKernel.accumulate(frames, masks: sparse, firstFrame: firstFrame, into: &partial)
         case .dense:
+            // The dense kernel converts `tileBytes` of frames to a Float scratch for the GEMM:
+            // at most 1 MiB of input (2–4 MiB of Float), so the scratch stays in L2.
             STEM4DDenseKernel.accumulate(frames, weights: denseWeights, maskCount: masks.count, detector: detector,
-                                         firstFrame: firstFrame, into: &partial, gemm: gemm, tileBytes: tileBytes)
+                                         firstFrame: firstFrame, into: &partial, gemm: gemm, tileBytes: min(tileBytes, 1 << 20))
         }
     }
 
