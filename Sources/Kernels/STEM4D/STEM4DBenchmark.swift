@@ -33,6 +33,10 @@ public enum STEM4DBenchmark {
         /// measured the same way (insensitive to the thread being descheduled on a shared host).
         public var cpuGibPerSecond: Double = 0
         public var cpuFractionOfBandwidth: Double = 0
+        /// Median over the repeats of (kernel speed / bandwidth measured right before it),
+        /// wall time: each ratio compares two runs a moment apart, so slow phases of a shared
+        /// host cancel instead of pairing the best bandwidth with an unlucky kernel run.
+        public var medianPairedFraction: Double = 0
     }
 
     /// Everything the benchmark measured.
@@ -100,6 +104,7 @@ public enum STEM4DBenchmark {
             for strategy in strategies {
                 let plan = STEM4DVirtualDetectorPlan(detectors: detectors, detector: det, strategy: strategy)
                 var best = Double.infinity, bestCPU = Double.infinity
+                var paired: [Double] = []
                 var result = plan.makePartial(firstFrame: 0, frameCount: 0)
                 for _ in 0..<repeats {
                     // The machine may be shared: the bandwidth is re-measured right before
@@ -109,8 +114,10 @@ public enum STEM4DBenchmark {
                     let c0 = threadCPUSeconds()
                     let t0 = ContinuousClock.now
                     result = plan.run(.uint16(cube), gemm: gemm ?? .naive)
-                    best = min(best, seconds(ContinuousClock.now - t0))
+                    let t = seconds(ContinuousClock.now - t0)
+                    best = min(best, t)
                     bestCPU = min(bestCPU, threadCPUSeconds() - c0)
+                    paired.append(Double(bytes) / t / gib / w)
                 }
                 let nCheck = min(checkFrames, frames)
                 let slice = UnsafeBufferPointer(rebasing: cube[0..<(nCheck * det.pixels)])
@@ -126,7 +133,8 @@ public enum STEM4DBenchmark {
                 let row = Row(detectors: k, strategy: strategy, seconds: best, gibPerSecond: speed,
                               fractionOfBandwidth: speed / bw,
                               referenceGibPerSecond: Double(nCheck * det.pixels * 2) / refSeconds / gib,
-                              matchesReference: same, cpuGibPerSecond: cpuSpeed, cpuFractionOfBandwidth: cpuSpeed / bwCPU)
+                              matchesReference: same, cpuGibPerSecond: cpuSpeed, cpuFractionOfBandwidth: cpuSpeed / bwCPU,
+                              medianPairedFraction: paired.sorted()[paired.count / 2])
                 rows.append(row)
                 log("\(k) detector(s) \(strategy): \(String(format2: best)) s, \(String(format2: speed)) GiB/s = "
                     + "\(String(format2: 100 * row.fractionOfBandwidth)) % of the bandwidth so far "
@@ -139,7 +147,8 @@ public enum STEM4DBenchmark {
         for r in rows {
             log("  \(r.detectors) detector(s) \(r.strategy): \(String(format2: r.gibPerSecond)) GiB/s = "
                 + "\(String(format2: 100 * r.gibPerSecond / bw)) % of the best bandwidth "
-                + "(CPU time: \(String(format2: r.cpuGibPerSecond)) GiB/s = \(String(format2: 100 * r.cpuGibPerSecond / bwCPU)) %)")
+                + "(CPU time: \(String(format2: r.cpuGibPerSecond)) GiB/s = \(String(format2: 100 * r.cpuGibPerSecond / bwCPU)) %; "
+                + "median of paired wall-time ratios \(String(format2: 100 * r.medianPairedFraction)) %)")
         }
         rows = rows.map { var r = $0; r.fractionOfBandwidth = r.gibPerSecond / bw; r.cpuFractionOfBandwidth = r.cpuGibPerSecond / bwCPU; return r }
         return Report(shape: (scanRows, scanCols, detRows, detCols), cubeBytes: bytes, bandwidthGibPerSecond: bw,

@@ -62,7 +62,8 @@ extension BenchCommand {
                                         gemm: noDense ? nil : STEM4DBLAS.gemm, log: { print($0) })
                 }
                 let w = bestPerCount(report), wc = bestPerCount(report, \.cpuFractionOfBandwidth)
-                print(String(format: "worst case up to 8 detectors (best kernel per count): %.1f %% of the read bandwidth (wall time; %.1f %% by thread CPU time)", 100 * w, 100 * wc))
+                let wp = bestPerCount(report, \.medianPairedFraction)
+                print(String(format: "worst case up to 8 detectors (best kernel per count): %.1f %% of the read bandwidth (best/best wall time; %.1f %% median paired wall time; %.1f %% by thread CPU time)", 100 * w, 100 * wp, 100 * wc))
                 worst = min(worst, w)
                 worstCPU = min(worstCPU, wc)
                 mismatch = mismatch || report.rows.contains { !$0.matchesReference }
