@@ -69,6 +69,24 @@ final class STEM4DParticleTests: XCTestCase {
         }
     }
 
+    /// Four views: a particle missing from view 0 is still found from the other three.
+    func testFourViewsFindParticlesMissedInTheFirstView() {
+        let truth: [(Double, Double, Double)] = [(20, 30, 5), (40, 30, -7), (60, 10, 12)]
+        let h = sin(8.0 * .pi / 180 / 2)
+        let tilts = [(-h, 0.0), (h, 0.0), (0.0, -h), (0.0, h)]
+        var views = tilts.map { t in
+            STEM4DParticleView(blobs: truth.map { STEM4DBlob(x: $0.0 - $0.2 * t.0, y: $0.1 - $0.2 * t.1, radius: 4, strength: 10) },
+                               tx: t.0, ty: t.1)
+        }
+        views[0].blobs.removeLast()
+        let ps = STEM4DParticleStereo().reconstruct(views)
+        XCTAssertEqual(ps.count, 3)
+        XCTAssertEqual(ps.map(\.views), [4, 4, 3])
+        XCTAssertEqual(ps[2].z, 12, accuracy: 1e-6)
+        // Two views: nothing to recover from.
+        XCTAssertEqual(STEM4DParticleStereo().reconstruct(Array(views.prefix(2))).count, 2)
+    }
+
     /// Uniform points in a thin slab: edge-corrected g(r) ≈ 1 also for r beyond the thickness.
     func testRadialDistributionOfUniformPointsIsOne() {
         var rng = SeededRandom(seed: 4)

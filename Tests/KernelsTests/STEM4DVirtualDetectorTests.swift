@@ -33,6 +33,46 @@ final class STEM4DVirtualDetectorTests: XCTestCase {
         }
     }
 
+    /// The integer path (8/16-bit input, binary masks) equals the reference exactly: odd
+    /// detector sizes (scalar tail), one frame, groups cut short, masks on the edges, 12-bit
+    /// data (16-bit lane sums) and full-range 16-bit data (the 32-bit fallback), a 256×256
+    /// frame, and tiles of one frame. Weighted masks stay within float tolerance.
+    func testIntegerPathMatchesReferenceExactly() {
+        XCTAssertTrue(STEM4DSparseKernel.useInteger)
+        for (rows, cols, frames) in [(7, 13, 5), (1, 1, 3), (4, 4, 1), (9, 23, 17), (16, 16, 33), (17, 31, 40), (256, 256, 19)] {
+            let det = STEM4DDetectorShape(rows: rows, cols: cols)
+            var rng = SeededRandom(seed: UInt64(rows * 1000 + cols))
+            let masks: [[Float]] = [
+                STEM4DDetectorGeometry.circle(cx: Double(cols) / 2, cy: Double(rows) / 2, r: 2.5).rasterise(det),
+                STEM4DDetectorGeometry.annulus(cx: 3.2, cy: 2.1, rInner: 1, rOuter: 6).rasterise(det),
+                STEM4DDetectorGeometry.circle(cx: Double(cols - 1), cy: Double(rows - 1), r: 3).rasterise(det),  // corner
+                [Float](repeating: 1, count: det.pixels),                                                          // whole frame
+                [Float](repeating: 0, count: det.pixels),                                                          // empty
+                (0..<det.pixels).map { _ in Float(rng.unit()) },                                                   // weighted
+            ]
+            let plan = STEM4DVirtualDetectorPlan(masks: masks, detector: det, strategy: .sparse)
+            for range in [4096, 65_536] {
+                let raw = (0..<(frames * det.pixels)).map { _ in UInt16(truncatingIfNeeded: rng.next() % UInt64(range)) }
+                func check(_ frames: STEM4DFrames, _ what: String) {
+                    let ref = STEM4DReferenceKernel.run(frames, masks: masks, detector: det, firstFrame: 2)
+                    for tile in [37, 1 << 20] {
+                        let got = plan.run(frames, firstFrame: 2, tileBytes: tile)
+                        let n = got.frameCount
+                        XCTAssertEqual(Array(got.images[0..<(5 * n)]), Array(ref.images[0..<(5 * n)]), "\(what) tile \(tile)")
+                        for (x, y) in zip(got.images[(5 * n)...], ref.images[(5 * n)...]) where abs(x - y) > 1e-5 * max(1, abs(y)) {
+                            XCTFail("\(what): weighted mask \(x) vs \(y)"); break
+                        }
+                        XCTAssertEqual(got.sumPattern, ref.sumPattern, what)
+                        XCTAssertEqual(got.maxPattern, ref.maxPattern, what)
+                        XCTAssertEqual(got.patternCount, ref.patternCount, what)
+                    }
+                }
+                raw.withUnsafeBufferPointer { check(.uint16($0), "u16 < \(range) \(rows)x\(cols)x\(frames)") }
+                raw.map { UInt8(truncatingIfNeeded: $0) }.withUnsafeBufferPointer { check(.uint8($0), "u8 \(rows)x\(cols)x\(frames)") }
+            }
+        }
+    }
+
     /// Partials of blocks of scan rows merge to the whole-cube result.
     func testPartialsMergeToWhole() {
         let det = STEM4DDetectorShape(rows: 32, cols: 32)

@@ -44,7 +44,9 @@ final class STEM4DEndToEndTests: XCTestCase {
 
         // Every virtual image: absolute paths, float32 /image (32, 32) equal to the naive sum.
         let images = try conn.exec("SELECT name, file, detector::text FROM stem4d_virtual_images WHERE job_id = $1 ORDER BY name", [job])
-        XCTAssertEqual(images.rowCount, 8)
+        // bf, adf, 4 quadrants and two stereo pairs (particles default to four views).
+        XCTAssertEqual(images.rowCount, 10)
+        XCTAssertEqual(try conn.exec("SELECT count(*) FROM stem4d_virtual_images WHERE job_id = $1 AND name LIKE 'stereo1_%'", [job]).int(0, 0), 2)
         let source = try HDF5File.open(path: cube)
         let raw = try source.dataset("/data").read(UInt16.self)
         let det = STEM4DDetectorShape(rows: 32, cols: 32)

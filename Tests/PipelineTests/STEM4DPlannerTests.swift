@@ -102,6 +102,65 @@ final class STEM4DPlannerTests: XCTestCase {
         XCTAssertTrue(bad.contains("cx:cy:r"), bad)
     }
 
+    /// `--param vacuum=PATH` as one 2D pattern in every accepted form (and as a 4D scan):
+    /// the disk is found where the vacuum has it, not where the cube has it; bad vacuum files
+    /// are refused naming the file, the problem and the fix.
+    func testVacuumPatternCalibratesTheDisk() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("vacuum")
+        try NPYWriter.write(STEM4DFixtures.cube(scan: 4, det: 16), shape: [4, 4, 16, 16], to: "\(dir)/c.npy")
+        // The vacuum disk sits off the cube's centre (7.5, 7.5): at (6, 8.5), radius 4.5.
+        let vacuum: [Float] = (0..<256).map { i in
+            let dx = Double(i % 16) - 6, dy = Double(i / 16) - 8.5
+            return (dx * dx + dy * dy).squareRoot() <= 4.5 ? 1000 : 10
+        }
+        try NPYWriter.write(vacuum, shape: [16, 16], to: "\(dir)/v.npy")
+        let h5 = try HDF5File.create(path: "\(dir)/v.h5")
+        try h5.write(vacuum.map { UInt16($0) }, shape: [16, 16], to: "/entry/vacuum")
+        try h5.close()
+        try PNGWriter.writeGray16(path: "\(dir)/v16.png", width: 16, height: 16, pixels: vacuum.map { UInt16($0) })
+        try PNGWriter.writeGray8(path: "\(dir)/v8.png", width: 16, height: 16, pixels: vacuum.map { UInt8($0 / 4) })
+        try NPYWriter.write(vacuum.map { UInt16($0) } + vacuum.map { UInt16($0) }, shape: [1, 2, 16, 16], to: "\(dir)/scan.npy")
+        for name in ["v.npy", "v.h5", "v16.png", "v8.png", "scan.npy"] {
+            let merge = try JSONDecoder().decode(STEM4DMerge.Payload.self, from: Data(plan("\(dir)/c.npy", ["vacuum": "\(dir)/\(name)"]).merge!.payload.utf8))
+            XCTAssertEqual(merge.calibration.cx, 6, accuracy: 0.15, name)
+            XCTAssertEqual(merge.calibration.cy, 8.5, accuracy: 0.15, name)
+            XCTAssertEqual(merge.calibration.radius, 4.5, accuracy: 0.3, name)
+            XCTAssertTrue(merge.calibration.source.contains(name == "scan.npy" ? "mean of 2 frames of vacuum" : "vacuum pattern"), merge.calibration.source)
+        }
+        let missing = message(try plan("\(dir)/c.npy", ["vacuum": "\(dir)/nope.npy"]))
+        XCTAssertTrue(missing.contains("nope.npy") && missing.contains("no such file") && missing.contains("2D .npy"), missing)
+        try NPYWriter.write([Float](repeating: 1, count: 8 * 12), shape: [8, 12], to: "\(dir)/small.npy")
+        let shape = message(try plan("\(dir)/c.npy", ["vacuum": "\(dir)/small.npy"]))
+        XCTAssertTrue(shape.contains("small.npy") && shape.contains("8×12") && shape.contains("16×16"), shape)
+        var holes = vacuum
+        holes[3 * 16 + 5] = .nan
+        try NPYWriter.write(holes, shape: [16, 16], to: "\(dir)/nan.npy")
+        let nan = message(try plan("\(dir)/c.npy", ["vacuum": "\(dir)/nan.npy"]))
+        XCTAssertTrue(nan.contains("nan.npy") && nan.contains("NaN") && nan.contains("[5, 3]") && nan.contains("replace"), nan)
+        try NPYWriter.write([Float](repeating: 1, count: 8), shape: [2, 2, 2], to: "\(dir)/three.npy")
+        let rank = message(try plan("\(dir)/c.npy", ["vacuum": "\(dir)/three.npy"]))
+        XCTAssertTrue(rank.contains("three.npy") && rank.contains("rank 3"), rank)
+    }
+
+    /// `mode=particles` places a second stereo pair across the first (four views) unless
+    /// `views=2`; other modes keep one pair; `views=3` is refused.
+    func testParticlesUseFourViewsByDefault() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("views")
+        try NPYWriter.write(STEM4DFixtures.cube(scan: 4, det: 32), shape: [4, 4, 32, 32], to: "\(dir)/c.npy")
+        func pairs(_ params: [String: String]) throws -> [STEM4DPairRecord] {
+            try JSONDecoder().decode(STEM4DMerge.Payload.self, from: Data(plan("\(dir)/c.npy", params).merge!.payload.utf8)).pairs
+        }
+        let four = try pairs(["mode": "particles", "stereo_azimuth_deg": "30"])
+        XCTAssertEqual(four.map(\.minus), ["stereo0_minus", "stereo1_minus"])
+        XCTAssertEqual(four.map(\.azimuthDeg), [30, 120])
+        XCTAssertEqual(four[1].stereoAngleMrad, four[0].stereoAngleMrad, accuracy: 1e-6)
+        XCTAssertEqual(try pairs(["mode": "particles", "views": "2"]).count, 1)
+        XCTAssertEqual(try pairs(["mode": "dislocations"]).count, 1)
+        XCTAssertEqual(try pairs(["views": "4"]).count, 2)
+        let bad = message(try plan("\(dir)/c.npy", ["views": "3"]))
+        XCTAssertTrue(bad.contains("views=3"), bad)
+    }
+
     func testAwkwardInputsAreRefusedWithClearMessages() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("bad")
         // Wrong rank.

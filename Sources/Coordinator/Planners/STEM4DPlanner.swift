@@ -8,7 +8,8 @@ import Shared
 /// Calibration happens here, at planning (the first of two passes): the virtual detectors
 /// depend on the bright-field disk, and the queue only orders shards before their merge, so
 /// the coordinator reads a small deterministic sample of the cube (up to 8 evenly spaced scan
-/// rows, at most 64 MiB) or of `--param vacuum=PATH`, finds the disk, places the detectors and
+/// rows, at most 64 MiB) or `--param vacuum=PATH` (a vacuum scan or one 2D vacuum pattern,
+/// `STEM4DVacuum`), finds the disk, places the detectors and
 /// writes them into every shard's payload. The shards then make the second pass, over all
 /// frames, and also accumulate the full mean and maximum patterns.
 public struct STEM4DPlanner: JobPlanner {
@@ -37,32 +38,24 @@ public struct STEM4DPlanner: JobPlanner {
         var notes: [String] = []
         let detShape = STEM4DDetectorShape(rows: source.detRows, cols: source.detCols)
 
-        // Pass 1: calibration from a sample.
-        let calibrationSource: STEM4DSource
+        // Pass 1: calibration from a sample of the cube, or from the vacuum (a scan or one pattern).
+        let mean: [Float]
         let calibrationLabel: String
         if let vacuum = options.vacuum {
-            do {
-                calibrationSource = try STEM4DSource.open(path: vacuum)
-            } catch {
-                throw PlanError("--param vacuum=\(vacuum): \(error)")
-            }
-            guard calibrationSource.detRows == source.detRows, calibrationSource.detCols == source.detCols else {
-                throw PlanError("--param vacuum=\(vacuum): detector is \(calibrationSource.detRows)×\(calibrationSource.detCols), the cube's \(source.detRows)×\(source.detCols)")
-            }
-            calibrationLabel = "vacuum \(vacuum)"
+            (mean, calibrationLabel) = try STEM4DVacuum.pattern(path: vacuum, detector: detShape)
         } else {
-            calibrationSource = source
-            calibrationLabel = source.path
+            let (m, sampled) = try Self.meanPattern(source)
+            (mean, calibrationLabel) = (m, "mean of \(sampled) frames of \(source.path)")
         }
-        let (mean, sampled) = try Self.meanPattern(calibrationSource)
         let bf: STEM4DBrightField
         do {
             bf = try STEM4DCalibration.brightField(pattern: mean, detector: detShape)
         } catch {
-            throw PlanError("\(source.label): \(error) (mean of \(sampled) frames of \(calibrationLabel)); pass --param vacuum=PATH with a vacuum scan")
+            throw PlanError("\(source.label): \(error) (\(calibrationLabel))"
+                + (options.vacuum == nil ? "; pass --param vacuum=PATH with a vacuum scan or pattern" : ""))
         }
         let calibration = STEM4DCalibrationRecord(
-            cx: bf.cx, cy: bf.cy, radius: bf.radius, source: "mean of \(sampled) frames of \(calibrationLabel)",
+            cx: bf.cx, cy: bf.cy, radius: bf.radius, source: calibrationLabel,
             mradPerPixel: bf.mradPerPixel(convergenceMrad: options.convergenceMrad))
 
         // The detectors.
@@ -81,30 +74,43 @@ public struct STEM4DPlanner: JobPlanner {
                 }
             case "stereo":
                 let explicit = params.values["stereo_angle_deg"] != nil
-                for (k, angle) in options.stereoAnglesDeg.enumerated() {
-                    func place(_ angle: Double?) throws -> STEM4DStereoPair {
-                        do {
-                            return try STEM4DStereoGeometry.pair(
-                                brightField: bf, convergenceMrad: options.convergenceMrad, azimuthDeg: options.stereoAzimuthDeg,
-                                detectorRadius: options.detectorRadiusPx, stereoAngleDeg: angle)
-                        } catch {
-                            throw PlanError("\(source.label): \(error) (bright-field disk found at (\(String(format: "%.2f", bf.cx)), \(String(format: "%.2f", bf.cy))) px, radius \(String(format: "%.2f", bf.radius)) px)")
-                        }
+                func place(_ angle: Double?, azimuth: Double) throws -> STEM4DStereoPair {
+                    do {
+                        return try STEM4DStereoGeometry.pair(
+                            brightField: bf, convergenceMrad: options.convergenceMrad, azimuthDeg: azimuth,
+                            detectorRadius: options.detectorRadiusPx, stereoAngleDeg: angle)
+                    } catch {
+                        throw PlanError("\(source.label): \(error) (bright-field disk found at (\(String(format: "%.2f", bf.cx)), \(String(format: "%.2f", bf.cy))) px, radius \(String(format: "%.2f", bf.radius)) px)")
                     }
-                    var pair: STEM4DStereoPair
-                    if explicit || angle == nil {
-                        pair = try place(angle)
-                    } else if let fits = try? place(angle) {
-                        pair = fits
-                    } else {
-                        pair = try place(nil)
-                        notes.append(String(format: "the default stereo angle 8° does not fit this disk; using the largest, %.2f°", pair.stereoAngleDeg))
-                    }
+                }
+                func add(_ pair: STEM4DStereoPair) {
+                    let k = pairs.count
                     detectors.append(Detector(name: "stereo\(k)_minus", geometry: pair.minus))
                     detectors.append(Detector(name: "stereo\(k)_plus", geometry: pair.plus))
                     pairs.append(STEM4DPairRecord(
                         minus: "stereo\(k)_minus", plus: "stereo\(k)_plus", azimuthDeg: pair.azimuthDeg,
                         offsetPx: pair.offsetPx, radiusPx: pair.radiusPx, stereoAngleMrad: pair.stereoAngleMrad))
+                }
+                var firstPair: STEM4DStereoPair?
+                for angle in options.stereoAnglesDeg {
+                    var pair: STEM4DStereoPair
+                    if explicit || angle == nil {
+                        pair = try place(angle, azimuth: options.stereoAzimuthDeg)
+                    } else if let fits = try? place(angle, azimuth: options.stereoAzimuthDeg) {
+                        pair = fits
+                    } else {
+                        pair = try place(nil, azimuth: options.stereoAzimuthDeg)
+                        notes.append(String(format: "the default stereo angle 8° does not fit this disk; using the largest, %.2f°", pair.stereoAngleDeg))
+                    }
+                    firstPair = firstPair ?? pair
+                    add(pair)
+                }
+                if options.views == 4, let first = firstPair {
+                    // Four views: the first pair again, turned by 90° (same angle, so both
+                    // baselines weigh alike in the least-squares depth; the largest that fits
+                    // if rounding pushes the same angle just past the disk's rim).
+                    let azimuth = options.stereoAzimuthDeg + 90
+                    add(try (try? place(first.stereoAngleDeg, azimuth: azimuth)) ?? place(nil, azimuth: azimuth))
                 }
             default:
                 break

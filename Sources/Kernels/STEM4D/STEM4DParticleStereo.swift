@@ -60,25 +60,45 @@ public struct STEM4DParticleStereo: Sendable, Hashable {
         self.zMin = zMin; self.zMax = zMax; self.maxResidual = maxResidual
     }
 
-    /// Reconstructs particles seen in view 0 and at least one other view.
+    /// Reconstructs particles seen in at least two views.
+    ///
+    /// View 0 is the reference: each of its blobs gets at most one partner per other view
+    /// (minimum-cost assignment along the epipolar line). With three or more views, the
+    /// blobs no accepted particle used are then taken as references in turn (view 1, 2, …)
+    /// against the unused blobs of the other views, so a particle missed in view 0 (noise,
+    /// overlap) is still found from the others. With two views this adds nothing (the
+    /// assignment is symmetric) and the result is the plain pair reconstruction.
     public func reconstruct(_ views: [STEM4DParticleView]) -> [STEM4DParticle3D] {
         guard views.count >= 2 else { return [] }
-        let ref = views[0]
-        let n = ref.blobs.count
-        var partners = [[(Int, STEM4DBlob)]](repeating: [], count: n)
-        for k in 1..<views.count {
+        var used = views.map { [Bool](repeating: false, count: $0.blobs.count) }
+        var out: [STEM4DParticle3D] = []
+        for r in 0..<(views.count > 2 ? views.count - 1 : 1) {
+            out += reconstruct(views, reference: r, used: &used)
+        }
+        return out
+    }
+
+    /// Particles whose reference blob is an unused blob of view `r`, partners among the unused
+    /// blobs of every other view; marks the blobs of accepted particles used.
+    func reconstruct(_ views: [STEM4DParticleView], reference r: Int, used: inout [[Bool]]) -> [STEM4DParticle3D] {
+        let ref = views[r]
+        let refIndex = ref.blobs.indices.filter { !used[r][$0] }
+        let n = refIndex.count
+        var partners = [[(Int, Int)]](repeating: [], count: n)  // (view, blob index)
+        for k in views.indices where k != r {
             let v = views[k]
             let bx = v.tx - ref.tx, by = v.ty - ref.ty
             let bl = (bx * bx + by * by).squareRoot()
-            guard bl > 0, !v.blobs.isEmpty, n > 0 else { continue }
+            let candIndex = v.blobs.indices.filter { !used[k][$0] }
+            guard bl > 0, !candIndex.isEmpty, n > 0 else { continue }
             let ex = bx / bl, ey = by / bl
-            let m = v.blobs.count
+            let m = candIndex.count
             var cost = [Double](repeating: .infinity, count: n * m)
             let zMid = (zMin + zMax) / 2, zHalf = max((zMax - zMin) / 2, 1)
             for i in 0..<n {
-                let a = ref.blobs[i]
+                let a = ref.blobs[refIndex[i]]
                 for j in 0..<m {
-                    let b = v.blobs[j]
+                    let b = v.blobs[candIndex[j]]
                     let dx = b.x - a.x, dy = b.y - a.y
                     let along = dx * ex + dy * ey, across = -dx * ey + dy * ex
                     let z = -along / bl
@@ -90,15 +110,17 @@ public struct STEM4DParticleStereo: Sendable, Hashable {
                 }
             }
             for (i, j) in Hungarian.solve(cost: cost, rows: n, columns: m).enumerated() {
-                if let j { partners[i].append((k, v.blobs[j])) }
+                if let j { partners[i].append((k, candIndex[j])) }
             }
         }
         var out: [STEM4DParticle3D] = []
         for i in 0..<n where !partners[i].isEmpty {
-            var obs = [(ref.blobs[i], ref.tx, ref.ty)]
-            for (k, b) in partners[i] { obs.append((b, views[k].tx, views[k].ty)) }
-            guard let p = Self.triangulate(obs) else { continue }
-            if p.residual <= maxResidual { out.append(p) }
+            var obs = [(ref.blobs[refIndex[i]], ref.tx, ref.ty)]
+            for (k, j) in partners[i] { obs.append((views[k].blobs[j], views[k].tx, views[k].ty)) }
+            guard let p = Self.triangulate(obs), p.residual <= maxResidual else { continue }
+            out.append(p)
+            used[r][refIndex[i]] = true
+            for (k, j) in partners[i] { used[k][j] = true }
         }
         return out
     }

@@ -12,11 +12,16 @@ public enum STEM4DSparseKernel {
     /// 5–10 % faster for 1–8 detectors on 64×64 frames; the other path serves odd sizes).
     static let useFused = true
 
+    /// Route 8- and 16-bit input through the exact integer path (`STEM4DIntegerKernel.swift`).
+    nonisolated(unsafe) static var useInteger = true
+
     /// Adds the virtual images of `frames` (whose first frame is scan index `firstFrame`) and
     /// their patterns into `partial`, whose frame range must contain them.
     public static func accumulate(_ frames: STEM4DFrames, masks: STEM4DSparseMasks, firstFrame: Int,
                                   into partial: inout STEM4DVirtualPartial) {
         switch frames {
+        case .uint8(let b) where useInteger: accumulateInteger(b, masks: masks, firstFrame: firstFrame, into: &partial)
+        case .uint16(let b) where useInteger: accumulateInteger(b, masks: masks, firstFrame: firstFrame, into: &partial)
         case .uint8(let b): accumulate(b, masks: masks, firstFrame: firstFrame, into: &partial)
         case .uint16(let b): accumulate(b, masks: masks, firstFrame: firstFrame, into: &partial)
         case .uint32(let b): accumulate(b, masks: masks, firstFrame: firstFrame, into: &partial)
@@ -31,6 +36,28 @@ public enum STEM4DSparseKernel {
                                            detectorPixels: masks.detector.pixels)
         accumulate(frames, masks: masks, firstFrame: firstFrame, into: &partial)
         return partial
+    }
+
+    static func accumulateInteger<T: STEM4DIntegerPixel>(_ buf: UnsafeBufferPointer<T>, masks: STEM4DSparseMasks, firstFrame: Int,
+                                                         into partial: inout STEM4DVirtualPartial) {
+        let p = masks.detector.pixels
+        precondition(buf.count % p == 0, "block of \(buf.count) elements is not a whole number of \(p)-pixel frames")
+        let n = buf.count / p
+        guard n > 0, let base = buf.baseAddress else { return }
+        precondition(firstFrame >= partial.firstFrame && firstFrame + n <= partial.firstFrame + partial.frameCount,
+                     "frames \(firstFrame)..<\(firstFrame + n) outside the partial's range")
+        let stride = partial.frameCount
+        let off = firstFrame - partial.firstFrame
+        partial.sumPattern.withUnsafeMutableBufferPointer { sumBuf in
+            partial.maxPattern.withUnsafeMutableBufferPointer { maxBuf in
+                partial.images.withUnsafeMutableBufferPointer { img in
+                    accumulateInteger(base, frames: n, masks: masks, column: off, stride: stride,
+                                      images: img.baseAddress ?? UnsafeMutablePointer(bitPattern: 16)!,
+                                      sum: sumBuf.baseAddress!, max: maxBuf.baseAddress!)
+                }
+            }
+        }
+        partial.patternCount += n
     }
 
     static func accumulate<T: STEM4DPixel>(_ buf: UnsafeBufferPointer<T>, masks: STEM4DSparseMasks, firstFrame: Int,

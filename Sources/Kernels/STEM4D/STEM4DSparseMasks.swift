@@ -28,6 +28,20 @@ public struct STEM4DSparseMasks: Sendable {
     /// Nonzero pixels summed over all masks.
     public let nonzeroCount: Int
 
+    // Exact integer path (`UInt8`/`UInt16` input, `STEM4DSparseKernel.accumulateInteger`):
+    // the frame is cut into `pixels / 16` aligned 16-pixel chunks plus a scalar tail.
+    /// Whether mask `m` is summed in integer lanes: all weights 0 or 1 (circles, annuli,
+    /// sectors) and at most 65 536 pixels, so a sum of 16-bit values stays below 2³².
+    let maskIsInteger: [Bool]
+    /// Chunk entries mask by mask (register accumulators in the mask pass): mask `m` owns `maskChunkStart[m]..<[m+1]`; bits for integer masks, weights for others.
+    let maskChunkStart: [Int]
+    let maskChunkOffset: [Int]
+    let maskChunkBits16: [SIMD16<UInt16>]
+    let maskChunkBits8: [SIMD16<UInt8>]
+    let maskChunkWeights: [SIMD16<Float>]
+    /// Pixels past the last whole chunk: (mask, pixel, weight).
+    let tailEntries: [(Int, Int, Float)]
+
     /// Compiles row-major weight masks (each `detector.pixels` long).
     public init(masks: [[Float]], detector: STEM4DDetectorShape) {
         self.detector = detector
@@ -78,6 +92,24 @@ public struct STEM4DSparseMasks: Sendable {
             mStart.append(mOff.count)
         }
         maskSegmentStart = mStart
+        // Integer-path tables.
+        let isInt = masks.map { w in w.allSatisfy { $0 == 0 || $0 == 1 } && w.lazy.filter { $0 != 0 }.count <= 65_536 }
+        maskIsInteger = isInt
+        let nc = p / 16
+        var mcs = [0], mco: [Int] = [], mb16: [SIMD16<UInt16>] = [], mb8: [SIMD16<UInt8>] = [], mcw: [SIMD16<Float>] = []
+        for w in masks {
+            for c in 0..<nc {
+                var v = SIMD16<Float>(repeating: 0)
+                for l in 0..<16 { v[l] = w[c * 16 + l] }
+                guard v != SIMD16<Float>(repeating: 0) else { continue }
+                var b16 = SIMD16<UInt16>(repeating: 0), b8 = SIMD16<UInt8>(repeating: 0)
+                for l in 0..<16 where v[l] != 0 { b16[l] = .max; b8[l] = .max }
+                mco.append(c * 16); mb16.append(b16); mb8.append(b8); mcw.append(v)
+            }
+            mcs.append(mco.count)
+        }
+        maskChunkStart = mcs; maskChunkOffset = mco; maskChunkBits16 = mb16; maskChunkBits8 = mb8; maskChunkWeights = mcw
+        tailEntries = scalar.filter { $0.1 >= nc * 16 }
         maskSegmentOffsets = mOff
         maskSegmentWeights = mW
         entryStart = starts

