@@ -52,7 +52,7 @@ peer_env=(env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR
 metric() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
 start=$(date +%s)
-# 1. videos, and the peer on each (in the background, JOBS at a time, while Slipline runs)
+# 1. the videos
 for d in $PRESETS; do
     for s in $SEEDS; do
         v="$WORK/$d-$s"
@@ -64,20 +64,24 @@ for d in $PRESETS; do
 done
 
 peer_run() { # preset seed
-    local v="$WORK/$1-$2"
+    local v="$WORK/$1-$2" out="$WORK/$1-$2.peer.json"
+    rm -f "$out"
     # shellcheck disable=SC2086
-    "${peer_env[@]}" "$PEER_PYTHON" "$here/tem_skimage.py" "$v" --out "$WORK/$1-$2.peer.json" --preset "$1" $PEER_ARGS \
-        > "$WORK/$1-$2.peer.log" 2>&1 || { echo "compare-tem: peer failed on $v, see $WORK/$1-$2.peer.log" >&2; return 1; }
+    "${peer_env[@]}" "$PEER_PYTHON" "$here/tem_skimage.py" "$v" --out "$out" --preset "$1" $PEER_ARGS \
+        > "$WORK/$1-$2.peer.log" 2>&1 || echo "compare-tem: peer failed on $v, see $WORK/$1-$2.peer.log" >&2
 }
 
-peer_pids=()
-for d in $PRESETS; do
-    for s in $SEEDS; do
-        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 1; done
-        peer_run "$d" "$s" &
-        peer_pids+=($!)
+# the peer runs in the background, JOBS at a time, while Slipline runs in the foreground
+(
+    for d in $PRESETS; do
+        for s in $SEEDS; do
+            while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 1; done
+            peer_run "$d" "$s" &
+        done
     done
-done
+    wait
+) &
+peers=$!
 
 # 2. Slipline, one worker at a time (while the peer runs: both are timed in CPU seconds)
 for d in $PRESETS; do
@@ -91,9 +95,10 @@ for d in $PRESETS; do
     done
 done
 
-for pid in "${peer_pids[@]}"; do wait "$pid"; done
+wait "$peers"
 for d in $PRESETS; do
     for s in $SEEDS; do
+        [ -f "$WORK/$d-$s.peer.json" ] || { echo "compare-tem: no peer output for $d-$s, see $WORK/$d-$s.peer.log" >&2; exit 1; }
         "$CTL" eval tem --truth "$WORK/$d-$s" --detections "$WORK/$d-$s.peer.json" > "$WORK/$d-$s.eval-peer.txt"
     done
 done
