@@ -33,7 +33,7 @@ struct EvalTEMCommand: ParsableCommand {
     @Option(name: .long, help: "The job id (or use --detections).")
     var job: Int64?
 
-    @Option(name: .long, help: ArgumentHelp("A detections file to score instead of a job (format: see below).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("A detections file to score instead of a job (format: see the description).", valueName: "file"))
     var detections: String?
 
     @OptionGroup var db: DatabaseOptions
