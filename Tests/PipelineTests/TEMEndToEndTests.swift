@@ -80,6 +80,19 @@ final class TEMEndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(figure("length"), 0.8, eval.output)
         XCTAssertGreaterThanOrEqual(figure("IDF1"), 0.8, eval.output)
 
+        // The job's rows written out as a detections file score exactly the same.
+        let rows = try conn.exec("SELECT frame_index, track_id, points::text FROM tem_dislocations WHERE job_id = $1 ORDER BY frame_index, dislocation_id", [job])
+        var byFrame: [Int: [String]] = [:]
+        for i in 0..<rows.rowCount {
+            byFrame[rows.int(i, 0)!, default: []].append("{\"track_id\":\(rows.int64(i, 1).map(String.init) ?? "null"),\"points\":\(rows.string(i, 2)!)}")
+        }
+        let frameList = (0..<30).map { "{\"frame_index\":\($0),\"curves\":[\((byFrame[$0] ?? []).joined(separator: ","))]}" }
+        let file = out + "/job-detections.json"
+        try "{\"format\":\"slipline-tem-detections/1\",\"frames\":[\(frameList.joined(separator: ","))]}".write(toFile: file, atomically: true, encoding: .utf8)
+        let fromFile = try ctl(["eval", "tem", "--truth", data, "--detections", file])
+        XCTAssertEqual(fromFile.status, 0, fromFile.output)
+        XCTAssertEqual(fromFile.output.split(separator: "\n").dropFirst(), eval.output.split(separator: "\n").dropFirst(), fromFile.output)
+
         let csv = try ctl(["export", "\(job)", "--format", "csv", "--database", url])
         XCTAssertEqual(csv.status, 0, csv.output)
         XCTAssertTrue(csv.output.hasPrefix("job_id,frame_index,frame_file,dislocation_id,track_id,length_px"), csv.output)

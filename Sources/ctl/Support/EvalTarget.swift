@@ -13,25 +13,39 @@ struct EvalTarget: ParsableArguments {
     @OptionGroup var db: DatabaseOptions
 
     /// The truth file inside `--truth`.
-    var truthFile: String { (truth as NSString).appendingPathComponent("truth.json") }
+    var truthFile: String { Self.truthFile(truth) }
 
     /// Decodes `truth.json`, connects, and checks that the job exists and is of `kind`.
     func load<T: Decodable>(_ type: T.Type, kind: JobKind) throws -> (truth: T, conn: PGConnection, job: JobRecord) {
-        let truthPath = truthFile
+        let decoded = try Self.readTruth(T.self, directory: truth, kind: kind)
+        let conn = try db.connect()
+        return (decoded, conn, try Self.job(job, kind: kind, conn: conn))
+    }
+
+    /// `truth.json` inside the directory `ctl synth` wrote.
+    static func truthFile(_ directory: String) -> String {
+        (directory as NSString).appendingPathComponent("truth.json")
+    }
+
+    /// Decodes the truth file of `directory`, with errors that say what to do.
+    static func readTruth<T: Decodable>(_ type: T.Type, directory: String, kind: JobKind) throws -> T {
+        let truthPath = truthFile(directory)
         guard let data = FileManager.default.contents(atPath: truthPath) else {
-            throw UserError("cannot read \(truthPath): run `ctl synth \(kind.rawValue) \(truth)` first, or pass the directory it wrote")
+            throw UserError("cannot read \(truthPath): run `ctl synth \(kind.rawValue) \(directory)` first, or pass the directory it wrote")
         }
-        let decoded: T
         do {
-            decoded = try JSONDecoder().decode(T.self, from: data)
+            return try JSONDecoder().decode(T.self, from: data)
         } catch {
             throw UserError("\(truthPath) is not a `ctl synth \(kind.rawValue)` truth file: \(error)")
         }
-        let conn = try db.connect()
-        guard let record = try TaskQueue.job(conn, id: job) else { throw UserError("no job \(job) (see `ctl status`)") }
+    }
+
+    /// The job `id`, checked to exist and to be of `kind`.
+    static func job(_ id: Int64, kind: JobKind, conn: PGConnection) throws -> JobRecord {
+        guard let record = try TaskQueue.job(conn, id: id) else { throw UserError("no job \(id) (see `ctl status`)") }
         guard record.kind == kind.rawValue else {
-            throw UserError("job \(job) is a \(record.kind) job, not \(kind.rawValue)")
+            throw UserError("job \(id) is a \(record.kind) job, not \(kind.rawValue)")
         }
-        return (decoded, conn, record)
+        return record
     }
 }
