@@ -12,7 +12,7 @@ final class TEMTracingTests: XCTestCase {
     func testThinningLeavesOnePixelLine() {
         let (w, h) = (30, 12)
         var m = mask(w, h, (3..<27).flatMap { [($0, 5), ($0, 6)] }) // a 2-px thick bar
-        m.withUnsafeMutableBufferPointer { Thinning.zhangSuen($0, width: w, height: h) }
+        _ = m.withUnsafeMutableBufferPointer { Thinning.zhangSuen($0, width: w, height: h) }
         for x in 5..<25 { XCTAssertEqual(Int(m[5 * w + x]) + Int(m[6 * w + x]), 1, "column \(x)") }
     }
 
