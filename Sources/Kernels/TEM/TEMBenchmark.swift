@@ -173,7 +173,19 @@ public enum TEMBenchmark {
         }
         jumps.sort()
         let median = jumps.isEmpty ? 0 : jumps[jumps.count / 2]
-        var lines = ["truth detections: \(matched) matched to a track, \(untracked) matched to an untracked curve, \(unmatched) unmatched",
+        // Per true dislocation: frames matched, and the tracks holding the most of them.
+        var perTruth: [Int: [Int: Int]] = [:]
+        for f in truth.indices {
+            let tr = truth[f], de = f < detected.count ? detected[f] : []
+            let m = CurveMatching.match(tr.map(\.points), de, gate: matchGate)
+            for (i, d) in tr.enumerated() { if let j = m[i], let tid = trackOf[f << 20 | j] { perTruth[d.id, default: [:]][tid, default: 0] += 1 } }
+        }
+        var lines = perTruth.keys.sorted().map { id -> String in
+            let top = perTruth[id]!.sorted { $0.value > $1.value }
+            let total = top.reduce(0) { $0 + $1.value }
+            return "  truth \(id): \(total) frames on \(top.count) tracks: " + top.prefix(6).map { "t\($0.key)[\(firstOf[$0.key]!)–\(lastOf[$0.key]!)]×\($0.value)" }.joined(separator: " ")
+        }
+        lines += ["truth detections: \(matched) matched to a track, \(untracked) matched to an untracked curve, \(unmatched) unmatched",
                      "identity breaks: \(ended + swapped) (\(ended) old track ended, \(swapped) swaps); median centroid jump \(fmt(median, 1)) px",
                      "breaks by frames since last seen: " + gapHist.keys.sorted().map { "≤\($0): \(gapHist[$0]!)" }.joined(separator: ", ")]
         lines += examples
@@ -181,7 +193,9 @@ public enum TEMBenchmark {
     }
 
     /// Runs both parts and returns a printable report.
-    public static func run(speedFrames: Int = 400, qualityFrames: Int = 60, seeds: [UInt64] = [1, 2, 3]) -> String {
+    public static func run(speedFrames: Int = 400, qualityFrames: Int = 60, seeds: [UInt64] = [1, 2, 3],
+                           config: TEMDetectorConfig = TEMDetectorConfig(),
+                           tracker: TEMTrackerConfig = TEMTrackerConfig()) -> String {
         var lines: [String] = []
         let s = speed(frames: speedFrames)
         lines.append("tem kernel: \(s.frames) frames \(s.width)x\(s.height) u8 in \(fmt(s.seconds, 3)) s wall = \(fmt(s.framesPerSecond, 1)) frames/s, \(fmt(s.cpuSeconds, 3)) s CPU = \(fmt(s.framesPerCPUSecond, 1)) frames/CPU-s (1 thread), \(fmt(s.curvesPerFrame, 1)) curves/frame; separable vs direct filter max rel. error \(String(describing: s.filterRelativeError))")
@@ -189,7 +203,7 @@ public enum TEMBenchmark {
         for d in TEMDifficulty.allCases {
             var f1 = 0.0, len = 0.0, idf1 = 0.0
             for seed in seeds {
-                let q = quality(d, frames: qualityFrames, seed: seed)
+                let q = quality(d, frames: qualityFrames, seed: seed, config: config, tracker: tracker)
                 let e = q.evaluation
                 f1 += e.f1; len += e.lengthScore; idf1 += e.idf1
                 lines.append("\(pad(d.rawValue, 10))  \(pad("\(seed)", 4))  \(pad("\(q.frames)", 6))  \(fmt(e.precision, 3))      \(fmt(e.recall, 3))   \(fmt(e.f1, 3))   \(fmt(e.lengthScore, 3))   \(fmt(e.idf1, 3))  \(q.tracks)/\(q.trueDislocations)")

@@ -32,6 +32,12 @@ extension BenchCommand {
         @Option(name: .long, help: "Directory caching the long videos' detections (so the tracker can be re-run quickly).")
         var longCache: String?
 
+        @Option(name: .long, help: "Tracker settings as JSON (every field of TEMTrackerConfig), for tuning.")
+        var trackerJSON: String?
+
+        @Option(name: .long, help: "Detector settings as JSON (every field of TEMDetectorConfig), for tuning the quality table and uncached long videos.")
+        var detectorJSON: String?
+
         @Flag(name: .long, help: "With --long-frames: print where identities break.")
         var diagnose = false
 
@@ -55,13 +61,15 @@ extension BenchCommand {
             print(String(format: "tem kernel with PNG decode (libpng → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread); decode alone %.2f ms/frame",
                          p.frames, p.width, p.height, p.seconds, Double(p.frames) / p.seconds, Double(p.frames) / p.cpu, 1000 * p.decode / Double(p.frames)))
             guard !noQuality else { return }
-            let full = TEMBenchmark.run(speedFrames: 1, qualityFrames: qualityFrames, seeds: seeds)
+            let full = TEMBenchmark.run(speedFrames: 1, qualityFrames: qualityFrames, seeds: seeds,
+                                        config: try detectorConfig(), tracker: try trackerConfig())
             // The first line of the kernel's report is its own (1-frame) speed figure: skip it.
             print(full.split(separator: "\n").dropFirst().joined(separator: "\n"))
         }
 
         /// Identity over long videos: detections (cached in `longCache` when set), tracking, scores.
         func long(frames n: Int) throws {
+            if let data = try? JSONEncoder().encode(try trackerConfig()) { print("tracker: " + String(decoding: data, as: UTF8.self)) }
             print("difficulty  seed  frames  F1      length  IDF1   tracks/true  detect s  track s")
             for name in longPresets {
                 let d = TEMDifficulty(rawValue: name)!
@@ -73,14 +81,14 @@ extension BenchCommand {
                     if let file = cacheFile, let cached = try? Self.readCurves(file) {
                         detected = cached
                     } else {
-                        detected = TEMBenchmark.detectVideo(d, frames: n, seed: seed).detected
+                        detected = TEMBenchmark.detectVideo(d, frames: n, seed: seed, config: try detectorConfig()).detected
                         if let file = cacheFile, let dir = longCache {
                             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                             try Self.writeCurves(detected, to: file)
                         }
                     }
                     let t1 = Date()
-                    let tracks = TEMTracker.track(detected)
+                    let tracks = TEMTracker.track(detected, config: try trackerConfig())
                     let t2 = Date()
                     let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
                     let ids = Set(truth.flatMap { $0.map(\.id) }).count
@@ -89,6 +97,16 @@ extension BenchCommand {
                     if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
                 }
             }
+        }
+
+        func trackerConfig() throws -> TEMTrackerConfig {
+            guard let json = trackerJSON else { return TEMTrackerConfig() }
+            return try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(json.utf8))
+        }
+
+        func detectorConfig() throws -> TEMDetectorConfig {
+            guard let json = detectorJSON else { return TEMDetectorConfig() }
+            return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
         }
 
         /// Curves as little-endian Int32 counts and Float64 coordinates.
