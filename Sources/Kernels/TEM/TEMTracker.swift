@@ -49,8 +49,9 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var stitchGlidePerFrame = 2.5
     /// Cost per px of glide shift (breaks ties between identical shapes, e.g. a close pair).
     public var stitchShiftCost = 0.05
-    /// A matched curve shorter than this fraction of the track's reference curve does not replace
-    /// it (for up to `maxGap` frames in a row).
+    /// A matched curve shorter than this fraction of the track's reference curve, or longer than
+    /// its inverse (merged with a neighbour), does not replace it (for up to `maxGap` frames in a
+    /// row): a merged reference would hand the track over to the neighbour in the next frame.
     public var keepReferenceBelow = 0.8
     /// Tracks seen in fewer frames than this are dropped as noise (flickering false detections);
     /// never more than the video's frame count.
@@ -80,7 +81,8 @@ public enum TEMTracker {
             for (ci, c) in frame.enumerated() {
                 if let li = assignment[ci] {
                     let length = TEMPolyline.length(c)
-                    if length >= config.keepReferenceBelow * live[li].lastLength || live[li].shortRun >= config.maxGap {
+                    let ratio = length / max(live[li].lastLength, 1e-9)
+                    if (ratio >= config.keepReferenceBelow && ratio <= 1 / config.keepReferenceBelow) || live[li].shortRun >= config.maxGap {
                         live[li].last = c
                         live[li].lastLength = length
                         live[li].shortRun = 0
