@@ -27,6 +27,56 @@ final class TEMTracingTests: XCTestCase {
         XCTAssertGreaterThan(lengths.first ?? 0, 25)
     }
 
+    func testNeighboursEndingOnABrokenTraceStayTwoCurves() {
+        // Two parallel dislocations 20 px apart ending on a slip trace that is only seen between
+        // them (plus 2-px stubs outside, pruned as spurs): each 90° turn onto the trace piece
+        // must not chain them into one hairpin.
+        let (w, h) = (60, 80)
+        var on = (10..<60).map { (20, $0) } + (10..<60).map { (40, $0) }
+        on += (18..<43).map { ($0, 60) }
+        var m = mask(w, h, on)
+        let curves = m.withUnsafeMutableBufferPointer { CenterlineTracer.trace($0, width: w, height: h) }
+        let long = curves.filter { TEMPolyline.length($0) > 30 }
+        XCTAssertEqual(long.count, 2, "two dislocations, not one hairpin")
+        for c in long { XCTAssertLessThan(TEMPolyline.length(c), 60) }
+        // The old rule (any turn up to 101.5° at a two-end junction) made the hairpin.
+        var old = CenterlineTracer.Options()
+        old.twoEndMaxTurnDegrees = 101.5
+        var m2 = mask(w, h, on)
+        let hairpin = m2.withUnsafeMutableBufferPointer { CenterlineTracer.trace($0, width: w, height: h, options: old) }
+        XCTAssertGreaterThan(hairpin.map(TEMPolyline.length).max() ?? 0, 100)
+    }
+
+    func testBridgeNeedsEvidenceAlongMostOfTheGap() {
+        // Two collinear lines 20 px apart (ends of dislocations of two neighbouring bands); the
+        // gap is empty but for two bright spots (the slip traces): no bridge. A uniformly weak
+        // gap (a damped crossing) is bridged.
+        let (w, h) = (100, 20)
+        var response = [Float](repeating: 0, count: w * h)
+        for x in 5..<40 { response[10 * w + x] = 1 }
+        for x in 60..<95 { response[10 * w + x] = 1 }
+        for x in [45, 46, 54, 55] { response[10 * w + x] = 3 } // mean over the gap 0.6: enough on average
+        let on = (5..<40).map { ($0, 10) } + (60..<95).map { ($0, 10) }
+        var m = mask(w, h, on)
+        let apart = response.withUnsafeBufferPointer { r in
+            m.withUnsafeMutableBufferPointer { CenterlineTracer.trace($0, width: w, height: h, response: r) }
+        }
+        XCTAssertEqual(apart.count, 2)
+        var meanOnly = CenterlineTracer.Options()
+        meanOnly.bridgeSupport = 0
+        var m1 = mask(w, h, on)
+        let merged = response.withUnsafeBufferPointer { r in
+            m1.withUnsafeMutableBufferPointer { CenterlineTracer.trace($0, width: w, height: h, options: meanOnly, response: r) }
+        }
+        XCTAssertEqual(merged.count, 1, "the mean alone lets the traces carry the bridge")
+        for x in 40..<60 { response[10 * w + x] = 0.5 }
+        var m2 = mask(w, h, on)
+        let joined = response.withUnsafeBufferPointer { r in
+            m2.withUnsafeMutableBufferPointer { CenterlineTracer.trace($0, width: w, height: h, response: r) }
+        }
+        XCTAssertEqual(joined.count, 1)
+    }
+
     func testTracerPrunesSpurAndBridgesGap() {
         let (w, h) = (100, 40)
         // A line with a 3-px spur and a 6-px gap in it.

@@ -114,8 +114,90 @@ public enum TEMBenchmark {
                        trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count)
     }
 
+    /// Synthesises a video and detects every frame (the slow half of `quality`, kept apart so a
+    /// long video's detections can be cached and re-tracked).
+    public static func detectVideo(_ difficulty: TEMDifficulty, frames: Int, seed: UInt64,
+                                   config: TEMDetectorConfig = TEMDetectorConfig())
+        -> (truth: [[TEMTruthDislocation]], detected: [[[TEMPoint]]]) {
+        let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
+        let synth = TEMSynthesizer(params: params)
+        var detector = TEMDetector(config: config)
+        var detected: [[[TEMPoint]]] = []
+        detected.reserveCapacity(frames)
+        for f in 0..<frames {
+            let img = synth.frame8(f).map { Float($0) / 255 }
+            detected.append(detector.detect(img, width: params.width, height: params.height).map(\.points))
+        }
+        return (synth.truth, detected)
+    }
+
+    /// Where identities break: for every true dislocation, the tracks its matched detections
+    /// belong to over time. Each change of track is a break, classified by what happened to the
+    /// old track (it ended: a lost track; it went on with another detection: a swap) and by the
+    /// frames between the two detections. A printable summary.
+    public static func identityBreaks(truth: [[TEMTruthDislocation]], detected: [[[TEMPoint]]], tracks: [TEMTrack],
+                                      matchGate: Double = 3) -> String {
+        var trackOf: [Int: Int] = [:]
+        var lastOf: [Int: Int] = [:], firstOf: [Int: Int] = [:]
+        for t in tracks {
+            for (f, c) in zip(t.frames, t.curveIndices) { trackOf[f << 20 | c] = t.id }
+            lastOf[t.id] = t.lastFrame
+            firstOf[t.id] = t.firstFrame
+        }
+        var current: [Int: (track: Int, frame: Int, centroid: TEMPoint)] = [:]
+        var unmatched = 0, untracked = 0, matched = 0
+        var ended = 0, swapped = 0
+        var gapHist: [Int: Int] = [:]
+        var jumps: [Double] = []
+        var examples: [String] = []
+        for f in truth.indices {
+            let tr = truth[f], de = f < detected.count ? detected[f] : []
+            let m = CurveMatching.match(tr.map(\.points), de, gate: matchGate)
+            for (i, d) in tr.enumerated() {
+                guard let j = m[i] else { unmatched += 1; continue }
+                guard let tid = trackOf[f << 20 | j] else { untracked += 1; continue }
+                matched += 1
+                let c = TEMPolyline.centroid(de[j])
+                if let prev = current[d.id], prev.track != tid {
+                    let gap = f - prev.frame
+                    let bucket = gap <= 1 ? 1 : gap <= 4 ? 4 : gap <= 15 ? 15 : gap <= 100 ? 100 : 1000
+                    gapHist[bucket, default: 0] += 1
+                    let endedHere = (lastOf[prev.track] ?? 0) < f
+                    if endedHere { ended += 1 } else { swapped += 1 }
+                    let jump = TEMPolyline.norm(c - prev.centroid)
+                    jumps.append(jump)
+                    if examples.count < 12 {
+                        examples.append("  id \(d.id) f\(prev.frame)→\(f): track \(prev.track)→\(tid) (\(endedHere ? "ended" : "swap"), new track from f\(firstOf[tid] ?? -1)), centroid jump \(fmt(jump, 1)) px")
+                    }
+                }
+                current[d.id] = (tid, f, c)
+            }
+        }
+        jumps.sort()
+        let median = jumps.isEmpty ? 0 : jumps[jumps.count / 2]
+        // Per true dislocation: frames matched, and the tracks holding the most of them.
+        var perTruth: [Int: [Int: Int]] = [:]
+        for f in truth.indices {
+            let tr = truth[f], de = f < detected.count ? detected[f] : []
+            let m = CurveMatching.match(tr.map(\.points), de, gate: matchGate)
+            for (i, d) in tr.enumerated() { if let j = m[i], let tid = trackOf[f << 20 | j] { perTruth[d.id, default: [:]][tid, default: 0] += 1 } }
+        }
+        var lines = perTruth.keys.sorted().map { id -> String in
+            let top = perTruth[id]!.sorted { $0.value > $1.value }
+            let total = top.reduce(0) { $0 + $1.value }
+            return "  truth \(id): \(total) frames on \(top.count) tracks: " + top.prefix(6).map { "t\($0.key)[\(firstOf[$0.key]!)–\(lastOf[$0.key]!)]×\($0.value)" }.joined(separator: " ")
+        }
+        lines += ["truth detections: \(matched) matched to a track, \(untracked) matched to an untracked curve, \(unmatched) unmatched",
+                     "identity breaks: \(ended + swapped) (\(ended) old track ended, \(swapped) swaps); median centroid jump \(fmt(median, 1)) px",
+                     "breaks by frames since last seen: " + gapHist.keys.sorted().map { "≤\($0): \(gapHist[$0]!)" }.joined(separator: ", ")]
+        lines += examples
+        return lines.joined(separator: "\n")
+    }
+
     /// Runs both parts and returns a printable report.
-    public static func run(speedFrames: Int = 400, qualityFrames: Int = 60, seeds: [UInt64] = [1, 2, 3]) -> String {
+    public static func run(speedFrames: Int = 400, qualityFrames: Int = 60, seeds: [UInt64] = [1, 2, 3],
+                           config: TEMDetectorConfig = TEMDetectorConfig(),
+                           tracker: TEMTrackerConfig = TEMTrackerConfig()) -> String {
         var lines: [String] = []
         let s = speed(frames: speedFrames)
         lines.append("tem kernel: \(s.frames) frames \(s.width)x\(s.height) u8 in \(fmt(s.seconds, 3)) s wall = \(fmt(s.framesPerSecond, 1)) frames/s, \(fmt(s.cpuSeconds, 3)) s CPU = \(fmt(s.framesPerCPUSecond, 1)) frames/CPU-s (1 thread), \(fmt(s.curvesPerFrame, 1)) curves/frame; separable vs direct filter max rel. error \(String(describing: s.filterRelativeError))")
@@ -123,7 +205,7 @@ public enum TEMBenchmark {
         for d in TEMDifficulty.allCases {
             var f1 = 0.0, len = 0.0, idf1 = 0.0
             for seed in seeds {
-                let q = quality(d, frames: qualityFrames, seed: seed)
+                let q = quality(d, frames: qualityFrames, seed: seed, config: config, tracker: tracker)
                 let e = q.evaluation
                 f1 += e.f1; len += e.lengthScore; idf1 += e.idf1
                 lines.append("\(pad(d.rawValue, 10))  \(pad("\(seed)", 4))  \(pad("\(q.frames)", 6))  \(fmt(e.precision, 3))      \(fmt(e.recall, 3))   \(fmt(e.f1, 3))   \(fmt(e.lengthScore, 3))   \(fmt(e.idf1, 3))  \(q.tracks)/\(q.trueDislocations)")

@@ -23,16 +23,35 @@ public struct TEMTrack: Codable, Sendable, Equatable {
 
 /// Settings of the tracker.
 public struct TEMTrackerConfig: Codable, Sendable, Equatable {
-    /// Largest curve-to-curve distance (px) for a link.
+    /// Largest curve-to-curve distance (px) for a link to the next frame.
     public var gate = 6.0
+    /// The gate grows by this much (px) per frame a track went unseen: a dislocation glides up
+    /// to a few px per frame, so one lost for k frames may be k steps further on.
+    public var gatePerMissedFrame = 0.0
+    /// Added to a link's cost per frame the track went unseen (a track seen just before wins ties).
+    public var missedFrameCost = 0.0
     /// Frames a track may go unseen before it ends.
     public var maxGap = 3
-    /// After the frame-by-frame pass, a track that ended is joined to one that starts at most this
-    /// many frames later near where it ended (a dislocation lost for a while — merged with a
-    /// neighbour by the detector, say — keeps its identity). 0 turns stitching off.
-    public var stitchFrames = 15
-    /// A matched curve shorter than this fraction of the track's reference curve does not replace
-    /// it (for up to `maxGap` frames in a row).
+    /// After the frame-by-frame pass, the re-identification: a track that ended is joined to one
+    /// that starts at most this many frames later (a dislocation lost for a while — merged with
+    /// a neighbour or a crossing line by the detector, say — keeps its identity). The two must
+    /// be the same shape moved along the glide direction (see `CurveMatching.glide`), no further
+    /// than `stitchGlideBase + stitchGlidePerFrame · gap`; the joins are a global assignment.
+    /// 0 turns re-identification off.
+    public var stitchFrames = 100_000
+    /// Largest shape difference (mean residual after the glide shift, px) for a join.
+    public var stitchMaxResidual = 1.5
+    /// A later track may start up to this many frames before the earlier one ends (the detector
+    /// split the line for a few frames and the frame-by-frame pass followed the wrong piece);
+    /// the earlier track's frames from the later one's start on are dropped.
+    public var stitchOverlap = 10
+    public var stitchGlideBase = 6.0
+    public var stitchGlidePerFrame = 2.5
+    /// Cost per px of glide shift (breaks ties between identical shapes, e.g. a close pair).
+    public var stitchShiftCost = 0.05
+    /// A matched curve shorter than this fraction of the track's reference curve, or longer than
+    /// its inverse (merged with a neighbour), does not replace it (for up to `maxGap` frames in a
+    /// row): a merged reference would hand the track over to the neighbour in the next frame.
     public var keepReferenceBelow = 0.8
     /// Tracks seen in fewer frames than this are dropped as noise (flickering false detections);
     /// never more than the video's frame count.
@@ -43,8 +62,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
 }
 
 /// Links per-frame curves into tracks (the merge step): frame by frame, a Hungarian assignment
-/// between the live tracks' last curves and the new curves, gated, with gaps of up to `maxGap`
-/// frames. Jerky glide makes velocity a poor predictor, so the last seen curve is the prediction.
+/// between the live tracks' last curves and the new curves, gated (the gate growing with the
+/// frames a track went unseen), with gaps of up to `maxGap` frames. Jerky glide makes velocity a
+/// poor predictor, so the last seen curve is the prediction. Then re-identification joins
+/// track pieces over any gap by shape and glide (`stitch`).
 public enum TEMTracker {
     /// `curves[f]` are the curves of frame f (points of each).
     public static func track(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig = TEMTrackerConfig()) -> [TEMTrack] {
@@ -56,11 +77,12 @@ public enum TEMTracker {
         var tracks: [TEMTrack] = []
         for (f, frame) in curves.enumerated() {
             live.removeAll { f - $0.lastFrame > config.maxGap + 1 }
-            let assignment = CurveMatching.match(frame, live.map(\.last), gate: config.gate)
+            let assignment = match(frame, live.map { ($0.last, f - $0.lastFrame - 1) }, config: config)
             for (ci, c) in frame.enumerated() {
                 if let li = assignment[ci] {
                     let length = TEMPolyline.length(c)
-                    if length >= config.keepReferenceBelow * live[li].lastLength || live[li].shortRun >= config.maxGap {
+                    let ratio = length / max(live[li].lastLength, 1e-9)
+                    if (ratio >= config.keepReferenceBelow && ratio <= 1 / config.keepReferenceBelow) || live[li].shortRun >= config.maxGap {
                         live[li].last = c
                         live[li].lastLength = length
                         live[li].shortRun = 0
@@ -99,32 +121,108 @@ public enum TEMTracker {
         return tracks
     }
 
-    /// Joins track ends to later track starts (greedy by cost, each end and start used once).
+    /// The frame's curves against the live tracks' reference curves (each with the frames it has
+    /// gone unseen): Hungarian on the curve cost, gated by `gate` plus `gatePerMissedFrame` per
+    /// missed frame, with a small penalty per missed frame so a track seen just before wins ties.
+    static func match(_ frame: [[TEMPoint]], _ live: [(curve: [TEMPoint], missed: Int)],
+                      config: TEMTrackerConfig) -> [Int?] {
+        guard !frame.isEmpty, !live.isEmpty else { return [Int?](repeating: nil, count: frame.count) }
+        let bf = frame.map(CurveMatching.bounds), bl = live.map { CurveMatching.bounds($0.curve) }
+        var matrix = [Double](repeating: .infinity, count: frame.count * live.count)
+        for j in live.indices {
+            let gate = config.gate + config.gatePerMissedFrame * Double(live[j].missed)
+            let (blo, bhi) = bl[j]
+            for i in frame.indices {
+                let (alo, ahi) = bf[i]
+                if alo.x > bhi.x + gate || blo.x > ahi.x + gate || alo.y > bhi.y + gate || blo.y > ahi.y + gate { continue }
+                let c = CurveMatching.cost(frame[i], live[j].curve)
+                if c.closeness <= gate { matrix[i * live.count + j] = c.cost + config.missedFrameCost * Double(live[j].missed) }
+            }
+        }
+        return Hungarian.solve(cost: matrix, rows: frame.count, columns: live.count)
+    }
+
+    /// The re-identification: joins track ends to later track starts. Each end is represented by
+    /// the longest curve of its track's last few frames, each start by the longest of its first
+    /// few (a fragment says little about the shape); a join needs the same shape moved along the
+    /// glide direction by a plausible amount. The joins are a global minimum-cost assignment with
+    /// the option of not joining (cost `stitchMaxResidual`), solved per connected group.
     static func stitch(_ tracks: [TEMTrack], curves: [[[TEMPoint]]], config: TEMTrackerConfig) -> [TEMTrack] {
         guard config.stitchFrames > 0, tracks.count > 1 else { return tracks }
-        var candidates: [(cost: Double, a: Int, b: Int)] = []
+        // The curve of the track's last (first) ten frames closest to its median length: a
+        // fragment says little about the shape, and neither does a curve merged with a neighbour.
+        let k = 10
+        func representative(_ t: TEMTrack, atEnd: Bool) -> (curve: [TEMPoint], frame: Int) {
+            let lengths = zip(t.frames, t.curveIndices).map { TEMPolyline.length(curves[$0][$1]) }
+            let median = lengths.sorted()[lengths.count / 2]
+            let idx = atEnd ? Array(max(0, t.frames.count - k)..<t.frames.count) : Array(0..<min(k, t.frames.count))
+            let best = idx.min { abs(lengths[$0] - median) < abs(lengths[$1] - median) }!
+            return (curves[t.frames[best]][t.curveIndices[best]], t.frames[best])
+        }
+        let ends = tracks.map { representative($0, atEnd: true) }
+        let starts = tracks.map { representative($0, atEnd: false) }
+        let endBounds = ends.map { CurveMatching.bounds($0.curve) }, startBounds = starts.map { CurveMatching.bounds($0.curve) }
+        // Candidate joins a → b.
+        var links: [(a: Int, b: Int, cost: Double)] = []
+        let order = tracks.indices.sorted { tracks[$0].firstFrame < tracks[$1].firstFrame }
+        let firstFrames = order.map { tracks[$0].firstFrame }
         for a in tracks.indices {
             let endA = tracks[a].lastFrame
-            let lastA = curves[endA][tracks[a].curveIndices.last!]
-            for b in tracks.indices where b != a {
-                let startB = tracks[b].firstFrame
-                guard startB > endA, startB - endA <= config.stitchFrames else { continue }
-                let c = CurveMatching.cost(lastA, curves[startB][tracks[b].curveIndices[0]])
-                if c.closeness <= config.gate { candidates.append((c.cost, a, b)) }
+            // Starts after endA, within the window (binary search on the sorted starts).
+            let earliest = max(tracks[a].firstFrame, endA - config.stitchOverlap)
+            var lo = 0, hi = order.count
+            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= earliest { lo = mid + 1 } else { hi = mid } }
+            for o in lo..<order.count {
+                let b = order[o]
+                guard b != a, tracks[b].lastFrame > endA else { continue }
+                let gap = tracks[b].firstFrame - endA
+                if gap > config.stitchFrames { break }
+                let dt = Double(max(1, starts[b].frame - ends[a].frame))
+                let reach = config.stitchGlideBase + config.stitchGlidePerFrame * dt
+                let (alo, ahi) = endBounds[a], (blo, bhi) = startBounds[b]
+                if alo.x > bhi.x + reach || blo.x > ahi.x + reach || alo.y > bhi.y + reach || blo.y > ahi.y + reach { continue }
+                guard let g = CurveMatching.glide(ends[a].curve, starts[b].curve), g.overlap >= 0.5,
+                      abs(g.shift) <= reach, g.residual <= config.stitchMaxResidual else { continue }
+                links.append((a, b, g.residual + config.stitchShiftCost * abs(g.shift)))
             }
         }
         var next = [Int](repeating: -1, count: tracks.count), prev = next
-        for c in candidates.sorted(by: { $0.cost < $1.cost }) where next[c.a] < 0 && prev[c.b] < 0 {
-            next[c.a] = c.b
-            prev[c.b] = c.a
+        // Connected groups of ends and starts (union–find over the candidate links).
+        var parent = Array(0..<(2 * tracks.count))
+        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
+        for l in links { let ra = find(l.a), rb = find(tracks.count + l.b); if ra != rb { parent[ra] = rb } }
+        var groups: [Int: [(a: Int, b: Int, cost: Double)]] = [:]
+        for l in links { groups[find(l.a), default: []].append(l) }
+        let noJoin = config.stitchMaxResidual + 1e-6
+        for (_, group) in groups {
+            let rowsA = Array(Set(group.map(\.a))).sorted(), colsB = Array(Set(group.map(\.b))).sorted()
+            let ra = Dictionary(uniqueKeysWithValues: rowsA.enumerated().map { ($1, $0) })
+            let cb = Dictionary(uniqueKeysWithValues: colsB.enumerated().map { ($1, $0) })
+            // Augmented (ends + starts) × (starts + ends) matrix: link block, "end stays an end"
+            // diagonal, "start stays a start" diagonal, and the transposed link block at zero
+            // cost so the dummies can pair up.
+            let n = rowsA.count + colsB.count
+            var m = [Double](repeating: .infinity, count: n * n)
+            for l in group {
+                let i = ra[l.a]!, j = cb[l.b]!
+                m[i * n + j] = l.cost
+                m[(rowsA.count + j) * n + colsB.count + i] = 0
+            }
+            for i in rowsA.indices { m[i * n + colsB.count + i] = noJoin }
+            for j in colsB.indices { m[(rowsA.count + j) * n + j] = noJoin }
+            let assignment = Hungarian.solve(cost: m, rows: n, columns: n)
+            for i in rowsA.indices {
+                if let j = assignment[i], j < colsB.count { next[rowsA[i]] = colsB[j]; prev[colsB[j]] = rowsA[i] }
+            }
         }
         var out: [TEMTrack] = []
         for start in tracks.indices where prev[start] < 0 {
             var t = tracks[start]
             var k = next[start]
             while k >= 0 {
-                t.frames += tracks[k].frames
-                t.curveIndices += tracks[k].curveIndices
+                let keep = t.frames.firstIndex { $0 >= tracks[k].firstFrame } ?? t.frames.count
+                t.frames = Array(t.frames[..<keep]) + tracks[k].frames
+                t.curveIndices = Array(t.curveIndices[..<keep]) + tracks[k].curveIndices
                 k = next[k]
             }
             t.id = out.count

@@ -23,10 +23,30 @@ extension BenchCommand {
         @Flag(name: .long, help: "Speed only.")
         var noQuality = false
 
+        @Option(name: .long, help: "Instead of speed and the 60-frame table: identity over long videos of this many frames (detect, track, score; no database).")
+        var longFrames: Int?
+
+        @Option(name: .long, parsing: .upToNextOption, help: "Difficulties of the long videos.")
+        var longPresets: [String] = ["medium", "hard"]
+
+        @Option(name: .long, help: "Directory caching the long videos' detections (so the tracker can be re-run quickly).")
+        var longCache: String?
+
+        @Option(name: .long, help: "Tracker settings as JSON (every field of TEMTrackerConfig), for tuning.")
+        var trackerJSON: String?
+
+        @Option(name: .long, help: "Detector settings as JSON (every field of TEMDetectorConfig), for tuning the quality table and uncached long videos.")
+        var detectorJSON: String?
+
+        @Flag(name: .long, help: "With --long-frames: print where identities break.")
+        var diagnose = false
+
         func validate() throws {
             guard (1...1_000_000).contains(frames) else { throw ValidationError("--frames must be 1…1000000") }
             guard (2...100_000).contains(qualityFrames) else { throw ValidationError("--quality-frames must be 2…100000") }
             guard !seeds.isEmpty else { throw ValidationError("--seeds needs at least one seed") }
+            if let n = longFrames, !(2...1_000_000).contains(n) { throw ValidationError("--long-frames must be 2…1000000") }
+            for p in longPresets where TEMDifficulty(rawValue: p) == nil { throw ValidationError("unknown preset \(p)") }
         }
 
         @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
@@ -36,6 +56,7 @@ extension BenchCommand {
             #if DEBUG
             print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
             #endif
+            if let n = longFrames { return try long(frames: n) }
             let s = TEMBenchmark.speed(frames: frames)
             print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                          s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
@@ -48,9 +69,72 @@ extension BenchCommand {
             }
             if pngMatrix { try decodeMatrix() }
             guard !noQuality else { return }
-            let full = TEMBenchmark.run(speedFrames: 1, qualityFrames: qualityFrames, seeds: seeds)
+            let full = TEMBenchmark.run(speedFrames: 1, qualityFrames: qualityFrames, seeds: seeds,
+                                        config: try detectorConfig(), tracker: try trackerConfig())
             // The first line of the kernel's report is its own (1-frame) speed figure: skip it.
             print(full.split(separator: "\n").dropFirst().joined(separator: "\n"))
+        }
+
+        /// Identity over long videos: detections (cached in `longCache` when set), tracking, scores.
+        func long(frames n: Int) throws {
+            if let data = try? JSONEncoder().encode(try trackerConfig()) { print("tracker: " + String(decoding: data, as: UTF8.self)) }
+            print("difficulty  seed  frames  F1      length  IDF1   tracks/true  detect s  track s")
+            for name in longPresets {
+                let d = TEMDifficulty(rawValue: name)!
+                for seed in seeds {
+                    let t0 = Date()
+                    let truth = TEMSynthesizer(params: TEMSynthParams.preset(d, seed: seed, frames: n)).truth
+                    let detected: [[[TEMPoint]]]
+                    let cacheFile = longCache.map { "\($0)/\(name)-s\(seed)-f\(n).curves" }
+                    if let file = cacheFile, let cached = try? Self.readCurves(file) {
+                        detected = cached
+                    } else {
+                        detected = TEMBenchmark.detectVideo(d, frames: n, seed: seed, config: try detectorConfig()).detected
+                        if let file = cacheFile, let dir = longCache {
+                            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                            try Self.writeCurves(detected, to: file)
+                        }
+                    }
+                    let t1 = Date()
+                    let tracks = TEMTracker.track(detected, config: try trackerConfig())
+                    let t2 = Date()
+                    let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
+                    let ids = Set(truth.flatMap { $0.map(\.id) }).count
+                    print(String(format: "%@  %-4llu  %-6d  %.3f   %.3f   %.3f  %d/%d  %8.1f  %7.2f", name.padding(toLength: 10, withPad: " ", startingAt: 0),
+                                 seed, n, e.f1, e.lengthScore, e.idf1, tracks.count, ids, t1.timeIntervalSince(t0), t2.timeIntervalSince(t1)))
+                    if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
+                }
+            }
+        }
+
+        func trackerConfig() throws -> TEMTrackerConfig {
+            guard let json = trackerJSON else { return TEMTrackerConfig() }
+            return try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(json.utf8))
+        }
+
+        func detectorConfig() throws -> TEMDetectorConfig {
+            guard let json = detectorJSON else { return TEMDetectorConfig() }
+            return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
+        }
+
+        /// Curves as little-endian Int32 counts and Float64 coordinates.
+        static func writeCurves(_ curves: [[[TEMPoint]]], to path: String) throws {
+            var out: [Double] = [Double(curves.count)]
+            for frame in curves {
+                out.append(Double(frame.count))
+                for c in frame { out.append(Double(c.count)); for p in c { out.append(p.x); out.append(p.y) } }
+            }
+            try out.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
+        }
+
+        static func readCurves(_ path: String) throws -> [[[TEMPoint]]] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let v: [Double] = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+            var i = 0
+            func next() -> Double { defer { i += 1 }; return v[i] }
+            return (0..<Int(next())).map { _ in
+                (0..<Int(next())).map { _ in (0..<Int(next())).map { _ in let x = next(); return TEMPoint(x, next()) } }
+            }
         }
 
         struct PNGSpeed {
