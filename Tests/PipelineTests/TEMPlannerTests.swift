@@ -44,9 +44,9 @@ final class TEMPlannerTests: XCTestCase {
     }
 
     func testDefaultRangeIsAboutOneSecondOfWork() throws {
-        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 512, height: 512), 120)
-        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 256, height: 256), 480)
-        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 4096, height: 4096), 2)
+        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 512, height: 512), 200)
+        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 256, height: 256), 800)
+        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 4096, height: 4096), 3)
         XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 8, height: 8), 2000)
         let dir = try Self.directory("default")
         for i in 0..<3 { try Self.frame("\(dir)/f\(i).png") }
