@@ -39,9 +39,9 @@ public enum BCDIPhaseRamp {
         return SIMD3(atan2(si.x, sr.x), atan2(si.y, sr.y), atan2(si.z, sr.z))
     }
 
-    /// The phase of `re + i·im` in (−π, π], with the ramp `g` removed about the support's
-    /// centroid (so the remaining phase stays small) and wrapped again.
-    public static func phase(re: [Float], im: [Float], shape: BCDIShape, removing g: SIMD3<Double>, support: [UInt8]) -> [Float] {
+    /// Mean `[x, y, z]` of the support's voxels (zero for an empty support). Sharded runs use
+    /// this too, so the ramp is removed about the same point, bit for bit.
+    public static func supportCentroid(_ support: [UInt8], shape: BCDIShape) -> SIMD3<Double> {
         var c = SIMD3<Double>.zero
         var n = 0.0
         for i in 0..<shape.count where support[i] != 0 {
@@ -50,6 +50,13 @@ public enum BCDIPhaseRamp {
             n += 1
         }
         if n > 0 { c /= n }
+        return c
+    }
+
+    /// The phase of `re + i·im` in (−π, π], with the ramp `g` removed about the support's
+    /// centroid (so the remaining phase stays small) and wrapped again.
+    public static func phase(re: [Float], im: [Float], shape: BCDIShape, removing g: SIMD3<Double>, support: [UInt8]) -> [Float] {
+        let c = supportCentroid(support, shape: shape)
         var out = [Float](repeating: 0, count: shape.count)
         for i in 0..<shape.count {
             let (x, y, z) = shape.coordinates(of: i)

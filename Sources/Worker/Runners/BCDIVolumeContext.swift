@@ -14,20 +14,12 @@ struct BCDIVolumeContext: Sendable {
     var ramp: SIMD3<Double>
     var centroid: SIMD3<Double>
 
-    /// From the whole volume; the same arithmetic, in the same order, as `BCDIPhaseRamp`.
+    /// From the whole volume; the same ramp and centroid as `BCDIPhaseRamp` computes unsharded.
     static func compute(re: [Float], im: [Float], source: BCDIVolumeSource, options: BCDIJobOptions, shape: BCDIShape) throws -> BCDIVolumeContext {
         let support = try source.readMask(0..<shape.nz)
             ?? BCDISupport.fromAmplitude(re: re, im: im, shape: shape, threshold: Float(options.amplitudeThreshold))
         let ramp = options.removeRamp ? BCDIPhaseRamp.estimate(re: re, im: im, support: support, shape: shape) : .zero
-        var c = SIMD3<Double>.zero
-        var n = 0.0
-        for i in 0..<shape.count where support[i] != 0 {
-            let (x, y, z) = shape.coordinates(of: i)
-            c += SIMD3(Double(x), Double(y), Double(z))
-            n += 1
-        }
-        if n > 0 { c /= n }
-        return BCDIVolumeContext(support: support, ramp: ramp, centroid: c)
+        return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape))
     }
 
     /// The phase of planes `firstPlane ..< firstPlane + re.count / plane`, ramp removed:
