@@ -9,11 +9,6 @@ struct STEM4DPatternAccumulator: ~Copyable {
     let sum: UnsafeMutablePointer<Float>
     var framesSinceFlush = 0
 
-    /// Frames of at most this many pixels are streamed frame by frame. Measured on the
-    /// development machine, chunk-major across a group of 8 frames was faster even for 64×64
-    /// frames (≈ 7 vs 4.5 GiB/s), so frame-major is off; kept as a tuning knob.
-    static let frameMajorLimit = 0
-
     init<T: STEM4DPixel>(pixels: Int, element: T.Type) {
         self.pixels = pixels
         if T.self == UInt8.self { flushEvery = 65_536 } else if T.self == UInt16.self { flushEvery = 256 } else { flushEvery = 1 }
@@ -36,37 +31,17 @@ struct STEM4DPatternAccumulator: ~Copyable {
     }
 
     /// Adds `count` consecutive frames starting at `frames` (each `pixels` long) to the sum and
-    /// maximum. Small frames (accumulators in L1) are streamed frame by frame, one sequential
-    /// read stream; large ones pixel chunk by pixel chunk across the group, so the
-    /// accumulators are touched once per group.
+    /// maximum, pixel chunk by pixel chunk across the group, so the accumulators are touched
+    /// once per group. (Frame by frame was measured slower even for 64×64 frames: ≈ 4.5 against
+    /// 7 GiB/s for a group of 8.)
     func addGroup<T: STEM4DPixel>(_ frames: UnsafePointer<T>, count: Int, max maxp: UnsafeMutablePointer<Float>) {
-        if pixels <= STEM4DPatternAccumulator.frameMajorLimit {
-            for f in 0..<count { addChunks(frames + f * pixels, count: 1, max: maxp) }
-        } else {
-            addChunks(frames, count: count, max: maxp)
-        }
-    }
-
-    func addChunks<T: STEM4DPixel>(_ frames: UnsafePointer<T>, count: Int, max maxp: UnsafeMutablePointer<Float>) {
         let p = pixels
         var c = 0
         let rawSum = UnsafeMutableRawPointer(sum), rawMax = UnsafeMutableRawPointer(maxp)
         while c + 16 <= p {
             var s = SIMD16<Float>(repeating: 0)
             var mx = rawMax.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self)
-            var f = 0
-            while f + 2 <= count {
-                let v0 = frames.stem4dLoad16(f * p + c)
-                let v1 = frames.stem4dLoad16((f + 1) * p + c)
-                s += v0 + v1
-                mx = mx.stem4dMax(v0.stem4dMax(v1))
-                f += 2
-            }
-            if f < count {
-                let v = frames.stem4dLoad16(f * p + c)
-                s += v
-                mx = mx.stem4dMax(v)
-            }
+            Self.sumAndMax(frames, count: count, pixels: p, chunk: c, sum: &s, max: &mx)
             rawSum.storeBytes(of: rawSum.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self) + s,
                               toByteOffset: c * 4, as: SIMD16<Float>.self)
             rawMax.storeBytes(of: mx, toByteOffset: c * 4, as: SIMD16<Float>.self)
@@ -83,6 +58,26 @@ struct STEM4DPatternAccumulator: ~Copyable {
             sum[c] += s
             maxp[c] = mx
             c += 1
+        }
+    }
+
+    /// Adds the 16-pixel chunk at pixel `c` of `count` frames to `s` and folds it into `mx`,
+    /// two frames per step (two independent loads in flight).
+    @inline(__always)
+    static func sumAndMax<T: STEM4DPixel>(_ frames: UnsafePointer<T>, count: Int, pixels p: Int, chunk c: Int,
+                                          sum s: inout SIMD16<Float>, max mx: inout SIMD16<Float>) {
+        var f = 0
+        while f + 2 <= count {
+            let v0 = frames.stem4dLoad16(f * p + c)
+            let v1 = frames.stem4dLoad16((f + 1) * p + c)
+            s += v0 + v1
+            mx = mx.stem4dMax(v0.stem4dMax(v1))
+            f += 2
+        }
+        if f < count {
+            let v = frames.stem4dLoad16(f * p + c)
+            s += v
+            mx = mx.stem4dMax(v)
         }
     }
 
@@ -103,19 +98,7 @@ struct STEM4DPatternAccumulator: ~Copyable {
             var mx = rawMax.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self)
             let eLo = chunkEntries[chunk], eHi = chunkEntries[chunk + 1]
             if eLo == eHi {
-                var f = 0
-                while f + 2 <= count {
-                    let v0 = frames.stem4dLoad16(f * p + c)
-                    let v1 = frames.stem4dLoad16((f + 1) * p + c)
-                    s += v0 + v1
-                    mx = mx.stem4dMax(v0.stem4dMax(v1))
-                    f += 2
-                }
-                if f < count {
-                    let v = frames.stem4dLoad16(f * p + c)
-                    s += v
-                    mx = mx.stem4dMax(v)
-                }
+                Self.sumAndMax(frames, count: count, pixels: p, chunk: c, sum: &s, max: &mx)
             } else {
                 for f in 0..<count {
                     let v = frames.stem4dLoad16(f * p + c)
