@@ -38,6 +38,8 @@ public enum STEM4DSparseKernel {
         return partial
     }
 
+    // The block checks below repeat in `accumulate`: folding them into a helper returning a
+    // tuple measured ≈ 10 points of bandwidth slower (256² detector), so they stay inline.
     static func accumulateInteger<T: STEM4DIntegerPixel>(_ buf: UnsafeBufferPointer<T>, masks: STEM4DSparseMasks, firstFrame: Int,
                                                          into partial: inout STEM4DVirtualPartial) {
         let p = masks.detector.pixels
