@@ -36,28 +36,40 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "COpenBLAS", "Kernels",
+                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "Kernels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/schema.sql")],
             swiftSettings: swiftSettings
         ),
-        /// Claim loop, task execution, per-kind task runners.
+        /// The claim loop and task execution; knows no data kind (runners are plugged in).
         .target(
             name: "Worker",
-            dependencies: ["Shared", "Kernels", "COpenBLAS", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Shared", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        /// Planning shards per data kind, lease reaping, job bookkeeping.
+        /// Job planning, lease reaping, job bookkeeping; knows no data kind (planners are plugged in).
         .target(
             name: "Coordinator",
-            dependencies: ["Shared", "Kernels", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Shared", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        /// The data kinds, one folder each (TEM/, BCDI/, STEM4D/, Bench/): options, planning,
+        /// shards, merges, result tables, summaries, exporters and their synth/eval/bench
+        /// commands, behind the `Kind` protocol (Runtime/). `Kinds.all` is the only list.
+        .target(
+            name: "Kinds",
+            dependencies: [
+                "Shared", "Kernels", "Worker", "Coordinator", "COpenBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "ctl",
             dependencies: [
-                "Shared", "Worker", "Coordinator", "Kernels",
+                "Shared", "Worker", "Coordinator", "Kernels", "Kinds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,17 +83,23 @@ let package = Package(
         /// Test harness: a real PostgreSQL cluster per test process, a fresh database per
         /// test, and a runner for the real `ctl` binary.
         .target(
-            name: "SliplineTestSupport", dependencies: ["Shared"], path: "Tests/Support",
+            name: "SliplineTestSupport", dependencies: ["Shared", "Kernels"], path: "Tests/Support",
             swiftSettings: swiftSettings),
-        /// BCDI pipeline: planner, runners, and end to end through the real `ctl`.
+        /// The kinds without a database: planners, shards and merges as functions over files.
+        .testTarget(
+            name: "KindsTests",
+            dependencies: ["Shared", "Kernels", "Kinds", "Worker", "Coordinator", "SliplineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        /// Every kind end to end through the real queue and the real `ctl`.
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Shared", "Worker", "Coordinator", "Kernels", "SliplineTestSupport"],
+            dependencies: ["Shared", "Worker", "Coordinator", "Kernels", "Kinds", "SliplineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "QueueTests",
-            dependencies: ["Shared", "Worker", "Coordinator", "SliplineTestSupport"],
+            dependencies: ["Shared", "Worker", "Coordinator", "Kinds", "SliplineTestSupport"],
             swiftSettings: swiftSettings
         ),
         /// Many nodes: hosts in network namespaces over TCP with passwords, chaos (workers

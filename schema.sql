@@ -869,3 +869,30 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_after_terminal not made SECURITY DEFINER: %', SQLERRM;
 END;
 $$;
+
+-- migrate: 7 kinds
+-- The shard-to-merge channel of every kind: one row per shard task with what it hands its
+-- merge (file names, counts), written in the shard's completion transaction like any result,
+-- so a re-run replaces it.
+CREATE TABLE shard_outputs (
+    task_id bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    output  jsonb  NOT NULL
+);
+CREATE INDEX shard_outputs_by_job ON shard_outputs (job_id);
+
+-- A task's kind is its job's kind; shard or merge is its role (merges were `KIND.merge`).
+-- Users keep seeing `KIND.merge` for merge tasks in tasks_overview.
+UPDATE tasks SET kind = split_part(kind, '.', 1) WHERE kind LIKE '%.%';
+CREATE OR REPLACE VIEW tasks_overview AS
+SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.merge' ELSE '' END AS kind,
+       t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error
+FROM tasks t;
+
+DO $$
+BEGIN
+    GRANT SELECT ON shard_outputs TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: shard_outputs grant skipped: %', SQLERRM;
+END;
+$$;

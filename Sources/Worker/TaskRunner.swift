@@ -35,10 +35,3 @@ public final class TaskContext {
         return fresh
     }
 }
-
-/// An error a runner throws for a task it cannot run (bad payload, unknown kind).
-public struct TaskError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

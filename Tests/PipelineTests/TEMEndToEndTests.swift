@@ -18,8 +18,8 @@ final class TEMEndToEndTests: XCTestCase {
 
     func testSynthRunQueryEvalExport() throws {
         let url = try TestCluster.freshDatabase("teme2e")
-        let data = try TEMPlannerTests.directory("video")
-        let out = try TEMPlannerTests.directory("results")
+        let data = try TestFiles.temporaryDirectory("video")
+        let out = try TestFiles.temporaryDirectory("results")
         let synth = try ctl(["synth", "tem", data, "--frames", "30", "--seed", "3", "--difficulty", "easy"])
         XCTAssertEqual(synth.status, 0, synth.output)
         let params = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + "/params.json"))) as? [String: Any]
@@ -106,8 +106,8 @@ final class TEMEndToEndTests: XCTestCase {
 
     func testCorruptFrameFailsOnlyItsTaskAndIsNamed() throws {
         let url = try TestCluster.freshDatabase("temcorrupt")
-        let data = try TEMPlannerTests.directory("corrupt")
-        let out = try TEMPlannerTests.directory("results")
+        let data = try TestFiles.temporaryDirectory("corrupt")
+        let out = try TestFiles.temporaryDirectory("results")
         let synth = try ctl(["synth", "tem", data, "--frames", "12", "--seed", "5", "--difficulty", "easy"])
         XCTAssertEqual(synth.status, 0, synth.output)
         // Frame 5 keeps a valid header (the planner passes it) but loses its pixel data.

@@ -47,7 +47,7 @@ final class TEMEvalDetectionsTests: XCTestCase {
     }
 
     func testDetectionsFileIsScoredLikeAJob() throws {
-        let data = try TEMPlannerTests.directory("evaldet")
+        let data = try TestFiles.temporaryDirectory("evaldet")
         let synth = try ctl(["synth", "tem", data, "--frames", "10", "--seed", "4", "--difficulty", "medium", "--threads", "2"])
         XCTAssertEqual(synth.status, 0, synth.output)
         let truth = try truthFrames(data)
@@ -99,7 +99,7 @@ final class TEMEvalDetectionsTests: XCTestCase {
     }
 
     func testBadDetectionsFilesAndOptionsAreClearErrors() throws {
-        let data = try TEMPlannerTests.directory("evaldetbad")
+        let data = try TestFiles.temporaryDirectory("evaldetbad")
         let synth = try ctl(["synth", "tem", data, "--frames", "2", "--seed", "1", "--difficulty", "easy", "--threads", "1"])
         XCTAssertEqual(synth.status, 0, synth.output)
         func fails(_ args: [String], _ message: String, line: UInt = #line) throws {

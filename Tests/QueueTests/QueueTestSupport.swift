@@ -1,4 +1,5 @@
 import Coordinator
+import Kinds
 import Foundation
 import Logging
 import Shared
@@ -15,13 +16,13 @@ final class InProcessCluster: @unchecked Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         coordinator = CoordinatorService(
-            conninfo: conninfo, planners: [BenchPlanner()],
+            conninfo: conninfo, planners: [BenchKind().planner],
             configuration: CoordinatorConfiguration(tickSeconds: tickSeconds, workerLostSeconds: 5), logger: logger)
         workers = (0..<count).map { _ in
             WorkerService(
                 conninfo: conninfo,
                 configuration: WorkerConfiguration(slots: slots, leaseSeconds: leaseSeconds, pollSeconds: 0.5, shutdownGraceSeconds: 5),
-                runners: [BenchRunner()], logger: logger)
+                runners: [BenchKind().runner], logger: logger)
         }
     }
 
@@ -72,6 +73,6 @@ func submitBench(_ conn: PGConnection, tasks: Int, sleepMs: Double = 0, fail: St
 func planAll(_ conn: PGConnection) throws {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    let planning = JobPlanning(planners: [BenchPlanner()])
+    let planning = JobPlanning(planners: [BenchKind().planner])
     while try planning.planNext(conn, logger: logger) != nil {}
 }

@@ -66,7 +66,8 @@ final class RetryAndDependencyTests: XCTestCase {
         XCTAssertEqual(shards.count, 3, "the merge must not be claimable before its shards end")
         for task in shards { XCTAssertEqual(try TaskQueue.fail(conn, worker: "w", task: task, message: "boom"), .dead) }
         let merge = try TaskQueue.claim(conn, worker: "w", limit: 10, leaseSeconds: 60)
-        XCTAssertEqual(merge.map(\.kind), ["bench.merge"])
+        XCTAssertEqual(merge.map(\.role), [.merge])
+        XCTAssertEqual(merge.map(\.kind), ["bench"])
         try TaskQueue.complete(conn, worker: "w", [(merge[0], .none)])
         XCTAssertEqual(try TaskQueue.job(conn, id: job)?.state, .failed)
 
@@ -85,7 +86,7 @@ final class RetryAndDependencyTests: XCTestCase {
         let held = try TaskQueue.claim(conn, worker: "w", limit: 2, leaseSeconds: 60)
         XCTAssertTrue(try TaskQueue.cancel(conn, job: job))
         XCTAssertFalse(try TaskQueue.cancel(conn, job: job), "cancelling twice is a no-op")
-        let output = TaskOutput(results: [ResultRows(table: "bench_results", columns: [("item", "int"), ("worker_id", "text"), ("attempt", "int")],
+        let output = TaskOutput(results: [ResultRows(table: "bench_results", columns: ["item", "worker_id", "attempt"],
                                                      rows: [[0, "w", 1]])])
         XCTAssertEqual(try TaskQueue.complete(conn, worker: "w", [(held[0], output)]), [])
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM bench_results").int(0, 0), 0)

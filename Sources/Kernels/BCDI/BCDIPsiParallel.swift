@@ -1,11 +1,5 @@
 import Dispatch
 
-/// Wraps a value that is shared across threads under a contract the compiler cannot check
-/// (here: disjoint output ranges written by `concurrentPerform` iterations).
-struct BCDIUncheckedSendable<T>: @unchecked Sendable {
-    var value: T
-}
-
 extension BCDIPsi {
     /// Ψα over all planes, with z split into chunks run on `threads` threads.
     /// Identical to `compute`: each output voxel depends only on its own neighbourhood.
@@ -18,8 +12,9 @@ extension BCDIPsi {
         // thread t takes chunks t, t + threads, …, so at most `threads` run at once.
         let workers = max(1, min(threads, shape.nz))
         let chunks = max(1, min(shape.nz, workers * 4))
-        let args = BCDIUncheckedSendable(value: (phase, support, out))
-        DispatchQueue.concurrentPerform(iterations: workers) { t in
+        // Each chunk writes only its own planes of `out`.
+        let args = UnsafeSendable((phase, support, out))
+        Parallel.forEach(workers, threads: workers) { t in
             let (p, s, o) = args.value
             for c in Swift.stride(from: t, to: chunks, by: workers) {
                 let z0 = shape.nz * c / chunks, z1 = shape.nz * (c + 1) / chunks

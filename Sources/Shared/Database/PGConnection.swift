@@ -9,6 +9,8 @@ public final class PGConnection {
     private var handle: OpaquePointer?
     /// The connection string, kept to reconnect; never printed (it may hold a password).
     let conninfo: String
+    /// Column types of results tables, looked up once per connection (`ResultRows`).
+    var resultColumnTypes: [String: [String: String]] = [:]
 
     /// Opens a connection. Throws `DatabaseError` with a message that hides any password.
     public init(_ conninfo: String, applicationName: String = "slipline") throws {

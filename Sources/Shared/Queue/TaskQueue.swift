@@ -44,7 +44,7 @@ public enum TaskQueue {
     /// Dead tasks of a job (and their errors), for reporting.
     public static func failures(_ conn: PGConnection, job: Int64, limit: Int = 50) throws -> [(taskId: Int64, kind: String, attempts: Int, error: String)] {
         let r = try conn.exec(
-            "SELECT id, kind, attempts, coalesce(error, '') FROM tasks WHERE job_id = $1 AND state = 'dead' ORDER BY id LIMIT $2",
+            "SELECT task_id, kind, attempts, coalesce(error, '') FROM tasks_overview WHERE job_id = $1 AND state = 'dead' ORDER BY task_id LIMIT $2",
             [job, limit])
         return (0..<r.rowCount).map { (r.int64($0, 0) ?? 0, r.string($0, 1) ?? "", r.int($0, 2) ?? 0, r.string($0, 3) ?? "") }
     }
@@ -106,7 +106,7 @@ public enum TaskQueue {
     /// Replaces the results of `finished` tasks: delete by task id, then bulk insert.
     static func writeResults(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws {
         var clear: [String: [Int64]] = [:]
-        var byTable: [String: (columns: [(name: String, type: String)], rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])])] = [:]
+        var byTable: [String: (columns: [String], rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])])] = [:]
         for (task, output) in finished {
             for table in output.tables { clear[table, default: []].append(task.id) }
             for rows in output.results {
@@ -120,6 +120,21 @@ public enum TaskQueue {
         }
         for (table, entry) in byTable.sorted(by: { $0.key < $1.key }) {
             try ResultRows.insert(table, columns: entry.columns, rows: entry.rows, on: conn)
+        }
+    }
+
+    /// The shards of a job with their payloads, states and what each handed its merge
+    /// (`shard_outputs`), by task id: a merge's inputs.
+    public static func shardOutputs(_ conn: PGConnection, job: Int64) throws -> [ShardRecord] {
+        let r = try conn.exec(
+            """
+            SELECT t.id, t.state, t.payload::text, o.output::text FROM tasks t
+            LEFT JOIN shard_outputs o ON o.task_id = t.id
+            WHERE t.job_id = $1 AND t.role = 'shard' ORDER BY t.id
+            """, [job])
+        return (0..<r.rowCount).map { row in
+            ShardRecord(taskId: r.int64(row, 0) ?? 0, state: TaskState(rawValue: r.string(row, 1) ?? "") ?? .queued,
+                        payload: r.string(row, 2) ?? "{}", output: r.string(row, 3))
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Coordinator
 import Foundation
 import Logging
+import Kinds
 import Shared
 
 extension BenchCommand {
@@ -48,7 +49,7 @@ extension BenchCommand {
             let info = try db.conninfo(migrate: true)
             let conn = try PGConnection(info)
             let cpu = ServerCPU(conn)
-            let coordinator = CoordinatorService(conninfo: info, planners: Registry.planners, logger: logger)
+            let coordinator = CoordinatorService(conninfo: info, planners: Kinds.planners, logger: logger)
             let coordinatorDone = StopFlag()
             Thread { coordinator.run(); coordinatorDone.signal() }.start()
             defer { coordinator.stop.signal(); coordinatorDone.wait(timeout: 30) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coordinator
 import Foundation
+import Kinds
 import Shared
 
 struct CoordinatorCommand: ParsableCommand {
@@ -13,7 +14,7 @@ struct CoordinatorCommand: ParsableCommand {
     func run() throws {
         let logger = db.logger("slipline.coordinator", default: .info)
         let info = try db.conninfo(migrate: true)
-        let coordinator = CoordinatorService(conninfo: info, planners: Registry.planners, logger: logger)
+        let coordinator = CoordinatorService(conninfo: info, planners: Kinds.planners, logger: logger)
         let trap = SignalTrap { _ in coordinator.stop.signal() }
         coordinator.run()
         withExtendedLifetime(trap) {}

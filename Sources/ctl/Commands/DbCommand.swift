@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kinds
 import Shared
 
 struct DbCommand: ParsableCommand {

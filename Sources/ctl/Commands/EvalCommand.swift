@@ -1,9 +1,11 @@
 import ArgumentParser
+import Kinds
 
-/// `ctl eval KIND`: scores a job against the ground truth of a synthetic dataset.
+/// `ctl eval KIND`: scores a job against the ground truth of a synthetic dataset, one
+/// subcommand per kind.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score a job's results against synthetic ground truth.",
-        subcommands: [EvalTEMCommand.self, EvalBCDICommand.self, EvalSTEM4DCommand.self])
+        subcommands: Kinds.all.compactMap(\.evalCommand))
 }

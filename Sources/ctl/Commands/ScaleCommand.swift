@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kinds
 import Shared
 
 /// `ctl scale --slurm N`: submits N workers to Slurm as one job array. Each stops claiming a

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kinds
 import Shared
 
 struct SqlCommand: ParsableCommand {
@@ -42,8 +43,8 @@ struct SqlCommand: ParsableCommand {
         let header = (0..<result.columnCount).map { result.columnName($0) }
         let rows = result.allRows()
         if csv {
-            print(header.map(Self.csvField).joined(separator: ","))
-            for row in rows { print(row.map { Self.csvField($0 ?? "") }.joined(separator: ",")) }
+            print(header.map(CSV.field).joined(separator: ","))
+            for row in rows { print(row.map { CSV.field($0 ?? "") }.joined(separator: ",")) }
             return
         }
         var widths = header.map(\.count)
@@ -57,12 +58,5 @@ struct SqlCommand: ParsableCommand {
             }.joined(separator: " | "))
         }
         print("(\(rows.count) row\(rows.count == 1 ? "" : "s"))")
-    }
-
-    static func csvField(_ value: String) -> String {
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return value
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kinds
 import Shared
 
 struct SubmitCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kinds
 import Shared
 import Worker
 
@@ -39,7 +40,7 @@ struct WorkerCommand: ParsableCommand {
             configuration: WorkerConfiguration(
                 slots: slots, leaseSeconds: lease, pollSeconds: poll, shutdownGraceSeconds: shutdownGrace,
                 lifetimeSeconds: lifetime),
-            runners: Registry.runners, logger: logger)
+            runners: Kinds.runners, logger: logger)
         let trap = SignalTrap { sig in
             logger.notice("signal \(sig): shutting down")
             worker.stop.signal()

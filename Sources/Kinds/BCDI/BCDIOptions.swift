@@ -1,0 +1,45 @@
+import Foundation
+import Shared
+
+/// The `--param` options of a bcdi job, parsed and checked once (by the planner, so that a bad
+/// value fails the job at submission, and again by the workers).
+public struct BCDIJobOptions: Sendable, Equatable {
+    /// `dataset=/path`: the HDF5 dataset to read (default: the CXI paths).
+    public var dataset: String?
+    /// `alpha=` (default 1): the neighbourhood half-width of Ψα.
+    public var alpha: Int
+    /// `psi_cutoff=` (default 4.0 rad): Ψ above this marks a core voxel.
+    public var psiCutoff: Double
+    /// `amplitude_threshold=` (default 0.2, relative to the maximum): the support when the
+    /// file stores none.
+    public var amplitudeThreshold: Double
+    /// `remove_ramp=` (default true): remove a residual linear phase ramp first.
+    public var removeRamp: Bool
+    /// `method=minmax|derivative` (default minmax).
+    public var method: String
+    /// `voxel_size_nm=`: adds lengths in nm.
+    public var voxelSizeNm: Double?
+    /// `slab_planes=`: planes per slab task (0: never slab; default: automatic by size).
+    public var slabPlanes: Int?
+    /// `track_gate=` (default 5 voxels): the largest distance at which lines of consecutive
+    /// volumes are matched.
+    public var trackGate: Double
+    /// `min_voxels=` (default 3): smallest core component kept as a line.
+    public var minVoxels: Int
+
+    public init(_ params: JobParams) throws {
+        dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
+        alpha = try params.int("alpha", default: 1, range: 0...8)
+        psiCutoff = try params.double("psi_cutoff", default: 4.0, range: 0...7)
+        amplitudeThreshold = try params.double("amplitude_threshold", default: 0.2, range: 0...1)
+        removeRamp = try params.bool("remove_ramp", default: true)
+        method = params.string("method", default: "minmax")
+        guard ["minmax", "derivative"].contains(method) else {
+            throw ParamError(message: "--param method=\(method): expected minmax or derivative")
+        }
+        voxelSizeNm = params.values["voxel_size_nm"] == nil ? nil : try params.double("voxel_size_nm", default: 1, range: 1e-6...1e6)
+        slabPlanes = params.values["slab_planes"] == nil ? nil : try params.int("slab_planes", default: 0, range: 0...1_000_000)
+        trackGate = try params.double("track_gate", default: 5, range: 0...10_000)
+        minVoxels = try params.int("min_voxels", default: 3, range: 1...1_000_000)
+    }
+}

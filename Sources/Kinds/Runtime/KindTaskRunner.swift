@@ -1,0 +1,59 @@
+import Foundation
+import Shared
+import Worker
+
+/// The one runner every kind's tasks go through: decodes the job's options and the task's
+/// payload, checks the output directory, dispatches on the task's role, hands a merge its
+/// shards' outputs, and turns the results into rows. Kinds see typed values only.
+public struct KindTaskRunner<K: Kind>: TaskRunner {
+    public let kind: K
+
+    public init(kind: K) {
+        self.kind = kind
+    }
+
+    public var kinds: [String] { [kind.name] }
+
+    public func run(_ task: ClaimedTask, context: TaskContext) throws -> TaskOutput {
+        let params = try JobParams(json: task.jobParams)
+        let options = try kind.options(params)
+        let output = try OutputDirectory(params: params)
+        let kindContext = KindContext(
+            jobId: task.jobId, taskId: task.id, attempt: task.attempt, jobInput: task.jobInput, output: output,
+            logger: context.logger, stop: context.stop, workerId: context.workerId)
+        switch task.role {
+        case .shard:
+            let payload = try PayloadJSON.decode(K.ShardPayload.self, from: task.payload, what: "\(kind.name) shard task \(task.id) payload")
+            let result = try kind.runShard(payload, options: options, context: kindContext)
+            let handOver = ResultRows(table: ShardOutputs.table, columns: ShardOutputs.columns,
+                                      rows: [[PGJSON(raw: try PayloadJSON.encode(result.output))]])
+            return TaskOutput(results: result.rows + [handOver], alsoClearing: kind.shardTables + [ShardOutputs.table])
+        case .merge:
+            defer {
+                let removed = output.removeStaleTemporaries()
+                if !removed.isEmpty {
+                    context.logger.notice("removed temporary files left by killed writers", metadata: [
+                        "job.id": "\(task.jobId)", "files.count": "\(removed.count)"])
+                }
+            }
+            let payload = try PayloadJSON.decode(K.MergePayload.self, from: task.payload, what: "\(kind.name) merge task \(task.id) payload")
+            let records = try context.database().run { try TaskQueue.shardOutputs($0, job: task.jobId) }
+            let shards = try records.map { record in
+                ShardInput(
+                    taskId: record.taskId,
+                    payload: try PayloadJSON.decode(K.ShardPayload.self, from: record.payload, what: "\(kind.name) shard task \(record.taskId) payload"),
+                    state: record.state,
+                    output: try record.output.map { try PayloadJSON.decode(K.ShardOutput.self, from: $0, what: "output of \(kind.name) shard task \(record.taskId)") })
+            }
+            let rows = try kind.merge(payload, shards: shards, options: options, context: kindContext)
+            return TaskOutput(results: rows, alsoClearing: kind.mergeTables)
+        }
+    }
+}
+
+/// The shard-to-merge channel: one row per shard task in `shard_outputs` (schema migration
+/// 7), written like any result so that a re-run replaces it.
+public enum ShardOutputs {
+    public static let table = "shard_outputs"
+    public static let columns = ["output"]
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Kernels
+import Shared
+
+/// The `stem4d` merge: assembles the shards' part files into the virtual images (float32
+/// HDF5 `/image` + PNG each) and the mean/max patterns; with `mode=particles` detects the
+/// particles in the stereo views and triangulates them (g(r) too); with `mode=dislocations`
+/// detects lines in the rectified views (the TEM detector) and matches them into 3D lines.
+/// When a shard died (its error names the file), the images would have holes: the merge
+/// then writes nothing and the job fails on that shard.
+public enum STEM4DMerge {
+    public typealias Payload = STEM4DMergePayload<STEM4DDetectorGeometry>
+
+    static let tables = ["stem4d_image_results", "stem4d_line_results", "stem4d_particle_results",
+                         "stem4d_rdf_results", "stem4d_job_results"]
+
+    static func run(_ payload: Payload, shards: [ShardInput<STEM4DShard.ShardPayload, STEM4DShardOutput>],
+                    options: STEM4DJobOptions, context: KindContext) throws -> [ResultRows] {
+        let missing = shards.filter { !$0.succeeded }
+        guard missing.isEmpty else {
+            context.logger.notice("stem4d merge: virtual images incomplete, nothing written", metadata: [
+                "job.id": "\(context.jobId)", "rows.missing": "\(missing.map { "\($0.payload.y0)..<\($0.payload.y1)" }.joined(separator: ","))"])
+            return []
+        }
+        let parts = try shards.map { try STEM4DPart.read(try context.output.check($0.output!.partFile),
+                                                         maskCount: payload.detectors.count,
+                                                         detectorPixels: payload.shape[2] * payload.shape[3]) }
+        let merged = try assemble(parts, payload: payload)
+        return try analyse(merged, payload: payload, options: options, output: context.output.path)
+    }
+
+    /// Puts the parts together; they must cover the scan exactly.
+    public static func assemble(_ parts: [STEM4DVirtualPartial], payload: Payload) throws -> STEM4DVirtualPartial {
+        let frames = payload.shape[0] * payload.shape[1]
+        var merged = STEM4DVirtualPartial(firstFrame: 0, frameCount: frames, maskCount: payload.detectors.count,
+                                          detectorPixels: payload.shape[2] * payload.shape[3])
+        var covered = 0
+        for part in parts.sorted(by: { $0.firstFrame < $1.firstFrame }) {
+            guard part.firstFrame == covered else {
+                throw TaskError("\(payload.file): part files do not tile the scan (frame \(part.firstFrame) after \(covered)); re-run the job")
+            }
+            merged.merge(part)
+            covered += part.frameCount
+        }
+        guard covered == frames else { throw TaskError("\(payload.file): parts end at frame \(covered) of \(frames); re-run the job") }
+        return merged
+    }
+
+    /// Writes the images and does the 3D work; returns the rows.
+    public static func analyse(_ merged: STEM4DVirtualPartial, payload: Payload, options: STEM4DJobOptions,
+                               output: String) throws -> [ResultRows] {
+        let rows = payload.shape[0], cols = payload.shape[1]
+        let (images, imageRows) = try writeImages(merged, payload: payload, output: output)
+        let cal = payload.calibration
+        let bf = STEM4DBrightField(cx: cal.cx, cy: cal.cy, radius: cal.radius)
+        var report = STEM4DReport(rows: rows, cols: cols)
+        var found = ThreeD()
+        if let first = payload.pairs.first, let minus = images[first.minus], let plus = images[first.plus] {
+            report.pair = (minus, plus)
+            let stereos = try payload.pairs.map {
+                try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: payload.convergenceMrad, azimuthDeg: $0.azimuthDeg,
+                                              detectorRadius: $0.radiusPx, stereoAngleDeg: $0.stereoAngleDeg)
+            }
+            switch options.mode {
+            case "particles":
+                found = particles(images: images, payload: payload, stereos: stereos, options: options, report: &report)
+            case "dislocations":
+                found = dislocations(minus: minus, plus: plus, pair: first, stereo: stereos[0], options: options, report: &report)
+            default:
+                break
+            }
+        }
+        let reportFile = STEM4DPaths.report(output)
+        let canvas = report.render()
+        try AtomicFile.write(reportFile) { try PNGWriter.writeRGB8(path: $0, width: canvas.width, height: canvas.height, pixels: canvas.pixels) }
+        let summary = ResultRows(table: "stem4d_job_results", columns: [
+            "input_file", "shape", "mode", "bf_cx", "bf_cy", "bf_radius", "calibration", "mrad_per_px", "stereo_angle_deg",
+            "strategy", "mean_pattern_file", "max_pattern_file", "report_file", "n_particles", "n_lines",
+        ], rows: [[
+            payload.file, PGJSON(raw: "[\(payload.shape.map(String.init).joined(separator: ","))]"), options.mode,
+            cal.cx, cal.cy, cal.radius, cal.source, cal.mradPerPixel, payload.pairs.first?.stereoAngleDeg, payload.strategy,
+            STEM4DPaths.image(output, name: "mean_pattern"), STEM4DPaths.image(output, name: "max_pattern"), reportFile,
+            found.particleCount, found.lineCount,
+        ]])
+        return [imageRows, found.particles, found.rdf, found.lines, summary]
+    }
+
+    /// Every virtual image (HDF5 + PNG) and the mean and maximum patterns; the images by
+    /// detector name and their rows.
+    static func writeImages(_ merged: STEM4DVirtualPartial, payload: Payload, output: String) throws -> ([String: STEM4DImage], ResultRows) {
+        let rows = payload.shape[0], cols = payload.shape[1]
+        let det = STEM4DDetectorShape(rows: payload.shape[2], cols: payload.shape[3])
+        var images: [String: STEM4DImage] = [:]
+        let pairAngle = Dictionary(payload.pairs.flatMap { [($0.minus, $0.stereoAngleDeg), ($0.plus, $0.stereoAngleDeg)] },
+                                   uniquingKeysWith: { a, _ in a })
+        var imageRows = ResultRows(table: "stem4d_image_results", columns: [
+            "name", "file", "detector", "png_file", "stereo_angle_deg", "strategy",
+        ])
+        for (m, detector) in payload.detectors.enumerated() {
+            let image = STEM4DImage(rows: rows, cols: cols, pixels: Array(merged.image(m)))
+            images[detector.name] = image
+            let h5 = STEM4DPaths.image(output, name: detector.name), png = STEM4DPaths.png(output, name: detector.name)
+            try writeImage(image.pixels, shape: [rows, cols], h5: h5, png: png)
+            imageRows.rows.append([detector.name, h5, PGJSON(raw: detector.geometry.jsonString()), png,
+                                   pairAngle[detector.name], payload.strategy])
+        }
+        try writeImage(merged.meanPattern, shape: [det.rows, det.cols], h5: STEM4DPaths.image(output, name: "mean_pattern"),
+                       png: STEM4DPaths.png(output, name: "mean_pattern"))
+        try writeImage(merged.maxPattern, shape: [det.rows, det.cols], h5: STEM4DPaths.image(output, name: "max_pattern"),
+                       png: STEM4DPaths.png(output, name: "max_pattern"))
+        return (images, imageRows)
+    }
+
+    /// What the 3D step found, as rows (empty tables when the mode found nothing or did not run).
+    struct ThreeD {
+        var particles = ResultRows(table: "stem4d_particle_results", columns: ["particle_id", "x", "y", "z", "radius", "n_views", "residual"])
+        var rdf = ResultRows(table: "stem4d_rdf_results", columns: ["bin", "r", "g"])
+        var lines = ResultRows(table: "stem4d_line_results", columns: ["line_id", "points", "reprojection_rms", "n_points"])
+        var particleCount: Int?
+        var lineCount: Int?
+    }
+
+    /// `mode=particles`: blobs in every stereo view, matched and triangulated; g(r) of the centres.
+    static func particles(images: [String: STEM4DImage], payload: Payload, stereos: [STEM4DStereoPair], options: STEM4DJobOptions,
+                          report: inout STEM4DReport) -> ThreeD {
+        let rows = payload.shape[0], cols = payload.shape[1]
+        var out = ThreeD()
+        let blobDetector = STEM4DBlobDetector(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax)
+        var views: [STEM4DParticleView] = []
+        for (k, pair) in payload.pairs.enumerated() {
+            guard let a = images[pair.minus], let b = images[pair.plus] else { continue }
+            let ba = blobDetector.detect(a), bb = blobDetector.detect(b)
+            if k == 0 { report.blobs = (ba, bb) }
+            views += STEM4DParticleView.pair(minus: ba, plus: bb, stereo: stereos[k])
+        }
+        let stereo = STEM4DParticleStereo(zMin: -options.zRange, zMax: options.zRange)
+        let particles = stereo.reconstruct(views)
+        out.particleCount = particles.count
+        for (i, p) in particles.enumerated() {
+            out.particles.rows.append([i, p.x, p.y, p.z, p.radius, p.views, p.residual])
+        }
+        if particles.count >= 2 {
+            // The window is the bounding box of the centres (the slab and the margins the
+            // particles keep from the scan edges are unknown); g(r) is edge-corrected in it.
+            let points = particles.map { [$0.x, $0.y, $0.z] }
+            let lo = (0..<3).map { a in points.map { $0[a] }.min()! }
+            let hi = (0..<3).map { a in max(points.map { $0[a] }.max()!, lo[a] + 1) }
+            let rMax = Double(min(rows, cols)) / 3
+            let bins = STEM4DRadialDistribution.compute(points: points, lo: lo, hi: hi, rMax: rMax, binWidth: max(1, rMax / 30))
+            for (i, b) in bins.enumerated() where b.g.isFinite { out.rdf.rows.append([i, b.r, b.g]) }
+            report.rdf = bins.filter { $0.g.isFinite }.map { ($0.r, $0.g) }
+        }
+        return out
+    }
+
+    /// `mode=dislocations`: lines in the rectified views of the first pair, matched along rows
+    /// into 3D lines.
+    static func dislocations(minus: STEM4DImage, plus: STEM4DImage, pair: STEM4DPairRecord, stereo: STEM4DStereoPair,
+                             options: STEM4DJobOptions, report: inout STEM4DReport) -> ThreeD {
+        let rows = minus.rows, cols = minus.cols
+        var out = ThreeD()
+        let rect = STEM4DRectification(angleDeg: pair.azimuthDeg, rows: rows, cols: cols)
+        let ra = minus.rectified(angleDeg: pair.azimuthDeg), rb = plus.rectified(angleDeg: pair.azimuthDeg)
+        var config = TEMDetectorConfig()
+        config.brightLines = false
+        config.minLength = options.lineMinLength
+        config.faintMinLength = options.lineMinLength
+        config.traceMinLength = min(config.traceMinLength, options.lineMinLength)
+        var detector = TEMDetector(config: config)
+        func lines(_ image: STEM4DImage) -> [[[Double]]] {
+            image.pixels.withUnsafeBufferPointer { detector.detect($0, width: cols, height: rows) }
+                .map { $0.points.map { [$0.x, $0.y] } }
+        }
+        let la = lines(ra), lb = lines(rb)
+        report.lines = (la.map { $0.map { rect.toImage($0[0], $0[1]) } }, lb.map { $0.map { rect.toImage($0[0], $0[1]) } })
+        let dMax = 2 * sin(stereo.stereoAngleRad / 2) * options.zRange
+        let matcher = STEM4DLineStereo(disparityMin: -dMax, disparityMax: dMax)
+        let found = matcher.reconstruct(minus: ra, plus: rb, minusLines: la, plusLines: lb,
+                                        stereoAngleRad: stereo.stereoAngleRad, rectification: rect)
+        out.lineCount = found.count
+        for (i, line) in found.enumerated() {
+            let json = "[" + line.points.map { String(format: "[%.3f,%.3f,%.3f]", $0[0], $0[1], $0[2]) }.joined(separator: ",") + "]"
+            out.lines.rows.append([i, PGJSON(raw: json), line.reprojectionRMS, line.points.count])
+        }
+        return out
+    }
+
+    /// `/image` float32 of `shape` and a PNG stretched between the 0.5 and 99.5 percentiles.
+    static func writeImage(_ pixels: [Float], shape: [Int], h5: String, png: String) throws {
+        try AtomicFile.write(h5) { temporary in
+            let file = try HDF5File.create(path: temporary)
+            try file.write(pixels, shape: shape, to: "/image")
+            try file.close()
+        }
+        let gray = STEM4DReport.stretch(pixels)
+        try AtomicFile.write(png) { try PNGWriter.writeGray8(path: $0, width: shape[1], height: shape[0], pixels: gray) }
+    }
+}

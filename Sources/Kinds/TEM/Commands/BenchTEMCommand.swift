@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Shared
+
+/// `ctl bench tem`: the per-frame kernel's speed on 512×512 8-bit frames (also from PNG
+/// files, decode included) and detection/tracking quality on easy/medium/hard videos.
+struct BenchTEMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tem",
+        abstract: "TEM kernel speed (512×512 u8 frames, one thread; with and without PNG decode) and quality on easy/medium/hard synthetic videos.")
+
+    @Option(name: .long, help: "Frames timed for speed.")
+    var frames: Int = 400
+
+    @Option(name: .long, help: "Frames per synthetic video for quality.")
+    var qualityFrames: Int = 60
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Seeds of the quality videos.")
+    var seeds: [UInt64] = [1, 2, 3]
+
+    @Flag(name: .long, help: "Speed only.")
+    var noQuality = false
+
+    @Option(name: .long, help: "Instead of speed and the 60-frame table: identity over long videos of this many frames (detect, track, score; no database).")
+    var longFrames: Int?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Difficulties of the long videos.")
+    var longPresets: [String] = ["medium", "hard"]
+
+    @Option(name: .long, help: "Directory caching the long videos' detections (so the tracker can be re-run quickly).")
+    var longCache: String?
+
+    @Option(name: .long, help: "Tracker settings as JSON (every field of TEMTrackerConfig), for tuning.")
+    var trackerJSON: String?
+
+    @Option(name: .long, help: "Detector settings as JSON (every field of TEMDetectorConfig), for tuning the quality table and uncached long videos.")
+    var detectorJSON: String?
+
+    @Flag(name: .long, help: "With --long-frames: print where identities break.")
+    var diagnose = false
+
+    func validate() throws {
+        guard (1...1_000_000).contains(frames) else { throw ValidationError("--frames must be 1…1000000") }
+        guard (2...100_000).contains(qualityFrames) else { throw ValidationError("--quality-frames must be 2…100000") }
+        guard !seeds.isEmpty else { throw ValidationError("--seeds needs at least one seed") }
+        if let n = longFrames, !(2...1_000_000).contains(n) { throw ValidationError("--long-frames must be 2…1000000") }
+        for p in longPresets where TEMDifficulty(rawValue: p) == nil { throw ValidationError("unknown preset \(p)") }
+    }
+
+    @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
+    var pngMatrix = false
+
+    func run() throws {
+        #if DEBUG
+        print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
+        #endif
+        if let n = longFrames { return try long(frames: n) }
+        let s = TEMBenchmark.speed(frames: frames)
+        print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
+                     s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
+        for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
+            let p = try pngSpeed(frames: frames, compression: compression)
+            print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
+                         label, compression.description, p.bytesPerFrame / 1024, p.frames, p.width, p.height,
+                         1000 * p.decodeCPU / Double(p.frames), 1000 * p.detectCPU / Double(p.frames),
+                         p.seconds, Double(p.frames) / p.seconds, p.cpu, Double(p.frames) / p.cpu))
+        }
+        if pngMatrix { try decodeMatrix() }
+        guard !noQuality else { return }
+        let full = TEMBenchmark.run(speedFrames: 1, qualityFrames: qualityFrames, seeds: seeds,
+                                    config: try detectorConfig(), tracker: try trackerConfig())
+        // The first line of the kernel's report is its own (1-frame) speed figure: skip it.
+        print(full.split(separator: "\n").dropFirst().joined(separator: "\n"))
+    }
+
+    /// Identity over long videos: detections (cached in `longCache` when set), tracking, scores.
+    func long(frames n: Int) throws {
+        if let data = try? JSONEncoder().encode(try trackerConfig()) { print("tracker: " + String(decoding: data, as: UTF8.self)) }
+        print("difficulty  seed  frames  F1      length  IDF1   tracks/true  detect s  track s")
+        for name in longPresets {
+            let d = TEMDifficulty(rawValue: name)!
+            for seed in seeds {
+                let t0 = Date()
+                let truth = TEMSynthesizer(params: TEMSynthParams.preset(d, seed: seed, frames: n)).truth
+                let detected: [[[TEMPoint]]]
+                let cacheFile = longCache.map { "\($0)/\(name)-s\(seed)-f\(n).curves" }
+                if let file = cacheFile, let cached = try? Self.readCurves(file) {
+                    detected = cached
+                } else {
+                    detected = TEMBenchmark.detectVideo(d, frames: n, seed: seed, config: try detectorConfig()).detected
+                    if let file = cacheFile, let dir = longCache {
+                        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                        try Self.writeCurves(detected, to: file)
+                    }
+                }
+                let t1 = Date()
+                let tracks = TEMTracker.track(detected, config: try trackerConfig())
+                let t2 = Date()
+                let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
+                let ids = Set(truth.flatMap { $0.map(\.id) }).count
+                print(String(format: "%@  %-4llu  %-6d  %.3f   %.3f   %.3f  %d/%d  %8.1f  %7.2f", name.padding(toLength: 10, withPad: " ", startingAt: 0),
+                             seed, n, e.f1, e.lengthScore, e.idf1, tracks.count, ids, t1.timeIntervalSince(t0), t2.timeIntervalSince(t1)))
+                if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
+            }
+        }
+    }
+
+    func trackerConfig() throws -> TEMTrackerConfig {
+        guard let json = trackerJSON else { return TEMTrackerConfig() }
+        return try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(json.utf8))
+    }
+
+    func detectorConfig() throws -> TEMDetectorConfig {
+        guard let json = detectorJSON else { return TEMDetectorConfig() }
+        return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
+    }
+
+    /// Curves as little-endian Int32 counts and Float64 coordinates.
+    static func writeCurves(_ curves: [[[TEMPoint]]], to path: String) throws {
+        var out: [Double] = [Double(curves.count)]
+        for frame in curves {
+            out.append(Double(frame.count))
+            for c in frame { out.append(Double(c.count)); for p in c { out.append(p.x); out.append(p.y) } }
+        }
+        try out.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
+    }
+
+    static func readCurves(_ path: String) throws -> [[[TEMPoint]]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let v: [Double] = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        var i = 0
+        func next() -> Double { defer { i += 1 }; return v[i] }
+        return (0..<Int(next())).map { _ in
+            (0..<Int(next())).map { _ in (0..<Int(next())).map { _ in let x = next(); return TEMPoint(x, next()) } }
+        }
+    }
+
+    struct PNGSpeed {
+        var frames, width, height: Int
+        var bytesPerFrame: Double
+        /// Wall and thread-CPU seconds of the whole loop; CPU seconds of its two parts.
+        var seconds, cpu, decodeCPU, detectCPU: Double
+    }
+
+    /// 8 hard-preset frames written as PNG files with `compression` (then in the page cache),
+    /// each decoded by libpng into one reused buffer and analysed, cycling, on this thread.
+    func pngSpeed(frames: Int, compression: PNGCompression) throws -> PNGSpeed {
+        let (files, params, bytes, dir) = try writeFrames(compression: compression)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var detector = TEMDetector()
+        var pixels: [Float] = []
+        _ = try PNGImage.read(path: files[0], into: &pixels)
+        _ = detector.detect(pixels, width: params.width, height: params.height)
+        var decode = 0.0, detect = 0.0
+        let cpu0 = cpuSeconds(), t0 = Date()
+        for i in 0..<frames {
+            let c0 = cpuSeconds()
+            let image = try PNGImage.read(path: files[i % files.count], into: &pixels)
+            let c1 = cpuSeconds()
+            _ = pixels.withUnsafeBufferPointer { detector.detect($0, width: image.width, height: image.height) }
+            detect += cpuSeconds() - c1
+            decode += c1 - c0
+        }
+        return PNGSpeed(frames: frames, width: params.width, height: params.height, bytesPerFrame: bytes,
+                        seconds: Date().timeIntervalSince(t0), cpu: cpuSeconds() - cpu0, decodeCPU: decode, detectCPU: detect)
+    }
+
+    /// Decode time alone (thread CPU) and file size for a grid of zlib levels and filters.
+    func decodeMatrix() throws {
+        print("png decode alone, 512×512 u8 hard-preset frames, one thread (CPU ms/frame over \(frames) decodes):")
+        let filters: [(String, PNGCompression.Filters)] = [("none", .none), ("sub", .sub), ("up", .up), ("adaptive", .all)]
+        for level in [0, 1, 3, 6, 9] {
+            for (name, f) in filters {
+                let (files, _, bytes, dir) = try writeFrames(compression: PNGCompression(level: level, filters: f))
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                var pixels: [Float] = []
+                _ = try PNGImage.read(path: files[0], into: &pixels)
+                let c0 = cpuSeconds()
+                for i in 0..<frames { _ = try PNGImage.read(path: files[i % files.count], into: &pixels) }
+                let ms = 1000 * (cpuSeconds() - c0) / Double(frames)
+                print(String(format: "  zlib %d  filter %-8@  %6.1f KiB/frame  decode %.3f ms/frame", level, name, bytes / 1024, ms))
+            }
+        }
+    }
+
+    func writeFrames(compression: PNGCompression) throws -> (files: [String], params: TEMSynthParams, bytesPerFrame: Double, dir: String) {
+        let params = TEMSynthParams.preset(.hard, seed: 1, frames: 8)
+        let synth = TEMSynthesizer(params: params)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slipline-bench-tem-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var total = 0
+        let files = try (0..<8).map { f -> String in
+            let path = "\(dir)/f\(f).png"
+            try PNGWriter.writeGray8(path: path, width: params.width, height: params.height, pixels: synth.frame8(f), compression: compression)
+            total += (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            return path
+        }
+        return (files, params, Double(total) / 8, dir)
+    }
+
+    func cpuSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

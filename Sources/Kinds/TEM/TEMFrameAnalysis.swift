@@ -1,0 +1,87 @@
+import Foundation
+import Kernels
+import Shared
+
+/// Analyses frames one by one (decode, detect) and collects the rows of `tem_frame_results`
+/// and `tem_dislocation_results` and the curves per frame. Used by the shard tasks and, for the
+/// good frames of a shard that died on a corrupt frame, by the merge. One per task: it owns the
+/// detector's buffers.
+struct TEMFrameAnalysis {
+    /// A frame that could not be analysed.
+    struct Failure {
+        var index: Int
+        var file: String
+        var error: String
+    }
+
+    private var detector: TEMDetector
+    /// The decoded frame, reused: one allocation per task rather than per frame.
+    private var pixels: [Float] = []
+    private let options: TEMJobOptions
+    private let context: KindContext
+    var frames = ResultRows(table: "tem_frame_results", columns: [
+        "frame_index", "frame_file", "n_dislocations", "width", "height",
+    ])
+    var dislocations = ResultRows(table: "tem_dislocation_results", columns: [
+        "frame_index", "frame_file", "dislocation_id", "points", "length_px", "length_nm", "mean_curvature",
+        "max_curvature", "mean_response", "centroid_x", "centroid_y",
+    ])
+    /// The analysed frames with their curves, in the order analysed.
+    var analysed: [TEMCurvesFile.Frame] = []
+
+    init(options: TEMJobOptions, context: KindContext) {
+        self.options = options
+        self.context = context
+        detector = TEMDetector(config: Self.detectorConfig(options))
+    }
+
+    /// The kernel's tuned defaults with the job's overrides.
+    static func detectorConfig(_ options: TEMJobOptions) -> TEMDetectorConfig {
+        var config = TEMDetectorConfig()
+        config.brightLines = options.brightLines
+        config.samples = options.points
+        if let v = options.minLength { config.minLength = v }
+        if let v = options.highThreshold { config.highThreshold = Float(v) }
+        if let v = options.lowThreshold { config.lowThreshold = Float(v) }
+        if let v = options.scales { config.scales = v }
+        if let v = options.smoothing { config.smoothing = v }
+        if let v = options.flattenRadius { config.flattenRadius = v }
+        if options.keepSlipTraces { config.traceFaintRatio = 0 }
+        return config
+    }
+
+    /// Decodes and analyses frame `index` (`file`, which must be `width`×`height`); throws an
+    /// error naming the file when it cannot be read.
+    mutating func analyse(file: String, index: Int, width: Int, height: Int) throws {
+        let path = try context.input(file)
+        let image = try PNGImage.read(path: path, into: &pixels)
+        guard image.width == width, image.height == height else {
+            throw TaskError("cannot read \((file as NSString).lastPathComponent): it is \(image.width)×\(image.height) pixels, but the video's frames are \(width)×\(height) (the file changed after the job was planned?)")
+        }
+        let found = pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
+        frames.rows.append([index, file, found.count, width, height])
+        for (id, curve) in found.enumerated() {
+            let c = TEMPolyline.centroid(curve.points)
+            dislocations.rows.append([
+                index, file, id, PGJSON(raw: TEMPointsText.render(curve.points)), curve.lengthPx,
+                options.pixelSizeNm.map { curve.lengthPx * $0 }, curve.meanCurvature, curve.maxCurvature,
+                curve.meanResponse, c.x, c.y,
+            ])
+        }
+        analysed.append(TEMCurvesFile.Frame(index: index, file: file, curves: found.map(\.points)))
+    }
+
+    /// Analyses every frame of a shard's range; frames that cannot be read are skipped and
+    /// returned with the reason.
+    mutating func analyse(_ payload: TEMTaskPayload) -> [Failure] {
+        var failures: [Failure] = []
+        for (offset, file) in payload.files.enumerated() {
+            do {
+                try analyse(file: file, index: payload.firstFrame + offset, width: payload.width, height: payload.height)
+            } catch {
+                failures.append(Failure(index: payload.firstFrame + offset, file: file, error: "\(error)"))
+            }
+        }
+        return failures
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Shared
+
+/// What one `tem` shard task analyses: a contiguous range of frames.
+public struct TEMTaskPayload: Codable, Sendable, Equatable {
+    /// `frame_index` of `files[0]`.
+    public var firstFrame: Int
+    /// Absolute paths of the frames, in order.
+    public var files: [String]
+    /// The frame size every frame had when the job was planned.
+    public var width: Int
+    public var height: Int
+
+    public init(firstFrame: Int, files: [String], width: Int, height: Int) {
+        self.firstFrame = firstFrame
+        self.files = files
+        self.width = width
+        self.height = height
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case firstFrame = "first_frame", files, width, height
+    }
+}
+
+/// What the `tem.merge` task needs to know.
+public struct TEMMergePayload: Codable, Sendable, Equatable {
+    /// Frames in the video (the planner's count).
+    public var frames: Int
+    public init(frames: Int) { self.frames = frames }
+}
+
+/// What a `tem` shard hands its merge.
+public struct TEMShardOutput: Codable, Sendable, Equatable {
+    /// The frames of its range with their curves (`TEMCurvesFile`).
+    public var curvesFile: String
+    public var frames: Int
+    public var dislocations: Int
+
+    public init(curvesFile: String, frames: Int, dislocations: Int) {
+        self.curvesFile = curvesFile
+        self.frames = frames
+        self.dislocations = dislocations
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case curvesFile = "curves_file", frames, dislocations
+    }
+}
+
+/// Files of a tem job, fixed by the output directory and frame range so a re-run overwrites.
+enum TEMPaths {
+    static func curves(_ output: OutputDirectory, firstFrame: Int, count: Int) -> String {
+        output.file(String(format: "tem/curves/frames-%08d-%08d.bin", firstFrame, firstFrame + count - 1))
+    }
+}
