@@ -55,52 +55,94 @@ public enum CenterlineTracer {
     public static func trace(_ mask: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int,
                              options: Options = Options(), pixels known: [Int]? = nil,
                              response: UnsafeBufferPointer<Float>? = nil) -> [[TEMPoint]] {
-        let w = width
-        let ring = [-w, -w + 1, 1, w + 1, w, w - 1, -1, -w - 1] // clockwise from north
         let pixels = (known ?? (0..<(width * height)).filter { mask[$0] != 0 }).sorted()
         if pixels.isEmpty { return [] }
-        @inline(__always) func on(_ i: Int) -> Bool { i >= 0 && i < mask.count && mask[i] & 1 != 0 }
+        var skeleton = Skeleton(mask: mask, width: width, height: height)
+        // 1. Junctions and their clusters; 2. the simple branches between them.
+        skeleton.findClusters(pixels, radius: options.junctionRadius)
+        let branches = skeleton.walkBranches(pixels)
+        let endCluster = branches.flatMap(skeleton.endClusters)
+        // 3. Spurs: short branches with exactly one end on a cluster.
+        let keep = branches.indices.map { i in
+            let attached = (endCluster[2 * i] > 0 ? 1 : 0) + (endCluster[2 * i + 1] > 0 ? 1 : 0)
+            return !(attached == 1 && branches[i].count < options.spurLength)
+        }
+        let pieces: [[TEMPoint]] = branches.map { $0.map { TEMPoint(Double($0 % width), Double($0 / width)) } }
+        // 4. Pair branch ends at each cluster; 5. bridge small gaps between facing free ends.
+        let partner = pairAtClusters(pieces, keep: keep, endCluster: endCluster, options: options)
+        let curves = chain(pieces, keep: keep, partner: partner)
+        return bridgeGaps(curves, response: response, width: width, options: options)
+    }
 
-        // 1. Junctions and their clusters (label > 0), branch pixels (label 0, on).
-        // Cluster labels live in a dictionary (few pixels); bit 1 of the mask says "in a cluster"
-        // so the hot walks below never hash.
+    /// The skeleton being traced: the mask with its scratch bits, and the 8-neighbourhood.
+    struct Skeleton {
+        let mask: UnsafeMutableBufferPointer<UInt8>
+        let width: Int
+        let height: Int
+        /// Offsets of the 8 neighbours, clockwise from north.
+        let ring: [Int]
+        /// Cluster label (> 0) of every junction-cluster pixel. Few pixels, so a dictionary;
+        /// bit 1 of the mask says "in a cluster" so the hot walks never hash.
         var cluster: [Int: Int32] = [:]
-        var junctions: [Int] = []
-        for p in pixels {
-            var runs = 0
-            for k in 0..<8 where on(p + ring[k]) && !on(p + ring[(k + 7) & 7]) { runs += 1 }
-            if runs >= 3 { junctions.append(p) }
-        }
-        let r = options.junctionRadius
-        for j in junctions {
-            let jx = j % w, jy = j / w
-            for dy in -r...r {
-                for dx in -r...r {
-                    let x = jx + dx, y = jy + dy
-                    guard x >= 0, y >= 0, x < width, y < height, on(y * w + x) else { continue }
-                    cluster[y * w + x] = -1
-                    mask[y * w + x] |= 2
-                }
-            }
-        }
-        var nClusters: Int32 = 0
-        var stack: [Int] = []
-        for j in junctions where cluster[j] == -1 {
-            nClusters += 1
-            cluster[j] = nClusters
-            stack.append(j)
-            while let p = stack.popLast() {
-                for o in ring where cluster[p + o] == -1 {
-                    cluster[p + o] = nClusters
-                    stack.append(p + o)
-                }
-            }
+
+        init(mask: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) {
+            self.mask = mask
+            self.width = width
+            self.height = height
+            ring = [-width, -width + 1, 1, width + 1, width, width - 1, -1, -width - 1]
         }
 
-        // 2. Branches: walk the simple paths left between clusters.
+        @inline(__always) func on(_ i: Int) -> Bool { i >= 0 && i < mask.count && mask[i] & 1 != 0 }
         @inline(__always) func isBranch(_ i: Int) -> Bool { i >= 0 && i < mask.count && mask[i] & 3 == 1 }
         @inline(__always) func visited(_ i: Int) -> Bool { mask[i] & 4 != 0 }
-        var branches: [[Int]] = []
+
+        /// Junctions (three or more separate runs of neighbours), grown by `radius` and labelled
+        /// as connected clusters.
+        mutating func findClusters(_ pixels: [Int], radius r: Int) {
+            var junctions: [Int] = []
+            for p in pixels {
+                var runs = 0
+                for k in 0..<8 where on(p + ring[k]) && !on(p + ring[(k + 7) & 7]) { runs += 1 }
+                if runs >= 3 { junctions.append(p) }
+            }
+            for j in junctions {
+                let jx = j % width, jy = j / width
+                for dy in -r...r {
+                    for dx in -r...r {
+                        let x = jx + dx, y = jy + dy
+                        guard x >= 0, y >= 0, x < width, y < height, on(y * width + x) else { continue }
+                        cluster[y * width + x] = -1
+                        mask[y * width + x] |= 2
+                    }
+                }
+            }
+            var label: Int32 = 0
+            var stack: [Int] = []
+            for j in junctions where cluster[j] == -1 {
+                label += 1
+                cluster[j] = label
+                stack.append(j)
+                while let p = stack.popLast() {
+                    for o in ring where cluster[p + o] == -1 {
+                        cluster[p + o] = label
+                        stack.append(p + o)
+                    }
+                }
+            }
+        }
+
+        /// The simple paths left between clusters: from free ends first, then closed loops.
+        func walkBranches(_ pixels: [Int]) -> [[Int]] {
+            var branches: [[Int]] = []
+            for p in pixels where isBranch(p) && !visited(p) {
+                var count = 0
+                for o in ring where isBranch(p + o) { count += 1 }
+                if count <= 1 { branches.append(walk(from: p)) }
+            }
+            for p in pixels where isBranch(p) && !visited(p) { branches.append(walk(from: p)) } // loops
+            return branches
+        }
+
         func walk(from start: Int) -> [Int] {
             var path = [start]
             mask[start] |= 4
@@ -118,12 +160,13 @@ public enum CenterlineTracer {
             }
             return path
         }
-        for p in pixels where isBranch(p) && !visited(p) {
-            var count = 0
-            for o in ring where isBranch(p + o) { count += 1 }
-            if count <= 1 { branches.append(walk(from: p)) }
+
+        /// The clusters at a branch's two ends (0: a free end).
+        func endClusters(_ branch: [Int]) -> [Int32] {
+            let c0 = clusters(touching: branch[0]), c1 = clusters(touching: branch[branch.count - 1])
+            if branch.count == 1 { return [c0.first ?? 0, c0.count > 1 ? c0[1] : 0] }
+            return [c0.first ?? 0, c1.first ?? 0]
         }
-        for p in pixels where isBranch(p) && !visited(p) { branches.append(walk(from: p)) } // loops
 
         func clusters(touching p: Int) -> [Int32] {
             var out: [Int32] = []
@@ -132,27 +175,11 @@ public enum CenterlineTracer {
             }
             return out
         }
-        var endCluster: [Int32] = []
-        for b in branches {
-            let c0 = clusters(touching: b[0]), c1 = clusters(touching: b[b.count - 1])
-            if b.count == 1 {
-                endCluster.append(c0.first ?? 0)
-                endCluster.append(c0.count > 1 ? c0[1] : 0)
-            } else {
-                endCluster.append(c0.first ?? 0)
-                endCluster.append(c1.first ?? 0)
-            }
-        }
+    }
 
-        // 3. Spurs: short branches with exactly one end on a cluster.
-        var keep = [Bool](repeating: true, count: branches.count)
-        for (i, b) in branches.enumerated() {
-            let attached = (endCluster[2 * i] > 0 ? 1 : 0) + (endCluster[2 * i + 1] > 0 ? 1 : 0)
-            if attached == 1 && b.count < options.spurLength { keep[i] = false }
-        }
-        let pieces: [[TEMPoint]] = branches.map { $0.map { TEMPoint(Double($0 % w), Double($0 / w)) } }
-
-        // 4. Pair branch ends at each cluster.
+    /// At each cluster, pairs the branch ends that continue most straight with the smallest
+    /// sideways offset (greedy by cost); returns each end's partner end or -1.
+    static func pairAtClusters(_ pieces: [[TEMPoint]], keep: [Bool], endCluster: [Int32], options: Options) -> [Int] {
         var partner = [Int](repeating: -1, count: 2 * pieces.count)
         var byCluster: [Int32: [Int]] = [:]
         for e in 0..<(2 * pieces.count) where keep[e / 2] && endCluster[e] > 0 {
@@ -178,9 +205,12 @@ public enum CenterlineTracer {
                 partner[c.b] = c.a
             }
         }
-        var curves = chain(pieces, keep: keep, partner: partner)
+        return partner
+    }
 
-        // 5. Bridge small gaps between facing free ends of different curves.
+    /// Joins facing free ends of different curves across gaps of at most `gapJoin` px, where
+    /// the curves have similar contrast and (with a response) the ridge supports the bridge.
+    static func bridgeGaps(_ curves: [[TEMPoint]], response: UnsafeBufferPointer<Float>?, width: Int, options: Options) -> [[TEMPoint]] {
         let curveEnds = curves.indices.flatMap { [endGeometry(curves[$0], end: 0, span: options.directionSpan),
                                                   endGeometry(curves[$0], end: 1, span: options.directionSpan)] }
         let strength: [Double] = curves.map { c in
@@ -189,6 +219,7 @@ public enum CenterlineTracer {
             for p in c { sum += Double(response[Int(p.y) * width + Int(p.x)]) }
             return max(sum / Double(c.count), 1e-12)
         }
+        let cosMax = cos(options.maxTurnDegrees * .pi / 180)
         var gapCandidates: [(cost: Double, a: Int, b: Int)] = []
         let gap2 = options.gapJoin * options.gapJoin
         for a in 0..<curveEnds.count {
@@ -202,18 +233,10 @@ public enum CenterlineTracer {
                 let ratio = strength[a / 2] / strength[b / 2]
                 guard ratio <= options.maxResponseRatio && ratio >= 1 / options.maxResponseRatio else { continue }
                 let d = d2.squareRoot()
-                if let response, d > 2 {
-                    let steps = Int(d.rounded(.up))
-                    var sum = 0.0, supported = 0
-                    let level = options.bridgeEvidence * min(strength[a / 2], strength[b / 2])
-                    for k in 1..<steps {
-                        let q = pa + (Double(k) / Double(steps)) * v
-                        let r = Double(response[Int(q.y.rounded()) * width + Int(q.x.rounded())])
-                        sum += r
-                        if r >= level { supported += 1 }
-                    }
-                    guard sum / Double(steps - 1) >= level,
-                          Double(supported) >= options.bridgeSupport * Double(steps - 1) else { continue }
+                if let response, d > 2,
+                   !bridgeIsSupported(from: pa, along: v, length: d, response: response, width: width,
+                                      level: options.bridgeEvidence * min(strength[a / 2], strength[b / 2]), options: options) {
+                    continue
                 }
                 if d > 1.5 {
                     let u = v / d
@@ -222,15 +245,28 @@ public enum CenterlineTracer {
                 gapCandidates.append((d + 10 * (1 - straight), a, b))
             }
         }
-        if !gapCandidates.isEmpty {
-            var gp = [Int](repeating: -1, count: curveEnds.count)
-            for c in gapCandidates.sorted(by: { $0.cost < $1.cost }) where gp[c.a] < 0 && gp[c.b] < 0 {
-                gp[c.a] = c.b
-                gp[c.b] = c.a
-            }
-            curves = chain(curves, keep: [Bool](repeating: true, count: curves.count), partner: gp)
+        guard !gapCandidates.isEmpty else { return curves }
+        var gp = [Int](repeating: -1, count: curveEnds.count)
+        for c in gapCandidates.sorted(by: { $0.cost < $1.cost }) where gp[c.a] < 0 && gp[c.b] < 0 {
+            gp[c.a] = c.b
+            gp[c.b] = c.a
         }
-        return curves
+        return chain(curves, keep: [Bool](repeating: true, count: curves.count), partner: gp)
+    }
+
+    /// Whether the ridge response along the bridge `pa + t·v` reaches `level` on average and
+    /// at `bridgeSupport` of its samples.
+    static func bridgeIsSupported(from pa: TEMPoint, along v: TEMPoint, length d: Double, response: UnsafeBufferPointer<Float>,
+                                  width: Int, level: Double, options: Options) -> Bool {
+        let steps = Int(d.rounded(.up))
+        var sum = 0.0, supported = 0
+        for k in 1..<steps {
+            let q = pa + (Double(k) / Double(steps)) * v
+            let r = Double(response[Int(q.y.rounded()) * width + Int(q.x.rounded())])
+            sum += r
+            if r >= level { supported += 1 }
+        }
+        return sum / Double(steps - 1) >= level && Double(supported) >= options.bridgeSupport * Double(steps - 1)
     }
 
     @inline(__always) static func cross(_ a: TEMPoint, _ b: TEMPoint) -> Double { a.x * b.y - a.y * b.x }
