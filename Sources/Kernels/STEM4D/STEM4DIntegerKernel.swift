@@ -92,8 +92,7 @@ extension UInt16: STEM4DIntegerPixel {
 extension STEM4DSparseKernel {
     /// Frames per group in the integer path: the group is read chunk by chunk, all frames in
     /// step, so the group's sum and maximum stay in registers and the partial's `Double`/`Float`
-    /// patterns are read and written once per group. (8 and 16 measured; 16 was faster on
-    /// 64×64 and 256×256 frames.)
+    /// patterns are read and written once per group (16 measured fastest; docs/tuning.md).
     static let intGroup = 16
 
     /// The exact integer path, two passes per group of frames:

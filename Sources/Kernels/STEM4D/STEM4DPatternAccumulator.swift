@@ -32,8 +32,7 @@ struct STEM4DPatternAccumulator: ~Copyable {
 
     /// Adds `count` consecutive frames starting at `frames` (each `pixels` long) to the sum and
     /// maximum, pixel chunk by pixel chunk across the group, so the accumulators are touched
-    /// once per group. (Frame by frame was measured slower even for 64×64 frames: ≈ 4.5 against
-    /// 7 GiB/s for a group of 8.)
+    /// once per group (faster than frame by frame even for 64×64 frames; docs/tuning.md).
     func addGroup<T: STEM4DPixel>(_ frames: UnsafePointer<T>, count: Int, max maxp: UnsafeMutablePointer<Float>) {
         let p = pixels
         var c = 0

@@ -5,11 +5,11 @@
 /// the masks that cover it. Frames whose size is not a multiple of 16 take a second,
 /// per-frame pass over the mask segments (from cache) instead.
 public enum STEM4DSparseKernel {
-    /// Frames per group for the pattern pass (hardware prefetchers follow this many streams).
-    /// (4, 8, 16 and 32 measured; 8 was best, 32 close, on 64×64 uint16 frames.)
+    /// Frames per group for the pattern pass (hardware prefetchers follow this many streams;
+    /// the measured choice is in docs/tuning.md).
     static let group = 8
-    /// Fuse the masks into the pattern pass when the frame size is a multiple of 16 (measured
-    /// 5–10 % faster for 1–8 detectors on 64×64 frames; the other path serves odd sizes).
+    /// Fuse the masks into the pattern pass when the frame size is a multiple of 16 (faster,
+    /// docs/tuning.md; the other path serves odd sizes).
     static let useFused = true
 
     /// Route 8- and 16-bit input through the exact integer path (`STEM4DIntegerKernel.swift`).

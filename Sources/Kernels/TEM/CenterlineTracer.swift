@@ -36,14 +36,13 @@ public enum CenterlineTracer {
         public var bridgeEvidence = 0.35
         /// ...and this fraction of the bridge's samples must each reach that level: a real
         /// crossing or noise break is weak over a few px, the background between two slip bands
-        /// (crossed by their two bright-ish slip traces) is empty over most of the gap. On the
-        /// medium preset this stops end-to-end merges of dislocations of neighbouring bands
-        /// (60-frame length metric 0.926 → 0.955).
+        /// (crossed by their two bright-ish slip traces) is empty over most of the gap; stops
+        /// end-to-end merges of dislocations of neighbouring bands (docs/tuning.md).
         public var bridgeSupport = 0.5
         /// At a junction cluster where only two branch ends remain, they are joined when the turn
         /// between them is below this (degrees); larger turns (a dislocation meeting a slip trace
-        /// where the trace breaks) leave two curves; 101.5° joined two neighbours of a pile-up
-        /// into one hairpin through the trace piece between their ends.
+        /// where the trace breaks) leave two curves, never a hairpin through a trace piece
+        /// joining two neighbours of a pile-up (docs/tuning.md).
         public var twoEndMaxTurnDegrees = 60.0
         public init() {}
     }

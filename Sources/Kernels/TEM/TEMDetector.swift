@@ -29,9 +29,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// Detect bright lines instead of dark ones.
     public var brightLines = false
     /// Background flattening: subtract the mean over a (2r+1)² box (0 = off). Off by default:
-    /// the Hessian is already blind to offsets and ramps, and on the synthetic presets flattening
-    /// changed F1 by about 0.005 while costing ~7 % of the frame time. Turn it on for frames with
-    /// strong uneven illumination at the line scale.
+    /// the Hessian is already blind to offsets and ramps (docs/tuning.md). Turn it on for
+    /// frames with strong uneven illumination at the line scale.
     public var flattenRadius = 0
     /// Gaussian scales σ (px) of the ridge filter.
     public var scales: [Double] = [0.8, 1.3]

@@ -6,7 +6,7 @@ import Shared
 /// The dense virtual-detector kernel's matrix product through OpenBLAS.
 public enum STEM4DBLAS {
     /// Each task slot is already one thread of work: OpenBLAS's own threads would only
-    /// oversubscribe the cores (measured: 8 detectors dense 0.54 → 0.99 GiB/s on 2 busy cores).
+    /// oversubscribe the cores (docs/tuning.md).
     private static let singleThreaded: Bool = {
         openblas_set_num_threads(1)
         return true

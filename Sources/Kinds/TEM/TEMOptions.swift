@@ -77,9 +77,8 @@ public struct TEMJobOptions: Sendable, Equatable {
     }
 
     /// Frames per task when `frames_per_task` is not given: about one second of work on one
-    /// core, from the measured cost (≈ 210 frames/s per task at 512×512 including PNG decode
-    /// and writing the rows: 120-frame shards of a 10,000-frame job took 0.575 s on average;
-    /// proportional to the pixel count), between 1 and 2000.
+    /// core (200 frames at 512×512, proportional to the pixel count; docs/tuning.md), between
+    /// 1 and 2000.
     public static func defaultFramesPerTask(width: Int, height: Int) -> Int {
         let pixels = Double(max(1, width * height))
         return max(1, min(2000, Int((200 * 512 * 512 / pixels).rounded())))

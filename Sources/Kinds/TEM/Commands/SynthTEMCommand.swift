@@ -93,14 +93,7 @@ extension TEMDifficulty: ExpressibleByArgument {}
 enum TEMFramePNG {
     /// zlib level 0 (stored blocks) and no row filter: decoding is then little more than a
     /// copy plus the CRC and Adler-32 checks. The frames are mostly shot noise, which deflate
-    /// barely shrinks, so this costs little space. `ctl bench tem --png-matrix` on 512×512 hard
-    /// frames (thread CPU per decode, 2 shared cores under load ≈ 6):
-    ///
-    ///     zlib 0, none        257 KiB  0.30 ms      zlib 1, up          206 KiB  2.64 ms
-    ///     zlib 0, up          257 KiB  0.40 ms      zlib 3, none        235 KiB  2.21 ms
-    ///     zlib 1, none        235 KiB  2.29 ms      zlib 6, adaptive    190 KiB  2.72 ms (libpng's default)
-    ///
-    /// i.e. +35 % size against what other software writes, for a decode about 9× faster. Pixel
-    /// values are the same whatever the compression.
+    /// barely shrinks: about +35 % size for a decode about 9× faster (docs/tuning.md, PNG
+    /// compression). Pixel values are the same whatever the compression.
     static let compression = PNGCompression(level: 0, filters: .none)
 }
