@@ -135,4 +135,21 @@ final class TEMEndToEndTests: XCTestCase {
         XCTAssertTrue(status.output.contains("frame-00005.png"), status.output)
         XCTAssertTrue(status.output.contains("job \(job) failed"), status.output)
     }
+
+    /// An output directory no worker can write fails the job when it is planned, with a
+    /// message naming it (it used to run every shard and then fail the merge three times).
+    func testUnwritableOutputDirectoryFailsAtPlanning() throws {
+        let url = try TestCluster.freshDatabase("temoutguard")
+        let data = try TestFiles.temporaryDirectory("guardvideo")
+        let synth = try ctl(["synth", "tem", data, "--frames", "3", "--seed", "1", "--difficulty", "easy"])
+        XCTAssertEqual(synth.status, 0, synth.output)
+        let run = try ctl(["run", data, "--database", url, "--workers", "1", "--param", "output_dir=/proc/x"])
+        XCTAssertEqual(run.status, 1, run.output)
+        XCTAssertTrue(run.output.contains("the output directory /proc/x cannot be written"), run.output)
+        XCTAssertTrue(run.output.contains("--param output_dir=DIR"), run.output)
+        XCTAssertTrue(run.output.hasSuffix(" failed\n"), run.output)
+        let job = try XCTUnwrap(jobId(run.output))
+        let tasks = try PGConnection(url).exec("SELECT count(*) FROM tasks WHERE job_id = $1", [job])
+        XCTAssertEqual(tasks.int(0, 0), 0, "no task ran")
+    }
 }

@@ -7,6 +7,9 @@ import Worker
 /// shards' outputs, and turns the results into rows. Kinds see typed values only.
 public struct KindTaskRunner<K: Kind>: TaskRunner {
     public let kind: K
+    /// The last job's decoded parameters: consecutive tasks are mostly of one job, and
+    /// decoding JSON per task cost more than a no-op task itself (`ctl bench queue`).
+    private let lastJob = JobSettingsCache<K.Options>()
 
     public init(kind: K) {
         self.kind = kind
@@ -15,9 +18,10 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
     public var kinds: [String] { [kind.name] }
 
     public func run(_ task: ClaimedTask, context: TaskContext) throws -> TaskOutput {
-        let params = try JobParams(json: task.jobParams)
-        let options = try kind.options(params)
-        let output = try OutputDirectory(params: params)
+        let (options, output) = try lastJob.settings(for: task.jobParams) { text in
+            let params = try JobParams(json: text)
+            return (try kind.options(params), try OutputDirectory(params: params))
+        }
         let kindContext = KindContext(
             jobId: task.jobId, taskId: task.id, attempt: task.attempt, jobInput: task.jobInput, output: output,
             logger: context.logger, stop: context.stop, workerId: context.workerId)
@@ -56,4 +60,27 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
 public enum ShardOutputs {
     public static let table = "shard_outputs"
     public static let columns = ["output"]
+}
+
+/// The decoded settings of the most recent job parameters text, shared by a runner's slots.
+final class JobSettingsCache<Options>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var key: String?
+    private var value: (Options, OutputDirectory)?
+
+    /// The settings for `params` (JSON text), decoded by `decode` when they differ from the last.
+    func settings(for params: String, decode: (String) throws -> (Options, OutputDirectory)) throws -> (Options, OutputDirectory) {
+        lock.lock()
+        if key == params, let value {
+            lock.unlock()
+            return value
+        }
+        lock.unlock()
+        let fresh = try decode(params)
+        lock.lock()
+        key = params
+        value = fresh
+        lock.unlock()
+        return fresh
+    }
 }

@@ -110,9 +110,8 @@ public enum TaskQueue {
         for (task, output) in finished {
             for table in output.tables { clear[table, default: []].append(task.id) }
             for rows in output.results {
-                var entry = byTable[rows.table] ?? (rows.columns, [])
-                entry.rows += rows.rows.map { (task.id, task.jobId, $0) }
-                byTable[rows.table] = entry
+                // In place: copying the entry out and back copied the whole batch per task.
+                byTable[rows.table, default: (rows.columns, [])].rows += rows.rows.map { (task.id, task.jobId, $0) }
             }
         }
         for (table, ids) in clear.sorted(by: { $0.key < $1.key }) {
