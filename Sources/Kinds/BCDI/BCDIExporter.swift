@@ -27,11 +27,7 @@ struct BCDIExporter: JobExporter {
                        start_on_surface, end_on_surface, max_psi, winding_sign, displacement_vox, direction, points
                 FROM bcdi_lines WHERE job_id = $1 ORDER BY volume_index, line_id
                 """, [job.id])
-            var out = (0..<r.columnCount).map { r.columnName($0) }.joined(separator: ",") + "\n"
-            for row in r.allRows() {
-                out += row.map { CSV.field($0 ?? "") }.joined(separator: ",") + "\n"
-            }
-            return out
+            return CSV.render(r)
         case .vtk:
             let r = try conn.exec(
                 "SELECT volume_index, line_id, coalesce(track_id, -1), closed, points::text FROM bcdi_lines WHERE job_id = $1 ORDER BY volume_index, line_id",

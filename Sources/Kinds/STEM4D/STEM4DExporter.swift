@@ -32,11 +32,7 @@ struct STEM4DExporter: JobExporter {
             default: query = "SELECT * FROM stem4d_virtual_images WHERE job_id = $1 ORDER BY name"
             }
             let r = try conn.exec(query, [job.id])
-            var out = (0..<r.columnCount).map { r.columnName($0) }.joined(separator: ",") + "\n"
-            for row in r.allRows() {
-                out += row.map { CSV.field($0 ?? "") }.joined(separator: ",") + "\n"
-            }
-            return out
+            return CSV.render(r)
         case .vtk:
             throw UserError("stem4d jobs export as json or csv")
         }

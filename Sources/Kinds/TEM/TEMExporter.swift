@@ -34,11 +34,7 @@ struct TEMExporter: JobExporter {
                 LEFT JOIN tem_pair_distances p ON p.job_id = d.job_id AND p.frame_index = d.frame_index AND p.dislocation_id = d.dislocation_id
                 WHERE d.job_id = $1 ORDER BY d.frame_index, d.dislocation_id
                 """, [job.id])
-            var out = (0..<r.columnCount).map { r.columnName($0) }.joined(separator: ",") + "\n"
-            for row in r.allRows() {
-                out += row.map { CSV.field($0 ?? "") }.joined(separator: ",") + "\n"
-            }
-            return out
+            return CSV.render(r)
         case .vtk:
             throw UserError("tem jobs export as json or csv")
         }
