@@ -21,7 +21,7 @@ final class LeaseFencingTests: XCTestCase {
         XCTAssertEqual(second.first?.attempt, 2)
 
         func output(_ worker: String, _ attempt: Int) -> TaskOutput {
-            TaskOutput(results: [ResultRows(table: "bench_results", columns: [("item", "int"), ("worker_id", "text"), ("attempt", "int")],
+            TaskOutput(results: [ResultRows(table: "bench_results", columns: ["item", "worker_id", "attempt"],
                                             rows: [[0, worker, attempt]])])
         }
         XCTAssertEqual(try TaskQueue.complete(conn, worker: "fast", [(second[0], output("fast", 2))]), [second[0].id])
@@ -40,7 +40,7 @@ final class LeaseFencingTests: XCTestCase {
         // An earlier attempt's rows are already there (say, written before a crash at commit).
         try conn.exec("INSERT INTO bench_results (task_id, job_id, item, worker_id, attempt) VALUES ($1, $2, 0, 'old', 0)",
                       [task.id, task.jobId])
-        let output = TaskOutput(results: [ResultRows(table: "bench_results", columns: [("item", "int"), ("worker_id", "text"), ("attempt", "int")],
+        let output = TaskOutput(results: [ResultRows(table: "bench_results", columns: ["item", "worker_id", "attempt"],
                                                      rows: [[0, "w", task.attempt]])])
         try TaskQueue.complete(conn, worker: "w", [(task, output)])
         XCTAssertEqual(try conn.exec("SELECT worker_id FROM bench_results").allRows(), [["w"]])

@@ -85,7 +85,7 @@ final class RetryAndDependencyTests: XCTestCase {
         let held = try TaskQueue.claim(conn, worker: "w", limit: 2, leaseSeconds: 60)
         XCTAssertTrue(try TaskQueue.cancel(conn, job: job))
         XCTAssertFalse(try TaskQueue.cancel(conn, job: job), "cancelling twice is a no-op")
-        let output = TaskOutput(results: [ResultRows(table: "bench_results", columns: [("item", "int"), ("worker_id", "text"), ("attempt", "int")],
+        let output = TaskOutput(results: [ResultRows(table: "bench_results", columns: ["item", "worker_id", "attempt"],
                                                      rows: [[0, "w", 1]])])
         XCTAssertEqual(try TaskQueue.complete(conn, worker: "w", [(held[0], output)]), [])
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM bench_results").int(0, 0), 0)

@@ -9,6 +9,8 @@ public final class PGConnection {
     private var handle: OpaquePointer?
     /// The connection string, kept to reconnect; never printed (it may hold a password).
     let conninfo: String
+    /// Column name → SQL type of the results tables this connection wrote to.
+    var columnTypeCache: [String: [String: String]] = [:]
 
     /// Opens a connection. Throws `DatabaseError` with a message that hides any password.
     public init(_ conninfo: String, applicationName: String = "slipline") throws {

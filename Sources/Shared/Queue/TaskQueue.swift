@@ -103,23 +103,26 @@ public enum TaskQueue {
         }
     }
 
-    /// Replaces the results of `finished` tasks: delete by task id, then bulk insert.
+    /// Replaces the results of `finished` tasks: check every row against its table, delete by
+    /// task id, then bulk insert (one statement per table and column list).
     static func writeResults(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws {
         var clear: [String: [Int64]] = [:]
-        var byTable: [String: (columns: [(name: String, type: String)], rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])])] = [:]
+        struct Group: Hashable { let table: String; let columns: [String] }
+        var byGroup: [Group: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])]] = [:]
         for (task, output) in finished {
             for table in output.tables { clear[table, default: []].append(task.id) }
             for rows in output.results {
-                var entry = byTable[rows.table] ?? (rows.columns, [])
-                entry.rows += rows.rows.map { (task.id, task.jobId, $0) }
-                byTable[rows.table] = entry
+                try rows.validate(against: try conn.resultColumnTypes(rows.table, needing: rows.columns))
+                byGroup[Group(table: rows.table, columns: rows.columns), default: []] += rows.rows.map { (task.id, task.jobId, $0) }
             }
         }
         for (table, ids) in clear.sorted(by: { $0.key < $1.key }) {
+            _ = try conn.resultColumnTypes(table, needing: [])
             try conn.exec("DELETE FROM \(table) WHERE task_id = ANY($1::bigint[])", [PGArray(ids)])
         }
-        for (table, entry) in byTable.sorted(by: { $0.key < $1.key }) {
-            try ResultRows.insert(table, columns: entry.columns, rows: entry.rows, on: conn)
+        let groups = byGroup.sorted { ($0.key.table, $0.key.columns.joined(separator: ",")) < ($1.key.table, $1.key.columns.joined(separator: ",")) }
+        for (group, rows) in groups {
+            try ResultRows.insert(group.table, columns: group.columns, rows: rows, on: conn)
         }
     }
 

@@ -34,9 +34,9 @@ public enum BCDIMerge {
 
         var analysed: [(index: Int, file: String, lines: [BCDILine])] = []
         var volumeRows = ResultRows(table: "bcdi_volume_results", columns: [
-            ("volume_index", "int"), ("volume_file", "text"), ("psi_file", "text"), ("shape", "jsonb"),
-            ("n_unmasked", "bigint"), ("max_psi", "double precision"), ("n_lines", "int"), ("png_file", "text"),
-            ("vtk_file", "text"), ("mask_source", "text"), ("ramp", "jsonb"), ("method", "text"),
+            "volume_index", "volume_file", "psi_file", "shape",
+            "n_unmasked", "max_psi", "n_lines", "png_file",
+            "vtk_file", "mask_source", "ramp", "method",
         ])
         for index in byVolume.keys.sorted() {
             let parts = byVolume[index]!
@@ -72,11 +72,11 @@ public enum BCDIMerge {
 
         let tracked = BCDITracker.track(analysed.map(\.lines), gate: options.trackGate)
         var lineRows = ResultRows(table: "bcdi_line_results", columns: [
-            ("volume_index", "int"), ("volume_file", "text"), ("line_id", "int"), ("track_id", "bigint"),
-            ("points", "jsonb"), ("length_vox", "double precision"), ("length_nm", "double precision"),
-            ("closed", "boolean"), ("start_on_surface", "boolean"), ("end_on_surface", "boolean"),
-            ("max_psi", "double precision"), ("direction", "jsonb"), ("winding_sign", "int"),
-            ("displacement_vox", "double precision"), ("shift", "jsonb"),
+            "volume_index", "volume_file", "line_id", "track_id",
+            "points", "length_vox", "length_nm",
+            "closed", "start_on_surface", "end_on_surface",
+            "max_psi", "direction", "winding_sign",
+            "displacement_vox", "shift",
         ])
         for (v, volume) in analysed.enumerated() {
             var vtk = VTKPolyData(title: "Slipline bcdi lines: job \(task.jobId), volume \(volume.index) (\((volume.file as NSString).lastPathComponent)), [x, y, z] in voxels")

@@ -26,7 +26,7 @@ public struct BenchRunner: TaskRunner {
         }
         let rows = ResultRows(
             table: "bench_results",
-            columns: [("item", "int"), ("worker_id", "text"), ("attempt", "int")],
+            columns: ["item", "worker_id", "attempt"],
             rows: [[payload.item, context.workerId, task.attempt]])
         return TaskOutput(results: [rows])
     }
@@ -41,7 +41,7 @@ public struct BenchRunner: TaskRunner {
             return (r.int(0, 0) ?? 0, r.int(0, 1) ?? 0)
         }
         let rows = ResultRows(
-            table: "bench_merges", columns: [("n_results", "int"), ("n_expected", "int")],
+            table: "bench_merges", columns: ["n_results", "n_expected"],
             rows: [[results, expected]])
         return TaskOutput(results: [rows])
     }

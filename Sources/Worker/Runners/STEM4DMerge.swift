@@ -70,8 +70,8 @@ public enum STEM4DMerge {
         let pairAngle = Dictionary(payload.pairs.flatMap { [($0.minus, $0.stereoAngleDeg), ($0.plus, $0.stereoAngleDeg)] },
                                    uniquingKeysWith: { a, _ in a })
         var imageRows = ResultRows(table: "stem4d_image_results", columns: [
-            ("name", "text"), ("file", "text"), ("detector", "jsonb"), ("png_file", "text"),
-            ("stereo_angle_deg", "double precision"), ("strategy", "text"),
+            "name", "file", "detector", "png_file",
+            "stereo_angle_deg", "strategy",
         ])
         for (m, detector) in payload.detectors.enumerated() {
             let image = STEM4DImage(rows: rows, cols: cols, pixels: Array(merged.image(m)))
@@ -88,12 +88,12 @@ public enum STEM4DMerge {
         let cal = payload.calibration
         let bf = STEM4DBrightField(cx: cal.cx, cy: cal.cy, radius: cal.radius)
         var particleRows = ResultRows(table: "stem4d_particle_results", columns: [
-            ("particle_id", "int"), ("x", "double precision"), ("y", "double precision"), ("z", "double precision"),
-            ("radius", "double precision"), ("n_views", "int"), ("residual", "double precision"),
+            "particle_id", "x", "y", "z",
+            "radius", "n_views", "residual",
         ])
-        var rdfRows = ResultRows(table: "stem4d_rdf_results", columns: [("bin", "int"), ("r", "double precision"), ("g", "double precision")])
+        var rdfRows = ResultRows(table: "stem4d_rdf_results", columns: ["bin", "r", "g"])
         var lineRows = ResultRows(table: "stem4d_line_results", columns: [
-            ("line_id", "int"), ("points", "jsonb"), ("reprojection_rms", "double precision"), ("n_points", "int"),
+            "line_id", "points", "reprojection_rms", "n_points",
         ])
         var report = STEM4DReport(rows: rows, cols: cols)
         var nParticles: Int?, nLines: Int?
@@ -163,11 +163,11 @@ public enum STEM4DMerge {
         let canvas = report.render()
         try AtomicFile.write(reportFile) { try PNGWriter.writeRGB8(path: $0, width: canvas.width, height: canvas.height, pixels: canvas.pixels) }
         let summary = ResultRows(table: "stem4d_job_results", columns: [
-            ("input_file", "text"), ("shape", "jsonb"), ("mode", "text"), ("bf_cx", "double precision"),
-            ("bf_cy", "double precision"), ("bf_radius", "double precision"), ("calibration", "text"),
-            ("mrad_per_px", "double precision"), ("stereo_angle_deg", "double precision"), ("strategy", "text"),
-            ("mean_pattern_file", "text"), ("max_pattern_file", "text"), ("report_file", "text"),
-            ("n_particles", "int"), ("n_lines", "int"),
+            "input_file", "shape", "mode", "bf_cx",
+            "bf_cy", "bf_radius", "calibration",
+            "mrad_per_px", "stereo_angle_deg", "strategy",
+            "mean_pattern_file", "max_pattern_file", "report_file",
+            "n_particles", "n_lines",
         ], rows: [[
             payload.file, PGJSON(raw: "[\(payload.shape.map(String.init).joined(separator: ","))]"), options.mode,
             cal.cx, cal.cy, cal.radius, cal.source, cal.mradPerPixel, payload.pairs.first?.stereoAngleDeg, payload.strategy,

@@ -12,13 +12,13 @@ struct TEMFrameAnalysis {
     private let options: TEMJobOptions
     private let jobInput: String
     var frames = ResultRows(table: "tem_frame_results", columns: [
-        ("frame_index", "int"), ("frame_file", "text"), ("n_dislocations", "int"), ("width", "int"), ("height", "int"),
+        "frame_index", "frame_file", "n_dislocations", "width", "height",
     ])
     var dislocations = ResultRows(table: "tem_dislocation_results", columns: [
-        ("frame_index", "int"), ("frame_file", "text"), ("dislocation_id", "int"), ("points", "jsonb"),
-        ("length_px", "double precision"), ("length_nm", "double precision"), ("mean_curvature", "double precision"),
-        ("max_curvature", "double precision"), ("mean_response", "double precision"),
-        ("centroid_x", "double precision"), ("centroid_y", "double precision"),
+        "frame_index", "frame_file", "dislocation_id", "points",
+        "length_px", "length_nm", "mean_curvature",
+        "max_curvature", "mean_response",
+        "centroid_x", "centroid_y",
     ])
     /// Curves of the analysed frames by frame index (kept only when asked, for the merge).
     var curves: [Int: [[TEMPoint]]] = [:]

@@ -109,14 +109,14 @@ enum TEMMerge {
         for t in tracks { for (f, c) in zip(t.frames, t.curveIndices) { trackOf[f][c] = t.id } }
 
         var trackRows = ResultRows(table: "tem_track_results", columns: [
-            ("track_id", "bigint"), ("first_frame", "int"), ("last_frame", "int"), ("n_frames", "int"),
-            ("mean_speed_px", "double precision"), ("path_length_px", "double precision"), ("mean_length_px", "double precision"),
+            "track_id", "first_frame", "last_frame", "n_frames",
+            "mean_speed_px", "path_length_px", "mean_length_px",
         ])
         var pointRows = ResultRows(table: "tem_track_point_results", columns: [
-            ("frame_index", "int"), ("dislocation_id", "int"), ("track_id", "bigint"), ("x", "double precision"),
-            ("y", "double precision"), ("vx", "double precision"), ("vy", "double precision"),
-            ("neighbour_dislocation_id", "int"), ("neighbour_track_id", "bigint"),
-            ("pair_distance_px", "double precision"), ("pair_distance_nm", "double precision"),
+            "frame_index", "dislocation_id", "track_id", "x",
+            "y", "vx", "vy",
+            "neighbour_dislocation_id", "neighbour_track_id",
+            "pair_distance_px", "pair_distance_nm",
         ])
         for t in tracks {
             let speeds = t.velocities.map { TEMPolyline.norm($0) }
@@ -145,8 +145,8 @@ enum TEMMerge {
         lap("plot")
         let analysed = video.files.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         let reportRows = ResultRows(table: "tem_report_results", columns: [
-            ("n_frames", "int"), ("n_dislocations", "bigint"), ("n_tracks", "int"), ("overlay_files", "jsonb"),
-            ("plot_file", "text"), ("salvaged_frames", "int"),
+            "n_frames", "n_dislocations", "n_tracks", "overlay_files",
+            "plot_file", "salvaged_frames",
         ], rows: [[
             analysed, Int64(video.curves.reduce(0) { $0 + $1.count }), tracks.count, try PGJSON(overlays),
             plot, salvage.frames.rows.count,
