@@ -869,3 +869,24 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_after_terminal not made SECURITY DEFINER: %', SQLERRM;
 END;
 $$;
+
+-- migrate: 7 kinds
+-- What each shard hands its job's merge (one row per shard task, replaced when it re-runs),
+-- written like any results table and read back by the merge through TaskStore.shardOutputs.
+CREATE TABLE shard_outputs (
+    task_id bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    output  jsonb  NOT NULL
+);
+CREATE INDEX shard_outputs_by_job ON shard_outputs (job_id);
+
+DO $$
+BEGIN
+    GRANT SELECT ON shard_outputs TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: shard_outputs grant skipped: %', SQLERRM;
+END;
+$$;
+
+-- A task's kind names its data kind only; its role says whether it is a shard or the merge.
+UPDATE tasks SET kind = split_part(kind, '.', 1) WHERE kind LIKE '%.%';

@@ -126,6 +126,20 @@ public enum TaskQueue {
         }
     }
 
+    /// A job's shards, by task id, with their `shard_outputs` rows (see `TaskStore.shardOutputs`).
+    public static func shardOutputs(_ conn: PGConnection, job: Int64) throws -> [ShardRecord] {
+        let r = try conn.exec(
+            """
+            SELECT t.id, t.state, t.payload::text, o.output::text
+            FROM tasks t LEFT JOIN shard_outputs o ON o.task_id = t.id
+            WHERE t.job_id = $1 AND t.role = 'shard' ORDER BY t.id
+            """, [job])
+        return (0..<r.rowCount).map { row in
+            ShardRecord(taskId: r.int64(row, 0) ?? 0, state: TaskState(rawValue: r.string(row, 1) ?? "") ?? .queued,
+                        payload: r.string(row, 2) ?? "{}", output: r.string(row, 3))
+        }
+    }
+
     /// Records a failed attempt. Returns the task's new state (`failed` = will retry, `dead`),
     /// or nil if the lease was no longer this worker's.
     @discardableResult
