@@ -17,22 +17,42 @@ public final class TaskContext {
     public let logger: Logger
     /// Set when the worker is shutting down; long tasks may check it and give up early.
     public let stop: StopFlag
-    private let conninfo: String
+    private let stores: TaskStoreSessions
+    private var session: (any TaskStore)?
     private var connection: ResilientConnection?
 
-    init(workerId: String, conninfo: String, logger: Logger, stop: StopFlag) {
+    init(workerId: String, stores: TaskStoreSessions, logger: Logger, stop: StopFlag) {
         self.workerId = workerId
-        self.conninfo = conninfo
+        self.stores = stores
         self.logger = logger
         self.stop = stop
     }
 
-    /// A connection for tasks that read other tasks' results (merge steps); one per slot.
+    /// The queue, for merges that read what their shards handed them
+    /// (`store.shardOutputs(job:)`); one session per slot.
+    public var store: any TaskStore {
+        if let session { return session }
+        let fresh = stores.session("slipline-task", logger: logger, stop: stop)
+        session = fresh
+        return fresh
+    }
+
+    /// A connection for tasks that read other tasks' results with SQL (merge steps); one per
+    /// slot. Only for workers on PostgreSQL.
     public func database() -> ResilientConnection {
         if let connection { return connection }
+        guard let conninfo = stores.conninfo else {
+            preconditionFailure("this worker's queue is not in PostgreSQL (an in-memory TaskStore): read shard outputs with context.store")
+        }
         let fresh = ResilientConnection(conninfo: conninfo, applicationName: "slipline-task", logger: logger, stopFlag: stop)
         connection = fresh
         return fresh
+    }
+
+    /// Closes the slot's connections.
+    func close() {
+        session?.close()
+        connection?.close()
     }
 }
 

@@ -1,7 +1,9 @@
 import Foundation
 
-/// The queue's operations, each one statement or one short transaction on a caller's
-/// connection. All SQL is parameterised; the heavy lifting is in `schema.sql`'s functions.
+/// The queue's operations in SQL, each one statement or one short transaction on a caller's
+/// connection: what `PostgresTaskStore` runs, and what one-shot commands (`ctl status`, `ctl
+/// cancel`) call on their connection. All SQL is parameterised; the heavy lifting is in
+/// `schema.sql`'s functions.
 public enum TaskQueue {
     /// Notification channel for "there may be tasks to claim".
     public static let tasksChannel = "slipline_tasks"
