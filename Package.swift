@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(
             name: "QueueTests",
             dependencies: ["Shared", "Worker", "Coordinator", "SliplineTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         /// Many nodes: hosts in network namespaces over TCP with passwords, chaos (workers

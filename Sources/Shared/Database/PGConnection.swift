@@ -198,4 +198,6 @@ public struct StaticOrEmbedded: Sendable {
     let text: String
     /// A migration section of the embedded schema.
     public init(migration: Migration) { text = migration.sql }
+    /// A repeatable section of the embedded schema.
+    public init(repeatable: RepeatableSection) { text = repeatable.sql }
 }
