@@ -141,6 +141,41 @@ final class SchemaUpgradeTests: XCTestCase {
         XCTAssertTrue(try Migrations.run(conn).isEmpty)
     }
 
+    /// A database owner without CREATEROLE (a managed server) migrates too: the role blocks
+    /// skip what they may not do, and the functions still get the worker role's grants when
+    /// that role exists (roles are per cluster).
+    func testAnOwnerWithoutCreateRoleMigratesAndRunsAJob() throws {
+        let url = try TestCluster.emptyDatabase("nocreaterole")
+        let admin = try PGConnection(url)
+        let role = "owner_\(getpid())_\(Int.random(in: 0..<1_000_000))"
+        let database = try XCTUnwrap(admin.exec("SELECT current_database()").string(0, 0))
+        // The worker role as another database's migration left it (this owner cannot create it).
+        _ = try? admin.exec("CREATE ROLE slipline_worker NOLOGIN")
+        try admin.exec("CREATE ROLE \(role) LOGIN NOCREATEROLE NOSUPERUSER")
+        try admin.exec("ALTER DATABASE \(database) OWNER TO \(role)")
+        defer {
+            admin.close()
+            let cleanup = try? PGConnection(url.replacingOccurrences(of: "/\(database)?", with: "/postgres?"))
+            _ = try? cleanup?.exec("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            _ = try? cleanup?.exec("DROP ROLE IF EXISTS \(role)")
+        }
+        let owner = try PGConnection(url.replacingOccurrences(of: "postgresql://\(EmbeddedPostgres.superuser)@", with: "postgresql://\(role)@"))
+        XCTAssertEqual(try owner.exec("SELECT current_user").string(0, 0), role)
+        let report = try Migrations.run(owner)
+        XCTAssertEqual(report.versions, Migrations.all.map(\.version))
+        XCTAssertEqual(report.repeatables, ["functions"])
+        XCTAssertNoThrow(try Migrations.verify(owner))
+        try assertWorkerFunctionsAreSecured(owner)
+
+        let store = PostgresTaskStore(connection: owner)
+        let job = try store.submit(kind: "bench", input: "x", params: ["tasks": "1"])
+        XCTAssertEqual(try store.planNext { _ in TaskPlan(shards: [TaskSpec(kind: "bench", payload: "{}")]) }?.jobId, job)
+        let task = try XCTUnwrap(try store.claim(worker: "w", limit: 1, leaseSeconds: 60).first)
+        XCTAssertEqual(try store.complete(worker: "w", [(task, .none)]), [task.id])
+        XCTAssertEqual(try store.job(job)?.state, .done)
+        XCTAssertTrue(try Migrations.run(owner).isEmpty)
+    }
+
     /// Every worker operation is SECURITY DEFINER with a pinned search_path, callable by the
     /// worker role and not by PUBLIC.
     private func assertWorkerFunctionsAreSecured(_ conn: PGConnection, file: StaticString = #filePath, line: UInt = #line) throws {
