@@ -1,8 +1,16 @@
--- Slipline schema: the one source of truth. `ctl db migrate` applies each numbered section
--- below that the database has not yet recorded in schema_migrations, each in its own
--- transaction under an advisory lock, so running it twice changes nothing.
--- A section starts with a line `-- migrate: <version> <name>`; never edit an applied section,
--- add a new one.
+-- Slipline schema: the one source of truth, applied by `ctl db migrate` (and by every command
+-- on the embedded database) in one transaction under an advisory lock, so running it twice
+-- changes nothing.
+--
+-- Numbered sections, each starting with a line `-- migrate: <version> <name>`, hold tables,
+-- indexes, views, grants and data changes. Each is applied once, in version order, and its
+-- checksum is recorded in schema_migrations: never edit an applied section, add a new one.
+--
+-- Repeatable sections, each starting with a line `-- repeatable: <name>`, hold what can be
+-- re-created in place: every SQL function, once, as CREATE OR REPLACE, with its privileges.
+-- They run after all numbered sections (wherever they stand in this file), and again whenever
+-- their text changes (checksum recorded in schema_repeatables): edit a function right where it
+-- is. Changing a function's arguments or result type needs a numbered section that drops it.
 
 -- migrate: 1 task queue
 CREATE TABLE jobs (
@@ -76,238 +84,6 @@ CREATE TABLE workers (
     heartbeat_at timestamptz NOT NULL DEFAULT now(),
     stopped_at   timestamptz
 );
-
--- Bookkeeping after tasks reach a terminal state (done or dead): release dependants,
--- count them on their jobs, finish jobs whose every task is terminal, and wake listeners.
--- Called in the same transaction as the state change.
-CREATE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-DECLARE
-    released int;
-    finished_job record;
-BEGIN
-    WITH counts AS (
-        SELECT d.task_id, count(*)::int AS n
-        FROM task_deps d WHERE d.depends_on = ANY (p_finished)
-        GROUP BY d.task_id
-    ), upd AS (
-        UPDATE tasks t SET deps_pending = greatest(0, t.deps_pending - c.n)
-        FROM counts c WHERE t.id = c.task_id
-        RETURNING t.deps_pending
-    )
-    SELECT count(*) FILTER (WHERE deps_pending = 0) INTO released FROM upd;
-    IF released > 0 THEN
-        PERFORM pg_notify('slipline_tasks', '');
-    END IF;
-
-    FOR finished_job IN
-        WITH per_job AS (
-            SELECT t.job_id,
-                   count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
-                   count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
-            FROM tasks t WHERE t.id = ANY (p_finished)
-            GROUP BY t.job_id
-        )
-        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead
-        FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
-        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks
-    LOOP
-        IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
-            UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
-                            finished_at = now()
-            WHERE id = finished_job.id AND state = 'running';
-            PERFORM pg_notify('slipline_jobs', finished_job.id::text);
-        END IF;
-    END LOOP;
-END;
-$$;
-
--- Claims up to `p_limit` ready tasks for a worker, by priority then age, in one statement.
--- SKIP LOCKED lets concurrent claimers pass each other; MATERIALIZED keeps the planner from
--- re-evaluating the locking subquery. PL/pgSQL with custom plans, because a generic plan
--- (what a LANGUAGE sql function gets) cannot see the LIMIT and sorts the whole queue.
-CREATE FUNCTION slipline_claim(p_worker text, p_limit int, p_lease_s double precision)
-RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload jsonb,
-               attempt int, max_attempts int, job_input text, job_params jsonb)
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-BEGIN
-    RETURN QUERY
-    WITH candidates AS MATERIALIZED (
-        SELECT t.id FROM tasks t
-        WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
-        ORDER BY t.priority DESC, t.id
-        LIMIT p_limit
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE tasks t
-    SET state = 'leased', worker_id = p_worker, attempts = t.attempts + 1,
-        lease_expires_at = now() + make_interval(secs => p_lease_s), started_at = now()
-    FROM candidates c, jobs j
-    WHERE t.id = c.id AND j.id = t.job_id
-    RETURNING t.id, t.job_id, t.kind, t.role, t.payload, t.attempts, t.max_attempts, j.input, j.params;
-END;
-$$;
-
--- Marks tasks done if (and only if) this worker still holds the lease of that attempt:
--- the fence that keeps a worker whose lease was reaped from writing results twice.
--- Returns the ids it accepted; the caller writes results for those and then calls
--- slipline_after_terminal(accepted) last, in the same transaction: the shared rows that
--- bookkeeping locks (the job's counters, a merge's deps_pending) are then held only for
--- the moment before COMMIT, so concurrent completions do not queue behind result writes.
-CREATE FUNCTION slipline_complete(p_worker text, p_ids bigint[], p_attempts int[])
-RETURNS SETOF bigint
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-DECLARE
-    accepted bigint[];
-BEGIN
-    WITH upd AS (
-        UPDATE tasks t
-        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL
-        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
-        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
-        RETURNING t.id
-    )
-    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
-    RETURN QUERY SELECT unnest(accepted);
-END;
-$$;
-
--- Records a failed attempt: retried after a capped exponential backoff with jitter, or dead
--- (error kept) once attempts reach max_attempts. Fenced like completion.
-CREATE FUNCTION slipline_fail(p_worker text, p_id bigint, p_attempt int, p_message text)
-RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    new_state text;
-BEGIN
-    UPDATE tasks t
-    SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'failed' END,
-        error = p_message,
-        lease_expires_at = NULL,
-        finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
-        run_after = now() + make_interval(secs =>
-            least(300.0, j.retry_base_s * power(2, t.attempts - 1)) * (0.5 + random() / 2))
-    FROM jobs j
-    WHERE t.id = p_id AND j.id = t.job_id AND t.attempts = p_attempt
-      AND t.worker_id = p_worker AND t.state = 'leased'
-    RETURNING t.state INTO new_state;
-    IF new_state = 'dead' THEN
-        PERFORM slipline_after_terminal(ARRAY[p_id]);
-    ELSIF new_state = 'failed' THEN
-        PERFORM pg_notify('slipline_tasks', '');
-    END IF;
-    RETURN new_state;
-END;
-$$;
-
--- Requeues tasks whose lease expired (their worker died or lost the network); tasks out of
--- attempts become dead. Returns how many were requeued and how many died.
-CREATE FUNCTION slipline_reap_expired(OUT requeued int, OUT died int)
-LANGUAGE plpgsql AS $$
-DECLARE
-    dead_ids bigint[];
-BEGIN
-    WITH expired AS (
-        SELECT id FROM tasks
-        WHERE state = 'leased' AND lease_expires_at < now()
-        FOR UPDATE SKIP LOCKED
-    ), upd AS (
-        UPDATE tasks t
-        SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'queued' END,
-            error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped renewing it',
-            finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
-            lease_expires_at = NULL
-        FROM expired e WHERE t.id = e.id
-        RETURNING t.id, t.state
-    )
-    SELECT count(*) FILTER (WHERE state = 'queued')::int,
-           coalesce(array_agg(id) FILTER (WHERE state = 'dead'), '{}')
-    INTO requeued, dead_ids FROM upd;
-    died := cardinality(dead_ids);
-    IF died > 0 THEN
-        PERFORM slipline_after_terminal(dead_ids);
-    END IF;
-    IF requeued > 0 THEN
-        PERFORM pg_notify('slipline_tasks', '');
-    END IF;
-END;
-$$;
-
--- Gives back tasks a worker holds but will not run (shutdown, or claims it lost track of);
--- the attempt is not counted.
-CREATE FUNCTION slipline_release(p_worker text, p_ids bigint[]) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-    n int;
-BEGIN
-    UPDATE tasks SET state = 'queued', attempts = greatest(0, attempts - 1),
-                     worker_id = NULL, lease_expires_at = NULL
-    WHERE id = ANY (p_ids) AND worker_id = p_worker AND state = 'leased';
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN
-        PERFORM pg_notify('slipline_tasks', '');
-    END IF;
-    RETURN n;
-END;
-$$;
-
--- Cancels a job: every unfinished task becomes cancelled (a worker still running one finds
--- its lease gone at completion and discards the result).
-CREATE FUNCTION slipline_cancel(p_job bigint) RETURNS boolean
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE jobs SET state = 'cancelled', finished_at = now()
-    WHERE id = p_job AND state IN ('queued', 'running');
-    IF NOT FOUND THEN
-        RETURN false;
-    END IF;
-    UPDATE tasks SET state = 'cancelled', lease_expires_at = NULL, finished_at = now()
-    WHERE job_id = p_job AND state IN ('queued', 'leased', 'failed');
-    PERFORM pg_notify('slipline_jobs', p_job::text);
-    RETURN true;
-END;
-$$;
-
--- Retries a finished job: dead and cancelled tasks are queued again with fresh attempts, and
--- so is every done task that depends on one of them (its merge), transitively.
-CREATE FUNCTION slipline_retry(p_job bigint) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-    n int;
-    more int;
-BEGIN
-    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN -1;
-    END IF;
-    UPDATE tasks SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
-                     worker_id = NULL, lease_expires_at = NULL, finished_at = NULL
-    WHERE job_id = p_job AND state IN ('dead', 'cancelled');
-    GET DIAGNOSTICS n = ROW_COUNT;
-    LOOP
-        UPDATE tasks t SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
-                           worker_id = NULL, finished_at = NULL
-        WHERE t.job_id = p_job AND t.state = 'done' AND EXISTS (
-            SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on
-            WHERE d.task_id = t.id AND u.state = 'queued');
-        GET DIAGNOSTICS more = ROW_COUNT;
-        EXIT WHEN more = 0;
-        n := n + more;
-    END LOOP;
-    UPDATE tasks t SET deps_pending = (
-        SELECT count(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
-        WHERE d.task_id = t.id AND u.state NOT IN ('done', 'dead'))
-    WHERE t.job_id = p_job;
-    UPDATE jobs j SET
-        state = CASE WHEN j.n_tasks = 0 THEN 'queued' ELSE 'running' END,
-        finished_at = NULL, error = NULL,
-        n_done = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'done'),
-        n_dead = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'dead')
-    WHERE j.id = p_job;
-    PERFORM pg_notify('slipline_tasks', '');
-    RETURN n;
-END;
-$$;
 
 -- Results of the built-in `bench` task kind (one row per shard task, replaced on re-run).
 CREATE TABLE bench_results (
@@ -663,68 +439,11 @@ $$;
 -- migrate: 5 roles
 -- Roles for hosts other than the service node. Each worker host logs in as a LOGIN role made
 -- a member of `slipline_worker` (`ctl db create-role worker NAME`). That role may read, run
--- the queue's worker operations (the functions below, SECURITY DEFINER with a pinned
--- search_path) and insert/delete rows of results tables; it cannot change the schema or
+-- the queue's worker operations (functions of the repeatable section, SECURITY DEFINER with a
+-- pinned search_path) and insert/delete rows of results tables; it cannot change the schema or
 -- UPDATE/DELETE queue rows (jobs, tasks, task_deps, workers) directly.
 
--- The worker's direct writes to `workers` and `tasks` (heartbeat, registration) as functions.
-CREATE FUNCTION slipline_heartbeat(p_worker text, p_lease_s double precision, p_held bigint[])
-RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-    orphans bigint[];
-BEGIN
-    UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END
-    WHERE id = p_worker;
-    UPDATE tasks SET lease_expires_at = now() + make_interval(secs => p_lease_s)
-    WHERE worker_id = p_worker AND state = 'leased' AND id = ANY (p_held);
-    -- Leased to this worker but unknown to it: a claim whose reply was lost; give them back.
-    SELECT coalesce(array_agg(id), '{}') INTO orphans FROM tasks
-    WHERE worker_id = p_worker AND state = 'leased' AND id <> ALL (p_held);
-    RETURN slipline_release(p_worker, orphans);
-END;
-$$;
-
-CREATE FUNCTION slipline_register_worker(p_id text, p_host text, p_pid int, p_slots int) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO workers (id, host, pid, slots) VALUES (p_id, p_host, p_pid, p_slots)
-    ON CONFLICT (id) DO UPDATE SET state = 'running', heartbeat_at = now(), stopped_at = NULL;
-$$;
-
-CREATE FUNCTION slipline_set_worker_state(p_id text, p_state text) RETURNS void
-LANGUAGE sql AS $$
-    UPDATE workers SET state = p_state, stopped_at = CASE WHEN p_state = 'stopped' THEN now() END
-    WHERE id = p_id;
-$$;
-
--- Grants the worker role INSERT and DELETE on every results table: a table with both
--- `task_id` and `job_id` columns (the contract of ResultRows). Idempotent; `ctl db migrate`
--- calls it after every migration it applies, so results tables added later are covered.
-CREATE FUNCTION slipline_grant_results() RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-    t record;
-    n int := 0;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
-        RETURN 0;
-    END IF;
-    FOR t IN
-        SELECT c.oid::regclass AS rel FROM pg_class c
-        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
-          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'task_id' AND NOT a.attisdropped)
-          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'job_id' AND NOT a.attisdropped)
-    LOOP
-        EXECUTE format('GRANT SELECT, INSERT, DELETE ON %s TO slipline_worker', t.rel);
-        n := n + 1;
-    END LOOP;
-    RETURN n;
-END;
-$$;
-
 DO $$
-DECLARE
-    f text;
 BEGIN
     -- Roles are per cluster: another database's migration may create it at the same moment.
     BEGIN
@@ -736,22 +455,6 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO slipline_worker', current_schema());
     EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO slipline_worker', current_schema());
     EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT ON TABLES TO slipline_worker', current_schema());
-    -- The worker's operations run as the schema owner, on this schema only.
-    FOREACH f IN ARRAY ARRAY[
-        'slipline_claim(text, int, double precision)',
-        'slipline_complete(text, bigint[], int[])',
-        'slipline_after_terminal(bigint[])',
-        'slipline_fail(text, bigint, int, text)',
-        'slipline_release(text, bigint[])',
-        'slipline_heartbeat(text, double precision, bigint[])',
-        'slipline_register_worker(text, text, int, int)',
-        'slipline_set_worker_state(text, text)'
-    ] LOOP
-        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = %I, pg_temp', f, current_schema());
-        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO slipline_worker', f);
-    END LOOP;
-    PERFORM slipline_grant_results();
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
 END;
@@ -764,6 +467,42 @@ $$;
 ALTER TABLE tasks ADD COLUMN counted boolean NOT NULL DEFAULT false;
 UPDATE tasks SET counted = true WHERE state IN ('done', 'dead');
 
+-- migrate: 7 kinds
+-- What each shard hands its job's merge (one row per shard task, replaced when it re-runs),
+-- written like any results table and read back by the merge through TaskStore.shardOutputs.
+CREATE TABLE shard_outputs (
+    task_id bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    output  jsonb  NOT NULL
+);
+CREATE INDEX shard_outputs_by_job ON shard_outputs (job_id);
+
+DO $$
+BEGIN
+    GRANT SELECT ON shard_outputs TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: shard_outputs grant skipped: %', SQLERRM;
+END;
+$$;
+
+-- A task's kind names its data kind only; its role says whether it is a shard or the merge.
+-- Users keep seeing `KIND.merge` for merge tasks in tasks_overview, as before.
+UPDATE tasks SET kind = split_part(kind, '.', 1) WHERE kind LIKE '%.%';
+CREATE OR REPLACE VIEW tasks_overview AS
+SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.merge' ELSE '' END AS kind,
+       t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error
+FROM tasks t;
+
+-- repeatable: functions
+-- Every SQL function of the queue, in its current text. This section runs after the numbered
+-- ones and again whenever its text changes; CREATE OR REPLACE resets a function's SECURITY
+-- DEFINER and search_path, so the block at the end gives them back every time.
+
+-- Bookkeeping after tasks reach a terminal state (done or dead): release dependants,
+-- count them on their jobs, finish jobs whose every task is terminal, and wake listeners.
+-- Called in the same transaction as the state change.
+-- Counts each task at most once (tasks.counted), so calling it twice (a retried completion,
+-- or a worker role calling it on purpose) cannot inflate job counters or release merges early.
 CREATE OR REPLACE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
@@ -817,7 +556,155 @@ BEGIN
 END;
 $$;
 
--- A retried task is booked again when it ends anew.
+-- Claims up to `p_limit` ready tasks for a worker, by priority then age, in one statement.
+-- SKIP LOCKED lets concurrent claimers pass each other; MATERIALIZED keeps the planner from
+-- re-evaluating the locking subquery. PL/pgSQL with custom plans, because a generic plan
+-- (what a LANGUAGE sql function gets) cannot see the LIMIT and sorts the whole queue.
+CREATE OR REPLACE FUNCTION slipline_claim(p_worker text, p_limit int, p_lease_s double precision)
+RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload jsonb,
+               attempt int, max_attempts int, job_input text, job_params jsonb)
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
+    WITH candidates AS MATERIALIZED (
+        SELECT t.id FROM tasks t
+        WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
+        ORDER BY t.priority DESC, t.id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE tasks t
+    SET state = 'leased', worker_id = p_worker, attempts = t.attempts + 1,
+        lease_expires_at = now() + make_interval(secs => p_lease_s), started_at = now()
+    FROM candidates c, jobs j
+    WHERE t.id = c.id AND j.id = t.job_id
+    RETURNING t.id, t.job_id, t.kind, t.role, t.payload, t.attempts, t.max_attempts, j.input, j.params;
+END;
+$$;
+
+-- Marks tasks done if (and only if) this worker still holds the lease of that attempt:
+-- the fence that keeps a worker whose lease was reaped from writing results twice.
+-- Returns the ids it accepted; the caller writes results for those and then calls
+-- slipline_after_terminal(accepted) last, in the same transaction: the shared rows that
+-- bookkeeping locks (the job's counters, a merge's deps_pending) are then held only for
+-- the moment before COMMIT, so concurrent completions do not queue behind result writes.
+CREATE OR REPLACE FUNCTION slipline_complete(p_worker text, p_ids bigint[], p_attempts int[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    accepted bigint[];
+BEGIN
+    WITH upd AS (
+        UPDATE tasks t
+        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL
+        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+        RETURNING t.id
+    )
+    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+    RETURN QUERY SELECT unnest(accepted);
+END;
+$$;
+
+-- Records a failed attempt: retried after a capped exponential backoff with jitter, or dead
+-- (error kept) once attempts reach max_attempts. Fenced like completion.
+CREATE OR REPLACE FUNCTION slipline_fail(p_worker text, p_id bigint, p_attempt int, p_message text)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_state text;
+BEGIN
+    UPDATE tasks t
+    SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'failed' END,
+        error = p_message,
+        lease_expires_at = NULL,
+        finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+        run_after = now() + make_interval(secs =>
+            least(300.0, j.retry_base_s * power(2, t.attempts - 1)) * (0.5 + random() / 2))
+    FROM jobs j
+    WHERE t.id = p_id AND j.id = t.job_id AND t.attempts = p_attempt
+      AND t.worker_id = p_worker AND t.state = 'leased'
+    RETURNING t.state INTO new_state;
+    IF new_state = 'dead' THEN
+        PERFORM slipline_after_terminal(ARRAY[p_id]);
+    ELSIF new_state = 'failed' THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+    RETURN new_state;
+END;
+$$;
+
+-- Requeues tasks whose lease expired (their worker died or lost the network); tasks out of
+-- attempts become dead. Returns how many were requeued and how many died.
+CREATE OR REPLACE FUNCTION slipline_reap_expired(OUT requeued int, OUT died int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    dead_ids bigint[];
+BEGIN
+    WITH expired AS (
+        SELECT id FROM tasks
+        WHERE state = 'leased' AND lease_expires_at < now()
+        FOR UPDATE SKIP LOCKED
+    ), upd AS (
+        UPDATE tasks t
+        SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'queued' END,
+            error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped renewing it',
+            finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+            lease_expires_at = NULL
+        FROM expired e WHERE t.id = e.id
+        RETURNING t.id, t.state
+    )
+    SELECT count(*) FILTER (WHERE state = 'queued')::int,
+           coalesce(array_agg(id) FILTER (WHERE state = 'dead'), '{}')
+    INTO requeued, dead_ids FROM upd;
+    died := cardinality(dead_ids);
+    IF died > 0 THEN
+        PERFORM slipline_after_terminal(dead_ids);
+    END IF;
+    IF requeued > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+END;
+$$;
+
+-- Gives back tasks a worker holds but will not run (shutdown, or claims it lost track of);
+-- the attempt is not counted.
+CREATE OR REPLACE FUNCTION slipline_release(p_worker text, p_ids bigint[]) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
+    UPDATE tasks SET state = 'queued', attempts = greatest(0, attempts - 1),
+                     worker_id = NULL, lease_expires_at = NULL
+    WHERE id = ANY (p_ids) AND worker_id = p_worker AND state = 'leased';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+    RETURN n;
+END;
+$$;
+
+-- Cancels a job: every unfinished task becomes cancelled (a worker still running one finds
+-- its lease gone at completion and discards the result).
+CREATE OR REPLACE FUNCTION slipline_cancel(p_job bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE jobs SET state = 'cancelled', finished_at = now()
+    WHERE id = p_job AND state IN ('queued', 'running');
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE tasks SET state = 'cancelled', lease_expires_at = NULL, finished_at = now()
+    WHERE job_id = p_job AND state IN ('queued', 'leased', 'failed');
+    PERFORM pg_notify('slipline_jobs', p_job::text);
+    RETURN true;
+END;
+$$;
+
+-- Retries a finished job: dead and cancelled tasks are queued again with fresh attempts, and
+-- so is every done task that depends on one of them (its merge), transitively.
+-- A retried task is booked again when it ends anew (counted = false).
 CREATE OR REPLACE FUNCTION slipline_retry(p_job bigint) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -857,42 +744,88 @@ BEGIN
 END;
 $$;
 
--- CREATE OR REPLACE resets a function's attributes: give the worker operation back its
--- SECURITY DEFINER and pinned search_path (migration 5) where that role exists.
-DO $$
+-- The worker's direct writes to `workers` and `tasks` (heartbeat, registration) as functions.
+CREATE OR REPLACE FUNCTION slipline_heartbeat(p_worker text, p_lease_s double precision, p_held bigint[])
+RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    orphans bigint[];
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
-        EXECUTE format('ALTER FUNCTION slipline_after_terminal(bigint[]) SECURITY DEFINER SET search_path = %I, pg_temp',
-                       current_schema());
-    END IF;
-EXCEPTION WHEN insufficient_privilege THEN
-    RAISE NOTICE 'slipline_after_terminal not made SECURITY DEFINER: %', SQLERRM;
+    UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END
+    WHERE id = p_worker;
+    UPDATE tasks SET lease_expires_at = now() + make_interval(secs => p_lease_s)
+    WHERE worker_id = p_worker AND state = 'leased' AND id = ANY (p_held);
+    -- Leased to this worker but unknown to it: a claim whose reply was lost; give them back.
+    SELECT coalesce(array_agg(id), '{}') INTO orphans FROM tasks
+    WHERE worker_id = p_worker AND state = 'leased' AND id <> ALL (p_held);
+    RETURN slipline_release(p_worker, orphans);
 END;
 $$;
 
--- migrate: 7 kinds
--- The shard-to-merge channel of every kind: one row per shard task with what it hands its
--- merge (file names, counts), written in the shard's completion transaction like any result,
--- so a re-run replaces it.
-CREATE TABLE shard_outputs (
-    task_id bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
-    job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    output  jsonb  NOT NULL
-);
-CREATE INDEX shard_outputs_by_job ON shard_outputs (job_id);
+CREATE OR REPLACE FUNCTION slipline_register_worker(p_id text, p_host text, p_pid int, p_slots int) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO workers (id, host, pid, slots) VALUES (p_id, p_host, p_pid, p_slots)
+    ON CONFLICT (id) DO UPDATE SET state = 'running', heartbeat_at = now(), stopped_at = NULL;
+$$;
 
--- A task's kind is its job's kind; shard or merge is its role (merges were `KIND.merge`).
--- Users keep seeing `KIND.merge` for merge tasks in tasks_overview.
-UPDATE tasks SET kind = split_part(kind, '.', 1) WHERE kind LIKE '%.%';
-CREATE OR REPLACE VIEW tasks_overview AS
-SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.merge' ELSE '' END AS kind,
-       t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error
-FROM tasks t;
+CREATE OR REPLACE FUNCTION slipline_set_worker_state(p_id text, p_state text) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE workers SET state = p_state, stopped_at = CASE WHEN p_state = 'stopped' THEN now() END
+    WHERE id = p_id;
+$$;
 
-DO $$
+-- Grants the worker role INSERT and DELETE on every results table: a table with both
+-- `task_id` and `job_id` columns (the contract of ResultRows). Idempotent; `ctl db migrate`
+-- calls it whenever it applied a section, so results tables added later are covered.
+CREATE OR REPLACE FUNCTION slipline_grant_results() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    n int := 0;
 BEGIN
-    GRANT SELECT ON shard_outputs TO slipline_reader;
-EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
-    RAISE NOTICE 'slipline_reader: shard_outputs grant skipped: %', SQLERRM;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
+        RETURN 0;
+    END IF;
+    FOR t IN
+        SELECT c.oid::regclass AS rel FROM pg_class c
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'task_id' AND NOT a.attisdropped)
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'job_id' AND NOT a.attisdropped)
+    LOOP
+        EXECUTE format('GRANT SELECT, INSERT, DELETE ON %s TO slipline_worker', t.rel);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END;
+$$;
+
+-- The worker's operations run as the schema owner, on this schema only, and only the worker
+-- role (not PUBLIC) may call them. Without the role (a migrating user without CREATEROLE, see
+-- migration 5) they keep PostgreSQL's defaults.
+DO $$
+DECLARE
+    f text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
+        RAISE NOTICE 'slipline_worker role does not exist: worker operations keep default privileges';
+        RETURN;
+    END IF;
+    FOREACH f IN ARRAY ARRAY[
+        'slipline_claim(text, int, double precision)',
+        'slipline_complete(text, bigint[], int[])',
+        'slipline_after_terminal(bigint[])',
+        'slipline_fail(text, bigint, int, text)',
+        'slipline_release(text, bigint[])',
+        'slipline_heartbeat(text, double precision, bigint[])',
+        'slipline_register_worker(text, text, int, int)',
+        'slipline_set_worker_state(text, text)'
+    ] LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = %I, pg_temp', f, current_schema());
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO slipline_worker', f);
+    END LOOP;
+    PERFORM slipline_grant_results();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
 END;
 $$;

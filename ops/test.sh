@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
 # The second README command, and what CI runs: install what is missing, build, and run the
 # whole test suite against real PostgreSQL servers that the tests start themselves.
+#
+#   ops/test.sh           the whole suite
+#   ops/test.sh --fast    only the tests that need no database: KernelsTests, SharedTests,
+#                         KindsTests, the in-memory TaskStore conformance suite and every
+#                         class named *PureTests (≈10 s after the build on 2 cores)
+#
+# Further arguments go to `swift test` (e.g. --filter, --skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+fast='^(KernelsTests|SharedTests|KindsTests)\.|\.InMemoryTaskStoreTests/|PureTests/'
+filter=()
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  filter=(--filter "$fast")
+fi
+
 ops/install-deps.sh
 swift build --build-tests
-swift test --skip-build "$@"
+swift test --skip-build "${filter[@]}" "$@"

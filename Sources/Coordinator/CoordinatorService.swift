@@ -22,7 +22,7 @@ public struct CoordinatorConfiguration: Sendable {
 /// loses the network, PostgreSQL drops the lock with the session and another coordinator
 /// takes over on its next tick.
 public final class CoordinatorService: @unchecked Sendable {
-    private let conninfo: String
+    private let stores: TaskStoreSessions
     private let planning: JobPlanning
     private let configuration: CoordinatorConfiguration
     private let logger: Logger
@@ -30,10 +30,16 @@ public final class CoordinatorService: @unchecked Sendable {
     /// Whether this coordinator currently holds the leader lock (for status and tests).
     public private(set) var isLeader = false
 
-    static let leaderLockKey = "slipline.coordinator.leader"
+    /// A coordinator of the queue in the database at `conninfo`.
+    public convenience init(conninfo: String, planners: [any JobPlanner], configuration: CoordinatorConfiguration = .init(),
+                            logger: Logger) {
+        self.init(stores: .postgres(conninfo: conninfo), planners: planners, configuration: configuration, logger: logger)
+    }
 
-    public init(conninfo: String, planners: [any JobPlanner], configuration: CoordinatorConfiguration = .init(), logger: Logger) {
-        self.conninfo = conninfo
+    /// A coordinator of the queue in `stores` (e.g. `.inMemory(InMemoryTaskStore())`).
+    public init(stores: TaskStoreSessions, planners: [any JobPlanner], configuration: CoordinatorConfiguration = .init(),
+                logger: Logger) {
+        self.stores = stores
         planning = JobPlanning(planners: planners)
         self.configuration = configuration
         self.logger = logger
@@ -41,24 +47,19 @@ public final class CoordinatorService: @unchecked Sendable {
 
     /// Runs until `stop` is set.
     public func run() {
-        let conn = ResilientConnection(conninfo: conninfo, applicationName: "slipline-coordinator", logger: logger, stopFlag: stop)
-        conn.onConnect = { [self] c in
-            isLeader = false  // a new session holds no lock
-            try c.listen(TaskQueue.submittedChannel)
-        }
-        defer { conn.close() }
+        let store = stores.session("slipline-coordinator", logger: logger, stop: stop)
+        defer { store.close() }
         logger.info("coordinator started")
         var lastTick = Date.distantPast
         while !stop.isSet {
             do {
-                try conn.run { c in
-                    while try planning.planNext(c, logger: logger) != nil, !stop.isSet {}
-                    if Date().timeIntervalSince(lastTick) >= configuration.tickSeconds {
-                        lastTick = Date()
-                        try leaderDuties(c)
-                    }
-                    _ = try c.waitForNotifications(timeout: min(0.25, configuration.tickSeconds))
+                try store.subscribe(to: .jobSubmitted)
+                while try planning.planNext(store, logger: logger) != nil, !stop.isSet {}
+                if Date().timeIntervalSince(lastTick) >= configuration.tickSeconds {
+                    lastTick = Date()
+                    try leaderDuties(store)
                 }
+                _ = try store.wait(for: .jobSubmitted, timeout: min(0.25, configuration.tickSeconds))
             } catch {
                 if stop.isSet { break }
                 logger.error("coordinator loop failed", metadata: ["error": "\(error)"])
@@ -68,17 +69,16 @@ public final class CoordinatorService: @unchecked Sendable {
         logger.info("coordinator stopped")
     }
 
-    private func leaderDuties(_ c: PGConnection) throws {
-        if !isLeader {
-            isLeader = try c.exec("SELECT pg_try_advisory_lock(hashtext($1))", [Self.leaderLockKey]).bool(0, 0) ?? false
-            if isLeader { logger.info("coordinator is the leader (reaping leases)") }
-        }
-        guard isLeader else { return }
-        let (requeued, died) = try TaskQueue.reapExpired(c)
+    private func leaderDuties(_ store: any TaskStore) throws {
+        let leading = try store.holdLeadership()
+        if leading && !isLeader { logger.info("coordinator is the leader (reaping leases)") }
+        isLeader = leading
+        guard leading else { return }
+        let (requeued, died) = try store.reapExpired()
         if requeued + died > 0 {
             logger.warning("reaped expired leases", metadata: ["tasks.requeued": "\(requeued)", "tasks.dead": "\(died)"])
         }
-        let lost = try TaskQueue.markLostWorkers(c, olderThan: configuration.workerLostSeconds)
+        let lost = try store.markLostWorkers(olderThan: configuration.workerLostSeconds)
         if lost > 0 { logger.warning("workers stopped heartbeating", metadata: ["workers.lost": "\(lost)"]) }
     }
 }

@@ -3,7 +3,7 @@ import Shared
 
 /// Runs the tasks of some kinds. Implementations are stateless and shared by all slots.
 public protocol TaskRunner: Sendable {
-    /// The task kinds this runner handles, e.g. `["bench", "bench.merge"]`.
+    /// The task kinds this runner handles (a task's kind is its job's kind, e.g. `["bench"]`).
     var kinds: [String] { get }
     /// Runs one task. Files go to paths fixed by the task (written atomically), rows are
     /// returned and written by the worker in the completion transaction. Throwing fails the
@@ -17,21 +17,27 @@ public final class TaskContext {
     public let logger: Logger
     /// Set when the worker is shutting down; long tasks may check it and give up early.
     public let stop: StopFlag
-    private let conninfo: String
-    private var connection: ResilientConnection?
+    private let stores: TaskStoreSessions
+    private var session: (any TaskStore)?
 
-    init(workerId: String, conninfo: String, logger: Logger, stop: StopFlag) {
+    init(workerId: String, stores: TaskStoreSessions, logger: Logger, stop: StopFlag) {
         self.workerId = workerId
-        self.conninfo = conninfo
+        self.stores = stores
         self.logger = logger
         self.stop = stop
     }
 
-    /// A connection for tasks that read other tasks' results (merge steps); one per slot.
-    public func database() -> ResilientConnection {
-        if let connection { return connection }
-        let fresh = ResilientConnection(conninfo: conninfo, applicationName: "slipline-task", logger: logger, stopFlag: stop)
-        connection = fresh
+    /// The queue, for merges that read what their shards handed them
+    /// (`store.shardOutputs(job:)`); one session per slot.
+    public var store: any TaskStore {
+        if let session { return session }
+        let fresh = stores.session("slipline-task", logger: logger, stop: stop)
+        session = fresh
         return fresh
+    }
+
+    /// Closes the slot's connections.
+    func close() {
+        session?.close()
     }
 }

@@ -11,7 +11,7 @@ import Shared
 public final class WorkerService: @unchecked Sendable {
     public let id: String
     public let configuration: WorkerConfiguration
-    private let conninfo: String
+    private let stores: TaskStoreSessions
     private let runners: [String: any TaskRunner]
     private let logger: Logger
 
@@ -30,8 +30,16 @@ public final class WorkerService: @unchecked Sendable {
     private var slotsAlive = 0
     private var finishedCount = 0
 
-    public init(conninfo: String, configuration: WorkerConfiguration, runners: [any TaskRunner], logger: Logger, id: String? = nil) {
-        self.conninfo = conninfo
+    /// A worker of the queue in the database at `conninfo`.
+    public convenience init(conninfo: String, configuration: WorkerConfiguration, runners: [any TaskRunner], logger: Logger,
+                            id: String? = nil) {
+        self.init(stores: .postgres(conninfo: conninfo), configuration: configuration, runners: runners, logger: logger, id: id)
+    }
+
+    /// A worker of the queue in `stores` (e.g. `.inMemory(InMemoryTaskStore())`).
+    public init(stores: TaskStoreSessions, configuration: WorkerConfiguration, runners: [any TaskRunner], logger: Logger,
+                id: String? = nil) {
+        self.stores = stores
         self.configuration = configuration
         self.logger = logger
         self.id = id ?? WorkerService.makeId()
@@ -58,16 +66,15 @@ public final class WorkerService: @unchecked Sendable {
     /// Runs until `stop` is set (or the lifetime / idle limit passes), then shuts down:
     /// unstarted tasks are released at once, running ones get `shutdownGraceSeconds` to end.
     public func run() throws {
-        let recorderConn = ResilientConnection(conninfo: conninfo, applicationName: "slipline-worker", logger: logger, stopFlag: nil)
-        try recorderConn.run { conn in
-            try TaskQueue.registerWorker(conn, id: id, host: ProcessInfo.processInfo.hostName,
-                                         pid: Int(getpid()), slots: configuration.slots)
-        }
+        // Keeps trying through an outage (no stop flag): outcomes must be recorded.
+        let recorderStore = stores.session("slipline-worker", logger: logger, stop: nil)
+        try recorderStore.registerWorker(id: id, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
+                                         slots: configuration.slots)
         logger.info("worker started", metadata: ["worker.id": "\(id)", "worker.slots": "\(configuration.slots)"])
 
         let recorderDone = StopFlag()
         let recorder = Thread { [self] in
-            recordLoop(recorderConn)
+            recordLoop(recorderStore)
             recorderDone.signal()
         }
         recorder.start()
@@ -97,8 +104,8 @@ public final class WorkerService: @unchecked Sendable {
         stopRecorder.signal()
         lock.lock(); lock.broadcast(); lock.unlock()
         recorderDone.wait(timeout: 60)
-        try? recorderConn.run { conn in try TaskQueue.setWorkerState(conn, id: id, state: "stopped") }
-        recorderConn.close()
+        try? recorderStore.setWorkerState(id: id, state: .stopped)
+        recorderStore.close()
         logger.info("worker stopped", metadata: ["worker.id": "\(id)", "tasks.finished": "\(tasksFinished)"])
     }
 
@@ -107,15 +114,14 @@ public final class WorkerService: @unchecked Sendable {
     // MARK: Claim loop
 
     private func claimLoop() {
-        let conn = ResilientConnection(conninfo: conninfo, applicationName: "slipline-worker", logger: logger, stopFlag: stop)
-        conn.onConnect = { try $0.listen(TaskQueue.tasksChannel) }
+        let store = stores.session("slipline-worker", logger: logger, stop: stop)
         let started = Date()
         var lastWork = Date()
         // Checked also while every slot is busy: a batch system's wall time does not wait.
         let lifetimeOver = { [configuration] in
             configuration.lifetimeSeconds.map { Date().timeIntervalSince(started) > $0 } ?? false
         }
-        defer { conn.close() }
+        defer { store.close() }
         while !stop.isSet {
             if lifetimeOver() {
                 logger.info("lifetime reached; no new tasks", metadata: ["worker.id": "\(id)"])
@@ -131,11 +137,11 @@ public final class WorkerService: @unchecked Sendable {
             if stop.isSet { return }
             if lifetimeOver() { continue }
             do {
+                // Listening before the claim: a task made ready after it wakes the wait below.
+                try store.subscribe(to: .tasksReady)
                 claimMutex.lock()
                 let claimed = Result {
-                    try conn.run { c in
-                        try TaskQueue.claim(c, worker: id, limit: want, leaseSeconds: configuration.leaseSeconds)
-                    }
+                    try store.claim(worker: id, limit: want, leaseSeconds: configuration.leaseSeconds)
                 }
                 if case let .success(tasks) = claimed {
                     lock.lock(); held.formUnion(tasks.map(\.id)); policy.claimed(tasks.count); lock.unlock()
@@ -158,8 +164,7 @@ public final class WorkerService: @unchecked Sendable {
                 while !stop.isSet && !lifetimeOver() {
                     let remaining = wakeAt.timeIntervalSinceNow
                     if remaining <= 0 { break }
-                    let notes = try conn.run { c in try c.waitForNotifications(timeout: min(0.25, remaining)) }
-                    if !notes.isEmpty { break }
+                    if try store.wait(for: .tasksReady, timeout: min(0.25, remaining)) { break }
                 }
             } catch {
                 if stop.isSet { return }
@@ -172,9 +177,9 @@ public final class WorkerService: @unchecked Sendable {
     // MARK: Slots
 
     private func slotLoop(_ slot: Int) {
-        let context = TaskContext(workerId: id, conninfo: conninfo, logger: logger, stop: stop)
+        let context = TaskContext(workerId: id, stores: stores, logger: logger, stop: stop)
         defer {
-            context.database().close()
+            context.close()
             lock.lock(); slotsAlive -= 1; lock.broadcast(); lock.unlock()
         }
         while let task = buffer.pop() {
@@ -210,7 +215,7 @@ public final class WorkerService: @unchecked Sendable {
     // MARK: Recorder
 
     /// Records outcomes in batches and renews leases every third of the lease.
-    private func recordLoop(_ conn: ResilientConnection) {
+    private func recordLoop(_ store: any TaskStore) {
         let heartbeatEvery = configuration.leaseSeconds / 3
         var lastBeat = Date.distantPast
         while true {
@@ -223,15 +228,13 @@ public final class WorkerService: @unchecked Sendable {
             let finishing = stopRecorder.isSet
             lock.unlock()
 
-            if !batch.isEmpty { record(batch, conn) }
+            if !batch.isEmpty { record(batch, store) }
             if Date().timeIntervalSince(lastBeat) >= heartbeatEvery {
                 do {
                     claimMutex.lock()
                     defer { claimMutex.unlock() }
                     lock.lock(); let holding = Array(held); lock.unlock()
-                    let orphans = try conn.run { c in
-                        try TaskQueue.heartbeat(c, worker: id, leaseSeconds: configuration.leaseSeconds, holding: holding)
-                    }
+                    let orphans = try store.heartbeat(worker: id, leaseSeconds: configuration.leaseSeconds, holding: holding)
                     if orphans > 0 {
                         logger.warning("released tasks leased to this worker by a claim whose reply was lost", metadata: ["tasks": "\(orphans)"])
                     }
@@ -247,7 +250,7 @@ public final class WorkerService: @unchecked Sendable {
         }
     }
 
-    private func record(_ batch: [Outcome], _ conn: ResilientConnection) {
+    private func record(_ batch: [Outcome], _ store: any TaskStore) {
         var done: [(task: ClaimedTask, output: TaskOutput)] = []
         var released: [Int64] = []
         var failed: [(ClaimedTask, String)] = []
@@ -259,23 +262,21 @@ public final class WorkerService: @unchecked Sendable {
             }
         }
         do {
-            // Each call is fenced on (task, attempt, worker), so repeating it after a lost
-            // connection cannot record anything twice.
-            try conn.run { c in
-                let accepted = try TaskQueue.complete(c, worker: id, done)
-                if accepted.count < done.count {
-                    logger.warning("results discarded: lease lost (task reaped or job cancelled)",
-                                   metadata: ["tasks": "\(done.count - accepted.count)"])
-                }
-                for (task, message) in failed {
-                    let state = try TaskQueue.fail(c, worker: id, task: task, message: message)
-                    if state == .dead {
-                        logger.error("task dead after \(task.attempt) attempts",
-                                     metadata: ["job.id": "\(task.jobId)", "task.id": "\(task.id)", "error": "\(message)"])
-                    }
-                }
-                try TaskQueue.release(c, worker: id, ids: released)
+            // Each call is fenced on (task, attempt, worker), so the store repeating it after a
+            // lost connection cannot record anything twice.
+            let (accepted, unfit) = try complete(done, store)
+            if accepted + unfit.count < done.count {
+                logger.warning("results discarded: lease lost (task reaped or job cancelled)",
+                               metadata: ["tasks": "\(done.count - accepted - unfit.count)"])
             }
+            for (task, message) in failed + unfit {
+                let state = try store.fail(worker: id, task: task, message: message)
+                if state == .dead {
+                    logger.error("task dead after \(task.attempt) attempts",
+                                 metadata: ["job.id": "\(task.jobId)", "task.id": "\(task.id)", "error": "\(message)"])
+                }
+            }
+            try store.release(worker: id, ids: released)
         } catch {
             // Only reached when stopping during an outage: the leases expire and are reaped.
             logger.error("could not record outcomes", metadata: ["error": "\(error)", "tasks": "\(batch.count)"])
@@ -289,5 +290,37 @@ public final class WorkerService: @unchecked Sendable {
         for _ in released { policy.finished(after: nil) }
         lock.broadcast()
         lock.unlock()
+    }
+
+    /// Records successes in one batch. Rows that do not fit their table (a wrong column, bad
+    /// JSON, a violated constraint) make the store refuse the whole batch; then each task is
+    /// recorded on its own, and those whose rows do not fit are returned as failures with the
+    /// store's message, so that the error shows on the task instead of its lease running out.
+    private func complete(_ done: [(task: ClaimedTask, output: TaskOutput)], _ store: any TaskStore) throws
+        -> (accepted: Int, unfit: [(ClaimedTask, String)]) {
+        do {
+            return (try store.complete(worker: id, done).count, [])
+        } catch where Self.isUnfitRows(error) {
+            var accepted = 0
+            var unfit: [(ClaimedTask, String)] = []
+            for item in done {
+                do {
+                    accepted += try store.complete(worker: id, [item]).count
+                } catch where Self.isUnfitRows(error) {
+                    logger.error("task results refused", metadata: ["task.id": "\(item.task.id)", "error": "\(error)"])
+                    unfit.append((item.task, "results refused: \(error)"))
+                }
+            }
+            return (accepted, unfit)
+        }
+    }
+
+    /// Errors caused by the rows themselves: retrying the batch cannot help.
+    private static func isUnfitRows(_ error: Error) -> Bool {
+        if error is ResultTableError { return true }
+        if case let DatabaseError.statementFailed(sqlstate, _) = error {
+            return sqlstate.hasPrefix("22") || sqlstate.hasPrefix("23")  // data exception, integrity violation
+        }
+        return false
     }
 }

@@ -27,14 +27,19 @@ public enum TestCluster {
 
     /// A new, migrated database; returns its connection string.
     public static func freshDatabase(_ label: String = "t") throws -> String {
+        let url = try emptyDatabase(label)
+        try Migrations.migrate(try PGConnection(url))
+        return url
+    }
+
+    /// A new database without any schema (for tests that apply an older one).
+    public static func emptyDatabase(_ label: String = "t") throws -> String {
         let pg = try cluster()
         lock.lock()
         counter += 1
         let name = "\(label.lowercased().filter { $0.isLetter || $0.isNumber })_\(getpid())_\(counter)"
         lock.unlock()
-        let url = try pg.createDatabase(name)
-        try Migrations.migrate(try PGConnection(url))
-        return url
+        return try pg.createDatabase(name)
     }
 
     /// A private cluster for a test that stops or kills the server; destroy it when done.

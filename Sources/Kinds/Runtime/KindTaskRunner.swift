@@ -41,7 +41,7 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
                 }
             }
             let payload = try PayloadJSON.decode(K.MergePayload.self, from: task.payload, what: "\(kind.name) merge task \(task.id) payload")
-            let records = try context.database().run { try TaskQueue.shardOutputs($0, job: task.jobId) }
+            let records = try context.store.shardOutputs(job: task.jobId)
             let shards = try records.map { record in
                 ShardInput(
                     taskId: record.taskId,

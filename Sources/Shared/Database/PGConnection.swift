@@ -9,8 +9,8 @@ public final class PGConnection {
     private var handle: OpaquePointer?
     /// The connection string, kept to reconnect; never printed (it may hold a password).
     let conninfo: String
-    /// Column types of results tables, looked up once per connection (`ResultRows`).
-    var resultColumnTypes: [String: [String: String]] = [:]
+    /// Column name → SQL type of the results tables this connection wrote to.
+    var columnTypeCache: [String: [String: String]] = [:]
 
     /// Opens a connection. Throws `DatabaseError` with a message that hides any password.
     public init(_ conninfo: String, applicationName: String = "slipline") throws {
@@ -198,4 +198,6 @@ public struct StaticOrEmbedded: Sendable {
     let text: String
     /// A migration section of the embedded schema.
     public init(migration: Migration) { text = migration.sql }
+    /// A repeatable section of the embedded schema.
+    public init(repeatable: RepeatableSection) { text = repeatable.sql }
 }

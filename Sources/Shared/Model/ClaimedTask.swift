@@ -2,7 +2,7 @@
 public struct ClaimedTask: Sendable, Equatable {
     public let id: Int64
     public let jobId: Int64
-    /// The task kind, e.g. `bench`, `bench.merge`.
+    /// The task kind: its job's kind, e.g. `bench` (shard or merge is `role`).
     public let kind: String
     public let role: TaskRole
     /// The task's own parameters (JSON text).

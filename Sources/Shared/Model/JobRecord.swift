@@ -21,6 +21,23 @@ public struct JobRecord: Sendable, Equatable {
         extract(epoch from submitted_at), extract(epoch from started_at), extract(epoch from finished_at)
         """
 
+    init(id: Int64, kind: String, input: String, params: [String: String], state: JobState, priority: Int,
+         nTasks: Int, nDone: Int, nDead: Int, error: String?, submittedAt: Date?, startedAt: Date?, finishedAt: Date?) {
+        self.id = id
+        self.kind = kind
+        self.input = input
+        self.params = params
+        self.state = state
+        self.priority = priority
+        self.nTasks = nTasks
+        self.nDone = nDone
+        self.nDead = nDead
+        self.error = error
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
     init(_ r: PGResult, _ row: Int) throws {
         id = r.int64(row, 0) ?? 0
         kind = r.string(row, 1) ?? ""

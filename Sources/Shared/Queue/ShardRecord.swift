@@ -1,11 +1,12 @@
-/// One shard task of a job as its merge sees it: payload, final state and the output it
-/// handed over (`shard_outputs`; nil when it never completed).
+/// One shard of a job as its merge sees it: the shard's task, how it ended, its payload and
+/// what it handed the merge (its row of `shard_outputs`, if it wrote one).
 public struct ShardRecord: Sendable, Equatable {
     public let taskId: Int64
     public let state: TaskState
-    /// The task's payload (JSON text).
+    /// The shard task's payload (JSON text).
     public let payload: String
-    /// The shard's output (JSON text), or nil.
+    /// The JSON text of the shard's `shard_outputs.output`; nil if it wrote none (it died, or
+    /// has not run). PostgreSQL's jsonb normalises whitespace and key order: decode it.
     public let output: String?
 
     public init(taskId: Int64, state: TaskState, payload: String, output: String?) {

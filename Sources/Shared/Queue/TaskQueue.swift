@@ -1,7 +1,9 @@
 import Foundation
 
-/// The queue's operations, each one statement or one short transaction on a caller's
-/// connection. All SQL is parameterised; the heavy lifting is in `schema.sql`'s functions.
+/// The queue's operations in SQL, each one statement or one short transaction on a caller's
+/// connection: what `PostgresTaskStore` runs, and what one-shot commands (`ctl status`, `ctl
+/// cancel`) call on their connection. All SQL is parameterised; the heavy lifting is in
+/// `schema.sql`'s functions.
 public enum TaskQueue {
     /// Notification channel for "there may be tasks to claim".
     public static let tasksChannel = "slipline_tasks"
@@ -103,32 +105,35 @@ public enum TaskQueue {
         }
     }
 
-    /// Replaces the results of `finished` tasks: delete by task id, then bulk insert.
+    /// Replaces the results of `finished` tasks: check every row against its table, delete by
+    /// task id, then bulk insert (one statement per table and column list).
     static func writeResults(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws {
         var clear: [String: [Int64]] = [:]
-        var byTable: [String: (columns: [String], rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])])] = [:]
+        struct Group: Hashable { let table: String; let columns: [String] }
+        var byGroup: [Group: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])]] = [:]
         for (task, output) in finished {
             for table in output.tables { clear[table, default: []].append(task.id) }
             for rows in output.results {
-                // In place: copying the entry out and back copied the whole batch per task.
-                byTable[rows.table, default: (rows.columns, [])].rows += rows.rows.map { (task.id, task.jobId, $0) }
+                try rows.validate(against: try conn.resultColumnTypes(rows.table, needing: rows.columns))
+                byGroup[Group(table: rows.table, columns: rows.columns), default: []] += rows.rows.map { (task.id, task.jobId, $0) }
             }
         }
         for (table, ids) in clear.sorted(by: { $0.key < $1.key }) {
+            _ = try conn.resultColumnTypes(table, needing: [])
             try conn.exec("DELETE FROM \(table) WHERE task_id = ANY($1::bigint[])", [PGArray(ids)])
         }
-        for (table, entry) in byTable.sorted(by: { $0.key < $1.key }) {
-            try ResultRows.insert(table, columns: entry.columns, rows: entry.rows, on: conn)
+        let groups = byGroup.sorted { ($0.key.table, $0.key.columns.joined(separator: ",")) < ($1.key.table, $1.key.columns.joined(separator: ",")) }
+        for (group, rows) in groups {
+            try ResultRows.insert(group.table, columns: group.columns, rows: rows, on: conn)
         }
     }
 
-    /// The shards of a job with their payloads, states and what each handed its merge
-    /// (`shard_outputs`), by task id: a merge's inputs.
+    /// A job's shards, by task id, with their `shard_outputs` rows (see `TaskStore.shardOutputs`).
     public static func shardOutputs(_ conn: PGConnection, job: Int64) throws -> [ShardRecord] {
         let r = try conn.exec(
             """
-            SELECT t.id, t.state, t.payload::text, o.output::text FROM tasks t
-            LEFT JOIN shard_outputs o ON o.task_id = t.id
+            SELECT t.id, t.state, t.payload::text, o.output::text
+            FROM tasks t LEFT JOIN shard_outputs o ON o.task_id = t.id
             WHERE t.job_id = $1 AND t.role = 'shard' ORDER BY t.id
             """, [job])
         return (0..<r.rowCount).map { row in

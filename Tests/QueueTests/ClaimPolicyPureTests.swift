@@ -1,7 +1,7 @@
 import Worker
 import XCTest
 
-final class ClaimPolicyTests: XCTestCase {
+final class ClaimPolicyPureTests: XCTestCase {
     func testBeforeAnyTaskRanItClaimsOnePerSlot() {
         let policy = ClaimPolicy(slots: 4)
         XCTAssertEqual(policy.wanted, 4)

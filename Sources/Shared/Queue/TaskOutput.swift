@@ -1,0 +1,15 @@
+/// What running a task produced: rows for results tables (files it wrote are already in place,
+/// written atomically under names fixed by the task, so a re-run overwrites them).
+public struct TaskOutput: Sendable {
+    public var results: [ResultRows]
+    /// Results tables this task writes to even when it has no rows for them now, so that a
+    /// re-run that finds less still removes what an earlier attempt wrote.
+    public var tables: [String]
+
+    public init(results: [ResultRows] = [], alsoClearing tables: [String] = []) {
+        self.results = results
+        self.tables = Array(Set(tables + results.map(\.table))).sorted()
+    }
+
+    public static let none = TaskOutput()
+}

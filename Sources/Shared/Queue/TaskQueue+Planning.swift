@@ -1,0 +1,90 @@
+import Foundation
+
+extension TaskQueue {
+    /// `TaskStore.planNext` in SQL: one transaction, so a coordinator that dies mid-plan leaves
+    /// the job queued for another; SKIP LOCKED, so several coordinators share the work.
+    public static func planNext(_ conn: PGConnection, _ planner: (QueuedJob) throws -> TaskPlan) throws -> PlanningOutcome? {
+        try conn.transaction {
+            let r = try conn.exec(
+                """
+                SELECT id, kind, input, params, priority, max_attempts FROM jobs WHERE state = 'queued'
+                ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED
+                """)
+            guard r.rowCount == 1, let jobId = r.int64(0, 0) else { return nil }
+            var params = try r.json([String: String].self, 0, 3) ?? [:]
+            if params["output_dir"] == nil {
+                let r = try conn.exec(
+                    "SELECT current_database(), to_char(submitted_at AT TIME ZONE 'UTC', 'YYYYMMDD-HH24MISS') FROM jobs WHERE id = $1",
+                    [jobId])
+                params["output_dir"] = defaultOutputDirectory(database: r.string(0, 0) ?? "db", job: jobId, submitted: r.string(0, 1) ?? "0")
+                try conn.exec("UPDATE jobs SET params = $2::jsonb WHERE id = $1", [jobId, try PGJSON(params)])
+            }
+            let job = QueuedJob(id: jobId, kind: r.string(0, 1) ?? "", input: r.string(0, 2) ?? "", params: params,
+                                priority: r.int(0, 4) ?? 0, maxAttempts: r.int(0, 5) ?? 3)
+            let plan: TaskPlan
+            do {
+                plan = try planner(job)
+            } catch {
+                try conn.exec(
+                    "UPDATE jobs SET state = 'failed', error = $2, started_at = now(), finished_at = now() WHERE id = $1",
+                    [jobId, "\(error)"])
+                try conn.exec("SELECT pg_notify($1, $2)", [jobsChannel, String(jobId)])
+                return .failed(job: jobId, error: "\(error)")
+            }
+            try insert(plan, job: job, on: conn)
+            return .planned(job: jobId, tasks: plan.taskCount, notes: plan.notes)
+        }
+    }
+
+    /// Where a job's files go unless `--param output_dir=` says otherwise: under the planning
+    /// coordinator's `$SLIPLINE_HOME/results`, by database (jobs of different databases sharing
+    /// one home stay apart) and submission time (a recreated database's job 1 does not land on
+    /// an older job 1's files).
+    static func defaultOutputDirectory(database: String, job: Int64, submitted stamp: String) -> String {
+        EmbeddedPostgres.defaultHome().appendingPathComponent("results/\(database)/job-\(job)-\(stamp)").path
+    }
+
+    /// Inserts a plan's tasks in bulk and marks the job running (or done if it is empty).
+    static func insert(_ plan: TaskPlan, job: QueuedJob, on conn: PGConnection) throws {
+        let total = plan.taskCount
+        let notes: String? = plan.notes.isEmpty ? nil : plan.notes.joined(separator: "\n")
+        try conn.exec(
+            """
+            UPDATE jobs SET state = CASE WHEN $2 = 0 THEN 'done' ELSE 'running' END, n_tasks = $2,
+                   started_at = now(), finished_at = CASE WHEN $2 = 0 THEN now() END, error = $3
+            WHERE id = $1
+            """, [job.id, total, notes])
+        guard total > 0 else {
+            try conn.exec("SELECT pg_notify($1, $2)", [jobsChannel, String(job.id)])
+            return
+        }
+        // Chunked so that a 10-million-task job does not build one giant parameter.
+        var shardIds: [Int64] = []
+        shardIds.reserveCapacity(plan.shards.count)
+        let chunk = 50_000
+        var start = 0
+        while start < plan.shards.count {
+            let part = plan.shards[start..<min(start + chunk, plan.shards.count)]
+            let r = try conn.exec(
+                """
+                INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts)
+                SELECT $1, k, 'shard', p, $4, $5 FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS u(k, p, n)
+                ORDER BY n RETURNING id
+                """, [job.id, PGArray(part.map(\.kind)), PGArray(part.map(\.payload)), job.priority, job.maxAttempts])
+            shardIds += (0..<r.rowCount).compactMap { r.int64($0, 0) }
+            start += chunk
+        }
+        if let merge = plan.merge {
+            let mergeId = try conn.exec(
+                """
+                INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts, deps_pending)
+                VALUES ($1, $2, 'merge', $3::jsonb, $4, $5, $6) RETURNING id
+                """, [job.id, merge.kind, merge.payload, job.priority, job.maxAttempts, shardIds.count]).int64(0, 0) ?? 0
+            try conn.exec(
+                "INSERT INTO task_deps (task_id, depends_on) SELECT $1, unnest($2::bigint[])",
+                [mergeId, PGArray(shardIds)])
+        }
+        // One notification per plan, however many tasks: idle workers wake once.
+        try conn.exec("SELECT pg_notify($1, '')", [tasksChannel])
+    }
+}

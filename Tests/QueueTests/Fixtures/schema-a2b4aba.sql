@@ -1,0 +1,871 @@
+-- Slipline schema: the one source of truth. `ctl db migrate` applies each numbered section
+-- below that the database has not yet recorded in schema_migrations, each in its own
+-- transaction under an advisory lock, so running it twice changes nothing.
+-- A section starts with a line `-- migrate: <version> <name>`; never edit an applied section,
+-- add a new one.
+
+-- migrate: 1 task queue
+CREATE TABLE jobs (
+    id              bigserial PRIMARY KEY,
+    kind            text        NOT NULL,
+    input           text        NOT NULL,
+    params          jsonb       NOT NULL DEFAULT '{}',
+    state           text        NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    priority        int         NOT NULL DEFAULT 0,
+    max_attempts    int         NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
+    -- base of the exponential retry backoff, seconds
+    retry_base_s    double precision NOT NULL DEFAULT 1.0,
+    n_tasks         int         NOT NULL DEFAULT 0,
+    n_done          int         NOT NULL DEFAULT 0,
+    n_dead          int         NOT NULL DEFAULT 0,
+    error           text,
+    submitted_at    timestamptz NOT NULL DEFAULT now(),
+    started_at      timestamptz,
+    finished_at     timestamptz
+);
+CREATE INDEX jobs_to_plan ON jobs (priority DESC, id) WHERE state = 'queued';
+
+CREATE TABLE tasks (
+    id               bigserial PRIMARY KEY,
+    job_id           bigint      NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    kind             text        NOT NULL,
+    role             text        NOT NULL DEFAULT 'shard' CHECK (role IN ('shard', 'merge')),
+    payload          jsonb       NOT NULL DEFAULT '{}',
+    state            text        NOT NULL DEFAULT 'queued'
+                     CHECK (state IN ('queued', 'leased', 'done', 'failed', 'dead', 'cancelled')),
+    priority         int         NOT NULL DEFAULT 0,
+    attempts         int         NOT NULL DEFAULT 0,
+    max_attempts     int         NOT NULL DEFAULT 3,
+    -- number of tasks this one waits for that are not yet finished (done or dead)
+    deps_pending     int         NOT NULL DEFAULT 0,
+    run_after        timestamptz NOT NULL DEFAULT now(),
+    worker_id        text,
+    lease_expires_at timestamptz,
+    error            text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    started_at       timestamptz,
+    finished_at      timestamptz
+);
+-- The claim query walks this index in order: ready tasks by priority, then age.
+CREATE INDEX tasks_claimable ON tasks (priority DESC, id)
+    WHERE state IN ('queued', 'failed') AND deps_pending = 0;
+CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE state = 'leased';
+CREATE INDEX tasks_by_worker ON tasks (worker_id) WHERE state = 'leased';
+CREATE INDEX tasks_by_job ON tasks (job_id, state);
+-- Every claim turns index entries at the head of tasks_claimable into dead ones; vacuum the
+-- queue table early and without throttling so claims do not wade through them.
+ALTER TABLE tasks SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 5000,
+                       autovacuum_vacuum_cost_delay = 0, autovacuum_analyze_scale_factor = 0.05);
+
+CREATE TABLE task_deps (
+    task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    depends_on bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    PRIMARY KEY (task_id, depends_on)
+);
+CREATE INDEX task_deps_by_dependency ON task_deps (depends_on);
+
+CREATE TABLE workers (
+    id           text PRIMARY KEY,
+    host         text        NOT NULL,
+    pid          int         NOT NULL,
+    slots        int         NOT NULL,
+    state        text        NOT NULL DEFAULT 'running'
+                 CHECK (state IN ('running', 'stopping', 'stopped', 'lost')),
+    started_at   timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    stopped_at   timestamptz
+);
+
+-- Bookkeeping after tasks reach a terminal state (done or dead): release dependants,
+-- count them on their jobs, finish jobs whose every task is terminal, and wake listeners.
+-- Called in the same transaction as the state change.
+CREATE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    released int;
+    finished_job record;
+BEGIN
+    WITH counts AS (
+        SELECT d.task_id, count(*)::int AS n
+        FROM task_deps d WHERE d.depends_on = ANY (p_finished)
+        GROUP BY d.task_id
+    ), upd AS (
+        UPDATE tasks t SET deps_pending = greatest(0, t.deps_pending - c.n)
+        FROM counts c WHERE t.id = c.task_id
+        RETURNING t.deps_pending
+    )
+    SELECT count(*) FILTER (WHERE deps_pending = 0) INTO released FROM upd;
+    IF released > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+
+    FOR finished_job IN
+        WITH per_job AS (
+            SELECT t.job_id,
+                   count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
+                   count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
+            FROM tasks t WHERE t.id = ANY (p_finished)
+            GROUP BY t.job_id
+        )
+        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead
+        FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
+        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks
+    LOOP
+        IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
+            UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
+                            finished_at = now()
+            WHERE id = finished_job.id AND state = 'running';
+            PERFORM pg_notify('slipline_jobs', finished_job.id::text);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+-- Claims up to `p_limit` ready tasks for a worker, by priority then age, in one statement.
+-- SKIP LOCKED lets concurrent claimers pass each other; MATERIALIZED keeps the planner from
+-- re-evaluating the locking subquery. PL/pgSQL with custom plans, because a generic plan
+-- (what a LANGUAGE sql function gets) cannot see the LIMIT and sorts the whole queue.
+CREATE FUNCTION slipline_claim(p_worker text, p_limit int, p_lease_s double precision)
+RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload jsonb,
+               attempt int, max_attempts int, job_input text, job_params jsonb)
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
+    WITH candidates AS MATERIALIZED (
+        SELECT t.id FROM tasks t
+        WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
+        ORDER BY t.priority DESC, t.id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE tasks t
+    SET state = 'leased', worker_id = p_worker, attempts = t.attempts + 1,
+        lease_expires_at = now() + make_interval(secs => p_lease_s), started_at = now()
+    FROM candidates c, jobs j
+    WHERE t.id = c.id AND j.id = t.job_id
+    RETURNING t.id, t.job_id, t.kind, t.role, t.payload, t.attempts, t.max_attempts, j.input, j.params;
+END;
+$$;
+
+-- Marks tasks done if (and only if) this worker still holds the lease of that attempt:
+-- the fence that keeps a worker whose lease was reaped from writing results twice.
+-- Returns the ids it accepted; the caller writes results for those and then calls
+-- slipline_after_terminal(accepted) last, in the same transaction: the shared rows that
+-- bookkeeping locks (the job's counters, a merge's deps_pending) are then held only for
+-- the moment before COMMIT, so concurrent completions do not queue behind result writes.
+CREATE FUNCTION slipline_complete(p_worker text, p_ids bigint[], p_attempts int[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    accepted bigint[];
+BEGIN
+    WITH upd AS (
+        UPDATE tasks t
+        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL
+        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+        RETURNING t.id
+    )
+    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+    RETURN QUERY SELECT unnest(accepted);
+END;
+$$;
+
+-- Records a failed attempt: retried after a capped exponential backoff with jitter, or dead
+-- (error kept) once attempts reach max_attempts. Fenced like completion.
+CREATE FUNCTION slipline_fail(p_worker text, p_id bigint, p_attempt int, p_message text)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_state text;
+BEGIN
+    UPDATE tasks t
+    SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'failed' END,
+        error = p_message,
+        lease_expires_at = NULL,
+        finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+        run_after = now() + make_interval(secs =>
+            least(300.0, j.retry_base_s * power(2, t.attempts - 1)) * (0.5 + random() / 2))
+    FROM jobs j
+    WHERE t.id = p_id AND j.id = t.job_id AND t.attempts = p_attempt
+      AND t.worker_id = p_worker AND t.state = 'leased'
+    RETURNING t.state INTO new_state;
+    IF new_state = 'dead' THEN
+        PERFORM slipline_after_terminal(ARRAY[p_id]);
+    ELSIF new_state = 'failed' THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+    RETURN new_state;
+END;
+$$;
+
+-- Requeues tasks whose lease expired (their worker died or lost the network); tasks out of
+-- attempts become dead. Returns how many were requeued and how many died.
+CREATE FUNCTION slipline_reap_expired(OUT requeued int, OUT died int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    dead_ids bigint[];
+BEGIN
+    WITH expired AS (
+        SELECT id FROM tasks
+        WHERE state = 'leased' AND lease_expires_at < now()
+        FOR UPDATE SKIP LOCKED
+    ), upd AS (
+        UPDATE tasks t
+        SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'queued' END,
+            error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped renewing it',
+            finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+            lease_expires_at = NULL
+        FROM expired e WHERE t.id = e.id
+        RETURNING t.id, t.state
+    )
+    SELECT count(*) FILTER (WHERE state = 'queued')::int,
+           coalesce(array_agg(id) FILTER (WHERE state = 'dead'), '{}')
+    INTO requeued, dead_ids FROM upd;
+    died := cardinality(dead_ids);
+    IF died > 0 THEN
+        PERFORM slipline_after_terminal(dead_ids);
+    END IF;
+    IF requeued > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+END;
+$$;
+
+-- Gives back tasks a worker holds but will not run (shutdown, or claims it lost track of);
+-- the attempt is not counted.
+CREATE FUNCTION slipline_release(p_worker text, p_ids bigint[]) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
+    UPDATE tasks SET state = 'queued', attempts = greatest(0, attempts - 1),
+                     worker_id = NULL, lease_expires_at = NULL
+    WHERE id = ANY (p_ids) AND worker_id = p_worker AND state = 'leased';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+    RETURN n;
+END;
+$$;
+
+-- Cancels a job: every unfinished task becomes cancelled (a worker still running one finds
+-- its lease gone at completion and discards the result).
+CREATE FUNCTION slipline_cancel(p_job bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE jobs SET state = 'cancelled', finished_at = now()
+    WHERE id = p_job AND state IN ('queued', 'running');
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE tasks SET state = 'cancelled', lease_expires_at = NULL, finished_at = now()
+    WHERE job_id = p_job AND state IN ('queued', 'leased', 'failed');
+    PERFORM pg_notify('slipline_jobs', p_job::text);
+    RETURN true;
+END;
+$$;
+
+-- Retries a finished job: dead and cancelled tasks are queued again with fresh attempts, and
+-- so is every done task that depends on one of them (its merge), transitively.
+CREATE FUNCTION slipline_retry(p_job bigint) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+    more int;
+BEGIN
+    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN -1;
+    END IF;
+    UPDATE tasks SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                     worker_id = NULL, lease_expires_at = NULL, finished_at = NULL
+    WHERE job_id = p_job AND state IN ('dead', 'cancelled');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    LOOP
+        UPDATE tasks t SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                           worker_id = NULL, finished_at = NULL
+        WHERE t.job_id = p_job AND t.state = 'done' AND EXISTS (
+            SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+            WHERE d.task_id = t.id AND u.state = 'queued');
+        GET DIAGNOSTICS more = ROW_COUNT;
+        EXIT WHEN more = 0;
+        n := n + more;
+    END LOOP;
+    UPDATE tasks t SET deps_pending = (
+        SELECT count(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+        WHERE d.task_id = t.id AND u.state NOT IN ('done', 'dead'))
+    WHERE t.job_id = p_job;
+    UPDATE jobs j SET
+        state = CASE WHEN j.n_tasks = 0 THEN 'queued' ELSE 'running' END,
+        finished_at = NULL, error = NULL,
+        n_done = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'done'),
+        n_dead = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'dead')
+    WHERE j.id = p_job;
+    PERFORM pg_notify('slipline_tasks', '');
+    RETURN n;
+END;
+$$;
+
+-- Results of the built-in `bench` task kind (one row per shard task, replaced on re-run).
+CREATE TABLE bench_results (
+    task_id    bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id     bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    item       int    NOT NULL,
+    worker_id  text   NOT NULL,
+    attempt    int    NOT NULL,
+    written_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX bench_results_by_job ON bench_results (job_id);
+
+-- What a bench job's merge step saw (one row per job, replaced on re-run).
+CREATE TABLE bench_merges (
+    task_id     bigint PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id      bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    n_results   int    NOT NULL,
+    n_expected  int    NOT NULL,
+    merged_at   timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE VIEW jobs_overview AS
+SELECT j.id AS job_id, j.kind, j.state, j.input, j.n_tasks, j.n_done,
+       (SELECT count(*)::int FROM tasks t WHERE t.job_id = j.id AND t.state = 'dead') AS n_failed,
+       j.submitted_at, j.finished_at
+FROM jobs j;
+
+CREATE VIEW tasks_overview AS
+SELECT t.job_id, t.id AS task_id, t.kind, t.state, t.attempts,
+       t.worker_id AS worker, t.lease_expires_at, t.error
+FROM tasks t;
+
+-- A role for `ctl sql`: may read, never write. Creating roles needs CREATEROLE; on a server
+-- where the migrating user lacks it, the queue still works and `ctl sql` relies on its
+-- read-only transaction alone.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_reader') THEN
+        CREATE ROLE slipline_reader NOLOGIN;
+    END IF;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO slipline_reader', current_database());
+    GRANT USAGE ON SCHEMA public TO slipline_reader;
+    GRANT SELECT ON ALL TABLES IN SCHEMA public TO slipline_reader;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_reader role not created: %', SQLERRM;
+END;
+$$;
+
+-- migrate: 2 bcdi results
+-- One row per analysed volume, written by the job's merge task (replaced when it re-runs).
+CREATE TABLE bcdi_volume_results (
+    task_id      bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id       bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    volume_index int    NOT NULL,
+    volume_file  text   NOT NULL,
+    psi_file     text   NOT NULL,
+    shape        jsonb  NOT NULL,
+    n_unmasked   bigint NOT NULL,
+    max_psi      double precision NOT NULL,
+    n_lines      int    NOT NULL,
+    png_file     text,
+    vtk_file     text,
+    mask_source  text,
+    ramp         jsonb,
+    method       text,
+    PRIMARY KEY (task_id, volume_index)
+);
+CREATE INDEX bcdi_volume_results_by_job ON bcdi_volume_results (job_id, volume_index);
+
+-- One row per detected line; track_id links a line through the volumes of a series, and
+-- displacement_vox/shift give its motion from the previous volume of its track.
+CREATE TABLE bcdi_line_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    volume_index     int    NOT NULL,
+    volume_file      text   NOT NULL,
+    line_id          int    NOT NULL,
+    track_id         bigint,
+    points           jsonb  NOT NULL,
+    length_vox       double precision NOT NULL,
+    length_nm        double precision,
+    closed           boolean NOT NULL,
+    start_on_surface boolean NOT NULL,
+    end_on_surface   boolean NOT NULL,
+    max_psi          double precision NOT NULL,
+    direction        jsonb,
+    winding_sign     int,
+    displacement_vox double precision,
+    shift            jsonb,
+    PRIMARY KEY (task_id, volume_index, line_id)
+);
+CREATE INDEX bcdi_line_results_by_job ON bcdi_line_results (job_id, volume_index, line_id);
+
+CREATE VIEW bcdi_volumes AS
+SELECT job_id, volume_index, volume_file, psi_file, shape, n_unmasked, max_psi,
+       n_lines, png_file, vtk_file, mask_source, ramp, method
+FROM bcdi_volume_results;
+
+CREATE VIEW bcdi_lines AS
+SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
+       length_nm, closed, start_on_surface, end_on_surface, max_psi, direction, winding_sign,
+       displacement_vox, shift
+FROM bcdi_line_results;
+
+-- Each track: the volumes it spans and how far its line moved in total.
+CREATE VIEW bcdi_tracks AS
+SELECT job_id, track_id, min(volume_index) AS first_volume, max(volume_index) AS last_volume,
+       count(*)::int AS n_volumes, coalesce(sum(displacement_vox), 0) AS total_displacement_vox
+FROM bcdi_line_results
+WHERE track_id IS NOT NULL
+GROUP BY job_id, track_id;
+
+DO $$
+BEGIN
+    GRANT SELECT ON bcdi_volume_results, bcdi_line_results, bcdi_volumes, bcdi_lines, bcdi_tracks
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: bcdi grants skipped: %', SQLERRM;
+END;
+$$;
+
+-- migrate: 3 tem results
+-- One row per analysed frame, written by the shard task that analysed it (or, for the good
+-- frames of a shard that died on a corrupt frame, by the job's merge task).
+CREATE TABLE tem_frame_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    frame_index    int    NOT NULL,
+    frame_file     text   NOT NULL,
+    n_dislocations int    NOT NULL,
+    width          int    NOT NULL,
+    height         int    NOT NULL,
+    PRIMARY KEY (task_id, frame_index)
+);
+CREATE INDEX tem_frame_results_by_job ON tem_frame_results (job_id, frame_index);
+
+-- One row per detected dislocation of a frame (same owner as its frame row); `points` holds
+-- the resampled centreline as [[x, y], …] px.
+CREATE TABLE tem_dislocation_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    frame_index    int    NOT NULL,
+    frame_file     text   NOT NULL,
+    dislocation_id int    NOT NULL,
+    points         jsonb  NOT NULL,
+    length_px      double precision NOT NULL,
+    length_nm      double precision,
+    mean_curvature double precision NOT NULL,
+    max_curvature  double precision NOT NULL,
+    mean_response  double precision NOT NULL,
+    centroid_x     double precision NOT NULL,
+    centroid_y     double precision NOT NULL,
+    PRIMARY KEY (task_id, frame_index, dislocation_id)
+);
+CREATE INDEX tem_dislocation_results_by_job ON tem_dislocation_results (job_id, frame_index, dislocation_id);
+
+-- Written by the merge task: one row per track …
+CREATE TABLE tem_track_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    track_id       bigint NOT NULL,
+    first_frame    int    NOT NULL,
+    last_frame     int    NOT NULL,
+    n_frames       int    NOT NULL,
+    mean_speed_px  double precision,
+    path_length_px double precision,
+    mean_length_px double precision,
+    PRIMARY KEY (task_id, track_id)
+);
+CREATE INDEX tem_track_results_by_job ON tem_track_results (job_id, track_id);
+
+-- … and one row per tracked curve: its track, centroid, centroid velocity (px/frame, central
+-- differences) and its pile-up neighbour in the frame (the nearest roughly parallel curve).
+CREATE TABLE tem_track_point_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    frame_index      int    NOT NULL,
+    dislocation_id   int    NOT NULL,
+    track_id         bigint NOT NULL,
+    x                double precision NOT NULL,
+    y                double precision NOT NULL,
+    vx               double precision NOT NULL,
+    vy               double precision NOT NULL,
+    neighbour_dislocation_id int,
+    neighbour_track_id bigint,
+    pair_distance_px double precision,
+    pair_distance_nm double precision,
+    PRIMARY KEY (task_id, frame_index, dislocation_id)
+);
+CREATE INDEX tem_track_point_results_by_job ON tem_track_point_results (job_id, frame_index, dislocation_id);
+CREATE INDEX tem_track_point_results_by_track ON tem_track_point_results (job_id, track_id, frame_index);
+
+-- The merge's report files.
+CREATE TABLE tem_report_results (
+    task_id        bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id         bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    n_frames       int    NOT NULL,
+    n_dislocations bigint NOT NULL,
+    n_tracks       int    NOT NULL,
+    overlay_files  jsonb  NOT NULL,
+    plot_file      text,
+    salvaged_frames int   NOT NULL DEFAULT 0,
+    PRIMARY KEY (task_id)
+);
+CREATE INDEX tem_report_results_by_job ON tem_report_results (job_id);
+
+CREATE VIEW tem_frames AS
+SELECT job_id, frame_index, frame_file, n_dislocations, width, height
+FROM tem_frame_results;
+
+CREATE VIEW tem_dislocations AS
+SELECT d.job_id, d.frame_index, d.frame_file, d.dislocation_id, p.track_id, d.points, d.length_px,
+       d.length_nm, d.mean_curvature, d.max_curvature, d.mean_response, d.centroid_x, d.centroid_y
+FROM tem_dislocation_results d
+LEFT JOIN tem_track_point_results p
+       ON p.job_id = d.job_id AND p.frame_index = d.frame_index AND p.dislocation_id = d.dislocation_id;
+
+CREATE VIEW tem_tracks AS
+SELECT job_id, track_id, first_frame, last_frame, n_frames, mean_speed_px, path_length_px, mean_length_px
+FROM tem_track_results;
+
+-- Centroid position and velocity of every tracked dislocation per frame (px, px/frame).
+CREATE VIEW tem_velocities AS
+SELECT job_id, track_id, frame_index, dislocation_id, x, y, vx, vy, sqrt(vx * vx + vy * vy) AS speed_px
+FROM tem_track_point_results;
+
+-- Distance from each tracked dislocation to its pile-up neighbour per frame (the paper's
+-- pair-distance plot: pick the two leading tracks).
+CREATE VIEW tem_pair_distances AS
+SELECT job_id, frame_index, track_id, dislocation_id, neighbour_track_id, neighbour_dislocation_id,
+       pair_distance_px AS distance_px, pair_distance_nm AS distance_nm
+FROM tem_track_point_results
+WHERE pair_distance_px IS NOT NULL;
+
+DO $$
+BEGIN
+    GRANT SELECT ON tem_frame_results, tem_dislocation_results, tem_track_results, tem_track_point_results,
+        tem_report_results, tem_frames, tem_dislocations, tem_tracks, tem_velocities, tem_pair_distances
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: tem grants skipped: %', SQLERRM;
+END;
+$$;
+
+-- migrate: 4 stem4d results
+-- One row per virtual image a stem4d merge wrote (float32 HDF5 `/image` + PNG).
+CREATE TABLE stem4d_image_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name             text   NOT NULL,
+    file             text   NOT NULL,
+    detector         jsonb  NOT NULL,
+    png_file         text,
+    stereo_angle_deg double precision,
+    strategy         text,
+    PRIMARY KEY (task_id, name)
+);
+CREATE INDEX stem4d_image_results_by_job ON stem4d_image_results (job_id, name);
+
+-- 3D lines from the stereo pair (mode=dislocations).
+CREATE TABLE stem4d_line_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    line_id          int    NOT NULL,
+    points           jsonb  NOT NULL,
+    reprojection_rms double precision,
+    n_points         int,
+    PRIMARY KEY (task_id, line_id)
+);
+CREATE INDEX stem4d_line_results_by_job ON stem4d_line_results (job_id, line_id);
+
+-- 3D particles (mode=particles).
+CREATE TABLE stem4d_particle_results (
+    task_id     bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id      bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    particle_id int    NOT NULL,
+    x           double precision NOT NULL,
+    y           double precision NOT NULL,
+    z           double precision NOT NULL,
+    radius      double precision NOT NULL,
+    n_views     int,
+    residual    double precision,
+    PRIMARY KEY (task_id, particle_id)
+);
+CREATE INDEX stem4d_particle_results_by_job ON stem4d_particle_results (job_id, particle_id);
+
+-- Radial distribution function of the particles.
+CREATE TABLE stem4d_rdf_results (
+    task_id bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    bin     int    NOT NULL,
+    r       double precision NOT NULL,
+    g       double precision NOT NULL,
+    PRIMARY KEY (task_id, bin)
+);
+CREATE INDEX stem4d_rdf_results_by_job ON stem4d_rdf_results (job_id, bin);
+
+-- One row per merged job: calibration, stereo geometry, pattern and report files.
+CREATE TABLE stem4d_job_results (
+    task_id          bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id           bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    input_file       text   NOT NULL,
+    shape            jsonb  NOT NULL,
+    mode             text   NOT NULL,
+    bf_cx            double precision NOT NULL,
+    bf_cy            double precision NOT NULL,
+    bf_radius        double precision NOT NULL,
+    calibration      text,
+    mrad_per_px      double precision,
+    stereo_angle_deg double precision,
+    strategy         text,
+    mean_pattern_file text,
+    max_pattern_file  text,
+    report_file      text,
+    n_particles      int,
+    n_lines          int,
+    PRIMARY KEY (task_id)
+);
+CREATE INDEX stem4d_job_results_by_job ON stem4d_job_results (job_id);
+
+CREATE VIEW stem4d_virtual_images AS
+SELECT job_id, name, file, detector, png_file, stereo_angle_deg, strategy
+FROM stem4d_image_results;
+
+CREATE VIEW stem4d_lines3d AS
+SELECT job_id, line_id, points, reprojection_rms, n_points
+FROM stem4d_line_results;
+
+CREATE VIEW stem4d_particles AS
+SELECT job_id, particle_id, x, y, z, radius, n_views, residual
+FROM stem4d_particle_results;
+
+CREATE VIEW stem4d_rdf AS
+SELECT job_id, r, g
+FROM stem4d_rdf_results;
+
+CREATE VIEW stem4d_summary AS
+SELECT job_id, input_file, shape, mode, bf_cx, bf_cy, bf_radius, calibration, mrad_per_px, stereo_angle_deg,
+       strategy, mean_pattern_file, max_pattern_file, report_file, n_particles, n_lines
+FROM stem4d_job_results;
+
+DO $$
+BEGIN
+    GRANT SELECT ON stem4d_image_results, stem4d_line_results, stem4d_particle_results, stem4d_rdf_results,
+        stem4d_job_results, stem4d_virtual_images, stem4d_lines3d, stem4d_particles, stem4d_rdf, stem4d_summary
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: stem4d grants skipped: %', SQLERRM;
+END;
+$$;
+
+-- migrate: 5 roles
+-- Roles for hosts other than the service node. Each worker host logs in as a LOGIN role made
+-- a member of `slipline_worker` (`ctl db create-role worker NAME`). That role may read, run
+-- the queue's worker operations (the functions below, SECURITY DEFINER with a pinned
+-- search_path) and insert/delete rows of results tables; it cannot change the schema or
+-- UPDATE/DELETE queue rows (jobs, tasks, task_deps, workers) directly.
+
+-- The worker's direct writes to `workers` and `tasks` (heartbeat, registration) as functions.
+CREATE FUNCTION slipline_heartbeat(p_worker text, p_lease_s double precision, p_held bigint[])
+RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    orphans bigint[];
+BEGIN
+    UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END
+    WHERE id = p_worker;
+    UPDATE tasks SET lease_expires_at = now() + make_interval(secs => p_lease_s)
+    WHERE worker_id = p_worker AND state = 'leased' AND id = ANY (p_held);
+    -- Leased to this worker but unknown to it: a claim whose reply was lost; give them back.
+    SELECT coalesce(array_agg(id), '{}') INTO orphans FROM tasks
+    WHERE worker_id = p_worker AND state = 'leased' AND id <> ALL (p_held);
+    RETURN slipline_release(p_worker, orphans);
+END;
+$$;
+
+CREATE FUNCTION slipline_register_worker(p_id text, p_host text, p_pid int, p_slots int) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO workers (id, host, pid, slots) VALUES (p_id, p_host, p_pid, p_slots)
+    ON CONFLICT (id) DO UPDATE SET state = 'running', heartbeat_at = now(), stopped_at = NULL;
+$$;
+
+CREATE FUNCTION slipline_set_worker_state(p_id text, p_state text) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE workers SET state = p_state, stopped_at = CASE WHEN p_state = 'stopped' THEN now() END
+    WHERE id = p_id;
+$$;
+
+-- Grants the worker role INSERT and DELETE on every results table: a table with both
+-- `task_id` and `job_id` columns (the contract of ResultRows). Idempotent; `ctl db migrate`
+-- calls it after every migration it applies, so results tables added later are covered.
+CREATE FUNCTION slipline_grant_results() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    n int := 0;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
+        RETURN 0;
+    END IF;
+    FOR t IN
+        SELECT c.oid::regclass AS rel FROM pg_class c
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'task_id' AND NOT a.attisdropped)
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'job_id' AND NOT a.attisdropped)
+    LOOP
+        EXECUTE format('GRANT SELECT, INSERT, DELETE ON %s TO slipline_worker', t.rel);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END;
+$$;
+
+DO $$
+DECLARE
+    f text;
+BEGIN
+    -- Roles are per cluster: another database's migration may create it at the same moment.
+    BEGIN
+        CREATE ROLE slipline_worker NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO slipline_worker', current_database());
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO slipline_worker', current_schema());
+    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO slipline_worker', current_schema());
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT ON TABLES TO slipline_worker', current_schema());
+    -- The worker's operations run as the schema owner, on this schema only.
+    FOREACH f IN ARRAY ARRAY[
+        'slipline_claim(text, int, double precision)',
+        'slipline_complete(text, bigint[], int[])',
+        'slipline_after_terminal(bigint[])',
+        'slipline_fail(text, bigint, int, text)',
+        'slipline_release(text, bigint[])',
+        'slipline_heartbeat(text, double precision, bigint[])',
+        'slipline_register_worker(text, text, int, int)',
+        'slipline_set_worker_state(text, text)'
+    ] LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = %I, pg_temp', f, current_schema());
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO slipline_worker', f);
+    END LOOP;
+    PERFORM slipline_grant_results();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
+END;
+$$;
+
+-- migrate: 6 idempotent bookkeeping
+-- slipline_after_terminal counts each task at most once: a task is marked `counted` when its
+-- end is booked on its job and dependants. Calling it twice (a retried completion, or a worker
+-- role calling it on purpose) can no longer inflate job counters or release merges early.
+ALTER TABLE tasks ADD COLUMN counted boolean NOT NULL DEFAULT false;
+UPDATE tasks SET counted = true WHERE state IN ('done', 'dead');
+
+CREATE OR REPLACE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    booked bigint[];
+    released int;
+    finished_job record;
+BEGIN
+    WITH mark AS (
+        UPDATE tasks SET counted = true
+        WHERE id = ANY (p_finished) AND state IN ('done', 'dead') AND NOT counted
+        RETURNING id
+    )
+    SELECT coalesce(array_agg(id), '{}') INTO booked FROM mark;
+    IF cardinality(booked) = 0 THEN
+        RETURN;
+    END IF;
+
+    WITH counts AS (
+        SELECT d.task_id, count(*)::int AS n
+        FROM task_deps d WHERE d.depends_on = ANY (booked)
+        GROUP BY d.task_id
+    ), upd AS (
+        UPDATE tasks t SET deps_pending = greatest(0, t.deps_pending - c.n)
+        FROM counts c WHERE t.id = c.task_id
+        RETURNING t.deps_pending
+    )
+    SELECT count(*) FILTER (WHERE deps_pending = 0) INTO released FROM upd;
+    IF released > 0 THEN
+        PERFORM pg_notify('slipline_tasks', '');
+    END IF;
+
+    FOR finished_job IN
+        WITH per_job AS (
+            SELECT t.job_id,
+                   count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
+                   count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
+            FROM tasks t WHERE t.id = ANY (booked)
+            GROUP BY t.job_id
+        )
+        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead
+        FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
+        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks
+    LOOP
+        IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
+            UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
+                            finished_at = now()
+            WHERE id = finished_job.id AND state = 'running';
+            PERFORM pg_notify('slipline_jobs', finished_job.id::text);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+-- A retried task is booked again when it ends anew.
+CREATE OR REPLACE FUNCTION slipline_retry(p_job bigint) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+    more int;
+BEGIN
+    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN -1;
+    END IF;
+    UPDATE tasks SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                     worker_id = NULL, lease_expires_at = NULL, finished_at = NULL, counted = false
+    WHERE job_id = p_job AND state IN ('dead', 'cancelled');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    LOOP
+        UPDATE tasks t SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+                           worker_id = NULL, finished_at = NULL, counted = false
+        WHERE t.job_id = p_job AND t.state = 'done' AND EXISTS (
+            SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+            WHERE d.task_id = t.id AND u.state = 'queued');
+        GET DIAGNOSTICS more = ROW_COUNT;
+        EXIT WHEN more = 0;
+        n := n + more;
+    END LOOP;
+    UPDATE tasks t SET deps_pending = (
+        SELECT count(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
+        WHERE d.task_id = t.id AND u.state NOT IN ('done', 'dead'))
+    WHERE t.job_id = p_job;
+    UPDATE jobs j SET
+        state = CASE WHEN j.n_tasks = 0 THEN 'queued' ELSE 'running' END,
+        finished_at = NULL, error = NULL,
+        n_done = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'done'),
+        n_dead = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'dead')
+    WHERE j.id = p_job;
+    PERFORM pg_notify('slipline_tasks', '');
+    RETURN n;
+END;
+$$;
+
+-- CREATE OR REPLACE resets a function's attributes: give the worker operation back its
+-- SECURITY DEFINER and pinned search_path (migration 5) where that role exists.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'slipline_worker') THEN
+        EXECUTE format('ALTER FUNCTION slipline_after_terminal(bigint[]) SECURITY DEFINER SET search_path = %I, pg_temp',
+                       current_schema());
+    END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'slipline_after_terminal not made SECURITY DEFINER: %', SQLERRM;
+END;
+$$;

@@ -1,0 +1,100 @@
+import Coordinator
+import Foundation
+import Kinds
+import Logging
+import Shared
+import Worker
+import XCTest
+
+/// The conformance suite on `InMemoryTaskStore` (no database: part of `ops/test.sh --fast`).
+///
+/// Each check of `TaskStoreConformance` is listed here and in `PostgresTaskStoreTests` (XCTest on
+/// Linux finds only the test methods a class declares itself, not inherited ones): add a new
+/// check to both.
+final class InMemoryTaskStoreTests: XCTestCase {
+    private func suite() -> TaskStoreConformance { TaskStoreConformance(harness: .inMemory()) }
+
+    func testClaimOrderAndExclusivity() throws { try suite().claimOrderAndExclusivity() }
+    func testConcurrentClaimersNeverShareATask() throws { try suite().concurrentClaimersNeverShareATask() }
+    func testLateCompletionIsFenced() throws { try suite().lateCompletionIsFenced() }
+    func testFailuresAreRetriedAfterBackoffThenDead() throws { try suite().failuresAreRetriedAfterBackoffThenDead() }
+    func testExpiredLeasesAreReapedAndHeartbeatsRenewThem() throws { try suite().expiredLeasesAreReapedAndHeartbeatsRenewThem() }
+    func testReleaseGivesTasksBackWithoutCountingTheAttempt() throws { try suite().releaseGivesTasksBackWithoutCountingTheAttempt() }
+    func testMergesWaitForEveryShardAndJobsEnd() throws { try suite().mergesWaitForEveryShardAndJobsEnd() }
+    func testPlanningFixesOutputDirectoriesAndFailsBadJobs() throws { try suite().planningFixesOutputDirectoriesAndFailsBadJobs() }
+    func testCancelStopsAJobAndDiscardsRunningResults() throws { try suite().cancelStopsAJobAndDiscardsRunningResults() }
+    func testRetryRequeuesDeadTasksAndTheirMerge() throws { try suite().retryRequeuesDeadTasksAndTheirMerge() }
+    func testResultsOfARerunReplaceTheEarlierOnes() throws { try suite().resultsOfARerunReplaceTheEarlierOnes() }
+    func testTablesAlsoClearedLoseAnEarlierAttemptsRows() throws { try suite().tablesAlsoClearedLoseAnEarlierAttemptsRows() }
+    func testRowsThatDoNotFitTheirTableAreRefusedWhole() throws { try suite().rowsThatDoNotFitTheirTableAreRefusedWhole() }
+    func testShardOutputsHandTheMergeEachShardsOutput() throws { try suite().shardOutputsHandTheMergeEachShardsOutput() }
+    func testWorkersWhoseHeartbeatStopsAreMarkedLost() throws { try suite().workersWhoseHeartbeatStopsAreMarkedLost() }
+    func testWaitersWakeWhenTasksBecomeReady() throws { try suite().waitersWakeWhenTasksBecomeReady() }
+
+    // MARK: Beyond the conformance suite
+
+    /// The coordinator and workers run on any store: a bench job through the real services,
+    /// with retries, and no database.
+    func testServicesRunABenchJobInMemory() throws {
+        let store = InMemoryTaskStore()
+        let (job, workers) = try runJob(on: store, runners: [BenchKind().runner],
+                                        params: ["tasks": "40", "fail": "first", "merge": "false"])
+        XCTAssertEqual(try store.job(job)?.state, .done)
+        let rows = store.rows(in: "bench_results").filter { $0.jobId == job }
+        XCTAssertEqual(rows.count, 40, "one row per shard, none duplicated")
+        XCTAssertEqual(Set(rows.map { $0.values["attempt"] ?? nil }), ["2"], "every first attempt failed as asked")
+        XCTAssertEqual(workers.map(\.tasksFinished).reduce(0, +), 80)
+    }
+
+    /// A runner whose rows do not fit their table fails its task with the store's message
+    /// (instead of its lease running out), and the rest of the batch is recorded.
+    func testRowsThatDoNotFitFailTheirTaskWithTheReason() throws {
+        struct Misnamed: TaskRunner {
+            var kinds: [String] { ["bench"] }
+            func run(_ task: ClaimedTask, context: TaskContext) throws -> TaskOutput {
+                let item = task.payload.contains(#""item":0,"#) ? "itme" : "item"
+                return TaskOutput(results: [ResultRows(table: "bench_results", columns: [item, "worker_id", "attempt"],
+                                                       rows: [[0, context.workerId, task.attempt]])])
+            }
+        }
+        let store = InMemoryTaskStore()
+        let (job, _) = try runJob(on: store, runners: [Misnamed()], params: ["tasks": "6", "merge": "false"], maxAttempts: 2)
+        XCTAssertEqual(try store.job(job)?.state, .failed)
+        XCTAssertEqual(try store.taskCounts(job: job), [.done: 5, .dead: 1])
+        let failure = try XCTUnwrap(try store.failures(job: job).first)
+        XCTAssertEqual(failure.attempts, 2)
+        XCTAssertTrue(failure.error.hasPrefix("results refused: results table 'bench_results' has no column 'itme'"), failure.error)
+    }
+
+    /// Runs a coordinator and two workers (two slots each) on `store` until the job submitted
+    /// with `params` ends.
+    private func runJob(on store: InMemoryTaskStore, runners: [any TaskRunner], params: [String: String],
+                        maxAttempts: Int = 3) throws -> (job: Int64, workers: [WorkerService]) {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let coordinator = CoordinatorService(
+            stores: .inMemory(store), planners: [BenchKind().planner],
+            configuration: CoordinatorConfiguration(tickSeconds: 0.1, workerLostSeconds: 5), logger: logger)
+        let workers = (0..<2).map { _ in
+            WorkerService(stores: .inMemory(store),
+                          configuration: WorkerConfiguration(slots: 2, leaseSeconds: 5, pollSeconds: 0.2, shutdownGraceSeconds: 2),
+                          runners: runners, logger: logger)
+        }
+        let group = DispatchGroup()
+        group.enter()
+        Thread { coordinator.run(); group.leave() }.start()
+        for worker in workers {
+            group.enter()
+            Thread { try? worker.run(); group.leave() }.start()
+        }
+        let job = try store.submit(kind: "bench", input: "memory", params: params, priority: 0, maxAttempts: maxAttempts,
+                                   retryBaseSeconds: 0.01)
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while Date() < deadline, try store.job(job)?.state.isFinal != true { usleep(20_000) }
+        coordinator.stop.signal()
+        workers.forEach { $0.stop.signal() }
+        group.wait()
+        XCTAssertTrue(coordinator.isLeader)
+        return (job, workers)
+    }
+}
