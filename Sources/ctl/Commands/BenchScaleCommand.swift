@@ -67,7 +67,7 @@ extension BenchCommand {
                 }
                 let before = cpu.seconds()
                 let job = try TaskQueue.submit(
-                    conn, kind: "bench", input: "bench-scale-\(n)",
+                    conn, kind: BenchKind().name, input: "bench-scale-\(n)",
                     params: ["tasks": "\(tasks)", "sleep_ms": "\(sleepMs)", "merge": "false"])
                 let final = try JobWatcher.wait(conninfo: info, job: job, showProgress: false)
                 let after = cpu.seconds()
