@@ -57,15 +57,21 @@ public enum STEM4DMerge {
         var found = ThreeD()
         if let first = payload.pairs.first, let minus = images[first.minus], let plus = images[first.plus] {
             report.pair = (minus, plus)
+        }
+        // The planner noted on the job why a 3D mode that does not fit this cube is skipped.
+        if payload.skippedMode == nil, let first = payload.pairs.first, let minus = images[first.minus], let plus = images[first.plus] {
+            // In the views, each baseline runs along its detector azimuth turned by the scan rotation.
             let stereos = try payload.pairs.map {
-                try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: payload.convergenceMrad, azimuthDeg: $0.azimuthDeg,
-                                              detectorRadius: $0.radiusPx, stereoAngleDeg: $0.stereoAngleDeg)
+                var stereo = try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: payload.convergenceMrad, azimuthDeg: $0.azimuthDeg,
+                                                           detectorRadius: $0.radiusPx, stereoAngleDeg: $0.stereoAngleDeg)
+                stereo.azimuthDeg += options.scanRotationDeg
+                return stereo
             }
             switch options.mode {
             case "particles":
                 found = particles(images: images, payload: payload, stereos: stereos, options: options, report: &report)
             case "dislocations":
-                found = dislocations(minus: minus, plus: plus, pair: first, stereo: stereos[0], options: options, report: &report)
+                found = dislocations(minus: minus, plus: plus, stereo: stereos[0], options: options, report: &report)
             default:
                 break
             }
@@ -155,12 +161,12 @@ public enum STEM4DMerge {
 
     /// `mode=dislocations`: lines in the rectified views of the first pair, matched along rows
     /// into 3D lines.
-    static func dislocations(minus: STEM4DImage, plus: STEM4DImage, pair: STEM4DPairRecord, stereo: STEM4DStereoPair,
+    static func dislocations(minus: STEM4DImage, plus: STEM4DImage, stereo: STEM4DStereoPair,
                              options: STEM4DJobOptions, report: inout STEM4DReport) -> ThreeD {
         let rows = minus.rows, cols = minus.cols
         var out = ThreeD()
-        let rect = STEM4DRectification(angleDeg: pair.azimuthDeg, rows: rows, cols: cols)
-        let ra = minus.rectified(angleDeg: pair.azimuthDeg), rb = plus.rectified(angleDeg: pair.azimuthDeg)
+        let rect = STEM4DRectification(angleDeg: stereo.azimuthDeg, rows: rows, cols: cols)
+        let ra = minus.rectified(angleDeg: stereo.azimuthDeg), rb = plus.rectified(angleDeg: stereo.azimuthDeg)
         var config = TEMDetectorConfig()
         config.brightLines = false
         config.minLength = options.lineMinLength

@@ -27,6 +27,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var vacuum: String?
     /// `stereo_azimuth_deg=` (default 0): the baseline direction of the stereo pair.
     public var stereoAzimuthDeg: Double
+    /// `scan_rotation_deg=` (default 0): rotation of the scan axes against the detector axes
+    /// (a detector offset along azimuth a tilts the beam along a + this angle in the scan), as
+    /// calibrated for the microscope; it turns the stereo baselines in the views.
+    public var scanRotationDeg: Double
     /// `detector_radius_px=` (default 2): radius of each stereo detector.
     public var detectorRadiusPx: Double
     /// `stereo_angle_deg=` (default 8; `max` = the largest that fits): one angle or several
@@ -35,6 +39,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// Whether `stereo_angle_deg=` was given (then an angle that does not fit is an error, not
     /// replaced by the largest that does).
     public var stereoAngleExplicit: Bool
+    /// Whether stereo was asked for explicitly (`detectors=` naming `stereo`,
+    /// `stereo_angle_deg=` or `detector_radius_px=`): then a stereo geometry that does not fit
+    /// the disk fails the job; otherwise the pairs (and the 3D mode) are skipped with a note.
+    public var stereoExplicit: Bool
     /// `views=2|4`: stereo views for particles. 4 adds a second pair on the perpendicular
     /// azimuth, so each particle is triangulated from two baselines (default 4 for
     /// `mode=particles`: median depth error 0.30 vs 0.44 px at equal recall on the synthetic
@@ -84,8 +92,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         convergenceMrad = try params.double("convergence_mrad", default: 100, range: 0.01...1000)
         vacuum = params.values["vacuum"].flatMap { $0.isEmpty ? nil : $0 }
         stereoAzimuthDeg = try params.double("stereo_azimuth_deg", default: 0, range: -360...360)
+        scanRotationDeg = try params.double("scan_rotation_deg", default: 0, range: -360...360)
         detectorRadiusPx = try params.double("detector_radius_px", default: 2, range: 0.5...1000)
         stereoAngleExplicit = params.values["stereo_angle_deg"] != nil
+        stereoExplicit = stereoAngleExplicit || params.values["detector_radius_px"] != nil
+            || (params.values["detectors"].map { list.contains("stereo") && !$0.isEmpty } ?? false)
         let angles = params.string("stereo_angle_deg", default: "8")
         stereoAnglesDeg = try angles.split(whereSeparator: { $0 == ";" || $0 == "/" }).map { part -> Double? in
             let text = part.trimmingCharacters(in: .whitespaces)

@@ -1,0 +1,122 @@
+import Coordinator
+import Foundation
+import Kernels
+import Logging
+import Shared
+
+/// Quality of the stem4d job over randomised synthetic cubes, without a database
+/// (`ctl bench stem4d --quality particles|dislocations --draws N`): each draw is a cube from
+/// `STEM4DSynthRandomizer` written as `.npy`, run through the real planner, shards and merge
+/// in this process (the same code a worker runs), and scored against its truth.
+public enum STEM4DQualityHarness {
+    /// The score of one draw.
+    public struct Draw: Sendable {
+        public var seed: UInt64
+        public var params: STEM4DSynthParams
+        /// Particles: recall, precision, median |Δz|, |Δ first peak of g(r)|; lines: coverage
+        /// of the true lines (recall), fraction of found points near a true line (precision),
+        /// median |Δz|. NaN where undefined (nothing matched, too few particles for g(r)).
+        public var recall: Double
+        public var precision: Double
+        public var medianDepthError: Double
+        public var rdfPeakError: Double
+        public var truthCount: Int
+        public var foundCount: Int
+        public var stereoAngleDeg: Double?
+        public var notes: [String]
+    }
+
+    /// Runs draw `seed` in `directory` (the cube and the job's files go there).
+    public static func run(_ content: STEM4DSynthParams.Content, scan: Int, seed: UInt64, directory: String) throws -> Draw {
+        let p = STEM4DSynthRandomizer.draw(content, scan: scan, seed: seed)
+        let cube = STEM4DSynthesizer.make(p)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = (directory as NSString).appendingPathComponent("cube.npy")
+        try NPYWriter.write(cube.cube, shape: [p.scanRows, p.scanCols, p.detRows, p.detCols], to: file)
+        // What a user states about the microscope: convergence angle, scan rotation, depth of interest.
+        let zRange = max(abs(p.slabTop), abs(p.slabTop + p.slabThickness)) + 10
+        let params = [
+            "mode": content == .spheres ? "particles" : "dislocations",
+            "convergence_mrad": "\(p.convergenceMrad)", "scan_rotation_deg": "\(p.scanRotationDeg)", "z_range": "\(zRange)",
+            "particle_radius_min": "1.5", "particle_radius_max": "8",
+        ]
+        let (notes, rows) = try runJob(input: file, params: params, output: (directory as NSString).appendingPathComponent("out"))
+        let stereoAngle = rows.first { $0.table == "stem4d_job_results" }?.rows.first?[8] as? Double
+        var draw = Draw(seed: seed, params: p, recall: .nan, precision: .nan, medianDepthError: .nan, rdfPeakError: .nan,
+                        truthCount: 0, foundCount: 0, stereoAngleDeg: stereoAngle, notes: notes)
+        if content == .spheres {
+            score(particles: rows, truth: cube.truth.spheres, into: &draw)
+        } else {
+            score(lines: rows, truth: cube.truth.lines, into: &draw)
+        }
+        return draw
+    }
+
+    static func score(particles rows: [ResultRows], truth: [[Double]], into draw: inout Draw) {
+        let found: [STEM4DParticle3D] = rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows).compactMap { r in
+            guard let x = r[1] as? Double, let y = r[2] as? Double, let z = r[3] as? Double, let radius = r[4] as? Double else { return nil }
+            return STEM4DParticle3D(x: x, y: y, z: z, radius: radius)
+        }
+        let s = STEM4DParticleEvaluation.score(truth: truth, found: found)
+        draw.recall = s.recall; draw.precision = s.precision; draw.medianDepthError = s.medianDepthError
+        draw.truthCount = s.truthCount; draw.foundCount = s.foundCount
+        let rMax = 4 * (truth.map { $0[3] }.max() ?? 2) + 2
+        if let a = firstPeak(truth.map { Array($0.prefix(3)) }, rMax: rMax), let b = firstPeak(found.map { [$0.x, $0.y, $0.z] }, rMax: rMax) {
+            draw.rdfPeakError = abs(a - b)
+        }
+    }
+
+    static func score(lines rows: [ResultRows], truth: [[[Double]]], into draw: inout Draw) {
+        let found: [STEM4DLine3D] = rows.filter { $0.table == "stem4d_line_results" }.flatMap(\.rows).compactMap { r in
+            guard let json = r[1] as? PGJSON, let points = try? JSONDecoder().decode([[Double]].self, from: Data(json.pgText.utf8)) else { return nil }
+            return STEM4DLine3D(points: points)
+        }
+        let s = STEM4DLineEvaluation.score(truth: truth, found: found)
+        draw.recall = s.coverage
+        draw.precision = s.totalPoints > 0 ? Double(s.matchedPoints) / Double(s.totalPoints) : .nan
+        draw.medianDepthError = s.medianDepthError
+        draw.truthCount = truth.count; draw.foundCount = found.count
+    }
+
+    /// Position of the highest bin of g(r) (bins of 0.25 px up to `rMax`) of the points in
+    /// their bounding box: the contact peak of touching particles.
+    static func firstPeak(_ points: [[Double]], rMax: Double) -> Double? {
+        guard points.count >= 10 else { return nil }
+        let lo = (0..<3).map { a in points.map { $0[a] }.min()! }
+        let hi = (0..<3).map { a in max(points.map { $0[a] }.max()!, lo[a] + 1) }
+        let bins = STEM4DRadialDistribution.compute(points: points, lo: lo, hi: hi, rMax: rMax, binWidth: 0.25)
+        return bins.filter { $0.g.isFinite }.max { $0.g < $1.g }?.r
+    }
+
+    /// Plans, runs every shard and merges one stem4d job in this process; the job's notes and
+    /// the merge's rows.
+    public static func runJob(input: String, params: [String: String], output: String) throws -> (notes: [String], rows: [ResultRows]) {
+        let kind = STEM4DKind()
+        var values = params
+        values["output_dir"] = output
+        let options = try kind.options(JobParams(values))
+        let out = OutputDirectory(path: output)
+        try out.prepare()
+        let plan = try kind.plan(input: input, options: options, context: PlanContext(jobId: 1, outputDirectory: out.path))
+        var logger = Logger(label: "stem4d.quality")
+        logger.logLevel = .critical
+        func context(_ task: Int) -> KindContext {
+            KindContext(jobId: 1, taskId: Int64(task), attempt: 1, jobInput: input, output: out, logger: logger)
+        }
+        var inputs: [ShardInput<STEM4DShard.ShardPayload, STEM4DShardOutput>] = []
+        for (i, payload) in plan.shards.enumerated() {
+            let result = try kind.runShard(payload, options: options, context: context(i + 1))
+            inputs.append(ShardInput(taskId: Int64(i + 1), payload: payload, state: .done, output: result.output))
+        }
+        guard let merge = plan.merge else { return (plan.notes, []) }
+        return (plan.notes, try kind.merge(merge, shards: inputs, options: options, context: context(plan.shards.count + 1)))
+    }
+
+    /// Median and 10th percentile (the low tail for recall-like figures) of the finite values.
+    public static func summary(_ values: [Double]) -> (median: Double, p10: Double, p90: Double, n: Int) {
+        let v = values.filter(\.isFinite).sorted()
+        guard !v.isEmpty else { return (.nan, .nan, .nan, 0) }
+        func q(_ f: Double) -> Double { v[min(v.count - 1, Int((f * Double(v.count - 1)).rounded()))] }
+        return (q(0.5), q(0.1), q(0.9), v.count)
+    }
+}
