@@ -37,7 +37,7 @@ public struct STEM4DSynthParams: Sendable, Hashable, Codable {
     public var sphereRadiusMin = 3.0, sphereRadiusMax = 4.0
     public var sphereContrast = 0.5
     /// Minimum lateral gap between sphere outlines, so projections stay separate
-    /// (`-.infinity`: projections may overlap; the spheres still do not interpenetrate).
+    /// (very negative: projections may overlap; the spheres still do not interpenetrate).
     public var sphereLateralGap = 3.0
     /// Fraction of spheres placed touching an earlier one (chains and clusters).
     public var sphereChainFraction = 0.0

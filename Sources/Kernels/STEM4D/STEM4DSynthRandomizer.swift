@@ -57,7 +57,7 @@ public enum STEM4DSynthRandomizer {
         p.sphereRadiusMax = min(8, p.sphereRadiusMin + rng.uniform(0...3))
         p.slabThickness = max(p.slabThickness, 2 * p.sphereRadiusMax + 4)
         p.sphereContrast = rng.uniform(0.25...0.8)
-        p.sphereLateralGap = -.infinity
+        p.sphereLateralGap = -1e9  // projections may overlap (finite: the truth is JSON)
         p.sphereChainFraction = rng.uniform(0...0.5)
         p.margin = rng.uniform(-1...3)
         let fraction = rng.uniform(0.01...0.20)
