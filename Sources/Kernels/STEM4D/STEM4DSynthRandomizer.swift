@@ -8,8 +8,8 @@ import Darwin
 /// (`ctl synth stem4d --randomize`), so that quality is measured as a distribution over many
 /// draws rather than on a preset: detector size, bright-field disk radius and offset,
 /// convergence angle, scan–detector rotation, dose (down to one count per bright-field pixel),
-/// dark-field level, slab depth, thickness and matrix background (with a wedge), and either
-/// particles (radii 1.5–8 px with a spread, volume fractions 1–20 %, chains of touching spheres,
+/// dark-field level (a few % of the bright field), slab depth, thickness and matrix background (with a wedge), and either
+/// particles (radii 1.5–8 px with a spread, volume fractions 1–20 % at projected coverages 5–40 %, chains of touching spheres,
 /// overlapping projections, some cut by the scan edge) or lines (number, width, faint and
 /// inclined lines, crossings, lines along the stereo baseline).
 public enum STEM4DSynthRandomizer {
@@ -40,7 +40,8 @@ public enum STEM4DSynthRandomizer {
         p.convergenceMrad = rng.uniform(40...120)
         p.scanRotationDeg = rng.uniform(-180...180)
         p.bfCounts = exp(rng.uniform(log(1)...log(100)))
-        p.dfCounts = rng.uniform(0...3)
+        // Diffuse scattering next to the disk: a small fraction of the bright field.
+        p.dfCounts = p.bfCounts * rng.uniform(0.002...0.08)
     }
 
     /// Slab thickness and depth, matrix absorption and its wedge.
@@ -51,18 +52,24 @@ public enum STEM4DSynthRandomizer {
         p.backgroundGradient = rng.uniform(-0.5...0.5)
     }
 
-    /// Radii, contrast, volume fraction (the count follows from it), chains, edge cuts.
+    /// Radii, contrast, volume fraction and projected coverage (the slab thickness follows
+    /// from both: a 20 % fraction in a thick slab covers the projection several times over,
+    /// which no projection method resolves), chains, edge cuts.
     static func drawSpheres(_ p: inout STEM4DSynthParams, _ rng: inout SeededRandom) {
         p.sphereRadiusMin = rng.uniform(1.5...5)
         p.sphereRadiusMax = min(8, p.sphereRadiusMin + rng.uniform(0...3))
-        p.slabThickness = max(p.slabThickness, 2 * p.sphereRadiusMax + 4)
         p.sphereContrast = rng.uniform(0.25...0.8)
         p.sphereLateralGap = -1e9  // projections may overlap (finite: the truth is JSON)
         p.sphereChainFraction = rng.uniform(0...0.5)
         p.margin = rng.uniform(-1...3)
-        let fraction = rng.uniform(0.01...0.20)
+        let fraction = rng.uniform(0.01...0.20), coverage = rng.uniform(0.05...0.4)
         let a = p.sphereRadiusMin, b = p.sphereRadiusMax
         let meanCube = b > a ? (pow(b, 4) - pow(a, 4)) / (4 * (b - a)) : a * a * a
+        let meanSquare = b > a ? (pow(b, 3) - pow(a, 3)) / (3 * (b - a)) : a * a
+        // coverage = N·π⟨r²⟩ / area and fraction = N·(4/3)π⟨r³⟩ / (area · thickness).
+        let thickness = coverage * 4 * meanCube / (3 * fraction * meanSquare)
+        p.slabThickness = min(60, max(2 * p.sphereRadiusMax + 2, thickness))
+        p.slabTop = -p.slabThickness / 2 + rng.uniform(-0.25...0.25) * p.slabThickness
         let volume = Double(p.scanRows * p.scanCols) * p.slabThickness
         p.sphereCount = max(1, Int((fraction * volume / (4.0 / 3 * .pi * meanCube)).rounded()))
     }

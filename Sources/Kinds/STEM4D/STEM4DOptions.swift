@@ -31,8 +31,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// (a detector offset along azimuth a tilts the beam along a + this angle in the scan), as
     /// calibrated for the microscope; it turns the stereo baselines in the views.
     public var scanRotationDeg: Double
-    /// `detector_radius_px=` (default 2): radius of each stereo detector.
-    public var detectorRadiusPx: Double
+    /// `detector_radius_px=` (default `auto` for `mode=particles`, else 2): radius of each
+    /// stereo detector; nil = `auto`, the radius that balances counts against stereo angle
+    /// (`STEM4DStereoGeometry.balancedDetectorRadius`).
+    public var detectorRadiusPx: Double?
     /// `stereo_angle_deg=` (default 8; `max` = the largest that fits): one angle or several
     /// separated by `;` or `/` (several pairs, e.g. `6/8/max`). The first is used for 3D.
     public var stereoAnglesDeg: [Double?]
@@ -43,10 +45,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `stereo_angle_deg=` or `detector_radius_px=`): then a stereo geometry that does not fit
     /// the disk fails the job; otherwise the pairs (and the 3D mode) are skipped with a note.
     public var stereoExplicit: Bool
-    /// `views=2|4`: stereo views for particles. 4 adds a second pair on the perpendicular
-    /// azimuth, so each particle is triangulated from two baselines (default 4 for
-    /// `mode=particles`: median depth error 0.30 vs 0.44 px at equal recall on the synthetic
-    /// preset; 2 otherwise, since line contrast needs both views along one Kikuchi band).
+    /// `views=2|4`: stereo views for the 3D modes. 4 adds a second pair on the perpendicular
+    /// azimuth: each particle is triangulated from two baselines (median depth error 0.30 vs
+    /// 0.44 px at equal recall on the synthetic preset), and lines nearly parallel to the first
+    /// baseline (ill-posed there) are matched along the second (default 4 in the 3D modes, 2
+    /// for images; `views=2` keeps both line views on one Kikuchi band).
     public var views: Int
     /// `adf_inner=`/`adf_outer=`: ADF annulus radii in units of the BF radius (default 1.2, 2.5).
     public var adfInner: Double
@@ -93,7 +96,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         vacuum = params.values["vacuum"].flatMap { $0.isEmpty ? nil : $0 }
         stereoAzimuthDeg = try params.double("stereo_azimuth_deg", default: 0, range: -360...360)
         scanRotationDeg = try params.double("scan_rotation_deg", default: 0, range: -360...360)
-        detectorRadiusPx = try params.double("detector_radius_px", default: 2, range: 0.5...1000)
+        if params.string("detector_radius_px", default: mode == "particles" ? "auto" : "2") == "auto" {
+            detectorRadiusPx = nil
+        } else {
+            detectorRadiusPx = try params.double("detector_radius_px", default: 2, range: 0.5...1000)
+        }
         stereoAngleExplicit = params.values["stereo_angle_deg"] != nil
         stereoExplicit = stereoAngleExplicit || params.values["detector_radius_px"] != nil
             || (params.values["detectors"].map { list.contains("stereo") && !$0.isEmpty } ?? false)
@@ -107,7 +114,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             return v
         }
         guard !stereoAnglesDeg.isEmpty else { throw ParamError(message: "--param stereo_angle_deg= is empty (e.g. 8, max, or 6/8/max)") }
-        views = try params.int("views", default: mode == "particles" ? 4 : 2, range: 2...4)
+        views = try params.int("views", default: mode == "images" ? 2 : 4, range: 2...4)
         guard views == 2 || views == 4 else { throw ParamError(message: "--param views=\(views): expected 2 (one stereo pair) or 4 (a second pair across it)") }
         adfInner = try params.double("adf_inner", default: 1.2, range: 0...100)
         adfOuter = try params.double("adf_outer", default: 2.5, range: 0...100)

@@ -167,9 +167,15 @@ public enum STEM4DPlanner {
                                  into layout: inout DetectorLayout) throws {
         func place(_ angle: Double?, azimuth: Double) throws -> STEM4DStereoPair {
             do {
+                // detector_radius_px=auto (the particles default): the balanced radius.
+                guard let radius = options.detectorRadiusPx ?? STEM4DStereoGeometry.balancedDetectorRadius(
+                    brightField: bf, convergenceMrad: options.convergenceMrad, stereoAngleDeg: angle) else {
+                    throw STEM4DError.stereoGeometry((angle.map { "at \($0)° " } ?? "")
+                        + "a detector of radius ≥ 1 px does not fit in the bright-field disk of radius \(bf.radius) px")
+                }
                 return try STEM4DStereoGeometry.pair(
                     brightField: bf, convergenceMrad: options.convergenceMrad, azimuthDeg: azimuth,
-                    detectorRadius: options.detectorRadiusPx, stereoAngleDeg: angle)
+                    detectorRadius: radius, stereoAngleDeg: angle)
             } catch {
                 throw PlanError("\(source.label): \(error) (bright-field disk found at (\(String(format: "%.2f", bf.cx)), \(String(format: "%.2f", bf.cy))) px, radius \(String(format: "%.2f", bf.radius)) px)")
             }

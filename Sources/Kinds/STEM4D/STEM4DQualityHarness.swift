@@ -24,10 +24,16 @@ public enum STEM4DQualityHarness {
         public var foundCount: Int
         public var stereoAngleDeg: Double?
         public var notes: [String]
+        /// The true spheres `[x, y, z, r]` (particles).
+        public var truthSpheres: [[Double]] = []
+        /// The calibration and per-view counts, for `--verbose`.
+        public var details = ""
     }
 
     /// Runs draw `seed` in `directory` (the cube and the job's files go there).
-    public static func run(_ content: STEM4DSynthParams.Content, scan: Int, seed: UInt64, directory: String) throws -> Draw {
+    /// `extra` job parameters override the harness's own.
+    public static func run(_ content: STEM4DSynthParams.Content, scan: Int, seed: UInt64, directory: String,
+                           extra: [String: String] = [:]) throws -> Draw {
         let p = STEM4DSynthRandomizer.draw(content, scan: scan, seed: seed)
         let cube = STEM4DSynthesizer.make(p)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -35,15 +41,20 @@ public enum STEM4DQualityHarness {
         try NPYWriter.write(cube.cube, shape: [p.scanRows, p.scanCols, p.detRows, p.detCols], to: file)
         // What a user states about the microscope: convergence angle, scan rotation, depth of interest.
         let zRange = max(abs(p.slabTop), abs(p.slabTop + p.slabThickness)) + 10
-        let params = [
+        let params = extra.merging([
             "mode": content == .spheres ? "particles" : "dislocations",
             "convergence_mrad": "\(p.convergenceMrad)", "scan_rotation_deg": "\(p.scanRotationDeg)", "z_range": "\(zRange)",
             "particle_radius_min": "1.5", "particle_radius_max": "8",
-        ]
+        ]) { given, _ in given }
         let (notes, rows) = try runJob(input: file, params: params, output: (directory as NSString).appendingPathComponent("out"))
         let stereoAngle = rows.first { $0.table == "stem4d_job_results" }?.rows.first?[8] as? Double
         var draw = Draw(seed: seed, params: p, recall: .nan, precision: .nan, medianDepthError: .nan, rdfPeakError: .nan,
                         truthCount: 0, foundCount: 0, stereoAngleDeg: stereoAngle, notes: notes)
+        if let summary = rows.first(where: { $0.table == "stem4d_job_results" })?.rows.first {
+            draw.details = "bright field found (\(summary[3].map { "\($0)" } ?? "–"), \(summary[4].map { "\($0)" } ?? "–")) r \(summary[5].map { "\($0)" } ?? "–")"
+                + String(format: ", true (%.2f, %.2f) r %.2f", p.bfCx, p.bfCy, p.bfRadius)
+        }
+        draw.truthSpheres = cube.truth.spheres
         if content == .spheres {
             score(particles: rows, truth: cube.truth.spheres, into: &draw)
         } else {
@@ -60,8 +71,8 @@ public enum STEM4DQualityHarness {
         let s = STEM4DParticleEvaluation.score(truth: truth, found: found)
         draw.recall = s.recall; draw.precision = s.precision; draw.medianDepthError = s.medianDepthError
         draw.truthCount = s.truthCount; draw.foundCount = s.foundCount
-        let rMax = 4 * (truth.map { $0[3] }.max() ?? 2) + 2
-        if let a = firstPeak(truth.map { Array($0.prefix(3)) }, rMax: rMax), let b = firstPeak(found.map { [$0.x, $0.y, $0.z] }, rMax: rMax) {
+        let radii = (truth.map { $0[3] }.min() ?? 1)...(truth.map { $0[3] }.max() ?? 1)
+        if let a = firstPeak(truth.map { Array($0.prefix(3)) }, radii: radii), let b = firstPeak(found.map { [$0.x, $0.y, $0.z] }, radii: radii) {
             draw.rdfPeakError = abs(a - b)
         }
     }
@@ -78,14 +89,27 @@ public enum STEM4DQualityHarness {
         draw.truthCount = truth.count; draw.foundCount = found.count
     }
 
-    /// Position of the highest bin of g(r) (bins of 0.25 px up to `rMax`) of the points in
-    /// their bounding box: the contact peak of touching particles.
-    static func firstPeak(_ points: [[Double]], rMax: Double) -> Double? {
+    /// Position of the first peak of g(r) — the contact peak of touching particles: the
+    /// highest point of g (bins of 0.25 px, smoothed by a Gaussian of 0.5 px) between
+    /// 2 r_min − 1 and 2 r_max + 2, for points in their bounding box.
+    static func firstPeak(_ points: [[Double]], radii: ClosedRange<Double>) -> Double? {
         guard points.count >= 10 else { return nil }
         let lo = (0..<3).map { a in points.map { $0[a] }.min()! }
         let hi = (0..<3).map { a in max(points.map { $0[a] }.max()!, lo[a] + 1) }
+        let rMax = 2 * radii.upperBound + 4
         let bins = STEM4DRadialDistribution.compute(points: points, lo: lo, hi: hi, rMax: rMax, binWidth: 0.25)
-        return bins.filter { $0.g.isFinite }.max { $0.g < $1.g }?.r
+        let g = bins.map { $0.g.isFinite ? $0.g : 0 }
+        let smooth = g.indices.map { i in
+            var s = 0.0, w = 0.0
+            for k in max(0, i - 4)...min(g.count - 1, i + 4) {
+                let e = exp(-Double((k - i) * (k - i)) / 8)
+                s += e * g[k]; w += e
+            }
+            return s / w
+        }
+        let window = bins.indices.filter { bins[$0].r >= 2 * radii.lowerBound - 1 && bins[$0].r <= 2 * radii.upperBound + 2 }
+        guard let best = window.max(by: { smooth[$0] < smooth[$1] }), smooth[best] > 0 else { return nil }
+        return bins[best].r
     }
 
     /// Plans, runs every shard and merges one stem4d job in this process; the job's notes and

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Kernels
 
@@ -6,6 +7,12 @@ extension BenchSTEM4DCommand {
     func runQuality(_ mode: String) throws {
         let content: STEM4DSynthParams.Content = mode == "particles" ? .spheres : .lines
         let side = scan ?? (mode == "particles" ? 64 : 128)
+        var extra: [String: String] = [:]
+        for kv in params {
+            let parts = kv.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--param \(kv): expected KEY=VALUE") }
+            extra[parts[0]] = parts[1]
+        }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("slipline-stem4d-quality-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         say("bench stem4d --quality \(mode): \(draws) randomised \(side)×\(side)-scan cubes (seeds \(seed)…\(seed + UInt64(draws) - 1)), "
@@ -15,7 +22,7 @@ extension BenchSTEM4DCommand {
         var draws: [STEM4DQualityHarness.Draw] = []
         for k in 0..<self.draws {
             let s = seed + UInt64(k)
-            let d = try STEM4DQualityHarness.run(content, scan: side, seed: s, directory: "\(root)/draw-\(s)")
+            let d = try STEM4DQualityHarness.run(content, scan: side, seed: s, directory: "\(root)/draw-\(s)", extra: extra)
             draws.append(d)
             try? FileManager.default.removeItem(atPath: "\(root)/draw-\(s)")
             let p = d.params
@@ -24,7 +31,7 @@ extension BenchSTEM4DCommand {
                               d.stereoAngleDeg.map { String(format: "%.2f", $0) } ?? "–")
             if mode == "particles" {
                 let volume = Double(p.scanRows * p.scanCols) * p.slabThickness
-                let vf = draws.isEmpty ? 0 : 100 * Double(p.sphereCount) * 4 / 3 * .pi * pow((p.sphereRadiusMin + p.sphereRadiusMax) / 2, 3) / volume
+                let vf = 100 * d.truthSpheres.map { 4 / 3 * .pi * pow($0[3], 3) }.reduce(0, +) / volume
                 line += String(format: "%4.1f–%-4.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f", p.sphereRadiusMin, p.sphereRadiusMax, vf,
                                d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.rdfPeakError)
             } else {
@@ -32,6 +39,10 @@ extension BenchSTEM4DCommand {
                                p.lineContrast, d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError)
             }
             say(line)
+            if verbose {
+                for note in d.notes { say("      note: \(note)") }
+                say("      " + d.details)
+            }
         }
         func report(_ name: String, _ values: [Double], unit: String = "") {
             let s = STEM4DQualityHarness.summary(values)

@@ -42,6 +42,12 @@ struct BenchSTEM4DCommand: ParsableCommand {
     @Option(name: .long, help: "With --quality: seed of the first draw (draws use seed, seed+1, …).")
     var seed: UInt64 = 1
 
+    @Flag(name: .long, help: "With --quality: print each draw's job notes and calibration.")
+    var verbose = false
+
+    @Option(name: .customLong("param"), help: "With --quality: an extra job parameter KEY=VALUE for every draw (repeatable).")
+    var params: [String] = []
+
     func validate() throws {
         if let scan { guard (8...2048).contains(scan) else { throw ValidationError("--scan must be 8…2048") } }
         if let detector { guard (8...1024).contains(detector) else { throw ValidationError("--detector must be 8…1024") } }
