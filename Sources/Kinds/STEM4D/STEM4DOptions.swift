@@ -31,7 +31,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// (a detector offset along azimuth a tilts the beam along a + this angle in the scan), as
     /// calibrated for the microscope; it turns the stereo baselines in the views.
     public var scanRotationDeg: Double
-    /// `detector_radius_px=` (default `auto` for `mode=particles`, else 2): radius of each
+    /// `detector_radius_px=` (default `auto` in the 3D modes, 2 for images): radius of each
     /// stereo detector; nil = `auto`, the radius that balances counts against stereo angle
     /// (`STEM4DStereoGeometry.balancedDetectorRadius`).
     public var detectorRadiusPx: Double?
@@ -96,7 +96,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         vacuum = params.values["vacuum"].flatMap { $0.isEmpty ? nil : $0 }
         stereoAzimuthDeg = try params.double("stereo_azimuth_deg", default: 0, range: -360...360)
         scanRotationDeg = try params.double("scan_rotation_deg", default: 0, range: -360...360)
-        if params.string("detector_radius_px", default: mode == "particles" ? "auto" : "2") == "auto" {
+        if params.string("detector_radius_px", default: mode == "images" ? "2" : "auto") == "auto" {
             detectorRadiusPx = nil
         } else {
             detectorRadiusPx = try params.double("detector_radius_px", default: 2, range: 0.5...1000)

@@ -20,6 +20,8 @@ public enum STEM4DQualityHarness {
         public var precision: Double
         public var medianDepthError: Double
         public var rdfPeakError: Double
+        /// Slope of found against true depth (1 = right scale).
+        public var depthScale: Double = .nan
         public var truthCount: Int
         public var foundCount: Int
         public var stereoAngleDeg: Double?
@@ -70,6 +72,7 @@ public enum STEM4DQualityHarness {
         }
         let s = STEM4DParticleEvaluation.score(truth: truth, found: found)
         draw.recall = s.recall; draw.precision = s.precision; draw.medianDepthError = s.medianDepthError
+        draw.depthScale = s.depthScale
         draw.truthCount = s.truthCount; draw.foundCount = s.foundCount
         let radii = (truth.map { $0[3] }.min() ?? 1)...(truth.map { $0[3] }.max() ?? 1)
         if let a = firstPeak(truth.map { Array($0.prefix(3)) }, radii: radii), let b = firstPeak(found.map { [$0.x, $0.y, $0.z] }, radii: radii) {
@@ -86,6 +89,7 @@ public enum STEM4DQualityHarness {
         draw.recall = s.coverage
         draw.precision = s.totalPoints > 0 ? Double(s.matchedPoints) / Double(s.totalPoints) : .nan
         draw.medianDepthError = s.medianDepthError
+        draw.depthScale = s.depthScale
         draw.truthCount = truth.count; draw.foundCount = found.count
     }
 

@@ -18,7 +18,7 @@ extension BenchSTEM4DCommand {
         say("bench stem4d --quality \(mode): \(draws) randomised \(side)×\(side)-scan cubes (seeds \(seed)…\(seed + UInt64(draws) - 1)), "
               + "each through the planner, shards and merge in this process")
         say("seed  det    R_bf  α/mrad  rot°   counts  slab  bg    φ°     " + (mode == "particles"
-            ? "r-range    vf%   truth found recall prec  |Δz|   |Δg1|" : "lines  contrast  truth found recall prec  |Δz|"))
+            ? "r-range    vf%   truth found recall prec  |Δz|   |Δg1|  z-scale" : "lines  contrast  truth found recall prec  |Δz|  z-scale"))
         var draws: [STEM4DQualityHarness.Draw] = []
         for k in 0..<self.draws {
             let s = seed + UInt64(k)
@@ -32,11 +32,11 @@ extension BenchSTEM4DCommand {
             if mode == "particles" {
                 let volume = Double(p.scanRows * p.scanCols) * p.slabThickness
                 let vf = 100 * d.truthSpheres.map { 4 / 3 * .pi * pow($0[3], 3) }.reduce(0, +) / volume
-                line += String(format: "%4.1f–%-4.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f", p.sphereRadiusMin, p.sphereRadiusMax, vf,
-                               d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.rdfPeakError)
+                line += String(format: "%4.1f–%-4.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f %6.3f", p.sphereRadiusMin, p.sphereRadiusMax, vf,
+                               d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.rdfPeakError, d.depthScale)
             } else {
-                line += String(format: "%5d  %.2f–%.2f %5d %5d %6.3f %5.3f %6.3f", p.lineCount, p.lineContrastMin ?? p.lineContrast,
-                               p.lineContrast, d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError)
+                line += String(format: "%5d  %.2f–%.2f %5d %5d %6.3f %5.3f %6.3f %6.3f", p.lineCount, p.lineContrastMin ?? p.lineContrast,
+                               p.lineContrast, d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.depthScale)
             }
             say(line)
             if verbose {
@@ -52,6 +52,12 @@ extension BenchSTEM4DCommand {
         report("precision", draws.map(\.precision))
         report("median depth error", draws.map(\.medianDepthError), unit: " px")
         if mode == "particles" { report("g(r) first-peak error", draws.map(\.rdfPeakError), unit: " px") }
+        report("depth scale (found/true)", draws.map(\.depthScale))
+        let steep = draws.filter { ($0.stereoAngleDeg ?? 0) >= 7 }
+        if !steep.isEmpty && steep.count < draws.count {
+            report("recall, φ ≥ 7°", steep.map(\.recall))
+            report("median depth error, φ ≥ 7°", steep.map(\.medianDepthError), unit: " px")
+        }
         let skipped = draws.filter { $0.notes.joined().contains("skipped") }.count
         if skipped > 0 { say("\(skipped) draw(s) had a default skipped with a note") }
     }
