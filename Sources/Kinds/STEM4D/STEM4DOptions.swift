@@ -58,7 +58,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var rowsPerTask: Int?
     /// `strategy=auto|sparse|dense` (default auto: the cost model chooses).
     public var strategy: String
-    /// `particle_radius_min=`/`particle_radius_max=` (scan px, defaults 2 and 8).
+    /// `particle_radius_min=`/`particle_radius_max=` (scan px, defaults 1.5 and 8: the radii of issue 12).
     public var particleRadiusMin: Double
     public var particleRadiusMax: Double
     /// `z_range=` (default 60): the largest |z| (scan px) accepted for particles and lines.
@@ -124,7 +124,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["auto", "sparse", "dense"].contains(strategy) else {
             throw ParamError(message: "--param strategy=\(strategy): expected auto, sparse or dense")
         }
-        particleRadiusMin = try params.double("particle_radius_min", default: 2, range: 0.5...1000)
+        particleRadiusMin = try params.double("particle_radius_min", default: 1.5, range: 0.5...1000)
         particleRadiusMax = try params.double("particle_radius_max", default: 8, range: 0.5...1000)
         guard particleRadiusMax >= particleRadiusMin else {
             throw ParamError(message: "--param particle_radius_max must be at least particle_radius_min")
