@@ -40,3 +40,24 @@ final class STEM4DCalibrationTests: XCTestCase {
         XCTAssertThrowsError(try STEM4DCalibration.brightField(pattern: [Float](repeating: 5, count: 64), detector: det))
     }
 }
+
+/// The radius over randomised cubes (disk size and offset, dose down to 1 count per pixel, a
+/// halo of diffuse scattering): within 3 % of the truth in every draw.
+final class STEM4DCalibrationRandomTests: XCTestCase {
+    func testRadiusOverRandomDraws() throws {
+        var worst = 0.0
+        for seed in 1...12 {
+            var p = STEM4DSynthRandomizer.draw(.spheres, scan: 16, seed: UInt64(seed))
+            p.sphereCount = min(p.sphereCount, 4)
+            let syn = STEM4DSynthesizer.make(p)
+            let mean = syn.cube.withUnsafeBufferPointer {
+                STEM4DVirtualDetectorPlan(masks: [], detector: syn.detector).run(.uint16($0)).meanPattern
+            }
+            let bf = try STEM4DCalibration.brightField(pattern: mean, detector: syn.detector)
+            worst = max(worst, abs(bf.radius / p.bfRadius - 1))
+            XCTAssertEqual(bf.cx, p.bfCx, accuracy: 0.15, "seed \(seed)")
+            XCTAssertEqual(bf.cy, p.bfCy, accuracy: 0.15, "seed \(seed)")
+        }
+        XCTAssertLessThan(worst, 0.03)
+    }
+}

@@ -107,7 +107,35 @@ public enum STEM4DCalibration {
             }
         }
         guard area > 0 else { throw STEM4DError.noBrightField("empty disk") }
-        return STEM4DBrightField(cx: sx / area, cy: sy / area, radius: (area / .pi).squareRoot(),
-                                 background: bg, plateau: plateau)
+        let cx = sx / area, cy = sy / area, r0 = (area / .pi).squareRoot()
+        // That area rests on global background and plateau levels, which a halo of diffuse
+        // scattering or low counts bias; levels measured on either side of the rim do not.
+        let radius = localLevelRadius(pattern: pattern, detector: detector, cx: cx, cy: cy, guess: r0) ?? r0
+        return STEM4DBrightField(cx: cx, cy: cy, radius: radius, background: bg, plateau: plateau)
+    }
+
+    /// The radius from the disk's integral with local levels: the level inside (ρ < 0.6
+    /// `guess`) and just outside the edge (ρ within 1.5–3 px past `guess`) normalise the
+    /// pattern, whose sum over ρ < `guess` + 1.5 is the disk's area (exact for partial-pixel
+    /// coverage, and linear, so noise does not bias it). Nil when the disk is too small or
+    /// its outside is off the detector.
+    static func localLevelRadius(pattern: [Float], detector: STEM4DDetectorShape, cx: Double, cy: Double, guess: Double) -> Double? {
+        guard guess >= 2 else { return nil }
+        let edge = guess + 1.5, outerHi = guess + 3
+        var inner = 0.0, innerN = 0.0, outer = 0.0, outerN = 0.0, disk = 0.0, diskN = 0.0
+        for y in 0..<detector.rows {
+            for x in 0..<detector.cols {
+                let rho = ((Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy)).squareRoot()
+                let v = Double(pattern[y * detector.cols + x])
+                if rho < 0.6 * guess { inner += v; innerN += 1 }
+                if rho < edge { disk += v; diskN += 1 } else if rho <= outerHi { outer += v; outerN += 1 }
+            }
+        }
+        // The whole ring must be on the detector (a disk cut by the edge has an unknown area).
+        guard innerN > 0, outerN >= 2 * .pi * (guess + 2) else { return nil }
+        let a = inner / innerN, b = outer / outerN
+        guard a > b else { return nil }
+        let area = (disk - b * diskN) / (a - b)
+        return area > 0 ? (area / .pi).squareRoot() : nil
     }
 }

@@ -8,6 +8,9 @@ public enum STEM4DLineEvaluation {
         public var medianDepthError: Double
         /// Fraction of truth points (resampled every 0.5 px) with a reconstructed point within the tolerance.
         public var coverage: Double
+        /// Least-squares slope of found z against true z over the matched points (1 = right
+        /// depth scale; NaN when nothing matched or all true depths are 0).
+        public var depthScale: Double = .nan
     }
 
     /// Compares `found` lines with `truth` polylines (`[x, y, z]` points).
@@ -28,6 +31,7 @@ public enum STEM4DLineEvaluation {
         let pts = found.flatMap { $0.points }
         let tol2 = lateralTolerance * lateralTolerance
         var errs: [Double] = []
+        var szz = 0.0, szf = 0.0
         var covered = [Bool](repeating: false, count: dense.count)
         for p in pts {
             var best = Double.infinity, bi = -1
@@ -36,10 +40,14 @@ public enum STEM4DLineEvaluation {
                 if d2 < best { best = d2; bi = i }
                 if d2 <= tol2 { covered[i] = true }
             }
-            if best <= tol2 { errs.append(abs(p[2] - dense[bi][2])) }
+            if best <= tol2 {
+                errs.append(abs(p[2] - dense[bi][2]))
+                szz += dense[bi][2] * dense[bi][2]; szf += dense[bi][2] * p[2]
+            }
         }
         return Score(matchedPoints: errs.count, totalPoints: pts.count,
                      medianDepthError: STEM4DParticleEvaluation.median(errs),
-                     coverage: dense.isEmpty ? 1 : Double(covered.filter { $0 }.count) / Double(dense.count))
+                     coverage: dense.isEmpty ? 1 : Double(covered.filter { $0 }.count) / Double(dense.count),
+                     depthScale: szz > 0 ? szf / szz : .nan)
     }
 }

@@ -14,6 +14,11 @@ public struct STEM4DLine3D: Sendable, Hashable, Codable {
     /// Indices of the matched input lines in the minus and plus views.
     public var minusIndex: Int
     public var plusIndex: Int
+
+    /// A line through `points`, matched from lines `minusIndex` and `plusIndex` of the views.
+    public init(points: [[Double]], reprojectionRMS: Double = 0, minusIndex: Int = 0, plusIndex: Int = 0) {
+        self.points = points; self.reprojectionRMS = reprojectionRMS; self.minusIndex = minusIndex; self.plusIndex = plusIndex
+    }
 }
 
 /// Stereo for lines over given 2D polylines in the two rectified views (baseline along +x,

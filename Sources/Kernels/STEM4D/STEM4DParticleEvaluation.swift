@@ -12,6 +12,9 @@ public enum STEM4DParticleEvaluation {
         public var medianLateralError: Double
         /// Median |Δradius| of matched pairs, px.
         public var medianRadiusError: Double
+        /// Least-squares slope of found z against true z over the matched pairs (1 = right
+        /// depth scale; NaN when nothing matched).
+        public var depthScale: Double = .nan
     }
 
     /// One-to-one matching (Hungarian on 3D distance) gated by `lateralTolerance` (xy) and
@@ -29,6 +32,7 @@ public enum STEM4DParticleEvaluation {
             }
         }
         var dz: [Double] = [], dl: [Double] = [], dr: [Double] = []
+        var szz = 0.0, szf = 0.0
         if n > 0 && m > 0 {
             for (i, j) in Hungarian.solve(cost: cost, rows: n, columns: m).enumerated() {
                 guard let j else { continue }
@@ -36,12 +40,14 @@ public enum STEM4DParticleEvaluation {
                 dz.append(abs(t[2] - f.z))
                 dl.append(((t[0] - f.x) * (t[0] - f.x) + (t[1] - f.y) * (t[1] - f.y)).squareRoot())
                 dr.append(abs(t[3] - f.radius))
+                szz += t[2] * t[2]; szf += t[2] * f.z
             }
         }
         return Score(truthCount: n, foundCount: m, matched: dz.count,
                      recall: n > 0 ? Double(dz.count) / Double(n) : 1,
                      precision: m > 0 ? Double(dz.count) / Double(m) : 1,
-                     medianDepthError: median(dz), medianLateralError: median(dl), medianRadiusError: median(dr))
+                     medianDepthError: median(dz), medianLateralError: median(dl), medianRadiusError: median(dr),
+                     depthScale: szz > 0 ? szf / szz : .nan)
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -38,6 +38,11 @@ public struct STEM4DParticle3D: Sendable, Hashable, Codable {
     public var views: Int
     /// RMS re-projection error, px.
     public var residual: Double
+
+    /// A particle at (`x`, `y`, `z`) of `radius`, seen in `views` views with RMS `residual`.
+    public init(x: Double, y: Double, z: Double, radius: Double, views: Int = 2, residual: Double = 0) {
+        self.x = x; self.y = y; self.z = z; self.radius = radius; self.views = views; self.residual = residual
+    }
 }
 
 /// Multi-view particle triangulation: correspondences along epipolar lines by minimum-cost

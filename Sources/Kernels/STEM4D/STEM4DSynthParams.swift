@@ -17,25 +17,41 @@ public struct STEM4DSynthParams: Sendable, Hashable, Codable {
     public var bfCx = 15.3, bfCy = 16.2, bfRadius = 10.0
     /// Convergence semi-angle α (mrad); tilt per det px is α / bfRadius.
     public var convergenceMrad = 100.0
+    /// Rotation of the scan axes against the detector axes, degrees: a detector offset
+    /// (dx, dy) tilts the beam along (dx, dy) turned by this angle in scan coordinates.
+    public var scanRotationDeg = 0.0
     /// Mean counts per bright-field detector pixel in vacuum.
     public var bfCounts = 40.0
     /// Mean counts per dark-field pixel next to the disk (decays outwards).
     public var dfCounts = 1.0
     /// Slab: z from `slabTop` to `slabTop + slabThickness`.
     public var slabTop = -15.0, slabThickness = 30.0
+    /// Absorbed fraction of the matrix (an amorphous slab) at the scan centre, and its
+    /// relative change from the left to the right scan edge (a thickness wedge).
+    public var backgroundAbsorption = 0.0
+    public var backgroundGradient = 0.0
     /// Spheres or lines.
     public var content = Content.spheres
     /// Spheres: count, radius range, contrast (absorbed fraction through a diameter).
     public var sphereCount = 3
     public var sphereRadiusMin = 3.0, sphereRadiusMax = 4.0
     public var sphereContrast = 0.5
-    /// Minimum lateral gap between sphere outlines, so projections stay separate.
+    /// Minimum lateral gap between sphere outlines, so projections stay separate
+    /// (very negative: projections may overlap; the spheres still do not interpenetrate).
     public var sphereLateralGap = 3.0
+    /// Fraction of spheres placed touching an earlier one (chains and clusters).
+    public var sphereChainFraction = 0.0
     /// Lines: count, Gaussian half-width σ, peak contrast, lateral run across the slab.
     public var lineCount = 2
     public var lineSigma = 1.0
     public var lineContrast = 0.5
     public var lineRunMin = 8.0, lineRunMax = 20.0
+    /// Lines: each line's contrast drawn from `lineContrastMin…lineContrast` (faint lines);
+    /// depth at each end drawn anywhere in the slab (inclined lines) instead of top to bottom;
+    /// directions near the scan x axis (the default stereo baseline) allowed.
+    public var lineContrastMin: Double? = nil
+    public var lineRandomDepth = false
+    public var lineAlongBaseline = false
     /// Keep objects this far from the scan edges.
     public var margin = 4.0
     /// Seed of every random choice and of the noise.

@@ -16,6 +16,10 @@ public struct STEM4DSynthTruth: Sendable, Hashable, Codable {
     public var convergenceMrad: Double
     public var slabTop: Double
     public var slabThickness: Double
+    /// Contrast of each line (nil: all `params.lineContrast`).
+    public var lineContrasts: [Double]? = nil
+    /// Rotation of the scan against the detector, degrees (see `STEM4DSynthParams`).
+    public var scanRotationDeg: Double? = nil
 }
 
 /// A synthetic cube, C order (scan_y, scan_x, det_y, det_x), with its truth.
@@ -39,15 +43,23 @@ public enum STEM4DSynthesizer {
     /// Builds the cube and its truth (deterministic from `params.seed`).
     public static func make(_ p: STEM4DSynthParams) -> STEM4DSynthCube {
         var rng = SeededRandom(seed: p.seed)
-        let truth = STEM4DSynthTruth(
+        var truth = STEM4DSynthTruth(
             lines: p.content == .lines ? makeLines(p, &rng) : [],
             spheres: p.content == .spheres ? makeSpheres(p, &rng) : [],
             brightField: STEM4DBrightField(cx: p.bfCx, cy: p.bfCy, radius: p.bfRadius, background: 0, plateau: p.bfCounts),
             convergenceMrad: p.convergenceMrad, slabTop: p.slabTop, slabThickness: p.slabThickness)
+        if let low = p.lineContrastMin {
+            truth.lineContrasts = truth.lines.map { _ in rng.uniform(min(low, p.lineContrast)...p.lineContrast) }
+        }
+        if p.scanRotationDeg != 0 { truth.scanRotationDeg = p.scanRotationDeg }
+        let rot = p.scanRotationDeg * .pi / 180, cr = cos(rot), sr = sin(rot)
         let S = p.scanRows * p.scanCols, D = p.detRows * p.detCols
         var cube = [UInt16](repeating: 0, count: S * D)
         let s = p.convergenceMrad / p.bfRadius * 1e-3  // rad per det px
         let a0 = absorption(p, truth, tanX: 0, tanY: 0)
+        let matrix = (0..<p.scanCols).map { x in
+            p.backgroundAbsorption * (1 + p.backgroundGradient * (Double(x) / Double(max(1, p.scanCols - 1)) - 0.5))
+        }
         cube.withUnsafeMutableBufferPointer { out in
             for v in 0..<p.detRows {
                 for u in 0..<p.detCols {
@@ -56,11 +68,11 @@ public enum STEM4DSynthesizer {
                     let bfFrac = min(1, max(0, p.bfRadius - rho + 0.5))
                     let df = p.dfCounts * exp(-max(0, rho - p.bfRadius) / (p.bfRadius / 2))
                     var r = rng.derived(UInt64(v * p.detCols + u))
-                    let a = bfFrac > 0 ? absorption(p, truth, tanX: tan(s * dx), tanY: tan(s * dy)) : []
+                    let a = bfFrac > 0 ? absorption(p, truth, tanX: tan(s * (cr * dx - sr * dy)), tanY: tan(s * (sr * dx + cr * dy))) : []
                     let k = v * p.detCols + u
                     for i in 0..<S {
                         var lam = (1 - bfFrac) * df * (1 + 0.5 * a0[i])
-                        if bfFrac > 0 { lam += bfFrac * p.bfCounts * max(0.05, 1 - a[i]) }
+                        if bfFrac > 0 { lam += bfFrac * p.bfCounts * max(0.05, 1 - a[i] - matrix[i % p.scanCols]) }
                         out[i * D + k] = UInt16(clamping: r.poisson(lam))
                     }
                 }
@@ -83,7 +95,8 @@ public enum STEM4DSynthesizer {
             }
         }
         let reach = 4 * p.lineSigma
-        for line in t.lines {
+        for (index, line) in t.lines.enumerated() {
+            let contrast = t.lineContrasts?[index] ?? p.lineContrast
             var near = [Double](repeating: .infinity, count: W * H)
             for k in 1..<line.count {
                 let x0 = line[k - 1][0] - line[k - 1][2] * tanX, y0 = line[k - 1][1] - line[k - 1][2] * tanY
@@ -101,7 +114,7 @@ public enum STEM4DSynthesizer {
                 }
             }
             for i in 0..<(W * H) where near[i].isFinite {
-                a[i] += p.lineContrast * exp(-near[i] / (2 * p.lineSigma * p.lineSigma))
+                a[i] += contrast * exp(-near[i] / (2 * p.lineSigma * p.lineSigma))
             }
         }
         return a
@@ -115,12 +128,22 @@ public enum STEM4DSynthesizer {
             let r = rng.uniform(p.sphereRadiusMin...p.sphereRadiusMax)
             let m = p.margin + r
             guard Double(p.scanCols) - m > m, Double(p.scanRows) - m > m else { break }
-            let x = rng.uniform(m...(Double(p.scanCols) - 1 - m)), y = rng.uniform(m...(Double(p.scanRows) - 1 - m))
             let zLo = p.slabTop + r, zHi = p.slabTop + p.slabThickness - r
-            let z = zLo < zHi ? rng.uniform(zLo...zHi) : p.slabTop + p.slabThickness / 2
+            var x = rng.uniform(m...(Double(p.scanCols) - 1 - m)), y = rng.uniform(m...(Double(p.scanRows) - 1 - m))
+            var z = zLo < zHi ? rng.uniform(zLo...zHi) : p.slabTop + p.slabThickness / 2
+            if p.sphereChainFraction > 0 && !out.isEmpty && rng.uniform(0...1) < p.sphereChainFraction {
+                // Touching an earlier sphere (a small gap, so the outlines stay two spheres).
+                let o = out[min(out.count - 1, Int(rng.uniform(0...1) * Double(out.count)))]
+                let theta = rng.uniform(0...(2 * .pi)), cz = rng.uniform(-0.6...0.6)
+                let d = o[3] + r + rng.uniform(0...0.3), sxy = (1 - cz * cz).squareRoot()
+                x = o[0] + d * sxy * cos(theta); y = o[1] + d * sxy * sin(theta); z = o[2] + d * cz
+                guard x >= m, x <= Double(p.scanCols) - 1 - m, y >= m, y <= Double(p.scanRows) - 1 - m,
+                      z >= min(zLo, zHi), z <= max(zLo, zHi) else { continue }
+            }
             let ok = out.allSatisfy { o in
-                let d = ((o[0] - x) * (o[0] - x) + (o[1] - y) * (o[1] - y)).squareRoot()
-                return d >= o[3] + r + p.sphereLateralGap
+                let dxy2 = (o[0] - x) * (o[0] - x) + (o[1] - y) * (o[1] - y)
+                let d3 = (dxy2 + (o[2] - z) * (o[2] - z)).squareRoot()
+                return dxy2.squareRoot() >= o[3] + r + p.sphereLateralGap && d3 >= o[3] + r
             }
             if ok { out.append([x, y, z, r]) }
         }
@@ -135,18 +158,20 @@ public enum STEM4DSynthesizer {
                 let run = rng.uniform(p.lineRunMin...p.lineRunMax)
                 let dir = rng.uniform(0...(2 * .pi))
                 // Avoid lines nearly along x (degenerate for row-wise stereo matching).
-                if abs(sin(dir)) < 0.35 { continue }
+                if !p.lineAlongBaseline && abs(sin(dir)) < 0.35 { continue }
                 let x0 = rng.uniform(p.margin...(W - 1 - p.margin)), y0 = rng.uniform(p.margin...(H - 1 - p.margin))
                 let x1 = x0 + run * cos(dir), y1 = y0 + run * sin(dir)
                 guard x1 >= p.margin, x1 <= W - 1 - p.margin, y1 >= p.margin, y1 <= H - 1 - p.margin else { continue }
                 let bow = rng.uniform(-0.15...0.15) * run
                 let n = max(2, Int(run.rounded()) + 1)
+                let zA = p.lineRandomDepth ? rng.uniform(p.slabTop...(p.slabTop + p.slabThickness)) : p.slabTop
+                let zB = p.lineRandomDepth ? rng.uniform(p.slabTop...(p.slabTop + p.slabThickness)) : p.slabTop + p.slabThickness
                 var pts: [[Double]] = []
                 for k in 0..<n {
                     let t = Double(k) / Double(n - 1)
                     let b = bow * sin(.pi * t)
                     pts.append([x0 + t * (x1 - x0) - b * sin(dir), y0 + t * (y1 - y0) + b * cos(dir),
-                                p.slabTop + t * p.slabThickness])
+                                zA + t * (zB - zA)])
                 }
                 out.append(pts)
                 break

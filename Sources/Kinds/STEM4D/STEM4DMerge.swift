@@ -57,15 +57,21 @@ public enum STEM4DMerge {
         var found = ThreeD()
         if let first = payload.pairs.first, let minus = images[first.minus], let plus = images[first.plus] {
             report.pair = (minus, plus)
+        }
+        // The planner noted on the job why a 3D mode that does not fit this cube is skipped.
+        if payload.skippedMode == nil, let first = payload.pairs.first, let minus = images[first.minus], let plus = images[first.plus] {
+            // In the views, each baseline runs along its detector azimuth turned by the scan rotation.
             let stereos = try payload.pairs.map {
-                try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: payload.convergenceMrad, azimuthDeg: $0.azimuthDeg,
-                                              detectorRadius: $0.radiusPx, stereoAngleDeg: $0.stereoAngleDeg)
+                var stereo = try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: payload.convergenceMrad, azimuthDeg: $0.azimuthDeg,
+                                                           detectorRadius: $0.radiusPx, stereoAngleDeg: $0.stereoAngleDeg)
+                stereo.azimuthDeg += options.scanRotationDeg
+                return stereo
             }
             switch options.mode {
             case "particles":
                 found = particles(images: images, payload: payload, stereos: stereos, options: options, report: &report)
             case "dislocations":
-                found = dislocations(minus: minus, plus: plus, pair: first, stereo: stereos[0], options: options, report: &report)
+                found = dislocations(images: images, payload: payload, stereos: stereos, options: options, report: &report)
             default:
                 break
             }
@@ -153,14 +159,33 @@ public enum STEM4DMerge {
         return out
     }
 
-    /// `mode=dislocations`: lines in the rectified views of the first pair, matched along rows
-    /// into 3D lines.
-    static func dislocations(minus: STEM4DImage, plus: STEM4DImage, pair: STEM4DPairRecord, stereo: STEM4DStereoPair,
+    /// `mode=dislocations`: lines in the rectified views of every pair, matched along rows
+    /// into 3D lines; later pairs add what the first does not cover (`STEM4DLineUnion`).
+    static func dislocations(images: [String: STEM4DImage], payload: Payload, stereos: [STEM4DStereoPair],
                              options: STEM4DJobOptions, report: inout STEM4DReport) -> ThreeD {
-        let rows = minus.rows, cols = minus.cols
         var out = ThreeD()
-        let rect = STEM4DRectification(angleDeg: pair.azimuthDeg, rows: rows, cols: cols)
-        let ra = minus.rectified(angleDeg: pair.azimuthDeg), rb = plus.rectified(angleDeg: pair.azimuthDeg)
+        var sets: [[STEM4DLine3D]] = []
+        for (k, pair) in payload.pairs.enumerated() {
+            guard let minus = images[pair.minus], let plus = images[pair.plus] else { continue }
+            let (found, la, lb) = lines(minus: minus, plus: plus, stereo: stereos[k], options: options)
+            if k == 0 { report.lines = (la, lb) }
+            sets.append(found)
+        }
+        let found = STEM4DLineUnion.union(sets, tolerance: 2, minPoints: max(2, Int(options.lineMinLength / 2)))
+        out.lineCount = found.count
+        for (i, line) in found.enumerated() {
+            let json = "[" + line.points.map { String(format: "[%.3f,%.3f,%.3f]", $0[0], $0[1], $0[2]) }.joined(separator: ",") + "]"
+            out.lines.rows.append([i, PGJSON(raw: json), line.reprojectionRMS, line.points.count])
+        }
+        return out
+    }
+
+    /// The 3D lines of one pair and the 2D lines of its views (scan coordinates).
+    static func lines(minus: STEM4DImage, plus: STEM4DImage, stereo: STEM4DStereoPair,
+                      options: STEM4DJobOptions) -> (found: [STEM4DLine3D], minus: [[(Double, Double)]], plus: [[(Double, Double)]]) {
+        let rows = minus.rows, cols = minus.cols
+        let rect = STEM4DRectification(angleDeg: stereo.azimuthDeg, rows: rows, cols: cols)
+        let ra = minus.rectified(angleDeg: stereo.azimuthDeg), rb = plus.rectified(angleDeg: stereo.azimuthDeg)
         var config = TEMDetectorConfig()
         config.brightLines = false
         config.minLength = options.lineMinLength
@@ -172,17 +197,11 @@ public enum STEM4DMerge {
                 .map { $0.points.map { [$0.x, $0.y] } }
         }
         let la = lines(ra), lb = lines(rb)
-        report.lines = (la.map { $0.map { rect.toImage($0[0], $0[1]) } }, lb.map { $0.map { rect.toImage($0[0], $0[1]) } })
         let dMax = 2 * sin(stereo.stereoAngleRad / 2) * options.zRange
         let matcher = STEM4DLineStereo(disparityMin: -dMax, disparityMax: dMax)
         let found = matcher.reconstruct(minus: ra, plus: rb, minusLines: la, plusLines: lb,
                                         stereoAngleRad: stereo.stereoAngleRad, rectification: rect)
-        out.lineCount = found.count
-        for (i, line) in found.enumerated() {
-            let json = "[" + line.points.map { String(format: "[%.3f,%.3f,%.3f]", $0[0], $0[1], $0[2]) }.joined(separator: ",") + "]"
-            out.lines.rows.append([i, PGJSON(raw: json), line.reprojectionRMS, line.points.count])
-        }
-        return out
+        return (found, la.map { $0.map { rect.toImage($0[0], $0[1]) } }, lb.map { $0.map { rect.toImage($0[0], $0[1]) } })
     }
 
     /// `/image` float32 of `shape` and a PNG stretched between the 0.5 and 99.5 percentiles.

@@ -27,18 +27,29 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var vacuum: String?
     /// `stereo_azimuth_deg=` (default 0): the baseline direction of the stereo pair.
     public var stereoAzimuthDeg: Double
-    /// `detector_radius_px=` (default 2): radius of each stereo detector.
-    public var detectorRadiusPx: Double
+    /// `scan_rotation_deg=` (default 0): rotation of the scan axes against the detector axes
+    /// (a detector offset along azimuth a tilts the beam along a + this angle in the scan), as
+    /// calibrated for the microscope; it turns the stereo baselines in the views.
+    public var scanRotationDeg: Double
+    /// `detector_radius_px=` (default `auto` in the 3D modes, 2 for images): radius of each
+    /// stereo detector; nil = `auto`, the radius that balances counts against stereo angle
+    /// (`STEM4DStereoGeometry.balancedDetectorRadius`).
+    public var detectorRadiusPx: Double?
     /// `stereo_angle_deg=` (default 8; `max` = the largest that fits): one angle or several
     /// separated by `;` or `/` (several pairs, e.g. `6/8/max`). The first is used for 3D.
     public var stereoAnglesDeg: [Double?]
     /// Whether `stereo_angle_deg=` was given (then an angle that does not fit is an error, not
     /// replaced by the largest that does).
     public var stereoAngleExplicit: Bool
-    /// `views=2|4`: stereo views for particles. 4 adds a second pair on the perpendicular
-    /// azimuth, so each particle is triangulated from two baselines (default 4 for
-    /// `mode=particles`: median depth error 0.30 vs 0.44 px at equal recall on the synthetic
-    /// preset; 2 otherwise, since line contrast needs both views along one Kikuchi band).
+    /// Whether stereo was asked for explicitly (`detectors=` naming `stereo`,
+    /// `stereo_angle_deg=` or `detector_radius_px=`): then a stereo geometry that does not fit
+    /// the disk fails the job; otherwise the pairs (and the 3D mode) are skipped with a note.
+    public var stereoExplicit: Bool
+    /// `views=2|4`: stereo views for the 3D modes. 4 adds a second pair on the perpendicular
+    /// azimuth: each particle is triangulated from two baselines (median depth error 0.30 vs
+    /// 0.44 px at equal recall on the synthetic preset), and lines nearly parallel to the first
+    /// baseline (ill-posed there) are matched along the second (default 4 in the 3D modes, 2
+    /// for images; `views=2` keeps both line views on one Kikuchi band).
     public var views: Int
     /// `adf_inner=`/`adf_outer=`: ADF annulus radii in units of the BF radius (default 1.2, 2.5).
     public var adfInner: Double
@@ -47,7 +58,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var rowsPerTask: Int?
     /// `strategy=auto|sparse|dense` (default auto: the cost model chooses).
     public var strategy: String
-    /// `particle_radius_min=`/`particle_radius_max=` (scan px, defaults 2 and 8).
+    /// `particle_radius_min=`/`particle_radius_max=` (scan px, defaults 1.5 and 8: the radii of issue 12).
     public var particleRadiusMin: Double
     public var particleRadiusMax: Double
     /// `z_range=` (default 60): the largest |z| (scan px) accepted for particles and lines.
@@ -84,8 +95,15 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         convergenceMrad = try params.double("convergence_mrad", default: 100, range: 0.01...1000)
         vacuum = params.values["vacuum"].flatMap { $0.isEmpty ? nil : $0 }
         stereoAzimuthDeg = try params.double("stereo_azimuth_deg", default: 0, range: -360...360)
-        detectorRadiusPx = try params.double("detector_radius_px", default: 2, range: 0.5...1000)
+        scanRotationDeg = try params.double("scan_rotation_deg", default: 0, range: -360...360)
+        if params.string("detector_radius_px", default: mode == "images" ? "2" : "auto") == "auto" {
+            detectorRadiusPx = nil
+        } else {
+            detectorRadiusPx = try params.double("detector_radius_px", default: 2, range: 0.5...1000)
+        }
         stereoAngleExplicit = params.values["stereo_angle_deg"] != nil
+        stereoExplicit = stereoAngleExplicit || params.values["detector_radius_px"] != nil
+            || (params.values["detectors"].map { list.contains("stereo") && !$0.isEmpty } ?? false)
         let angles = params.string("stereo_angle_deg", default: "8")
         stereoAnglesDeg = try angles.split(whereSeparator: { $0 == ";" || $0 == "/" }).map { part -> Double? in
             let text = part.trimmingCharacters(in: .whitespaces)
@@ -96,7 +114,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             return v
         }
         guard !stereoAnglesDeg.isEmpty else { throw ParamError(message: "--param stereo_angle_deg= is empty (e.g. 8, max, or 6/8/max)") }
-        views = try params.int("views", default: mode == "particles" ? 4 : 2, range: 2...4)
+        views = try params.int("views", default: mode == "images" ? 2 : 4, range: 2...4)
         guard views == 2 || views == 4 else { throw ParamError(message: "--param views=\(views): expected 2 (one stereo pair) or 4 (a second pair across it)") }
         adfInner = try params.double("adf_inner", default: 1.2, range: 0...100)
         adfOuter = try params.double("adf_outer", default: 2.5, range: 0...100)
@@ -106,7 +124,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["auto", "sparse", "dense"].contains(strategy) else {
             throw ParamError(message: "--param strategy=\(strategy): expected auto, sparse or dense")
         }
-        particleRadiusMin = try params.double("particle_radius_min", default: 2, range: 0.5...1000)
+        particleRadiusMin = try params.double("particle_radius_min", default: 1.5, range: 0.5...1000)
         particleRadiusMax = try params.double("particle_radius_max", default: 8, range: 0.5...1000)
         guard particleRadiusMax >= particleRadiusMin else {
             throw ParamError(message: "--param particle_radius_max must be at least particle_radius_min")

@@ -100,15 +100,19 @@ public struct STEM4DMergePayload<Geometry: Codable & Sendable & Equatable>: Coda
     public var convergenceMrad: Double
     public var pairs: [STEM4DPairRecord]
     public var strategy: String
+    /// Why the job's 3D mode does not run on this cube (the planner found that its defaults
+    /// do not fit the data, and noted it on the job); nil when it runs.
+    public var skippedMode: String?
 
     public init(file: String, shape: [Int], detectors: [STEM4DNamedDetector<Geometry>], calibration: STEM4DCalibrationRecord,
-                convergenceMrad: Double, pairs: [STEM4DPairRecord], strategy: String) {
+                convergenceMrad: Double, pairs: [STEM4DPairRecord], strategy: String, skippedMode: String? = nil) {
         self.file = file; self.shape = shape; self.detectors = detectors; self.calibration = calibration
-        self.convergenceMrad = convergenceMrad; self.pairs = pairs; self.strategy = strategy
+        self.convergenceMrad = convergenceMrad; self.pairs = pairs; self.strategy = strategy; self.skippedMode = skippedMode
     }
 
     enum CodingKeys: String, CodingKey {
         case file, shape, detectors, calibration, convergenceMrad = "convergence_mrad", pairs, strategy
+        case skippedMode = "skipped_mode"
     }
 }
 

@@ -32,8 +32,12 @@ public enum STEM4DPlanner {
         } catch {
             throw PlanError("\(error)")
         }
-        let (bf, calibration) = try calibrate(source, options: options)
-        var layout = try detectors(bf: bf, source: source, options: options)
+        let calibrated = try calibrate(source, options: options)
+        var layout = try detectors(bf: calibrated.bf, found: calibrated.found, source: source, options: options)
+        layout.notes.insert(contentsOf: calibrated.notes, at: 0)
+        let skippedMode = STEM4DDefaultsFit.skippedMode(options: options, pairs: layout.pairs.count,
+                                                        scanRows: source.scanRows, scanCols: source.scanCols)
+        if let skipped = skippedMode { layout.notes.append(skipped) }
         let detShape = STEM4DDetectorShape(rows: source.detRows, cols: source.detCols)
         let strategy: STEM4DStrategy
         switch options.strategy {
@@ -43,15 +47,19 @@ public enum STEM4DPlanner {
         }
         let shards = self.shards(source, options: options, detectors: layout.detectors, strategy: strategy, context: context)
         let merge = STEM4DMergePayload(
-            file: source.path, shape: source.shape, detectors: layout.detectors, calibration: calibration,
-            convergenceMrad: options.convergenceMrad, pairs: layout.pairs, strategy: strategy.rawValue)
+            file: source.path, shape: source.shape, detectors: layout.detectors, calibration: calibrated.record,
+            convergenceMrad: options.convergenceMrad, pairs: layout.pairs, strategy: strategy.rawValue, skippedMode: skippedMode)
         layout.notes = layout.notes.isEmpty ? [] : [layout.notes.joined(separator: "; ")]
         return Plan(shards: shards, merge: merge, notes: layout.notes)
     }
 
     /// Pass 1: the bright-field disk, from a sample of the cube or from `--param vacuum=PATH`
-    /// (a vacuum scan or one pattern).
-    static func calibrate(_ source: STEM4DSource, options: STEM4DJobOptions) throws -> (STEM4DBrightField, STEM4DCalibrationRecord) {
+    /// (a vacuum scan or one pattern). When the cube's own mean pattern shows no disk (a tiny
+    /// detector, a dark or flat sample) and no vacuum was given, a stand-in disk at the
+    /// detector's centre keeps BF and ADF coming, with a note; `found` is then false and the
+    /// detectors that need the true disk (stereo, quadrants) are skipped.
+    static func calibrate(_ source: STEM4DSource, options: STEM4DJobOptions) throws
+        -> (bf: STEM4DBrightField, record: STEM4DCalibrationRecord, found: Bool, notes: [String]) {
         let detShape = STEM4DDetectorShape(rows: source.detRows, cols: source.detCols)
         let mean: [Float]
         let label: String
@@ -61,17 +69,26 @@ public enum STEM4DPlanner {
             let (m, sampled) = try meanPattern(source)
             (mean, label) = (m, "mean of \(sampled) frames of \(source.path)")
         }
-        let bf: STEM4DBrightField
+        var bf: STEM4DBrightField
+        var found = true, notes: [String] = [], origin = label
         do {
             bf = try STEM4DCalibration.brightField(pattern: mean, detector: detShape)
         } catch {
-            throw PlanError("\(source.label): \(error) (\(label))"
-                + (options.vacuum == nil ? "; pass --param vacuum=PATH with a vacuum scan or pattern" : ""))
+            guard options.vacuum == nil, !options.stereoExplicit else {
+                throw PlanError("\(source.label): \(error) (\(label))"
+                    + (options.vacuum == nil ? "; pass --param vacuum=PATH with a vacuum scan or pattern" : ""))
+            }
+            bf = STEM4DDefaultsFit.standInBrightField(detector: detShape)
+            found = false
+            origin = "stand-in (no disk in the \(label))"
+            notes.append(String(format: "%@: %@; bf and adf use a stand-in disk at the detector centre (%.1f, %.1f) px, radius %.1f px; "
+                                + "pass --param vacuum=PATH with a vacuum scan or pattern to calibrate",
+                                source.label, "\(error)", bf.cx, bf.cy, bf.radius))
         }
         let record = STEM4DCalibrationRecord(
-            cx: bf.cx, cy: bf.cy, radius: bf.radius, source: label,
+            cx: bf.cx, cy: bf.cy, radius: bf.radius, source: origin,
             mradPerPixel: bf.mradPerPixel(convergenceMrad: options.convergenceMrad))
-        return (bf, record)
+        return (bf, record, found, notes)
     }
 
     /// The detectors a job forms, its stereo pairs, and notes on defaults that were adapted.
@@ -90,22 +107,46 @@ public enum STEM4DPlanner {
         }
     }
 
-    /// Places the detectors the options name around the calibrated disk.
-    static func detectors(bf: STEM4DBrightField, source: STEM4DSource, options: STEM4DJobOptions) throws -> DetectorLayout {
+    /// Places the detectors the options name around the calibrated disk. Default detectors
+    /// that do not fit the data (no disk found, a disk too small for the stereo detectors or
+    /// the quadrants, an annulus off the detector) are left out with a note; explicitly
+    /// requested stereo geometry that does not fit fails the job.
+    static func detectors(bf: STEM4DBrightField, found: Bool, source: STEM4DSource,
+                          options: STEM4DJobOptions) throws -> DetectorLayout {
         var layout = DetectorLayout()
+        let shape = STEM4DDetectorShape(rows: source.detRows, cols: source.detCols)
+        func addIfCovering(_ name: String, _ geometry: STEM4DDetectorGeometry) {
+            if STEM4DDefaultsFit.covers(geometry, shape) {
+                layout.detectors.append(Detector(name: name, geometry: geometry))
+            } else {
+                layout.notes.append("\(name) skipped: its mask holds no pixel of the \(shape.rows)×\(shape.cols) detector")
+            }
+        }
         for kind in options.detectors {
             switch kind {
             case "bf":
-                layout.detectors.append(Detector(name: "bf", geometry: bf.geometry))
+                addIfCovering("bf", bf.geometry)
             case "adf":
-                layout.detectors.append(Detector(name: "adf", geometry: .annulus(
-                    cx: bf.cx, cy: bf.cy, rInner: bf.radius * options.adfInner, rOuter: bf.radius * options.adfOuter)))
+                addIfCovering("adf", .annulus(cx: bf.cx, cy: bf.cy, rInner: bf.radius * options.adfInner, rOuter: bf.radius * options.adfOuter))
             case "quadrants":
-                for (k, g) in STEM4DStereoGeometry.quadrants(brightField: bf, rotationDeg: options.stereoAzimuthDeg).enumerated() {
-                    layout.detectors.append(Detector(name: "quadrant\(k)", geometry: g))
+                let quadrants = STEM4DStereoGeometry.quadrants(brightField: bf, rotationDeg: options.stereoAzimuthDeg)
+                if let note = STEM4DDefaultsFit.quadrantsNote(quadrants, found: found, bf: bf, shape: shape) {
+                    layout.notes.append(note)
+                } else {
+                    for (k, g) in quadrants.enumerated() { layout.detectors.append(Detector(name: "quadrant\(k)", geometry: g)) }
                 }
             case "stereo":
-                try placeStereoPairs(bf: bf, source: source, options: options, into: &layout)
+                guard found else {
+                    layout.notes.append("stereo pairs skipped: no bright-field disk to place them in")
+                    continue
+                }
+                var attempt = layout
+                do {
+                    try placeStereoPairs(bf: bf, source: source, options: options, into: &attempt)
+                    layout = attempt
+                } catch where !options.stereoExplicit {
+                    layout.notes.append("stereo pairs skipped: \(error)")
+                }
             default:
                 break
             }
@@ -126,9 +167,15 @@ public enum STEM4DPlanner {
                                  into layout: inout DetectorLayout) throws {
         func place(_ angle: Double?, azimuth: Double) throws -> STEM4DStereoPair {
             do {
+                // detector_radius_px=auto (the particles default): the balanced radius.
+                guard let radius = options.detectorRadiusPx ?? STEM4DStereoGeometry.balancedDetectorRadius(
+                    brightField: bf, convergenceMrad: options.convergenceMrad, stereoAngleDeg: angle) else {
+                    throw STEM4DError.stereoGeometry((angle.map { "at \($0)° " } ?? "")
+                        + "a detector of radius ≥ 1 px does not fit in the bright-field disk of radius \(bf.radius) px")
+                }
                 return try STEM4DStereoGeometry.pair(
                     brightField: bf, convergenceMrad: options.convergenceMrad, azimuthDeg: azimuth,
-                    detectorRadius: options.detectorRadiusPx, stereoAngleDeg: angle)
+                    detectorRadius: radius, stereoAngleDeg: angle)
             } catch {
                 throw PlanError("\(source.label): \(error) (bright-field disk found at (\(String(format: "%.2f", bf.cx)), \(String(format: "%.2f", bf.cy))) px, radius \(String(format: "%.2f", bf.radius)) px)")
             }

@@ -33,14 +33,32 @@ struct BenchSTEM4DCommand: ParsableCommand {
     @Flag(name: .long, help: "Sparse kernel only (skip the OpenBLAS dense kernel).")
     var noDense = false
 
+    @Option(name: .long, help: "Instead of speed: accuracy of mode particles or dislocations over randomised cubes (no database).")
+    var quality: String?
+
+    @Option(name: .long, help: "With --quality: number of random draws.")
+    var draws: Int = 50
+
+    @Option(name: .long, help: "With --quality: seed of the first draw (draws use seed, seed+1, …).")
+    var seed: UInt64 = 1
+
+    @Flag(name: .long, help: "With --quality: print each draw's job notes and calibration.")
+    var verbose = false
+
+    @Option(name: .customLong("param"), help: "With --quality: an extra job parameter KEY=VALUE for every draw (repeatable).")
+    var params: [String] = []
+
     func validate() throws {
         if let scan { guard (8...2048).contains(scan) else { throw ValidationError("--scan must be 8…2048") } }
         if let detector { guard (8...1024).contains(detector) else { throw ValidationError("--detector must be 8…1024") } }
         guard (1...16).contains(bits) else { throw ValidationError("--bits must be 1…16") }
         guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100") }
+        if let quality { guard ["particles", "dislocations"].contains(quality) else { throw ValidationError("--quality must be particles or dislocations") } }
+        guard (1...10_000).contains(draws) else { throw ValidationError("--draws must be 1…10000") }
     }
 
     func run() throws {
+        if let quality { return try runQuality(quality) }
         #if DEBUG
         print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
         #endif

@@ -38,6 +38,9 @@ struct SynthSTEM4DCommand: ParsableCommand {
     @Option(name: .long, help: "Number of spheres or lines (default from the preset, scaled with the scan area).")
     var count: Int?
 
+    @Flag(name: .long, help: "Draw every nuisance from --seed (detector, disk radius and offset, convergence angle, scan rotation, dose, slab, background, particle sizes and density or line number and shape); scan side 128 unless --scan.")
+    var randomize = false
+
     func validate() throws {
         guard ["particles", "dislocations"].contains(mode) else { throw ValidationError("--mode must be particles or dislocations") }
         guard ["h5", "npy", "mib"].contains(format) else { throw ValidationError("--format must be h5, npy or mib") }
@@ -48,7 +51,9 @@ struct SynthSTEM4DCommand: ParsableCommand {
     func run() throws {
         var p = mode == "particles" ? STEM4DSynthParams.particles : STEM4DSynthParams.dislocations
         p.seed = seed
-        if let scan {
+        if randomize {
+            p = STEM4DSynthRandomizer.draw(mode == "particles" ? .spheres : .lines, scan: scan ?? 128, seed: seed)
+        } else if let scan {
             let scale = Double(scan * scan) / Double(p.scanRows * p.scanCols)
             p.scanRows = scan; p.scanCols = scan
             p.sphereCount = max(1, Int((Double(p.sphereCount) * scale).rounded()))
@@ -91,7 +96,8 @@ struct SynthSTEM4DCommand: ParsableCommand {
         let objects = mode == "particles" ? "\(cube.truth.spheres.count) sphere(s)" : "\(cube.truth.lines.count) line(s)"
         print("wrote \(path): \(shape.map(String.init).joined(separator: "×")) uint16, \(objects), bright-field disk at (\(p.bfCx), \(p.bfCy)) radius \(p.bfRadius) px, α = \(p.convergenceMrad) mrad")
         print("wrote \(truthPath)")
-        print("run: ctl run \(path) --param mode=\(mode) --param convergence_mrad=\(p.convergenceMrad)")
+        let rotation = p.scanRotationDeg == 0 ? "" : String(format: " --param scan_rotation_deg=%.3f", p.scanRotationDeg)
+        print("run: ctl run \(path) --param mode=\(mode) --param convergence_mrad=\(p.convergenceMrad)\(rotation)")
     }
 
     /// The truth document (also read by `ctl eval stem4d`).

@@ -1,0 +1,150 @@
+import Coordinator
+import Foundation
+import Kernels
+import Logging
+import Shared
+
+/// Quality of the stem4d job over randomised synthetic cubes, without a database
+/// (`ctl bench stem4d --quality particles|dislocations --draws N`): each draw is a cube from
+/// `STEM4DSynthRandomizer` written as `.npy`, run through the real planner, shards and merge
+/// in this process (the same code a worker runs), and scored against its truth.
+public enum STEM4DQualityHarness {
+    /// The score of one draw.
+    public struct Draw: Sendable {
+        public var seed: UInt64
+        public var params: STEM4DSynthParams
+        /// Particles: recall, precision, median |Δz|, |Δ first peak of g(r)|; lines: coverage
+        /// of the true lines (recall), fraction of found points near a true line (precision),
+        /// median |Δz|. NaN where undefined (nothing matched, too few particles for g(r)).
+        public var recall: Double
+        public var precision: Double
+        public var medianDepthError: Double
+        public var rdfPeakError: Double
+        /// Slope of found against true depth (1 = right scale).
+        public var depthScale: Double = .nan
+        public var truthCount: Int
+        public var foundCount: Int
+        public var stereoAngleDeg: Double?
+        public var notes: [String]
+        /// The true spheres `[x, y, z, r]` (particles).
+        public var truthSpheres: [[Double]] = []
+        /// The calibration and per-view counts, for `--verbose`.
+        public var details = ""
+    }
+
+    /// Runs draw `seed` in `directory` (the cube and the job's files go there).
+    /// `extra` job parameters override the harness's own.
+    public static func run(_ content: STEM4DSynthParams.Content, scan: Int, seed: UInt64, directory: String,
+                           extra: [String: String] = [:]) throws -> Draw {
+        let p = STEM4DSynthRandomizer.draw(content, scan: scan, seed: seed)
+        let cube = STEM4DSynthesizer.make(p)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = (directory as NSString).appendingPathComponent("cube.npy")
+        try NPYWriter.write(cube.cube, shape: [p.scanRows, p.scanCols, p.detRows, p.detCols], to: file)
+        // What a user states about the microscope: convergence angle, scan rotation, depth of interest.
+        let zRange = max(abs(p.slabTop), abs(p.slabTop + p.slabThickness)) + 10
+        let params = extra.merging([
+            "mode": content == .spheres ? "particles" : "dislocations",
+            "convergence_mrad": "\(p.convergenceMrad)", "scan_rotation_deg": "\(p.scanRotationDeg)", "z_range": "\(zRange)",
+            "particle_radius_min": "1.5", "particle_radius_max": "8",
+        ]) { given, _ in given }
+        let (notes, rows) = try runJob(input: file, params: params, output: (directory as NSString).appendingPathComponent("out"))
+        let stereoAngle = rows.first { $0.table == "stem4d_job_results" }?.rows.first?[8] as? Double
+        var draw = Draw(seed: seed, params: p, recall: .nan, precision: .nan, medianDepthError: .nan, rdfPeakError: .nan,
+                        truthCount: 0, foundCount: 0, stereoAngleDeg: stereoAngle, notes: notes)
+        if let summary = rows.first(where: { $0.table == "stem4d_job_results" })?.rows.first {
+            draw.details = "bright field found (\(summary[3].map { "\($0)" } ?? "–"), \(summary[4].map { "\($0)" } ?? "–")) r \(summary[5].map { "\($0)" } ?? "–")"
+                + String(format: ", true (%.2f, %.2f) r %.2f", p.bfCx, p.bfCy, p.bfRadius)
+        }
+        draw.truthSpheres = cube.truth.spheres
+        if content == .spheres {
+            score(particles: rows, truth: cube.truth.spheres, into: &draw)
+        } else {
+            score(lines: rows, truth: cube.truth.lines, into: &draw)
+        }
+        return draw
+    }
+
+    static func score(particles rows: [ResultRows], truth: [[Double]], into draw: inout Draw) {
+        let found: [STEM4DParticle3D] = rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows).compactMap { r in
+            guard let x = r[1] as? Double, let y = r[2] as? Double, let z = r[3] as? Double, let radius = r[4] as? Double else { return nil }
+            return STEM4DParticle3D(x: x, y: y, z: z, radius: radius)
+        }
+        let s = STEM4DParticleEvaluation.score(truth: truth, found: found)
+        draw.recall = s.recall; draw.precision = s.precision; draw.medianDepthError = s.medianDepthError
+        draw.depthScale = s.depthScale
+        draw.truthCount = s.truthCount; draw.foundCount = s.foundCount
+        let radii = (truth.map { $0[3] }.min() ?? 1)...(truth.map { $0[3] }.max() ?? 1)
+        if let a = firstPeak(truth.map { Array($0.prefix(3)) }, radii: radii), let b = firstPeak(found.map { [$0.x, $0.y, $0.z] }, radii: radii) {
+            draw.rdfPeakError = abs(a - b)
+        }
+    }
+
+    static func score(lines rows: [ResultRows], truth: [[[Double]]], into draw: inout Draw) {
+        let found: [STEM4DLine3D] = rows.filter { $0.table == "stem4d_line_results" }.flatMap(\.rows).compactMap { r in
+            guard let json = r[1] as? PGJSON, let points = try? JSONDecoder().decode([[Double]].self, from: Data(json.pgText.utf8)) else { return nil }
+            return STEM4DLine3D(points: points)
+        }
+        let s = STEM4DLineEvaluation.score(truth: truth, found: found)
+        draw.recall = s.coverage
+        draw.precision = s.totalPoints > 0 ? Double(s.matchedPoints) / Double(s.totalPoints) : .nan
+        draw.medianDepthError = s.medianDepthError
+        draw.depthScale = s.depthScale
+        draw.truthCount = truth.count; draw.foundCount = found.count
+    }
+
+    /// Position of the first peak of g(r) — the contact peak of touching particles: the
+    /// highest point of g (bins of 0.25 px, smoothed by a Gaussian of 0.5 px) between
+    /// 2 r_min − 1 and 2 r_max + 2, for points in their bounding box.
+    static func firstPeak(_ points: [[Double]], radii: ClosedRange<Double>) -> Double? {
+        guard points.count >= 10 else { return nil }
+        let lo = (0..<3).map { a in points.map { $0[a] }.min()! }
+        let hi = (0..<3).map { a in max(points.map { $0[a] }.max()!, lo[a] + 1) }
+        let rMax = 2 * radii.upperBound + 4
+        let bins = STEM4DRadialDistribution.compute(points: points, lo: lo, hi: hi, rMax: rMax, binWidth: 0.25)
+        let g = bins.map { $0.g.isFinite ? $0.g : 0 }
+        let smooth = g.indices.map { i in
+            var s = 0.0, w = 0.0
+            for k in max(0, i - 4)...min(g.count - 1, i + 4) {
+                let e = exp(-Double((k - i) * (k - i)) / 8)
+                s += e * g[k]; w += e
+            }
+            return s / w
+        }
+        let window = bins.indices.filter { bins[$0].r >= 2 * radii.lowerBound - 1 && bins[$0].r <= 2 * radii.upperBound + 2 }
+        guard let best = window.max(by: { smooth[$0] < smooth[$1] }), smooth[best] > 0 else { return nil }
+        return bins[best].r
+    }
+
+    /// Plans, runs every shard and merges one stem4d job in this process; the job's notes and
+    /// the merge's rows.
+    public static func runJob(input: String, params: [String: String], output: String) throws -> (notes: [String], rows: [ResultRows]) {
+        let kind = STEM4DKind()
+        var values = params
+        values["output_dir"] = output
+        let options = try kind.options(JobParams(values))
+        let out = OutputDirectory(path: output)
+        try out.prepare()
+        let plan = try kind.plan(input: input, options: options, context: PlanContext(jobId: 1, outputDirectory: out.path))
+        var logger = Logger(label: "stem4d.quality")
+        logger.logLevel = .critical
+        func context(_ task: Int) -> KindContext {
+            KindContext(jobId: 1, taskId: Int64(task), attempt: 1, jobInput: input, output: out, logger: logger)
+        }
+        var inputs: [ShardInput<STEM4DShard.ShardPayload, STEM4DShardOutput>] = []
+        for (i, payload) in plan.shards.enumerated() {
+            let result = try kind.runShard(payload, options: options, context: context(i + 1))
+            inputs.append(ShardInput(taskId: Int64(i + 1), payload: payload, state: .done, output: result.output))
+        }
+        guard let merge = plan.merge else { return (plan.notes, []) }
+        return (plan.notes, try kind.merge(merge, shards: inputs, options: options, context: context(plan.shards.count + 1)))
+    }
+
+    /// Median and 10th percentile (the low tail for recall-like figures) of the finite values.
+    public static func summary(_ values: [Double]) -> (median: Double, p10: Double, p90: Double, n: Int) {
+        let v = values.filter(\.isFinite).sorted()
+        guard !v.isEmpty else { return (.nan, .nan, .nan, 0) }
+        func q(_ f: Double) -> Double { v[min(v.count - 1, Int((f * Double(v.count - 1)).rounded()))] }
+        return (q(0.5), q(0.1), q(0.9), v.count)
+    }
+}
