@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ops/install-deps.sh
+ops/install-test-deps.sh
 swift build --build-tests
 swift test --skip-build "$@"

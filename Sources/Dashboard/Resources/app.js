@@ -56,7 +56,13 @@
     const body = el("tbody", {});
     show(el("h1", {}, "Jobs"), el("table", { id: "jobs" },
       el("thead", {}, el("tr", {}, ...["job", "kind", "state", "progress", "tasks/s", "input", "submitted", ""].map(h => el("th", {}, h)))), body));
-    const render = list => { body.replaceChildren(...list.jobs.map(jobRow)); document.body.dataset.jobsUpdates = String(+(document.body.dataset.jobsUpdates || 0) + 1); };
+    const render = list => {
+      body.replaceChildren(...list.jobs.map(jobRow));
+      // What the newest job's progress was at each update: lets a test (or a curious user) see it move.
+      const d = document.body.dataset, newest = list.jobs[0];
+      d.jobsUpdates = String(+(d.jobsUpdates || 0) + 1);
+      if (newest) d.progressTrace = ((d.progressTrace ? d.progressTrace + "," : "") + newest.n_done).split(",").slice(-50).join(",");
+    };
     getJSON("/api/jobs").then(render).catch(fail);
     const live = document.getElementById("live");
     const source = new EventSource("/api/events");
