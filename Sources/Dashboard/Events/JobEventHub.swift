@@ -5,10 +5,12 @@ import ServiceLifecycle
 import Shared
 
 /// Live job updates for the browsers: one connection LISTENs on `slipline_jobs` and
-/// `slipline_tasks` (which the queue notifies on every finished task and job), and after each
-/// burst of notifications — at most a few times a second — the job list is read once and sent
-/// to every open event stream as a server-sent event. Idle streams get a fresh list every few
-/// seconds too, so throughput falls back to zero when a job stalls.
+/// `slipline_tasks`, on which the queue announces new work, released merges, cancels, retries
+/// and finished jobs; after each burst of notifications (gathered for 0.2 s) the job list is
+/// read once and sent to every open event stream as a server-sent event. The queue does not
+/// notify per finished task (that would cost every completion a NOTIFY), so while a job is
+/// queued or running and someone is watching, the list is also re-read every second — one
+/// read for all browsers — and every 5 s otherwise, so throughput falls back to zero.
 ///
 /// A `Service`: on graceful shutdown it ends every open stream first, so the HTTP server is
 /// not left waiting for responses that never end.
@@ -22,6 +24,7 @@ public final class JobEventHub: Service, @unchecked Sendable {
     /// A burst of notifications is gathered for this long before one read.
     static let debounceSeconds = 0.2
     static let idleRefreshSeconds = 5.0
+    static let activeRefreshSeconds = 1.0
     static let jobLimit = 100
 
     public init(conninfo: String, logger: Logger) {
@@ -85,20 +88,20 @@ public final class JobEventHub: Service, @unchecked Sendable {
                 // Listening registered; from here the session only reads.
                 try ReadOnlySession.configure(conn)
                 backoff = 0.5
-                try publish(conn)
+                var active = try publish(conn)
                 var lastPublish = Date()
                 while !stop.isSet {
-                    let notes = try conn.waitForNotifications(timeout: 0.5)
+                    let notes = try conn.waitForNotifications(timeout: 0.25)
+                    let every = active ? Self.activeRefreshSeconds : Self.idleRefreshSeconds
                     if !notes.isEmpty {
                         // Gather the rest of the burst, then one read for all of it.
                         Thread.sleep(forTimeInterval: Self.debounceSeconds)
                         _ = try conn.waitForNotifications(timeout: 0)
-                        try publish(conn)
-                        lastPublish = Date()
-                    } else if Date().timeIntervalSince(lastPublish) >= Self.idleRefreshSeconds {
-                        try publish(conn)
-                        lastPublish = Date()
+                    } else if subscriberCount == 0 || Date().timeIntervalSince(lastPublish) < every {
+                        continue
                     }
+                    active = try publish(conn)
+                    lastPublish = Date()
                 }
                 conn.close()
             } catch {
@@ -109,7 +112,8 @@ public final class JobEventHub: Service, @unchecked Sendable {
         }
     }
 
-    private func publish(_ conn: PGConnection) throws {
+    /// Reads and sends the job list; returns whether a job is still queued or running.
+    private func publish(_ conn: PGConnection) throws -> Bool {
         let jobs = try JobSummary.recent(conn, limit: Self.jobLimit)
         let json = try JSONResponse.encode(JobList(jobs: jobs))
         var event = ByteBuffer(string: "event: jobs\ndata: ")
@@ -120,5 +124,6 @@ public final class JobEventHub: Service, @unchecked Sendable {
         let targets = Array(subscribers.values)
         lock.unlock()
         for continuation in targets { continuation.yield(event) }
+        return jobs.contains { $0.state == "queued" || $0.state == "running" }
     }
 }
