@@ -34,9 +34,17 @@ final class BrowserTests: XCTestCase {
 
         XCTAssertTrue(try browser.waitFor("document.querySelector('tr[data-job=\"1\"][data-state=\"running\"]')", timeout: 60))
         try shoot(browser, "jobs-running")
+        // The bar's fill matches the row's figures (a blocked style would draw it full).
+        let barMatches = """
+            (() => { const r = document.querySelector('tr[data-job="1"]'), b = r.querySelector('.bar'), f = b.firstChild;
+              const want = (+r.dataset.done) / (+r.dataset.tasks || 1);
+              return Math.abs(f.getBoundingClientRect().width / b.getBoundingClientRect().width - want) < 0.05; })()
+            """
+        XCTAssertEqual(try browser.evaluate(barMatches) as? Bool, true, browser.describe("document.querySelector('tr[data-job=\"1\"]').outerHTML"))
         XCTAssertTrue(try browser.waitFor("document.querySelector('tr[data-job=\"1\"][data-state=\"done\"]')", timeout: 90),
                       browser.describe("document.body.dataset.progressTrace"))
         try shoot(browser, "jobs-done")
+        XCTAssertEqual(try browser.evaluate(barMatches) as? Bool, true)
         let trace = (try browser.evaluate("document.body.dataset.progressTrace") as? String ?? "").split(separator: ",").compactMap { Int($0) }
         XCTAssertEqual(trace, trace.sorted(), "progress never goes back: \(trace)")
         XCTAssertGreaterThanOrEqual(Set(trace.filter { $0 > 0 && $0 < tasks + 1 }).count, 3, "the bar moved through intermediate values without a reload: \(trace)")

@@ -58,7 +58,7 @@ struct TEMAPI {
             let json = try await JSONResponse.query(database, """
                 SELECT json_build_object('tracks', coalesce(json_agg(t ORDER BY t.track_id), '[]')) FROM (
                     SELECT track_id, json_agg(frame_index ORDER BY frame_index) AS frames,
-                           json_agg(round(speed_px::numeric, 4) ORDER BY frame_index) AS speed_px
+                           json_agg(round(speed_px::numeric, 3) ORDER BY frame_index) AS speed_px
                     FROM tem_velocities WHERE job_id = $1 GROUP BY track_id) t
                 """, [id])
             return JSONResponse.raw(json ?? #"{"tracks":[]}"#)
@@ -68,7 +68,7 @@ struct TEMAPI {
             let json = try await JSONResponse.query(database, """
                 SELECT json_build_object('tracks', coalesce(json_agg(t ORDER BY t.n DESC, t.track_id), '[]')) FROM (
                     SELECT track_id, count(*) AS n, json_agg(frame_index ORDER BY frame_index) AS frames,
-                           json_agg(round(distance_px::numeric, 3) ORDER BY frame_index) AS distance_px
+                           json_agg(round(distance_px::numeric, 2) ORDER BY frame_index) AS distance_px
                     FROM tem_pair_distances WHERE job_id = $1 GROUP BY track_id) t
                 """, [id])
             return JSONResponse.raw(json ?? #"{"tracks":[]}"#)
