@@ -93,13 +93,16 @@ final class HeadlessChromium: @unchecked Sendable {
     }
 
     /// Polls `expression` until it is true (returns true) or `timeout` passes (returns false).
+    /// A script error counts as "not yet": right after navigating, the old document or none
+    /// may still be there.
     func waitFor(_ expression: String, timeout: Double) throws -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
+        let probe = "(() => { try { return Boolean(\(expression)); } catch (e) { return false; } })()"
         while Date() < deadline {
-            if (try evaluate("Boolean(\(expression))") as? Bool) == true { return true }
+            if (try evaluate(probe) as? Bool) == true { return true }
             usleep(100_000)
         }
-        return (try evaluate("Boolean(\(expression))") as? Bool) == true
+        return (try evaluate(probe) as? Bool) == true
     }
 
     /// Saves a PNG screenshot of the page.
