@@ -40,7 +40,8 @@ struct ServeCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data("serving http://\(address)/ (\(mode))\n".utf8))
             }
         } catch {
-            throw UserError("ctl serve on \(configuration.listen): \(error)")
+            let hint = "\(error)".contains("in use") ? " — another program listens there; choose another port with --listen" : ""
+            throw UserError("ctl serve on \(configuration.listen): \(error)\(hint)")
         }
         print("stopped")
     }
