@@ -99,4 +99,22 @@ final class BrowserTests: XCTestCase {
         XCTAssertNotEqual(try browser.evaluate("document.getElementById('view3d').dataset.yaw") as? String, yaw, "the view turned")
         try shoot(browser, "bcdi-turned")
     }
+
+    func testSTEM4DPageShowsTheStereoPairParticlesIn3DAndGr() throws {
+        let url = try TestCluster.freshDatabase("browserstem")
+        let job = try DashboardJobs.stem4d(url)
+        let serve = try ServeProcess(database: url)
+        let browser = try HeadlessChromium()
+        try browser.navigate(serve.base + "/jobs/\(job)")
+        XCTAssertTrue(try browser.waitFor("document.body.dataset.stemReady", timeout: 30),
+                      browser.describe("document.getElementById('app').innerText"))
+        // Both halves of each stereo pair are real decoded images, not broken links.
+        XCTAssertTrue(try browser.waitFor(
+            "[...document.querySelectorAll('#stereo img')].length >= 2 && [...document.querySelectorAll('#stereo img')].every(i => i.complete && i.naturalWidth === 64)",
+            timeout: 20), browser.describe("[...document.querySelectorAll('#stereo img')].map(i => i.naturalWidth).join()"))
+        XCTAssertGreaterThan(Int(try browser.evaluate("document.getElementById('view3d').dataset.rendered") as? String ?? "") ?? 0, 0,
+                             "particles drawn in 3D")
+        XCTAssertGreaterThan(Int(try browser.evaluate("document.getElementById('rdf').dataset.points") as? String ?? "") ?? 0, 3, "g(r) drawn")
+        try shoot(browser, "stem4d")
+    }
 }

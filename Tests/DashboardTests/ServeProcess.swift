@@ -60,6 +60,14 @@ enum DashboardJobs {
         return try run(database, [dir, "--kind", "bcdi"])
     }
 
+    /// A finished 4D-STEM particles job on a 64×64 scan.
+    static func stem4d(_ database: String) throws -> Int {
+        let dir = try TestFiles.temporaryDirectory("dash-stem")
+        let synth = try CtlProcess.run(["synth", "stem4d", dir, "--scan", "64", "--mode", "particles", "--seed", "\(Int.random(in: 1...1_000_000))"])
+        XCTAssertEqual(synth.status, 0, synth.output)
+        return try run(database, [dir + "/cube.h5", "--kind", "stem4d", "--param", "mode=particles", "--param", "convergence_mrad=100"])
+    }
+
     static func run(_ database: String, _ arguments: [String]) throws -> Int {
         let (status, output) = try CtlProcess.run(["run"] + arguments + ["--workers", "2", "--database", database], timeout: 300)
         XCTAssertEqual(status, 0, output)
