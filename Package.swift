@@ -24,6 +24,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The dashboard (`ctl serve`) and the workers' /metrics endpoint.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System-library shims: a modulemap and one header each, wrapped at once in Swift.
@@ -52,7 +59,13 @@ let package = Package(
         /// The claim loop and task execution; knows no data kind (runners are plugged in).
         .target(
             name: "Worker",
-            dependencies: ["Shared", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Shared", .product(name: "Logging", package: "swift-log"),
+                // Task durations and counts through swift-metrics (a no-op unless the process
+                // bootstraps a backend, as `ctl worker --metrics-port` does).
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         /// Job planning, lease reaping, job bookkeeping; knows no data kind (planners are plugged in).
@@ -73,10 +86,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// `ctl serve`: the web dashboard (HTTP server, JSON API, OpenAPI document, pages
+        /// embedded in the binary) and the Prometheus /metrics endpoint also used by workers.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Shared", "Kernels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Served from the binary itself: beamline machines are offline, and a lone `ctl`
+            // copied to a node must still serve its pages.
+            resources: [
+                .embedInCode("Resources/page.html"), .embedInCode("Resources/app.css"),
+                .embedInCode("Resources/app.js"), .embedInCode("Resources/plots.js"),
+                .embedInCode("Resources/view3d.js"), .embedInCode("Resources/openapi.json"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ctl",
             dependencies: [
-                "Shared", "Worker", "Coordinator", "Kernels", "Kinds",
+                "Shared", "Worker", "Coordinator", "Kernels", "Kinds", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,6 +152,12 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: ["Shared", "Kernels", "SliplineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        /// The dashboard over real HTTP against a real PostgreSQL, and in headless Chromium.
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Shared", "Dashboard", "SliplineTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

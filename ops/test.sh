@@ -19,5 +19,6 @@ if [ "${1:-}" = "--fast" ]; then
 fi
 
 ops/install-deps.sh
+ops/install-test-deps.sh
 swift build --build-tests
 swift test --skip-build "${filter[@]}" "$@"

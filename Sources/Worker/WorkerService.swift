@@ -183,7 +183,8 @@ public final class WorkerService: @unchecked Sendable {
             lock.lock(); slotsAlive -= 1; lock.broadcast(); lock.unlock()
         }
         while let task = buffer.pop() {
-            lock.lock(); running[task.id] = task; lock.unlock()
+            lock.lock(); running[task.id] = task; let nowRunning = running.count; lock.unlock()
+            WorkerMetrics.running(nowRunning)
             var taskLogger = logger
             taskLogger[metadataKey: "job.id"] = "\(task.jobId)"
             taskLogger[metadataKey: "task.id"] = "\(task.id)"
@@ -200,6 +201,11 @@ public final class WorkerService: @unchecked Sendable {
                 outcome = .failed(task, "this worker has no runner for task kind '\(task.kind)'")
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+            if case .succeeded = outcome {
+                WorkerMetrics.taskFinished(kind: task.kind, role: task.role.rawValue, seconds: seconds, succeeded: true)
+            } else {
+                WorkerMetrics.taskFinished(kind: task.kind, role: task.role.rawValue, seconds: seconds, succeeded: false)
+            }
             lock.lock()
             // A task abandoned at the shutdown deadline was already given back.
             if running.removeValue(forKey: task.id) != nil {
@@ -207,8 +213,10 @@ public final class WorkerService: @unchecked Sendable {
             }
             policy.finished(after: seconds)
             finishedCount += 1
+            let stillRunning = running.count
             lock.broadcast()
             lock.unlock()
+            WorkerMetrics.running(stillRunning)
         }
     }
 

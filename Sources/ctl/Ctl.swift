@@ -10,6 +10,6 @@ struct Ctl: ParsableCommand {
             RunCommand.self, SubmitCommand.self, StatusCommand.self, WaitCommand.self,
             CancelCommand.self, RetryCommand.self, WorkerCommand.self, CoordinatorCommand.self,
             DbCommand.self, SqlCommand.self, BenchCommand.self, SynthCommand.self, EvalCommand.self, ScaleCommand.self,
-            ExportCommand.self,
+            ExportCommand.self, ServeCommand.self,
         ])
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import Kinds
 import Shared
@@ -24,9 +25,16 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .long, help: "Stop taking tasks after this many seconds (batch-system wall time).")
     var lifetime: Double?
 
+    @Option(name: .long, help: "Serve Prometheus metrics of this worker at http://HOST:PORT/metrics (0: any free port).")
+    var metricsPort: Int?
+
+    @Option(name: .long, help: "Address the metrics endpoint listens on (all interfaces by default, for the cluster's Prometheus).")
+    var metricsHost: String = "0.0.0.0"
+
     @OptionGroup var db: DatabaseOptions
 
     func validate() throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0…65535") }
         guard (1...1024).contains(slots) else { throw ValidationError("--slots must be 1…1024") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard poll > 0 else { throw ValidationError("--poll must be positive") }
@@ -35,6 +43,16 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         let logger = db.logger("slipline.worker", default: .info)
         let info = try db.conninfo()
+        if let metricsPort {
+            let registry = MetricsEndpoint.bootstrapProcessMetrics()
+            do {
+                let bound = try MetricsEndpoint.serveInBackground(
+                    registry: registry, listen: ListenAddress(host: metricsHost, port: metricsPort), logger: logger)
+                logger.notice("metrics at http://\(bound)/metrics")
+            } catch {
+                throw UserError("--metrics-port \(metricsPort): \(error)")
+            }
+        }
         let worker = WorkerService(
             conninfo: info,
             configuration: WorkerConfiguration(
