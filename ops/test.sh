@@ -19,6 +19,8 @@ if [ "${1:-}" = "--fast" ]; then
 fi
 
 ops/install-deps.sh
-ops/install-test-deps.sh
+if [ ${#filter[@]} -eq 0 ]; then
+  ops/install-test-deps.sh   # chromium for the browser tests, which the fast lane skips
+fi
 swift build --build-tests
 swift test --skip-build "${filter[@]}" "$@"
