@@ -29,6 +29,15 @@ struct BenchBCDICommand: ParsableCommand {
     @Flag(name: .long, help: "Print every draw (--accuracy).")
     var verbose = false
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `snr` job parameter.")
+    var snr: Double = 2
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `psi_cutoff` job parameter, rad.")
+    var psiCutoff: Double = 4
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): shortest open line and smallest loop kept, voxels.")
+    var minLength: Double = 4
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -57,7 +66,13 @@ struct BenchBCDICommand: ParsableCommand {
         #endif
         if accuracy {
             for name in preset.isEmpty ? ["random", "noise", "ramp-blur", "blur"] : preset {
-                let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed, threads: threads)
+                var settings = BCDIAnalysisSettings()
+                settings.snr = snr
+                settings.lines.psiCutoff = Float(psiCutoff)
+                settings.lines.minFreeLength = minLength
+                settings.lines.minLoopDiameter = minLength
+                let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed,
+                                              settings: settings, threads: threads)
                 if verbose {
                     for d in report.draws {
                         print(String(format: "  draw %d recall %.3f precision %.3f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision,
