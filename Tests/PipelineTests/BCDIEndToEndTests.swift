@@ -93,7 +93,8 @@ final class BCDIEndToEndTests: XCTestCase {
             try BCDIFixtures.writeCXI(BCDIFixtures.volume(.init(nz: 28, ny: 28, nx: 28), seed: 1), to: "\(data)/\(step)/a.cxi")
             try BCDIFixtures.writeCXI(BCDIFixtures.volume(.init(nz: 28, ny: 28, nx: 28), seed: 2), to: "\(data)/\(step)/b.cxi")
         }
-        let run = try ctl(["run", data, "--kind", "bcdi", "--database", url, "--workers", "2", "--param", "output_dir=\(out)"])
+        // No --kind: an ensemble directory is recognised by its step directories.
+        let run = try ctl(["run", data, "--database", url, "--workers", "2", "--param", "output_dir=\(out)"])
         XCTAssertEqual(run.status, 0, run.output)
         let job = Int64(run.output.split(separator: "\n").last!.split(separator: " ")[1])!
         let conn = try PGConnection(url)
