@@ -55,6 +55,10 @@ final class BCDIEndToEndTests: XCTestCase {
         XCTAssertEqual(lines.bool(0, 4), true)
         let tracks = try conn.exec("SELECT count(*) FROM bcdi_tracks WHERE job_id = $1 AND n_volumes = 2", [job])
         XCTAssertEqual(tracks.int(0, 0), 3)
+        // Migration 13: a plain series has one member per volume and no ensemble confidence.
+        let ensemble = try conn.exec("SELECT bool_and(n_members = 1), (SELECT bool_and(confidence IS NULL AND n_agreeing IS NULL) FROM bcdi_lines WHERE job_id = $1) FROM bcdi_volumes WHERE job_id = $1", [job])
+        XCTAssertEqual(ensemble.bool(0, 0), true)
+        XCTAssertEqual(ensemble.bool(0, 1), true)
 
         let eval = try ctl(["eval", "bcdi", "--truth", data, "--job", "\(job)", "--database", url])
         XCTAssertEqual(eval.status, 0, eval.output)
@@ -76,6 +80,32 @@ final class BCDIEndToEndTests: XCTestCase {
         let json = try ctl(["export", "\(job)", "--database", url])
         XCTAssertEqual(json.status, 0, json.output)
         XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(json.output.utf8)))
+    }
+
+    /// A directory per time step, two reconstructions in each: one volume row per step with
+    /// `n_members` 2, lines with their confidence.
+    func testEnsembleSeriesThroughCtl() throws {
+        let url = try TestCluster.freshDatabase("bcdiensemble")
+        let data = try BCDIFixtures.temporaryDirectory("ensemble")
+        let out = try BCDIFixtures.temporaryDirectory("results")
+        for step in ["step1", "step2"] {
+            try FileManager.default.createDirectory(atPath: "\(data)/\(step)", withIntermediateDirectories: true)
+            try BCDIFixtures.writeCXI(BCDIFixtures.volume(.init(nz: 28, ny: 28, nx: 28), seed: 1), to: "\(data)/\(step)/a.cxi")
+            try BCDIFixtures.writeCXI(BCDIFixtures.volume(.init(nz: 28, ny: 28, nx: 28), seed: 2), to: "\(data)/\(step)/b.cxi")
+        }
+        // No --kind: an ensemble directory is recognised by its step directories.
+        let run = try ctl(["run", data, "--database", url, "--workers", "2", "--param", "output_dir=\(out)"])
+        XCTAssertEqual(run.status, 0, run.output)
+        let job = Int64(run.output.split(separator: "\n").last!.split(separator: " ")[1])!
+        let conn = try PGConnection(url)
+        let volumes = try conn.exec("SELECT volume_index, n_members, volume_file FROM bcdi_volumes WHERE job_id = $1 ORDER BY volume_index", [job])
+        XCTAssertEqual(volumes.rowCount, 2)
+        XCTAssertEqual(volumes.int(0, 1), 2)
+        XCTAssertEqual(volumes.string(1, 2), data + "/step2")
+        let lines = try conn.exec("SELECT count(*), min(confidence), max(n_agreeing) FROM bcdi_lines WHERE job_id = $1", [job])
+        XCTAssertGreaterThanOrEqual(lines.int(0, 0) ?? 0, 4)
+        XCTAssertGreaterThan(lines.double(0, 1) ?? 0, 0.9, "both noisy copies hold every line")
+        XCTAssertEqual(lines.int(0, 2), 2)
     }
 
     func testBrokenFilesInASeriesFailOnlyTheirTasks() throws {

@@ -10,13 +10,25 @@ public struct BCDILineOptions: Hashable, Sendable {
     public var surfaceDistance: Double = 2.5
     /// Passes of a 3-point moving average over the centreline.
     public var smoothing: Int = 2
+    /// Closed lines whose largest extent is below this (voxels) are dropped: a vortex–antivortex
+    /// pair of noise a voxel or two apart closes into such a loop, and a real loop that small
+    /// is not resolved anyway.
+    public var minLoopDiameter: Double = 4
+    /// Open lines shorter than this (voxels) are dropped: the short arc of a noise vortex pair
+    /// (a dislocation cannot end inside a crystal; at the surface, where the amplitude falls,
+    /// such arcs start and end on it). A true line clipped that short by a corner of the
+    /// crystal is lost with them.
+    public var minFreeLength: Double = 4
 
-    public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2) {
+    public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2,
+                minLoopDiameter: Double = 4, minFreeLength: Double = 4) {
         self.psiCutoff = psiCutoff
         self.minVoxels = minVoxels
         self.spurLength = spurLength
         self.surfaceDistance = surfaceDistance
         self.smoothing = smoothing
+        self.minLoopDiameter = minLoopDiameter
+        self.minFreeLength = minFreeLength
     }
 }
 
@@ -56,11 +68,25 @@ public enum BCDILines {
                     line.startOnSurface = nearSurface(pts[0], support: support, shape: shape, distance: options.surfaceDistance)
                     line.endOnSurface = nearSurface(pts[pts.count - 1], support: support, shape: shape, distance: options.surfaceDistance)
                 }
+                guard !isNoise(line, options: options) else { continue }
                 if phase != nil { line.windingSign = windingSign(of: line, residues: residues) }
                 lines.append(line)
             }
         }
         return lines
+    }
+
+    /// A small closed loop, or a short open line
+    /// (`minLoopDiameter`, `minFreeLength`): the trace of a noise vortex pair.
+    static func isNoise(_ line: BCDILine, options: BCDILineOptions) -> Bool {
+        if line.closed {
+            var extent = 0.0
+            for p in line.points {
+                for q in line.points { extent = max(extent, BCDIVec.length(p - q)) }
+            }
+            return extent < options.minLoopDiameter
+        }
+        return line.length < options.minFreeLength
     }
 
     /// Thinned voxels `[x, y, z]` of one component, computed in its padded bounding box.

@@ -83,6 +83,16 @@ public enum BCDISupport {
         return out
     }
 
+    /// Dilation by a (2r+1)³ cube.
+    public static func dilate(_ support: [UInt8], shape: BCDIShape, radius r: Int) -> [UInt8] {
+        r > 0 ? boxFilter(support, shape: shape, radius: r, keep: 1) : support
+    }
+
+    /// Erosion by a (2r+1)³ cube (the array border counts as inside).
+    public static func erode(_ support: [UInt8], shape: BCDIShape, radius r: Int) -> [UInt8] {
+        r > 0 ? boxFilter(support, shape: shape, radius: r, keep: 0) : support
+    }
+
     /// Separable box filter: a voxel becomes `keep` if any voxel within `radius` (Chebyshev)
     /// is `keep` (dilation for keep = 1, erosion for keep = 0), clipped at the border.
     /// A sliding count along each axis makes it O(1) per voxel whatever the radius.

@@ -11,6 +11,9 @@ public enum BCDICrystalShape: Hashable, Sendable {
     /// A truncated octahedron: a cube of half-width `radius` cut by the eight {111} planes
     /// at |x| + |y| + |z| ≤ 1.5·radius.
     case faceted(radius: Double)
+    /// An ellipsoid of semi-axes `radii` (along x, y, z) cut by facet planes: each facet
+    /// `(n, d)` keeps the half-space n·r ≤ d (n a unit normal, r relative to the centre).
+    case polyhedron(radii: SIMD3<Double>, facets: [SIMD4<Double>])
 
     func contains(_ r: SIMD3<Double>) -> Bool {
         switch self {
@@ -18,6 +21,20 @@ public enum BCDICrystalShape: Hashable, Sendable {
         case let .faceted(radius):
             let a = SIMD3(abs(r.x), abs(r.y), abs(r.z))
             return a.max() <= radius && a.sum() <= 1.5 * radius
+        case let .polyhedron(radii, facets):
+            let e = r / radii
+            guard BCDIVec.dot(e, e) <= 1 else { return false }
+            return facets.allSatisfy { BCDIVec.dot(SIMD3($0.x, $0.y, $0.z), r) <= $0.w }
+        }
+    }
+
+    /// The same shape grown outwards by about `margin` voxels.
+    func grown(by margin: Double) -> BCDICrystalShape {
+        switch self {
+        case let .sphere(r): return .sphere(radius: r + margin)
+        case let .faceted(r): return .faceted(radius: r + margin * 1.5)
+        case let .polyhedron(radii, facets):
+            return .polyhedron(radii: radii + margin, facets: facets.map { SIMD4($0.x, $0.y, $0.z, $0.w + margin) })
         }
     }
 }
@@ -42,6 +59,9 @@ public struct BCDISyntheticSpec: Hashable, Sendable {
     /// Relative amplitude dip at a core (0.9 leaves 0.1) and its Gaussian width in voxels.
     public var coreDip: Double
     public var coreWidth: Double
+    /// Relative amplitude change per voxel along this direction (a smooth density or
+    /// illumination inhomogeneity); zero for a uniform crystal.
+    public var amplitudeGradient: SIMD3<Double> = .zero
     public var seed: UInt64
 
     public init(
@@ -97,11 +117,7 @@ public enum BCDISynthetic {
         // Fields are only needed where blurring can carry amplitude: inside the crystal grown
         // by the blur kernel's reach.
         let reach = 3 * spec.blurSigma + 1.5
-        let grow: BCDICrystalShape
-        switch spec.crystal {
-        case let .sphere(r): grow = .sphere(radius: r + reach)
-        case let .faceted(r): grow = .faceted(radius: r + reach * 1.5)
-        }
+        let grow = spec.crystal.grown(by: reach)
         // Squared distance to the nearest line sample, splatted within 3 core widths.
         var dist2 = [Double](repeating: .infinity, count: shape.count)
         if spec.coreDip > 0 {
@@ -128,7 +144,7 @@ public enum BCDISynthetic {
             let inside = spec.crystal.contains(r)
             if inside { support[i] = 1 }
             guard inside || grow.contains(r) else { continue }
-            var amp = inside ? 1.0 : 0.0
+            var amp = inside ? max(0.05, 1 + BCDIVec.dot(spec.amplitudeGradient, r)) : 0.0
             if amp > 0 && dist2[i] < .infinity {
                 amp *= 1 - spec.coreDip * exp(-dist2[i] / (2 * spec.coreWidth * spec.coreWidth))
             }

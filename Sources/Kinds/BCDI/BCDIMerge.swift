@@ -27,15 +27,22 @@ public enum BCDIMerge {
         var analysed: [AnalysedVolume] = []
         var volumeRows = ResultRows(table: "bcdi_volume_results", columns: [
             "volume_index", "volume_file", "psi_file", "shape", "n_unmasked", "max_psi", "n_lines", "png_file",
-            "vtk_file", "mask_source", "ramp", "method",
+            "vtk_file", "mask_source", "ramp", "method", "n_members",
         ])
         for index in byVolume.keys.sorted() {
-            let parts = byVolume[index]!
-            guard parts.allSatisfy(\.succeeded) else {
-                context.logger.notice("bcdi volume left out: a shard did not finish", metadata: ["volume.index": "\(index)", "volume.file": "\(parts[0].payload.file)"])
-                continue
+            // An ensemble's members by position; a plain volume is its only member.
+            var byMember: [Int: [ShardInput<BCDITaskPayload, BCDIShardOutput>]] = [:]
+            for part in byVolume[index]! { byMember[part.payload.member ?? 0, default: []].append(part) }
+            let members = byMember.keys.sorted().compactMap { m -> [ShardInput<BCDITaskPayload, BCDIShardOutput>]? in
+                let parts = byMember[m]!
+                guard parts.allSatisfy(\.succeeded) else {
+                    context.logger.notice("bcdi reconstruction left out: a shard did not finish", metadata: ["volume.index": "\(index)", "volume.file": "\(parts[0].payload.file)"])
+                    return nil
+                }
+                return parts
             }
-            let (volume, row) = try analyse(volume: index, parts: parts, options: options, context: context)
+            guard !members.isEmpty else { continue }
+            let (volume, row) = try analyse(volume: index, members: members, options: options, context: context)
             analysed.append(volume)
             volumeRows.rows.append(row)
         }
@@ -43,43 +50,76 @@ public enum BCDIMerge {
         return [volumeRows, lineRows]
     }
 
-    /// One volume of the series with its lines.
+    /// One volume (time step) of the series with its lines; for an ensemble, the consensus
+    /// lines with their confidence and the number of members that hold each.
     struct AnalysedVolume {
         var index: Int
         var file: String
         var lines: [BCDILine]
+        var confidence: [Double?]
+        var agreeing: [Int?]
     }
 
-    /// Assembles one volume from its slabs, finds its lines and writes the Ψ volume and the
-    /// projection PNG; returns the lines and the volume's row.
-    static func analyse(volume index: Int, parts: [ShardInput<BCDITaskPayload, BCDIShardOutput>], options: BCDIJobOptions,
+    /// One reconstruction assembled from its slabs, with its lines.
+    struct Member {
+        var payload: BCDITaskPayload
+        var volume: Volume
+        var lines: [BCDILine]
+    }
+
+    /// Assembles each member of one time step from its slabs, finds its lines, combines an
+    /// ensemble's lines, and writes the Ψ volumes and the projection PNG; returns the lines
+    /// and the volume's row (Ψ file, support and ramp of the first member).
+    static func analyse(volume index: Int, members parts: [[ShardInput<BCDITaskPayload, BCDIShardOutput>]], options: BCDIJobOptions,
                         context: KindContext) throws -> (AnalysedVolume, [(any PGValue)?]) {
         let output = context.output.path
-        let file = parts[0].payload.file
-        let slabs = try parts.map { try BCDISlabComputation.read(try context.output.check($0.output!.slabFile)) }
-        let volume = try assemble(slabs, file: file)
-        let lines = BCDILines.detect(
-            psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
-            options: BCDILineOptions(psiCutoff: Float(options.psiCutoff), minVoxels: options.minVoxels))
-        let psiFile = BCDIPaths.psi(output, volume: index)
+        let members = try parts.map { shards -> Member in
+            let payload = shards[0].payload
+            let slabs = try shards.map { try BCDISlabComputation.read(try context.output.check($0.output!.slabFile)) }
+            let volume = try assemble(slabs, file: payload.file)
+            let lines = BCDILines.detect(
+                psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
+                options: options.analysisSettings.lines)
+            try writePsi(volume, to: try context.output.check(BCDIPaths.psi(output, volume: index, member: payload.member)))
+            return Member(payload: payload, volume: volume, lines: lines)
+        }
+        let first = members[0]
+        var analysed = AnalysedVolume(index: index, file: first.payload.file, lines: first.lines,
+                                      confidence: first.lines.map { _ in nil }, agreeing: first.lines.map { _ in nil })
+        if first.payload.member != nil {
+            // An ensemble step is named by its directory.
+            analysed.file = (first.payload.file as NSString).deletingLastPathComponent
+            let consensus = BCDIEnsemble.combine(
+                members.map(\.lines), centroids: members.map { BCDIPhaseRamp.supportCentroid($0.volume.support, shape: $0.volume.shape) })
+            analysed.lines = consensus.map(\.line)
+            analysed.confidence = consensus.map(\.confidence)
+            analysed.agreeing = consensus.map(\.agreeing)
+        }
+        let volume = first.volume
+        let pngFile = BCDIPaths.png(output, volume: index)
+        let image = BCDIProjectionImage.render(support: volume.support, shape: volume.shape, lines: analysed.lines)
+        try AtomicFile.write(pngFile) { try PNGWriter.writeRGB8(path: $0, width: image.width, height: image.height, pixels: image.pixels) }
+        let unmasked = volume.support.reduce(0) { $0 + Int($1) }
         let shapeArray = [volume.shape.nz, volume.shape.ny, volume.shape.nx]
-        try AtomicFile.write(psiFile) { temporary in
+        let row: [(any PGValue)?] = [
+            index, analysed.file, BCDIPaths.psi(output, volume: index, member: first.payload.member),
+            PGJSON(raw: "[\(shapeArray.map(String.init).joined(separator: ","))]"),
+            Int64(unmasked), Double(volume.psi.max() ?? 0), analysed.lines.count, pngFile, BCDIPaths.vtk(output, volume: index),
+            volume.maskSource, PGJSON(raw: "[\(volume.ramp.map { String(format: "%.6g", $0) }.joined(separator: ","))]"),
+            options.method, members.count,
+        ]
+        return (analysed, row)
+    }
+
+    /// Writes `/psi` (float32) and `/support` (uint8) of one volume.
+    static func writePsi(_ volume: Volume, to path: String) throws {
+        let shapeArray = [volume.shape.nz, volume.shape.ny, volume.shape.nx]
+        try AtomicFile.write(path) { temporary in
             let file = try HDF5File.create(path: temporary)
             try file.write(volume.psi, shape: shapeArray, to: "/psi")
             try file.write(volume.support, shape: shapeArray, to: "/support")
             try file.close()
         }
-        let pngFile = BCDIPaths.png(output, volume: index)
-        let image = BCDIProjectionImage.render(support: volume.support, shape: volume.shape, lines: lines)
-        try AtomicFile.write(pngFile) { try PNGWriter.writeRGB8(path: $0, width: image.width, height: image.height, pixels: image.pixels) }
-        let unmasked = volume.support.reduce(0) { $0 + Int($1) }
-        let row: [(any PGValue)?] = [
-            index, file, psiFile, PGJSON(raw: "[\(shapeArray.map(String.init).joined(separator: ","))]"),
-            Int64(unmasked), Double(volume.psi.max() ?? 0), lines.count, pngFile, BCDIPaths.vtk(output, volume: index),
-            volume.maskSource, PGJSON(raw: "[\(volume.ramp.map { String(format: "%.6g", $0) }.joined(separator: ","))]"),
-            options.method,
-        ]
-        return (AnalysedVolume(index: index, file: file, lines: lines), row)
     }
 
     /// Tracks the lines through the series, writes each volume's VTK file, returns the line rows.
@@ -88,6 +128,7 @@ public enum BCDIMerge {
         var lineRows = ResultRows(table: "bcdi_line_results", columns: [
             "volume_index", "volume_file", "line_id", "track_id", "points", "length_vox", "length_nm", "closed",
             "start_on_surface", "end_on_surface", "max_psi", "direction", "winding_sign", "displacement_vox", "shift",
+            "confidence", "n_agreeing",
         ])
         for (v, volume) in analysed.enumerated() {
             var vtk = VTKPolyData(title: "Slipline bcdi lines: job \(context.jobId), volume \(volume.index) (\((volume.file as NSString).lastPathComponent)), [x, y, z] in voxels")
@@ -100,7 +141,7 @@ public enum BCDIMerge {
                     volume.index, volume.file, l, Int64(t.track), PGJSON(raw: json(line.points)), line.length,
                     options.voxelSizeNm.map { line.length * $0 }, line.closed, line.startOnSurface, line.endOnSurface,
                     Double(line.maxPsi), PGJSON(raw: vector(line.direction)), line.windingSign,
-                    t.displacement, t.shift.map { PGJSON(raw: vector($0)) },
+                    t.displacement, t.shift.map { PGJSON(raw: vector($0)) }, volume.confidence[l], volume.agreeing[l],
                 ])
             }
             vtk.cellScalars = [("line_id", Array(volume.lines.indices)), ("track_id", trackIds)]

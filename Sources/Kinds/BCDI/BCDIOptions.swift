@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Shared
 
 /// The `--param` options of a bcdi job, parsed and checked once (by the planner, so that a bad
@@ -26,6 +27,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     public var trackGate: Double
     /// `min_voxels=` (default 3): smallest core component kept as a line.
     public var minVoxels: Int
+    /// `snr=` (default 2): support voxels whose local signal amplitude is below this many
+    /// times the noise σ measured in the volume are left out (0: keep the support as it is).
+    public var snr: Double
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -41,5 +45,17 @@ public struct BCDIJobOptions: Sendable, Equatable {
         slabPlanes = params.values["slab_planes"] == nil ? nil : try params.int("slab_planes", default: 0, range: 0...1_000_000)
         trackGate = try params.double("track_gate", default: 5, range: 0...10_000)
         minVoxels = try params.int("min_voxels", default: 3, range: 1...1_000_000)
+        snr = try params.double("snr", default: 2, range: 0...100)
+    }
+
+    /// The kernel settings these options stand for.
+    public var analysisSettings: BCDIAnalysisSettings {
+        var s = BCDIAnalysisSettings()
+        s.alpha = alpha
+        s.amplitudeThreshold = Float(amplitudeThreshold)
+        s.removeRamp = removeRamp
+        s.snr = snr
+        s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels)
+        return s
     }
 }

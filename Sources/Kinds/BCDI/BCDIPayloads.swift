@@ -20,8 +20,11 @@ public struct BCDITaskPayload: Codable, Sendable, Equatable {
     /// Set when planning found the file unusable: the task fails with this message, so that
     /// one bad file of a series fails only its own task.
     public var error: String?
+    /// Position of this reconstruction in its time step's ensemble (a directory per step);
+    /// nil in a plain series.
+    public var member: Int?
 
-    public init(volumeIndex: Int, file: String, dataset: String?, shape: [Int], z0: Int, z1: Int, slabFile: String, error: String? = nil) {
+    public init(volumeIndex: Int, file: String, dataset: String?, shape: [Int], z0: Int, z1: Int, slabFile: String, error: String? = nil, member: Int? = nil) {
         self.volumeIndex = volumeIndex
         self.file = file
         self.dataset = dataset
@@ -30,10 +33,11 @@ public struct BCDITaskPayload: Codable, Sendable, Equatable {
         self.z1 = z1
         self.slabFile = slabFile
         self.error = error
+        self.member = member
     }
 
     enum CodingKeys: String, CodingKey {
-        case volumeIndex = "volume_index", file, dataset, shape, z0, z1, slabFile = "slab_file", error
+        case volumeIndex = "volume_index", file, dataset, shape, z0, z1, slabFile = "slab_file", error, member
     }
 }
 
@@ -54,21 +58,26 @@ public struct BCDIShardOutput: Codable, Sendable, Equatable {
 /// Output file names of a bcdi job, fixed by job output directory and volume index so that a
 /// re-run overwrites rather than adds.
 public enum BCDIPaths {
-    public static func slab(_ outputDirectory: String, volume: Int, z0: Int, z1: Int) -> String {
-        "\(outputDirectory)/bcdi/slabs/vol-\(pad(volume)).z\(pad(z0))-\(pad(z1)).h5"
+    public static func slab(_ outputDirectory: String, volume: Int, member: Int? = nil, z0: Int, z1: Int) -> String {
+        "\(outputDirectory)/bcdi/slabs/\(stem(volume, member)).z\(pad(z0))-\(pad(z1)).h5"
     }
     /// What the slabs of one volume share (support, ramp), cached by the first slab task.
-    public static func context(_ outputDirectory: String, volume: Int) -> String {
-        "\(outputDirectory)/bcdi/slabs/vol-\(pad(volume)).context.h5"
+    public static func context(_ outputDirectory: String, volume: Int, member: Int? = nil) -> String {
+        "\(outputDirectory)/bcdi/slabs/\(stem(volume, member)).context.h5"
     }
-    public static func psi(_ outputDirectory: String, volume: Int) -> String {
-        "\(outputDirectory)/bcdi/vol-\(pad(volume)).psi.h5"
+    /// Ψ of one volume (of one member of an ensemble when `member` is given).
+    public static func psi(_ outputDirectory: String, volume: Int, member: Int? = nil) -> String {
+        "\(outputDirectory)/bcdi/\(stem(volume, member)).psi.h5"
     }
     public static func png(_ outputDirectory: String, volume: Int) -> String {
         "\(outputDirectory)/bcdi/vol-\(pad(volume)).lines.png"
     }
     public static func vtk(_ outputDirectory: String, volume: Int) -> String {
         "\(outputDirectory)/bcdi/vol-\(pad(volume)).lines.vtk"
+    }
+    /// `vol-NNNN`, or `vol-NNNN.mNNNN` for a member of an ensemble.
+    static func stem(_ volume: Int, _ member: Int?) -> String {
+        "vol-\(pad(volume))" + (member.map { ".m\(pad($0))" } ?? "")
     }
     static func pad(_ n: Int) -> String {
         let s = String(n)

@@ -2,8 +2,10 @@ import Coordinator
 import Foundation
 import Shared
 
-/// Plans `bcdi` jobs. The input is one HDF5/CXI/`.npy` volume or a directory of them (a time
-/// series, `volume_index` by natural sort of the file names). Each volume becomes one shard
+/// Plans `bcdi` jobs. The input is one HDF5/CXI/`.npy` volume, a directory of them (a time
+/// series, `volume_index` by natural sort of the file names), or a directory of directories
+/// of them (a series of ensembles: one directory per time step, several reconstructions of
+/// that step inside; `BCDIVolumeListing`). Each volume becomes one shard
 /// task, or one per z-slab when it is large (`--param slab_planes=N` planes per slab; 0 never
 /// slabs; default: slabs of about 2^24 voxels for volumes above that). A merge task assembles
 /// the slabs, finds the lines, tracks them through the series and writes the results.
@@ -22,27 +24,20 @@ public enum BCDIPlanner {
             throw PlanError("bcdi input \(input) does not exist")
         }
         var notes: [String] = []
-        let files: [String]
+        let volumes: [BCDIVolumeListing.Entry]
         if isDir.boolValue {
-            let names = try fm.contentsOfDirectory(atPath: input).filter { !$0.hasPrefix(".") }
-            let volumes = names.filter { BCDIVolumeSource.extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            let ignored = names.filter { name in
-                !volumes.contains(name) && !isDirectory((input as NSString).appendingPathComponent(name))
-            }
-            if !ignored.isEmpty {
-                notes.append("ignored \(ignored.count) file(s) in \(input) that are not volumes (.cxi, .h5, .hdf5, .nxs, .npy): \(ignored.sorted(by: NaturalSort.areInIncreasingOrder).prefix(5).joined(separator: ", "))\(ignored.count > 5 ? ", …" : "")")
-            }
-            files = volumes.sorted(by: NaturalSort.areInIncreasingOrder).map { (input as NSString).appendingPathComponent($0) }
-            guard !files.isEmpty else {
-                throw PlanError("bcdi input \(input) holds no volumes (.cxi, .h5, .hdf5, .nxs or .npy files)")
-            }
+            let listing = try BCDIVolumeListing.list(directory: input)
+            notes += listing.notes
+            volumes = listing.entries
         } else {
-            files = [input]
+            volumes = [BCDIVolumeListing.Entry(step: 0, member: nil, file: input)]
         }
+        let files = volumes.map(\.file)
 
         var shards: [BCDITaskPayload] = []
         var bad = 0
-        for (index, file) in files.enumerated() {
+        for entry in volumes {
+            let (index, member, file) = (entry.step, entry.member, entry.file)
             let source: BCDIVolumeSource
             do {
                 source = try BCDIVolumeSource(path: file, dataset: options.dataset)
@@ -51,7 +46,7 @@ public enum BCDIPlanner {
                 bad += 1
                 let payload = BCDITaskPayload(
                     volumeIndex: index, file: file, dataset: options.dataset, shape: [], z0: 0, z1: 0,
-                    slabFile: "", error: "\(error)")
+                    slabFile: "", error: "\(error)", member: member)
                 shards.append(payload)
                 continue
             }
@@ -68,7 +63,7 @@ public enum BCDIPlanner {
                 let z1 = min(nz, z0 + max(1, depth))
                 let payload = BCDITaskPayload(
                     volumeIndex: index, file: file, dataset: options.dataset, shape: source.shape, z0: z0, z1: z1,
-                    slabFile: BCDIPaths.slab(context.outputDirectory, volume: index, z0: z0, z1: z1))
+                    slabFile: BCDIPaths.slab(context.outputDirectory, volume: index, member: member, z0: z0, z1: z1), member: member)
                 shards.append(payload)
             }
         }
@@ -78,10 +73,5 @@ public enum BCDIPlanner {
         if bad > 0 { notes.append("\(bad) of \(files.count) volume file(s) are unusable; their tasks will fail with the reason") }
         // One line: the notes end up in the job's error column and in `ctl status`.
         return KindPlan(shards: shards, merge: NoOutput(), notes: notes.isEmpty ? [] : [notes.joined(separator: "; ")])
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 }

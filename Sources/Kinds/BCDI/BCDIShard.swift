@@ -16,7 +16,7 @@ enum BCDIShard {
             throw TaskError("\(source.label): shape is now \(source.shape), was \(payload.shape) when the job was planned; resubmit the job")
         }
         let slabFile = try context.output.check(payload.slabFile)
-        let contextFile = try context.output.check(BCDIPaths.context(context.output.path, volume: payload.volumeIndex))
+        let contextFile = try context.output.check(BCDIPaths.context(context.output.path, volume: payload.volumeIndex, member: payload.member))
         let slab = try BCDISlabComputation.compute(source, options: options, z: payload.z0..<payload.z1, contextFile: contextFile)
         try BCDISlabComputation.write(slab, to: slabFile)
         return ShardResult(output: BCDIShardOutput(slabFile: slabFile))

@@ -37,8 +37,8 @@ public enum BCDISlabComputation {
         let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
         let stored = source.maskDataset != nil
-        if stored && !options.removeRamp {
-            // Nothing global to compute: read only this slab's planes.
+        if stored && !options.removeRamp && options.snr == 0 {
+            // Nothing global to compute (stored support, no ramp, no noise trimming): read only this slab's planes.
             let (re, im) = try source.readPlanes(read)
             support = try source.readMask(read) ?? []
             phase = BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: .zero, centroid: .zero)

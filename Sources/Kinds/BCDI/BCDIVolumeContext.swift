@@ -16,9 +16,8 @@ struct BCDIVolumeContext: Sendable {
 
     /// From the whole volume; the same ramp and centroid as `BCDIPhaseRamp` computes unsharded.
     static func compute(re: [Float], im: [Float], source: BCDIVolumeSource, options: BCDIJobOptions, shape: BCDIShape) throws -> BCDIVolumeContext {
-        let support = try source.readMask(0..<shape.nz)
-            ?? BCDISupport.fromAmplitude(re: re, im: im, shape: shape, threshold: Float(options.amplitudeThreshold))
-        let ramp = options.removeRamp ? BCDIPhaseRamp.estimate(re: re, im: im, support: support, shape: shape) : .zero
+        let stored = try source.readMask(0..<shape.nz)
+        let (support, ramp, _) = BCDIVolumeAnalysis.prepare(re: re, im: im, storedSupport: stored, shape: shape, settings: options.analysisSettings)
         return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape))
     }
 
@@ -41,7 +40,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|v2"
         return Array(text.utf8)
     }
 

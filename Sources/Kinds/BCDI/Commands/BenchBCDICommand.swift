@@ -7,7 +7,36 @@ import Shared
 struct BenchBCDICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bcdi",
-        abstract: "Ψ kernel timings: the paper's 256×256×96 case, a fully unmasked 512³ volume, and the derivative method on 128×128×64.")
+        abstract: "Ψ kernel timings: the paper's 256×256×96 case, a fully unmasked 512³ volume, and the derivative method on 128×128×64.",
+        discussion: """
+            With --accuracy: the finder's recall and precision over many randomised synthetic \
+            volumes instead (no database): --draws volumes per preset (random, noise, ramp-blur, \
+            blur, clean), reported as median, 10th percentile and minimum, with the worst draws.
+            """)
+
+    @Flag(name: .long, help: "Report line recall/precision over randomised draws instead of timings.")
+    var accuracy = false
+
+    @Option(name: .long, help: "Randomised volumes per preset (--accuracy).")
+    var draws: Int = 50
+
+    @Option(name: .long, help: "Preset to score (--accuracy; repeatable): random, noise, ramp-blur, blur, clean. Default: the first four.")
+    var preset: [String] = []
+
+    @Option(name: .long, help: "Seed of the draws (--accuracy).")
+    var seed: UInt64 = 12
+
+    @Flag(name: .long, help: "Print every draw (--accuracy).")
+    var verbose = false
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `snr` job parameter.")
+    var snr: Double = 2
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `psi_cutoff` job parameter, rad.")
+    var psiCutoff: Double = 4
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): shortest open line and smallest loop kept, voxels.")
+    var minLength: Double = 4
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
@@ -25,12 +54,35 @@ struct BenchBCDICommand: ParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
         guard (1...1000).contains(repetitions) else { throw ValidationError("--repetitions must be 1…1000") }
         guard (1...3600).contains(offsets) else { throw ValidationError("--offsets must be 1…3600") }
+        guard (1...100_000).contains(draws) else { throw ValidationError("--draws must be 1…100000") }
+        for name in preset where BCDIRandomRanges.preset(name) == nil {
+            throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         #if DEBUG
         print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
         #endif
+        if accuracy {
+            for name in preset.isEmpty ? ["random", "noise", "ramp-blur", "blur"] : preset {
+                var settings = BCDIAnalysisSettings()
+                settings.snr = snr
+                settings.lines.psiCutoff = Float(psiCutoff)
+                settings.lines.minFreeLength = minLength
+                settings.lines.minLoopDiameter = minLength
+                let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed,
+                                              settings: settings, threads: threads)
+                if verbose {
+                    for d in report.draws {
+                        print(String(format: "  draw %d recall %.3f precision %.3f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision,
+                                     d.trueLines, d.detectedLines, d.spuriousLines, d.seconds) + d.summary)
+                    }
+                }
+                print(report.description)
+            }
+            return
+        }
         let report = BCDIBenchmark.run(threads: threads, repetitions: repetitions, large: !small, derivativeOffsets: offsets)
         print(report.description)
     }

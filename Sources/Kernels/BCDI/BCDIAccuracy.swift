@@ -1,0 +1,86 @@
+import Foundation
+
+/// The accuracy harness of issue 12: many randomised synthetic volumes
+/// (`BCDIRandomCrystal`), each run through the whole finder (`BCDIVolumeAnalysis`) and scored
+/// against its truth; the report is a distribution over the draws (median and 10th
+/// percentile), never one volume. No database, no files.
+public enum BCDIAccuracy {
+    /// One scored draw.
+    public struct Draw: Sendable {
+        public var index: Int
+        public var seed: UInt64
+        public var summary: String
+        public var score: BCDILineScore
+        public var trueLines: Int
+        public var detectedLines: Int
+        /// Detected lines less than half of whose points lie within the tolerance of a true line.
+        public var spuriousLines: Int
+        public var seconds: Double
+    }
+
+    /// The report over all draws of one preset.
+    public struct Report: Sendable, CustomStringConvertible {
+        public var preset: String
+        public var draws: [Draw]
+
+        public var description: String {
+            let recall = draws.map(\.score.recall), precision = draws.map(\.score.precision)
+            let spurious = draws.map { Double($0.spuriousLines) }
+            var lines = [String(
+                format: "%@: %d draws  recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f | spurious lines per draw mean %.2f max %.0f | mean distance median %.2f vox",
+                preset, draws.count, BCDIAccuracy.quantile(recall, 0.5), BCDIAccuracy.quantile(recall, 0.1), recall.min() ?? 0,
+                BCDIAccuracy.quantile(precision, 0.5), BCDIAccuracy.quantile(precision, 0.1), precision.min() ?? 0,
+                spurious.reduce(0, +) / Double(max(1, spurious.count)), spurious.max() ?? 0,
+                BCDIAccuracy.quantile(draws.map(\.score.meanDistance), 0.5))]
+            let worst = draws.sorted { min($0.score.recall, $0.score.precision) < min($1.score.recall, $1.score.precision) }.prefix(3)
+            for d in worst {
+                lines.append(String(format: "  worst: draw %d (seed %llu) recall %.3f precision %.3f, %d true / %d detected lines (%d spurious): ",
+                                    d.index, d.seed, d.score.recall, d.score.precision, d.trueLines, d.detectedLines, d.spuriousLines) + d.summary)
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// Seed of draw `i` of a run seeded `seed` (independent streams per draw).
+    public static func drawSeed(_ seed: UInt64, _ i: Int) -> UInt64 {
+        var r = SeededRandom(seed: seed).derived(UInt64(i))
+        return r.next()
+    }
+
+    /// Scores `count` draws of `ranges` (named `preset` in the report) on `threads` threads.
+    public static func run(preset: String, ranges: BCDIRandomRanges, count: Int, seed: UInt64,
+                           settings: BCDIAnalysisSettings = BCDIAnalysisSettings(), threads: Int = Parallel.defaultThreads()) -> Report {
+        let draws = (try? Parallel.map(count, threads: threads) { i -> Draw in
+            let s = drawSeed(seed, i)
+            return score(draw: BCDIRandomCrystal.draw(seed: s, ranges: ranges), index: i, seed: s, settings: settings)
+        }) ?? []
+        return Report(preset: preset, draws: draws)
+    }
+
+    /// Makes, analyses and scores one draw.
+    public static func score(draw: BCDIRandomDraw, index: Int, seed: UInt64, settings: BCDIAnalysisSettings) -> Draw {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let volume = BCDISynthetic.make(draw.spec)
+        let stored = draw.supportError.apply(to: volume.support, shape: volume.shape)
+        let result = BCDIVolumeAnalysis.run(re: volume.re, im: volume.im, storedSupport: stored, shape: volume.shape, settings: settings)
+        let score = BCDIEvaluation.score(truth: volume.truth, detected: result.lines)
+        let truthSegments = volume.truth.map { BCDILine(points: $0, closed: false) }.flatMap(\.segments)
+        let spurious = result.lines.filter { line in
+            let pts = BCDIEvaluation.resample(line, step: 0.25)
+            let near = pts.filter { BCDIEvaluation.distance($0, to: truthSegments) <= 1.5 }.count
+            return 2 * near < pts.count
+        }.count
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Draw(index: index, seed: seed, summary: draw.summary, score: score, trueLines: volume.truth.count,
+                    detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds)
+    }
+
+    /// The `q` quantile (linear interpolation between order statistics; 0 for no values).
+    public static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let s = values.sorted()
+        let p = q * Double(s.count - 1)
+        let lo = Int(p.rounded(.down)), hi = min(s.count - 1, lo + 1)
+        return s[lo] + (s[hi] - s[lo]) * (p - Double(lo))
+    }
+}

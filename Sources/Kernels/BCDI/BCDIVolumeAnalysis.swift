@@ -1,0 +1,63 @@
+/// Settings of the whole single-volume finder (`BCDIVolumeAnalysis.run`).
+public struct BCDIAnalysisSettings: Hashable, Sendable {
+    public var alpha: Int = 1
+    /// Support from |ρ| ≥ threshold·max when the reconstruction stores none.
+    public var amplitudeThreshold: Float = 0.2
+    public var removeRamp: Bool = true
+    /// Leave out support voxels whose local signal amplitude is below this multiple of the
+    /// measured noise σ (`BCDINoiseSupport`); 0 keeps the support as it is.
+    public var snr: Double = 2
+    public var lines = BCDILineOptions()
+
+    public init() {}
+}
+
+/// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
+/// steps, in the same order, as the `bcdi` tasks and merge run them across slabs. Used where
+/// no database or files are wanted (the accuracy harness, tests).
+public enum BCDIVolumeAnalysis {
+    public struct Result: Sendable {
+        public var lines: [BCDILine]
+        public var support: [UInt8]
+        public var phase: [Float]
+        public var psi: [Float]
+        public var ramp: SIMD3<Double>
+        /// The measured noise σ (per component, amplitude units).
+        public var sigma: Double
+    }
+
+    /// What Ψ needs from the whole volume: the support (stored or from the amplitude, less
+    /// the voxels at the noise level), the phase ramp (Bragg-peak centring refined by an
+    /// iterated plane fit on that support) and the noise σ.
+    public static func prepare(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
+                               settings: BCDIAnalysisSettings) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double) {
+        var support: [UInt8], sigma: Double
+        if let stored = storedSupport {
+            sigma = settings.snr > 0 ? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape) : 0
+            // The same amplitude threshold as for a missing support trims a loose one.
+            support = BCDINoiseSupport.reliable(re: re, im: im, support: stored, shape: shape, sigma: sigma, snr: settings.snr,
+                                                threshold: settings.snr > 0 ? settings.amplitudeThreshold : 0)
+        } else if settings.snr > 0 {
+            (support, sigma) = BCDINoiseSupport.fromAmplitude(re: re, im: im, shape: shape, threshold: settings.amplitudeThreshold, snr: settings.snr)
+        } else {
+            support = BCDISupport.fromAmplitude(re: re, im: im, shape: shape, threshold: settings.amplitudeThreshold)
+            sigma = 0
+        }
+        var ramp = SIMD3<Double>.zero
+        if settings.removeRamp {
+            let initial = BCDIPhaseRamp.estimate(re: re, im: im, support: support, shape: shape)
+            ramp = BCDIPhaseRamp.refine(re: re, im: im, support: support, shape: shape, initial: initial)
+        }
+        return (support, ramp, sigma)
+    }
+
+    /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
+    public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
+                           settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
+        let (support, ramp, sigma) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
+        let phase = BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
+        let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
+        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines)
+        return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma)
+    }
+}
