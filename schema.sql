@@ -493,6 +493,25 @@ SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.me
        t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error
 FROM tasks t;
 
+-- migrate: 13 bcdi ensembles
+-- A time step may be an ensemble (several reconstructions in a directory per step): the
+-- volume row gives how many were combined, each consensus line the mean fraction of it found
+-- in each member (`confidence`, 1 = all agree; null for a single reconstruction) and how many
+-- members hold at least half of it.
+ALTER TABLE bcdi_volume_results ADD COLUMN n_members int;
+ALTER TABLE bcdi_line_results ADD COLUMN confidence double precision, ADD COLUMN n_agreeing int;
+
+CREATE OR REPLACE VIEW bcdi_volumes AS
+SELECT job_id, volume_index, volume_file, psi_file, shape, n_unmasked, max_psi,
+       n_lines, png_file, vtk_file, mask_source, ramp, method, n_members
+FROM bcdi_volume_results;
+
+CREATE OR REPLACE VIEW bcdi_lines AS
+SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
+       length_nm, closed, start_on_surface, end_on_surface, max_psi, direction, winding_sign,
+       displacement_vox, shift, confidence, n_agreeing
+FROM bcdi_line_results;
+
 -- repeatable: functions
 -- Every SQL function of the queue, in its current text. This section runs after the numbered
 -- ones and again whenever its text changes; CREATE OR REPLACE resets a function's SECURITY
@@ -829,22 +848,3 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
 END;
 $$;
-
--- migrate: 13 bcdi ensembles
--- A time step may be an ensemble (several reconstructions in a directory per step): the
--- volume row gives how many were combined, each consensus line the mean fraction of it found
--- in each member (`confidence`, 1 = all agree; null for a single reconstruction) and how many
--- members hold at least half of it.
-ALTER TABLE bcdi_volume_results ADD COLUMN n_members int;
-ALTER TABLE bcdi_line_results ADD COLUMN confidence double precision, ADD COLUMN n_agreeing int;
-
-CREATE OR REPLACE VIEW bcdi_volumes AS
-SELECT job_id, volume_index, volume_file, psi_file, shape, n_unmasked, max_psi,
-       n_lines, png_file, vtk_file, mask_source, ramp, method, n_members
-FROM bcdi_volume_results;
-
-CREATE OR REPLACE VIEW bcdi_lines AS
-SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
-       length_nm, closed, start_on_surface, end_on_surface, max_psi, direction, winding_sign,
-       displacement_vox, shift, confidence, n_agreeing
-FROM bcdi_line_results;
