@@ -10,6 +10,10 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
     public static let extensions: Set<String> = ["png", "tif", "tiff", "jpg", "jpeg", "mrc", "mrcs", "st", "ali", "dm3", "dm4", "ser", "emd",
                                                  "avi", "mp4", "mkv", "mov"]
 
+    static let byExtension: [String: FrameStackFormat] = [
+        "png": .png, "tif": .tiff, "tiff": .tiff, "jpg": .jpeg, "jpeg": .jpeg, "dm3": .dm, "dm4": .dm, "mrc": .mrc, "mrcs": .mrc,
+    ]
+
     /// The format of `path` from its content; nil when it is none of them.
     public static func detect(path: String) -> FrameStackFormat? {
         guard let handle = try? FrameFileHandle(path: path), let head = try? handle.prefix(count: 1024) else { return nil }
@@ -36,6 +40,10 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
     /// what was found and what to do.
     public static func open(path: String) throws -> any FrameStack {
         guard let format = detect(path: path) else {
+            // A damaged file named like a frame: its reader says what is wrong with it.
+            if let byName = byExtension[(path as NSString).pathExtension.lowercased()], FileManager.default.isReadableFile(atPath: path) {
+                return try byName.open(path: path)
+            }
             if !FileManager.default.isReadableFile(atPath: path) {
                 throw FormatError(.unreadable, file: path, problem: "it does not exist or cannot be read")
             }

@@ -44,6 +44,14 @@ public final class TIFFStack: FrameStack {
                 throw FormatError(.corrupt, file: path, problem: "the TIFF has no readable page")
             }
             layout = try TIFFPageLayout(tiff, file: path, page: 0)
+            // A truncated stack loses its last pages' directories: the chain then points past the
+            // end of the file. Refuse it rather than silently dropping frames.
+            guard TIFFSetDirectory(tiff, tdir_t(pages - 1)) == 1, TIFFLastDirectory(tiff) == 1 else {
+                throw FormatError(.truncated, file: path,
+                                  problem: "its chain of pages breaks after page \(pages - 1)\(message[0] == 0 ? "" : " (libtiff: \(String(cString: message)))")",
+                                  fix: "the file is incomplete (copy interrupted?); copy it again")
+            }
+            _ = TIFFSetDirectory(tiff, 0)
         } catch {
             TIFFClose(tiff)
             message.deallocate()
