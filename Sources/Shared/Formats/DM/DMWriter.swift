@@ -19,7 +19,8 @@ public struct DMWriter {
         if frames.count > 1 || !extraDimensions.isEmpty { dims.append(frames.count) }
         dims += extraDimensions
         let values = frames.flatMap { $0 }
-        let thumbnail = image(dims: [2, 2], type: .uint8, data: [0, 0, 0, 0], calibration: [])
+        // DigitalMicrograph's thumbnail: a small RGB image (DataType 23, 32 bits per pixel).
+        let thumbnail = image(dims: [2, 2], type: .uint32, data: [UInt8](repeating: 0x80, count: 16), calibration: [(1, ""), (1, "")], dataType: 23)
         var calibration: [(Double, String)] = [(pixelSizeNm ?? 1, pixelSizeNm == nil ? "" : "nm"), (pixelSizeNm ?? 1, pixelSizeNm == nil ? "" : "nm")]
         if dims.count >= 3 { calibration.append((frameIntervalS ?? 1, frameIntervalS == nil ? "" : "s")) }
         let main = image(dims: dims, type: sampleType, data: SampleEncoding.encode(values, as: sampleType), calibration: calibration)
@@ -36,7 +37,7 @@ public struct DMWriter {
         }
     }
 
-    private func image(dims: [Int], type: SampleType, data: [UInt8], calibration: [(Double, String)]) -> [UInt8] {
+    private func image(dims: [Int], type: SampleType, data: [UInt8], calibration: [(Double, String)], dataType: Int? = nil) -> [UInt8] {
         let dimensionTags = calibration.map { c in
             ("", group([("Origin", scalar(6, bits: UInt64(Float(0).bitPattern))), ("Scale", scalar(6, bits: UInt64(Float(c.0).bitPattern))),
                         ("Units", text(c.1))]))
@@ -44,7 +45,7 @@ public struct DMWriter {
         let imageData = group([
             ("Calibrations", group([("Dimension", group(dimensionTags))])),
             ("Data", array(element: Self.arrayType(type), count: data.count / type.byteCount, bytes: data)),
-            ("DataType", scalar(3, bits: UInt64(Self.dataType(type)))),
+            ("DataType", scalar(3, bits: UInt64(dataType ?? Self.dataType(type)))),
             ("Dimensions", group(dims.map { ("", scalar(5, bits: UInt64($0))) })),
             ("PixelDepth", scalar(3, bits: UInt64(type.byteCount))),
         ])
