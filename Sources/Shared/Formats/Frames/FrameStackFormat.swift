@@ -11,7 +11,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
                                                  "avi", "mp4", "mkv", "mov"]
 
     static let byExtension: [String: FrameStackFormat] = [
-        "png": .png, "tif": .tiff, "tiff": .tiff, "jpg": .jpeg, "jpeg": .jpeg, "dm3": .dm, "dm4": .dm, "mrc": .mrc, "mrcs": .mrc,
+        "png": .png, "tif": .tiff, "tiff": .tiff, "jpg": .jpeg, "jpeg": .jpeg, "dm3": .dm, "dm4": .dm, "mrc": .mrc, "mrcs": .mrc, "ser": .ser,
     ]
 
     /// The format of `path` from its content; nil when it is none of them.
@@ -62,7 +62,8 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
         case .jpeg: return try JPEGImage(path: path)
         case .mrc: return try MRCStack(path: path)
         case .dm: return try DMStack(path: path)
-        case .ser, .emd, .video:
+        case .ser: return try SERStack(path: path)
+        case .emd, .video:
             throw FormatError(.unsupported, file: path,
                               problem: "it is a \(displayName) file, which Slipline does not read yet",
                               fix: "export the video as a TIFF stack (e.g. Velox/TIA: Export ▸ TIFF; ffmpeg -i IN -pix_fmt gray16le OUT%05d.tif) and run on that")
