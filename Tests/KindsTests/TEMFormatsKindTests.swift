@@ -56,7 +56,7 @@ final class TEMFormatsKindTests: XCTestCase {
         var writer = MRCWriter(mode: 2)
         writer.pixelSizeNm = 0.5
         try writer.write(path: mrc, width: v.width, height: v.height, frames: v.frames.map { $0.map { Double($0) / 255 } })
-        let harness = try KindHarness(TEMKind(), input: mrc, params: ["overlay_frames": "0"])
+        let harness = try KindHarness(TEMKind(), input: mrc, params: ["overlay_frames": "1"])
         let planned = try harness.plan()
         XCTAssertEqual(planned.shards.first?.metadata?.pixelSizeNm ?? 0, 0.5, accuracy: 1e-6)
         XCTAssertTrue(planned.notes.contains { $0.contains("pixel_size_nm=0.5") }, "\(planned.notes)")
@@ -68,6 +68,7 @@ final class TEMFormatsKindTests: XCTestCase {
             let px = row["length_px"] as! Double, nm = row["length_nm"] as? Double
             XCTAssertEqual(nm ?? -1, px * 0.5, accuracy: 1e-6 * px)
         }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: harness.output.file("tem-overlay-f000000.png")), "overlays are drawn from FILE#N frames")
         let overridden = try KindHarness(TEMKind(), input: mrc, params: ["pixel_size_nm": "2"]).plan()
         XCTAssertNil(overridden.shards.first?.metadata?.pixelSizeNm, "an explicit param wins over the file")
     }
