@@ -25,7 +25,7 @@ if [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ]; then
   printf 'module CPNGIO {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CPNGIO/include/cpngio.h" > "$out/cpngio/module.modulemap"
   clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng) -I Sources/CPNGIO/include \
     Sources/CPNGIO/cpngio.c -o "$out/cpngio.o"
-  swiftc -sanitize=fuzzer,address -parse-as-library -g -Onone -module-name FuzzFrames \
+  swiftc -sanitize=fuzzer,address -parse-as-library -g -Onone -module-name FuzzFrames -D SLIPLINE_FUZZ \
     -I Sources/CTIFF -I Sources/CTurboJPEG -I Sources/CPNG -I "$out/cpngio" \
     "${sources[@]}" "$out/cpngio.o" -ltiff -lturbojpeg -lpng16 -o "$binary"
 fi

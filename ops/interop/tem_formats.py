@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """TEM video files from independent writers, for Slipline's interoperability tests.
 
-    tem_formats.py write OUTDIR     TIFF stacks (tifffile) and MRC stacks (mrcfile) of random
+    tem_formats.py write OUTDIR     TIFF stacks (tifffile), MRC stacks (mrcfile) and a Velox-layout
+                                    EMD (h5py) of random
                                     frames, plus OUTDIR/manifest.json: per file the shape, the
                                     calibration and what Slipline must read (per-frame sums and
                                     the first row of frame 0, after Slipline's value convention:
@@ -10,7 +11,7 @@
                                     sums, first row, pixel size in nm) to cross-check Slipline's
                                     writer and reader
 
-Requires numpy, tifffile, mrcfile (write) and ncempy (readdm). Every random nuisance (sizes,
+Requires numpy, tifffile, imagecodecs, mrcfile, h5py (write) and ncempy (readdm). Every random nuisance (sizes,
 types, value ranges) is drawn from a seed given by SLIPLINE_INTEROP_SEED (default: random).
 """
 import json
@@ -83,6 +84,20 @@ def write(outdir):
             mrc.set_data(frames)
             mrc.voxel_size = voxel
         add(name, frames, float(np.float32(voxel)) / 10)
+    # Velox EMD: HDF5 /Data/Image/<id>/Data as (height, width, frames), chunked per frame, and a
+    # JSON metadata column per frame (uint8).
+    import h5py
+
+    frames = random_frames(rng, np.uint16, int(rng.integers(1, 5)))
+    pixel, interval = float(rng.uniform(0.05, 5)), float(rng.uniform(0.001, 1))
+    with h5py.File(os.path.join(outdir, "velox.emd"), "w") as f:
+        group = f.create_group("Data/Image/0a1b2c3d")
+        group.create_dataset("Data", data=np.moveaxis(frames, 0, 2), chunks=(frames.shape[1], frames.shape[2], 1), compression="gzip")
+        meta = json.dumps({"BinaryResult": {"PixelSize": {"width": repr(pixel * 1e-9), "height": repr(pixel * 1e-9)}, "PixelUnitX": "m"},
+                           "Scan": {"FrameTime": repr(interval)}}).encode() + b"\0" * 7
+        column = np.frombuffer(meta, dtype=np.uint8)
+        group.create_dataset("Metadata", data=np.repeat(column[:, np.newaxis], frames.shape[0], axis=1))
+    add("velox.emd", frames, pixel, interval)
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 

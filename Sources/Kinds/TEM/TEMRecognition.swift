@@ -3,7 +3,7 @@ import Shared
 
 /// Kind detection for `tem` from the content: a file, or the first frame file of a directory,
 /// that opens as a grey 2D image or 3D stack is a TEM video. A DM file of rank 4 (4D-STEM) is
-/// not; an HDF5 file is left to the kinds that read HDF5.
+/// not; an HDF5 file is TEM video only when it holds Velox images (`/Data/Image/*/Data`).
 enum TEMRecognition {
     static func match(_ input: InputListing) -> InputMatch {
         if input.isDirectory {
@@ -29,7 +29,7 @@ enum TEMRecognition {
                 return .possible  // damaged: let the planner name the problem
             }
         case .emd:
-            return .no
+            return EMDStack.holdsImages(path) ? .certain : .no  // other HDF5 files: bcdi, stem4d
         }
     }
 }

@@ -11,7 +11,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
                                                  "avi", "mp4", "mkv", "mov"]
 
     static let byExtension: [String: FrameStackFormat] = [
-        "png": .png, "tif": .tiff, "tiff": .tiff, "jpg": .jpeg, "jpeg": .jpeg, "dm3": .dm, "dm4": .dm, "mrc": .mrc, "mrcs": .mrc, "ser": .ser,
+        "png": .png, "tif": .tiff, "tiff": .tiff, "jpg": .jpeg, "jpeg": .jpeg, "dm3": .dm, "dm4": .dm, "mrc": .mrc, "mrcs": .mrc, "ser": .ser, "emd": .emd,
     ]
 
     /// The format of `path` from its content; nil when it is none of them.
@@ -48,7 +48,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
                 throw FormatError(.unreadable, file: path, problem: "it does not exist or cannot be read")
             }
             throw FormatError(.unsupported, file: path,
-                              problem: "its content is none of the TEM formats Slipline reads (PNG, TIFF, JPEG, MRC, DM3/DM4, SER, EMD)",
+                              problem: "its content is none of the TEM formats Slipline reads (PNG, TIFF, JPEG, MRC, DM3/DM4, SER, Velox EMD)",
                               fix: "convert it to a TIFF or MRC stack, or to PNG frames")
         }
         return try format.open(path: path)
@@ -63,10 +63,16 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
         case .mrc: return try MRCStack(path: path)
         case .dm: return try DMStack(path: path)
         case .ser: return try SERStack(path: path)
-        case .emd, .video:
+        case .emd:
+            #if SLIPLINE_FUZZ  // the fuzz build (ops/fuzz.sh) leaves HDF5 out; EMD is HDF5's own parser
+            throw FormatError(.unsupported, file: path, problem: "EMD is not in the fuzz build")
+            #else
+            return try EMDStack(path: path)
+            #endif
+        case .video:
             throw FormatError(.unsupported, file: path,
                               problem: "it is a \(displayName) file, which Slipline does not read yet",
-                              fix: "export the video as a TIFF stack (e.g. Velox/TIA: Export ▸ TIFF; ffmpeg -i IN -pix_fmt gray16le OUT%05d.tif) and run on that")
+                              fix: "convert the video to TIFF frames (ffmpeg -i IN -pix_fmt gray16le OUT%05d.tif) and run on that directory")
         }
     }
 

@@ -22,7 +22,7 @@ public struct VideoListing: Sendable {
     public var unreadable: [(file: String, reason: String)] = []
 
     /// File extensions taken as frames in a directory.
-    public static let frameExtensions: Set<String> = ["png", "tif", "tiff", "jpg", "jpeg", "dm3", "dm4", "mrc", "mrcs", "ser"]
+    public static let frameExtensions: Set<String> = ["png", "tif", "tiff", "jpg", "jpeg", "dm3", "dm4", "mrc", "mrcs", "ser", "emd"]
 
     public init(path: String) throws {
         var isDir: ObjCBool = false
