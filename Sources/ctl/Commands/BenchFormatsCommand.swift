@@ -23,6 +23,9 @@ struct BenchFormatsCommand: ParsableCommand {
     @Option(name: .long, help: "Where the stacks are written (removed afterwards).")
     var dir: String = NSTemporaryDirectory()
 
+    @Option(name: .long, help: "Also stream a sparse MRC stack of this many GB (holes read as zeros: no disk needed) and report the peak RSS.")
+    var sparseGB: Int?
+
     func validate() throws {
         guard (16...8192).contains(side) else { throw ValidationError("--side must be 16…8192") }
         guard (1...100_000).contains(frames) else { throw ValidationError("--frames must be 1…100000") }
@@ -53,9 +56,44 @@ struct BenchFormatsCommand: ParsableCommand {
         try measure("DM4", path: work + "/s.dm4") { try DMWriter(version: 4).write(path: $0, width: side, height: side, frames: stackFrames) }
         try measure("TIA SER", path: work + "/s_1.ser") { try SERWriter().write(path: $0, width: side, height: side, frames: stackFrames) }
         widening()
+        print(String(format: "peak RSS so far: %.0f MB (the stacks above were generated in memory before writing)", peakRSSMB()))
+        if let gb = sparseGB { try streamSparse(gb: gb, in: work) }
+    }
+
+    private func peakRSSMB() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
-        print(String(format: "peak RSS of this process: %.0f MB (the stacks were written from memory; reading holds one frame)", Double(usage.ru_maxrss) / 1024))
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// Current resident set (VmRSS), MB.
+    private func currentRSSMB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+    }
+
+    /// A `gb`-GB MRC stack as a sparse file (a header, then holes), read frame by frame: the
+    /// resident set must stay at a frame or two whatever the file size.
+    private func streamSparse(gb: Int, in work: String) throws {
+        let path = work + "/sparse.mrc"
+        let frameBytes = side * side * 2
+        let count = gb * 1_000_000_000 / frameBytes
+        _ = FileManager.default.createFile(atPath: path, contents: Data(MRCWriter(mode: 6).header(width: side, height: side, frames: count)))
+        guard truncate(path, off_t(1024 + count * frameBytes)) == 0 else { throw ValidationError("cannot size \(path)") }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let before = currentRSSMB()
+        let stack = try FrameStackFormat.open(path: path)
+        var pixels: [Float] = []
+        var highest = before
+        let start = DispatchTime.now().uptimeNanoseconds
+        for f in 0..<stack.frameCount {
+            try stack.readFrame(f, into: &pixels)
+            if f % 1000 == 0 { highest = max(highest, currentRSSMB()) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print(String(format: "sparse MRC %d GB (%d frames): %.1f s, %.2f GB/s; resident set %.0f MB before, at most %.0f MB while streaming",
+                     gb, count, seconds, Double(count * frameBytes) / seconds / 1e9, before, highest))
     }
 
     /// Writes a stack, reads it once (page cache), then times `passes` full reads.
@@ -76,8 +114,8 @@ struct BenchFormatsCommand: ParsableCommand {
             if pass > 0 { best = min(best, seconds) }  // pass 0 fills the page cache
         }
         let raw = Double(frames * side * side * 2)
-        print(String(format: "%-18@ %7.0f MB file: %6.2f GB/s of samples (%6.2f GB/s of file), %8.0f frames/s   [checksum %.3g]",
-                     label as NSString, Double(size) / 1e6, raw / best / 1e9, Double(size) / best / 1e9, Double(frames) / best, checksum))
+        print(label.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " %7.0f MB file: %6.2f GB/s of samples (%6.2f GB/s of file), %8.0f frames/s   [checksum %.3g]",
+                     Double(size) / 1e6, raw / best / 1e9, Double(size) / best / 1e9, Double(frames) / best, checksum))
         try? FileManager.default.removeItem(atPath: path)
     }
 
@@ -93,7 +131,7 @@ struct BenchFormatsCommand: ParsableCommand {
                 bytes.withUnsafeBytes { src in out.withUnsafeMutableBufferPointer { SampleWidening.widen(src, type: type, byteSwapped: false, into: $0) } }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            print(String(format: "widen %-8@ %6.2f GB/s in, %6.2f Gsamples/s", type.rawValue as NSString,
+            print("widen " + type.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %6.2f GB/s in, %6.2f Gsamples/s",
                          Double(reps * n * type.byteCount) / seconds / 1e9, Double(reps * n) / seconds / 1e9))
         }
     }
