@@ -64,7 +64,7 @@ final class FormatsTEMInteropTests: XCTestCase {
 
     func testTifffileAndMrcfileStacksReadAsWritten() throws {
         let dir = try FormatsTempDirectory()
-        try python(["write", dir.path], requiring: ["numpy", "tifffile", "mrcfile", "imagecodecs", "h5py"])
+        _ = try python(["write", dir.path], requiring: ["numpy", "tifffile", "mrcfile", "imagecodecs", "h5py"])
         struct Manifest: Decodable { var seed: Int; var files: [Expected] }
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("manifest.json"))))
         XCTAssertGreaterThanOrEqual(manifest.files.count, 12)
