@@ -40,8 +40,10 @@ final class TEMPlannerTests: XCTestCase {
         XCTAssertEqual(planned.shards.map(\.kind), ["tem", "tem", "tem"])
         XCTAssertEqual(planned.merge?.kind, "tem")
         XCTAssertEqual(try JSONDecoder().decode(TEMMergePayload.self, from: Data(planned.merge!.payload.utf8)).frames, 5)
-        XCTAssertEqual(planned.notes.count, 1, "\(planned.notes)")
-        XCTAssertTrue(planned.notes[0].contains("2 file(s)") && planned.notes[0].contains("notes.txt, truth.json"), planned.notes[0])
+        let notes = planned.notes.filter { !$0.hasPrefix("found ") }
+        XCTAssertEqual(notes.count, 1, "\(planned.notes)")
+        XCTAssertTrue(notes[0].contains("2 file(s)") && notes[0].contains("notes.txt, truth.json"), notes[0])
+        XCTAssertEqual(planned.notes.filter { $0.hasPrefix("found ") }, ["found f0.PNG: PNG, 16×12"])
     }
 
     func testDefaultRangeIsAboutOneSecondOfWork() throws {
@@ -53,7 +55,7 @@ final class TEMPlannerTests: XCTestCase {
         for i in 0..<3 { try Self.frame("\(dir)/f\(i).png") }
         let planned = try plan(dir)
         XCTAssertEqual(planned.shards.count, 1)
-        XCTAssertTrue(planned.notes.isEmpty)
+        XCTAssertEqual(planned.notes, ["found f0.png: PNG, 16×12"])
     }
 
     func testFrameOfAnotherSizeIsAnErrorNamingIt() throws {
@@ -70,12 +72,13 @@ final class TEMPlannerTests: XCTestCase {
 
     func testEmptyMissingAndFileInputsAreClearErrors() throws {
         let empty = try Self.directory("empty")
-        XCTAssertThrowsError(try plan(empty)) { XCTAssertTrue("\($0)".contains("holds no PNG frames") && "\($0)".contains("empty"), "\($0)") }
+        XCTAssertThrowsError(try plan(empty)) { XCTAssertTrue("\($0)".contains("holds no frames") && "\($0)".contains("empty"), "\($0)") }
         try "x".write(toFile: "\(empty)/readme.md", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try plan(empty)) { XCTAssertTrue("\($0)".contains("holds no PNG frames") && "\($0)".contains("readme.md"), "\($0)") }
+        XCTAssertThrowsError(try plan(empty)) { XCTAssertTrue("\($0)".contains("holds no frames") && "\($0)".contains("readme.md"), "\($0)") }
         XCTAssertThrowsError(try plan(empty + "/nope")) { XCTAssertTrue("\($0)".contains("nope does not exist"), "\($0)") }
         try Self.frame("\(empty)/one.png")
-        XCTAssertThrowsError(try plan(empty + "/one.png")) { XCTAssertTrue("\($0)".contains("is a file"), "\($0)") }
+        // One image file is a one-frame video.
+        XCTAssertEqual(try payloads(try plan(empty + "/one.png")).flatMap(\.files), [empty + "/one.png#0"])
         XCTAssertThrowsError(try plan(empty, ["frames_per_task": "0"])) { XCTAssertTrue("\($0)".contains("frames_per_task"), "\($0)") }
         XCTAssertThrowsError(try plan(empty, ["bright_lines": "maybe"])) { XCTAssertTrue("\($0)".contains("bright_lines"), "\($0)") }
     }

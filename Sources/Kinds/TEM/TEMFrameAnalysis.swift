@@ -17,6 +17,8 @@ struct TEMFrameAnalysis {
     private var detector: TEMDetector
     /// The decoded frame, reused: one allocation per task rather than per frame.
     private var pixels: [Float] = []
+    /// Keeps the current stack file open across the frames of a range.
+    private let reader = FrameReader()
     private let options: TEMJobOptions
     private let context: KindContext
     var frames = ResultRows(table: "tem_frame_results", columns: [
@@ -50,11 +52,12 @@ struct TEMFrameAnalysis {
         return config
     }
 
-    /// Decodes and analyses frame `index` (`file`, which must be `width`×`height`); throws an
-    /// error naming the file when it cannot be read.
+    /// Decodes and analyses frame `index` (`file`: a frame file, or `FILE#N` for frame N of a
+    /// stack; it must be `width`×`height`); throws an error naming the file when it cannot be read.
     mutating func analyse(file: String, index: Int, width: Int, height: Int) throws {
-        let path = try context.input(file)
-        let image = try PNGImage.read(path: path, into: &pixels)
+        let reference = FrameReference(parsing: file)
+        let path = try context.input(reference.path)
+        let image = try reader.read(reference, path: path, into: &pixels)
         guard image.width == width, image.height == height else {
             throw TaskError("cannot read \((file as NSString).lastPathComponent): it is \(image.width)×\(image.height) pixels, but the video's frames are \(width)×\(height) (the file changed after the job was planned?)")
         }

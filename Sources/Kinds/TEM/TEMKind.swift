@@ -10,13 +10,16 @@ public struct TEMKind: Kind {
     public init() {}
 
     public var name: String { "tem" }
-    public var inputDescription: String { "a directory of PNG frames (an in-situ TEM video)" }
+    public var inputDescription: String {
+        "an in-situ TEM video: a TIFF, MRC or DM3/DM4 stack, or a directory of PNG, TIFF, JPEG or DM frames"
+    }
 
     public func options(_ params: JobParams) throws -> TEMJobOptions { try TEMJobOptions(params) }
 
-    /// PNG frames are only ever TEM video.
+    /// From the content: a file or a directory's frames that open as grey 2D images or 3D
+    /// stacks (PNG, TIFF, JPEG, MRC, DM3/DM4) are TEM video; a 4D DM file is not.
     public func recognise(_ input: InputListing) -> InputMatch {
-        input.extensions.contains("png") ? .certain : .no
+        TEMRecognition.match(input)
     }
 
     public func plan(input: String, options: TEMJobOptions, context: PlanContext) throws -> KindPlan<TEMTaskPayload, TEMMergePayload> {
@@ -24,12 +27,12 @@ public struct TEMKind: Kind {
     }
 
     public func runShard(_ payload: TEMTaskPayload, options: TEMJobOptions, context: KindContext) throws -> ShardResult<TEMShardOutput> {
-        try TEMShard.run(payload, options: options, context: context)
+        try TEMShard.run(payload, options: options.withDefaults(from: payload.metadata), context: context)
     }
 
     public func merge(_ payload: TEMMergePayload, shards: [ShardInput<TEMTaskPayload, TEMShardOutput>], options: TEMJobOptions,
                       context: KindContext) throws -> [ResultRows] {
-        try TEMMerge.run(payload, shards: shards, options: options, context: context)
+        try TEMMerge.run(payload, shards: shards, options: options.withDefaults(from: payload.metadata), context: context)
     }
 
     public var shardTables: [String] { ["tem_frame_results", "tem_dislocation_results"] }

@@ -12,8 +12,10 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var brightLines: Bool
     /// `points=` (default 50): points per resampled centreline.
     public var points: Int
-    /// `pixel_size_nm=`: adds lengths and distances in nm.
+    /// `pixel_size_nm=`: adds lengths and distances in nm (default: the files' metadata).
     public var pixelSizeNm: Double?
+    /// `frame_interval_s=`: seconds between frames (default: the files' metadata).
+    public var frameIntervalS: Double?
     /// `min_length=` (px): curves shorter than this are dropped.
     public var minLength: Double?
     /// `high_threshold=`, `low_threshold=`: hysteresis thresholds in robust noise σ.
@@ -51,6 +53,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         brightLines = try params.bool("bright_lines", default: false)
         points = try params.int("points", default: 50, range: 2...10_000)
         pixelSizeNm = try optionalDouble("pixel_size_nm", 1e-9...1e9)
+        frameIntervalS = try optionalDouble("frame_interval_s", 1e-9...1e9)
         minLength = try optionalDouble("min_length", 0...1e6)
         highThreshold = try optionalDouble("high_threshold", 0...1000)
         lowThreshold = try optionalDouble("low_threshold", 0...1000)
@@ -82,5 +85,15 @@ public struct TEMJobOptions: Sendable, Equatable {
     public static func defaultFramesPerTask(width: Int, height: Int) -> Int {
         let pixels = Double(max(1, width * height))
         return max(1, min(2000, Int((200 * 512 * 512 / pixels).rounded())))
+    }
+}
+
+extension TEMJobOptions {
+    /// These options with the calibration from the files' metadata where the params left it unset.
+    func withDefaults(from metadata: FrameMetadata?) -> TEMJobOptions {
+        var copy = self
+        if copy.pixelSizeNm == nil { copy.pixelSizeNm = metadata?.pixelSizeNm }
+        if copy.frameIntervalS == nil { copy.frameIntervalS = metadata?.frameIntervalS }
+        return copy
     }
 }

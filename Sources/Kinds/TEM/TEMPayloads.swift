@@ -5,21 +5,25 @@ import Shared
 public struct TEMTaskPayload: Codable, Sendable, Equatable {
     /// `frame_index` of `files[0]`.
     public var firstFrame: Int
-    /// Absolute paths of the frames, in order.
+    /// The frames, in order: absolute paths of one-frame files, `FILE#N` for frame N of a
+    /// multi-frame file (`FrameReference`).
     public var files: [String]
     /// The frame size every frame had when the job was planned.
     public var width: Int
     public var height: Int
+    /// Calibration from the files' metadata for what the job's params left unset.
+    public var metadata: FrameMetadata?
 
-    public init(firstFrame: Int, files: [String], width: Int, height: Int) {
+    public init(firstFrame: Int, files: [String], width: Int, height: Int, metadata: FrameMetadata? = nil) {
         self.firstFrame = firstFrame
         self.files = files
         self.width = width
         self.height = height
+        self.metadata = metadata
     }
 
     enum CodingKeys: String, CodingKey {
-        case firstFrame = "first_frame", files, width, height
+        case firstFrame = "first_frame", files, width, height, metadata
     }
 }
 
@@ -27,7 +31,12 @@ public struct TEMTaskPayload: Codable, Sendable, Equatable {
 public struct TEMMergePayload: Codable, Sendable, Equatable {
     /// Frames in the video (the planner's count).
     public var frames: Int
-    public init(frames: Int) { self.frames = frames }
+    /// Calibration from the files' metadata for what the job's params left unset.
+    public var metadata: FrameMetadata?
+    public init(frames: Int, metadata: FrameMetadata? = nil) {
+        self.frames = frames
+        self.metadata = metadata
+    }
 }
 
 /// What a `tem` shard hands its merge.

@@ -18,7 +18,7 @@ enum TEMReport {
             guard let file = video.files[f] else { continue }
             let path = try context.output.check(context.output.file(String(format: "tem-overlay-f%06d.png", f)))
             // The frame was read by a task already; a file that vanished since only loses its overlay.
-            guard let checked = try? context.input(file), let image = try? PNGImage.read(path: checked) else { continue }
+            guard let image = TEMFrameDisplay.image(file, context: context) else { continue }
             let rgb = overlay(image, curves: video.curves[f], tracks: trackOf[f])
             try AtomicFile.write(path) { try PNGWriter.writeRGB8(path: $0, width: image.width, height: image.height, pixels: rgb) }
             written.append(path)

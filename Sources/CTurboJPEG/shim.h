@@ -1,0 +1,4 @@
+#ifndef SLIPLINE_CTURBOJPEG_SHIM_H
+#define SLIPLINE_CTURBOJPEG_SHIM_H
+#include <turbojpeg.h>
+#endif

@@ -1,0 +1,154 @@
+import CTIFF
+import Foundation
+
+/// A TIFF file through libtiff: every page (IFD) is a frame. Classic and BigTIFF; 8/16/32-bit
+/// unsigned and signed integers, 32/64-bit float; uncompressed, LZW, Deflate, PackBits (any
+/// codec libtiff has); strips or tiles; one sample per pixel. Pages are read in order with
+/// `TIFFReadDirectory`, so a shard reading a contiguous range seeks once.
+///
+/// Metadata: ImageJ's `ImageDescription` (`unit=`, `finterval=`) with `XResolution` (pixels per
+/// unit) gives the pixel size and frame interval; without it, `XResolution` in pixels per
+/// centimetre gives the pixel size (pixels per inch is a print resolution and is ignored).
+public final class TIFFStack: FrameStack {
+    public let file: String
+    public let frameCount: Int
+    public let width: Int
+    public let height: Int
+    public let metadata: FrameMetadata
+    public let formatDescription: String
+    private let tiff: OpaquePointer
+    /// libtiff's last error message (its error handler writes here; stable memory, because
+    /// libtiff keeps the pointer for the file's lifetime).
+    private let message: UnsafeMutablePointer<CChar>
+    private var chunk: [UInt8] = []
+
+    /// Largest single allocation libtiff may make for this file (a strip or a tile).
+    static let maxAllocation = 512 << 20
+
+    public init(path: String) throws {
+        file = path
+        let message = UnsafeMutablePointer<CChar>.allocate(capacity: 512)
+        message.initialize(repeating: 0, count: 512)
+        guard let tiff = slipline_tiff_open(path, message, tmsize_t(Self.maxAllocation)) else {
+            let text = String(cString: message)
+            message.deallocate()
+            throw FormatError(FileManager.default.isReadableFile(atPath: path) ? .corrupt : .unreadable, file: path,
+                              problem: "libtiff cannot open it: \(text.isEmpty ? "not a TIFF file" : text)")
+        }
+        self.tiff = tiff
+        self.message = message
+        let pages = Int(TIFFNumberOfDirectories(tiff))
+        let layout: TIFFPageLayout
+        do {
+            guard pages >= 1, TIFFSetDirectory(tiff, 0) == 1 else {
+                throw FormatError(.corrupt, file: path, problem: "the TIFF has no readable page")
+            }
+            layout = try TIFFPageLayout(tiff, file: path, page: 0)
+            // A truncated stack loses its last pages' directories: the chain then points past the
+            // end of the file. Refuse it rather than silently dropping frames.
+            guard TIFFSetDirectory(tiff, tdir_t(pages - 1)) == 1, TIFFLastDirectory(tiff) == 1 else {
+                throw FormatError(.truncated, file: path,
+                                  problem: "its chain of pages breaks after page \(pages - 1)\(message[0] == 0 ? "" : " (libtiff: \(String(cString: message)))")",
+                                  fix: "the file is incomplete (copy interrupted?); copy it again")
+            }
+            _ = TIFFSetDirectory(tiff, 0)
+        } catch {
+            TIFFClose(tiff)
+            message.deallocate()
+            throw error
+        }
+        frameCount = pages
+        width = layout.width
+        height = layout.height
+        metadata = layout.metadata
+        formatDescription = "\(TIFFIsBigEndian(tiff) != 0 ? "big-endian " : "")\(Self.isBigTIFF(path) ? "BigTIFF" : "TIFF"), \(layout.sampleType.rawValue), \(layout.compressionName), \(pages) page(s) of \(layout.width)×\(layout.height)"
+    }
+
+    deinit {
+        TIFFClose(tiff)
+        message.deallocate()
+    }
+
+    private static func isBigTIFF(_ path: String) -> Bool {
+        guard let handle = try? FrameFileHandle(path: path), let head = try? handle.prefix(count: 4), head.count == 4 else { return false }
+        return head[2] == 43 || head[3] == 43
+    }
+
+    public func readFrame(_ index: Int, into pixels: inout [Float]) throws {
+        guard index >= 0, index < frameCount else {
+            throw FormatError(.invalidArgument, file: file, problem: "page \(index) does not exist (the TIFF has \(frameCount) pages)")
+        }
+        message[0] = 0
+        let current = Int(TIFFCurrentDirectory(tiff))
+        let moved = current + 1 == index ? TIFFReadDirectory(tiff) : (current == index ? 1 : TIFFSetDirectory(tiff, tdir_t(index)))
+        guard moved == 1 else { throw libtiffError("cannot go to page \(index)") }
+        let layout = try TIFFPageLayout(tiff, file: file, page: index)
+        guard layout.width == width, layout.height == height else {
+            throw FormatError(.wrongShape, file: file,
+                              problem: "page \(index) is \(layout.width)×\(layout.height) pixels, page 0 is \(width)×\(height)",
+                              fix: "every frame of a video must have the same size")
+        }
+        if pixels.count != width * height { pixels = [Float](repeating: 0, count: width * height) }
+        if layout.tiled {
+            try readTiles(layout, page: index, into: &pixels)
+        } else {
+            try readStrips(layout, page: index, into: &pixels)
+        }
+        if layout.minIsWhite { invert(&pixels, layout.sampleType) }
+    }
+
+    private func readStrips(_ layout: TIFFPageLayout, page: Int, into pixels: inout [Float]) throws {
+        let rowBytes = width * layout.sampleType.byteCount
+        let rows = layout.rowsPerChunk
+        let strips = Int(TIFFNumberOfStrips(tiff))
+        guard strips == (height + rows - 1) / rows else { throw libtiffError("page \(page) has \(strips) strips, its header implies \((height + rows - 1) / rows)") }
+        if chunk.count < rows * rowBytes { chunk = [UInt8](repeating: 0, count: rows * rowBytes) }
+        for strip in 0..<strips {
+            let first = strip * rows, count = min(rows, height - first)
+            let got = chunk.withUnsafeMutableBytes { TIFFReadEncodedStrip(tiff, tstrip_t(strip), $0.baseAddress, tmsize_t(count * rowBytes)) }
+            guard got == count * rowBytes else { throw libtiffError("cannot decode strip \(strip) of page \(page)") }
+            chunk.withUnsafeBytes { src in
+                pixels.withUnsafeMutableBufferPointer { dst in
+                    SampleWidening.widen(UnsafeRawBufferPointer(rebasing: src[0..<(count * rowBytes)]), type: layout.sampleType, byteSwapped: false,
+                                         into: UnsafeMutableBufferPointer(rebasing: dst[(first * width)..<((first + count) * width)]))
+                }
+            }
+        }
+    }
+
+    private func readTiles(_ layout: TIFFPageLayout, page: Int, into pixels: inout [Float]) throws {
+        let tw = layout.tileWidth, th = layout.rowsPerChunk, size = layout.sampleType.byteCount
+        let tileBytes = tw * th * size
+        if chunk.count < tileBytes { chunk = [UInt8](repeating: 0, count: tileBytes) }
+        var tileIndex = 0
+        for ty in stride(from: 0, to: height, by: th) {
+            for tx in stride(from: 0, to: width, by: tw) {
+                let got = chunk.withUnsafeMutableBytes { TIFFReadEncodedTile(tiff, ttile_t(tileIndex), $0.baseAddress, tmsize_t(tileBytes)) }
+                guard got == tileBytes else { throw libtiffError("cannot decode tile \(tileIndex) of page \(page)") }
+                let w = min(tw, width - tx)
+                chunk.withUnsafeBytes { src in
+                    pixels.withUnsafeMutableBufferPointer { dst in
+                        for y in 0..<min(th, height - ty) {
+                            let from = y * tw * size, to = (ty + y) * width + tx
+                            SampleWidening.widen(UnsafeRawBufferPointer(rebasing: src[from..<(from + w * size)]), type: layout.sampleType,
+                                                 byteSwapped: false, into: UnsafeMutableBufferPointer(rebasing: dst[to..<(to + w)]))
+                        }
+                    }
+                }
+                tileIndex += 1
+            }
+        }
+    }
+
+    /// MinIsWhite stores dark as high: flip unsigned integers within their range.
+    private func invert(_ pixels: inout [Float], _ type: SampleType) {
+        let top: Float = (type == .uint8 || type == .uint16) ? 1 : (type == .uint32 ? Float(UInt32.max) : 0)
+        for i in pixels.indices { pixels[i] = top - pixels[i] }
+    }
+
+    private func libtiffError(_ what: String) -> FormatError {
+        let detail = String(cString: message)
+        return FormatError(.corrupt, file: file, problem: what + (detail.isEmpty ? "" : " (libtiff: \(detail))"),
+                           fix: "the file is damaged or truncated; copy it again")
+    }
+}

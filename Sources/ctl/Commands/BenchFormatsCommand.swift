@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// `ctl bench formats`: how fast the TEM frame readers turn files into Float frames, one
+/// thread, from the page cache (the files are read once before timing, so the figure is the
+/// reader's, not the disk's), and the widening kernel alone. Also the peak RSS, which stays at
+/// a few frames whatever the file size (readers stream).
+struct BenchFormatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "formats",
+        abstract: "TEM reader speed: uncompressed TIFF/MRC/DM4/SER and LZW/Deflate TIFF stacks (GB/s per core), sample widening alone.")
+
+    @Option(name: .long, help: "Frame side in pixels.")
+    var side: Int = 512
+
+    @Option(name: .long, help: "Frames per stack.")
+    var frames: Int = 200
+
+    @Option(name: .long, help: "Timed passes over each stack (the best is reported).")
+    var passes: Int = 3
+
+    @Option(name: .long, help: "Where the stacks are written (removed afterwards).")
+    var dir: String = NSTemporaryDirectory()
+
+    @Option(name: .long, help: "Also stream a sparse MRC stack of this many GB (holes read as zeros: no disk needed) and report the peak RSS.")
+    var sparseGB: Int?
+
+    func validate() throws {
+        guard (16...8192).contains(side) else { throw ValidationError("--side must be 16…8192") }
+        guard (1...100_000).contains(frames) else { throw ValidationError("--frames must be 1…100000") }
+        guard (1...100).contains(passes) else { throw ValidationError("--passes must be 1…100") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
+        #endif
+        let work = (dir as NSString).appendingPathComponent("slipline-bench-formats-\(getpid())")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // One frame of structure (a smooth pattern plus noise), repeated with a shift per frame.
+        var g = SystemRandomNumberGenerator()
+        let base = (0..<(side * side)).map { i in 20_000 + 8_000 * sin(Double(i % side) / 9) * cos(Double(i / side) / 13) + Double.random(in: 0..<2_000, using: &g) }
+        let stackFrames = (0..<frames).map { f in (0..<(side * side)).map { base[($0 + f * 7) % base.count] } }
+        print("stacks: \(frames) frames of \(side)×\(side) uint16 (\(String(format: "%.0f", Double(frames * side * side * 2) / 1e6)) MB each), one thread, page cache warm")
+
+        var tiff = TIFFWriter()
+        tiff.rowsPerStrip = side
+        try measure("TIFF uncompressed", path: work + "/u.tif") { try tiff.write(path: $0, width: side, height: side, frames: stackFrames) }
+        tiff.compression = .lzw
+        try measure("TIFF LZW", path: work + "/lzw.tif") { try tiff.write(path: $0, width: side, height: side, frames: stackFrames) }
+        tiff.compression = .deflate
+        try measure("TIFF Deflate", path: work + "/deflate.tif") { try tiff.write(path: $0, width: side, height: side, frames: stackFrames) }
+        try measure("MRC mode 6", path: work + "/s.mrc") { try MRCWriter(mode: 6).write(path: $0, width: side, height: side, frames: stackFrames) }
+        try measure("DM4", path: work + "/s.dm4") { try DMWriter(version: 4).write(path: $0, width: side, height: side, frames: stackFrames) }
+        try measure("TIA SER", path: work + "/s_1.ser") { try SERWriter().write(path: $0, width: side, height: side, frames: stackFrames) }
+        widening()
+        print(String(format: "peak RSS so far: %.0f MB (the stacks above were generated in memory before writing)", peakRSSMB()))
+        if let gb = sparseGB { try streamSparse(gb: gb, in: work) }
+    }
+
+    private func peakRSSMB() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// Current resident set (VmRSS), MB.
+    private func currentRSSMB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+    }
+
+    /// A `gb`-GB MRC stack as a sparse file (a header, then holes), read frame by frame: the
+    /// resident set must stay at a frame or two whatever the file size.
+    private func streamSparse(gb: Int, in work: String) throws {
+        let path = work + "/sparse.mrc"
+        let frameBytes = side * side * 2
+        let count = gb * 1_000_000_000 / frameBytes
+        _ = FileManager.default.createFile(atPath: path, contents: Data(MRCWriter(mode: 6).header(width: side, height: side, frames: count)))
+        guard truncate(path, off_t(1024 + count * frameBytes)) == 0 else { throw ValidationError("cannot size \(path)") }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let before = currentRSSMB()
+        let stack = try FrameStackFormat.open(path: path)
+        var pixels: [Float] = []
+        var highest = before
+        let start = DispatchTime.now().uptimeNanoseconds
+        for f in 0..<stack.frameCount {
+            try stack.readFrame(f, into: &pixels)
+            if f % 1000 == 0 { highest = max(highest, currentRSSMB()) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print(String(format: "sparse MRC %d GB (%d frames): %.1f s, %.2f GB/s; resident set %.0f MB before, at most %.0f MB while streaming",
+                     gb, count, seconds, Double(count * frameBytes) / seconds / 1e9, before, highest))
+    }
+
+    /// Writes a stack, reads it once (page cache), then times `passes` full reads.
+    private func measure(_ label: String, path: String, write: (String) throws -> Void) throws {
+        try write(path)
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        var pixels: [Float] = []
+        var best = Double.infinity
+        var checksum: Float = 0
+        for pass in 0...passes {
+            let stack = try FrameStackFormat.open(path: path)
+            let start = DispatchTime.now().uptimeNanoseconds
+            for f in 0..<stack.frameCount {
+                try stack.readFrame(f, into: &pixels)
+                checksum += pixels[f % pixels.count]
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if pass > 0 { best = min(best, seconds) }  // pass 0 fills the page cache
+        }
+        let raw = Double(frames * side * side * 2)
+        print(label.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " %7.0f MB file: %6.2f GB/s of samples (%6.2f GB/s of file), %8.0f frames/s   [checksum %.3g]",
+                     Double(size) / 1e6, raw / best / 1e9, Double(size) / best / 1e9, Double(frames) / best, checksum))
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The widening kernel alone, per sample type, on one frame-sized buffer.
+    private func widening() {
+        let n = side * side
+        var out = [Float](repeating: 0, count: n)
+        for type in [SampleType.uint8, .uint16, .int16, .float32, .float16, .uint32] {
+            let bytes = [UInt8](repeating: 0x3C, count: n * type.byteCount)
+            let reps = max(1, 200_000_000 / (n * type.byteCount))
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<reps {
+                bytes.withUnsafeBytes { src in out.withUnsafeMutableBufferPointer { SampleWidening.widen(src, type: type, byteSwapped: false, into: $0) } }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            print("widen " + type.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %6.2f GB/s in, %6.2f Gsamples/s",
+                         Double(reps * n * type.byteCount) / seconds / 1e9, Double(reps * n) / seconds / 1e9))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+// libFuzzer entry for the TEM frame readers (ops/fuzz.sh builds it with
+// `-sanitize=fuzzer,address` together with the reader sources). The reader is chosen by
+// SLIPLINE_FUZZ_READER; each input is written to a file in /dev/shm (the readers take paths,
+// as they do in production) and opened, and up to four frames are read. Errors are the
+// expected outcome for most inputs; a crash, a trap, a leak, a hang or an allocation over
+// libFuzzer's limits is a bug.
+
+private let reader = ProcessInfo.processInfo.environment["SLIPLINE_FUZZ_READER"] ?? "mrc"
+private let scratch: String = {
+    let ext = ["mrc": "mrc", "dm": "dm4", "ser": "ser", "tiff": "tif", "jpeg": "jpg", "png": "png"][reader] ?? "bin"
+    return "/dev/shm/slipline-fuzz-\(getpid()).\(ext)"
+}()
+
+private func open(_ path: String) throws -> any FrameStack {
+    switch reader {
+    case "mrc": return try MRCStack(path: path)
+    case "dm": return try DMStack(path: path)
+    case "ser": return try SERStack(path: path)
+    case "tiff": return try TIFFStack(path: path)
+    case "jpeg": return try JPEGImage(path: path)
+    case "png": return try PNGFrame(path: path)
+    default: fatalError("SLIPLINE_FUZZ_READER=\(reader): expected mrc, dm, ser, tiff, jpeg or png")
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFrameReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let fd = Glibc.open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { fatalError("cannot write \(scratch)") }
+    var done = 0
+    while done < size {
+        let n = write(fd, data + done, size - done)
+        guard n > 0 else { fatalError("cannot write \(scratch)") }
+        done += n
+    }
+    close(fd)
+    do {
+        let stack = try open(scratch)
+        var pixels: [Float] = []
+        for f in 0..<min(stack.frameCount, 4) { try stack.readFrame(f, into: &pixels) }
+        _ = stack.metadata
+    } catch {
+        _ = "\(error)"  // every error must render
+    }
+    return 0
+}
