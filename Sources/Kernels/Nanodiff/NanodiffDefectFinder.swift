@@ -107,11 +107,14 @@ public enum NanodiffDefectFinder {
     /// times the noise of a difference and whose samples agree in sign at least 80 % of the
     /// time (dislocation fields are dipolar: their steps cancel along a line), and whose step
     /// sampled two steps either side is within 0.7–1.4 of the one-step value (a step, not a
-    /// slope: a smooth field's difference doubles with the distance). Found lines are
+    /// slope: a smooth field's difference doubles with the distance), and that agree along at
+    /// least `minCrossing` of the line's length in the map (boundaries cross the field of view;
+    /// the rotated strip between two opposite dislocations does not). `sigma` is the noise of
+    /// the raw map (a denoised map's noise is correlated, which fools the estimator). Found lines are
     /// masked and the search repeats, up to `maxBoundaries`.
-    public static func tiltBoundaries(tilt: [Double], width: Int, height: Int, avoid: [SIMD2<Double>] = [],
-                                      boundarySigmas: Double = 6, maxBoundaries: Int = 3) -> [NanodiffDefect] {
-        let sigma = NanodiffLPAICI.noiseSigma(tilt, width: width, height: height)
+    public static func tiltBoundaries(tilt: [Double], width: Int, height: Int, avoid: [SIMD2<Double>] = [], sigma: Double? = nil,
+                                      boundarySigmas: Double = 6, minCrossing: Double = 0.6, maxBoundaries: Int = 3) -> [NanodiffDefect] {
+        let sigma = sigma ?? NanodiffLPAICI.noiseSigma(tilt, width: width, height: height)
         guard sigma > 0, width >= 4, height >= 4 else { return [] }
         let cut = boundarySigmas * sigma * 2.0.squareRoot()
         var found: [NanodiffDefect] = []
@@ -125,8 +128,10 @@ public enum NanodiffDefectFinder {
                 let dir = SIMD2(cos(t), sin(t)), n = SIMD2(-sin(t), cos(t))
                 for off in stride(from: -diagonal / 2, through: diagonal / 2, by: 0.5) {
                     var diffs: [Double] = [], wide: [Double] = [], where_: [SIMD2<Double>] = []
+                    var inside = 0
                     for s in stride(from: -diagonal / 2, through: diagonal / 2, by: 0.5) {
                         let p = centre + n * off + dir * s
+                        if p.x >= 0 && p.y >= 0 && p.x <= Double(width - 1) && p.y <= Double(height - 1) { inside += 1 }
                         guard masked.allSatisfy({ ((($0.0 - p) * ($0.0 - p)).sum()) > $0.1 * $0.1 }) else { continue }
                         guard let hi = bilinear(tilt, width: width, height: height, at: p + n),
                               let lo = bilinear(tilt, width: width, height: height, at: p - n) else { continue }
@@ -137,8 +142,8 @@ public enum NanodiffDefectFinder {
                     guard diffs.count >= 6 else { continue }
                     let m = NanodiffLPAICI.median(diffs)
                     guard abs(m) > cut else { continue }
-                    let agree = Double(diffs.filter { $0 * m > 0 }.count) / Double(diffs.count)
-                    guard agree >= 0.8 else { continue }
+                    let agreeing = diffs.filter { $0 * m > 0 }.count
+                    guard Double(agreeing) >= 0.8 * Double(diffs.count), Double(agreeing) >= minCrossing * Double(inside) else { continue }
                     // A step keeps its size when sampled farther out; a smooth slope doubles.
                     let ratio = NanodiffLPAICI.median(wide) / m
                     guard wide.count >= diffs.count / 2, ratio > 0.7 && ratio < 1.4 else { continue }

@@ -5,7 +5,8 @@
 ///
 /// 1. mean m of the frame;
 /// 2. background b = mean of the pixels at or below the Poisson(m) upper 1e-4 quantile (the
-///    Bragg peak inflates m; clipping it out leaves the background);
+///    Bragg peak inflates m; clipping it out leaves the background), repeated with b for m
+///    until the clip level settles;
 /// 3. keep pixels above t = the Poisson(b) quantile at which `falseAlarms` background pixels
 ///    per frame are expected to pass, with weight value − b; chunks of 16 with no pixel above t
 ///    cost one compare.
@@ -14,6 +15,8 @@
 public enum NanodiffMomentKernel {
     /// Tail probability of the clipping pass.
     public static let clipTail = 1e-4
+    /// Clipping rounds at most (each one pass; a frame whose peak is sparse settles in one or two).
+    public static let clipRounds = 4
 
     /// Moments of the `width`×`height` frame at `frame` (row-major, rows contiguous).
     /// A frame holding NaN or ±∞ returns a NaN background (the caller reports the file).
@@ -47,8 +50,28 @@ public enum NanodiffMomentKernel {
             return result
         }
         let mean = total / Double(n)
-        // Pass 2: the background, the peak clipped out.
-        let clip = Float(NanodiffPoissonThreshold.upper(mean: mean, tail: clipTail))
+        // Pass 2 (repeated until the clip level settles, at most `clipRounds` times): the
+        // background, the peak clipped out. A bright peak inflates the mean, so the first clip
+        // keeps its tails; each round's mean sets a lower clip.
+        var background = mean
+        var clip = NanodiffPoissonThreshold.upper(mean: mean, tail: clipTail)
+        for _ in 0..<clipRounds {
+            let (s, c) = clippedSum(frame, width: width, height: height, clip: Float(clip))
+            background = c > 0 ? s / Double(c) : mean
+            let next = NanodiffPoissonThreshold.upper(mean: background, tail: clipTail)
+            if next == clip { break }
+            clip = next
+        }
+        let threshold = NanodiffPoissonThreshold.upper(mean: background, tail: falseAlarms / Double(n))
+        result.background = background
+        result.threshold = threshold
+        accumulate(frame, width: width, height: height, background: background, threshold: threshold, into: &result)
+        return result
+    }
+
+    /// Sum and count of the pixels at or below `clip`.
+    static func clippedSum<T: STEM4DPixel>(_ frame: UnsafePointer<T>, width: Int, height: Int, clip: Float) -> (Double, Int) {
+        let full = width & ~15
         var clippedSum = 0.0, clippedCount = 0
         for y in 0..<height {
             let row = frame + y * width
@@ -69,12 +92,7 @@ public enum NanodiffMomentKernel {
                 x += 1
             }
         }
-        let background = clippedCount > 0 ? clippedSum / Double(clippedCount) : mean
-        let threshold = NanodiffPoissonThreshold.upper(mean: background, tail: falseAlarms / Double(n))
-        result.background = background
-        result.threshold = threshold
-        accumulate(frame, width: width, height: height, background: background, threshold: threshold, into: &result)
-        return result
+        return (clippedSum, clippedCount)
     }
 
     /// Pass 3: Σw, Σwu, Σwu² per row in SIMD lanes; the row coordinate v is a constant of the
@@ -134,9 +152,15 @@ public enum NanodiffMomentReference {
         let total = values.reduce(0, +)
         guard total.isFinite else { result.background = .nan; return result }
         let mean = total / Double(n)
-        let clip = NanodiffPoissonThreshold.upper(mean: mean, tail: NanodiffMomentKernel.clipTail)
-        let low = values.filter { $0 <= clip }
-        let background = low.isEmpty ? mean : low.reduce(0, +) / Double(low.count)
+        var clip = NanodiffPoissonThreshold.upper(mean: mean, tail: NanodiffMomentKernel.clipTail)
+        var background = mean
+        for _ in 0..<NanodiffMomentKernel.clipRounds {
+            let low = values.filter { $0 <= clip }
+            background = low.isEmpty ? mean : low.reduce(0, +) / Double(low.count)
+            let next = NanodiffPoissonThreshold.upper(mean: background, tail: NanodiffMomentKernel.clipTail)
+            if next == clip { break }
+            clip = next
+        }
         let threshold = NanodiffPoissonThreshold.upper(mean: background, tail: falseAlarms / Double(n))
         result.background = background
         result.threshold = threshold

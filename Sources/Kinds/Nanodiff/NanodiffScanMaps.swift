@@ -50,8 +50,10 @@ struct NanodiffScanMaps {
         defects = NanodiffDefectFinder.dislocations(plaquettes: plaquettes, width: cols, height: rows)
         // Boundaries on the denoised tilts (LPA-ICI keeps steps, removes noise), away from the cores.
         let cores = defects.map { SIMD2($0.x, $0.y) }
-        let inPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltYLPA, width: cols, height: rows, avoid: cores)
-        let outOfPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltXLPA, width: cols, height: rows, avoid: cores)
+        let inPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltYLPA, width: cols, height: rows, avoid: cores,
+                                                          sigma: NanodiffLPAICI.noiseSigma(tiltY, width: cols, height: rows))
+        let outOfPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltXLPA, width: cols, height: rows, avoid: cores,
+                                                             sigma: NanodiffLPAICI.noiseSigma(tiltX, width: cols, height: rows))
         // The same boundary seen in both tilts is reported once (the larger step).
         defects += inPlane
         defects += outOfPlane.filter { b in !inPlane.contains { (($0.x - b.x) * ($0.x - b.x) + ($0.y - b.y) * ($0.y - b.y)) < 4 } }
