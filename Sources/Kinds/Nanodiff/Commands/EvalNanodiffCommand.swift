@@ -16,8 +16,8 @@ struct EvalNanodiffCommand: ParsableCommand {
     var tolerance: Double = 1
     @Flag(name: .long, help: "Score the LPA-ICI denoised maps (strain_lpa, tilt_*_lpa) instead of the raw ones.")
     var denoised = false
-    @Option(name: .long, help: "Leave positions within this many steps of a true core out of the map RMS.")
-    var coreMargin: Double = 0
+    @Option(name: .long, help: "Leave positions within this many steps of a true core out of the map RMS (there the beam sees lattice rotations beyond the rocking range; 0 scores every position).")
+    var coreMargin: Double = 1
 
     func run() throws {
         let (truth, conn, record) = try target.load(NanodiffTruth.self, kind: "nanodiff")
