@@ -52,7 +52,8 @@ struct BenchNanodiffCommand: ParsableCommand {
         }
         func line(_ name: String, _ values: [Double], errors: Bool) {
             let q = NanodiffQualityStudy.quantile
-            print(String(format: "%@ median %.4g, %@ %.4g", name, q(values, 0.5), errors ? "p90 (10th percentile of quality)" : "p10", q(values, errors ? 0.9 : 0.1)))
+            let tail = errors ? "p90 (10th percentile of quality)" : "p10"
+            print("\(name) median " + String(format: "%.4g", q(values, 0.5)) + ", \(tail) " + String(format: "%.4g", q(values, errors ? 0.9 : 0.1)))
         }
         line("strain_rms", results.map(\.score.strainRMS), errors: true)
         line("strain_rms_lpa", results.map(\.denoised.strainRMS), errors: true)
