@@ -162,6 +162,22 @@ final class NanodiffKernelTests: XCTestCase {
         XCTAssertEqual(r.labels[0], 0, "the larger region is label 0")
     }
 
+    func testAutoencoderLearnsALowDimensionalDescriptor() {
+        // 6-D data on a 2-D plane plus a little noise: a 3-code autoencoder reconstructs it.
+        var rng = SeededRandom(seed: 5)
+        var x: [Double] = []
+        for _ in 0..<200 {
+            let a = rng.gaussian(), b = rng.gaussian()
+            x += [a, b, a + b, a - b, 0.5 * a, -b].map { $0 + 0.01 * rng.gaussian() }
+        }
+        let z = NanodiffEmbedding.standardise(x, rows: 200, dims: 6)
+        var ae = NanodiffAutoencoder(dims: 6, hidden: 8, code: 3, seed: 1)
+        let before = ae.train(z, rows: 200, epochs: 1)
+        let after = ae.train(z, rows: 200, epochs: 300)
+        XCTAssertLessThan(after, 0.2 * before)
+        XCTAssertEqual(ae.encode(z, rows: 200).count, 600)
+    }
+
     func testTrackerFollowsGlidingDefects() {
         let a = [NanodiffDefect(kind: .dislocation, x: 3, y: 3, strength: 6), NanodiffDefect(kind: .dislocation, x: 9, y: 3, strength: -6)]
         let b = [NanodiffDefect(kind: .dislocation, x: 9.5, y: 3, strength: -6), NanodiffDefect(kind: .dislocation, x: 3.6, y: 3.1, strength: 6),

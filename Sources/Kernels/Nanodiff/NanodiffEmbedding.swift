@@ -8,10 +8,9 @@ import Foundation
 /// seed, Lloyd iterations) of the embedding; k is chosen by the mean silhouette over 2…`maxK`
 /// on a subsample, unless given.
 public enum NanodiffEmbedding {
-    /// Principal components of the rows of `x` (`n`×`dims`, row-major) after robust
-    /// standardisation: the projections (`n`×`components`) and the explained variance ratios.
-    public static func pca(_ x: [Double], rows n: Int, dims: Int, components: Int) -> (embedding: [Double], explained: [Double]) {
-        guard n > 0, dims > 0 else { return ([], []) }
+    /// Each column robustly standardised: minus its median, over 1.4826·MAD (its standard
+    /// deviation when the MAD is 0), clipped to ±10.
+    public static func standardise(_ x: [Double], rows n: Int, dims: Int) -> [Double] {
         var z = x
         for j in 0..<dims {
             let col = (0..<n).map { x[$0 * dims + j] }
@@ -23,6 +22,14 @@ public enum NanodiffEmbedding {
             }
             for i in 0..<n { z[i * dims + j] = spread > 0 ? max(-10, min(10, (x[i * dims + j] - med) / spread)) : 0 }
         }
+        return z
+    }
+
+    /// Principal components of the rows of `x` (`n`×`dims`, row-major) after robust
+    /// standardisation: the projections (`n`×`components`) and the explained variance ratios.
+    public static func pca(_ x: [Double], rows n: Int, dims: Int, components: Int) -> (embedding: [Double], explained: [Double]) {
+        guard n > 0, dims > 0 else { return ([], []) }
+        let z = standardise(x, rows: n, dims: dims)
         var mean = [Double](repeating: 0, count: dims)
         for i in 0..<n { for j in 0..<dims { mean[j] += z[i * dims + j] / Double(n) } }
         var cov = [Double](repeating: 0, count: dims * dims)

@@ -13,6 +13,10 @@ enum NanodiffQualityStudy {
         var params: NanodiffSynthParams
         var score: NanodiffEvaluation.Score
         var denoised: NanodiffEvaluation.Score
+        /// Silhouette of the true defect/matrix labels in the PCA and in the autoencoder
+        /// embedding (higher: defect regions stand further apart).
+        var pcaSeparation: Double
+        var autoencoderSeparation: Double
     }
 
     static func run(draws: Int, rows: Int, cols: Int, firstSeed: UInt64, threads: Int, report: (Draw) -> Void) throws -> [Draw] {
@@ -34,11 +38,46 @@ enum NanodiffQualityStudy {
                                          tiltX: maps.values("tilt_x" + suffix), tiltY: maps.values("tilt_y" + suffix),
                                          trueTiltX: truth.tiltX, trueTiltY: truth.tiltY, cores: cores, detected: detected, tolerance: 1, margin: 1)
             }
-            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"))
+            let (pcaSep, aeSep) = separation(maps, params: p, seed: seed)
+            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), pcaSeparation: pcaSep, autoencoderSeparation: aeSep)
             report(draw)
             out.append(draw)
         }
         return out
+    }
+
+    /// Whether a position is in a defect region: within 1.5 steps of a core or 1 step of the
+    /// boundary, or inside the strained region's radius.
+    static func isDefect(x: Double, y: Double, _ p: NanodiffSynthParams) -> Bool {
+        if p.dislocations.contains(where: { ($0.x - x) * ($0.x - x) + ($0.y - y) * ($0.y - y) <= 2.25 }) { return true }
+        if let b = p.boundary {
+            let a = (b.angleDeg + 90) * .pi / 180
+            if abs((x - b.x) * cos(a) + (y - b.y) * sin(a)) <= 1 { return true }
+        }
+        if let r = p.region, (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y) <= r.radius * r.radius { return true }
+        return false
+    }
+
+    /// How far apart the true defect and matrix positions lie in each embedding of the same
+    /// standardised descriptors (3 components each): the mean silhouette of the true labels.
+    static func separation(_ maps: NanodiffScanMaps, params p: NanodiffSynthParams, seed: UInt64) -> (pca: Double, autoencoder: Double) {
+        let (rows, positions) = maps.descriptors()
+        let dims = NanodiffDescriptor.names.count, n = rows.count
+        guard n > 10 else { return (.nan, .nan) }
+        let x = rows.flatMap { $0 }
+        let labels = positions.map { isDefect(x: Double($0 % maps.cols), y: Double($0 / maps.cols), p) ? 1 : 0 }
+        guard Set(labels).count == 2 else { return (.nan, .nan) }
+        let pca = NanodiffEmbedding.pca(x, rows: n, dims: dims, components: 3).embedding
+        let z = NanodiffEmbedding.standardise(x, rows: n, dims: dims)
+        var ae = NanodiffAutoencoder(dims: dims, seed: seed)
+        ae.train(z, rows: n)
+        let codes = ae.encode(z, rows: n)
+        let pick = Array(Swift.stride(from: 0, to: n, by: max(1, n / 600)))
+        func sil(_ e: [Double]) -> Double {
+            let sub = pick.flatMap { e[($0 * 3)..<($0 * 3 + 3)] }
+            return NanodiffEmbedding.silhouette(sub, rows: pick.count, dims: 3, labels: pick.map { labels[$0] }, k: 2)
+        }
+        return (sil(pca), sil(codes))
     }
 
     /// The q-quantile (linear interpolation) of `values`.

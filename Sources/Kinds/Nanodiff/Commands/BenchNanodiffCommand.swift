@@ -46,9 +46,9 @@ struct BenchNanodiffCommand: ParsableCommand {
         print("nanodiff quality: \(draws) randomised \(scan)×\(scan) scans (seeds \(seed)…\(seed + UInt64(draws) - 1)); map RMS leaves out positions within 1 step of a core")
         let results = try NanodiffQualityStudy.run(draws: draws, rows: scan, cols: scan, firstSeed: seed, threads: Parallel.defaultThreads()) { d in
             let p = d.params
-            print(String(format: "  seed %llu: dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f",
+            print(String(format: "  seed %llu: dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, separation pca %.3f ae %.3f",
                          d.seed, p.dose, p.background, p.beamFWHM, p.stepAngstrom, p.angles, p.energyKeV, p.d0, d.score.strainRMS, d.denoised.strainRMS,
-                         d.score.tiltRMS, d.denoised.tiltRMS, d.score.truePositives, d.score.trueCount, d.score.precision))
+                         d.score.tiltRMS, d.denoised.tiltRMS, d.score.truePositives, d.score.trueCount, d.score.precision, d.pcaSeparation, d.autoencoderSeparation))
         }
         func line(_ name: String, _ values: [Double], errors: Bool) {
             let q = NanodiffQualityStudy.quantile
@@ -61,6 +61,10 @@ struct BenchNanodiffCommand: ParsableCommand {
         line("tilt_rms_lpa", results.map(\.denoised.tiltRMS), errors: true)
         line("recall", results.map(\.score.recall), errors: false)
         line("precision", results.map(\.score.precision), errors: false)
+        line("defect/matrix separation, PCA (silhouette)", results.map(\.pcaSeparation), errors: false)
+        line("defect/matrix separation, autoencoder (silhouette)", results.map(\.autoencoderSeparation), errors: false)
+        let wins = results.filter { $0.pcaSeparation > $0.autoencoderSeparation }.count
+        print("PCA separates defect regions better in \(wins) of \(results.count) draws")
         let tp = results.reduce(0) { $0 + $1.score.truePositives }, n = results.reduce(0) { $0 + $1.score.trueCount }
         print("dislocations found within one step: \(tp)/\(n) over all draws")
     }
