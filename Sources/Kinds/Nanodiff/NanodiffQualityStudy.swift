@@ -17,6 +17,10 @@ enum NanodiffQualityStudy {
         /// embedding (higher: defect regions stand further apart).
         var pcaSeparation: Double
         var autoencoderSeparation: Double
+        /// Whether the true tilt boundary was found (a detected line whose centre lies within
+        /// 1.5 steps of it and whose direction is within 10°), and how many other lines were reported.
+        var boundaryFound: Bool
+        var spuriousBoundaries: Int
     }
 
     static func run(draws: Int, rows: Int, cols: Int, firstSeed: UInt64, threads: Int, report: (Draw) -> Void) throws -> [Draw] {
@@ -39,7 +43,10 @@ enum NanodiffQualityStudy {
                                          trueTiltX: truth.tiltX, trueTiltY: truth.tiltY, cores: cores, detected: detected, tolerance: 1, margin: 1)
             }
             let (pcaSep, aeSep) = separation(maps, params: p, seed: seed)
-            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), pcaSeparation: pcaSep, autoencoderSeparation: aeSep)
+            let lines = maps.defects.filter { $0.kind == .tiltBoundary }
+            let matching = lines.filter { matches($0, p.boundary) }
+            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), pcaSeparation: pcaSep, autoencoderSeparation: aeSep,
+                            boundaryFound: !matching.isEmpty, spuriousBoundaries: lines.count - min(1, matching.count))
             report(draw)
             out.append(draw)
         }
@@ -78,6 +85,15 @@ enum NanodiffQualityStudy {
             return NanodiffEmbedding.silhouette(sub, rows: pick.count, dims: 3, labels: pick.map { labels[$0] }, k: 2)
         }
         return (sil(pca), sil(codes))
+    }
+
+    static func matches(_ d: NanodiffDefect, _ b: NanodiffSynthParams.TiltBoundary?) -> Bool {
+        guard let b, d.points.count == 2 else { return false }
+        let a = (b.angleDeg + 90) * .pi / 180
+        let offset = abs((d.x - b.x) * cos(a) + (d.y - b.y) * sin(a))
+        var angle = atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) * 180 / .pi - b.angleDeg
+        angle = abs(remainder(angle, 180))
+        return offset <= 1.5 && angle <= 10
     }
 
     /// The q-quantile (linear interpolation) of `values`.

@@ -65,6 +65,8 @@ struct BenchNanodiffCommand: ParsableCommand {
         line("defect/matrix separation, autoencoder (silhouette)", results.map(\.autoencoderSeparation), errors: false)
         let wins = results.filter { $0.pcaSeparation > $0.autoencoderSeparation }.count
         print("PCA separates defect regions better in \(wins) of \(results.count) draws")
+        let boundaries = results.filter(\.boundaryFound).count, spurious = results.reduce(0) { $0 + $1.spuriousBoundaries }
+        print("tilt boundary found in \(boundaries) of \(results.count) draws; \(spurious) other boundary line(s) reported in all (\(results.filter { $0.spuriousBoundaries > 0 }.count) draws with any)")
         let tp = results.reduce(0) { $0 + $1.score.truePositives }, n = results.reduce(0) { $0 + $1.score.trueCount }
         print("dislocations found within one step: \(tp)/\(n) over all draws")
     }
