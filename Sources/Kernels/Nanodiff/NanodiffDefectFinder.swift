@@ -144,6 +144,10 @@ public enum NanodiffDefectFinder {
                     guard abs(m) > cut else { continue }
                     let agreeing = diffs.filter { $0 * m > 0 }.count
                     guard Double(agreeing) >= 0.8 * Double(diffs.count), Double(agreeing) >= minCrossing * Double(inside) else { continue }
+                    // A boundary steps by about the same everywhere along it: its size must exceed
+                    // twice the step's own robust spread along the line.
+                    let spread = 1.4826 * NanodiffLPAICI.median(diffs.map { abs($0 - m) })
+                    guard abs(m) > 2 * spread else { continue }
                     // A step keeps its size when sampled farther out; a smooth slope doubles.
                     let ratio = NanodiffLPAICI.median(wide) / m
                     guard wide.count >= diffs.count / 2, ratio > 0.7 && ratio < 1.4 else { continue }
