@@ -6,7 +6,7 @@ import Coordinator
 /// Every data kind this build knows: the only list. Adding a kind is one folder, one line here
 /// and one migration.
 public enum Kinds {
-    public static let all: [any Kind] = [TEMKind(), BCDIKind(), STEM4DKind(), BenchKind()]
+    public static let all: [any Kind] = [TEMKind(), BCDIKind(), STEM4DKind(), BenchKind(), NanodiffKind()]
 
     /// The kind called `name`.
     public static func named(_ name: String) -> (any Kind)? {

@@ -10,7 +10,7 @@ import XCTest
 /// What every kind shares: the list, detection, the output guard, the bench kind's merge.
 final class KindRuntimeTests: XCTestCase {
     func testKindsAreListedOnceWithMatchingRunnersAndPlanners() {
-        XCTAssertEqual(Kinds.names, ["tem", "bcdi", "stem4d", "bench"])
+        XCTAssertEqual(Kinds.names, ["tem", "bcdi", "stem4d", "bench", "nanodiff"])
         for kind in Kinds.all {
             XCTAssertEqual(kind.runner.kinds, [kind.name])
             XCTAssertEqual(kind.planner.kind, kind.name)

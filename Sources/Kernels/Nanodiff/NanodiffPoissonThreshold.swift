@@ -1,0 +1,41 @@
+import Foundation
+
+/// Count thresholds from Poisson statistics: the principled replacement for a hand-picked
+/// "n sigma" cut on photon-counting detectors, whose backgrounds are often far below one count.
+public enum NanodiffPoissonThreshold {
+    /// The smallest integer t with P(X > t) ≤ `tail` for X ~ Poisson(`mean`): a background pixel
+    /// exceeds t with probability at most `tail`. Normal approximation above a mean of 200.
+    public static func upper(mean: Double, tail: Double) -> Double {
+        let mean = max(mean, 0)
+        let tail = min(max(tail, 1e-300), 0.5)
+        if mean > 200 {
+            return (mean + normalQuantile(1 - tail) * mean.squareRoot()).rounded(.up)
+        }
+        var p = exp(-mean)  // P(X = 0)
+        var cdf = p
+        var k = 0.0
+        while 1 - cdf > tail && k < 2000 {
+            k += 1
+            p *= mean / k
+            cdf += p
+            if p < 1e-300 && k > mean { break }
+        }
+        return k
+    }
+
+    /// The standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9).
+    public static func normalQuantile(_ p: Double) -> Double {
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        let p = min(max(p, 1e-300), 1 - 1e-16)
+        if p < 0.02425 {
+            let q = (-2 * log(p)).squareRoot()
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        if p > 1 - 0.02425 { return -normalQuantile(1 - p) }
+        let q = p - 0.5, r = q * q
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    }
+}

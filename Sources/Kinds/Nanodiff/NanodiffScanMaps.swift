@@ -1,0 +1,74 @@
+import Foundation
+import Kernels
+import Shared
+
+/// The maps of one scan, made from its positions' features: what the merge writes and scores.
+/// Maps are row-major [scan_rows, scan_cols]; NaN where nothing diffracted.
+struct NanodiffScanMaps {
+    var index: Int
+    var file: String
+    var rows: Int
+    var cols: Int
+    var features: [NanodiffFeatures]
+    var frame: NanodiffLatticeFrame
+    var stepAngstrom: Double
+    var maps: [(name: String, unit: String, values: [Double])] = []
+    var defects: [NanodiffDefect] = []
+    var scale: [Double] = []
+
+    /// Strain, tilts, their LPA-ICI versions, intensity, spacing, widths, rocking width, the
+    /// circulation; defects.
+    init(index: Int, file: String, rows: Int, cols: Int, features: [NanodiffFeatures], stepAngstrom: Double, d0: Double?, gamma: Double) throws {
+        self.index = index
+        self.file = file
+        self.rows = rows
+        self.cols = cols
+        self.features = features
+        self.stepAngstrom = stepAngstrom
+        guard let frame = NanodiffLatticeFrame.median(of: features.filter(\.isValid).map(\.q), d0: d0) else {
+            throw TaskError("\(file): no scan position diffracted above the background: is the Bragg peak on the detector, and are the angles right?")
+        }
+        self.frame = frame
+        func map(_ f: (NanodiffFeatures) -> Double) -> [Double] { features.map { $0.isValid ? f($0) : .nan } }
+        let strain = map { frame.strain($0.q) }
+        let tiltX = map { frame.tilts($0.q).x }, tiltY = map { frame.tilts($0.q).y }
+        let strainLPA = NanodiffLPAICI.denoise(strain, width: cols, height: rows, gamma: gamma)
+        let tiltXLPA = NanodiffLPAICI.denoise(tiltX, width: cols, height: rows, gamma: gamma).values
+        let tiltYLPA = NanodiffLPAICI.denoise(tiltY, width: cols, height: rows, gamma: gamma).values
+        scale = strainLPA.scale
+        let gx = map { $0.q.x - frame.q0.x }, gy = map { $0.q.y - frame.q0.y }
+        let plaquettes = NanodiffDefectFinder.plaquettes(gx: gx, gy: gy, width: cols, height: rows, step: stepAngstrom)
+        var circulation = [Double](repeating: .nan, count: rows * cols)
+        for y in 0..<max(0, rows - 1) { for x in 0..<max(0, cols - 1) { circulation[y * cols + x] = plaquettes[y * (cols - 1) + x] } }
+        maps = [
+            ("strain", "1", strain), ("tilt_x", "rad", tiltX), ("tilt_y", "rad", tiltY),
+            ("strain_lpa", "1", strainLPA.values), ("tilt_x_lpa", "rad", tiltXLPA), ("tilt_y_lpa", "rad", tiltYLPA),
+            ("intensity", "counts", features.map(\.intensity)), ("d_spacing", "Å", map(\.dSpacing)),
+            ("width_1", "1/Å", map(\.widths.x)), ("width_2", "1/Å", map(\.widths.y)), ("width_3", "1/Å", map(\.widths.z)),
+            ("rocking_width", "deg", map(\.rockingWidthDeg)), ("circulation", "rad", circulation),
+        ]
+        defects = NanodiffDefectFinder.dislocations(plaquettes: plaquettes, width: cols, height: rows)
+        // Boundaries on the denoised tilts (LPA-ICI keeps steps, removes noise), away from the cores.
+        let cores = defects.map { SIMD2($0.x, $0.y) }
+        let inPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltYLPA, width: cols, height: rows, avoid: cores,
+                                                          sigma: NanodiffLPAICI.noiseSigma(tiltY, width: cols, height: rows))
+        let outOfPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltXLPA, width: cols, height: rows, avoid: cores,
+                                                             sigma: NanodiffLPAICI.noiseSigma(tiltX, width: cols, height: rows))
+        // The same boundary seen in both tilts is reported once (the larger step).
+        defects += inPlane
+        defects += outOfPlane.filter { b in !inPlane.contains { (($0.x - b.x) * ($0.x - b.x) + ($0.y - b.y) * ($0.y - b.y)) < 4 } }
+    }
+
+    func values(_ name: String) -> [Double] { maps.first { $0.name == name }!.values }
+
+    /// Descriptor rows of the valid positions, with their position indices.
+    func descriptors() -> (rows: [[Double]], positions: [Int]) {
+        let strain = values("strain"), tx = values("tilt_x"), ty = values("tilt_y")
+        var out: [[Double]] = [], positions: [Int] = []
+        for (i, f) in features.enumerated() where f.isValid {
+            out.append(NanodiffDescriptor.vector(f, strain: strain[i], tiltX: tx[i], tiltY: ty[i]))
+            positions.append(i)
+        }
+        return (out, positions)
+    }
+}
