@@ -493,6 +493,115 @@ SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.me
        t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error
 FROM tasks t;
 
+-- migrate: 11 nanodiff results
+-- Written by the nanodiff merge (replaced when it re-runs). x, y are scan positions: x the
+-- column, y the row, origin the centre of position (0, 0).
+CREATE TABLE nanodiff_scan_results (
+    task_id            bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id             bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    scan_index         int    NOT NULL,
+    scan_file          text   NOT NULL,
+    shape              jsonb  NOT NULL,
+    n_positions        int    NOT NULL,
+    n_diffracting      int    NOT NULL,
+    d0_angstrom        double precision NOT NULL,
+    q0                 jsonb  NOT NULL,
+    step_nm            double precision NOT NULL,
+    n_clusters         int    NOT NULL,
+    silhouette         double precision,
+    explained_variance jsonb,
+    maps_file          text   NOT NULL,
+    n_dislocations     int    NOT NULL,
+    n_boundaries       int    NOT NULL,
+    PRIMARY KEY (task_id, scan_index)
+);
+CREATE INDEX nanodiff_scan_results_by_job ON nanodiff_scan_results (job_id, scan_index);
+
+-- One row per map a merge wrote: `file` the scan's maps HDF5 file, `dataset` the map in it.
+CREATE TABLE nanodiff_map_results (
+    task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id     bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    scan_index int    NOT NULL,
+    name       text   NOT NULL,
+    file       text   NOT NULL,
+    dataset    text   NOT NULL,
+    png_file   text,
+    unit       text,
+    min        double precision,
+    max        double precision,
+    PRIMARY KEY (task_id, scan_index, name)
+);
+CREATE INDEX nanodiff_map_results_by_job ON nanodiff_map_results (job_id, scan_index, name);
+
+-- One row per scan position; NULL measurements where nothing diffracted above the background.
+CREATE TABLE nanodiff_point_results (
+    task_id           bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id            bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    scan_index        int    NOT NULL,
+    x                 int    NOT NULL,
+    y                 int    NOT NULL,
+    strain            double precision,
+    tilt_x            double precision,
+    tilt_y            double precision,
+    cluster           int,
+    intensity         double precision,
+    d_spacing         double precision,
+    strain_lpa        double precision,
+    tilt_x_lpa        double precision,
+    tilt_y_lpa        double precision,
+    width_1           double precision,
+    width_2           double precision,
+    width_3           double precision,
+    rocking_width_deg double precision,
+    lpa_scale         double precision,
+    PRIMARY KEY (task_id, scan_index, y, x)
+);
+CREATE INDEX nanodiff_point_results_by_job ON nanodiff_point_results (job_id, scan_index, y, x);
+
+-- Dislocations (points) and tilt boundaries (lines: `points` holds the fitted ends).
+CREATE TABLE nanodiff_defect_results (
+    task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id     bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    scan_index int    NOT NULL,
+    defect_id  int    NOT NULL,
+    kind       text   NOT NULL,
+    x          double precision NOT NULL,
+    y          double precision NOT NULL,
+    track_id   bigint,
+    strength   double precision,
+    points     jsonb,
+    PRIMARY KEY (task_id, scan_index, defect_id)
+);
+CREATE INDEX nanodiff_defect_results_by_job ON nanodiff_defect_results (job_id, scan_index, defect_id);
+
+CREATE VIEW nanodiff_scans AS
+SELECT job_id, scan_index, scan_file, shape, n_positions, n_diffracting, d0_angstrom, q0, step_nm, n_clusters,
+       silhouette, explained_variance, maps_file, n_dislocations, n_boundaries
+FROM nanodiff_scan_results;
+
+CREATE VIEW nanodiff_maps AS
+SELECT job_id, scan_index, name, file, dataset, png_file, unit, min, max
+FROM nanodiff_map_results;
+
+CREATE VIEW nanodiff_points AS
+SELECT job_id, scan_index, x, y, strain, tilt_x, tilt_y, cluster, intensity, d_spacing, strain_lpa, tilt_x_lpa,
+       tilt_y_lpa, width_1, width_2, width_3, rocking_width_deg, lpa_scale
+FROM nanodiff_point_results;
+
+CREATE VIEW nanodiff_defects AS
+SELECT job_id, scan_index, defect_id, kind, x, y, track_id, strength, points
+FROM nanodiff_defect_results;
+
+DO $$
+BEGIN
+    GRANT SELECT ON nanodiff_scan_results, nanodiff_map_results, nanodiff_point_results, nanodiff_defect_results,
+        nanodiff_scans, nanodiff_maps, nanodiff_points, nanodiff_defects
+        TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: nanodiff grants skipped: %', SQLERRM;
+END;
+$$;
+
 -- migrate: 13 bcdi ensembles
 -- A time step may be an ensemble (several reconstructions in a directory per step): the
 -- volume row gives how many were combined, each consensus line the mean fraction of it found
@@ -846,114 +955,5 @@ BEGIN
     PERFORM slipline_grant_results();
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
-END;
-$$;
-
--- migrate: 11 nanodiff results
--- Written by the nanodiff merge (replaced when it re-runs). x, y are scan positions: x the
--- column, y the row, origin the centre of position (0, 0).
-CREATE TABLE nanodiff_scan_results (
-    task_id            bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    job_id             bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    scan_index         int    NOT NULL,
-    scan_file          text   NOT NULL,
-    shape              jsonb  NOT NULL,
-    n_positions        int    NOT NULL,
-    n_diffracting      int    NOT NULL,
-    d0_angstrom        double precision NOT NULL,
-    q0                 jsonb  NOT NULL,
-    step_nm            double precision NOT NULL,
-    n_clusters         int    NOT NULL,
-    silhouette         double precision,
-    explained_variance jsonb,
-    maps_file          text   NOT NULL,
-    n_dislocations     int    NOT NULL,
-    n_boundaries       int    NOT NULL,
-    PRIMARY KEY (task_id, scan_index)
-);
-CREATE INDEX nanodiff_scan_results_by_job ON nanodiff_scan_results (job_id, scan_index);
-
--- One row per map a merge wrote: `file` the scan's maps HDF5 file, `dataset` the map in it.
-CREATE TABLE nanodiff_map_results (
-    task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    job_id     bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    scan_index int    NOT NULL,
-    name       text   NOT NULL,
-    file       text   NOT NULL,
-    dataset    text   NOT NULL,
-    png_file   text,
-    unit       text,
-    min        double precision,
-    max        double precision,
-    PRIMARY KEY (task_id, scan_index, name)
-);
-CREATE INDEX nanodiff_map_results_by_job ON nanodiff_map_results (job_id, scan_index, name);
-
--- One row per scan position; NULL measurements where nothing diffracted above the background.
-CREATE TABLE nanodiff_point_results (
-    task_id           bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    job_id            bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    scan_index        int    NOT NULL,
-    x                 int    NOT NULL,
-    y                 int    NOT NULL,
-    strain            double precision,
-    tilt_x            double precision,
-    tilt_y            double precision,
-    cluster           int,
-    intensity         double precision,
-    d_spacing         double precision,
-    strain_lpa        double precision,
-    tilt_x_lpa        double precision,
-    tilt_y_lpa        double precision,
-    width_1           double precision,
-    width_2           double precision,
-    width_3           double precision,
-    rocking_width_deg double precision,
-    lpa_scale         double precision,
-    PRIMARY KEY (task_id, scan_index, y, x)
-);
-CREATE INDEX nanodiff_point_results_by_job ON nanodiff_point_results (job_id, scan_index, y, x);
-
--- Dislocations (points) and tilt boundaries (lines: `points` holds the fitted ends).
-CREATE TABLE nanodiff_defect_results (
-    task_id    bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    job_id     bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    scan_index int    NOT NULL,
-    defect_id  int    NOT NULL,
-    kind       text   NOT NULL,
-    x          double precision NOT NULL,
-    y          double precision NOT NULL,
-    track_id   bigint,
-    strength   double precision,
-    points     jsonb,
-    PRIMARY KEY (task_id, scan_index, defect_id)
-);
-CREATE INDEX nanodiff_defect_results_by_job ON nanodiff_defect_results (job_id, scan_index, defect_id);
-
-CREATE VIEW nanodiff_scans AS
-SELECT job_id, scan_index, scan_file, shape, n_positions, n_diffracting, d0_angstrom, q0, step_nm, n_clusters,
-       silhouette, explained_variance, maps_file, n_dislocations, n_boundaries
-FROM nanodiff_scan_results;
-
-CREATE VIEW nanodiff_maps AS
-SELECT job_id, scan_index, name, file, dataset, png_file, unit, min, max
-FROM nanodiff_map_results;
-
-CREATE VIEW nanodiff_points AS
-SELECT job_id, scan_index, x, y, strain, tilt_x, tilt_y, cluster, intensity, d_spacing, strain_lpa, tilt_x_lpa,
-       tilt_y_lpa, width_1, width_2, width_3, rocking_width_deg, lpa_scale
-FROM nanodiff_point_results;
-
-CREATE VIEW nanodiff_defects AS
-SELECT job_id, scan_index, defect_id, kind, x, y, track_id, strength, points
-FROM nanodiff_defect_results;
-
-DO $$
-BEGIN
-    GRANT SELECT ON nanodiff_scan_results, nanodiff_map_results, nanodiff_point_results, nanodiff_defect_results,
-        nanodiff_scans, nanodiff_maps, nanodiff_points, nanodiff_defects
-        TO slipline_reader;
-EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
-    RAISE NOTICE 'slipline_reader: nanodiff grants skipped: %', SQLERRM;
 END;
 $$;
