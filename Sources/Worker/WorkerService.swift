@@ -71,6 +71,7 @@ public final class WorkerService: @unchecked Sendable {
         try recorderStore.registerWorker(id: id, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                                          slots: configuration.slots)
         logger.info("worker started", metadata: ["worker.id": "\(id)", "worker.slots": "\(configuration.slots)"])
+        releasePredecessors(recorderStore)
 
         let recorderDone = StopFlag()
         let recorder = Thread { [self] in
@@ -110,6 +111,21 @@ public final class WorkerService: @unchecked Sendable {
     }
 
     private let stopRecorder = StopFlag()
+
+    /// A worker restarted on this host (a preempted job step, a killed process) gives back the
+    /// leases of its dead predecessors here at once, instead of them waiting out their leases.
+    /// Best effort: on failure the leases still expire and are reaped.
+    private func releasePredecessors(_ store: any TaskStore) {
+        do {
+            let released = try store.releasePredecessors(host: ProcessInfo.processInfo.hostName, except: id,
+                                                         isAlive: ProcessLiveness.isAlive)
+            if released > 0 {
+                logger.warning("released the leases of dead workers on this host", metadata: ["tasks.released": "\(released)"])
+            }
+        } catch {
+            logger.warning("could not release dead predecessors' leases", metadata: ["error": "\(error)"])
+        }
+    }
 
     // MARK: Claim loop
 
