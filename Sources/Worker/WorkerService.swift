@@ -144,10 +144,10 @@ public final class WorkerService: @unchecked Sendable {
                 return
             }
             lock.lock()
-            var want = policy.wanted
+            var want = wantedNow()
             while want == 0 && !stop.isSet && !lifetimeOver() {
                 _ = lock.wait(until: Date(timeIntervalSinceNow: 0.25))
-                want = policy.wanted
+                want = wantedNow()
             }
             lock.unlock()
             if stop.isSet { return }
@@ -188,6 +188,14 @@ public final class WorkerService: @unchecked Sendable {
                 stop.wait(timeout: 1)
             }
         }
+    }
+
+    /// Tasks to claim now (lock held): none while the recorder is behind. Unrecorded outcomes
+    /// keep their leases only through the recorder's heartbeat, which waits for each batch to be
+    /// written; an unbounded backlog outgrows the lease (a 1,000,000-task `ctl bench queue` on
+    /// a loaded machine had 100,000 results discarded that way before this limit).
+    private func wantedNow() -> Int {
+        outcomes.count >= policy.maxBatch * 4 ? 0 : policy.wanted
     }
 
     // MARK: Slots
