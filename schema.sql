@@ -493,7 +493,35 @@ SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.me
        t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error
 FROM tasks t;
 
--- migrate: 11 nanodiff results
+-- migrate: 8 queue scaling
+-- A lost lease (its worker died, was preempted or was cut off) is not an error: it is counted
+-- in tasks.lost_leases, apart from failed attempts, against the job's own budget
+-- (jobs.max_lost_leases), so a long task on preemptible nodes is not killed by max_attempts.
+-- tasks.attempts still counts every claim (the completion fence); errors = attempts - lost_leases.
+ALTER TABLE jobs ADD COLUMN max_lost_leases int NOT NULL DEFAULT 10 CHECK (max_lost_leases >= 1);
+ALTER TABLE tasks ADD COLUMN lost_leases int NOT NULL DEFAULT 0;
+-- Retention: `ctl db prune` deletes the tasks of jobs that ended long enough ago (their dead
+-- tasks and every results row stay); pruned_at marks such a job, which can then not be retried.
+ALTER TABLE jobs ADD COLUMN pruned_at timestamptz;
+CREATE INDEX jobs_to_prune ON jobs (finished_at)
+    WHERE state IN ('done', 'failed', 'cancelled') AND pruned_at IS NULL;
+
+CREATE OR REPLACE VIEW tasks_overview AS
+SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'merge' THEN '.merge' ELSE '' END AS kind,
+       t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error, t.lost_leases
+FROM tasks t;
+
+-- Fairness: jobs of equal priority share workers round-robin. Each task gets a place in a
+-- virtual time, fair_seq = (where the queue's head stood when its job was planned) + its index
+-- in the job; claims go by priority, then fair_seq, then age. A job planned behind a deep one
+-- starts at the deep one's head and alternates with it, task for task, instead of waiting for
+-- it to drain; jobs planned together interleave from the start. Still one index walk.
+ALTER TABLE tasks ADD COLUMN fair_seq bigint NOT NULL DEFAULT 0;
+DROP INDEX tasks_claimable;
+CREATE INDEX tasks_claimable ON tasks (priority DESC, fair_seq, id)
+    WHERE state IN ('queued', 'failed') AND deps_pending = 0;
+
+-- migrate: 10 nanodiff results
 -- Written by the nanodiff merge (replaced when it re-runs). x, y are scan positions: x the
 -- column, y the row, origin the centre of position (0, 0).
 CREATE TABLE nanodiff_scan_results (
@@ -602,7 +630,7 @@ EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
 END;
 $$;
 
--- migrate: 13 bcdi ensembles
+-- migrate: 11 bcdi ensembles
 -- A time step may be an ensemble (several reconstructions in a directory per step): the
 -- volume row gives how many were combined, each consensus line the mean fraction of it found
 -- in each member (`confidence`, 1 = all agree; null for a single reconstruction) and how many
@@ -684,7 +712,8 @@ BEGIN
 END;
 $$;
 
--- Claims up to `p_limit` ready tasks for a worker, by priority then age, in one statement.
+-- Claims up to `p_limit` ready tasks for a worker, by priority, then fair_seq (round-robin
+-- between jobs, see migration 8), then age, in one statement.
 -- SKIP LOCKED lets concurrent claimers pass each other; MATERIALIZED keeps the planner from
 -- re-evaluating the locking subquery. PL/pgSQL with custom plans, because a generic plan
 -- (what a LANGUAGE sql function gets) cannot see the LIMIT and sorts the whole queue.
@@ -697,7 +726,7 @@ BEGIN
     WITH candidates AS MATERIALIZED (
         SELECT t.id FROM tasks t
         WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
-        ORDER BY t.priority DESC, t.id
+        ORDER BY t.priority DESC, t.fair_seq, t.id
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
     )
@@ -735,7 +764,8 @@ END;
 $$;
 
 -- Records a failed attempt: retried after a capped exponential backoff with jitter, or dead
--- (error kept) once attempts reach max_attempts. Fenced like completion.
+-- (error kept) once its errors (attempts that did not lose their lease) reach max_attempts.
+-- Fenced like completion.
 CREATE OR REPLACE FUNCTION slipline_fail(p_worker text, p_id bigint, p_attempt int, p_message text)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -743,12 +773,12 @@ DECLARE
     new_state text;
 BEGIN
     UPDATE tasks t
-    SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'failed' END,
+    SET state = CASE WHEN t.attempts - t.lost_leases >= t.max_attempts THEN 'dead' ELSE 'failed' END,
         error = p_message,
         lease_expires_at = NULL,
-        finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+        finished_at = CASE WHEN t.attempts - t.lost_leases >= t.max_attempts THEN now() END,
         run_after = now() + make_interval(secs =>
-            least(300.0, j.retry_base_s * power(2, t.attempts - 1)) * (0.5 + random() / 2))
+            least(300.0, j.retry_base_s * power(2, greatest(0, t.attempts - t.lost_leases - 1))) * (0.5 + random() / 2))
     FROM jobs j
     WHERE t.id = p_id AND j.id = t.job_id AND t.attempts = p_attempt
       AND t.worker_id = p_worker AND t.state = 'leased'
@@ -762,24 +792,25 @@ BEGIN
 END;
 $$;
 
--- Requeues tasks whose lease expired (their worker died or lost the network); tasks out of
--- attempts become dead. Returns how many were requeued and how many died.
-CREATE OR REPLACE FUNCTION slipline_reap_expired(OUT requeued int, OUT died int)
+-- Requeues leased tasks whose worker is gone (`p_ids`, locked by the caller; `p_reason` a
+-- format() text with %s for the worker): a lost lease,
+-- not an error. Each counts one lost lease against the job's max_lost_leases; a task out of
+-- that budget becomes dead. Returns how many were requeued and how many died.
+CREATE OR REPLACE FUNCTION slipline_requeue_lost(p_ids bigint[], p_reason text, OUT requeued int, OUT died int)
 LANGUAGE plpgsql AS $$
 DECLARE
     dead_ids bigint[];
 BEGIN
-    WITH expired AS (
-        SELECT id FROM tasks
-        WHERE state = 'leased' AND lease_expires_at < now()
-        FOR UPDATE SKIP LOCKED
-    ), upd AS (
+    WITH upd AS (
         UPDATE tasks t
-        SET state = CASE WHEN t.attempts >= t.max_attempts THEN 'dead' ELSE 'queued' END,
-            error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped renewing it',
-            finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
-            lease_expires_at = NULL
-        FROM expired e WHERE t.id = e.id
+        SET state = CASE WHEN t.lost_leases + 1 >= j.max_lost_leases THEN 'dead' ELSE 'queued' END,
+            lost_leases = t.lost_leases + 1,
+            error = format(p_reason, coalesce(t.worker_id, '?'))
+                    || format(' (lost lease %s of %s)', t.lost_leases + 1, j.max_lost_leases),
+            finished_at = CASE WHEN t.lost_leases + 1 >= j.max_lost_leases THEN now() END,
+            run_after = now(), lease_expires_at = NULL
+        FROM jobs j
+        WHERE t.id = ANY (p_ids) AND j.id = t.job_id AND t.state = 'leased'
         RETURNING t.id, t.state
     )
     SELECT count(*) FILTER (WHERE state = 'queued')::int,
@@ -792,6 +823,43 @@ BEGIN
     IF requeued > 0 THEN
         PERFORM pg_notify('slipline_tasks', '');
     END IF;
+END;
+$$;
+
+-- Requeues tasks whose lease expired (their worker died or lost the network), on the lost-lease
+-- budget. Returns how many were requeued and how many died.
+CREATE OR REPLACE FUNCTION slipline_reap_expired(OUT requeued int, OUT died int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    expired bigint[];
+BEGIN
+    SELECT coalesce(array_agg(id), '{}') INTO expired FROM (
+        SELECT id FROM tasks
+        WHERE state = 'leased' AND lease_expires_at < now()
+        FOR UPDATE SKIP LOCKED
+    ) e;
+    SELECT r.requeued, r.died INTO requeued, died FROM slipline_requeue_lost(expired, 'lease expired: worker %s stopped renewing it') r;
+END;
+$$;
+
+-- A worker starting on `p_host` found that the process of an earlier worker there (`p_gone`,
+-- same host, its pid no longer alive) is gone: its leases are lost now rather than at expiry,
+-- and it is marked lost. Returns how many tasks were requeued (or died of the budget).
+CREATE OR REPLACE FUNCTION slipline_release_gone_worker(p_gone text, p_host text) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    held bigint[];
+    r record;
+BEGIN
+    UPDATE workers SET state = 'lost' WHERE id = p_gone AND host = p_host AND state IN ('running', 'stopping', 'lost');
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    SELECT coalesce(array_agg(id), '{}') INTO held FROM (
+        SELECT id FROM tasks WHERE worker_id = p_gone AND state = 'leased' FOR UPDATE
+    ) h;
+    SELECT * INTO r FROM slipline_requeue_lost(held, 'lease lost: worker %s died (a worker restarted on its host)');
+    RETURN r.requeued + r.died;
 END;
 $$;
 
@@ -839,16 +907,17 @@ DECLARE
     n int;
     more int;
 BEGIN
-    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') FOR UPDATE;
+    -- A pruned job lost its done tasks: nothing to retry from.
+    PERFORM 1 FROM jobs WHERE id = p_job AND state IN ('failed', 'cancelled', 'done') AND pruned_at IS NULL FOR UPDATE;
     IF NOT FOUND THEN
         RETURN -1;
     END IF;
-    UPDATE tasks SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+    UPDATE tasks SET state = 'queued', attempts = 0, lost_leases = 0, error = NULL, run_after = now(),
                      worker_id = NULL, lease_expires_at = NULL, finished_at = NULL, counted = false
     WHERE job_id = p_job AND state IN ('dead', 'cancelled');
     GET DIAGNOSTICS n = ROW_COUNT;
     LOOP
-        UPDATE tasks t SET state = 'queued', attempts = 0, error = NULL, run_after = now(),
+        UPDATE tasks t SET state = 'queued', attempts = 0, lost_leases = 0, error = NULL, run_after = now(),
                            worker_id = NULL, finished_at = NULL, counted = false
         WHERE t.job_id = p_job AND t.state = 'done' AND EXISTS (
             SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.depends_on
@@ -868,6 +937,59 @@ BEGIN
         n_dead = (SELECT count(*) FROM tasks WHERE job_id = p_job AND state = 'dead')
     WHERE j.id = p_job;
     PERFORM pg_notify('slipline_tasks', '');
+    RETURN n;
+END;
+$$;
+
+-- Results outlive their tasks: drops every foreign key from a results table (one with
+-- `task_id` and `job_id`, the contract of ResultRows) onto tasks, whose ON DELETE CASCADE
+-- would delete results with pruned tasks. Their job_id keys stay. Returns how many it dropped.
+CREATE OR REPLACE FUNCTION slipline_detach_results() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    fk record;
+    n int := 0;
+BEGIN
+    FOR fk IN
+        SELECT c.conrelid::regclass AS rel, c.conname FROM pg_constraint c
+        WHERE c.contype = 'f' AND c.confrelid = 'tasks'::regclass
+          AND c.connamespace = current_schema()::regnamespace
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'job_id' AND NOT a.attisdropped)
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'task_id' AND NOT a.attisdropped)
+    LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END;
+$$;
+
+-- Retention: deletes up to `p_batch` tasks of jobs that ended more than `p_older_than_s`
+-- seconds ago, keeping their dead tasks (`ctl status JOB` lists those) and every results row;
+-- a job whose tasks are all gone is marked pruned. Small batches keep each transaction and
+-- its locks short; call until it returns 0. Returns how many tasks it deleted.
+CREATE OR REPLACE FUNCTION slipline_prune(p_older_than_s double precision, p_batch int) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
+    PERFORM slipline_detach_results();
+    WITH ended AS (
+        SELECT id FROM jobs
+        WHERE state IN ('done', 'failed', 'cancelled') AND pruned_at IS NULL
+          AND finished_at < now() - make_interval(secs => p_older_than_s)
+    ), doomed AS (
+        SELECT t.id FROM tasks t JOIN ended e ON e.id = t.job_id
+        WHERE t.state <> 'dead' LIMIT p_batch
+    )
+    DELETE FROM tasks t USING doomed d WHERE t.id = d.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n < p_batch THEN
+        UPDATE jobs j SET pruned_at = now()
+        WHERE j.state IN ('done', 'failed', 'cancelled') AND j.pruned_at IS NULL
+          AND j.finished_at < now() - make_interval(secs => p_older_than_s)
+          AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.state <> 'dead');
+    END IF;
     RETURN n;
 END;
 $$;
@@ -944,6 +1066,7 @@ BEGIN
         'slipline_after_terminal(bigint[])',
         'slipline_fail(text, bigint, int, text)',
         'slipline_release(text, bigint[])',
+        'slipline_release_gone_worker(text, text)',
         'slipline_heartbeat(text, double precision, bigint[])',
         'slipline_register_worker(text, text, int, int)',
         'slipline_set_worker_state(text, text)'

@@ -8,10 +8,14 @@ public struct CoordinatorConfiguration: Sendable {
     public var tickSeconds: Double
     /// A worker whose heartbeat is older than this is marked lost.
     public var workerLostSeconds: Double
+    /// Retention: the leader prunes the tasks of jobs that ended longer ago than this (nil:
+    /// never; `ctl db prune` does it by hand). Results stay.
+    public var retentionSeconds: Double?
 
-    public init(tickSeconds: Double = 1, workerLostSeconds: Double = 60) {
+    public init(tickSeconds: Double = 1, workerLostSeconds: Double = 60, retentionSeconds: Double? = nil) {
         self.tickSeconds = tickSeconds
         self.workerLostSeconds = workerLostSeconds
+        self.retentionSeconds = retentionSeconds
     }
 }
 
@@ -80,5 +84,10 @@ public final class CoordinatorService: @unchecked Sendable {
         }
         let lost = try store.markLostWorkers(olderThan: configuration.workerLostSeconds)
         if lost > 0 { logger.warning("workers stopped heartbeating", metadata: ["workers.lost": "\(lost)"]) }
+        if let retention = configuration.retentionSeconds {
+            // One small batch per tick: history goes away steadily without long transactions.
+            let pruned = try store.prune(olderThan: retention, batch: 5_000)
+            if pruned > 0 { logger.info("pruned tasks of old jobs", metadata: ["tasks.pruned": "\(pruned)"]) }
+        }
     }
 }

@@ -71,6 +71,7 @@ public final class WorkerService: @unchecked Sendable {
         try recorderStore.registerWorker(id: id, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                                          slots: configuration.slots)
         logger.info("worker started", metadata: ["worker.id": "\(id)", "worker.slots": "\(configuration.slots)"])
+        releasePredecessors(recorderStore)
 
         let recorderDone = StopFlag()
         let recorder = Thread { [self] in
@@ -111,6 +112,21 @@ public final class WorkerService: @unchecked Sendable {
 
     private let stopRecorder = StopFlag()
 
+    /// A worker restarted on this host (a preempted job step, a killed process) gives back the
+    /// leases of its dead predecessors here at once, instead of them waiting out their leases.
+    /// Best effort: on failure the leases still expire and are reaped.
+    private func releasePredecessors(_ store: any TaskStore) {
+        do {
+            let released = try store.releasePredecessors(host: ProcessInfo.processInfo.hostName, except: id,
+                                                         isAlive: ProcessLiveness.isAlive)
+            if released > 0 {
+                logger.warning("released the leases of dead workers on this host", metadata: ["tasks.released": "\(released)"])
+            }
+        } catch {
+            logger.warning("could not release dead predecessors' leases", metadata: ["error": "\(error)"])
+        }
+    }
+
     // MARK: Claim loop
 
     private func claimLoop() {
@@ -128,10 +144,10 @@ public final class WorkerService: @unchecked Sendable {
                 return
             }
             lock.lock()
-            var want = policy.wanted
+            var want = wantedNow()
             while want == 0 && !stop.isSet && !lifetimeOver() {
                 _ = lock.wait(until: Date(timeIntervalSinceNow: 0.25))
-                want = policy.wanted
+                want = wantedNow()
             }
             lock.unlock()
             if stop.isSet { return }
@@ -172,6 +188,14 @@ public final class WorkerService: @unchecked Sendable {
                 stop.wait(timeout: 1)
             }
         }
+    }
+
+    /// Tasks to claim now (lock held): none while the recorder is behind. Unrecorded outcomes
+    /// keep their leases only through the recorder's heartbeat, which waits for each batch to be
+    /// written; an unbounded backlog outgrows the lease (a 1,000,000-task `ctl bench queue` on
+    /// a loaded machine had 100,000 results discarded that way before this limit).
+    private func wantedNow() -> Int {
+        outcomes.count >= policy.maxBatch * 4 ? 0 : policy.wanted
     }
 
     // MARK: Slots

@@ -6,7 +6,9 @@ import XCTest
 
 /// A real TEM job while worker processes are SIGKILLed at random and restarted, and the
 /// PostgreSQL server crashes and restarts once: the job still ends `done` with every frame's
-/// results exactly once and no task left leased.
+/// results exactly once and no task left leased. The test also proves its chaos happened while
+/// the job ran (a job that ends before the first kill proves nothing): every kill hit a live
+/// worker of an unfinished job, the server really restarted mid-job, and leases were lost.
 final class ChaosTests: XCTestCase {
     func testTEMJobSurvivesKilledWorkersAndADatabaseRestart() throws {
         let pg = try TestCluster.privateCluster("chaos")
@@ -41,6 +43,9 @@ final class ChaosTests: XCTestCase {
         var nextKill = 0
         var kills = 0
         var restarted = false
+        var restartedMidJob = false
+        var killsMidJob = 0
+        let serverStart = try conn.exec("SELECT pg_postmaster_start_time()::text").string(0, 0)
         let chaosStart = Date()
         func progress() -> (fraction: Double, final: Bool) {
             guard let record = try? TaskQueue.job(conn, id: job), record.nTasks > 0 else { return (0, false) }
@@ -55,15 +60,18 @@ final class ChaosTests: XCTestCase {
                 try pg.start()
                 restarted = true
                 conn = try PGConnection(url)
+                restartedMidJob = !progress().final
                 continue
             }
             if nextKill < killAt.count && fraction >= killAt[nextKill] {
                 nextKill += 1
                 let victim = Int(rng.next() % UInt64(workers.count))
+                let wasRunning = workers[victim].wait(timeout: 0) == nil
                 workers[victim].signal(SIGKILL)
                 workers[victim].wait(timeout: 10)
                 graveyard.append(workers[victim])
                 kills += 1
+                if wasRunning && !progress().final { killsMidJob += 1 }
                 workers[victim] = try startWorker()
             }
             Thread.sleep(forTimeInterval: 0.02)
@@ -76,7 +84,13 @@ final class ChaosTests: XCTestCase {
         let record = try ClusterJobs.wait(conn, job, timeout: 150)
         let logs = (workers + graveyard + [coordinator]).map(\.output).joined(separator: "\n").suffix(6000)
         XCTAssertEqual(record.state, .done, String(logs))
-        XCTAssertGreaterThanOrEqual(kills, 2, "the chaos really happened")
+        XCTAssertEqual(kills, killAt.count, "every planned kill happened")
+        XCTAssertEqual(killsMidJob, killAt.count, "each kill hit a live worker while the job was still running")
+        XCTAssertTrue(restartedMidJob, "the database restart happened while the job was running")
+        let serverRestarted = try conn.exec("SELECT pg_postmaster_start_time()::text").string(0, 0)
+        XCTAssertNotEqual(serverRestarted, serverStart, "the server really restarted")
+        let lost = try conn.exec("SELECT coalesce(sum(lost_leases), 0)::int FROM tasks WHERE job_id = $1", [job]).int(0, 0) ?? 0
+        XCTAssertGreaterThanOrEqual(lost, 1, "killed workers lost leases that were recovered")
         let perFrame = try conn.exec("SELECT count(*), count(DISTINCT frame_index), min(frame_index), max(frame_index) FROM tem_frames WHERE job_id = $1", [job])
         XCTAssertEqual(perFrame.allRows(), [["\(frames)", "\(frames)", "0", "\(frames - 1)"]], "every frame has its row, exactly once")
         let perDislocation = try conn.exec(
@@ -86,6 +100,6 @@ final class ChaosTests: XCTestCase {
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM tasks WHERE state = 'leased'").int(0, 0), 0, "no task left leased")
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM tasks WHERE job_id = $1 AND state <> 'done'", [job]).int(0, 0), 0)
         let retried = try conn.exec("SELECT count(*) FROM tasks WHERE job_id = $1 AND attempts > 1", [job]).int(0, 0) ?? 0
-        print("chaos: \(kills) workers killed, 1 database restart, \(retried) tasks re-run, \(String(format: "%.1f", Date().timeIntervalSince(chaosStart))) s")
+        print("chaos: \(kills) workers killed, 1 database restart, \(retried) tasks re-run, \(lost) lost leases, \(String(format: "%.1f", Date().timeIntervalSince(chaosStart))) s")
     }
 }

@@ -30,6 +30,12 @@ final class InMemoryTaskStoreTests: XCTestCase {
     func testShardOutputsHandTheMergeEachShardsOutput() throws { try suite().shardOutputsHandTheMergeEachShardsOutput() }
     func testWorkersWhoseHeartbeatStopsAreMarkedLost() throws { try suite().workersWhoseHeartbeatStopsAreMarkedLost() }
     func testWaitersWakeWhenTasksBecomeReady() throws { try suite().waitersWakeWhenTasksBecomeReady() }
+    func testLostLeasesHaveTheirOwnBudget() throws { try suite().lostLeasesHaveTheirOwnBudget() }
+    func testTheTenthLostLeaseKillsTheTask() throws { try suite().theTenthLostLeaseKillsTheTask() }
+    func testARestartedWorkerFreesItsDeadPredecessorsLeases() throws { try suite().aRestartedWorkerFreesItsDeadPredecessorsLeases() }
+    func testPruneRemovesOldEndedJobsTasksAndKeepsResults() throws { try suite().pruneRemovesOldEndedJobsTasksAndKeepsResults() }
+    func testASmallJobBehindADeepOneAlternatesWithIt() throws { try suite().aSmallJobBehindADeepOneAlternatesWithIt() }
+    func testJobsPlannedTogetherInterleaveAndPriorityGoesFirst() throws { try suite().jobsPlannedTogetherInterleaveAndPriorityGoesFirst() }
 
     // MARK: Beyond the conformance suite
 

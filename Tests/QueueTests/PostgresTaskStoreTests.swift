@@ -21,4 +21,10 @@ final class PostgresTaskStoreTests: XCTestCase {
     func testShardOutputsHandTheMergeEachShardsOutput() throws { try suite().shardOutputsHandTheMergeEachShardsOutput() }
     func testWorkersWhoseHeartbeatStopsAreMarkedLost() throws { try suite().workersWhoseHeartbeatStopsAreMarkedLost() }
     func testWaitersWakeWhenTasksBecomeReady() throws { try suite().waitersWakeWhenTasksBecomeReady() }
+    func testLostLeasesHaveTheirOwnBudget() throws { try suite().lostLeasesHaveTheirOwnBudget() }
+    func testTheTenthLostLeaseKillsTheTask() throws { try suite().theTenthLostLeaseKillsTheTask() }
+    func testARestartedWorkerFreesItsDeadPredecessorsLeases() throws { try suite().aRestartedWorkerFreesItsDeadPredecessorsLeases() }
+    func testPruneRemovesOldEndedJobsTasksAndKeepsResults() throws { try suite().pruneRemovesOldEndedJobsTasksAndKeepsResults() }
+    func testASmallJobBehindADeepOneAlternatesWithIt() throws { try suite().aSmallJobBehindADeepOneAlternatesWithIt() }
+    func testJobsPlannedTogetherInterleaveAndPriorityGoesFirst() throws { try suite().jobsPlannedTogetherInterleaveAndPriorityGoesFirst() }
 }

@@ -101,6 +101,14 @@ public final class PostgresTaskStore: TaskStore, @unchecked Sendable {
         try run { try TaskQueue.cancel($0, job: job) }
     }
 
+    public func attemptSummary(job: Int64) throws -> AttemptSummary {
+        try run { try TaskQueue.attemptSummary($0, job: job) }
+    }
+
+    public func prune(olderThan seconds: Double, batch: Int) throws -> Int {
+        try run { try TaskQueue.prune($0, olderThan: seconds, batch: batch) }
+    }
+
     public func retry(job: Int64) throws -> Int? {
         try run { try TaskQueue.retry($0, job: job) }
     }
@@ -151,6 +159,10 @@ public final class PostgresTaskStore: TaskStore, @unchecked Sendable {
 
     public func setWorkerState(id: String, state: WorkerState) throws {
         try run { try TaskQueue.setWorkerState($0, id: id, state: state.rawValue) }
+    }
+
+    public func releasePredecessors(host: String, except worker: String, isAlive: (Int) -> Bool) throws -> Int {
+        try run { try TaskQueue.releasePredecessors($0, host: host, except: worker, isAlive: isAlive) }
     }
 
     public func markLostWorkers(olderThan seconds: Double) throws -> Int {

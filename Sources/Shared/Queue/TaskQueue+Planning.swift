@@ -58,6 +58,14 @@ extension TaskQueue {
             try conn.exec("SELECT pg_notify($1, $2)", [jobsChannel, String(job.id)])
             return
         }
+        // Fairness: the job's tasks take their places in the virtual time from the head of the
+        // ready queue at its priority, so that it alternates with the jobs already running.
+        let head = try conn.exec(
+            """
+            SELECT coalesce((SELECT fair_seq FROM tasks
+                             WHERE state IN ('queued', 'failed') AND deps_pending = 0 AND priority = $1 AND run_after <= now()
+                             ORDER BY priority DESC, fair_seq, id LIMIT 1), 0)
+            """, [job.priority]).int64(0, 0) ?? 0
         // Chunked so that a 10-million-task job does not build one giant parameter.
         var shardIds: [Int64] = []
         shardIds.reserveCapacity(plan.shards.count)
@@ -67,19 +75,21 @@ extension TaskQueue {
             let part = plan.shards[start..<min(start + chunk, plan.shards.count)]
             let r = try conn.exec(
                 """
-                INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts)
-                SELECT $1, k, 'shard', p, $4, $5 FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS u(k, p, n)
+                INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts, fair_seq)
+                SELECT $1, k, 'shard', p, $4, $5, $6 + n - 1 FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS u(k, p, n)
                 ORDER BY n RETURNING id
-                """, [job.id, PGArray(part.map(\.kind)), PGArray(part.map(\.payload)), job.priority, job.maxAttempts])
+                """, [job.id, PGArray(part.map(\.kind)), PGArray(part.map(\.payload)), job.priority, job.maxAttempts,
+                      head + Int64(start)])
             shardIds += (0..<r.rowCount).compactMap { r.int64($0, 0) }
             start += chunk
         }
         if let merge = plan.merge {
             let mergeId = try conn.exec(
                 """
-                INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts, deps_pending)
-                VALUES ($1, $2, 'merge', $3::jsonb, $4, $5, $6) RETURNING id
-                """, [job.id, merge.kind, merge.payload, job.priority, job.maxAttempts, shardIds.count]).int64(0, 0) ?? 0
+                INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts, deps_pending, fair_seq)
+                VALUES ($1, $2, 'merge', $3::jsonb, $4, $5, $6, $7) RETURNING id
+                """, [job.id, merge.kind, merge.payload, job.priority, job.maxAttempts, shardIds.count,
+                      head + Int64(shardIds.count)]).int64(0, 0) ?? 0
             try conn.exec(
                 "INSERT INTO task_deps (task_id, depends_on) SELECT $1, unnest($2::bigint[])",
                 [mergeId, PGArray(shardIds)])

@@ -61,6 +61,27 @@ public enum TaskQueue {
         return out
     }
 
+    /// A job's errors and lost leases (see `AttemptSummary`). An attempt that is running or
+    /// succeeded is neither; `attempts - lost_leases` counts the rest as errors.
+    public static func attemptSummary(_ conn: PGConnection, job: Int64) throws -> AttemptSummary {
+        let r = try conn.exec(
+            """
+            SELECT coalesce(sum(greatest(0, t.attempts - t.lost_leases
+                                 - CASE WHEN t.state IN ('done', 'leased') THEN 1 ELSE 0 END)), 0)::int,
+                   coalesce(sum(t.lost_leases), 0)::int, coalesce(max(t.lost_leases), 0)::int,
+                   (SELECT max_lost_leases FROM jobs WHERE id = $1)
+            FROM tasks t WHERE t.job_id = $1
+            """, [job])
+        return AttemptSummary(errors: r.int(0, 0) ?? 0, lostLeases: r.int(0, 1) ?? 0,
+                              maxLostLeasesOfATask: r.int(0, 2) ?? 0, lostLeaseBudget: r.int(0, 3) ?? 0)
+    }
+
+    /// Retention (`slipline_prune`): one batch of up to `batch` tasks of jobs ended more than
+    /// `seconds` ago. Returns how many it deleted.
+    public static func prune(_ conn: PGConnection, olderThan seconds: Double, batch: Int) throws -> Int {
+        try conn.exec("SELECT slipline_prune($1, $2)", [seconds, batch]).int(0, 0) ?? 0
+    }
+
     /// Cancels a queued or running job; false if it had already ended.
     public static func cancel(_ conn: PGConnection, job: Int64) throws -> Bool {
         try conn.exec("SELECT slipline_cancel($1)", [job]).bool(0, 0) ?? false
@@ -178,6 +199,20 @@ public enum TaskQueue {
 
     public static func registerWorker(_ conn: PGConnection, id: String, host: String, pid: Int, slots: Int) throws {
         try conn.exec("SELECT slipline_register_worker($1, $2, $3, $4)", [id, host, pid, slots])
+    }
+
+    /// See `TaskStore.releasePredecessors`: the pid check runs here, on the worker's host.
+    public static func releasePredecessors(_ conn: PGConnection, host: String, except worker: String,
+                                           isAlive: (Int) -> Bool) throws -> Int {
+        let r = try conn.exec(
+            "SELECT id, pid FROM workers WHERE host = $1 AND id <> $2 AND state IN ('running', 'stopping', 'lost')",
+            [host, worker])
+        var released = 0
+        for row in 0..<r.rowCount {
+            guard let id = r.string(row, 0), let pid = r.int(row, 1), !isAlive(pid) else { continue }
+            released += try conn.exec("SELECT slipline_release_gone_worker($1, $2)", [id, host]).int(0, 0) ?? 0
+        }
+        return released
     }
 
     public static func setWorkerState(_ conn: PGConnection, id: String, state: String) throws {

@@ -7,7 +7,9 @@
 /// shard to end. Claims take ready tasks by priority, then age, and lease them; completion and
 /// failure are fenced on (task, attempt, worker), so a worker whose lease was reaped or whose
 /// job was cancelled cannot record anything. A failed attempt is retried after a capped
-/// exponential backoff, then the task is dead. Expired leases are reaped. A job ends `done`
+/// exponential backoff, then the task is dead (`max_attempts` errors). A lost lease (expired,
+/// or released by the worker that replaced a dead one on its host) is not an error: the task
+/// is requeued at once on its own budget (`jobs.max_lost_leases`, default 10), then dead. A job ends `done`
 /// when every task is done, `failed` if any died. A task's results replace an earlier
 /// attempt's, never add to them.
 ///
@@ -29,6 +31,12 @@ public protocol TaskStore: AnyObject, Sendable {
     func taskCounts(job: Int64) throws -> [TaskState: Int]
     /// Cancels a queued or running job and its unfinished tasks; false if it had already ended.
     func cancel(job: Int64) throws -> Bool
+    /// A job's errors and lost leases, apart (see `AttemptSummary`).
+    func attemptSummary(job: Int64) throws -> AttemptSummary
+    /// Retention: deletes up to `batch` tasks of jobs that ended more than `seconds` ago, keeping
+    /// their dead tasks and every results row; marks a job whose tasks are gone as pruned (it
+    /// can no longer be retried). Returns how many it deleted: call until 0.
+    func prune(olderThan seconds: Double, batch: Int) throws -> Int
     /// Requeues a finished job's dead and cancelled tasks and the done tasks that depend on
     /// them (its merge). Returns how many were requeued, or nil if the job is not finished.
     func retry(job: Int64) throws -> Int?
@@ -58,7 +66,8 @@ public protocol TaskStore: AnyObject, Sendable {
     /// releases those leased to it that it does not know of. Returns how many it released.
     @discardableResult
     func heartbeat(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int
-    /// Requeues tasks whose leases expired (dead when out of attempts). Returns both counts.
+    /// Requeues tasks whose leases expired, each a lost lease (dead when out of the job's
+    /// lost-lease budget). Returns both counts.
     func reapExpired() throws -> (requeued: Int, died: Int)
     /// A job's shards, by task id, with what each handed the merge (`shard_outputs`).
     func shardOutputs(job: Int64) throws -> [ShardRecord]
@@ -67,6 +76,10 @@ public protocol TaskStore: AnyObject, Sendable {
 
     func registerWorker(id: String, host: String, pid: Int, slots: Int) throws
     func setWorkerState(id: String, state: WorkerState) throws
+    /// For a worker starting on `host`: earlier workers there (not `except`) whose process is
+    /// gone (`isAlive(pid)` false) are marked lost and their leases requeued at once, as lost
+    /// leases, instead of waiting for expiry. Returns how many tasks were requeued.
+    func releasePredecessors(host: String, except worker: String, isAlive: (Int) -> Bool) throws -> Int
     /// Marks running workers whose heartbeat is older than `seconds` as lost. Returns how many.
     func markLostWorkers(olderThan seconds: Double) throws -> Int
 

@@ -6,7 +6,7 @@ import Shared
 struct DbCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "Manage the embedded database (or migrate an external one).",
-        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self, Migrate.self, CreateRole.self])
+        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self, Migrate.self, CreateRole.self, Prune.self])
 
     static func embedded() -> EmbeddedPostgres {
         EmbeddedPostgres(home: EmbeddedPostgres.defaultHome())

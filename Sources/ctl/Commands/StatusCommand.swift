@@ -35,6 +35,11 @@ struct StatusCommand: ParsableCommand {
             FileHandle.standardError.write(Data((progress.render(record) + "\n").utf8))
         }
         for line in try JobReport.lines(conn, job: record) { print(line) }
+        // Errors count against --max-attempts, lost leases (dead or preempted workers) against
+        // the job's own budget: shown apart, so a preempted overnight job reads as healthy.
+        let attempts = try TaskQueue.attemptSummary(conn, job: record.id)
+        print("attempts: \(attempts.errors) error(s); \(attempts.lostLeases) lost lease(s)"
+              + " (at most \(attempts.maxLostLeasesOfATask) on one task, budget \(attempts.lostLeaseBudget) per task)")
         print("job \(record.id) \(record.state.rawValue)")
     }
 }

@@ -43,6 +43,7 @@ struct StoreHarness {
                                      run_after = run_after - make_interval(secs => $1)
                     """, [seconds])
                 try conn.exec("UPDATE workers SET heartbeat_at = heartbeat_at - make_interval(secs => $1)", [seconds])
+                try conn.exec("UPDATE jobs SET finished_at = finished_at - make_interval(secs => $1)", [seconds])
             },
             rows: { table, job, columns in
                 let list = columns.map { "\($0)::text" }.joined(separator: ", ")

@@ -135,9 +135,11 @@ struct TaskStoreConformance {
         XCTAssertEqual(again.map(\.attempt).sorted(), [1, 2, 2], "a release does not count the attempt, a reap does")
         try harness.advance(11)
         let reaped = try store.reapExpired()
-        XCTAssertEqual([reaped.requeued, reaped.died], [1, 2])
-        XCTAssertTrue(try store.failures(job: id).allSatisfy { $0.error == "lease expired: worker w stopped renewing it" })
-        XCTAssertEqual(try store.job(id)?.state, .running, "one task is still to run")
+        XCTAssertEqual([reaped.requeued, reaped.died], [3, 0], "lost leases are not errors: max_attempts 2 does not apply")
+        XCTAssertEqual(try store.taskCounts(job: id), [.queued: 3])
+        XCTAssertEqual(try store.attemptSummary(job: id),
+                       AttemptSummary(errors: 0, lostLeases: 5, maxLostLeasesOfATask: 2, lostLeaseBudget: 10))
+        XCTAssertEqual(try store.job(id)?.state, .running)
     }
 
     func releaseGivesTasksBackWithoutCountingTheAttempt() throws {

@@ -54,11 +54,16 @@ extension InMemoryTaskStore {
             notify(.jobChanged)
             return
         }
+        // Fairness: from the head of the ready queue at this priority (see migration 8).
+        let head = readyTasks(at: now).first { $0.priority == job.priority }?.fairSeq ?? 0
+        var place = head
         func add(_ spec: TaskSpec, role: TaskRole, dependsOn: [Int64]) -> Int64 {
             let id = storage.nextTaskId
             storage.nextTaskId += 1
             storage.tasks[id] = Task(id: id, jobId: job.id, kind: spec.kind, role: role, payload: spec.payload, priority: job.priority,
-                             maxAttempts: job.maxAttempts, depsPending: dependsOn.count, runAfter: now, dependsOn: dependsOn)
+                             maxAttempts: job.maxAttempts, depsPending: dependsOn.count, runAfter: now, dependsOn: dependsOn,
+                             fairSeq: place)
+            place += 1
             for dependency in dependsOn { storage.dependants[dependency, default: []].append(id) }
             return id
         }

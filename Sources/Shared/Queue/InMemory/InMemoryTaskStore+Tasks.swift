@@ -4,10 +4,7 @@ extension InMemoryTaskStore {
     public func claim(worker: String, limit: Int, leaseSeconds: Double) throws -> [ClaimedTask] {
         locked {
             let now = clock()
-            let ready = storage.tasks.values
-                .filter { ($0.state == .queued || $0.state == .failed) && $0.depsPending == 0 && $0.runAfter <= now }
-                .sorted { ($0.priority, -$0.id) > ($1.priority, -$1.id) }
-                .prefix(max(0, limit))
+            let ready = readyTasks(at: now).prefix(max(0, limit))
             return ready.compactMap { candidate -> ClaimedTask? in
                 update(candidate.id) {
                     $0.state = .leased
@@ -23,6 +20,13 @@ extension InMemoryTaskStore {
                     jobParams: Self.json(job.params))
             }
         }
+    }
+
+    /// Ready tasks in claim order: priority, then place in the fair virtual time, then age.
+    func readyTasks(at now: Date) -> [Task] {
+        storage.tasks.values
+            .filter { ($0.state == .queued || $0.state == .failed) && $0.depsPending == 0 && $0.runAfter <= now }
+            .sorted { ($0.priority, -$0.fairSeq, -$0.id) > ($1.priority, -$1.fairSeq, -$1.id) }
     }
 
     @discardableResult
@@ -56,8 +60,9 @@ extension InMemoryTaskStore {
             guard let task = storage.tasks[claimed.id], task.state == .leased, task.attempts == claimed.attempt,
                   task.workerId == worker, let job = storage.jobs[task.jobId] else { return nil }
             let now = clock()
-            let dead = task.attempts >= task.maxAttempts
-            let backoff = min(300, job.retryBaseSeconds * pow(2, Double(task.attempts - 1))) * (0.5 + random() / 2)
+            let errors = task.attempts - task.lostLeases
+            let dead = errors >= task.maxAttempts
+            let backoff = min(300, job.retryBaseSeconds * pow(2, Double(max(0, errors - 1)))) * (0.5 + random() / 2)
             update(task.id) {
                 $0.state = dead ? .dead : .failed
                 $0.error = String(message.prefix(4000))
@@ -100,21 +105,8 @@ extension InMemoryTaskStore {
     public func reapExpired() throws -> (requeued: Int, died: Int) {
         locked {
             let now = clock()
-            var requeued = 0
-            var dead: [Int64] = []
-            for task in storage.tasks.values where task.state == .leased && (task.leaseExpiresAt ?? now) < now {
-                let dies = task.attempts >= task.maxAttempts
-                update(task.id) {
-                    $0.state = dies ? .dead : .queued
-                    $0.error = "lease expired: worker \($0.workerId ?? "?") stopped renewing it"
-                    $0.finishedAt = dies ? now : nil
-                    $0.leaseExpiresAt = nil
-                }
-                if dies { dead.append(task.id) } else { requeued += 1 }
-            }
-            if !dead.isEmpty { afterTerminal(dead) }
-            if requeued > 0 { notify(.tasksReady) }
-            return (requeued, dead.count)
+            let expired = storage.tasks.values.filter { $0.state == .leased && ($0.leaseExpiresAt ?? now) < now }.map(\.id)
+            return requeueLost(expired.sorted()) { "lease expired: worker \($0) stopped renewing it" }
         }
     }
 
@@ -131,6 +123,20 @@ extension InMemoryTaskStore {
             } else {
                 storage.workers[id] = Worker(id: id, host: host, pid: pid, slots: slots, heartbeatAt: now)
             }
+        }
+    }
+
+    public func releasePredecessors(host: String, except worker: String, isAlive: (Int) -> Bool) throws -> Int {
+        locked {
+            var released = 0
+            for (id, record) in storage.workers.sorted(by: { $0.key < $1.key })
+            where record.host == host && id != worker && [.running, .stopping, .lost].contains(record.state) && !isAlive(record.pid) {
+                storage.workers[id]?.state = .lost
+                let held = storage.tasks.values.filter { $0.workerId == id && $0.state == .leased }.map(\.id).sorted()
+                let (requeued, died) = requeueLost(held) { "lease lost: worker \($0) died (a worker restarted on its host)" }
+                released += requeued + died
+            }
+            return released
         }
     }
 
@@ -186,6 +192,31 @@ extension InMemoryTaskStore {
     public func close() {}
 
     // MARK: Bookkeeping (lock held)
+
+    /// `slipline_requeue_lost`: each leased task of `ids` loses its lease (not an error),
+    /// requeued at once, or dead once it lost the job's budget of them.
+    func requeueLost(_ ids: [Int64], reason: (String) -> String) -> (requeued: Int, died: Int) {
+        let now = clock()
+        var requeued = 0
+        var dead: [Int64] = []
+        for id in ids {
+            guard let task = storage.tasks[id], task.state == .leased, let job = storage.jobs[task.jobId] else { continue }
+            let lost = task.lostLeases + 1
+            let dies = lost >= job.maxLostLeases
+            update(id) {
+                $0.state = dies ? .dead : .queued
+                $0.lostLeases = lost
+                $0.error = reason($0.workerId ?? "?") + " (lost lease \(lost) of \(job.maxLostLeases))"
+                $0.finishedAt = dies ? now : nil
+                $0.runAfter = now
+                $0.leaseExpiresAt = nil
+            }
+            if dies { dead.append(id) } else { requeued += 1 }
+        }
+        if !dead.isEmpty { afterTerminal(dead) }
+        if requeued > 0 { notify(.tasksReady) }
+        return (requeued, dead.count)
+    }
 
     func releaseLocked(worker: String, ids: [Int64]) -> Int {
         var n = 0

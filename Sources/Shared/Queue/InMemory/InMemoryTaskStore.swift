@@ -16,6 +16,10 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
         let priority: Int
         let maxAttempts: Int
         let retryBaseSeconds: Double
+        /// `jobs.max_lost_leases`.
+        var maxLostLeases = 10
+        /// When `prune` removed its tasks (`jobs.pruned_at`).
+        var prunedAt: Date?
         var nTasks = 0
         var nDone = 0
         var nDead = 0
@@ -34,6 +38,8 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
         var state: TaskState = .queued
         let priority: Int
         var attempts = 0
+        /// Leases lost with their worker (`tasks.lost_leases`); errors = attempts - lostLeases.
+        var lostLeases = 0
         let maxAttempts: Int
         var depsPending = 0
         var runAfter: Date
@@ -46,6 +52,8 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
         var counted = false
         /// The tasks it waits for (`task_deps.depends_on`).
         var dependsOn: [Int64] = []
+        /// Its place in the virtual time that interleaves jobs of equal priority (`tasks.fair_seq`).
+        var fairSeq: Int64 = 0
     }
 
     struct Worker {
@@ -204,7 +212,7 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
 
     public func retry(job id: Int64) throws -> Int? {
         locked {
-            guard var job = storage.jobs[id], [.failed, .cancelled, .done].contains(job.state) else { return nil }
+            guard var job = storage.jobs[id], [.failed, .cancelled, .done].contains(job.state), job.prunedAt == nil else { return nil }
             let now = clock()
             var requeued = 0
             for task in tasks(of: id) where task.state == .dead || task.state == .cancelled {
@@ -237,6 +245,41 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
         }
     }
 
+    public func attemptSummary(job id: Int64) throws -> AttemptSummary {
+        locked {
+            let all = tasks(of: id)
+            let errors = all.reduce(0) { sum, task in
+                sum + max(0, task.attempts - task.lostLeases - (task.state == .done || task.state == .leased ? 1 : 0))
+            }
+            return AttemptSummary(errors: errors, lostLeases: all.reduce(0) { $0 + $1.lostLeases },
+                                  maxLostLeasesOfATask: all.map(\.lostLeases).max() ?? 0,
+                                  lostLeaseBudget: storage.jobs[id]?.maxLostLeases ?? 0)
+        }
+    }
+
+    public func prune(olderThan seconds: Double, batch: Int) throws -> Int {
+        locked {
+            let cutoff = clock().addingTimeInterval(-seconds)
+            let ended = storage.jobs.values.filter {
+                [.done, .failed, .cancelled].contains($0.state) && $0.prunedAt == nil && ($0.finishedAt ?? cutoff) < cutoff
+            }.map(\.id)
+            var deleted = 0
+            for jobId in ended.sorted() {
+                for task in tasks(of: jobId) where task.state != .dead && deleted < batch {
+                    storage.tasks[task.id] = nil
+                    storage.dependants[task.id] = nil
+                    deleted += 1
+                }
+            }
+            if deleted < batch {
+                for jobId in ended where !tasks(of: jobId).contains(where: { $0.state != .dead }) {
+                    storage.jobs[jobId]?.prunedAt = clock()
+                }
+            }
+            return deleted
+        }
+    }
+
     // MARK: Helpers (lock held)
 
     /// A job's tasks by id.
@@ -253,6 +296,7 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
     private func requeue(_ task: inout Task, at now: Date) {
         task.state = .queued
         task.attempts = 0
+        task.lostLeases = 0
         task.error = nil
         task.runAfter = now
         task.workerId = nil
