@@ -896,3 +896,12 @@ EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
     RAISE NOTICE 'slipline_reader: shard_outputs grant skipped: %', SQLERRM;
 END;
 $$;
+
+-- migrate: 10 tem drift
+-- The stage drift of each frame (px, relative to frame 0; phase correlation against frame 0 in
+-- the shard; NULL where the reference frame could not be read). Points stay in image
+-- coordinates; the merge links tracks with the drift removed.
+ALTER TABLE tem_frame_results ADD COLUMN drift_x double precision, ADD COLUMN drift_y double precision;
+CREATE OR REPLACE VIEW tem_frames AS
+SELECT job_id, frame_index, frame_file, n_dislocations, width, height, drift_x, drift_y
+FROM tem_frame_results;

@@ -10,16 +10,20 @@ public struct TEMTaskPayload: Codable, Sendable, Equatable {
     /// The frame size every frame had when the job was planned.
     public var width: Int
     public var height: Int
+    /// The video's frame 0, against which every frame's stage drift is measured (nil: the
+    /// shard's own first frame, as in payloads planned before registration existed).
+    public var referenceFile: String?
 
-    public init(firstFrame: Int, files: [String], width: Int, height: Int) {
+    public init(firstFrame: Int, files: [String], width: Int, height: Int, referenceFile: String? = nil) {
         self.firstFrame = firstFrame
         self.files = files
         self.width = width
         self.height = height
+        self.referenceFile = referenceFile
     }
 
     enum CodingKeys: String, CodingKey {
-        case firstFrame = "first_frame", files, width, height
+        case firstFrame = "first_frame", files, width, height, referenceFile = "reference_file"
     }
 }
 

@@ -69,7 +69,7 @@ enum TEMPlanner {
         let perTask = options.framesPerTask ?? TEMJobOptions.defaultFramesPerTask(width: reference.width, height: reference.height)
         let shards = stride(from: 0, to: paths.count, by: perTask).map { start in
             TEMTaskPayload(firstFrame: start, files: Array(paths[start..<min(paths.count, start + perTask)]),
-                           width: reference.width, height: reference.height)
+                           width: reference.width, height: reference.height, referenceFile: paths.first)
         }
         return KindPlan(shards: shards, merge: TEMMergePayload(frames: paths.count), notes: notes)
     }
