@@ -4,10 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Global stage drift of a frame against a reference frame by phase correlation: both are
+/// Global stage drift of a frame against a reference frame by band-passed cross-correlation in
+/// Fourier space: both are
 /// binned to an n×n grid (n ≤ 128 bins of up to side/256 px over the central square), Hann-windowed, transformed; the
-/// cross-power spectrum, half-whitened and band-passed (no illumination ramps, no pixel noise), is
-/// transformed back and its peak located with sub-bin parabolic interpolation. The static
+/// cross-power spectrum, band-passed (no illumination ramps, no pixel noise), is
+/// transformed back and its peak located with sub-bin interpolation. The static
 /// specimen texture dominates the peak; moving dislocations are a small part of the image.
 public struct TEMDriftEstimator: Sendable {
     public let width: Int
@@ -17,6 +18,9 @@ public struct TEMDriftEstimator: Sendable {
     private let fft: FFT2D
     private let window: [Float]
     private let bandPass: [Float]
+    /// 1 / the window's normalised autocorrelation at each shift: the windowed images overlap
+    /// less as the shift grows, which pulls a broad correlation peak towards 0 unless undone.
+    private let overlapGain: [Float]
     /// The reference's spectrum (conjugated) and a workspace.
     private var refRe: [Float] = [], refIm: [Float] = []
     private var re: [Float], im: [Float]
@@ -34,17 +38,25 @@ public struct TEMDriftEstimator: Sendable {
         n = side >= 32 ? size : 0
         x0 = (width - n * bin) / 2
         y0 = (height - n * bin) / 2
-        fft = FFT2D(n: max(8, n))
+        let transform = FFT2D(n: max(8, n))
+        fft = transform
         let m = max(8, n)
         let hann = (0..<m).map { Float(0.5 - 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / Double(m))) }
         window = (0..<(m * m)).map { hann[$0 / m] * hann[$0 % m] }
         bandPass = (0..<(m * m)).map { i in
             func f(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) / Double(m) }
             let r2 = f(i % m) * f(i % m) + f(i / m) * f(i / m)
-            // Periods between ≈ 7 and 25 bins: the specimen's fine texture, not the broad bend
-            // contours (which move on their own) nor the illumination (fixed to the camera).
-            return Float((1 - exp(-r2 / (0.04 * 0.04))) * exp(-r2 / (0.15 * 0.15)))
+            // Periods from ≈ 7 bins to 100 (beyond: the illumination, fixed to the camera).
+            return Float((1 - exp(-r2 / (0.01 * 0.01))) * exp(-r2 / (0.15 * 0.15)))
         }
+        var wr = window, wi = [Float](repeating: 0, count: m * m)
+        wr.withUnsafeMutableBufferPointer { r in wi.withUnsafeMutableBufferPointer { i in
+            transform.transform(re: r.baseAddress!, im: i.baseAddress!, inverse: false)
+            for k in 0..<(m * m) { r[k] = r[k] * r[k] + i[k] * i[k]; i[k] = 0 }
+            transform.transform(re: r.baseAddress!, im: i.baseAddress!, inverse: true)
+        } }
+        let peak = max(wr[0], .leastNormalMagnitude)
+        overlapGain = wr.map { peak / max($0, 0.2 * peak) }
         re = [Float](repeating: 0, count: m * m)
         im = re
         guard n > 0 else { return }
@@ -63,15 +75,19 @@ public struct TEMDriftEstimator: Sendable {
             let a = re[i], b = im[i], c = refRe[i], d = refIm[i]
             let pr = a * c - b * d, pi = a * d + b * c
             let mag = (pr * pr + pi * pi).squareRoot()
-            // Half-whitened: the specimen's strong mottling keeps more weight than in pure phase
-            // correlation, the thin gliding lines (which move on their own) less.
-            let s = mag > 1e-20 ? bandPass[i] / mag.squareRoot() : 0
+            // Not whitened: each frequency weighs by its power in both frames, so the specimen's
+            // strong static mottling dominates and the per-frame noise (strong at the periods
+            // where the mottling is weak) does not (plain cross-correlation, the maximum-
+            // likelihood estimate under white noise; pure phase correlation was 1–15 px off).
+            _ = mag
+            let s = bandPass[i]
             re[i] = pr * s
             im[i] = pi * s
         }
         re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { m in
             fft.transform(re: r.baseAddress!, im: m.baseAddress!, inverse: true)
         } }
+        for i in 0..<count { re[i] *= overlapGain[i] }
         var best = 0
         for i in 1..<count where re[i] > re[best] { best = i }
         let px = best % n, py = best / n
