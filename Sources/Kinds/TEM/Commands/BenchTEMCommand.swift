@@ -82,6 +82,7 @@ struct BenchTEMCommand: ParsableCommand {
         let s = TEMBenchmark.speed(frames: frames)
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                      s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
+        print(driftSpeed(frames: frames))
         for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
             let p = try pngSpeed(frames: frames, compression: compression)
             print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
@@ -138,6 +139,25 @@ struct BenchTEMCommand: ParsableCommand {
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
+    }
+
+    /// The shards' registration step alone: drift of randomised medium frames (drift 2 px/frame)
+    /// against frame 0, thread CPU time, and its error against the generator's drift.
+    func driftSpeed(frames: Int) -> String {
+        var params = TEMSynthParams.randomized(.medium, seed: 1, frames: 8)
+        params.nuisance!.driftVelocity = TEMPoint(2, -1)
+        let synth = TEMSynthesizer(params: params)
+        let images = (0..<8).map { synth.frame8($0).map { Float($0) / 255 } }
+        var estimator = images[0].withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
+        var errors: [Double] = []
+        let c0 = cpuSeconds()
+        for i in 0..<frames {
+            let d = images[i % 8].withUnsafeBufferPointer { estimator.drift($0) }
+            if i < 8 { errors.append(TEMPolyline.norm(d - synth.stage.drift[i])) }
+        }
+        let ms = 1000 * (cpuSeconds() - c0) / Double(frames)
+        return String(format: "tem drift (registration against frame 0, %d×%d u8 → %d frames, one thread): %.3f ms/frame CPU; error vs true drift over 8 frames: median %.2f px, max %.2f px",
+                      params.width, params.height, frames, ms, TEMDrawsBenchmark.quantile(errors, 0.5), errors.max() ?? 0)
     }
 
     func trackerConfig() throws -> TEMTrackerConfig {
