@@ -521,6 +521,15 @@ DROP INDEX tasks_claimable;
 CREATE INDEX tasks_claimable ON tasks (priority DESC, fair_seq, id)
     WHERE state IN ('queued', 'failed') AND deps_pending = 0;
 
+-- migrate: 9 tem drift
+-- The stage drift of each frame (px, relative to frame 0; phase correlation against frame 0 in
+-- the shard; NULL where the reference frame could not be read). Points stay in image
+-- coordinates; the merge links tracks with the drift removed.
+ALTER TABLE tem_frame_results ADD COLUMN drift_x double precision, ADD COLUMN drift_y double precision;
+CREATE OR REPLACE VIEW tem_frames AS
+SELECT job_id, frame_index, frame_file, n_dislocations, width, height, drift_x, drift_y
+FROM tem_frame_results;
+
 -- migrate: 10 nanodiff results
 -- Written by the nanodiff merge (replaced when it re-runs). x, y are scan positions: x the
 -- column, y the row, origin the centre of position (0, 0).

@@ -66,7 +66,7 @@ final class TEMKindTests: XCTestCase {
         let dir = try TestFiles.temporaryDirectory("curves")
         let frames = [
             TEMCurvesFile.Frame(index: 7, file: "/data/é f7.png", curves: [[TEMPoint(0.1, -2.5), TEMPoint(1e-9, 511.999)], []]),
-            TEMCurvesFile.Frame(index: 8, file: "f8.png", curves: []),
+            TEMCurvesFile.Frame(index: 8, file: "f8.png", curves: [], drift: TEMPoint(-3.25, 0.5)),
         ]
         try TEMCurvesFile.write(frames, to: dir + "/c.bin")
         XCTAssertEqual(try TEMCurvesFile.read(dir + "/c.bin"), frames)
@@ -74,5 +74,31 @@ final class TEMKindTests: XCTestCase {
         try data.prefix(data.count - 5).write(to: URL(fileURLWithPath: dir + "/cut.bin"))
         XCTAssertThrowsError(try TEMCurvesFile.read(dir + "/cut.bin")) { XCTAssertTrue("\($0)".contains("cut.bin is damaged (truncated"), "\($0)") }
         XCTAssertThrowsError(try TEMCurvesFile.read(dir + "/none.bin")) { XCTAssertTrue("\($0)".contains("none.bin"), "\($0)") }
+    }
+
+    /// Every shard measures drift against the video's frame 0 (not its own first frame), so the
+    /// stored drifts of a drifting video follow the stage across shard boundaries.
+    func testShardsStoreTheDriftRelativeToFrameZero() throws {
+        let dir = try TestFiles.temporaryDirectory("temdrift")
+        var params = TEMSynthParams.randomized(.easy, seed: 4, frames: 6)
+        params.nuisance!.driftVelocity = TEMPoint(3, -2)
+        params.nuisance!.jitter = 0
+        params.nuisance!.driftBound = 30
+        params.nuisance!.pRepeat = 0
+        params.nuisance!.pDrop = 0
+        let synth = TEMSynthesizer(params: params)
+        for f in 0..<6 {
+            try PNGWriter.writeGray8(path: String(format: "%@/f%d.png", dir, f), width: params.width, height: params.height,
+                                     pixels: synth.frame8(f))
+        }
+        let run = try KindHarness(TEMKind(), input: dir, params: ["frames_per_task": "2", "overlay_frames": "0"]).run()
+        XCTAssertTrue(run.errors.isEmpty, "\(run.errors)")
+        let frames = run.shardRows.flatMap { $0 }.rows(of: "tem_frame_results")
+        XCTAssertEqual(frames.count, 6)
+        for row in frames {
+            let f = try XCTUnwrap(row["frame_index"] as? Int)
+            let dx = try XCTUnwrap(row["drift_x"] as? Double), dy = try XCTUnwrap(row["drift_y"] as? Double)
+            XCTAssertLessThan(TEMPolyline.norm(TEMPoint(dx, dy) - synth.stage.drift[f]), 3, "frame \(f): \(dx), \(dy) vs \(synth.stage.drift[f])")
+        }
     }
 }

@@ -1,6 +1,23 @@
 /// Non-maximum suppression across the line and hysteresis thresholding of a ridge response,
 /// with thresholds set from the frame's own noise so one setting serves every frame.
 public enum RidgeThreshold {
+    /// How far the frame's ridge responses stand above its own noise: the sum over a strided
+    /// sample of the response above median + `high`·σ (robust statistics of the same frame), in
+    /// units of σ. Lines of the filter's polarity give large values; noise and the flanks of
+    /// lines of the other polarity give small ones.
+    public static func excessResponse(_ values: UnsafeBufferPointer<Float>, high: Float, stride: Int = 7) -> Double {
+        let stats = robustStats(values)
+        let sigma = max(stats.sigma, 1e-6), cut = stats.median + high * sigma
+        var sum = 0.0
+        var i = 0
+        while i < values.count {
+            let v = values[i]
+            if v > cut { sum += Double((v - cut) / sigma) }
+            i += stride
+        }
+        return sum
+    }
+
     /// Median and MAD-based σ of the positive `values` (every `stride`-th sample) by a
     /// 4096-bin histogram: O(n), no sort, and exact enough for thresholds. Zeros are skipped:
     /// the clipped response is zero on about half the pixels, which would make the statistics

@@ -36,7 +36,7 @@ public enum TEMBenchmark {
     /// trace + fit, over `frames` frames on one thread, cycling through 8 distinct hard-preset
     /// frames rendered beforehand. No PNG decoding (Kernels has no file formats): `ctl bench
     /// tem` adds the figures that decode real PNG files with libpng.
-    public static func speed(frames: Int = 400, seed: UInt64 = 1, config: TEMDetectorConfig = TEMDetectorConfig()) -> Speed {
+    public static func speed(frames: Int = 400, seed: UInt64 = 1, config: TEMDetectorConfig = .video) -> Speed {
         let params = TEMSynthParams.preset(.hard, seed: seed, frames: 8)
         let synth = TEMSynthesizer(params: params)
         let w = params.width, h = params.height
@@ -100,7 +100,7 @@ public enum TEMBenchmark {
 
     /// Synthesises a video, detects every frame, tracks and scores it.
     public static func quality(_ difficulty: TEMDifficulty, frames: Int = 60, seed: UInt64 = 1,
-                               config: TEMDetectorConfig = TEMDetectorConfig(),
+                               config: TEMDetectorConfig = .video,
                                tracker: TEMTrackerConfig = TEMTrackerConfig()) -> Quality {
         let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
         let synth = TEMSynthesizer(params: params)
@@ -119,7 +119,7 @@ public enum TEMBenchmark {
     /// Synthesises a video and detects every frame (the slow half of `quality`, kept apart so a
     /// long video's detections can be cached and re-tracked).
     public static func detectVideo(_ difficulty: TEMDifficulty, frames: Int, seed: UInt64,
-                                   config: TEMDetectorConfig = TEMDetectorConfig())
+                                   config: TEMDetectorConfig = .video)
         -> (truth: [[TEMTruthDislocation]], detected: [[[TEMPoint]]]) {
         let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
         let synth = TEMSynthesizer(params: params)
@@ -198,7 +198,7 @@ public enum TEMBenchmark {
 
     /// Runs both parts and returns a printable report.
     public static func run(speedFrames: Int = 400, qualityFrames: Int = 60, seeds: [UInt64] = [1, 2, 3],
-                           config: TEMDetectorConfig = TEMDetectorConfig(),
+                           config: TEMDetectorConfig = .video,
                            tracker: TEMTrackerConfig = TEMTrackerConfig()) -> String {
         var lines: [String] = []
         let s = speed(frames: speedFrames)

@@ -26,8 +26,16 @@ public struct TEMCurve: Codable, Sendable, Equatable {
 
 /// Settings of the per-frame detector; the defaults are tuned on the synthetic presets.
 public struct TEMDetectorConfig: Codable, Sendable, Equatable {
-    /// Detect bright lines instead of dark ones.
+    /// Detect bright lines instead of dark ones (used as given when `autoPolarity` is off).
     public var brightLines = false
+    /// Decide between dark and bright lines from the frames themselves: on the first frame and
+    /// every `polarityCheckInterval` frames after, the ridge filter runs for both polarities and
+    /// the one whose responses stand further above the frame's own noise wins (a dark line also
+    /// gives weaker bright responses on its flanks, about 0.45 of its peak for a Gaussian
+    /// profile, so the true polarity carries clearly more excess response). Off in the plain
+    /// defaults (other kinds reuse the detector on images of known polarity); on in `video`.
+    public var autoPolarity = false
+    public var polarityCheckInterval = 16
     /// Background flattening: subtract the mean over a (2r+1)² box (0 = off). Off by default:
     /// the Hessian is already blind to offsets and ramps (docs/tuning.md). Turn it on for
     /// frames with strong uneven illumination at the line scale.
@@ -66,6 +74,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// where the noise-relative thresholds are very low).
     public var minRelativeResponse = 0.3
     public init() {}
+
+    /// The defaults for in-situ TEM videos: polarity decided from the frames.
+    public static var video: TEMDetectorConfig {
+        var c = TEMDetectorConfig()
+        c.autoPolarity = true
+        return c
+    }
 }
 
 /// The per-frame kernel: flatten, ridge filter, NMS + hysteresis, thinning, tracing, spline fit,
@@ -78,6 +93,9 @@ public struct TEMDetector: Sendable {
     private var normal: [Float] = []
     private var mask: [UInt8] = []
     private var sums: [Float] = []
+    /// The polarity found by the last check (`autoPolarity`), and frames since that check.
+    public private(set) var detectedBright: Bool?
+    private var framesSinceCheck = 0
 
     public init(config: TEMDetectorConfig = TEMDetectorConfig()) { self.config = config }
 
@@ -89,7 +107,7 @@ public struct TEMDetector: Sendable {
             flat = [Float](repeating: 0, count: n); response = flat; sums = flat
             normal = flat; mask = [UInt8](repeating: 0, count: n)
         }
-        let cfg = config
+        var cfg = config
         if cfg.flattenRadius > 0 {
             flat.withUnsafeMutableBufferPointer { f in sums.withUnsafeMutableBufferPointer { s in
                 Self.flatten(frame, width: width, height: height, radius: cfg.flattenRadius, into: f, scratch: s)
@@ -105,7 +123,30 @@ public struct TEMDetector: Sendable {
                                   workspace: &ridge)
             } }
         }
-        if cfg.flattenRadius > 0 { flat.withUnsafeBufferPointer { filter($0) } } else { filter(frame) }
+        func filterFrame(bright: Bool) {
+            cfg.brightLines = bright
+            if cfg.flattenRadius > 0 { flat.withUnsafeBufferPointer { filter($0) } } else { filter(frame) }
+        }
+        if cfg.autoPolarity {
+            if detectedBright == nil || framesSinceCheck >= cfg.polarityCheckInterval {
+                filterFrame(bright: !(detectedBright ?? false))
+                let other = response.withUnsafeBufferPointer { RidgeThreshold.excessResponse($0, high: cfg.highThreshold) }
+                filterFrame(bright: detectedBright ?? false)
+                let current = response.withUnsafeBufferPointer { RidgeThreshold.excessResponse($0, high: cfg.highThreshold) }
+                if other > current {
+                    detectedBright = !(detectedBright ?? false)
+                    filterFrame(bright: detectedBright!)
+                } else {
+                    detectedBright = detectedBright ?? false
+                }
+                framesSinceCheck = 0
+            } else {
+                filterFrame(bright: detectedBright!)
+            }
+            framesSinceCheck += 1
+        } else {
+            filterFrame(bright: config.brightLines)
+        }
         self.ridge = ridge
         let stats = response.withUnsafeBufferPointer { RidgeThreshold.robustStats($0) }
         // Median/MAD of the positive responses: dominated by noise, so the thresholds follow each

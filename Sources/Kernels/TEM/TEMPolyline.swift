@@ -120,4 +120,15 @@ public enum TEMPolyline {
     public static func curveDistance(_ a: [TEMPoint], _ b: [TEMPoint]) -> Double {
         0.5 * (meanClosestDistance(from: a, to: b) + meanClosestDistance(from: b, to: a))
     }
+
+    /// The polyline moved `distance` px along its local normal (left of the direction of travel
+    /// for positive values); the normal at a point is that of the chord through its neighbours.
+    public static func offset(_ p: [TEMPoint], by distance: Double) -> [TEMPoint] {
+        guard p.count >= 2 else { return p }
+        return p.indices.map { i in
+            let t = p[min(p.count - 1, i + 1)] - p[max(0, i - 1)]
+            let l = norm(t)
+            return l > 0 ? p[i] + distance / l * TEMPoint(-t.y, t.x) : p[i]
+        }
+    }
 }

@@ -112,11 +112,10 @@ extension TEMSynthParams {
     }
 
     /// The positions along the slip direction at which every dislocation of the pile-up lies
-    /// wholly inside the frame with an 8 px margin.
+    /// wholly inside the frame with a `margin` (px).
     static func allowedRange(centre: TEMPoint, u: TEMPoint, n: TEMPoint, slipWidth: Double,
-                             dislocations: [Dislocation], width: Int, height: Int) -> (Double, Double) {
+                             dislocations: [Dislocation], width: Int, height: Int, margin: Double = 8) -> (Double, Double) {
         var lo = -Double.infinity, hi = Double.infinity
-        let margin = 8.0
         for d in dislocations {
             for q in TEMSynthesizer.shape(d, centre: centre, u: u, n: n, slipWidth: slipWidth, position: 0, step: 4) {
                 for (coord, dir, limit) in [(q.x, u.x, Double(width - 1)), (q.y, u.y, Double(height - 1))] {

@@ -29,6 +29,9 @@ public struct TEMSynthParams: Codable, Sendable, Equatable {
     /// lines are drawn noise-free on top; real frames have noise on the lines too).
     public var postNoise: Double
     public var pileups: [Pileup]
+    /// Line style, specimen clutter, stage motion and camera effects of a randomised video
+    /// (`randomized`); nil for the presets.
+    public var nuisance: TEMNuisance?
 
     /// The paper's background model (Table 1); `floor` maps the clipped [0, 1] background into
     /// [floor, 1] so that a dark line always has room to be darker than its surroundings.
@@ -72,6 +75,9 @@ public struct TEMSynthParams: Codable, Sendable, Equatable {
         public var contrast: Double
         /// Line width, px.
         public var width: Double
+        /// Set on a dislocation emitted by a source: the time step from which it may appear at
+        /// the source (`start`); it then glides out of the field and is gone.
+        public var emitFrame: Int?
     }
 
     /// Jerky glide: each dislocation is pinned or free (a two-state Markov chain per frame); a free
@@ -84,5 +90,8 @@ public struct TEMSynthParams: Codable, Sendable, Equatable {
         /// Positions along the slip direction allowed for every dislocation (keeps lines in frame).
         public var lower: Double
         public var upper: Double
+        /// Set for a pile-up fed by a source at `lower`: its dislocations only glide forwards and
+        /// are gone past this position (wholly outside the frame).
+        public var exit: Double?
     }
 }

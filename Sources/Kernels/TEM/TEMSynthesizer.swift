@@ -29,71 +29,58 @@ public struct TEMSynthesizer: Sendable {
     public let truth: [[TEMTruthDislocation]]
     /// The two slip traces of every pile-up, as segments clipped to the frame.
     public let slipTraces: [[TEMPoint]]
-    /// The static Perlin background P3, scaled to [0, 1].
-    private let perlin: [Float]
+    /// The camera's view of each frame: time step shown, repeated frames, stage drift.
+    public let stage: TEMStageMotion
+    /// The static Perlin background P3, scaled to [0, 1], `perlinMargin` px larger than the frame
+    /// on every side (0 without drift).
+    let perlin: [Float]
+    let perlinMargin: Int
+    /// Per-pixel camera gain (fixed pattern) of a randomised video; empty for the presets.
+    let fixedGain: [Float]
 
     public init(params: TEMSynthParams) {
         self.params = params
         let w = params.width, h = params.height
         var rng = SeededRandom(seed: params.seed).derived(1)
-        let p1 = PerlinNoise.field(width: w, height: h, wavelength: params.background.lambda1, rng: &rng)
-        let p2 = PerlinNoise.field(width: w, height: h, wavelength: params.background.lambda2, rng: &rng)
+        // A drifting stage shows other parts of the specimen: the background is drawn larger by
+        // the drift bound on every side and sampled at the shift.
+        let margin = params.nuisance.map { Int($0.driftBound.rounded(.up)) + 2 } ?? 0
+        let pw = w + 2 * margin, ph = h + 2 * margin
+        let p1 = PerlinNoise.field(width: pw, height: ph, wavelength: params.background.lambda1, rng: &rng)
+        let p2 = PerlinNoise.field(width: pw, height: ph, wavelength: params.background.lambda2, rng: &rng)
         var p = zip(p1, p2).map { $0 + Float(params.background.wPerlin) * $1 }
         let lo = p.min() ?? 0, hi = p.max() ?? 1
         let scale = hi > lo ? 1 / (hi - lo) : 0
         for i in p.indices { p[i] = (p[i] - lo) * scale }
         perlin = p
+        perlinMargin = margin
+        if let n = params.nuisance {
+            var srng = SeededRandom(seed: params.seed).derived(2)
+            stage = TEMStageMotion(frames: params.frames, nuisance: n, rng: &srng)
+            fixedGain = (0..<(w * h)).map { _ in Float(1 + n.fixedPattern * srng.gaussian()) }
+        } else {
+            stage = TEMStageMotion(frames: params.frames)
+            fixedGain = []
+        }
 
-        // Motion: positions along the slip direction for every dislocation and frame.
         var traces: [[TEMPoint]] = []
         var frames = [[TEMTruthDislocation]](repeating: [], count: params.frames)
         for (pi, pile) in params.pileups.enumerated() {
-            var mrng = SeededRandom(seed: params.seed).derived(1000 + UInt64(pi))
             let a = pile.angleDegrees * .pi / 180
             let u = TEMPoint(cos(a), sin(a)), n = TEMPoint(-sin(a), cos(a))
             for side in [-0.5, 0.5] {
                 if let seg = Self.clipLine(point: pile.centre + side * pile.slipWidth * n, direction: u,
-                                           width: w, height: h) { traces.append(seg) }
+                                           width: w, height: h, margin: Double(margin)) { traces.append(seg) }
             }
-            let ds = pile.dislocations
-            var s = ds.map(\.start)
-            var free = [Bool](repeating: false, count: ds.count)
-            var direction = 1.0
-            var blocked = 0
-            let lower = pile.motion.lower, upper = pile.motion.upper
+            var motion = TEMPileupMotion(pile: pile, rng: SeededRandom(seed: params.seed).derived(1000 + UInt64(pi)))
+            var now = 0
             for f in 0..<params.frames {
-                if f > 0 {
-                    var step = [Double](repeating: 0, count: ds.count)
-                    for i in ds.indices {
-                        free[i] = free[i] ? mrng.unit() >= pile.motion.pPin : mrng.unit() < pile.motion.pDepin
-                        step[i] = free[i] ? mrng.uniform(pile.motion.stepMin...pile.motion.stepMax) : 0
-                        if ds[i].pairedWithPrevious { step[i] = step[i - 1] }
-                    }
-                    if direction > 0 {
-                        for i in ds.indices {
-                            var x = min(s[i] + step[i], upper)
-                            if i > 0 { x = min(x, s[i - 1] - ds[i].minGap) }
-                            if ds[i].pairedWithPrevious { x = s[i - 1] - ds[i].minGap }
-                            s[i] = max(x, lower)
-                        }
-                    } else {
-                        for i in ds.indices.reversed() {
-                            var x = max(s[i] - step[i], lower)
-                            if i + 1 < ds.count { x = max(x, s[i + 1] + ds[i + 1].minGap) }
-                            s[i] = min(x, upper)
-                        }
-                        for i in ds.indices where ds[i].pairedWithPrevious { s[i] = s[i - 1] - ds[i].minGap }
-                    }
-                    // The pile-up runs into an obstacle at the end of the band and, after a
-                    // while, the load reverses (so long videos keep moving).
-                    let atEnd = direction > 0 ? s[0] >= upper - 0.01 : s[ds.count - 1] <= lower + 0.01
-                    blocked = atEnd ? blocked + 1 : 0
-                    if blocked > 20 || mrng.unit() < 0.002 { direction = -direction; blocked = 0 }
-                }
-                for (i, d) in ds.enumerated() {
-                    let pts = Self.shape(d, centre: pile.centre, u: u, n: n, slipWidth: pile.slipWidth,
-                                         position: s[i], step: 1)
-                    frames[f].append(TEMTruthDislocation(id: d.id, pileup: pi, points: pts))
+                while now < stage.time[f] { motion.advance(); now += 1 }
+                for (i, d) in pile.dislocations.enumerated() where motion.present[i] {
+                    let pts = Self.shape(d, centre: pile.centre + stage.drift[f], u: u, n: n, slipWidth: pile.slipWidth,
+                                         position: motion.position[i], step: 1)
+                    guard let visible = Self.visiblePart(pts, width: w, height: h) else { continue }
+                    frames[f].append(TEMTruthDislocation(id: d.id, pileup: pi, points: visible))
                 }
             }
         }
@@ -101,8 +88,24 @@ public struct TEMSynthesizer: Sendable {
         slipTraces = traces
     }
 
+    /// The longest run of `points` inside the frame, if it is at least 20 px long (a dislocation
+    /// leaving the field, or carried out by the drift, is only its visible part).
+    static func visiblePart(_ points: [TEMPoint], width: Int, height: Int) -> [TEMPoint]? {
+        let xMax = Double(width - 1), yMax = Double(height - 1)
+        func inside(_ p: TEMPoint) -> Bool { p.x >= 0 && p.y >= 0 && p.x <= xMax && p.y <= yMax }
+        if points.allSatisfy(inside) { return points }
+        var best: ArraySlice<TEMPoint> = [], run = 0
+        for i in points.indices {
+            if inside(points[i]) { run += 1 } else { run = 0 }
+            if run > best.count { best = points[(i - run + 1)...i] }
+        }
+        let piece = Array(best)
+        return piece.count >= 2 && TEMPolyline.length(piece) >= 20 ? piece : nil
+    }
+
     /// Renders frame `index`: background, slip traces, dislocations, noise; values in [0, 1].
     public func frame(_ index: Int) -> [Float] {
+        if let n = params.nuisance { return renderWithNuisance(index, nuisance: n) }
         let w = params.width, h = params.height, bg = params.background
         var rng = SeededRandom(seed: params.seed).derived(1_000_000 + UInt64(index))
         // P4 = P3 + w_w·X1, P5 = G(P4; s1), P6 = P5 + σ(P5)·X2, P7 = G(P6; s2), clip.
@@ -166,14 +169,14 @@ public struct TEMSynthesizer: Sendable {
     }
 
     /// The part of the infinite line through `point` along `direction` inside the frame.
-    static func clipLine(point: TEMPoint, direction: TEMPoint, width: Int, height: Int) -> [TEMPoint]? {
+    static func clipLine(point: TEMPoint, direction: TEMPoint, width: Int, height: Int, margin: Double = 0) -> [TEMPoint]? {
         var lo = -1e9, hi = 1e9
-        for (p, d, limit) in [(point.x, direction.x, Double(width - 1)), (point.y, direction.y, Double(height - 1))] {
+        for (p, d, limit) in [(point.x, direction.x, Double(width - 1) + margin), (point.y, direction.y, Double(height - 1) + margin)] {
             if abs(d) < 1e-12 {
-                if p < 0 || p > limit { return nil }
+                if p < -margin || p > limit { return nil }
                 continue
             }
-            let a = (0 - p) / d, b = (limit - p) / d
+            let a = (-margin - p) / d, b = (limit - p) / d
             lo = max(lo, min(a, b))
             hi = min(hi, max(a, b))
         }
@@ -183,8 +186,11 @@ public struct TEMSynthesizer: Sendable {
 
     /// Darkens the pixels within `lineWidth/2` of the polyline by `contrast`, with a one-pixel
     /// linear ramp at the edge for anti-aliasing.
+    ///
+    /// `modulation`, when given, scales the contrast by a function of the arc length (px) at the
+    /// nearest point of the line (a dotted line).
     public static func stamp(_ img: inout [Float], width: Int, height: Int, polyline: [TEMPoint],
-                      lineWidth: Double, contrast: Double) {
+                      lineWidth: Double, contrast: Double, modulation: ((Double) -> Double)? = nil) {
         guard polyline.count >= 2 else { return }
         let pts = TEMPolyline.resample(polyline, spacing: 2)
         var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
@@ -195,7 +201,10 @@ public struct TEMSynthesizer: Sendable {
         guard x1 >= x0, y1 >= y0 else { return }
         let bw = x1 - x0 + 1
         var dist = [Double](repeating: .infinity, count: bw * (y1 - y0 + 1))
+        var arc = modulation == nil ? [] : [Double](repeating: 0, count: dist.count)
+        var arcStart = 0.0
         for i in 1..<pts.count {
+            defer { arcStart += TEMPolyline.dist(pts[i - 1], pts[i]) }
             let a = pts[i - 1], b = pts[i]
             let sx0 = max(x0, Int((min(a.x, b.x) - reach).rounded(.down)))
             let sx1 = min(x1, Int((max(a.x, b.x) + reach).rounded(.up)))
@@ -206,14 +215,20 @@ public struct TEMSynthesizer: Sendable {
                 for x in sx0...sx1 {
                     let d = TEMPolyline.segmentDistance(TEMPoint(Double(x), Double(y)), a, b)
                     let k = (y - y0) * bw + x - x0
-                    if d < dist[k] { dist[k] = d }
+                    if d < dist[k] {
+                        dist[k] = d
+                        if !arc.isEmpty { arc[k] = arcStart + TEMPolyline.dist(a, TEMPoint(Double(x), Double(y))) }
+                    }
                 }
             }
         }
         for y in y0...y1 {
             for x in x0...x1 {
-                let cover = min(1, max(0, lineWidth / 2 + 0.5 - dist[(y - y0) * bw + x - x0]))
-                if cover > 0 { img[y * width + x] -= Float(cover * contrast) }
+                let k = (y - y0) * bw + x - x0
+                let cover = min(1, max(0, lineWidth / 2 + 0.5 - dist[k]))
+                guard cover > 0 else { continue }
+                let c = modulation.map { contrast * $0(arc[k]) } ?? contrast
+                img[y * width + x] -= Float(cover * c)
             }
         }
     }

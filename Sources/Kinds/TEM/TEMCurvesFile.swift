@@ -5,24 +5,28 @@ import Shared
 /// The file a `tem` shard hands its merge: every analysed frame of its range with its
 /// resampled centrelines, exactly as the shard found them (float64, no text round trip).
 ///
-/// Layout (little-endian): `SLTC`, version u32 = 1, frame count u32; per frame: frame_index
-/// i64, the file name (u32 byte count + UTF-8), curve count u32; per curve: point count u32
-/// and that many (x, y) float64 pairs in image coordinates (px).
+/// Layout (little-endian): `SLTC`, version u32 = 2, frame count u32; per frame: frame_index
+/// i64, the file name (u32 byte count + UTF-8), the frame's drift (x, y) float64 (version 2;
+/// version 1 files have none and read as drift 0), curve count u32; per curve: point count
+/// u32 and that many (x, y) float64 pairs in image coordinates (px).
 public enum TEMCurvesFile {
     public struct Frame: Sendable, Equatable {
         public var index: Int
         public var file: String
         public var curves: [[TEMPoint]]
+        /// Stage drift of the frame relative to frame 0 (px), nil when it could not be estimated.
+        public var drift: TEMPoint?
 
-        public init(index: Int, file: String, curves: [[TEMPoint]]) {
+        public init(index: Int, file: String, curves: [[TEMPoint]], drift: TEMPoint? = nil) {
             self.index = index
             self.file = file
             self.curves = curves
+            self.drift = drift
         }
     }
 
     static let magic: [UInt8] = Array("SLTC".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
 
     /// Writes `frames` to `path` atomically.
     public static func write(_ frames: [Frame], to path: String) throws {
@@ -35,6 +39,9 @@ public enum TEMCurvesFile {
             let name = Array(frame.file.utf8)
             put(UInt32(name.count))
             data.append(contentsOf: name)
+            // NaN marks "no estimate".
+            put((frame.drift?.x ?? .nan).bitPattern)
+            put((frame.drift?.y ?? .nan).bitPattern)
             put(UInt32(frame.curves.count))
             for curve in frame.curves {
                 put(UInt32(curve.count))
@@ -55,13 +62,19 @@ public enum TEMCurvesFile {
         return try data.withUnsafeBytes { raw in
             var reader = Reader(bytes: raw, path: path)
             guard try reader.bytes(4) == magic else { throw reader.damaged("not a curves file") }
-            guard try reader.integer(UInt32.self) == version else { throw reader.damaged("unknown version") }
+            let fileVersion = try reader.integer(UInt32.self)
+            guard fileVersion == 1 || fileVersion == version else { throw reader.damaged("unknown version") }
             let count = Int(try reader.integer(UInt32.self))
             var frames: [Frame] = []
             frames.reserveCapacity(min(count, 1 << 20))
             for _ in 0..<count {
                 let index = Int(try reader.integer(Int64.self))
                 let name = String(decoding: try reader.bytes(Int(try reader.integer(UInt32.self))), as: UTF8.self)
+                var drift: TEMPoint? = nil
+                if fileVersion >= 2 {
+                    let x = Double(bitPattern: try reader.integer(UInt64.self)), y = Double(bitPattern: try reader.integer(UInt64.self))
+                    if x.isFinite && y.isFinite { drift = TEMPoint(x, y) }
+                }
                 let nCurves = Int(try reader.integer(UInt32.self))
                 var curves: [[TEMPoint]] = []
                 for _ in 0..<nCurves {
@@ -71,7 +84,7 @@ public enum TEMCurvesFile {
                         TEMPoint(Double(bitPattern: reader.unchecked()), Double(bitPattern: reader.unchecked()))
                     })
                 }
-                frames.append(Frame(index: index, file: name, curves: curves))
+                frames.append(Frame(index: index, file: name, curves: curves, drift: drift))
             }
             return frames
         }

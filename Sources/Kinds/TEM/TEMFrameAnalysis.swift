@@ -21,8 +21,11 @@ struct TEMFrameAnalysis {
     private let reader = FrameReader()
     private let options: TEMJobOptions
     private let context: KindContext
+    /// Phase correlation against the video's frame 0 (nil until set up, or when the
+    /// reference cannot be read: the drift is then NULL).
+    private var registration: TEMDriftEstimator?
     var frames = ResultRows(table: "tem_frame_results", columns: [
-        "frame_index", "frame_file", "n_dislocations", "width", "height",
+        "frame_index", "frame_file", "n_dislocations", "width", "height", "drift_x", "drift_y",
     ])
     var dislocations = ResultRows(table: "tem_dislocation_results", columns: [
         "frame_index", "frame_file", "dislocation_id", "points", "length_px", "length_nm", "mean_curvature",
@@ -39,8 +42,11 @@ struct TEMFrameAnalysis {
 
     /// The kernel's tuned defaults with the job's overrides.
     static func detectorConfig(_ options: TEMJobOptions) -> TEMDetectorConfig {
-        var config = TEMDetectorConfig()
-        config.brightLines = options.brightLines
+        var config = TEMDetectorConfig.video
+        if let bright = options.brightLines {
+            config.autoPolarity = false
+            config.brightLines = bright
+        }
         config.samples = options.points
         if let v = options.minLength { config.minLength = v }
         if let v = options.highThreshold { config.highThreshold = Float(v) }
@@ -62,7 +68,11 @@ struct TEMFrameAnalysis {
             throw TaskError("cannot read \((file as NSString).lastPathComponent): it is \(image.width)×\(image.height) pixels, but the video's frames are \(width)×\(height) (the file changed after the job was planned?)")
         }
         let found = pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
-        frames.rows.append([index, file, found.count, width, height])
+        if index == 0 && registration == nil {
+            registration = pixels.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: width, height: height) }
+        }
+        let drift: TEMPoint? = index == 0 ? .zero : pixels.withUnsafeBufferPointer { registration?.drift($0) }
+        frames.rows.append([index, file, found.count, width, height, drift?.x, drift?.y])
         for (id, curve) in found.enumerated() {
             let c = TEMPolyline.centroid(curve.points)
             dislocations.rows.append([
@@ -71,13 +81,28 @@ struct TEMFrameAnalysis {
                 curve.meanResponse, c.x, c.y,
             ])
         }
-        analysed.append(TEMCurvesFile.Frame(index: index, file: file, curves: found.map(\.points)))
+        analysed.append(TEMCurvesFile.Frame(index: index, file: file, curves: found.map(\.points), drift: drift))
+    }
+
+    /// Reads the video's frame 0 as the registration reference; if it cannot be read the
+    /// shard's drifts stay NULL (the detections do not need them).
+    private mutating func prepareRegistration(reference: String, width: Int, height: Int) {
+        var reference0: [Float] = []
+        // Any frame format, and `FILE#N` of a stack: through a reader of its own, so the
+        // range's reader keeps its file open.
+        let frame = FrameReference(parsing: reference)
+        guard let path = try? context.input(frame.path), let image = try? FrameReader().read(frame, path: path, into: &reference0),
+              image.width == width, image.height == height else { return }
+        registration = reference0.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: width, height: height) }
     }
 
     /// Analyses every frame of a shard's range; frames that cannot be read are skipped and
     /// returned with the reason.
     mutating func analyse(_ payload: TEMTaskPayload) -> [Failure] {
         var failures: [Failure] = []
+        if payload.firstFrame > 0, let reference = payload.referenceFile {
+            prepareRegistration(reference: reference, width: payload.width, height: payload.height)
+        }
         for (offset, file) in payload.files.enumerated() {
             do {
                 try analyse(file: file, index: payload.firstFrame + offset, width: payload.width, height: payload.height)

@@ -13,16 +13,20 @@ enum TEMMerge {
     struct Video {
         var files: [String?]
         var curves: [[[TEMPoint]]]
+        /// Stage drift per frame relative to frame 0 (0 where unknown).
+        var drift: [TEMPoint]
 
         init(frames: Int) {
             files = Array(repeating: nil, count: frames)
             curves = Array(repeating: [], count: frames)
+            drift = Array(repeating: .zero, count: frames)
         }
 
         mutating func add(_ frame: TEMCurvesFile.Frame) {
             guard frame.index >= 0, frame.index < files.count else { return }
             files[frame.index] = frame.file
             curves[frame.index] = frame.curves
+            drift[frame.index] = frame.drift ?? .zero
         }
 
         var analysedFrames: Int { files.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
@@ -91,14 +95,19 @@ enum TEMMerge {
         // Pile-up neighbours are found by TEMNeighbours (with the neighbour's identity, which
         // the tracker does not return); an angle of 0° makes the tracker skip its own copy.
         config.neighbourMaxAngleDegrees = 0
+        // Linking sees the specimen's coordinates (the stage drift removed), so a jolt of the
+        // stage does not look like every dislocation jumping; stored points stay in the image's.
         let coarse = video.curves.map { $0.map { TEMPolyline.resample($0, count: min($0.count, options.trackPoints)) } }
-        var tracks = TEMTracker.track(coarse, config: config)
+        let registered = zip(coarse, video.drift).map { curves, d in curves.map { $0.map { $0 - d } } }
+        var tracks = TEMTracker.track(registered, config: config)
         for t in tracks.indices {
             let cs = zip(tracks[t].frames, tracks[t].curveIndices).map { TEMPolyline.centroid(video.curves[$0][$1]) }
             tracks[t].centroids = cs
+            // Velocities relative to the specimen (drift removed).
+            let fixed = zip(tracks[t].frames, cs).map { $1 - video.drift[$0] }
             tracks[t].velocities = cs.indices.map { i in
                 let a = max(0, i - 1), b = min(cs.count - 1, i + 1)
-                return b > a ? (cs[b] - cs[a]) / Double(tracks[t].frames[b] - tracks[t].frames[a]) : .zero
+                return b > a ? (fixed[b] - fixed[a]) / Double(tracks[t].frames[b] - tracks[t].frames[a]) : .zero
             }
         }
         return (tracks, coarse)

@@ -8,8 +8,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `frames_per_task=`: frames per shard task (default: about one second of work, from
     /// ``defaultFramesPerTask(width:height:)``).
     public var framesPerTask: Int?
-    /// `bright_lines=` (default false): detect bright lines on a dark background.
-    public var brightLines: Bool
+    /// `bright_lines=` true, false or auto (the default, nil here): bright lines on a dark
+    /// background, dark lines, or decided from the frames.
+    public var brightLines: Bool?
     /// `points=` (default 50): points per resampled centreline.
     public var points: Int
     /// `pixel_size_nm=`: adds lengths and distances in nm (default: the files' metadata).
@@ -50,7 +51,8 @@ public struct TEMJobOptions: Sendable, Equatable {
             params.values[key] == nil ? nil : try params.int(key, default: 0, range: range)
         }
         framesPerTask = try optionalInt("frames_per_task", 1...1_000_000)
-        brightLines = try params.bool("bright_lines", default: false)
+        brightLines = params.values["bright_lines"]?.lowercased() == "auto" ? nil
+            : try params.values["bright_lines"].map { _ in try params.bool("bright_lines", default: false) }
         points = try params.int("points", default: 50, range: 2...10_000)
         pixelSizeNm = try optionalDouble("pixel_size_nm", 1e-9...1e9)
         frameIntervalS = try optionalDouble("frame_interval_s", 1e-9...1e9)

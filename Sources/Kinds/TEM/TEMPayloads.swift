@@ -13,17 +13,22 @@ public struct TEMTaskPayload: Codable, Sendable, Equatable {
     public var height: Int
     /// Calibration from the files' metadata for what the job's params left unset.
     public var metadata: FrameMetadata?
+    /// The video's frame 0 (a file or `FILE#N`), against which every frame's stage drift is
+    /// measured (nil: the shard's own first frame, as in payloads planned before registration).
+    public var referenceFile: String?
 
-    public init(firstFrame: Int, files: [String], width: Int, height: Int, metadata: FrameMetadata? = nil) {
+    public init(firstFrame: Int, files: [String], width: Int, height: Int, metadata: FrameMetadata? = nil,
+                referenceFile: String? = nil) {
         self.firstFrame = firstFrame
         self.files = files
         self.width = width
         self.height = height
         self.metadata = metadata
+        self.referenceFile = referenceFile
     }
 
     enum CodingKeys: String, CodingKey {
-        case firstFrame = "first_frame", files, width, height, metadata
+        case firstFrame = "first_frame", files, width, height, metadata, referenceFile = "reference_file"
     }
 }
 

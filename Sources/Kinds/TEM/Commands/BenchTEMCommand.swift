@@ -37,6 +37,24 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Detector settings as JSON (every field of TEMDetectorConfig), for tuning the quality table and uncached long videos.")
     var detectorJSON: String?
 
+    @Option(name: .long, help: "Instead of speed and the 60-frame table: quality over this many randomised videos per difficulty (`ctl synth tem --randomize`), as median and 10th percentile (no database).")
+    var draws: Int?
+
+    @Option(name: .long, help: "Frames per randomised video.")
+    var drawFrames: Int = 40
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Difficulties (layouts) of the randomised videos.")
+    var drawPresets: [String] = ["medium", "hard"]
+
+    @Option(name: .long, help: "Seed of the first draw (draws use consecutive seeds).")
+    var firstSeed: UInt64 = 1
+
+    @Flag(name: .long, help: "With --draws: a line per draw as well.")
+    var perDraw = false
+
+    @Flag(name: .long, help: "Detector as before the polarity decision: dark lines only (for before/after tables).")
+    var darkOnly = false
+
     @Flag(name: .long, help: "With --long-frames: print where identities break.")
     var diagnose = false
 
@@ -45,7 +63,11 @@ struct BenchTEMCommand: ParsableCommand {
         guard (2...100_000).contains(qualityFrames) else { throw ValidationError("--quality-frames must be 2…100000") }
         guard !seeds.isEmpty else { throw ValidationError("--seeds needs at least one seed") }
         if let n = longFrames, !(2...1_000_000).contains(n) { throw ValidationError("--long-frames must be 2…1000000") }
-        for p in longPresets where TEMDifficulty(rawValue: p) == nil { throw ValidationError("unknown preset \(p)") }
+        for p in longPresets + drawPresets where TEMDifficulty(rawValue: p) == nil {
+            throw ValidationError("unknown preset \(p) (easy, medium or hard)")
+        }
+        if let n = draws, !(1...10_000).contains(n) { throw ValidationError("--draws must be 1…10000") }
+        guard (2...100_000).contains(drawFrames) else { throw ValidationError("--draw-frames must be 2…100000") }
     }
 
     @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
@@ -56,9 +78,11 @@ struct BenchTEMCommand: ParsableCommand {
         print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
         #endif
         if let n = longFrames { return try long(frames: n) }
+        if let n = draws { return try randomDraws(n) }
         let s = TEMBenchmark.speed(frames: frames)
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                      s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
+        print(driftSpeed(frames: frames))
         for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
             let p = try pngSpeed(frames: frames, compression: compression)
             print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
@@ -106,13 +130,43 @@ struct BenchTEMCommand: ParsableCommand {
         }
     }
 
+    /// Quality over `count` randomised videos per difficulty.
+    func randomDraws(_ count: Int) throws -> Void {
+        for name in drawPresets {
+            let t0 = Date()
+            let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
+                                                firstSeed: firstSeed, config: try detectorConfig(), tracker: try trackerConfig())
+            print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
+            print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
+        }
+    }
+
+    /// The shards' registration step alone: drift of randomised medium frames (drift 2 px/frame)
+    /// against frame 0, thread CPU time, and its error against the generator's drift.
+    func driftSpeed(frames: Int) -> String {
+        var params = TEMSynthParams.randomized(.medium, seed: 1, frames: 8)
+        params.nuisance!.driftVelocity = TEMPoint(2, -1)
+        let synth = TEMSynthesizer(params: params)
+        let images = (0..<8).map { synth.frame8($0).map { Float($0) / 255 } }
+        var estimator = images[0].withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
+        var errors: [Double] = []
+        let c0 = cpuSeconds()
+        for i in 0..<frames {
+            let d = images[i % 8].withUnsafeBufferPointer { estimator.drift($0) }
+            if i < 8 { errors.append(TEMPolyline.norm(d - synth.stage.drift[i])) }
+        }
+        let ms = 1000 * (cpuSeconds() - c0) / Double(frames)
+        return String(format: "tem drift (registration against frame 0, %d×%d u8 → %d frames, one thread): %.3f ms/frame CPU; error vs true drift over 8 frames: median %.2f px, max %.2f px",
+                      params.width, params.height, frames, ms, TEMDrawsBenchmark.quantile(errors, 0.5), errors.max() ?? 0)
+    }
+
     func trackerConfig() throws -> TEMTrackerConfig {
         guard let json = trackerJSON else { return TEMTrackerConfig() }
         return try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(json.utf8))
     }
 
     func detectorConfig() throws -> TEMDetectorConfig {
-        guard let json = detectorJSON else { return TEMDetectorConfig() }
+        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : .video }
         return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
     }
 
@@ -148,7 +202,7 @@ struct BenchTEMCommand: ParsableCommand {
     func pngSpeed(frames: Int, compression: PNGCompression) throws -> PNGSpeed {
         let (files, params, bytes, dir) = try writeFrames(compression: compression)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var detector = TEMDetector()
+        var detector = TEMDetector(config: .video)
         var pixels: [Float] = []
         _ = try PNGImage.read(path: files[0], into: &pixels)
         _ = detector.detect(pixels, width: params.width, height: params.height)

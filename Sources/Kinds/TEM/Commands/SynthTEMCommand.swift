@@ -11,7 +11,9 @@ struct SynthTEMCommand: ParsableCommand {
         abstract: "A synthetic in-situ TEM video (8-bit PNG frames) with per-dislocation ground truth.",
         discussion: """
             Writes OUTDIR/frame-00000.png … (8-bit grey), OUTDIR/truth.json (for every frame, every \
-            dislocation's id, pile-up and centreline as [x, y] px points about 2 px apart) and \
+            dislocation's id, pile-up and centreline as [x, y] px points about 2 px apart, in image \
+            coordinates; the frame's stage drift relative to frame 0, the physical time step it shows \
+            and the frame it repeats, itself unless repeated) and \
             OUTDIR/params.json (every parameter and the seed: the video is a pure function of it). \
             Process it with `ctl run OUTDIR` and score the job with `ctl eval tem --truth OUTDIR --job J`.
             """)
@@ -28,6 +30,9 @@ struct SynthTEMCommand: ParsableCommand {
     @Option(name: .long, help: "easy (256×256, one pile-up), medium (512×512, two) or hard (512×512, three on crossing slip systems).")
     var difficulty: TEMDifficulty = .medium
 
+    @Flag(name: .long, help: "Draw every nuisance per video from wide ranges (line style, width 1–5 px, clutter, drift and jitter, dropped/repeated frames, camera noise, a source emitting dislocations) on top of the difficulty's layout of slip bands.")
+    var randomize = false
+
     @Option(name: .long, help: "Rendering threads (default: one per core).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -37,7 +42,8 @@ struct SynthTEMCommand: ParsableCommand {
     }
 
     func run() throws {
-        let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
+        let params = randomize ? TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
+            : TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
         let synth = TEMSynthesizer(params: params)
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
         let digits = max(5, String(frames - 1).count)
@@ -53,13 +59,14 @@ struct SynthTEMCommand: ParsableCommand {
             }
         }
 
-        var truth = "{\"kind\":\"tem\",\"seed\":\(seed),\"difficulty\":\"\(difficulty.rawValue)\",\"width\":\(params.width),\"height\":\(params.height),"
+        var truth = "{\"kind\":\"tem\",\"seed\":\(seed),\"difficulty\":\"\(difficulty.rawValue)\",\"randomized\":\(randomize)," + "\"width\":\(params.width),\"height\":\(params.height),"
         truth += "\"coordinates\":\"[x, y] px: x the column, y the row, origin at the centre of the top-left pixel\",\"frames\":[\n"
         for f in 0..<frames {
             let dislocations = synth.truth[f].map { d in
                 "{\"id\":\(d.id),\"pileup\":\(d.pileup),\"points\":\(Self.points(TEMPolyline.resample(d.points, spacing: 2)))}"
             }
-            truth += "{\"frame_index\":\(f),\"file\":\"\(names[f])\",\"dislocations\":[\(dislocations.joined(separator: ","))]}"
+            let drift = synth.stage.drift[f]
+            truth += "{\"frame_index\":\(f),\"file\":\"\(names[f])\",\"time\":\(synth.stage.time[f]),\"repeats\":\(synth.stage.source[f]),\"drift\":[\(Self.round2(drift.x)),\(Self.round2(drift.y))],\"dislocations\":[\(dislocations.joined(separator: ","))]}"
             truth += f == frames - 1 ? "\n" : ",\n"
         }
         truth += "],\"slip_traces\":\(Self.json(synth.slipTraces.map { Self.points($0) }))}\n"

@@ -1,0 +1,88 @@
+/// Quality over many randomised videos (`ctl bench tem --draws N`): each draw is a video from
+/// `TEMSynthParams.randomized` with its own seed, detected, tracked and scored without the
+/// database; the report is the distribution (median and 10th percentile) of every metric.
+public enum TEMDrawsBenchmark {
+    /// One scored draw.
+    public struct Draw: Codable, Sendable {
+        public var difficulty: TEMDifficulty
+        public var seed: UInt64
+        public var lineStyle: TEMNuisance.LineStyle
+        public var evaluation: TEMEvaluation
+        public var tracks: Int
+        public var trueDislocations: Int
+        /// Median over frames of |estimated − true| stage drift, px.
+        public var driftError: Double
+    }
+
+    /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
+    /// the draws spread over `threads` threads (each renders and analyses its own videos).
+    public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
+                           threads: Int = Parallel.defaultThreads(),
+                           config: TEMDetectorConfig = .video,
+                           tracker: TEMTrackerConfig = TEMTrackerConfig()) -> [Draw] {
+        let draws = try? Parallel.map(count, threads: threads) { k -> Draw in
+            let seed = firstSeed + UInt64(k)
+            let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
+            let synth = TEMSynthesizer(params: params)
+            var detector = TEMDetector(config: config)
+            var registration: TEMDriftEstimator?
+            var drift: [TEMPoint] = []
+            let detected = (0..<frames).map { f -> [[TEMPoint]] in
+                let img = synth.frame8(f).map { Float($0) / 255 }
+                if registration == nil {
+                    registration = img.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
+                }
+                drift.append(f == 0 ? .zero : img.withUnsafeBufferPointer { registration!.drift($0) })
+                return detector.detect(img, width: params.width, height: params.height).map(\.points)
+            }
+            // Linked in the specimen's coordinates, as the merge does; scored in the image's.
+            let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
+            let tracks = TEMTracker.track(registered, config: tracker)
+            let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
+            let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
+            return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
+                        evaluation: e, tracks: tracks.count,
+                        trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
+                        driftError: quantile(driftErrors, 0.5))
+        }
+        return draws ?? []
+    }
+
+    /// The metrics reported for a set of draws, by name, each value in [0, 1] except MOTA.
+    static let metrics: [(String, @Sendable (TEMEvaluation) -> Double)] = [
+        ("precision", { $0.precision }), ("recall", { $0.recall }), ("F1", { $0.f1 }),
+        ("length", { $0.lengthScore }), ("IDF1", { $0.idf1 }),
+    ]
+
+    /// `q`-quantile (0…1) of `values` by linear interpolation between order statistics.
+    public static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let v = values.sorted()
+        let x = q * Double(v.count - 1)
+        let i = Int(x.rounded(.down)), j = min(v.count - 1, i + 1)
+        return v[i] + (v[j] - v[i]) * (x - Double(i))
+    }
+
+    /// A printable table: a line per draw (when `perDraw`), then median and 10th percentile of
+    /// every metric.
+    public static func report(_ draws: [Draw], perDraw: Bool) -> String {
+        var lines: [String] = []
+        if perDraw {
+            lines.append("difficulty  seed  style   precision recall  F1     length IDF1   tracks/true")
+            for d in draws {
+                let e = d.evaluation
+                lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  "
+                             + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
+                             + "  \(d.tracks)/\(d.trueDislocations)")
+            }
+        }
+        guard let difficulty = draws.first?.difficulty else { return lines.joined(separator: "\n") }
+        for (label, q) in [("median", 0.5), ("p10", 0.1)] {
+            let cells = metrics.map { name, value in "\(name) \(TEMBenchmark.fmt(quantile(draws.map { value($0.evaluation) }, q), 3))" }
+            lines.append("\(difficulty.rawValue) \(draws.count) draws \(label): " + cells.joined(separator: "  "))
+        }
+        let drift = draws.map(\.driftError)
+        lines.append("\(difficulty.rawValue) drift error (px, per-draw median over frames): median \(TEMBenchmark.fmt(quantile(drift, 0.5), 2))  p90 \(TEMBenchmark.fmt(quantile(drift, 0.9), 2))")
+        return lines.joined(separator: "\n")
+    }
+}
