@@ -18,7 +18,7 @@ public struct BCDIKind: Kind {
     /// a complex 3D array (or modes × 3D) is a BCDI volume.
     public func recognise(_ input: InputListing) -> InputMatch {
         if input.extensions.contains("cxi") { return .certain }
-        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "nxs", "npy"]) else { return .no }
+        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "nxs", "npy", "npz", "mat"]) else { return .no }
         return (try? BCDIVolumeSource(path: file)) != nil ? .certain : .possible
     }
 

@@ -32,10 +32,11 @@ public final class STEM4DSource: @unchecked Sendable {
         case hdf5(HDF5File, HDF5Dataset)
         case npy(NPYFile)
         case mib(MIBFile)
+        case dectris(DectrisFrames)
     }
 
     public let path: String
-    /// `h5`, `npy` or `mib`.
+    /// `h5`, `npy`, `mib` or `dectris`.
     public let format: String
     /// The HDF5 dataset read (nil for other formats).
     public let dataset: String?
@@ -53,6 +54,7 @@ public final class STEM4DSource: @unchecked Sendable {
     /// than reading, so planners cut it into smaller shards.
     public var isChunked: Bool {
         if case .hdf5(_, let ds) = backing { return ds.chunkShape != nil }
+        if case .dectris = backing { return true }
         return false
     }
     /// A short name for messages: the file name (and dataset).
@@ -85,6 +87,9 @@ public final class STEM4DSource: @unchecked Sendable {
         switch format {
         case "h5":
             let file = try HDF5File.open(path: path)
+            if dataset?.isEmpty ?? true, let frames = DectrisFrames.framePaths(in: file) {
+                return try openDectris(file, frames: frames, scan: scan)
+            }
             let chosen: String
             if let dataset, !dataset.isEmpty {
                 guard file.containsDataset(dataset) else {
@@ -165,6 +170,40 @@ public final class STEM4DSource: @unchecked Sendable {
         }
     }
 
+    /// A Dectris master or data file: frames from its stacks, the scan from `scan=WxH` or square.
+    private static func openDectris(_ file: HDF5File, frames paths: [String], scan: String?) throws -> STEM4DSource {
+        let path = file.path
+        let frames = try DectrisFrames(file: file, paths: paths)
+        let element: STEM4DElement
+        switch frames.elementType {
+        case .uint8: element = .uint8
+        case .uint16: element = .uint16
+        case .uint32: element = .uint32
+        default:
+            throw FormatError(.unsupported, file: path, dataset: paths[0], problem: "holds \(frames.elementType); Dectris frames are unsigned 8/16/32-bit")
+        }
+        let side = Int(Double(frames.frameCount).squareRoot())
+        let shape: MIBScanShape
+        if let scan, !scan.isEmpty {
+            guard let parsed = MIBScanShape(parsing: scan) else {
+                throw FormatError(.invalidArgument, file: path, problem: "--param scan=\(scan) is not WxH (e.g. scan=256x256)")
+            }
+            shape = parsed
+        } else if side * side == frames.frameCount {
+            shape = MIBScanShape(width: side, height: side)
+        } else {
+            throw FormatError(.invalidArgument, file: path,
+                              problem: "holds \(frames.frameCount) Dectris frames, not a square scan, and the file does not give the scan shape",
+                              fix: "pass --param scan=WxH")
+        }
+        guard shape.frameCount <= frames.frameCount else {
+            throw FormatError(.truncated, file: path, problem: "scan \(shape) needs \(shape.frameCount) frames but the data files hold \(frames.frameCount)",
+                              fix: "check --param scan=WxH or that every data file is next to the master")
+        }
+        return try STEM4DSource(path: path, format: "dectris", dataset: paths.count == 1 ? paths[0] : nil,
+                                shape: [shape.height, shape.width, frames.detRows, frames.detCols], element: element, backing: .dectris(frames))
+    }
+
     private init(path: String, format: String, dataset: String?, shape: [Int], element: STEM4DElement, backing: Backing) throws {
         guard shape.count == 4, shape.allSatisfy({ $0 > 0 }) else {
             throw FormatError(.wrongShape, file: path, dataset: dataset, problem: "has shape \(shape); every axis must be at least 1")
@@ -220,6 +259,10 @@ public final class STEM4DSource: @unchecked Sendable {
             case .uint32: try ds.read(ranges: ranges, into: buffer.bindMemory(to: UInt32.self))
             case .float32: try ds.read(ranges: ranges, into: buffer.bindMemory(to: Float.self))
             }
+            return try body(UnsafeRawBufferPointer(buffer))
+        case .dectris(let source):
+            let buffer = scratchBuffer(bytes)
+            try source.read(frames, into: buffer)
             return try body(UnsafeRawBufferPointer(buffer))
         case .mib(let file):
             let buffer = scratchBuffer(bytes)
