@@ -9,48 +9,117 @@ public enum Bitshuffle {
     /// Writes the `count × elementSize` bytes of `count` elements into `output` from their
     /// bit-transposed form in `input` (same size). `count` must be a multiple of 8.
     ///
-    /// Each group of 8 elements is built at once in an 8-lane vector: lane `k` gathers bit
-    /// `e % 8 = k` of every bit row's byte for the group, so one broadcast, shift and mask per
-    /// row makes a row's contribution to all 8 elements.
-    @inlinable
+    /// Eight groups of 8 elements at a time, per byte plane: one 8-byte load from each of the
+    /// plane's 8 bit rows, an 8×8 byte transpose (3 delta swaps) gives each group's 8 row
+    /// bytes as one word, and an 8×8 bit transpose of the 8 words at once (`SIMD8<UInt64>`,
+    /// 3 delta swaps) gives the plane's byte of each element; the planes are then interleaved
+    /// into elements by bit spreading (1-, 2- and 4-byte elements; others byte by byte).
     public static func unshuffle(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, count: Int, elementSize: Int) {
         precondition(count % 8 == 0 && input.count >= count * elementSize && output.count >= count * elementSize)
-        guard count > 0, let src = input.baseAddress?.assumingMemoryBound(to: UInt8.self), let dst = output.baseAddress else { return }
+        guard count > 0, let src = input.baseAddress, let dst = output.baseAddress else { return }
         let rowBytes = count / 8
-        switch elementSize {
-        case 1: unshuffleGroups(src, dst.assumingMemoryBound(to: UInt8.self), rowBytes: rowBytes, rows: 8, as: UInt8.self)
-        case 2: unshuffleGroups(src, dst.assumingMemoryBound(to: UInt16.self), rowBytes: rowBytes, rows: 16, as: UInt16.self)
-        case 4: unshuffleGroups(src, dst.assumingMemoryBound(to: UInt32.self), rowBytes: rowBytes, rows: 32, as: UInt32.self)
-        case 8: unshuffleGroups(src, dst.assumingMemoryBound(to: UInt64.self), rowBytes: rowBytes, rows: 64, as: UInt64.self)
-        default: unshuffleReference(input, into: output, count: count, elementSize: elementSize)
+        let planes = UnsafeMutablePointer<SIMD8<UInt64>>.allocate(capacity: elementSize)
+        defer { planes.deallocate() }
+        // Whole blocks of 8 groups straight to the output; a short last block through a
+        // zero-padded copy.
+        var group = 0
+        while group < rowBytes {
+            let valid = min(8, rowBytes - group)
+            for j in 0..<elementSize { planes[j] = plane(src, rowBytes: rowBytes, plane: j, group: group, valid: valid) }
+            let bytes = valid * 8 * elementSize
+            if valid == 8 {
+                store(planes, elementSize, into: dst + group * 8 * elementSize)
+            } else {
+                let padded = UnsafeMutableRawPointer.allocate(byteCount: 64 * elementSize, alignment: 16)
+                store(planes, elementSize, into: padded)
+                (dst + group * 8 * elementSize).copyMemory(from: padded, byteCount: bytes)
+                padded.deallocate()
+            }
+            group += valid
         }
     }
 
-    /// Elements of `rows / 8` bytes, little-endian (as the filter stores them on x86 and ARM).
-    @inlinable
-    static func unshuffleGroups<T: FixedWidthInteger & UnsignedInteger & SIMDScalar>(
-        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<T>, rowBytes: Int, rows: Int, as: T.Type
-    ) {
-        let lane = SIMD8<T>(0, 1, 2, 3, 4, 5, 6, 7)
-        let one = SIMD8<T>(repeating: 1)
-        let out = UnsafeMutableRawPointer(dst)
-        for group in 0..<rowBytes {
-            var value = SIMD8<T>(repeating: 0)
-            var row = 0
-            while row < rows {
-                // Four rows per step: independent shifts keep the vector units busy.
-                let b0 = SIMD8<T>(repeating: T(src[row * rowBytes + group]))
-                let b1 = SIMD8<T>(repeating: T(src[(row + 1) * rowBytes + group]))
-                let b2 = SIMD8<T>(repeating: T(src[(row + 2) * rowBytes + group]))
-                let b3 = SIMD8<T>(repeating: T(src[(row + 3) * rowBytes + group]))
-                let shift = SIMD8<T>(repeating: T(truncatingIfNeeded: row))
-                value |= ((b0 &>> lane) & one) &<< shift
-                value |= ((b1 &>> lane) & one) &<< (shift &+ 1)
-                value |= ((b2 &>> lane) & one) &<< (shift &+ 2)
-                value |= ((b3 &>> lane) & one) &<< (shift &+ 3)
-                row += 4
+    /// Byte `j` of the 64 elements of groups `group..<group+8`: lane `m`, byte `k` is byte
+    /// `j` of element `8·(group+m) + k`.
+    @inline(__always)
+    static func plane(_ src: UnsafeRawPointer, rowBytes: Int, plane j: Int, group: Int, valid: Int) -> SIMD8<UInt64> {
+        var r = SIMD8<UInt64>()
+        for i in 0..<8 {
+            let row = src + (8 * j + i) * rowBytes + group
+            if valid == 8 {
+                r[i] = UInt64(littleEndian: row.loadUnaligned(as: UInt64.self))
+            } else {
+                var word: UInt64 = 0
+                for b in 0..<valid { word |= UInt64(row.load(fromByteOffset: b, as: UInt8.self)) << (8 * b) }
+                r[i] = word
             }
-            out.storeBytes(of: value, toByteOffset: group * 8 * MemoryLayout<T>.size, as: SIMD8<T>.self)
+        }
+        // 8×8 byte transpose: word i byte m → word m byte i.
+        // Each stage swaps blocks between lane halves: lanes (0-3, 4-7), (0,1,4,5 / 2,3,6,7), (even / odd).
+        let upper = r.highHalf, lower = r.lowHalf
+        var t4 = ((lower &>> 32) ^ upper) & SIMD4(repeating: 0xFFFF_FFFF)
+        r = SIMD8(lowHalf: lower ^ (t4 &<< 32), highHalf: upper ^ t4)
+        let a = SIMD4(r[0], r[1], r[4], r[5]), b = SIMD4(r[2], r[3], r[6], r[7])
+        t4 = ((a &>> 16) ^ b) & SIMD4(repeating: 0x0000_FFFF_0000_FFFF)
+        let a2 = a ^ (t4 &<< 16), b2 = b ^ t4
+        r = SIMD8(a2[0], a2[1], b2[0], b2[1], a2[2], a2[3], b2[2], b2[3])
+        let even = r.evenHalf, odd = r.oddHalf
+        t4 = ((even &>> 8) ^ odd) & SIMD4(repeating: 0x00FF_00FF_00FF_00FF)
+        let e2 = even ^ (t4 &<< 8), o2 = odd ^ t4
+        r = SIMD8(e2[0], o2[0], e2[1], o2[1], e2[2], o2[2], e2[3], o2[3])
+        // 8×8 bit transpose in every lane: byte i bit k → byte k bit i.
+        var t = (r ^ (r &>> 7)) & SIMD8(repeating: 0x00AA_00AA_00AA_00AA)
+        r = r ^ t ^ (t &<< 7)
+        t = (r ^ (r &>> 14)) & SIMD8(repeating: 0x0000_CCCC_0000_CCCC)
+        r = r ^ t ^ (t &<< 14)
+        t = (r ^ (r &>> 28)) & SIMD8(repeating: 0x0000_0000_F0F0_F0F0)
+        r = r ^ t ^ (t &<< 28)
+        return r
+    }
+
+    /// Interleaves the byte planes into 64 elements at `out`.
+    @inline(__always)
+    static func store(_ planes: UnsafeMutablePointer<SIMD8<UInt64>>, _ elementSize: Int, into out: UnsafeMutableRawPointer) {
+        // Spreads the low 4 bytes (or 2 halves) of each lane to every other byte (half).
+        func spread8(_ x: SIMD8<UInt64>) -> SIMD8<UInt64> {
+            var x = x & SIMD8(repeating: 0xFFFF_FFFF)
+            x = (x | (x &<< 16)) & SIMD8(repeating: 0x0000_FFFF_0000_FFFF)
+            return (x | (x &<< 8)) & SIMD8(repeating: 0x00FF_00FF_00FF_00FF)
+        }
+        func spread16(_ x: SIMD8<UInt64>) -> SIMD8<UInt64> {
+            let x = x & SIMD8(repeating: 0xFFFF_FFFF)
+            return (x | (x &<< 16)) & SIMD8(repeating: 0x0000_FFFF_0000_FFFF)
+        }
+        switch elementSize {
+        case 1:
+            for m in 0..<8 { out.storeBytes(of: UInt64(littleEndian: planes[0][m]), toByteOffset: 8 * m, as: UInt64.self) }
+        case 2:
+            let lo = spread8(planes[0]) | (spread8(planes[1]) &<< 8)
+            let hi = spread8(planes[0] &>> 32) | (spread8(planes[1] &>> 32) &<< 8)
+            for m in 0..<8 {
+                out.storeBytes(of: UInt64(littleEndian: lo[m]), toByteOffset: 16 * m, as: UInt64.self)
+                out.storeBytes(of: UInt64(littleEndian: hi[m]), toByteOffset: 16 * m + 8, as: UInt64.self)
+            }
+        case 4:
+            // Bytes 0,1 and 2,3 into 16-bit halves, then the halves into 32-bit elements.
+            let aLo = spread8(planes[0]) | (spread8(planes[1]) &<< 8), aHi = spread8(planes[0] &>> 32) | (spread8(planes[1] &>> 32) &<< 8)
+            let bLo = spread8(planes[2]) | (spread8(planes[3]) &<< 8), bHi = spread8(planes[2] &>> 32) | (spread8(planes[3] &>> 32) &<< 8)
+            let w0 = spread16(aLo) | (spread16(bLo) &<< 16), w1 = spread16(aLo &>> 32) | (spread16(bLo &>> 32) &<< 16)
+            let w2 = spread16(aHi) | (spread16(bHi) &<< 16), w3 = spread16(aHi &>> 32) | (spread16(bHi &>> 32) &<< 16)
+            for m in 0..<8 {
+                out.storeBytes(of: UInt64(littleEndian: w0[m]), toByteOffset: 32 * m, as: UInt64.self)
+                out.storeBytes(of: UInt64(littleEndian: w1[m]), toByteOffset: 32 * m + 8, as: UInt64.self)
+                out.storeBytes(of: UInt64(littleEndian: w2[m]), toByteOffset: 32 * m + 16, as: UInt64.self)
+                out.storeBytes(of: UInt64(littleEndian: w3[m]), toByteOffset: 32 * m + 24, as: UInt64.self)
+            }
+        default:
+            for m in 0..<8 {
+                for k in 0..<8 {
+                    for j in 0..<elementSize {
+                        out.storeBytes(of: UInt8(truncatingIfNeeded: planes[j][m] >> (8 * UInt64(k))), toByteOffset: (8 * m + k) * elementSize + j, as: UInt8.self)
+                    }
+                }
+            }
         }
     }
 

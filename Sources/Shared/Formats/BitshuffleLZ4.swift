@@ -28,7 +28,9 @@ public enum BitshuffleLZ4 {
             throw corrupt("chunk declares a block of \(blockBytes) bytes for \(elementSize)-byte elements")
         }
         let count = total / elementSize, blockCount = blockBytes / elementSize
-        if scratch.count < blockBytes { scratch = [UInt8](repeating: 0, count: blockBytes) }
+        // A block never decodes to more than the chunk (a declared block may be larger).
+        let largestBlock = min(blockBytes, total)
+        if scratch.count < largestBlock { scratch = [UInt8](repeating: 0, count: largestBlock) }
         var at = 12, done = 0
         try scratch.withUnsafeMutableBytes { tmp in
             while count - done >= 8 {

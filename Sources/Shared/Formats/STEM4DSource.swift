@@ -33,10 +33,11 @@ public final class STEM4DSource: @unchecked Sendable {
         case npy(NPYFile)
         case mib(MIBFile)
         case dectris(DectrisFrames)
+        case empad(EMPADFile)
     }
 
     public let path: String
-    /// `h5`, `npy`, `mib` or `dectris`.
+    /// `h5`, `npy`, `mib`, `dectris` or `empad`.
     public let format: String
     /// The HDF5 dataset read (nil for other formats).
     public let dataset: String?
@@ -69,6 +70,7 @@ public final class STEM4DSource: @unchecked Sendable {
         case "h5", "hdf5", "hdf", "nxs", "emd": return "h5"
         case "npy": return "npy"
         case "mib": return "mib"
+        case "raw", "xml": return "empad"
         default: return nil
         }
     }
@@ -82,7 +84,7 @@ public final class STEM4DSource: @unchecked Sendable {
         }
         guard let format = format(of: path) else {
             throw FormatError(.unsupported, file: path,
-                              problem: "is not a 4D-STEM file (expected .h5/.hdf5, .npy or .mib)")
+                              problem: "is not a 4D-STEM file (expected .h5/.hdf5, .npy, .mib or EMPAD .xml/.raw)")
         }
         switch format {
         case "h5":
@@ -145,6 +147,11 @@ public final class STEM4DSource: @unchecked Sendable {
                                   problem: "holds \(file.dtype)\(file.dtype.isHostOrder ? "" : " (byte order differs from this machine)"); 4D-STEM data must be unsigned 8/16/32-bit or float32 in native byte order")
             }
             return try STEM4DSource(path: path, format: format, dataset: nil, shape: file.shape, element: element, backing: .npy(file))
+        case "empad":
+            let file = try EMPADFile.open(path: path)
+            let shape = try scanShape(scan, fromFile: file.scan, frames: file.frameCount, path: path)
+            return try STEM4DSource(path: path, format: format, dataset: nil,
+                                    shape: [shape.height, shape.width, EMPADFile.dataRows, EMPADFile.width], element: .float32, backing: .empad(file))
         default:
             let file = try MIBFile.open(path: path)
             let shape: MIBScanShape
@@ -168,6 +175,26 @@ public final class STEM4DSource: @unchecked Sendable {
             return try STEM4DSource(path: path, format: format, dataset: nil,
                                     shape: [shape.height, shape.width, file.height, file.width], element: .uint32, backing: .mib(file))
         }
+    }
+
+    /// The scan from `--param scan=WxH`, else the file's own; checked against the frames held.
+    private static func scanShape(_ scan: String?, fromFile: MIBScanShape?, frames: Int, path: String) throws -> MIBScanShape {
+        let shape: MIBScanShape
+        if let scan, !scan.isEmpty {
+            guard let parsed = MIBScanShape(parsing: scan) else {
+                throw FormatError(.invalidArgument, file: path, problem: "--param scan=\(scan) is not WxH (e.g. scan=256x256)")
+            }
+            shape = parsed
+        } else if let fromFile {
+            shape = fromFile
+        } else {
+            throw FormatError(.invalidArgument, file: path, problem: "holds \(frames) frames but does not give the scan shape", fix: "pass --param scan=WxH")
+        }
+        guard shape.frameCount <= frames else {
+            throw FormatError(.truncated, file: path, problem: "scan \(shape) needs \(shape.frameCount) frames but the file holds \(frames)",
+                              fix: "check --param scan=WxH or the acquisition")
+        }
+        return shape
     }
 
     /// A Dectris master or data file: frames from its stacks, the scan from `scan=WxH` or square.
@@ -263,6 +290,10 @@ public final class STEM4DSource: @unchecked Sendable {
         case .dectris(let source):
             let buffer = scratchBuffer(bytes)
             try source.read(frames, into: buffer)
+            return try body(UnsafeRawBufferPointer(buffer))
+        case .empad(let file):
+            let buffer = scratchBuffer(bytes)
+            try file.readFrames(frames, into: buffer)
             return try body(UnsafeRawBufferPointer(buffer))
         case .mib(let file):
             let buffer = scratchBuffer(bytes)

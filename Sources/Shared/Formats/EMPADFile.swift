@@ -1,0 +1,94 @@
+import Foundation
+
+/// An EMPAD acquisition: a `.raw` file of little-endian float32 frames of 128 columns × 130
+/// rows (the last two rows hold per-frame metadata and are dropped) and the `.xml` the
+/// acquisition software writes beside it, which names the `.raw` (`<raw_file filename=…>`)
+/// and gives the scan (`<pix_x>`, `<pix_y>`; else the `scan_xW_yH.raw` name). Memory-mapped;
+/// frames are served by copying their 128 data rows.
+public final class EMPADFile: @unchecked Sendable {
+    public static let width = 128, rows = 130, dataRows = 128
+    static let frameBytes = width * rows * 4
+
+    public let path: String
+    public let rawPath: String
+    /// Scan shape from the XML or the file name, nil when neither gives it.
+    public let scan: MIBScanShape?
+    public let frameCount: Int
+    private let mapping: MappedFile
+
+    /// Opens `path`, the `.xml` or the `.raw` (whose `.xml`, if any, is found beside it).
+    public static func open(path: String) throws -> EMPADFile {
+        let dir = (path as NSString).deletingLastPathComponent
+        var xml: String?
+        var raw = path
+        if (path as NSString).pathExtension.lowercased() == "xml" {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw FormatError(.unreadable, file: path, problem: "cannot be read as UTF-8 text")
+            }
+            guard let name = attribute("filename", of: "raw_file", in: text) else {
+                throw FormatError(.corrupt, file: path, problem: "is not an EMPAD description (no <raw_file filename=…>)")
+            }
+            raw = (dir as NSString).appendingPathComponent((name as NSString).lastPathComponent)
+            xml = text
+        } else {
+            let siblings = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+            let rawName = (path as NSString).lastPathComponent
+            xml = siblings.filter { $0.lowercased().hasSuffix(".xml") }.lazy
+                .compactMap { try? String(contentsOfFile: (dir as NSString).appendingPathComponent($0), encoding: .utf8) }
+                .first { attribute("filename", of: "raw_file", in: $0).map { ($0 as NSString).lastPathComponent } == rawName }
+        }
+        let mapping = try MappedFile(path: raw)
+        guard mapping.count % frameBytes == 0, mapping.count > 0 else {
+            throw FormatError(.truncated, file: raw,
+                              problem: "is \(mapping.count) bytes, not a whole number of \(frameBytes)-byte EMPAD frames (128×130 float32): \(mapping.count / frameBytes) frames and \(mapping.count % frameBytes) bytes left over")
+        }
+        var scan: MIBScanShape?
+        if let xml, let x = element("pix_x", in: xml).flatMap(Int.init), let y = element("pix_y", in: xml).flatMap(Int.init), x > 0, y > 0 {
+            scan = MIBScanShape(width: x, height: y)
+        } else if let count = xml.flatMap({ element("series_count", in: $0) }).flatMap(Int.init), count > 0 {
+            scan = MIBScanShape(width: count, height: 1)
+        } else {
+            scan = scanFromName((raw as NSString).lastPathComponent)
+        }
+        return EMPADFile(path: path, rawPath: raw, scan: scan, frameCount: mapping.count / frameBytes, mapping: mapping)
+    }
+
+    private init(path: String, rawPath: String, scan: MIBScanShape?, frameCount: Int, mapping: MappedFile) {
+        self.path = path; self.rawPath = rawPath; self.scan = scan; self.frameCount = frameCount; self.mapping = mapping
+    }
+
+    /// Copies the 128×128 data rows of frames `frames` into `buffer` (float32, host order).
+    public func readFrames(_ frames: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let dataBytes = Self.width * Self.dataRows * 4
+        guard frames.lowerBound >= 0, frames.upperBound <= frameCount, buffer.count == frames.count * dataBytes else {
+            throw FormatError(.invalidArgument, file: rawPath, problem: "frames \(frames) do not fit \(frameCount) frames or the buffer")
+        }
+        for (i, frame) in frames.enumerated() {
+            let source = UnsafeRawBufferPointer(rebasing: mapping.bytes[(frame * Self.frameBytes)..<(frame * Self.frameBytes + dataBytes)])
+            UnsafeMutableRawBufferPointer(rebasing: buffer[(i * dataBytes)..<((i + 1) * dataBytes)]).copyMemory(from: source)
+        }
+    }
+
+    /// `scan_x256_y128.raw` → 256×128.
+    static func scanFromName(_ name: String) -> MIBScanShape? {
+        let parts = (name as NSString).deletingPathExtension.split(separator: "_")
+        guard parts.count >= 3, parts[0] == "scan", parts[parts.count - 2].first == "x", parts[parts.count - 1].first == "y",
+              let x = Int(parts[parts.count - 2].dropFirst()), let y = Int(parts[parts.count - 1].dropFirst()), x > 0, y > 0 else { return nil }
+        return MIBScanShape(width: x, height: y)
+    }
+
+    /// The text of the first `<name>…</name>`, trimmed.
+    static func element(_ name: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+        return xml[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The value of `attribute="…"` in the first `<tag …>`.
+    static func attribute(_ attribute: String, of tag: String, in xml: String) -> String? {
+        guard let start = xml.range(of: "<\(tag)"), let end = xml.range(of: ">", range: start.upperBound..<xml.endIndex) else { return nil }
+        let inside = xml[start.upperBound..<end.lowerBound]
+        guard let key = inside.range(of: "\(attribute)=\"") ?? inside.range(of: "\(attribute) = \""),
+              let quote = inside.range(of: "\"", range: key.upperBound..<inside.endIndex) else { return nil }
+        return String(inside[key.upperBound..<quote.lowerBound])
+    }
+}
