@@ -43,30 +43,27 @@ public enum Bitshuffle {
     /// `j` of element `8·(group+m) + k`.
     @inline(__always)
     static func plane(_ src: UnsafeRawPointer, rowBytes: Int, plane j: Int, group: Int, valid: Int) -> SIMD8<UInt64> {
-        var r = SIMD8<UInt64>()
-        for i in 0..<8 {
-            let row = src + (8 * j + i) * rowBytes + group
-            if valid == 8 {
-                r[i] = UInt64(littleEndian: row.loadUnaligned(as: UInt64.self))
-            } else {
-                var word: UInt64 = 0
-                for b in 0..<valid { word |= UInt64(row.load(fromByteOffset: b, as: UInt8.self)) << (8 * b) }
-                r[i] = word
-            }
+        @inline(__always) func row(_ i: Int) -> UInt64 {
+            let at = src + (8 * j + i) * rowBytes + group
+            if valid == 8 { return UInt64(littleEndian: at.loadUnaligned(as: UInt64.self)) }
+            var word: UInt64 = 0
+            for b in 0..<valid { word |= UInt64(at.load(fromByteOffset: b, as: UInt8.self)) << (8 * b) }
+            return word
         }
-        // 8×8 byte transpose: word i byte m → word m byte i.
-        // Each stage swaps blocks between lane halves: lanes (0-3, 4-7), (0,1,4,5 / 2,3,6,7), (even / odd).
-        let upper = r.highHalf, lower = r.lowHalf
-        var t4 = ((lower &>> 32) ^ upper) & SIMD4(repeating: 0xFFFF_FFFF)
-        r = SIMD8(lowHalf: lower ^ (t4 &<< 32), highHalf: upper ^ t4)
-        let a = SIMD4(r[0], r[1], r[4], r[5]), b = SIMD4(r[2], r[3], r[6], r[7])
-        t4 = ((a &>> 16) ^ b) & SIMD4(repeating: 0x0000_FFFF_0000_FFFF)
-        let a2 = a ^ (t4 &<< 16), b2 = b ^ t4
-        r = SIMD8(a2[0], a2[1], b2[0], b2[1], a2[2], a2[3], b2[2], b2[3])
-        let even = r.evenHalf, odd = r.oddHalf
-        t4 = ((even &>> 8) ^ odd) & SIMD4(repeating: 0x00FF_00FF_00FF_00FF)
-        let e2 = even ^ (t4 &<< 8), o2 = odd ^ t4
-        r = SIMD8(e2[0], o2[0], e2[1], o2[1], e2[2], o2[2], e2[3], o2[3])
+        var r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+        // 8×8 byte transpose (word i byte m → word m byte i) in scalar registers: swap the
+        // off-diagonal 4×4, then 2×2, then 1×1 blocks.
+        @inline(__always) func swap(_ a: inout UInt64, _ b: inout UInt64, _ shift: UInt64, _ mask: UInt64) {
+            let t = ((a >> shift) ^ b) & mask
+            a ^= t << shift
+            b ^= t
+        }
+        swap(&r0, &r4, 32, 0xFFFF_FFFF); swap(&r1, &r5, 32, 0xFFFF_FFFF); swap(&r2, &r6, 32, 0xFFFF_FFFF); swap(&r3, &r7, 32, 0xFFFF_FFFF)
+        swap(&r0, &r2, 16, 0x0000_FFFF_0000_FFFF); swap(&r1, &r3, 16, 0x0000_FFFF_0000_FFFF)
+        swap(&r4, &r6, 16, 0x0000_FFFF_0000_FFFF); swap(&r5, &r7, 16, 0x0000_FFFF_0000_FFFF)
+        swap(&r0, &r1, 8, 0x00FF_00FF_00FF_00FF); swap(&r2, &r3, 8, 0x00FF_00FF_00FF_00FF)
+        swap(&r4, &r5, 8, 0x00FF_00FF_00FF_00FF); swap(&r6, &r7, 8, 0x00FF_00FF_00FF_00FF)
+        var r = SIMD8<UInt64>(r0, r1, r2, r3, r4, r5, r6, r7)
         // 8×8 bit transpose in every lane: byte i bit k → byte k bit i.
         var t = (r ^ (r &>> 7)) & SIMD8(repeating: 0x00AA_00AA_00AA_00AA)
         r = r ^ t ^ (t &<< 7)

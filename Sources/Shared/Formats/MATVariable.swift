@@ -89,9 +89,12 @@ public final class MATVariable: @unchecked Sendable {
             guard let itemSize = MATDataType.size(e.type) else {
                 throw FormatError(.unsupported, file: path, dataset: name, problem: "MAT \(which) part has data type \(e.type)")
             }
-            guard !overflow, e.size == count * itemSize else {
+            // A corrupt size must not trap on overflow, in the check or in its message.
+            let needed = count.multipliedReportingOverflow(by: itemSize)
+            guard !overflow, !needed.overflow, e.size == needed.partialValue else {
                 throw FormatError(.corrupt, file: path, dataset: name,
-                                  problem: "MAT \(which) part holds \(e.size) bytes; size \(size) of \(itemSize)-byte values needs \(count * itemSize)")
+                                  problem: "MAT \(which) part holds \(e.size) bytes, but size \(size) of \(itemSize)-byte values needs "
+                                    + (overflow || needed.overflow ? "more than fits in memory" : "\(needed.partialValue)"))
             }
             guard compressed || e.data + e.size <= body.count else {
                 throw FormatError(.truncated, file: path, dataset: name, problem: "MAT \(which) part runs past the end of the file")

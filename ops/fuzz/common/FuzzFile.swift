@@ -1,11 +1,19 @@
 import Foundation
 
-/// The fuzz input as a file (the readers take paths and memory-map them): one file per
-/// process and extension in /dev/shm (tmpfs), rewritten for every input.
+/// The fuzz input as a file (the readers take paths and memory-map them), rewritten for every
+/// input in a private directory per process under /dev/shm (tmpfs), so that readers which look
+/// at sibling files (EMPAD's .xml next to a .raw) see only this process's files.
 enum FuzzFile {
+    static let directory: String = {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let dir = "\(base)/slipline-fuzz-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: FuzzFile.directory) }
+        return dir
+    }()
+
     static func write(_ data: UnsafePointer<UInt8>, _ size: Int, name: String) -> String {
-        let dir = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let path = "\(dir)/slipline-fuzz-\(getpid())-\(name)"
+        let path = "\(directory)/\(name)"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         precondition(fd >= 0, "cannot write \(path)")
         var done = 0
