@@ -22,9 +22,7 @@ public final class EMPADFile: @unchecked Sendable {
         var xml: String?
         var raw = path
         if (path as NSString).pathExtension.lowercased() == "xml" {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw FormatError(.unreadable, file: path, problem: "cannot be read as UTF-8 text")
-            }
+            let text = try text(of: path)
             guard let name = attribute("filename", of: "raw_file", in: text) else {
                 throw FormatError(.corrupt, file: path, problem: "is not an EMPAD description (no <raw_file filename=…>)")
             }
@@ -34,7 +32,7 @@ public final class EMPADFile: @unchecked Sendable {
             let siblings = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
             let rawName = (path as NSString).lastPathComponent
             xml = siblings.filter { $0.lowercased().hasSuffix(".xml") }.lazy
-                .compactMap { try? String(contentsOfFile: (dir as NSString).appendingPathComponent($0), encoding: .utf8) }
+                .compactMap { try? text(of: (dir as NSString).appendingPathComponent($0)) }
                 .first { attribute("filename", of: "raw_file", in: $0).map { ($0 as NSString).lastPathComponent } == rawName }
         }
         let mapping = try MappedFile(path: raw)
@@ -67,6 +65,18 @@ public final class EMPADFile: @unchecked Sendable {
             let source = UnsafeRawBufferPointer(rebasing: mapping.bytes[(frame * Self.frameBytes)..<(frame * Self.frameBytes + dataBytes)])
             UnsafeMutableRawBufferPointer(rebasing: buffer[(i * dataBytes)..<((i + 1) * dataBytes)]).copyMemory(from: source)
         }
+    }
+
+    /// Largest description read (real ones are a few KiB).
+    static let maxXMLBytes = 16 << 20
+
+    /// The text of an XML description, invalid UTF-8 replaced (names and numbers are ASCII).
+    static func text(of path: String) throws -> String {
+        let mapping = try MappedFile(path: path)
+        guard mapping.count <= maxXMLBytes else {
+            throw FormatError(.tooLarge, file: path, problem: "is \(mapping.count) bytes; an EMPAD description is a few KiB")
+        }
+        return String(decoding: mapping.bytes, as: UTF8.self)
     }
 
     /// `scan_x256_y128.raw` → 256×128.
