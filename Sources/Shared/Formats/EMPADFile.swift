@@ -89,16 +89,32 @@ public final class EMPADFile: @unchecked Sendable {
 
     /// The text of the first `<name>…</name>`, trimmed.
     static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
-        return xml[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = Array(xml.utf8)
+        guard let open = find(Array("<\(name)>".utf8), in: bytes, from: 0),
+              let close = find(Array("</\(name)>".utf8), in: bytes, from: open.upperBound) else { return nil }
+        return String(decoding: bytes[open.upperBound..<close.lowerBound], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The value of `attribute="…"` in the first `<tag …>`.
     static func attribute(_ attribute: String, of tag: String, in xml: String) -> String? {
-        guard let start = xml.range(of: "<\(tag)"), let end = xml.range(of: ">", range: start.upperBound..<xml.endIndex) else { return nil }
-        let inside = xml[start.upperBound..<end.lowerBound]
-        guard let key = inside.range(of: "\(attribute)=\"") ?? inside.range(of: "\(attribute) = \""),
-              let quote = inside.range(of: "\"", range: key.upperBound..<inside.endIndex) else { return nil }
-        return String(inside[key.upperBound..<quote.lowerBound])
+        let bytes = Array(xml.utf8)
+        guard let start = find(Array("<\(tag)".utf8), in: bytes, from: 0),
+              let end = find([UInt8(ascii: ">")], in: bytes, from: start.upperBound) else { return nil }
+        let inside = Array(bytes[start.upperBound..<end.lowerBound])
+        guard let key = find(Array("\(attribute)=\"".utf8), in: inside, from: 0) ?? find(Array("\(attribute) = \"".utf8), in: inside, from: 0),
+              let quote = find([UInt8(ascii: "\"")], in: inside, from: key.upperBound) else { return nil }
+        return String(decoding: inside[key.upperBound..<quote.lowerBound], as: UTF8.self)
+    }
+
+    /// The first occurrence of `needle` in `haystack` at or after `from` (bytes: descriptions
+    /// are ASCII, and Foundation's string search is slow on large garbage).
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Range<Int>? {
+        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        var i = from
+        while i <= haystack.count - needle.count {
+            if haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
+            i += 1
+        }
+        return nil
     }
 }
