@@ -88,48 +88,7 @@ public final class STEM4DSource: @unchecked Sendable {
         }
         switch format {
         case "h5":
-            let file = try HDF5File.open(path: path)
-            if dataset?.isEmpty ?? true, let frames = DectrisFrames.framePaths(in: file) {
-                return try openDectris(file, frames: frames, scan: scan)
-            }
-            let chosen: String
-            if let dataset, !dataset.isEmpty {
-                guard file.containsDataset(dataset) else {
-                    let found = (try? file.datasets().map { "\($0.path) \($0.shape)" }) ?? []
-                    throw FormatError(.missing, file: path, dataset: dataset,
-                                      problem: "no such dataset (the file holds: \(found.isEmpty ? "no datasets" : found.joined(separator: ", ")))",
-                                      fix: "pass --param dataset=/path/to/the/4D/dataset")
-                }
-                chosen = dataset
-            } else {
-                let all = try file.datasets()
-                let fours = all.filter { $0.rank == 4 }
-                guard fours.count == 1 else {
-                    let listing = all.map { "\($0.path) \($0.shape)" }.joined(separator: ", ")
-                    throw FormatError(.missing, file: path,
-                                      problem: fours.isEmpty
-                                        ? "holds no 4D dataset (found: \(listing.isEmpty ? "none" : listing))"
-                                        : "holds \(fours.count) 4D datasets (\(fours.map(\.path).joined(separator: ", ")))",
-                                      fix: "pass --param dataset=/path to choose one")
-                }
-                chosen = fours[0].path
-            }
-            let ds = try file.dataset(chosen)
-            guard ds.rank == 4 else {
-                throw FormatError(.wrongShape, file: path, dataset: chosen,
-                                  problem: "has rank \(ds.rank) (shape \(ds.shape)); a 4D-STEM cube is 4D (scan_y, scan_x, det_y, det_x)")
-            }
-            let element: STEM4DElement
-            switch ds.elementType {
-            case .uint8: element = .uint8
-            case .uint16: element = .uint16
-            case .uint32: element = .uint32
-            case .float32: element = .float32
-            default:
-                throw FormatError(.unsupported, file: path, dataset: chosen,
-                                  problem: "holds \(ds.elementType); 4D-STEM data must be unsigned 8/16/32-bit or float32")
-            }
-            return try STEM4DSource(path: path, format: format, dataset: chosen, shape: ds.shape, element: element, backing: .hdf5(file, ds))
+            return try openHDF5(path: path, dataset: dataset, scan: scan)
         case "npy":
             let file = try NPYFile.open(path: path)
             guard file.shape.count == 4 else {
@@ -175,6 +134,53 @@ public final class STEM4DSource: @unchecked Sendable {
             return try STEM4DSource(path: path, format: format, dataset: nil,
                                     shape: [shape.height, shape.width, file.height, file.width], element: .uint32, backing: .mib(file))
         }
+    }
+
+    /// An HDF5 file: the named dataset, a Dectris acquisition, or the only 4D dataset.
+    private static func openHDF5(path: String, dataset: String?, scan: String?) throws -> STEM4DSource {
+        let format = "h5"
+        let file = try HDF5File.open(path: path)
+        if dataset?.isEmpty ?? true, let frames = DectrisFrames.framePaths(in: file) {
+            return try openDectris(file, frames: frames, scan: scan)
+        }
+        let chosen: String
+        if let dataset, !dataset.isEmpty {
+            guard file.containsDataset(dataset) else {
+                let found = (try? file.datasets().map { "\($0.path) \($0.shape)" }) ?? []
+                throw FormatError(.missing, file: path, dataset: dataset,
+                                  problem: "no such dataset (the file holds: \(found.isEmpty ? "no datasets" : found.joined(separator: ", ")))",
+                                  fix: "pass --param dataset=/path/to/the/4D/dataset")
+            }
+            chosen = dataset
+        } else {
+            let all = try file.datasets()
+            let fours = all.filter { $0.rank == 4 }
+            guard fours.count == 1 else {
+                let listing = all.map { "\($0.path) \($0.shape)" }.joined(separator: ", ")
+                throw FormatError(.missing, file: path,
+                                  problem: fours.isEmpty
+                                    ? "holds no 4D dataset (found: \(listing.isEmpty ? "none" : listing))"
+                                    : "holds \(fours.count) 4D datasets (\(fours.map(\.path).joined(separator: ", ")))",
+                                  fix: "pass --param dataset=/path to choose one")
+            }
+            chosen = fours[0].path
+        }
+        let ds = try file.dataset(chosen)
+        guard ds.rank == 4 else {
+            throw FormatError(.wrongShape, file: path, dataset: chosen,
+                              problem: "has rank \(ds.rank) (shape \(ds.shape)); a 4D-STEM cube is 4D (scan_y, scan_x, det_y, det_x)")
+        }
+        let element: STEM4DElement
+        switch ds.elementType {
+        case .uint8: element = .uint8
+        case .uint16: element = .uint16
+        case .uint32: element = .uint32
+        case .float32: element = .float32
+        default:
+            throw FormatError(.unsupported, file: path, dataset: chosen,
+                              problem: "holds \(ds.elementType); 4D-STEM data must be unsigned 8/16/32-bit or float32")
+        }
+        return try STEM4DSource(path: path, format: format, dataset: chosen, shape: ds.shape, element: element, backing: .hdf5(file, ds))
     }
 
     /// The scan from `--param scan=WxH`, else the file's own; checked against the frames held.
