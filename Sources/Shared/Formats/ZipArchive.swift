@@ -32,11 +32,12 @@ final class ZipArchive: @unchecked Sendable {
     func reader(for member: Member) throws -> ZipMemberReader {
         let bytes = mapping.bytes
         let at = member.headerOffset
-        guard at >= 0, at + 30 <= bytes.count, Self.u32(bytes, at) == 0x0403_4b50 else {
+        // Offsets and sizes come from the file: compare by subtraction so none can overflow.
+        guard at >= 0, at <= bytes.count - 30, Self.u32(bytes, at) == 0x0403_4b50 else {
             throw FormatError(.corrupt, file: path, problem: "zip member \(member.name): no local header at offset \(at)")
         }
         let start = at + 30 + Int(Self.u16(bytes, at + 26)) + Int(Self.u16(bytes, at + 28))
-        guard start + member.compressedSize <= bytes.count else {
+        guard member.compressedSize >= 0, member.compressedSize <= bytes.count - start else {
             throw FormatError(.truncated, file: path,
                               problem: "zip member \(member.name) declares \(member.compressedSize) bytes but the file ends first")
         }
@@ -68,7 +69,7 @@ final class ZipArchive: @unchecked Sendable {
         // Zip64: a locator just before the record points to the 64-bit record.
         if end >= 20, u32(bytes, end - 20) == 0x0706_4b50 {
             let record = Int(clamping: u64(bytes, end - 12))
-            guard record >= 0, record + 56 <= bytes.count, u32(bytes, record) == 0x0606_4b50 else {
+            guard record >= 0, record <= bytes.count - 56, u32(bytes, record) == 0x0606_4b50 else {
                 throw FormatError(.corrupt, file: path, problem: "zip64 end-of-central-directory record is missing")
             }
             count = Int(clamping: u64(bytes, record + 32))
