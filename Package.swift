@@ -40,6 +40,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        /// zlib's inflate: `.npz` members and MATLAB v5 compressed elements (Formats/InflatingReader).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// LZ4 block decoding for Dectris bitshuffle/LZ4 chunks (Formats/BitshuffleLZ4).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
 
         /// libpng's low-level read and write API behind setjmp (libpng reports errors by
         /// longjmp, which must never cross Swift frames): the streaming PNG decoder and the
@@ -52,7 +56,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "Kernels", "CTIFF", "CTurboJPEG",
+                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "Kernels", "CTIFF", "CTurboJPEG", "CZlib", "CLZ4",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/schema.sql")],

@@ -1,35 +1,12 @@
 #!/usr/bin/env bash
-# Fuzzes one TEM frame reader with libFuzzer: ops/fuzz.sh READER SECONDS [libFuzzer options...]
-#   READER: mrc, dm, ser, tiff, jpeg or png
-# Builds .build/fuzz/fuzz-frames from the reader sources with -sanitize=fuzzer,address (Swift's
-# libFuzzer support), seeds it from ops/fuzz/corpus/READER (committed) and runs it for SECONDS
-# with a 2 GB RSS limit, a 2 GB single-allocation limit and a 10 s per-input timeout. New
-# interesting inputs go to .build/fuzz/corpus-READER (not committed); crashes to .build/fuzz/.
+# Fuzzes one reader with libFuzzer + AddressSanitizer: ops/fuzz.sh READER SECONDS [libFuzzer options...]
+#   TEM frame readers (ops/fuzz/frame-readers.sh): mrc, dm, ser, tiff, jpeg, png
+#   other readers, one folder each under ops/fuzz/ (ops/fuzz/targets.sh): bitshuffle-lz4, empad, mat, npz
+# Figures (executions, findings) are in docs/formats.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-reader=${1:?usage: ops/fuzz.sh mrc|dm|ser|tiff|jpeg|png SECONDS}
-seconds=${2:?usage: ops/fuzz.sh READER SECONDS}
-shift 2
-case "$reader" in mrc|dm|ser|tiff|jpeg|png) ;; *) echo "unknown reader $reader (mrc, dm, ser, tiff, jpeg, png)" >&2; exit 2;; esac
-
-out=.build/fuzz
-mkdir -p "$out/cpngio" "$out/corpus-$reader"
-binary=$out/fuzz-frames
-sources=(Sources/Shared/Formats/Frames/*.swift Sources/Shared/Formats/MRC/*.swift Sources/Shared/Formats/DM/*.swift
-         Sources/Shared/Formats/SER/*.swift Sources/Shared/Formats/TIFF/*.swift Sources/Shared/Formats/JPEG/*.swift
-         Sources/Shared/Formats/FormatError.swift Sources/Shared/Formats/NaturalSort.swift Sources/Shared/Formats/PNGHeader.swift
-         Sources/Shared/Formats/PNGImage.swift Sources/Shared/Formats/PNGLimits.swift ops/fuzz/FuzzFrameReaders.swift)
-newest=$(ls -t "${sources[@]}" Sources/CPNGIO/cpngio.c ops/fuzz.sh | head -1)
-if [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ]; then
-  echo "building $binary" >&2
-  printf 'module CPNGIO {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CPNGIO/include/cpngio.h" > "$out/cpngio/module.modulemap"
-  clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng) -I Sources/CPNGIO/include \
-    Sources/CPNGIO/cpngio.c -o "$out/cpngio.o"
-  swiftc -sanitize=fuzzer,address -parse-as-library -g -Onone -module-name FuzzFrames -D SLIPLINE_FUZZ \
-    -I Sources/CTIFF -I Sources/CTurboJPEG -I Sources/CPNG -I "$out/cpngio" \
-    "${sources[@]}" "$out/cpngio.o" -ltiff -lturbojpeg -lpng16 -o "$binary"
-fi
-mkdir -p "ops/fuzz/corpus/$reader"
-SLIPLINE_FUZZ_READER=$reader "$binary" "$out/corpus-$reader" "ops/fuzz/corpus/$reader" \
-  -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-  -artifact_prefix="$out/crash-$reader-" "$@"
+case "${1:-}" in
+  mrc|dm|ser|tiff|jpeg|png) exec ops/fuzz/frame-readers.sh "$@" ;;
+  "") echo "usage: ops/fuzz.sh READER SECONDS; readers: mrc dm ser tiff jpeg png $(ls ops/fuzz | grep -v -e common -e corpus -e '\.' | tr '\n' ' ')" >&2; exit 2 ;;
+  *) exec ops/fuzz/targets.sh "$@" ;;
+esac

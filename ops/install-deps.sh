@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # iproute2: `ip netns` for the multi-host test (Tests/ClusterTests).
-packages=(libpq-dev libhdf5-dev libpng-dev libopenblas-dev libtiff-dev libturbojpeg0-dev postgresql pkg-config iproute2)
+packages=(libpq-dev libhdf5-dev libpng-dev libopenblas-dev libtiff-dev libturbojpeg0-dev zlib1g-dev liblz4-dev postgresql pkg-config iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

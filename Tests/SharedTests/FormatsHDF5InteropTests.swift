@@ -3,7 +3,7 @@ import XCTest
 @testable import Shared
 
 /// Files written by h5py are read here, and files written here are checked by h5py.
-/// Skipped when python3 with numpy and h5py is not installed.
+/// Skipped when python3 with numpy and h5py is not installed (a failure under CI=true).
 final class FormatsHDF5InteropTests: XCTestCase {
     func testReadsH5pyComplexCompounds() throws {
         let dir = try FormatsTempDirectory()

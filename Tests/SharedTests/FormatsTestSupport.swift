@@ -20,13 +20,23 @@ final class FormatsTempDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// The independent writers of the interoperability tests: `$SLIPLINE_TEST_PYTHON` (the venv that
+/// ops/test.sh makes from ops/interop/requirements.txt), else `python3` on the PATH.
 enum FormatsPython {
-    /// Runs `script` with python3; skips the test when python3 or a required module is absent.
+    /// Runs `script`; skips the test when the python or a required module is absent, except
+    /// under `CI=true`, where that fails the test (a skipped interoperability test must not
+    /// pass CI).
     @discardableResult
     static func run(_ script: String, requiring modules: [String] = ["numpy", "h5py"]) throws -> String {
         let check = try? execute(["-c", "import " + modules.joined(separator: ", ")])
         guard let check, check.status == 0 else {
-            throw XCTSkip("python3 with \(modules.joined(separator: ", ")) is not available")
+            let message = "\(interpreter.joined(separator: " ")) with \(modules.joined(separator: ", ")) is not available"
+                + " (ops/interop/venv.sh makes it; export SLIPLINE_TEST_PYTHON=$PWD/.venv-test/bin/python)"
+            if ProcessInfo.processInfo.environment["CI"] == "true" {
+                XCTFail(message + " — under CI=true this is a failure, not a skip")
+                throw FormatsPythonFailure()
+            }
+            throw XCTSkip(message)
         }
         let result = try execute(["-c", script])
         guard result.status == 0 else {
@@ -38,10 +48,17 @@ enum FormatsPython {
 
     struct FormatsPythonFailure: Error {}
 
+    /// The command that runs python: the venv's interpreter when configured.
+    static var interpreter: [String] {
+        if let path = ProcessInfo.processInfo.environment["SLIPLINE_TEST_PYTHON"], !path.isEmpty { return [path] }
+        return ["/usr/bin/env", "python3"]
+    }
+
     private static func execute(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let command = interpreter
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst()) + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -28,7 +28,7 @@ public struct BCDIKind: Kind {
             }
         }
         if input.extensions.contains("cxi") { return .certain }
-        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "nxs", "npy"]) else { return .no }
+        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "nxs", "npy", "npz", "mat"]) else { return .no }
         return (try? BCDIVolumeSource(path: file)) != nil ? .certain : .possible
     }
 

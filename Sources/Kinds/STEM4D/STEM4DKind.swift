@@ -18,8 +18,10 @@ public struct STEM4DKind: Kind {
     /// opened: a real 4D array is a 4D-STEM cube.
     public func recognise(_ input: InputListing) -> InputMatch {
         if !input.extensions.isDisjoint(with: ["mib", "hdr"]) { return .certain }
-        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "npy"]) else { return .no }
-        return (try? STEM4DSource.open(path: file)) != nil ? .certain : .possible
+        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "npy", "xml", "raw"]) else { return .no }
+        if (try? STEM4DSource.open(path: file)) != nil { return .certain }
+        // .xml and .raw are EMPAD only when they open as such (Dectris masters are .h5).
+        return ["xml", "raw"].contains((file as NSString).pathExtension.lowercased()) ? .no : .possible
     }
 
     public func plan(input: String, options: STEM4DJobOptions, context: PlanContext) throws -> STEM4DPlanner.Plan {

@@ -12,7 +12,7 @@ public final class BCDIVolumeSource: @unchecked Sendable {
     /// Support mask stored next to the data by PyNX.
     public static let defaultMask = "/entry_1/image_1/mask"
     /// File name extensions read as volumes.
-    public static let extensions: Set<String> = ["cxi", "h5", "hdf5", "nxs", "npy"]
+    public static let extensions: Set<String> = ["cxi", "h5", "hdf5", "nxs", "npy", "npz", "mat"]
 
     public let path: String
     /// The dataset inside an HDF5 file (nil for `.npy`).
@@ -27,11 +27,24 @@ public final class BCDIVolumeSource: @unchecked Sendable {
     private let hdf5: HDF5File?
     private let data: HDF5Dataset?
     private let npy: NPYFile?
+    /// `.npz` and MATLAB `.mat` v5 volumes.
+    private let archived: BCDIArchivedVolume?
 
     /// Opens `path` and checks, from headers only, that it holds a 3D complex volume.
     /// `dataset` overrides the default CXI paths (HDF5 only).
     public init(path: String, dataset requested: String? = nil) throws {
         self.path = path
+        if let volume = try BCDIArchivedVolume.open(path: path, name: requested) {
+            (shape, hasModesAxis) = try Self.volumeShape(volume.storedShape, file: path, dataset: volume.name)
+            archived = volume
+            npy = nil
+            hdf5 = nil
+            data = nil
+            dataset = volume.name
+            maskDataset = nil
+            return
+        }
+        archived = nil
         if (path as NSString).pathExtension.lowercased() == "npy" {
             let file = try NPYFile.open(path: path)
             guard file.dtype.kind == .complex else {
@@ -60,6 +73,10 @@ public final class BCDIVolumeSource: @unchecked Sendable {
             chosen = requested
         } else if let found = Self.defaultDatasets.first(where: { file.containsDataset($0) }) {
             chosen = found
+        } else if (path as NSString).pathExtension.lowercased() == "mat" {
+            // MATLAB v7.3: variables are datasets at the root; the only complex 3D one.
+            let arrays = try file.datasets().map { ($0.path, $0.shape, $0.elementType.isComplex) }
+            chosen = try BCDIArchivedVolume.choose(nil, among: arrays, path: path, what: "variable", fix: "save(path, 'obj', '-v7.3')")
         } else {
             throw FormatError(.missing, file: path, dataset: Self.defaultDatasets[0],
                               problem: "no dataset at \(Self.defaultDatasets.joined(separator: " or "))",
@@ -113,6 +130,10 @@ public final class BCDIVolumeSource: @unchecked Sendable {
                 re[i] = inter[2 * i]
                 im[i] = inter[2 * i + 1]
             }
+        } else if let archived {
+            // Mode 0 of a modes stack is the first `count` elements.
+            let elements = (z.lowerBound * plane)..<(z.upperBound * plane)
+            (re, im) = try archived.readSplit(elements: elements)
         } else {
             fatalError("unreachable: a source has a dataset or a .npy file")
         }

@@ -32,10 +32,12 @@ public final class STEM4DSource: @unchecked Sendable {
         case hdf5(HDF5File, HDF5Dataset)
         case npy(NPYFile)
         case mib(MIBFile)
+        case dectris(DectrisFrames)
+        case empad(EMPADFile)
     }
 
     public let path: String
-    /// `h5`, `npy` or `mib`.
+    /// `h5`, `npy`, `mib`, `dectris` or `empad`.
     public let format: String
     /// The HDF5 dataset read (nil for other formats).
     public let dataset: String?
@@ -53,6 +55,7 @@ public final class STEM4DSource: @unchecked Sendable {
     /// than reading, so planners cut it into smaller shards.
     public var isChunked: Bool {
         if case .hdf5(_, let ds) = backing { return ds.chunkShape != nil }
+        if case .dectris = backing { return true }
         return false
     }
     /// A short name for messages: the file name (and dataset).
@@ -67,6 +70,7 @@ public final class STEM4DSource: @unchecked Sendable {
         case "h5", "hdf5", "hdf", "nxs", "emd": return "h5"
         case "npy": return "npy"
         case "mib": return "mib"
+        case "raw", "xml": return "empad"
         default: return nil
         }
     }
@@ -80,49 +84,11 @@ public final class STEM4DSource: @unchecked Sendable {
         }
         guard let format = format(of: path) else {
             throw FormatError(.unsupported, file: path,
-                              problem: "is not a 4D-STEM file (expected .h5/.hdf5, .npy or .mib)")
+                              problem: "is not a 4D-STEM file (expected .h5/.hdf5, .npy, .mib or EMPAD .xml/.raw)")
         }
         switch format {
         case "h5":
-            let file = try HDF5File.open(path: path)
-            let chosen: String
-            if let dataset, !dataset.isEmpty {
-                guard file.containsDataset(dataset) else {
-                    let found = (try? file.datasets().map { "\($0.path) \($0.shape)" }) ?? []
-                    throw FormatError(.missing, file: path, dataset: dataset,
-                                      problem: "no such dataset (the file holds: \(found.isEmpty ? "no datasets" : found.joined(separator: ", ")))",
-                                      fix: "pass --param dataset=/path/to/the/4D/dataset")
-                }
-                chosen = dataset
-            } else {
-                let all = try file.datasets()
-                let fours = all.filter { $0.rank == 4 }
-                guard fours.count == 1 else {
-                    let listing = all.map { "\($0.path) \($0.shape)" }.joined(separator: ", ")
-                    throw FormatError(.missing, file: path,
-                                      problem: fours.isEmpty
-                                        ? "holds no 4D dataset (found: \(listing.isEmpty ? "none" : listing))"
-                                        : "holds \(fours.count) 4D datasets (\(fours.map(\.path).joined(separator: ", ")))",
-                                      fix: "pass --param dataset=/path to choose one")
-                }
-                chosen = fours[0].path
-            }
-            let ds = try file.dataset(chosen)
-            guard ds.rank == 4 else {
-                throw FormatError(.wrongShape, file: path, dataset: chosen,
-                                  problem: "has rank \(ds.rank) (shape \(ds.shape)); a 4D-STEM cube is 4D (scan_y, scan_x, det_y, det_x)")
-            }
-            let element: STEM4DElement
-            switch ds.elementType {
-            case .uint8: element = .uint8
-            case .uint16: element = .uint16
-            case .uint32: element = .uint32
-            case .float32: element = .float32
-            default:
-                throw FormatError(.unsupported, file: path, dataset: chosen,
-                                  problem: "holds \(ds.elementType); 4D-STEM data must be unsigned 8/16/32-bit or float32")
-            }
-            return try STEM4DSource(path: path, format: format, dataset: chosen, shape: ds.shape, element: element, backing: .hdf5(file, ds))
+            return try openHDF5(path: path, dataset: dataset, scan: scan)
         case "npy":
             let file = try NPYFile.open(path: path)
             guard file.shape.count == 4 else {
@@ -140,6 +106,11 @@ public final class STEM4DSource: @unchecked Sendable {
                                   problem: "holds \(file.dtype)\(file.dtype.isHostOrder ? "" : " (byte order differs from this machine)"); 4D-STEM data must be unsigned 8/16/32-bit or float32 in native byte order")
             }
             return try STEM4DSource(path: path, format: format, dataset: nil, shape: file.shape, element: element, backing: .npy(file))
+        case "empad":
+            let file = try EMPADFile.open(path: path)
+            let shape = try scanShape(scan, fromFile: file.scan, frames: file.frameCount, path: path)
+            return try STEM4DSource(path: path, format: format, dataset: nil,
+                                    shape: [shape.height, shape.width, EMPADFile.dataRows, EMPADFile.width], element: .float32, backing: .empad(file))
         default:
             let file = try MIBFile.open(path: path)
             let shape: MIBScanShape
@@ -163,6 +134,107 @@ public final class STEM4DSource: @unchecked Sendable {
             return try STEM4DSource(path: path, format: format, dataset: nil,
                                     shape: [shape.height, shape.width, file.height, file.width], element: .uint32, backing: .mib(file))
         }
+    }
+
+    /// An HDF5 file: the named dataset, a Dectris acquisition, or the only 4D dataset.
+    private static func openHDF5(path: String, dataset: String?, scan: String?) throws -> STEM4DSource {
+        let format = "h5"
+        let file = try HDF5File.open(path: path)
+        if dataset?.isEmpty ?? true, let frames = DectrisFrames.framePaths(in: file) {
+            return try openDectris(file, frames: frames, scan: scan)
+        }
+        let chosen: String
+        if let dataset, !dataset.isEmpty {
+            guard file.containsDataset(dataset) else {
+                let found = (try? file.datasets().map { "\($0.path) \($0.shape)" }) ?? []
+                throw FormatError(.missing, file: path, dataset: dataset,
+                                  problem: "no such dataset (the file holds: \(found.isEmpty ? "no datasets" : found.joined(separator: ", ")))",
+                                  fix: "pass --param dataset=/path/to/the/4D/dataset")
+            }
+            chosen = dataset
+        } else {
+            let all = try file.datasets()
+            let fours = all.filter { $0.rank == 4 }
+            guard fours.count == 1 else {
+                let listing = all.map { "\($0.path) \($0.shape)" }.joined(separator: ", ")
+                throw FormatError(.missing, file: path,
+                                  problem: fours.isEmpty
+                                    ? "holds no 4D dataset (found: \(listing.isEmpty ? "none" : listing))"
+                                    : "holds \(fours.count) 4D datasets (\(fours.map(\.path).joined(separator: ", ")))",
+                                  fix: "pass --param dataset=/path to choose one")
+            }
+            chosen = fours[0].path
+        }
+        let ds = try file.dataset(chosen)
+        guard ds.rank == 4 else {
+            throw FormatError(.wrongShape, file: path, dataset: chosen,
+                              problem: "has rank \(ds.rank) (shape \(ds.shape)); a 4D-STEM cube is 4D (scan_y, scan_x, det_y, det_x)")
+        }
+        let element: STEM4DElement
+        switch ds.elementType {
+        case .uint8: element = .uint8
+        case .uint16: element = .uint16
+        case .uint32: element = .uint32
+        case .float32: element = .float32
+        default:
+            throw FormatError(.unsupported, file: path, dataset: chosen,
+                              problem: "holds \(ds.elementType); 4D-STEM data must be unsigned 8/16/32-bit or float32")
+        }
+        return try STEM4DSource(path: path, format: format, dataset: chosen, shape: ds.shape, element: element, backing: .hdf5(file, ds))
+    }
+
+    /// The scan from `--param scan=WxH`, else the file's own; checked against the frames held.
+    private static func scanShape(_ scan: String?, fromFile: MIBScanShape?, frames: Int, path: String) throws -> MIBScanShape {
+        let shape: MIBScanShape
+        if let scan, !scan.isEmpty {
+            guard let parsed = MIBScanShape(parsing: scan) else {
+                throw FormatError(.invalidArgument, file: path, problem: "--param scan=\(scan) is not WxH (e.g. scan=256x256)")
+            }
+            shape = parsed
+        } else if let fromFile {
+            shape = fromFile
+        } else {
+            throw FormatError(.invalidArgument, file: path, problem: "holds \(frames) frames but does not give the scan shape", fix: "pass --param scan=WxH")
+        }
+        guard shape.frameCount <= frames else {
+            throw FormatError(.truncated, file: path, problem: "scan \(shape) needs \(shape.frameCount) frames but the file holds \(frames)",
+                              fix: "check --param scan=WxH or the acquisition")
+        }
+        return shape
+    }
+
+    /// A Dectris master or data file: frames from its stacks, the scan from `scan=WxH` or square.
+    private static func openDectris(_ file: HDF5File, frames paths: [String], scan: String?) throws -> STEM4DSource {
+        let path = file.path
+        let frames = try DectrisFrames(file: file, paths: paths)
+        let element: STEM4DElement
+        switch frames.elementType {
+        case .uint8: element = .uint8
+        case .uint16: element = .uint16
+        case .uint32: element = .uint32
+        default:
+            throw FormatError(.unsupported, file: path, dataset: paths[0], problem: "holds \(frames.elementType); Dectris frames are unsigned 8/16/32-bit")
+        }
+        let side = Int(Double(frames.frameCount).squareRoot())
+        let shape: MIBScanShape
+        if let scan, !scan.isEmpty {
+            guard let parsed = MIBScanShape(parsing: scan) else {
+                throw FormatError(.invalidArgument, file: path, problem: "--param scan=\(scan) is not WxH (e.g. scan=256x256)")
+            }
+            shape = parsed
+        } else if side * side == frames.frameCount {
+            shape = MIBScanShape(width: side, height: side)
+        } else {
+            throw FormatError(.invalidArgument, file: path,
+                              problem: "holds \(frames.frameCount) Dectris frames, not a square scan, and the file does not give the scan shape",
+                              fix: "pass --param scan=WxH")
+        }
+        guard shape.frameCount <= frames.frameCount else {
+            throw FormatError(.truncated, file: path, problem: "scan \(shape) needs \(shape.frameCount) frames but the data files hold \(frames.frameCount)",
+                              fix: "check --param scan=WxH or that every data file is next to the master")
+        }
+        return try STEM4DSource(path: path, format: "dectris", dataset: paths.count == 1 ? paths[0] : nil,
+                                shape: [shape.height, shape.width, frames.detRows, frames.detCols], element: element, backing: .dectris(frames))
     }
 
     private init(path: String, format: String, dataset: String?, shape: [Int], element: STEM4DElement, backing: Backing) throws {
@@ -220,6 +292,14 @@ public final class STEM4DSource: @unchecked Sendable {
             case .uint32: try ds.read(ranges: ranges, into: buffer.bindMemory(to: UInt32.self))
             case .float32: try ds.read(ranges: ranges, into: buffer.bindMemory(to: Float.self))
             }
+            return try body(UnsafeRawBufferPointer(buffer))
+        case .dectris(let source):
+            let buffer = scratchBuffer(bytes)
+            try source.read(frames, into: buffer)
+            return try body(UnsafeRawBufferPointer(buffer))
+        case .empad(let file):
+            let buffer = scratchBuffer(bytes)
+            try file.readFrames(frames, into: buffer)
             return try body(UnsafeRawBufferPointer(buffer))
         case .mib(let file):
             let buffer = scratchBuffer(bytes)

@@ -9,7 +9,7 @@ import Shared
 struct BenchFormatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "formats",
-        abstract: "TEM reader speed: uncompressed TIFF/MRC/DM4/SER and LZW/Deflate TIFF stacks (GB/s per core), sample widening alone.")
+        abstract: "Reader speed: uncompressed TIFF/MRC/DM4/SER and LZW/Deflate TIFF stacks, sample widening alone, and Dectris bitshuffle/LZ4 chunks (GB/s per core).")
 
     @Option(name: .long, help: "Frame side in pixels.")
     var side: Int = 512
@@ -58,6 +58,31 @@ struct BenchFormatsCommand: ParsableCommand {
         widening()
         print(String(format: "peak RSS so far: %.0f MB (the stacks above were generated in memory before writing)", peakRSSMB()))
         if let gb = sparseGB { try streamSparse(gb: gb, in: work) }
+        try bitshuffleLZ4()
+    }
+
+    /// Dectris bitshuffle/LZ4 chunks: decode speed against the naive reference.
+    private func bitshuffleLZ4() throws {
+        let frames = 64, side = 192, repeats = passes
+        var load = [0.0, 0, 0]
+        _ = getloadavg(&load, 3)
+        print("bench formats: bitshuffle/LZ4, \(frames) chunks of one \(side)×\(side) uint16 frame, 4096-element blocks, one thread, best of \(repeats), bytes per second of thread CPU time; "
+              + String(format: "load average %.2f %.2f %.2f", load[0], load[1], load[2]))
+        var mismatch = false, worst = Double.infinity
+        // Sparse to dense counting data: the mean count per pixel decides the LZ4 ratio.
+        for (index, mean) in [0.02, 0.2, 1.0, 5.0, 50.0].enumerated() {
+            let f = BitshuffleLZ4Benchmark.run(frames: frames, side: side, mean: mean, repeats: repeats, seed: UInt64(index + 1))
+            print(String(format: "mean %6.2f counts/px  ratio %.3f  chunk %6.2f GB/s  (LZ4 %6.2f GB/s, un-transpose %6.2f GB/s)  %@",
+                         mean, f.ratio, f.chunkBytesPerSecond / 1e9, f.lz4BytesPerSecond / 1e9, f.unshuffleBytesPerSecond / 1e9,
+                         f.matchesReference ? "matches reference" : "DIFFERS FROM REFERENCE"))
+            mismatch = mismatch || !f.matchesReference
+            worst = min(worst, f.chunkBytesPerSecond)
+        }
+        print(String(format: "bitshuffle/LZ4 worst case: %.2f GB/s decoded per core (target ≥ 1 GB/s)", worst / 1e9))
+        if mismatch {
+            print("ERROR: the decoder differs from the naive reference")
+            throw ExitCode(1)
+        }
     }
 
     private func peakRSSMB() -> Double {
