@@ -30,6 +30,8 @@ final class SchemaSectionsTests: XCTestCase {
             "slipline_after_terminal", "slipline_claim", "slipline_complete", "slipline_fail", "slipline_reap_expired",
             "slipline_release", "slipline_cancel", "slipline_retry", "slipline_heartbeat", "slipline_register_worker",
             "slipline_set_worker_state", "slipline_grant_results",
+            // migration 8 (queue scaling): lost leases, fast recovery, retention
+            "slipline_requeue_lost", "slipline_release_gone_worker", "slipline_prune", "slipline_detach_results",
         ])
         XCTAssertEqual(sql.components(separatedBy: "CREATE OR REPLACE FUNCTION").count - 1, names.count,
                        "every function is CREATE OR REPLACE, so that the section can run again")
