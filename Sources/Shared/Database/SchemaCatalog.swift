@@ -35,10 +35,16 @@ public struct SchemaCatalog: Sendable, Equatable {
                 current = table
             } else if words.count >= 6, words[0].uppercased() == "ALTER", words[1].uppercased() == "TABLE",
                       words[3].uppercased() == "ADD", words[4].uppercased() == "COLUMN" {
-                var rest = words.dropFirst(5)
-                if rest.first?.uppercased() == "IF" { rest = rest.dropFirst(3) }
-                guard let name = rest.first else { continue }
-                tables[words[2], default: [:]][name] = Self.type(rest.dropFirst())
+                // One or more `ADD COLUMN [IF NOT EXISTS] name type …` clauses, comma-separated.
+                var i = 3
+                while i + 2 < words.count {
+                    guard words[i].uppercased() == "ADD", words[i + 1].uppercased() == "COLUMN" else { i += 1; continue }
+                    var j = i + 2
+                    if words[j].uppercased() == "IF" { j += 3 }
+                    guard j < words.count else { break }
+                    tables[words[2], default: [:]][words[j]] = Self.type(words[(j + 1)...])
+                    i = j + 1
+                }
             }
         }
         self.tables = tables

@@ -84,7 +84,18 @@ public enum TaskQueue {
 
     /// Cancels a queued or running job; false if it had already ended.
     public static func cancel(_ conn: PGConnection, job: Int64) throws -> Bool {
-        try conn.exec("SELECT slipline_cancel($1)", [job]).bool(0, 0) ?? false
+        // Cancelling locks the job, then all its unfinished tasks, while completions lock tasks
+        // and then the job: PostgreSQL may pick the cancel as a deadlock victim. It is safe to
+        // run again (PostgreSQL's advice for 40P01), so it is, a few times.
+        var attempt = 0
+        while true {
+            do {
+                return try conn.exec("SELECT slipline_cancel($1)", [job]).bool(0, 0) ?? false
+            } catch DatabaseError.statementFailed(let sqlstate, _) where sqlstate == "40P01" && attempt < 5 {
+                attempt += 1
+                usleep(useconds_t(20_000 * attempt))
+            }
+        }
     }
 
     /// Requeues a finished job's dead and cancelled tasks (and merges that depend on them).
