@@ -89,7 +89,7 @@ final class HeadlessChromium: @unchecked Sendable {
     /// The value of `expression` as text, for failure messages (never throws).
     func describe(_ expression: String) -> String {
         guard let value = try? evaluate(expression) else { return "?" }
-        return "\(value ?? "nil")"
+        return "\(value)"
     }
 
     /// Polls `expression` until it is true (returns true) or `timeout` passes (returns false).

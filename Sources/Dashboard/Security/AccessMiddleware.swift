@@ -23,7 +23,7 @@ struct AccessMiddleware: RouterMiddleware {
             var error = DashboardHTTPError(.unauthorized, message)
             error.extraHeaders[.wwwAuthenticate] = "Bearer realm=\"slipline\""
             throw error
-        case let .adoptQueryToken(_):
+        case .adoptQueryToken:
             guard request.method == .get, let token = query else {
                 throw DashboardHTTPError(.badRequest, "?token= is accepted on GET requests only")
             }

@@ -59,7 +59,7 @@ public enum STEM4DMerge {
             report.pair = (minus, plus)
         }
         // The planner noted on the job why a 3D mode that does not fit this cube is skipped.
-        if payload.skippedMode == nil, let first = payload.pairs.first, let minus = images[first.minus], let plus = images[first.plus] {
+        if payload.skippedMode == nil, let first = payload.pairs.first, images[first.minus] != nil, images[first.plus] != nil {
             // In the views, each baseline runs along its detector azimuth turned by the scan rotation.
             let stereos = try payload.pairs.map {
                 var stereo = try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: payload.convergenceMrad, azimuthDeg: $0.azimuthDeg,

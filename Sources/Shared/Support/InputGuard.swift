@@ -1,5 +1,4 @@
 import Foundation
-import Shared
 
 /// Workers read only under the input path a job names: every file a task opens is checked
 /// here first, after resolving symbolic links, so a crafted payload cannot make a worker
