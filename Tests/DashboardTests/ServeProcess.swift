@@ -47,7 +47,7 @@ enum DashboardJobs {
     /// A finished TEM job on `frames` generated frames; returns its id (1 on a fresh database).
     static func tem(_ database: String, frames: Int = 6) throws -> Int {
         let dir = try TestFiles.temporaryDirectory("dash-tem")
-        let synth = try CtlProcess.run(["synth", "tem", dir, "--frames", "\(frames)", "--difficulty", "easy", "--seed", "\(Int.random(in: 1...1_000_000))"])
+        let synth = try CtlProcess.run(["synth", "tem", dir, "--frames", "\(frames)", "--difficulty", "easy", "--seed", "3"])
         XCTAssertEqual(synth.status, 0, synth.output)
         return try run(database, [dir, "--kind", "tem"])
     }
@@ -55,7 +55,7 @@ enum DashboardJobs {
     /// A finished two-volume BCDI job on a 32³ generated crystal.
     static func bcdi(_ database: String) throws -> Int {
         let dir = try TestFiles.temporaryDirectory("dash-bcdi")
-        let synth = try CtlProcess.run(["synth", "bcdi", dir, "--size", "32", "--volumes", "2", "--seed", "\(Int.random(in: 1...1_000_000))"])
+        let synth = try CtlProcess.run(["synth", "bcdi", dir, "--size", "32", "--volumes", "2", "--seed", "1"])
         XCTAssertEqual(synth.status, 0, synth.output)
         return try run(database, [dir, "--kind", "bcdi"])
     }
@@ -63,7 +63,7 @@ enum DashboardJobs {
     /// A finished 4D-STEM particles job on a 64×64 scan.
     static func stem4d(_ database: String) throws -> Int {
         let dir = try TestFiles.temporaryDirectory("dash-stem")
-        let synth = try CtlProcess.run(["synth", "stem4d", dir, "--scan", "64", "--mode", "particles", "--seed", "\(Int.random(in: 1...1_000_000))"])
+        let synth = try CtlProcess.run(["synth", "stem4d", dir, "--scan", "64", "--mode", "particles", "--seed", "1"])
         XCTAssertEqual(synth.status, 0, synth.output)
         return try run(database, [dir + "/cube.h5", "--kind", "stem4d", "--param", "mode=particles", "--param", "convergence_mrad=100"])
     }
