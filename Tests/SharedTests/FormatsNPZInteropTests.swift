@@ -20,13 +20,7 @@ final class FormatsNPZInteropTests: XCTestCase {
     }
 
     private func check(_ source: BCDIVolumeSource, slabs: [Range<Int>], file: StaticString = #filePath, line: UInt = #line) throws {
-        let plane = source.shape[1] * source.shape[2]
-        for z in slabs {
-            let (re, im) = try source.readPlanes(z)
-            let flat = (z.lowerBound * plane)..<(z.upperBound * plane)
-            XCTAssertEqual(re, flat.map { expected($0).0 }, "re planes \(z)", file: file, line: line)
-            XCTAssertEqual(im, flat.map { expected($0).1 }, "im planes \(z)", file: file, line: line)
-        }
+        try checkPlanes(source, slabs: slabs, expected: expected, file: file, line: line)
     }
 
     func testReadsStoredAndDeflatedComplexVolumesOnAwkwardShapes() throws {

@@ -98,3 +98,15 @@ extension Data {
         try write(to: URL(fileURLWithPath: path))
     }
 }
+
+/// Reads `slabs` of a complex volume and compares every plane with `expected(flat C-order index)`.
+func checkPlanes(_ source: BCDIVolumeSource, slabs: [Range<Int>], expected: (Int) -> (Float, Float),
+                 file: StaticString = #filePath, line: UInt = #line) throws {
+    let plane = source.shape[1] * source.shape[2]
+    for z in slabs {
+        let (re, im) = try source.readPlanes(z)
+        let flat = (z.lowerBound * plane)..<(z.upperBound * plane)
+        XCTAssertEqual(re, flat.map { expected($0).0 }, "re planes \(z)", file: file, line: line)
+        XCTAssertEqual(im, flat.map { expected($0).1 }, "im planes \(z)", file: file, line: line)
+    }
+}
