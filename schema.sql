@@ -658,6 +658,31 @@ SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
        displacement_vox, shift, confidence, n_agreeing
 FROM bcdi_line_results;
 
+-- migrate: 15 live progress and reaped leases
+-- Live progress without a NOTIFY per completion: slipline_after_terminal announces a job's
+-- progress on channel `slipline_progress` (payload: the job id) at most once per 250 ms per
+-- job, remembered here, on the job row it updates anyway (no extra row, no extra lock). A
+-- NOTIFY takes a database-wide lock at commit, so one per completion would serialise them.
+ALTER TABLE jobs ADD COLUMN progress_notified_at timestamptz;
+
+-- Cumulative queue counters that neither a retry (which resets tasks.lost_leases) nor
+-- `ctl db prune` (which deletes tasks) can take back: Prometheus counters must not go down.
+-- `leases_reaped`: leases taken back from workers that stopped renewing them or died
+-- (slipline_requeue_lost), started from the lost leases the tasks remember.
+CREATE TABLE queue_counters (
+    name  text   PRIMARY KEY,
+    value bigint NOT NULL DEFAULT 0
+);
+INSERT INTO queue_counters (name, value) SELECT 'leases_reaped', coalesce(sum(lost_leases), 0) FROM tasks;
+
+DO $$
+BEGIN
+    GRANT SELECT ON queue_counters TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: queue_counters grant skipped: %', SQLERRM;
+END;
+$$;
+
 -- repeatable: functions
 -- Every SQL function of the queue, in its current text. This section runs after the numbered
 -- ones and again whenever its text changes; CREATE OR REPLACE resets a function's SECURITY
@@ -707,15 +732,20 @@ BEGIN
             FROM tasks t WHERE t.id = ANY (booked)
             GROUP BY t.job_id
         )
-        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead
+        -- Progress is announced at most every 250 ms per job (migration 15).
+        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead,
+                          progress_notified_at = CASE WHEN j.progress_notified_at > now() - interval '250 milliseconds'
+                                                      THEN j.progress_notified_at ELSE now() END
         FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
-        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks
+        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks, j.progress_notified_at = now() AS announce
     LOOP
         IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
             UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
                             finished_at = now()
             WHERE id = finished_job.id AND state = 'running';
             PERFORM pg_notify('slipline_jobs', finished_job.id::text);
+        ELSIF finished_job.announce THEN
+            PERFORM pg_notify('slipline_progress', finished_job.id::text);
         END IF;
     END LOOP;
 END;
@@ -826,6 +856,9 @@ BEGIN
            coalesce(array_agg(id) FILTER (WHERE state = 'dead'), '{}')
     INTO requeued, dead_ids FROM upd;
     died := cardinality(dead_ids);
+    IF requeued + died > 0 THEN
+        UPDATE queue_counters SET value = value + requeued + died WHERE name = 'leases_reaped';
+    END IF;
     IF died > 0 THEN
         PERFORM slipline_after_terminal(dead_ids);
     END IF;
@@ -908,7 +941,8 @@ END;
 $$;
 
 -- Retries a finished job: dead and cancelled tasks are queued again with fresh attempts, and
--- so is every done task that depends on one of them (its merge), transitively.
+-- so is every done task that depends on one of them (its merge), transitively. Returns how
+-- many tasks it queued (0 for a done job, which stays done), -1 if the job has not ended.
 -- A retried task is booked again when it ends anew (counted = false).
 CREATE OR REPLACE FUNCTION slipline_retry(p_job bigint) RETURNS int
 LANGUAGE plpgsql AS $$
@@ -935,6 +969,11 @@ BEGIN
         EXIT WHEN more = 0;
         n := n + more;
     END LOOP;
+    -- Nothing failed or was cancelled (a done job): a no-op that leaves the job as it is.
+    -- (A job cancelled before it was planned has no tasks and goes back to be planned.)
+    IF n = 0 AND EXISTS (SELECT 1 FROM jobs WHERE id = p_job AND n_tasks > 0) THEN
+        RETURN 0;
+    END IF;
     UPDATE tasks t SET deps_pending = (
         SELECT count(*) FROM task_deps d JOIN tasks u ON u.id = d.depends_on
         WHERE d.task_id = t.id AND u.state NOT IN ('done', 'dead'))

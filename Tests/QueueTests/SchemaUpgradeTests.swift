@@ -81,7 +81,7 @@ final class SchemaUpgradeTests: XCTestCase {
 
         let report = try Migrations.run(conn)
         XCTAssertEqual(report.adopted, [1, 5, 6], "the rewritten sections are accepted, not refused")
-        XCTAssertEqual(report.versions, Array(7...Migrations.latestVersion))
+        XCTAssertEqual(report.versions, Migrations.all.map(\.version).filter { $0 >= 7 }, "every later section (numbers may skip)")
         XCTAssertEqual(report.repeatables, ["functions"])
         XCTAssertNoThrow(try Migrations.verify(conn))
         let recorded = try conn.exec("SELECT version, checksum FROM schema_migrations ORDER BY version").allRows()

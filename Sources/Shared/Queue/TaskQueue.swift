@@ -99,7 +99,8 @@ public enum TaskQueue {
     }
 
     /// Requeues a finished job's dead and cancelled tasks (and merges that depend on them).
-    /// Returns the number of tasks requeued, or nil if the job is not finished.
+    /// Returns the number of tasks requeued (0 for a done job, which stays done), or nil if the
+    /// job is not finished.
     public static func retry(_ conn: PGConnection, job: Int64) throws -> Int? {
         let n = try conn.transaction { try conn.exec("SELECT slipline_retry($1)", [job]).int(0, 0) ?? -1 }
         return n < 0 ? nil : n

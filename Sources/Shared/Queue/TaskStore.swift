@@ -38,7 +38,8 @@ public protocol TaskStore: AnyObject, Sendable {
     /// can no longer be retried). Returns how many it deleted: call until 0.
     func prune(olderThan seconds: Double, batch: Int) throws -> Int
     /// Requeues a finished job's dead and cancelled tasks and the done tasks that depend on
-    /// them (its merge). Returns how many were requeued, or nil if the job is not finished.
+    /// them (its merge). Returns how many were requeued (0 for a done job, which stays done),
+    /// or nil if the job is not finished.
     func retry(job: Int64) throws -> Int?
     /// Takes one queued job (the highest priority, then the oldest; jobs another coordinator is
     /// planning are skipped), fixes its `output_dir`, and inserts what `planner` returns: the

@@ -238,6 +238,8 @@ struct TaskStoreConformance {
         try store.complete(worker: "w", try store.claim(worker: "w", limit: 10, leaseSeconds: 60).map { ($0, .none) })
         XCTAssertEqual(try store.job(id)?.state, .done)
         XCTAssertEqual(try store.job(id)?.nDone, 4)
+        XCTAssertEqual(try store.retry(job: id), 0, "a done job has nothing to retry")
+        XCTAssertEqual(try store.job(id)?.state, .done, "and stays done (it was left running forever)")
     }
 
     // MARK: Results

@@ -228,6 +228,8 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
                 for task in again { update(task.id) { requeue(&$0, at: now) } }
                 requeued += again.count
             }
+            // Nothing failed or was cancelled (a done job): a no-op, as in PostgreSQL.
+            if requeued == 0 && job.nTasks > 0 { return 0 }
             for task in tasks(of: id) {
                 update(task.id) { task in
                     task.depsPending = task.dependsOn.filter { ![.done, .dead].contains(storage.tasks[$0]?.state ?? .done) }.count
