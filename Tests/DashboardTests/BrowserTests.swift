@@ -20,7 +20,8 @@ final class BrowserTests: XCTestCase {
 
     func testJobsPageProgressMovesWhileAJobRuns() throws {
         let url = try TestCluster.freshDatabase("browserjobs")
-        let serve = try ServeProcess(database: url)
+        // No fallback poll: the bar moves only because the queue notified.
+        let serve = try ServeProcess(database: url, arguments: ["--fallback-poll", "0"])
         let browser = try HeadlessChromium()
         try browser.navigate(serve.base + "/")
         XCTAssertTrue(try browser.waitFor("document.querySelector('#jobs')", timeout: 20))

@@ -105,6 +105,20 @@ final class HeadlessChromium: @unchecked Sendable {
         return (try evaluate(probe) as? Bool) == true
     }
 
+    /// Clicks the element `selector` names the way a user does: a left mouse press and release
+    /// at its centre, dispatched as input events (so it must be visible and not covered).
+    func click(_ selector: String) throws {
+        let literal = String(data: try JSONSerialization.data(withJSONObject: [selector]), encoding: .utf8) ?? "[]"
+        let centre = try evaluate("""
+            (() => { const e = document.querySelector(\(literal)[0]); if (!e) return null; e.scrollIntoView({ block: 'center' });
+              const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()
+            """) as? [Double]
+        guard let centre, centre.count == 2 else { throw BrowserError("nothing to click: no element matches \(selector)") }
+        for type in ["mousePressed", "mouseReleased"] {
+            _ = try command("Input.dispatchMouseEvent", ["type": type, "x": centre[0], "y": centre[1], "button": "left", "clickCount": 1])
+        }
+    }
+
     /// Saves a PNG screenshot of the page.
     func screenshot(to path: String) throws {
         let reply = try command("Page.captureScreenshot", ["format": "png"])

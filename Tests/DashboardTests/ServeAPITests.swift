@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import SliplineTestSupport
 import XCTest
 
@@ -58,7 +59,8 @@ final class ServeAPITests: XCTestCase {
 
     func testLiveUpdatesFollowAJobAndSIGTERMEndsOpenStreams() throws {
         let url = try TestCluster.freshDatabase("servelive")
-        let serve = try ServeProcess(database: url)
+        // No fallback poll: every update below was pushed because the queue notified.
+        let serve = try ServeProcess(database: url, arguments: ["--fallback-poll", "0"])
         let http = serve.client
         let stream = http.openStream("/api/events")
         XCTAssertTrue(eventually(timeout: 10) { http.received(stream).contains("event: jobs") }, http.received(stream))
@@ -69,7 +71,9 @@ final class ServeAPITests: XCTestCase {
         let coordinator = try CtlProcess(["coordinator", "--database", url])
         let worker = try CtlProcess(["worker", "--slots", "1", "--database", url])
         defer { [worker, coordinator].forEach { $0.signal(SIGTERM) }; [worker, coordinator].forEach { $0.wait(timeout: 15) } }
+        let began = Date()
         XCTAssertTrue(eventually(timeout: 90) { http.received(stream).contains("\"state\":\"done\"") }, String(http.received(stream).suffix(2000)))
+        let followed = Date().timeIntervalSince(began)
 
         // Progress as the browser saw it: n_done of job 1 in each event, in order.
         let seen = http.received(stream).split(separator: "\n").filter { $0.hasPrefix("data: ") }.compactMap { line -> Int? in
@@ -79,10 +83,13 @@ final class ServeAPITests: XCTestCase {
         XCTAssertEqual(seen, seen.sorted(), "progress never goes back")
         XCTAssertGreaterThanOrEqual(Set(seen).count, 4, "several intermediate updates, not just start and end: \(seen)")
         XCTAssertEqual(seen.last, tasks + 1, "the shards and the merge")
+        // Paced: at most 4 pushes a second (plus the first list and the last push's slack).
+        XCTAssertLessThanOrEqual(Double(seen.count), 4 * followed + 3, "\(seen.count) pushes in \(followed) s")
+        print("live updates: \(seen.count) pushes in \(String(format: "%.1f", followed)) s for \(tasks + 1) tasks, no fallback poll: \(seen)")
 
-        let began = Date()
+        let stopping = Date()
         XCTAssertEqual(serve.stop(), 0, serve.process.output)
-        print("ctl serve: stopped \(String(format: "%.2f", Date().timeIntervalSince(began))) s after SIGTERM with an open event stream")
+        print("ctl serve: stopped \(String(format: "%.2f", Date().timeIntervalSince(stopping))) s after SIGTERM with an open event stream")
         XCTAssertTrue(serve.process.output.contains("stopped"), serve.process.output)
     }
 
@@ -105,5 +112,42 @@ final class ServeAPITests: XCTestCase {
         XCTAssertTrue(eventually(timeout: 60) { text = (try? http.request("/metrics").text) ?? ""; return text.contains(expected) }, text)
         XCTAssertTrue(text.contains("slipline_task_duration_seconds_count{kind=\"bench\",role=\"shard\"} 5"), text)
         for line in text.split(separator: "\n") where !line.hasPrefix("#") { XCTAssertTrue(line.hasPrefix("slipline_"), String(line)) }
+    }
+
+    func testLeasesReapedIsACounterThatCountsAKilledWorkersLease() throws {
+        let url = try TestCluster.freshDatabase("reapedtotal")
+        let serve = try ServeProcess(database: url)
+        let http = serve.client
+        func reaped() throws -> Double? {
+            let text = try http.request("/metrics").text
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("slipline_leases_reaped_total ") }) else { return nil }
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        XCTAssertEqual(try reaped(), 0)
+        XCTAssertTrue(try http.request("/metrics").text.contains("# TYPE slipline_leases_reaped_total counter"))
+
+        let (s, out) = try CtlProcess.run(["submit", "x", "--kind", "bench", "--param", "tasks=2", "--param", "sleep_ms=60000",
+                                           "--param", "merge=false", "--database", url])
+        XCTAssertEqual(s, 0, out)
+        let coordinator = try CtlProcess(["coordinator", "--database", url])
+        defer { coordinator.signal(SIGTERM); coordinator.wait(timeout: 15) }
+        let worker = try CtlProcess(["worker", "--slots", "1", "--lease", "2", "--database", url])
+        let conn = try PGConnection(url)
+        XCTAssertTrue(eventually(timeout: 60) {
+            ((try? conn.exec("SELECT count(*) FROM tasks WHERE state = 'leased'").int(0, 0)) ?? 0) == 1
+        })
+        // Killed: no release, no goodbye; its lease expires and the coordinator reaps it.
+        worker.signal(SIGKILL)
+        worker.wait(timeout: 15)
+        var value: Double?
+        XCTAssertTrue(eventually(timeout: 60) { value = try? reaped(); return value == 1 }, "slipline_leases_reaped_total: \(value ?? -1)")
+        // Monotonic: a retry resets the tasks' lost-lease counts and pruning deletes tasks; the counter stays.
+        XCTAssertTrue(try TaskQueue.cancel(conn, job: 1))
+        XCTAssertEqual(try TaskQueue.retry(conn, job: 1), 2)
+        XCTAssertTrue(try TaskQueue.cancel(conn, job: 1))
+        try conn.exec("UPDATE jobs SET finished_at = now() - interval '1 hour' WHERE id = 1")
+        XCTAssertGreaterThan(try TaskQueue.prune(conn, olderThan: 60, batch: 100), 0)
+        XCTAssertEqual(try reaped(), 1)
+        XCTAssertEqual(serve.stop(), 0, serve.process.output)
     }
 }

@@ -39,9 +39,12 @@ struct JobsAPI {
                 guard try TaskQueue.job(conn, id: id) != nil else { return nil }
                 let requeued = try TaskQueue.retry(conn, job: id)
                 let job = try JobSummary.one(conn, id: id)
-                let message = requeued.map { "job \(id): \($0) task(s) queued again" }
-                    ?? "job \(id) is still running: wait for it to end or cancel it first"
-                return (JobActionResult(id: id, action: "retry", message: message, job: job), requeued != nil)
+                let message = switch requeued {
+                case nil: "job \(id) is still running: wait for it to end or cancel it first"
+                case 0?: "job \(id) is \(job?.state ?? "?"): nothing failed or was cancelled, nothing to retry"
+                case let n?: "job \(id): \(n) task(s) queued again"
+                }
+                return (JobActionResult(id: id, action: "retry", message: message, job: job), (requeued ?? 0) > 0)
             }
             guard let result else { throw DashboardHTTPError.notFound("job \(id)") }
             return try JSONResponse.make(result.0, status: result.1 ? .ok : .conflict)

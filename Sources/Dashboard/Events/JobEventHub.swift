@@ -4,31 +4,36 @@ import NIOCore
 import ServiceLifecycle
 import Shared
 
-/// Live job updates for the browsers: one connection LISTENs on `slipline_jobs` and
-/// `slipline_tasks`, on which the queue announces new work, released merges, cancels, retries
-/// and finished jobs; after each burst of notifications (gathered for 0.2 s) the job list is
-/// read once and sent to every open event stream as a server-sent event. The queue does not
-/// notify per finished task (that would cost every completion a NOTIFY), so while a job is
-/// queued or running and someone is watching, the list is also re-read every second — one
-/// read for all browsers — and every 5 s otherwise, so throughput falls back to zero.
+/// Live job updates for the browsers, pushed on LISTEN/NOTIFY: one connection LISTENs on
+/// `slipline_progress` (a job's tasks are ending: the queue says so at most every 250 ms per
+/// job), `slipline_jobs` (a job ended, was cancelled) and `slipline_tasks` (new work, released
+/// merges, retries). On a notification the job list is read once and sent to every open event
+/// stream as a server-sent event, paced by `LiveUpdatePacer` (≤ 4 pushes a second, one trailing
+/// read after a burst, a slow fallback read for notifications missed while reconnecting).
+/// With nobody watching, nothing is read.
 ///
 /// A `Service`: on graceful shutdown it ends every open stream first, so the HTTP server is
 /// not left waiting for responses that never end.
 public final class JobEventHub: Service, @unchecked Sendable {
     private let conninfo: String
     private let logger: Logger
+    private let fallbackSeconds: Double?
     private let lock = NSLock()
     private var subscribers: [UUID: AsyncStream<ByteBuffer>.Continuation] = [:]
     private var latest: ByteBuffer?
+    /// A stream opened since the last look: read a fresh list for it.
+    private var freshWanted = false
     private let stop = StopFlag()
-    /// A burst of notifications is gathered for this long before one read.
-    static let debounceSeconds = 0.2
-    static let idleRefreshSeconds = 5.0
-    static let activeRefreshSeconds = 1.0
+    static let channels = ["slipline_progress", "slipline_jobs", "slipline_tasks"]
     static let jobLimit = 100
+    /// Longest wait for a notification before the stop flag and the pacer are looked at again.
+    static let wakeSeconds = 0.25
 
-    public init(conninfo: String, logger: Logger) {
+    /// - Parameter fallbackSeconds: re-read the job list at least this often while someone
+    ///   watches (nil or 0: only on notifications).
+    public init(conninfo: String, fallbackSeconds: Double?, logger: Logger) {
         self.conninfo = conninfo
+        self.fallbackSeconds = (fallbackSeconds ?? 0) > 0 ? fallbackSeconds : nil
         self.logger = logger
     }
 
@@ -44,6 +49,7 @@ public final class JobEventHub: Service, @unchecked Sendable {
             return stream
         }
         subscribers[id] = continuation
+        freshWanted = true
         let current = latest
         lock.unlock()
         if let current { continuation.yield(current) }
@@ -57,6 +63,14 @@ public final class JobEventHub: Service, @unchecked Sendable {
     public var subscriberCount: Int {
         lock.lock(); defer { lock.unlock() }
         return subscribers.count
+    }
+
+    /// Whether someone watches, and whether a stream opened since the last call.
+    private func watchers() -> (watched: Bool, fresh: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        let fresh = freshWanted
+        freshWanted = false
+        return (!subscribers.isEmpty, fresh)
     }
 
     public func run() async throws {
@@ -83,26 +97,11 @@ public final class JobEventHub: Service, @unchecked Sendable {
         while !stop.isSet {
             do {
                 let conn = try PGConnection(conninfo, applicationName: "slipline-serve-events")
-                try conn.listen("slipline_jobs")
-                try conn.listen("slipline_tasks")
+                for channel in Self.channels { try conn.listen(channel) }
                 // Listening registered; from here the session only reads.
                 try ReadOnlySession.configure(conn)
                 backoff = 0.5
-                var active = try publish(conn)
-                var lastPublish = Date()
-                while !stop.isSet {
-                    let notes = try conn.waitForNotifications(timeout: 0.25)
-                    let every = active ? Self.activeRefreshSeconds : Self.idleRefreshSeconds
-                    if !notes.isEmpty {
-                        // Gather the rest of the burst, then one read for all of it.
-                        Thread.sleep(forTimeInterval: Self.debounceSeconds)
-                        _ = try conn.waitForNotifications(timeout: 0)
-                    } else if subscriberCount == 0 || Date().timeIntervalSince(lastPublish) < every {
-                        continue
-                    }
-                    active = try publish(conn)
-                    lastPublish = Date()
-                }
+                try follow(conn)
                 conn.close()
             } catch {
                 logger.warning("live updates paused: \(error)")
@@ -112,8 +111,28 @@ public final class JobEventHub: Service, @unchecked Sendable {
         }
     }
 
-    /// Reads and sends the job list; returns whether a job is still queued or running.
-    private func publish(_ conn: PGConnection) throws -> Bool {
+    /// Waits for notifications and pushes the job list when the pacer says so, until stopped.
+    /// A fresh pacer on every (re)connection: what happened while disconnected is read at once.
+    private func follow(_ conn: PGConnection) throws {
+        let clock = ContinuousClock()
+        let origin = clock.now
+        func now() -> Double { (clock.now - origin) / .seconds(1) }
+        var pacer = LiveUpdatePacer(fallback: fallbackSeconds, startingAt: now())
+        while !stop.isSet {
+            let (watched, fresh) = watchers()
+            if fresh { pacer.requested(at: now()) }
+            if pacer.isDue(at: now(), watched: watched) {
+                try publish(conn)
+                pacer.published(at: now())
+                continue
+            }
+            let wait = pacer.nextPublish(watched: watched).map { min(Self.wakeSeconds, max(0.001, $0 - now())) } ?? Self.wakeSeconds
+            if try !conn.waitForNotifications(timeout: wait).isEmpty { pacer.notified(at: now()) }
+        }
+    }
+
+    /// Reads and sends the job list.
+    private func publish(_ conn: PGConnection) throws {
         let jobs = try JobSummary.recent(conn, limit: Self.jobLimit)
         let json = try JSONResponse.encode(JobList(jobs: jobs))
         var event = ByteBuffer(string: "event: jobs\ndata: ")
@@ -124,6 +143,5 @@ public final class JobEventHub: Service, @unchecked Sendable {
         let targets = Array(subscribers.values)
         lock.unlock()
         for continuation in targets { continuation.yield(event) }
-        return jobs.contains { $0.state == "queued" || $0.state == "running" }
     }
 }

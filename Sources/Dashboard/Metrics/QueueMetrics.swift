@@ -17,12 +17,16 @@ import Shared
 /// - `slipline_workers_alive`: workers running or stopping with a heartbeat in the last 2 min
 /// - `slipline_leases_expired`: leases past their expiry not yet reaped
 /// - `slipline_leases_reaped`: tasks whose last attempt ended by its lease being reaped
+/// - `slipline_leases_reaped_total`: leases taken back from workers that stopped renewing them
+///   or died, ever (the queue's cumulative counter: retries and pruning do not lower it)
 public actor QueueMetrics {
     public nonisolated let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let database: DashboardDatabase
     /// Tasks that finished after this instant (database clock) are yet to be recorded.
     private var watermark: Double?
+    /// The queue's reaped-leases total as far as this registry's counter has counted it.
+    private var reapedCounted: Int64 = 0
     /// On the first scrape, look back this far for durations.
     static let firstLookbackSeconds = 600.0
     static let taskStates = ["queued", "leased", "done", "failed", "dead", "cancelled"]
@@ -55,6 +59,12 @@ public actor QueueMetrics {
         Gauge(label: "slipline_workers_alive", factory: factory).record(s.workersAlive)
         Gauge(label: "slipline_leases_expired", factory: factory).record(s.leasesExpired)
         Gauge(label: "slipline_leases_reaped", factory: factory).record(s.leasesReaped)
+        // swift-metrics counters only go up: add what the queue's total gained since the last scrape.
+        let reaped = Counter(label: "slipline_leases_reaped_total", factory: factory)
+        if s.leasesReapedTotal > reapedCounted {
+            reaped.increment(by: s.leasesReapedTotal - reapedCounted)
+            reapedCounted = s.leasesReapedTotal
+        }
         for task in s.finished {
             let labels = [("kind", task.kind), ("role", task.role)]
             Counter(label: "slipline_tasks_finished_total", dimensions: labels + [("state", task.state)], factory: factory).increment()
@@ -87,6 +97,7 @@ struct QueueSnapshot: Sendable {
     var workersAlive = 0.0
     var leasesExpired = 0.0
     var leasesReaped = 0.0
+    var leasesReapedTotal: Int64 = 0
     var finished: [FinishedTask] = []
     var latestFinish: Double?
 
@@ -104,13 +115,15 @@ struct QueueSnapshot: Sendable {
                    (SELECT count(*) FROM workers WHERE state IN ('running', 'stopping') AND heartbeat_at > now() - interval '2 minutes')::float8,
                    (SELECT count(*) FROM tasks_overview WHERE state = 'leased' AND lease_expires_at < now())::float8,
                    (SELECT count(*) FROM tasks_overview WHERE error LIKE 'lease expired:%')::float8,
-                   extract(epoch from now())
+                   extract(epoch from now()),
+                   (SELECT value FROM queue_counters WHERE name = 'leases_reaped')
             """)
         s.tasksPerSecond = scalars.double(0, 0) ?? 0
         s.workersAlive = scalars.double(0, 1) ?? 0
         s.leasesExpired = scalars.double(0, 2) ?? 0
         s.leasesReaped = scalars.double(0, 3) ?? 0
         let now = scalars.double(0, 4) ?? 0
+        s.leasesReapedTotal = scalars.int64(0, 5) ?? 0
         let after = since ?? (now - lookback)
         let finished = try conn.exec("""
             SELECT kind, role, state, extract(epoch from finished_at - started_at), extract(epoch from finished_at)

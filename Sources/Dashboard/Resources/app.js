@@ -35,8 +35,8 @@
     const pct = j.n_tasks ? Math.round(100 * (j.n_done + j.n_failed) / j.n_tasks) : 0;
     const actions = el("td", {});
     if (access === "operator") {
-      if (j.state === "queued" || j.state === "running") actions.append(el("button", { onclick: () => act(j.id, "cancel") }, "cancel"));
-      if (j.state === "failed" || j.state === "cancelled") actions.append(el("button", { onclick: () => act(j.id, "retry") }, "retry"));
+      if (j.state === "queued" || j.state === "running") actions.append(el("button", { class: "cancel", onclick: e => act(e.target, j.id, "cancel") }, "cancel"));
+      if (j.state === "failed" || j.state === "cancelled") actions.append(el("button", { class: "retry", onclick: e => act(e.target, j.id, "retry") }, "retry"));
     }
     return el("tr", { "data-job": j.id, "data-state": j.state, "data-done": j.n_done, "data-tasks": j.n_tasks },
       el("td", {}, el("a", { href: "/jobs/" + j.id }, j.id)),
@@ -49,14 +49,28 @@
       el("td", {}, fmtTime(j.submitted_at)),
       actions);
   }
-  async function act(id, what) {
-    const r = await fetch("/api/jobs/" + id + "/" + what, { method: "POST", credentials: "same-origin", headers: { "X-Slipline-Request": "1" } });
-    const body = await r.json().catch(() => ({}));
-    alert(body.message || body.error || r.status);
+  // An operator's action: its outcome (the server's sentence) is shown above the table, and
+  // the list is read again at once rather than waiting for the next push.
+  let refreshJobs = () => {};
+  async function act(button, id, what) {
+    const out = document.getElementById("action-result");
+    button.disabled = true;
+    try {
+      const r = await fetch("/api/jobs/" + id + "/" + what, { method: "POST", credentials: "same-origin", headers: { "X-Slipline-Request": "1" } });
+      const body = await r.json().catch(() => ({}));
+      out.textContent = body.message || body.error || (what + ": " + r.status + " " + r.statusText);
+      out.dataset.outcome = r.ok ? "ok" : "refused";
+    } catch (e) {
+      out.textContent = what + " job " + id + ": " + (e.message || e);
+      out.dataset.outcome = "refused";
+    }
+    out.className = out.dataset.outcome === "ok" ? "outcome" : "outcome error";
+    button.disabled = false;
+    refreshJobs();
   }
   function jobsPage() {
     const body = el("tbody", {});
-    show(el("h1", {}, "Jobs"), el("table", { id: "jobs" },
+    show(el("h1", {}, "Jobs"), el("p", { id: "action-result", class: "outcome", role: "status" }), el("table", { id: "jobs" },
       el("thead", {}, el("tr", {}, ...["job", "kind", "state", "progress", "tasks/s", "input", "submitted", ""].map(h => el("th", {}, h)))), body));
     const render = list => {
       body.replaceChildren(...list.jobs.map(jobRow));
@@ -65,7 +79,8 @@
       d.jobsUpdates = String(+(d.jobsUpdates || 0) + 1);
       if (newest) d.progressTrace = ((d.progressTrace ? d.progressTrace + "," : "") + newest.n_done).split(",").slice(-50).join(",");
     };
-    getJSON("/api/jobs").then(render).catch(fail);
+    refreshJobs = () => getJSON("/api/jobs").then(render).catch(fail);
+    refreshJobs();
     const live = document.getElementById("live");
     const source = new EventSource("/api/events");
     source.addEventListener("jobs", e => { render(JSON.parse(e.data)); live.classList.add("on"); });
@@ -77,7 +92,9 @@
     const body = el("tbody", {});
     show(el("h1", {}, "Workers"), el("table", { id: "workers" },
       el("thead", {}, el("tr", {}, ...["worker", "host", "pid", "slots", "state", "last heartbeat", "holds"].map(h => el("th", {}, h)))), body));
-    const load = () => getJSON("/api/workers").then(d => body.replaceChildren(...d.workers.map(w => el("tr", { "data-worker": w.id },
+    const load = () => getJSON("/api/workers").then(d => body.replaceChildren(...d.workers.map(w => el("tr", {
+        "data-worker": w.id, "data-alive": String(w.alive), "data-heartbeat-age": w.heartbeat_age_s,
+        "data-holds": w.holds.map(t => t.task_id).join(), "data-hold-jobs": [...new Set(w.holds.map(t => t.job_id))].join() },
       el("td", {}, w.id), el("td", {}, w.host), el("td", {}, w.pid), el("td", {}, w.slots),
       el("td", { class: w.alive ? "state-running" : "state-queued" }, w.state + (w.alive ? "" : " (silent)")),
       el("td", {}, w.heartbeat_age_s + " s ago"),

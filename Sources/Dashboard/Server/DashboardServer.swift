@@ -19,7 +19,7 @@ public final class DashboardServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         database = try DashboardDatabase(conninfo: conninfo)
-        events = JobEventHub(conninfo: conninfo, logger: logger)
+        events = JobEventHub(conninfo: conninfo, fallbackSeconds: configuration.fallbackPollSeconds, logger: logger)
         metrics = QueueMetrics(database: database)
     }
 

@@ -21,6 +21,11 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Tokens that may use the dashboard (required off loopback).", valueName: "file"))
     var tokenFile: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Live updates are pushed on the queue's notifications; also re-read the jobs this often while a page is open, for notifications missed on a reconnect (0: never).",
+        valueName: "seconds"))
+    var fallbackPoll: Double = 10
+
     @OptionGroup var db: DatabaseOptions
 
     func run() throws {
@@ -28,7 +33,8 @@ struct ServeCommand: ParsableCommand {
         let configuration: DashboardConfiguration
         do {
             let tokens = try tokenFile.map { try AccessTokens(file: $0) }
-            configuration = try DashboardConfiguration(listen: try ListenAddress(parsing: listen), tokens: tokens)
+            configuration = try DashboardConfiguration(
+                listen: try ListenAddress(parsing: listen), tokens: tokens, fallbackPollSeconds: fallbackPoll)
         } catch let error as DashboardSetupError {
             throw UserError(error.description)
         }
