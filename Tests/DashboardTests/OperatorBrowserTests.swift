@@ -25,7 +25,8 @@ final class OperatorBrowserTests: XCTestCase {
         let file = try TestFiles.temporaryDirectory("tokens") + "/tokens"
         try "reader \(reader)\noperator \(op)\n".write(toFile: file, atomically: true, encoding: .utf8)
         let conn = try PGConnection(url)
-        // A job that fails at once (first in line), and a long one to cancel while it runs.
+        // A job that ends done at once, one that fails at once (next in line), and a long one to cancel while it runs.
+        let quick = try TaskQueue.submit(conn, kind: "bench", input: "quick", params: ["tasks": "1"], priority: 9)
         let failing = try TaskQueue.submit(conn, kind: "bench", input: "fails", params: ["tasks": "2", "fail": "always", "merge": "false"],
                                            priority: 5, maxAttempts: 1, retryBaseSeconds: 0.01)
         let long = try TaskQueue.submit(conn, kind: "bench", input: "long", params: ["tasks": "100", "sleep_ms": "400"])
@@ -71,6 +72,16 @@ final class OperatorBrowserTests: XCTestCase {
         })
         XCTAssertTrue(try browser.waitFor("document.querySelector('tr[data-job=\"\(failing)\"][data-state=\"failed\"]')", timeout: 20))
         try shoot(browser, "operator-retried")
+
+        // Retrying a done job (no button offers it; the API is asked directly) is refused and leaves it done.
+        let doneRetry = try XCTUnwrap(try browser.evaluate("""
+            fetch('/api/jobs/\(quick)/retry', { method: 'POST', headers: { 'X-Slipline-Request': '1' } })
+              .then(r => r.json().then(b => [r.status, b.message, b.job.state]))
+            """) as? [Any], "the reply")
+        XCTAssertEqual(doneRetry.first as? Int, 409, "\(doneRetry)")
+        XCTAssertTrue("\(doneRetry)".contains("nothing to retry"), "\(doneRetry)")
+        XCTAssertEqual(doneRetry.last as? String, "done")
+        XCTAssertEqual(try TaskQueue.job(conn, id: quick)?.state, .done)
 
         // A reader: no buttons, and the API refuses the action from the page too.
         let readerBrowser = try HeadlessChromium()

@@ -39,12 +39,15 @@ struct JobsAPI {
                 guard try TaskQueue.job(conn, id: id) != nil else { return nil }
                 let requeued = try TaskQueue.retry(conn, job: id)
                 let job = try JobSummary.one(conn, id: id)
+                // 0 tasks: a done job stays done; a job cancelled before it was planned is queued to be planned.
+                let planAgain = requeued == 0 && job?.state == "queued"
                 let message = switch requeued {
                 case nil: "job \(id) is still running: wait for it to end or cancel it first"
+                case 0? where planAgain: "job \(id) queued again (it had not been planned yet)"
                 case 0?: "job \(id) is \(job?.state ?? "?"): nothing failed or was cancelled, nothing to retry"
                 case let n?: "job \(id): \(n) task(s) queued again"
                 }
-                return (JobActionResult(id: id, action: "retry", message: message, job: job), (requeued ?? 0) > 0)
+                return (JobActionResult(id: id, action: "retry", message: message, job: job), (requeued ?? 0) > 0 || planAgain)
             }
             guard let result else { throw DashboardHTTPError.notFound("job \(id)") }
             return try JSONResponse.make(result.0, status: result.1 ? .ok : .conflict)

@@ -88,6 +88,12 @@
   }
 
   // ---- workers ----
+  // A worker claims ahead of its slots: name the first few tasks, count the rest.
+  function holdsText(holds) {
+    if (!holds.length) return "–";
+    const shown = holds.slice(0, 4).map(t => "task " + t.task_id + " (job " + t.job_id + ", " + t.kind + ")").join(", ");
+    return holds.length > 4 ? shown + " … +" + (holds.length - 4) + " more" : shown;
+  }
   function workersPage() {
     const body = el("tbody", {});
     show(el("h1", {}, "Workers"), el("table", { id: "workers" },
@@ -98,7 +104,7 @@
       el("td", {}, w.id), el("td", {}, w.host), el("td", {}, w.pid), el("td", {}, w.slots),
       el("td", { class: w.alive ? "state-running" : "state-queued" }, w.state + (w.alive ? "" : " (silent)")),
       el("td", {}, w.heartbeat_age_s + " s ago"),
-      el("td", {}, w.holds.map(t => "task " + t.task_id + " (job " + t.job_id + ", " + t.kind + ")").join(", ") || "–"))))).catch(fail);
+      el("td", { title: w.holds.map(t => t.task_id).join(", ") }, holdsText(w.holds)))))).catch(fail);
     load(); setInterval(load, 3000);
   }
 

@@ -50,14 +50,14 @@ struct RetryCommand: ParsableCommand {
         guard let n = try TaskQueue.retry(conn, job: job) else {
             throw UserError("job \(job) is still running: wait for it to end (`ctl wait \(job)`) or cancel it first")
         }
-        guard n > 0 else {
+        let state = try TaskQueue.job(conn, id: job)?.state.rawValue ?? "?"
+        guard n > 0 || state == "queued" else {
             // A done job: nothing failed or was cancelled; it stays as it is.
-            let state = try TaskQueue.job(conn, id: job)?.state.rawValue ?? "?"
             print("job \(job): nothing failed or was cancelled, nothing to retry")
             print("job \(job) \(state)")
             return
         }
         print("job \(job): \(n) task(s) queued again")
-        print("job \(job) running")
+        print("job \(job) \(state)")
     }
 }
