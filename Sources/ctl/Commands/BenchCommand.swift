@@ -5,5 +5,5 @@ import Kinds
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures.",
-        subcommands: Kinds.all.compactMap(\.benchCommand) + [ScaleBench.self, BenchFormatsCommand.self])
+        subcommands: Kinds.all.compactMap(\.benchCommand) + [ScaleBench.self, WorkersBench.self, HistoryBench.self, BenchFormatsCommand.self])
 }
