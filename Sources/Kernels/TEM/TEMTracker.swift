@@ -49,8 +49,9 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var stitchGlidePerFrame = 2.5
     /// Cost per px of glide shift (breaks ties between identical shapes, e.g. a close pair).
     public var stitchShiftCost = 0.05
-    /// Whether a join may also be explained by the end's velocity carried over the gap (glide in
-    /// bursts), besides standing still (stops); false: standing still only, as before tracklet linking.
+    /// Whether joins compare where tracks end and start under two motion models (standing still,
+    /// or going on at the end's velocity), the position error scaled by the gate (see
+    /// `TEMTrackletLinker`); false: representative curves only, as before tracklet linking.
     public var stitchMotionModel = true
     /// A matched curve shorter than this fraction of the track's reference curve, or longer than
     /// its inverse (merged with a neighbour), does not replace it (for up to `maxGap` frames in a

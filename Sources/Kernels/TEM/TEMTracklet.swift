@@ -20,9 +20,13 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
     /// Centroid velocity over its first (last) few frames, px/frame.
     public var startVelocity: TEMPoint
     public var endVelocity: TEMPoint
+    /// The curves of its first and last frames: where it was when it started and ended.
+    public var first: [TEMPoint]
+    public var last: [TEMPoint]
 
     public init(id: Int64, firstFrame: Int, lastFrame: Int, frames: Int, start: [TEMPoint], startFrame: Int,
-                end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint) {
+                end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint,
+                first: [TEMPoint], last: [TEMPoint]) {
         self.id = id
         self.firstFrame = firstFrame
         self.lastFrame = lastFrame
@@ -33,6 +37,8 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
         self.endFrame = endFrame
         self.startVelocity = startVelocity
         self.endVelocity = endVelocity
+        self.first = first
+        self.last = last
     }
 
     /// A video-unique id for the `local`-th tracklet of piece `piece` (room for a million per piece).
@@ -58,6 +64,7 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
         let v = min(5, n - 1)
         return TEMTracklet(id: id, firstFrame: track.firstFrame, lastFrame: track.lastFrame, frames: n,
                            start: points[s], startFrame: track.frames[s], end: points[e], endFrame: track.frames[e],
-                           startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1))
+                           startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1),
+                           first: points[0], last: points[n - 1])
     }
 }

@@ -10,11 +10,13 @@ import Darwin
 /// taken at once (Hungarian on the augmented end × start matrix, per connected group), so one
 /// greedy join cannot steal a better one's partner at a crossing or a close pair.
 ///
-/// A join needs the same shape moved along the glide direction (`CurveMatching.glide`: a
-/// dislocation glides rigidly across its slip band), no further than `stitchGlideBase +
-/// stitchGlidePerFrame · gap` from where either motion model puts it — standing still (stops,
-/// pinning) or going on at the end's velocity (glide in bursts) — the closer of the two counting.
-/// Cost: shape residual + `stitchShiftCost` · that distance; not joining costs `stitchMaxResidual`.
+/// A join needs the same shape (representative curves, `CurveMatching.glide`: a dislocation
+/// glides rigidly across its slip band), and the start no further along the glide direction
+/// than `reach = stitchGlideBase + stitchGlidePerFrame · gap` from where either motion model puts
+/// the end — standing still (stops, pinning) or going on at the end's velocity (glide in
+/// bursts) — the closer of the two counting. Cost: shape residual + that distance / reach; not
+/// joining costs `stitchMaxResidual`. (`stitchMotionModel = false`: the re-identification as it
+/// was, representatives only, cost residual + `stitchShiftCost` · |shift|.)
 public enum TEMTrackletLinker {
     /// Candidate starts examined per end (in order of start time, after the cheap bounds test):
     /// keeps the linking linear in the tracklets on long videos.
@@ -42,7 +44,11 @@ public enum TEMTrackletLinker {
 
     /// Candidate joins end a → start b that pass the gates.
     static func candidates(_ tracklets: [TEMTracklet], config: TEMTrackerConfig, overlap: Int) -> [Link] {
-        let endBounds = tracklets.map { CurveMatching.bounds($0.end) }, startBounds = tracklets.map { CurveMatching.bounds($0.start) }
+        let motion = config.stitchMotionModel
+        // With the motion model, positions are compared where the tracklets end and start;
+        // shapes always on the representative curves.
+        let endBounds = tracklets.map { CurveMatching.bounds(motion ? $0.last : $0.end) }
+        let startBounds = tracklets.map { CurveMatching.bounds(motion ? $0.first : $0.start) }
         let order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
         let firstFrames = order.map { tracklets[$0].firstFrame }
         var links: [Link] = []
@@ -56,26 +62,57 @@ public enum TEMTrackletLinker {
                 let b = order[o], tb = tracklets[b]
                 guard b != a, tb.lastFrame > ta.lastFrame else { continue }
                 if tb.firstFrame - ta.lastFrame > config.stitchFrames || examined >= candidatesPerEnd { break }
-                let dt = Double(max(1, tb.startFrame - ta.endFrame))
+                let dt = Double(max(1, motion ? tb.firstFrame - ta.lastFrame : tb.startFrame - ta.endFrame))
                 let reach = config.stitchGlideBase + config.stitchGlidePerFrame * dt
-                let moved = config.stitchMotionModel ? ta.endVelocity * dt : .zero
+                let moved = motion ? ta.endVelocity * dt : .zero
                 let (alo, ahi) = endBounds[a], (blo, bhi) = startBounds[b]
                 let rx = reach + abs(moved.x), ry = reach + abs(moved.y)
                 if alo.x > bhi.x + rx || blo.x > ahi.x + rx || alo.y > bhi.y + ry || blo.y > ahi.y + ry { continue }
                 examined += 1
-                guard let g = CurveMatching.glide(ta.end, tb.start), g.overlap >= 0.5, g.residual <= config.stitchMaxResidual else { continue }
-                let deviation = min(abs(g.shift), abs(g.shift - predictedShift(ta, moved: moved)))
-                guard deviation <= reach else { continue }
-                links.append(Link(a: a, b: b, cost: g.residual + config.stitchShiftCost * deviation))
+                let gap = tb.firstFrame - ta.lastFrame
+                if motion, gap >= 1, gap <= config.maxGap + 1 {
+                    // A short gap (a piece boundary, a dropped frame): the frame-by-frame
+                    // tracker's own test, so a video in pieces links as it would in one pass —
+                    // the curve distance from where it ended (its last whole curve: a fragment
+                    // is not a reference) to where the other starts, gated like a frame link.
+                    let ended = lengthRatio(ta.last, ta.end) >= config.keepReferenceBelow ? ta.last : ta.end
+                    let c = CurveMatching.cost(tb.first, ended)
+                    guard c.closeness <= config.gate + config.gatePerMissedFrame * Double(gap - 1) else { continue }
+                    links.append(Link(a: a, b: b, cost: c.cost / config.gate + config.missedFrameCost * Double(gap - 1)))
+                    continue
+                }
+                guard let shape = CurveMatching.glide(ta.end, tb.start), shape.overlap >= 0.5,
+                      shape.residual <= config.stitchMaxResidual else { continue }
+                if motion {
+                    // Where it ended against where the other started (a fragment at either end
+                    // that shares no span falls back to the representatives).
+                    let boundary = CurveMatching.glide(ta.last, tb.first).flatMap { $0.overlap >= 0.3 ? $0 : nil }
+                    let shift = boundary?.shift ?? shape.shift
+                    let deviation = min(abs(shift), abs(shift - predictedShift(boundary == nil ? ta.end : ta.last, moved: moved)))
+                    guard deviation <= reach else { continue }
+                    // The position error in units of the gate (decisive between pile-up
+                    // neighbours, less so as the gap and its uncertainty grow) and the length
+                    // ratio (a fragment is a poor continuation of a whole line).
+                    links.append(Link(a: a, b: b, cost: shape.residual + deviation / reach + 0.5 * (1 - lengthRatio(ta.end, tb.start))))
+                } else {
+                    guard abs(shape.shift) <= reach else { continue }
+                    links.append(Link(a: a, b: b, cost: shape.residual + config.stitchShiftCost * abs(shape.shift)))
+                }
             }
         }
         return links
     }
 
-    /// The end velocity's displacement over the gap along the end curve's glide direction (the
+    /// Shorter over longer length of two curves (1: alike, towards 0: one a fragment of the other).
+    static func lengthRatio(_ a: [TEMPoint], _ b: [TEMPoint]) -> Double {
+        let la = TEMPolyline.length(a), lb = TEMPolyline.length(b)
+        return min(la, lb) / max(la, lb, 1e-9)
+    }
+
+    /// The end velocity's displacement over the gap along `curve`'s glide direction (the
     /// sign convention of `CurveMatching.glide`: the chord turned by +90°).
-    static func predictedShift(_ t: TEMTracklet, moved: TEMPoint) -> Double {
-        guard let p = t.end.first, let q = t.end.last else { return 0 }
+    static func predictedShift(_ curve: [TEMPoint], moved: TEMPoint) -> Double {
+        guard let p = curve.first, let q = curve.last else { return 0 }
         let chord = q - p
         let l = TEMPolyline.norm(chord)
         guard l > 0 else { return 0 }

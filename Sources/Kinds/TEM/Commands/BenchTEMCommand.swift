@@ -46,7 +46,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Difficulties (layouts) of the randomised videos.")
     var drawPresets: [String] = ["medium", "hard"]
 
-    @Option(name: .long, help: "With --draws: frames per tracking piece, linked as the hierarchical merge links its partials' tracklets; 0: the whole video in one pass with the stand-still motion model only (the tracker before hierarchical merges).")
+    @Option(name: .long, help: "With --draws or --long-frames: frames per tracking piece, linked as the hierarchical merge links its partials' tracklets; 0: the whole video in one pass with the stand-still motion model only (the tracker before hierarchical merges).")
     var pieceFrames: Int = 20
 
     @Option(name: .long, help: "Seed of the first draw (draws use consecutive seeds).")
@@ -123,7 +123,9 @@ struct BenchTEMCommand: ParsableCommand {
                     }
                 }
                 let t1 = Date()
-                let tracks = TEMTracker.track(detected, config: try trackerConfig())
+                let tracks = pieceFrames > 0
+                    ? TEMPiecewiseTracking.track(detected, framesPerPiece: pieceFrames, config: try drawsTracker())
+                    : TEMTracker.track(detected, config: try drawsTracker())
                 let t2 = Date()
                 let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
                 let ids = Set(truth.flatMap { $0.map(\.id) }).count
