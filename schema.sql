@@ -673,8 +673,8 @@ FROM tasks t;
 -- per-curve rows with the tracklet's id (track_id NULL); the final merge links tracklets over
 -- the whole video and writes one row per tracklet with its track (NULL: too short, dropped).
 -- The views resolve the track through that table; rows of older jobs keep their track_id.
-ALTER TABLE tem_track_point_results ALTER COLUMN track_id DROP NOT NULL,
-    ADD COLUMN tracklet_id bigint, ADD COLUMN neighbour_tracklet_id bigint;
+ALTER TABLE tem_track_point_results ADD COLUMN tracklet_id bigint, ADD COLUMN neighbour_tracklet_id bigint;
+ALTER TABLE tem_track_point_results ALTER COLUMN track_id DROP NOT NULL;
 CREATE TABLE tem_tracklet_results (
     task_id     bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
     job_id      bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,

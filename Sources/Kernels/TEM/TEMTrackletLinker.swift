@@ -75,11 +75,13 @@ public enum TEMTrackletLinker {
                     // tracker's own test, so a video in pieces links as it would in one pass —
                     // the curve distance from where it ended (its last whole curve: a fragment
                     // is not a reference) to where the other starts, gated like a frame link.
+                    // Beyond the gate (a jump, or glide during the gap) the shape test below decides.
                     let ended = lengthRatio(ta.last, ta.end) >= config.keepReferenceBelow ? ta.last : ta.end
                     let c = CurveMatching.cost(tb.first, ended)
-                    guard c.closeness <= config.gate + config.gatePerMissedFrame * Double(gap - 1) else { continue }
-                    links.append(Link(a: a, b: b, cost: c.cost / config.gate + config.missedFrameCost * Double(gap - 1)))
-                    continue
+                    if c.closeness <= config.gate + config.gatePerMissedFrame * Double(gap - 1) {
+                        links.append(Link(a: a, b: b, cost: c.cost / config.gate + config.missedFrameCost * Double(gap - 1)))
+                        continue
+                    }
                 }
                 guard let shape = CurveMatching.glide(ta.end, tb.start), shape.overlap >= 0.5,
                       shape.residual <= config.stitchMaxResidual else { continue }
