@@ -658,6 +658,64 @@ SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
        displacement_vox, shift, confidence, n_agreeing
 FROM bcdi_line_results;
 
+-- migrate: 12 partial merges
+-- Hierarchical merges: a plan may carry partial merges (role `partial`), each waiting for a
+-- consecutive range of shards and handing its output to the final merge through shard_outputs,
+-- like a shard; the final merge waits for the partials. No task grows with the whole job.
+ALTER TABLE tasks DROP CONSTRAINT tasks_role_check;
+ALTER TABLE tasks ADD CONSTRAINT tasks_role_check CHECK (role IN ('shard', 'partial', 'merge'));
+CREATE OR REPLACE VIEW tasks_overview AS
+SELECT t.job_id, t.id AS task_id, t.kind || CASE WHEN t.role = 'shard' THEN '' ELSE '.' || t.role END AS kind,
+       t.state, t.attempts, t.worker_id AS worker, t.lease_expires_at, t.error, t.lost_leases
+FROM tasks t;
+
+-- TEM tracking in two levels: a partial links its frame range into tracklets and writes the
+-- per-curve rows with the tracklet's id (track_id NULL); the final merge links tracklets over
+-- the whole video and writes one row per tracklet with its track (NULL: too short, dropped).
+-- The views resolve the track through that table; rows of older jobs keep their track_id.
+ALTER TABLE tem_track_point_results ADD COLUMN tracklet_id bigint, ADD COLUMN neighbour_tracklet_id bigint;
+ALTER TABLE tem_track_point_results ALTER COLUMN track_id DROP NOT NULL;
+CREATE TABLE tem_tracklet_results (
+    task_id     bigint NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    job_id      bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    tracklet_id bigint NOT NULL,
+    track_id    bigint,
+    PRIMARY KEY (task_id, tracklet_id)
+);
+CREATE INDEX tem_tracklet_results_by_job ON tem_tracklet_results (job_id, tracklet_id);
+
+CREATE OR REPLACE VIEW tem_dislocations AS
+SELECT d.job_id, d.frame_index, d.frame_file, d.dislocation_id, coalesce(p.track_id, l.track_id) AS track_id, d.points,
+       d.length_px, d.length_nm, d.mean_curvature, d.max_curvature, d.mean_response, d.centroid_x, d.centroid_y
+FROM tem_dislocation_results d
+LEFT JOIN tem_track_point_results p
+       ON p.job_id = d.job_id AND p.frame_index = d.frame_index AND p.dislocation_id = d.dislocation_id
+LEFT JOIN tem_tracklet_results l ON l.job_id = p.job_id AND l.tracklet_id = p.tracklet_id;
+
+CREATE OR REPLACE VIEW tem_velocities AS
+SELECT p.job_id, coalesce(p.track_id, l.track_id) AS track_id, p.frame_index, p.dislocation_id, p.x, p.y, p.vx, p.vy,
+       sqrt(p.vx * p.vx + p.vy * p.vy) AS speed_px
+FROM tem_track_point_results p
+LEFT JOIN tem_tracklet_results l ON l.job_id = p.job_id AND l.tracklet_id = p.tracklet_id
+WHERE coalesce(p.track_id, l.track_id) IS NOT NULL;
+
+CREATE OR REPLACE VIEW tem_pair_distances AS
+SELECT p.job_id, p.frame_index, coalesce(p.track_id, l.track_id) AS track_id, p.dislocation_id,
+       coalesce(p.neighbour_track_id, n.track_id) AS neighbour_track_id, p.neighbour_dislocation_id,
+       p.pair_distance_px AS distance_px, p.pair_distance_nm AS distance_nm
+FROM tem_track_point_results p
+LEFT JOIN tem_tracklet_results l ON l.job_id = p.job_id AND l.tracklet_id = p.tracklet_id
+LEFT JOIN tem_tracklet_results n ON n.job_id = p.job_id AND n.tracklet_id = p.neighbour_tracklet_id
+WHERE p.pair_distance_px IS NOT NULL AND coalesce(p.track_id, l.track_id) IS NOT NULL;
+
+DO $$
+BEGIN
+    GRANT SELECT ON tem_tracklet_results TO slipline_reader;
+EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
+    RAISE NOTICE 'slipline_reader: tem_tracklet_results grant skipped: %', SQLERRM;
+END;
+$$;
+
 -- migrate: 15 live progress and reaped leases
 -- Live progress without a NOTIFY per completion: slipline_after_terminal announces a job's
 -- progress on channel `slipline_progress` (payload: the job id) at most once per 250 ms per

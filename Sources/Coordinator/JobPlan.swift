@@ -12,18 +12,28 @@ public struct PlannedTask: Sendable, Equatable {
     }
 }
 
-/// How a job is split: shards that run in parallel, and optionally one merge task that runs
-/// after every shard has finished (done, or dead after its retries).
+/// How a job is split: shards that run in parallel, optionally partial merges of consecutive
+/// shard ranges, and optionally one merge task that runs after every partial and every shard
+/// no partial covers has finished (done, or dead after its retries).
 public struct JobPlan: Sendable, Equatable {
     public var shards: [PlannedTask]
+    /// Each partial with the range of shard indices it merges (see `TaskPlan.partials`).
+    public var partials: [(task: PlannedTask, shards: Range<Int>)]
     public var merge: PlannedTask?
     /// Things the planner noticed and the user should hear about (e.g. ignored files).
     public var notes: [String]
 
-    public init(shards: [PlannedTask], merge: PlannedTask? = nil, notes: [String] = []) {
+    public init(shards: [PlannedTask], partials: [(task: PlannedTask, shards: Range<Int>)] = [], merge: PlannedTask? = nil,
+                notes: [String] = []) {
         self.shards = shards
+        self.partials = partials
         self.merge = merge
         self.notes = notes
+    }
+
+    public static func == (a: JobPlan, b: JobPlan) -> Bool {
+        a.shards == b.shards && a.merge == b.merge && a.notes == b.notes
+            && a.partials.map(\.task) == b.partials.map(\.task) && a.partials.map(\.shards) == b.partials.map(\.shards)
     }
 }
 

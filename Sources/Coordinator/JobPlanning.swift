@@ -44,6 +44,7 @@ public struct JobPlanning: Sendable {
         let plan = try planner.plan(input: job.input, params: JobParams(job.params), context: context)
         return TaskPlan(
             shards: plan.shards.map { TaskSpec(kind: $0.kind, payload: $0.payload) },
+            partials: plan.partials.map { PartialSpec(task: TaskSpec(kind: $0.task.kind, payload: $0.task.payload), shards: $0.shards) },
             merge: plan.merge.map { TaskSpec(kind: $0.kind, payload: $0.payload) },
             notes: plan.notes)
     }

@@ -85,3 +85,35 @@ extension Array where Element == ResultRows {
         filter { $0.table == table }.flatMap { r in r.rows.map { Dictionary(uniqueKeysWithValues: zip(r.columns, $0)) } }
     }
 }
+
+extension KindHarness where K: PartialMerging {
+    /// Every shard, then the partials the planner made (each handed its range's shards), then the
+    /// final merge handed the partials' outputs — each output through the JSON round trip of
+    /// `shard_outputs`. `killPartial` makes that partial dead (as after its last lost lease).
+    func runHierarchical(killPartial: Int? = nil) throws -> (partials: [PartialRange], partialRows: [[ResultRows]], finalRows: [ResultRows]) {
+        let plan = try jobPlan()
+        let options = try kind.options(params)
+        let shards = try run().shards
+        let ranges = try plan.partials.map { try PayloadJSON.decode(PartialRange.self, from: $0.task.payload, what: "partial payload") }
+        var inputs: [ShardInput<PartialRange, K.PartialOutput>] = []
+        var rows: [[ResultRows]] = []
+        for (i, range) in ranges.enumerated() {
+            let id = Int64(plan.shards.count + 1 + i)
+            guard range.index != killPartial else {
+                inputs.append(ShardInput(taskId: id, payload: range, state: .dead, output: nil))
+                rows.append([])
+                continue
+            }
+            let mine = Array(shards[range.firstShard..<(range.firstShard + range.shardCount)])
+            let result = try kind.mergePartial(range, shards: mine, options: options, context: context(task: id))
+            let handed = try PayloadJSON.decode(K.PartialOutput.self, from: try PayloadJSON.encode(result.output), what: "partial output")
+            inputs.append(ShardInput(taskId: id, payload: range, state: .done, output: handed))
+            rows.append(result.rows)
+        }
+        guard let mergeTask = plan.merge else { return (ranges, rows, []) }
+        let merge = try PayloadJSON.decode(K.MergePayload.self, from: mergeTask.payload, what: "merge payload")
+        let finalRows = try kind.mergeFinal(merge, partials: inputs, options: options,
+                                            context: context(task: Int64(plan.shards.count + ranges.count + 1)))
+        return (ranges, rows, finalRows)
+    }
+}

@@ -19,6 +19,8 @@ final class PostgresTaskStoreTests: XCTestCase {
     func testTablesAlsoClearedLoseAnEarlierAttemptsRows() throws { try suite().tablesAlsoClearedLoseAnEarlierAttemptsRows() }
     func testRowsThatDoNotFitTheirTableAreRefusedWhole() throws { try suite().rowsThatDoNotFitTheirTableAreRefusedWhole() }
     func testShardOutputsHandTheMergeEachShardsOutput() throws { try suite().shardOutputsHandTheMergeEachShardsOutput() }
+    func testPartialMergesWaitForTheirShardsAndHandOnTheirOutputs() throws { try suite().partialMergesWaitForTheirShardsAndHandOnTheirOutputs() }
+    func testPlansWithOverlappingPartialsFailTheJob() throws { try suite().plansWithOverlappingPartialsFailTheJob() }
     func testWorkersWhoseHeartbeatStopsAreMarkedLost() throws { try suite().workersWhoseHeartbeatStopsAreMarkedLost() }
     func testWaitersWakeWhenTasksBecomeReady() throws { try suite().waitersWakeWhenTasksBecomeReady() }
     func testLostLeasesHaveTheirOwnBudget() throws { try suite().lostLeasesHaveTheirOwnBudget() }

@@ -16,10 +16,12 @@ public enum TEMDrawsBenchmark {
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
     /// the draws spread over `threads` threads (each renders and analyses its own videos).
+    /// Tracking runs as the hierarchical merge does, in pieces of `framesPerPiece` frames linked
+    /// by `TEMPiecewiseTracking`; 0 tracks the whole video in one pass (`TEMTracker.track`).
     public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
                            threads: Int = Parallel.defaultThreads(),
                            config: TEMDetectorConfig = .video,
-                           tracker: TEMTrackerConfig = TEMTrackerConfig()) -> [Draw] {
+                           tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20) -> [Draw] {
         let draws = try? Parallel.map(count, threads: threads) { k -> Draw in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
@@ -37,7 +39,9 @@ public enum TEMDrawsBenchmark {
             }
             // Linked in the specimen's coordinates, as the merge does; scored in the image's.
             let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
-            let tracks = TEMTracker.track(registered, config: tracker)
+            let tracks = framesPerPiece > 0
+                ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
+                : TEMTracker.track(registered, config: tracker)
             let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
             let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
             return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,

@@ -49,6 +49,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var stitchGlidePerFrame = 2.5
     /// Cost per px of glide shift (breaks ties between identical shapes, e.g. a close pair).
     public var stitchShiftCost = 0.05
+    /// Whether joins compare where tracks end and start under two motion models (standing still,
+    /// or going on at the end's velocity), the position error scaled by the gate (see
+    /// `TEMTrackletLinker`); false: representative curves only, as before tracklet linking.
+    public var stitchMotionModel = true
     /// A matched curve shorter than this fraction of the track's reference curve, or longer than
     /// its inverse (merged with a neighbour), does not replace it (for up to `maxGap` frames in a
     /// row): a merged reference would hand the track over to the neighbour in the next frame.
@@ -142,93 +146,23 @@ public enum TEMTracker {
         return Hungarian.solve(cost: matrix, rows: frame.count, columns: live.count)
     }
 
-    /// The re-identification: joins track ends to later track starts. Each end is represented by
-    /// the longest curve of its track's last few frames, each start by the longest of its first
-    /// few (a fragment says little about the shape); a join needs the same shape moved along the
-    /// glide direction by a plausible amount. The joins are a global minimum-cost assignment with
-    /// the option of not joining (cost `stitchMaxResidual`), solved per connected group.
+    /// The re-identification: joins track ends to later track starts by the global gap-closing
+    /// assignment of `TEMTrackletLinker` over the tracks' summaries; a later track that starts up
+    /// to `stitchOverlap` frames before the earlier one ends takes over from its start.
     static func stitch(_ tracks: [TEMTrack], curves: [[[TEMPoint]]], config: TEMTrackerConfig) -> [TEMTrack] {
         guard config.stitchFrames > 0, tracks.count > 1 else { return tracks }
-        // The curve of the track's last (first) ten frames closest to its median length: a
-        // fragment says little about the shape, and neither does a curve merged with a neighbour.
-        let k = 10
-        func representative(_ t: TEMTrack, atEnd: Bool) -> (curve: [TEMPoint], frame: Int) {
-            let lengths = zip(t.frames, t.curveIndices).map { TEMPolyline.length(curves[$0][$1]) }
-            let median = lengths.sorted()[lengths.count / 2]
-            let idx = atEnd ? Array(max(0, t.frames.count - k)..<t.frames.count) : Array(0..<min(k, t.frames.count))
-            let best = idx.min { abs(lengths[$0] - median) < abs(lengths[$1] - median) }!
-            return (curves[t.frames[best]][t.curveIndices[best]], t.frames[best])
-        }
-        let ends = tracks.map { representative($0, atEnd: true) }
-        let starts = tracks.map { representative($0, atEnd: false) }
-        let endBounds = ends.map { CurveMatching.bounds($0.curve) }, startBounds = starts.map { CurveMatching.bounds($0.curve) }
-        // Candidate joins a → b.
-        var links: [(a: Int, b: Int, cost: Double)] = []
-        let order = tracks.indices.sorted { tracks[$0].firstFrame < tracks[$1].firstFrame }
-        let firstFrames = order.map { tracks[$0].firstFrame }
-        for a in tracks.indices {
-            let endA = tracks[a].lastFrame
-            // Starts after endA, within the window (binary search on the sorted starts).
-            let earliest = max(tracks[a].firstFrame, endA - config.stitchOverlap)
-            var lo = 0, hi = order.count
-            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= earliest { lo = mid + 1 } else { hi = mid } }
-            for o in lo..<order.count {
-                let b = order[o]
-                guard b != a, tracks[b].lastFrame > endA else { continue }
-                let gap = tracks[b].firstFrame - endA
-                if gap > config.stitchFrames { break }
-                let dt = Double(max(1, starts[b].frame - ends[a].frame))
-                let reach = config.stitchGlideBase + config.stitchGlidePerFrame * dt
-                let (alo, ahi) = endBounds[a], (blo, bhi) = startBounds[b]
-                if alo.x > bhi.x + reach || blo.x > ahi.x + reach || alo.y > bhi.y + reach || blo.y > ahi.y + reach { continue }
-                guard let g = CurveMatching.glide(ends[a].curve, starts[b].curve), g.overlap >= 0.5,
-                      abs(g.shift) <= reach, g.residual <= config.stitchMaxResidual else { continue }
-                links.append((a, b, g.residual + config.stitchShiftCost * abs(g.shift)))
-            }
-        }
-        var next = [Int](repeating: -1, count: tracks.count), prev = next
-        // Connected groups of ends and starts (union–find over the candidate links).
-        var parent = Array(0..<(2 * tracks.count))
-        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
-        for l in links { let ra = find(l.a), rb = find(tracks.count + l.b); if ra != rb { parent[ra] = rb } }
-        var groups: [Int: [(a: Int, b: Int, cost: Double)]] = [:]
-        for l in links { groups[find(l.a), default: []].append(l) }
-        let noJoin = config.stitchMaxResidual + 1e-6
-        for (_, group) in groups {
-            let rowsA = Array(Set(group.map(\.a))).sorted(), colsB = Array(Set(group.map(\.b))).sorted()
-            let ra = Dictionary(uniqueKeysWithValues: rowsA.enumerated().map { ($1, $0) })
-            let cb = Dictionary(uniqueKeysWithValues: colsB.enumerated().map { ($1, $0) })
-            // Augmented (ends + starts) × (starts + ends) matrix: link block, "end stays an end"
-            // diagonal, "start stays a start" diagonal, and the transposed link block at zero
-            // cost so the dummies can pair up.
-            let n = rowsA.count + colsB.count
-            var m = [Double](repeating: .infinity, count: n * n)
-            for l in group {
-                let i = ra[l.a]!, j = cb[l.b]!
-                m[i * n + j] = l.cost
-                m[(rowsA.count + j) * n + colsB.count + i] = 0
-            }
-            for i in rowsA.indices { m[i * n + colsB.count + i] = noJoin }
-            for j in colsB.indices { m[(rowsA.count + j) * n + j] = noJoin }
-            let assignment = Hungarian.solve(cost: m, rows: n, columns: n)
-            for i in rowsA.indices {
-                if let j = assignment[i], j < colsB.count { next[rowsA[i]] = colsB[j]; prev[colsB[j]] = rowsA[i] }
-            }
-        }
-        var out: [TEMTrack] = []
-        for start in tracks.indices where prev[start] < 0 {
-            var t = tracks[start]
-            var k = next[start]
-            while k >= 0 {
+        let summaries = tracks.enumerated().map { TEMTracklet.summarise($1, id: Int64($0), curves: curves) }
+        let next = TEMTrackletLinker.link(summaries, config: config, overlap: config.stitchOverlap)
+        return TEMTrackletLinker.chains(next).enumerated().map { id, chain in
+            var t = tracks[chain[0]]
+            for k in chain.dropFirst() {
                 let keep = t.frames.firstIndex { $0 >= tracks[k].firstFrame } ?? t.frames.count
                 t.frames = Array(t.frames[..<keep]) + tracks[k].frames
                 t.curveIndices = Array(t.curveIndices[..<keep]) + tracks[k].curveIndices
-                k = next[k]
             }
-            t.id = out.count
-            out.append(t)
+            t.id = id
+            return t
         }
-        return out
     }
 
     /// Mean distance from curve `index` to the nearest other curve of the frame running in about

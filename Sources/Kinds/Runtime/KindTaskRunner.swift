@@ -4,7 +4,8 @@ import Worker
 
 /// The one runner every kind's tasks go through: decodes the job's options and the task's
 /// payload, checks the output directory, dispatches on the task's role, hands a merge its
-/// shards' outputs, and turns the results into rows. Kinds see typed values only.
+/// shards' outputs (a partial its range's shards, a final merge the partials' outputs: see
+/// `PartialMerging`), and turns the results into rows. Kinds see typed values only.
 public struct KindTaskRunner<K: Kind>: TaskRunner {
     public let kind: K
     /// The last job's decoded parameters: consecutive tasks are mostly of one job, and
@@ -32,6 +33,11 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
             let handOver = ResultRows(table: ShardOutputs.table, columns: ShardOutputs.columns,
                                       rows: [[PGJSON(raw: try PayloadJSON.encode(result.output))]])
             return TaskOutput(results: result.rows + [handOver], alsoClearing: kind.shardTables + [ShardOutputs.table])
+        case .partial:
+            guard let hierarchical = kind as? any PartialMerging else {
+                throw TaskError("\(kind.name) has no partial merges, but task \(task.id) is a partial")
+            }
+            return try hierarchical.runPartial(task, records: try context.store.dependencyOutputs(task: task.id), context: kindContext)
         case .merge:
             defer {
                 let removed = output.removeStaleTemporaries()
@@ -41,17 +47,27 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
                 }
             }
             let payload = try PayloadJSON.decode(K.MergePayload.self, from: task.payload, what: "\(kind.name) merge task \(task.id) payload")
-            let records = try context.store.shardOutputs(job: task.jobId)
-            let shards = try records.map { record in
-                ShardInput(
-                    taskId: record.taskId,
-                    payload: try PayloadJSON.decode(K.ShardPayload.self, from: record.payload, what: "\(kind.name) shard task \(record.taskId) payload"),
-                    state: record.state,
-                    output: try record.output.map { try PayloadJSON.decode(K.ShardOutput.self, from: $0, what: "output of \(kind.name) shard task \(record.taskId)") })
+            // A merge that waits for partials is the final step of a hierarchical merge; one that
+            // waits for shards (every other kind, and jobs planned before partials) merges them all.
+            let dependencies = try context.store.dependencyOutputs(task: task.id)
+            let rows: [ResultRows]
+            if let hierarchical = kind as? any PartialMerging, dependencies.contains(where: { $0.role == .partial }) {
+                rows = try Self.final(hierarchical, task, payload: payload, records: dependencies, context: kindContext)
+            } else {
+                let shards = try context.store.shardOutputs(job: task.jobId).map { try kind.shardInput($0) }
+                rows = try kind.merge(payload, shards: shards, options: options, context: kindContext)
             }
-            let rows = try kind.merge(payload, shards: shards, options: options, context: kindContext)
             return TaskOutput(results: rows, alsoClearing: kind.mergeTables)
         }
+    }
+}
+
+extension KindTaskRunner {
+    /// `kind.runFinal` with the merge payload cast to the opened kind's own type (the same type).
+    static func final<P: PartialMerging>(_ kind: P, _ task: ClaimedTask, payload: K.MergePayload, records: [ShardRecord],
+                                         context: KindContext) throws -> [ResultRows] {
+        guard let payload = payload as? P.MergePayload else { throw TaskError("\(kind.name) merge task \(task.id): payload type mismatch") }
+        return try kind.runFinal(task, payload: payload, records: records, context: context)
     }
 }
 

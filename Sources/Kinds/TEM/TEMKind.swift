@@ -36,7 +36,9 @@ public struct TEMKind: Kind {
     }
 
     public var shardTables: [String] { ["tem_frame_results", "tem_dislocation_results"] }
-    public var mergeTables: [String] { TEMMerge.tables }
+    /// The merge of a job planned before partial merges writes `TEMMerge.tables`; a final merge
+    /// `TEMFinalMerge.tables`; clearing both on a re-run is harmless.
+    public var mergeTables: [String] { Array(Set(TEMMerge.tables + TEMFinalMerge.tables)).sorted() }
 
     public func summary(of job: JobRecord, on conn: PGConnection) throws -> [String] {
         guard job.nTasks > 0 else { return [] }
@@ -61,6 +63,27 @@ public struct TEMKind: Kind {
     }
 
     public var exporter: (any JobExporter)? { TEMExporter() }
+}
+
+/// Tracking in two levels (docs/scaling.md): partials of about `partial_frames` frames link their
+/// range into tracklets, the final merge links tracklets over the video.
+extension TEMKind: PartialMerging {
+    public func shardsPerPartial(shards: [TEMTaskPayload], options: TEMJobOptions) -> Int {
+        let perShard = max(1, shards.first?.files.count ?? 1)
+        return max(1, Int((Double(options.partialFrames) / Double(perShard)).rounded()))
+    }
+
+    public func mergePartial(_ range: PartialRange, shards: [ShardInput<TEMTaskPayload, TEMShardOutput>], options: TEMJobOptions,
+                             context: KindContext) throws -> ShardResult<TEMPartialOutput> {
+        try TEMPartialMerge.run(range, shards: shards, options: options.withDefaults(from: shards.first?.payload.metadata), context: context)
+    }
+
+    public func mergeFinal(_ payload: TEMMergePayload, partials: [ShardInput<PartialRange, TEMPartialOutput>], options: TEMJobOptions,
+                           context: KindContext) throws -> [ResultRows] {
+        try TEMFinalMerge.run(payload, partials: partials, options: options.withDefaults(from: payload.metadata), context: context)
+    }
+
+    public var partialTables: [String] { TEMPartialMerge.tables }
     public var synthCommand: (any ParsableCommand.Type)? { SynthTEMCommand.self }
     public var evalCommand: (any ParsableCommand.Type)? { EvalTEMCommand.self }
     public var benchCommand: (any ParsableCommand.Type)? { BenchTEMCommand.self }

@@ -9,24 +9,28 @@ import Shared
 /// `tem_track_point_results` (per-curve track ids, velocities, pair distances),
 /// `tem_report_results`, and the salvaged frames' `tem_frame_results`/`tem_dislocation_results`.
 enum TEMMerge {
-    /// Frames of the video: for each frame index its file and curves (by dislocation id).
+    /// Frames of the video (or of a partial's range, from video frame `first`): for each frame
+    /// its file and curves (by dislocation id); array index = frame index − `first`.
     struct Video {
+        var first = 0
         var files: [String?]
         var curves: [[[TEMPoint]]]
         /// Stage drift per frame relative to frame 0 (0 where unknown).
         var drift: [TEMPoint]
 
-        init(frames: Int) {
+        init(frames: Int, first: Int = 0) {
+            self.first = first
             files = Array(repeating: nil, count: frames)
             curves = Array(repeating: [], count: frames)
             drift = Array(repeating: .zero, count: frames)
         }
 
         mutating func add(_ frame: TEMCurvesFile.Frame) {
-            guard frame.index >= 0, frame.index < files.count else { return }
-            files[frame.index] = frame.file
-            curves[frame.index] = frame.curves
-            drift[frame.index] = frame.drift ?? .zero
+            let i = frame.index - first
+            guard i >= 0, i < files.count else { return }
+            files[i] = frame.file
+            curves[i] = frame.curves
+            drift[i] = frame.drift ?? .zero
         }
 
         var analysedFrames: Int { files.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
@@ -38,7 +42,7 @@ enum TEMMerge {
     static func run(_ payload: TEMMergePayload, shards: [ShardInput<TEMTaskPayload, TEMShardOutput>],
                     options: TEMJobOptions, context: KindContext) throws -> [ResultRows] {
         var clock = PhaseClock()
-        let (video, salvage) = try gather(payload, shards: shards, options: options, context: context)
+        let (video, salvage) = try gather(frames: payload.frames, first: 0, shards: shards, options: options, context: context)
         clock.lap("read")
         let (tracks, coarse) = track(video, options: options)
         clock.lap("track")
@@ -66,9 +70,9 @@ enum TEMMerge {
 
     /// Phase 1: the curves of every analysed frame — from the shards' curves files, and for
     /// dead shards from re-analysing their readable frames (whose rows the merge then owns).
-    static func gather(_ payload: TEMMergePayload, shards: [ShardInput<TEMTaskPayload, TEMShardOutput>],
+    static func gather(frames: Int, first: Int, shards: [ShardInput<TEMTaskPayload, TEMShardOutput>],
                        options: TEMJobOptions, context: KindContext) throws -> (Video, TEMFrameAnalysis) {
-        var video = Video(frames: payload.frames)
+        var video = Video(frames: frames, first: first)
         let handed = shards.compactMap { $0.state == .done ? $0.output : nil }
         // Reading is mostly parsing floats: one file per thread.
         let files = try Parallel.map(handed.count) { try TEMCurvesFile.read(try context.output.check(handed[$0].curvesFile)) }
@@ -87,6 +91,14 @@ enum TEMMerge {
     /// links coarse copies (24 points: ≈ 6 px apart on a 130 px curve, chord error ≈ 0.1 px,
     /// far below the gate), and centroids and velocities are then recomputed from the full curves.
     static func track(_ video: Video, options: TEMJobOptions) -> (tracks: [TEMTrack], coarse: [[[TEMPoint]]]) {
+        let (coarse, registered) = linkingCurves(video, options: options)
+        var tracks = TEMTracker.track(registered, config: trackerConfig(options))
+        measure(&tracks, video: video)
+        return (tracks, coarse)
+    }
+
+    /// The tracker's settings from the job's params.
+    static func trackerConfig(_ options: TEMJobOptions) -> TEMTrackerConfig {
         var config = TEMTrackerConfig()
         if let v = options.trackGate { config.gate = v }
         if let v = options.maxGap { config.maxGap = v }
@@ -95,22 +107,30 @@ enum TEMMerge {
         // Pile-up neighbours are found by TEMNeighbours (with the neighbour's identity, which
         // the tracker does not return); an angle of 0° makes the tracker skip its own copy.
         config.neighbourMaxAngleDegrees = 0
-        // Linking sees the specimen's coordinates (the stage drift removed), so a jolt of the
-        // stage does not look like every dislocation jumping; stored points stay in the image's.
+        return config
+    }
+
+    /// The curves linking sees: coarse copies (`trackPoints` points), and those in the specimen's
+    /// coordinates (the stage drift removed, so a jolt of the stage does not look like every
+    /// dislocation jumping; stored points stay in the image's).
+    static func linkingCurves(_ video: Video, options: TEMJobOptions) -> (coarse: [[[TEMPoint]]], registered: [[[TEMPoint]]]) {
         let coarse = video.curves.map { $0.map { TEMPolyline.resample($0, count: min($0.count, options.trackPoints)) } }
         let registered = zip(coarse, video.drift).map { curves, d in curves.map { $0.map { $0 - d } } }
-        var tracks = TEMTracker.track(registered, config: config)
+        return (coarse, registered)
+    }
+
+    /// Centroids (image coordinates) and velocities (specimen coordinates, central differences)
+    /// of tracks whose frames index `video`'s arrays.
+    static func measure(_ tracks: inout [TEMTrack], video: Video) {
         for t in tracks.indices {
             let cs = zip(tracks[t].frames, tracks[t].curveIndices).map { TEMPolyline.centroid(video.curves[$0][$1]) }
             tracks[t].centroids = cs
-            // Velocities relative to the specimen (drift removed).
             let fixed = zip(tracks[t].frames, cs).map { $1 - video.drift[$0] }
             tracks[t].velocities = cs.indices.map { i in
                 let a = max(0, i - 1), b = min(cs.count - 1, i + 1)
                 return b > a ? (fixed[b] - fixed[a]) / Double(tracks[t].frames[b] - tracks[t].frames[a]) : .zero
             }
         }
-        return (tracks, coarse)
     }
 
     /// Phase 3: one row per track and one per tracked curve (centroid, velocity, neighbour).

@@ -8,6 +8,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `frames_per_task=`: frames per shard task (default: about one second of work, from
     /// ``defaultFramesPerTask(width:height:)``).
     public var framesPerTask: Int?
+    /// Frames one partial merge links into tracklets (`--param partial_frames=N`, default 1000):
+    /// rounded to whole shards; bounds every merge step of a long video.
+    public var partialFrames: Int = 1000
     /// `bright_lines=` true, false or auto (the default, nil here): bright lines on a dark
     /// background, dark lines, or decided from the frames.
     public var brightLines: Bool?
@@ -51,6 +54,7 @@ public struct TEMJobOptions: Sendable, Equatable {
             params.values[key] == nil ? nil : try params.int(key, default: 0, range: range)
         }
         framesPerTask = try optionalInt("frames_per_task", 1...1_000_000)
+        partialFrames = try params.int("partial_frames", default: 1000, range: 1...1_000_000)
         brightLines = params.values["bright_lines"]?.lowercased() == "auto" ? nil
             : try params.values["bright_lines"].map { _ in try params.bool("bright_lines", default: false) }
         points = try params.int("points", default: 50, range: 2...10_000)

@@ -44,7 +44,8 @@ enum TEMPlanner {
         let perTask = options.framesPerTask ?? TEMJobOptions.defaultFramesPerTask(width: video.width, height: video.height)
         let shards = stride(from: 0, to: refs.count, by: perTask).map { start in
             TEMTaskPayload(firstFrame: start, files: Array(refs[start..<min(refs.count, start + perTask)]),
-                           width: video.width, height: video.height, metadata: metadata, referenceFile: refs.first)
+                           width: video.width, height: video.height, metadata: metadata, referenceFile: refs.first,
+                           videoFrames: refs.count)
         }
         return KindPlan(shards: shards, merge: TEMMergePayload(frames: refs.count, metadata: metadata), notes: notes)
     }

@@ -92,30 +92,49 @@ enum TEMReport {
     static func plot(video: TEMMerge.Video, tracks: [TEMTrack], neighbours: [[TEMNeighbours.Neighbour?]], count: Int,
                      jobId: Int64, frames: Int) -> String {
         let chosen = tracks.sorted { ($0.frames.count, -$0.id) > ($1.frames.count, -$1.id) }.prefix(count).sorted { $0.id < $1.id }
-        var distance: [(Int, [(Int, Double)])] = [], position: [(Int, [(Int, Double)])] = []
+        var distance: [PlotSeries] = [], position: [PlotSeries] = []
         for t in chosen {
             var chord = TEMPoint.zero
             for (f, c) in zip(t.frames, t.curveIndices) {
                 guard let a = video.curves[f][c].first, let b = video.curves[f][c].last else { continue }
-                var d = b - a
-                if d.x * chord.x + d.y * chord.y < 0 { d = -d }
-                chord += d
+                chord = orientedSum(chord, b - a)
             }
-            var u = TEMPoint(-chord.y, chord.x)
-            let n = TEMPolyline.norm(u)
-            u = n > 0 ? u / n : TEMPoint(1, 0)
-            if u.x < -1e-9 || (abs(u.x) <= 1e-9 && u.y < 0) { u = -u }
+            let u = glideAxis(chord)
             position.append((t.id, zip(t.frames, t.centroids).map { ($0, $1.x * u.x + $1.y * u.y) }))
             distance.append((t.id, zip(t.frames, t.curveIndices).compactMap { f, c in neighbours[f][c].map { (f, $0.distance) } }))
         }
+        return plot(distance: distance, position: position, tracks: tracks.count, jobId: jobId, frames: frames)
+    }
+
+    /// A line of the plot: a track id and its (frame, value) points.
+    typealias PlotSeries = (Int, [(Int, Double)])
+
+    /// `sum + d`, `d` turned to point the way `sum` does (chords have no direction).
+    static func orientedSum(_ sum: TEMPoint, _ d: TEMPoint) -> TEMPoint {
+        sum + (d.x * sum.x + d.y * sum.y < 0 ? -d : d)
+    }
+
+    /// The glide axis of a summed chord: perpendicular to it, pointing to +x (tracks of one
+    /// pile-up share it).
+    static func glideAxis(_ chord: TEMPoint) -> TEMPoint {
+        var u = TEMPoint(-chord.y, chord.x)
+        let n = TEMPolyline.norm(u)
+        u = n > 0 ? u / n : TEMPoint(1, 0)
+        if u.x < -1e-9 || (abs(u.x) <= 1e-9 && u.y < 0) { u = -u }
+        return u
+    }
+
+    /// The two-panel SVG from its series (`tracks`: how many tracks the job has).
+    static func plot(distance: [PlotSeries], position: [PlotSeries], tracks: Int, jobId: Int64, frames: Int) -> String {
+        let chosen = position
         let width = 960.0, panel = 320.0, left = 70.0, right = 150.0, top = 40.0, gap = 70.0
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(top + 2 * panel + gap + 50))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(left)" y="22" font-size="15">Slipline tem job \(jobId): \(tracks.count) track(s); the \(chosen.count) longest shown</text>
+            <text x="\(left)" y="22" font-size="15">Slipline tem job \(jobId): \(tracks) track(s); the \(chosen.count) longest shown</text>
 
             """
-        func panelSVG(_ series: [(Int, [(Int, Double)])], y0: Double, label: String) -> String {
+        func panelSVG(_ series: [PlotSeries], y0: Double, label: String) -> String {
             let values = series.flatMap { $0.1.map(\.1) }
             var lo = values.min() ?? 0, hi = values.max() ?? 1
             if hi - lo < 1e-9 { lo -= 1; hi += 1 }

@@ -30,7 +30,8 @@ public struct ClaimedTask: Sendable, Equatable {
     }
 }
 
-/// Shards run in parallel; a merge runs once its shards have finished.
+/// Shards run in parallel; a partial merges a consecutive group of shards once they have
+/// ended (hierarchical merges); the merge runs once its shards (or partials) have ended.
 public enum TaskRole: String, Sendable, Codable {
-    case shard, merge
+    case shard, partial, merge
 }

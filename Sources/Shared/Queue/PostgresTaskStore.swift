@@ -151,6 +151,10 @@ public final class PostgresTaskStore: TaskStore, @unchecked Sendable {
         try run { try TaskQueue.shardOutputs($0, job: job) }
     }
 
+    public func dependencyOutputs(task: Int64) throws -> [ShardRecord] {
+        try run { try TaskQueue.dependencyOutputs($0, task: task) }
+    }
+
     // MARK: Workers
 
     public func registerWorker(id: String, host: String, pid: Int, slots: Int) throws {

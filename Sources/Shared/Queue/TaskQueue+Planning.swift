@@ -23,7 +23,7 @@ extension TaskQueue {
                                 priority: r.int(0, 4) ?? 0, maxAttempts: r.int(0, 5) ?? 3)
             let plan: TaskPlan
             do {
-                plan = try planner(job)
+                plan = try planner(job).validated()
             } catch {
                 try conn.exec(
                     "UPDATE jobs SET state = 'failed', error = $2, started_at = now(), finished_at = now() WHERE id = $1",
@@ -83,17 +83,22 @@ extension TaskQueue {
             shardIds += (0..<r.rowCount).compactMap { r.int64($0, 0) }
             start += chunk
         }
-        if let merge = plan.merge {
-            let mergeId = try conn.exec(
+        // Partials after the shards in the fair sequence, then the merge.
+        var place = head + Int64(shardIds.count)
+        func addWaiting(_ spec: TaskSpec, role: TaskRole, on dependencies: [Int64]) throws -> Int64 {
+            let id = try conn.exec(
                 """
                 INSERT INTO tasks (job_id, kind, role, payload, priority, max_attempts, deps_pending, fair_seq)
-                VALUES ($1, $2, 'merge', $3::jsonb, $4, $5, $6, $7) RETURNING id
-                """, [job.id, merge.kind, merge.payload, job.priority, job.maxAttempts, shardIds.count,
-                      head + Int64(shardIds.count)]).int64(0, 0) ?? 0
-            try conn.exec(
-                "INSERT INTO task_deps (task_id, depends_on) SELECT $1, unnest($2::bigint[])",
-                [mergeId, PGArray(shardIds)])
+                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) RETURNING id
+                """, [job.id, spec.kind, role.rawValue, spec.payload, job.priority, job.maxAttempts, dependencies.count,
+                      place]).int64(0, 0) ?? 0
+            place += 1
+            try conn.exec("INSERT INTO task_deps (task_id, depends_on) SELECT $1, unnest($2::bigint[])", [id, PGArray(dependencies)])
+            return id
         }
+        let partialIds = try plan.partials.map { try addWaiting($0.task, role: .partial, on: Array(shardIds[$0.shards])) }
+        let uncovered = zip(shardIds, plan.partialOfShard).compactMap { $1 == nil ? $0 : nil }
+        if let merge = plan.merge { _ = try addWaiting(merge, role: .merge, on: partialIds + uncovered) }
         // One notification per plan, however many tasks: idle workers wake once.
         try conn.exec("SELECT pg_notify($1, '')", [tasksChannel])
     }

@@ -175,6 +175,21 @@ public enum TaskQueue {
         }
     }
 
+    /// What `task` depends on, by task id, with `shard_outputs` (see `TaskStore.dependencyOutputs`).
+    public static func dependencyOutputs(_ conn: PGConnection, task: Int64) throws -> [ShardRecord] {
+        let r = try conn.exec(
+            """
+            SELECT t.id, t.state, t.role, t.payload::text, o.output::text
+            FROM task_deps d JOIN tasks t ON t.id = d.depends_on LEFT JOIN shard_outputs o ON o.task_id = t.id
+            WHERE d.task_id = $1 ORDER BY t.id
+            """, [task])
+        return (0..<r.rowCount).map { row in
+            ShardRecord(taskId: r.int64(row, 0) ?? 0, state: TaskState(rawValue: r.string(row, 1) ?? "") ?? .queued,
+                        role: TaskRole(rawValue: r.string(row, 2) ?? "") ?? .shard,
+                        payload: r.string(row, 3) ?? "{}", output: r.string(row, 4))
+        }
+    }
+
     /// Records a failed attempt. Returns the task's new state (`failed` = will retry, `dead`),
     /// or nil if the lease was no longer this worker's.
     @discardableResult

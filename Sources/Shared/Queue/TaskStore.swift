@@ -3,8 +3,9 @@
 /// and `InMemoryTaskStore` (a model of the same rules, for fast tests). One conformance suite
 /// runs against both.
 ///
-/// The rules: a job is planned into shard tasks and an optional merge that waits for every
-/// shard to end. Claims take ready tasks by priority, then age, and lease them; completion and
+/// The rules: a job is planned into shard tasks, optional partial merges (each waits for its
+/// range of shards to end) and an optional merge that waits for every partial and every shard
+/// no partial covers. Claims take ready tasks by priority, then age, and lease them; completion and
 /// failure are fenced on (task, attempt, worker), so a worker whose lease was reaped or whose
 /// job was cancelled cannot record anything. A failed attempt is retried after a capped
 /// exponential backoff, then the task is dead (`max_attempts` errors). A lost lease (expired,
@@ -72,6 +73,9 @@ public protocol TaskStore: AnyObject, Sendable {
     func reapExpired() throws -> (requeued: Int, died: Int)
     /// A job's shards, by task id, with what each handed the merge (`shard_outputs`).
     func shardOutputs(job: Int64) throws -> [ShardRecord]
+    /// The tasks `task` depends on (a partial's shards; a final merge's partials and uncovered
+    /// shards), by task id, each with its role, state, payload and `shard_outputs` row.
+    func dependencyOutputs(task: Int64) throws -> [ShardRecord]
 
     // MARK: Workers
 

@@ -14,8 +14,19 @@ struct TaskStoreConformance {
     static func plan(_ job: QueuedJob) throws -> TaskPlan {
         if let message = job.params["fail_plan"] { throw PlanFailure(message: message) }
         let count = Int(job.params["tasks"] ?? "1") ?? 1
+        // `partials=N`: partials of N consecutive shards, a trailing shorter group left to the
+        // merge directly; `partials=overlap`: two partials sharing shard 0 (refused).
+        var partials: [PartialSpec] = []
+        if job.params["partials"] == "overlap" {
+            partials = [0..<1, 0..<2].map { PartialSpec(task: TaskSpec(kind: "bench", payload: "{}"), shards: $0) }
+        } else if let n = job.params["partials"].flatMap(Int.init), n > 0 {
+            partials = stride(from: 0, to: count - n + 1, by: n).map {
+                PartialSpec(task: TaskSpec(kind: "bench", payload: #"{"first": \#($0)}"#), shards: $0..<($0 + n))
+            }
+        }
         return TaskPlan(
             shards: (0..<count).map { TaskSpec(kind: "bench", payload: #"{"item": \#($0)}"#) },
+            partials: partials,
             merge: job.params["merge"] == "true" ? TaskSpec(kind: "bench", payload: "{}") : nil,
             notes: job.params["note"].map { [$0] } ?? [])
     }

@@ -46,6 +46,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Difficulties (layouts) of the randomised videos.")
     var drawPresets: [String] = ["medium", "hard"]
 
+    @Option(name: .long, help: "With --draws or --long-frames: frames per tracking piece, linked as the hierarchical merge links its partials' tracklets; 0: the whole video in one pass with the stand-still motion model only (the tracker before hierarchical merges).")
+    var pieceFrames: Int = 20
+
     @Option(name: .long, help: "Seed of the first draw (draws use consecutive seeds).")
     var firstSeed: UInt64 = 1
 
@@ -67,6 +70,7 @@ struct BenchTEMCommand: ParsableCommand {
             throw ValidationError("unknown preset \(p) (easy, medium or hard)")
         }
         if let n = draws, !(1...10_000).contains(n) { throw ValidationError("--draws must be 1…10000") }
+        guard pieceFrames >= 0 else { throw ValidationError("--piece-frames must be 0 (one pass) or more") }
         guard (2...100_000).contains(drawFrames) else { throw ValidationError("--draw-frames must be 2…100000") }
     }
 
@@ -119,7 +123,9 @@ struct BenchTEMCommand: ParsableCommand {
                     }
                 }
                 let t1 = Date()
-                let tracks = TEMTracker.track(detected, config: try trackerConfig())
+                let tracks = pieceFrames > 0
+                    ? TEMPiecewiseTracking.track(detected, framesPerPiece: pieceFrames, config: try drawsTracker())
+                    : TEMTracker.track(detected, config: try drawsTracker())
                 let t2 = Date()
                 let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
                 let ids = Set(truth.flatMap { $0.map(\.id) }).count
@@ -135,7 +141,8 @@ struct BenchTEMCommand: ParsableCommand {
         for name in drawPresets {
             let t0 = Date()
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
-                                                firstSeed: firstSeed, config: try detectorConfig(), tracker: try trackerConfig())
+                                                firstSeed: firstSeed, config: try detectorConfig(), tracker: try drawsTracker(),
+                                                framesPerPiece: pieceFrames)
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
@@ -163,6 +170,13 @@ struct BenchTEMCommand: ParsableCommand {
     func trackerConfig() throws -> TEMTrackerConfig {
         guard let json = trackerJSON else { return TEMTrackerConfig() }
         return try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(json.utf8))
+    }
+
+    /// `--piece-frames 0` is the tracker as it was before tracklet linking: no motion model.
+    func drawsTracker() throws -> TEMTrackerConfig {
+        var config = try trackerConfig()
+        if pieceFrames == 0 { config.stitchMotionModel = false }
+        return config
     }
 
     func detectorConfig() throws -> TEMDetectorConfig {

@@ -18,7 +18,7 @@ extension InMemoryTaskStore {
                              priority: job.priority, maxAttempts: job.maxAttempts)
         }
         guard let queued = taken else { return nil }
-        let plan = Result { try planner(queued) }
+        let plan = Result { try planner(queued).validated() }
         return locked {
             storage.planning.remove(queued.id)
             storage.condition.broadcast()
@@ -68,7 +68,9 @@ extension InMemoryTaskStore {
             return id
         }
         let shardIds = plan.shards.map { add($0, role: .shard, dependsOn: []) }
-        if let merge = plan.merge { _ = add(merge, role: .merge, dependsOn: shardIds) }
+        let partialIds = plan.partials.map { add($0.task, role: .partial, dependsOn: Array(shardIds[$0.shards])) }
+        let uncovered = zip(shardIds, plan.partialOfShard).compactMap { $1 == nil ? $0 : nil }
+        if let merge = plan.merge { _ = add(merge, role: .merge, dependsOn: partialIds + uncovered) }
         notify(.tasksReady)
     }
 
@@ -81,3 +83,4 @@ extension InMemoryTaskStore {
         return formatter.string(from: date)
     }
 }
+

@@ -13,6 +13,19 @@ extension InMemoryTaskStore {
         }
     }
 
+    public func dependencyOutputs(task: Int64) throws -> [ShardRecord] {
+        locked {
+            guard let waiting = storage.tasks[task] else { return [] }
+            var outputs: [Int64: String] = [:]
+            for row in storage.results["shard_outputs"] ?? [] where row.jobId == waiting.jobId {
+                if let output = row.values["output"] ?? nil { outputs[row.taskId] = output }
+            }
+            return waiting.dependsOn.sorted().compactMap { storage.tasks[$0] }.map {
+                ShardRecord(taskId: $0.id, state: $0.state, role: $0.role, payload: $0.payload, output: outputs[$0.id])
+            }
+        }
+    }
+
     /// The rows of a results table, in the order they were written (for tests).
     public func rows(in table: String) -> [ResultRecord] {
         locked { storage.results[table] ?? [] }

@@ -176,7 +176,7 @@ public final class InMemoryTaskStore: TaskStore, @unchecked Sendable {
         locked {
             tasks(of: job).filter { $0.state == .dead }.prefix(max(0, limit))
                 // As tasks_overview shows it: a merge task as `KIND.merge`.
-                .map { TaskFailure(taskId: $0.id, kind: $0.kind + ($0.role == .merge ? ".merge" : ""), attempts: $0.attempts,
+                .map { TaskFailure(taskId: $0.id, kind: $0.kind + ($0.role == .shard ? "" : "." + $0.role.rawValue), attempts: $0.attempts,
                                    error: $0.error ?? "") }
         }
     }

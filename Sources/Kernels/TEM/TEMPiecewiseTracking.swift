@@ -1,0 +1,67 @@
+/// Tracking a video in pieces, the way the hierarchical merge runs it: each piece (a contiguous
+/// frame range) is tracked on its own into tracklets (`trackPiece`: frame-by-frame assignment and
+/// re-identification inside the piece, nothing dropped), then the tracklets of every piece are
+/// linked over the whole video from their summaries alone (`assignTracks`), so the last step
+/// costs per tracklet, not per frame, and no step grows with the video.
+public enum TEMPiecewiseTracking {
+    /// Tracklets of one piece: `curves` are the piece's frames (registered), the first being
+    /// video frame `firstFrame`. Tracks come back in video frame numbers, numbered 0… in the
+    /// piece; summaries carry video-unique ids (`TEMTracklet.id(piece:local:)`).
+    public static func trackPiece(_ curves: [[[TEMPoint]]], firstFrame: Int, piece: Int, config: TEMTrackerConfig)
+        -> (tracks: [TEMTrack], tracklets: [TEMTracklet]) {
+        var inPiece = config
+        // A short piece of track at a piece boundary may be the end of a long track: the final
+        // step drops short tracks, once they are linked.
+        inPiece.minTrackFrames = 1
+        inPiece.neighbourMaxAngleDegrees = 0
+        var tracks = TEMTracker.track(curves, config: inPiece)
+        var tracklets: [TEMTracklet] = []
+        for t in tracks.indices {
+            var s = TEMTracklet.summarise(tracks[t], id: TEMTracklet.id(piece: piece, local: t), curves: curves)
+            s.firstFrame += firstFrame; s.lastFrame += firstFrame; s.startFrame += firstFrame; s.endFrame += firstFrame
+            tracklets.append(s)
+            tracks[t].frames = tracks[t].frames.map { $0 + firstFrame }
+        }
+        return (tracks, tracklets)
+    }
+
+    /// The final step: links `tracklets` over the video and numbers the tracks 0… by first frame;
+    /// a track seen in fewer than `min(config.minTrackFrames, videoFrames)` frames is dropped.
+    /// Returns each tracklet's track id (nil: dropped) and the chains of tracklet indices.
+    public static func assignTracks(_ tracklets: [TEMTracklet], config: TEMTrackerConfig, videoFrames: Int)
+        -> (trackOf: [Int?], chains: [[Int]]) {
+        let next = TEMTrackletLinker.link(tracklets, config: config, overlap: 0)
+        let minFrames = min(config.minTrackFrames, videoFrames)
+        let kept = TEMTrackletLinker.chains(next)
+            .filter { chain in chain.reduce(0) { $0 + tracklets[$1].frames } >= minFrames }
+            .sorted { (tracklets[$0[0]].firstFrame, tracklets[$0[0]].id) < (tracklets[$1[0]].firstFrame, tracklets[$1[0]].id) }
+        var trackOf = [Int?](repeating: nil, count: tracklets.count)
+        for (id, chain) in kept.enumerated() { for k in chain { trackOf[k] = id } }
+        return (trackOf, kept)
+    }
+
+    /// The whole video in pieces of `framesPerPiece` frames (registered curves), as one list of
+    /// tracks (frames and curve indices; no centroids): what the merge path produces, for the
+    /// draws benchmark and tests.
+    public static func track(_ curves: [[[TEMPoint]]], framesPerPiece: Int, config: TEMTrackerConfig) -> [TEMTrack] {
+        let size = max(1, framesPerPiece)
+        var pieces: [[TEMTrack]] = [], tracklets: [TEMTracklet] = []
+        for (piece, first) in stride(from: 0, to: curves.count, by: size).enumerated() {
+            let (tracks, summaries) = trackPiece(Array(curves[first..<min(curves.count, first + size)]), firstFrame: first,
+                                                 piece: piece, config: config)
+            pieces.append(tracks)
+            tracklets += summaries
+        }
+        let flat = pieces.flatMap { $0 }
+        let (_, chains) = assignTracks(tracklets, config: config, videoFrames: curves.count)
+        return chains.enumerated().map { id, chain in
+            var t = flat[chain[0]]
+            for k in chain.dropFirst() {
+                t.frames += flat[k].frames
+                t.curveIndices += flat[k].curveIndices
+            }
+            t.id = id
+            return t
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// What the global linking needs to know of a piece of track (a tracklet): when it starts and
+/// ends, the shape it has there and how it was moving. Summaries, not every curve: linking a
+/// whole video then costs per tracklet, not per frame.
+///
+/// Curves and velocities are in the specimen's coordinates (stage drift removed).
+public struct TEMTracklet: Codable, Sendable, Equatable {
+    /// Unique in the video (a partial merge numbers its own: `TEMTracklet.id(piece:local:)`).
+    public var id: Int64
+    public var firstFrame: Int
+    public var lastFrame: Int
+    /// Frames it was seen in.
+    public var frames: Int
+    /// A representative curve of its first (last) frames and the frame it is from: the one
+    /// closest to the tracklet's median length (a fragment, or a curve merged with a neighbour,
+    /// says little about the shape).
+    public var start: [TEMPoint]
+    public var startFrame: Int
+    public var end: [TEMPoint]
+    public var endFrame: Int
+    /// Centroid velocity over its first (last) few frames, px/frame.
+    public var startVelocity: TEMPoint
+    public var endVelocity: TEMPoint
+    /// The curves of its first and last frames: where it was when it started and ended.
+    public var first: [TEMPoint]
+    public var last: [TEMPoint]
+
+    public init(id: Int64, firstFrame: Int, lastFrame: Int, frames: Int, start: [TEMPoint], startFrame: Int,
+                end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint,
+                first: [TEMPoint], last: [TEMPoint]) {
+        self.id = id
+        self.firstFrame = firstFrame
+        self.lastFrame = lastFrame
+        self.frames = frames
+        self.start = start
+        self.startFrame = startFrame
+        self.end = end
+        self.endFrame = endFrame
+        self.startVelocity = startVelocity
+        self.endVelocity = endVelocity
+        self.first = first
+        self.last = last
+    }
+
+    /// A video-unique id for the `local`-th tracklet of piece `piece` (room for a million per piece).
+    public static func id(piece: Int, local: Int) -> Int64 { Int64(piece) * 1_000_000 + Int64(local) }
+
+    /// Frames at each end the representative curve and the velocity are taken from.
+    static let endFrames = 10
+
+    /// The summary of `track` (frames and curve indices into `curves`, which are registered).
+    public static func summarise(_ track: TEMTrack, id: Int64, curves: [[[TEMPoint]]]) -> TEMTracklet {
+        let points = zip(track.frames, track.curveIndices).map { curves[$0][$1] }
+        let lengths = points.map(TEMPolyline.length)
+        let median = lengths.sorted()[lengths.count / 2]
+        let n = track.frames.count, k = endFrames
+        func representative(_ range: Range<Int>) -> Int {
+            range.min { abs(lengths[$0] - median) < abs(lengths[$1] - median) }!
+        }
+        let s = representative(0..<min(k, n)), e = representative(max(0, n - k)..<n)
+        func velocity(_ a: Int, _ b: Int) -> TEMPoint {
+            guard b > a else { return .zero }
+            return (TEMPolyline.centroid(points[b]) - TEMPolyline.centroid(points[a])) / Double(track.frames[b] - track.frames[a])
+        }
+        let v = min(5, n - 1)
+        return TEMTracklet(id: id, firstFrame: track.firstFrame, lastFrame: track.lastFrame, frames: n,
+                           start: points[s], startFrame: track.frames[s], end: points[e], endFrame: track.frames[e],
+                           startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1),
+                           first: points[0], last: points[n - 1])
+    }
+}
