@@ -18,7 +18,8 @@ final class FormatsVideoInteropTests: XCTestCase {
         var bits: Int
         var rate: (num: Int, den: Int)
         var interval: Double { Double(rate.den) / Double(rate.num) }
-        var expected: [[Float]] { frames.map { $0.map { Float($0) / Float((1 << bits) - 1) } } }
+        /// What the reader gives for the stored values (`v · (1/255)` or `v · (1/65535)`, as every reader).
+        var expected: [[Float]] { frames.map { FrameFixtures.expected($0.map(Double.init), bits == 8 ? .uint8 : .uint16) } }
     }
 
     static let rates = [(10, 1), (24, 1), (25, 1), (30000, 1001), (50, 1), (15, 2)]
@@ -132,6 +133,7 @@ final class FormatsVideoInteropTests: XCTestCase {
             let read = try FrameFixtures.readAll(stack)
             let quality = Self.psnr(read, clip.expected)
             XCTAssertGreaterThanOrEqual(quality, bound, "\(label): PSNR \(quality) dB")
+            print(String(format: "video PSNR %@: %.2f dB", label, quality))
             // Random access (seeks to key frames, decodes forward) gives the frames sequential reading gave.
             var g = FrameFixtures.Generator(state: seed)
             var pixels: [Float] = []
@@ -146,12 +148,16 @@ final class FormatsVideoInteropTests: XCTestCase {
         let dir = try FormatsTempDirectory()
         let seed = UInt64.random(in: 0...UInt64.max)
         let clip = Self.clip(bits: 8, seed: seed)
-        let path = try Self.encode(clip, to: dir.file("rgb.mkv"), codec: ["-c:v", "rawvideo"], rgb: true, in: dir)
+        // Lossless RGB (FFV1 BGR0): R = G = B = v must come back as v through swscale's RGB → grey
+        // (within its fixed-point rounding).
+        let path = try Self.encode(clip, to: dir.file("rgb.mkv"), codec: ["-c:v", "ffv1", "-pix_fmt", "bgr0"], rgb: true, in: dir)
         let stack = try VideoStack(path: path)
-        checkHeader(stack, clip, "rgb24 (seed \(seed))")
+        checkHeader(stack, clip, "rgb (seed \(seed))")
         let read = try FrameFixtures.readAll(stack)
-        let worst = zip(read.joined(), clip.expected.joined()).map { abs($0 - $1) }.max() ?? 1
-        XCTAssertLessThanOrEqual(worst, 1.5 / 255, "rgb24 R=G=B to grey (seed \(seed))")
+        let errors = zip(read.joined(), clip.expected.joined()).map { abs($0 - $1) }
+        let (worst, mean) = (errors.max() ?? 1, errors.reduce(0, +) / Float(max(1, errors.count)))
+        XCTAssertLessThanOrEqual(worst, 3 / 255, "RGB R=G=B to grey, worst error (seed \(seed))")
+        XCTAssertLessThanOrEqual(mean, 1 / 255, "RGB R=G=B to grey, mean error (seed \(seed))")
     }
 
     func testVariableFrameRateIsRefusedNamingTheFrame() throws {

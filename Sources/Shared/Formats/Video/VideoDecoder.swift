@@ -38,6 +38,9 @@ final class VideoDecoder {
     /// makes a demuxer loop ends here instead of hanging the worker).
     static let callTimeoutS: Double = 60
 
+    /// libavformat demuxers tried on a file (AVI, MP4/MOV, Matroska/WebM).
+    static let containers = "avi,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
+
     init(path: String) throws {
         file = path
         VideoDecoder.quietOnce
@@ -47,11 +50,16 @@ final class VideoDecoder {
         }
         deadline.initialize(to: Self.deadlineFromNow())
         var opened = avformat_alloc_context()
-        if opened != nil { slipline_av_set_deadline_callback(opened, deadline) }
+        if let context = opened {
+            slipline_av_set_deadline_callback(context, deadline)
+            // Only the containers Slipline documents: probing every libavformat demuxer on a
+            // damaged file is slower and exposes parsers nobody here has checked.
+            context.pointee.format_whitelist = av_strdup(Self.containers)
+        }
         let status = avformat_open_input(&opened, path, nil, nil)  // frees the context on failure
         guard status >= 0, let context = opened else {
             deadline.deallocate()
-            throw FormatError(.corrupt, file: path, problem: "libavformat cannot open it as a video: \(Self.message(status))",
+            throw FormatError(.corrupt, file: path, problem: "libavformat cannot open it as an AVI/MP4/MOV/MKV video: \(Self.message(status))",
                               fix: "the file is damaged, truncated or not a video; check that it plays (ffprobe FILE)")
         }
         let info: VideoStreamInfo

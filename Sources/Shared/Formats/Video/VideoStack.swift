@@ -87,8 +87,8 @@ public final class VideoStack: FrameStack {
         if let origin, let ticksPerFrame, index > 0 {
             // Half a frame early, so rounding of the container's timestamps cannot land after it.
             try decoder.seek(toTimestamp: origin + Int64((Double(index) - 0.5) * ticksPerFrame))
-            try advance(towards: index)
-            if let current, current <= index { return }
+            // A frame without a timestamp, or the end, after the seek: read from the start instead.
+            if (try? advance(towards: index)) != nil, let current, current <= index { return }
         }
         decoder = try VideoDecoder(path: file)  // the start, whatever the container can seek to
         current = -1

@@ -12,6 +12,8 @@ public struct VideoWriter {
     public var rate: (num: Int32, den: Int32) = (25, 1)
     /// Encoder options (e.g. `crf`, `preset`, `g` for the key-frame interval).
     public var options: [String: String] = [:]
+    /// Grey frames when the encoder takes them; false: YUV 4:2:0, what most cameras' movies hold.
+    public var grey = true
 
     public init(codec: String = "libx264") { self.codec = codec }
 
@@ -40,7 +42,7 @@ public struct VideoWriter {
         encoding.pointee.height = Int32(height)
         encoding.pointee.time_base = AVRational(num: rate.den, den: rate.num)
         encoding.pointee.framerate = AVRational(num: rate.num, den: rate.den)
-        encoding.pointee.pix_fmt = Self.pixelFormat(encoder)
+        encoding.pointee.pix_fmt = Self.pixelFormat(encoder, grey: grey)
         encoding.pointee.thread_count = 1
         if context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 { encoding.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER) }
         var dictionary: OpaquePointer?
@@ -68,14 +70,15 @@ public struct VideoWriter {
         guard trailer >= 0 else { throw fail("cannot finish the file", trailer) }
     }
 
-    /// Grey when the encoder takes it, else full-range YUV 4:2:0 (MJPEG's), else limited-range.
-    private static func pixelFormat(_ encoder: UnsafePointer<AVCodec>) -> AVPixelFormat {
+    /// Grey when asked and the encoder takes it, else YUV 4:2:0.
+    private static func pixelFormat(_ encoder: UnsafePointer<AVCodec>, grey: Bool) -> AVPixelFormat {
         var offered: [AVPixelFormat] = []
         if var p = encoder.pointee.pix_fmts {
             while p.pointee != AV_PIX_FMT_NONE { offered.append(p.pointee); p += 1 }
         }
-        for wanted in [AV_PIX_FMT_GRAY8, AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV420P] where offered.contains(wanted) { return wanted }
-        return offered.first ?? AV_PIX_FMT_GRAY8
+        if grey, offered.contains(AV_PIX_FMT_GRAY8) { return AV_PIX_FMT_GRAY8 }
+        // 4:2:0 in the encoder's own order of preference (libx264: limited range; MJPEG: full).
+        return offered.first { $0 == AV_PIX_FMT_YUV420P || $0 == AV_PIX_FMT_YUVJ420P } ?? offered.first ?? AV_PIX_FMT_GRAY8
     }
 
     private func fill(_ frame: UnsafeMutablePointer<AVFrame>, _ pixels: [UInt8], width: Int, height: Int, format: AVPixelFormat, pts: Int64,
