@@ -108,7 +108,11 @@ struct BenchFormatsCommand: ParsableCommand {
         var writer = VideoWriter(codec: codec)
         writer.options = codec == "libx264" ? ["crf": "18", "preset": "medium"] : ["q": "4"]
         writer.grey = false  // YUV 4:2:0, as cameras' movies are (grey 4:0:0 decodes faster)
-        try writer.write(path: path, width: side, height: side, frames: stackFrames.map { $0.map { UInt8(min(255, max(0, $0 / 256))) } })
+        // Fresh shot noise in every frame (±6 grey levels), as a camera gives: the stacks' own
+        // noise moves with their pattern, which motion compensation predicts away.
+        var g = SystemRandomNumberGenerator()
+        let noisy = stackFrames.map { $0.map { UInt8(min(255, max(0, $0 / 256 + Double.random(in: -6...6, using: &g)))) } }
+        try writer.write(path: path, width: side, height: side, frames: noisy)
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         var pixels: [Float] = []
         var best = Double.infinity, bestWall = Double.infinity
