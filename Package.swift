@@ -44,6 +44,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// LZ4 block decoding for Dectris bitshuffle/LZ4 chunks (Formats/BitshuffleLZ4).
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        /// libavformat/libavcodec/libswscale: AVI/MP4/MKV TEM videos (Formats/Video).
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
         /// libpng's low-level read and write API behind setjmp (libpng reports errors by
         /// longjmp, which must never cross Swift frames): the streaming PNG decoder and the
@@ -56,7 +59,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "Kernels", "CTIFF", "CTurboJPEG", "CZlib", "CLZ4",
+                "CLibPQ", "CHDF5", "CPNG", "CPNGIO", "Kernels", "CTIFF", "CTurboJPEG", "CZlib", "CLZ4", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/schema.sql")],

@@ -1,3 +1,4 @@
+import CFFmpeg
 import Foundation
 
 // libFuzzer entry for the TEM frame readers (ops/fuzz.sh builds it with
@@ -9,7 +10,7 @@ import Foundation
 
 private let reader = ProcessInfo.processInfo.environment["SLIPLINE_FUZZ_READER"] ?? "mrc"
 private let scratch: String = {
-    let ext = ["mrc": "mrc", "dm": "dm4", "ser": "ser", "tiff": "tif", "jpeg": "jpg", "png": "png"][reader] ?? "bin"
+    let ext = ["mrc": "mrc", "dm": "dm4", "ser": "ser", "tiff": "tif", "jpeg": "jpg", "png": "png", "video": "mkv"][reader] ?? "bin"
     return "/dev/shm/slipline-fuzz-\(getpid()).\(ext)"
 }()
 
@@ -21,12 +22,18 @@ private func open(_ path: String) throws -> any FrameStack {
     case "tiff": return try TIFFStack(path: path)
     case "jpeg": return try JPEGImage(path: path)
     case "png": return try PNGFrame(path: path)
-    default: fatalError("SLIPLINE_FUZZ_READER=\(reader): expected mrc, dm, ser, tiff, jpeg or png")
+    case "video": return try VideoStack(path: path)
+    default: fatalError("SLIPLINE_FUZZ_READER=\(reader): expected mrc, dm, ser, tiff, jpeg, png or video")
     }
 }
 
+/// libav* allocate with their own allocator, which libFuzzer's malloc limit sees only partly:
+/// cap every single libav* allocation at 64 MiB (a damaged header asking for more fails there).
+private let libavAllocationCap: Void = av_max_alloc(64 << 20)
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFrameReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    _ = libavAllocationCap
     let fd = Glibc.open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard fd >= 0 else { fatalError("cannot write \(scratch)") }
     var done = 0

@@ -26,14 +26,14 @@ public final class EMPADFile: @unchecked Sendable {
             guard let name = attribute("filename", of: "raw_file", in: text) else {
                 throw FormatError(.corrupt, file: path, problem: "is not an EMPAD description (no <raw_file filename=…>)")
             }
-            raw = (dir as NSString).appendingPathComponent((name as NSString).lastPathComponent)
+            raw = (dir as NSString).appendingPathComponent(lastComponent(name))
             xml = text
         } else {
             let siblings = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
             let rawName = (path as NSString).lastPathComponent
             xml = siblings.filter { $0.lowercased().hasSuffix(".xml") }.lazy
                 .compactMap { try? text(of: (dir as NSString).appendingPathComponent($0)) }
-                .first { attribute("filename", of: "raw_file", in: $0).map { ($0 as NSString).lastPathComponent } == rawName }
+                .first { attribute("filename", of: "raw_file", in: $0).map(lastComponent) == rawName }
         }
         let mapping = try MappedFile(path: raw)
         guard mapping.count % frameBytes == 0, mapping.count > 0 else {
@@ -79,9 +79,17 @@ public final class EMPADFile: @unchecked Sendable {
         return String(decoding: mapping.bytes, as: UTF8.self)
     }
 
+    /// The name after the last `/`. Not NSString's path methods: corelibs Foundation traps on
+    /// names like `scan.//\u{FFFD}` from a damaged description (found by fuzzing).
+    static func lastComponent(_ name: String) -> String {
+        name.split(separator: "/").last.map(String.init) ?? name
+    }
+
     /// `scan_x256_y128.raw` → 256×128.
     static func scanFromName(_ name: String) -> MIBScanShape? {
-        let parts = (name as NSString).deletingPathExtension.split(separator: "_")
+        let last = lastComponent(name)
+        let stem = last.lastIndex(of: ".").map { String(last[..<$0]) } ?? last
+        let parts = stem.split(separator: "_")
         guard parts.count >= 3, parts[0] == "scan", parts[parts.count - 2].first == "x", parts[parts.count - 1].first == "y",
               let x = Int(parts[parts.count - 2].dropFirst()), let y = Int(parts[parts.count - 1].dropFirst()), x > 0, y > 0 else { return nil }
         return MIBScanShape(width: x, height: y)

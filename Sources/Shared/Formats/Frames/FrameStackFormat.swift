@@ -12,6 +12,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
 
     static let byExtension: [String: FrameStackFormat] = [
         "png": .png, "tif": .tiff, "tiff": .tiff, "jpg": .jpeg, "jpeg": .jpeg, "dm3": .dm, "dm4": .dm, "mrc": .mrc, "mrcs": .mrc, "ser": .ser, "emd": .emd,
+        "avi": .video, "mp4": .video, "mkv": .video, "mov": .video,
     ]
 
     /// The format of `path` from its content; nil when it is none of them.
@@ -48,7 +49,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
                 throw FormatError(.unreadable, file: path, problem: "it does not exist or cannot be read")
             }
             throw FormatError(.unsupported, file: path,
-                              problem: "its content is none of the TEM formats Slipline reads (PNG, TIFF, JPEG, MRC, DM3/DM4, SER, Velox EMD)",
+                              problem: "its content is none of the TEM formats Slipline reads (PNG, TIFF, JPEG, MRC, DM3/DM4, SER, Velox EMD, AVI/MP4/MKV video)",
                               fix: "convert it to a TIFF or MRC stack, or to PNG frames")
         }
         return try format.open(path: path)
@@ -69,10 +70,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
             #else
             return try EMDStack(path: path)
             #endif
-        case .video:
-            throw FormatError(.unsupported, file: path,
-                              problem: "it is a \(displayName) file, which Slipline does not read yet",
-                              fix: "convert the video to TIFF frames (ffmpeg -i IN -pix_fmt gray16le OUT%05d.tif) and run on that directory")
+        case .video: return try VideoStack(path: path)
         }
     }
 
@@ -85,7 +83,7 @@ public enum FrameStackFormat: String, Sendable, Equatable, CaseIterable {
         case .dm: "DigitalMicrograph (DM3/DM4)"
         case .ser: "TIA SER"
         case .emd: "HDF5/EMD"
-        case .video: "video (AVI/MP4/MKV)"
+        case .video: "video (AVI/MP4/MOV/MKV)"
         }
     }
 }

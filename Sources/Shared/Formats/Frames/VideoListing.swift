@@ -1,7 +1,8 @@
 import Foundation
 
 /// The frames of a TEM video, in order, found from the input path:
-/// - one file: every frame of it (`FILE#N`, N from 0) — a TIFF/MRC/DM stack, or one image;
+/// - one file: every frame of it (`FILE#N`, N from 0) — a TIFF/MRC/DM stack, a video
+///   (AVI/MP4/MOV/MKV), or one image;
 /// - a directory of frame files (PNG, TIFF, JPEG, DM3/DM4, MRC), in natural order of the
 ///   names; a file holding several frames contributes them all, in order (`FILE#N`);
 /// - Gatan's in-situ layout `Hour_HH/Minute_MM/Second_SS/*_Frame_NNNN.dm4`, in time order;
@@ -22,7 +23,8 @@ public struct VideoListing: Sendable {
     public var unreadable: [(file: String, reason: String)] = []
 
     /// File extensions taken as frames in a directory.
-    public static let frameExtensions: Set<String> = ["png", "tif", "tiff", "jpg", "jpeg", "dm3", "dm4", "mrc", "mrcs", "ser", "emd"]
+    public static let frameExtensions: Set<String> = ["png", "tif", "tiff", "jpg", "jpeg", "dm3", "dm4", "mrc", "mrcs", "ser", "emd",
+                                                             "avi", "mp4", "mkv", "mov"]
 
     public init(path: String) throws {
         var isDir: ObjCBool = false

@@ -14,9 +14,12 @@ struct TIFFPageLayout {
     var rowsPerChunk: Int
     var minIsWhite: Bool
     var compressionName: String
+    var uncompressed: Bool
     var metadata: FrameMetadata
 
-    init(_ tiff: OpaquePointer, file: String, page: Int) throws {
+    /// `calibration: false` skips the metadata (parsing ImageJ's description on every page
+    /// costs more than reading an uncompressed page; only page 0's is used).
+    init(_ tiff: OpaquePointer, file: String, page: Int, calibration: Bool = true) throws {
         func u16(_ tag: Int32, _ fallback: UInt16) -> UInt16 {
             var v: UInt16 = 0
             return slipline_tiff_get_u16(tiff, UInt32(tag), &v) == 1 ? v : fallback
@@ -70,7 +73,8 @@ struct TIFFPageLayout {
                               fix: "re-save the stack uncompressed, LZW or Deflate")
         }
         compressionName = Self.name(ofCompression: Int32(compression))
-        metadata = Self.calibration(tiff)
+        uncompressed = Int32(compression) == COMPRESSION_NONE
+        metadata = calibration ? Self.calibration(tiff) : FrameMetadata()
     }
 
     static func name(ofCompression c: Int32) -> String {

@@ -21,6 +21,8 @@ public final class TIFFStack: FrameStack {
     /// libtiff keeps the pointer for the file's lifetime).
     private let message: UnsafeMutablePointer<CChar>
     private var chunk: [UInt8] = []
+    /// Positioned reads for uncompressed pages (strips read straight from the file).
+    private let direct: FrameFileHandle
 
     /// Largest single allocation libtiff may make for this file (a strip or a tile).
     static let maxAllocation = 512 << 20
@@ -37,6 +39,13 @@ public final class TIFFStack: FrameStack {
         }
         self.tiff = tiff
         self.message = message
+        do {
+            direct = try FrameFileHandle(path: path)
+        } catch {
+            TIFFClose(tiff)
+            message.deallocate()
+            throw error
+        }
         let pages = Int(TIFFNumberOfDirectories(tiff))
         let layout: TIFFPageLayout
         do {
@@ -82,7 +91,7 @@ public final class TIFFStack: FrameStack {
         let current = Int(TIFFCurrentDirectory(tiff))
         let moved = current + 1 == index ? TIFFReadDirectory(tiff) : (current == index ? 1 : TIFFSetDirectory(tiff, tdir_t(index)))
         guard moved == 1 else { throw libtiffError("cannot go to page \(index)") }
-        let layout = try TIFFPageLayout(tiff, file: file, page: index)
+        let layout = try TIFFPageLayout(tiff, file: file, page: index, calibration: false)
         guard layout.width == width, layout.height == height else {
             throw FormatError(.wrongShape, file: file,
                               problem: "page \(index) is \(layout.width)×\(layout.height) pixels, page 0 is \(width)×\(height)",
@@ -91,6 +100,8 @@ public final class TIFFStack: FrameStack {
         if pixels.count != width * height { pixels = [Float](repeating: 0, count: width * height) }
         if layout.tiled {
             try readTiles(layout, page: index, into: &pixels)
+        } else if layout.uncompressed, try readContiguousStrips(layout, page: index, into: &pixels) {
+            // done: one read of the page's bytes, widened straight into the frame
         } else {
             try readStrips(layout, page: index, into: &pixels)
         }
@@ -114,6 +125,38 @@ public final class TIFFStack: FrameStack {
                 }
             }
         }
+    }
+
+    /// Uncompressed strips stored back to back (what every writer does): one positioned read
+    /// of the page's bytes at the offset libtiff reports, widened (and byte-swapped for a
+    /// foreign-endian file) straight into the frame. libtiff's strip path instead re-reads and
+    /// swaps strip by strip into its own buffer. False when the strips are not contiguous.
+    private func readContiguousStrips(_ layout: TIFFPageLayout, page: Int, into pixels: inout [Float]) throws -> Bool {
+        let rowBytes = width * layout.sampleType.byteCount, total = height * rowBytes
+        let strips = Int(TIFFNumberOfStrips(tiff))
+        var fillOrder = UInt16(FILLORDER_MSB2LSB)
+        _ = slipline_tiff_get_u16(tiff, UInt32(TIFFTAG_FILLORDER), &fillOrder)
+        // Bit-reversed bytes (FillOrder 2) are libtiff's to undo.
+        guard strips == (height + layout.rowsPerChunk - 1) / layout.rowsPerChunk, fillOrder == UInt16(FILLORDER_MSB2LSB) else { return false }
+        let start = Int(TIFFGetStrileOffset(tiff, 0))
+        var end = start
+        for strip in 0..<strips {
+            let rows = min(layout.rowsPerChunk, height - strip * layout.rowsPerChunk)
+            guard Int(TIFFGetStrileOffset(tiff, UInt32(strip))) == end, Int(TIFFGetStrileByteCount(tiff, UInt32(strip))) >= rows * rowBytes else { return false }
+            end += rows * rowBytes
+            // A strip may carry padding past its rows: then the next one does not follow on.
+            if strip + 1 < strips, Int(TIFFGetStrileByteCount(tiff, UInt32(strip))) != rows * rowBytes { return false }
+        }
+        guard end - start == total else { return false }
+        if chunk.count < total { chunk = [UInt8](repeating: 0, count: total) }
+        try chunk.withUnsafeMutableBytes { try direct.read(at: start, count: total, into: $0.baseAddress!, what: "page \(page) (\(total) bytes of uncompressed strips)") }
+        let swapped = TIFFIsByteSwapped(tiff) != 0
+        chunk.withUnsafeBytes { src in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                SampleWidening.widen(UnsafeRawBufferPointer(rebasing: src[0..<total]), type: layout.sampleType, byteSwapped: swapped, into: dst)
+            }
+        }
+        return true
     }
 
     private func readTiles(_ layout: TIFFPageLayout, page: Int, into pixels: inout [Float]) throws {
