@@ -37,8 +37,12 @@ public struct MIBFrameHeader: Sendable, Equatable {
     public var pixelType: MIBPixelType
     /// Chip arrangement, e.g. `1x1`, `2x2`, `Nx1`.
     public var sensorLayout: String
+    /// For RAW-mode frames (`R64`), how their packed counter bits are laid out; nil in counting
+    /// mode. `width`/`height` are then the stored image's, `pixelType` the decoded counts' type.
+    public var raw: MIBRawLayout?
 
-    public init(sequenceNumber: Int, headerLength: Int, chipCount: Int, width: Int, height: Int, pixelType: MIBPixelType, sensorLayout: String) {
+    public init(sequenceNumber: Int, headerLength: Int, chipCount: Int, width: Int, height: Int, pixelType: MIBPixelType,
+                sensorLayout: String, raw: MIBRawLayout? = nil) {
         self.sequenceNumber = sequenceNumber
         self.headerLength = headerLength
         self.chipCount = chipCount
@@ -46,14 +50,20 @@ public struct MIBFrameHeader: Sendable, Equatable {
         self.height = height
         self.pixelType = pixelType
         self.sensorLayout = sensorLayout
+        self.raw = raw
     }
+
+    /// Bytes of pixel data after the header.
+    public var payloadBytes: Int { raw?.payloadBytes ?? width * height * pixelType.byteSize }
+    /// The detector image's width and height after decoding (a RAW quad's 4s × s rows become 2s × 2s).
+    public var detectorWidth: Int { raw?.width ?? width }
+    public var detectorHeight: Int { raw?.height ?? height }
 
     /// Largest header accepted; real headers are 384 or 768 bytes.
     static let maxHeaderLength = 4096
 
     /// Parses a frame header from the start of `bytes` (which may extend past the header).
-    /// RAW-mode frames (`R64`) are refused: their pixels are packed counter bits that need the
-    /// detector's chip layout to unscramble.
+    /// RAW-mode frames (`R64`) take their counter depth from the header's last field.
     public static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> MIBFrameHeader {
         guard bytes.count >= 4, bytes.prefix(4).elementsEqual("MQ1,".utf8) else {
             throw FormatError(.corrupt, file: path, problem: "not a Merlin .mib file (frame header does not start with 'MQ1,')")
@@ -79,14 +89,21 @@ public struct MIBFrameHeader: Sendable, Equatable {
             throw FormatError(.tooLarge, file: path, problem: ".mib frame header declares \(width)×\(height) pixels (limit 65536×65536)")
         }
         let typeField = fields[6].uppercased()
-        guard let pixelType = MIBPixelType(rawValue: typeField) else {
-            if typeField == "R64" {
-                throw FormatError(
-                    .unsupported, file: path,
-                    problem: ".mib frames are in Merlin RAW mode (R64, packed counter bits), which is not supported",
-                    fix: "acquire or re-save with 'Save raw' off so frames are U08/U16/U32")
+        if typeField == "R64" {
+            let depthField = fields.last { !$0.isEmpty } ?? ""
+            guard let depth = Int(depthField) else {
+                throw FormatError(.corrupt, file: path,
+                                  problem: ".mib RAW frame header does not end with its counter depth (last field: '\(depthField.prefix(20))')")
             }
-            throw FormatError(.unsupported, file: path, problem: ".mib pixel type '\(fields[6])' is not supported (U08, U16, U32 are)")
+            let raw = try MIBRawLayout(counterDepth: depth, chips: chips, sensorLayout: fields[7],
+                                       storedWidth: width, storedHeight: height, path: path)
+            let decoded: MIBPixelType = depth <= 6 ? .u8 : depth == 12 ? .u16 : .u32
+            return MIBFrameHeader(
+                sequenceNumber: sequence, headerLength: headerLength, chipCount: chips, width: width, height: height,
+                pixelType: decoded, sensorLayout: fields[7], raw: raw)
+        }
+        guard let pixelType = MIBPixelType(rawValue: typeField) else {
+            throw FormatError(.unsupported, file: path, problem: ".mib pixel type '\(fields[6])' is not supported (U08, U16, U32 and RAW R64 are)")
         }
         return MIBFrameHeader(
             sequenceNumber: sequence, headerLength: headerLength, chipCount: chips, width: width, height: height,
@@ -109,16 +126,17 @@ public struct MIBFrameHeader: Sendable, Equatable {
         let layout = sensorLayout.count >= 5 ? sensorLayout : String(repeating: " ", count: 5 - sensorLayout.count) + sensorLayout
         let fields = [
             "MQ1", pad(sequenceNumber, 6), pad(headerLength, 5), pad(chipCount, 2), pad(width, 4), pad(height, 4),
-            pixelType.rawValue, layout, "01", timestamp, "0.001000", "0", "0", "0",
+            raw == nil ? pixelType.rawValue : "R64", layout, chipCount == 4 ? "0F" : "01", timestamp, "0.001000", "0", "0", "0",
             "1.000000E+1", "5.110000E+2", "0.000000E+0", "0.000000E+0", "0.000000E+0", "0.000000E+0",
             "0.000000E+0", "0.000000E+0", "3RX",
             "175", "511", "000", "000", "000", "000", "000", "000", "125", "255", "125", "125", "100", "100",
             "105", "100", "081", "030", "128", "004", "255", "147", "128", "198", "191", "511", "511",
-            "MQ1A", "2024-01-01T00:00:00.000000000Z", "1000000ns", String(pixelType.counterDepth), "",
+            "MQ1A", "2024-01-01T00:00:00.000000000Z", "1000000ns", String(raw?.counterDepth ?? pixelType.counterDepth), "",
         ]
         var bytes = Array(fields.joined(separator: ",").utf8)
         precondition(bytes.count <= headerLength, "MIB header text exceeds its declared length")
-        bytes += [UInt8](repeating: 0x20, count: headerLength - bytes.count)
+        // Merlin pads with NULs after the last field's comma.
+        bytes += [UInt8](repeating: 0, count: headerLength - bytes.count)
         return bytes
     }
 }
