@@ -24,7 +24,7 @@ final class DetectorFormatsEndToEndTests: XCTestCase {
         try writer.write4D(path: dir + "/scan.dm4", scanRows: scan, scanCols: scan, detRows: det, detCols: det, values: cube.map(Double.init),
                            scanStepNm: 1.5, detectorScale: 0.1, detectorUnit: "mrad")
         let expected = [
-            "scan.mib": "found scan.mib: Merlin MIB RAW 12-bit, 2×2 quad of 16² chips, 64 frames: scan 8x8 (x×y), detector 32×32 from the .hdr",
+            "scan.mib": "found scan.mib: Merlin MIB RAW 12-bit, 2×2 quad of 16² chips, 64 frames: scan 8x8 (x×y), detector 32×32 from the .hdr, counts widened to uint32",
             "scan.dm4": "found scan.dm4: DM4 4D uint16, scan 8x8, detector 32×32, scan axes fastest (Gatan 4D-STEM layout), scan step 1.5 nm, detector 0.1 mrad/px",
         ]
         for (name, found) in expected.sorted(by: { $0.key < $1.key }) {

@@ -71,7 +71,7 @@ public struct MIBFrameHeader: Sendable, Equatable {
         // Fields are read from the first `headerLength` bytes; before that is known, from
         // whatever the buffer holds up to the maximum.
         let scan = bytes.prefix(maxHeaderLength)
-        var fields = Self.fields(scan)
+        var fields = Self.fields(scan, first: 8)
         guard fields.count >= 8, let headerLength = Int(fields[2]) else {
             throw FormatError(.corrupt, file: path, problem: ".mib frame header is incomplete: \(String(decoding: scan.prefix(80), as: UTF8.self))")
         }
@@ -81,7 +81,10 @@ public struct MIBFrameHeader: Sendable, Equatable {
         guard bytes.count >= headerLength else {
             throw FormatError(.truncated, file: path, problem: ".mib file ends inside the first frame header")
         }
-        fields = Self.fields(bytes.prefix(headerLength))
+        fields = Self.fields(bytes.prefix(headerLength), first: 8)
+        guard fields.count >= 8 else {
+            throw FormatError(.corrupt, file: path, problem: ".mib frame header declares \(headerLength) bytes, too few for its fields (\(fields.count) of 8 before the end)")
+        }
         guard let sequence = Int(fields[1]), let chips = Int(fields[3]), let width = Int(fields[4]), let height = Int(fields[5]) else {
             throw FormatError(.corrupt, file: path, problem: ".mib frame header has non-numeric size fields: \(fields.prefix(6).joined(separator: ","))")
         }
@@ -90,7 +93,7 @@ public struct MIBFrameHeader: Sendable, Equatable {
         }
         let typeField = fields[6].uppercased()
         if typeField == "R64" {
-            let depthField = fields.last { !$0.isEmpty } ?? ""
+            let depthField = Self.lastField(bytes.prefix(headerLength))
             guard let depth = Int(depthField) else {
                 throw FormatError(.corrupt, file: path,
                                   problem: ".mib RAW frame header does not end with its counter depth (last field: '\(depthField.prefix(20))')")
@@ -110,14 +113,28 @@ public struct MIBFrameHeader: Sendable, Equatable {
             pixelType: pixelType, sensorLayout: fields[7])
     }
 
-    /// Comma-separated fields with surrounding spaces and NUL padding removed.
-    private static func fields(_ bytes: Slice<UnsafeRawBufferPointer>) -> [String] {
-        bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { field in
-            String(decoding: field, as: UTF8.self).mibTrimmed([" ", "\0", "\n", "\r", "\t"])
-        }
+    /// The first `first` comma-separated fields with surrounding spaces and NUL padding removed
+    /// (only these are used: a header holds ~150 fields, and parsing them all costs).
+    private static func fields(_ bytes: Slice<UnsafeRawBufferPointer>, first: Int) -> [String] {
+        bytes.split(separator: UInt8(ascii: ","), maxSplits: first, omittingEmptySubsequences: false).prefix(first).map(trimmed)
     }
 
-    /// The header text for writing, padded with spaces to `headerLength`.
+    /// The last non-empty field (where Merlin puts the counter depth), trimmed.
+    private static func lastField(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        let padding: Set<UInt8> = [0x20, 0, 0x0A, 0x0D, 0x09, UInt8(ascii: ",")]
+        guard let end = bytes.lastIndex(where: { !padding.contains($0) }) else { return "" }
+        let start = bytes[..<end].lastIndex(of: UInt8(ascii: ",")).map { $0 + 1 } ?? bytes.startIndex
+        return trimmed(bytes[start...end])
+    }
+
+    /// A field without surrounding spaces, tabs, line ends and NULs (trimmed as bytes: cheap).
+    private static func trimmed(_ field: Slice<UnsafeRawBufferPointer>) -> String {
+        let padding = { (b: UInt8) in b == 0x20 || b == 0 || b == 0x0A || b == 0x0D || b == 0x09 }
+        guard let start = field.firstIndex(where: { !padding($0) }), let end = field.lastIndex(where: { !padding($0) }) else { return "" }
+        return String(decoding: field[start...end], as: UTF8.self)
+    }
+
+    /// The header text for writing, padded with NULs to `headerLength` (as Merlin does).
     func encoded(timestamp: String = "2024-01-01 00:00:00.000000") -> [UInt8] {
         func pad(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
@@ -138,11 +155,5 @@ public struct MIBFrameHeader: Sendable, Equatable {
         // Merlin pads with NULs after the last field's comma.
         bytes += [UInt8](repeating: 0, count: headerLength - bytes.count)
         return bytes
-    }
-}
-
-extension String {
-    fileprivate func mibTrimmed(_ set: Set<Character>) -> String {
-        String(self.drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }
