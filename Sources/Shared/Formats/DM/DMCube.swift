@@ -6,10 +6,12 @@ import Foundation
 /// DM lists `Dimensions` fastest first. Gatan's 4D-STEM files store the cube with the scan
 /// axes fastest — `Dimensions` (scan_x, scan_y, det_x, det_y), one scan image per detector
 /// pixel — which is the transpose of Slipline's (scan_y, scan_x, det_y, det_x) frames; this
-/// is the layout read unless the calibration units say otherwise (`layout`). A frame range is
-/// then gathered with one positioned read per detector pixel (a run of consecutive scan
-/// positions) into a buffer of just those frames. Files whose first two axes are calibrated in
-/// reciprocal or angular units (1/nm, mrad) hold detector-fastest frames and are read directly.
+/// is the layout read unless the calibration units say otherwise (`layout`). The file is then
+/// memory-mapped and a frame range is gathered from each detector pixel's run of consecutive
+/// scan positions by a tiled transpose into a buffer of just those frames (the mapping's pages
+/// are the page cache's: resident anonymous memory is that buffer). Files whose first two axes
+/// are calibrated in reciprocal or angular units (1/nm, mrad) hold detector-fastest frames and
+/// are read directly.
 public final class DMCube {
     /// Which axes vary fastest in the file.
     public enum Layout: String, Sendable {
@@ -31,7 +33,8 @@ public final class DMCube {
     private let dataOffset: Int
     private let littleEndian: Bool
     private let handle: FrameFileHandle
-    private var run: [UInt8] = []
+    /// The whole file mapped, for the scan-fastest gather (nil for detector-fastest files).
+    private let mapping: MappedFile?
 
     /// Largest accepted sides (as `STEM4DSource`'s; kept here so the reader stands alone for fuzzing).
     static let maxScanSide = 1 << 16, maxDetectorSide = 1 << 13
@@ -105,6 +108,12 @@ public final class DMCube {
                               fix: "the file is incomplete (copy interrupted?); copy it again")
         }
         let scanCal = calibrations.count == 4 ? calibrations[scan] : nil
+        mapping = layout == .scanFastest ? try MappedFile(path: path) : nil
+        if let m = mapping, let base = m.bytes.baseAddress {
+            // The gather touches one short run per detector pixel spread over the whole file:
+            // the kernel's readahead around each fault would read ~32× what is used.
+            _ = madvise(UnsafeMutableRawPointer(mutating: base), m.count, MADV_RANDOM)
+        }
         scanStepNm = scanCal.flatMap { c in FrameMetadata.nanometres(perUnit: c.unit).map { c.scale * $0 } }
         detectorCalibration = calibrations.count == 4 && !calibrations[det].unit.isEmpty ? calibrations[det] : nil
     }
@@ -134,29 +143,35 @@ public final class DMCube {
             try handle.read(at: dataOffset + frames.lowerBound * framePixels * size, count: out.count, into: out.baseAddress!,
                             what: "frames \(frames.lowerBound)..<\(frames.upperBound)")
         case .scanFastest:
-            // One run of consecutive scan positions per detector pixel, scattered to its place in each frame.
-            let n = frames.count, runBytes = n * size
-            if run.count < runBytes { run = [UInt8](repeating: 0, count: runBytes) }
-            try run.withUnsafeMutableBytes { runBuffer in
-                let src = runBuffer.baseAddress!, dst = out.baseAddress!
-                for pixel in 0..<framePixels {
-                    try handle.read(at: dataOffset + (pixel * frameCount + frames.lowerBound) * size, count: runBytes, into: src,
-                                    what: "detector pixel \(pixel) of frames \(frames.lowerBound)..<\(frames.upperBound)")
-                    switch size {
-                    case 1: for f in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: f, as: UInt8.self), toByteOffset: f * framePixels + pixel, as: UInt8.self) }
-                    case 2:
-                        for f in 0..<n {
-                            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 * f, as: UInt16.self), toByteOffset: 2 * (f * framePixels + pixel), as: UInt16.self)
-                        }
-                    default:
-                        for f in 0..<n {
-                            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 4 * f, as: UInt32.self), toByteOffset: 4 * (f * framePixels + pixel), as: UInt32.self)
-                        }
-                    }
-                }
+            guard let base = mapping?.bytes.baseAddress, mapping!.count >= dataOffset + framePixels * frameCount * size else {
+                throw FormatError(.truncated, file: path, problem: "the file is shorter than its 4D data (it changed since it was opened?)")
+            }
+            let data = base + dataOffset
+            switch size {
+            case 1: Self.gather(data, frames, frameCount, framePixels, out.bindMemory(to: UInt8.self))
+            case 2: Self.gather(data, frames, frameCount, framePixels, out.bindMemory(to: UInt16.self))
+            default: Self.gather(data, frames, frameCount, framePixels, out.bindMemory(to: UInt32.self))
             }
         }
         if littleEndian != (1.littleEndian == 1) { Self.swapBytes(out, size: size) }
+    }
+
+    /// `out[f][p] = stored[p][first + f]` for the frames `frames` of a scan-fastest cube
+    /// (`stored` is `pixels` runs of `positions` values, at any alignment: DM places arrays at
+    /// odd offsets), in tiles of 64 pixels × 64 frames so that both the reads (64 runs) and the
+    /// writes (64-pixel rows) stay in cache.
+    static func gather<T: FixedWidthInteger>(_ stored: UnsafeRawPointer, _ frames: Range<Int>, _ positions: Int, _ pixels: Int, _ out: UnsafeMutableBufferPointer<T>) {
+        let tile = 64, n = frames.count, dst = out.baseAddress!, size = MemoryLayout<T>.size
+        for p0 in stride(from: 0, to: pixels, by: tile) {
+            let p1 = min(pixels, p0 + tile)
+            for f0 in stride(from: 0, to: n, by: tile) {
+                let f1 = min(n, f0 + tile)
+                for p in p0..<p1 {
+                    let run = stored + (p * positions + frames.lowerBound) * size
+                    for f in f0..<f1 { dst[f * pixels + p] = run.loadUnaligned(fromByteOffset: f * size, as: T.self) }
+                }
+            }
+        }
     }
 
     private static func swapBytes(_ buffer: UnsafeMutableRawBufferPointer, size: Int) {
