@@ -35,6 +35,14 @@ public enum Kinds {
             throw KindDetectionError("cannot tell what kind of data \(path) holds (\(listing.isDirectory ? "no frames, volumes or cubes in it" : "not a file type Slipline reads")): pass --kind \(choices.joined(separator: "|"))")
         }
         let names = candidates.map(\.name)
-        throw KindDetectionError("\(path) is ambiguous: it could be \(names.joined(separator: " or ")); pass --kind \(names.joined(separator: "|"))")
+        let found = Array(Set(candidates.flatMap { $0.describe(listing, params: [:]) })).sorted()
+        throw KindDetectionError("\(path) is ambiguous: it could be \(names.joined(separator: " or ")); pass --kind \(names.joined(separator: "|"))"
+            + (found.isEmpty ? "" : " (found: \(found.joined(separator: "; ")))"))
+    }
+
+    /// What `kind` finds in `path` (`Kind.describe`), for `ctl run`/`ctl submit` to print.
+    public static func findings(_ kind: any Kind, path: String, params: [String: String]) -> [String] {
+        guard kind.readsInputPath, let listing = try? InputListing(path: path) else { return [] }
+        return kind.describe(listing, params: params)
     }
 }

@@ -47,15 +47,17 @@ final class FormatsMIBTests: XCTestCase {
         }
     }
 
-    func testRawModeIsRefused() throws {
+    func testRawFramesWithAnUnknownCounterDepthAreRefused() throws {
         let dir = try FormatsTempDirectory()
         let path = dir.file("raw.mib")
         try MIBWriter.write(path: path, width: 4, height: 4, pixelType: .u16, pixels: [UInt32](repeating: 1, count: 32))
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let range = try XCTUnwrap(findSubsequence(Array(",U16,".utf8), in: bytes))
         bytes.replaceSubrange(range, with: Array(",R64,".utf8))
+        let depth = try XCTUnwrap(findSubsequence(Array("ns,12,".utf8), in: bytes))
+        bytes.replaceSubrange(depth, with: Array("ns,13,".utf8))
         try Data(bytes).writeFixture(toPath: path)
-        assertFormatError(.unsupported, containing: ["cannot read raw.mib", "RAW mode (R64", "U08/U16/U32"]) {
+        assertFormatError(.unsupported, containing: ["cannot read raw.mib", "counter depth 13", "1, 6, 12 and 24"]) {
             try MIBFile.open(path: path)
         }
     }

@@ -14,23 +14,10 @@ public struct BCDIKind: Kind {
 
     public func options(_ params: JobParams) throws -> BCDIJobOptions { try BCDIJobOptions(params) }
 
-    /// `.cxi` is certain; HDF5 and `.npy` hold either kind, so the first such file is opened:
-    /// a complex 3D array (or modes × 3D) is a BCDI volume. A directory holding no volume files
-    /// but subdirectories that do (an ensemble series) is judged by its first such subdirectory.
-    public func recognise(_ input: InputListing) -> InputMatch {
-        let volumeExtensions = Set(BCDIVolumeSource.extensions)
-        if input.isDirectory && input.first(withExtensionIn: volumeExtensions) == nil {
-            for name in input.names {
-                let step = (input.path as NSString).appendingPathComponent(name)
-                guard BCDIVolumeListing.isDirectory(step), let listing = try? InputListing(path: step),
-                      listing.first(withExtensionIn: volumeExtensions) != nil else { continue }
-                return recognise(listing)
-            }
-        }
-        if input.extensions.contains("cxi") { return .certain }
-        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "nxs", "npy", "npz", "mat"]) else { return .no }
-        return (try? BCDIVolumeSource(path: file)) != nil ? .certain : .possible
-    }
+    /// From the content (`BCDIRecognition`).
+    public func recognise(_ input: InputListing) -> InputMatch { BCDIRecognition.match(input) }
+
+    public func describe(_ input: InputListing, params: [String: String]) -> [String] { BCDIRecognition.describe(input, params: params) }
 
     public func plan(input: String, options: BCDIJobOptions, context: PlanContext) throws -> KindPlan<BCDITaskPayload, NoOutput> {
         try BCDIPlanner.plan(input: input, options: options, context: context)

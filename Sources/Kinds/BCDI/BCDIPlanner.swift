@@ -30,7 +30,10 @@ public enum BCDIPlanner {
             notes += listing.notes
             volumes = listing.entries
         } else {
-            volumes = [BCDIVolumeListing.Entry(step: 0, member: nil, file: input)]
+            let inFile = BCDIPyNXLayout.reconstructions(in: input)
+            volumes = inFile.isEmpty || options.dataset != nil ? [BCDIVolumeListing.Entry(step: 0, member: nil, file: input)]
+                : inFile.enumerated().map { BCDIVolumeListing.Entry(step: 0, member: $0.offset, file: input, dataset: $0.element) }
+            if !inFile.isEmpty && options.dataset == nil { notes.append("\(input) holds \(inFile.count) reconstructions: one ensemble") }
         }
         let files = volumes.map(\.file)
 
@@ -38,18 +41,20 @@ public enum BCDIPlanner {
         var bad = 0
         for entry in volumes {
             let (index, member, file) = (entry.step, entry.member, entry.file)
+            let dataset = entry.dataset ?? options.dataset
             let source: BCDIVolumeSource
             do {
-                source = try BCDIVolumeSource(path: file, dataset: options.dataset)
+                source = try BCDIVolumeSource(path: file, dataset: dataset)
             } catch {
                 guard isDir.boolValue else { throw PlanError("\(error)") }
                 bad += 1
                 let payload = BCDITaskPayload(
-                    volumeIndex: index, file: file, dataset: options.dataset, shape: [], z0: 0, z1: 0,
+                    volumeIndex: index, file: file, dataset: dataset, shape: [], z0: 0, z1: 0,
                     slabFile: "", error: "\(error)", member: member)
                 shards.append(payload)
                 continue
             }
+            if let note = source.modeNote, !notes.contains(note) { notes.append(note) }
             let nz = source.shape[0], plane = source.shape[1] * source.shape[2]
             let depth: Int
             if options.method == "derivative" || options.slabPlanes == 0 {
@@ -62,7 +67,7 @@ public enum BCDIPlanner {
             for z0 in stride(from: 0, to: nz, by: max(1, depth)) {
                 let z1 = min(nz, z0 + max(1, depth))
                 let payload = BCDITaskPayload(
-                    volumeIndex: index, file: file, dataset: options.dataset, shape: source.shape, z0: z0, z1: z1,
+                    volumeIndex: index, file: file, dataset: dataset, shape: source.shape, z0: z0, z1: z1,
                     slabFile: BCDIPaths.slab(context.outputDirectory, volume: index, member: member, z0: z0, z1: z1), member: member)
                 shards.append(payload)
             }

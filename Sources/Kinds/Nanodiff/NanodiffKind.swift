@@ -16,12 +16,10 @@ public struct NanodiffKind: Kind {
 
     public func options(_ params: JobParams) throws -> NanodiffJobOptions { try NanodiffJobOptions(params) }
 
-    /// A 5D real dataset in the first HDF5 file is certain; a directory of 4D files is left to
-    /// stem4d's claim (pass --kind nanodiff).
-    public func recognise(_ input: InputListing) -> InputMatch {
-        guard let file = input.first(withExtensionIn: NanodiffScanSource.extensions) else { return .no }
-        return NanodiffPlanner.rank(of: file) == 5 ? .certain : .no
-    }
+    /// From the content (`NanodiffRecognition`).
+    public func recognise(_ input: InputListing) -> InputMatch { NanodiffRecognition.match(input) }
+
+    public func describe(_ input: InputListing, params: [String: String]) -> [String] { NanodiffRecognition.describe(input) }
 
     public func plan(input: String, options: NanodiffJobOptions, context: PlanContext) throws -> KindPlan<NanodiffShardPayload, NoOutput> {
         try NanodiffPlanner.plan(input: input, options: options, context: context)

@@ -38,6 +38,11 @@ public protocol Kind: Sendable {
     /// How sure this kind is that `input` is its data (kind detection without `--kind`).
     func recognise(_ input: InputListing) -> InputMatch
 
+    /// What `input` was found to hold, a line each (format and variant, shape, type, axes,
+    /// calibration, ensemble members), read from headers; `ctl run`/`ctl submit` print them.
+    /// `params` are the job's `--param` values (a dataset or scan shape the file lacks).
+    func describe(_ input: InputListing, params: [String: String]) -> [String]
+
     /// Splits a job into shards and an optional merge. Runs in the coordinator; reads only
     /// listings and headers. Errors (`PlanError`) name the input and the fix.
     func plan(input: String, options: Options, context: PlanContext) throws -> KindPlan<ShardPayload, MergePayload>
@@ -71,6 +76,7 @@ public protocol Kind: Sendable {
 
 extension Kind {
     public var readsInputPath: Bool { true }
+    public func describe(_ input: InputListing, params: [String: String]) -> [String] { [] }
     public var writesFiles: Bool { true }
     public var exporter: (any JobExporter)? { nil }
     public var synthCommand: (any ParsableCommand.Type)? { nil }

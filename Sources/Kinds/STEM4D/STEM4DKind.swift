@@ -4,25 +4,20 @@ import Foundation
 import Kernels
 import Shared
 
-/// 4D-STEM cubes (HDF5, `.npy`, Merlin `.mib`) in; virtual images, the bright-field
+/// 4D-STEM cubes (HDF5, `.npy`, Merlin `.mib`, EMPAD, Gatan 4D DM4) in; virtual images, the bright-field
 /// calibration, tilt-less stereo pairs and 3D lines or particles with g(r) out (docs/stem4d.md).
 public struct STEM4DKind: Kind {
     public init() {}
 
     public var name: String { "stem4d" }
-    public var inputDescription: String { "a 4D-STEM cube (HDF5, .npy or Merlin .mib)" }
+    public var inputDescription: String { "a 4D-STEM cube (HDF5, .npy, Merlin .mib, EMPAD or 4D .dm4)" }
 
     public func options(_ params: JobParams) throws -> STEM4DJobOptions { try STEM4DJobOptions(params) }
 
-    /// `.mib`/`.hdr` are certain; HDF5 and `.npy` hold either kind, so the first such file is
-    /// opened: a real 4D array is a 4D-STEM cube.
-    public func recognise(_ input: InputListing) -> InputMatch {
-        if !input.extensions.isDisjoint(with: ["mib", "hdr"]) { return .certain }
-        guard let file = input.first(withExtensionIn: ["h5", "hdf5", "npy", "xml", "raw"]) else { return .no }
-        if (try? STEM4DSource.open(path: file)) != nil { return .certain }
-        // .xml and .raw are EMPAD only when they open as such (Dectris masters are .h5).
-        return ["xml", "raw"].contains((file as NSString).pathExtension.lowercased()) ? .no : .possible
-    }
+    /// From the content (`STEM4DRecognition`).
+    public func recognise(_ input: InputListing) -> InputMatch { STEM4DRecognition.match(input) }
+
+    public func describe(_ input: InputListing, params: [String: String]) -> [String] { STEM4DRecognition.describe(input, params: params) }
 
     public func plan(input: String, options: STEM4DJobOptions, context: PlanContext) throws -> STEM4DPlanner.Plan {
         try STEM4DPlanner.plan(input: input, options: options, context: context)

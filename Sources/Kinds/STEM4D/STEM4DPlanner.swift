@@ -34,7 +34,7 @@ public enum STEM4DPlanner {
         }
         let calibrated = try calibrate(source, options: options)
         var layout = try detectors(bf: calibrated.bf, found: calibrated.found, source: source, options: options)
-        layout.notes.insert(contentsOf: calibrated.notes, at: 0)
+        layout.notes.insert(contentsOf: ["found \(source.summary)"] + calibrated.notes, at: 0)
         let skippedMode = STEM4DDefaultsFit.skippedMode(options: options, pairs: layout.pairs.count,
                                                         scanRows: source.scanRows, scanCols: source.scanCols)
         if let skipped = skippedMode { layout.notes.append(skipped) }

@@ -21,6 +21,9 @@ public final class BCDIVolumeSource: @unchecked Sendable {
     public let shape: [Int]
     /// Whether the stored array has a leading modes axis (of which mode 0 is read).
     public let hasModesAxis: Bool
+    /// Modes stored (1 without a modes axis). PyNX orders modes by decreasing weight, so mode 0,
+    /// the one read, is the dominant.
+    public let modeCount: Int
     /// The stored support mask dataset, when the file has one of the volume's shape.
     public let maskDataset: String?
 
@@ -36,6 +39,7 @@ public final class BCDIVolumeSource: @unchecked Sendable {
         self.path = path
         if let volume = try BCDIArchivedVolume.open(path: path, name: requested) {
             (shape, hasModesAxis) = try Self.volumeShape(volume.storedShape, file: path, dataset: volume.name)
+            modeCount = hasModesAxis ? volume.storedShape[0] : 1
             archived = volume
             npy = nil
             hdf5 = nil
@@ -56,6 +60,7 @@ public final class BCDIVolumeSource: @unchecked Sendable {
                                   fix: "save it in C order (numpy.ascontiguousarray)")
             }
             (shape, hasModesAxis) = try Self.volumeShape(file.shape, file: path, dataset: nil)
+            modeCount = hasModesAxis ? file.shape[0] : 1
             npy = file
             hdf5 = nil
             data = nil
@@ -88,6 +93,7 @@ public final class BCDIVolumeSource: @unchecked Sendable {
                               problem: "holds \(ds.elementType), not complex numbers (expected an HDF5 compound {r, i} of float32/float64)")
         }
         (shape, hasModesAxis) = try Self.volumeShape(ds.shape, file: path, dataset: chosen)
+        modeCount = hasModesAxis ? ds.shape[0] : 1
         hdf5 = file
         data = ds
         npy = nil
@@ -103,6 +109,24 @@ public final class BCDIVolumeSource: @unchecked Sendable {
 
     /// Number of voxels.
     public var count: Int { shape.reduce(1, *) }
+
+    /// What the file was found to be, for `ctl run` and the job notes.
+    public var summary: String {
+        let name = (path as NSString).lastPathComponent
+        let format = npy != nil ? ".npy" : archived != nil ? (path.lowercased().hasSuffix(".mat") ? "MATLAB .mat" : ".npz")
+            : (path.lowercased().hasSuffix(".cxi") ? "CXI" : "HDF5")
+        var text = "\(name): \(format) complex volume \(shape[2])×\(shape[1])×\(shape[0]) (x×y×z)"
+        if let dataset { text += " at \(dataset)" }
+        if let type = data?.elementType { text += " (\(type))" }
+        if let note = modeNote { text += "; \(note)" }
+        if maskDataset != nil { text += "; support mask at \(Self.defaultMask)" }
+        return text
+    }
+
+    /// The note for a stack of several modes: which one is used, and why.
+    public var modeNote: String? {
+        modeCount > 1 ? "\(modeCount) modes: mode 0 (the dominant; PyNX orders modes by weight) is used" : nil
+    }
 
     /// Name for messages: `file.cxi dataset /entry_1/image_1/data`.
     public var label: String {

@@ -5,7 +5,9 @@ import Foundation
 /// All frames are assumed to share the first frame's header length, size and pixel type
 /// (Merlin writes them that way); the file size must be a whole number of frames, and each
 /// frame's header is checked for its `MQ1,` marker as it is read. Detector rows are returned
-/// in the order stored (no flips).
+/// in the order stored (no flips); RAW-mode frames (`R64`, counter depth 1, 6, 12, 24; one
+/// chip or a 2×2 quad) are unpacked and, for a quad, their chips put in place
+/// (``MIBRawLayout``), so they read like the counting-mode frames of the same acquisition.
 public final class MIBFile: @unchecked Sendable {
     public let path: String
     /// The first frame's header.
@@ -15,15 +17,16 @@ public final class MIBFile: @unchecked Sendable {
     public let acquisition: MIBAcquisitionHeader?
     private let mapping: MappedFile
 
-    public var width: Int { header.width }
-    public var height: Int { header.height }
+    /// Detector width and height (after RAW decoding).
+    public var width: Int { header.detectorWidth }
+    public var height: Int { header.detectorHeight }
     public var pixelType: MIBPixelType { header.pixelType }
     /// `[height, width]`, C order like the other readers.
-    public var frameShape: [Int] { [header.height, header.width] }
+    public var frameShape: [Int] { [height, width] }
     /// Pixels per frame.
-    public var pixelsPerFrame: Int { header.width * header.height }
+    public var pixelsPerFrame: Int { width * height }
     /// Bytes from one frame header to the next.
-    public var frameStride: Int { header.headerLength + pixelsPerFrame * header.pixelType.byteSize }
+    public var frameStride: Int { header.headerLength + header.payloadBytes }
     /// Scan shape from the `.hdr` file, if it gives one (see ``MIBAcquisitionHeader/scanShape``).
     public var scanShape: MIBScanShape? { acquisition?.scanShape }
 
@@ -32,12 +35,13 @@ public final class MIBFile: @unchecked Sendable {
     public static func open(path: String, headerPath: String? = nil) throws -> MIBFile {
         let mapping = try MappedFile(path: path)
         let header = try MIBFrameHeader.parse(mapping.bytes, path: path)
-        let stride = header.headerLength + header.width * header.height * header.pixelType.byteSize
+        let stride = header.headerLength + header.payloadBytes
         let (frames, remainder) = mapping.count.quotientAndRemainder(dividingBy: stride)
+        let encoding = header.raw.map { "RAW \($0.counterDepth)-bit" } ?? header.pixelType.rawValue
         guard remainder == 0 else {
             throw FormatError(
                 .truncated, file: path,
-                problem: ".mib file is \(mapping.count) bytes, not a whole number of \(stride)-byte frames (\(header.width)×\(header.height) \(header.pixelType.rawValue) + \(header.headerLength)-byte header): \(frames) complete frames and \(remainder) bytes left over",
+                problem: ".mib file is \(mapping.count) bytes, not a whole number of \(stride)-byte frames (\(header.width)×\(header.height) \(encoding) + \(header.headerLength)-byte header): \(frames) complete frames and \(remainder) bytes left over",
                 fix: "the acquisition was probably interrupted; trim the file to \(frames * stride) bytes to use the complete frames")
         }
         let last = UnsafeRawBufferPointer(rebasing: mapping.bytes[((frames - 1) * stride)...])
@@ -69,14 +73,24 @@ public final class MIBFile: @unchecked Sendable {
     public func readFrames(_ frames: Range<Int>, into buffer: UnsafeMutableBufferPointer<UInt32>) throws {
         try read(frames, buffer.count) { frame, source in
             let out = buffer.baseAddress! + frame * pixelsPerFrame
+            if let raw = header.raw { return raw.decode(source, into: out) }
             convert(source, into: out, { UInt32($0) }, { UInt32($0) }, { $0 })
         }
     }
 
     /// Reads frames `frames` into `buffer` (frame after frame, each row-major), as Float.
     public func readFrames(_ frames: Range<Int>, into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        // RAW frames are decoded one at a time through a frame of counts.
+        var counts = header.raw == nil ? [] : [UInt32](repeating: 0, count: pixelsPerFrame)
         try read(frames, buffer.count) { frame, source in
             let out = buffer.baseAddress! + frame * pixelsPerFrame
+            if let raw = header.raw {
+                counts.withUnsafeMutableBufferPointer { c in
+                    raw.decode(source, into: c.baseAddress!)
+                    for i in 0..<c.count { out[i] = Float(c[i]) }
+                }
+                return
+            }
             // Explicit closures: a bare `Float.init` here would resolve to init(bitPattern:).
             convert(source, into: out, { Float($0) }, { Float($0) }, { Float($0) })
         }

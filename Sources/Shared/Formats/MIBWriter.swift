@@ -4,15 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes Merlin-style `.mib` files (counting mode, single chip layout) and their `.hdr`
-/// companion, for tests and synthetic datasets.
+/// Writes Merlin-style `.mib` files (counting mode or RAW; one chip or a 2×2 quad) and their
+/// `.hdr` companion, for tests, fuzz seeds and synthetic datasets.
 public enum MIBWriter {
     /// Writes `pixels` (frames concatenated, each `height × width` row-major) to `path` as
     /// big-endian `pixelType`, and — when `scan` is given or `writeHeaderFile` is true — a
-    /// `.hdr` next to it that declares the scan shape through line triggering.
+    /// `.hdr` next to it that declares the scan shape through line triggering. `quad` writes
+    /// the headers of a 2×2 quad of chips (768-byte headers, layout `2x2`; the image is
+    /// stored assembled, as Merlin does in counting mode).
     public static func write(
         path: String, width: Int, height: Int, pixelType: MIBPixelType, pixels: [UInt32],
-        scan: MIBScanShape? = nil, writeHeaderFile: Bool = true
+        scan: MIBScanShape? = nil, writeHeaderFile: Bool = true, quad: Bool = false
     ) throws {
         let perFrame = width * height
         guard width > 0, height > 0, pixels.count % perFrame == 0 else {
@@ -34,16 +36,11 @@ public enum MIBWriter {
             throw FormatError(.invalidArgument, .write, file: path, problem: "value \(bad) does not fit \(pixelType.rawValue)")
         }
 
-        guard let file = fopen(path, "wb") else {
-            throw FormatError(.writeFailed, .write, file: path, problem: String(cString: strerror(errno)))
-        }
-        var ok = true
+        let header = MIBFrameHeader(
+            sequenceNumber: 1, headerLength: quad ? 768 : 384, chipCount: quad ? 4 : 1, width: width, height: height,
+            pixelType: pixelType, sensorLayout: quad ? "2x2" : "1x1")
         var body = [UInt8](repeating: 0, count: perFrame * pixelType.byteSize)
-        for frame in 0..<frames {
-            let header = MIBFrameHeader(
-                sequenceNumber: frame + 1, headerLength: 384, chipCount: 1, width: width, height: height,
-                pixelType: pixelType, sensorLayout: "1x1")
-            let headerBytes = header.encoded()
+        try writeFrames(path: path, header: header, frames: frames) { frame in
             for i in 0..<perFrame {
                 let value = pixels[frame * perFrame + i]
                 switch pixelType {
@@ -56,8 +53,60 @@ public enum MIBWriter {
                     for b in 0..<4 { body[4 * i + b] = UInt8((value >> (8 * (3 - UInt32(b)))) & 0xFF) }
                 }
             }
+            return body
+        }
+        if writeHeaderFile {
+            try writeHeader(path: MIBFile.companionPath(path), frames: frames, framesPerTrigger: scan?.width ?? 1,
+                            counterDepth: pixelType.counterDepth, quad: quad)
+        }
+    }
+
+    /// Writes `pixels` (frames of `side × side` counts, or `2side × 2side` for a quad) as
+    /// Merlin RAW-mode frames (`R64`) of `counterDepth` 1, 6, 12 or 24 bits, and the `.hdr`
+    /// unless `writeHeaderFile` is false. Quads of 24-bit counters are not written (not read).
+    public static func writeRAW(
+        path: String, side: Int, counterDepth: Int, quad: Bool, pixels: [UInt32],
+        scan: MIBScanShape? = nil, writeHeaderFile: Bool = true
+    ) throws {
+        let storedWidth = quad ? 4 * side : (counterDepth == 24 ? 2 * side : side)
+        let raw = try MIBRawLayout(counterDepth: counterDepth, chips: quad ? 4 : 1, sensorLayout: quad ? "2x2" : "1x1",
+                                   storedWidth: storedWidth, storedHeight: side, path: path)
+        let perFrame = raw.width * raw.height
+        guard pixels.count % perFrame == 0 else {
+            throw FormatError(.invalidArgument, .write, file: path, problem: "\(pixels.count) counts is not a whole number of \(raw.width)×\(raw.height) frames")
+        }
+        let frames = pixels.count / perFrame
+        if let scan, scan.frameCount != frames {
+            throw FormatError(.invalidArgument, .write, file: path, problem: "scan \(scan) needs \(scan.frameCount) frames, \(frames) given")
+        }
+        if let bad = pixels.first(where: { $0 >> UInt32(counterDepth) != 0 }) {
+            throw FormatError(.invalidArgument, .write, file: path, problem: "count \(bad) does not fit \(counterDepth) bits")
+        }
+        let header = MIBFrameHeader(
+            sequenceNumber: 1, headerLength: quad ? 768 : 384, chipCount: quad ? 4 : 1, width: storedWidth, height: side,
+            pixelType: .u8, sensorLayout: quad ? "2x2" : "1x1", raw: raw)
+        try writeFrames(path: path, header: header, frames: frames) { frame in
+            raw.encode(pixels[(frame * perFrame)..<((frame + 1) * perFrame)])
+        }
+        if writeHeaderFile {
+            try writeHeader(path: MIBFile.companionPath(path), frames: frames, framesPerTrigger: scan?.width ?? 1,
+                            counterDepth: counterDepth, quad: quad)
+        }
+    }
+
+    /// Writes `frames` frames: `header` with its sequence number set, then `body(frame)`.
+    private static func writeFrames(path: String, header: MIBFrameHeader, frames: Int, body: (Int) -> [UInt8]) throws {
+        guard let file = fopen(path, "wb") else {
+            throw FormatError(.writeFailed, .write, file: path, problem: String(cString: strerror(errno)))
+        }
+        var ok = true
+        var header = header
+        for frame in 0..<frames {
+            header.sequenceNumber = frame + 1
+            let headerBytes = header.encoded()
+            let bytes = body(frame)
             ok = ok && fwrite(headerBytes, 1, headerBytes.count, file) == headerBytes.count
-            ok = ok && fwrite(body, 1, body.count, file) == body.count
+            ok = ok && fwrite(bytes, 1, bytes.count, file) == bytes.count
             if !ok { break }
         }
         let closed = fclose(file) == 0
@@ -66,20 +115,17 @@ public enum MIBWriter {
             unlink(path)
             throw FormatError(.writeFailed, .write, file: path, problem: reason, fix: "check free disk space")
         }
-        if writeHeaderFile {
-            try writeHeader(path: MIBFile.companionPath(path), frames: frames, framesPerTrigger: scan?.width ?? 1, pixelType: pixelType)
-        }
     }
 
-    private static func writeHeader(path: String, frames: Int, framesPerTrigger: Int, pixelType: MIBPixelType) throws {
+    private static func writeHeader(path: String, frames: Int, framesPerTrigger: Int, counterDepth: Int, quad: Bool) throws {
         let lines = [
             "HDR,\t",
             "Time and Date Stamp (day, mnth, yr, hr, min, s):\t01/01/2024 00:00:00",
             "Chip ID:\tW000_X00,-,-,-",
             "Chip Type (Medipix 3.0, Medipix 3.1, Medipix 3RX):\tMedipix 3RX",
-            "Assembly Size (NX1, 2X2):\t   1x1",
+            "Assembly Size (NX1, 2X2):\t   \(quad ? "2x2" : "1x1")",
             "Chip Mode  (SPM, CSM, CM, CSCM):\tSPM",
-            "Counter Depth (number):\t\(pixelType.counterDepth)",
+            "Counter Depth (number):\t\(counterDepth)",
             "Gain:\tSLGM",
             "Active Counters:\tAlternating",
             "Thresholds (keV):\t1.000000E+1,5.110000E+2,0.000000E+0,0.000000E+0,0.000000E+0,0.000000E+0,0.000000E+0,0.000000E+0",
@@ -88,7 +134,7 @@ public enum MIBWriter {
             "Frames per Trigger (Number):\t\(framesPerTrigger)",
             "Trigger Start (Positive, Negative, Internal):\tRising Edge",
             "Trigger Stop (Positive, Negative, Internal):\tRising Edge",
-            "Sensor Layout:\t   1x1",
+            "Sensor Layout:\t   \(quad ? "2x2" : "1x1")",
             "Software Version:\tslipline",
             "End\t",
         ]

@@ -14,7 +14,8 @@ public enum STEM4DElement: String, Sendable, Codable, Equatable {
     }
 }
 
-/// A 4D-STEM cube (scan_y, scan_x, det_y, det_x) in HDF5, `.npy` or Merlin `.mib`, opened for
+/// A 4D-STEM cube (scan_y, scan_x, det_y, det_x) in HDF5, `.npy`, Merlin `.mib` (counting or
+/// RAW), EMPAD or a Gatan 4D DM4 (stored scan-fastest, gathered into frames: `DMCube`), opened for
 /// reading frame ranges (a frame is one scan position; frames are numbered in C order of the
 /// scan). Not thread-safe: each task opens its own.
 ///
@@ -34,10 +35,11 @@ public final class STEM4DSource: @unchecked Sendable {
         case mib(MIBFile)
         case dectris(DectrisFrames)
         case empad(EMPADFile)
+        case dm(DMCube)
     }
 
     public let path: String
-    /// `h5`, `npy`, `mib`, `dectris` or `empad`.
+    /// `h5`, `npy`, `mib`, `dectris`, `empad` or `dm`.
     public let format: String
     /// The HDF5 dataset read (nil for other formats).
     public let dataset: String?
@@ -71,6 +73,7 @@ public final class STEM4DSource: @unchecked Sendable {
         case "npy": return "npy"
         case "mib": return "mib"
         case "raw", "xml": return "empad"
+        case "dm4", "dm3": return "dm"
         default: return nil
         }
     }
@@ -84,7 +87,7 @@ public final class STEM4DSource: @unchecked Sendable {
         }
         guard let format = format(of: path) else {
             throw FormatError(.unsupported, file: path,
-                              problem: "is not a 4D-STEM file (expected .h5/.hdf5, .npy, .mib or EMPAD .xml/.raw)")
+                              problem: "is not a 4D-STEM file (expected .h5/.hdf5, .npy, .mib, .dm4 or EMPAD .xml/.raw)")
         }
         switch format {
         case "h5":
@@ -106,6 +109,17 @@ public final class STEM4DSource: @unchecked Sendable {
                                   problem: "holds \(file.dtype)\(file.dtype.isHostOrder ? "" : " (byte order differs from this machine)"); 4D-STEM data must be unsigned 8/16/32-bit or float32 in native byte order")
             }
             return try STEM4DSource(path: path, format: format, dataset: nil, shape: file.shape, element: element, backing: .npy(file))
+        case "dm":
+            let cube = try DMCube(path: path)
+            let element: STEM4DElement
+            switch cube.sampleType {
+            case .uint8: element = .uint8
+            case .uint16: element = .uint16
+            case .uint32: element = .uint32
+            default: element = .float32  // DMCube admits only these four
+            }
+            return try STEM4DSource(path: path, format: format, dataset: nil,
+                                    shape: [cube.scanRows, cube.scanCols, cube.detRows, cube.detCols], element: element, backing: .dm(cube))
         case "empad":
             let file = try EMPADFile.open(path: path)
             let shape = try scanShape(scan, fromFile: file.scan, frames: file.frameCount, path: path)
@@ -261,6 +275,30 @@ public final class STEM4DSource: @unchecked Sendable {
 
     deinit { scratch?.deallocate() }
 
+    /// What the file was found to be, for `ctl run` and the job notes: the format and its
+    /// variant, the cube's axes and type, and the calibration the file carries.
+    public var summary: String {
+        let axes = "scan \(scanCols)x\(scanRows) (x×y), detector \(detCols)×\(detRows)"
+        switch backing {
+        case .hdf5(_, let ds):
+            return "HDF5 dataset \(ds.path) \(ds.shape) \(element.rawValue)\(ds.chunkShape.map { ", chunks \($0)" } ?? ""): \(axes)"
+        case .npy:
+            return ".npy \(element.rawValue) \(shape): \(axes)"
+        case .dectris(let frames):
+            return "Dectris HDF5 (\(frames.frameCount) frames, \(element.rawValue)): \(axes)"
+        case .empad:
+            return "EMPAD .raw (float32, 128×130 frames with 2 metadata rows): \(axes)"
+        case .mib(let file):
+            let h = file.header
+            let encoding = h.raw.map { "RAW \($0.counterDepth)-bit" } ?? "\(h.pixelType.rawValue) (\(h.pixelType.counterDepth)-bit counter)"
+            let chips = h.chipCount == 4 ? "2×2 quad of \(h.raw.map { "\($0.storedHeight)²" } ?? "\(h.detectorWidth / 2)²") chips" : "\(h.chipCount) chip(s), layout \(h.sensorLayout)"
+            let scanFrom = file.scanShape.map { "\($0)" == "\(scanCols)x\(scanRows)" ? " from the .hdr" : "" } ?? ""
+            return "Merlin MIB \(encoding), \(chips), \(file.frameCount) frames: \(axes)\(scanFrom), counts widened to uint32"
+        case .dm(let cube):
+            return cube.summary
+        }
+    }
+
     /// Calls `body` with the bytes of frames `frames` (C order, `element` type, host order).
     /// The bytes are valid only during the call.
     public func withFrames<R>(_ frames: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
@@ -304,6 +342,10 @@ public final class STEM4DSource: @unchecked Sendable {
         case .mib(let file):
             let buffer = scratchBuffer(bytes)
             try file.readFrames(frames, into: buffer.bindMemory(to: UInt32.self))
+            return try body(UnsafeRawBufferPointer(buffer))
+        case .dm(let cube):
+            let buffer = scratchBuffer(bytes)
+            try cube.readFrames(frames, into: buffer)
             return try body(UnsafeRawBufferPointer(buffer))
         }
     }

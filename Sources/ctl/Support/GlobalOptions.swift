@@ -42,8 +42,11 @@ struct JobOptions: ParsableArguments {
             throw UserError(error.description)
         }
         let input = resolved.readsInputPath ? URL(fileURLWithPath: path).standardizedFileURL.path : path
+        let params = try JobParams(parsing: param).values
+        if kind == nil { print("detected kind \(resolved.name) from the content of \(path)") }
+        for line in Kinds.findings(resolved, path: path, params: params) { print("found \(line)") }
         return try TaskQueue.submit(
-            conn, kind: resolved.name, input: input, params: try JobParams(parsing: param).values,
+            conn, kind: resolved.name, input: input, params: params,
             priority: priority, maxAttempts: maxAttempts, retryBaseSeconds: retryBase)
     }
 }
