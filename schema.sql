@@ -658,6 +658,17 @@ SELECT job_id, volume_index, volume_file, line_id, track_id, points, length_vox,
        displacement_vox, shift, confidence, n_agreeing
 FROM bcdi_line_results;
 
+-- migrate: 14 nanodiff region tracks
+-- Per position, its connected region in the scan (same cluster, 4-neighbour patch of at least 4
+-- positions; NULL for speckle) and the region's track through the series (matched by mask
+-- overlap and embedding distance, not by the cluster label).
+ALTER TABLE nanodiff_point_results ADD COLUMN region int, ADD COLUMN region_track bigint;
+
+CREATE OR REPLACE VIEW nanodiff_points AS
+SELECT job_id, scan_index, x, y, strain, tilt_x, tilt_y, cluster, intensity, d_spacing, strain_lpa, tilt_x_lpa,
+       tilt_y_lpa, width_1, width_2, width_3, rocking_width_deg, lpa_scale, region, region_track
+FROM nanodiff_point_results;
+
 -- repeatable: functions
 -- Every SQL function of the queue, in its current text. This section runs after the numbered
 -- ones and again whenever its text changes; CREATE OR REPLACE resets a function's SECURITY
