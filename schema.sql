@@ -716,7 +716,18 @@ EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
 END;
 $$;
 
--- migrate: 15 live progress and reaped leases
+-- migrate: 13 nanodiff region tracks
+-- Per position, its connected region in the scan (same cluster, 4-neighbour patch of at least 4
+-- positions; NULL for speckle) and the region's track through the series (matched by mask
+-- overlap and embedding distance, not by the cluster label).
+ALTER TABLE nanodiff_point_results ADD COLUMN region int, ADD COLUMN region_track bigint;
+
+CREATE OR REPLACE VIEW nanodiff_points AS
+SELECT job_id, scan_index, x, y, strain, tilt_x, tilt_y, cluster, intensity, d_spacing, strain_lpa, tilt_x_lpa,
+       tilt_y_lpa, width_1, width_2, width_3, rocking_width_deg, lpa_scale, region, region_track
+FROM nanodiff_point_results;
+
+-- migrate: 14 live progress and reaped leases
 -- Live progress without a NOTIFY per completion: slipline_after_terminal announces a job's
 -- progress on channel `slipline_progress` (payload: the job id) at most once per 250 ms per
 -- job, remembered here, on the job row it updates anyway (no extra row, no extra lock). A

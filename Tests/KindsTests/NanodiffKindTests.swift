@@ -55,6 +55,18 @@ final class NanodiffKindTests: XCTestCase {
             XCTAssertTrue(defects.contains { abs(($0["x"] as! Double) - d.x) <= 1 && abs(($0["y"] as! Double) - d.y) <= 1 },
                           "dislocation at (\(d.x), \(d.y)) not found in \(defects)")
         }
+        // Tilt boundaries: no line that is not the true one (the 12×12 demo's boundary, crossed by
+        // three masked cores, is below the detection tests' power: docs/nanodiff.md, Measured).
+        let lines = run.mergeRows.rows(of: "nanodiff_defect_results").filter { ($0["kind"] as? String) == "tilt_boundary" }.map {
+            NanodiffDefect(kind: .tiltBoundary, x: $0["x"] as! Double, y: $0["y"] as! Double, strength: 0,
+                           points: ((try? JSONSerialization.jsonObject(with: Data(($0["points"] as! PGJSON).pgText.utf8))) as? [[Double]]) ?? [])
+        }
+        let b = p.boundary!
+        let boundaryScore = NanodiffEvaluation.scoreBoundaries(truth: [SIMD3(b.x, b.y, b.angleDeg)], detected: lines)
+        XCTAssertEqual(boundaryScore.detectedCount, boundaryScore.truePositives, "\(lines)")
+        // Every diffracting position outside speckle belongs to a tracked region.
+        let tracked = points.filter { $0["region_track"] is Int64 }.count
+        XCTAssertGreaterThan(tracked, points.count / 2)
         let maps = run.mergeRows.rows(of: "nanodiff_map_results")
         for name in ["strain", "tilt_x", "tilt_y", "intensity", "cluster"] {
             let row = maps.first { ($0["name"] as? String) == name }

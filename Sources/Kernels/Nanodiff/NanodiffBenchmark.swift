@@ -55,7 +55,7 @@ public enum NanodiffBenchmark {
     }
 
     /// Sums the buffer as 64-bit words (what reading it costs at best).
-    static func readSum(_ buffer: UnsafeBufferPointer<UInt16>) -> UInt64 {
+    public static func readSum(_ buffer: UnsafeBufferPointer<UInt16>) -> UInt64 {
         let raw = UnsafeRawBufferPointer(buffer)
         let words = raw.count / 64
         var acc = SIMD8<UInt64>()

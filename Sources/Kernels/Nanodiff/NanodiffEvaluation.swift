@@ -62,4 +62,36 @@ public enum NanodiffEvaluation {
             truePositives: tp, trueCount: cores.count, detectedCount: detected.count,
             positionsScored: keep.filter { $0 }.count)
     }
+
+    /// Boundary detection against the true boundaries: a detected line matches a true one when
+    /// its centre lies within `offset` steps of the true line and its direction within
+    /// `angleDeg` (one-to-one, Hungarian). `truth`: (x, y, angle°) of each true line.
+    public struct BoundaryScore: Sendable, Equatable {
+        public var truePositives: Int, trueCount: Int, detectedCount: Int
+        public init(truePositives: Int, trueCount: Int, detectedCount: Int) {
+            self.truePositives = truePositives; self.trueCount = trueCount; self.detectedCount = detectedCount
+        }
+        public var recall: Double { trueCount == 0 ? 1 : Double(truePositives) / Double(trueCount) }
+        public var precision: Double { detectedCount == 0 ? (trueCount == 0 ? 1 : 0) : Double(truePositives) / Double(detectedCount) }
+    }
+
+    public static func scoreBoundaries(truth: [SIMD3<Double>], detected: [NanodiffDefect], offset: Double = 1.5, angleDeg: Double = 10) -> BoundaryScore {
+        let lines = detected.filter { $0.kind == .tiltBoundary && $0.points.count == 2 }
+        var cost = [Double](repeating: .infinity, count: truth.count * lines.count)
+        for (i, t) in truth.enumerated() {
+            let a = (t.z + 90) * .pi / 180
+            for (j, d) in lines.enumerated() {
+                let distance = abs((d.x - t.x) * cos(a) + (d.y - t.y) * sin(a))
+                let direction = atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) * 180 / .pi
+                let turn = abs(remainder(direction - t.z, 180))
+                if distance <= offset && turn <= angleDeg { cost[i * lines.count + j] = distance + turn / angleDeg }
+            }
+        }
+        var tp = 0
+        if !truth.isEmpty && !lines.isEmpty {
+            let assignment = Hungarian.solve(cost: cost, rows: truth.count, columns: lines.count)
+            tp = assignment.enumerated().filter { i, j in j.map { cost[i * lines.count + $0].isFinite } ?? false }.count
+        }
+        return BoundaryScore(truePositives: tp, trueCount: truth.count, detectedCount: lines.count)
+    }
 }

@@ -45,4 +45,18 @@ public struct NanodiffLatticeFrame: Sendable, Equatable, Codable {
         let along = (q * n0).sum()
         return (atan2((q * ea).sum(), along), atan2((q * eb).sum(), along))
     }
+
+    /// The measurement errors (1σ, radians) of (tilt_x, tilt_y) at a position: the Poisson
+    /// error of its intensity-weighted centroid, √(eᵀΣe / N) / |q̄| with Σ the cloud covariance
+    /// and N the counts (each count is one independent sample of the peak). NaN when nothing
+    /// diffracted.
+    public func tiltSigmas(_ f: NanodiffFeatures) -> (x: Double, y: Double) {
+        guard f.isValid, f.covariance.count == 6 else { return (.nan, .nan) }
+        let c = f.covariance
+        func variance(_ e: SIMD3<Double>) -> Double {
+            e.x * e.x * c[0] + 2 * e.x * e.y * c[1] + 2 * e.x * e.z * c[2] + e.y * e.y * c[3] + 2 * e.y * e.z * c[4] + e.z * e.z * c[5]
+        }
+        let q = (f.q * f.q).sum().squareRoot()
+        return ((max(0, variance(ea)) / f.intensity).squareRoot() / q, (max(0, variance(eb)) / f.intensity).squareRoot() / q)
+    }
 }

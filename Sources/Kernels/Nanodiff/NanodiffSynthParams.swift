@@ -104,8 +104,8 @@ public struct NanodiffSynthParams: Sendable, Equatable, Codable {
         p.beamFWHM = rng.uniform(0.2...0.8)
         let qPerPixel = p.geometry.wavenumber * p.pixelUm * 1e-6 / p.distanceM
         p.peakSigma = rng.uniform(1.5...3.0) * qPerPixel
-        p.dose = exp(rng.uniform(log(3e4)...log(1e6)))
-        p.background = exp(rng.uniform(log(0.005)...log(0.5)))
+        p.dose = exp(rng.uniform(log(1e4)...log(1e6)))
+        p.background = exp(rng.uniform(log(0.005)...log(1.0)))
         p.angles = Int(rng.uniform(15...31))
         p.rockingHalfRangeDeg = p.suggestedHalfRangeDeg
         let w = Double(cols), h = Double(rows)
@@ -121,11 +121,12 @@ public struct NanodiffSynthParams: Sendable, Equatable, Codable {
             }
         }
         p.dislocations = placed
-        // Boundaries between 0.01° and 0.04°; the circulation test stays clear of them (docs).
-        p.boundary = TiltBoundary(x: w / 2, y: rng.uniform((0.3 * h)...(0.7 * h)), angleDeg: rng.uniform(-20...20),
-                                  misorientationRad: (rng.unit() < 0.5 ? -1 : 1) * rng.uniform(0.01...0.04) * .pi / 180)
+        // Boundaries between 0.005° and 0.04° (log uniform) within ±20° of the scan x axis: the
+        // circulation test stays clear of them (docs, Limits).
+        p.boundary = TiltBoundary(x: rng.uniform((0.3 * w)...(0.7 * w)), y: rng.uniform((0.3 * h)...(0.7 * h)), angleDeg: rng.uniform(-20...20),
+                                  misorientationRad: (rng.unit() < 0.5 ? -1 : 1) * exp(rng.uniform(log(0.005)...log(0.04))) * .pi / 180)
         p.region = StrainedRegion(x: rng.uniform(2...(w - 2)), y: rng.uniform(2...(h - 2)), radius: rng.uniform(1.5...4),
-                                  strain: (rng.unit() < 0.5 ? -1 : 1) * rng.uniform(2e-4...1e-3))
+                                  strain: (rng.unit() < 0.5 ? -1 : 1) * exp(rng.uniform(log(1e-4)...log(2e-3))))
         return p
     }
 }

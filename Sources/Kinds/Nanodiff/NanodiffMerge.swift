@@ -24,15 +24,16 @@ enum NanodiffMerge {
             scans.append(try assemble(parts, options: options, context: context))
         }
         guard !scans.isEmpty else { throw TaskError("no scan of the job could be analysed (every scan has a failed shard; see ctl status)") }
-        let (labels, k, silhouette, explained) = regions(scans, options: options)
+        let (labels, k, silhouette, explained, embedding) = regions(scans, options: options)
         let tracks = NanodiffTracker.track(scans.map(\.defects), gate: options.trackGate)
+        let (regionOf, regionTracks) = trackRegions(scans, labels: labels, embedding: embedding)
         var scanRows = ResultRows(table: "nanodiff_scan_results", columns: [
             "scan_index", "scan_file", "shape", "n_positions", "n_diffracting", "d0_angstrom", "q0", "step_nm", "n_clusters",
             "silhouette", "explained_variance", "maps_file", "n_dislocations", "n_boundaries"])
         var mapRows = ResultRows(table: "nanodiff_map_results", columns: ["scan_index", "name", "file", "dataset", "png_file", "unit", "min", "max"])
         var pointRows = ResultRows(table: "nanodiff_point_results", columns: [
             "scan_index", "x", "y", "strain", "tilt_x", "tilt_y", "cluster", "intensity", "d_spacing", "strain_lpa", "tilt_x_lpa",
-            "tilt_y_lpa", "width_1", "width_2", "width_3", "rocking_width_deg", "lpa_scale"])
+            "tilt_y_lpa", "width_1", "width_2", "width_3", "rocking_width_deg", "lpa_scale", "region", "region_track"])
         var defectRows = ResultRows(table: "nanodiff_defect_results", columns: ["scan_index", "defect_id", "kind", "x", "y", "track_id", "strength", "points"])
         for (s, scan) in scans.enumerated() {
             let out = context.output.path
@@ -55,6 +56,7 @@ enum NanodiffMerge {
                     scan.index, i % scan.cols, i / scan.cols, v("strain", i), v("tilt_x", i), v("tilt_y", i), labels[s][i],
                     scan.features[i].intensity, v("d_spacing", i), v("strain_lpa", i), v("tilt_x_lpa", i), v("tilt_y_lpa", i),
                     v("width_1", i), v("width_2", i), v("width_3", i), v("rocking_width", i), scan.scale[i],
+                    regionOf[s][i], regionOf[s][i].map { Int64(regionTracks[s][$0]) },
                 ])
             }
             for (d, defect) in scan.defects.enumerated() {
@@ -97,9 +99,10 @@ enum NanodiffMerge {
                                     d0: options.d0, gamma: options.lpaGamma)
     }
 
-    /// Cluster labels per scan and position (nil where nothing diffracted), k, the silhouette
-    /// and the PCA's explained variance ratios.
-    static func regions(_ scans: [NanodiffScanMaps], options: NanodiffJobOptions) -> ([[Int?]], Int, Double, [Double]) {
+    /// Cluster labels per scan and position (nil where nothing diffracted), k, the silhouette,
+    /// the PCA's explained variance ratios and the embedding per scan (3 values per position,
+    /// NaN where nothing diffracted).
+    static func regions(_ scans: [NanodiffScanMaps], options: NanodiffJobOptions) -> ([[Int?]], Int, Double, [Double], [[Double]]) {
         var all: [Double] = [], owners: [(Int, Int)] = []
         for (s, scan) in scans.enumerated() {
             let (rows, positions) = scan.descriptors()
@@ -107,12 +110,39 @@ enum NanodiffMerge {
         }
         let dims = NanodiffDescriptor.names.count
         var labels = scans.map { [Int?](repeating: nil, count: $0.rows * $0.cols) }
-        guard owners.count > 2 else { return (labels, 1, .nan, []) }
+        var perScan = scans.map { [Double](repeating: .nan, count: $0.rows * $0.cols * 3) }
+        guard owners.count > 2 else { return (labels, 1, .nan, [], perScan) }
         let (embedding, explained) = NanodiffEmbedding.pca(all, rows: owners.count, dims: dims, components: 3)
         let c = min(3, dims)
         let found = NanodiffEmbedding.regions(embedding, rows: owners.count, dims: c, k: options.clusters)
-        for (i, (s, p)) in owners.enumerated() { labels[s][p] = found.labels[i] }
-        return (labels, found.k, found.silhouette, explained)
+        for (i, (s, p)) in owners.enumerated() {
+            labels[s][p] = found.labels[i]
+            for d in 0..<c { perScan[s][p * 3 + d] = embedding[i * c + d] }
+        }
+        return (labels, found.k, found.silhouette, explained, perScan)
+    }
+
+    /// Each scan's connected regions (per position, the region's index in its scan) and their
+    /// track ids through the series (`NanodiffRegionTracker`: overlap of the masks and distance
+    /// of the embedding centroids). Scans of another shape than the first are not tracked.
+    static func trackRegions(_ scans: [NanodiffScanMaps], labels: [[Int?]], embedding: [[Double]]) -> ([[Int?]], [[Int]]) {
+        let found = scans.indices.map {
+            NanodiffRegionTracker.regions(labels: labels[$0], width: scans[$0].cols, height: scans[$0].rows, embedding: embedding[$0], dims: 3)
+        }
+        let spread = NanodiffRegionTracker.spread(found.map(\.regions), embedding: embedding, dims: 3)
+        var tracks: [[Int]] = []
+        var next = 0
+        // Runs of scans with the same grid are tracked together; a new grid starts new tracks.
+        var start = 0
+        while start < scans.count {
+            var end = start + 1
+            while end < scans.count && scans[end].rows == scans[start].rows && scans[end].cols == scans[start].cols { end += 1 }
+            let ids = NanodiffRegionTracker.track(found[start..<end].map(\.regions), spread: spread)
+            tracks += ids.map { $0.map { $0 + next } }
+            next += ids.flatMap { $0 }.max() ?? 0
+            start = end
+        }
+        return (found.map(\.regionOf), tracks)
     }
 
     static func writeMaps(_ scan: NanodiffScanMaps, cluster: [Double], to path: String) throws {

@@ -13,20 +13,22 @@ enum NanodiffQualityStudy {
         var params: NanodiffSynthParams
         var score: NanodiffEvaluation.Score
         var denoised: NanodiffEvaluation.Score
-        /// Silhouette of the true defect/matrix labels in the PCA and in the autoencoder
-        /// embedding (higher: defect regions stand further apart).
-        var pcaSeparation: Double
-        var autoencoderSeparation: Double
-        /// Whether the true tilt boundary was found (a detected line whose centre lies within
-        /// 1.5 steps of it and whose direction is within 10°), and how many other lines were reported.
-        var boundaryFound: Bool
-        var spuriousBoundaries: Int
+        /// How each embedding separates the true defect and matrix positions.
+        var separation: Separation
+        /// Tilt boundaries: a detected line matches the true one when its centre lies within
+        /// 1.5 steps of it and its direction within 10°.
+        var boundaries: NanodiffEvaluation.BoundaryScore
+        var rows: Int, cols: Int
     }
 
-    static func run(draws: Int, rows: Int, cols: Int, firstSeed: UInt64, threads: Int, report: (Draw) -> Void) throws -> [Draw] {
+    /// `side`: the scan's rows and columns are each drawn in ⅔…4⁄3 of it.
+    static func run(draws: Int, side: Int, firstSeed: UInt64, threads: Int, report: (Draw) -> Void) throws -> [Draw] {
         var out: [Draw] = []
         for k in 0..<draws {
             let seed = firstSeed + UInt64(k)
+            var sizes = SeededRandom(seed: seed ^ 0x51DE)
+            let rows = Int(sizes.uniform((Double(side) * 2 / 3)...(Double(side) * 4 / 3)).rounded())
+            let cols = Int(sizes.uniform((Double(side) * 2 / 3)...(Double(side) * 4 / 3)).rounded())
             let p = NanodiffSynthParams.randomized(rows: rows, cols: cols, seed: seed)
             let (data, truth) = NanodiffSynthesizer.render(p, threads: threads)
             let features = data.withUnsafeBufferPointer {
@@ -42,11 +44,10 @@ enum NanodiffQualityStudy {
                                          tiltX: maps.values("tilt_x" + suffix), tiltY: maps.values("tilt_y" + suffix),
                                          trueTiltX: truth.tiltX, trueTiltY: truth.tiltY, cores: cores, detected: detected, tolerance: 1, margin: 1)
             }
-            let (pcaSep, aeSep) = separation(maps, params: p, seed: seed)
-            let lines = maps.defects.filter { $0.kind == .tiltBoundary }
-            let matching = lines.filter { matches($0, p.boundary) }
-            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), pcaSeparation: pcaSep, autoencoderSeparation: aeSep,
-                            boundaryFound: !matching.isEmpty, spuriousBoundaries: lines.count - min(1, matching.count))
+            let sep = data.withUnsafeBufferPointer { separation(maps, block: $0, params: p, seed: seed, threads: threads) }
+            let boundaries = NanodiffEvaluation.scoreBoundaries(truth: p.boundary.map { [SIMD3($0.x, $0.y, $0.angleDeg)] } ?? [], detected: maps.defects)
+            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), separation: sep,
+                            boundaries: boundaries, rows: rows, cols: cols)
             report(draw)
             out.append(draw)
         }
@@ -65,35 +66,50 @@ enum NanodiffQualityStudy {
         return false
     }
 
-    /// How far apart the true defect and matrix positions lie in each embedding of the same
-    /// standardised descriptors (3 components each): the mean silhouette of the true labels.
-    static func separation(_ maps: NanodiffScanMaps, params p: NanodiffSynthParams, seed: UInt64) -> (pca: Double, autoencoder: Double) {
+    /// Per embedding (3 components each): the mean silhouette of the true defect/matrix labels
+    /// (higher: defect regions stand further apart) and the adjusted Rand index of k-means
+    /// (k = 2) against them.
+    struct Separation {
+        var pca = (silhouette: Double.nan, ari: Double.nan)
+        var autoencoder = (silhouette: Double.nan, ari: Double.nan)
+        var cloudAutoencoder = (silhouette: Double.nan, ari: Double.nan)
+    }
+
+    /// PCA of the fixed 12-value descriptor (what jobs use), the small autoencoder on the same
+    /// descriptor, and the point-cloud autoencoder on the voxelised clouds, over the same
+    /// positions.
+    static func separation(_ maps: NanodiffScanMaps, block: UnsafeBufferPointer<UInt16>, params p: NanodiffSynthParams, seed: UInt64,
+                           threads: Int) -> Separation {
         let (rows, positions) = maps.descriptors()
         let dims = NanodiffDescriptor.names.count, n = rows.count
-        guard n > 10 else { return (.nan, .nan) }
+        var out = Separation()
+        guard n > 10 else { return out }
         let x = rows.flatMap { $0 }
         let labels = positions.map { isDefect(x: Double($0 % maps.cols), y: Double($0 / maps.cols), p) ? 1 : 0 }
-        guard Set(labels).count == 2 else { return (.nan, .nan) }
-        let pca = NanodiffEmbedding.pca(x, rows: n, dims: dims, components: 3).embedding
+        guard Set(labels).count == 2 else { return out }
+        let pick = Array(Swift.stride(from: 0, to: n, by: max(1, n / 600)))
+        func score(_ e: [Double]) -> (silhouette: Double, ari: Double) {
+            let sub = pick.flatMap { e[($0 * 3)..<($0 * 3 + 3)] }
+            let sil = NanodiffEmbedding.silhouette(sub, rows: pick.count, dims: 3, labels: pick.map { labels[$0] }, k: 2)
+            let clusters = NanodiffEmbedding.kmeans(e, rows: n, dims: 3, k: 2).labels
+            return (sil, NanodiffStatistics.adjustedRandIndex(clusters, labels))
+        }
+        out.pca = score(NanodiffEmbedding.pca(x, rows: n, dims: dims, components: 3).embedding)
         let z = NanodiffEmbedding.standardise(x, rows: n, dims: dims)
         var ae = NanodiffAutoencoder(dims: dims, seed: seed)
         ae.train(z, rows: n)
-        let codes = ae.encode(z, rows: n)
-        let pick = Array(Swift.stride(from: 0, to: n, by: max(1, n / 600)))
-        func sil(_ e: [Double]) -> Double {
-            let sub = pick.flatMap { e[($0 * 3)..<($0 * 3 + 3)] }
-            return NanodiffEmbedding.silhouette(sub, rows: pick.count, dims: 3, labels: pick.map { labels[$0] }, k: 2)
-        }
-        return (sil(pca), sil(codes))
-    }
-
-    static func matches(_ d: NanodiffDefect, _ b: NanodiffSynthParams.TiltBoundary?) -> Bool {
-        guard let b, d.points.count == 2 else { return false }
-        let a = (b.angleDeg + 90) * .pi / 180
-        let offset = abs((d.x - b.x) * cos(a) + (d.y - b.y) * sin(a))
-        var angle = atan2(d.points[1][1] - d.points[0][1], d.points[1][0] - d.points[0][0]) * 180 / .pi - b.angleDeg
-        angle = abs(remainder(angle, 180))
-        return offset <= 1.5 && angle <= 10
+        out.autoencoder = score(ae.encode(z, rows: n))
+        // The clouds themselves: voxelised descriptors of every position, standardised per bin.
+        let spread = NanodiffCloudDescriptor.spread(maps.features, frame: maps.frame)
+        let clouds = NanodiffCloudDescriptor.describe(block, angles: p.angles, positions: maps.rows * maps.cols, width: p.detCols,
+                                                      height: p.detRows, anglesDeg: p.anglesDeg, geometry: p.geometry, frame: maps.frame,
+                                                      spread: spread, threads: threads)
+        let voxels = NanodiffCloudDescriptor.bins * NanodiffCloudDescriptor.bins * NanodiffCloudDescriptor.bins
+        let cz = NanodiffEmbedding.standardise(positions.flatMap { clouds[$0] }, rows: n, dims: voxels).map(Float.init)
+        var cloudAE = NanodiffCloudAutoencoder(dims: voxels, seed: seed)
+        cloudAE.train(cz, rows: n)
+        out.cloudAutoencoder = score(cloudAE.encode(cz, rows: n))
+        return out
     }
 
     /// The q-quantile (linear interpolation) of `values`.

@@ -48,15 +48,15 @@ struct NanodiffScanMaps {
             ("rocking_width", "deg", map(\.rockingWidthDeg)), ("circulation", "rad", circulation),
         ]
         defects = NanodiffDefectFinder.dislocations(plaquettes: plaquettes, width: cols, height: rows)
-        // Boundaries on the denoised tilts (LPA-ICI keeps steps, removes noise), away from the cores.
+        // Boundaries on the raw tilts, tested against each position's centroid error.
         let cores = defects.map { SIMD2($0.x, $0.y) }
-        let inPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltYLPA, width: cols, height: rows, avoid: cores,
-                                                          sigma: NanodiffLPAICI.noiseSigma(tiltY, width: cols, height: rows))
-        let outOfPlane = NanodiffDefectFinder.tiltBoundaries(tilt: tiltXLPA, width: cols, height: rows, avoid: cores,
-                                                             sigma: NanodiffLPAICI.noiseSigma(tiltX, width: cols, height: rows))
+        let sigmaX = map { frame.tiltSigmas($0).x }, sigmaY = map { frame.tiltSigmas($0).y }
+        let inPlane = NanodiffBoundaryFinder.find(tilt: tiltY, sigma: sigmaY, width: cols, height: rows, avoid: cores)
+        let outOfPlane = NanodiffBoundaryFinder.find(tilt: tiltX, sigma: sigmaX, width: cols, height: rows, avoid: cores)
         // The same boundary seen in both tilts is reported once (the larger step).
         defects += inPlane
         defects += outOfPlane.filter { b in !inPlane.contains { (($0.x - b.x) * ($0.x - b.x) + ($0.y - b.y) * ($0.y - b.y)) < 4 } }
+        maps += [("tilt_x_sigma", "rad", sigmaX), ("tilt_y_sigma", "rad", sigmaY)]
     }
 
     func values(_ name: String) -> [Double] { maps.first { $0.name == name }!.values }

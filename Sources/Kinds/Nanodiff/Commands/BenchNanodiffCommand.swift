@@ -22,12 +22,22 @@ struct BenchNanodiffCommand: ParsableCommand {
     var scan: Int = 24
     @Option(name: .long, help: "Seed of the first --quality draw (draws use consecutive seeds).")
     var seed: UInt64 = 1
+    @Option(name: .long, help: "Instead: raw against LPA-ICI-denoised 3D signals at low dose over this many randomised scans of --scan/2 positions a side.")
+    var cloudLpa: Int?
+    @Flag(name: .long, help: "Instead: time a shard's read + analysis of a 5D HDF5 file in the page cache (contiguous and one chunk per frame).")
+    var file = false
+    @Option(name: .long, help: "Scan rows of the --file benchmark's file (positions per row: --positions).")
+    var rows: Int = 2
+    @Option(name: .long, help: "Directory for the --file benchmark's temporary file.")
+    var directory: String = NSTemporaryDirectory()
 
     func validate() throws {
         guard (16...1024).contains(detector) else { throw ValidationError("--detector must be 16…1024") }
         guard (1...1000).contains(angles) else { throw ValidationError("--angles must be 1…1000") }
         guard (1...4096).contains(positions) else { throw ValidationError("--positions must be 1…4096") }
         guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions must be 1…100") }
+        guard (1...64).contains(rows) else { throw ValidationError("--rows must be 1…64") }
+        guard (6...200).contains(scan) else { throw ValidationError("--scan must be 6…200") }
         guard detector * detector * angles * positions * 2 <= 2 << 30 else { throw ValidationError("the block would exceed 2 GiB: use fewer --positions") }
     }
 
@@ -39,16 +49,29 @@ struct BenchNanodiffCommand: ParsableCommand {
             try runQuality(quality)
             return
         }
+        if let cloudLpa {
+            runCloudLPA(cloudLpa)
+            return
+        }
+        if file {
+            print(try NanodiffFileBenchmark.run(detector: detector, angles: angles, positions: positions, rows: rows,
+                                                repetitions: repetitions, directory: directory))
+            return
+        }
         print(NanodiffBenchmark.run(detector: detector, angles: angles, positions: positions, repetitions: repetitions).description)
     }
 
     func runQuality(_ draws: Int) throws {
-        print("nanodiff quality: \(draws) randomised \(scan)×\(scan) scans (seeds \(seed)…\(seed + UInt64(draws) - 1)); map RMS leaves out positions within 1 step of a core")
-        let results = try NanodiffQualityStudy.run(draws: draws, rows: scan, cols: scan, firstSeed: seed, threads: Parallel.defaultThreads()) { d in
-            let p = d.params
-            print(String(format: "  seed %llu: dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, separation pca %.3f ae %.3f",
-                         d.seed, p.dose, p.background, p.beamFWHM, p.stepAngstrom, p.angles, p.energyKeV, p.d0, d.score.strainRMS, d.denoised.strainRMS,
-                         d.score.tiltRMS, d.denoised.tiltRMS, d.score.truePositives, d.score.trueCount, d.score.precision, d.pcaSeparation, d.autoencoderSeparation))
+        print("nanodiff quality: \(draws) randomised scans of \(scan * 2 / 3)…\(scan * 4 / 3) rows and columns (seeds \(seed)…\(seed + UInt64(draws) - 1)); map RMS leaves out positions within 1 step of a core")
+        let results = try NanodiffQualityStudy.run(draws: draws, side: scan, firstSeed: seed, threads: Parallel.defaultThreads()) { d in
+            let p = d.params, b = p.boundary
+            print(String(format: "  seed %llu: %d×%d, dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å, boundary %.3f° at %.0f°, dilatation %.2g: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, boundaries %d/%d of %d, silhouette pca %.3f ae %.3f cloud-ae %.3f, ARI pca %.3f ae %.3f cloud-ae %.3f",
+                         d.seed, d.rows, d.cols, p.dose, p.background, p.beamFWHM, p.stepAngstrom, p.angles, p.energyKeV, p.d0,
+                         (b?.misorientationRad ?? 0) * 180 / .pi, b?.angleDeg ?? 0, p.region?.strain ?? 0, d.score.strainRMS, d.denoised.strainRMS,
+                         d.score.tiltRMS, d.denoised.tiltRMS, d.score.truePositives, d.score.trueCount, d.score.precision,
+                         d.boundaries.truePositives, d.boundaries.trueCount, d.boundaries.detectedCount, d.separation.pca.silhouette,
+                         d.separation.autoencoder.silhouette, d.separation.cloudAutoencoder.silhouette, d.separation.pca.ari,
+                         d.separation.autoencoder.ari, d.separation.cloudAutoencoder.ari))
         }
         func line(_ name: String, _ values: [Double], errors: Bool) {
             let q = NanodiffQualityStudy.quantile
@@ -61,13 +84,38 @@ struct BenchNanodiffCommand: ParsableCommand {
         line("tilt_rms_lpa", results.map(\.denoised.tiltRMS), errors: true)
         line("recall", results.map(\.score.recall), errors: false)
         line("precision", results.map(\.score.precision), errors: false)
-        line("defect/matrix separation, PCA (silhouette)", results.map(\.pcaSeparation), errors: false)
-        line("defect/matrix separation, autoencoder (silhouette)", results.map(\.autoencoderSeparation), errors: false)
-        let wins = results.filter { $0.pcaSeparation > $0.autoencoderSeparation }.count
-        print("PCA separates defect regions better in \(wins) of \(results.count) draws")
-        let boundaries = results.filter(\.boundaryFound).count, spurious = results.reduce(0) { $0 + $1.spuriousBoundaries }
-        print("tilt boundary found in \(boundaries) of \(results.count) draws; \(spurious) other boundary line(s) reported in all (\(results.filter { $0.spuriousBoundaries > 0 }.count) draws with any)")
+        let s = results.map(\.separation)
+        line("defect/matrix silhouette, PCA of the descriptor", s.map(\.pca.silhouette), errors: false)
+        line("defect/matrix silhouette, descriptor autoencoder", s.map(\.autoencoder.silhouette), errors: false)
+        line("defect/matrix silhouette, point-cloud autoencoder", s.map(\.cloudAutoencoder.silhouette), errors: false)
+        line("defect/matrix ARI (k-means, k = 2), PCA of the descriptor", s.map(\.pca.ari), errors: false)
+        line("defect/matrix ARI, descriptor autoencoder", s.map(\.autoencoder.ari), errors: false)
+        line("defect/matrix ARI, point-cloud autoencoder", s.map(\.cloudAutoencoder.ari), errors: false)
+        print("PCA beats the descriptor autoencoder in \(s.filter { $0.pca.silhouette > $0.autoencoder.silhouette }.count) of \(s.count) draws (silhouette), "
+              + "the point-cloud autoencoder in \(s.filter { $0.pca.silhouette > $0.cloudAutoencoder.silhouette }.count) (silhouette) and \(s.filter { $0.pca.ari > $0.cloudAutoencoder.ari }.count) (ARI)")
+        line("boundary recall", results.map(\.boundaries.recall), errors: false)
+        line("boundary precision", results.map(\.boundaries.precision), errors: false)
+        let found = results.reduce(0) { $0 + $1.boundaries.truePositives }, truth = results.reduce(0) { $0 + $1.boundaries.trueCount }
+        let reported = results.reduce(0) { $0 + $1.boundaries.detectedCount }
+        print("tilt boundaries: \(found)/\(truth) found; \(reported - found) other line(s) reported in all (\(results.filter { $0.boundaries.detectedCount > $0.boundaries.truePositives }.count) draws with any); mean precision \(String(format: "%.3f", results.map(\.boundaries.precision).reduce(0, +) / Double(max(1, results.count))))")
         let tp = results.reduce(0) { $0 + $1.score.truePositives }, n = results.reduce(0) { $0 + $1.score.trueCount }
         print("dislocations found within one step: \(tp)/\(n) over all draws")
+    }
+
+    func runCloudLPA(_ draws: Int) {
+        let side = max(6, scan / 2)
+        print("nanodiff cloud LPA-ICI: \(draws) randomised \(side)×\(side) scans at 10³–10⁴ counts per position (seeds \(seed)…\(seed + UInt64(draws) - 1)); errors of raw vs denoised 3D signals")
+        let results = NanodiffCloudLPAStudy.run(draws: draws, side: side, firstSeed: seed, threads: Parallel.defaultThreads()) { d in
+            print(String(format: "  seed %llu: dose %.3g: strain_rms raw %.3g lpa %.3g, tilt_rms raw %.3g lpa %.3g, width rel. rms raw %.3g lpa %.3g",
+                         d.seed, d.dose, d.raw.strain, d.lpa.strain, d.raw.tilt, d.lpa.tilt, d.raw.width, d.lpa.width))
+        }
+        let q = NanodiffQualityStudy.quantile
+        for (name, raw, lpa) in [("strain_rms", results.map(\.raw.strain), results.map(\.lpa.strain)),
+                                 ("tilt_rms", results.map(\.raw.tilt), results.map(\.lpa.tilt)),
+                                 ("width relative rms", results.map(\.raw.width), results.map(\.lpa.width))] {
+            let better = zip(raw, lpa).filter { $0.1 < $0.0 }.count
+            print("\(name): raw median " + String(format: "%.4g p90 %.4g", q(raw, 0.5), q(raw, 0.9)) + "; LPA-ICI median "
+                  + String(format: "%.4g p90 %.4g", q(lpa, 0.5), q(lpa, 0.9)) + "; LPA-ICI better in \(better) of \(results.count) draws")
+        }
     }
 }
