@@ -4,7 +4,7 @@
 /// - A notification is pushed soon (after `gather`, so that a burst is read once), but never
 ///   sooner than `minimumGap` after the previous push: at most 1/`minimumGap` pushes per second
 ///   to every browser, whatever the queue's rate.
-/// - The queue announces a job's progress at most once per 250 ms (migration 15): completions
+/// - The queue announces a job's progress at most once per 250 ms (migration 14): completions
 ///   in that window are not announced on their own, so one more read follows `trailing`
 ///   seconds after the last notification and shows them.
 /// - `fallback`: while someone watches, a read at least this often, for notifications missed
