@@ -48,6 +48,23 @@ final class BCDIShardingTests: XCTestCase {
         try check(mask: false, params: ["amplitude_threshold": "0.3"])
     }
 
+    /// A noisy volume is denoised before Ψ (smoothing ⌈3s⌉ planes deep): slabs read that much
+    /// more halo and still give the whole volume's Ψ and phase bit for bit.
+    func testDenoisedNoisyVolume() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("shard")
+        var spec = BCDISynthetic.demoSpec(shape: BCDIShape(nz: 22, ny: 20, nx: 20), radius: 8.4, seed: 3)
+        spec.noise = 0.25
+        try BCDIFixtures.writeCXI(BCDISynthetic.make(spec), to: "\(dir)/v.cxi", mask: true)
+        let whole = try run("\(dir)/v.cxi", params: ["slab_planes": "0"])
+        let raw = try run("\(dir)/v.cxi", params: ["slab_planes": "0", "phase_noise": "0"])
+        XCTAssertNotEqual(whole.phase, raw.phase, "the noise calls for smoothing")
+        for planes in ["3", "7"] {
+            let sharded = try run("\(dir)/v.cxi", params: ["slab_planes": planes])
+            XCTAssertEqual(sharded.psi.map(\.bitPattern), whole.psi.map(\.bitPattern), "Ψ, slab_planes=\(planes)")
+            XCTAssertEqual(sharded.phase.map(\.bitPattern), whole.phase.map(\.bitPattern), "phase, slab_planes=\(planes)")
+        }
+    }
+
     /// Slabs share a cached volume context; a later job writing to the same output directory
     /// with other options must not reuse it.
     func testSharedOutputDirectoryNeverReusesAStaleContext() throws {

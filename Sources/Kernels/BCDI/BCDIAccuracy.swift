@@ -11,6 +11,10 @@ public enum BCDIAccuracy {
         public var seed: UInt64
         public var summary: String
         public var score: BCDILineScore
+        /// The score against what the noise-free blurred field resolves (`BCDIResolvableTruth`).
+        public var resolvable: BCDILineScore
+        /// Width of the denoising smoothing used, voxels.
+        public var smoothing: Double
         public var trueLines: Int
         public var detectedLines: Int
         /// Detected lines less than half of whose points lie within the tolerance of a true line.
@@ -32,10 +36,17 @@ public enum BCDIAccuracy {
                 BCDIAccuracy.quantile(precision, 0.5), BCDIAccuracy.quantile(precision, 0.1), precision.min() ?? 0,
                 spurious.reduce(0, +) / Double(max(1, spurious.count)), spurious.max() ?? 0,
                 BCDIAccuracy.quantile(draws.map(\.score.meanDistance), 0.5))]
+            let rr = draws.map(\.resolvable.recall), rp = draws.map(\.resolvable.precision)
+            let unresolved = draws.map { 1 - Double($0.resolvable.truthPoints) / Double(max(1, $0.score.truthPoints)) }
+            lines.append(String(
+                format: "  resolvable (vs the noise-free field's vortices): recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f | true points unresolved median %.3f max %.3f | smoothing median %.2f vox",
+                BCDIAccuracy.quantile(rr, 0.5), BCDIAccuracy.quantile(rr, 0.1), rr.min() ?? 0,
+                BCDIAccuracy.quantile(rp, 0.5), BCDIAccuracy.quantile(rp, 0.1), rp.min() ?? 0,
+                BCDIAccuracy.quantile(unresolved, 0.5), unresolved.max() ?? 0, BCDIAccuracy.quantile(draws.map(\.smoothing), 0.5)))
             let worst = draws.sorted { min($0.score.recall, $0.score.precision) < min($1.score.recall, $1.score.precision) }.prefix(3)
             for d in worst {
-                lines.append(String(format: "  worst: draw %d (seed %llu) recall %.3f precision %.3f, %d true / %d detected lines (%d spurious): ",
-                                    d.index, d.seed, d.score.recall, d.score.precision, d.trueLines, d.detectedLines, d.spuriousLines) + d.summary)
+                lines.append(String(format: "  worst: draw %d (seed %llu) recall %.3f precision %.3f (resolvable %.3f / %.3f), %d true / %d detected lines (%d spurious): ",
+                                    d.index, d.seed, d.score.recall, d.score.precision, d.resolvable.recall, d.resolvable.precision, d.trueLines, d.detectedLines, d.spuriousLines) + d.summary)
             }
             return lines.joined(separator: "\n")
         }
@@ -71,7 +82,8 @@ public enum BCDIAccuracy {
             return 2 * near < pts.count
         }.count
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Draw(index: index, seed: seed, summary: draw.summary, score: score, trueLines: volume.truth.count,
+        let resolvable = BCDIResolvableTruth.score(truth: volume.truth, residues: BCDIResolvableTruth.residues(of: draw.spec), detected: result.lines)
+        return Draw(index: index, seed: seed, summary: draw.summary, score: score, resolvable: resolvable, smoothing: result.smoothing, trueLines: volume.truth.count,
                     detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds)
     }
 

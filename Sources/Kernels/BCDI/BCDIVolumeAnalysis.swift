@@ -7,6 +7,11 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// Leave out support voxels whose local signal amplitude is below this multiple of the
     /// measured noise σ (`BCDINoiseSupport`); 0 keeps the support as it is.
     public var snr: Double = 2
+    /// Phase noise (rad) at the support's median amplitude that the denoising smoothing aims
+    /// for (`BCDIDenoising`); 0 takes the phase of the raw field.
+    public var phaseNoise: Double = 0.1
+    /// Largest smoothing width, voxels.
+    public var maxSmoothing: Double = 1.5
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -24,6 +29,15 @@ public enum BCDIVolumeAnalysis {
         public var ramp: SIMD3<Double>
         /// The measured noise σ (per component, amplitude units).
         public var sigma: Double
+        /// Width (voxels) of the smoothing the phase was taken after; 0 for none.
+        public var smoothing: Double
+    }
+
+    /// The denoising width for a volume whose noise σ was measured on `support`.
+    public static func smoothingWidth(re: [Float], im: [Float], support: [UInt8], sigma: Double, settings: BCDIAnalysisSettings) -> Double {
+        guard settings.phaseNoise > 0, sigma > 0 else { return 0 }
+        let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
+        return BCDIDenoising.smoothingSigma(noise: sigma, amplitude: amplitude, target: settings.phaseNoise, maximum: settings.maxSmoothing)
     }
 
     /// What Ψ needs from the whole volume: the support (stored or from the amplitude, less
@@ -55,9 +69,13 @@ public enum BCDIVolumeAnalysis {
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                            settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
         let (support, ramp, sigma) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
-        let phase = BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
+        let smoothing = smoothingWidth(re: re, im: im, support: support, sigma: sigma, settings: settings)
+        let phase = smoothing > 0
+            ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
+                                  centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)
+            : BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
         let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines)
-        return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma)
+        return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing)
     }
 }

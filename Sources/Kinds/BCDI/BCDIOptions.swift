@@ -30,6 +30,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `snr=` (default 2): support voxels whose local signal amplitude is below this many
     /// times the noise σ measured in the volume are left out (0: keep the support as it is).
     public var snr: Double
+    /// `phase_noise=` (default 0.1 rad): the field is smoothed before its phase is taken, just
+    /// enough to bring the phase noise at the median amplitude to this (0: no smoothing).
+    public var phaseNoise: Double
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -46,6 +49,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         trackGate = try params.double("track_gate", default: 5, range: 0...10_000)
         minVoxels = try params.int("min_voxels", default: 3, range: 1...1_000_000)
         snr = try params.double("snr", default: 2, range: 0...100)
+        phaseNoise = try params.double("phase_noise", default: 0.1, range: 0...3)
     }
 
     /// The kernel settings these options stand for.
@@ -55,6 +59,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.amplitudeThreshold = Float(amplitudeThreshold)
         s.removeRamp = removeRamp
         s.snr = snr
+        s.phaseNoise = phaseNoise
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels)
         return s
     }

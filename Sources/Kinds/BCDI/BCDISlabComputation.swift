@@ -31,34 +31,48 @@ public enum BCDISlabComputation {
     public static func compute(_ source: BCDIVolumeSource, options: BCDIJobOptions, z: Range<Int>, contextFile: String? = nil) throws -> BCDISlabResult {
         let nz = source.shape[0], ny = source.shape[1], nx = source.shape[2]
         let plane = ny * nx
-        let read = options.method == "derivative" ? 0..<nz : max(0, z.lowerBound - options.alpha)..<min(nz, z.upperBound + options.alpha)
         let full = BCDIShape(nz: nz, ny: ny, nx: nx)
-        let sub = BCDIShape(nz: read.count, ny: ny, nx: nx)
-        let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
+        var read: Range<Int>
         let stored = source.maskDataset != nil
         if stored && !options.removeRamp && options.snr == 0 {
             // Nothing global to compute (stored support, no ramp, no noise trimming): read only this slab's planes.
+            read = halo(z, planes: options.method == "derivative" ? nz : options.alpha, nz: nz)
             let (re, im) = try source.readPlanes(read)
             support = try source.readMask(read) ?? []
             phase = BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: .zero, centroid: .zero)
         } else {
             let key = BCDIVolumeContext.key(source, options: options)
-            let context: BCDIVolumeContext
-            let re: [Float], im: [Float]
+            var context: BCDIVolumeContext? = nil
+            var fullField: (re: [Float], im: [Float])? = nil
             if let contextFile, let cached = BCDIVolumeContext.load(contextFile, key: key, shape: full) {
                 context = cached
-                (re, im) = try source.readPlanes(read)
             } else {
                 let (fullRe, fullIm) = try source.readPlanes(0..<nz)
-                context = try BCDIVolumeContext.compute(re: fullRe, im: fullIm, source: source, options: options, shape: full)
-                if let contextFile, read.count < nz { try context.save(contextFile, key: key, shape: full) }
-                (re, im) = read.count == nz ? (fullRe, fullIm) : (Array(fullRe[planes]), Array(fullIm[planes]))
+                let computed = try BCDIVolumeContext.compute(re: fullRe, im: fullIm, source: source, options: options, shape: full)
+                if let contextFile, z.count < nz { try computed.save(contextFile, key: key, shape: full) }
+                context = computed
+                fullField = (fullRe, fullIm)
             }
-            ramp = context.ramp
-            phase = BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: context.ramp, centroid: context.centroid)
-            support = read.count == nz ? context.support : Array(context.support[planes])
+            let ctx = context!
+            // The denoising smoothing reaches `radius` planes beyond those Ψ reads.
+            let reach = options.alpha + (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0)
+            read = halo(z, planes: options.method == "derivative" ? nz : reach, nz: nz)
+            let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
+            let re: [Float], im: [Float]
+            if let f = fullField {
+                (re, im) = read.count == nz ? (f.re, f.im) : (Array(f.re[planes]), Array(f.im[planes]))
+            } else {
+                (re, im) = try source.readPlanes(read)
+            }
+            ramp = ctx.ramp
+            support = read.count == nz ? ctx.support : Array(ctx.support[planes])
+            phase = ctx.smoothing > 0
+                ? BCDIDenoising.phase(re: re, im: im, support: support, shape: full, firstPlane: read.lowerBound,
+                                      ramp: ctx.ramp, centroid: ctx.centroid, sigma: ctx.smoothing)
+                : BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: ctx.ramp, centroid: ctx.centroid)
         }
+        let sub = BCDIShape(nz: read.count, ny: ny, nx: nx)
         let local = (z.lowerBound - read.lowerBound)..<(z.upperBound - read.lowerBound)
         let psi: [Float]
         if options.method == "derivative" {
@@ -72,6 +86,11 @@ public enum BCDISlabComputation {
         return BCDISlabResult(
             shape: source.shape, z0: z.lowerBound, z1: z.upperBound, psi: psi, phase: Array(phase[out]),
             support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude")
+    }
+
+    /// The planes `z` plus `planes` halo planes each side, clipped to the volume.
+    static func halo(_ z: Range<Int>, planes: Int, nz: Int) -> Range<Int> {
+        max(0, z.lowerBound - planes)..<min(nz, z.upperBound + planes)
     }
 
     /// Writes a slab file (`/psi`, `/phase` float32, `/support` uint8 of shape

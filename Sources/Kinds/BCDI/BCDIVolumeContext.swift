@@ -13,12 +13,16 @@ struct BCDIVolumeContext: Sendable {
     var support: [UInt8]
     var ramp: SIMD3<Double>
     var centroid: SIMD3<Double>
+    /// Width of the denoising smoothing (`BCDIDenoising`), voxels; 0 for none.
+    var smoothing: Double = 0
 
     /// From the whole volume; the same ramp and centroid as `BCDIPhaseRamp` computes unsharded.
     static func compute(re: [Float], im: [Float], source: BCDIVolumeSource, options: BCDIJobOptions, shape: BCDIShape) throws -> BCDIVolumeContext {
         let stored = try source.readMask(0..<shape.nz)
-        let (support, ramp, _) = BCDIVolumeAnalysis.prepare(re: re, im: im, storedSupport: stored, shape: shape, settings: options.analysisSettings)
-        return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape))
+        let settings = options.analysisSettings
+        let (support, ramp, sigma) = BCDIVolumeAnalysis.prepare(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
+        let smoothing = BCDIVolumeAnalysis.smoothingWidth(re: re, im: im, support: support, sigma: sigma, settings: settings)
+        return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing)
     }
 
     /// The phase of planes `firstPlane ..< firstPlane + re.count / plane`, ramp removed:
@@ -40,7 +44,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|v2"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|v3"
         return Array(text.utf8)
     }
 
@@ -50,8 +54,9 @@ struct BCDIVolumeContext: Sendable {
         defer { try? file.close() }
         guard let stored = try? file.dataset("/key").read(UInt8.self), stored == key,
               let support = try? file.dataset("/support").read(UInt8.self), support.count == shape.count,
-              let values = try? file.dataset("/ramp_centroid").read(Double.self), values.count == 6 else { return nil }
-        return BCDIVolumeContext(support: support, ramp: SIMD3(values[0], values[1], values[2]), centroid: SIMD3(values[3], values[4], values[5]))
+              let values = try? file.dataset("/ramp_centroid").read(Double.self), values.count == 7 else { return nil }
+        return BCDIVolumeContext(support: support, ramp: SIMD3(values[0], values[1], values[2]), centroid: SIMD3(values[3], values[4], values[5]),
+                                 smoothing: values[6])
     }
 
     /// Caches this context at `path` (atomically; a concurrent writer writes the same bytes).
@@ -60,7 +65,7 @@ struct BCDIVolumeContext: Sendable {
             let file = try HDF5File.create(path: temporary)
             try file.write(key, shape: [key.count], to: "/key")
             try file.write(support, shape: [shape.nz, shape.ny, shape.nx], to: "/support", options: .gzip(level: 1))
-            try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z], shape: [6], to: "/ramp_centroid")
+            try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z, smoothing], shape: [7], to: "/ramp_centroid")
             try file.close()
         }
     }

@@ -38,6 +38,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): shortest open line and smallest loop kept, voxels.")
     var minLength: Double = 4
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `phase_noise` job parameter, rad (0: no denoising).")
+    var phaseNoise: Double = 0.1
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -68,6 +71,7 @@ struct BenchBCDICommand: ParsableCommand {
             for name in preset.isEmpty ? ["random", "noise", "ramp-blur", "blur"] : preset {
                 var settings = BCDIAnalysisSettings()
                 settings.snr = snr
+                settings.phaseNoise = phaseNoise
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
@@ -75,7 +79,7 @@ struct BenchBCDICommand: ParsableCommand {
                                               settings: settings, threads: threads)
                 if verbose {
                     for d in report.draws {
-                        print(String(format: "  draw %d recall %.3f precision %.3f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision,
+                        print(String(format: "  draw %d recall %.3f precision %.3f (resolvable %.3f / %.3f) smoothing %.2f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision, d.resolvable.recall, d.resolvable.precision, d.smoothing,
                                      d.trueLines, d.detectedLines, d.spuriousLines, d.seconds) + d.summary)
                     }
                 }
