@@ -10,11 +10,12 @@ final class TEMNoiseNormalisedRidgeTests: XCTestCase {
         return (0..<(w * h)).map { _ in Float(rng.unit()) }
     }
 
-    /// Robust σ by sorting: 1.4826 × the median of |v − median| over the positive values.
+    /// Robust σ by sorting: 1.4826 × the median of |v − median| over the positive values (the
+    /// lower median, as the histogram takes the first value with half the samples at or below it).
     private func referenceSigma(_ values: [Float]) -> Double {
         let v = values.filter { $0 > 0 }.map(Double.init).sorted()
         guard !v.isEmpty else { return 0 }
-        func median(_ s: [Double]) -> Double { s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        func median(_ s: [Double]) -> Double { s[(s.count - 1) / 2] }
         let m = median(v)
         return 1.4826 * median(v.map { abs($0 - m) }.sorted())
     }
