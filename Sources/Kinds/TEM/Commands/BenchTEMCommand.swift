@@ -55,6 +55,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector as before the polarity decision: dark lines only (for before/after tables).")
     var darkOnly = false
 
+    @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
+    var perFrameStatistics = false
+
     @Flag(name: .long, help: "With --long-frames: print where identities break.")
     var diagnose = false
 
@@ -168,7 +171,7 @@ struct BenchTEMCommand: ParsableCommand {
     }
 
     func detectorConfig() throws -> TEMDetectorConfig {
-        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : .video }
+        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .video }
         return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
     }
 
