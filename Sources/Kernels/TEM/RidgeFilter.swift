@@ -31,7 +31,8 @@ public enum RidgeFilter {
     /// (Float codes, so the selects stay in vector registers).
     public static func apply(
         _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, scales: [Double], beta: Float,
-        brightLines: Bool, scaleExponent: Double = 2, response: UnsafeMutableBufferPointer<Float>,
+        brightLines: Bool, scaleExponent: Double = 2, noiseNormalised: Bool = false,
+        response: UnsafeMutableBufferPointer<Float>,
         normal: UnsafeMutableBufferPointer<Float>, workspace ws: inout Workspace
     ) {
         let n = width * height
@@ -44,12 +45,42 @@ public enum RidgeFilter {
             }
             // All scales in one pass: each pixel's best response and normal are written once,
             // instead of every further scale reading both frames back and rewriting them.
-            let norms = scales.map { Float(pow($0, scaleExponent)) * (brightLines ? -1 : 1) }
+            let sign: Float = brightLines ? -1 : 1
+            // Noise-normalised: each scale in units of its own response noise measured on this
+            // frame, so the best scale is the one where the line stands furthest above the
+            // frame's null distribution (whatever the noise's spectrum: white, Poisson, blurred,
+            // mottled background) instead of a fixed σ^γ weighting.
+            let norms = noiseNormalised
+                ? (0..<scales.count).map { si in
+                    sign / max(responseNoise(UnsafePointer(all.baseAddress! + si * n), width: width, height: height, beta: beta), 1e-12)
+                }
+                : scales.map { Float(pow($0, scaleExponent)) * sign }
             norms.withUnsafeBufferPointer { nb in
                 combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
                         width: width, height: height, beta: beta, response: response.baseAddress!, normal: normal.baseAddress!)
             }
         }
+    }
+
+    /// Robust σ (MAD of the positive values, `RidgeThreshold.robustStats`) of the ridge response
+    /// of one smoothed plane (dark-line sign), sampled every `stride` pixels of the interior.
+    /// The sign does not matter: the MAD of R and of the opposite polarity's R are alike for
+    /// noise, and lines are too few pixels to move a median.
+    public static func responseNoise(_ plane: UnsafePointer<Float>, width: Int, height: Int, beta: Float,
+                                     stride: Int = 13) -> Float {
+        guard width > 2, height > 2 else { return 0 }
+        var samples: [Float] = []
+        samples.reserveCapacity(width * height / stride + 1)
+        var i = width + 1
+        while i < width * (height - 1) - 1 {
+            let x = i % width
+            if x > 0 && x < width - 1 {
+                let (a, b, c) = hessian(plane, width: width, height: height, x: x, y: i / width)
+                samples.append(ridge(a, b, c, beta: beta))
+            }
+            i += stride
+        }
+        return samples.withUnsafeBufferPointer { RidgeThreshold.robustStats($0, stride: 1).sigma }
     }
 
     /// Hessian of the smoothed frame at pixel (x, y) by central differences, replicate borders.

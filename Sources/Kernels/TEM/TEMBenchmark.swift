@@ -67,6 +67,34 @@ public enum TEMBenchmark {
                      filterRelativeError: filterCheck(raw[0].map { Float($0) / 255 }, width: w, height: h, config: config))
     }
 
+    /// `RidgeTangentAverage` alone on the ridge response of a 512² hard-preset frame: CPU ms per
+    /// frame over `frames` runs on one thread, and the largest |fast − reference| relative to the
+    /// response's peak on the whole frame.
+    public static func tangentAverageSpeed(frames: Int = 400, halfLength: Int = 3) -> (msPerFrame: Double, relativeError: Double) {
+        let params = TEMSynthParams.preset(.hard, seed: 1, frames: 1)
+        let w = params.width, h = params.height
+        let img = TEMSynthesizer(params: params).frame8(0).map { Float($0) / 255 }
+        var response = [Float](repeating: 0, count: w * h), normal = response, out = response
+        var ws = RidgeFilter.Workspace()
+        img.withUnsafeBufferPointer { s in response.withUnsafeMutableBufferPointer { r in normal.withUnsafeMutableBufferPointer { n in
+            RidgeFilter.apply(s, width: w, height: h, scales: [1, 1.5, 2.2, 3.2], beta: 0.3, brightLines: false,
+                              noiseNormalised: true, response: r, normal: n, workspace: &ws)
+        } } }
+        func run() {
+            response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { n in out.withUnsafeMutableBufferPointer { o in
+                RidgeTangentAverage.apply(response: r, normal: n, width: w, height: h, halfLength: halfLength, out: o)
+            } } }
+        }
+        run()
+        let start = threadCPUSeconds()
+        for _ in 0..<frames { run() }
+        let ms = 1000 * (threadCPUSeconds() - start) / Double(max(1, frames))
+        let ref = RidgeTangentAverage.reference(response: response, normal: normal, width: w, height: h, halfLength: halfLength)
+        let peak = Double(ref.max() ?? 1)
+        let err = zip(out, ref).map { Double(abs($0 - $1)) }.max() ?? 0
+        return (ms, peak > 0 ? err / peak : err)
+    }
+
     static func threadCPUSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
@@ -203,14 +231,14 @@ public enum TEMBenchmark {
         var lines: [String] = []
         let s = speed(frames: speedFrames)
         lines.append("tem kernel: \(s.frames) frames \(s.width)x\(s.height) u8 in \(fmt(s.seconds, 3)) s wall = \(fmt(s.framesPerSecond, 1)) frames/s, \(fmt(s.cpuSeconds, 3)) s CPU = \(fmt(s.framesPerCPUSecond, 1)) frames/CPU-s (1 thread), \(fmt(s.curvesPerFrame, 1)) curves/frame; separable vs direct filter max rel. error \(String(describing: s.filterRelativeError))")
-        lines.append("difficulty  seed  frames  precision  recall  F1      length  IDF1   tracks/true")
+        lines.append("difficulty  seed  frames  precision  recall  F1      length  IDF1   MOTA    HOTA   tracks/true")
         for d in TEMDifficulty.allCases {
             var f1 = 0.0, len = 0.0, idf1 = 0.0
             for seed in seeds {
                 let q = quality(d, frames: qualityFrames, seed: seed, config: config, tracker: tracker)
                 let e = q.evaluation
                 f1 += e.f1; len += e.lengthScore; idf1 += e.idf1
-                lines.append("\(pad(d.rawValue, 10))  \(pad("\(seed)", 4))  \(pad("\(q.frames)", 6))  \(fmt(e.precision, 3))      \(fmt(e.recall, 3))   \(fmt(e.f1, 3))   \(fmt(e.lengthScore, 3))   \(fmt(e.idf1, 3))  \(q.tracks)/\(q.trueDislocations)")
+                lines.append("\(pad(d.rawValue, 10))  \(pad("\(seed)", 4))  \(pad("\(q.frames)", 6))  \(fmt(e.precision, 3))      \(fmt(e.recall, 3))   \(fmt(e.f1, 3))   \(fmt(e.lengthScore, 3))   \(fmt(e.idf1, 3))  \(fmt(e.tracking.mota, 3))  \(fmt(e.tracking.hota, 3))  \(q.tracks)/\(q.trueDislocations)")
             }
             let n = Double(seeds.count)
             lines.append("\(pad(d.rawValue, 10))  mean  F1 \(fmt(f1 / n, 3))  length \(fmt(len / n, 3))  IDF1 \(fmt(idf1 / n, 3))")

@@ -55,7 +55,8 @@ public enum TEMDrawsBenchmark {
     /// The metrics reported for a set of draws, by name, each value in [0, 1] except MOTA.
     static let metrics: [(String, @Sendable (TEMEvaluation) -> Double)] = [
         ("precision", { $0.precision }), ("recall", { $0.recall }), ("F1", { $0.f1 }),
-        ("length", { $0.lengthScore }), ("IDF1", { $0.idf1 }),
+        ("length", { $0.lengthScore }), ("IDF1", { $0.idf1 }), ("MOTA", { $0.tracking.mota }),
+        ("HOTA", { $0.tracking.hota }),
     ]
 
     /// `q`-quantile (0…1) of `values` by linear interpolation between order statistics.
@@ -72,11 +73,11 @@ public enum TEMDrawsBenchmark {
     public static func report(_ draws: [Draw], perDraw: Bool) -> String {
         var lines: [String] = []
         if perDraw {
-            lines.append("difficulty  seed  style   precision recall  F1     length IDF1   tracks/true")
+            lines.append("difficulty  seed  style   precision recall  F1     length IDF1   MOTA   HOTA   tracks/true")
             for d in draws {
                 let e = d.evaluation
                 lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  "
-                             + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
+                             + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1, e.tracking.mota, e.tracking.hota].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
                              + "  \(d.tracks)/\(d.trueDislocations)")
             }
         }

@@ -10,6 +10,8 @@ public struct TEMEvaluation: Codable, Sendable, Equatable {
     /// Identity F1 of the tracks: 2·IDTP / (true detections + tracked detections); curves left
     /// out of every track (dropped as noise by the tracker) do not count as tracked detections.
     public var idf1: Double
+    /// MOTA, HOTA and identity switches of the tracks (same matching gate as IDF1).
+    public var tracking: TEMTrackingScores
     public var truthDetections: Int
     public var predictedDetections: Int
     public var tolerance: Double
@@ -31,6 +33,7 @@ public enum TEMEvaluator {
         let trackedDetections = tracks.reduce(0) { $0 + $1.frames.count }
         var idtp: [Int: [Int: Int]] = [:] // truth id → track id → frames matched
         var truthFrames = 0, predFrames = 0
+        var mot = TEMTrackingScoresAccumulator()
         for f in 0..<max(truth.count, detected.count) {
             let tr = f < truth.count ? truth[f] : []
             let de = f < detected.count ? detected[f] : []
@@ -60,6 +63,10 @@ public enum TEMEvaluator {
                 if lt > 0 { lengthSum += max(0, 1 - abs(lp - lt) / lt) }
                 if let tid = trackOf[f << 20 | j] { idtp[d.id, default: [:]][tid, default: 0] += 1 }
             }
+            // MOT scores match the truth against the tracked curves only (the hypotheses).
+            let tracked = de.indices.filter { trackOf[f << 20 | $0] != nil }
+            mot.add(truth: tr.map(\.id), tracks: tracked.map { trackOf[f << 20 | $0]! },
+                    match: CurveMatching.match(tr.map(\.points), tracked.map { de[$0] }, gate: matchGate))
         }
         // Global one-to-one truth ↔ track assignment maximising matched frames.
         let truthIDs = Array(idtp.keys).sorted()
@@ -79,7 +86,7 @@ public enum TEMEvaluator {
             precision: precision, recall: recall, f1: f1,
             lengthScore: nDislocations > 0 ? lengthSum / Double(nDislocations) : 1,
             idf1: truthFrames + trackedDetections > 0 ? 2 * Double(total) / Double(truthFrames + trackedDetections) : 1,
-            truthDetections: truthFrames, predictedDetections: predFrames, tolerance: tolerance)
+            tracking: mot.scores(), truthDetections: truthFrames, predictedDetections: predFrames, tolerance: tolerance)
     }
 }
 

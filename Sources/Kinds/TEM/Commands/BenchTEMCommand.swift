@@ -58,6 +58,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector as before the polarity decision: dark lines only (for before/after tables).")
     var darkOnly = false
 
+    @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
+    var perFrameStatistics = false
+
     @Flag(name: .long, help: "With --long-frames: print where identities break.")
     var diagnose = false
 
@@ -87,6 +90,8 @@ struct BenchTEMCommand: ParsableCommand {
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                      s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
         print(driftSpeed(frames: frames))
+        let t = TEMBenchmark.tangentAverageSpeed(frames: frames)
+        print(String(format: "ridge tangent average (m = 3, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max rel. error %.2g", t.msPerFrame, t.relativeError))
         for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
             let p = try pngSpeed(frames: frames, compression: compression)
             print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
@@ -180,7 +185,7 @@ struct BenchTEMCommand: ParsableCommand {
     }
 
     func detectorConfig() throws -> TEMDetectorConfig {
-        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : .video }
+        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .video }
         return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
     }
 

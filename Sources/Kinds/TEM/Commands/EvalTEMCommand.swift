@@ -5,17 +5,19 @@ import Shared
 import Worker
 
 /// `ctl eval tem --truth OUTDIR --job J` (or `--detections FILE`): centreline precision, recall
-/// and F1 at a pixel tolerance, the paper's length metric and IDF1, from the job's rows in
+/// and F1 at a pixel tolerance, the paper's length metric, IDF1, MOTA and HOTA, from the job's rows in
 /// `tem_dislocations` or from a detections file written by another program.
 struct EvalTEMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tem",
-        abstract: "Precision, recall, F1, length metric and IDF1 of a tem job (or a detections file) against `ctl synth tem` truth.",
+        abstract: "Precision, recall, F1, length metric, IDF1, MOTA and HOTA of a tem job (or a detections file) against `ctl synth tem` truth.",
         discussion: """
             precision/recall: the share of detected (true) centreline points, 1 px apart, within \
             --tolerance of a true (detected) centreline of the same frame. length: 1 − |L_pred − L_true| \
             / L_true per true dislocation matched one-to-one (0 when unmatched), averaged. IDF1: \
-            identity F1 of the tracks against the true identities. Frames the job did not analyse \
+            identity F1 of the tracks against the true identities. MOTA: 1 − (misses + false tracked \
+            curves + identity switches) / true curves, per frame one-to-one within 3 px. HOTA: \
+            √(DetA · AssA) at that one gate. Frames the job did not analyse \
             count as frames with no detections.
 
             --detections FILE scores another program's output the same way instead of a job's rows \
@@ -101,6 +103,9 @@ struct EvalTEMCommand: ParsableCommand {
         print(String(format: "F1 %.4f", e.f1))
         print(String(format: "length %.4f", e.lengthScore))
         print(String(format: "IDF1 %.4f", e.idf1))
+        let t = e.tracking
+        print(String(format: "MOTA %.4f (%d misses, %d false tracked curves, %d identity switches)", t.mota, t.misses, t.falsePositives, t.idSwitches))
+        print(String(format: "HOTA %.4f (DetA %.4f, AssA %.4f)", t.hota, t.detA, t.assA))
     }
 
     /// The job's curves of frames 0..<frames, in frame and dislocation order.
