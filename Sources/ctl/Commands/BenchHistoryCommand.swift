@@ -64,7 +64,7 @@ extension BenchCommand {
             while left > 0 {
                 let size = min(perJob, left)
                 let jobs = min(jobsPerBatch, left / size)
-                try conn.transaction {
+                _ = try conn.transaction {
                     try conn.exec(Self.fillSQL, [size, jobs])
                 }
                 left -= jobs * size

@@ -194,6 +194,7 @@ final class VideoDecoder {
     static func message(_ status: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 128)
         guard av_strerror(status, &buffer, buffer.count) == 0 else { return "error \(status)" }
-        return String(cString: buffer)
+        let end = buffer.firstIndex(of: 0) ?? buffer.count
+        return String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
