@@ -6,17 +6,11 @@ import XCTest
 /// follows a running job, the TEM page draws a frame with its tracks and both plots, the 3D
 /// view renders and turns. Screenshots are kept in the test's temporary directory.
 final class BrowserTests: XCTestCase {
-    var artefacts = ""
+    var screens: Screenshots!
 
-    override func setUpWithError() throws {
-        artefacts = try TestFiles.temporaryDirectory("dashboard-screens")
-    }
+    override func setUpWithError() throws { screens = try Screenshots() }
 
-    func shoot(_ browser: HeadlessChromium, _ name: String) throws {
-        let path = artefacts + "/\(name).png"
-        try browser.screenshot(to: path)
-        print("screenshot: \(path)")
-    }
+    func shoot(_ browser: HeadlessChromium, _ name: String) throws { try screens.shoot(browser, name) }
 
     func testJobsPageProgressMovesWhileAJobRuns() throws {
         let url = try TestCluster.freshDatabase("browserjobs")

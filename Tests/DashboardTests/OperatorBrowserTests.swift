@@ -7,17 +7,11 @@ import XCTest
 /// it holds and its heartbeat; an operator clicks cancel on a running job and retry on a
 /// failed one and sees the outcome; a reader sees no buttons and the API refuses it.
 final class OperatorBrowserTests: XCTestCase {
-    var artefacts = ""
+    var screens: Screenshots!
 
-    override func setUpWithError() throws {
-        artefacts = try TestFiles.temporaryDirectory("dashboard-screens")
-    }
+    override func setUpWithError() throws { screens = try Screenshots() }
 
-    func shoot(_ browser: HeadlessChromium, _ name: String) throws {
-        let path = artefacts + "/\(name).png"
-        try browser.screenshot(to: path)
-        print("screenshot: \(path)")
-    }
+    func shoot(_ browser: HeadlessChromium, _ name: String) throws { try screens.shoot(browser, name) }
 
     func testWorkersPageAndOperatorButtonsInTheBrowser() throws {
         let url = try TestCluster.freshDatabase("browserops")
