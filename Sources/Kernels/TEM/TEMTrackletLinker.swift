@@ -27,7 +27,13 @@ public enum TEMTrackletLinker {
     public static func link(_ tracklets: [TEMTracklet], config: TEMTrackerConfig, overlap: Int) -> [Int?] {
         var next = [Int?](repeating: nil, count: tracklets.count)
         guard config.stitchFrames > 0, tracklets.count > 1 else { return next }
+        // First the piece boundaries, as the one-pass tracker would cross them: a track alive at
+        // the boundary is continued frame by frame, not re-identified against every later start.
+        let continued = boundaryContinuations(tracklets, config: config)
+        for (a, b) in continued { next[a] = b }
+        let joinedEnds = Set(continued.map(\.0)), joinedStarts = Set(continued.map(\.1))
         let links = candidates(tracklets, config: config, overlap: overlap)
+            .filter { !joinedEnds.contains($0.a) && !joinedStarts.contains($0.b) }
         // Connected groups of ends and starts (union–find over the candidate links).
         var parent = Array(0..<(2 * tracklets.count))
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
@@ -41,6 +47,51 @@ public enum TEMTrackletLinker {
     }
 
     struct Link { var a: Int; var b: Int; var cost: Double }
+
+    /// The piece of a tracklet (`TEMTracklet.id(piece:local:)`).
+    static func piece(_ t: TEMTracklet) -> Int64 { t.id / 1_000_000 }
+
+    /// Joins across piece boundaries that the frame-by-frame tracker makes in one pass: an end in
+    /// one piece and a start in a later one at most `maxGap + 1` frames apart, the start's first
+    /// curve against the end's last whole curve, gated and costed as `TEMTracker.match` does
+    /// (curve cost plus `missedFrameCost` per missed frame), one Hungarian over all of them. Costs
+    /// stay in the tracker's units: they never compete with the gap-closing costs, which is
+    /// what made a boundary start go to an older end of similar shape.
+    static func boundaryContinuations(_ tracklets: [TEMTracklet], config: TEMTrackerConfig) -> [(Int, Int)] {
+        let reach = config.maxGap + 1
+        let order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
+        let firstFrames = order.map { tracklets[$0].firstFrame }
+        // Candidate pairs by the start's piece: one small assignment per boundary.
+        var byPiece: [Int64: [Link]] = [:]
+        for a in tracklets.indices {
+            let ta = tracklets[a]
+            let ended = lengthRatio(ta.last, ta.end) >= config.keepReferenceBelow ? ta.last : ta.end
+            var lo = 0, hi = order.count
+            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= ta.lastFrame { lo = mid + 1 } else { hi = mid } }
+            for o in lo..<order.count {
+                let b = order[o], tb = tracklets[b], gap = tb.firstFrame - ta.lastFrame
+                if gap > reach { break }
+                guard piece(tb) > piece(ta) else { continue }
+                let missed = Double(gap - 1)
+                let c = CurveMatching.cost(tb.first, ended)
+                if c.closeness <= config.gate + config.gatePerMissedFrame * missed {
+                    byPiece[piece(tb), default: []].append(Link(a: a, b: b, cost: c.cost + config.missedFrameCost * missed))
+                }
+            }
+        }
+        var joins: [(Int, Int)] = [], usedEnds = Set<Int>()
+        for key in byPiece.keys.sorted() {
+            let links = byPiece[key]!.filter { !usedEnds.contains($0.a) }
+            let ends = Array(Set(links.map(\.a))).sorted(), starts = Array(Set(links.map(\.b))).sorted()
+            let column = Dictionary(uniqueKeysWithValues: ends.enumerated().map { ($1, $0) })
+            let row = Dictionary(uniqueKeysWithValues: starts.enumerated().map { ($1, $0) })
+            var matrix = [Double](repeating: .infinity, count: starts.count * ends.count)
+            for l in links { matrix[row[l.b]! * ends.count + column[l.a]!] = l.cost }
+            let assignment = Hungarian.solve(cost: matrix, rows: starts.count, columns: ends.count)
+            for (i, j) in assignment.enumerated() { if let j { joins.append((ends[j], starts[i])); usedEnds.insert(ends[j]) } }
+        }
+        return joins
+    }
 
     /// Candidate joins end a → start b that pass the gates.
     static func candidates(_ tracklets: [TEMTracklet], config: TEMTrackerConfig, overlap: Int) -> [Link] {
