@@ -93,6 +93,24 @@ final class TEMTrackletLinkingTests: XCTestCase {
         assertIdentities(tracks, truth: v.truth, lines: 3)
     }
 
+    func testATrackAliveAtABoundaryIsContinuedNotHandedToAnOlderEnd() {
+        // A pile-up gliding at 3 px/frame: the leader vanishes at frame 10 exactly where the
+        // follower is when the next piece starts (frame 20), same shape. The one-pass tracker
+        // follows the follower across frame 20; so must the pieces, whatever the leader's
+        // stand-still cost against the follower's one-frame step.
+        let follower: (Int) -> [TEMPoint]? = { self.line(centre: TEMPoint(100 + 3 * Double($0), 250), direction: TEMPoint(0, 1)) }
+        let leader: (Int) -> [TEMPoint]? = { $0 < 10 ? self.line(centre: TEMPoint(133 + 3 * Double($0), 250), direction: TEMPoint(0, 1)) : nil }
+        for seed in 1...3 as ClosedRange<UInt64> {
+            let v = video(frames: 40, seed: seed, [follower, leader])
+            for piece in [20, 40] {
+                let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: piece, config: TEMTrackerConfig())
+                XCTAssertEqual(tracks.count, 2, "piece \(piece)")
+                let ids = assertIdentities(tracks, truth: v.truth, lines: 2)
+                XCTAssertEqual(tracks.first { ids[1]!.contains($0.id) }?.lastFrame, 9, "piece \(piece): the leader ends")
+            }
+        }
+    }
+
     func testAnEnteringLineGetsANewIdAndALeavingOneEnds() {
         // Line 0 glides from frame 0 to 17 and leaves; line 1 enters at frame 22 elsewhere,
         // rotated (another slip system), so the two must not be joined.
