@@ -26,7 +26,7 @@ final class ChaosTests: XCTestCase {
         let job = try TaskQueue.submit(conn, kind: "tem", input: input.path, params: ["frames_per_task": "1"], maxAttempts: 25, retryBaseSeconds: 0.05)
         let coordinator = try CtlProcess(["coordinator", "--database", url, "--log-level", "error"])
         func startWorker() throws -> CtlProcess {
-            try CtlProcess(["worker", "--database", url, "--slots", "1", "--lease", "2", "--poll", "0.3", "--shutdown-grace", "1", "--log-level", "error"])
+            try CtlProcess(["worker", "--database", url, "--slots", "1", "--lease", "2", "--poll", "0.3", "--shutdown-grace", "1", "--log-level", "warning"])
         }
         var workers = try (0..<3).map { _ in try startWorker() }
         var graveyard: [CtlProcess] = []
@@ -45,6 +45,7 @@ final class ChaosTests: XCTestCase {
         var restarted = false
         var restartedMidJob = false
         var killsMidJob = 0
+        var missedKills: [String] = []
         let serverStart = try conn.exec("SELECT pg_postmaster_start_time()::text").string(0, 0)
         let chaosStart = Date()
         func progress() -> (fraction: Double, final: Bool) {
@@ -71,7 +72,14 @@ final class ChaosTests: XCTestCase {
                 workers[victim].wait(timeout: 10)
                 graveyard.append(workers[victim])
                 kills += 1
-                if wasRunning && !progress().final { killsMidJob += 1 }
+                let finalAfterKill = progress().final
+                if wasRunning && !finalAfterKill {
+                    killsMidJob += 1
+                } else {
+                    // Say why this kill proves nothing, so that a failure names its cause.
+                    missedKills.append(wasRunning ? "kill \(kills) at \(String(format: "%.2f", fraction)): the job had already ended"
+                        : "kill \(kills): worker \(victim) had already exited on its own (status \(workers[victim].process.terminationStatus), \(workers[victim].process.terminationReason == .uncaughtSignal ? "signal" : "exit")):\n" + String(workers[victim].output.suffix(1500)))
+                }
                 workers[victim] = try startWorker()
             }
             Thread.sleep(forTimeInterval: 0.02)
@@ -85,7 +93,7 @@ final class ChaosTests: XCTestCase {
         let logs = (workers + graveyard + [coordinator]).map(\.output).joined(separator: "\n").suffix(6000)
         XCTAssertEqual(record.state, .done, String(logs))
         XCTAssertEqual(kills, killAt.count, "every planned kill happened")
-        XCTAssertEqual(killsMidJob, killAt.count, "each kill hit a live worker while the job was still running")
+        XCTAssertEqual(killsMidJob, killAt.count, "each kill hit a live worker while the job was still running: " + missedKills.joined(separator: "\n"))
         XCTAssertTrue(restartedMidJob, "the database restart happened while the job was running")
         let serverRestarted = try conn.exec("SELECT pg_postmaster_start_time()::text").string(0, 0)
         XCTAssertNotEqual(serverRestarted, serverStart, "the server really restarted")

@@ -18,8 +18,10 @@ public struct DatabaseOptions: ParsableArguments {
     public var target: DatabaseTarget { DatabaseTarget.resolve(option: database) }
 
     /// Connects, starting/migrating the embedded database as needed.
-    public func conninfo(migrate: Bool = false) throws -> String {
-        try target.prepare(migrate: migrate)
+    /// The connection string, the schema checked (or applied when `migrate`); `waitSeconds` > 0
+    /// keeps trying that long while the server is unreachable (services only).
+    public func conninfo(migrate: Bool = false, waitSeconds: Double = 0) throws -> String {
+        try target.prepare(migrate: migrate, waitSeconds: waitSeconds)
     }
 
     public func connect(migrate: Bool = false) throws -> PGConnection {

@@ -22,7 +22,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     func run() throws {
         let logger = db.logger("slipline.coordinator", default: .info)
-        let info = try db.conninfo(migrate: true)
+        let info = try db.conninfo(migrate: true, waitSeconds: 60)
         let configuration = CoordinatorConfiguration(retentionSeconds: retention.flatMap(RetentionAge.seconds))
         let coordinator = CoordinatorService(conninfo: info, planners: Kinds.planners, configuration: configuration, logger: logger)
         let trap = SignalTrap { _ in coordinator.stop.signal() }

@@ -42,7 +42,8 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         let logger = db.logger("slipline.worker", default: .info)
-        let info = try db.conninfo()
+        // A worker started while PostgreSQL restarts (preemption, a failover) waits for it.
+        let info = try db.conninfo(waitSeconds: 60)
         if let metricsPort {
             let registry = MetricsEndpoint.bootstrapProcessMetrics()
             do {
