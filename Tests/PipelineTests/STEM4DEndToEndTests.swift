@@ -11,10 +11,7 @@ final class STEM4DEndToEndTests: XCTestCase {
         try CtlProcess.run(args, environment: ["SLIPLINE_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("slipline-stem4d-home-\(getpid())").path], timeout: timeout)
     }
 
-    func jobId(_ output: String) -> Int64? {
-        let last = output.split(separator: "\n").last.map(String.init) ?? ""
-        return last.hasPrefix("job ") ? Int64(last.split(separator: " ")[1]) : nil
-    }
+    func jobId(_ output: String) -> Int64? { SliplineTestSupport.jobId(fromRunOutput: output) }
 
     func testParticlesJobEndToEnd() throws {
         let url = try TestCluster.freshDatabase("stem4de2e")

@@ -10,11 +10,7 @@ final class TEMEndToEndTests: XCTestCase {
         try CtlProcess.run(args, environment: ["SLIPLINE_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("slipline-tem-home-\(getpid())").path], timeout: timeout)
     }
 
-    func jobId(_ output: String) -> Int64? {
-        let last = output.split(separator: "\n").last.map(String.init) ?? ""
-        let parts = last.split(separator: " ")
-        return parts.count == 3 && parts[0] == "job" ? Int64(parts[1]) : nil
-    }
+    func jobId(_ output: String) -> Int64? { SliplineTestSupport.jobId(fromRunOutput: output) }
 
     func testSynthRunQueryEvalExport() throws {
         let url = try TestCluster.freshDatabase("teme2e")

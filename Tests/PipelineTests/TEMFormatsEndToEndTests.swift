@@ -32,8 +32,7 @@ final class TEMFormatsEndToEndTests: XCTestCase {
         XCTAssertTrue(run.output.hasSuffix(" done\n"), run.output)
         XCTAssertTrue(run.output.contains("found insitu.dm4: DM4, uint8, 6 frame(s)"), run.output)
         XCTAssertTrue(run.output.contains("pixel_size_nm=0.4"), run.output)
-        let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
-        let job = try XCTUnwrap(Int64(last.split(separator: " ")[1]))
+        let job = try XCTUnwrap(jobId(fromRunOutput: run.output), run.output)
 
         let conn = try PGConnection(url)
         let files = try conn.exec("SELECT array_agg(frame_file ORDER BY frame_index) FROM tem_frames WHERE job_id = $1", [job])

@@ -41,8 +41,7 @@ final class TEMVideoEndToEndTests: XCTestCase {
         XCTAssertTrue(run.output.contains("found video.mp4: video mov"), run.output)
         XCTAssertTrue(run.output.contains("10 frame(s)"), run.output)
         XCTAssertTrue(run.output.contains("frame_interval_s=0.05"), run.output)
-        let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
-        let job = try XCTUnwrap(Int64(last.split(separator: " ")[1]))
+        let job = try XCTUnwrap(jobId(fromRunOutput: run.output), run.output)
 
         let conn = try PGConnection(url)
         let files = try conn.exec("SELECT array_agg(frame_file ORDER BY frame_index) FROM tem_frames WHERE job_id = $1", [job])

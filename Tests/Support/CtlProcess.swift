@@ -80,6 +80,12 @@ public final class CtlProcess: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
+/// The job id from the last line `ctl run`/`submit` prints (`job N STATE`), or nil.
+public func jobId(fromRunOutput output: String) -> Int64? {
+    let parts = (output.split(separator: "\n").last ?? "").split(separator: " ")
+    return parts.count >= 2 && parts[0] == "job" ? Int64(parts[1]) : nil
+}
+
 public func eventually(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date(timeIntervalSinceNow: timeout)
     while Date() < deadline {
