@@ -22,6 +22,12 @@ struct VideoStreamInfo {
             throw FormatError(.corrupt, file: file, problem: "libavformat cannot read its streams: \(VideoDecoder.message(found))",
                               fix: "the file is damaged or truncated; copy it again")
         }
+        // A container with no stream at all is damaged, not a sound file without pictures: an
+        // MP4 cut before its index (the `moov` box ffmpeg writes at the end) opens this way.
+        guard context.pointee.nb_streams > 0 else {
+            throw FormatError(.truncated, file: file, problem: "it holds no readable stream (an MP4/MOV cut before its index?)",
+                              fix: "the file is damaged or truncated; copy it again")
+        }
         let best = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
         guard best >= 0, let stream = context.pointee.streams[Int(best)], let parameters = stream.pointee.codecpar else {
             throw FormatError(.unsupported, file: file, problem: "it holds no video stream (\(VideoDecoder.message(best)))",
