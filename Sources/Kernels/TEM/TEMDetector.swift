@@ -83,6 +83,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// Any curve fainter than this × the reference response is noise (matters in clean frames,
     /// where the noise-relative thresholds are very low).
     public var minRelativeResponse = 0.3
+    /// Keep a curve only when its evidence (`CurveNullTest.statistic`) exceeds every curve the
+    /// opposite polarity traces over the last `nullWindow` null frames (an empirical null from
+    /// the frames themselves; expected false curves per frame ≈ 1 / `nullWindow`). The null is
+    /// traced on every `nullInterval`-th frame. On in `nullCalibrated`.
+    public var nullTest = false
+    public var nullWindow = 16
+    public var nullInterval = 1
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -109,6 +116,28 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         c.lowThreshold = 2
         return c
     }
+
+    /// `perFrameStatistics` with every curve tested against the opposite polarity's curves of
+    /// the recent frames (`CurveNullTest`): the background's structure, not only its noise, sets
+    /// the bar. `ctl bench tem --detector null`, `--param detector=null`.
+    public static var nullCalibrated: TEMDetectorConfig {
+        var c = perFrameStatistics
+        c.nullTest = true
+        return c
+    }
+
+    /// The detectors a job or benchmark can choose by name (`--param detector=NAME`).
+    public static func named(_ name: String) -> TEMDetectorConfig? {
+        switch name {
+        case "video": return .video
+        case "per_frame", "per-frame-statistics": return .perFrameStatistics
+        case "null": return .nullCalibrated
+        default: return nil
+        }
+    }
+
+    /// The names `named(_:)` accepts, for messages.
+    public static let names = ["video", "per_frame", "null"]
 }
 
 /// The per-frame kernel: flatten, ridge filter, NMS + hysteresis, thinning, tracing, spline fit,
@@ -127,8 +156,18 @@ public struct TEMDetector: Sendable {
     private var framesSinceCheck = 0
     /// Excess response (`RidgeThreshold.excessResponse`) of each polarity summed over the checks.
     private var polarityEvidence = (dark: 0.0, bright: 0.0)
+    /// `nullTest`: the null curves' largest statistic per recent null frame, and frames since
+    /// the last null frame.
+    private var nullWindow: CurveNullTest.Window
+    private var framesSinceNull = 0
+    /// A curve of one polarity running alongside a stronger curve (mean response) of the other
+    /// is that curve's flank (`CurveNullTest.notFlanks`); 1: the rule is the same for both sets.
+    static let flankRatio = 1.0
 
-    public init(config: TEMDetectorConfig = TEMDetectorConfig()) { self.config = config }
+    public init(config: TEMDetectorConfig = TEMDetectorConfig()) {
+        self.config = config
+        nullWindow = CurveNullTest.Window(size: config.nullWindow)
+    }
 
     /// Detects the dislocations of one frame (row-major, any value range).
     public mutating func detect(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int) -> [TEMCurve] {
@@ -185,7 +224,32 @@ public struct TEMDetector: Sendable {
         } else {
             filterFrame(bright: config.brightLines)
         }
+        var (curves, straightness) = traceCurves(width: width, height: height, config: cfg)
+        if cfg.nullTest {
+            let polarity = cfg.brightLines
+            if framesSinceNull == 0 {
+                // The opposite polarity's curves: the frame's own null (CurveNullTest).
+                filterFrame(bright: !polarity)
+                cfg.brightLines = polarity
+                let null = traceCurves(width: width, height: height, config: cfg).curves
+                let reach = 2 * (cfg.scales.max() ?? 1) + 2
+                let keep = CurveNullTest.notFlanks(curves, of: null, distance: reach, ratio: Self.flankRatio)
+                let nullKept = CurveNullTest.notFlanks(null, of: curves, distance: reach, ratio: Self.flankRatio)
+                nullWindow.add(nullKept.map { CurveNullTest.statistic(null[$0]) })
+                curves = keep.map { curves[$0] }; straightness = keep.map { straightness[$0] }
+            }
+            framesSinceNull = (framesSinceNull + 1) % max(1, cfg.nullInterval)
+            let t = nullWindow.threshold
+            let pass = curves.indices.filter { CurveNullTest.statistic(curves[$0]) > t }
+            curves = pass.map { curves[$0] }; straightness = pass.map { straightness[$0] }
+        }
         self.ridge = ridge
+        return Self.dropSlipTraces(curves, rms: straightness, config: cfg)
+    }
+
+    /// Thresholds the current response (NMS + hysteresis at the frame's own robust statistics),
+    /// thins, traces and fits the curves; with each curve its RMS distance to its principal line.
+    private mutating func traceCurves(width: Int, height: Int, config cfg: TEMDetectorConfig) -> (curves: [TEMCurve], rms: [Double]) {
         let stats = response.withUnsafeBufferPointer { RidgeThreshold.robustStats($0) }
         // Median/MAD of the positive responses: dominated by noise, so the thresholds follow each
         // frame's noise level (σ guarded against 0 on synthetic, noise-free frames).
@@ -221,7 +285,7 @@ public struct TEMDetector: Sendable {
                 maxCurvature: inner.max() ?? 0, meanResponse: meanR))
             straightness.append(Self.lineRMS(even))
         }
-        return Self.dropSlipTraces(curves, rms: straightness, config: cfg)
+        return (curves, straightness)
     }
 
     /// Convenience over an array.

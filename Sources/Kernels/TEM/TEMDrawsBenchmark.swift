@@ -12,6 +12,8 @@ public enum TEMDrawsBenchmark {
         public var trueDislocations: Int
         /// Median over frames of |estimated − true| stage drift, px.
         public var driftError: Double
+        /// The lines' contrast-to-noise ratio per pixel as drawn (`TEMSynthParams.cameraCNR`).
+        public var cnr: Double
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -47,7 +49,7 @@ public enum TEMDrawsBenchmark {
             return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
                         evaluation: e, tracks: tracks.count,
                         trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
-                        driftError: quantile(driftErrors, 0.5))
+                        driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity)
         }
         return draws ?? []
     }
@@ -73,10 +75,10 @@ public enum TEMDrawsBenchmark {
     public static func report(_ draws: [Draw], perDraw: Bool) -> String {
         var lines: [String] = []
         if perDraw {
-            lines.append("difficulty  seed  style   precision recall  F1     length IDF1   MOTA   HOTA   tracks/true")
+            lines.append("difficulty  seed  style   CNR   precision recall  F1     length IDF1   MOTA   HOTA   tracks/true")
             for d in draws {
                 let e = d.evaluation
-                lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  "
+                lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  \(TEMBenchmark.fmt(d.cnr, 2))  "
                              + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1, e.tracking.mota, e.tracking.hota].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
                              + "  \(d.tracks)/\(d.trueDislocations)")
             }
@@ -85,6 +87,16 @@ public enum TEMDrawsBenchmark {
         for (label, q) in [("median", 0.5), ("p10", 0.1)] {
             let cells = metrics.map { name, value in "\(name) \(TEMBenchmark.fmt(quantile(draws.map { value($0.evaluation) }, q), 3))" }
             lines.append("\(difficulty.rawValue) \(draws.count) draws \(label): " + cells.joined(separator: "  "))
+        }
+        // Recall and precision by the drawn contrast-to-noise ratio: how quality depends on how
+        // visible the lines are (some draws may be below what any detector resolves).
+        for (lo, hi) in [(0.0, 2.0), (2.0, 3.0), (3.0, 4.5), (4.5, Double.infinity)] {
+            let bin = draws.filter { $0.cnr >= lo && $0.cnr < hi }
+            guard !bin.isEmpty else { continue }
+            let cells = metrics.prefix(3).map { name, value in
+                "\(name) \(TEMBenchmark.fmt(quantile(bin.map { value($0.evaluation) }, 0.5), 3))/\(TEMBenchmark.fmt(quantile(bin.map { value($0.evaluation) }, 0.1), 3))"
+            }
+            lines.append("\(difficulty.rawValue) CNR \(TEMBenchmark.fmt(lo, 1))–\(hi.isFinite ? TEMBenchmark.fmt(hi, 1) : "∞"): \(bin.count) draws, median/p10 " + cells.joined(separator: "  "))
         }
         let drift = draws.map(\.driftError)
         lines.append("\(difficulty.rawValue) drift error (px, per-draw median over frames): median \(TEMBenchmark.fmt(quantile(drift, 0.5), 2))  p90 \(TEMBenchmark.fmt(quantile(drift, 0.9), 2))")

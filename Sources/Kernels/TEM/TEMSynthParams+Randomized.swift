@@ -99,6 +99,22 @@ extension TEMSynthParams {
         n.readNoise = sigma * (1 - shot).squareRoot()
     }
 
+    /// The contrast-to-noise ratio per pixel of a randomised video's lines, as `setNoise` drew
+    /// it (mean line contrast × mean intensity × blur attenuation / camera noise σ); nil for the
+    /// presets. The background's own texture is not counted as noise here.
+    public var cameraCNR: Double? {
+        guard let n = nuisance else { return nil }
+        let lines = pileups.flatMap(\.dislocations)
+        guard !lines.isEmpty else { return nil }
+        let contrast = lines.map(\.contrast).reduce(0, +) / Double(lines.count)
+        let width = lines.map(\.width).reduce(0, +) / Double(lines.count)
+        let meanIntensity = (background.floor + 1) / 2
+        let attenuation = n.blurSigma > 0.05 ? erf(width / (2 * 2.0.squareRoot() * n.blurSigma)) : 1
+        let variance = n.readNoise * n.readNoise + (n.dose > 0 ? meanIntensity / n.dose : 0)
+        guard variance > 0 else { return .infinity }
+        return contrast * meanIntensity * attenuation / variance.squareRoot()
+    }
+
     /// How the dislocations of one randomised band are drawn.
     private struct Lines {
         var count: Int

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Shared
 
 /// The `--param` options of a tem job, parsed and checked once by the planner (so a bad value
@@ -45,6 +46,10 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var overlayFrames: Int
     /// `plot_tracks=` (default 12): the longest tracks drawn in the report's SVG plot.
     public var plotTracks: Int
+    /// `detector=` (default `video`): which per-frame detector (`TEMDetectorConfig.named`):
+    /// `video`, `per_frame` (per-frame statistics) or `null` (curves tested against the
+    /// opposite polarity's curves, docs/tem.md).
+    public var detector: String
 
     public init(_ params: JobParams) throws {
         func optionalDouble(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
@@ -83,6 +88,10 @@ public struct TEMJobOptions: Sendable, Equatable {
         trackPoints = try params.int("track_points", default: 24, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
+        detector = params.values["detector"]?.lowercased() ?? "video"
+        guard TEMDetectorConfig.named(detector) != nil else {
+            throw ParamError(message: "--param detector=\(detector): expected one of \(TEMDetectorConfig.names.joined(separator: ", "))")
+        }
     }
 
     /// Frames per task when `frames_per_task` is not given: about one second of work on one

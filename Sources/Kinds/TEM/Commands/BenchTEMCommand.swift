@@ -61,6 +61,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video (default), per_frame, null (see docs/tem.md).")
+    var detector: String?
+
     @Flag(name: .long, help: "With --long-frames: print where identities break.")
     var diagnose = false
 
@@ -185,6 +188,12 @@ struct BenchTEMCommand: ParsableCommand {
     }
 
     func detectorConfig() throws -> TEMDetectorConfig {
+        if let name = detector {
+            guard let config = TEMDetectorConfig.named(name) else {
+                throw ValidationError("--detector \(name): expected one of \(TEMDetectorConfig.names.joined(separator: ", "))")
+            }
+            return config
+        }
         guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .video }
         return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
     }
