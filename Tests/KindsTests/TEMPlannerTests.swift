@@ -81,6 +81,7 @@ final class TEMPlannerTests: XCTestCase {
         XCTAssertEqual(try payloads(try plan(empty + "/one.png")).flatMap(\.files), [empty + "/one.png#0"])
         XCTAssertThrowsError(try plan(empty, ["frames_per_task": "0"])) { XCTAssertTrue("\($0)".contains("frames_per_task"), "\($0)") }
         XCTAssertThrowsError(try plan(empty, ["bright_lines": "maybe"])) { XCTAssertTrue("\($0)".contains("bright_lines"), "\($0)") }
+        XCTAssertThrowsError(try plan(empty, ["detector": "frangi"])) { XCTAssertTrue("\($0)".contains("detector=frangi") && "\($0)".contains("null"), "\($0)") }
     }
 
     func testUnreadableHeaderLeavesTheFrameToItsTask() throws {
