@@ -97,7 +97,7 @@ public enum TEMDrawsBenchmark {
             lines.append("\(difficulty.rawValue) \(draws.count) draws \(label): " + cells.joined(separator: "  "))
         }
         // Recall and precision by how visible the lines are, background included
-        // (`TEMLineVisibility`; the presets' lines measure ≈ 4.1–4.3): some draws are below what
+        // (`TEMLineVisibility`; a Python twin of it gives the presets' lines ≈ 4.0–4.2): some draws are below what
         // any detector resolves. And by the drawn camera-only contrast-to-noise ratio.
         for (label, key, bins) in [("visibility", \Draw.visibility, [0.0, 1.5, 2.5, 4.0]), ("camera CNR", \Draw.cnr, [0.0, 2.0, 3.0, 4.5])] {
             for (k, lo) in bins.enumerated() {

@@ -89,7 +89,8 @@ struct BenchTEMCommand: ParsableCommand {
         #endif
         if let n = longFrames { return try long(frames: n) }
         if let n = draws { return try randomDraws(n) }
-        let s = TEMBenchmark.speed(frames: frames)
+        // The speed lines time the chosen detector (`--detector`, `--per-frame-statistics`, JSON).
+        let s = TEMBenchmark.speed(frames: frames, config: try detectorConfig())
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                      s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
         print(driftSpeed(frames: frames))
@@ -230,7 +231,7 @@ struct BenchTEMCommand: ParsableCommand {
     func pngSpeed(frames: Int, compression: PNGCompression) throws -> PNGSpeed {
         let (files, params, bytes, dir) = try writeFrames(compression: compression)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var detector = TEMDetector(config: .video)
+        var detector = TEMDetector(config: try detectorConfig())
         var pixels: [Float] = []
         _ = try PNGImage.read(path: files[0], into: &pixels)
         _ = detector.detect(pixels, width: params.width, height: params.height)
