@@ -1,0 +1,35 @@
+import Foundation
+import Kernels
+@testable import Kinds
+import Shared
+import SliplineTestSupport
+import XCTest
+
+/// `--param detector=` chooses the shard's per-frame detector.
+final class TEMDetectorParamTests: XCTestCase {
+    func testDetectorParamChoosesTheShardsDetector() throws {
+        let dir = try TestFiles.temporaryDirectory("temdetector")
+        let frames = 4
+        let params = TEMSynthParams.preset(.easy, seed: 2, frames: frames)
+        let synth = TEMSynthesizer(params: params)
+        for f in 0..<frames {
+            try PNGWriter.writeGray8(path: String(format: "%@/f%d.png", dir, f), width: params.width, height: params.height,
+                                     pixels: synth.frame8(f))
+        }
+        func responses(_ detector: String) throws -> [Double] {
+            let run = try KindHarness(TEMKind(), input: dir, params: ["detector": detector, "overlay_frames": "0"]).run()
+            XCTAssertTrue(run.errors.isEmpty, "\(run.errors)")
+            let frameRows = run.shardRows.flatMap { $0 }.rows(of: "tem_frame_results")
+            XCTAssertEqual(frameRows.count, frames)
+            XCTAssertTrue(frameRows.allSatisfy { ($0["n_dislocations"] as? Int ?? 0) >= 1 }, "\(detector): a line in every frame")
+            return run.shardRows.flatMap { $0 }.rows(of: "tem_dislocation_results").compactMap { $0["mean_response"] as? Double }
+        }
+        // `video` reports contrast × width (scale-normalised, well below 1 here); `null` the
+        // response in units of the frame's noise, above its 4σ seeds.
+        let video = try responses("video"), null = try responses("null")
+        XCTAssertFalse(video.isEmpty)
+        XCTAssertFalse(null.isEmpty)
+        XCTAssertLessThan(video.max() ?? 0, 2, "\(video)")
+        XCTAssertGreaterThan(null.min() ?? 0, 2, "\(null)")
+    }
+}
