@@ -20,6 +20,9 @@ public enum BCDIAccuracy {
         /// Detected lines less than half of whose points lie within the tolerance of a true line.
         public var spuriousLines: Int
         public var seconds: Double
+        /// The score with the tolerance widened to the blur's half width at half maximum,
+        /// max(1.5, 1.18·σ_blur) voxels (`blurTolerance`).
+        public var blurScaled: BCDILineScore
         /// Where the draw's recall and precision were lost.
         public var losses: BCDILossAnalysis
     }
@@ -45,6 +48,11 @@ public enum BCDIAccuracy {
                 BCDIAccuracy.quantile(rr, 0.5), BCDIAccuracy.quantile(rr, 0.1), rr.min() ?? 0,
                 BCDIAccuracy.quantile(rp, 0.5), BCDIAccuracy.quantile(rp, 0.1), rp.min() ?? 0,
                 BCDIAccuracy.quantile(unresolved, 0.5), unresolved.max() ?? 0, BCDIAccuracy.quantile(draws.map(\.smoothing), 0.5)))
+            let br = draws.map(\.blurScaled.recall), bp = draws.map(\.blurScaled.precision)
+            lines.append(String(
+                format: "  blur-scaled tolerance max(1.5, 1.18 σ_blur): recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f",
+                BCDIAccuracy.quantile(br, 0.5), BCDIAccuracy.quantile(br, 0.1), br.min() ?? 0,
+                BCDIAccuracy.quantile(bp, 0.5), BCDIAccuracy.quantile(bp, 0.1), bp.min() ?? 0))
             lines.append(BCDIAccuracy.lossSummary(draws.map(\.losses)))
             let worst = draws.sorted { min($0.score.recall, $0.score.precision) < min($1.score.recall, $1.score.precision) }.prefix(3)
             for d in worst {
@@ -89,7 +97,17 @@ public enum BCDIAccuracy {
         let resolvable = BCDIResolvableTruth.score(truth: volume.truth, residues: residues, detected: result.lines)
         let losses = BCDILossAnalysis.analyse(volume: volume, result: result, residues: residues, settings: settings)
         return Draw(index: index, seed: seed, summary: draw.summary, score: score, resolvable: resolvable, smoothing: result.smoothing, trueLines: volume.truth.count,
-                    detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds, losses: losses)
+                    detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds,
+                    blurScaled: BCDIEvaluation.score(truth: volume.truth, detected: result.lines, tolerance: blurTolerance(draw.spec.blurSigma)),
+                    losses: losses)
+    }
+
+    /// The matching tolerance that does not ask for more than the data resolve: 1.5 voxels, or
+    /// the half width at half maximum of the blur (√(2 ln 2)·σ ≈ 1.18σ) when that is wider.
+    /// Blur moves the vortices of curved and close lines in the field itself (a loop of radius
+    /// r shrinks, a close pair attracts, by ≈ σ²/r), so a finder cannot place them better.
+    public static func blurTolerance(_ blurSigma: Double) -> Double {
+        max(1.5, (2 * 0.6931471805599453).squareRoot() * blurSigma)
     }
 
     /// One line: the mean over draws of each cause of lost recall and precision.
