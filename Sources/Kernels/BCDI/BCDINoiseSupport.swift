@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where the reconstruction is above its noise: the part of the support on which phases mean
 /// something.
 ///
@@ -56,7 +62,14 @@ public enum BCDINoiseSupport {
             : boxMeanPower(re: re, im: im, support: support, shape: shape)
         let noisePower = Float(2 * sigma * sigma)
         let signalPeak = max(0, (power.max() ?? 0) - noisePower)
-        let cut = max(Float(snr * snr * sigma * sigma), threshold * threshold * signalPeak) + noisePower
+        var cut = max(Float(snr * snr * sigma * sigma), threshold * threshold * signalPeak) + noisePower
+        if averaged {
+            // One voxel's power is a noisy estimate: pure noise has |ρ|² exponential with mean
+            // 2σ², so it passes a cut c with probability e^(−c/2σ²) (5 % at snr 2), and the
+            // closing would join such voxels to the crystal. The cut is raised to a false-alarm
+            // rate of 10⁻³ per voxel.
+            cut = max(cut, noisePower * Float(log(1000.0)))
+        }
         let kept = power.map { UInt8($0 >= cut ? 1 : 0) }
         var out = BCDISupport.close(kept, shape: shape, radius: 2)
         BCDISupport.fillHoles(&out, shape: shape)
