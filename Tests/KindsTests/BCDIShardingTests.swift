@@ -85,7 +85,7 @@ final class BCDIShardingTests: XCTestCase {
         let v = BCDIFixtures.volume(BCDIShape(nz: 16, ny: 16, nx: 16))
         try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
         let whole = try run("\(dir)/v.cxi", params: ["slab_planes": "0"])
-        let (support, ramp, _) = BCDIVolumeAnalysis.prepare(re: v.re, im: v.im, storedSupport: v.support, shape: v.shape, settings: BCDIAnalysisSettings())
+        let (support, ramp, _, _) = BCDIVolumeAnalysis.prepare(re: v.re, im: v.im, storedSupport: v.support, shape: v.shape, settings: BCDIAnalysisSettings())
         let phase = BCDIPhaseRamp.phase(re: v.re, im: v.im, shape: v.shape, removing: ramp, support: support)
         let psi = BCDIPsiReference.compute(phase: phase, support: support, shape: v.shape)
         XCTAssertEqual(whole.support, support)

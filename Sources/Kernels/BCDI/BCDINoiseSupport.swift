@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where the reconstruction is above its noise: the part of the support on which phases mean
 /// something.
 ///
@@ -45,13 +51,25 @@ public enum BCDINoiseSupport {
     /// `threshold` times its maximum (a loose support's shell of blur tails), then closed
     /// (radius 2, sealing where a core tube meets the surface) and with enclosed holes filled,
     /// and never beyond `support`. With σ = 0 and no threshold it is `support`.
+    /// `averaged`: the field is already smoothed (`BCDIComplexSmoothing`), so each voxel's own
+    /// power is the estimate — a box mean would carry the crystal's power a voxel out into the
+    /// shell of a loose support, where the smoothed field is only the kernel's tail.
     public static func reliable(re: [Float], im: [Float], support: [UInt8], shape: BCDIShape, sigma: Double, snr: Double = 2,
-                                threshold: Float = 0) -> [UInt8] {
+                                threshold: Float = 0, averaged: Bool = false) -> [UInt8] {
         guard sigma > 0 || threshold > 0 else { return support }
-        let power = boxMeanPower(re: re, im: im, support: support, shape: shape)
+        let power = averaged
+            ? support.indices.map { support[$0] != 0 ? re[$0] * re[$0] + im[$0] * im[$0] : 0 }
+            : boxMeanPower(re: re, im: im, support: support, shape: shape)
         let noisePower = Float(2 * sigma * sigma)
         let signalPeak = max(0, (power.max() ?? 0) - noisePower)
-        let cut = max(Float(snr * snr * sigma * sigma), threshold * threshold * signalPeak) + noisePower
+        var cut = max(Float(snr * snr * sigma * sigma), threshold * threshold * signalPeak) + noisePower
+        if averaged {
+            // One voxel's power is a noisy estimate: pure noise has |ρ|² exponential with mean
+            // 2σ², so it passes a cut c with probability e^(−c/2σ²) (5 % at snr 2), and the
+            // closing would join such voxels to the crystal. The cut is raised to a false-alarm
+            // rate of 10⁻³ per voxel.
+            cut = max(cut, noisePower * Float(log(1000.0)))
+        }
         let kept = power.map { UInt8($0 >= cut ? 1 : 0) }
         var out = BCDISupport.close(kept, shape: shape, radius: 2)
         BCDISupport.fillHoles(&out, shape: shape)

@@ -41,35 +41,52 @@ public enum BCDIVolumeAnalysis {
     }
 
     /// What Ψ needs from the whole volume: the support (stored or from the amplitude, less
-    /// the voxels at the noise level), the phase ramp (Bragg-peak centring refined by an
-    /// iterated plane fit on that support) and the noise σ.
+    /// the voxels at the noise level of the field Ψ will see), the phase ramp (Bragg-peak
+    /// centring refined by an iterated plane fit on that support), the noise σ of the raw
+    /// field and the denoising width.
+    ///
+    /// When the data call for denoising (width s > 0), the support is trimmed twice: first by
+    /// the raw field's SNR (that support's median amplitude sets s), then again by the SNR of
+    /// the *smoothed* field — the one whose phase Ψ takes, with noise σ / noiseReduction(s) —
+    /// from the untrimmed candidate. The surface layer that the raw noise hid but the
+    /// smoothed field resolves (phase noise ≲ 1/snr rad there too) is kept, with the lines
+    /// that reach it.
     public static func prepare(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                               settings: BCDIAnalysisSettings) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double) {
+                               settings: BCDIAnalysisSettings) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double) {
         var support: [UInt8], sigma: Double
+        let threshold = settings.snr > 0 ? settings.amplitudeThreshold : 0
         if let stored = storedSupport {
             sigma = settings.snr > 0 ? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape) : 0
             // The same amplitude threshold as for a missing support trims a loose one.
             support = BCDINoiseSupport.reliable(re: re, im: im, support: stored, shape: shape, sigma: sigma, snr: settings.snr,
-                                                threshold: settings.snr > 0 ? settings.amplitudeThreshold : 0)
+                                                threshold: threshold)
         } else if settings.snr > 0 {
             (support, sigma) = BCDINoiseSupport.fromAmplitude(re: re, im: im, shape: shape, threshold: settings.amplitudeThreshold, snr: settings.snr)
         } else {
             support = BCDISupport.fromAmplitude(re: re, im: im, shape: shape, threshold: settings.amplitudeThreshold)
             sigma = 0
         }
+        let smoothing = smoothingWidth(re: re, im: im, support: support, sigma: sigma, settings: settings)
+        if smoothing > 0 && settings.snr > 0 {
+            // Without a stored support the candidate reaches the blur tails the raw SNR cut off.
+            let candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
+            let smoothed = BCDIComplexSmoothing.smooth(re: re, im: im, support: candidate, shape: shape, sigma: smoothing)
+            support = BCDINoiseSupport.reliable(re: smoothed.re, im: smoothed.im, support: candidate, shape: shape,
+                                                sigma: sigma / BCDIComplexSmoothing.noiseReduction(sigma: smoothing),
+                                                snr: settings.snr, threshold: threshold, averaged: true)
+        }
         var ramp = SIMD3<Double>.zero
         if settings.removeRamp {
             let initial = BCDIPhaseRamp.estimate(re: re, im: im, support: support, shape: shape)
             ramp = BCDIPhaseRamp.refine(re: re, im: im, support: support, shape: shape, initial: initial)
         }
-        return (support, ramp, sigma)
+        return (support, ramp, sigma, smoothing)
     }
 
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                            settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
-        let (support, ramp, sigma) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
-        let smoothing = smoothingWidth(re: re, im: im, support: support, sigma: sigma, settings: settings)
+        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
         let phase = smoothing > 0
             ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
                                   centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)

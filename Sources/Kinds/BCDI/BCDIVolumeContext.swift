@@ -20,8 +20,7 @@ struct BCDIVolumeContext: Sendable {
     static func compute(re: [Float], im: [Float], source: BCDIVolumeSource, options: BCDIJobOptions, shape: BCDIShape) throws -> BCDIVolumeContext {
         let stored = try source.readMask(0..<shape.nz)
         let settings = options.analysisSettings
-        let (support, ramp, sigma) = BCDIVolumeAnalysis.prepare(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
-        let smoothing = BCDIVolumeAnalysis.smoothingWidth(re: re, im: im, support: support, sigma: sigma, settings: settings)
+        let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
         return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing)
     }
 
@@ -44,7 +43,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|v3"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|v4"
         return Array(text.utf8)
     }
 

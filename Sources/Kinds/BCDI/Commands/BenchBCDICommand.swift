@@ -80,7 +80,9 @@ struct BenchBCDICommand: ParsableCommand {
                 if verbose {
                     for d in report.draws {
                         print(String(format: "  draw %d recall %.3f precision %.3f (resolvable %.3f / %.3f) smoothing %.2f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision, d.resolvable.recall, d.resolvable.precision, d.smoothing,
-                                     d.trueLines, d.detectedLines, d.spuriousLines, d.seconds) + d.summary)
+                                     d.trueLines, d.detectedLines, d.spuriousLines, d.seconds) + d.summary
+                              + " | missed " + d.losses.missed.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+                              + " | wrong " + d.losses.wrong.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
                     }
                 }
                 print(report.description)

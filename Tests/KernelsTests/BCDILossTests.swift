@@ -1,0 +1,61 @@
+import Kernels
+import XCTest
+
+/// The smoothed-field support trim and the accuracy harness's loss analysis.
+final class BCDILossTests: XCTestCase {
+    /// At noise 0.3 of the peak the raw field's SNR trims the crystal's outer layer (and the
+    /// line ends in it); the smoothed field Ψ sees resolves that layer, so the support keeps
+    /// it — and still leaves out the noise shell of a loose (dilated) stored support.
+    func testSmoothedSupportKeepsTheSurfaceTheRawNoiseHid() {
+        var spec = BCDISynthetic.demoSpec(size: 40, seed: 5)
+        spec.noise = 0.3
+        let v = BCDISynthetic.make(spec)
+        let loose = BCDISupport.dilate(v.support, shape: v.shape, radius: 2)
+        let crystal = v.support.filter { $0 != 0 }.count
+        func kept(_ s: [UInt8]) -> (inside: Double, outside: Double) {
+            let inside = zip(s, v.support).filter { $0.0 != 0 && $0.1 != 0 }.count
+            let outside = zip(s, v.support).filter { $0.0 != 0 && $0.1 == 0 }.count
+            return (Double(inside) / Double(crystal), Double(outside) / Double(crystal))
+        }
+        var rawOnly = BCDIAnalysisSettings()
+        rawOnly.phaseNoise = 0
+        let raw = BCDIVolumeAnalysis.prepare(re: v.re, im: v.im, storedSupport: loose, shape: v.shape, settings: rawOnly)
+        let denoised = BCDIVolumeAnalysis.prepare(re: v.re, im: v.im, storedSupport: loose, shape: v.shape, settings: BCDIAnalysisSettings())
+        XCTAssertEqual(raw.smoothing, 0)
+        XCTAssertGreaterThan(denoised.smoothing, 0)
+        let (r, d) = (kept(raw.support), kept(denoised.support))
+        XCTAssertGreaterThan(d.inside, r.inside + 0.02, "raw trim keeps \(r.inside) of the crystal, smoothed trim \(d.inside)")
+        XCTAssertGreaterThan(d.inside, 0.99)
+        // The blurred field does reach a voxel beyond the crystal, but the loose support's
+        // 2-voxel noise shell must not come back whole.
+        let shell = kept(loose).outside
+        XCTAssertLessThan(d.outside, 0.5 * shell, "support beyond the crystal: \(d.outside) of its volume (loose support: \(shell))")
+    }
+
+    /// Every missed true point and every wrong detected point gets exactly one cause: the
+    /// fractions add up to 1 − recall and 1 − precision, and points outside the support the
+    /// finder used are `outside`.
+    func testLossesAddUpAndNameTheTrimmedSupport() {
+        let v = BCDISynthetic.make(BCDISynthetic.demoSpec(size: 36, seed: 3))
+        var support = v.support
+        for i in support.indices where v.shape.coordinates(of: i).x < v.shape.nx / 2 { support[i] = 0 }
+        let settings = BCDIAnalysisSettings()
+        let result = BCDIVolumeAnalysis.run(re: v.re, im: v.im, storedSupport: support, shape: v.shape, settings: settings)
+        let score = BCDIEvaluation.score(truth: v.truth, detected: result.lines)
+        let residues = BCDIResolvableTruth.residues(of: v.spec)
+        let losses = BCDILossAnalysis.analyse(volume: v, result: result, residues: residues, settings: settings)
+        XCTAssertLessThan(score.recall, 0.9)
+        XCTAssertEqual(losses.missed.values.reduce(0, +), 1 - score.recall, accuracy: 1e-9)
+        XCTAssertEqual(losses.wrong.values.reduce(0, +), 1 - score.precision, accuracy: 1e-9)
+        XCTAssertGreaterThan(losses.missed["outside"] ?? 0, 0.5 * (1 - score.recall), "\(losses.missed)")
+        XCTAssertEqual(losses.missed["unresolved"] ?? 0, 0, "a clean field resolves its lines")
+    }
+
+    /// The blur-scaled tolerance is 1.5 voxels until the blur's half width at half maximum
+    /// exceeds it.
+    func testBlurToleranceIsTheHalfWidthOfTheBlur() {
+        XCTAssertEqual(BCDIAccuracy.blurTolerance(0.5), 1.5)
+        XCTAssertEqual(BCDIAccuracy.blurTolerance(1.2), 1.5)
+        XCTAssertEqual(BCDIAccuracy.blurTolerance(2), 2.3548, accuracy: 1e-3)
+    }
+}
