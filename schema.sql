@@ -763,11 +763,9 @@ $$;
 -- Counts each task at most once (tasks.counted), so calling it twice (a retried completion,
 -- or a worker role calling it on purpose) cannot inflate job counters or release merges early.
 CREATE OR REPLACE FUNCTION slipline_after_terminal(p_finished bigint[]) RETURNS void
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     booked bigint[];
-    released int;
-    finished_job record;
 BEGIN
     WITH mark AS (
         UPDATE tasks SET counted = true
@@ -775,10 +773,25 @@ BEGIN
         RETURNING id
     )
     SELECT coalesce(array_agg(id), '{}') INTO booked FROM mark;
-    IF cardinality(booked) = 0 THEN
-        RETURN;
+    IF cardinality(booked) > 0 THEN
+        PERFORM slipline_book(booked);
     END IF;
+END;
+$$;
 
+-- The bookkeeping itself, for tasks the caller has just marked counted (slipline_after_terminal,
+-- slipline_finish): not idempotent, so not callable by the worker role (see the block at the end).
+-- A transaction that ends a job commits with the configured durability (synchronous_commit back
+-- to its reset value, normally on), even after slipline_finish turned it off:
+-- WAL is flushed in order, so that flush also makes every earlier completion durable.
+-- Generic plans: every statement here goes by primary key or task_deps' index, so re-planning
+-- them per call (force_custom_plan) only cost CPU.
+CREATE OR REPLACE FUNCTION slipline_book(booked bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    released int;
+    finished_job record;
+BEGIN
     WITH counts AS (
         SELECT d.task_id, count(*)::int AS n
         FROM task_deps d WHERE d.depends_on = ANY (booked)
@@ -801,7 +814,7 @@ BEGIN
             FROM tasks t WHERE t.id = ANY (booked)
             GROUP BY t.job_id
         )
-        -- Progress is announced at most every 250 ms per job (migration 15).
+        -- Progress is announced at most every 250 ms per job (migration 14).
         UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead,
                           progress_notified_at = CASE WHEN j.progress_notified_at > now() - interval '250 milliseconds'
                                                       THEN j.progress_notified_at ELSE now() END
@@ -812,6 +825,8 @@ BEGIN
             UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
                             finished_at = now()
             WHERE id = finished_job.id AND state = 'running';
+            -- Back to the configured durability (the session's reset value, e.g. on or remote_apply).
+            PERFORM set_config('synchronous_commit', (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'), true);
             PERFORM pg_notify('slipline_jobs', finished_job.id::text);
         ELSIF finished_job.announce THEN
             PERFORM pg_notify('slipline_progress', finished_job.id::text);
@@ -868,6 +883,64 @@ BEGIN
     )
     SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
     RETURN QUERY SELECT unnest(accepted);
+END;
+$$;
+
+-- Completion in one call (what TaskQueue.complete uses; slipline_complete + slipline_after_terminal
+-- remain for workers of an older version): the caller has already written the results of
+-- every task in p_ids in this transaction; the fenced tasks are marked done and counted in one
+-- row version (no second UPDATE for `counted`) and booked last, so the job row's lock is held
+-- only for the moment before COMMIT. Returns the ids accepted; if that is not all of p_ids the
+-- caller rolls back (the refused tasks' results must not stay) and repeats with the accepted.
+--
+-- The commit is asynchronous (synchronous_commit off) unless it ends a job (slipline_book): a
+-- completion no longer waits for its WAL flush while holding the job row, which serialised
+-- every completion of a job on the flush. Nothing is lost or done twice by it: a server crash
+-- can only lose the latest completions whole (results and state in one transaction, WAL
+-- replayed in order, never a later one without an earlier), so those tasks are again leased to
+-- their worker, which no longer holds them: its next heartbeat releases them (or the lease
+-- expires) and they run again, fenced as always. A job's end — what `ctl wait` and users act
+-- on — is durable, and its flush makes every earlier completion durable too.
+CREATE OR REPLACE FUNCTION slipline_finish(p_worker text, p_ids bigint[], p_attempts int[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    accepted bigint[];
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    WITH upd AS (
+        UPDATE tasks t
+        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL, counted = true
+        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+        RETURNING t.id
+    )
+    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+    IF cardinality(accepted) = cardinality(p_ids) THEN
+        PERFORM slipline_book(accepted);
+    END IF;
+    RETURN QUERY SELECT unnest(accepted);
+END;
+$$;
+
+-- slipline_finish with its arguments staged in transaction-local settings (slipline.finish_worker,
+-- slipline.finish_ids, slipline.finish_attempts, set with parameters by set_config), so that the
+-- caller can send it and COMMIT as one constant script in one round trip: the job row it locks
+-- is released by the same server call that took it, never held across a client's wake-up. A
+-- refusal raises SQLSTATE SL001 (the script stops before COMMIT; the caller rolls back).
+CREATE OR REPLACE FUNCTION slipline_finish_staged() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[] := current_setting('slipline.finish_ids')::bigint[];
+    n int;
+BEGIN
+    SELECT count(*) INTO n
+    FROM slipline_finish(current_setting('slipline.finish_worker'), ids, current_setting('slipline.finish_attempts')::int[]);
+    IF n < cardinality(ids) THEN
+        RAISE EXCEPTION 'completion refused: % of % task(s) no longer leased to this worker', cardinality(ids) - n, cardinality(ids)
+            USING ERRCODE = 'SL001';
+    END IF;
+    RETURN n;
 END;
 $$;
 
@@ -1180,6 +1253,8 @@ BEGIN
     FOREACH f IN ARRAY ARRAY[
         'slipline_claim(text, int, double precision)',
         'slipline_complete(text, bigint[], int[])',
+        'slipline_finish(text, bigint[], int[])',
+        'slipline_finish_staged()',
         'slipline_after_terminal(bigint[])',
         'slipline_fail(text, bigint, int, text)',
         'slipline_release(text, bigint[])',
@@ -1192,6 +1267,8 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO slipline_worker', f);
     END LOOP;
+    -- Not idempotent (it trusts its caller to have marked the tasks counted): internal only.
+    REVOKE EXECUTE ON FUNCTION slipline_book(bigint[]) FROM PUBLIC;
     PERFORM slipline_grant_results();
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;

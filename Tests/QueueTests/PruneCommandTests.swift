@@ -24,6 +24,12 @@ final class PruneCommandTests: XCTestCase {
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM bench_results WHERE job_id = 1").int(0, 0), 20, "results stay")
         XCTAssertEqual(try conn.exec("SELECT state, n_done, pruned_at IS NOT NULL FROM jobs WHERE id = 1").allRows(), [["done", "21", "t"]])
 
+        // A retry of a pruned job says so (it used to say "still running").
+        let (s5, retry) = try CtlProcess.run(["retry", "1", "--database", url])
+        XCTAssertNotEqual(s5, 0, retry)
+        XCTAssertTrue(retry.contains("job 1 cannot be retried: its finished tasks were pruned on"), retry)
+        XCTAssertFalse(retry.contains("still"), retry)
+
         let (s4, bad) = try CtlProcess.run(["db", "prune", "--older-than", "3x", "--database", url])
         XCTAssertEqual(s4, 64, bad)
         XCTAssertTrue(bad.contains("--older-than 3x is not an age: give seconds or a number with s, m, h or d"), bad)

@@ -16,7 +16,8 @@ final class SchemaUpgradeTests: XCTestCase {
     /// The worker operations that must run as the schema owner with a pinned search_path.
     static let workerFunctions = [
         "slipline_claim", "slipline_complete", "slipline_after_terminal", "slipline_fail", "slipline_release",
-        "slipline_heartbeat", "slipline_register_worker", "slipline_set_worker_state",
+        "slipline_heartbeat", "slipline_register_worker", "slipline_set_worker_state", "slipline_finish",
+        "slipline_finish_staged",
     ]
 
     /// Applies schema text the way `Migrations.migrate` did at a2b4aba: each numbered section,

@@ -32,6 +32,8 @@ final class SchemaSectionsTests: XCTestCase {
             "slipline_set_worker_state", "slipline_grant_results",
             // migration 8 (queue scaling): lost leases, fast recovery, retention
             "slipline_requeue_lost", "slipline_release_gone_worker", "slipline_prune", "slipline_detach_results",
+            // issue 14 item 5: completion in one call, bookkeeping shared with slipline_after_terminal
+            "slipline_finish", "slipline_finish_staged", "slipline_book",
         ])
         XCTAssertEqual(sql.components(separatedBy: "CREATE OR REPLACE FUNCTION").count - 1, names.count,
                        "every function is CREATE OR REPLACE, so that the section can run again")

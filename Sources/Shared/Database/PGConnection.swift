@@ -200,4 +200,6 @@ public struct StaticOrEmbedded: Sendable {
     public init(migration: Migration) { text = migration.sql }
     /// A repeatable section of the embedded schema.
     public init(repeatable: RepeatableSection) { text = repeatable.sql }
+    /// A constant script written in the source (no values: those go in parameters of earlier statements).
+    public init(constant: StaticString) { text = constant.description }
 }

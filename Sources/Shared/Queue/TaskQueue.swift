@@ -106,6 +106,18 @@ public enum TaskQueue {
         return n < 0 ? nil : n
     }
 
+    /// Why `retry` refused an existing job (it returned nil): the job's finished tasks were
+    /// pruned (retention deleted what a retry would start from), or it has not ended yet.
+    public static func retryRefusal(_ conn: PGConnection, job: Int64) throws -> String {
+        let r = try conn.exec("SELECT state, to_char(pruned_at, 'YYYY-MM-DD HH24:MI TZ') FROM jobs WHERE id = $1", [job])
+        if let pruned = r.string(0, 1) {
+            return "job \(job) cannot be retried: its finished tasks were pruned on \(pruned) (`ctl db prune` or "
+                + "`ctl coordinator --retention`); its results are kept. Submit its input again for a new run."
+        }
+        let state = r.string(0, 0) ?? "?"
+        return "job \(job) is still \(state): wait for it to end (`ctl wait \(job)`) or cancel it first"
+    }
+
     // MARK: Tasks
 
     /// Claims up to `limit` ready tasks for `worker`, leased for `leaseSeconds`.
@@ -125,17 +137,39 @@ public enum TaskQueue {
     /// Returns the ids accepted.
     @discardableResult
     public static func complete(_ conn: PGConnection, worker: String, _ finished: [(task: ClaimedTask, output: TaskOutput)]) throws -> Set<Int64> {
-        guard !finished.isEmpty else { return [] }
-        return try conn.transaction {
-            let r = try conn.exec(
-                "SELECT slipline_complete($1, $2::bigint[], $3::int[])",
-                [worker, PGArray(finished.map(\.task.id)), PGArray(finished.map(\.task.attempt))])
-            let accepted = Set((0..<r.rowCount).compactMap { r.int64($0, 0) })
-            let kept = finished.filter { accepted.contains($0.task.id) }
-            try writeResults(kept, on: conn)
-            try conn.exec("SELECT slipline_after_terminal($1::bigint[])", [PGArray(Array(accepted))])
-            return accepted
+        // Results first, then `slipline_finish` (fence, done, bookkeeping) and COMMIT in one
+        // round trip (slipline_finish_staged), so the job row it locks is not held across this
+        // thread's next wake-up. A refused task (its lease was reaped or cancelled) must not keep
+        // the rows just written for it: roll back, repeat with the ones this worker still holds.
+        var pending = finished
+        for _ in 0..<16 where !pending.isEmpty {  // each round normally drops a refused task
+            let ids = PGArray(pending.map(\.task.id)), attempts = PGArray(pending.map(\.task.attempt))
+            try conn.exec("BEGIN")
+            do {
+                try writeResults(pending, on: conn)
+                try conn.exec(
+                    """
+                    SELECT set_config('slipline.finish_worker', $1, true), set_config('slipline.finish_ids', $2, true),
+                           set_config('slipline.finish_attempts', $3, true)
+                    """, [worker, ids.pgText, attempts.pgText])
+                try conn.execScript(StaticOrEmbedded(constant: "SELECT slipline_finish_staged(); COMMIT"))
+                return Set(pending.map(\.task.id))
+            } catch DatabaseError.statementFailed(let sqlstate, _) where sqlstate == "SL001" {
+                try conn.exec("ROLLBACK")
+                let held = try conn.exec(
+                    """
+                    SELECT t.id FROM unnest($1::bigint[], $2::int[]) AS c(id, attempt) JOIN tasks t ON t.id = c.id
+                    WHERE t.attempts = c.attempt AND t.worker_id = $3 AND t.state = 'leased'
+                    """, [ids, attempts, worker])
+                let still = Set((0..<held.rowCount).compactMap { held.int64($0, 0) })
+                pending = pending.filter { still.contains($0.task.id) }
+            } catch {
+                if conn.isHealthy { _ = try? conn.exec("ROLLBACK") }
+                throw error
+            }
         }
+        guard pending.isEmpty else { throw DatabaseError.statementFailed(sqlstate: "SL001", message: "completion kept being refused") }
+        return []
     }
 
     /// Replaces the results of `finished` tasks: check every row against its table, delete by

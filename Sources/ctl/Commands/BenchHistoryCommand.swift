@@ -17,7 +17,11 @@ extension BenchCommand {
                 bypasses the queue (claims against it go through the real path: `ctl bench queue`). Then, or \
                 alone, prints one line of figures for `tasks` (and every --every seconds for --for seconds): \
                 live and dead rows, heap and index sizes, autovacuum runs; --exact adds pgstattuple's dead and \
-                free space (a full scan; needs the pgstattuple extension, from postgresql-contrib).
+                free space (a full scan; needs the pgstattuple extension, from postgresql-contrib). \
+                --through-queue N instead takes N no-op bench tasks through the real path: jobs of --per-job \
+                tasks submitted and planned by the bench planner, every task claimed and completed with the \
+                functions workers call (slipline_claim, slipline_finish) in batches of --batch, sampled every \
+                --every seconds, until done or --time-limit.
                 """)
 
         @Option(name: .long, help: "Finished tasks to insert (0: none).")
@@ -35,12 +39,23 @@ extension BenchCommand {
         @Flag(name: .long, help: "Add pgstattuple's exact dead and free space (scans the table).")
         var exact = false
 
+        @Option(name: .long, help: "Tasks to take through the real claim/complete path (0: none).")
+        var throughQueue: Int = 0
+
+        @Option(name: .long, help: "Claim and complete batch size for --through-queue.")
+        var batch: Int = 256
+
+        @Option(name: .long, help: "Stop --through-queue after this many seconds (it reports how far it got).")
+        var timeLimit: Double = 86_400
+
         @OptionGroup var db: DatabaseOptions
 
         func validate() throws {
             guard fill >= 0, fill <= 100_000_000 else { throw ValidationError("--fill must be 0…100000000") }
             guard (1...1_000_000).contains(perJob) else { throw ValidationError("--per-job must be 1…1000000") }
             guard every >= 0, duration >= 0 else { throw ValidationError("--every and --for must be ≥ 0") }
+            guard throughQueue >= 0, throughQueue <= 100_000_000 else { throw ValidationError("--through-queue must be 0…100000000") }
+            guard (1...10_000).contains(batch), timeLimit > 0 else { throw ValidationError("--batch must be 1…10000 and --time-limit > 0") }
         }
 
         func run() throws {
@@ -48,6 +63,11 @@ extension BenchCommand {
             if fill > 0 { try insertHistory(conn) }
             let sampler = try TableSampler(conn, exact: exact)
             print(TableSampler.header)
+            if throughQueue > 0 {
+                let history = QueueHistoryRun(total: throughQueue, perJob: perJob, batch: batch, every: every, sampler: sampler)
+                _ = try history.run(conn, deadline: Date(timeIntervalSinceNow: timeLimit))
+                return
+            }
             let start = Date()
             while true {
                 print(try sampler.line(at: Date().timeIntervalSince(start)))

@@ -48,7 +48,7 @@ struct RetryCommand: ParsableCommand {
         let conn = try db.connect()
         guard try TaskQueue.job(conn, id: job) != nil else { throw UserError("job \(job) does not exist") }
         guard let n = try TaskQueue.retry(conn, job: job) else {
-            throw UserError("job \(job) is still running: wait for it to end (`ctl wait \(job)`) or cancel it first")
+            throw UserError(try TaskQueue.retryRefusal(conn, job: job))
         }
         let state = try TaskQueue.job(conn, id: job)?.state.rawValue ?? "?"
         guard n > 0 || state == "queued" else {
