@@ -55,7 +55,8 @@ let package = Package(
 
         /// AVX2 loops of the 4D-STEM kernels, compiled per function for AVX2 and dispatched at
         /// run time (the Swift targets are built for baseline x86-64); Kernels/STEM4DVectorUnits.
-        .target(name: "CSTEM4DSIMD"),
+        /// Optimised in debug builds too, like Kernels.
+        .target(name: "CSTEM4DSIMD", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         /// Pure numerical kernels over buffers; no I/O, no dependencies beyond their C loops.
         .target(name: "Kernels", dependencies: ["CSTEM4DSIMD"], swiftSettings: kernelSettings),
         /// Model, database access, file formats, embedded PostgreSQL, errors.
