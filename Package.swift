@@ -53,8 +53,12 @@ let package = Package(
         /// tuned writer of synthetic frames.
         .target(name: "CPNGIO", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
 
-        /// Pure numerical kernels over buffers; no I/O, no dependencies.
-        .target(name: "Kernels", swiftSettings: kernelSettings),
+        /// AVX2 loops of the 4D-STEM kernels, compiled per function for AVX2 and dispatched at
+        /// run time (the Swift targets are built for baseline x86-64); Kernels/STEM4DVectorUnits.
+        /// Optimised in debug builds too, like Kernels.
+        .target(name: "CSTEM4DSIMD", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        /// Pure numerical kernels over buffers; no I/O, no dependencies beyond their C loops.
+        .target(name: "Kernels", dependencies: ["CSTEM4DSIMD"], swiftSettings: kernelSettings),
         /// Model, database access, file formats, embedded PostgreSQL, errors.
         .target(
             name: "Shared",

@@ -26,7 +26,9 @@ public struct STEM4DBlob: Sendable, Hashable, Codable {
 /// ≈ √2·σ. Peaks are local maxima over space and scale whose response exceeds `threshold`
 /// times the noise at that scale (pixel noise from the MAD of neighbour differences times
 /// the filter's white-noise gain, so crowded images do not raise the threshold); position
-/// is refined by a 2D quadratic fit and radius by a parabola across scales.
+/// is refined by a 2D quadratic fit and radius by a parabola across scales. A coarse-scale
+/// blob made of two or more separate finer blobs (touching or chained particles) gives way
+/// to them; blobs cut by the image border are kept when the pixels inside show them.
 public struct STEM4DBlobDetector: Sendable, Hashable {
     /// Radii searched, px: `radiusMin`…`radiusMax` by `radiusStep`.
     public var radiusMin: Double
@@ -78,25 +80,15 @@ public struct STEM4DBlobDetector: Sendable, Hashable {
         let L = layers.count
         for l in 0..<L {
             let c = layers[l]
-            for y in 1..<(h - 1) {
-                for x in 1..<(w - 1) {
+            for y in 0..<h {
+                for x in 0..<w {
                     let v = c[y * w + x]
-                    guard v >= Float(threshold) * noises[l] else { continue }
-                    var isMax = true
-                    outer: for dl in -1...1 where l + dl >= 0 && l + dl < L {
-                        let o = layers[l + dl]
-                        for dy in -1...1 {
-                            for dx in -1...1 where !(dl == 0 && dx == 0 && dy == 0) {
-                                let q = o[(y + dy) * w + x + dx]
-                                if q > v || (q == v && (dl, dy, dx) < (0, 0, 0)) { isMax = false; break outer }
-                            }
-                        }
-                    }
-                    guard isMax else { continue }
-                    let xm = Double(c[y * w + x - 1]), xp = Double(c[y * w + x + 1])
-                    let ym = Double(c[(y - 1) * w + x]), yp = Double(c[(y + 1) * w + x])
+                    guard v >= Float(threshold) * noises[l],
+                          Self.isScaleSpaceMaximum(layers, l: l, x: x, y: y, w: w, h: h) else { continue }
+                    // Sub-pixel position where both neighbours exist (not on the border row or column).
                     let vv = Double(v)
-                    let ox = Self.parabola(xm, vv, xp), oy = Self.parabola(ym, vv, yp)
+                    let ox = x > 0 && x < w - 1 ? Self.parabola(Double(c[y * w + x - 1]), vv, Double(c[y * w + x + 1])) : 0
+                    let oy = y > 0 && y < h - 1 ? Self.parabola(Double(c[(y - 1) * w + x]), vv, Double(c[(y + 1) * w + x])) : 0
                     var rad = radii[l]
                     if l > 0 && l < L - 1 {
                         rad += radiusStep * Self.parabola(Double(layers[l - 1][y * w + x]), vv, Double(layers[l + 1][y * w + x]))
@@ -106,20 +98,108 @@ public struct STEM4DBlobDetector: Sendable, Hashable {
                 }
             }
         }
-        // Peaks hugging the border at large scales are mostly the surround lobes of blobs
-        // inside, reflected by the clamped border: drop centres within half a radius of it.
-        blobs.removeAll { b in
+        // Centres within half a radius of the border: particles cut by the scan edge, but also
+        // the surround lobes of blobs inside reflected by the clamped border. They are kept
+        // only when the pixels inside the image show the blob (core against ring) and after
+        // every inner blob, so a lobe never displaces a real particle.
+        func hugsBorder(_ b: STEM4DBlob) -> Bool {
             let m = max(1, 0.5 * b.radius)
             return b.x < m || b.y < m || b.x > Double(w - 1) - m || b.y > Double(h - 1) - m
         }
-        // Overlapping detections (e.g. the same blob at distant scales): keep the strongest.
-        blobs.sort { $0.strength > $1.strength }
+        let inner = Self.suppressOverlaps(Self.separatingClusters(blobs.filter { !hugsBorder($0) }), then: [])
+        let border = blobs.filter { b in
+            guard hugsBorder(b) else { return false }
+            let c = Self.contrast(base, b, excluding: inner)
+            return c.value >= threshold * pixelNoise * c.noise
+        }
+        return Self.suppressOverlaps(inner, then: border)
+    }
+
+    /// True when layer `l` at (`x`, `y`) is the largest of its 3×3×3 neighbourhood (ties to
+    /// the first in scan order), neighbours outside the image or the scale range left out.
+    static func isScaleSpaceMaximum(_ layers: [[Float]], l: Int, x: Int, y: Int, w: Int, h: Int) -> Bool {
+        let v = layers[l][y * w + x]
+        for dl in -1...1 where l + dl >= 0 && l + dl < layers.count {
+            let o = layers[l + dl]
+            for dy in -1...1 where y + dy >= 0 && y + dy < h {
+                for dx in -1...1 where x + dx >= 0 && x + dx < w && !(dl == 0 && dx == 0 && dy == 0) {
+                    let q = o[(y + dy) * w + x + dx]
+                    if q > v || (q == v && (dl, dy, dx) < (0, 0, 0)) { return false }
+                }
+            }
+        }
+        return true
+    }
+
+    /// Drops a blob whose area is made of two or more separate smaller blobs (touching or
+    /// chained particles, which a coarse scale sees as one): the parts — centres inside it,
+    /// radii 0.4–0.85 of its radius, no two of them overlapping — must cover at least 40 % of
+    /// its disk. A single particle's rim gives only small fragments that cover less.
+    static func separatingClusters(_ blobs: [STEM4DBlob]) -> [STEM4DBlob] {
+        let sorted = blobs.sorted { $0.strength > $1.strength }
+        return sorted.filter { big in
+            var parts: [STEM4DBlob] = []
+            for b in sorted where b.radius >= 0.4 * big.radius && b.radius <= 0.85 * big.radius
+                && distance(b, big) <= big.radius && !parts.contains(where: { overlaps($0, b) }) {
+                parts.append(b)
+            }
+            let covered = parts.map { $0.radius * $0.radius }.reduce(0, +)
+            return parts.count < 2 || covered < 0.4 * big.radius * big.radius
+        }
+    }
+
+    /// Strongest first, a blob is kept unless it overlaps one already kept (the same blob at
+    /// distant scales); the `then` blobs come after all of `first`.
+    static func suppressOverlaps(_ first: [STEM4DBlob], then: [STEM4DBlob]) -> [STEM4DBlob] {
         var kept: [STEM4DBlob] = []
-        for b in blobs where !kept.contains(where: { k in
-            let d = ((k.x - b.x) * (k.x - b.x) + (k.y - b.y) * (k.y - b.y)).squareRoot()
-            return d < 0.7 * max(k.radius, b.radius)
-        }) { kept.append(b) }
+        for group in [first, then] {
+            for b in group.sorted(by: { $0.strength > $1.strength }) where !kept.contains(where: { overlaps($0, b) }) {
+                kept.append(b)
+            }
+        }
         return kept
+    }
+
+    static func distance(_ a: STEM4DBlob, _ b: STEM4DBlob) -> Double {
+        ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot()
+    }
+
+    static func overlaps(_ a: STEM4DBlob, _ b: STEM4DBlob) -> Bool { distance(a, b) < 0.7 * max(a.radius, b.radius) }
+
+    /// How far the blob's core (within 0.7 r) stands out of the plane fitted to the ring
+    /// 1.3 r … 2 r around it, pixels inside the image and outside the disks (1.2 r) of the
+    /// `excluding` blobs only: (mean of core − plane, and the standard deviation of that number
+    /// in units of the pixel noise). A plane, not a mean, so that a brightness gradient (a
+    /// wedge-shaped sample) at the border is no blob; other particles are no background.
+    static func contrast(_ image: STEM4DImage, _ b: STEM4DBlob, excluding others: [STEM4DBlob] = []) -> (value: Double, noise: Double) {
+        let near = others.filter { distance($0, b) < 2 * b.radius + 1.2 * $0.radius }
+        var core: [(Double, Double, Double)] = [], ring: [(Double, Double, Double)] = []
+        let reach = Int((2 * b.radius).rounded(.up)) + 1
+        for y in max(0, Int(b.y) - reach)...min(image.rows - 1, Int(b.y) + reach) {
+            for x in max(0, Int(b.x) - reach)...min(image.cols - 1, Int(b.x) + reach) {
+                let dx = Double(x) - b.x, dy = Double(y) - b.y
+                let d = (dx * dx + dy * dy).squareRoot()
+                if near.contains(where: { o in
+                    (Double(x) - o.x) * (Double(x) - o.x) + (Double(y) - o.y) * (Double(y) - o.y) < 1.44 * o.radius * o.radius }) { continue }
+                let v = Double(image.pixels[y * image.cols + x])
+                if d <= 0.7 * b.radius { core.append((dx, dy, v)) } else if d >= 1.3 * b.radius && d <= 2 * b.radius { ring.append((dx, dy, v)) }
+            }
+        }
+        guard !core.isEmpty, ring.count >= 6 else { return (0, .infinity) }
+        // Least squares v ≈ p0 + p1 dx + p2 dy over the ring.
+        var m = [[Double]](repeating: [0, 0, 0], count: 3), rhs = [0.0, 0.0, 0.0]
+        for (dx, dy, v) in ring {
+            let g = [1, dx, dy]
+            for i in 0..<3 { rhs[i] += g[i] * v; for j in 0..<3 { m[i][j] += g[i] * g[j] } }
+        }
+        let n = Double(core.count)
+        let mean = [1, core.map(\.0).reduce(0, +) / n, core.map(\.1).reduce(0, +) / n]
+        guard let plane = STEM4DParticleStereo.solve3(m, rhs), let q = STEM4DParticleStereo.solve3(m, mean) else { return (0, .infinity) }
+        let predicted = (0..<3).map { plane[$0] * mean[$0] }.reduce(0, +)
+        let value = core.map(\.2).reduce(0, +) / n - predicted
+        // Var(core mean) = σ²/n; Var(plane at the core's mean position) = σ² ḡᵀ M⁻¹ ḡ.
+        let extrapolation = (0..<3).map { q[$0] * mean[$0] }.reduce(0, +)
+        return (value, (1 / n + max(0, extrapolation)).squareRoot())
     }
 
     /// −σ²∇²(G_σ * I), with the 5-point Laplacian.

@@ -124,63 +124,21 @@ extension STEM4DSparseKernel {
         bitsArray.withUnsafeBufferPointer { mBits in
         masks.maskChunkWeights.withUnsafeBufferPointer { mW in
         masks.maskIsInteger.withUnsafeBufferPointer { isInt in
-            let rawSum = UnsafeMutableRawPointer(sumPat), rawMax = UnsafeMutableRawPointer(maxPat)
-            let cs = 16 &* MemoryLayout<T>.stride  // bytes per chunk
             let fb = p &* MemoryLayout<T>.stride   // bytes per frame
-            @inline(__always) func store(_ c: Int, _ s: SIMD16<UInt32>, _ mx: SIMD16<T>) {
-                let ob = c &* 16
-                for h in 0..<4 {
-                    var d = rawSum.loadUnaligned(fromByteOffset: (ob &+ 4 &* h) &* 8, as: SIMD4<Double>.self)
-                    for l in 0..<4 { d[l] += Double(s[4 &* h &+ l]) }
-                    rawSum.storeBytes(of: d, toByteOffset: (ob &+ 4 &* h) &* 8, as: SIMD4<Double>.self)
-                }
-                let cur = rawMax.loadUnaligned(fromByteOffset: ob &* 4, as: SIMD16<Float>.self)
-                rawMax.storeBytes(of: cur.stem4dMax(T.widen(mx)), toByteOffset: ob &* 4, as: SIMD16<Float>.self)
-            }
+            // 16-bit input on a CPU with AVX2: the pattern pass in C (cstem4dsimd.c), exact for
+            // any values; the Swift pass below is its reference.
+            let avx2 = T.self == UInt16.self && STEM4DVectorUnits.avx2
             var f0 = 0
             while f0 < n {
                 let g = min(G, n - f0)
                 let gp = UnsafeRawPointer(base + f0 * p)
-                var gmax = SIMD16<T>(repeating: 0)
-                // Pass 1: patterns, two chunks (a 64-byte line of 16-bit pixels) per step, so
-                // a line is used up while in L1 even though the frames' power-of-two stride
-                // maps the whole group onto one cache set.
-                var c = 0
-                while c < nc {
-                    let two = c + 1 < nc
-                    let cb = c &* cs, cb1 = two ? cb &+ cs : cb
-                    var a0 = SIMD16<UInt16>(repeating: 0), a1 = a0
-                    var m0 = SIMD16<T>(repeating: 0), m1 = m0
-                    var o = 0
-                    for _ in 0..<g {
-                        let v0 = gp.loadUnaligned(fromByteOffset: o &+ cb, as: SIMD16<T>.self)
-                        let v1 = gp.loadUnaligned(fromByteOffset: o &+ cb1, as: SIMD16<T>.self)
-                        a0 &+= T.widen16(v0)
-                        a1 &+= T.widen16(v1)
-                        m0 = T.maxLanes(m0, v0)
-                        m1 = T.maxLanes(m1, v1)
-                        o &+= fb
-                    }
-                    let mm = T.maxLanes(m0, m1)
-                    gmax = T.maxLanes(gmax, mm)
-                    var s0: SIMD16<UInt32>, s1: SIMD16<UInt32>
-                    // 16-bit sums are exact when g · max < 2¹⁶ (counting detectors: almost
-                    // always); otherwise sum the pair again from L1 in 32-bit lanes.
-                    if T.sumFits16(mm, frames: g) {
-                        s0 = UInt16.widen32(a0)
-                        s1 = UInt16.widen32(a1)
-                    } else {
-                        s0 = SIMD16<UInt32>(repeating: 0); s1 = s0
-                        o = 0
-                        for _ in 0..<g {
-                            s0 &+= T.widen32(gp.loadUnaligned(fromByteOffset: o &+ cb, as: SIMD16<T>.self))
-                            s1 &+= T.widen32(gp.loadUnaligned(fromByteOffset: o &+ cb1, as: SIMD16<T>.self))
-                            o &+= fb
-                        }
-                    }
-                    store(c, s0, m0)
-                    if two { store(c + 1, s1, m1) }
-                    c += 2
+                // Pass 1: patterns; the largest value of the group bounds the mask pass's 16-bit runs.
+                let gm: UInt32
+                if avx2 {
+                    gm = STEM4DVectorUnits.u16Patterns(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
+                                                       chunks: nc, sum: sumPat, max: maxPat)
+                } else {
+                    gm = integerPatternPass(gp, frames: g, framePixels: p, chunks: nc, as: T.self, sum: sumPat, max: maxPat)
                 }
                 // Tail pixels (frame size not a multiple of 16), scalar.
                 let tp = base + f0 * p
@@ -198,7 +156,6 @@ extension STEM4DSparseKernel {
                     }
                 }
                 // Pass 2: masks. `run` chunks add up in 16-bit lanes without overflow.
-                let gm = UInt32(gmax.max())
                 let run = gm == 0 ? Int.max : Int(65_535 / gm)
                 for m in 0..<mcount {
                     let eLo = mStart[m], eHi = mStart[m + 1]
@@ -243,5 +200,69 @@ extension STEM4DSparseKernel {
         }
         }
         }
+    }
+
+    /// Pass 1 of the integer path over one group of `frames` frames (Swift, baseline x86-64):
+    /// adds each pixel's sum over the group to `sum` and raises `max`, for the first `chunks`
+    /// 16-pixel chunks; returns the group's largest value. Frame sums go in 16-bit lanes when
+    /// the group's maximum proves they cannot overflow, else the chunk pair is summed again
+    /// from L1 in 32-bit lanes. The reference of `slp_stem4d_u16_patterns_avx2`.
+    static func integerPatternPass<T: STEM4DIntegerPixel>(
+        _ gp: UnsafeRawPointer, frames g: Int, framePixels p: Int, chunks nc: Int, as: T.Type,
+        sum sumPat: UnsafeMutablePointer<Double>, max maxPat: UnsafeMutablePointer<Float>
+    ) -> UInt32 {
+        let rawSum = UnsafeMutableRawPointer(sumPat), rawMax = UnsafeMutableRawPointer(maxPat)
+        let cs = 16 &* MemoryLayout<T>.stride  // bytes per chunk
+        let fb = p &* MemoryLayout<T>.stride   // bytes per frame
+        @inline(__always) func store(_ c: Int, _ s: SIMD16<UInt32>, _ mx: SIMD16<T>) {
+            let ob = c &* 16
+            for h in 0..<4 {
+                var d = rawSum.loadUnaligned(fromByteOffset: (ob &+ 4 &* h) &* 8, as: SIMD4<Double>.self)
+                for l in 0..<4 { d[l] += Double(s[4 &* h &+ l]) }
+                rawSum.storeBytes(of: d, toByteOffset: (ob &+ 4 &* h) &* 8, as: SIMD4<Double>.self)
+            }
+            let cur = rawMax.loadUnaligned(fromByteOffset: ob &* 4, as: SIMD16<Float>.self)
+            rawMax.storeBytes(of: cur.stem4dMax(T.widen(mx)), toByteOffset: ob &* 4, as: SIMD16<Float>.self)
+        }
+        var gmax = SIMD16<T>(repeating: 0)
+        // Two chunks (a 64-byte line of 16-bit pixels) per step, so a line is used up while in
+        // L1 even though the frames' power-of-two stride maps the whole group onto one cache set.
+        var c = 0
+        while c < nc {
+            let two = c + 1 < nc
+            let cb = c &* cs, cb1 = two ? cb &+ cs : cb
+            var a0 = SIMD16<UInt16>(repeating: 0), a1 = a0
+            var m0 = SIMD16<T>(repeating: 0), m1 = m0
+            var o = 0
+            for _ in 0..<g {
+                let v0 = gp.loadUnaligned(fromByteOffset: o &+ cb, as: SIMD16<T>.self)
+                let v1 = gp.loadUnaligned(fromByteOffset: o &+ cb1, as: SIMD16<T>.self)
+                a0 &+= T.widen16(v0)
+                a1 &+= T.widen16(v1)
+                m0 = T.maxLanes(m0, v0)
+                m1 = T.maxLanes(m1, v1)
+                o &+= fb
+            }
+            let mm = T.maxLanes(m0, m1)
+            gmax = T.maxLanes(gmax, mm)
+            var s0: SIMD16<UInt32>, s1: SIMD16<UInt32>
+            // 16-bit sums are exact when g · max < 2¹⁶ (counting detectors: almost always).
+            if T.sumFits16(mm, frames: g) {
+                s0 = UInt16.widen32(a0)
+                s1 = UInt16.widen32(a1)
+            } else {
+                s0 = SIMD16<UInt32>(repeating: 0); s1 = s0
+                o = 0
+                for _ in 0..<g {
+                    s0 &+= T.widen32(gp.loadUnaligned(fromByteOffset: o &+ cb, as: SIMD16<T>.self))
+                    s1 &+= T.widen32(gp.loadUnaligned(fromByteOffset: o &+ cb1, as: SIMD16<T>.self))
+                    o &+= fb
+                }
+            }
+            store(c, s0, m0)
+            if two { store(c + 1, s1, m1) }
+            c += 2
+        }
+        return UInt32(gmax.max())
     }
 }

@@ -15,6 +15,10 @@ public enum STEM4DParticleEvaluation {
         /// Least-squares slope of found z against true z over the matched pairs (1 = right
         /// depth scale; NaN when nothing matched).
         public var depthScale: Double = .nan
+        /// Indices of the true spheres no found particle matched, and of the found particles
+        /// that matched no true sphere (for diagnosing where a method fails).
+        public var missedTruth: [Int] = []
+        public var unmatchedFound: [Int] = []
     }
 
     /// One-to-one matching (Hungarian on 3D distance) gated by `lateralTolerance` (xy) and
@@ -33,9 +37,11 @@ public enum STEM4DParticleEvaluation {
         }
         var dz: [Double] = [], dl: [Double] = [], dr: [Double] = []
         var szz = 0.0, szf = 0.0
+        var truthMatched = [Bool](repeating: false, count: n), foundMatched = [Bool](repeating: false, count: m)
         if n > 0 && m > 0 {
             for (i, j) in Hungarian.solve(cost: cost, rows: n, columns: m).enumerated() {
                 guard let j else { continue }
+                truthMatched[i] = true; foundMatched[j] = true
                 let t = truth[i], f = found[j]
                 dz.append(abs(t[2] - f.z))
                 dl.append(((t[0] - f.x) * (t[0] - f.x) + (t[1] - f.y) * (t[1] - f.y)).squareRoot())
@@ -47,7 +53,9 @@ public enum STEM4DParticleEvaluation {
                      recall: n > 0 ? Double(dz.count) / Double(n) : 1,
                      precision: m > 0 ? Double(dz.count) / Double(m) : 1,
                      medianDepthError: median(dz), medianLateralError: median(dl), medianRadiusError: median(dr),
-                     depthScale: szz > 0 ? szf / szz : .nan)
+                     depthScale: szz > 0 ? szf / szz : .nan,
+                     missedTruth: truthMatched.indices.filter { !truthMatched[$0] },
+                     unmatchedFound: foundMatched.indices.filter { !foundMatched[$0] })
     }
 
     static func median(_ v: [Double]) -> Double {

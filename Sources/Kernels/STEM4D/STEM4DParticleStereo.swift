@@ -14,15 +14,23 @@ public struct STEM4DParticleView: Sendable, Hashable {
     /// Projection direction t = (sin θx, sin θy).
     public var tx: Double
     public var ty: Double
+    /// The view itself, smoothed by `STEM4DParticleAlignment.smoothingSigma`: when every view of
+    /// a particle has one, its shifts between views are refined by image alignment.
+    public var image: STEM4DImage?
 
-    /// A view with its blobs and projection direction.
-    public init(blobs: [STEM4DBlob], tx: Double, ty: Double) { self.blobs = blobs; self.tx = tx; self.ty = ty }
+    /// A view with its blobs and projection direction (and its smoothed image, if any).
+    public init(blobs: [STEM4DBlob], tx: Double, ty: Double, image: STEM4DImage? = nil) {
+        self.blobs = blobs; self.tx = tx; self.ty = ty; self.image = image
+    }
 
-    /// The two views of a stereo pair (`minus`, `plus`), with tilts ∓φ/2 along the baseline.
-    public static func pair(minus: [STEM4DBlob], plus: [STEM4DBlob], stereo: STEM4DStereoPair) -> [STEM4DParticleView] {
+    /// The two views of a stereo pair (`minus`, `plus`), with tilts ∓φ/2 along the baseline;
+    /// with `images` (minus, plus), the views keep them smoothed for alignment.
+    public static func pair(minus: [STEM4DBlob], plus: [STEM4DBlob], stereo: STEM4DStereoPair,
+                            images: (STEM4DImage, STEM4DImage)? = nil) -> [STEM4DParticleView] {
         let a = stereo.azimuthDeg * .pi / 180, h = sin(stereo.stereoAngleRad / 2)
-        return [STEM4DParticleView(blobs: minus, tx: -h * cos(a), ty: -h * sin(a)),
-                STEM4DParticleView(blobs: plus, tx: h * cos(a), ty: h * sin(a))]
+        let sigma = STEM4DParticleAlignment.smoothingSigma
+        return [STEM4DParticleView(blobs: minus, tx: -h * cos(a), ty: -h * sin(a), image: images?.0.gaussianBlurred(sigma: sigma)),
+                STEM4DParticleView(blobs: plus, tx: h * cos(a), ty: h * sin(a), image: images?.1.gaussianBlurred(sigma: sigma))]
     }
 }
 
@@ -122,10 +130,45 @@ public struct STEM4DParticleStereo: Sendable, Hashable {
         for i in 0..<n where !partners[i].isEmpty {
             var obs = [(ref.blobs[refIndex[i]], ref.tx, ref.ty)]
             for (k, j) in partners[i] { obs.append((views[k].blobs[j], views[k].tx, views[k].ty)) }
-            guard let p = Self.triangulate(obs), p.residual <= maxResidual else { continue }
+            var members = partners[i]
+            obs = Self.aligned(obs, views: [r] + members.map(\.0), in: views)
+            guard var p = Self.triangulate(obs) else { continue }
+            // A wrong partner in one view (crowded, overlapping projections) spoils the fit of
+            // the others: drop the partner whose removal fits best while two views remain.
+            while p.residual > maxResidual && obs.count > 2 {
+                let trials = (1..<obs.count).compactMap { n -> (Int, STEM4DParticle3D)? in
+                    var o = obs
+                    o.remove(at: n)
+                    return Self.triangulate(o).map { (n, $0) }
+                }
+                guard let best = trials.min(by: { $0.1.residual < $1.1.residual }) else { break }
+                obs.remove(at: best.0)
+                members.remove(at: best.0 - 1)
+                p = best.1
+            }
+            guard p.residual <= maxResidual else { continue }
             out.append(p)
             used[r][refIndex[i]] = true
-            for (k, j) in partners[i] { used[k][j] = true }
+            for (k, j) in members { used[k][j] = true }
+        }
+        return out
+    }
+
+    /// The observations with every blob after the first moved to where image alignment puts
+    /// the particle relative to the first (`STEM4DParticleAlignment`); a blob whose alignment
+    /// fails keeps its detected centre. Unchanged when a view has no image.
+    static func aligned(_ obs: [(STEM4DBlob, Double, Double)], views viewIndex: [Int], in views: [STEM4DParticleView])
+        -> [(STEM4DBlob, Double, Double)] {
+        guard let reference = views[viewIndex[0]].image, viewIndex.allSatisfy({ views[$0].image != nil }) else { return obs }
+        let a = obs[0].0
+        var out = obs
+        for n in 1..<obs.count {
+            let b = obs[n].0
+            if let s = STEM4DParticleAlignment.shift(reference: reference, view: views[viewIndex[n]].image!, x: a.x, y: a.y,
+                                                     radius: 0.5 * (a.radius + b.radius), initial: (b.x - a.x, b.y - a.y)) {
+                out[n].0.x = a.x + s.0
+                out[n].0.y = a.y + s.1
+            }
         }
         return out
     }

@@ -70,6 +70,7 @@ public enum STEM4DMerge {
             switch options.mode {
             case "particles":
                 found = particles(images: images, payload: payload, stereos: stereos, options: options, report: &report)
+                try writeParticles(found.particleList, stereos: stereos, rows: rows, cols: cols, output: output)
             case "dislocations":
                 found = dislocations(images: images, payload: payload, stereos: stereos, options: options, report: &report)
             default:
@@ -124,6 +125,24 @@ public enum STEM4DMerge {
         var lines = ResultRows(table: "stem4d_line_results", columns: ["line_id", "points", "reprojection_rms", "n_points"])
         var particleCount: Int?
         var lineCount: Int?
+        var particleList: [STEM4DParticle3D] = []
+    }
+
+    /// `stem4d/particles.json`: each particle as in `stem4d_particles`, plus `cut_by_scan_edge`
+    /// (its disk crosses the scan border in at least one view: position and radius are then
+    /// less certain, and g(r) near the edges counts it at its estimated place).
+    static func writeParticles(_ particles: [STEM4DParticle3D], stereos: [STEM4DStereoPair], rows: Int, cols: Int, output: String) throws {
+        let views = stereos.flatMap { STEM4DParticleView.pair(minus: [], plus: [], stereo: $0) }
+        let entries = particles.enumerated().map { i, p in
+            let cut = views.contains { v in
+                let x = p.x - p.z * v.tx, y = p.y - p.z * v.ty
+                return x - p.radius < -0.5 || y - p.radius < -0.5 || x + p.radius > Double(cols) - 0.5 || y + p.radius > Double(rows) - 0.5
+            }
+            return String(format: "{\"particle_id\":%d,\"x\":%.4f,\"y\":%.4f,\"z\":%.4f,\"radius\":%.4f,\"n_views\":%d,\"residual\":%.4f,\"cut_by_scan_edge\":%@}",
+                          i, p.x, p.y, p.z, p.radius, p.views, p.residual, cut ? "true" : "false")
+        }
+        let json = "[\n" + entries.joined(separator: ",\n") + "\n]\n"
+        try AtomicFile.write(STEM4DPaths.particles(output)) { try Data(json.utf8).write(to: URL(fileURLWithPath: $0)) }
     }
 
     /// `mode=particles`: blobs in every stereo view, matched and triangulated; g(r) of the centres.
@@ -137,11 +156,12 @@ public enum STEM4DMerge {
             guard let a = images[pair.minus], let b = images[pair.plus] else { continue }
             let ba = blobDetector.detect(a), bb = blobDetector.detect(b)
             if k == 0 { report.blobs = (ba, bb) }
-            views += STEM4DParticleView.pair(minus: ba, plus: bb, stereo: stereos[k])
+            views += STEM4DParticleView.pair(minus: ba, plus: bb, stereo: stereos[k], images: options.particleAlignment ? (a, b) : nil)
         }
         let stereo = STEM4DParticleStereo(zMin: -options.zRange, zMax: options.zRange)
         let particles = stereo.reconstruct(views)
         out.particleCount = particles.count
+        out.particleList = particles
         for (i, p) in particles.enumerated() {
             out.particles.rows.append([i, p.x, p.y, p.z, p.radius, p.views, p.residual])
         }

@@ -65,6 +65,9 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var zRange: Double
     /// `line_min_length=` (default 12 px): shortest line kept in a view.
     public var lineMinLength: Double
+    /// `particle_alignment=` (default true): refine each particle's shifts between views by
+    /// image alignment (`STEM4DParticleAlignment`); false keeps the blob centres.
+    public var particleAlignment: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -131,6 +134,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         }
         zRange = try params.double("z_range", default: 60, range: 1...100_000)
         lineMinLength = try params.double("line_min_length", default: 12, range: 2...100_000)
+        particleAlignment = try params.bool("particle_alignment", default: true)
     }
 }
 

@@ -127,6 +127,10 @@ public enum STEM4DPaths {
     public static func png(_ outputDirectory: String, name: String) -> String {
         "\(outputDirectory)/stem4d/\(name).png"
     }
+    /// Every particle of a `mode=particles` job with its flags (`cut_by_scan_edge`), JSON.
+    public static func particles(_ outputDirectory: String) -> String {
+        "\(outputDirectory)/stem4d/particles.json"
+    }
     public static func report(_ outputDirectory: String) -> String {
         "\(outputDirectory)/stem4d/report.png"
     }

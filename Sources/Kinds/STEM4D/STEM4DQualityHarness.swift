@@ -71,6 +71,7 @@ public enum STEM4DQualityHarness {
             return STEM4DParticle3D(x: x, y: y, z: z, radius: radius)
         }
         let s = STEM4DParticleEvaluation.score(truth: truth, found: found)
+        draw.details += "\n      " + diagnose(s, truth: truth, found: found, rows: draw.params.scanRows, cols: draw.params.scanCols)
         draw.recall = s.recall; draw.precision = s.precision; draw.medianDepthError = s.medianDepthError
         draw.depthScale = s.depthScale
         draw.truthCount = s.truthCount; draw.foundCount = s.foundCount
@@ -91,6 +92,32 @@ public enum STEM4DQualityHarness {
         draw.medianDepthError = s.medianDepthError
         draw.depthScale = s.depthScale
         draw.truthCount = truth.count; draw.foundCount = found.count
+    }
+
+    /// Where the misses and the spurious particles are: cut by the scan edge, overlapping
+    /// another sphere in projection (centre gap < the larger radius), touching one in 3D
+    /// (surface gap < 1 px), or none of these.
+    static func diagnose(_ s: STEM4DParticleEvaluation.Score, truth: [[Double]], found: [STEM4DParticle3D], rows: Int, cols: Int) -> String {
+        func cut(_ x: Double, _ y: Double, _ r: Double) -> Bool {
+            x - r < -0.5 || y - r < -0.5 || x + r > Double(cols) - 0.5 || y + r > Double(rows) - 0.5
+        }
+        var edge = 0, overlap = 0, touching = 0, other = 0
+        for i in s.missedTruth {
+            let t = truth[i]
+            let others = truth.indices.filter { $0 != i }.map { truth[$0] }
+            if cut(t[0], t[1], t[3]) { edge += 1; continue }
+            if others.contains(where: { o in ((o[0] - t[0]) * (o[0] - t[0]) + (o[1] - t[1]) * (o[1] - t[1])).squareRoot() < max(o[3], t[3]) }) {
+                overlap += 1; continue
+            }
+            if others.contains(where: { o in
+                ((o[0] - t[0]) * (o[0] - t[0]) + (o[1] - t[1]) * (o[1] - t[1]) + (o[2] - t[2]) * (o[2] - t[2])).squareRoot() < o[3] + t[3] + 1 }) {
+                touching += 1; continue
+            }
+            other += 1
+        }
+        let spuriousEdge = s.unmatchedFound.filter { cut(found[$0].x, found[$0].y, found[$0].radius) }.count
+        return "missed \(s.missedTruth.count): cut by the edge \(edge), overlapping in projection \(overlap), touching \(touching), other \(other); "
+            + "spurious \(s.unmatchedFound.count) (\(spuriousEdge) at the edge)"
     }
 
     /// Position of the first peak of g(r) — the contact peak of touching particles: the

@@ -1,0 +1,38 @@
+#ifndef SLIPLINE_CSTEM4DSIMD_H
+#define SLIPLINE_CSTEM4DSIMD_H
+
+/* Run-time dispatched AVX2 loops of the 4D-STEM kernels.
+ *
+ * The Swift targets are built for baseline x86-64 (SSE2), which has no unsigned 16-bit maximum
+ * and no 256-bit integer adds; Swift cannot compile one function for another target. These
+ * functions are compiled with __attribute__((target("avx2"))) and called only when
+ * slp_stem4d_has_avx2() says the CPU has AVX2. They are pure functions over buffers; the Swift
+ * loops they replace are their reference (Tests/KernelsTests/STEM4DAVX2Tests.swift). */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 1 when this CPU runs the AVX2 functions below (checked once), else 0 (any other CPU or
+ * architecture: the callers keep their Swift loops). */
+int slp_stem4d_has_avx2(void);
+
+/* Pattern pass over one group of `frames` uint16 frames of `frame_pixels` pixels each, for
+ * the first `chunks` 16-pixel chunks (chunks * 16 <= frame_pixels): adds each pixel's sum over
+ * the group to sum[i] and raises max[i] to its maximum, exactly for any 16-bit values
+ * (frames <= 65 536). Returns the largest value seen. Only call when slp_stem4d_has_avx2(). */
+uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                      double *sum, float *max);
+
+/* A read-bandwidth probe: the wrapping sum of the `bytes / 32` whole 32-byte words of `data`
+ * as 64-bit lanes (the result only keeps the loads from being optimised away). */
+uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

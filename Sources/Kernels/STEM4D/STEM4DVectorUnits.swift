@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSTEM4DSIMD
+
+/// Which vector instructions the 4D-STEM kernels use, decided once at run time.
+///
+/// The Swift code is built for baseline x86-64 (SSE2); the loops in `CSTEM4DSIMD` are compiled
+/// for AVX2 and used only on a CPU that has it. `SLIPLINE_STEM4D_BASELINE=1` in the environment
+/// keeps the Swift loops (to compare the two, e.g. `ctl bench stem4d --bits 16`).
+public enum STEM4DVectorUnits {
+    /// True when the AVX2 loops run: the CPU has AVX2 and `SLIPLINE_STEM4D_BASELINE` is unset.
+    public static let avx2: Bool = slp_stem4d_has_avx2() != 0 && getenv("SLIPLINE_STEM4D_BASELINE") == nil
+
+    /// A short name of what runs, for benchmark output.
+    public static var description: String { avx2 ? "AVX2 (run-time dispatch)" : "baseline x86-64 (SSE2) Swift" }
+
+    /// The AVX2 pattern pass over one group of 16-bit frames (`slp_stem4d_u16_patterns_avx2`):
+    /// adds each pixel's sum over the `frames` frames to `sum`, raises `max`, for the first
+    /// `chunks` 16-pixel chunks; the largest value. Only when `avx2`.
+    @inline(__always)
+    static func u16Patterns(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
+                            sum: UnsafeMutablePointer<Double>, max: UnsafeMutablePointer<Float>) -> UInt32 {
+        UInt32(slp_stem4d_u16_patterns_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max))
+    }
+}
