@@ -73,6 +73,10 @@ final class TEMFragmentTrackingTests: XCTestCase {
         // The same in pieces of 25 frames, linked as the hierarchical merge links them.
         let pieced = TEMPiecewiseTracking.track(curves, framesPerPiece: 25, config: TEMTrackerConfig())
         XCTAssertEqual(pieced.count, 2)
+        // Pieces linked one by one make a track per piece.
+        var unjoined = TEMTrackerConfig()
+        unjoined.joinFragments = false
+        XCTAssertGreaterThan(TEMTracker.track(curves, config: unjoined).count, 2)
     }
 
     func testEvaluationCountsATracksPiecesInAFrameAsOneDetection() {

@@ -30,15 +30,19 @@ public struct TEMDetectionDegradation: Codable, Sendable, Equatable {
     /// σ of the registration's error per frame, px.
     public var registrationError: Double
 
-    /// Rates drawn from wide ranges (`seed` fixes them).
+    /// Rates drawn from wide ranges (`seed` fixes them). False curves are as rare as the real
+    /// detector's measured precision (0.98–0.999 on the presets and on videos made elsewhere)
+    /// allows; fragments and misses as common as its recall (0.83–0.97) and the 16 % excess of
+    /// curves seen on an independent video; the registration error as large as the drift
+    /// estimator's (0.70 px median, 1.88 px at the 90th percentile over 50 randomised draws).
     public static func draw(seed: UInt64) -> TEMDetectionDegradation {
         var rng = SeededRandom(seed: seed).derived(901)
         let gapLow = rng.uniform(1...4)
         return TEMDetectionDegradation(
             pFragment: rng.uniform(0.02...0.4), fragmentGap: gapLow...(gapLow + rng.uniform(1...6)),
             pMiss: rng.uniform(0.0...0.1), pLostRun: rng.uniform(0...0.01), trim: rng.uniform(0...0.15),
-            jitter: rng.uniform(0.1...1.0), spuriousPerFrame: rng.uniform(0...2), clutterFeatures: Int(rng.uniform(0...4.99)),
-            pClutterSeen: rng.uniform(0.2...0.9), registrationError: rng.uniform(0.05...0.6))
+            jitter: rng.uniform(0.1...1.0), spuriousPerFrame: rng.uniform(0...0.5), clutterFeatures: Int(rng.uniform(0...2.99)),
+            pClutterSeen: rng.uniform(0.1...0.6), registrationError: rng.uniform(0.1...1.6))
     }
 
     /// The detections of every frame (image coordinates) and the registration's drift estimate
@@ -47,7 +51,7 @@ public struct TEMDetectionDegradation: Codable, Sendable, Equatable {
     public func degrade(_ truth: [[TEMTruthDislocation]], stage: TEMStageMotion, width: Int, height: Int,
                         seed: UInt64) -> (curves: [[[TEMPoint]]], drift: [TEMPoint]) {
         var rng = SeededRandom(seed: seed).derived(902)
-        let clutter = (0..<clutterFeatures).map { _ in randomSegment(width: width, height: height, length: 15...60, rng: &rng) }
+        let clutter = (0..<clutterFeatures).map { _ in randomSegment(width: width, height: height, length: 10...40, rng: &rng) }
         var lostUntil: [Int: Int] = [:]
         var curves: [[[TEMPoint]]] = [], drift: [TEMPoint] = []
         for f in truth.indices {
