@@ -75,4 +75,21 @@ final class TEMDriftTests: XCTestCase {
         XCTAssertLessThan(errors.sorted()[errors.count / 2], 1.6, "\(errors)")
         XCTAssertLessThan(errors.max()!, 3, "\(errors)")
     }
+
+    /// Jitter at the plausible limit, 5 px/frame (σ 5 px per axis, each step clamped to 5 px),
+    /// around a 1.5 px/frame drift: measured against frame 0, the error does not build up from
+    /// frame to frame, so it stays what one frame's estimate costs.
+    func testDriftUnderFivePixelJitter() {
+        var p = TEMSynthParams.randomized(.medium, seed: 5, frames: 16)
+        p.nuisance!.driftVelocity = TEMPoint(1.5, 0.5)
+        p.nuisance!.jitter = 5
+        p.nuisance!.driftBound = 30
+        let s = TEMSynthesizer(params: p)
+        let steps = (1..<16).map { TEMPolyline.norm(s.stage.drift[$0] - s.stage.drift[$0 - 1]) }
+        XCTAssertGreaterThan(steps.max()!, 4, "the stage jumps by up to 5 px between frames")
+        var est = s.frame(0).withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: p.width, height: p.height) }
+        let errors = (1..<16).map { f in TEMPolyline.norm(s.frame(f).withUnsafeBufferPointer { est.drift($0) } - s.stage.drift[f]) }
+        XCTAssertLessThan(errors.sorted()[errors.count / 2], 1.6, "\(errors)")
+        XCTAssertLessThan(errors.max()!, 3, "\(errors)")
+    }
 }

@@ -127,8 +127,8 @@ final class TEMEvalDetectionsTests: XCTestCase {
         try fails(["--detections", stringPoint], "at frames[0].curves[0].points[1][1]")
         let twice = try file("f.json", #"{"format": "slipline-tem-detections/1", "frames": [{"frame_index": 1, "curves": []}, {"frame_index": 1, "curves": []}]}"#)
         try fails(["--detections", twice], "frames[1]: frame_index 1 is listed twice")
-        let sameTrack = try file("g.json", #"{"format": "slipline-tem-detections/1", "frames": [{"frame_index": 0, "curves": [{"track_id": 3, "points": [[1, 2], [3, 4]]}, {"track_id": 3, "points": [[5, 6], [7, 8]]}]}]}"#)
-        try fails(["--detections", sameTrack], "frames[0].curves[1]: track 3 has two curves in frame 0")
+        let negativeTrack = try file("g.json", #"{"format": "slipline-tem-detections/1", "frames": [{"frame_index": 0, "curves": [{"track_id": -3, "points": [[1, 2], [3, 4]]}]}]}"#)
+        try fails(["--detections", negativeTrack], "frames[0].curves[0]: track_id -3 is negative")
         let onePoint = try file("h.json", #"{"format": "slipline-tem-detections/1", "frames": [{"frame_index": 0, "curves": [{"points": [[1, 2]]}]}]}"#)
         try fails(["--detections", onePoint], "a curve needs at least 2 points")
         // An empty but well-formed file scores zero, not an error.

@@ -8,7 +8,8 @@ public struct TEMEvaluation: Codable, Sendable, Equatable {
     /// max(0, 1 − |L_pred − L_true| / L_true) for the matched curve, 0 when unmatched.
     public var lengthScore: Double
     /// Identity F1 of the tracks: 2·IDTP / (true detections + tracked detections); curves left
-    /// out of every track (dropped as noise by the tracker) do not count as tracked detections.
+    /// out of every track (dropped as noise by the tracker) do not count as tracked detections,
+    /// and a track's curves in one frame (the pieces of a cut line) count as one detection.
     public var idf1: Double
     /// MOTA, HOTA and identity switches of the tracks (same matching gate as IDF1).
     public var tracking: TEMTrackingScores
@@ -30,7 +31,7 @@ public enum TEMEvaluator {
         var lengthSum = 0.0, nDislocations = 0
         var trackOf: [Int: Int] = [:] // frame << 20 | curve index → track id
         for t in tracks { for (f, c) in zip(t.frames, t.curveIndices) { trackOf[f << 20 | c] = t.id } }
-        let trackedDetections = tracks.reduce(0) { $0 + $1.frames.count }
+        var trackedDetections = 0
         var idtp: [Int: [Int: Int]] = [:] // truth id → track id → frames matched
         var truthFrames = 0, predFrames = 0
         var mot = TEMTrackingScoresAccumulator()
@@ -61,12 +62,16 @@ public enum TEMEvaluator {
                 guard let j = m[i] else { continue }
                 let lt = TEMPolyline.length(d.points), lp = TEMPolyline.length(de[j])
                 if lt > 0 { lengthSum += max(0, 1 - abs(lp - lt) / lt) }
-                if let tid = trackOf[f << 20 | j] { idtp[d.id, default: [:]][tid, default: 0] += 1 }
             }
-            // MOT scores match the truth against the tracked curves only (the hypotheses).
-            let tracked = de.indices.filter { trackOf[f << 20 | $0] != nil }
-            mot.add(truth: tr.map(\.id), tracks: tracked.map { trackOf[f << 20 | $0]! },
-                    match: CurveMatching.match(tr.map(\.points), tracked.map { de[$0] }, gate: matchGate))
+            // The tracks' hypotheses of the frame: a track's curves in it taken together (a
+            // tracker that joins the pieces of a cut line claims one dislocation, not several).
+            let hypotheses = trackHypotheses(de, frame: f, trackOf: trackOf)
+            trackedDetections += hypotheses.count
+            let hm = CurveMatching.match(tr.map(\.points), hypotheses.map(\.points), gate: matchGate)
+            for (i, d) in tr.enumerated() {
+                if let j = hm[i] { idtp[d.id, default: [:]][hypotheses[j].track, default: 0] += 1 }
+            }
+            mot.add(truth: tr.map(\.id), tracks: hypotheses.map(\.track), match: hm)
         }
         // Global one-to-one truth ↔ track assignment maximising matched frames.
         let truthIDs = Array(idtp.keys).sorted()
@@ -87,6 +92,19 @@ public enum TEMEvaluator {
             lengthScore: nDislocations > 0 ? lengthSum / Double(nDislocations) : 1,
             idf1: truthFrames + trackedDetections > 0 ? 2 * Double(total) / Double(truthFrames + trackedDetections) : 1,
             tracking: mot.scores(), truthDetections: truthFrames, predictedDetections: predFrames, tolerance: tolerance)
+    }
+}
+
+extension TEMEvaluator {
+    /// Per track seen in frame `f`, the points of its curves there, pieces ordered along the line.
+    static func trackHypotheses(_ curves: [[TEMPoint]], frame f: Int, trackOf: [Int: Int]) -> [(track: Int, points: [TEMPoint])] {
+        var byTrack: [Int: [Int]] = [:]
+        for c in curves.indices { if let t = trackOf[f << 20 | c] { byTrack[t, default: []].append(c) } }
+        return byTrack.keys.sorted().map { t in
+            let members = byTrack[t]!
+            guard members.count > 1 else { return (t, curves[members[0]]) }
+            return (t, TEMFragmentGrouping.observations(members.map { curves[$0] }).curves.flatMap { $0 })
+        }
     }
 }
 

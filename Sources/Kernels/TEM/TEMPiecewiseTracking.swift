@@ -14,12 +14,16 @@ public enum TEMPiecewiseTracking {
         // step drops short tracks, once they are linked.
         inPiece.minTrackFrames = 1
         inPiece.neighbourMaxAngleDegrees = 0
-        var tracks = TEMTracker.track(curves, config: inPiece)
+        // Summaries from the observations (pieces of a line joined), tracks over the curves.
+        let observations = config.joinFragments ? TEMFragmentGrouping.observations(curves) : nil
+        let joined = observations?.map(\.curves) ?? curves
+        var tracks = TEMTracker.trackObservations(joined, config: inPiece)
         var tracklets: [TEMTracklet] = []
         for t in tracks.indices {
-            var s = TEMTracklet.summarise(tracks[t], id: TEMTracklet.id(piece: piece, local: t), curves: curves)
+            var s = TEMTracklet.summarise(tracks[t], id: TEMTracklet.id(piece: piece, local: t), curves: joined)
             s.firstFrame += firstFrame; s.lastFrame += firstFrame; s.startFrame += firstFrame; s.endFrame += firstFrame
             tracklets.append(s)
+            if let observations { tracks[t] = TEMTracker.expand(tracks[t], observations) }
             tracks[t].frames = tracks[t].frames.map { $0 + firstFrame }
         }
         return (tracks, tracklets)

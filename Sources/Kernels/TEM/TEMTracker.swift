@@ -62,6 +62,13 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var minTrackFrames = 5
     /// Curves whose chords differ by less than this angle count as pile-up neighbours.
     public var neighbourMaxAngleDegrees = 25.0
+    /// Whether pieces of one line in a frame are joined into one observation before linking
+    /// (`TEMFragmentGrouping`); every piece then carries the track's id.
+    public var joinFragments = true
+    /// Whether a frame link also tries the track's glide velocity (the curve moved on along its
+    /// glide direction at the rate it went recently) besides standing still, the closer counting:
+    /// glide comes in bursts and stops, so neither model alone is right.
+    public var glideVelocity = true
     public init() {}
 }
 
@@ -73,17 +80,52 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
 public enum TEMTracker {
     /// `curves[f]` are the curves of frame f (points of each).
     public static func track(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig = TEMTrackerConfig()) -> [TEMTrack] {
+        guard config.joinFragments else { return trackObservations(curves, config: config) }
+        let observations = TEMFragmentGrouping.observations(curves)
+        return trackObservations(observations.map(\.curves), config: config).map { expand($0, observations) }
+    }
+
+    /// A track over observations as a track over the frame's curves: an entry per piece, each
+    /// with the observation's centroid, velocity and neighbour distance.
+    public static func expand(_ track: TEMTrack, _ observations: [TEMFragmentGrouping.Observations]) -> TEMTrack {
+        var t = track
+        t.frames = []; t.curveIndices = []; t.centroids = []; t.velocities = []; t.neighbourDistances = []
+        for (k, (f, o)) in zip(track.frames, track.curveIndices).enumerated() {
+            for c in observations[f].members[o] {
+                t.frames.append(f); t.curveIndices.append(c)
+                if k < track.centroids.count { t.centroids.append(track.centroids[k]) }
+                if k < track.velocities.count { t.velocities.append(track.velocities[k]) }
+                if k < track.neighbourDistances.count { t.neighbourDistances.append(track.neighbourDistances[k]) }
+            }
+        }
+        return t
+    }
+
+    /// `track` over curves already joined into observations (one per line and frame).
+    public static func trackObservations(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig) -> [TEMTrack] {
         // `last` is the curve the next frame is matched against. A much shorter detection (a
         // fragment) does not replace a whole one: matching a fragment's track against the
         // next whole curve is unreliable, matching the whole curve is not.
-        struct Live { var id: Int; var last: [TEMPoint]; var lastLength: Double; var lastFrame: Int; var shortRun: Int }
+        // `velocity`: glide per frame (px, specimen coordinates, along the curve's normal).
+        struct Live {
+            var id: Int; var last: [TEMPoint]; var lastLength: Double; var lastFrame: Int; var shortRun: Int
+            var centroid: TEMPoint; var velocity: TEMPoint = .zero
+        }
         var live: [Live] = []
         var tracks: [TEMTrack] = []
         for (f, frame) in curves.enumerated() {
             live.removeAll { f - $0.lastFrame > config.maxGap + 1 }
-            let assignment = match(frame, live.map { ($0.last, f - $0.lastFrame - 1) }, config: config)
+            let assignment = match(frame, live.map { ($0.last, f - $0.lastFrame - 1, config.glideVelocity ? $0.velocity : .zero) },
+                                   config: config)
             for (ci, c) in frame.enumerated() {
                 if let li = assignment[ci] {
+                    let centroid = TEMPolyline.centroid(c)
+                    let g = glideNormal(c)
+                    let step = centroid - live[li].centroid
+                    let s = (step.x * g.x + step.y * g.y) / Double(f - live[li].lastFrame)
+                    // Averaged over a few frames: one frame's step is noisy, a burst lasts several.
+                    live[li].velocity = 0.5 * live[li].velocity + 0.5 * (s * g)
+                    live[li].centroid = centroid
                     let length = TEMPolyline.length(c)
                     let ratio = length / max(live[li].lastLength, 1e-9)
                     if (ratio >= config.keepReferenceBelow && ratio <= 1 / config.keepReferenceBelow) || live[li].shortRun >= config.maxGap {
@@ -100,7 +142,8 @@ public enum TEMTracker {
                     let id = tracks.count
                     tracks.append(TEMTrack(id: id, frames: [f], curveIndices: [ci], centroids: [], velocities: [],
                                            neighbourDistances: []))
-                    live.append(Live(id: id, last: c, lastLength: TEMPolyline.length(c), lastFrame: f, shortRun: 0))
+                    live.append(Live(id: id, last: c, lastLength: TEMPolyline.length(c), lastFrame: f, shortRun: 0,
+                                     centroid: TEMPolyline.centroid(c)))
                 }
             }
         }
@@ -128,7 +171,7 @@ public enum TEMTracker {
     /// The frame's curves against the live tracks' reference curves (each with the frames it has
     /// gone unseen): Hungarian on the curve cost, gated by `gate` plus `gatePerMissedFrame` per
     /// missed frame, with a small penalty per missed frame so a track seen just before wins ties.
-    static func match(_ frame: [[TEMPoint]], _ live: [(curve: [TEMPoint], missed: Int)],
+    static func match(_ frame: [[TEMPoint]], _ live: [(curve: [TEMPoint], missed: Int, velocity: TEMPoint)],
                       config: TEMTrackerConfig) -> [Int?] {
         guard !frame.isEmpty, !live.isEmpty else { return [Int?](repeating: nil, count: frame.count) }
         let bf = frame.map(CurveMatching.bounds), bl = live.map { CurveMatching.bounds($0.curve) }
@@ -136,10 +179,18 @@ public enum TEMTracker {
         for j in live.indices {
             let gate = config.gate + config.gatePerMissedFrame * Double(live[j].missed)
             let (blo, bhi) = bl[j]
+            // The glide model's prediction: the curve moved on at its velocity over the frames since.
+            let shift = live[j].velocity * Double(live[j].missed + 1)
+            let moved = TEMPolyline.norm(shift) > 0.5 ? live[j].curve.map { $0 + shift } : nil
+            let sx = abs(shift.x), sy = abs(shift.y)
             for i in frame.indices {
                 let (alo, ahi) = bf[i]
-                if alo.x > bhi.x + gate || blo.x > ahi.x + gate || alo.y > bhi.y + gate || blo.y > ahi.y + gate { continue }
-                let c = CurveMatching.cost(frame[i], live[j].curve)
+                if alo.x > bhi.x + gate + sx || blo.x > ahi.x + gate + sx || alo.y > bhi.y + gate + sy || blo.y > ahi.y + gate + sy { continue }
+                var c = CurveMatching.cost(frame[i], live[j].curve)
+                if let moved {
+                    let m = CurveMatching.cost(frame[i], moved)
+                    if m.cost < c.cost { c = m }
+                }
                 if c.closeness <= gate { matrix[i * live.count + j] = c.cost + config.missedFrameCost * Double(live[j].missed) }
             }
         }
@@ -163,6 +214,13 @@ public enum TEMTracker {
             t.id = id
             return t
         }
+    }
+
+    /// Unit normal of a curve's chord (its glide direction, up to sign).
+    static func glideNormal(_ c: [TEMPoint]) -> TEMPoint {
+        guard let a = c.first, let b = c.last else { return .zero }
+        let d = b - a, l = TEMPolyline.norm(d)
+        return l > 0 ? TEMPoint(-d.y, d.x) / l : .zero
     }
 
     /// Mean distance from curve `index` to the nearest other curve of the frame running in about

@@ -13,8 +13,8 @@ import Shared
 /// `frame_index` is the frame's position in the video (natural sort of the file names, from
 /// 0), as in `tem_frames`; `file` is optional. Points are `[x, y]` px (x the column, y the
 /// row, origin at the centre of the top-left pixel), ordered along the curve, at least 2.
-/// `track_id` is an integer ≥ 0, or null/absent for a curve in no track; a track has at most
-/// one curve per frame. Frames not listed count as frames with no detections (like frames a job
+/// `track_id` is an integer ≥ 0, or null/absent for a curve in no track; several curves of one
+/// track in a frame are the pieces of one cut line and score as one tracked detection. Frames not listed count as frames with no detections (like frames a job
 /// did not analyse); list a frame with `"curves": []` to say it was analysed. Other keys,
 /// top-level or per frame/curve, are ignored.
 struct TEMDetectionsFile {
@@ -68,14 +68,10 @@ struct TEMDetectionsFile {
             guard seenFrames.insert(frame.frame_index).inserted else {
                 throw UserError("\(at): frame_index \(frame.frame_index) is listed twice")
             }
-            var seenTracks = Set<Int64>()
             for (ci, curve) in frame.curves.enumerated() {
                 let here = "\(at).curves[\(ci)]"
                 if let t = curve.track_id {
                     guard t >= 0 else { throw UserError("\(here): track_id \(t) is negative") }
-                    guard seenTracks.insert(t).inserted else {
-                        throw UserError("\(here): track \(t) has two curves in frame \(frame.frame_index)")
-                    }
                 }
                 guard curve.points.count >= 2 else {
                     throw UserError("\(here): a curve needs at least 2 points, it has \(curve.points.count)")

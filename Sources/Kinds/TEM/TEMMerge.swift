@@ -121,15 +121,25 @@ enum TEMMerge {
 
     /// Centroids (image coordinates) and velocities (specimen coordinates, central differences)
     /// of tracks whose frames index `video`'s arrays.
+    /// A track may hold several pieces of its line in a frame (`TEMTrackerConfig.joinFragments`):
+    /// each piece keeps its own centroid, the velocity is the whole line's (all its pieces).
     static func measure(_ tracks: inout [TEMTrack], video: Video) {
         for t in tracks.indices {
-            let cs = zip(tracks[t].frames, tracks[t].curveIndices).map { TEMPolyline.centroid(video.curves[$0][$1]) }
-            tracks[t].centroids = cs
-            let fixed = zip(tracks[t].frames, cs).map { $1 - video.drift[$0] }
-            tracks[t].velocities = cs.indices.map { i in
-                let a = max(0, i - 1), b = min(cs.count - 1, i + 1)
-                return b > a ? (fixed[b] - fixed[a]) / Double(tracks[t].frames[b] - tracks[t].frames[a]) : .zero
+            let frames = tracks[t].frames
+            tracks[t].centroids = zip(frames, tracks[t].curveIndices).map { TEMPolyline.centroid(video.curves[$0][$1]) }
+            // Distinct frames in order, and the line's centroid in each (specimen coordinates).
+            var distinct: [Int] = [], points: [[TEMPoint]] = [], slot: [Int] = []
+            for (f, c) in zip(frames, tracks[t].curveIndices) {
+                if distinct.last != f { distinct.append(f); points.append([]) }
+                points[points.count - 1] += video.curves[f][c]
+                slot.append(distinct.count - 1)
             }
+            let fixed = zip(distinct, points).map { TEMPolyline.centroid($1) - video.drift[$0] }
+            let perFrame = fixed.indices.map { i -> TEMPoint in
+                let a = max(0, i - 1), b = min(fixed.count - 1, i + 1)
+                return b > a ? (fixed[b] - fixed[a]) / Double(distinct[b] - distinct[a]) : .zero
+            }
+            tracks[t].velocities = slot.map { perFrame[$0] }
         }
     }
 

@@ -78,7 +78,10 @@ enum TEMPartialMerge {
             lengthSum += TEMPolyline.length(curve)
             if let a = curve.first, let b = curve.last { chord = TEMReport.orientedSum(chord, b - a) }
         }
-        let path = zip(t.centroids.dropFirst(), t.centroids).reduce(0.0) { $0 + TEMPolyline.dist($1.0, $1.1) }
+        // Steps between frames only (a track may hold several pieces of its line in one frame).
+        let path = t.centroids.indices.dropFirst().reduce(0.0) { sum, k in
+            t.frames[k] == t.frames[k - 1] ? sum : sum + TEMPolyline.dist(t.centroids[k], t.centroids[k - 1])
+        }
         let series = t.frames.indices.filter { (video.first + t.frames[$0]) % step == 0 || $0 == 0 || $0 == t.frames.count - 1 }.map { k in
             TEMSeriesPoint(frame: video.first + t.frames[k], centroid: t.centroids[k],
                            pairDistance: neighbours[t.frames[k]][t.curveIndices[k]]?.distance)

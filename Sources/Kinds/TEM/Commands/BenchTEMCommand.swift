@@ -40,6 +40,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Instead of speed and the 60-frame table: quality over this many randomised videos per difficulty (`ctl synth tem --randomize`), as median and 10th percentile (no database).")
     var draws: Int?
 
+    @Option(name: .long, help: "Instead of speed and the 60-frame table: the tracker alone over this many randomised videos per difficulty, fed the true curves degraded as a detector degrades them (fragments, misses, false curves, jitter, registration error; no rendering, no detector), as median and 10th percentile.")
+    var degradedDraws: Int?
+
     @Option(name: .long, help: "Frames per randomised video.")
     var drawFrames: Int = 40
 
@@ -76,6 +79,7 @@ struct BenchTEMCommand: ParsableCommand {
             throw ValidationError("unknown preset \(p) (easy, medium or hard)")
         }
         if let n = draws, !(1...10_000).contains(n) { throw ValidationError("--draws must be 1…10000") }
+        if let n = degradedDraws, !(1...10_000).contains(n) { throw ValidationError("--degraded-draws must be 1…10000") }
         guard pieceFrames >= 0 else { throw ValidationError("--piece-frames must be 0 (one pass) or more") }
         guard (2...100_000).contains(drawFrames) else { throw ValidationError("--draw-frames must be 2…100000") }
     }
@@ -89,6 +93,7 @@ struct BenchTEMCommand: ParsableCommand {
         #endif
         if let n = longFrames { return try long(frames: n) }
         if let n = draws { return try randomDraws(n) }
+        if let n = degradedDraws { return try degraded(n) }
         // The speed lines time the chosen detector (`--detector`, `--per-frame-statistics`, JSON).
         let s = TEMBenchmark.speed(frames: frames, config: try detectorConfig())
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
@@ -152,6 +157,18 @@ struct BenchTEMCommand: ParsableCommand {
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), tracker: try drawsTracker(),
                                                 framesPerPiece: pieceFrames)
+            print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
+            print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
+        }
+    }
+
+    /// The tracker alone over `count` degraded-truth videos per difficulty.
+    func degraded(_ count: Int) throws {
+        for name in drawPresets {
+            let t0 = Date()
+            let results = TEMDegradedDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
+                                                        firstSeed: firstSeed, tracker: try drawsTracker(), framesPerPiece: pieceFrames)
+            print("degraded truth (tracker alone, no detector):")
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }

@@ -25,7 +25,7 @@ struct EvalTEMCommand: ParsableCommand {
             [{"frame_index": 0, "file": "frame-00000.png", "curves": [{"track_id": 0, "points": \
             [[x, y], ...]}, ...]}, ...]} with frame_index the frame's position in natural-sort order \
             from 0, points [x, y] px (x the column, y the row, origin at the centre of the top-left \
-            pixel), track_id an integer ≥ 0 or null (at most one curve per track and frame). Frames \
+            pixel), track_id an integer ≥ 0 or null (several curves of one track in a frame, the pieces of a cut line, count as one tracked detection). Frames \
             not listed count as frames with no detections; other keys are ignored.
             """)
 

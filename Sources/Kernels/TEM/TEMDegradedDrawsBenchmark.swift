@@ -1,0 +1,31 @@
+/// The tracker apart from the detector (`ctl bench tem --degraded-draws N`): each draw is a
+/// randomised video's truth (`TEMSynthParams.randomized`: drift, dropped and repeated frames,
+/// bursts and stops, close pairs, crossings, entering and leaving) degraded as a detector
+/// degrades it (`TEMDetectionDegradation`, its rates drawn per video), tracked as the
+/// hierarchical merge tracks (pieces linked by `TEMPiecewiseTracking`; 0: one pass) and scored.
+/// No frame is rendered, so hundreds of long draws are cheap.
+public enum TEMDegradedDrawsBenchmark {
+    public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
+                           threads: Int = Parallel.defaultThreads(), tracker: TEMTrackerConfig = TEMTrackerConfig(),
+                           framesPerPiece: Int = 1000) -> [TEMDrawsBenchmark.Draw] {
+        let draws = try? Parallel.map(count, threads: threads) { k -> TEMDrawsBenchmark.Draw in
+            let seed = firstSeed + UInt64(k)
+            let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
+            let synth = TEMSynthesizer(params: params)
+            let degradation = TEMDetectionDegradation.draw(seed: seed)
+            let (detected, drift) = degradation.degrade(synth.truth, stage: synth.stage, width: params.width,
+                                                         height: params.height, seed: seed)
+            let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
+            let tracks = framesPerPiece > 0
+                ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
+                : TEMTracker.track(registered, config: tracker)
+            let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
+            let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
+            return TEMDrawsBenchmark.Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
+                                          evaluation: e, tracks: tracks.count,
+                                          trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
+                                          driftError: TEMDrawsBenchmark.quantile(driftErrors, 0.5))
+        }
+        return draws ?? []
+    }
+}
