@@ -189,9 +189,9 @@ public final class DMCube {
         }
         let src = base + dataOffset + frames.lowerBound * size
         switch size {
-        case 1: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.assumingMemoryBound(to: UInt8.self), dstStride: pixels)
-        case 2: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.assumingMemoryBound(to: UInt16.self), dstStride: pixels)
-        default: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.assumingMemoryBound(to: UInt32.self), dstStride: pixels)
+        case 1: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.bindMemory(to: UInt8.self, capacity: frames.count * pixels), dstStride: pixels)
+        case 2: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.bindMemory(to: UInt16.self, capacity: frames.count * pixels), dstStride: pixels)
+        default: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.bindMemory(to: UInt32.self, capacity: frames.count * pixels), dstStride: pixels)
         }
     }
 
