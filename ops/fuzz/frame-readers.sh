@@ -20,7 +20,8 @@ sources=(Sources/Shared/Formats/Frames/*.swift Sources/Shared/Formats/MRC/*.swif
          Sources/Shared/Formats/SER/*.swift Sources/Shared/Formats/TIFF/*.swift Sources/Shared/Formats/JPEG/*.swift
          Sources/Shared/Formats/Video/*.swift
          Sources/Shared/Formats/FormatError.swift Sources/Shared/Formats/NaturalSort.swift Sources/Shared/Formats/PNGHeader.swift
-         Sources/Shared/Formats/PNGImage.swift Sources/Shared/Formats/PNGLimits.swift ops/fuzz/FuzzFrameReaders.swift)
+         Sources/Shared/Formats/PNGImage.swift Sources/Shared/Formats/PNGLimits.swift Sources/Shared/Formats/MappedFile.swift Sources/Shared/Formats/TileTranspose.swift
+         ops/fuzz/FuzzFrameReaders.swift)
 newest=$(ls -t "${sources[@]}" Sources/CPNGIO/cpngio.c Sources/CFFmpeg/shim.h ops/fuzz.sh ops/fuzz/frame-readers.sh | head -1)
 if [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ]; then
   echo "building $binary" >&2

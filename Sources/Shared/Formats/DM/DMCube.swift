@@ -7,11 +7,13 @@ import Foundation
 /// axes fastest — `Dimensions` (scan_x, scan_y, det_x, det_y), one scan image per detector
 /// pixel — which is the transpose of Slipline's (scan_y, scan_x, det_y, det_x) frames; this
 /// is the layout read unless the calibration units say otherwise (`layout`). The file is then
-/// memory-mapped and a frame range is gathered from each detector pixel's run of consecutive
-/// scan positions by a tiled transpose into a buffer of just those frames (the mapping's pages
-/// are the page cache's: resident anonymous memory is that buffer). Files whose first two axes
-/// are calibrated in reciprocal or angular units (1/nm, mrad) hold detector-fastest frames and
-/// are read directly.
+/// memory-mapped (its pages are the page cache's, not the process's) and frames are made by
+/// transposing each detector pixel's run of scan positions (``TileTranspose``). Runs as short as
+/// a 4 MiB tile's frames would make every touched page a TLB miss for a few bytes, so a small
+/// request fills a window of about `windowBytes` of frames from its first frame on and later
+/// requests inside it are copies: anonymous memory is the window plus the caller's frames,
+/// whatever the file size. Files whose first two axes are calibrated in reciprocal or angular
+/// units (1/nm, mrad) hold detector-fastest frames and are read directly.
 public final class DMCube {
     /// Which axes vary fastest in the file.
     public enum Layout: String, Sendable {
@@ -33,8 +35,19 @@ public final class DMCube {
     private let dataOffset: Int
     private let littleEndian: Bool
     private let handle: FrameFileHandle
-    /// The whole file mapped, for the scan-fastest gather (nil for detector-fastest files).
+    /// The whole file mapped, for the scan-fastest layout (nil for detector-fastest files).
     private let mapping: MappedFile?
+    /// Frames transposed ahead of the caller (scan-fastest layout) and which they are.
+    private var window: UnsafeMutableRawBufferPointer?
+    private var windowFrames = 0..<0
+
+    /// Size of the window of frames a small request fills: runs of 32 MiB / frame size scan
+    /// positions per detector pixel (512 B for 256² uint16 frames) — long enough for the
+    /// transpose to run near copy speed, small beside a worker's memory. (Tests shrink it to
+    /// reach the window's edges with small cubes.)
+    var windowBytes = 32 << 20 {
+        didSet { window?.deallocate(); window = nil; windowFrames = 0..<0 }
+    }
 
     /// Largest accepted sides (as `STEM4DSource`'s; kept here so the reader stands alone for fuzzing).
     static let maxScanSide = 1 << 16, maxDetectorSide = 1 << 13
@@ -110,8 +123,9 @@ public final class DMCube {
         let scanCal = calibrations.count == 4 ? calibrations[scan] : nil
         mapping = layout == .scanFastest ? try MappedFile(path: path) : nil
         if let m = mapping, let base = m.bytes.baseAddress {
-            // The gather touches one short run per detector pixel spread over the whole file:
-            // the kernel's readahead around each fault would read ~32× what is used.
+            // A window touches a short run per detector pixel spread over the whole file: the
+            // kernel's readahead around each fault would read ~32× what a shard uses from disk
+            // (and made the sparse-file test 60× slower); page-cache reads measured the same.
             _ = madvise(UnsafeMutableRawPointer(mutating: base), m.count, MADV_RANDOM)
         }
         scanStepNm = scanCal.flatMap { c in FrameMetadata.nanometres(perUnit: c.unit).map { c.scale * $0 } }
@@ -143,34 +157,41 @@ public final class DMCube {
             try handle.read(at: dataOffset + frames.lowerBound * framePixels * size, count: out.count, into: out.baseAddress!,
                             what: "frames \(frames.lowerBound)..<\(frames.upperBound)")
         case .scanFastest:
-            guard let base = mapping?.bytes.baseAddress, mapping!.count >= dataOffset + framePixels * frameCount * size else {
-                throw FormatError(.truncated, file: path, problem: "the file is shorter than its 4D data (it changed since it was opened?)")
-            }
-            let data = base + dataOffset
-            switch size {
-            case 1: Self.gather(data, frames, frameCount, framePixels, out.bindMemory(to: UInt8.self))
-            case 2: Self.gather(data, frames, frameCount, framePixels, out.bindMemory(to: UInt16.self))
-            default: Self.gather(data, frames, frameCount, framePixels, out.bindMemory(to: UInt32.self))
-            }
+            try readScanFastest(frames, into: out.baseAddress!)
         }
         if littleEndian != (1.littleEndian == 1) { Self.swapBytes(out, size: size) }
     }
 
-    /// `out[f][p] = stored[p][first + f]` for the frames `frames` of a scan-fastest cube
-    /// (`stored` is `pixels` runs of `positions` values, at any alignment: DM places arrays at
-    /// odd offsets), in tiles of 64 pixels × 64 frames so that both the reads (64 runs) and the
-    /// writes (64-pixel rows) stay in cache.
-    static func gather<T: FixedWidthInteger>(_ stored: UnsafeRawPointer, _ frames: Range<Int>, _ positions: Int, _ pixels: Int, _ out: UnsafeMutableBufferPointer<T>) {
-        let tile = 64, n = frames.count, dst = out.baseAddress!, size = MemoryLayout<T>.size
-        for p0 in stride(from: 0, to: pixels, by: tile) {
-            let p1 = min(pixels, p0 + tile)
-            for f0 in stride(from: 0, to: n, by: tile) {
-                let f1 = min(n, f0 + tile)
-                for p in p0..<p1 {
-                    let run = stored + (p * positions + frames.lowerBound) * size
-                    for f in f0..<f1 { dst[f * pixels + p] = run.loadUnaligned(fromByteOffset: f * size, as: T.self) }
-                }
-            }
+    deinit { window?.deallocate() }
+
+    /// Frames of the scan-fastest layout: from the window when it holds them; a request of half
+    /// a window or more transposed straight into `out`; else a window from its first frame on.
+    private func readScanFastest(_ frames: Range<Int>, into out: UnsafeMutableRawPointer) throws {
+        let frameBytes = framePixels * sampleType.byteCount
+        if frames.count * frameBytes >= windowBytes / 2 { return try transpose(frames, into: out) }
+        if !windowFrames.contains(frames.lowerBound) || !windowFrames.contains(frames.upperBound - 1) {
+            let count = max(frames.count, windowBytes / frameBytes)
+            let range = frames.lowerBound..<min(frameCount, frames.lowerBound + count)
+            if window == nil { window = .allocate(byteCount: windowBytes, alignment: 64) }
+            windowFrames = 0..<0  // until the transpose has succeeded
+            try transpose(range, into: window!.baseAddress!)
+            windowFrames = range
+        }
+        out.copyMemory(from: window!.baseAddress! + (frames.lowerBound - windowFrames.lowerBound) * frameBytes, byteCount: frames.count * frameBytes)
+    }
+
+    /// `out[f][p] = stored[p][first + f]` for the frames `frames`: the mapped cube's runs of
+    /// `frames` (stride: all scan positions) transposed into frames, as stored (file byte order).
+    private func transpose(_ frames: Range<Int>, into out: UnsafeMutableRawPointer) throws {
+        let size = sampleType.byteCount, positions = frameCount, pixels = framePixels
+        guard let base = mapping?.bytes.baseAddress, mapping!.count >= dataOffset + pixels * positions * size else {
+            throw FormatError(.truncated, file: path, problem: "the file is shorter than its 4D data (it changed since it was opened?)")
+        }
+        let src = base + dataOffset + frames.lowerBound * size
+        switch size {
+        case 1: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.bindMemory(to: UInt8.self, capacity: frames.count * pixels), dstStride: pixels)
+        case 2: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.bindMemory(to: UInt16.self, capacity: frames.count * pixels), dstStride: pixels)
+        default: TileTranspose.transpose(src, srcStride: positions, rows: pixels, cols: frames.count, into: out.bindMemory(to: UInt32.self, capacity: frames.count * pixels), dstStride: pixels)
         }
     }
 
