@@ -22,7 +22,7 @@ public struct NanodiffDefect: Sendable, Equatable, Codable {
     }
 }
 
-/// Finds dislocations and tilt boundaries in a scan's centroid map.
+/// Finds dislocations in a scan's centroid map.
 ///
 /// The local Bragg vector is the gradient of the lattice phase: q̄(r) = Q − ∇(Q·u(r)). Around a
 /// dislocation with Q·b ≠ 0 the phase Q·u winds by 2π·n, so the circulation of q̄ − Q around
@@ -34,9 +34,7 @@ public struct NanodiffDefect: Sendable, Equatable, Codable {
 /// circulation-weighted centre of its plaquettes. Dislocations with Q·b = 0 are invisible to
 /// this reflection (the g·b = 0 criterion of diffraction contrast).
 ///
-/// Tilt boundaries: neighbour steps of the tilt map larger than `boundarySigmas` times its
-/// robust noise σ, grouped into connected runs of at least `minBoundaryLength` positions,
-/// each fitted by a straight line.
+/// Tilt boundaries are found by `NanodiffBoundaryFinder`.
 public enum NanodiffDefectFinder {
     /// Circulation of each plaquette (corners (x, y), (x+1, y), (x+1, y+1), (x, y+1)) by the
     /// trapezoid rule; `gx`, `gy` are q̄ − Q along scan x and y (Å⁻¹), `step` the scan step (Å).
@@ -95,71 +93,6 @@ public enum NanodiffDefectFinder {
                 guard sw > 0 else { continue }
                 found.append(NanodiffDefect(kind: .dislocation, x: sx / sw, y: sy / sw, strength: v))
             }
-        }
-        return found
-    }
-
-    /// Tilt boundaries in `tilt` (a width×height map, NaN missing): a global search over
-    /// straight lines (angle every 2°, offset every half step) for the line across which the
-    /// tilt steps most consistently. For each line, the differences across it (bilinear samples
-    /// one step either side, every half step along it, away from the dislocation cores in
-    /// `avoid`) are collected; a boundary is a line whose median step exceeds `boundarySigmas`
-    /// times the noise of a difference and whose samples agree in sign at least 80 % of the
-    /// time (dislocation fields are dipolar: their steps cancel along a line), and whose step
-    /// sampled two steps either side is within 0.7–1.4 of the one-step value (a step, not a
-    /// slope: a smooth field's difference doubles with the distance), and that agree along at
-    /// least `minCrossing` of the line's length in the map (boundaries cross the field of view;
-    /// the rotated strip between two opposite dislocations does not). `sigma` is the noise of
-    /// the raw map (a denoised map's noise is correlated, which fools the estimator). Found lines are
-    /// masked and the search repeats, up to `maxBoundaries`.
-    public static func tiltBoundaries(tilt: [Double], width: Int, height: Int, avoid: [SIMD2<Double>] = [], sigma: Double? = nil,
-                                      boundarySigmas: Double = 6, minCrossing: Double = 0.6, maxBoundaries: Int = 3) -> [NanodiffDefect] {
-        let sigma = sigma ?? NanodiffLPAICI.noiseSigma(tilt, width: width, height: height)
-        guard sigma > 0, width >= 4, height >= 4 else { return [] }
-        let cut = boundarySigmas * sigma * 2.0.squareRoot()
-        var found: [NanodiffDefect] = []
-        var masked = avoid.map { ($0, 2.0) }
-        let diagonal = (Double(width * width + height * height)).squareRoot()
-        let centre = SIMD2(Double(width - 1) / 2, Double(height - 1) / 2)
-        for _ in 0..<maxBoundaries {
-            var best: (score: Double, jump: Double, samples: [SIMD2<Double>], n: SIMD2<Double>)?
-            for a in stride(from: 0.0, to: 180.0, by: 2.0) {
-                let t = a * .pi / 180
-                let dir = SIMD2(cos(t), sin(t)), n = SIMD2(-sin(t), cos(t))
-                for off in stride(from: -diagonal / 2, through: diagonal / 2, by: 0.5) {
-                    var diffs: [Double] = [], wide: [Double] = [], where_: [SIMD2<Double>] = []
-                    var inside = 0
-                    for s in stride(from: -diagonal / 2, through: diagonal / 2, by: 0.5) {
-                        let p = centre + n * off + dir * s
-                        if p.x >= 0 && p.y >= 0 && p.x <= Double(width - 1) && p.y <= Double(height - 1) { inside += 1 }
-                        guard masked.allSatisfy({ ((($0.0 - p) * ($0.0 - p)).sum()) > $0.1 * $0.1 }) else { continue }
-                        guard let hi = bilinear(tilt, width: width, height: height, at: p + n),
-                              let lo = bilinear(tilt, width: width, height: height, at: p - n) else { continue }
-                        diffs.append(hi - lo); where_.append(p)
-                        if let h2 = bilinear(tilt, width: width, height: height, at: p + 2 * n),
-                           let l2 = bilinear(tilt, width: width, height: height, at: p - 2 * n) { wide.append(h2 - l2) }
-                    }
-                    guard diffs.count >= 6 else { continue }
-                    let m = NanodiffLPAICI.median(diffs)
-                    guard abs(m) > cut else { continue }
-                    let agreeing = diffs.filter { $0 * m > 0 }.count
-                    guard Double(agreeing) >= 0.8 * Double(diffs.count), Double(agreeing) >= minCrossing * Double(inside) else { continue }
-                    // A boundary steps by about the same everywhere along it: its size must exceed
-                    // twice the step's own robust spread along the line.
-                    let spread = 1.4826 * NanodiffLPAICI.median(diffs.map { abs($0 - m) })
-                    guard abs(m) > 2 * spread else { continue }
-                    // A step keeps its size when sampled farther out; a smooth slope doubles.
-                    let ratio = NanodiffLPAICI.median(wide) / m
-                    guard wide.count >= diffs.count / 2, ratio > 0.7 && ratio < 1.4 else { continue }
-                    let score = abs(m) * Double(diffs.count).squareRoot()
-                    if score > (best?.score ?? 0) { best = (score, m, where_, n) }
-                }
-            }
-            guard let b = best else { break }
-            let ends = [b.samples.first!, b.samples.last!]
-            let c = b.samples.reduce(SIMD2<Double>.zero, +) / Double(b.samples.count)
-            found.append(NanodiffDefect(kind: .tiltBoundary, x: c.x, y: c.y, strength: b.jump, points: ends.map { [$0.x, $0.y] }))
-            masked += b.samples.map { ($0, 1.5) }
         }
         return found
     }
