@@ -40,6 +40,26 @@ final class TEMFragmentTrackingTests: XCTestCase {
         XCTAssertTrue(zip(ys, ys.dropFirst()).allSatisfy { $0 < $1 } || zip(ys, ys.dropFirst()).allSatisfy { $0 > $1 })
     }
 
+    func testDetectorOutputJoinsThePiecesOfALineIntoOneCurve() {
+        let pieces = cut(line(0), at: [60], gap: 8)
+        func curve(_ p: [TEMPoint], response: Double) -> TEMCurve {
+            TEMCurve(points: p, lengthPx: TEMPolyline.length(p), meanCurvature: 0.01, maxCurvature: 0.02, meanResponse: response)
+        }
+        let neighbour = curve(line(5), response: 9)
+        let joined = TEMFragmentGrouping.joinedCurves([curve(pieces[0], response: 2), neighbour, curve(pieces[1], response: 4)], samples: 50)
+        XCTAssertEqual(joined.count, 2, "the two pieces make one curve; the parallel neighbour stays apart")
+        XCTAssertTrue(joined.contains(neighbour), "a curve that continues no other is unchanged")
+        let line = joined.first { $0 != neighbour }!
+        XCTAssertEqual(line.points.count, 50)
+        // The joined line spans the whole drawn line, gap bridged: 120 px long and more.
+        XCTAssertEqual(line.lengthPx, TEMPolyline.length(line.points), accuracy: 1)
+        XCTAssertGreaterThan(line.lengthPx, 119)
+        XCTAssertEqual(line.meanResponse, 3, accuracy: 0.2, "response weighted by the pieces' lengths")
+        // Equally spaced along the line.
+        let steps = zip(line.points, line.points.dropFirst()).map { TEMPolyline.dist($0, $1) }
+        XCTAssertLessThan((steps.max() ?? 0) - (steps.min() ?? 0), 0.2)
+    }
+
     func testAlignedButOverlappingCurvesDoNotJoin() {
         // Two pieces that share 20 px of span (a line and its shadow) are not end to end.
         let a = Array(line(0, bow: 0)[0..<70]), b = Array(line(0.8, bow: 0)[50..<121])

@@ -24,7 +24,9 @@ public enum TEMDegradedDrawsBenchmark {
             return TEMDrawsBenchmark.Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
                                           evaluation: e, tracks: tracks.count,
                                           trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
-                                          driftError: TEMDrawsBenchmark.quantile(driftErrors, 0.5))
+                                          driftError: TEMDrawsBenchmark.quantile(driftErrors, 0.5),
+                                          // No frames are rendered here, so no visibility is measured.
+                                          cnr: params.cameraCNR ?? .infinity, visibility: .nan)
         }
         return draws ?? []
     }

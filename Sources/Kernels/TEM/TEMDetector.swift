@@ -71,6 +71,9 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     public var maxEndExtension = 6
     /// Points per output curve.
     public var samples = 50
+    /// Join the pieces of a cut line (end to end, tangents agreeing, short gap) into one curve
+    /// (`TEMFragmentGrouping.joinedCurves`).
+    public var joinPieces = true
     /// A curve is a slip trace when it is straight (RMS distance to its line ≤ `traceMaxRMS`),
     /// at least `traceMinLength` long, and faint: mean response below `traceFaintRatio` × the
     /// frame's reference response (the upper quartile over its curves ≥ `faintMinLength` px).
@@ -244,7 +247,10 @@ public struct TEMDetector: Sendable {
             curves = pass.map { curves[$0] }; straightness = pass.map { straightness[$0] }
         }
         self.ridge = ridge
-        return Self.dropSlipTraces(curves, rms: straightness, config: cfg)
+        let kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg)
+        // Pieces of one line cut where its contrast fades or another line crosses it are one
+        // dislocation: joined here, so rows, tracking and evaluation all see lines.
+        return cfg.joinPieces ? TEMFragmentGrouping.joinedCurves(kept, samples: cfg.samples) : kept
     }
 
     /// Thresholds the current response (NMS + hysteresis at the frame's own robust statistics),

@@ -115,3 +115,25 @@ public enum TEMFragmentGrouping {
         return l > 0 ? d / l : TEMPoint(1, 0)
     }
 }
+
+extension TEMFragmentGrouping {
+    /// The frame's curves with the pieces of each cut line joined into one curve, so that a
+    /// result row is a line, not a piece of one (readers of `tem_dislocations` count rows):
+    /// points along the joined line (the gap bridged straight) resampled to `samples` equally
+    /// spaced points; length of the joined line; curvature and response weighted by the
+    /// pieces' lengths (the bridge has neither). A curve that continues no other is unchanged.
+    public static func joinedCurves(_ curves: [TEMCurve], samples: Int) -> [TEMCurve] {
+        guard curves.count > 1 else { return curves }
+        let observations = observations(curves.map(\.points))
+        return zip(observations.curves, observations.members).map { points, members in
+            guard members.count > 1 else { return curves[members[0]] }
+            let pieces = members.map { curves[$0] }
+            let weight = max(pieces.reduce(0) { $0 + $1.lengthPx }, .leastNonzeroMagnitude)
+            return TEMCurve(points: TEMPolyline.resample(points, count: max(samples, 2)),
+                            lengthPx: TEMPolyline.length(points),
+                            meanCurvature: pieces.reduce(0) { $0 + $1.meanCurvature * $1.lengthPx } / weight,
+                            maxCurvature: pieces.map(\.maxCurvature).max() ?? 0,
+                            meanResponse: pieces.reduce(0) { $0 + $1.meanResponse * $1.lengthPx } / weight)
+        }
+    }
+}

@@ -67,6 +67,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video (default), per_frame, null (see docs/tem.md).")
     var detector: String?
 
+    @Flag(name: .long, help: "Detector leaving the pieces of a cut line apart (as before TEMDetectorConfig.joinPieces; for before/after tables).")
+    var separatePieces = false
+
     @Flag(name: .long, help: "With --long-frames: print where identities break.")
     var diagnose = false
 
@@ -206,6 +209,12 @@ struct BenchTEMCommand: ParsableCommand {
     }
 
     func detectorConfig() throws -> TEMDetectorConfig {
+        var config = try chosenDetectorConfig()
+        if separatePieces { config.joinPieces = false }
+        return config
+    }
+
+    private func chosenDetectorConfig() throws -> TEMDetectorConfig {
         if let name = detector {
             guard let config = TEMDetectorConfig.named(name) else {
                 throw ValidationError("--detector \(name): expected one of \(TEMDetectorConfig.names.joined(separator: ", "))")
