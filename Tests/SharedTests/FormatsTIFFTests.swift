@@ -50,6 +50,22 @@ final class FormatsTIFFTests: XCTestCase {
         XCTAssertEqual(stack.metadata.frameIntervalS ?? 0, 0.04, accuracy: 1e-12)
     }
 
+    /// A fuzzer input (ops/fuzz/corpus/tiff) whose strip offset does not fit an Int: it trapped in
+    /// the contiguous-strip fast path; now it is read or refused with an error, never a crash.
+    func testStripOffsetBeyondIntIsNoCrash() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = repo.appendingPathComponent("ops/fuzz/corpus/tiff/regression-strip-offset-beyond-int.tif").path
+        var pixels: [Float] = []
+        do {
+            let stack = try TIFFStack(path: path)
+            for i in 0..<stack.frameCount {
+                do { try stack.readFrame(i, into: &pixels) } catch { XCTAssertFalse("\(error)".isEmpty) }
+            }
+        } catch {
+            XCTAssertTrue("\(error)".contains("regression-strip-offset-beyond-int.tif"), "\(error)")
+        }
+    }
+
     func testDamagedAndColourFilesAreClearErrors() throws {
         let dir = try FormatsTempDirectory()
         let path = dir.file("d.tif")

@@ -138,14 +138,18 @@ public final class TIFFStack: FrameStack {
         _ = slipline_tiff_get_u16(tiff, UInt32(TIFFTAG_FILLORDER), &fillOrder)
         // Bit-reversed bytes (FillOrder 2) are libtiff's to undo.
         guard strips == (height + layout.rowsPerChunk - 1) / layout.rowsPerChunk, fillOrder == UInt16(FILLORDER_MSB2LSB) else { return false }
-        let start = Int(TIFFGetStrileOffset(tiff, 0))
+        // Offsets and counts are the file's 64-bit words: a damaged one may not fit an Int
+        // (then libtiff's own strip path reports the damage).
+        guard let start = Int(exactly: TIFFGetStrileOffset(tiff, 0)) else { return false }
         var end = start
         for strip in 0..<strips {
             let rows = min(layout.rowsPerChunk, height - strip * layout.rowsPerChunk)
-            guard Int(TIFFGetStrileOffset(tiff, UInt32(strip))) == end, Int(TIFFGetStrileByteCount(tiff, UInt32(strip))) >= rows * rowBytes else { return false }
+            guard let offset = Int(exactly: TIFFGetStrileOffset(tiff, UInt32(strip))),
+                  let byteCount = Int(exactly: TIFFGetStrileByteCount(tiff, UInt32(strip))),
+                  offset == end, byteCount >= rows * rowBytes else { return false }
             end += rows * rowBytes
             // A strip may carry padding past its rows: then the next one does not follow on.
-            if strip + 1 < strips, Int(TIFFGetStrileByteCount(tiff, UInt32(strip))) != rows * rowBytes { return false }
+            if strip + 1 < strips, byteCount != rows * rowBytes { return false }
         }
         guard end - start == total else { return false }
         if chunk.count < total { chunk = [UInt8](repeating: 0, count: total) }
