@@ -107,7 +107,10 @@ final class HeadlessChromium: @unchecked Sendable {
 
     /// Clicks the element `selector` names the way a user does: a left mouse press and release
     /// at its centre, dispatched as input events (so it must be visible and not covered).
-    func click(_ selector: String) throws {
+    ///
+    /// `heldUntil`, if given, is a script expression waited for (up to 20 s) between the press
+    /// and the release: a page that re-renders while the button is held must still get the click.
+    func click(_ selector: String, heldUntil: String? = nil) throws {
         let literal = String(data: try JSONSerialization.data(withJSONObject: [selector]), encoding: .utf8) ?? "[]"
         let centre = try evaluate("""
             (() => { const e = document.querySelector(\(literal)[0]); if (!e) return null; e.scrollIntoView({ block: 'center' });
@@ -115,6 +118,9 @@ final class HeadlessChromium: @unchecked Sendable {
             """) as? [Double]
         guard let centre, centre.count == 2 else { throw BrowserError("nothing to click: no element matches \(selector)") }
         for type in ["mousePressed", "mouseReleased"] {
+            if type == "mouseReleased", let heldUntil, !(try waitFor(heldUntil, timeout: 20)) {
+                throw BrowserError("while holding the mouse on \(selector): \(heldUntil) never became true")
+            }
             _ = try command("Input.dispatchMouseEvent", ["type": type, "x": centre[0], "y": centre[1], "button": "left", "clickCount": 1])
         }
     }

@@ -48,7 +48,10 @@ final class OperatorBrowserTests: XCTestCase {
                       browser.describe("document.getElementById('jobs').innerText"))
         XCTAssertTrue(try browser.waitFor("document.querySelector('tr[data-job=\"\(long)\"][data-state=\"running\"] button.cancel')", timeout: 30))
         try shoot(browser, "operator-before")
-        try browser.click("tr[data-job=\"\(long)\"] button.cancel")
+        // The button is held down across a live push (the running job pushes several a second):
+        // the re-rendered table must keep the button, or the click is lost.
+        let updates = try browser.evaluate("document.body.dataset.jobsUpdates") as? String ?? "0"
+        try browser.click("tr[data-job=\"\(long)\"] button.cancel", heldUntil: "+document.body.dataset.jobsUpdates > \(Int(updates) ?? 0)")
         XCTAssertTrue(try browser.waitFor("document.querySelector('tr[data-job=\"\(long)\"][data-state=\"cancelled\"]')", timeout: 20),
                       browser.describe("document.getElementById('action-result').innerText"))
         XCTAssertEqual(try browser.evaluate("document.getElementById('action-result').dataset.outcome") as? String, "ok")

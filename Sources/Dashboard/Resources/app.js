@@ -33,11 +33,12 @@
   function bar(pct) { const fill = el("span", {}); fill.style.width = pct + "%"; return el("span", { class: "bar" }, fill); }
   function jobRow(j) {
     const pct = j.n_tasks ? Math.round(100 * (j.n_done + j.n_failed) / j.n_tasks) : 0;
-    const actions = el("td", {});
+    const actions = el("td", { class: "actions" });
     if (access === "operator") {
       if (j.state === "queued" || j.state === "running") actions.append(el("button", { class: "cancel", onclick: e => act(e.target, j.id, "cancel") }, "cancel"));
       if (j.state === "failed" || j.state === "cancelled") actions.append(el("button", { class: "retry", onclick: e => act(e.target, j.id, "retry") }, "retry"));
     }
+    actions.dataset.actions = Array.from(actions.children, b => b.className).join();
     return el("tr", { "data-job": j.id, "data-state": j.state, "data-done": j.n_done, "data-tasks": j.n_tasks },
       el("td", {}, el("a", { href: "/jobs/" + j.id }, j.id)),
       el("td", {}, j.kind),
@@ -48,6 +49,27 @@
       el("td", { class: "input", title: j.input }, j.input),
       el("td", {}, fmtTime(j.submitted_at)),
       actions);
+  }
+  // Rows are updated in place, keyed by job, and a row's buttons are kept while its actions stay
+  // the same: pushes come several times a second while a job runs, and a button replaced between
+  // the user's mouse press and release would swallow the click.
+  function syncJobRows(body, jobs) {
+    const existing = new Map(Array.from(body.children, r => [r.dataset.job, r]));
+    const rows = jobs.map(j => {
+      const fresh = jobRow(j), row = existing.get(String(j.id));
+      if (!row) return fresh;
+      for (const name of fresh.getAttributeNames()) row.setAttribute(name, fresh.getAttribute(name));
+      Array.from(fresh.children).forEach((cell, i) => {
+        const old = row.children[i];
+        if (!old) { row.append(cell); return; }
+        const sameButtons = cell.dataset.actions !== undefined && old.dataset.actions === cell.dataset.actions;
+        if (!sameButtons && !old.isEqualNode(cell)) old.replaceWith(cell);
+      });
+      return row;
+    });
+    // Move only rows that are out of place, so unchanged rows never leave the document.
+    rows.forEach((row, i) => { if (body.children[i] !== row) body.insertBefore(row, body.children[i] || null); });
+    while (body.children.length > rows.length) body.lastElementChild.remove();
   }
   // An operator's action: its outcome (the server's sentence) is shown above the table, and
   // the list is read again at once rather than waiting for the next push.
@@ -73,7 +95,7 @@
     show(el("h1", {}, "Jobs"), el("p", { id: "action-result", class: "outcome", role: "status" }), el("table", { id: "jobs" },
       el("thead", {}, el("tr", {}, ...["job", "kind", "state", "progress", "tasks/s", "input", "submitted", ""].map(h => el("th", {}, h)))), body));
     const render = list => {
-      body.replaceChildren(...list.jobs.map(jobRow));
+      syncJobRows(body, list.jobs);
       // What the newest job's progress was at each update: lets a test (or a curious user) see it move.
       const d = document.body.dataset, newest = list.jobs[0];
       d.jobsUpdates = String(+(d.jobsUpdates || 0) + 1);
