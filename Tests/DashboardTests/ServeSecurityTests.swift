@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import SliplineTestSupport
 import XCTest
 
@@ -60,6 +61,19 @@ final class ServeSecurityTests: XCTestCase {
         XCTAssertTrue(detail.text.contains("\"state\":\"cancelled\""), detail.text)
         let again = try http.request("/api/jobs/1/retry", method: "POST", headers: ["Authorization": "Bearer \(op)", "X-Slipline-Request": "1"])
         XCTAssertEqual(again.status, 200, again.text)
+        // Refusals say why: a job not ended yet, and a pruned one (whose tasks retention deleted).
+        let operatorPost = ["Authorization": "Bearer \(op)", "X-Slipline-Request": "1"]
+        let notEnded = try http.request("/api/jobs/1/retry", method: "POST", headers: operatorPost)
+        XCTAssertEqual(notEnded.status, 409, notEnded.text)
+        XCTAssertTrue(notEnded.text.contains("is still queued"), notEnded.text)
+        let conn = try PGConnection(url)
+        XCTAssertTrue(try TaskQueue.cancel(conn, job: 1))
+        try conn.exec("UPDATE jobs SET finished_at = now() - interval '1 hour' WHERE id = 1")
+        _ = try TaskQueue.prune(conn, olderThan: 60, batch: 100)  // never planned: no tasks, the job is marked pruned
+        XCTAssertNotNil(try conn.exec("SELECT pruned_at FROM jobs WHERE id = 1").string(0, 0))
+        let pruned = try http.request("/api/jobs/1/retry", method: "POST", headers: operatorPost)
+        XCTAssertEqual(pruned.status, 409, pruned.text)
+        XCTAssertTrue(pruned.text.contains("were pruned on") && pruned.text.contains("Submit its input again"), pruned.text)
 
         // ?token= once: a cookie (HttpOnly, SameSite=Strict) and a redirect to the clean address.
         let adopt = try http.request("/jobs/1?token=\(reader)")

@@ -42,7 +42,7 @@ struct JobsAPI {
                 // 0 tasks: a done job stays done; a job cancelled before it was planned is queued to be planned.
                 let planAgain = requeued == 0 && job?.state == "queued"
                 let message = switch requeued {
-                case nil: "job \(id) is still running: wait for it to end or cancel it first"
+                case nil: try TaskQueue.retryRefusal(conn, job: id)
                 case 0? where planAgain: "job \(id) queued again (it had not been planned yet)"
                 case 0?: "job \(id) is \(job?.state ?? "?"): nothing failed or was cancelled, nothing to retry"
                 case let n?: "job \(id): \(n) task(s) queued again"
