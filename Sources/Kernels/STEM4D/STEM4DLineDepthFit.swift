@@ -22,7 +22,7 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// Sampling step and half-width of the cross-section, px.
     public var step = 0.5
     public var halfWidth: Double
-    /// Iterations and the largest change per iteration (sweep steps).
+    /// Iterations (the depth stays within `maxChange` of its start).
     public var iterations = 6
     /// Largest |z|, scan px.
     public var zRange: Double
@@ -58,12 +58,17 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
             guard aVar > 1e-12, aVar >= posedFraction * spreadMax else { continue }
             posed[i] = true
             for _ in 0..<iterations {
-                let e = displacements(curve: curve, range: lo...hi, normal: n, z: z[i], offsets: offsets, views: views)
+                // Each neighbour at its own depth along the start's slope (an inclined line's
+                // depth changes across the window; one common depth would flatten its ends).
+                let e = displacements(curve: curve, range: lo...hi, normal: n, z: (lo...hi).map { start[$0] + z[i] - start[i] },
+                                      offsets: offsets, views: views)
                 guard let e else { break }
                 let eMean = e.reduce(0, +) / Double(e.count)
                 var delta = zip(e, a).map { ($0 - eMean) * ($1 - aMean) }.reduce(0, +) / aVar
                 delta = min(max(delta, -maxChange), maxChange)
-                z[i] = min(max(z[i] + delta, -zRange), zRange)
+                // A sub-step refinement of the start (the sweep's resolution): at low dose a
+                // Gauss–Newton step on noise must not walk the depth away from it.
+                z[i] = min(max(z[i] + delta, start[i] - maxChange, -zRange), start[i] + maxChange, zRange)
                 if abs(delta) < 0.01 {
                     for (ev, av) in zip(e, a) { let r = ev - eMean - delta * (av - aMean); misfit += r * r; misfitCount += 1 }
                     break
@@ -84,14 +89,14 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     }
 
     /// Each view's displacement e_v (px, along `normal`) against the mean profile of the views
-    /// at depth `z`, over the points `range` of `curve`; nil without contrast.
-    func displacements(curve: [SIMD2<Double>], range: ClosedRange<Int>, normal n: SIMD2<Double>, z: Double,
+    /// at depths `z` (one per point), over the points `range` of `curve`; nil without contrast.
+    func displacements(curve: [SIMD2<Double>], range: ClosedRange<Int>, normal n: SIMD2<Double>, z: [Double],
                        offsets: [Double], views: [STEM4DLineView]) -> [Double]? {
         let m = offsets.count
         var profiles = [[Double]](repeating: [Double](repeating: 0, count: range.count * m), count: views.count)
         for (v, view) in views.enumerated() {
             for (r, j) in range.enumerated() {
-                let px = curve[j].x - z * view.tx, py = curve[j].y - z * view.ty
+                let px = curve[j].x - z[r] * view.tx, py = curve[j].y - z[r] * view.ty
                 for (k, s) in offsets.enumerated() {
                     profiles[v][r * m + k] = Double(view.image.sample(px + s * n.x, py + s * n.y))
                 }

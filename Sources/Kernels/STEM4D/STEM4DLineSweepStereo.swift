@@ -32,9 +32,11 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
                     STEM4DLineView(image: $0.image.gaussianBlurred(sigma: sigma / 2), tx: $0.tx, ty: $0.ty)
                 }
             }
-            let start = STEM4DLineDepthFit.smoothed(traced.points.map(\.z), half: 3)
+            let start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             let fit = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
                 .fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
+            // A ghost — one view's copy of a line seen at a wrong depth — is missing in the others.
+            guard Self.consistent(curve, z: fit.z, field: map.field, scale: traced.scale) else { continue }
             // Stretches whose depth no pair poses (one pair, line along its baseline) are left out.
             var run: [[Double]] = []
             func flush() {
@@ -47,6 +49,50 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             flush()
         }
         return (out, map)
+    }
+
+    /// The depth along a curve that maximises the summed ridge response over the swept depths,
+    /// moving at most one depth step per point (dynamic programming: the best smooth path,
+    /// not each point's own best, so noise at low dose does not pull single points away).
+    static func depthPath(_ curve: [SIMD2<Double>], field: STEM4DRidgeField, scale k: Int) -> [Double] {
+        let zs = field.depths, m = zs.count
+        guard !curve.isEmpty, m > 1 else { return curve.map { _ in zs.first ?? 0 } }
+        var total = [Double](repeating: 0, count: m)
+        var from = [[Int]]()
+        for (i, p) in curve.enumerated() {
+            let score = zs.map { field.response(p.x, p.y, scale: k, z: $0).score }
+            if i == 0 { total = score; continue }
+            var next = [Double](repeating: 0, count: m), back = [Int](repeating: 0, count: m)
+            for j in 0..<m {
+                var b = j
+                if j > 0 && total[j - 1] > total[b] { b = j - 1 }
+                if j < m - 1 && total[j + 1] > total[b] { b = j + 1 }
+                next[j] = total[b] + score[j]; back[j] = b
+            }
+            total = next; from.append(back)
+        }
+        var j = total.indices.max { total[$0] < total[$1] }!
+        var path = [j]
+        for back in from.reversed() { j = back[j]; path.append(j) }
+        return path.reversed().map { zs[$0] }
+    }
+
+    /// Whether every view shows the line where its depth puts it: the median over the points
+    /// of each view's second derivative across the line (at the line's scale) is at least half
+    /// the views' mean. A line seen at a wrong depth through one view alone fails.
+    static func consistent(_ curve: [SIMD2<Double>], z: [Double], field: STEM4DRidgeField, scale k: Int) -> Bool {
+        let normals = STEM4DLineDepthFit.normals(curve)
+        let perView: [Double] = zip(field.hessians[k], field.views).map { h, v in
+            let values = curve.indices.map { i -> Double in
+                let x = curve[i].x - z[i] * v.tx, y = curve[i].y - z[i] * v.ty
+                let ix = min(max(Int(x.rounded()), 0), h.cols - 1), iy = min(max(Int(y.rounded()), 0), h.rows - 1)
+                let n = normals[i], j = iy * h.cols + ix
+                return n.x * n.x * Double(h.xx[j]) + 2 * n.x * n.y * Double(h.xy[j]) + n.y * n.y * Double(h.yy[j])
+            }.sorted()
+            return values.isEmpty ? 0 : values[values.count / 2]
+        }
+        let mean = perView.reduce(0, +) / Double(max(1, perView.count))
+        return mean > 0 && perView.allSatisfy { $0 >= 0.5 * mean }
     }
 
     static func length(_ points: [[Double]]) -> Double {
