@@ -19,12 +19,15 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
     /// Start and follow thresholds, robust standard deviations.
     public var high: Double = 5
     public var low: Double = 2.5
-    /// Shortest polyline kept, px.
+    /// Shortest polyline kept, px, and per scale index when given (a wider line must be longer).
     public var minLength: Double
+    public var minLengthAtScale: [Double] = []
     /// Largest turn per step before the trace goes straight on, degrees.
     public var maxTurnDeg: Double = 40
-    /// Steps below `low` (or straight on) bridged before a trace ends.
+    /// Steps below `low` bridged before a trace ends, and steps straight on (the tangent
+    /// there belongs to another line) before it ends.
     public var gapSteps = 2
+    public var maxStraightSteps = 6
 
     /// A tracer keeping lines of at least `minLength` px.
     public init(minLength: Double) { self.minLength = minLength }
@@ -60,7 +63,8 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
             let walked = back.reversed() + [p0] + ahead
             for p in walked { tried[map.index(p.x, p.y)] = true }
             let line = Self.trimmedAtHalfMaximum(walked)
-            guard Self.length(line.map { SIMD2($0.x, $0.y) }) >= minLength else { continue }
+            let shortest = k < minLengthAtScale.count ? minLengthAtScale[k] : minLength
+            guard Self.length(line.map { SIMD2($0.x, $0.y) }) >= shortest else { continue }
             for p in line {
                 let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
                 for yy in max(0, cy - 1)...min(h - 1, cy + 1) {
@@ -89,7 +93,7 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
         var p = SIMD2(start.x, start.y), z = start.z
         var t = direction / max(1e-12, (direction * direction).sum().squareRoot())
         var out: [Point] = []
-        var weak = 0, foreign = 0
+        var weak = 0, foreign = 0, straight = 0
         var visited: [Int: Int] = [map.index(p.x, p.y): 0]
         let cosTurn = cos(maxTurnDeg * .pi / 180)
         for step in 1...(4 * (map.rows + map.cols)) {
@@ -112,11 +116,15 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
                 score = scores[i]
                 z = here.z
             }
-            weak = score >= low && !turned ? 0 : weak + 1
-            if weak > gapSteps { break }
+            // Going straight on through a crossing is fine while the response holds there.
+            weak = score >= low ? 0 : weak + 1
+            straight = turned ? straight + 1 : 0
+            if weak > gapSteps || straight > maxStraightSteps { break }
             let j = map.index(q.x, q.y)
             if owner[j] >= 0 && owner[j] != id { foreign += 1 } else { foreign = 0 }
-            if foreign > 3 { break }
+            // Crossing an earlier line's band (3 px wide) at ≥ 22° takes at most 8 steps; longer
+            // is running along it.
+            if foreign > 8 { break }
             if let seen = visited[j], step - seen > 4 { break }
             visited[j] = step
             let d = q - p
