@@ -57,49 +57,4 @@ public struct STEM4DImage: Sendable, Hashable {
         }
         return STEM4DImage(rows: rows, cols: cols, pixels: out)
     }
-
-    /// The image rotated by −`angleDeg` about its centre (same size, bilinear, border
-    /// clamped): a direction at `angleDeg` (from +x towards +y) becomes the +x axis.
-    public func rectified(angleDeg: Double) -> STEM4DImage {
-        if angleDeg == 0 { return self }
-        var out = [Float](repeating: 0, count: pixels.count)
-        for y in 0..<rows {
-            for x in 0..<cols {
-                let (sx, sy) = STEM4DRectification(angleDeg: angleDeg, rows: rows, cols: cols).toImage(Double(x), Double(y))
-                out[y * cols + x] = sample(sx, sy)
-            }
-        }
-        return STEM4DImage(rows: rows, cols: cols, pixels: out)
-    }
-}
-
-/// The rotation that brings a stereo baseline at `angleDeg` onto the +x axis, about the
-/// image centre; maps points between image and rectified coordinates.
-public struct STEM4DRectification: Sendable, Hashable {
-    /// Baseline azimuth, degrees from +x towards +y.
-    public var angleDeg: Double
-    /// Rotation centre (image centre).
-    public var cx: Double
-    public var cy: Double
-
-    /// Rotation about the centre of a `rows` × `cols` image.
-    public init(angleDeg: Double, rows: Int, cols: Int) {
-        self.angleDeg = angleDeg
-        self.cx = Double(cols - 1) / 2
-        self.cy = Double(rows - 1) / 2
-    }
-
-    /// Image point → rectified point.
-    public func toRectified(_ x: Double, _ y: Double) -> (Double, Double) {
-        let a = angleDeg * .pi / 180, c = cos(a), s = sin(a)
-        let dx = x - cx, dy = y - cy
-        return (cx + dx * c + dy * s, cy - dx * s + dy * c)
-    }
-
-    /// Rectified point → image point.
-    public func toImage(_ x: Double, _ y: Double) -> (Double, Double) {
-        let a = angleDeg * .pi / 180, c = cos(a), s = sin(a)
-        let dx = x - cx, dy = y - cy
-        return (cx + dx * c - dy * s, cy + dx * s + dy * c)
-    }
 }

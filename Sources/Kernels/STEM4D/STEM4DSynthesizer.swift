@@ -41,10 +41,15 @@ public struct STEM4DSynthCube: Sendable {
 /// radially and brightens slightly where objects scatter. Counts are Poisson.
 public enum STEM4DSynthesizer {
     /// Builds the cube and its truth (deterministic from `params.seed`).
-    public static func make(_ p: STEM4DSynthParams) -> STEM4DSynthCube {
+    public static func make(_ p: STEM4DSynthParams) -> STEM4DSynthCube { make(p, lines: nil) }
+
+    /// Builds the cube with the given 3D `lines` (points `[x, y, z]`) instead of random ones
+    /// (nil: drawn from `params` as usual), for tests of a chosen geometry.
+    public static func make(_ p: STEM4DSynthParams, lines given: [[[Double]]]?) -> STEM4DSynthCube {
         var rng = SeededRandom(seed: p.seed)
+        let drawn = p.content == .lines ? makeLines(p, &rng) : []
         var truth = STEM4DSynthTruth(
-            lines: p.content == .lines ? makeLines(p, &rng) : [],
+            lines: given ?? drawn,
             spheres: p.content == .spheres ? makeSpheres(p, &rng) : [],
             brightField: STEM4DBrightField(cx: p.bfCx, cy: p.bfCy, radius: p.bfRadius, background: 0, plateau: p.bfCounts),
             convergenceMrad: p.convergenceMrad, slabTop: p.slabTop, slabThickness: p.slabThickness)

@@ -52,9 +52,9 @@ enum STEM4DDefaultsFit {
                     + "particle_radius_min=\(options.particleRadiusMin) needs with its surround"
             }
         case "dislocations":
-            let need = Int(options.lineMinLength.rounded(.up))
+            let need = Int((options.lineMinLength ?? 0).rounded(.up))
             guard side >= minimumScanSide, max(scanRows, scanCols) >= need else {
-                return "mode=dislocations skipped: the \(scan) scan cannot hold a line of line_min_length=\(options.lineMinLength) px"
+                return "mode=dislocations skipped: the \(scan) scan cannot hold a line of line_min_length=\(need) px"
             }
         default:
             break

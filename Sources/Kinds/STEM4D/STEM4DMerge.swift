@@ -72,7 +72,7 @@ public enum STEM4DMerge {
                 found = particles(images: images, payload: payload, stereos: stereos, options: options, report: &report)
                 try writeParticles(found.particleList, stereos: stereos, rows: rows, cols: cols, output: output)
             case "dislocations":
-                found = dislocations(images: images, payload: payload, stereos: stereos, options: options, report: &report)
+                found = dislocations(images: images, meanPattern: merged.meanPattern, payload: payload, options: options, report: &report)
             default:
                 break
             }
@@ -179,49 +179,37 @@ public enum STEM4DMerge {
         return out
     }
 
-    /// `mode=dislocations`: lines in the rectified views of every pair, matched along rows
-    /// into 3D lines; later pairs add what the first does not cover (`STEM4DLineUnion`).
-    static func dislocations(images: [String: STEM4DImage], payload: Payload, stereos: [STEM4DStereoPair],
-                             options: STEM4DJobOptions, report: inout STEM4DReport) -> ThreeD {
+    /// `mode=dislocations`: every view of every stereo pair at once (`STEM4DLineSweepStereo`):
+    /// ridges found by a depth sweep over all views, traced into curves, each curve's depth
+    /// fitted from the shifts of its cross-section between the views; each view's shift per
+    /// unit depth from its detector's measured tilt (`STEM4DStereoGeometry.viewShift`).
+    static func dislocations(images: [String: STEM4DImage], meanPattern: [Float], payload: Payload, options: STEM4DJobOptions,
+                             report: inout STEM4DReport) -> ThreeD {
         var out = ThreeD()
-        var sets: [[STEM4DLine3D]] = []
-        for (k, pair) in payload.pairs.enumerated() {
-            guard let minus = images[pair.minus], let plus = images[pair.plus] else { continue }
-            let (found, la, lb) = lines(minus: minus, plus: plus, stereo: stereos[k], options: options)
-            if k == 0 { report.lines = (la, lb) }
-            sets.append(found)
+        let cal = payload.calibration
+        let bf = STEM4DBrightField(cx: cal.cx, cy: cal.cy, radius: cal.radius)
+        let shape = STEM4DDetectorShape(rows: payload.shape[2], cols: payload.shape[3])
+        var views: [STEM4DLineView] = []
+        for pair in payload.pairs {
+            for name in [pair.minus, pair.plus] {
+                guard let image = images[name], let detector = payload.detectors.first(where: { $0.name == name }) else { continue }
+                let t = STEM4DStereoGeometry.viewShift(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
+                                                       shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                views.append(STEM4DLineView(image: image, tx: t.tx, ty: t.ty))
+            }
         }
-        let found = STEM4DLineUnion.union(sets, tolerance: 2, minPoints: max(2, Int(options.lineMinLength / 2)))
+        let found = STEM4DLineSweepStereo(zRange: options.zRange, minLength: options.lineMinLength).reconstruct(views).lines
+        if views.count >= 2 {
+            // The report shows each line where it appears in the first pair's views.
+            func project(_ v: STEM4DLineView) -> [[(Double, Double)]] { found.map { $0.points.map { ($0[0] - $0[2] * v.tx, $0[1] - $0[2] * v.ty) } } }
+            report.lines = (project(views[0]), project(views[1]))
+        }
         out.lineCount = found.count
         for (i, line) in found.enumerated() {
             let json = "[" + line.points.map { String(format: "[%.3f,%.3f,%.3f]", $0[0], $0[1], $0[2]) }.joined(separator: ",") + "]"
             out.lines.rows.append([i, PGJSON(raw: json), line.reprojectionRMS, line.points.count])
         }
         return out
-    }
-
-    /// The 3D lines of one pair and the 2D lines of its views (scan coordinates).
-    static func lines(minus: STEM4DImage, plus: STEM4DImage, stereo: STEM4DStereoPair,
-                      options: STEM4DJobOptions) -> (found: [STEM4DLine3D], minus: [[(Double, Double)]], plus: [[(Double, Double)]]) {
-        let rows = minus.rows, cols = minus.cols
-        let rect = STEM4DRectification(angleDeg: stereo.azimuthDeg, rows: rows, cols: cols)
-        let ra = minus.rectified(angleDeg: stereo.azimuthDeg), rb = plus.rectified(angleDeg: stereo.azimuthDeg)
-        var config = TEMDetectorConfig()
-        config.brightLines = false
-        config.minLength = options.lineMinLength
-        config.faintMinLength = options.lineMinLength
-        config.traceMinLength = min(config.traceMinLength, options.lineMinLength)
-        var detector = TEMDetector(config: config)
-        func lines(_ image: STEM4DImage) -> [[[Double]]] {
-            image.pixels.withUnsafeBufferPointer { detector.detect($0, width: cols, height: rows) }
-                .map { $0.points.map { [$0.x, $0.y] } }
-        }
-        let la = lines(ra), lb = lines(rb)
-        let dMax = 2 * sin(stereo.stereoAngleRad / 2) * options.zRange
-        let matcher = STEM4DLineStereo(disparityMin: -dMax, disparityMax: dMax)
-        let found = matcher.reconstruct(minus: ra, plus: rb, minusLines: la, plusLines: lb,
-                                        stereoAngleRad: stereo.stereoAngleRad, rectification: rect)
-        return (found, la.map { $0.map { rect.toImage($0[0], $0[1]) } }, lb.map { $0.map { rect.toImage($0[0], $0[1]) } })
     }
 
     /// `/image` float32 of `shape` and a PNG stretched between the 0.5 and 99.5 percentiles.

@@ -63,8 +63,9 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var particleRadiusMax: Double
     /// `z_range=` (default 60): the largest |z| (scan px) accepted for particles and lines.
     public var zRange: Double
-    /// `line_min_length=` (default 12 px): shortest line kept in a view.
-    public var lineMinLength: Double
+    /// `line_min_length=` (px): shortest line kept; nil (default, `auto`) keeps a line at least
+    /// two full widths at half maximum of the scale it was found at (4.7 σ, and ≥ 4 px) long.
+    public var lineMinLength: Double?
     /// `particle_alignment=` (default true): refine each particle's shifts between views by
     /// image alignment (`STEM4DParticleAlignment`); false keeps the blob centres.
     public var particleAlignment: Bool
@@ -133,7 +134,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param particle_radius_max must be at least particle_radius_min")
         }
         zRange = try params.double("z_range", default: 60, range: 1...100_000)
-        lineMinLength = try params.double("line_min_length", default: 12, range: 2...100_000)
+        if let text = params.values["line_min_length"], text != "auto" {
+            lineMinLength = try params.double("line_min_length", default: 12, range: 2...100_000)
+        } else {
+            lineMinLength = nil
+        }
         particleAlignment = try params.bool("particle_alignment", default: true)
     }
 }

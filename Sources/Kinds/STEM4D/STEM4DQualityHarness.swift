@@ -60,7 +60,7 @@ public enum STEM4DQualityHarness {
         if content == .spheres {
             score(particles: rows, truth: cube.truth.spheres, into: &draw)
         } else {
-            score(lines: rows, truth: cube.truth.lines, into: &draw)
+            score(lines: rows, truth: cube.truth, into: &draw)
         }
         return draw
     }
@@ -81,17 +81,62 @@ public enum STEM4DQualityHarness {
         }
     }
 
-    static func score(lines rows: [ResultRows], truth: [[[Double]]], into draw: inout Draw) {
+    static func score(lines rows: [ResultRows], truth: STEM4DSynthTruth, into draw: inout Draw) {
         let found: [STEM4DLine3D] = rows.filter { $0.table == "stem4d_line_results" }.flatMap(\.rows).compactMap { r in
             guard let json = r[1] as? PGJSON, let points = try? JSONDecoder().decode([[Double]].self, from: Data(json.pgText.utf8)) else { return nil }
             return STEM4DLine3D(points: points)
         }
-        let s = STEM4DLineEvaluation.score(truth: truth, found: found)
+        let s = STEM4DLineEvaluation.score(truth: truth.lines, found: found)
         draw.recall = s.coverage
         draw.precision = s.totalPoints > 0 ? Double(s.matchedPoints) / Double(s.totalPoints) : .nan
         draw.medianDepthError = s.medianDepthError
         draw.depthScale = s.depthScale
-        draw.truthCount = truth.count; draw.foundCount = found.count
+        draw.truthCount = truth.lines.count; draw.foundCount = found.count
+        draw.details += diagnose(lines: s, truth: truth, rotationDeg: draw.params.scanRotationDeg)
+        if ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_DUMP_LINES"] != nil {
+            for (k, l) in truth.lines.enumerated() { draw.details += "\n      truth \(k): " + l.map { String(format: "(%.1f,%.1f,%.1f)", $0[0], $0[1], $0[2]) }.joined(separator: " ") }
+            for (k, l) in found.enumerated() { draw.details += "\n      found \(k): " + l.points.map { String(format: "(%.1f,%.1f,%.1f)", $0[0], $0[1], $0[2]) }.joined(separator: " ") }
+        }
+    }
+
+    /// Per true line, what might make it hard: length, contrast, width, angle to the first
+    /// baseline (0° = along it), depth at both ends, crossings with other lines in projection;
+    /// and what was found: covered fraction and median |Δz|.
+    static func diagnose(lines s: STEM4DLineEvaluation.Score, truth: STEM4DSynthTruth, rotationDeg: Double) -> String {
+        var out = ""
+        for (k, line) in truth.lines.enumerated() {
+            guard let a = line.first, let b = line.last else { continue }
+            let length = zip(line, line.dropFirst()).map { hypot($1[0] - $0[0], $1[1] - $0[1]) }.reduce(0, +)
+            var angle = (atan2(b[1] - a[1], b[0] - a[0]) * 180 / .pi - rotationDeg).truncatingRemainder(dividingBy: 180)
+            if angle < 0 { angle += 180 }
+            angle = min(angle, 180 - angle)
+            let crossings = truth.lines.indices.filter { $0 != k && Self.crosses(line, truth.lines[$0]) }.count
+            let contrast = truth.lineContrasts?[k] ?? .nan
+            let missed = k < s.lineCoverage.count && s.lineCoverage[k] < 0.9
+            out += String(format: "\n      line %d: %5.1f px, contrast %.2f, %4.1f° to baseline 1, z %6.1f → %6.1f, %d crossing(s): covered %.2f, |Δz| %.2f%@",
+                          k, length, contrast, angle, a[2], b[2], crossings, k < s.lineCoverage.count ? s.lineCoverage[k] : .nan,
+                          k < s.lineDepthError.count ? s.lineDepthError[k] : .nan, missed ? "  <- missed in part" : "")
+        }
+        let off = s.foundPoints.indices.filter { s.foundMatched[$0] < s.foundPoints[$0] }
+        if !off.isEmpty {
+            out += "\n      found lines with points off every true line: "
+                + off.map { "\($0) (\(s.foundPoints[$0] - s.foundMatched[$0]) of \(s.foundPoints[$0]))" }.joined(separator: ", ")
+        }
+        return out
+    }
+
+    /// Whether two polylines cross in projection (x, y).
+    static func crosses(_ p: [[Double]], _ q: [[Double]]) -> Bool {
+        for (a, b) in zip(p, p.dropFirst()) {
+            for (c, d) in zip(q, q.dropFirst()) {
+                let d1 = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+                let d2 = (b[0] - a[0]) * (d[1] - a[1]) - (b[1] - a[1]) * (d[0] - a[0])
+                let d3 = (d[0] - c[0]) * (a[1] - c[1]) - (d[1] - c[1]) * (a[0] - c[0])
+                let d4 = (d[0] - c[0]) * (b[1] - c[1]) - (d[1] - c[1]) * (b[0] - c[0])
+                if d1 * d2 < 0 && d3 * d4 < 0 { return true }
+            }
+        }
+        return false
     }
 
     /// Where the misses and the spurious particles are: cut by the scan edge, overlapping

@@ -48,6 +48,9 @@ struct BenchSTEM4DCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: "With --quality: an extra job parameter KEY=VALUE for every draw (repeatable).")
     var params: [String] = []
 
+    @Flag(name: .long, help: "Instead of the virtual detectors: speed of the line kernels (Hessian, depth sweep) on --scan² views (default 256).")
+    var lines = false
+
     func validate() throws {
         if let scan { guard (8...2048).contains(scan) else { throw ValidationError("--scan must be 8…2048") } }
         if let detector { guard (8...1024).contains(detector) else { throw ValidationError("--detector must be 8…1024") } }
@@ -59,6 +62,7 @@ struct BenchSTEM4DCommand: ParsableCommand {
 
     func run() throws {
         if let quality { return try runQuality(quality) }
+        if lines { return runLines(side: scan ?? 256) }
         #if DEBUG
         print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
         #endif

@@ -46,14 +46,13 @@ struct EvalSTEM4DCommand: ParsableCommand {
         } else {
             let r = try conn.exec("SELECT points::text FROM stem4d_lines3d WHERE job_id = $1 ORDER BY line_id", [job])
             let found: [STEM4DLine3D] = try (0..<r.rowCount).map { row in
-                let points = try JSONDecoder().decode([[Double]].self, from: Data((r.string(row, 0) ?? "[]").utf8))
-                let object: [String: Any] = ["points": points, "reprojectionRMS": 0, "minusIndex": 0, "plusIndex": 0]
-                return try JSONDecoder().decode(STEM4DLine3D.self, from: JSONSerialization.data(withJSONObject: object))
+                STEM4DLine3D(points: try JSONDecoder().decode([[Double]].self, from: Data((r.string(row, 0) ?? "[]").utf8)))
             }
             let score = STEM4DLineEvaluation.score(truth: document.truth.lines, found: found, lateralTolerance: lateralTolerance)
             print("  \(document.truth.lines.count) true line(s), \(found.count) found; \(score.matchedPoints) of \(score.totalPoints) points within \(lateralTolerance) px of a true line")
             print(String(format: "coverage %.4f", score.coverage))
             print(String(format: "median depth error %.3f px", score.medianDepthError))
+            print(String(format: "depth scale %.3f", score.depthScale))
         }
     }
 }

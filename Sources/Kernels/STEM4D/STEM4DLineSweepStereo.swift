@@ -1,0 +1,131 @@
+/// 3D dislocation lines from any number of views of one scan (the two views of each stereo
+/// pair), with no row matching: ridges are found in all views at once by a depth sweep
+/// (`STEM4DRidgeSweep`), followed into curves (`STEM4DRidgeTracer`), and each curve's depth
+/// is fitted from the shifts of its cross-section between the views along its normal
+/// (`STEM4DLineDepthFit`). Points are `[x, y, z]` in scan px, z positive downstream.
+public struct STEM4DLineSweepStereo: Sendable, Hashable {
+    /// Largest |z|, scan px.
+    public var zRange: Double
+    /// Shortest line kept, px; nil: two full widths at half maximum of the line's scale
+    /// (4.7 σ, at least 4 px) — shorter, a dark mark is a blob, not a line.
+    public var minLength: Double?
+    /// The sweep's scales, px.
+    public var scales: [Double] = [1.0, 1.6, 2.5]
+    /// Passes of the depth fit after the first.
+    public var refinements = 2
+
+    /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
+    public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
+
+    /// The shortest line kept at scale index `k`, px.
+    public func minimumLength(scale k: Int) -> Double { minLength ?? max(4, 2 * 2.3548 * scales[k]) }
+
+    /// The 3D lines and, for the report, the sweep map.
+    public func reconstruct(_ views: [STEM4DLineView]) -> (lines: [STEM4DLine3D], map: STEM4DRidgeSweep.Map?) {
+        guard views.count >= 2, views[0].image.rows >= 3, views[0].image.cols >= 3 else { return ([], nil) }
+        let normalised = views.map { $0.normalised() }
+        let sweep = STEM4DRidgeSweep(zRange: zRange, scales: scales)
+        let map = sweep.run(normalised)
+        var tracer = STEM4DRidgeTracer(minLength: scales.indices.map { minimumLength(scale: $0) }.min() ?? 4)
+        tracer.minLengthAtScale = scales.indices.map { minimumLength(scale: $0) }
+        let curves = tracer.trace(map)
+        var out: [STEM4DLine3D] = []
+        // Cross-sections read from views smoothed at each curve's own scale.
+        var smoothedViews: [Int: [STEM4DLineView]] = [:]
+        for traced in curves {
+            let curve = traced.points.map { SIMD2($0.x, $0.y) }
+            let sigma = scales[traced.scale]
+            if smoothedViews[traced.scale] == nil {
+                smoothedViews[traced.scale] = normalised.map {
+                    STEM4DLineView(image: $0.image.gaussianBlurred(sigma: sigma / 2), tx: $0.tx, ty: $0.ty)
+                }
+            }
+            // The fit pools each point's neighbours at depths along the start's slope; the sweep's
+            // path is in whole depth steps and flattens a short inclined line, so the fit is
+            // repeated from its own result until the slope it pools along is its own.
+            let fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
+            var start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
+            var fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
+            for _ in 0..<refinements {
+                start = fit.z
+                fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+            }
+            // A ghost — one view's copy of a line seen at a wrong depth — is missing in the others.
+            guard Self.consistent(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma) else { continue }
+            // Stretches whose depth no pair poses (one pair, line along its baseline) are left out.
+            var run: [[Double]] = []
+            func flush() {
+                if Self.length(run) >= minimumLength(scale: traced.scale) { out.append(STEM4DLine3D(points: run, reprojectionRMS: fit.rms)) }
+                run = []
+            }
+            for (k, p) in curve.enumerated() {
+                if fit.posed[k] { run.append([p.x, p.y, fit.z[k]]) } else { flush() }
+            }
+            flush()
+        }
+        return (out, map)
+    }
+
+    /// The depth along a curve that maximises the summed ridge response over the swept depths,
+    /// moving at most one depth step per point (dynamic programming: the best smooth path,
+    /// not each point's own best, so noise at low dose does not pull single points away).
+    static func depthPath(_ curve: [SIMD2<Double>], field: STEM4DRidgeField, scale k: Int) -> [Double] {
+        let zs = field.depths, m = zs.count
+        guard !curve.isEmpty, m > 1 else { return curve.map { _ in zs.first ?? 0 } }
+        var total = [Double](repeating: 0, count: m)
+        var from = [[Int]]()
+        for (i, p) in curve.enumerated() {
+            let score = zs.map { field.response(p.x, p.y, scale: k, z: $0).score }
+            if i == 0 { total = score; continue }
+            var next = [Double](repeating: 0, count: m), back = [Int](repeating: 0, count: m)
+            for j in 0..<m {
+                var b = j
+                if j > 0 && total[j - 1] > total[b] { b = j - 1 }
+                if j < m - 1 && total[j + 1] > total[b] { b = j + 1 }
+                next[j] = total[b] + score[j]; back[j] = b
+            }
+            total = next; from.append(back)
+        }
+        var j = total.indices.max { total[$0] < total[$1] }!
+        var path = [j]
+        for back in from.reversed() { j = back[j]; path.append(j) }
+        return path.reversed().map { zs[$0] }
+    }
+
+    /// Whether every view shows the line where its depth puts it: each view's mean second
+    /// derivative across the line (at the line's scale and fitted depth) is at least half the
+    /// views' mean and two standard errors above zero (a view's noise is the sweep's noise of
+    /// the averaged views × √views; a line of length L holds about L / 2σ independent samples).
+    /// A line seen at a wrong depth through one view alone — a ghost of a strong line — fails.
+    static func consistent(_ curve: [SIMD2<Double>], z: [Double], field: STEM4DRidgeField, scale k: Int, sigma: Double) -> Bool {
+        let normals = STEM4DLineDepthFit.normals(curve)
+        guard !curve.isEmpty else { return false }
+        let perView: [Double] = zip(field.hessians[k], field.views).map { h, v in
+            let values = curve.indices.map { i -> Double in
+                let x = curve[i].x - z[i] * v.tx, y = curve[i].y - z[i] * v.ty
+                let ix = min(max(Int(x.rounded()), 0), h.cols - 1), iy = min(max(Int(y.rounded()), 0), h.rows - 1)
+                let n = normals[i], j = iy * h.cols + ix
+                return n.x * n.x * Double(h.xx[j]) + 2 * n.x * n.y * Double(h.xy[j]) + n.y * n.y * Double(h.yy[j])
+            }
+            return values.reduce(0, +) / Double(values.count)
+        }
+        let mean = perView.reduce(0, +) / Double(max(1, perView.count))
+        let zMid = z[z.count / 2]
+        let step = field.depths.count > 1 ? field.depths[1] - field.depths[0] : 1
+        let j = min(max(Int(((zMid - field.depths[0]) / step).rounded()), 0), field.depths.count - 1)
+        let viewNoise = Double(field.statistics[k][j].noise) * Double(field.views.count).squareRoot()
+        let samples = max(1, length(curve.map { [$0.x, $0.y] }) / (2 * sigma))
+        let standardError = viewNoise / samples.squareRoot()
+        return mean > 0 && perView.allSatisfy { $0 >= 0.5 * mean && $0 >= 2 * standardError }
+    }
+
+    static func length(_ points: [[Double]]) -> Double {
+        STEM4DRidgeTracer.length(points.map { SIMD2($0[0], $0[1]) })
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        guard !v.isEmpty else { return 0 }
+        let s = v.sorted()
+        return s[s.count / 2]
+    }
+}

@@ -1,0 +1,99 @@
+import XCTest
+@testable import Kernels
+
+/// The line-stereo kernels on small generated cubes: the Hessian against its plain reference
+/// on awkward shapes, and the sweep, tracer and depth fit on lines chosen to be hard (along a
+/// baseline, crossing, inclined, on odd scan shapes).
+final class STEM4DLineSweepTests: XCTestCase {
+    func testHessianMatchesReferenceOnAwkwardShapes() {
+        var rng = SeededRandom(seed: 3)
+        for (rows, cols) in [(1, 1), (7, 13), (13, 7), (9, 17), (2, 30)] {
+            for sigma in [0.8, 1.6, 2.5] {
+                let image = STEM4DImage(rows: rows, cols: cols, pixels: (0..<(rows * cols)).map { _ in Float(rng.uniform(0...1)) })
+                let fast = STEM4DHessian.compute(image, sigma: sigma), slow = STEM4DHessian.reference(image, sigma: sigma)
+                for (a, b) in [(fast.xx, slow.xx), (fast.xy, slow.xy), (fast.yy, slow.yy)] {
+                    for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 1e-4, "\(rows)×\(cols) σ \(sigma)") }
+                }
+            }
+        }
+    }
+
+    func testHessianOfRampIsZeroAndParabolaIsExact() {
+        let rows = 21, cols = 23
+        let ramp = STEM4DImage(rows: rows, cols: cols, pixels: (0..<(rows * cols)).map { Float(3 + 0.5 * Double($0 % cols) - 0.25 * Double($0 / cols)) })
+        let h = STEM4DHessian.compute(ramp, sigma: 1.5)
+        let centre = 10 * cols + 11
+        XCTAssertEqual(h.xx[centre], 0, accuracy: 1e-4); XCTAssertEqual(h.yy[centre], 0, accuracy: 1e-4)
+        XCTAssertEqual(h.xy[centre], 0, accuracy: 1e-4)
+        // A valley x²/2 along x: Lxx = 1, and the ridge normal is x.
+        let valley = STEM4DImage(rows: rows, cols: cols, pixels: (0..<(rows * cols)).map { Float(pow(Double($0 % cols) - 11, 2) / 2) })
+        let v = STEM4DHessian.compute(valley, sigma: 1.5)
+        XCTAssertEqual(v.xx[centre], 1, accuracy: 1e-3)
+        let r = STEM4DHessian.ridge(v.xx[centre], v.xy[centre], v.yy[centre])
+        XCTAssertEqual(abs(r.nx), 1, accuracy: 1e-4)
+    }
+
+    /// Four views of `lines` (two pairs across each other, φ = 8°) from a cube of `rows` × `cols`.
+    func views(_ lines: [[[Double]]], rows: Int, cols: Int, counts: Double = 30, contrast: Double = 0.4,
+               pairs: Int = 2, seed: UInt64 = 1) throws -> [STEM4DLineView] {
+        var p = STEM4DSynthParams()
+        p.content = .lines; p.scanRows = rows; p.scanCols = cols; p.bfCounts = counts; p.lineContrast = contrast
+        p.lineSigma = 1.0; p.seed = seed
+        let syn = STEM4DSynthesizer.make(p, lines: lines)
+        let bf = syn.truth.brightField
+        var views: [STEM4DLineView] = []
+        for k in 0..<pairs {
+            let pair = try STEM4DStereoGeometry.pair(brightField: bf, convergenceMrad: p.convergenceMrad, azimuthDeg: 90 * Double(k),
+                                                     detectorRadius: 3, stereoAngleDeg: 8)
+            let v = syn.cube.withUnsafeBufferPointer {
+                STEM4DVirtualDetectorPlan(detectors: [pair.minus, pair.plus], detector: syn.detector).run(.uint16($0))
+            }
+            let mean = v.meanPattern
+            for (m, det) in [pair.minus, pair.plus].enumerated() {
+                let t = STEM4DStereoGeometry.viewShift(of: det, brightField: bf, convergenceMrad: p.convergenceMrad,
+                                                       shape: syn.detector, meanPattern: mean, scanRotationDeg: 0)
+                views.append(STEM4DLineView(image: STEM4DImage(rows: rows, cols: cols, pixels: Array(v.image(m))), tx: t.tx, ty: t.ty))
+            }
+        }
+        return views
+    }
+
+    func straight(_ a: [Double], _ b: [Double], n: Int = 20) -> [[Double]] {
+        (0...n).map { k in let t = Double(k) / Double(n); return [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])] }
+    }
+
+    func testInclinedLineOnOddScanHasRightDepthAndScale() throws {
+        let truth = [straight([6, 5, -20], [30, 33, 20])]
+        let v = try views(truth, rows: 37, cols: 35)
+        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(v).lines
+        let s = STEM4DLineEvaluation.score(truth: truth, found: found)
+        XCTAssertGreaterThan(s.coverage, 0.9, "\(s)")
+        XCTAssertLessThan(s.medianDepthError, 1, "\(s)")
+        XCTAssertEqual(s.depthScale, 1, accuracy: 0.08, "depth scale \(s)")
+        XCTAssertGreaterThanOrEqual(Double(s.matchedPoints), 0.9 * Double(s.totalPoints), "\(s)")
+    }
+
+    func testLineAlongFirstBaselineTakesDepthFromSecondPair() throws {
+        let truth = [straight([4, 14, 15], [28, 15, 15])]
+        let four = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views(truth, rows: 31, cols: 33)).lines
+        let s = STEM4DLineEvaluation.score(truth: truth, found: four)
+        XCTAssertGreaterThan(s.coverage, 0.9, "\(s)")
+        XCTAssertLessThan(s.medianDepthError, 1, "\(s)")
+        // With only the pair along the line, its depth is not posed: no points rather than wrong ones.
+        let two = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views(truth, rows: 31, cols: 33, pairs: 1)).lines
+        XCTAssertTrue(two.isEmpty, "\(two.map(\.points))")
+    }
+
+    func testCrossingLinesAtDifferentDepthsAreBothFound() throws {
+        let truth = [straight([4, 20, -15], [44, 22, -15]), straight([22, 3, 20], [25, 40, 20])]
+        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views(truth, rows: 45, cols: 48)).lines
+        let s = STEM4DLineEvaluation.score(truth: truth, found: found)
+        for (k, c) in s.lineCoverage.enumerated() { XCTAssertGreaterThan(c, 0.85, "line \(k): \(s)") }
+        XCTAssertLessThan(s.medianDepthError, 1, "\(s)")
+    }
+
+    func testNoiseAloneGivesNoLines() throws {
+        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views([], rows: 40, cols: 40, counts: 5)).lines
+        XCTAssertTrue(found.isEmpty, "\(found.count) lines in pure noise")
+    }
+}
