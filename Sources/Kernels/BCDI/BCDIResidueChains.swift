@@ -1,0 +1,89 @@
+/// Plaquette residues joined into chains: the phase singularity lines themselves.
+///
+/// A residue is a face of the voxel grid pierced by a singularity. The winding through the
+/// six faces of a cell (the cube of eight voxels) sums to zero, so a line that enters a cell
+/// through one residue face leaves it through another: the residues of one line form a chain
+/// of face-adjacent cells, and two lines are two chains however close they run — even when
+/// their Ψ > cutoff tubes (Ψ sees a (2α+1)³ box and a blurred amplitude dip) have merged into
+/// one region. Chains end only where a cell has a corner outside the support.
+public enum BCDIResidueChains {
+    /// The two cells either side of a residue face, each as its lowest corner voxel `[x, y, z]`.
+    public static func cells(of residue: BCDIResidue) -> (SIMD3<Int>, SIMD3<Int>) {
+        let c = residue.center.rounded(.down)
+        let upper = SIMD3(Int(c.x), Int(c.y), Int(c.z))
+        var lower = upper
+        lower[residue.axis] -= 1
+        return (lower, upper)
+    }
+
+    /// The residues grouped into chains (indices into `residues`): two residues are in one
+    /// chain when a path of residues sharing cells joins them.
+    public static func chains(_ residues: [BCDIResidue]) -> [[Int]] {
+        var parent = Array(0..<residues.count)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        var firstInCell: [SIMD3<Int>: Int] = [:]
+        for (k, r) in residues.enumerated() {
+            let (a, b) = cells(of: r)
+            for cell in [a, b] {
+                if let j = firstInCell[cell] {
+                    let (ra, rb) = (root(j), root(k))
+                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                } else {
+                    firstInCell[cell] = k
+                }
+            }
+        }
+        var groups: [Int: [Int]] = [:]
+        for k in residues.indices { groups[root(k), default: []].append(k) }
+        return groups.keys.sorted().map { groups[$0]! }
+    }
+
+    /// Largest distance (voxels) between two residue centres of a chain.
+    public static func extent(_ chain: [Int], residues: [BCDIResidue]) -> Double {
+        // The bounding-box diagonal bounds the extent from above and is exact enough to tell a
+        // noise pair (a voxel or two) from a line; it is linear rather than quadratic in length.
+        guard let first = chain.first else { return 0 }
+        var lo = residues[first].center, hi = lo
+        for k in chain {
+            lo = pointwiseMin(lo, residues[k].center)
+            hi = pointwiseMax(hi, residues[k].center)
+        }
+        return BCDIVec.length(hi - lo)
+    }
+}
+
+extension BCDIResidueChains {
+    /// The polylines of one chain: its cells, joined through their residue faces, traced
+    /// between ends and branch cells (a noise pair riding on a line makes a small side loop),
+    /// with spurs shorter than `spurLength` cells pruned. Points are cell centres, smoothed by
+    /// `smoothing` passes of a 1-2-1 average: a residue locates the line to the cell it
+    /// crosses, and the average of neighbouring cells to a fraction of a voxel.
+    static func polylines(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int) -> [(points: [SIMD3<Double>], closed: Bool)] {
+        var cellSet = Set<SIMD3<Int>>()
+        for k in chain {
+            let (a, b) = cells(of: residues[k])
+            cellSet.insert(a)
+            cellSet.insert(b)
+        }
+        // Face-adjacent cells of a chain are joined through a residue: a line crosses the
+        // face between two cells it passes through.
+        var graph = BCDISkeletonGraph(voxels: cellSet.sorted { ($0.z, $0.y, $0.x) < ($1.z, $1.y, $1.x) })
+        graph.pruneSpurs(minLength: spurLength)
+        return graph.trace().compactMap { path, closed in
+            guard path.count >= 2 else { return nil }
+            var points = path.map { c -> SIMD3<Double> in
+                let v = graph.nodes[c]
+                return SIMD3(Double(v.x), Double(v.y), Double(v.z)) + 0.5
+            }
+            BCDILines.smooth(&points, closed: closed, passes: smoothing)
+            return (points, closed)
+        }
+    }
+}
