@@ -61,25 +61,49 @@ public enum BCDILines {
         let chains = significantChains(residues, components: comps, shape: shape, options: options)
         var lines: [BCDILine] = []
         for (ci, comp) in comps.enumerated() where comp.count >= options.minVoxels {
-            let found: [BCDILine]
+            // Lines with the noise-pair length rules waived (the inner pieces of a residue chain).
+            var found: [(line: BCDILine, inner: Bool)]
             if options.tracing == .residues && !chains[ci].isEmpty {
-                found = chains[ci].flatMap {
-                    BCDIResidueChains.polylines($0, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing)
-                }.map { line($0.points, closed: $0.closed, support: support, shape: shape, options: options) }
+                found = residueLines(comp, chains: chains[ci], residues: residues, support: support, shape: shape, options: options)
             } else {
                 let parts = options.tracing == .split && chains[ci].count >= 2 ? split(comp, along: chains[ci], residues: residues, shape: shape) : [comp]
                 found = parts.filter { $0.count >= options.minVoxels }.flatMap { trace($0, psi: psi, support: support, shape: shape, options: options) }
+                    .map { ($0, false) }
             }
             let maxPsi = comp.map { psi[$0] }.max() ?? 0
-            for var line in found {
+            for (found, inner) in found {
+                var line = found
                 line.maxPsi = maxPsi
                 line.component = ci
-                guard !isNoise(line, options: options) else { continue }
+                guard inner || !isNoise(line, options: options) else { continue }
                 if phase != nil { line.windingSign = windingSign(of: line, residues: residues) }
                 lines.append(line)
             }
         }
         return lines
+    }
+
+    /// The lines of a core region traced along its residue chains. A chain ends a voxel or so
+    /// inside the support (a residue needs its face's four voxels there); such an end gets the
+    /// tip of its own share of the region back (`extendEnd`; the share is the region's voxels
+    /// nearer this chain than any other, so a close neighbour's core does not pull it).
+    static func residueLines(_ region: [Int], chains: [[Int]], residues: [BCDIResidue], support: [UInt8], shape: BCDIShape,
+                             options: BCDILineOptions) -> [(line: BCDILine, inner: Bool)] {
+        let parts = chains.count >= 2 ? split(region, along: chains, residues: residues, shape: shape) : [region]
+        var out: [(line: BCDILine, inner: Bool)] = []
+        for (chain, part) in zip(chains, parts) {
+            let voxels = part.map { i -> SIMD3<Double> in
+                let c = shape.coordinates(of: i)
+                return SIMD3(Double(c.x), Double(c.y), Double(c.z))
+            }
+            for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing) {
+                var pts = piece.points
+                if piece.endIsEnd { pts = extendEnd(pts, voxels: voxels) }
+                if piece.startIsEnd { pts = extendEnd(pts.reversed(), voxels: voxels).reversed() }
+                out.append((line(pts, closed: piece.closed, support: support, shape: shape, options: options), piece.inner))
+            }
+        }
+        return out
     }
 
     /// A line through `points`, with its ends tested against the surface.

@@ -60,21 +60,44 @@ public enum BCDIResidueChains {
 }
 
 extension BCDIResidueChains {
-    /// The polylines of one chain: its cells, joined through their residue faces, traced
+    /// One traced piece of a chain.
+    struct Piece {
+        var points: [SIMD3<Double>]
+        var closed: Bool
+        /// Both ends are branch cells: a stretch of line between two places where a noise pair
+        /// touches it, not a free piece (the noise-pair length rule does not apply).
+        var inner: Bool
+        /// The end cells have one residue face (the chain ends there, at the support's edge).
+        var startIsEnd: Bool
+        var endIsEnd: Bool
+    }
+
+    /// The polylines of one chain: its cells joined through their residue faces, traced
     /// between ends and branch cells (a noise pair riding on a line makes a small side loop),
     /// with spurs shorter than `spurLength` cells pruned. Points are cell centres, smoothed by
     /// `smoothing` passes of a 1-2-1 average: a residue locates the line to the cell it
     /// crosses, and the average of neighbouring cells to a fraction of a voxel.
-    static func polylines(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int) -> [(points: [SIMD3<Double>], closed: Bool)] {
-        var cellSet = Set<SIMD3<Int>>()
+    static func pieces(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int) -> [Piece] {
+        var index: [SIMD3<Int>: Int] = [:]
+        var nodes: [SIMD3<Int>] = []
+        var edges: [[Int]] = []
+        func node(_ c: SIMD3<Int>) -> Int {
+            if let k = index[c] { return k }
+            index[c] = nodes.count
+            nodes.append(c)
+            edges.append([])
+            return nodes.count - 1
+        }
         for k in chain {
             let (a, b) = cells(of: residues[k])
-            cellSet.insert(a)
-            cellSet.insert(b)
+            let (i, j) = (node(a), node(b))
+            // A face of winding ±2 (two lines through one face) is still one adjacency.
+            if !edges[i].contains(j) {
+                edges[i].append(j)
+                edges[j].append(i)
+            }
         }
-        // Face-adjacent cells of a chain are joined through a residue: a line crosses the
-        // face between two cells it passes through.
-        var graph = BCDISkeletonGraph(voxels: cellSet.sorted { ($0.z, $0.y, $0.x) < ($1.z, $1.y, $1.x) })
+        var graph = BCDISkeletonGraph(nodes: nodes, edges: edges)
         graph.pruneSpurs(minLength: spurLength)
         return graph.trace().compactMap { path, closed in
             guard path.count >= 2 else { return nil }
@@ -83,7 +106,18 @@ extension BCDIResidueChains {
                 return SIMD3(Double(v.x), Double(v.y), Double(v.z)) + 0.5
             }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
-            return (points, closed)
+            let first = graph.edges[path[0]].count, last = graph.edges[path[path.count - 1]].count
+            return Piece(points: points, closed: closed, inner: !closed && first >= 3 && last >= 3,
+                         startIsEnd: !closed && first == 1, endIsEnd: !closed && last == 1)
         }
+    }
+}
+
+extension BCDISkeletonGraph {
+    /// A graph with the given adjacency (each edge listed at both of its nodes).
+    init(nodes: [SIMD3<Int>], edges: [[Int]]) {
+        self.init(voxels: [])
+        self.nodes = nodes
+        self.edges = edges
     }
 }
