@@ -62,4 +62,21 @@ final class BCDIResidueChainTests: XCTestCase {
             }
         }
     }
+
+    func testANoisePairOnALineDoesNotCutIt() {
+        // A chain of cells (5, 5, 0…20) along z, and a noise pair's side loop through
+        // (6, 5, 10) and (6, 5, 11) that rejoins it: the line is one piece, end to end.
+        var residues = (1...20).map { BCDIResidue(center: SIMD3(5.5, 5.5, Double($0)), axis: 2, winding: 1) }
+        residues += [BCDIResidue(center: SIMD3(6, 5.5, 10.5), axis: 0, winding: 1),
+                     BCDIResidue(center: SIMD3(6.5, 5.5, 11), axis: 2, winding: 1),
+                     BCDIResidue(center: SIMD3(6, 5.5, 11.5), axis: 0, winding: -1)]
+        let chains = BCDIResidueChains.chains(residues)
+        XCTAssertEqual(chains.count, 1)
+        let pieces = BCDIResidueChains.pieces(chains[0], residues: residues, spurLength: 3, smoothing: 2)
+        let whole = pieces.filter { $0.startIsEnd && $0.endIsEnd }
+        XCTAssertEqual(whole.count, 1, "\(pieces.map(\.points.count))")
+        XCTAssertEqual(whole.first.map { BCDILine(points: $0.points, closed: false).length } ?? 0, 20, accuracy: 0.5)
+        // The rest is the side loop's short arc, left to the noise-pair rules.
+        XCTAssertTrue(pieces.filter { !($0.startIsEnd && $0.endIsEnd) }.allSatisfy { !$0.inner && $0.points.count <= 4 })
+    }
 }

@@ -99,17 +99,36 @@ extension BCDIResidueChains {
         }
         var graph = BCDISkeletonGraph(nodes: nodes, edges: edges)
         graph.pruneSpurs(minLength: spurLength)
-        return graph.trace().compactMap { path, closed in
-            guard path.count >= 2 else { return nil }
+        let degree = graph.edges.map(\.count)
+        func piece(_ path: [Int], closed: Bool) -> Piece {
             var points = path.map { c -> SIMD3<Double> in
                 let v = graph.nodes[c]
                 return SIMD3(Double(v.x), Double(v.y), Double(v.z)) + 0.5
             }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
-            let first = graph.edges[path[0]].count, last = graph.edges[path[path.count - 1]].count
+            let first = degree[path[0]], last = degree[path[path.count - 1]]
             return Piece(points: points, closed: closed, inner: !closed && first >= 3 && last >= 3,
                          startIsEnd: !closed && first == 1, endIsEnd: !closed && last == 1)
         }
+        var out: [Piece] = []
+        let ends = graph.nodes.indices.filter { degree[$0] == 1 }
+        if ends.count == 2, let path = graph.shortestPath(from: ends[0], to: ends[1]) {
+            // One line from surface to surface, with noise pairs riding on it: the shortest
+            // path between its ends is the line, whole; what is left (side loops of noise pairs)
+            // is traced on its own and meets the noise-pair rules.
+            out.append(piece(path, closed: false))
+            for (a, b) in zip(path, path.dropFirst()) {
+                graph.edges[a].removeAll { $0 == b }
+                graph.edges[b].removeAll { $0 == a }
+            }
+            return out + graph.trace().compactMap { path, closed in
+                guard path.count >= 2 else { return nil }
+                var rest = piece(path, closed: closed)
+                rest.inner = false
+                return rest
+            }
+        }
+        return graph.trace().compactMap { path, closed in path.count >= 2 ? piece(path, closed: closed) : nil }
     }
 }
 
@@ -119,5 +138,25 @@ extension BCDISkeletonGraph {
         self.init(voxels: [])
         self.nodes = nodes
         self.edges = edges
+    }
+
+    /// The path with fewest edges from `start` to `goal` (breadth first), nil when none.
+    func shortestPath(from start: Int, to goal: Int) -> [Int]? {
+        var previous = [Int](repeating: -1, count: nodes.count)
+        previous[start] = start
+        var queue = [start], head = 0
+        while head < queue.count {
+            let a = queue[head]
+            head += 1
+            if a == goal { break }
+            for b in edges[a] where previous[b] < 0 {
+                previous[b] = a
+                queue.append(b)
+            }
+        }
+        guard previous[goal] >= 0 else { return nil }
+        var path = [goal]
+        while path[path.count - 1] != start { path.append(previous[path[path.count - 1]]) }
+        return path.reversed()
     }
 }
