@@ -1,5 +1,17 @@
+/// How `BCDILines.detect` turns a Ψ > cutoff region into lines when the phase is given.
+public enum BCDILineTracing: String, Hashable, Sendable, CaseIterable {
+    /// Thin the region (the residues give only the winding sign).
+    case skeleton
+    /// Thin it, after cutting a region that holds several residue chains into one part per chain.
+    case split
+    /// Trace the region's residue chains themselves; thin only a region without one.
+    case residues
+}
+
 /// Settings of `BCDILines.detect`.
 public struct BCDILineOptions: Hashable, Sendable {
+    /// How regions become lines when the phase is given (without it: `skeleton`).
+    public var tracing: BCDILineTracing = .residues
     /// Voxels with Ψ above this are core voxels (the paper's 4 rad).
     public var psiCutoff: Float = 4
     /// Components with fewer voxels are dropped as noise.
@@ -21,7 +33,8 @@ public struct BCDILineOptions: Hashable, Sendable {
     public var minFreeLength: Double = 4
 
     public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2,
-                minLoopDiameter: Double = 4, minFreeLength: Double = 4) {
+                minLoopDiameter: Double = 4, minFreeLength: Double = 4, tracing: BCDILineTracing = .residues) {
+        self.tracing = tracing
         self.psiCutoff = psiCutoff
         self.minVoxels = minVoxels
         self.spurLength = spurLength
@@ -45,35 +58,141 @@ public enum BCDILines {
         let cut = options.psiCutoff
         let comps = BCDIComponents.label(shape: shape) { psi[$0] > cut }
         let residues = phase.map { BCDIWinding.residues(phase: $0, support: support, shape: shape) } ?? []
+        let chains = significantChains(residues, components: comps, shape: shape, options: options)
         var lines: [BCDILine] = []
         for (ci, comp) in comps.enumerated() where comp.count >= options.minVoxels {
-            let skeleton = skeletonise(comp, psi: psi, shape: shape)
-            var graph = BCDISkeletonGraph(voxels: skeleton)
-            graph.pruneSpurs(minLength: options.spurLength)
+            // Lines with the noise-pair length rules waived (the inner pieces of a residue chain).
+            var found: [(line: BCDILine, inner: Bool)]
+            if options.tracing == .residues && !chains[ci].isEmpty {
+                found = residueLines(comp, chains: chains[ci], residues: residues, support: support, shape: shape, options: options)
+            } else {
+                let parts = options.tracing == .split && chains[ci].count >= 2 ? split(comp, along: chains[ci], residues: residues, shape: shape) : [comp]
+                found = parts.filter { $0.count >= options.minVoxels }.flatMap { trace($0, psi: psi, support: support, shape: shape, options: options) }
+                    .map { ($0, false) }
+            }
             let maxPsi = comp.map { psi[$0] }.max() ?? 0
-            for (path, closed) in graph.trace() where path.count >= 2 {
-                var pts = path.map { centroid(graph.nodes[$0], psi: psi, cutoff: cut, shape: shape) }
-                smooth(&pts, closed: closed, passes: options.smoothing)
-                if !closed {
-                    // Thinning eats into thick line ends; give true ends (degree 1) their tips back.
-                    let voxels = comp.map { i -> SIMD3<Double> in
-                        let c = shape.coordinates(of: i)
-                        return SIMD3(Double(c.x), Double(c.y), Double(c.z))
-                    }
-                    if graph.edges[path[path.count - 1]].count == 1 { pts = extendEnd(pts, voxels: voxels) }
-                    if graph.edges[path[0]].count == 1 { pts = extendEnd(pts.reversed(), voxels: voxels).reversed() }
-                }
-                var line = BCDILine(points: pts, closed: closed, maxPsi: maxPsi, component: ci)
-                if !closed {
-                    line.startOnSurface = nearSurface(pts[0], support: support, shape: shape, distance: options.surfaceDistance)
-                    line.endOnSurface = nearSurface(pts[pts.count - 1], support: support, shape: shape, distance: options.surfaceDistance)
-                }
-                guard !isNoise(line, options: options) else { continue }
+            for (found, inner) in found {
+                var line = found
+                line.maxPsi = maxPsi
+                line.component = ci
+                guard inner || !isNoise(line, options: options) else { continue }
                 if phase != nil { line.windingSign = windingSign(of: line, residues: residues) }
                 lines.append(line)
             }
         }
         return lines
+    }
+
+    /// The lines of a core region traced along its residue chains. A chain ends a voxel or so
+    /// inside the support (a residue needs its face's four voxels there); such an end gets the
+    /// tip of its own share of the region back (`extendEnd`; the share is the region's voxels
+    /// nearer this chain than any other, so a close neighbour's core does not pull it).
+    static func residueLines(_ region: [Int], chains: [[Int]], residues: [BCDIResidue], support: [UInt8], shape: BCDIShape,
+                             options: BCDILineOptions) -> [(line: BCDILine, inner: Bool)] {
+        let parts = chains.count >= 2 ? split(region, along: chains, residues: residues, shape: shape) : [region]
+        var out: [(line: BCDILine, inner: Bool)] = []
+        for (chain, part) in zip(chains, parts) {
+            let voxels = part.map { i -> SIMD3<Double> in
+                let c = shape.coordinates(of: i)
+                return SIMD3(Double(c.x), Double(c.y), Double(c.z))
+            }
+            for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing) {
+                var pts = piece.points
+                if piece.endIsEnd { pts = extendEnd(pts, voxels: voxels) }
+                if piece.startIsEnd { pts = extendEnd(pts.reversed(), voxels: voxels).reversed() }
+                out.append((line(pts, closed: piece.closed, support: support, shape: shape, options: options), piece.inner))
+            }
+        }
+        return out
+    }
+
+    /// A line through `points`, with its ends tested against the surface.
+    static func line(_ points: [SIMD3<Double>], closed: Bool, support: [UInt8], shape: BCDIShape, options: BCDILineOptions) -> BCDILine {
+        var line = BCDILine(points: points, closed: closed)
+        if !closed {
+            line.startOnSurface = nearSurface(points[0], support: support, shape: shape, distance: options.surfaceDistance)
+            line.endOnSurface = nearSurface(points[points.count - 1], support: support, shape: shape, distance: options.surfaceDistance)
+        }
+        return line
+    }
+
+    /// The lines of one core region (a Ψ component, or the part of one that a residue chain
+    /// owns), before the noise-pair filter: thinning → polylines → centring, smoothing, tips.
+    static func trace(_ region: [Int], psi: [Float], support: [UInt8], shape: BCDIShape, options: BCDILineOptions) -> [BCDILine] {
+        let cut = options.psiCutoff
+        let skeleton = skeletonise(region, psi: psi, shape: shape)
+        var graph = BCDISkeletonGraph(voxels: skeleton)
+        graph.pruneSpurs(minLength: options.spurLength)
+        let voxels = region.map { i -> SIMD3<Double> in
+            let c = shape.coordinates(of: i)
+            return SIMD3(Double(c.x), Double(c.y), Double(c.z))
+        }
+        var lines: [BCDILine] = []
+        for (path, closed) in graph.trace() where path.count >= 2 {
+            var pts = path.map { centroid(graph.nodes[$0], psi: psi, cutoff: cut, shape: shape) }
+            smooth(&pts, closed: closed, passes: options.smoothing)
+            if !closed {
+                // Thinning eats into thick line ends; give true ends (degree 1) their tips back.
+                if graph.edges[path[path.count - 1]].count == 1 { pts = extendEnd(pts, voxels: voxels) }
+                if graph.edges[path[0]].count == 1 { pts = extendEnd(pts.reversed(), voxels: voxels).reversed() }
+            }
+            lines.append(line(pts, closed: closed, support: support, shape: shape, options: options))
+        }
+        return lines
+    }
+
+    /// Per Ψ component, the residue chains (`BCDIResidueChains`) inside it that are long enough
+    /// to be lines rather than noise vortex pairs: spanning at least `minLoopDiameter` voxels,
+    /// the size below which the line filter drops a loop as a noise pair.
+    static func significantChains(_ residues: [BCDIResidue], components: [[Int]], shape: BCDIShape,
+                                  options: BCDILineOptions) -> [[[Int]]] {
+        var out = [[[Int]]](repeating: [], count: components.count)
+        guard !residues.isEmpty else { return out }
+        var label = [Int32](repeating: -1, count: shape.count)
+        for (ci, comp) in components.enumerated() { for i in comp { label[i] = Int32(ci) } }
+        for chain in BCDIResidueChains.chains(residues) where BCDIResidueChains.extent(chain, residues: residues) >= options.minLoopDiameter {
+            // The component holding most of the chain's faces (a face belongs to one whose
+            // voxels touch it: the cores lie on the residues).
+            var votes: [Int32: Int] = [:]
+            for k in chain {
+                let (_, face) = BCDIResidueChains.cells(of: residues[k])
+                let (u, v) = ((residues[k].axis + 1) % 3, (residues[k].axis + 2) % 3)
+                var seen = Set<Int32>()
+                for d in 0..<4 {
+                    var corner = face
+                    corner[u] += d & 1
+                    corner[v] += d >> 1
+                    guard shape.contains(x: corner.x, y: corner.y, z: corner.z) else { continue }
+                    let l = label[shape.index(x: corner.x, y: corner.y, z: corner.z)]
+                    if l >= 0 && seen.insert(l).inserted { votes[l, default: 0] += 1 }
+                }
+            }
+            if let best = votes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }), 2 * best.value >= chain.count {
+                out[Int(best.key)].append(chain)
+            }
+        }
+        return out
+    }
+
+    /// `region` cut into one part per chain: every voxel goes to the chain with the nearest
+    /// residue. Two lines whose core tubes merged are traced apart, each from its own half.
+    static func split(_ region: [Int], along chains: [[Int]], residues: [BCDIResidue], shape: BCDIShape) -> [[Int]] {
+        let centres = chains.map { $0.map { residues[$0].center } }
+        var parts = [[Int]](repeating: [], count: chains.count)
+        for i in region {
+            let c = shape.coordinates(of: i)
+            let p = SIMD3(Double(c.x), Double(c.y), Double(c.z))
+            var best = 0, bestDistance = Double.infinity
+            for (k, list) in centres.enumerated() {
+                for q in list {
+                    let e = q - p
+                    let d = (e * e).sum()
+                    if d < bestDistance { best = k; bestDistance = d }
+                }
+            }
+            parts[best].append(i)
+        }
+        return parts
     }
 
     /// A small closed loop, or a short open line

@@ -24,7 +24,7 @@ public struct BCDILossAnalysis: Hashable, Sendable {
         var unfiltered = settings.lines
         unfiltered.minFreeLength = 0
         unfiltered.minLoopDiameter = 0
-        let all = BCDILines.detect(psi: result.psi, support: result.support, shape: shape, options: unfiltered).flatMap(\.segments)
+        let all = BCDILines.detect(psi: result.psi, support: result.support, phase: result.phase, shape: shape, options: unfiltered).flatMap(\.segments)
         let grid = BCDIPointGrid(points: residues, cell: tolerance)
         let edge = edgeDistance(result.support, shape: shape, limit: 3)
         func voxel(_ p: SIMD3<Double>) -> Int? {

@@ -33,6 +33,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `phase_noise=` (default 0.1 rad): the field is smoothed before its phase is taken, just
     /// enough to bring the phase noise at the median amplitude to this (0: no smoothing).
     public var phaseNoise: Double
+    /// `tracing=residues|split|skeleton` (default residues): how a core region becomes lines
+    /// (`BCDILineTracing`).
+    public var tracing: BCDILineTracing
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -50,6 +53,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
         minVoxels = try params.int("min_voxels", default: 3, range: 1...1_000_000)
         snr = try params.double("snr", default: 2, range: 0...100)
         phaseNoise = try params.double("phase_noise", default: 0.1, range: 0...3)
+        let tracingName = params.string("tracing", default: BCDILineTracing.residues.rawValue)
+        guard let tracing = BCDILineTracing(rawValue: tracingName) else {
+            throw ParamError(message: "--param tracing=\(tracingName): expected residues, split or skeleton")
+        }
+        self.tracing = tracing
     }
 
     /// The kernel settings these options stand for.
@@ -60,7 +68,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.removeRamp = removeRamp
         s.snr = snr
         s.phaseNoise = phaseNoise
-        s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels)
+        s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }
 }

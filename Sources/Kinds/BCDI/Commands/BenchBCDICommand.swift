@@ -41,6 +41,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `phase_noise` job parameter, rad (0: no denoising).")
     var phaseNoise: Double = 0.1
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): how core regions become lines: skeleton, split or residues.")
+    var tracing: String = BCDILineTracing.residues.rawValue
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -58,6 +61,9 @@ struct BenchBCDICommand: ParsableCommand {
         guard (1...1000).contains(repetitions) else { throw ValidationError("--repetitions must be 1…1000") }
         guard (1...3600).contains(offsets) else { throw ValidationError("--offsets must be 1…3600") }
         guard (1...100_000).contains(draws) else { throw ValidationError("--draws must be 1…100000") }
+        guard BCDILineTracing(rawValue: tracing) != nil else {
+            throw ValidationError("--tracing \(tracing): expected one of \(BCDILineTracing.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
         }
@@ -75,6 +81,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
+                settings.lines.tracing = BCDILineTracing(rawValue: tracing)!
                 let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed,
                                               settings: settings, threads: threads)
                 if verbose {
