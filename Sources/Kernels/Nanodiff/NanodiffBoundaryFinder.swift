@@ -42,20 +42,25 @@ public enum NanodiffBoundaryFinder {
     /// tilt_y) with per-position errors `sigmas` (same layout), around the dislocation cores
     /// `cores`. A boundary's `strength` is its step (rad, the larger of the two maps' steps in
     /// magnitude, √(s_x² + s_y²), with that map's sign); `points` the line's ends in the map.
+    /// `strain` (same layout), when given, locates strained regions that are left out of the
+    /// model (`NanodiffStrainRegionMask`).
     public static func find(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
-                            falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> [NanodiffDefect] {
-        search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, falseAlarm: falseAlarm,
+                            strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> [NanodiffDefect] {
+        search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, strain: strain, falseAlarm: falseAlarm,
                maxBoundaries: maxBoundaries).boundaries
     }
 
     /// `find` with the misfit and statistics (for the quality study).
     public static func search(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
-                              falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> Search {
+                              strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> Search {
         var out = Search(boundaries: [], misfit: [], statistics: [])
         let n = width * height
         guard width >= 6, height >= 6, !tilts.isEmpty, tilts.count == sigmas.count,
               tilts.allSatisfy({ $0.count == n }), sigmas.allSatisfy({ $0.count == n }) else { return out }
-        let usable = (0..<n).map { i in tilts.indices.allSatisfy { tilts[$0][i].isFinite && sigmas[$0][i].isFinite && sigmas[$0][i] > 0 } }
+        let region = strain.map { NanodiffStrainRegionMask.mask(strain: $0, width: width, height: height, cores: cores) }
+        let usable = (0..<n).map { i in
+            region?[i] != true && tilts.indices.allSatisfy { tilts[$0][i].isFinite && sigmas[$0][i].isFinite && sigmas[$0][i] > 0 }
+        }
         var model = NanodiffTiltModel(width: width, height: height, usable: usable, cores: cores)
         let lines = LineGrid(width: width, height: height)
         let lineRate = falseAlarm / Double(lines.count)
@@ -66,29 +71,54 @@ public enum NanodiffBoundaryFinder {
             guard fits.allSatisfy({ $0 != nil }) else { break }
             let f = fits.map { $0! }
             out.misfit = f.map(\.misfit)
-            guard out.boundaries.count < maxBoundaries, let dof = f.map(\.dof).min(), dof > 2,
+            guard out.boundaries.count < maxBoundaries, f.allSatisfy({ $0.dof > 2 }),
                   let best = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
+            let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
+            let test = correlationCorrected(best, column: column, model: model, tilts: tilts, sigmas: sigmas, fits: f, width: width, height: height)
             // Upper quantile of F(2, ν): P(F > x) = (1 + 2x/ν)^(−ν/2).
-            let nu = Double(dof)
-            let threshold = nu / 2 * (pow(lineRate, -2 / nu) - 1)
-            guard best.f > threshold else { break }
+            let threshold = test.nu / 2 * (pow(lineRate, -2 / test.nu) - 1)
+            guard test.f > threshold else { break }
             let strength = best.steps.max { abs($0) < abs($1) }.map { ($0 < 0 ? -1 : 1) * (best.steps.reduce(0) { $0 + $1 * $1 }).squareRoot() } ?? 0
             let ends = lines.ends(best.line)
             let centre = (ends.0 + ends.1) / 2
             out.boundaries.append(NanodiffDefect(kind: .tiltBoundary, x: centre.x, y: centre.y, strength: strength,
                                                  points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
-            out.statistics.append((best.f, threshold))
-            model.append(column: model.positions.map { lines.side(best.line, position: $0, width: width) ? 1 : 0 })
+            out.statistics.append((test.f, threshold))
+            model.append(column: column)
         }
         return out
     }
 
+    /// The best line's F and residual degrees of freedom corrected for spatially correlated
+    /// residuals: what the model cannot follow (next to cores, around a strain centre) is smooth
+    /// over several steps, so neighbouring residuals are not independent. Each map's F and ν are
+    /// divided by its residuals' effective correlation area κ (`NanodiffResidualCorrelation`),
+    /// estimated from the fit *with* the line, so a true step does not inflate its own κ.
+    static func correlationCorrected(_ best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double]), column: [Double],
+                                     model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], fits: [NanodiffTiltModel.Fit],
+                                     width: Int, height: Int) -> (f: Double, nu: Double) {
+        var withLine = model
+        withLine.append(column: column)
+        var f = 0.0, nu = Double.infinity
+        for m in tilts.indices {
+            var kappa = 1.0
+            if let fit = withLine.fit(withLine.positions.map { tilts[m][$0] }, sigma: withLine.positions.map { sigmas[m][$0] }) {
+                var z = [Double](repeating: .nan, count: width * height)
+                for (k, i) in withLine.positions.enumerated() { z[i] = fit.residuals[k] * fit.weights[k].squareRoot() }
+                kappa = NanodiffResidualCorrelation.effectiveArea(z, width: width, height: height)
+            }
+            f += best.parts[m] / kappa
+            nu = min(nu, Double(fits[m].dof) / kappa)
+        }
+        return (f / Double(tilts.count), max(3, nu))
+    }
+
     /// The line with the largest joint F, with its steps per map.
     static func bestLine(model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit], lines: LineGrid, width: Int)
-        -> (line: LineGrid.Line, f: Double, steps: [Double])? {
+        -> (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])? {
         let n = model.positions.count, k = model.columns
         let coordinates = model.positions.map { SIMD2(Double($0 % width), Double($0 / width)) }
-        var best: (line: LineGrid.Line, f: Double, steps: [Double])?
+        var best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])?
         let rss = fits.map { fit in (0..<n).reduce(0) { $0 + fit.weights[$1] * fit.residuals[$1] * fit.residuals[$1] } }
         for angle in 0..<lines.angles.count {
             let normal = lines.normal(angle)
@@ -112,17 +142,18 @@ public enum NanodiffBoundaryFinder {
                     next += 1
                 }
                 guard count >= minimumSide, n - next >= minimumSide else { continue }
-                var f = 0.0, steps: [Double] = []
+                var f = 0.0, steps: [Double] = [], parts: [Double] = []
                 for (m, fit) in fits.enumerated() {
                     let z = NanodiffTiltModel.forward(fit.gram, size: k, c[m])
                     let q = hWh[m] - z.reduce(0) { $0 + $1 * $1 }
                     guard q > 1e-12 * hWh[m] else { f = 0; break }
                     let drop = hWr[m] * hWr[m] / q
-                    f += drop / max(1e-300, rss[m] - drop) * Double(fit.dof)
+                    parts.append(drop / max(1e-300, rss[m] - drop) * Double(fit.dof))
+                    f += parts[m]
                     steps.append(hWr[m] / q)
                 }
                 f /= Double(fits.count)
-                if f > (best?.f ?? 0) { best = (LineGrid.Line(angle: angle, offset: offset), f, steps) }
+                if f > (best?.f ?? 0) { best = (LineGrid.Line(angle: angle, offset: offset), f, steps, parts) }
             }
         }
         return best

@@ -54,7 +54,8 @@ struct NanodiffScanMaps {
         // weighted by each position's centroid error.
         let cores = defects.map { SIMD2($0.x, $0.y) }
         let sigmaX = map { frame.tiltSigmas($0).x }, sigmaY = map { frame.tiltSigmas($0).y }
-        boundarySearch = NanodiffBoundaryFinder.search(tilts: [tiltX, tiltY], sigmas: [sigmaX, sigmaY], width: cols, height: rows, cores: cores)
+        boundarySearch = NanodiffBoundaryFinder.search(tilts: [tiltX, tiltY], sigmas: [sigmaX, sigmaY], width: cols, height: rows, cores: cores,
+                                                       strain: strain)
         defects += boundarySearch.boundaries
         maps += [("tilt_x_sigma", "rad", sigmaX), ("tilt_y_sigma", "rad", sigmaY)]
     }

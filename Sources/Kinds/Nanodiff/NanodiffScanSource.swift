@@ -83,7 +83,9 @@ public struct NanodiffScanSource: Sendable {
         if files.count == 1 {
             let h5 = try HDF5File.open(path: files[0])
             defer { try? h5.close() }
-            try h5.dataset(dataset).read(ranges: [0..<angles, row..<(row + 1), cols, 0..<shape[3], 0..<shape[4]], into: buffer)
+            let data = try h5.dataset(dataset)
+            if try NanodiffChunkReader.read(data, row: row, cols: cols, into: buffer) { return }
+            try data.read(ranges: [0..<angles, row..<(row + 1), cols, 0..<shape[3], 0..<shape[4]], into: buffer)
         } else {
             for (a, file) in files.enumerated() {
                 let h5 = try HDF5File.open(path: file)
