@@ -2,8 +2,8 @@ import Foundation
 import Shared
 
 /// Reads a 5D rocking scan stored one chunk per detector frame (what area-detector writers
-/// produce) by copying the stored chunks themselves, skipping libhdf5's hyperslab machinery,
-/// which costs more than the analysis on such a layout (docs/nanodiff.md, Measured).
+/// produce) by copying the stored chunks themselves, skipping libhdf5's hyperslab selection
+/// (0–15 % faster reads in release, about twice as fast in debug; docs/nanodiff.md, Measured).
 ///
 /// Only unfiltered chunks that cover whole frames ([1, 1, c, det_y, det_x]) of the type the
 /// caller reads qualify; the first chunk is checked against the ordinary read (byte order, fill
