@@ -2,19 +2,24 @@ import Foundation
 import XCTest
 @testable import Kernels
 
-/// Tilt-boundary detection (hypothesis tests against the per-position noise) and region
-/// tracking through a series of scans.
+/// Tilt-boundary detection (a likelihood-ratio test against a model of the dislocation fields
+/// and the per-position noise) and region tracking through a series of scans.
 final class NanodiffBoundaryRegionTests: XCTestCase {
-    /// A smooth tilt field that curves (a dilatation bump and a dislocation-like 1/r dipole) plus
-    /// a linear ramp, with Gaussian noise of σ at every position.
+    /// A smooth tilt field: an edge dislocation's rotation field of random Burgers-vector
+    /// direction at (17.3, 6.6) (isotropic elasticity, a Poisson ratio drawn in 0.2…0.4), a
+    /// quadratic large-scale bend, and Gaussian noise of σ at every position.
     func smoothField(width: Int, height: Int, sigma: Double, seed: UInt64) -> [Double] {
         var rng = SeededRandom(seed: seed)
+        let phi = rng.uniform(0...(2 * Double.pi)), nu = rng.uniform(0.2...0.4), b = rng.uniform(2e-4...6e-4)
+        let bend = (rng.uniform(-3e-6...3e-6), rng.uniform(-3e-6...3e-6), rng.uniform(-1e-5...1e-5))
         return (0..<(width * height)).map { i in
             let x = Double(i % width), y = Double(i / width)
-            let bump = 3e-4 * exp(-((x - 6) * (x - 6) + (y - 15) * (y - 15)) / 8) * (x - 6) / 2
             let (dx, dy) = (x - 17.3, y - 6.6)
-            let dipole = 4e-4 * dy / max(0.5, dx * dx + dy * dy).squareRoot() / max(1, (dx * dx + dy * dy).squareRoot())
-            return 2e-5 * x - 1e-5 * y + bump + dipole + sigma * rng.gaussian()
+            let r2 = dx * dx + dy * dy + 0.01, r4 = r2 * r2, k = 1 / (2 * (1 - nu))
+            // ∂u/∂x-type field of an edge dislocation with b at angle φ: a degree −1 field.
+            let ex = -dy / r2 + k * dy * (dy * dy - dx * dx) / r4, ey = dx / r2 + k * dx * (dx * dx - dy * dy) / r4
+            let field = b * (cos(phi) * ex + sin(phi) * ey)
+            return bend.0 * x * x + bend.1 * x * y + bend.2 * y + field + sigma * rng.gaussian()
         }
     }
 
@@ -30,7 +35,9 @@ final class NanodiffBoundaryRegionTests: XCTestCase {
                 if -x * sin(t) + y * cos(t) > 0 { map[i] += jump }
             }
             let noise = [Double](repeating: sigma, count: w * h)
-            let found = NanodiffBoundaryFinder.find(tilt: map, sigma: noise, width: w, height: h, avoid: [SIMD2(17.3, 6.6)])
+            // The second tilt map holds only noise: the joint test must still find the step.
+            let other = (0..<(w * h)).map { _ in sigma * rng.gaussian() }
+            let found = NanodiffBoundaryFinder.find(tilts: [map, other], sigmas: [noise, noise], width: w, height: h, cores: [SIMD2(17.3, 6.6)])
             let score = NanodiffEvaluation.scoreBoundaries(truth: [SIMD3(Double(w) / 2, y0, angle)], detected: found)
             XCTAssertEqual(score.truePositives, 1, "seed \(seed): angle \(angle), jump \(jump): \(found)")
             XCTAssertEqual(found.count, 1, "seed \(seed): spurious lines \(found)")
@@ -39,9 +46,70 @@ final class NanodiffBoundaryRegionTests: XCTestCase {
 
             // The same field without the step: nothing.
             let smooth = smoothField(width: w, height: h, sigma: sigma, seed: seed)
-            XCTAssertEqual(NanodiffBoundaryFinder.find(tilt: smooth, sigma: noise, width: w, height: h, avoid: [SIMD2(17.3, 6.6)]), [],
+            XCTAssertEqual(NanodiffBoundaryFinder.find(tilts: [smooth, other], sigmas: [noise, noise], width: w, height: h, cores: [SIMD2(17.3, 6.6)]), [],
                            "seed \(seed): a smooth field gave a boundary")
         }
+    }
+
+    func testTheDislocationModelFollowsAnyBurgersVectorToTheNoise() {
+        // 13×9 (awkward), one core off the grid: the fitted model leaves only the noise.
+        for seed in UInt64(1)...3 {
+            let w = 13, h = 9, sigma = 2e-6
+            var rng = SeededRandom(seed: seed + 7)
+            let core = SIMD2(rng.uniform(4...8), rng.uniform(3...5))
+            let phi = rng.uniform(0...(2 * Double.pi)), nu = rng.uniform(0.2...0.4)
+            let map = (0..<(w * h)).map { i -> Double in
+                let dx = Double(i % w) - core.x, dy = Double(i / w) - core.y
+                let r2 = dx * dx + dy * dy, k = 1 / (2 * (1 - nu))
+                let ex = -dy / r2 + k * dy * (dy * dy - dx * dx) / (r2 * r2), ey = dx / r2 + k * dx * (dx * dx - dy * dy) / (r2 * r2)
+                return 4e-4 * (cos(phi) * ex + sin(phi) * ey) + 1e-5 * Double(i % w) + sigma * rng.gaussian()
+            }
+            let model = NanodiffTiltModel(width: w, height: h, usable: [Bool](repeating: true, count: w * h), cores: [core])
+            XCTAssertTrue(model.positions.allSatisfy { i in
+                let d = SIMD2(Double(i % w), Double(i / w)) - core
+                return (d * d).sum() > NanodiffTiltModel.coreExclusion * NanodiffTiltModel.coreExclusion
+            })
+            let fit = model.fit(model.positions.map { map[$0] }, sigma: [Double](repeating: sigma, count: model.positions.count))
+            let rms = (fit!.residuals.reduce(0) { $0 + $1 * $1 } / Double(model.positions.count)).squareRoot()
+            XCTAssertLessThan(rms, 2 * sigma, "seed \(seed): the model leaves \(rms) rad of a pure dislocation field")
+        }
+    }
+
+    func testTheLineStatisticMatchesARefitWithTheStep() {
+        // The prefix-sum F of the best line equals the drop of the weighted residual sum of
+        // squares when the step column is really added (same weights), on a 11×17 map.
+        let w = 11, h = 17, sigma = 5e-6
+        var rng = SeededRandom(seed: 3)
+        var maps: [[Double]] = [[], []]
+        for m in 0..<2 {
+            for i in 0..<(w * h) {
+                let above = Double(i / w) > 0.3 * Double(i % w) + 6
+                let step: Double = above ? 4e-5 * Double(m + 1) : 0
+                maps[m].append(step + sigma * rng.gaussian())
+            }
+        }
+        let sigmas = [[Double](repeating: sigma, count: w * h), [Double](repeating: 2 * sigma, count: w * h)]
+        let model = NanodiffTiltModel(width: w, height: h, usable: [Bool](repeating: true, count: w * h), cores: [])
+        let fits = (0..<2).map { m in model.fit(model.positions.map { maps[m][$0] }, sigma: model.positions.map { sigmas[m][$0] })! }
+        let lines = LineGrid(width: w, height: h)
+        guard let best = NanodiffBoundaryFinder.bestLine(model: model, fits: fits, lines: lines, width: w) else { return XCTFail("no line") }
+        var withStep = model
+        withStep.append(column: model.positions.map { lines.side(best.line, position: $0, width: w) ? 1 : 0 })
+        var f = 0.0
+        for (m, fit) in fits.enumerated() {
+            let y = model.positions.map { maps[m][$0] }
+            var rss0 = 0.0
+            for (weight, r) in zip(fit.weights, fit.residuals) { rss0 += weight * r * r }
+            let (beta, _) = withStep.solve(y, weights: fit.weights)!
+            let k = withStep.columns
+            let rss1 = (0..<y.count).reduce(0.0) { s, i in
+                let r = y[i] - (0..<k).reduce(0) { $0 + withStep.design[i * k + $1] * beta[$1] }
+                return s + fit.weights[i] * r * r
+            }
+            f += (rss0 - rss1) / rss1 * Double(fit.dof)
+            XCTAssertEqual(best.steps[m], beta[k - 1], accuracy: 1e-3 * abs(beta[k - 1]))
+        }
+        XCTAssertEqual(best.f, f / 2, accuracy: 1e-6 * best.f)
     }
 
     func testPureNoiseRarelyGivesALine() {
@@ -49,8 +117,9 @@ final class NanodiffBoundaryRegionTests: XCTestCase {
         var lines = 0
         for seed in UInt64(1)...20 {
             var rng = SeededRandom(seed: seed)
-            let map = (0..<(20 * 20)).map { _ in 1e-5 * rng.gaussian() }
-            lines += NanodiffBoundaryFinder.find(tilt: map, sigma: [Double](repeating: 1e-5, count: 400), width: 20, height: 20).count
+            let maps = (0..<2).map { _ in (0..<(20 * 20)).map { _ in 1e-5 * rng.gaussian() } }
+            let sigma = [Double](repeating: 1e-5, count: 400)
+            lines += NanodiffBoundaryFinder.find(tilts: maps, sigmas: [sigma, sigma], width: 20, height: 20).count
         }
         XCTAssertEqual(lines, 0)
     }

@@ -1,110 +1,207 @@
 import Foundation
 
-/// Finds tilt boundaries — straight lines across which the lattice turns by a step — in a tilt
-/// map, by hypothesis tests with a stated false-alarm rate instead of hand-picked cuts.
+/// Finds tilt boundaries — straight lines across which the lattice turns by a step — by a
+/// generalised likelihood-ratio test over every candidate line, against a model of everything
+/// else the tilt maps hold.
 ///
-/// For every candidate line (angle every 2°, offset every half step: M lines), samples one step
-/// apart along it each give a step J: the *detrended step* (t₊ − t₋) − 3b from the map at ±1.5
-/// steps (t₊, t₋) and the mean slope b of the two sides (from ±1.5 and ±2.5 steps), where it
-/// agrees in sign with the plain difference t₊ − t₋, the smaller of the two (else 0). A linear
-/// field gives 0, a step its size, and the detrended step's opposite-sign side lobes next to a
-/// step are cut by the plain difference; the samples sit far enough out that their bilinear
-/// neighbours never straddle the line. Each J has a known measurement noise σ_J, propagated
-/// from the per-position tilt errors (the Poisson error of each position's centroid,
-/// `NanodiffLatticeFrame.tiltSigmas`). A line is a boundary when, with α the per-map
-/// false-alarm rate and Bonferroni over the M lines:
-/// 1. its mean step J̄ exceeds its measurement noise at α/M (noise alone does not make it);
-/// 2. J̄ exceeds the scatter of the J along the line, a one-sample t-test at α/M: the step is
-///    the same everywhere along the line. Real smooth fields (dislocation strain, dilatation)
-///    curve, so their detrended steps are local and of changing sign, and fail this test;
-/// 3. the longest run of samples individually significant with the sign of J̄ (each at a
-///    per-sample rate p = 0.01) spans at least L = ⌈log(α/M)/log p⌉ steps: the length at which
-///    a chance run of independent noise exceedances is as rare as the map's false-alarm rate.
-/// The best line (largest t) is reported, its samples masked, and the search repeats.
+/// Both tilt maps are modelled jointly (`NanodiffTiltModel`): a quadratic large-scale field and
+/// the fitted elastic field of each located dislocation, with per-position weights from the
+/// Poisson centroid errors plus a fitted misfit variance τ² (what the model cannot follow),
+/// robustly (bisquare). For a candidate line the alternative adds a step — a half-plane
+/// indicator, one amplitude per tilt map — and the test statistic is the F ratio of the drop in
+/// weighted residual sum of squares (2 amplitudes) to what is left per degree of freedom. Under
+/// the null (no step, model right up to independent errors) it is F(2, ν), so the threshold is
+/// its upper α/M quantile, M the number of lines tried (angle every 2°, offset every half step):
+/// a Bonferroni bound on the scan over lines, α the per-map false-alarm rate. The best line is
+/// reported, added to the model, and the search repeats. Sums over half-planes are prefix sums
+/// over positions sorted along each angle's normal, so a search costs O(angles · N · K) for N
+/// positions and K model columns, not O(lines · N · K).
 public enum NanodiffBoundaryFinder {
-    /// Per-map false-alarm rate: the chance that pure measurement noise yields a line.
+    /// Per-map false-alarm rate: the chance that a map without a boundary yields a line.
     public static let defaultFalseAlarm = 0.01
-    /// Per-sample rate of the supported-length test.
-    static let sampleRate = 0.01
+    /// Fewest fitted positions on each side of a candidate line.
+    static let minimumSide = 3
 
-    /// Tilt boundaries of `tilt` (width×height, NaN missing) with per-position errors `sigma`
-    /// (same layout), away from the dislocation cores in `avoid` (2 steps).
-    public static func find(tilt: [Double], sigma: [Double], width: Int, height: Int, avoid: [SIMD2<Double>] = [],
-                            falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> [NanodiffDefect] {
-        guard width >= 6, height >= 6, tilt.count == width * height, sigma.count == tilt.count else { return [] }
-        let diagonal = Double(width * width + height * height).squareRoot()
-        let centre = SIMD2(Double(width - 1) / 2, Double(height - 1) / 2)
-        let angles = Array(stride(from: 0.0, to: 180.0, by: 2.0))
-        let offsets = Array(stride(from: -diagonal / 2, through: diagonal / 2, by: 0.5))
-        let lineRate = falseAlarm / Double(angles.count * offsets.count)
-        let z = NanodiffStatistics.normalQuantile(1 - lineRate / 2)
-        let zSample = NanodiffStatistics.normalQuantile(1 - sampleRate)
-        let minRun = Int((log(lineRate) / log(sampleRate)).rounded(.up))
-        var masked = avoid.map { ($0, 2.0) }
-        var found: [NanodiffDefect] = []
-        for _ in 0..<maxBoundaries {
-            var best: (t: Double, step: Double, samples: [SIMD2<Double>])?
-            for a in angles {
-                let r = a * .pi / 180
-                let dir = SIMD2(cos(r), sin(r)), n = SIMD2(-sin(r), cos(r))
-                for off in offsets {
-                    let line = steps(tilt, sigma: sigma, width: width, height: height, masked: masked,
-                                     points: stride(from: -diagonal / 2, through: diagonal / 2, by: 1).map { centre + n * off + dir * $0 }, normal: n)
-                    guard line.count >= max(minRun, 8) else { continue }
-                    let k = Double(line.count)
-                    let mean = line.reduce(0) { $0 + $1.j } / k
-                    let noise = line.reduce(0) { $0 + $1.sigma * $1.sigma }.squareRoot() / k
-                    guard abs(mean) > z * noise else { continue }
-                    let scatter = (line.reduce(0) { $0 + ($1.j - mean) * ($1.j - mean) } / (k - 1)).squareRoot()
-                    let t = abs(mean) / max(scatter / k.squareRoot(), noise)
-                    guard t > NanodiffStatistics.studentQuantile(z: z, dof: k - 1) else { continue }
-                    var run = 0, longest = 0, last = -2
-                    for s in line {
-                        let supports = s.j * mean > 0 && abs(s.j) > zSample * s.sigma
-                        run = supports ? (s.index == last + 1 ? run + 1 : 1) : 0
-                        if supports { last = s.index }
-                        longest = max(longest, run)
-                    }
-                    guard longest >= minRun else { continue }
-                    if t > (best?.t ?? 0) { best = (t, mean, line.map(\.point)) }
-                }
-            }
-            guard let b = best else { break }
-            let c = b.samples.reduce(SIMD2<Double>.zero, +) / Double(b.samples.count)
-            found.append(NanodiffDefect(kind: .tiltBoundary, x: c.x, y: c.y, strength: b.step,
-                                        points: [b.samples.first!, b.samples.last!].map { [$0.x, $0.y] }))
-            // The stencil reaches 2.5 steps (+ the bilinear half step) across: lines within that
-            // distance of a found one see the same step and are not separate boundaries.
-            masked += b.samples.map { ($0, 3.0) }
+    /// The boundaries found and what the model left unexplained.
+    public struct Search: Sendable {
+        public var boundaries: [NanodiffDefect]
+        /// τ per tilt map after the last fit (rad): the model misfit, the noise floor a step must
+        /// clear besides the Poisson errors.
+        public var misfit: [Double]
+        /// The F statistic of each reported line and the threshold it cleared.
+        public var statistics: [(f: Double, threshold: Double)]
+
+        public init(boundaries: [NanodiffDefect] = [], misfit: [Double] = [], statistics: [(f: Double, threshold: Double)] = []) {
+            self.boundaries = boundaries
+            self.misfit = misfit
+            self.statistics = statistics
         }
-        return found
     }
 
-    /// The detrended steps at `points` along a line with unit normal `n` (samples inside the map,
-    /// outside the masks, with every value finite), with their noise and index along the line.
-    static func steps(_ tilt: [Double], sigma: [Double], width: Int, height: Int, masked: [(SIMD2<Double>, Double)],
-                      points: [SIMD2<Double>], normal n: SIMD2<Double>) -> [(j: Double, sigma: Double, point: SIMD2<Double>, index: Int)] {
-        var out: [(j: Double, sigma: Double, point: SIMD2<Double>, index: Int)] = []
-        for (index, p) in points.enumerated() {
-            guard p.x >= 0, p.y >= 0, p.x <= Double(width - 1), p.y <= Double(height - 1) else { continue }
-            guard masked.allSatisfy({ ((($0.0 - p) * ($0.0 - p)).sum()) > $0.1 * $0.1 }) else { continue }
-            var v = [Double](), s = [Double]()
-            for d in [-2.5, -1.5, 1.5, 2.5] {
-                guard let t = NanodiffDefectFinder.bilinear(tilt, width: width, height: height, at: p + d * n),
-                      let e = NanodiffDefectFinder.bilinear(sigma, width: width, height: height, at: p + d * n) else { break }
-                v.append(t); s.append(e)
+    /// Tilt boundaries of the maps `tilts` (each width×height, NaN missing; e.g. tilt_x and
+    /// tilt_y) with per-position errors `sigmas` (same layout), around the dislocation cores
+    /// `cores`. A boundary's `strength` is its step (rad, the larger of the two maps' steps in
+    /// magnitude, √(s_x² + s_y²), with that map's sign); `points` the line's ends in the map.
+    /// `strain` (same layout), when given, locates strained regions that are left out of the
+    /// model (`NanodiffStrainRegionMask`).
+    public static func find(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
+                            strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> [NanodiffDefect] {
+        search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, strain: strain, falseAlarm: falseAlarm,
+               maxBoundaries: maxBoundaries).boundaries
+    }
+
+    /// `find` with the misfit and statistics (for the quality study).
+    public static func search(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
+                              strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> Search {
+        var out = Search(boundaries: [], misfit: [], statistics: [])
+        let n = width * height
+        guard width >= 6, height >= 6, !tilts.isEmpty, tilts.count == sigmas.count,
+              tilts.allSatisfy({ $0.count == n }), sigmas.allSatisfy({ $0.count == n }) else { return out }
+        let region = strain.map { NanodiffStrainRegionMask.mask(strain: $0, width: width, height: height, cores: cores) }
+        let usable = (0..<n).map { i in
+            region?[i] != true && tilts.indices.allSatisfy { tilts[$0][i].isFinite && sigmas[$0][i].isFinite && sigmas[$0][i] > 0 }
+        }
+        var model = NanodiffTiltModel(width: width, height: height, usable: usable, cores: cores)
+        let lines = LineGrid(width: width, height: height)
+        let lineRate = falseAlarm / Double(lines.count)
+        for _ in 0...maxBoundaries {
+            let fits = tilts.indices.map { m in
+                model.fit(model.positions.map { tilts[m][$0] }, sigma: model.positions.map { sigmas[m][$0] })
             }
-            guard v.count == 4 else { continue }
-            let slope = ((v[3] - v[2]) + (v[1] - v[0])) / 2
-            let detrended = (v[2] - v[1]) - 3 * slope, plain = v[2] - v[1]
-            // The detrended step has side lobes of opposite sign 2 steps either side of a real
-            // step (one side's slope then holds the whole step); the plain difference has none
-            // but responds to slopes. A step is what both see, with one sign: the smaller.
-            let j = detrended * plain > 0 ? (detrended > 0 ? 1 : -1) * min(abs(detrended), abs(plain)) : 0
-            // J = 2.5·t(1.5) − 1.5·t(2.5) − 2.5·t(−1.5) + 1.5·t(−2.5) (the larger noise of the two).
-            let noise = (6.25 * (s[1] * s[1] + s[2] * s[2]) + 2.25 * (s[0] * s[0] + s[3] * s[3])).squareRoot()
-            out.append((j, noise, p, index))
+            guard fits.allSatisfy({ $0 != nil }) else { break }
+            let f = fits.map { $0! }
+            out.misfit = f.map(\.misfit)
+            guard out.boundaries.count < maxBoundaries, f.allSatisfy({ $0.dof > 2 }),
+                  let best = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
+            let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
+            let test = correlationCorrected(best, column: column, model: model, tilts: tilts, sigmas: sigmas, fits: f, width: width, height: height)
+            // Upper quantile of F(2, ν): P(F > x) = (1 + 2x/ν)^(−ν/2).
+            let threshold = test.nu / 2 * (pow(lineRate, -2 / test.nu) - 1)
+            guard test.f > threshold else { break }
+            let strength = best.steps.max { abs($0) < abs($1) }.map { ($0 < 0 ? -1 : 1) * (best.steps.reduce(0) { $0 + $1 * $1 }).squareRoot() } ?? 0
+            let ends = lines.ends(best.line)
+            let centre = (ends.0 + ends.1) / 2
+            out.boundaries.append(NanodiffDefect(kind: .tiltBoundary, x: centre.x, y: centre.y, strength: strength,
+                                                 points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
+            out.statistics.append((test.f, threshold))
+            model.append(column: column)
         }
         return out
+    }
+
+    /// The best line's F and residual degrees of freedom corrected for spatially correlated
+    /// residuals: what the model cannot follow (next to cores, around a strain centre) is smooth
+    /// over several steps, so neighbouring residuals are not independent. Each map's F and ν are
+    /// divided by its residuals' effective correlation area κ (`NanodiffResidualCorrelation`),
+    /// estimated from the fit *with* the line, so a true step does not inflate its own κ.
+    static func correlationCorrected(_ best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double]), column: [Double],
+                                     model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], fits: [NanodiffTiltModel.Fit],
+                                     width: Int, height: Int) -> (f: Double, nu: Double) {
+        var withLine = model
+        withLine.append(column: column)
+        var f = 0.0, nu = Double.infinity
+        for m in tilts.indices {
+            var kappa = 1.0
+            if let fit = withLine.fit(withLine.positions.map { tilts[m][$0] }, sigma: withLine.positions.map { sigmas[m][$0] }) {
+                var z = [Double](repeating: .nan, count: width * height)
+                for (k, i) in withLine.positions.enumerated() { z[i] = fit.residuals[k] * fit.weights[k].squareRoot() }
+                kappa = NanodiffResidualCorrelation.effectiveArea(z, width: width, height: height)
+            }
+            f += best.parts[m] / kappa
+            nu = min(nu, Double(fits[m].dof) / kappa)
+        }
+        return (f / Double(tilts.count), max(3, nu))
+    }
+
+    /// The line with the largest joint F, with its steps per map.
+    static func bestLine(model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit], lines: LineGrid, width: Int)
+        -> (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])? {
+        let n = model.positions.count, k = model.columns
+        let coordinates = model.positions.map { SIMD2(Double($0 % width), Double($0 / width)) }
+        var best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])?
+        let rss = fits.map { fit in (0..<n).reduce(0) { $0 + fit.weights[$1] * fit.residuals[$1] * fit.residuals[$1] } }
+        for angle in 0..<lines.angles.count {
+            let normal = lines.normal(angle)
+            let s = coordinates.map { (($0 - lines.centre) * normal).sum() }
+            let order = (0..<n).sorted { s[$0] > s[$1] }
+            // Running sums over the positions beyond the offset (the "+" side), per map.
+            var c = [[Double]](repeating: [Double](repeating: 0, count: k), count: fits.count)
+            var hWh = [Double](repeating: 0, count: fits.count), hWr = hWh
+            var count = 0, next = 0
+            for offset in stride(from: lines.offsets.count - 1, through: 0, by: -1) {
+                let o = lines.offsets[offset]
+                while next < n && s[order[next]] > o {
+                    let i = order[next]
+                    for (m, fit) in fits.enumerated() where fit.weights[i] > 0 {
+                        let w = fit.weights[i]
+                        hWh[m] += w
+                        hWr[m] += w * fit.residuals[i]
+                        for a in 0..<k { c[m][a] += w * model.design[i * k + a] }
+                    }
+                    if fits[0].weights[i] > 0 { count += 1 }
+                    next += 1
+                }
+                guard count >= minimumSide, n - next >= minimumSide else { continue }
+                var f = 0.0, steps: [Double] = [], parts: [Double] = []
+                for (m, fit) in fits.enumerated() {
+                    let z = NanodiffTiltModel.forward(fit.gram, size: k, c[m])
+                    let q = hWh[m] - z.reduce(0) { $0 + $1 * $1 }
+                    guard q > 1e-12 * hWh[m] else { f = 0; break }
+                    let drop = hWr[m] * hWr[m] / q
+                    parts.append(drop / max(1e-300, rss[m] - drop) * Double(fit.dof))
+                    f += parts[m]
+                    steps.append(hWr[m] / q)
+                }
+                f /= Double(fits.count)
+                if f > (best?.f ?? 0) { best = (LineGrid.Line(angle: angle, offset: offset), f, steps, parts) }
+            }
+        }
+        return best
+    }
+}
+
+/// The candidate lines: angle every 2°, offset from the map centre every half step.
+struct LineGrid {
+    struct Line: Equatable { var angle: Int, offset: Int }
+    let angles: [Double]
+    let offsets: [Double]
+    let centre: SIMD2<Double>
+    let width: Int, height: Int
+
+    init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        let diagonal = Double(width * width + height * height).squareRoot()
+        angles = Array(stride(from: 0.0, to: 180.0, by: 2.0))
+        offsets = Array(stride(from: -diagonal / 2, through: diagonal / 2, by: 0.5))
+        centre = SIMD2(Double(width - 1) / 2, Double(height - 1) / 2)
+    }
+
+    var count: Int { angles.count * offsets.count }
+
+    /// Unit normal of lines at angle index `a` (their direction is (cos a, sin a)).
+    func normal(_ a: Int) -> SIMD2<Double> {
+        let r = angles[a] * .pi / 180
+        return SIMD2(-sin(r), cos(r))
+    }
+
+    /// Whether map position `index` lies on the "+" side of `line`.
+    func side(_ line: Line, position index: Int, width: Int) -> Bool {
+        let p = SIMD2(Double(index % width), Double(index / width))
+        return ((p - centre) * normal(line.angle)).sum() > offsets[line.offset]
+    }
+
+    /// The line's ends where it leaves the map rectangle.
+    func ends(_ line: Line) -> (SIMD2<Double>, SIMD2<Double>) {
+        let n = normal(line.angle), d = SIMD2(n.y, -n.x)
+        let foot = centre + n * offsets[line.offset]
+        var lo = -Double.infinity, hi = Double.infinity
+        for (p, v, top) in [(foot.x, d.x, Double(width - 1)), (foot.y, d.y, Double(height - 1))] {
+            if abs(v) < 1e-12 { continue }
+            let a = (0 - p) / v, b = (top - p) / v
+            lo = max(lo, min(a, b)); hi = min(hi, max(a, b))
+        }
+        if lo > hi { return (foot, foot) }
+        return (foot + d * lo, foot + d * hi)
     }
 }

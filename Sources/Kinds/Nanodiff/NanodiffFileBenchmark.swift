@@ -7,7 +7,8 @@ import Shared
 /// and analyse it, one thread. The file has the issue's per-position layout (100 angles × 256²
 /// uint16) over a scaled-down scan (`rows` × `positions`), in two storage layouts: contiguous
 /// (what `ctl synth nanodiff` writes) and one chunk per detector frame (what area-detector
-/// writers produce). Reading a row's hyperslab does not depend on the number of scan rows, and
+/// writers produce; read both by copying the stored chunks, what shards do, and through the
+/// hyperslab, for comparison). Reading a row's hyperslab does not depend on the number of scan rows, and
 /// per angle it is one run of `positions` frames, as in a 200×200 scan.
 enum NanodiffFileBenchmark {
     struct Layout {
@@ -28,7 +29,9 @@ enum NanodiffFileBenchmark {
         let frame = detector * detector, perRow = angles * positions * frame
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var layouts: [Layout] = []
-        for (name, chunk) in [("contiguous", nil), ("one chunk per frame", [1, 1, 1, detector, detector])] as [(String, [Int]?)] {
+        let frameChunks = [1, 1, 1, detector, detector]
+        for (name, chunk, direct) in [("contiguous", nil, true), ("one chunk per frame, stored chunks copied", frameChunks, true),
+                                      ("one chunk per frame, hyperslab", frameChunks, false)] as [(String, [Int]?, Bool)] {
             let path = (directory as NSString).appendingPathComponent("nanodiff-bench-\(chunk == nil ? "contiguous" : "chunked").h5")
             defer { try? FileManager.default.removeItem(atPath: path) }
             let file = try HDF5File.create(path: path)
@@ -49,7 +52,7 @@ enum NanodiffFileBenchmark {
                 var read = 0.0, total = 0.0
                 for r in 0..<rows {
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    try buffer.withUnsafeMutableBufferPointer { try source.read(row: r, cols: 0..<positions, into: $0) }
+                    try buffer.withUnsafeMutableBufferPointer { try source.read(row: r, cols: 0..<positions, into: $0, directChunks: direct) }
                     let t1 = DispatchTime.now().uptimeNanoseconds
                     _ = buffer.withUnsafeBufferPointer {
                         NanodiffPositionAnalysis.analyse($0, angles: angles, positions: positions, width: detector, height: detector,

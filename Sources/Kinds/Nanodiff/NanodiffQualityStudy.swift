@@ -18,11 +18,25 @@ enum NanodiffQualityStudy {
         /// Tilt boundaries: a detected line matches the true one when its centre lies within
         /// 1.5 steps of it and its direction within 10°.
         var boundaries: NanodiffEvaluation.BoundaryScore
+        /// The median per-position tilt error (rad, both maps) and the boundary model's misfit τ
+        /// (rad, the larger of the two maps): the noise a boundary step is detected against.
+        var tiltSigma: Double, misfit: Double
         var rows: Int, cols: Int
+
+        /// The true boundary's step over the per-position tilt noise, and over the noise
+        /// including the model misfit.
+        var boundarySNR: (poisson: Double, effective: Double) {
+            let step = abs(params.boundary?.misorientationRad ?? 0)
+            return (step / tiltSigma, step / (tiltSigma * tiltSigma + misfit * misfit).squareRoot())
+        }
     }
 
     /// `side`: the scan's rows and columns are each drawn in ⅔…4⁄3 of it.
-    static func run(draws: Int, side: Int, firstSeed: UInt64, threads: Int, report: (Draw) -> Void) throws -> [Draw] {
+    /// `mapsDirectory`: also write each draw's maps, defects and parameters there as
+    /// `draw-<seed>.json` (for inspection outside Slipline). `embeddings`: false skips the
+    /// PCA/autoencoder comparison (the slow part).
+    static func run(draws: Int, side: Int, firstSeed: UInt64, threads: Int, mapsDirectory: String? = nil, embeddings: Bool = true,
+                    report: (Draw) -> Void) throws -> [Draw] {
         var out: [Draw] = []
         for k in 0..<draws {
             let seed = firstSeed + UInt64(k)
@@ -44,14 +58,43 @@ enum NanodiffQualityStudy {
                                          tiltX: maps.values("tilt_x" + suffix), tiltY: maps.values("tilt_y" + suffix),
                                          trueTiltX: truth.tiltX, trueTiltY: truth.tiltY, cores: cores, detected: detected, tolerance: 1, margin: 1)
             }
-            let sep = data.withUnsafeBufferPointer { separation(maps, block: $0, params: p, seed: seed, threads: threads) }
+            let sep = embeddings ? data.withUnsafeBufferPointer { separation(maps, block: $0, params: p, seed: seed, threads: threads) } : Separation()
+            if let mapsDirectory { try writeMaps(maps, params: p, truth: truth, to: mapsDirectory) }
             let boundaries = NanodiffEvaluation.scoreBoundaries(truth: p.boundary.map { [SIMD3($0.x, $0.y, $0.angleDeg)] } ?? [], detected: maps.defects)
+            let sigmas = (maps.values("tilt_x_sigma") + maps.values("tilt_y_sigma")).filter(\.isFinite)
             let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), separation: sep,
-                            boundaries: boundaries, rows: rows, cols: cols)
+                            boundaries: boundaries, tiltSigma: NanodiffLPAICI.median(sigmas), misfit: maps.boundarySearch.misfit.max() ?? .nan,
+                            rows: rows, cols: cols)
             report(draw)
             out.append(draw)
         }
         return out
+    }
+
+    /// One draw's maps (row-major, NaN as null), defects, parameters and true maps as JSON.
+    static func writeMaps(_ maps: NanodiffScanMaps, params: NanodiffSynthParams, truth: NanodiffSynthesizer.Truth, to directory: String) throws {
+        struct Dump: Encodable {
+            var params: NanodiffSynthParams
+            var rows: Int, cols: Int
+            var maps: [String: [Double?]]
+            var truth: [String: [Double?]]
+            var defects: [NanodiffDefect]
+        }
+        func nullable(_ v: [Double]) -> [Double?] { v.map { $0.isFinite ? $0 : nil } }
+        var named: [String: [Double?]] = [:]
+        for m in maps.maps { named[m.name] = nullable(m.values) }
+        named["gx"] = nullable(maps.features.map { $0.isValid ? $0.q.x - maps.frame.q0.x : .nan })
+        named["gy"] = nullable(maps.features.map { $0.isValid ? $0.q.y - maps.frame.q0.y : .nan })
+        let dump = Dump(params: params, rows: maps.rows, cols: maps.cols, maps: named,
+                        truth: ["strain": nullable(truth.strain), "tilt_x": nullable(truth.tiltX), "tilt_y": nullable(truth.tiltY)],
+                        defects: maps.defects)
+        let file = URL(fileURLWithPath: directory).appendingPathComponent("draw-\(params.seed).json")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try JSONEncoder().encode(dump).write(to: file)
+        } catch {
+            throw TaskError("cannot write \(file.path): \(error.localizedDescription); pass a writable --maps-dir")
+        }
     }
 
     /// Whether a position is in a defect region: within 1.5 steps of a core or 1 step of the

@@ -15,6 +15,8 @@ struct NanodiffScanMaps {
     var maps: [(name: String, unit: String, values: [Double])] = []
     var defects: [NanodiffDefect] = []
     var scale: [Double] = []
+    /// The boundary search's misfit and statistics (the quality study reports them).
+    var boundarySearch = NanodiffBoundaryFinder.Search(boundaries: [], misfit: [], statistics: [])
 
     /// Strain, tilts, their LPA-ICI versions, intensity, spacing, widths, rocking width, the
     /// circulation; defects.
@@ -48,14 +50,13 @@ struct NanodiffScanMaps {
             ("rocking_width", "deg", map(\.rockingWidthDeg)), ("circulation", "rad", circulation),
         ]
         defects = NanodiffDefectFinder.dislocations(plaquettes: plaquettes, width: cols, height: rows)
-        // Boundaries on the raw tilts, tested against each position's centroid error.
+        // Boundaries: one joint test on both raw tilts against the fitted dislocation fields,
+        // weighted by each position's centroid error.
         let cores = defects.map { SIMD2($0.x, $0.y) }
         let sigmaX = map { frame.tiltSigmas($0).x }, sigmaY = map { frame.tiltSigmas($0).y }
-        let inPlane = NanodiffBoundaryFinder.find(tilt: tiltY, sigma: sigmaY, width: cols, height: rows, avoid: cores)
-        let outOfPlane = NanodiffBoundaryFinder.find(tilt: tiltX, sigma: sigmaX, width: cols, height: rows, avoid: cores)
-        // The same boundary seen in both tilts is reported once (the larger step).
-        defects += inPlane
-        defects += outOfPlane.filter { b in !inPlane.contains { (($0.x - b.x) * ($0.x - b.x) + ($0.y - b.y) * ($0.y - b.y)) < 4 } }
+        boundarySearch = NanodiffBoundaryFinder.search(tilts: [tiltX, tiltY], sigmas: [sigmaX, sigmaY], width: cols, height: rows, cores: cores,
+                                                       strain: strain)
+        defects += boundarySearch.boundaries
         maps += [("tilt_x_sigma", "rad", sigmaX), ("tilt_y_sigma", "rad", sigmaY)]
     }
 

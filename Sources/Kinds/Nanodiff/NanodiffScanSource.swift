@@ -77,13 +77,16 @@ public struct NanodiffScanSource: Sendable {
     public var bytesPerValue: Int { readsUInt16 ? 2 : 4 }
 
     /// Reads positions `cols` of scan row `row` across every angle into `buffer`
-    /// ([angle, position, det_y, det_x]).
-    public func read<T: HDF5Scalar>(row: Int, cols: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>) throws {
+    /// ([angle, position, det_y, det_x]); `directChunks` false always reads the hyperslab (the
+    /// file benchmark compares both).
+    public func read<T: HDF5Scalar>(row: Int, cols: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>, directChunks: Bool = true) throws {
         let per = cols.count * frame
         if files.count == 1 {
             let h5 = try HDF5File.open(path: files[0])
             defer { try? h5.close() }
-            try h5.dataset(dataset).read(ranges: [0..<angles, row..<(row + 1), cols, 0..<shape[3], 0..<shape[4]], into: buffer)
+            let data = try h5.dataset(dataset)
+            if try directChunks && NanodiffChunkReader.read(data, row: row, cols: cols, into: buffer) { return }
+            try data.read(ranges: [0..<angles, row..<(row + 1), cols, 0..<shape[3], 0..<shape[4]], into: buffer)
         } else {
             for (a, file) in files.enumerated() {
                 let h5 = try HDF5File.open(path: file)

@@ -22,6 +22,10 @@ struct BenchNanodiffCommand: ParsableCommand {
     var scan: Int = 24
     @Option(name: .long, help: "Seed of the first --quality draw (draws use consecutive seeds).")
     var seed: UInt64 = 1
+    @Option(name: .long, help: "With --quality: write each draw's maps, defects and parameters to this directory as draw-<seed>.json.")
+    var mapsDir: String?
+    @Flag(name: .long, help: "With --quality: skip the PCA/autoencoder comparison (the slow part).")
+    var skipEmbeddings = false
     @Option(name: .long, help: "Instead: raw against LPA-ICI-denoised 3D signals at low dose over this many randomised scans of --scan/2 positions a side.")
     var cloudLpa: Int?
     @Flag(name: .long, help: "Instead: time a shard's read + analysis of a 5D HDF5 file in the page cache (contiguous and one chunk per frame).")
@@ -63,11 +67,12 @@ struct BenchNanodiffCommand: ParsableCommand {
 
     func runQuality(_ draws: Int) throws {
         print("nanodiff quality: \(draws) randomised scans of \(scan * 2 / 3)…\(scan * 4 / 3) rows and columns (seeds \(seed)…\(seed + UInt64(draws) - 1)); map RMS leaves out positions within 1 step of a core")
-        let results = try NanodiffQualityStudy.run(draws: draws, side: scan, firstSeed: seed, threads: Parallel.defaultThreads()) { d in
+        let results = try NanodiffQualityStudy.run(draws: draws, side: scan, firstSeed: seed, threads: Parallel.defaultThreads(),
+                                                     mapsDirectory: mapsDir, embeddings: !skipEmbeddings) { d in
             let p = d.params, b = p.boundary
-            print(String(format: "  seed %llu: %d×%d, dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å, boundary %.3f° at %.0f°, dilatation %.2g: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, boundaries %d/%d of %d, silhouette pca %.3f ae %.3f cloud-ae %.3f, ARI pca %.3f ae %.3f cloud-ae %.3f",
+            print(String(format: "  seed %llu: %d×%d, dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å, boundary %.3f° at %.0f° (snr %.0f, with misfit %.1f), dilatation %.2g: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, boundaries %d/%d of %d, silhouette pca %.3f ae %.3f cloud-ae %.3f, ARI pca %.3f ae %.3f cloud-ae %.3f",
                          d.seed, d.rows, d.cols, p.dose, p.background, p.beamFWHM, p.stepAngstrom, p.angles, p.energyKeV, p.d0,
-                         (b?.misorientationRad ?? 0) * 180 / .pi, b?.angleDeg ?? 0, p.region?.strain ?? 0, d.score.strainRMS, d.denoised.strainRMS,
+                         (b?.misorientationRad ?? 0) * 180 / .pi, b?.angleDeg ?? 0, d.boundarySNR.poisson, d.boundarySNR.effective, p.region?.strain ?? 0, d.score.strainRMS, d.denoised.strainRMS,
                          d.score.tiltRMS, d.denoised.tiltRMS, d.score.truePositives, d.score.trueCount, d.score.precision,
                          d.boundaries.truePositives, d.boundaries.trueCount, d.boundaries.detectedCount, d.separation.pca.silhouette,
                          d.separation.autoencoder.silhouette, d.separation.cloudAutoencoder.silhouette, d.separation.pca.ari,
@@ -98,8 +103,28 @@ struct BenchNanodiffCommand: ParsableCommand {
         let found = results.reduce(0) { $0 + $1.boundaries.truePositives }, truth = results.reduce(0) { $0 + $1.boundaries.trueCount }
         let reported = results.reduce(0) { $0 + $1.boundaries.detectedCount }
         print("tilt boundaries: \(found)/\(truth) found; \(reported - found) other line(s) reported in all (\(results.filter { $0.boundaries.detectedCount > $0.boundaries.truePositives }.count) draws with any); mean precision \(String(format: "%.3f", results.map(\.boundaries.precision).reduce(0, +) / Double(max(1, results.count))))")
+        printBoundaryDetectability(results)
         let tp = results.reduce(0) { $0 + $1.score.truePositives }, n = results.reduce(0) { $0 + $1.score.trueCount }
         print("dislocations found within one step: \(tp)/\(n) over all draws")
+    }
+
+    /// Boundary recall by the true step over the per-position tilt noise (Poisson) and over the
+    /// noise including the boundary model's misfit: which boundaries are detectable at all.
+    func printBoundaryDetectability(_ results: [NanodiffQualityStudy.Draw]) {
+        for (name, key) in [("step / tilt noise", \NanodiffQualityStudy.Draw.boundarySNR.poisson),
+                            ("step / (tilt noise + model misfit)", \NanodiffQualityStudy.Draw.boundarySNR.effective)] {
+            var text = "boundary recall by \(name):"
+            for (lo, hi) in [(0.0, 3.0), (3, 10), (10, 30), (30, 100), (100, 300), (300, 1000), (1000, Double.infinity)] {
+                let bin = results.filter { $0[keyPath: key] >= lo && $0[keyPath: key] < hi }
+                guard !bin.isEmpty else { continue }
+                text += " [\(Int(lo)), \(hi.isFinite ? String(Int(hi)) : "∞")) \(bin.reduce(0) { $0 + $1.boundaries.truePositives })/\(bin.count)"
+            }
+            print(text)
+        }
+        for (lo, hi) in [(0.005, 0.01), (0.01, 0.02), (0.02, 0.04)] {
+            let bin = results.filter { let a = abs($0.params.boundary?.misorientationRad ?? 0) * 180 / .pi; return a >= lo && a < hi }
+            print(String(format: "boundary recall at %.3f–%.3f°: %d/%d", lo, hi, bin.reduce(0) { $0 + $1.boundaries.truePositives }, bin.count))
+        }
     }
 
     func runCloudLPA(_ draws: Int) {
