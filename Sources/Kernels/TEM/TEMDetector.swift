@@ -326,9 +326,11 @@ public struct TEMDetector: Sendable {
         let across = config.traceFieldFraction > 0 && config.traceFaintRatio > 0
             ? acrossTheField(curves, straight: straight, width: width, height: height, fraction: config.traceFieldFraction)
             : curves.map { _ in false }
-        var ref = curves.indices.filter { long[$0] && !across[$0] }.map { curves[$0].meanResponse }
-        if ref.isEmpty { ref = curves.indices.filter { !across[$0] }.map { curves[$0].meanResponse } }
-        guard !ref.isEmpty else { return [] }
+        // The reference counts the lines across the field too: they are the frame's contrast as
+        // much as the dislocations are (without them smooth real frames let their texture through).
+        var ref = curves.indices.filter { long[$0] }.map { curves[$0].meanResponse }
+        if ref.isEmpty { ref = curves.map { $0.meanResponse } }
+        guard !ref.isEmpty else { return curves }
         ref.sort()
         let median = ref[(3 * ref.count) / 4]
         return curves.indices.filter {
