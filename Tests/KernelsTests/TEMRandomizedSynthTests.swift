@@ -156,4 +156,30 @@ final class TEMRandomizedSynthTests: XCTestCase {
         XCTAssertTrue(text.contains("easy 2 draws median: precision"), text)
         XCTAssertTrue(text.contains("p10:"), text)
     }
+
+    /// The noise is set from the lines' visibility counting the background's mottle as well as
+    /// the camera: the visibility measured on the rendered frame follows the drawn one (within
+    /// the approximations of line depth and mottle σ), and the draws span faint to clean videos,
+    /// not only faint ones (before, the mottle stayed at full amplitude: median 1.7).
+    func testMeasuredVisibilityFollowsTheDrawnOneAndSpansFaintToClean() {
+        // Medium: two bands, so frame 0 holds lines even when a band's source has not emitted yet.
+        let v = TEMDrawsBenchmark.visibility(.medium, count: 16, frames: 2, threads: 2)
+        XCTAssertEqual(v.count, 16)
+        let drawn = v.map(\.drawn), measured = v.map(\.measured)
+        XCTAssertTrue(measured.allSatisfy { $0 > 0 }, "every draw has lines in frame 0: \(measured)")
+        XCTAssertTrue(drawn.allSatisfy { (1.5...12).contains($0) }, "\(drawn)")
+        let ratios = zip(measured, drawn).map { $0 / $1 }
+        let medianRatio = TEMDrawsBenchmark.quantile(ratios, 0.5)
+        XCTAssertTrue((0.6...1.5).contains(medianRatio), "measured / drawn visibility: \(ratios)")
+        XCTAssertLessThan(measured.min()!, 2.5, "faint draws remain: \(measured)")
+        XCTAssertGreaterThan(measured.max()!, 5, "clean draws exist: \(measured)")
+        let text = TEMDrawsBenchmark.visibilityReport(.medium, draws: v, frames: 2, presets: [(1, 4.0)], perDraw: true)
+        XCTAssertTrue(text.contains("medium 16 draws of 2 frames, visibility on frame 0: median"), text)
+        // The amplitude is a scale about the mean, at most the paper's full range.
+        for seed in 1...20 as ClosedRange<UInt64> {
+            let n = TEMSynthParams.randomized(.medium, seed: seed, frames: 2).nuisance!
+            XCTAssertTrue((0.02...1).contains(n.backgroundAmplitude!), "\(n.backgroundAmplitude!)")
+            XCTAssertTrue((0.1...0.9).contains(n.backgroundShare!))
+        }
+    }
 }

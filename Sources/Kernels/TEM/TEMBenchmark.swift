@@ -95,6 +95,24 @@ public enum TEMBenchmark {
         return (ms, peak > 0 ? err / peak : err)
     }
 
+    /// `FrameDestripe` on a randomised medium frame with row stripes (512×512, one thread): CPU
+    /// ms per frame, and the largest difference from its plain reference relative to the frame's range.
+    public static func destripeSpeed(frames: Int = 400) -> (msPerFrame: Double, relativeError: Double) {
+        var params = TEMSynthParams.randomized(.medium, seed: 3, frames: 1)
+        params.nuisance!.rowStripes = 0.02
+        let w = params.width, h = params.height
+        let img = TEMSynthesizer(params: params).frame8(0).map { Float($0) / 255 }
+        var out = [Float](repeating: 0, count: w * h)
+        func run() { img.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { FrameDestripe.apply(s, width: w, height: h, into: $0) } } }
+        run()
+        let start = threadCPUSeconds()
+        for _ in 0..<frames { run() }
+        let ms = 1000 * (threadCPUSeconds() - start) / Double(max(1, frames))
+        let ref = FrameDestripe.reference(img, width: w, height: h)
+        let err = zip(out, ref).map { Double(abs($0 - $1)) }.max() ?? 0
+        return (ms, err / Double(max(1e-9, (img.max() ?? 1) - (img.min() ?? 0))))
+    }
+
     static func threadCPUSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)

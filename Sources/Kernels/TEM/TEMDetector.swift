@@ -42,6 +42,9 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// the Hessian is already blind to offsets and ramps (docs/tuning.md). Turn it on for
     /// frames with strong uneven illumination at the line scale.
     public var flattenRadius = 0
+    /// Remove camera row and column stripes before the filter (`FrameDestripe`: offsets measured
+    /// on the frame, shrunk by what its own noise explains). On in `video`, `per_frame`, `null`.
+    public var destripe = false
     /// Gaussian scales σ (px) of the ridge filter.
     public var scales: [Double] = [0.8, 1.3]
     /// Weigh each scale by 1 / its response noise measured on the frame (robust σ) instead of
@@ -80,6 +83,10 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     public var traceMaxRMS = 1.5
     public var traceMinLength = 15.0
     public var traceFaintRatio = 0.7
+    /// A straight curve is a slip trace (or a slip band's edge) however dark when it and the
+    /// straight curves on the same line cover at least this share of that line's chord through
+    /// the frame: traces cross the field, dislocations end at them. 0 = off.
+    public var traceFieldFraction = 0.0
     /// Faint curves shorter than this are dropped whatever their shape (broken trace pieces);
     /// curves at least this long set the reference response.
     public var faintMinLength = 40.0
@@ -99,6 +106,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     public static var video: TEMDetectorConfig {
         var c = TEMDetectorConfig()
         c.autoPolarity = true
+        c.destripe = true
+        c.traceFieldFraction = 0.5
         return c
     }
 
@@ -149,6 +158,7 @@ public struct TEMDetector: Sendable {
     public var config: TEMDetectorConfig
     private var ridge = RidgeFilter.Workspace()
     private var flat: [Float] = []
+    private var destriped: [Float] = []
     private var response: [Float] = []
     private var normal: [Float] = []
     private var mask: [UInt8] = []
@@ -178,12 +188,19 @@ public struct TEMDetector: Sendable {
         guard width >= 8, height >= 8, frame.count >= n else { return [] }
         if flat.count != n {
             flat = [Float](repeating: 0, count: n); response = flat; sums = flat
-            normal = flat; averaged = flat; mask = [UInt8](repeating: 0, count: n)
+            normal = flat; averaged = flat; destriped = flat; mask = [UInt8](repeating: 0, count: n)
         }
         var cfg = config
+        if cfg.destripe {
+            destriped.withUnsafeMutableBufferPointer { FrameDestripe.apply(frame, width: width, height: height, into: $0) }
+        }
+        // The frame as the filter sees it: destriped when asked, else the frame itself (no copy).
+        func source<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+            cfg.destripe ? destriped.withUnsafeBufferPointer(body) : body(frame)
+        }
         if cfg.flattenRadius > 0 {
             flat.withUnsafeMutableBufferPointer { f in sums.withUnsafeMutableBufferPointer { s in
-                Self.flatten(frame, width: width, height: height, radius: cfg.flattenRadius, into: f, scratch: s)
+                source { Self.flatten($0, width: width, height: height, radius: cfg.flattenRadius, into: f, scratch: s) }
             } }
         }
         // Without flattening the filter reads the frame itself (no copy).
@@ -199,7 +216,7 @@ public struct TEMDetector: Sendable {
         }
         func filterFrame(bright: Bool) {
             cfg.brightLines = bright
-            if cfg.flattenRadius > 0 { flat.withUnsafeBufferPointer { filter($0) } } else { filter(frame) }
+            if cfg.flattenRadius > 0 { flat.withUnsafeBufferPointer { filter($0) } } else { source { filter($0) } }
             guard cfg.tangentHalfLength > 0 else { return }
             response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in averaged.withUnsafeMutableBufferPointer { a in
                 RidgeTangentAverage.apply(response: r, normal: nb, width: width, height: height, halfLength: cfg.tangentHalfLength, out: a)
@@ -247,7 +264,7 @@ public struct TEMDetector: Sendable {
             curves = pass.map { curves[$0] }; straightness = pass.map { straightness[$0] }
         }
         self.ridge = ridge
-        let kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg)
+        let kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg, width: width, height: height)
         // Pieces of one line cut where its contrast fades or another line crosses it are one
         // dislocation: joined here, so rows, tracking and evaluation all see lines.
         return cfg.joinPieces ? TEMFragmentGrouping.joinedCurves(kept, samples: cfg.samples) : kept
@@ -302,9 +319,15 @@ public struct TEMDetector: Sendable {
     /// Slip traces are long, straight and faint. The reference response is the upper quartile of
     /// the frame's long curves (a fragmented trace can outnumber the dislocations of a sparse
     /// frame, so not the median), or of all curves if none is long.
-    static func dropSlipTraces(_ curves: [TEMCurve], rms: [Double], config: TEMDetectorConfig) -> [TEMCurve] {
+    static func dropSlipTraces(_ curves: [TEMCurve], rms: [Double], config: TEMDetectorConfig,
+                               width: Int = 0, height: Int = 0) -> [TEMCurve] {
         let long = curves.indices.map { curves[$0].lengthPx >= config.faintMinLength }
         let straight = curves.indices.map { rms[$0] <= config.traceMaxRMS && curves[$0].lengthPx >= config.traceMinLength }
+        let across = config.traceFieldFraction > 0 && config.traceFaintRatio > 0
+            ? acrossTheField(curves, straight: straight, width: width, height: height, fraction: config.traceFieldFraction)
+            : curves.map { _ in false }
+        // The reference counts the lines across the field too: they are the frame's contrast as
+        // much as the dislocations are (without them smooth real frames let their texture through).
         var ref = curves.indices.filter { long[$0] }.map { curves[$0].meanResponse }
         if ref.isEmpty { ref = curves.map { $0.meanResponse } }
         guard !ref.isEmpty else { return curves }
@@ -313,8 +336,40 @@ public struct TEMDetector: Sendable {
         return curves.indices.filter {
             let r = curves[$0].meanResponse
             let faint = r < config.traceFaintRatio * median
-            return !(faint && (straight[$0] || curves[$0].lengthPx < config.faintMinLength)) && r >= config.minRelativeResponse * median
+            return !across[$0] && !(faint && (straight[$0] || curves[$0].lengthPx < config.faintMinLength)) && r >= config.minRelativeResponse * median
         }.map { curves[$0] }
+    }
+
+    /// Which straight curves lie on a line across the field: grouped with the other straight
+    /// curves on the same line (directions within 3°, centroids within 3 px of the line), they
+    /// cover at least `fraction` of the line's chord through the frame (and 40 px). Slip traces
+    /// and slip-band edges cross the field; dislocations of a pile-up end at them.
+    static func acrossTheField(_ curves: [TEMCurve], straight: [Bool], width: Int, height: Int, fraction: Double) -> [Bool] {
+        guard width > 1, height > 1 else { return curves.map { _ in false } }
+        let lines = curves.indices.map { i -> (c: TEMPoint, u: TEMPoint)? in
+            guard straight[i], let a = curves[i].points.first, let b = curves[i].points.last else { return nil }
+            let d = b - a, len = TEMPolyline.norm(d)
+            return len > 1e-9 ? (TEMPolyline.centroid(curves[i].points), d * (1 / len)) : nil
+        }
+        let cosTol = cos(3 * Double.pi / 180)
+        return curves.indices.map { i in
+            guard let li = lines[i] else { return false }
+            var covered = 0.0
+            for j in curves.indices {
+                guard let lj = lines[j], abs((li.u * lj.u).sum()) >= cosTol else { continue }
+                let q = lj.c - li.c
+                guard abs(q.x * li.u.y - q.y * li.u.x) <= 3 else { continue }
+                covered += curves[j].lengthPx
+            }
+            // The line's chord through the frame.
+            var lo = -Double.infinity, hi = Double.infinity
+            for (p, u, limit) in [(li.c.x, li.u.x, Double(width - 1)), (li.c.y, li.u.y, Double(height - 1))] where abs(u) > 1e-9 {
+                let a = -p / u, b = (limit - p) / u
+                lo = max(lo, min(a, b)); hi = min(hi, max(a, b))
+            }
+            let chord = hi - lo
+            return chord.isFinite && covered >= 40 && covered >= fraction * chord
+        }
     }
 
     /// Grows both ends of a traced pixel path straight on while the response stays ≥ threshold.

@@ -17,6 +17,9 @@ public enum TEMDrawsBenchmark {
         /// The lines' depth over the frame's structure at the line scale, background included
         /// (`TEMLineVisibility`, on frame 0).
         public var visibility: Double
+        /// Whether the detector's polarity at the end of the video (`TEMDetector.detectedBright`,
+        /// or the configured one) was the lines' (bright only for the weak-beam style).
+        public var polarityRight: Bool = true
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -57,9 +60,51 @@ public enum TEMDrawsBenchmark {
             return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
                         evaluation: e, tracks: tracks.count,
                         trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
-                        driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility)
+                        driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility,
+                        polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright))
         }
         return draws ?? []
+    }
+
+    /// The lines' visibility (`TEMLineVisibility.effectiveCNR`, measured on frame 0) of `count`
+    /// randomised videos of `frames` frames (seeds `firstSeed …`), each with the visibility its
+    /// noise was drawn for (`TEMNuisance.visibility`); renders one frame per draw, no detection.
+    public static func visibility(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
+                                  threads: Int = Parallel.defaultThreads()) -> [(seed: UInt64, drawn: Double, measured: Double)] {
+        let out = try? Parallel.map(count, threads: threads) { k -> (seed: UInt64, drawn: Double, measured: Double) in
+            let seed = firstSeed + UInt64(k)
+            let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
+            return (seed, params.nuisance?.visibility ?? .nan, frameZeroVisibility(params))
+        }
+        return out ?? []
+    }
+
+    /// `TEMLineVisibility.effectiveCNR` of frame 0 of any video (8-bit, as written to PNG).
+    public static func frameZeroVisibility(_ params: TEMSynthParams) -> Double {
+        let synth = TEMSynthesizer(params: params)
+        let img = synth.frame8(0).map { Float($0) / 255 }
+        return TEMLineVisibility.effectiveCNR(img, width: params.width, height: params.height, lines: synth.truth[0].map(\.points))
+    }
+
+    /// A printable visibility table: a line per draw (when `perDraw`), the distribution, draws per
+    /// band, and the presets' values.
+    public static func visibilityReport(_ difficulty: TEMDifficulty, draws v: [(seed: UInt64, drawn: Double, measured: Double)],
+                                        frames: Int, presets: [(UInt64, Double)], perDraw: Bool) -> String {
+        let name = difficulty.rawValue
+        var lines: [String] = []
+        if perDraw {
+            lines.append("difficulty  seed  drawn  measured")
+            for x in v { lines.append("\(TEMBenchmark.pad(name, 10))  \(TEMBenchmark.pad("\(x.seed)", 4))  \(TEMBenchmark.fmt(x.drawn, 2))  \(TEMBenchmark.fmt(x.measured, 2))") }
+        }
+        let m = v.map(\.measured)
+        let q = { (p: Double) in TEMBenchmark.fmt(quantile(m, p), 2) }
+        let bands = [0, 1.5, 2.5, 4, 8, Double.infinity]
+        let counts = (0..<(bands.count - 1)).map { k in
+            "\(TEMBenchmark.fmt(bands[k], 1))–\(bands[k + 1].isFinite ? TEMBenchmark.fmt(bands[k + 1], 1) : "∞"): \(m.filter { $0 >= bands[k] && $0 < bands[k + 1] }.count)"
+        }
+        lines.append("\(name) \(v.count) draws of \(frames) frames, visibility on frame 0: median \(q(0.5))  p10 \(q(0.1))  p90 \(q(0.9))  min \(TEMBenchmark.fmt(m.min() ?? .nan, 2))  max \(TEMBenchmark.fmt(m.max() ?? .nan, 2)); draws by band " + counts.joined(separator: ", "))
+        lines.append("\(name) presets: " + presets.map { "seed \($0.0) \(TEMBenchmark.fmt($0.1, 2))" }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
     }
 
     /// The metrics reported for a set of draws, by name, each value in [0, 1] except MOTA.
@@ -83,12 +128,12 @@ public enum TEMDrawsBenchmark {
     public static func report(_ draws: [Draw], perDraw: Bool) -> String {
         var lines: [String] = []
         if perDraw {
-            lines.append("difficulty  seed  style   CNR   vis.  precision recall  F1     length IDF1   MOTA   HOTA   tracks/true")
+            lines.append("difficulty  seed  style   CNR   vis.  precision recall  F1     length IDF1   MOTA   HOTA   tracks/true polarity")
             for d in draws {
                 let e = d.evaluation
                 lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  \(TEMBenchmark.fmt(d.cnr, 2))  \(TEMBenchmark.fmt(d.visibility, 2))  "
                              + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1, e.tracking.mota, e.tracking.hota].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
-                             + "  \(d.tracks)/\(d.trueDislocations)")
+                             + "  \(d.tracks)/\(d.trueDislocations)" + (d.polarityRight ? "" : "  wrong"))
             }
         }
         guard let difficulty = draws.first?.difficulty else { return lines.joined(separator: "\n") }
@@ -110,6 +155,7 @@ public enum TEMDrawsBenchmark {
                 lines.append("\(difficulty.rawValue) \(label) \(TEMBenchmark.fmt(lo, 1))–\(hi.isFinite ? TEMBenchmark.fmt(hi, 1) : "∞"): \(bin.count) draws, median/p10 " + cells.joined(separator: "  "))
             }
         }
+        lines.append("\(difficulty.rawValue) polarity wrong in \(draws.filter { !$0.polarityRight }.count) of \(draws.count) draws")
         let drift = draws.map(\.driftError)
         lines.append("\(difficulty.rawValue) drift error (px, per-draw median over frames): median \(TEMBenchmark.fmt(quantile(drift, 0.5), 2))  p90 \(TEMBenchmark.fmt(quantile(drift, 0.9), 2))")
         return lines.joined(separator: "\n")

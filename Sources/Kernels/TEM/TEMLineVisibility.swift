@@ -7,8 +7,7 @@
 public enum TEMLineVisibility {
     public static func effectiveCNR(_ frame: [Float], width: Int, height: Int, lines: [[TEMPoint]]) -> Double {
         guard width > 16, height > 16, frame.count >= width * height else { return 0 }
-        let blurred = GaussianFilter.blur(frame, width: width, height: height, sigma: 4)
-        let noise = robustSigma((0..<(width * height)).map { frame[$0] - blurred[$0] })
+        let noise = Float(structureSigma(frame, width: width, height: height))
         func at(_ p: TEMPoint) -> Float? {
             let x = Int(p.x.rounded()), y = Int(p.y.rounded())
             guard x >= 0, y >= 0, x < width, y < height else { return nil }
@@ -28,6 +27,14 @@ public enum TEMLineVisibility {
         depths.sort()
         // Dark lines are deeper than their surroundings, bright ones (weak-beam) shallower.
         return abs(depths[depths.count / 2]) / Double(noise)
+    }
+
+    /// Robust σ of the frame's structure at the line scale (frame − its Gaussian blur σ 4 px):
+    /// what a line of a few px width has to stand out from, camera noise and mottle alike.
+    public static func structureSigma(_ frame: [Float], width: Int, height: Int) -> Double {
+        guard width > 0, height > 0, frame.count >= width * height else { return 0 }
+        let blurred = GaussianFilter.blur(frame, width: width, height: height, sigma: 4)
+        return Double(robustSigma((0..<(width * height)).map { frame[$0] - blurred[$0] }))
     }
 
     /// 1.4826 × median |v − median|.

@@ -49,6 +49,15 @@ public struct TEMNuisance: Codable, Sendable, Equatable {
     public var rowStripes: Double
     /// Relative σ of the frame-to-frame exposure (gain) fluctuation.
     public var flicker: Double
+    /// The lines' visibility the noise was set for: line depth over the σ of everything else at
+    /// the line scale (the specimen's mottle and the camera noise together; `TEMLineVisibility`
+    /// measures it on the rendered frame). Nil in parameters written before it was drawn.
+    public var visibility: Double? = nil
+    /// Share of that structure's variance that is the specimen's own mottle (the rest is camera
+    /// noise), and the mottle's amplitude it led to: the paper's background is scaled about its
+    /// mean by this factor (1 = the paper's full [floor, 1] range; nil = 1).
+    public var backgroundShare: Double? = nil
+    public var backgroundAmplitude: Double? = nil
 
     /// Stage drift: a steady velocity (px/frame) plus per-frame jitter σ (px), mean-reverting so
     /// the specimen stays within `driftBound` px of where it started.

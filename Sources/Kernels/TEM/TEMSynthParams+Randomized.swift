@@ -78,30 +78,64 @@ extension TEMSynthParams {
                 dislocations: dislocations, motion: motion))
         }
         var noisy = nuisance
-        setNoise(&noisy, contrast: contrast, width: width, background: background, rng: &rng)
+        setNoise(&noisy, contrast: contrast, width: width, background: background, seed: seed, rng: &rng)
         return TEMSynthParams(seed: seed, difficulty: difficulty, width: size, height: size, frames: frames,
                               background: background, postNoise: 0, pileups: pileups, nuisance: noisy)
     }
 
-    /// Camera noise from a contrast-to-noise ratio drawn per video (1.5–6 per pixel, log-uniform:
-    /// from barely visible to clean), split between shot noise (when the video is low-dose) and
-    /// read noise. Drawing the noise on its own would make many videos where no one could see
-    /// the lines, which is not what a microscopist records.
+    /// The noise of a randomised video from the lines' visibility, drawn per video (1.5–12,
+    /// log-uniform: from barely visible to clean; the presets measure ≈ 4): visibility is the
+    /// lines' depth over the σ of *everything else* at the line scale — the specimen's mottle and
+    /// the camera noise together, as `TEMLineVisibility` measures it on the frame. A drawn share
+    /// (10–90 %) of that structure's variance is the mottle: the paper's background is scaled
+    /// about its mean to supply it (its line-scale σ measured on a noise-free render of the same
+    /// background through the same optics); the rest is camera noise, split between shot noise
+    /// (when the video is low-dose) and read noise. Setting the camera noise alone (as before)
+    /// left the mottle at full amplitude and most draws fainter than anything recorded.
     private static func setNoise(_ n: inout TEMNuisance, contrast: Double, width: Double, background: Background,
-                                 rng: inout SeededRandom) {
+                                 seed: UInt64, rng: inout SeededRandom) {
         let meanIntensity = (background.floor + 1) / 2
         // Peak of a line of width w after the optics' Gaussian blur: erf(w / (2√2 σ)).
         let attenuation = n.blurSigma > 0.05 ? erf(width / (2 * 2.0.squareRoot() * n.blurSigma)) : 1
-        let cnr = exp(rng.uniform(log(1.5)...log(6)))
-        let sigma = contrast * meanIntensity * attenuation / cnr
+        let style: Double
+        switch n.lineStyle {
+        case .dark: style = 1
+        case .bright: style = 0.85                      // the inversion's gain
+        case .double: style = 0.8                       // each image's contrast
+        case .dotted: style = 1 - n.dotDepth / 2        // the modulation's mean
+        }
+        let depth = contrast * meanIntensity * attenuation * style
+        let visibility = exp(rng.uniform(log(1.5)...log(12)))
+        let share = rng.uniform(0.1...0.9)
+        let total = depth / visibility
+        let unit = mottleSigma(background, blur: n.blurSigma, seed: seed)
+        // The mottle never exceeds the paper's full range; what it cannot supply the camera does.
+        let amplitude = unit > 0 ? min(1, max(0.02, share.squareRoot() * total / unit)) : 1
+        let mottle = amplitude * unit
+        let sigma = max(0.1 * total, (max(0, total * total - mottle * mottle)).squareRoot())
+        n.visibility = visibility
+        n.backgroundShare = share
+        n.backgroundAmplitude = amplitude
         let shot = n.dose > 0 ? rng.uniform(0.3...1) : 0
         n.dose = shot > 0 ? meanIntensity / (shot * sigma * sigma) : 0
         n.readNoise = sigma * (1 - shot).squareRoot()
     }
 
+    /// Line-scale σ (`TEMLineVisibility.structureSigma`) of the paper's background with these
+    /// parameters at full amplitude, after the optics' blur: a noise-free 192² render.
+    static func mottleSigma(_ background: Background, blur: Double, seed: UInt64) -> Double {
+        let size = 192
+        let patch = TEMSynthParams(seed: seed, difficulty: .medium, width: size, height: size, frames: 1,
+                                   background: background, postNoise: 0, pileups: [], nuisance: nil)
+        var img = TEMSynthesizer(params: patch).frame(0)
+        if blur > 0.05 { img = GaussianFilter.blur(img, width: size, height: size, sigma: blur) }
+        return TEMLineVisibility.structureSigma(img, width: size, height: size)
+    }
+
     /// The contrast-to-noise ratio per pixel of a randomised video's lines, as `setNoise` drew
     /// it (mean line contrast × mean intensity × blur attenuation / camera noise σ); nil for the
-    /// presets. The background's own texture is not counted as noise here.
+    /// presets. The background's own texture is not counted as noise here (`nuisance.visibility`
+    /// counts it).
     public var cameraCNR: Double? {
         guard let n = nuisance else { return nil }
         let lines = pileups.flatMap(\.dislocations)

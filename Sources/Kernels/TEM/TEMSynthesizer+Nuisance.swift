@@ -30,7 +30,8 @@ extension TEMSynthesizer {
     }
 
     /// The paper's background P7 (static Perlin field plus per-frame white noise, blurred twice),
-    /// with the Perlin field sampled at the drifted position, mapped into [floor, 1].
+    /// with the Perlin field sampled at the drifted position, mapped into [floor, 1] and scaled
+    /// about its mean by the drawn `backgroundAmplitude`.
     private func specimenBackground(drift: TEMPoint, rng: inout SeededRandom) -> [Float] {
         let w = params.width, h = params.height, bg = params.background
         let pw = w + 2 * perlinMargin
@@ -56,7 +57,12 @@ extension TEMSynthesizer {
         for i in img.indices { img[i] += std * Float(2 * rng.unit() - 1) }
         img = GaussianFilter.blur(img, width: w, height: h, sigma: bg.s2)
         let floor = Float(bg.floor)
+        // The drawn amplitude scales the mottle about the mean intensity (`TEMNuisance.visibility`).
         for i in img.indices { img[i] = floor + (1 - floor) * min(1, max(0, img[i])) }
+        if let a = params.nuisance?.backgroundAmplitude.map(Float.init), a != 1 {
+            let mean = (floor + 1) / 2
+            for i in img.indices { img[i] = mean + a * (img[i] - mean) }
+        }
         return img
     }
 

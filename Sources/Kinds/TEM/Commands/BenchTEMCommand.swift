@@ -43,6 +43,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Instead of speed and the 60-frame table: the tracker alone over this many randomised videos per difficulty, fed the true curves degraded as a detector degrades them (fragments, misses, false curves, jitter, registration error; no rendering, no detector), as median and 10th percentile.")
     var degradedDraws: Int?
 
+    @Option(name: .long, help: "Instead of speed and the 60-frame table: the lines' visibility (line depth / line-scale structure σ, frame 0) of this many randomised videos per difficulty (--draw-frames frames each) against the presets' seeds 1–3; no detection.")
+    var visibilityDraws: Int?
+
     @Option(name: .long, help: "Frames per randomised video.")
     var drawFrames: Int = 40
 
@@ -83,6 +86,7 @@ struct BenchTEMCommand: ParsableCommand {
         }
         if let n = draws, !(1...10_000).contains(n) { throw ValidationError("--draws must be 1…10000") }
         if let n = degradedDraws, !(1...10_000).contains(n) { throw ValidationError("--degraded-draws must be 1…10000") }
+        if let n = visibilityDraws, !(1...10_000).contains(n) { throw ValidationError("--visibility-draws must be 1…10000") }
         guard pieceFrames >= 0 else { throw ValidationError("--piece-frames must be 0 (one pass) or more") }
         guard (2...100_000).contains(drawFrames) else { throw ValidationError("--draw-frames must be 2…100000") }
     }
@@ -96,6 +100,7 @@ struct BenchTEMCommand: ParsableCommand {
         #endif
         if let n = longFrames { return try long(frames: n) }
         if let n = draws { return try randomDraws(n) }
+        if let n = visibilityDraws { return visibility(n) }
         if let n = degradedDraws { return try degraded(n) }
         // The speed lines time the chosen detector (`--detector`, `--per-frame-statistics`, JSON).
         let s = TEMBenchmark.speed(frames: frames, config: try detectorConfig())
@@ -104,6 +109,8 @@ struct BenchTEMCommand: ParsableCommand {
         print(driftSpeed(frames: frames))
         let t = TEMBenchmark.tangentAverageSpeed(frames: frames)
         print(String(format: "ridge tangent average (m = 3, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max rel. error %.2g", t.msPerFrame, t.relativeError))
+        let ds = TEMBenchmark.destripeSpeed(frames: frames)
+        print(String(format: "frame destripe (rows + columns, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max error %.2g of the frame's range", ds.msPerFrame, ds.relativeError))
         for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
             let p = try pngSpeed(frames: frames, compression: compression)
             print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
@@ -162,6 +169,16 @@ struct BenchTEMCommand: ParsableCommand {
                                                 framesPerPiece: pieceFrames)
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
+        }
+    }
+
+    /// The visibility distribution of `count` randomised videos per difficulty, next to the presets'.
+    func visibility(_ count: Int) {
+        for name in drawPresets {
+            let d = TEMDifficulty(rawValue: name)!
+            let v = TEMDrawsBenchmark.visibility(d, count: count, frames: drawFrames, firstSeed: firstSeed)
+            let presets = seeds.map { ($0, TEMDrawsBenchmark.frameZeroVisibility(TEMSynthParams.preset(d, seed: $0, frames: qualityFrames))) }
+            print(TEMDrawsBenchmark.visibilityReport(d, draws: v, frames: drawFrames, presets: presets, perDraw: perDraw))
         }
     }
 
