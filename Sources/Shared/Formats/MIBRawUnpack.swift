@@ -1,0 +1,96 @@
+/// Merlin RAW (`R64`) words to counts: `words` big-endian 64-bit words, pixel `p` of a word in
+/// bits `p·bits ..< (p+1)·bits` (`bits` = 1, 8 or 16 for counter depths 1, 6 and 12), unpacked
+/// in stored order to `UInt32`. Pure functions over buffers; ``unpackNaive`` is the reference the
+/// tests and `ctl bench formats` check ``unpack`` against.
+///
+/// Why it is fast: for 8- and 16-bit pixels, byte-reversing a big-endian word puts its pixels in
+/// order as little-endian lanes, so eight words (64 bytes) are one SIMD load, a byte reversal
+/// done with lane shifts and masks, and a widening store; 1-bit pixels are a broadcast of 16 bits
+/// shifted by 0…15 per lane. The ragged tail goes word by word through the reference.
+public enum MIBRawUnpack {
+    /// Unpacks `words` words at `source` (any alignment) into `out`, which holds `words · 64 /
+    /// bits` counts: each count is shifted left by `shift`, and OR-ed into `out` when `accumulate`
+    /// (a 24-bit frame is its high 12 bits, then its low 12 bits, as two 16-bit images).
+    public static func unpack(_ source: UnsafeRawPointer, words: Int, bits: Int, into out: UnsafeMutablePointer<UInt32>,
+                              shift: UInt32 = 0, accumulate: Bool = false) {
+        precondition(bits == 1 || bits == 8 || bits == 16, "MIBRawUnpack: \(bits) bits per pixel (1, 8 or 16)")
+        let blocks = bits == 1 ? 0 : words / 8  // 1-bit words go one at a time (64 counts each)
+        switch (bits, accumulate) {
+        case (16, false): for b in 0..<blocks { block16(source + 64 * b, out + 32 * b, shift, false) }
+        case (16, true): for b in 0..<blocks { block16(source + 64 * b, out + 32 * b, shift, true) }
+        case (8, false): for b in 0..<blocks { block8(source + 64 * b, out + 64 * b, shift, false) }
+        case (8, true): for b in 0..<blocks { block8(source + 64 * b, out + 64 * b, shift, true) }
+        case (_, false): for w in 0..<words { word1(source + 8 * w, out + 64 * w, shift, false) }
+        default: for w in 0..<words { word1(source + 8 * w, out + 64 * w, shift, true) }
+        }
+        let done = bits == 1 ? words : 8 * blocks
+        let perWord = 64 / bits
+        unpackNaive(source + 8 * done, words: words - done, bits: bits, into: out + perWord * done, shift: shift, accumulate: accumulate)
+    }
+
+    /// The reference: word by word, pixel by pixel, as the format description says.
+    public static func unpackNaive(_ source: UnsafeRawPointer, words: Int, bits: Int, into out: UnsafeMutablePointer<UInt32>,
+                                   shift: UInt32 = 0, accumulate: Bool = false) {
+        let perWord = 64 / bits
+        let mask: UInt64 = (1 << UInt64(bits)) - 1
+        for w in 0..<words {
+            let word = UInt64(bigEndian: source.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self))
+            for p in 0..<perWord {
+                let v = UInt32(truncatingIfNeeded: (word >> UInt64(p * bits)) & mask) << shift
+                out[w * perWord + p] = accumulate ? out[w * perWord + p] | v : v
+            }
+        }
+    }
+
+    /// Reverses the bytes of each 64-bit lane (a big-endian word's bytes to little-endian order).
+    @inline(__always)
+    private static func byteReversed(_ x: SIMD8<UInt64>) -> SIMD8<UInt64> {
+        let m16 = SIMD8<UInt64>(repeating: 0x0000_FFFF_0000_FFFF), m8 = SIMD8<UInt64>(repeating: 0x00FF_00FF_00FF_00FF)
+        var v = (x &<< 32) | (x &>> 32)
+        v = ((v & m16) &<< 16) | ((v &>> 16) & m16)
+        return ((v & m8) &<< 8) | ((v &>> 8) & m8)
+    }
+
+    /// Eight words of four 16-bit pixels: 32 counts.
+    @inline(__always)
+    private static func block16(_ source: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt32>, _ shift: UInt32, _ accumulate: Bool) {
+        let words = byteReversed(source.loadUnaligned(as: SIMD8<UInt64>.self))
+        var counts = SIMD32<UInt32>(truncatingIfNeeded: unsafeBitCast(words, to: SIMD32<UInt16>.self)) &<< shift
+        let raw = UnsafeMutableRawPointer(out)
+        if accumulate { counts |= raw.loadUnaligned(as: SIMD32<UInt32>.self) }
+        raw.storeBytes(of: counts, as: SIMD32<UInt32>.self)
+    }
+
+    /// Eight words of eight 8-bit pixels: 64 counts.
+    @inline(__always)
+    private static func block8(_ source: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt32>, _ shift: UInt32, _ accumulate: Bool) {
+        let words = byteReversed(source.loadUnaligned(as: SIMD8<UInt64>.self))
+        let bytes = unsafeBitCast(words, to: SIMD64<UInt8>.self)
+        let raw = UnsafeMutableRawPointer(out)
+        // Four stores of 16 counts: a 64-lane UInt32 vector would not fit the registers.
+        @inline(__always) func store(_ part: SIMD16<UInt8>, _ q: Int) {
+            var counts = SIMD16<UInt32>(truncatingIfNeeded: part) &<< shift
+            if accumulate { counts |= raw.loadUnaligned(fromByteOffset: 64 * q, as: SIMD16<UInt32>.self) }
+            raw.storeBytes(of: counts, toByteOffset: 64 * q, as: SIMD16<UInt32>.self)
+        }
+        store(bytes.lowHalf.lowHalf, 0)
+        store(bytes.lowHalf.highHalf, 1)
+        store(bytes.highHalf.lowHalf, 2)
+        store(bytes.highHalf.highHalf, 3)
+    }
+
+    /// One word of 64 one-bit pixels: 64 counts, 16 lanes at a time.
+    @inline(__always)
+    private static func word1(_ source: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt32>, _ shift: UInt32, _ accumulate: Bool) {
+        let word = UInt64(bigEndian: source.loadUnaligned(as: UInt64.self))
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let one = SIMD16<UInt32>(repeating: 1)
+        let raw = UnsafeMutableRawPointer(out)
+        for q in 0..<4 {
+            let bits = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: word >> UInt64(16 * q)))
+            var counts = ((bits &>> lanes) & one) &<< shift
+            if accumulate { counts |= raw.loadUnaligned(fromByteOffset: 64 * q, as: SIMD16<UInt32>.self) }
+            raw.storeBytes(of: counts, toByteOffset: 64 * q, as: SIMD16<UInt32>.self)
+        }
+    }
+}
