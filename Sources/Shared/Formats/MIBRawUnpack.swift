@@ -55,11 +55,9 @@ public enum MIBRawUnpack {
     @inline(__always)
     private static func block16(_ source: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt32>, _ shift: UInt32, _ accumulate: Bool) {
         let pixels = unsafeBitCast(words8(source), to: SIMD32<UInt16>.self)
-        var counts = SIMD32<UInt32>(truncatingIfNeeded: pixels)
-        if shift != 0 { counts &*= SIMD32(repeating: 1 << shift) }
-        let raw = UnsafeMutableRawPointer(out)
-        if accumulate { counts |= raw.loadUnaligned(as: SIMD32<UInt32>.self) }
-        raw.storeBytes(of: counts, as: SIMD32<UInt32>.self)
+        let counts = SIMD32<UInt32>(truncatingIfNeeded: pixels)
+        guard shift != 0 || accumulate else { return UnsafeMutableRawPointer(out).storeBytes(of: counts, as: SIMD32<UInt32>.self) }
+        merge(counts, into: out, shift, accumulate)
     }
 
     /// Eight words of eight 8-bit pixels: 64 counts, two words (16 lanes) at a time (halves of
@@ -70,10 +68,26 @@ public enum MIBRawUnpack {
         for q in 0..<4 {
             @inline(__always) func word(_ i: Int) -> UInt64 { UInt64(bigEndian: source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
             let pixels = unsafeBitCast(SIMD2<UInt64>(word(2 * q), word(2 * q + 1)), to: SIMD16<UInt8>.self)
-            var counts = SIMD16<UInt32>(truncatingIfNeeded: pixels)
-            if shift != 0 { counts &*= SIMD16(repeating: 1 << shift) }
-            if accumulate { counts |= raw.loadUnaligned(fromByteOffset: 64 * q, as: SIMD16<UInt32>.self) }
-            raw.storeBytes(of: counts, toByteOffset: 64 * q, as: SIMD16<UInt32>.self)
+            let counts = SIMD16<UInt32>(truncatingIfNeeded: pixels)
+            if shift != 0 || accumulate {
+                merge(counts, into: out + 16 * q, shift, accumulate)
+            } else {
+                raw.storeBytes(of: counts, toByteOffset: 64 * q, as: SIMD16<UInt32>.self)
+            }
+        }
+    }
+
+    /// Stores `counts << shift`, OR-ed into `out` when `accumulate`: a plain loop over the lanes,
+    /// which LLVM vectorises (Swift's SIMD `&<<`, `&*` and `|` on these vectors went lane by lane
+    /// through memory: 24-bit frames decoded at 300 frames/s that way).
+    @inline(__always)
+    private static func merge<V: SIMD>(_ counts: V, into out: UnsafeMutablePointer<UInt32>, _ shift: UInt32, _ accumulate: Bool) where V.Scalar == UInt32 {
+        withUnsafeBytes(of: counts) { lanes in
+            let values = lanes.bindMemory(to: UInt32.self)
+            for i in 0..<values.count {
+                let v = values[i] << shift
+                out[i] = accumulate ? out[i] | v : v
+            }
         }
     }
 
@@ -86,9 +100,12 @@ public enum MIBRawUnpack {
         let raw = UnsafeMutableRawPointer(out)
         for q in 0..<4 {
             let bits = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: word >> UInt64(16 * q)))
-            var counts = ((bits &>> lanes) & one) &<< shift
-            if accumulate { counts |= raw.loadUnaligned(fromByteOffset: 64 * q, as: SIMD16<UInt32>.self) }
-            raw.storeBytes(of: counts, toByteOffset: 64 * q, as: SIMD16<UInt32>.self)
+            let counts = (bits &>> lanes) & one
+            if shift != 0 || accumulate {
+                merge(counts, into: out + 16 * q, shift, accumulate)
+            } else {
+                raw.storeBytes(of: counts, toByteOffset: 64 * q, as: SIMD16<UInt32>.self)
+            }
         }
     }
 }
