@@ -1,6 +1,8 @@
 #ifndef SLIPLINE_CFFMPEG_SHIM_H
 #define SLIPLINE_CFFMPEG_SHIM_H
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
@@ -49,5 +51,55 @@ static inline int slipline_av_luma_plane(enum AVPixelFormat format, int *depth, 
     *depth = c.depth;
     *is_yuv = !grey;
     return bytes;
+}
+/* In-memory input for libavformat: a read-only byte range with a cursor. The callbacks below
+   serve an AVIOContext from it (slipline_av_memory_io), so a video held in memory is demuxed
+   without a file. */
+typedef struct {
+    const uint8_t *data;
+    int64_t size;
+    int64_t position;
+} slipline_av_memory;
+
+static inline int slipline_av_memory_read(void *opaque, uint8_t *buffer, int wanted) {
+    slipline_av_memory *m = (slipline_av_memory *)opaque;
+    int64_t left = m->size - m->position;
+    if (left <= 0 || wanted <= 0) return AVERROR_EOF;
+    int n = left < wanted ? (int)left : wanted;
+    memcpy(buffer, m->data + m->position, (size_t)n);
+    m->position += n;
+    return n;
+}
+
+static inline int64_t slipline_av_memory_seek(void *opaque, int64_t offset, int whence) {
+    slipline_av_memory *m = (slipline_av_memory *)opaque;
+    if (whence & AVSEEK_SIZE) return m->size;
+    int64_t base;
+    switch (whence & ~AVSEEK_FORCE) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = m->position; break;
+    case SEEK_END: base = m->size; break;
+    default: return AVERROR(EINVAL);
+    }
+    /* Overflow-safe bounds check: a damaged index can ask for any 64-bit offset. */
+    if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0 || base + offset > m->size) return AVERROR(EINVAL);
+    m->position = base + offset;
+    return m->position;
+}
+
+/* An AVIOContext reading `memory` through a `buffer_size`-byte buffer, or NULL when out of
+   memory. Free with slipline_av_memory_io_free (the buffer may have been replaced by libavformat). */
+static inline AVIOContext *slipline_av_memory_io(slipline_av_memory *memory, int buffer_size) {
+    unsigned char *buffer = (unsigned char *)av_malloc((size_t)buffer_size);
+    if (buffer == NULL) return NULL;
+    AVIOContext *io = avio_alloc_context(buffer, buffer_size, 0, memory, slipline_av_memory_read, NULL, slipline_av_memory_seek);
+    if (io == NULL) av_free(buffer);
+    return io;
+}
+
+static inline void slipline_av_memory_io_free(AVIOContext **io) {
+    if (io == NULL || *io == NULL) return;
+    av_freep(&(*io)->buffer);
+    avio_context_free(io);
 }
 #endif

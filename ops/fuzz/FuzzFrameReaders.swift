@@ -3,10 +3,11 @@ import Foundation
 
 // libFuzzer entry for the TEM frame readers (ops/fuzz.sh builds it with
 // `-sanitize=fuzzer,address` together with the reader sources). The reader is chosen by
-// SLIPLINE_FUZZ_READER; each input is written to a file in /dev/shm (the readers take paths,
-// as they do in production) and opened, and up to four frames are read. Errors are the
-// expected outcome for most inputs; a crash, a trap, a leak, a hang or an allocation over
-// libFuzzer's limits is a bug.
+// SLIPLINE_FUZZ_READER; each input is opened and up to four frames are read. The file readers
+// take paths, as in production, so their input is written to a file in /dev/shm; the video
+// reader takes the bytes in memory (a custom AVIOContext, an 8 KiB probe), so an input costs
+// one demuxer and one decoder, no file. Errors are the expected outcome for most inputs; a
+// crash, a trap, a leak, a hang or an allocation over libFuzzer's limits is a bug.
 
 private let reader = ProcessInfo.processInfo.environment["SLIPLINE_FUZZ_READER"] ?? "mrc"
 private let scratch: String = {
@@ -22,8 +23,7 @@ private func open(_ path: String) throws -> any FrameStack {
     case "tiff": return try TIFFStack(path: path)
     case "jpeg": return try JPEGImage(path: path)
     case "png": return try PNGFrame(path: path)
-    case "video": return try VideoStack(path: path)
-    default: fatalError("SLIPLINE_FUZZ_READER=\(reader): expected mrc, dm, ser, tiff, jpeg, png or video")
+    default: fatalError("SLIPLINE_FUZZ_READER=\(reader): expected mrc, dm, ser, tiff, jpeg, png or video")  // video: in memory, above
     }
 }
 
@@ -34,6 +34,15 @@ private let libavAllocationCap: Void = av_max_alloc(64 << 20)
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFrameReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     _ = libavAllocationCap
+    if reader == "video" {
+        do {
+            let stack = try VideoStack(bytes: UnsafeRawBufferPointer(start: data, count: size), name: "fuzz-input", probeBytes: videoProbeBytes)
+            try readSome(stack)
+        } catch {
+            _ = "\(error)"
+        }
+        return 0
+    }
     let fd = Glibc.open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard fd >= 0 else { fatalError("cannot write \(scratch)") }
     var done = 0
@@ -44,12 +53,19 @@ public func fuzzFrameReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
     }
     close(fd)
     do {
-        let stack = try open(scratch)
-        var pixels: [Float] = []
-        for f in 0..<min(stack.frameCount, 4) { try stack.readFrame(f, into: &pixels) }
-        _ = stack.metadata
+        try readSome(open(scratch))
     } catch {
         _ = "\(error)"  // every error must render
     }
     return 0
+}
+
+/// What libavformat may read of a video input to find its streams (the inputs are a few KB).
+private let videoProbeBytes = 8192
+
+/// Reads up to four frames (a bounded amount of decoding per input) and the metadata.
+private func readSome(_ stack: any FrameStack) throws {
+    var pixels: [Float] = []
+    for f in 0..<min(stack.frameCount, 4) { try stack.readFrame(f, into: &pixels) }
+    _ = stack.metadata
 }

@@ -34,6 +34,8 @@ if [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ]; then
     "${sources[@]}" "$out/cpngio.o" -ltiff -lturbojpeg -lpng16 -lavformat -lavcodec -lswscale -lavutil -o "$binary"
 fi
 mkdir -p "ops/fuzz/corpus/$reader"
-SLIPLINE_FUZZ_READER=$reader "$binary" "$out/corpus-$reader" "ops/fuzz/corpus/$reader" \
+# Run a copy, so the next reader's build can replace the binary while this one fuzzes.
+cp "$binary" "$binary-$reader"
+SLIPLINE_FUZZ_READER=$reader "$binary-$reader" "$out/corpus-$reader" "ops/fuzz/corpus/$reader" \
   -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 \
   -artifact_prefix="$out/crash-$reader-" "$@"

@@ -33,6 +33,10 @@ final class VideoDecoder {
     /// Heap cell the interrupt callback reads: the wall-clock deadline of the current call.
     private let deadline = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
     private var drained = false
+    /// The in-memory reader for a `.memory` input (freed after the format context).
+    private var memory: VideoMemoryCursor?
+    /// Packets of the video stream demuxed so far (sent to the decoder or counted).
+    private(set) var packetsRead = 0
 
     /// Longest a single open, seek or frame may take before it is an error (a damaged file that
     /// makes a demuxer loop ends here instead of hanging the worker).
@@ -41,12 +45,21 @@ final class VideoDecoder {
     /// libavformat demuxers tried on a file (AVI, MP4/MOV, Matroska/WebM).
     static let containers = "avi,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 
-    init(path: String) throws {
+    /// Opens `input`'s best video stream and its decoder. `probeBytes` caps what libavformat
+    /// reads to recognise the container and find the stream's parameters (nil: libavformat's
+    /// default, 5 MB; the fuzz target passes a few kilobytes).
+    init(input: VideoInput, probeBytes: Int? = nil) throws {
+        let path = input.name
         file = path
         VideoDecoder.quietOnce
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            deadline.deallocate()
-            throw FormatError(.unreadable, file: path, problem: "it does not exist or cannot be read")
+        switch input {
+        case .file(let path):
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                deadline.deallocate()
+                throw FormatError(.unreadable, file: path, problem: "it does not exist or cannot be read")
+            }
+        case .memory(let bytes, let name):
+            do { memory = try VideoMemoryCursor(bytes, name: name) } catch { deadline.deallocate(); throw error }
         }
         deadline.initialize(to: Self.deadlineFromNow())
         var opened = avformat_alloc_context()
@@ -55,6 +68,14 @@ final class VideoDecoder {
             // Only the containers Slipline documents: probing every libavformat demuxer on a
             // damaged file is slower and exposes parsers nobody here has checked.
             context.pointee.format_whitelist = av_strdup(Self.containers)
+            if let memory {
+                context.pointee.pb = memory.io
+                context.pointee.flags |= AVFMT_FLAG_CUSTOM_IO  // libavformat must not close our AVIOContext
+            }
+            if let probeBytes {
+                context.pointee.probesize = Int64(probeBytes)
+                context.pointee.format_probesize = Int32(clamping: probeBytes)
+            }
         }
         let status = avformat_open_input(&opened, path, nil, nil)  // frees the context on failure
         guard status >= 0, let context = opened else {
@@ -88,6 +109,7 @@ final class VideoDecoder {
         if packet != nil { av_packet_free(&packet) }
         if codec != nil { avcodec_free_context(&codec) }
         if format != nil { avformat_close_input(&format) }
+        memory = nil
     }
 
     static let quietOnce: Void = slipline_av_quiet()
@@ -136,6 +158,7 @@ final class VideoDecoder {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
+            packetsRead += 1
             let sent = avcodec_send_packet(codec, packet)
             guard sent >= 0 || sent == slipline_av_eagain() else { throw decodeError(sent) }
         }
@@ -164,7 +187,8 @@ final class VideoDecoder {
     }
 
     /// Counts the stream's packets from the current position to the end (demuxing only, no
-    /// decoding); the decoder is then at the end (open another to read frames).
+    /// decoding) and returns all the stream's packets (``packetsRead`` included); the decoder
+    /// is then at the end (``seek(toTimestamp:)`` back, or open another, to read frames).
     func countPackets() throws -> Int {
         guard let format, let packet else { return 0 }
         defer { deadline.pointee = 0 }
@@ -176,7 +200,9 @@ final class VideoDecoder {
             if packet.pointee.stream_index == streamIndex { count += 1 }
             av_packet_unref(packet)
         }
-        return count
+        packetsRead += count
+        drained = true
+        return packetsRead
     }
 
     private func decodeError(_ status: Int32) -> FormatError {

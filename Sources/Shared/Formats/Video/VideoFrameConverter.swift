@@ -38,33 +38,40 @@ final class VideoFrameConverter {
         return (1 / (219 * unit), -16 / 219)
     }
 
-    /// Row by row (the plane's stride may pad rows): SIMD widening, then the affine map.
+    /// Row by row (the plane's stride may pad rows), `stored * scale + offset` in one SIMD pass
+    /// per row (one read of the decoder's plane, one write of the Floats).
     private func copyPlane(_ plane: UnsafePointer<UInt8>, stride: Int, bytes: Int, scale: Float, offset: Float,
                            width: Int, height: Int, into pixels: inout [Float]) {
-        let type: SampleType = bytes == 1 ? .uint8 : .uint16
-        // SampleWidening already divides by 255 or 65535; fold that into the row's factor.
-        let factor = scale / type.scale
         pixels.withUnsafeMutableBufferPointer { dst in
+            guard let out = dst.baseAddress else { return }
             for y in 0..<height {
-                let row = UnsafeMutableBufferPointer(rebasing: dst[(y * width)..<((y + 1) * width)])
-                SampleWidening.widen(UnsafeRawBufferPointer(start: plane + y * stride, count: width * bytes), type: type, byteSwapped: false, into: row)
-                if factor != 1 || offset != 0 { Self.affine(row, factor, offset) }
+                let row = UnsafeRawPointer(plane + y * stride)
+                if bytes == 1 {
+                    Self.mapRow(row, out + y * width, width, scale, offset, UInt8.self)
+                } else {
+                    Self.mapRow(row, out + y * width, width, scale, offset, UInt16.self)
+                }
             }
         }
     }
 
+    /// `n` samples of `T` (unaligned, native byte order) to `Float(v) * a + b`, 16 at a time.
     @inline(__always)
-    private static func affine(_ row: UnsafeMutableBufferPointer<Float>, _ a: Float, _ b: Float) {
-        guard let p = row.baseAddress else { return }
-        let n = row.count
+    private static func mapRow<T: FixedWidthInteger & SIMDScalar>(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                                                                  _ a: Float, _ b: Float, _: T.Type) {
+        let size = MemoryLayout<T>.size
+        let bias = SIMD16<Float>(repeating: b)
         var i = 0
         while i + 16 <= n {
-            let raw = UnsafeMutableRawPointer(p + i)
-            let v = raw.loadUnaligned(as: SIMD16<Float>.self)
-            raw.storeBytes(of: v * a + SIMD16(repeating: b), as: SIMD16<Float>.self)
+            let v = src.loadUnaligned(fromByteOffset: i * size, as: SIMD16<T>.self)
+            let f = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: v)) * a + bias
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: f, as: SIMD16<Float>.self)
             i += 16
         }
-        while i < n { p[i] = p[i] * a + b; i += 1 }
+        while i < n {
+            dst[i] = Float(src.loadUnaligned(fromByteOffset: i * size, as: T.self)) * a + b
+            i += 1
+        }
     }
 
     /// swscale to 16-bit grey for the formats without a luma plane to take as is.

@@ -33,9 +33,25 @@ public final class VideoStack: FrameStack {
     /// Decoding forward beats seeking within this many frames (a typical key-frame interval).
     static let forwardLimit = 250
 
-    public init(path: String) throws {
-        file = path
-        let decoder = try VideoDecoder(path: path)
+    /// Where the bytes come from (a reopen, when a seek cannot position the decoder, reads it again).
+    private let input: VideoInput
+    private let probeBytes: Int?
+
+    /// Opens the video file at `path`.
+    public convenience init(path: String) throws {
+        try self.init(input: .file(path))
+    }
+
+    /// Opens a video held in memory (`name` is what errors call it); `probeBytes` caps what
+    /// libavformat reads to find the streams (nil: its default).
+    convenience init(bytes: UnsafeRawBufferPointer, name: String, probeBytes: Int? = nil) throws {
+        try self.init(input: .memory(VideoBytes(bytes), name: name), probeBytes: probeBytes)
+    }
+
+    init(input: VideoInput, probeBytes: Int? = nil) throws {
+        let path = input.name
+        (file, self.input, self.probeBytes) = (path, input, probeBytes)
+        let decoder = try VideoDecoder(input: input, probeBytes: probeBytes)
         self.decoder = decoder
         (width, height) = (decoder.width, decoder.height)
         let interval = decoder.frameInterval
@@ -54,7 +70,10 @@ public final class VideoStack: FrameStack {
         if declared > 0, expected.map({ abs($0 - Double(declared)) <= 1.01 }) ?? true {
             frameCount = declared
         } else {
-            frameCount = try VideoDecoder(path: path).countPackets()
+            // Counted with this decoder (demuxing the rest): the first read then seeks back to
+            // frame 0, so the file is opened once, not once to count and once to decode.
+            frameCount = try decoder.countPackets()
+            current = nil
             how = declared > 0 ? "counted; the container declares \(declared)" : "counted"
         }
         guard frameCount >= 1 else { throw FormatError(.corrupt, file: path, problem: "its video stream holds no frame") }
@@ -84,13 +103,22 @@ public final class VideoStack: FrameStack {
     /// allow, else (no timestamps, or the seek landed after it) at the start of the file.
     private func seek(before index: Int) throws {
         current = nil
-        if let origin, let ticksPerFrame, index > 0 {
-            // Half a frame early, so rounding of the container's timestamps cannot land after it.
-            try decoder.seek(toTimestamp: origin + Int64((Double(index) - 0.5) * ticksPerFrame))
-            // A frame without a timestamp, or the end, after the seek: read from the start instead.
-            if (try? advance(towards: index)) != nil, let current, current <= index { return }
+        if let origin, let ticksPerFrame {
+            // Half a frame early, so rounding of the container's timestamps cannot land after it
+            // (frame 0: its own timestamp, as nothing is before it). A damaged stream's
+            // timestamps can be anywhere in Int64: the target is computed in Double and checked.
+            let target = index == 0 ? Double(origin) : Double(origin) + (Double(index) - 0.5) * ticksPerFrame
+            if abs(target) < 9e18 {
+                do {
+                    try decoder.seek(toTimestamp: Int64(target))
+                    // A frame without a timestamp, or the end, after the seek: read from the start instead.
+                    if (try? advance(towards: index)) != nil, let current, current <= index { return }
+                } catch where index == 0 {
+                    // frame 0 is at the start: reopen below (a container that cannot seek)
+                }
+            }
         }
-        decoder = try VideoDecoder(path: file)  // the start, whatever the container can seek to
+        decoder = try VideoDecoder(input: input, probeBytes: probeBytes)  // the start, whatever the container can seek to
         current = -1
     }
 
@@ -108,12 +136,16 @@ public final class VideoStack: FrameStack {
             current = expected
             return
         }
-        let position = Double(ts - origin) / ticksPerFrame
+        let position = (Double(ts) - Double(origin)) / ticksPerFrame
+        guard position.isFinite, abs(position) < 1e15 else {
+            throw FormatError(.corrupt, file: file, problem: "a frame's timestamp (\(ts)) is \(position) frames from frame 0's (\(origin))",
+                              fix: "the file's timestamps are damaged; remux it (ffmpeg -i IN -c copy OUT.mkv)")
+        }
         let found = Int(position.rounded())
         if let expected, found != expected || abs(position - Double(found)) > 0.5 {
             throw FormatError(.unsupported, file: file,
                               problem: String(format: "frame %d has timestamp %.6g s where a constant frame rate puts it at %.6g s (variable frame rate or dropped frames); Slipline needs a constant frame interval",
-                                              expected, Double(ts - origin) * decoder.timeBase, Double(expected) * ticksPerFrame * decoder.timeBase),
+                                              expected, (Double(ts) - Double(origin)) * decoder.timeBase, Double(expected) * ticksPerFrame * decoder.timeBase),
                               fix: "re-encode at a constant rate: ffmpeg -i IN -fps_mode cfr -c:v ffv1 OUT.mkv")
         }
         current = found
