@@ -11,7 +11,8 @@ import Darwin
 /// pair itself (median absolute residual), so pixels that changed between the frames — moving
 /// dislocations, which plain cross-correlation follows — weigh nothing, while the static
 /// specimen texture that carries the stage drift decides the shift. The fit also gives the
-/// shift's covariance, from which `TEMRegistration` tells a stage move from estimator noise.
+/// shift's covariance (pixel noise plus a cluster-robust term over 16×16-bin blocks), from
+/// which `TEMRegistration` tells a stage move from estimator noise.
 public enum TEMDriftRefinement {
     /// A band-passed, binned frame with its central-difference gradients (bins).
     public struct Grid: Sendable {
@@ -29,7 +30,7 @@ public enum TEMDriftRefinement {
         /// Robust scale of the residuals (1.4826 × median |r|): the fit's loss, comparable
         /// between starts on the same pair.
         public var scale: Double
-        /// Covariance of `shift` (xx, xy, yy), the residuals' spatial correlation included.
+        /// Covariance of `shift` (xx, xy, yy): pixel noise plus the spread of the blocks' pulls.
         public var covariance: SIMD3<Double>
     }
 
@@ -40,6 +41,9 @@ public enum TEMDriftRefinement {
     static let correlatedArea = 4 * Double.pi * fineSigma * fineSigma
     /// Bins ignored at the border (the blurs replicate the edge there).
     static let border = 4
+    /// Side (bins, a multiple of 8) of the blocks whose score dispersion measures how far
+    /// spatially coherent changes (a moved line crosses a few blocks) can pull the shift.
+    static let blockSide = 16
 
     /// Bins `frame` (width×height) to about 128 bins a side and band-passes it.
     public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int) -> Grid {
@@ -88,6 +92,7 @@ public enum TEMDriftRefinement {
         var scale = 0.0
         var h = SIMD3<Double>(0, 0, 0)
         var sumW = 0.0, sumWR2 = 0.0
+        var blocks: [TEMPoint] = []
         for iteration in 0..<iterations {
             guard let residuals = self.residuals(reference: reference, frame: frame, shift: d) else { return nil }
             scale = robustScale(residuals.values)
@@ -97,6 +102,7 @@ public enum TEMDriftRefinement {
             h = step.hessian
             sumW = step.sumW
             sumWR2 = step.sumWR2
+            blocks = step.blockScores
             let det = h.x * h.z - h.y * h.y
             guard det > 1e-12 * max(1e-30, h.x * h.z) else { return nil }
             // δ = −H⁻¹ b
@@ -108,9 +114,22 @@ public enum TEMDriftRefinement {
         scale = robustScale(final.values)
         let det = h.x * h.z - h.y * h.y
         guard det > 0, sumW > 0 else { return nil }
-        let variance = sumWR2 / sumW * correlatedArea
-        let covariance = SIMD3(h.z, -h.y, h.x) / det * variance
+        let inverse = SIMD3(h.z, -h.y, h.x) / det
+        // Pixel noise (white, correlated over the fine blur) plus the cluster-robust (sandwich)
+        // term H⁻¹ (Σ s_b s_bᵀ) H⁻¹ over blocks: a shift that only a few blocks pull towards
+        // (moved lines the weights did not fully reject) gets a covariance as large as itself.
+        let white = inverse * (sumWR2 / sumW * correlatedArea)
+        var meat = SIMD3<Double>(0, 0, 0)
+        for s in blocks { meat += SIMD3(s.x * s.x, s.x * s.y, s.y * s.y) }
+        let covariance = white + sandwich(inverse, meat)
         return Fit(shift: d, scale: scale, covariance: covariance)
+    }
+
+    /// A·M·A for symmetric 2×2 matrices stored as (xx, xy, yy).
+    static func sandwich(_ a: SIMD3<Double>, _ m: SIMD3<Double>) -> SIMD3<Double> {
+        // (A M) then (A M) A
+        let p = (xx: a.x * m.x + a.y * m.y, xy: a.x * m.y + a.y * m.z, yx: a.y * m.x + a.z * m.y, yy: a.y * m.y + a.z * m.z)
+        return SIMD3(p.xx * a.x + p.xy * a.y, p.xx * a.y + p.xy * a.z, p.yx * a.y + p.yy * a.z)
     }
 
     /// Residuals F(p + shift) − R(p) over the reference bins whose shifted position lies inside
@@ -163,13 +182,16 @@ public enum TEMDriftRefinement {
 
     /// Tukey-weighted normal equations: H = Σ w ∇R∇Rᵀ (xx, xy, yy), b = Σ w ∇R r.
     static func accumulate(reference: Grid, residuals: Residuals, cutoff c: Float)
-        -> (hessian: SIMD3<Double>, b: TEMPoint, sumW: Double, sumWR2: Double) {
+        -> (hessian: SIMD3<Double>, b: TEMPoint, sumW: Double, sumWR2: Double, blockScores: [TEMPoint]) {
         typealias V = SIMD8<Float>
         let w = reference.width, cols = residuals.x1 - residuals.x0
         let inv = 1 / (c * c)
         var hxx = 0.0, hxy = 0.0, hyy = 0.0, bx = 0.0, by = 0.0, sw = 0.0, swr = 0.0
+        let blocksX = (cols + blockSide - 1) / blockSide
+        var blocks = [TEMPoint](repeating: .zero, count: blocksX * ((residuals.y1 - residuals.y0 + blockSide - 1) / blockSide))
         reference.gx.withUnsafeBufferPointer { gxb in reference.gy.withUnsafeBufferPointer { gyb in residuals.values.withUnsafeBufferPointer { rb in
             for y in residuals.y0..<residuals.y1 {
+                let blockRow = (y - residuals.y0) / blockSide * blocksX
                 let gxr = gxb.baseAddress! + y * w, gyr = gyb.baseAddress! + y * w
                 let rr = rb.baseAddress! + (y - residuals.y0) * cols - residuals.x0
                 var axx = V(), axy = V(), ayy = V(), abx = V(), aby = V(), aw = V(), awr = V()
@@ -183,7 +205,9 @@ public enum TEMDriftRefinement {
                     let wt: V = u * u
                     let wgx: V = wt * gx, wgy: V = wt * gy
                     axx += wgx * gx; axy += wgx * gy; ayy += wgy * gy
-                    abx += wgx * r; aby += wgy * r; aw += wt; awr += wt * q
+                    let sx: V = wgx * r, sy: V = wgy * r
+                    abx += sx; aby += sy; aw += wt; awr += wt * q
+                    blocks[blockRow + (x - residuals.x0) / blockSide] += TEMPoint(Double(sx.sum()), Double(sy.sum()))
                     x += 8
                 }
                 hxx += Double(axx.sum()); hxy += Double(axy.sum()); hyy += Double(ayy.sum())
@@ -193,11 +217,12 @@ public enum TEMDriftRefinement {
                     let u = max(0, 1 - r * r * inv), wt = Double(u * u)
                     hxx += wt * Double(gx * gx); hxy += wt * Double(gx * gy); hyy += wt * Double(gy * gy)
                     bx += wt * Double(gx * r); by += wt * Double(gy * r); sw += wt; swr += wt * Double(r * r)
+                    blocks[blockRow + (x - residuals.x0) / blockSide] += TEMPoint(wt * Double(gx * r), wt * Double(gy * r))
                     x += 1
                 }
             }
         } } }
-        return (SIMD3(hxx, hxy, hyy), TEMPoint(bx, by), sw, swr)
+        return (SIMD3(hxx, hxy, hyy), TEMPoint(bx, by), sw, swr, blocks)
     }
 
     /// 1.4826 × the median of |r| over a strided sample of about 4,000 residuals.
