@@ -36,13 +36,15 @@ public struct TEMRegistration: Sendable {
         guard let reference, frame.count >= width * height else { return .zero }
         let grid = TEMDriftRefinement.grid(frame, width: width, height: height)
         let bin = Double(reference.bin)
-        var starts: [TEMPoint] = []
-        for candidate in [previous, coarse.drift(frame), .zero] where !starts.contains(where: { TEMPolyline.norm($0 - candidate) < 0.5 * bin }) {
-            starts.append(candidate)
-        }
         var best: TEMDriftRefinement.Fit?
-        for start in starts {
-            guard let fit = TEMDriftRefinement.refine(reference: reference, frame: grid, start: start / bin) else { continue }
+        // Starts already reached (bins): a start within a bin of one lies in the same basin.
+        var reached: [TEMPoint] = []
+        for candidate in [previous, coarse.drift(frame), .zero] {
+            let start = candidate / bin
+            guard !reached.contains(where: { TEMPolyline.norm($0 - start) < 1 }) else { continue }
+            reached.append(start)
+            guard let fit = TEMDriftRefinement.refine(reference: reference, frame: grid, start: start) else { continue }
+            reached.append(fit.shift)
             if best == nil || fit.scale < best!.scale { best = fit }
         }
         guard let fit = best else {
