@@ -56,9 +56,8 @@ final class TEMDriftTests: XCTestCase {
         XCTAssertEqual(img.withUnsafeBufferPointer { est.drift($0) }, .zero)
     }
 
-    /// On randomised videos with drift, the estimate follows the generator's true drift. The
-    /// bound is today's accuracy (median ≈ 1.3 px; small shifts are pulled towards 0 by
-    /// camera-fixed structure), not the sub-pixel one wanted: see docs/tem.md.
+    /// On randomised videos with drift, the registration (`TEMRegistration`: the correlation
+    /// peak refined robustly) follows the generator's true drift.
     func testDriftFollowsTheSynthesizedStage() {
         var p = TEMSynthParams.randomized(.medium, seed: 3, frames: 12)
         p.nuisance!.driftVelocity = TEMPoint(2.2, -1.3)
@@ -66,7 +65,7 @@ final class TEMDriftTests: XCTestCase {
         p.nuisance!.driftBound = 30
         let s = TEMSynthesizer(params: p)
         let f0 = s.frame(0)
-        var est = f0.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: p.width, height: p.height) }
+        var est = f0.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: p.width, height: p.height) }
         var errors: [Double] = []
         for f in 1..<12 {
             let d = s.frame(f).withUnsafeBufferPointer { est.drift($0) }
@@ -91,7 +90,7 @@ final class TEMDriftTests: XCTestCase {
         let s = TEMSynthesizer(params: p)
         let steps = (1..<16).map { TEMPolyline.norm(s.stage.drift[$0] - s.stage.drift[$0 - 1]) }
         XCTAssertGreaterThan(steps.max()!, 4, "the stage jumps by up to 5 px between frames")
-        var est = s.frame(0).withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: p.width, height: p.height) }
+        var est = s.frame(0).withUnsafeBufferPointer { TEMRegistration(reference: $0, width: p.width, height: p.height) }
         let errors = (1..<16).map { f in TEMPolyline.norm(s.frame(f).withUnsafeBufferPointer { est.drift($0) } - s.stage.drift[f]) }
         XCTAssertLessThan(errors.sorted()[errors.count / 2], 1.6, "\(errors)")
         XCTAssertLessThan(errors.max()!, 3, "\(errors)")

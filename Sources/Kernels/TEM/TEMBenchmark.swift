@@ -179,6 +179,34 @@ public enum TEMBenchmark {
         return (synth.truth, detected)
     }
 
+    /// A preset video's detections with each frame's stage drift against frame 0 by the plain
+    /// correlation peak (`TEMDriftEstimator`, the registration before `TEMRegistration`) and by
+    /// `TEMRegistration`, rendered and analysed in chunks of `chunk` frames over `threads`
+    /// threads (each chunk registers against frame 0 as a job's shard does).
+    public static func detectVideoWithDrift(_ difficulty: TEMDifficulty, frames: Int, seed: UInt64,
+                                            config: TEMDetectorConfig = .video, chunk: Int = 200,
+                                            threads: Int = Parallel.defaultThreads())
+        -> (detected: [[[TEMPoint]]], correlation: [TEMPoint], robust: [TEMPoint]) {
+        let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
+        let synth = TEMSynthesizer(params: params)
+        let first = synth.frame8(0).map { Float($0) / 255 }
+        let chunks = (frames + chunk - 1) / chunk
+        let parts = (try? Parallel.map(chunks, threads: threads) { k -> [([[TEMPoint]], TEMPoint, TEMPoint)] in
+            var detector = TEMDetector(config: config)
+            var correlation = first.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
+            var robust = first.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: params.width, height: params.height) }
+            return (k * chunk..<min(frames, (k + 1) * chunk)).map { f in
+                let img = synth.frame8(f).map { Float($0) / 255 }
+                let curves = detector.detect(img, width: params.width, height: params.height).map(\.points)
+                let a = f == 0 ? TEMPoint.zero : img.withUnsafeBufferPointer { correlation.drift($0) }
+                let b = f == 0 ? TEMPoint.zero : img.withUnsafeBufferPointer { robust.drift($0) }
+                return (curves, a, b)
+            }
+        }) ?? []
+        let all = parts.flatMap { $0 }
+        return (all.map(\.0), all.map(\.1), all.map(\.2))
+    }
+
     /// Where identities break: for every true dislocation, the tracks its matched detections
     /// belong to over time. Each change of track is a break, classified by what happened to the
     /// old track (it ended: a lost track; it went on with another detection: a swap) and by the

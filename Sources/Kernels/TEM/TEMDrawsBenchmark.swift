@@ -35,7 +35,7 @@ public enum TEMDrawsBenchmark {
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
             let synth = TEMSynthesizer(params: params)
             var detector = TEMDetector(config: config)
-            var registration: TEMDriftEstimator?
+            var registration: TEMRegistration?
             var drift: [TEMPoint] = []
             var visibility = 0.0
             let detected = (0..<frames).map { f -> [[TEMPoint]] in
@@ -45,7 +45,7 @@ public enum TEMDrawsBenchmark {
                                                                 lines: synth.truth[0].map(\.points))
                 }
                 if registration == nil {
-                    registration = img.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
+                    registration = img.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: params.width, height: params.height) }
                 }
                 drift.append(f == 0 ? .zero : img.withUnsafeBufferPointer { registration!.drift($0) })
                 return detector.detect(img, width: params.width, height: params.height).map(\.points)

@@ -21,9 +21,9 @@ struct TEMFrameAnalysis {
     private let reader = FrameReader()
     private let options: TEMJobOptions
     private let context: KindContext
-    /// Phase correlation against the video's frame 0 (nil until set up, or when the
-    /// reference cannot be read: the drift is then NULL).
-    private var registration: TEMDriftEstimator?
+    /// Registration against the video's frame 0 (nil until set up, or when the reference
+    /// cannot be read: the drift is then NULL).
+    private var registration: TEMRegistration?
     var frames = ResultRows(table: "tem_frame_results", columns: [
         "frame_index", "frame_file", "n_dislocations", "width", "height", "drift_x", "drift_y",
     ])
@@ -69,7 +69,7 @@ struct TEMFrameAnalysis {
         }
         let found = pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
         if index == 0 && registration == nil {
-            registration = pixels.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: width, height: height) }
+            registration = pixels.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: width, height: height) }
         }
         let drift: TEMPoint? = index == 0 ? .zero : pixels.withUnsafeBufferPointer { registration?.drift($0) }
         frames.rows.append([index, file, found.count, width, height, drift?.x, drift?.y])
@@ -93,7 +93,7 @@ struct TEMFrameAnalysis {
         let frame = FrameReference(parsing: reference)
         guard let path = try? context.input(frame.path), let image = try? FrameReader().read(frame, path: path, into: &reference0),
               image.width == width, image.height == height else { return }
-        registration = reference0.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: width, height: height) }
+        registration = reference0.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: width, height: height) }
     }
 
     /// Analyses every frame of a shard's range; frames that cannot be read are skipped and

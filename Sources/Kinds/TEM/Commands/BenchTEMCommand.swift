@@ -76,11 +76,17 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "With --long-frames: print where identities break.")
     var diagnose = false
 
+    @Option(name: .long, help: "With --long-frames: registration before linking, as a job's shards do it (chunks of 200 frames against frame 0): none (the bench before), correlation (the correlation peak alone, the jobs' registration before TEMRegistration) or robust (TEMRegistration).")
+    var longRegistration: String = "none"
+
     func validate() throws {
         guard (1...1_000_000).contains(frames) else { throw ValidationError("--frames must be 1…1000000") }
         guard (2...100_000).contains(qualityFrames) else { throw ValidationError("--quality-frames must be 2…100000") }
         guard !seeds.isEmpty else { throw ValidationError("--seeds needs at least one seed") }
         if let n = longFrames, !(2...1_000_000).contains(n) { throw ValidationError("--long-frames must be 2…1000000") }
+        guard ["none", "correlation", "robust"].contains(longRegistration) else {
+            throw ValidationError("--long-registration must be none, correlation or robust")
+        }
         for p in longPresets + drawPresets where TEMDifficulty(rawValue: p) == nil {
             throw ValidationError("unknown preset \(p) (easy, medium or hard)")
         }
@@ -135,21 +141,15 @@ struct BenchTEMCommand: ParsableCommand {
             for seed in seeds {
                 let t0 = Date()
                 let truth = TEMSynthesizer(params: TEMSynthParams.preset(d, seed: seed, frames: n)).truth
-                let detected: [[[TEMPoint]]]
-                let cacheFile = longCache.map { "\($0)/\(name)-s\(seed)-f\(n).curves" }
-                if let file = cacheFile, let cached = try? Self.readCurves(file) {
-                    detected = cached
-                } else {
-                    detected = TEMBenchmark.detectVideo(d, frames: n, seed: seed, config: try detectorConfig()).detected
-                    if let file = cacheFile, let dir = longCache {
-                        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                        try Self.writeCurves(detected, to: file)
-                    }
-                }
+                let (detected, drifts) = try longDetections(d, name: name, seed: seed, frames: n)
                 let t1 = Date()
+                let drift = longRegistration == "robust" ? drifts.map { $0[1] } : longRegistration == "correlation" ? drifts.map { $0[0] } : nil
+                // Linked in the specimen's coordinates, as the merge does; scored in the image's.
+                let linked = drift.map { zip(detected, $0).map { curves, d in curves.map { $0.map { $0 - d } } } } ?? detected
+                if let drift { print(Self.driftSummary(drift)) }
                 let tracks = pieceFrames > 0
-                    ? TEMPiecewiseTracking.track(detected, framesPerPiece: pieceFrames, config: try drawsTracker())
-                    : TEMTracker.track(detected, config: try drawsTracker())
+                    ? TEMPiecewiseTracking.track(linked, framesPerPiece: pieceFrames, config: try drawsTracker())
+                    : TEMTracker.track(linked, config: try drawsTracker())
                 let t2 = Date()
                 let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
                 let ids = Set(truth.flatMap { $0.map(\.id) }).count
@@ -158,6 +158,43 @@ struct BenchTEMCommand: ParsableCommand {
                 if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
             }
         }
+    }
+
+    /// A long preset video's detections and, with `--long-registration`, each frame's drift by
+    /// both registrations ([correlation, robust]); cached in `--long-cache` when set.
+    func longDetections(_ d: TEMDifficulty, name: String, seed: UInt64, frames n: Int) throws -> ([[[TEMPoint]]], [[TEMPoint]]) {
+        let cacheFile = longCache.map { "\($0)/\(name)-s\(seed)-f\(n).curves" }
+        let driftFile = longCache.map { "\($0)/\(name)-s\(seed)-f\(n).drift" }
+        let wantDrift = longRegistration != "none"
+        if let file = cacheFile, let cached = try? Self.readCurves(file) {
+            if !wantDrift { return (cached, []) }
+            if let file = driftFile, let drift = try? Self.readCurves(file).map({ $0[0] }) { return (cached, drift) }
+        }
+        var detected: [[[TEMPoint]]], drift: [[TEMPoint]] = []
+        if wantDrift {
+            let v = TEMBenchmark.detectVideoWithDrift(d, frames: n, seed: seed, config: try detectorConfig())
+            detected = v.detected
+            drift = zip(v.correlation, v.robust).map { [$0, $1] }
+        } else {
+            detected = TEMBenchmark.detectVideo(d, frames: n, seed: seed, config: try detectorConfig()).detected
+        }
+        if let file = cacheFile, let dir = longCache {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Self.writeCurves(detected, to: file)
+            if wantDrift, let driftFile { try Self.writeCurves(drift.map { [$0] }, to: driftFile) }
+        }
+        return (detected, drift)
+    }
+
+    /// Spread of a preset video's estimated drift (its true drift is 0).
+    static func driftSummary(_ drift: [TEMPoint]) -> String {
+        let norms = drift.map(TEMPolyline.norm)
+        let jumps = zip(drift.dropFirst(), drift).map { TEMPolyline.norm($0 - $1) }
+        let sx = (drift.map { $0.x * $0.x }.reduce(0, +) / Double(max(1, drift.count))).squareRoot()
+        let sy = (drift.map { $0.y * $0.y }.reduce(0, +) / Double(max(1, drift.count))).squareRoot()
+        return String(format: "  drift: rms x %.3f y %.3f px, max |d| %.2f px, frames with d ≠ 0: %d of %d, median jump %.3f px, max jump %.2f px",
+                      sx, sy, norms.max() ?? 0, norms.filter { $0 > 0 }.count, drift.count,
+                      TEMDrawsBenchmark.quantile(jumps, 0.5), jumps.max() ?? 0)
     }
 
     /// Quality over `count` randomised videos per difficulty.
@@ -201,7 +238,7 @@ struct BenchTEMCommand: ParsableCommand {
         params.nuisance!.driftVelocity = TEMPoint(2, -1)
         let synth = TEMSynthesizer(params: params)
         let images = (0..<8).map { synth.frame8($0).map { Float($0) / 255 } }
-        var estimator = images[0].withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
+        var estimator = images[0].withUnsafeBufferPointer { TEMRegistration(reference: $0, width: params.width, height: params.height) }
         var errors: [Double] = []
         let c0 = cpuSeconds()
         for i in 0..<frames {
@@ -209,8 +246,15 @@ struct BenchTEMCommand: ParsableCommand {
             if i < 8 { errors.append(TEMPolyline.norm(d - synth.stage.drift[i])) }
         }
         let ms = 1000 * (cpuSeconds() - c0) / Double(frames)
-        return String(format: "tem drift (registration against frame 0, %d×%d u8 → %d frames, one thread): %.3f ms/frame CPU; error vs true drift over 8 frames: median %.2f px, max %.2f px",
-                      params.width, params.height, frames, ms, TEMDrawsBenchmark.quantile(errors, 0.5), errors.max() ?? 0)
+        // Its robust refinement alone, against the same frames, for the figure of the kernel.
+        let grids = images.map { $0.withUnsafeBufferPointer { TEMDriftRefinement.grid($0, width: params.width, height: params.height) } }
+        let c1 = cpuSeconds()
+        for i in 0..<frames {
+            _ = TEMDriftRefinement.refine(reference: grids[0], frame: grids[i % 8], start: synth.stage.drift[i % 8] / Double(grids[0].bin))
+        }
+        let refineMs = 1000 * (cpuSeconds() - c1) / Double(frames)
+        return String(format: "tem drift (TEMRegistration against frame 0, %d×%d u8 → %d frames, one thread): %.3f ms/frame CPU (of which one robust refinement from the true drift: %.3f ms); error vs true drift over 8 frames: median %.2f px, max %.2f px",
+                      params.width, params.height, frames, ms, refineMs, TEMDrawsBenchmark.quantile(errors, 0.5), errors.max() ?? 0)
     }
 
     func trackerConfig() throws -> TEMTrackerConfig {
