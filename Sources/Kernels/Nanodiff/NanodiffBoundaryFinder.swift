@@ -44,15 +44,18 @@ public enum NanodiffBoundaryFinder {
     /// magnitude, √(s_x² + s_y²), with that map's sign); `points` the line's ends in the map.
     /// `strain` (same layout), when given, locates strained regions that are left out of the
     /// model (`NanodiffStrainRegionMask`).
+    /// `null` decides how the best line's statistic is judged (`NanodiffBoundaryNull`).
     public static func find(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
-                            strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> [NanodiffDefect] {
+                            strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
+                            null: NanodiffBoundaryNull = .standard) -> [NanodiffDefect] {
         search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, strain: strain, falseAlarm: falseAlarm,
-               maxBoundaries: maxBoundaries).boundaries
+               maxBoundaries: maxBoundaries, null: null).boundaries
     }
 
     /// `find` with the misfit and statistics (for the quality study).
     public static func search(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
-                              strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3) -> Search {
+                              strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
+                              null: NanodiffBoundaryNull = .standard) -> Search {
         var out = Search(boundaries: [], misfit: [], statistics: [])
         let n = width * height
         guard width >= 6, height >= 6, !tilts.isEmpty, tilts.count == sigmas.count,
@@ -64,29 +67,76 @@ public enum NanodiffBoundaryFinder {
         var model = NanodiffTiltModel(width: width, height: height, usable: usable, cores: cores)
         let lines = LineGrid(width: width, height: height)
         let lineRate = falseAlarm / Double(lines.count)
-        for _ in 0...maxBoundaries {
+        for iteration in 0...maxBoundaries {
             let fits = tilts.indices.map { m in
                 model.fit(model.positions.map { tilts[m][$0] }, sigma: model.positions.map { sigmas[m][$0] })
             }
             guard fits.allSatisfy({ $0 != nil }) else { break }
             let f = fits.map { $0! }
             out.misfit = f.map(\.misfit)
-            guard out.boundaries.count < maxBoundaries, f.allSatisfy({ $0.dof > 2 }),
-                  let best = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
-            let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
-            let test = correlationCorrected(best, column: column, model: model, tilts: tilts, sigmas: sigmas, fits: f, width: width, height: height)
-            // Upper quantile of F(2, ν): P(F > x) = (1 + 2x/ν)^(−ν/2).
-            let threshold = test.nu / 2 * (pow(lineRate, -2 / test.nu) - 1)
-            guard test.f > threshold else { break }
+            guard out.boundaries.count < maxBoundaries, f.allSatisfy({ $0.dof > 2 }) else { break }
+            let best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])
+            let statistic: Double, threshold: Double
+            if null == .analytic {
+                guard let b = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
+                best = b
+                let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
+                let test = correlationCorrected(best, column: column, model: model, tilts: tilts, sigmas: sigmas, fits: f, width: width, height: height)
+                // Upper quantile of F(2, ν): P(F > x) = (1 + 2x/ν)^(−ν/2).
+                statistic = test.f
+                threshold = test.nu / 2 * (pow(lineRate, -2 / test.nu) - 1)
+            } else {
+                let scan = NanodiffLineScan(model: model, fits: f, lines: lines, width: width)
+                guard let b = scan.best(residuals: f.map(\.residuals), weights: f.map(\.weights), dof: f.map(\.dof)) else { break }
+                best = b
+                let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
+                let alternative = alternativeResiduals(column: column, model: model, tilts: tilts, sigmas: sigmas, width: width, height: height)
+                let noise: (inout SeededRandom) -> [[Double]]
+                if null == .simulated {
+                    statistic = zip(best.parts, alternative.kappa).reduce(0) { $0 + $1.0 / $1.1 } / Double(tilts.count)
+                    noise = NanodiffBoundaryReplicates.white(fits: f)
+                } else {
+                    statistic = best.f
+                    noise = NanodiffBoundaryReplicates.wild(residuals: alternative.residuals, positions: model.positions, width: width,
+                                                            height: height, radius: alternative.radius.max() ?? 0)
+                }
+                let maxima = NanodiffBoundaryReplicates.maxima(scan: scan, model: model, fits: f, replicates: NanodiffBoundaryReplicates.count,
+                                                               seed: 0x6E44_1F00 &+ UInt64(iteration), noise: noise).sorted()
+                // The exact Monte Carlo test: p = (1 + #{F* ≥ F}) / (B + 1) ≤ α ⇔ F exceeds the
+                // replicate of rank ⌈(1 − α)(B + 1)⌉ − 1 (from 1), the threshold reported.
+                let rank = max(0, min(maxima.count - 1, Int((1 - falseAlarm) * Double(maxima.count + 1)) - 1))
+                threshold = maxima[rank]
+            }
+            guard statistic > threshold else { break }
             let strength = best.steps.max { abs($0) < abs($1) }.map { ($0 < 0 ? -1 : 1) * (best.steps.reduce(0) { $0 + $1 * $1 }).squareRoot() } ?? 0
             let ends = lines.ends(best.line)
             let centre = (ends.0 + ends.1) / 2
             out.boundaries.append(NanodiffDefect(kind: .tiltBoundary, x: centre.x, y: centre.y, strength: strength,
                                                  points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
-            out.statistics.append((test.f, threshold))
-            model.append(column: column)
+            out.statistics.append((statistic, threshold))
+            model.append(column: model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 })
         }
         return out
+    }
+
+    /// Per map, the residuals of the fit with the candidate line's column (what is left when the
+    /// step is real: the noise to resample) and their correlation area κ and radius
+    /// (`NanodiffResidualCorrelation`, on the standardised residuals r·√w).
+    static func alternativeResiduals(column: [Double], model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int)
+        -> (residuals: [[Double]], kappa: [Double], radius: [Int]) {
+        var withLine = model
+        withLine.append(column: column)
+        var residuals: [[Double]] = [], kappa: [Double] = [], radius: [Int] = []
+        for m in tilts.indices {
+            guard let fit = withLine.fit(withLine.positions.map { tilts[m][$0] }, sigma: withLine.positions.map { sigmas[m][$0] }) else {
+                residuals.append([Double](repeating: 0, count: model.positions.count)); kappa.append(1); radius.append(0); continue
+            }
+            var z = [Double](repeating: .nan, count: width * height)
+            for (k, i) in withLine.positions.enumerated() { z[i] = fit.residuals[k] * fit.weights[k].squareRoot() }
+            let c = NanodiffResidualCorrelation.correlation(z, width: width, height: height)
+            residuals.append(fit.residuals); kappa.append(c.kappa); radius.append(c.radius)
+        }
+        return (residuals, kappa, radius)
     }
 
     /// The best line's F and residual degrees of freedom corrected for spatially correlated

@@ -18,12 +18,18 @@ public enum NanodiffResidualCorrelation {
 
     /// κ of `values` (a width×height map, row-major; NaN where nothing was fitted), at least 1.
     public static func effectiveArea(_ values: [Double], width: Int, height: Int) -> Double {
+        correlation(values, width: width, height: height).kappa
+    }
+
+    /// κ and the correlation radius: the rings summed (0 when the first ring's correlation is not
+    /// positive, i.e. the residuals look independent).
+    public static func correlation(_ values: [Double], width: Int, height: Int) -> (kappa: Double, radius: Int) {
         precondition(values.count == width * height, "one value per map position")
         var sum = 0.0, count = 0
         for v in values where v.isFinite { sum += v * v; count += 1 }
-        guard count > minimumPairs, sum > 0 else { return 1 }
+        guard count > minimumPairs, sum > 0 else { return (1, 0) }
         let variance = sum / Double(count)
-        var kappa = 1.0
+        var kappa = 1.0, summed = 0
         return values.withUnsafeBufferPointer { z in
             for radius in 1...maximumRadius {
                 var ring = 0.0, any = false
@@ -37,8 +43,9 @@ public enum NanodiffResidualCorrelation {
                 }
                 guard any, ring > 0 else { break }
                 kappa += ring
+                summed = radius
             }
-            return max(1, kappa)
+            return (max(1, kappa), summed)
         }
     }
 

@@ -33,6 +33,9 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `track_gate=` (default 2 scan steps): defects of consecutive scans farther apart are
     /// different defects.
     public var trackGate: Double
+    /// `boundary_null=analytic|simulated|bootstrap` (default bootstrap): how a tilt-boundary
+    /// candidate is tested (`NanodiffBoundaryNull`; `analytic` is session 4's test).
+    public var boundaryNull: NanodiffBoundaryNull
     /// `threads=`: threads per shard (default: the cores, at most 8).
     public var threads: Int
 
@@ -62,6 +65,14 @@ public struct NanodiffJobOptions: Sendable, Equatable {
         chunkMB = try params.int("chunk_mb", default: 256, range: 1...65536)
         lpaGamma = try params.double("lpa_gamma", default: NanodiffLPAICI.defaultGamma, range: 0.1...10)
         trackGate = try params.double("track_gate", default: 2, range: 0...10_000)
+        if let text = params.values["boundary_null"] {
+            guard let null = NanodiffBoundaryNull(rawValue: text.lowercased()) else {
+                throw ParamError(message: "--param boundary_null=\(text): expected analytic, simulated or bootstrap")
+            }
+            boundaryNull = null
+        } else {
+            boundaryNull = .standard
+        }
         threads = try params.int("threads", default: Parallel.defaultThreads(), range: 1...256)
     }
 

@@ -18,6 +18,9 @@ enum NanodiffQualityStudy {
         /// Tilt boundaries: a detected line matches the true one when its centre lies within
         /// 1.5 steps of it and its direction within 10°.
         var boundaries: NanodiffEvaluation.BoundaryScore
+        /// The same maps' boundaries under each null compared (`--boundary-nulls`), the first
+        /// being `boundaries`.
+        var byNull: [(null: NanodiffBoundaryNull, score: NanodiffEvaluation.BoundaryScore, statistics: [(f: Double, threshold: Double)])] = []
         /// The median per-position tilt error (rad, both maps) and the boundary model's misfit τ
         /// (rad, the larger of the two maps): the noise a boundary step is detected against.
         var tiltSigma: Double, misfit: Double
@@ -35,8 +38,9 @@ enum NanodiffQualityStudy {
     /// `mapsDirectory`: also write each draw's maps, defects and parameters there as
     /// `draw-<seed>.json` (for inspection outside Slipline). `embeddings`: false skips the
     /// PCA/autoencoder comparison (the slow part).
+    /// `nulls`: the boundary tests compared on each draw's maps (the first is the maps' own).
     static func run(draws: Int, side: Int, firstSeed: UInt64, threads: Int, mapsDirectory: String? = nil, embeddings: Bool = true,
-                    report: (Draw) -> Void) throws -> [Draw] {
+                    nulls: [NanodiffBoundaryNull] = [.standard], report: (Draw) -> Void) throws -> [Draw] {
         var out: [Draw] = []
         for k in 0..<draws {
             let seed = firstSeed + UInt64(k)
@@ -50,7 +54,8 @@ enum NanodiffQualityStudy {
                                                  anglesDeg: p.anglesDeg, geometry: p.geometry, threads: threads)
             }
             let maps = try NanodiffScanMaps(index: 0, file: "draw \(seed)", rows: rows, cols: cols, features: features.map { $0 ?? NanodiffFeatures() },
-                                            stepAngstrom: p.stepAngstrom, d0: nil, gamma: NanodiffLPAICI.defaultGamma)
+                                            stepAngstrom: p.stepAngstrom, d0: nil, gamma: NanodiffLPAICI.defaultGamma,
+                                            boundaryNull: nulls.first ?? .standard)
             let cores = p.dislocations.map { SIMD2($0.x, $0.y) }
             let detected = maps.defects.filter { $0.kind == .dislocation }.map { SIMD2($0.x, $0.y) }
             func score(_ suffix: String) -> NanodiffEvaluation.Score {
@@ -60,10 +65,16 @@ enum NanodiffQualityStudy {
             }
             let sep = embeddings ? data.withUnsafeBufferPointer { separation(maps, block: $0, params: p, seed: seed, threads: threads) } : Separation()
             if let mapsDirectory { try writeMaps(maps, params: p, truth: truth, to: mapsDirectory) }
-            let boundaries = NanodiffEvaluation.scoreBoundaries(truth: p.boundary.map { [SIMD3($0.x, $0.y, $0.angleDeg)] } ?? [], detected: maps.defects)
+            let trueLines = p.boundary.map { [SIMD3($0.x, $0.y, $0.angleDeg)] } ?? []
+            let boundaries = NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: maps.defects)
+            var byNull = [(null: nulls.first ?? .standard, score: boundaries, statistics: maps.boundarySearch.statistics)]
+            for null in nulls.dropFirst() {
+                let search = maps.boundarySearch(null: null)
+                byNull.append((null, NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: search.boundaries), search.statistics))
+            }
             let sigmas = (maps.values("tilt_x_sigma") + maps.values("tilt_y_sigma")).filter(\.isFinite)
             let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), separation: sep,
-                            boundaries: boundaries, tiltSigma: NanodiffLPAICI.median(sigmas), misfit: maps.boundarySearch.misfit.max() ?? .nan,
+                            boundaries: boundaries, byNull: byNull, tiltSigma: NanodiffLPAICI.median(sigmas), misfit: maps.boundarySearch.misfit.max() ?? .nan,
                             rows: rows, cols: cols)
             report(draw)
             out.append(draw)

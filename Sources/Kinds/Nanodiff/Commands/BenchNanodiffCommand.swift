@@ -26,6 +26,8 @@ struct BenchNanodiffCommand: ParsableCommand {
     var mapsDir: String?
     @Flag(name: .long, help: "With --quality: skip the PCA/autoencoder comparison (the slow part).")
     var skipEmbeddings = false
+    @Option(name: .long, help: "With --quality: the tilt-boundary nulls to compare on the same draws, comma-separated (analytic, simulated, bootstrap); the first is reported in the summary lines.")
+    var boundaryNulls: String = NanodiffBoundaryNull.standard.rawValue
     @Option(name: .long, help: "Instead: raw against LPA-ICI-denoised 3D signals at low dose over this many randomised scans of --scan/2 positions a side.")
     var cloudLpa: Int?
     @Flag(name: .long, help: "Instead: time a shard's read + analysis of a 5D HDF5 file in the page cache (contiguous and one chunk per frame).")
@@ -42,7 +44,14 @@ struct BenchNanodiffCommand: ParsableCommand {
         guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions must be 1…100") }
         guard (1...64).contains(rows) else { throw ValidationError("--rows must be 1…64") }
         guard (6...200).contains(scan) else { throw ValidationError("--scan must be 6…200") }
+        guard !nullList.isEmpty, nullList.count == boundaryNulls.split(separator: ",").count else {
+            throw ValidationError("--boundary-nulls: expected a comma-separated list of analytic, simulated, bootstrap")
+        }
         guard detector * detector * angles * positions * 2 <= 2 << 30 else { throw ValidationError("the block would exceed 2 GiB: use fewer --positions") }
+    }
+
+    var nullList: [NanodiffBoundaryNull] {
+        boundaryNulls.split(separator: ",").compactMap { NanodiffBoundaryNull(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
     }
 
     func run() throws {
@@ -68,7 +77,7 @@ struct BenchNanodiffCommand: ParsableCommand {
     func runQuality(_ draws: Int) throws {
         print("nanodiff quality: \(draws) randomised scans of \(scan * 2 / 3)…\(scan * 4 / 3) rows and columns (seeds \(seed)…\(seed + UInt64(draws) - 1)); map RMS leaves out positions within 1 step of a core")
         let results = try NanodiffQualityStudy.run(draws: draws, side: scan, firstSeed: seed, threads: Parallel.defaultThreads(),
-                                                     mapsDirectory: mapsDir, embeddings: !skipEmbeddings) { d in
+                                                     mapsDirectory: mapsDir, embeddings: !skipEmbeddings, nulls: nullList) { d in
             let p = d.params, b = p.boundary
             print(String(format: "  seed %llu: %d×%d, dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å, boundary %.3f° at %.0f° (snr %.0f, with misfit %.1f), dilatation %.2g: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, boundaries %d/%d of %d, silhouette pca %.3f ae %.3f cloud-ae %.3f, ARI pca %.3f ae %.3f cloud-ae %.3f",
                          d.seed, d.rows, d.cols, p.dose, p.background, p.beamFWHM, p.stepAngstrom, p.angles, p.energyKeV, p.d0,
@@ -77,6 +86,10 @@ struct BenchNanodiffCommand: ParsableCommand {
                          d.boundaries.truePositives, d.boundaries.trueCount, d.boundaries.detectedCount, d.separation.pca.silhouette,
                          d.separation.autoencoder.silhouette, d.separation.cloudAutoencoder.silhouette, d.separation.pca.ari,
                          d.separation.autoencoder.ari, d.separation.cloudAutoencoder.ari))
+            print("    boundary tests: " + d.byNull.map { b in
+                "\(b.null.rawValue) \(b.score.truePositives)/\(b.score.trueCount) of \(b.score.detectedCount) ["
+                    + b.statistics.map { String(format: "F %.3g > %.3g", $0.f, $0.threshold) }.joined(separator: ", ") + "]"
+            }.joined(separator: "; "))
         }
         func line(_ name: String, _ values: [Double], errors: Bool) {
             let q = NanodiffQualityStudy.quantile
@@ -104,6 +117,18 @@ struct BenchNanodiffCommand: ParsableCommand {
         let reported = results.reduce(0) { $0 + $1.boundaries.detectedCount }
         print("tilt boundaries: \(found)/\(truth) found; \(reported - found) other line(s) reported in all (\(results.filter { $0.boundaries.detectedCount > $0.boundaries.truePositives }.count) draws with any); mean precision \(String(format: "%.3f", results.map(\.boundaries.precision).reduce(0, +) / Double(max(1, results.count))))")
         printBoundaryDetectability(results)
+        for (k, null) in nullList.enumerated() {
+            let scores = results.map { $0.byNull[k].score }
+            let found = scores.reduce(0) { $0 + $1.truePositives }, truth = scores.reduce(0) { $0 + $1.trueCount }
+            let other = scores.reduce(0) { $0 + $1.detectedCount - $1.truePositives }
+            // Detectable: the true step at least 10 times the per-position noise plus the model misfit.
+            let detectable = results.indices.filter { results[$0].boundarySNR.effective >= 10 }
+            let foundDetectable = detectable.reduce(0) { $0 + scores[$1].truePositives }
+            print("boundary null \(null.rawValue): \(found)/\(truth) found (" + String(format: "%.2f", Double(found) / Double(max(1, truth)))
+                  + "), \(other) other line(s) (" + String(format: "%.2f", Double(other) / Double(max(1, scores.count))) + " per draw, "
+                  + "\(scores.filter { $0.detectedCount > $0.truePositives }.count) draws with any); detectable (step ≥ 10 × (noise + misfit)): "
+                  + "\(foundDetectable)/\(detectable.count)")
+        }
         let tp = results.reduce(0) { $0 + $1.score.truePositives }, n = results.reduce(0) { $0 + $1.score.trueCount }
         print("dislocations found within one step: \(tp)/\(n) over all draws")
     }
