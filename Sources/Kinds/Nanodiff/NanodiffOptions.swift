@@ -67,7 +67,7 @@ public struct NanodiffJobOptions: Sendable, Equatable {
         trackGate = try params.double("track_gate", default: 2, range: 0...10_000)
         if let text = params.values["boundary_null"] {
             guard let null = NanodiffBoundaryNull(rawValue: text.lowercased()) else {
-                throw ParamError(message: "--param boundary_null=\(text): expected analytic, simulated or bootstrap")
+                throw ParamError(message: "--param boundary_null=\(text): expected analytic, simulated, bootstrap or bootstrap_signs")
             }
             boundaryNull = null
         } else {
