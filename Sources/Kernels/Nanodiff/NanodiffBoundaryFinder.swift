@@ -86,33 +86,21 @@ public enum NanodiffBoundaryFinder {
                 statistic = test.f
                 threshold = test.nu / 2 * (pow(lineRate, -2 / test.nu) - 1)
             } else {
-                var scan = NanodiffLineScan(model: model, fits: f, lines: lines, width: width)
+                let scan = NanodiffLineScan(model: model, fits: f, lines: lines, width: width)
                 guard let b = scan.best(residuals: f.map(\.residuals), weights: f.map(\.weights), dof: f.map(\.dof)) else { break }
-                let column = model.positions.map { lines.side(b.line, position: $0, width: width) ? 1.0 : 0 }
+                best = b
+                let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
                 let alternative = alternativeResiduals(column: column, model: model, tilts: tilts, sigmas: sigmas, width: width, height: height)
-                guard alternative.fits.count == tilts.count else { break }
                 let noise: (inout SeededRandom) -> [[Double]]
-                var nullFits = f
                 if null == .simulated {
-                    best = b
                     statistic = zip(best.parts, alternative.kappa).reduce(0) { $0 + $1.0 / $1.1 } / Double(tilts.count)
                     noise = NanodiffBoundaryReplicates.white(fits: f)
                 } else {
-                    // The statistic and its replicates with the weights of the fit with the line:
-                    // a real step inflates the null fit's misfit τ, which flattens its weights and
-                    // lets the cores' and strained regions' misfit (that the fit with the line
-                    // down-weights) dominate the replicates.
-                    guard let refitted = refit(model: model, tilts: tilts, weights: alternative.fits.map(\.weights),
-                                               dof: alternative.fits.map { $0.dof + 1 }) else { break }
-                    nullFits = refitted
-                    scan = NanodiffLineScan(model: model, fits: refitted, lines: lines, width: width)
-                    guard let b1 = scan.best(residuals: refitted.map(\.residuals), weights: refitted.map(\.weights), dof: refitted.map(\.dof)) else { break }
-                    best = b1
-                    statistic = b1.f
+                    statistic = best.f
                     noise = NanodiffBoundaryReplicates.wild(residuals: alternative.residuals, positions: model.positions, width: width,
                                                             height: height, radius: alternative.radius.max() ?? 0, signs: null == .signs)
                 }
-                let maxima = NanodiffBoundaryReplicates.maxima(scan: scan, model: model, fits: nullFits, replicates: NanodiffBoundaryReplicates.count,
+                let maxima = NanodiffBoundaryReplicates.maxima(scan: scan, model: model, fits: f, replicates: NanodiffBoundaryReplicates.count,
                                                                seed: 0x6E44_1F00 &+ UInt64(iteration), noise: noise).sorted()
                 // The exact Monte Carlo test: p = (1 + #{F* ≥ F}) / (B + 1) ≤ α ⇔ F exceeds the
                 // replicate of rank ⌈(1 − α)(B + 1)⌉ − 1 (from 1), the threshold reported.
@@ -135,34 +123,20 @@ public enum NanodiffBoundaryFinder {
     /// step is real: the noise to resample) and their correlation area κ and radius
     /// (`NanodiffResidualCorrelation`, on the standardised residuals r·√w).
     static func alternativeResiduals(column: [Double], model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int)
-        -> (residuals: [[Double]], kappa: [Double], radius: [Int], fits: [NanodiffTiltModel.Fit]) {
+        -> (residuals: [[Double]], kappa: [Double], radius: [Int]) {
         var withLine = model
         withLine.append(column: column)
-        var residuals: [[Double]] = [], kappa: [Double] = [], radius: [Int] = [], fits: [NanodiffTiltModel.Fit] = []
+        var residuals: [[Double]] = [], kappa: [Double] = [], radius: [Int] = []
         for m in tilts.indices {
             guard let fit = withLine.fit(withLine.positions.map { tilts[m][$0] }, sigma: withLine.positions.map { sigmas[m][$0] }) else {
-                return (residuals, kappa, radius, [])
+                residuals.append([Double](repeating: 0, count: model.positions.count)); kappa.append(1); radius.append(0); continue
             }
             var z = [Double](repeating: .nan, count: width * height)
             for (k, i) in withLine.positions.enumerated() { z[i] = fit.residuals[k] * fit.weights[k].squareRoot() }
             let c = NanodiffResidualCorrelation.correlation(z, width: width, height: height)
-            residuals.append(fit.residuals); kappa.append(c.kappa); radius.append(c.radius); fits.append(fit)
+            residuals.append(fit.residuals); kappa.append(c.kappa); radius.append(c.radius)
         }
-        return (residuals, kappa, radius, fits)
-    }
-
-    /// The null model refitted with fixed weights (those of the fit with the candidate line):
-    /// residuals, the Cholesky factor and the degrees of freedom the line scan needs.
-    static func refit(model: NanodiffTiltModel, tilts: [[Double]], weights: [[Double]], dof: [Int]) -> [NanodiffTiltModel.Fit]? {
-        var out: [NanodiffTiltModel.Fit] = []
-        let k = model.columns
-        for m in tilts.indices {
-            let y = model.positions.map { tilts[m][$0] }
-            guard let (beta, chol) = model.solve(y, weights: weights[m]) else { return nil }
-            let residuals = y.indices.map { i in y[i] - (0..<k).reduce(0) { $0 + model.design[i * k + $1] * beta[$1] } }
-            out.append(NanodiffTiltModel.Fit(residuals: residuals, weights: weights[m], misfit: 0, gram: chol, dof: dof[m]))
-        }
-        return out
+        return (residuals, kappa, radius)
     }
 
     /// The best line's F and residual degrees of freedom corrected for spatially correlated
