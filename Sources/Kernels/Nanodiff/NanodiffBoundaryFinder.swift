@@ -98,7 +98,7 @@ public enum NanodiffBoundaryFinder {
                 } else {
                     statistic = best.f
                     noise = NanodiffBoundaryReplicates.wild(residuals: alternative.residuals, positions: model.positions, width: width,
-                                                            height: height, radius: alternative.radius.max() ?? 0, signs: null == .signs)
+                                                            height: height, radius: alternative.radius.max() ?? 0)
                 }
                 let maxima = NanodiffBoundaryReplicates.maxima(scan: scan, model: model, fits: f, replicates: NanodiffBoundaryReplicates.count,
                                                                seed: 0x6E44_1F00 &+ UInt64(iteration), noise: noise).sorted()

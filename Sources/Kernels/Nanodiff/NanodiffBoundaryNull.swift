@@ -19,13 +19,10 @@ public enum NanodiffBoundaryNull: String, Sendable, CaseIterable, Codable {
     /// off the null model and scanned over every line as the data were. Heteroscedastic and
     /// correlated misfit is reproduced where it is, so no κ correction is needed.
     case bootstrap
-    /// `bootstrap` with signs: the multiplier field's signs (Rademacher-like, correlation
-    /// (2/π)·asin ρ), so each resampled residual keeps its magnitude and the bootstrap does not
-    /// add tails the data do not have (Davidson & Flachaire 2008 on wild-bootstrap weights).
-    case signs = "bootstrap_signs"
 
-    /// The null jobs use.
-    public static let standard: NanodiffBoundaryNull = .bootstrap
+    /// The null jobs use: session 4's, which neither simulated null beat (docs/nanodiff.md,
+    /// session 5).
+    public static let standard: NanodiffBoundaryNull = .analytic
 }
 
 /// The line scan with everything that does not depend on the residuals precomputed, so the
@@ -187,10 +184,9 @@ enum NanodiffBoundaryReplicates {
     /// Dependent wild bootstrap: `residuals[m]` times one smooth standard-normal multiplier field
     /// shared by the maps (their misfits share a cause), box-smoothed white noise of side
     /// 2·`radius` + 1 so multipliers stay correlated over the residuals' own correlation length.
-    static func wild(residuals: [[Double]], positions: [Int], width: Int, height: Int, radius: Int, signs: Bool = false) -> (inout SeededRandom) -> [[Double]] {
+    static func wild(residuals: [[Double]], positions: [Int], width: Int, height: Int, radius: Int) -> (inout SeededRandom) -> [[Double]] {
         { rng in
-            var field = multipliers(width: width, height: height, radius: radius, rng: &rng)
-            if signs { field = field.map { $0 < 0 ? -1 : 1 } }
+            let field = multipliers(width: width, height: height, radius: radius, rng: &rng)
             return residuals.map { r in positions.indices.map { r[$0] * field[positions[$0]] } }
         }
     }

@@ -33,7 +33,7 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `track_gate=` (default 2 scan steps): defects of consecutive scans farther apart are
     /// different defects.
     public var trackGate: Double
-    /// `boundary_null=analytic|simulated|bootstrap` (default bootstrap): how a tilt-boundary
+    /// `boundary_null=analytic|simulated|bootstrap` (default analytic): how a tilt-boundary
     /// candidate is tested (`NanodiffBoundaryNull`; `analytic` is session 4's test).
     public var boundaryNull: NanodiffBoundaryNull
     /// `threads=`: threads per shard (default: the cores, at most 8).
@@ -67,7 +67,7 @@ public struct NanodiffJobOptions: Sendable, Equatable {
         trackGate = try params.double("track_gate", default: 2, range: 0...10_000)
         if let text = params.values["boundary_null"] {
             guard let null = NanodiffBoundaryNull(rawValue: text.lowercased()) else {
-                throw ParamError(message: "--param boundary_null=\(text): expected analytic, simulated, bootstrap or bootstrap_signs")
+                throw ParamError(message: "--param boundary_null=\(text): expected analytic, simulated or bootstrap")
             }
             boundaryNull = null
         } else {
