@@ -102,6 +102,9 @@ final class NanodiffKindTests: XCTestCase {
         XCTAssertThrowsError(try KindHarness(NanodiffKind(), input: file, params: ["angles": "a,b"]).plan()) { error in
             XCTAssertTrue("\(error)".contains("--param angles=a,b"), "\(error)")
         }
+        XCTAssertThrowsError(try KindHarness(NanodiffKind(), input: file, params: ["boundary_null": "permutation"]).plan()) { error in
+            XCTAssertTrue("\(error)".contains("--param boundary_null=permutation") && "\(error)".contains("bootstrap"), "\(error)")
+        }
         let g = p.geometry
         let ok = try KindHarness(NanodiffKind(), input: file, params: [
             "energy_kev": "\(g.energyKeV)", "distance_m": "\(g.distanceM)", "pixel_um": "\(g.pixelUm)", "two_theta_deg": "\(g.twoThetaDeg)",
