@@ -102,9 +102,11 @@ public enum NanodiffBoundaryFinder {
                 }
                 let maxima = NanodiffBoundaryReplicates.maxima(scan: scan, model: model, fits: f, replicates: NanodiffBoundaryReplicates.count,
                                                                seed: 0x6E44_1F00 &+ UInt64(iteration), noise: noise).sorted()
-                // The exact Monte Carlo test: p = (1 + #{F* ≥ F}) / (B + 1) ≤ α ⇔ F exceeds the
-                // replicate of rank ⌈(1 − α)(B + 1)⌉ − 1 (from 1), the threshold reported.
-                let rank = max(0, min(maxima.count - 1, Int((1 - falseAlarm) * Double(maxima.count + 1)) - 1))
+                // The exact Monte Carlo test: p = (1 + #{F* ≥ F}) / (B + 1) ≤ α ⇔ at most
+                // c = ⌊α(B + 1)⌋ − 1 replicates reach F ⇔ F exceeds the (c + 1)-th largest, the
+                // threshold reported (B = 399, α = 0.01: c = 3).
+                let exceed = Int((falseAlarm * Double(maxima.count + 1) + 1e-9).rounded(.down)) - 1
+                let rank = max(0, min(maxima.count - 1, maxima.count - 1 - max(0, exceed)))
                 threshold = maxima[rank]
             }
             guard statistic > threshold else { break }
