@@ -18,7 +18,15 @@ final class CompleteAndClaimTests: XCTestCase {
         try planAll(conn)
         var next = try TaskQueue.completeAndClaim(conn, worker: "w", [], limit: 1, leaseSeconds: 60).claimed
         var ran: [Int64] = []
-        while let task = next.first {
+        var emptyCalls = 0
+        while emptyCalls < 2 {
+            guard let task = next.first else {
+                // The last shard's call books it after claiming (the job row is locked last), so
+                // the merge it released is claimed by the next call.
+                emptyCalls += 1
+                next = try TaskQueue.completeAndClaim(conn, worker: "w", [], limit: 1, leaseSeconds: 60).claimed
+                continue
+            }
             XCTAssertEqual(next.count, 1)
             XCTAssertEqual(task.attempt, 1)
             ran.append(task.id)
@@ -26,7 +34,8 @@ final class CompleteAndClaimTests: XCTestCase {
             XCTAssertEqual(both.accepted, [task.id])
             next = both.claimed
         }
-        XCTAssertEqual(ran.count, 6, "5 shards, then the merge they released, each claimed in the previous call")
+        XCTAssertEqual(ran.count, 6, "5 shards, then the merge they released")
+        XCTAssertEqual(emptyCalls, 2, "one empty call before the merge, one after the job")
         XCTAssertEqual(Set(ran).count, 6)
         let record = try XCTUnwrap(TaskQueue.job(conn, id: job))
         XCTAssertEqual(record.state, .done)
