@@ -944,6 +944,71 @@ BEGIN
 END;
 $$;
 
+-- Completion and the next claim in one call and one transaction (issue 14 item 5): what a
+-- one-slot worker does between two tasks, so it costs one round trip, one commit and one
+-- plan-cached function call instead of two transactions of several statements. The caller
+-- has written the results of every task in p_ids in the same transaction (a pipeline: the
+-- results statements and this call, one Sync). The completion is fenced exactly like
+-- slipline_finish: if any task of p_ids is no longer leased to this worker for that attempt,
+-- SQLSTATE SL001 aborts the whole transaction (results, completion and claim), and the caller
+-- repeats with the tasks it still holds. p_ids may be empty (the first claim).
+--
+-- Order inside: fence and mark done, claim, then book last, so the job row's lock is held
+-- from the counter update to COMMIT only. Asynchronous commit like slipline_finish (a job's
+-- end is durable): a claim lost with the latest WAL in a server crash leaves its task queued,
+-- and the worker's completion of it is then refused by the fence (the task is not leased to it
+-- for that attempt), so the task runs again and is recorded once.
+--
+-- The claim for one task (the common case) has a constant LIMIT 1, so its cached generic plan
+-- walks tasks_claimable like a custom one and nothing is re-planned per call; a larger limit
+-- goes through slipline_claim (custom plans, see there).
+CREATE OR REPLACE FUNCTION slipline_finish_claim(p_worker text, p_ids bigint[], p_attempts int[],
+                                                 p_limit int, p_lease_s double precision)
+RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload jsonb,
+               attempt int, max_attempts int, job_input text, job_params jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    accepted bigint[];
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    IF cardinality(p_ids) > 0 THEN
+        WITH upd AS (
+            UPDATE tasks t
+            SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL, counted = true
+            FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+            WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+            RETURNING t.id
+        )
+        SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+        IF cardinality(accepted) < cardinality(p_ids) THEN
+            RAISE EXCEPTION 'completion refused: % of % task(s) no longer leased to this worker',
+                cardinality(p_ids) - cardinality(accepted), cardinality(p_ids) USING ERRCODE = 'SL001';
+        END IF;
+    END IF;
+    IF p_limit = 1 THEN
+        RETURN QUERY
+        WITH candidates AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+            WHERE t.state IN ('queued', 'failed') AND t.deps_pending = 0 AND t.run_after <= now()
+            ORDER BY t.priority DESC, t.fair_seq, t.id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE tasks t
+        SET state = 'leased', worker_id = p_worker, attempts = t.attempts + 1,
+            lease_expires_at = now() + make_interval(secs => p_lease_s), started_at = now()
+        FROM candidates c, jobs j
+        WHERE t.id = c.id AND j.id = t.job_id
+        RETURNING t.id, t.job_id, t.kind, t.role, t.payload, t.attempts, t.max_attempts, j.input, j.params;
+    ELSIF p_limit > 1 THEN
+        RETURN QUERY SELECT * FROM slipline_claim(p_worker, p_limit, p_lease_s);
+    END IF;
+    IF cardinality(accepted) > 0 THEN
+        PERFORM slipline_book(accepted);
+    END IF;
+END;
+$$;
+
 -- Records a failed attempt: retried after a capped exponential backoff with jitter, or dead
 -- (error kept) once its errors (attempts that did not lose their lease) reach max_attempts.
 -- Fenced like completion.
@@ -1255,6 +1320,7 @@ BEGIN
         'slipline_complete(text, bigint[], int[])',
         'slipline_finish(text, bigint[], int[])',
         'slipline_finish_staged()',
+        'slipline_finish_claim(text, bigint[], int[], int, double precision)',
         'slipline_after_terminal(bigint[])',
         'slipline_fail(text, bigint, int, text)',
         'slipline_release(text, bigint[])',

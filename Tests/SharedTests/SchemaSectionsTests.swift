@@ -34,6 +34,8 @@ final class SchemaSectionsTests: XCTestCase {
             "slipline_requeue_lost", "slipline_release_gone_worker", "slipline_prune", "slipline_detach_results",
             // issue 14 item 5: completion in one call, bookkeeping shared with slipline_after_terminal
             "slipline_finish", "slipline_finish_staged", "slipline_book",
+            // issue 14 item 5, third pass: completion and the next claim in one call
+            "slipline_finish_claim",
         ])
         XCTAssertEqual(sql.components(separatedBy: "CREATE OR REPLACE FUNCTION").count - 1, names.count,
                        "every function is CREATE OR REPLACE, so that the section can run again")

@@ -6,7 +6,8 @@ import Foundation
 /// Every statement goes through `PQexecParams` with text-format parameters, so SQL text and
 /// values never mix, and a statement string can hold only one statement.
 public final class PGConnection {
-    private var handle: OpaquePointer?
+    /// The libpq handle (nil once closed); `PGConnection+Pipeline` sends on it too.
+    var handle: OpaquePointer?
     /// The connection string, kept to reconnect; never printed (it may hold a password).
     let conninfo: String
     /// Column name → SQL type of the results tables this connection wrote to.

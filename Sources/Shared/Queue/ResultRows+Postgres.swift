@@ -4,7 +4,15 @@ extension ResultRows {
     static func insert(_ table: String, columns: [String],
                        rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])],
                        on conn: PGConnection) throws {
-        guard !rows.isEmpty else { return }
+        guard let statement = try insertStatement(table, columns: columns, rows: rows, on: conn) else { return }
+        try conn.exec(statement.sql, statement.params)
+    }
+
+    /// The INSERT that `insert` runs, for a caller that sends it in a pipeline; nil for no rows.
+    static func insertStatement(_ table: String, columns: [String],
+                                rows: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])],
+                                on conn: PGConnection) throws -> PGStatement? {
+        guard !rows.isEmpty else { return nil }
         let types = try conn.resultColumnTypes(table, needing: columns)
         var names = ["task_id", "job_id"]
         var casts = ["$1::bigint[]", "$2::bigint[]"]
@@ -14,7 +22,7 @@ extension ResultRows {
             casts.append("$\(index + 3)::\(types[column] ?? "text")[]")
             params.append(PGArray(rows.map { $0.values[index] }))
         }
-        try conn.exec(
+        return PGStatement(
             "INSERT INTO \(table) (\(names.joined(separator: ", "))) SELECT * FROM unnest(\(casts.joined(separator: ", ")))",
             params)
     }

@@ -122,8 +122,12 @@ public enum TaskQueue {
 
     /// Claims up to `limit` ready tasks for `worker`, leased for `leaseSeconds`.
     public static func claim(_ conn: PGConnection, worker: String, limit: Int, leaseSeconds: Double) throws -> [ClaimedTask] {
-        let r = try conn.exec("SELECT * FROM slipline_claim($1, $2, $3)", [worker, limit, leaseSeconds])
-        return (0..<r.rowCount).map { row in
+        claimedTasks(try conn.exec("SELECT * FROM slipline_claim($1, $2, $3)", [worker, limit, leaseSeconds]))
+    }
+
+    /// The rows of `slipline_claim` / `slipline_finish_claim` as tasks.
+    static func claimedTasks(_ r: PGResult) -> [ClaimedTask] {
+        (0..<r.rowCount).map { row in
             ClaimedTask(
                 id: r.int64(row, 0) ?? 0, jobId: r.int64(row, 1) ?? 0, kind: r.string(row, 2) ?? "",
                 role: TaskRole(rawValue: r.string(row, 3) ?? "") ?? .shard, payload: r.string(row, 4) ?? "{}",
@@ -132,11 +136,20 @@ public enum TaskQueue {
         }
     }
 
-    /// Marks tasks done and writes their results, all in one transaction. Tasks whose lease
-    /// this worker no longer holds (reaped, cancelled) are refused and their results dropped.
-    /// Returns the ids accepted.
+    /// Marks tasks done and writes their results, all in one transaction and one round trip
+    /// (`completeAndClaim` claiming nothing). Tasks whose lease this worker no longer holds
+    /// (reaped, cancelled) are refused and their results dropped. Returns the ids accepted.
     @discardableResult
     public static func complete(_ conn: PGConnection, worker: String, _ finished: [(task: ClaimedTask, output: TaskOutput)]) throws -> Set<Int64> {
+        guard !finished.isEmpty else { return [] }
+        return try completeAndClaim(conn, worker: worker, finished, limit: 0, leaseSeconds: 0).accepted
+    }
+
+    /// `complete` as it was before the one-round-trip path (issue 14): BEGIN, the results
+    /// statements, the staged arguments, then `slipline_finish_staged(); COMMIT` — five round
+    /// trips. Kept for `ctl bench workers|history --two-calls`, the before/after comparison.
+    @discardableResult
+    public static func completeInSteps(_ conn: PGConnection, worker: String, _ finished: [(task: ClaimedTask, output: TaskOutput)]) throws -> Set<Int64> {
         // Results first, then `slipline_finish` (fence, done, bookkeeping) and COMMIT in one
         // round trip (slipline_finish_staged), so the job row it locks is not held across this
         // thread's next wake-up. A refused task (its lease was reaped or cancelled) must not keep
@@ -175,6 +188,14 @@ public enum TaskQueue {
     /// Replaces the results of `finished` tasks: check every row against its table, delete by
     /// task id, then bulk insert (one statement per table and column list).
     static func writeResults(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws {
+        for statement in try resultStatements(finished, on: conn) {
+            try conn.exec(statement.sql, statement.params)
+        }
+    }
+
+    /// The statements of `writeResults`, in order, for a caller that pipelines them. Checking
+    /// the rows may read the catalog (once per connection and table).
+    static func resultStatements(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws -> [PGStatement] {
         var clear: [String: [Int64]] = [:]
         struct Group: Hashable { let table: String; let columns: [String] }
         var byGroup: [Group: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])]] = [:]
@@ -185,14 +206,18 @@ public enum TaskQueue {
                 byGroup[Group(table: rows.table, columns: rows.columns), default: []] += rows.rows.map { (task.id, task.jobId, $0) }
             }
         }
+        var statements: [PGStatement] = []
         for (table, ids) in clear.sorted(by: { $0.key < $1.key }) {
             _ = try conn.resultColumnTypes(table, needing: [])
-            try conn.exec("DELETE FROM \(table) WHERE task_id = ANY($1::bigint[])", [PGArray(ids)])
+            statements.append(PGStatement("DELETE FROM \(table) WHERE task_id = ANY($1::bigint[])", [PGArray(ids)]))
         }
         let groups = byGroup.sorted { ($0.key.table, $0.key.columns.joined(separator: ",")) < ($1.key.table, $1.key.columns.joined(separator: ",")) }
         for (group, rows) in groups {
-            try ResultRows.insert(group.table, columns: group.columns, rows: rows, on: conn)
+            if let insert = try ResultRows.insertStatement(group.table, columns: group.columns, rows: rows, on: conn) {
+                statements.append(insert)
+            }
         }
+        return statements
     }
 
     /// A job's shards, by task id, with their `shard_outputs` rows (see `TaskStore.shardOutputs`).

@@ -20,7 +20,8 @@ extension BenchCommand {
                 free space (a full scan; needs the pgstattuple extension, from postgresql-contrib). \
                 --through-queue N instead takes N no-op bench tasks through the real path: jobs of --per-job \
                 tasks submitted and planned by the bench planner, every task claimed and completed with the \
-                functions workers call (slipline_claim, slipline_finish) in batches of --batch, sampled every \
+                functions workers call (slipline_finish_claim: a batch completed and the next claimed in one call; \
+                --two-calls: slipline_claim, then slipline_finish) in batches of --batch, sampled every \
                 --every seconds, until done or --time-limit.
                 """)
 
@@ -45,6 +46,9 @@ extension BenchCommand {
         @Option(name: .long, help: "Claim and complete batch size for --through-queue.")
         var batch: Int = 256
 
+        @Flag(name: .long, help: "--through-queue: complete a batch and claim the next in two calls (as before the one-call path).")
+        var twoCalls = false
+
         @Option(name: .long, help: "Stop --through-queue after this many seconds (it reports how far it got).")
         var timeLimit: Double = 86_400
 
@@ -64,7 +68,7 @@ extension BenchCommand {
             let sampler = try TableSampler(conn, exact: exact)
             print(TableSampler.header)
             if throughQueue > 0 {
-                let history = QueueHistoryRun(total: throughQueue, perJob: perJob, batch: batch, every: every, sampler: sampler)
+                let history = QueueHistoryRun(total: throughQueue, perJob: perJob, batch: batch, every: every, sampler: sampler, oneCall: !twoCalls)
                 _ = try history.run(conn, deadline: Date(timeIntervalSinceNow: timeLimit))
                 return
             }

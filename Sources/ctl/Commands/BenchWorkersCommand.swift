@@ -16,7 +16,8 @@ extension BenchCommand {
                 Plans a bench job of --tasks tasks that each sleep --task-seconds (an in-process coordinator on \
                 --database plans it and reaps leases), then runs --count simulated workers in this process: a \
                 thread and a connection each (to --worker-database, e.g. a PgBouncer in transaction mode from \
-                ops/pgbouncer-bench.sh), claiming one task at a time, sleeping, completing it with a results row. \
+                ops/pgbouncer-bench.sh), claiming one task at a time, sleeping, completing it with a results row and \
+                claiming the next in the same call (--two-calls: claim and completion apart, as before). \
                 Queue overhead = (Σ busy − Σ task sleep) / Σ busy over the workers, where busy runs from a \
                 worker's first claim to its last completion: the share of a worker's time spent waiting for the \
                 queue. Ends with SQL checks (every task done once, one results row each); exits 1 if any fails.
@@ -43,6 +44,9 @@ extension BenchCommand {
         @Option(name: .long, help: "Give up (and fail) after this many seconds of running.")
         var timeout: Double = 900
 
+        @Flag(name: .long, help: "Claim and complete in two calls (slipline_claim, then TaskQueue.complete), as before the one-call path: for before/after figures.")
+        var twoCalls = false
+
         @Option(name: .long, help: "PID of a pooler (PgBouncer) on this machine whose CPU time to report.")
         var poolerPid: Int32?
 
@@ -67,13 +71,13 @@ extension BenchCommand {
             let fleet = try SimulatedWorkerFleet(count: count, conninfo: workerDatabase ?? info, job: job.id, leaseSeconds: lease)
             let usage = ResourceClock(server: ServerCPU(conn), poolerPid: poolerPid)
             let start = Date()
-            let finished = fleet.run(stagger: stagger ?? taskSeconds, timeout: timeout)
+            let finished = fleet.run(stagger: stagger ?? taskSeconds, timeout: timeout, oneCall: !twoCalls)
             let wall = Date().timeIntervalSince(start)
             let used = usage.elapsed()
             job.stop()
             let check = try FleetCheck(conn, job: job.id, ran: fleet.total.ran)
             BenchWorkersReport(count: count, taskSeconds: taskSeconds, tasks: nTasks, stagger: stagger ?? taskSeconds,
-                               wall: wall, total: fleet.total, usage: used, check: check).print()
+                               wall: wall, oneCall: !twoCalls, total: fleet.total, usage: used, check: check).print()
             if !finished { print("  TIMED OUT after \(Int(timeout)) s") }
             if !finished || !check.passed || fleet.errorCount > 0 { throw ExitCode(1) }
         }

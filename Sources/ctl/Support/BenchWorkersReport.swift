@@ -71,6 +71,8 @@ struct FleetCheck {
 /// What `ctl bench workers` prints.
 struct BenchWorkersReport {
     let count: Int, taskSeconds: Double, tasks: Int, stagger: Double, wall: Double
+    /// Completion and next claim in one call (`TaskQueue.completeAndClaim`), or two calls.
+    let oneCall: Bool
     let total: SimulatedWorker.Tally
     let usage: ResourceClock.Used
     let check: FleetCheck
@@ -83,10 +85,12 @@ struct BenchWorkersReport {
         let overhead = total.busySeconds > 0 ? (total.busySeconds - total.taskSeconds) / total.busySeconds : .nan
         let utilisation = total.taskSeconds / (wall * Double(count))
         let n = Double(max(1, total.ran.count))
-        Swift.print("bench workers: \(count) simulated workers (1 slot, 1 connection each), \(tasks) tasks of \(f(taskSeconds, 3)) s, starts spread over \(f(stagger, 2)) s")
+        Swift.print("bench workers: \(count) simulated workers (1 slot, 1 connection each), \(tasks) tasks of \(f(taskSeconds, 3)) s, starts spread over \(f(stagger, 2)) s; "
+                    + (oneCall ? "completion + next claim in one call" : "claim and completion in two calls"))
         Swift.print("  wall \(f(wall, 2)) s; \(total.ran.count) tasks run = \(f(n / wall, 0)) tasks/s (ideal \(taskSeconds > 0 ? f(Double(count) / taskSeconds, 0) : "-"))")
         Swift.print("  queue overhead (Σ busy − Σ task sleep) / Σ busy: \(f(overhead * 100, 2)) %")
-        Swift.print("  claim → start: \(ms(total.claimSeconds)); completion: \(ms(total.completeSeconds))")
+        Swift.print(oneCall ? "  first claims: \(ms(total.claimSeconds)); completion + next claim: \(ms(total.completeSeconds))"
+                            : "  claim → start: \(ms(total.claimSeconds)); completion: \(ms(total.completeSeconds))")
         Swift.print("  utilisation Σ task sleep / (wall × workers): \(f(utilisation * 100, 1)) % (includes the start spread and the tail)")
         Swift.print("  database CPU: \(usage.server.map { "\(f($0 * 1000 / n, 3)) ms/task (\(f($0 / wall, 2)) cores)" } ?? "n/a (server not on this machine)")"
                     + "; pooler CPU: \(usage.pooler.map { "\(f($0 * 1000 / n, 3)) ms/task" } ?? "n/a")"

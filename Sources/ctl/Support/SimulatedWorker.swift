@@ -2,9 +2,10 @@ import Foundation
 import Shared
 
 /// One lightweight simulated worker of `ctl bench workers`: its own database connection and
-/// thread, and the real queue path of a one-slot worker — `slipline_claim` for one task, the
-/// task's sleep, `TaskQueue.complete` with the bench kind's results row — timed around every
-/// call. No LISTEN (it does not survive transaction pooling): an empty claim polls.
+/// thread, and the real queue path of a one-slot worker — the task's sleep, then its completion
+/// with the bench kind's results row and the next claim in one call (`TaskQueue.completeAndClaim`,
+/// `slipline_finish_claim`), or, with `--two-calls`, `TaskQueue.complete` and `slipline_claim`
+/// separately — timed around every call. No LISTEN (it does not survive transaction pooling): an empty claim polls.
 final class SimulatedWorker: @unchecked Sendable {
     /// What one worker measured; read by the fleet after the thread ended.
     struct Tally {
@@ -37,20 +38,33 @@ final class SimulatedWorker: @unchecked Sendable {
 
     /// Claims, runs and completes tasks until the job has none left to claim or `stop` is set.
     /// Sleeps `startDelay` first (workers of a real cluster do not start in the same instant).
-    func run(startDelay: Double, stop: StopFlag) {
+    /// `oneCall`: each completion also claims the next task (`TaskQueue.completeAndClaim`, one
+    /// round trip); otherwise `claim` and `complete` separately (two transactions, as before).
+    func run(startDelay: Double, stop: StopFlag, oneCall: Bool) {
         if stop.wait(timeout: startDelay) { return }
         var first: Date?
         var last = Date()
         var heartbeat = Date.distantPast
+        var next: ClaimedTask?
         do {
             while !stop.isSet {
                 // Like a real worker, every few seconds: the coordinator marks silent ones lost.
                 if Date().timeIntervalSince(heartbeat) >= Self.heartbeatSeconds {
-                    try TaskQueue.heartbeat(conn, worker: id, leaseSeconds: leaseSeconds, holding: [])
+                    try TaskQueue.heartbeat(conn, worker: id, leaseSeconds: leaseSeconds, holding: next.map { [$0.id] } ?? [])
                     heartbeat = Date()
                 }
                 let t0 = Date()
-                guard let task = try TaskQueue.claim(conn, worker: id, limit: 1, leaseSeconds: leaseSeconds).first else {
+                let claimed: ClaimedTask?
+                let claimedNow = next == nil  // else it came with the previous completion
+                if let held = next {
+                    claimed = held
+                    next = nil
+                } else if oneCall {
+                    claimed = try TaskQueue.completeAndClaim(conn, worker: id, [], limit: 1, leaseSeconds: leaseSeconds).claimed.first
+                } else {
+                    claimed = try TaskQueue.claim(conn, worker: id, limit: 1, leaseSeconds: leaseSeconds).first
+                }
+                guard let task = claimed else {
                     if try !hasClaimableTasks() { break }
                     _ = stop.wait(timeout: 0.05)  // all leased by others, or backing off: poll
                     continue
@@ -62,14 +76,25 @@ final class SimulatedWorker: @unchecked Sendable {
                 let t2 = Date()
                 let row = ResultRows(table: "bench_results", columns: ["item", "worker_id", "attempt"],
                                      rows: [[Self.item(task.payload), id, task.attempt]])
-                let accepted = try TaskQueue.complete(conn, worker: id, [(task, TaskOutput(results: [row]))])
+                let accepted: Set<Int64>
+                if oneCall && !stop.isSet {
+                    let both = try TaskQueue.completeAndClaim(conn, worker: id, [(task, TaskOutput(results: [row]))],
+                                                              limit: 1, leaseSeconds: leaseSeconds)
+                    accepted = both.accepted
+                    next = both.claimed.first
+                } else {
+                    let finished = [(task, TaskOutput(results: [row]))]
+                    accepted = oneCall ? try TaskQueue.complete(conn, worker: id, finished)
+                                       : try TaskQueue.completeInSteps(conn, worker: id, finished)
+                }
                 last = Date()
-                tally.claimSeconds.append(t1.timeIntervalSince(t0))
+                if claimedNow { tally.claimSeconds.append(t1.timeIntervalSince(t0)) }
                 tally.completeSeconds.append(last.timeIntervalSince(t2))
                 tally.taskSeconds += t2.timeIntervalSince(t1)
                 tally.ran.append(task.id)
                 if accepted.isEmpty { tally.refused += 1 }
             }
+            if let held = next { try TaskQueue.release(conn, worker: id, ids: [held.id]) }
         } catch {
             tally.error = "\(id): \(error)"
         }

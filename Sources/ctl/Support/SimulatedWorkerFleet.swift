@@ -27,14 +27,14 @@ final class SimulatedWorkerFleet {
 
     /// Runs every worker on its own thread, starts spread uniformly over `stagger` seconds;
     /// returns when all have stopped, or stops them after `timeout` seconds (then false).
-    func run(stagger: Double, timeout: Double) -> Bool {
+    func run(stagger: Double, timeout: Double, oneCall: Bool) -> Bool {
         let group = DispatchGroup()
         var rng = SystemRandomNumberGenerator()
         for worker in workers {
             let delay = stagger > 0 ? Double.random(in: 0..<stagger, using: &rng) : 0
             group.enter()
             let thread = Thread { [stop] in
-                worker.run(startDelay: delay, stop: stop)
+                worker.run(startDelay: delay, stop: stop, oneCall: oneCall)
                 group.leave()
             }
             thread.stackSize = 512 * 1024  // a thousand threads that only sleep and call libpq
