@@ -292,7 +292,15 @@ final class STEM4DParticleModelState {
             guard u[3] >= rLo, u[3] <= rHi, z >= fit.zMin, z <= fit.zMax else { return .infinity }
             return -score(patch, u[0], u[1], z, u[3]).gain
         }
-        let start = [s.x, s.y, s.z / zScale, s.r]
+        // Depth is the weakly determined coordinate (a pixel of disparity is 1/|t| px of depth):
+        // a coarse scan over the whole range (half a pixel of view shift a step) before the local
+        // search, so a crowded neighbourhood does not hold a sphere at a wrong depth.
+        var z0 = s.z, best0 = cost([s.x, s.y, s.z / zScale, s.r])
+        for z in stride(from: fit.zMin, through: fit.zMax, by: 0.5 * zScale) {
+            let c = cost([s.x, s.y, z / zScale, s.r])
+            if c < best0 { best0 = c; z0 = z }
+        }
+        let start = [s.x, s.y, z0 / zScale, s.r]
         let best = Self.nelderMead(cost, start: start, steps: [0.5, 0.5, 0.5, 0.4], iterations: 160)
         let z = best[2] * zScale
         let sc = score(patch, best[0], best[1], z, best[3])
