@@ -60,9 +60,12 @@ public enum STEM4DSynthRandomizer {
         p.sphereRadiusMax = min(8, p.sphereRadiusMin + rng.uniform(0...3))
         p.sphereContrast = rng.uniform(0.25...0.8)
         p.sphereLateralGap = -1e9  // projections may overlap (finite: the truth is JSON)
-        p.sphereChainFraction = rng.uniform(0...0.5)
+        // Crowded on purpose (issue 12's independent cube: 120 of 149 spheres overlap another in
+        // projection): 20–80 % of the spheres touch an earlier one, half of those growing chains,
+        // and the projected coverage reaches 50 %.
+        p.sphereChainFraction = rng.uniform(0.2...0.8)
         p.margin = rng.uniform(-1...3)
-        let fraction = rng.uniform(0.01...0.20), coverage = rng.uniform(0.05...0.4)
+        let fraction = rng.uniform(0.01...0.20), coverage = rng.uniform(0.1...0.5)
         let a = p.sphereRadiusMin, b = p.sphereRadiusMax
         let meanCube = b > a ? (pow(b, 4) - pow(a, 4)) / (4 * (b - a)) : a * a * a
         let meanSquare = b > a ? (pow(b, 3) - pow(a, 3)) / (3 * (b - a)) : a * a

@@ -138,7 +138,8 @@ public enum STEM4DSynthesizer {
             var z = zLo < zHi ? rng.uniform(zLo...zHi) : p.slabTop + p.slabThickness / 2
             if p.sphereChainFraction > 0 && !out.isEmpty && rng.uniform(0...1) < p.sphereChainFraction {
                 // Touching an earlier sphere (a small gap, so the outlines stay two spheres).
-                let o = out[min(out.count - 1, Int(rng.uniform(0...1) * Double(out.count)))]
+                // Half of them grow a chain from the last sphere placed, half touch any earlier one.
+                let o = rng.uniform(0...1) < 0.5 ? out[out.count - 1] : out[min(out.count - 1, Int(rng.uniform(0...1) * Double(out.count)))]
                 let theta = rng.uniform(0...(2 * .pi)), cz = rng.uniform(-0.6...0.6)
                 let d = o[3] + r + rng.uniform(0...0.3), sxy = (1 - cz * cz).squareRoot()
                 x = o[0] + d * sxy * cos(theta); y = o[1] + d * sxy * sin(theta); z = o[2] + d * cz

@@ -69,7 +69,8 @@ public enum STEM4DMerge {
             }
             switch options.mode {
             case "particles":
-                found = particles(images: images, payload: payload, stereos: stereos, options: options, report: &report)
+                found = particles(images: images, meanPattern: merged.meanPattern, payload: payload, stereos: stereos, options: options,
+                                  report: &report)
                 try writeParticles(found.particleList, stereos: stereos, rows: rows, cols: cols, output: output)
             case "dislocations":
                 found = dislocations(images: images, meanPattern: merged.meanPattern, payload: payload, options: options, report: &report)
@@ -146,8 +147,8 @@ public enum STEM4DMerge {
     }
 
     /// `mode=particles`: blobs in every stereo view, matched and triangulated; g(r) of the centres.
-    static func particles(images: [String: STEM4DImage], payload: Payload, stereos: [STEM4DStereoPair], options: STEM4DJobOptions,
-                          report: inout STEM4DReport) -> ThreeD {
+    static func particles(images: [String: STEM4DImage], meanPattern: [Float], payload: Payload, stereos: [STEM4DStereoPair],
+                          options: STEM4DJobOptions, report: inout STEM4DReport) -> ThreeD {
         let rows = payload.shape[0], cols = payload.shape[1]
         var out = ThreeD()
         let blobDetector = STEM4DBlobDetector(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax)
@@ -159,7 +160,28 @@ public enum STEM4DMerge {
             views += STEM4DParticleView.pair(minus: ba, plus: bb, stereo: stereos[k], images: options.particleAlignment ? (a, b) : nil)
         }
         let stereo = STEM4DParticleStereo(zMin: -options.zRange, zMax: options.zRange)
-        let particles = stereo.reconstruct(views)
+        var particles = stereo.reconstruct(views)
+        if options.particleModel {
+            // All views as one model, each view's shift per unit depth from its detector's
+            // measured tilt (as for lines): refit, then what blob matching missed.
+            let cal = payload.calibration
+            let bf = STEM4DBrightField(cx: cal.cx, cy: cal.cy, radius: cal.radius)
+            let shape = STEM4DDetectorShape(rows: payload.shape[2], cols: payload.shape[3])
+            var fitViews: [STEM4DParticleModelFit.View] = []
+            for pair in payload.pairs {
+                for name in [pair.minus, pair.plus] {
+                    guard let image = images[name], let detector = payload.detectors.first(where: { $0.name == name }) else { continue }
+                    let t = STEM4DStereoGeometry.viewShift(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
+                                                           shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                    let spread = STEM4DStereoGeometry.viewTiltSpread(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
+                                                                     shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                    fitViews.append(STEM4DParticleModelFit.View(image: image, tx: t.tx, ty: t.ty, spread: spread))
+                }
+            }
+            let model = STEM4DParticleModelFit(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
+                                               zMin: -options.zRange, zMax: options.zRange)
+            particles = model.fit(particles, views: fitViews)
+        }
         out.particleCount = particles.count
         out.particleList = particles
         for (i, p) in particles.enumerated() {

@@ -69,6 +69,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `particle_alignment=` (default true): refine each particle's shifts between views by
     /// image alignment (`STEM4DParticleAlignment`); false keeps the blob centres.
     public var particleAlignment: Bool
+    /// `particle_model=` (default true): refit the matched particles as one model of all views
+    /// and search its residual for the particles blob matching missed (`STEM4DParticleModelFit`);
+    /// false keeps the blob-matched particles (the method before).
+    public var particleModel: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -140,6 +144,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             lineMinLength = nil
         }
         particleAlignment = try params.bool("particle_alignment", default: true)
+        particleModel = try params.bool("particle_model", default: true)
     }
 }
 

@@ -161,8 +161,34 @@ public enum STEM4DQualityHarness {
             other += 1
         }
         let spuriousEdge = s.unmatchedFound.filter { cut(found[$0].x, found[$0].y, found[$0].radius) }.count
+        var dump = ""
+        if ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_DUMP_PARTICLES"] != nil {
+            // Each spurious particle with the nearest true sphere (lateral distance, Δz, radii).
+            for j in s.unmatchedFound {
+                let f = found[j]
+                guard let t = truth.min(by: { hypot($0[0] - f.x, $0[1] - f.y) < hypot($1[0] - f.x, $1[1] - f.y) }) else { continue }
+                dump += String(format: "\n      spurious (%.1f, %.1f, %.1f) r %.2f: nearest true (%.1f, %.1f, %.1f) r %.2f, lateral %.2f, Δz %.1f",
+                               f.x, f.y, f.z, f.radius, t[0], t[1], t[2], t[3], hypot(t[0] - f.x, t[1] - f.y), f.z - t[2])
+            }
+            for i in s.missedTruth {
+                let t = truth[i]
+                dump += String(format: "\n      missed (%.1f, %.1f, %.1f) r %.2f", t[0], t[1], t[2], t[3])
+            }
+        }
         return "missed \(s.missedTruth.count): cut by the edge \(edge), overlapping in projection \(overlap), touching \(touching), other \(other); "
-            + "spurious \(s.unmatchedFound.count) (\(spuriousEdge) at the edge)"
+            + "spurious \(s.unmatchedFound.count) (\(spuriousEdge) at the edge)" + dump
+    }
+
+    /// Fraction of the spheres `[x, y, z, r]` whose projection overlaps or nearly touches
+    /// another's (xy gap < 1 px), the measure issue 12 quotes for its independent cube.
+    public static func overlappingFraction(_ spheres: [[Double]]) -> Double {
+        guard !spheres.isEmpty else { return .nan }
+        let n = spheres.indices.filter { i in
+            spheres.indices.contains { j in
+                j != i && hypot(spheres[i][0] - spheres[j][0], spheres[i][1] - spheres[j][1]) < spheres[i][3] + spheres[j][3] + 1
+            }
+        }.count
+        return Double(n) / Double(spheres.count)
     }
 
     /// Position of the first peak of g(r) — the contact peak of touching particles: the

@@ -18,8 +18,9 @@ extension BenchSTEM4DCommand {
         say("bench stem4d --quality \(mode): \(draws) randomised \(side)×\(side)-scan cubes (seeds \(seed)…\(seed + UInt64(draws) - 1)), "
               + "each through the planner, shards and merge in this process")
         say("seed  det    R_bf  α/mrad  rot°   counts  slab  bg    φ°     " + (mode == "particles"
-            ? "r-range    vf%   truth found recall prec  |Δz|   |Δg1|  z-scale" : "lines  contrast  truth found recall prec  |Δz|  z-scale"))
+            ? "r-range    vf%   ovl%  truth found recall prec  |Δz|   |Δg1|  z-scale" : "lines  contrast  truth found recall prec  |Δz|  z-scale"))
         var draws: [STEM4DQualityHarness.Draw] = []
+        var overlapping: [Double] = []
         for k in 0..<self.draws {
             let s = seed + UInt64(k)
             let d = try STEM4DQualityHarness.run(content, scan: side, seed: s, directory: "\(root)/draw-\(s)", extra: extra)
@@ -32,7 +33,9 @@ extension BenchSTEM4DCommand {
             if mode == "particles" {
                 let volume = Double(p.scanRows * p.scanCols) * p.slabThickness
                 let vf = 100 * d.truthSpheres.map { 4 / 3 * .pi * pow($0[3], 3) }.reduce(0, +) / volume
-                line += String(format: "%4.1f–%-4.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f %6.3f", p.sphereRadiusMin, p.sphereRadiusMax, vf,
+                let ovl = 100 * STEM4DQualityHarness.overlappingFraction(d.truthSpheres)
+                overlapping.append(ovl / 100)
+                line += String(format: "%4.1f–%-4.1f %5.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f %6.3f", p.sphereRadiusMin, p.sphereRadiusMax, vf, ovl,
                                d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.rdfPeakError, d.depthScale)
             } else {
                 line += String(format: "%5d  %.2f–%.2f %5d %5d %6.3f %5.3f %6.3f %6.3f", p.lineCount, p.lineContrastMin ?? p.lineContrast,
@@ -51,7 +54,10 @@ extension BenchSTEM4DCommand {
         report("recall", draws.map(\.recall))
         report("precision", draws.map(\.precision))
         report("median depth error", draws.map(\.medianDepthError), unit: " px")
-        if mode == "particles" { report("g(r) first-peak error", draws.map(\.rdfPeakError), unit: " px") }
+        if mode == "particles" {
+            report("g(r) first-peak error", draws.map(\.rdfPeakError), unit: " px")
+            report("spheres overlapping another in projection (xy gap < 1 px)", overlapping)
+        }
         report("depth scale (found/true)", draws.map(\.depthScale))
         let steep = draws.filter { ($0.stereoAngleDeg ?? 0) >= 7 }
         if !steep.isEmpty && steep.count < draws.count {

@@ -1,0 +1,570 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Particles as one model of every view at once: each view is a plane background minus the
+/// projected chords of hard spheres, a sphere at (X, Y, z) of radius r appearing at
+/// (X, Y) − z·t_v in view v. Starting from the blob-matched particles, it
+///
+/// 1. refits each sphere's (x, y, z, r) against the pixels of all views with the other
+///    spheres held (block coordinate descent, Nelder–Mead, amplitude solved in closed form), so
+///    depth comes from the whole chord template of every view, not from blob centres;
+/// 2. searches what the model leaves unexplained by a depth sweep (the views' residuals,
+///    LoG-filtered at every radius, shifted to each trial depth and averaged with inverse-noise
+///    weights — at a missing particle's depth its views line up), and adds each peak that the
+///    fit accepts. A particle hidden under a neighbour in projection, merged into one blob in
+///    every view, shows up in the residual once its neighbour is modelled: this is what
+///    separates touching, chained and overlapping spheres;
+/// 3. drops spheres whose fitted amplitude is not significant, and duplicates (two spheres
+///    interpenetrating by more than half their radii: hard spheres do not).
+///
+/// Every threshold is one number, `significance`, in standard deviations of noise measured on
+/// the data: the pixel noise of each view from neighbour differences, and a model-mismatch
+/// term (a fraction of the modelled absorption, measured from the residuals of the fit) so
+/// that a slightly wrong profile at high dose does not spawn particles.
+public struct STEM4DParticleModelFit: Sendable, Hashable {
+    /// A view: its image and its shift per unit depth (a point at depth z appears at (X, Y) − z·t).
+    public struct View: Sendable, Hashable {
+        public var image: STEM4DImage
+        public var tx: Double
+        public var ty: Double
+        /// The spread of the detector's tilts about (tx, ty), weights summing to 1
+        /// (`STEM4DStereoGeometry.viewTiltSpread`): a sphere at depth z is the weighted sum of
+        /// its chords shifted by −z·(dtx, dty). One entry (0, 0, 1): a point detector.
+        public var spread: [Spread]
+        /// A view with its projection direction and tilt spread.
+        public init(image: STEM4DImage, tx: Double, ty: Double, spread: [(dtx: Double, dty: Double, weight: Double)] = [(0, 0, 1)]) {
+            self.image = image; self.tx = tx; self.ty = ty
+            self.spread = spread.map { Spread(dtx: $0.dtx, dty: $0.dty, weight: $0.weight) }
+        }
+    }
+
+    /// One part of a view's tilt spread.
+    public struct Spread: Sendable, Hashable {
+        public var dtx: Double
+        public var dty: Double
+        public var weight: Double
+    }
+
+    /// Radii searched, px.
+    public var radiusMin: Double
+    public var radiusMax: Double
+    /// Depth range, scan px.
+    public var zMin: Double
+    public var zMax: Double
+    /// Detection and acceptance threshold, standard deviations.
+    public var significance: Double
+    /// Search rounds (each: search the residual, add, refit all, prune).
+    public var rounds: Int
+
+    /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
+    public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
+                significance: Double = 6, rounds: Int = 4) {
+        self.radiusMin = radiusMin; self.radiusMax = radiusMax; self.zMin = zMin; self.zMax = zMax
+        self.significance = significance; self.rounds = rounds
+    }
+
+    /// The particles after the joint fit, starting from `initial` (may be empty).
+    public func fit(_ initial: [STEM4DParticle3D], views: [View]) -> [STEM4DParticle3D] {
+        guard views.count >= 2, let first = views.first, first.image.rows >= 4, first.image.cols >= 4,
+              views.allSatisfy({ $0.image.rows == first.image.rows && $0.image.cols == first.image.cols }) else { return initial }
+        let state = STEM4DParticleModelState(views: views, fit: self)
+        for p in initial {
+            state.add(STEM4DParticleModelState.Sphere(x: p.x, y: p.y, z: min(zMax, max(zMin, p.z)),
+                                                      r: min(radiusMax, max(radiusMin, p.radius)), c: 0))
+        }
+        state.initialBackground()
+        for k in state.spheres.indices { state.refine(k) }
+        state.refitBackground()
+        state.measureMismatch()
+        state.refineAll()
+        state.prune()
+        for _ in 0..<rounds {
+            let added = state.searchResidual()
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
+            if added == 0 { break }
+        }
+        return state.spheres.map { s in
+            STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
+        }
+    }
+}
+
+/// The mutable state of one fit: views, background planes, noise, spheres and the rendered model.
+final class STEM4DParticleModelState {
+    struct Sphere { var x, y, z, r, c: Double }
+
+    let w: Int, h: Int
+    let images: [[Double]]
+    let t: [(Double, Double)]
+    let fit: STEM4DParticleModelFit
+    /// Background plane per view: level at the image centre and slopes.
+    var plane: [(Double, Double, Double)]
+    /// Pixel noise per view (counts).
+    var sigma: [Double]
+    /// Smooth background beyond the plane per view (counts): what the plane leaves, low-passed
+    /// far below any particle's size.
+    var smooth: [[Double]]
+    /// Model mismatch (measured): a fraction of the modelled absorption, and a length (px)
+    /// times its gradient — a profile or position slightly off shows at the rims.
+    var kappaEdge = 0.0
+    /// The squared relative mismatch per bin of modelled absorption (`binEdges`): overlapping
+    /// strong particles absorb less than the sum of their chords (saturation, Beer–Lambert),
+    /// which a fit of sums cannot follow; measured, not assumed.
+    var excessPerBin = [Double](repeating: 0, count: binEdges.count)
+    static let binEdges: [Double] = [0, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9, 1.2, 1.6]
+    @inline(__always) static func bin(_ m: Double) -> Int {
+        var b = 0
+        while b + 1 < binEdges.count && m >= binEdges[b + 1] { b += 1 }
+        return b
+    }
+    /// Squared gradient of level·model per view, refreshed when the mismatch is measured.
+    var grad2: [[Double]]
+    var spheres: [Sphere] = []
+    /// Σ c·chord per view (absorption, unitless).
+    var model: [[Double]]
+    /// Largest |t| over the views: scales depth steps.
+    let tMax: Double
+    /// Each view's tilt spread and its largest offset.
+    let spread: [[STEM4DParticleModelFit.Spread]]
+    let spreadMax: [Double]
+
+    init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
+        w = views[0].image.cols; h = views[0].image.rows
+        images = views.map { $0.image.pixels.map(Double.init) }
+        t = views.map { ($0.tx, $0.ty) }
+        spread = views.map { $0.spread.isEmpty ? [STEM4DParticleModelFit.Spread(dtx: 0, dty: 0, weight: 1)] : $0.spread }
+        spreadMax = spread.map { $0.map { ($0.dtx * $0.dtx + $0.dty * $0.dty).squareRoot() }.max() ?? 0 }
+        self.fit = fit
+        model = views.map { [Double](repeating: 0, count: $0.image.pixels.count) }
+        smooth = model
+        grad2 = model
+        tMax = max(1e-4, views.map { ($0.tx * $0.tx + $0.ty * $0.ty).squareRoot() }.max() ?? 0)
+        let (W, H) = (w, h)
+        sigma = images.map { Self.pixelNoise($0, w: W, h: H) }
+        plane = images.map { img in
+            let s = img.sorted()
+            return (s[min(s.count - 1, Int(0.9 * Double(s.count)))], 0, 0)
+        }
+    }
+
+    /// Robust pixel noise from neighbour differences (1.4826 · MAD / √2).
+    static func pixelNoise(_ img: [Double], w: Int, h: Int) -> Double {
+        var d: [Double] = []
+        d.reserveCapacity(w * h)
+        for y in 0..<h { for x in 1..<w { d.append(abs(img[y * w + x] - img[y * w + x - 1])) } }
+        d.sort()
+        return d.isEmpty ? 1 : max(d[d.count / 2] * 1.4826 / 2.0.squareRoot(), 1e-9)
+    }
+
+    @inline(__always) func background(_ v: Int, _ x: Int, _ y: Int) -> Double {
+        let p = plane[v]
+        return p.0 + p.1 * (Double(x) - Double(w - 1) / 2) + p.2 * (Double(y) - Double(h - 1) / 2) + smooth[v][y * w + x]
+    }
+
+    /// Pixels covered by sphere `s` in view `v` (bounding box, clipped), empty when outside.
+    func box(_ s: Sphere, _ v: Int, pad: Double) -> (Int, Int, Int, Int)? {
+        let cx = s.x - s.z * t[v].0, cy = s.y - s.z * t[v].1, R = s.r + pad + abs(s.z) * spreadMax[v]
+        let x0 = max(0, Int((cx - R).rounded(.down))), x1 = min(w - 1, Int((cx + R).rounded(.up)))
+        let y0 = max(0, Int((cy - R).rounded(.down))), y1 = min(h - 1, Int((cy + R).rounded(.up)))
+        return x0 <= x1 && y0 <= y1 ? (x0, x1, y0, y1) : nil
+    }
+
+    /// The chord √(1 − ρ²/r²) of a unit sphere at (cx, cy), averaged over the pixel: 4×4
+    /// sub-pixels where the rim crosses it (so the fit sees a smooth function of position and
+    /// radius — coarser sampling leaves ripples of a few hundredths of a pixel, which at
+    /// |t| ≈ 0.07 are a pixel of depth), 2×2 inside, nothing outside.
+    @inline(__always) static func chord(_ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double) -> Double {
+        let ex = Double(x) - cx, ey = Double(y) - cy
+        let rho = (ex * ex + ey * ey).squareRoot()
+        if rho >= r + 0.75 { return 0 }
+        let inv = 1 / (r * r)
+        let offsets: [Double] = rho <= r - 0.75 ? [-0.25, 0.25] : [-0.375, -0.125, 0.125, 0.375]
+        var s = 0.0
+        for oy in offsets {
+            let dy = ey + oy
+            for ox in offsets {
+                let dx = ex + ox
+                let q = 1 - (dx * dx + dy * dy) * inv
+                if q > 0 { s += q.squareRoot() }
+            }
+        }
+        return s / Double(offsets.count * offsets.count)
+    }
+
+    /// The chord of a unit sphere in view `v` at pixel (x, y): centre (cx, cy) for the view's
+    /// mean tilt, smeared by depth `z` over the view's tilt spread (skipped when the smear is
+    /// under 0.2 px, where it changes nothing the 2×2 sampling resolves).
+    @inline(__always) func chord(_ v: Int, _ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double, _ z: Double) -> Double {
+        if abs(z) * spreadMax[v] < 0.2 { return Self.chord(x, y, cx, cy, r) }
+        var s = 0.0
+        for p in spread[v] { s += p.weight * Self.chord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
+        return s
+    }
+
+    /// Adds (sign +1) or removes (−1) sphere `s`'s chords from the model.
+    func render(_ s: Sphere, sign: Double) {
+        for v in images.indices {
+            guard let b = box(s, v, pad: 1) else { continue }
+            let cx = s.x - s.z * t[v].0, cy = s.y - s.z * t[v].1
+            for y in b.2...b.3 { for x in b.0...b.1 { model[v][y * w + x] += sign * s.c * chord(v, x, y, cx, cy, s.r, s.z) } }
+        }
+    }
+
+    func add(_ s: Sphere) { spheres.append(s); render(s, sign: 1) }
+
+    /// Variance of pixel (v, i) given the model there: pixel noise plus the mismatch term.
+    @inline(__always) func variance(_ v: Int, _ i: Int) -> Double {
+        let m = plane[v].0 * model[v][i]
+        return sigma[v] * sigma[v] + excessPerBin[Self.bin(model[v][i])] * m * m + kappaEdge * kappaEdge * grad2[v][i]
+    }
+
+    /// The pixels a sphere near `s` may touch in every view, with what the model without it
+    /// leaves there (f = background − image − level·(model without it): the particle's own
+    /// absorption in counts) and the inverse variances.
+    struct Patch { var v: [Int]; var x: [Int]; var y: [Int]; var f: [Double]; var iv: [Double]; var level: [Double] }
+
+    func patch(around s: Sphere, reach: Double) -> Patch {
+        var p = Patch(v: [], x: [], y: [], f: [], iv: [], level: [])
+        for v in images.indices {
+            guard let b = box(s, v, pad: reach) else { continue }
+            for y in b.2...b.3 {
+                for x in b.0...b.1 {
+                    let i = y * w + x
+                    p.v.append(v); p.x.append(x); p.y.append(y)
+                    p.f.append(background(v, x, y) - images[v][i] - plane[v].0 * model[v][i])
+                    p.iv.append(1 / variance(v, i))
+                    p.level.append(plane[v].0)
+                }
+            }
+        }
+        return p
+    }
+
+    /// For geometry (x, y, z, r) on `patch`: the best amplitude c ≥ 0 and the χ² improvement
+    /// over no sphere ((Σ f g / σ²)² / Σ g² / σ², the squared significance).
+    func score(_ patch: Patch, _ x: Double, _ y: Double, _ z: Double, _ r: Double) -> (c: Double, gain: Double) {
+        var fg = 0.0, gg = 0.0
+        let cx = t.map { x - z * $0.0 }, cy = t.map { y - z * $0.1 }
+        let reach = spreadMax.map { r + 0.5 + abs(z) * $0 }
+        for n in patch.f.indices {
+            let v = patch.v[n]
+            let dx = Double(patch.x[n]) - cx[v], dy = Double(patch.y[n]) - cy[v]
+            guard abs(dx) <= reach[v], abs(dy) <= reach[v] else { continue }
+            let g = patch.level[n] * chord(v, patch.x[n], patch.y[n], cx[v], cy[v], r, z)
+            guard g > 0 else { continue }
+            fg += patch.f[n] * g * patch.iv[n]; gg += g * g * patch.iv[n]
+        }
+        guard gg > 0, fg > 0 else { return (0, 0) }
+        return (fg / gg, fg * fg / gg)
+    }
+
+    /// Whether every view shows sphere `s` on its own (the others held): each view's own
+    /// amplitude at least half the joint one and two standard errors above zero. What a
+    /// mismatch at a neighbour's rim or one view's noise makes up sits in one view, not in all.
+    func consistent(_ s: Sphere) -> Bool {
+        render(s, sign: -1)
+        defer { render(s, sign: 1) }
+        let patch = self.patch(around: s, reach: 1)
+        var fg = [Double](repeating: 0, count: images.count), gg = fg
+        for n in patch.f.indices {
+            let v = patch.v[n]
+            let cx = s.x - s.z * t[v].0, cy = s.y - s.z * t[v].1
+            let g = patch.level[n] * chord(v, patch.x[n], patch.y[n], cx, cy, s.r, s.z)
+            fg[v] += patch.f[n] * g * patch.iv[n]; gg[v] += g * g * patch.iv[n]
+        }
+        let c = fg.reduce(0, +) / max(1e-300, gg.reduce(0, +))
+        for v in images.indices where gg[v] > 0 {
+            let cv = fg[v] / gg[v], se = 1 / gg[v].squareRoot()
+            if cv < 0.5 * c || cv < 2 * se { return false }
+        }
+        return c > 0
+    }
+
+    /// Refits sphere `k` with the others held; returns its significance (√ of the χ² gain).
+    @discardableResult func refine(_ k: Int) -> Double {
+        var s = spheres[k]
+        render(s, sign: -1)
+        let rLo = fit.radiusMin, rHi = fit.radiusMax
+        let zScale = 1 / tMax  // a unit step in the scaled depth moves the views by ≈ 1 px
+        let patch = self.patch(around: s, reach: 2.5)
+        func cost(_ u: [Double]) -> Double {
+            let z = u[2] * zScale
+            guard u[3] >= rLo, u[3] <= rHi, z >= fit.zMin, z <= fit.zMax else { return .infinity }
+            return -score(patch, u[0], u[1], z, u[3]).gain
+        }
+        // Depth is the weakly determined coordinate (a pixel of disparity is 1/|t| px of depth):
+        // a coarse scan over the whole range (half a pixel of view shift a step) before the local
+        // search, so a crowded neighbourhood does not hold a sphere at a wrong depth.
+        var z0 = s.z, best0 = cost([s.x, s.y, s.z / zScale, s.r])
+        for z in stride(from: fit.zMin, through: fit.zMax, by: 0.5 * zScale) {
+            let c = cost([s.x, s.y, z / zScale, s.r])
+            if c < best0 { best0 = c; z0 = z }
+        }
+        let start = [s.x, s.y, z0 / zScale, s.r]
+        let best = Self.nelderMead(cost, start: start, steps: [0.5, 0.5, 0.5, 0.4], iterations: 160)
+        let z = best[2] * zScale
+        let sc = score(patch, best[0], best[1], z, best[3])
+        if sc.gain > 0 && sc.c > 0 {
+            s = Sphere(x: best[0], y: best[1], z: z, r: best[3], c: sc.c)
+        } else {
+            s.c = max(0, score(patch, s.x, s.y, s.z, s.r).c)
+        }
+        spheres[k] = s
+        render(s, sign: 1)
+        return score(patch, s.x, s.y, s.z, s.r).gain.squareRoot()
+    }
+
+    func refineAll() { for k in spheres.indices { refine(k) } }
+
+    /// Significance of sphere `k` in the current model (others held).
+    func significance(_ k: Int) -> Double {
+        let s = spheres[k]
+        render(s, sign: -1)
+        let g = score(patch(around: s, reach: 1), s.x, s.y, s.z, s.r).gain.squareRoot()
+        render(s, sign: 1)
+        return g
+    }
+
+    /// Drops duplicates (two spheres interpenetrating by more than half their radii: the weaker
+    /// goes) and spheres under the significance threshold, weakest first.
+    func prune() {
+        while true {
+            var worst: (Int, Double)? = nil
+            for k in spheres.indices {
+                let g = significance(k)
+                if g < fit.significance && g < (worst?.1 ?? .infinity) { worst = (k, g) }
+            }
+            var duplicate: Int? = nil
+            outer: for a in spheres.indices {
+                for b in spheres.indices where b > a {
+                    let p = spheres[a], q = spheres[b]
+                    let lat = ((p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y)).squareRoot()
+                    if lat < 0.5 * min(p.r, q.r) && abs(p.z - q.z) < 0.5 * (p.r + q.r) {
+                        duplicate = p.c * p.r * p.r < q.c * q.r * q.r ? a : b
+                        break outer
+                    }
+                }
+            }
+            guard let k = duplicate ?? worst?.0 else { return }
+            render(spheres[k], sign: -1)
+            spheres.remove(at: k)
+        }
+    }
+
+    /// Before any amplitude is known: the plane of the pixels outside every sphere's disk
+    /// (1.3 r) in each view, or the 90th percentile when the spheres cover nearly everything.
+    func initialBackground() {
+        for v in images.indices {
+            var free = [Bool](repeating: true, count: w * h)
+            for s in spheres {
+                guard let b = box(s, v, pad: 0.3 * s.r + 1) else { continue }
+                let cx = s.x - s.z * t[v].0, cy = s.y - s.z * t[v].1, R2 = 1.69 * s.r * s.r + 1
+                for y in b.2...b.3 { for x in b.0...b.1 where (Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy) < R2 {
+                    free[y * w + x] = false
+                } }
+            }
+            guard free.filter({ $0 }).count >= max(16, w * h / 10) else { continue }
+            var m = [[Double]](repeating: [0, 0, 0], count: 3), rhs = [0.0, 0.0, 0.0]
+            for y in 0..<h {
+                for x in 0..<w where free[y * w + x] {
+                    let g = [1, Double(x) - Double(w - 1) / 2, Double(y) - Double(h - 1) / 2]
+                    for a in 0..<3 { rhs[a] += g[a] * images[v][y * w + x]; for b in 0..<3 { m[a][b] += g[a] * g[b] } }
+                }
+            }
+            if let s = STEM4DParticleStereo.solve3(m, rhs), s[0] > 0 { plane[v] = (s[0], s[1], s[2]) }
+        }
+    }
+
+    /// Least-squares plane of what the image would be without particles (image + level·model).
+    func refitBackground() {
+        for v in images.indices {
+            var m = [[Double]](repeating: [0, 0, 0], count: 3), rhs = [0.0, 0.0, 0.0]
+            for y in 0..<h {
+                let gy = Double(y) - Double(h - 1) / 2
+                for x in 0..<w {
+                    let i = y * w + x
+                    let gx = Double(x) - Double(w - 1) / 2
+                    let val = images[v][i] + plane[v].0 * model[v][i]
+                    let g = [1, gx, gy]
+                    for a in 0..<3 { rhs[a] += g[a] * val; for b in 0..<3 { m[a][b] += g[a] * g[b] } }
+                }
+            }
+            if let s = STEM4DParticleStereo.solve3(m, rhs), s[0] > 0 { plane[v] = (s[0], s[1], s[2]) }
+            // What the plane leaves, low-passed at three times the largest radius: a background
+            // that is not flat (uneven thickness, a halo) without absorbing any particle.
+            var rest = [Float](repeating: 0, count: w * h)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    let p = plane[v]
+                    rest[i] = Float(images[v][i] + p.0 * model[v][i] - p.0 - p.1 * (Double(x) - Double(w - 1) / 2) - p.2 * (Double(y) - Double(h - 1) / 2))
+                }
+            }
+            smooth[v] = STEM4DImage(rows: h, cols: w, pixels: rest).gaussianBlurred(sigma: 3 * fit.radiusMax).pixels.map(Double.init)
+        }
+    }
+
+    /// The mismatch terms: the residual variance beyond the pixel noise, regressed on the
+    /// squared modelled absorption (one factor per bin of absorption) and on its squared
+    /// gradient (one length, ≤ 1 px), alternating twice; all ≥ 0.
+    func measureMismatch() {
+        var samples: [(b: Int, p: Double, q: Double, e: Double)] = []
+        for v in images.indices {
+            let level = plane[v].0
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    let gx = level * (model[v][y * w + min(w - 1, x + 1)] - model[v][y * w + max(0, x - 1)]) / 2
+                    let gy = level * (model[v][min(h - 1, y + 1) * w + x] - model[v][max(0, y - 1) * w + x]) / 2
+                    grad2[v][i] = gx * gx + gy * gy
+                    let m = level * model[v][i]
+                    guard m > 0 || grad2[v][i] > 0 else { continue }
+                    let r = images[v][i] - background(v, x, y) + m
+                    samples.append((Self.bin(model[v][i]), m * m, grad2[v][i], r * r - sigma[v] * sigma[v]))
+                }
+            }
+        }
+        var perBin = [Double](repeating: 0, count: Self.binEdges.count), e2 = 0.0
+        for _ in 0..<2 {
+            var num = perBin.map { _ in 0.0 }, den = num
+            for s in samples { num[s.b] += s.p * (s.e - e2 * s.q); den[s.b] += s.p * s.p }
+            perBin = zip(num, den).map { $1 > 0 ? max(0, min(0.09, $0 / $1)) : 0 }
+            var nq = 0.0, dq = 0.0
+            for s in samples { nq += s.q * (s.e - perBin[s.b] * s.p); dq += s.q * s.q }
+            e2 = dq > 0 ? max(0, min(1, nq / dq)) : 0
+        }
+        excessPerBin = perBin; kappaEdge = e2.squareRoot()
+    }
+
+    /// Searches the residual for spheres the model lacks (a depth sweep of the views' LoG
+    /// responses); adds those the fit accepts; returns how many.
+    func searchResidual() -> Int {
+        let radii = stride(from: fit.radiusMin, through: fit.radiusMax + 1e-9, by: 0.5).map { $0 }
+        let V = images.count
+        // Unexplained absorption per view, in units of the level, and its noise.
+        var residual: [STEM4DImage] = []
+        var noise: [Double] = []
+        for v in 0..<V {
+            var px = [Float](repeating: 0, count: w * h)
+            for y in 0..<h { for x in 0..<w {
+                let i = y * w + x
+                px[i] = Float((background(v, x, y) - images[v][i]) / plane[v].0 - model[v][i])
+            } }
+            residual.append(STEM4DImage(rows: h, cols: w, pixels: px))
+            noise.append(sigma[v] / plane[v].0)
+        }
+        let zStep = 0.5 / tMax
+        let zs = stride(from: fit.zMin, through: fit.zMax + 1e-9, by: zStep).map { $0 }
+        var best = [Double](repeating: 0, count: w * h), bestZ = best, bestR = best
+        for rad in radii {
+            // LoG at σ = √(3/8)·r peaks on a chord profile of radius r (STEM4DBlobDetector's 2/√3).
+            let sigmaL = rad * (3.0 / 8).squareRoot()
+            let gain = STEM4DBlobDetector.filterGain(sigma: sigmaL)
+            let responses = residual.map { STEM4DBlobDetector.response($0, sigma: sigmaL) }
+            let weights = noise.map { 1 / ($0 * gain * $0 * gain) }
+            let norm = weights.reduce(0, +).squareRoot()
+            for z in zs {
+                for y in 0..<h {
+                    for x in 0..<w {
+                        var s = 0.0
+                        for v in 0..<V {
+                            let sx = Double(x) - z * t[v].0, sy = Double(y) - z * t[v].1
+                            s += weights[v] * Self.bilinear(responses[v], w: w, h: h, sx, sy)
+                        }
+                        let sig = s / norm
+                        if sig > best[y * w + x] { best[y * w + x] = sig; bestZ[y * w + x] = z; bestR[y * w + x] = rad }
+                    }
+                }
+            }
+        }
+        var candidates: [(Int, Double)] = []
+        for y in 0..<h {
+            for x in 0..<w {
+                let v = best[y * w + x]
+                guard v >= fit.significance else { continue }
+                var isMax = true
+                for dy in -1...1 where y + dy >= 0 && y + dy < h {
+                    for dx in -1...1 where x + dx >= 0 && x + dx < w && (dx != 0 || dy != 0) {
+                        let q = best[(y + dy) * w + x + dx]
+                        if q > v || (q == v && (dy, dx) < (0, 0)) { isMax = false }
+                    }
+                }
+                if isMax { candidates.append((y * w + x, v)) }
+            }
+        }
+        candidates.sort { $0.1 > $1.1 }
+        var added = 0
+        var placed: [Sphere] = []
+        for (i, _) in candidates.prefix(400) {
+            let r = bestR[i]
+            let s = Sphere(x: Double(i % w), y: Double(i / w), z: bestZ[i], r: r, c: 0)
+            // One per neighbourhood per round: the next round sees the residual after this one.
+            if placed.contains(where: { ($0.x - s.x) * ($0.x - s.x) + ($0.y - s.y) * ($0.y - s.y) < ($0.r + s.r) * ($0.r + s.r) }) { continue }
+            spheres.append(s)
+            let k = spheres.count - 1
+            let g = refine(k)
+            let n = spheres[k]
+            let duplicate = spheres.indices.contains { j in
+                guard j != k else { return false }
+                let q = spheres[j]
+                let lat = ((n.x - q.x) * (n.x - q.x) + (n.y - q.y) * (n.y - q.y)).squareRoot()
+                return lat < 0.5 * min(n.r, q.r) && abs(n.z - q.z) < 0.5 * (n.r + q.r)
+            }
+            if g < fit.significance || duplicate || !consistent(n) {
+                render(n, sign: -1)
+                spheres.removeLast()
+                continue
+            }
+            placed.append(n)
+            added += 1
+        }
+        return added
+    }
+
+    @inline(__always) static func bilinear(_ a: [Float], w: Int, h: Int, _ x: Double, _ y: Double) -> Double {
+        guard x >= 0, y >= 0, x <= Double(w - 1), y <= Double(h - 1) else { return 0 }
+        let x0 = min(w - 2, Int(x)), y0 = min(h - 2, Int(y))
+        let fx = x - Double(x0), fy = y - Double(y0)
+        let i = y0 * w + x0
+        let a0 = Double(a[i]) * (1 - fx) + Double(a[i + 1]) * fx
+        let a1 = Double(a[i + w]) * (1 - fx) + Double(a[i + w + 1]) * fx
+        return a0 * (1 - fy) + a1 * fy
+    }
+
+    /// Nelder–Mead minimisation from `start` with initial simplex `steps`.
+    static func nelderMead(_ f: ([Double]) -> Double, start: [Double], steps: [Double], iterations: Int) -> [Double] {
+        let n = start.count
+        var pts = [start]
+        for i in 0..<n { var p = start; p[i] += steps[i]; pts.append(p) }
+        var vals = pts.map(f)
+        for _ in 0..<iterations {
+            let order = vals.indices.sorted { vals[$0] < vals[$1] }
+            pts = order.map { pts[$0] }; vals = order.map { vals[$0] }
+            if vals[n] - vals[0] < 1e-3 * max(1, abs(vals[0])) * 1e-2 { break }
+            var centroid = [Double](repeating: 0, count: n)
+            for p in pts.dropLast() { for i in 0..<n { centroid[i] += p[i] / Double(n) } }
+            func along(_ a: Double) -> [Double] { (0..<n).map { centroid[$0] + a * (pts[n][$0] - centroid[$0]) } }
+            let xr = along(-1), fr = f(xr)
+            if fr < vals[0] {
+                let xe = along(-2), fe = f(xe)
+                if fe < fr { pts[n] = xe; vals[n] = fe } else { pts[n] = xr; vals[n] = fr }
+            } else if fr < vals[n - 1] {
+                pts[n] = xr; vals[n] = fr
+            } else {
+                let xc = fr < vals[n] ? along(-0.5) : along(0.5), fc = f(xc)
+                if fc < min(fr, vals[n]) {
+                    pts[n] = xc; vals[n] = fc
+                } else {
+                    for k in 1...n { pts[k] = (0..<n).map { pts[0][$0] + 0.5 * (pts[k][$0] - pts[0][$0]) }; vals[k] = f(pts[k]) }
+                }
+            }
+        }
+        return pts[vals.indices.min { vals[$0] < vals[$1] }!]
+    }
+}

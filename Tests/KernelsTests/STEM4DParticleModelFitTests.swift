@@ -1,0 +1,107 @@
+import XCTest
+@testable import Kernels
+
+/// The joint model fit of particles over all views (`STEM4DParticleModelFit`) on views drawn
+/// independently of it: each pixel averages 4×4 points of the projected spheres' chords (not
+/// the fit's 2×2), Poisson counts.
+final class STEM4DParticleModelFitTests: XCTestCase {
+    /// Four views, shift per unit depth ±h along x and along y.
+    let shifts: [(Double, Double)] = [(-0.07, 0), (0.07, 0), (0, -0.07), (0, 0.07)]
+
+    /// The views of spheres `[x, y, z, r]` at `level` counts, absorption `contrast`·chord.
+    func views(_ w: Int, _ h: Int, _ spheres: [[Double]], level: Double = 60, contrast: Double = 0.4,
+               seed: UInt64 = 1) -> [STEM4DParticleModelFit.View] {
+        shifts.enumerated().map { k, t in
+            var rng = SeededRandom(seed: seed &+ UInt64(k) &* 7919)
+            var px = [Float](repeating: 0, count: w * h)
+            for y in 0..<h {
+                for x in 0..<w {
+                    var a = 0.0
+                    for s in spheres {
+                        let cx = s[0] - s[2] * t.0, cy = s[1] - s[2] * t.1, r = s[3]
+                        for sy in 0..<4 {
+                            for sx in 0..<4 {
+                                let ox = Double(x) + (Double(sx) - 1.5) / 4 - cx, oy = Double(y) + (Double(sy) - 1.5) / 4 - cy
+                                a += contrast * max(0, 1 - (ox * ox + oy * oy) / (r * r)).squareRoot() / 16
+                            }
+                        }
+                    }
+                    px[y * w + x] = Float(rng.poisson(level * max(0.05, 1 - a)))
+                }
+            }
+            return STEM4DParticleModelFit.View(image: STEM4DImage(rows: h, cols: w, pixels: px), tx: t.0, ty: t.1)
+        }
+    }
+
+    func assertFound(_ found: [STEM4DParticle3D], _ truth: [[Double]], lateral: Double = 1, depth: Double, _ what: String,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(found.count, truth.count, "\(what): \(found.map { [$0.x, $0.y, $0.z, $0.radius] })", file: file, line: line)
+        for s in truth {
+            XCTAssertTrue(found.contains { hypot($0.x - s[0], $0.y - s[1]) < lateral && abs($0.z - s[2]) < depth },
+                          "\(what): \(s) not in \(found.map { [$0.x, $0.y, $0.z, $0.radius] })", file: file, line: line)
+        }
+    }
+
+    /// Two spheres overlapping in projection at depths 30 px apart, found from nothing: every
+    /// view shows one merged blob or two touching ones; the residual sweep separates them.
+    func testOverlappingSpheresAtDifferentDepthsFromNothing() {
+        let truth: [[Double]] = [[20, 24, -15, 3], [23.5, 25, 15, 3], [36, 12, 5, 2.5]]
+        let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 6, zMin: -40, zMax: 40)
+        let found = fit.fit([], views: views(48, 40, truth))
+        assertFound(found, truth, depth: 3, "overlapping in projection")
+    }
+
+    /// A chain of three touching spheres at one depth, started from a single merged particle.
+    func testChainFromOneMergedParticle() {
+        let truth: [[Double]] = [[14, 20, 0, 3], [20, 20, 0, 3], [26, 20.5, 0, 3]]
+        let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 8, zMin: -30, zMax: 30)
+        let found = fit.fit([STEM4DParticle3D(x: 20, y: 20, z: 0, radius: 6)], views: views(40, 40, truth, seed: 3))
+        assertFound(found, truth, depth: 2.5, "chain")
+    }
+
+    /// Depth from the whole template: an isolated sphere started 8 px off in depth comes back
+    /// within half a pixel.
+    func testDepthRefinedFromWrongStart() {
+        let truth: [[Double]] = [[16, 15, 12, 3.5]]
+        let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 8, zMin: -30, zMax: 30)
+        let found = fit.fit([STEM4DParticle3D(x: 16.5, y: 15, z: 4, radius: 3)], views: views(32, 30, truth, level: 200, seed: 5))
+        assertFound(found, truth, lateral: 0.3, depth: 1, "depth")
+    }
+
+    /// Noise alone gives nothing, and a spurious start is dropped.
+    func testNoiseGivesNothing() {
+        let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 8, zMin: -30, zMax: 30)
+        for seed in [UInt64(1), 2, 3] {
+            XCTAssertEqual(fit.fit([STEM4DParticle3D(x: 10, y: 10, z: 0, radius: 2)], views: views(33, 27, [], level: 3, seed: seed)).count, 0)
+        }
+    }
+
+    /// Awkward shapes: one view, mismatched sizes and tiny images return the start unchanged.
+    func testAwkwardInputs() {
+        let fit = STEM4DParticleModelFit()
+        let start = [STEM4DParticle3D(x: 1, y: 1, z: 0, radius: 2)]
+        let v = views(9, 7, [])
+        XCTAssertEqual(fit.fit(start, views: [v[0]]), start)
+        XCTAssertEqual(fit.fit(start, views: [v[0], STEM4DParticleModelFit.View(image: STEM4DImage(rows: 3, cols: 3, pixels: .init(repeating: 1, count: 9)), tx: 0, ty: 0)]), start)
+        XCTAssertLessThanOrEqual(fit.fit(start, views: v).count, 1)
+    }
+
+    /// The rendered chord against a direct 16×16 sub-pixel average: within the 2×2 average's
+    /// own sampling error, and exactly zero outside the sphere.
+    func testChordAgainstFineReference() {
+        for (cx, cy, r) in [(5.3, 4.7, 2.2), (0.0, 0.0, 1.5), (7.5, 3.25, 6.0)] {
+            for y in -2...12 {
+                for x in -2...14 {
+                    var fine = 0.0
+                    for sy in 0..<16 { for sx in 0..<16 {
+                        let ox = Double(x) + (Double(sx) - 7.5) / 16 - cx, oy = Double(y) + (Double(sy) - 7.5) / 16 - cy
+                        fine += max(0, 1 - (ox * ox + oy * oy) / (r * r)).squareRoot() / 256
+                    } }
+                    let coarse = STEM4DParticleModelState.chord(x, y, cx, cy, r)
+                    XCTAssertEqual(coarse, fine, accuracy: 0.1, "(\(x), \(y)) of (\(cx), \(cy), \(r))")
+                    if hypot(Double(x) - cx, Double(y) - cy) > r + 1 { XCTAssertEqual(coarse, 0) }
+                }
+            }
+        }
+    }
+}
