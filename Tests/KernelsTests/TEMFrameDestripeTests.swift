@@ -5,8 +5,10 @@ import XCTest
 /// frames left alone, the fast kernel equal to its plain reference on awkward shapes.
 final class TEMFrameDestripeTests: XCTestCase {
     private func destripe(_ img: [Float], _ w: Int, _ h: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: w * h)
-        img.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { FrameDestripe.apply(s, width: w, height: h, into: $0) } }
+        var out = [Float](repeating: .nan, count: w * h)
+        let changed = img.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { FrameDestripe.apply(s, width: w, height: h, into: $0) } }
+        // Unchanged: the frame is its own destriped version (and `out` was left unwritten).
+        if !changed { XCTAssertTrue(out.allSatisfy(\.isNaN)); return img }
         return out
     }
 

@@ -120,3 +120,73 @@ final class TEMRidgeTangentAverageTests: XCTestCase {
         XCTAssertEqual(across[10 * w + 9], 4.0 / 7, accuracy: 1e-6)
     }
 }
+
+/// The close-pair guard (`pairGuard`): against a plain reference, and on a close pair and a wide
+/// line drawn into noise.
+final class TEMRidgePairGuardTests: XCTestCase {
+    func testMatchesReferenceOnAwkwardShapes() {
+        var rng = SeededRandom(seed: 11)
+        for (w, h) in [(37, 29), (64, 9), (9, 64), (23, 23), (10, 3)] {
+            let img = (0..<(w * h)).map { _ in Float(rng.unit()) }
+            for bright in [false, true] {
+                for guardLevel in [0.0, 0.05, 0.2] {
+                    let scales = [0.8, 1.3, 2.2]
+                    var fast = [Float](repeating: -1, count: w * h), normal = fast
+                    var ws = RidgeFilter.Workspace()
+                    img.withUnsafeBufferPointer { s in fast.withUnsafeMutableBufferPointer { f in normal.withUnsafeMutableBufferPointer { n in
+                        RidgeFilter.apply(s, width: w, height: h, scales: scales, beta: 0.3, brightLines: bright, scaleExponent: 1,
+                                          pairGuard: Float(guardLevel), response: f, normal: n, workspace: &ws)
+                    } } }
+                    let want = RidgeFilter.referenceCombined(img, width: w, height: h, scales: scales, beta: 0.3,
+                                                             brightLines: bright, scaleExponent: 1, pairGuard: guardLevel)
+                    let peak = max(1e-6, want.max() ?? 0)
+                    var mismatches = 0
+                    for i in want.indices where abs(fast[i] - want[i]) > 1e-4 * peak {
+                        // A guard decision exactly at the level may go either way in Float.
+                        mismatches += 1
+                    }
+                    XCTAssertLessThanOrEqual(mismatches, 1, "\(w)×\(h) bright \(bright) guard \(guardLevel)")
+                }
+            }
+        }
+    }
+
+    /// Filtered at 0.8, 1.3 and 2.2 px with noise-normalised scales: a close pair (two dark lines
+    /// 4 px apart) fills its gap at the coarse scale without the guard, and stays two ridges
+    /// with it; a single wide line keeps its coarse-scale response under the guard.
+    func testClosePairStaysTwoAndWideLineKeepsCoarseScale() {
+        let w = 64, h = 48
+        var rng = SeededRandom(seed: 2)
+        func profile(_ d: Double, width s: Double) -> Float { Float(exp(-d * d / (2 * s * s))) }
+        func frame(_ lines: [(Double, Double)]) -> [Float] {
+            (0..<(w * h)).map { i in
+                let x = Double(i % w)
+                var v = Float(1) + 0.08 * Float(rng.gaussian())
+                for (x0, s) in lines { v -= 0.6 * profile(x - x0, width: s) }
+                return v
+            }
+        }
+        func run(_ img: [Float], guardLevel: Float) -> [Float] {
+            var r = [Float](repeating: 0, count: w * h), n = r
+            var ws = RidgeFilter.Workspace()
+            img.withUnsafeBufferPointer { s in r.withUnsafeMutableBufferPointer { rb in n.withUnsafeMutableBufferPointer { nb in
+                RidgeFilter.apply(s, width: w, height: h, scales: [0.8, 1.3, 2.2], beta: 0.3, brightLines: false,
+                                  noiseNormalised: true, pairGuard: guardLevel, response: rb, normal: nb, workspace: &ws)
+            } } }
+            return r
+        }
+        // Mean over the rows of each column (the lines run along y).
+        func columns(_ r: [Float]) -> [Float] {
+            (0..<w).map { x in (8..<(h - 8)).map { r[$0 * w + x] }.reduce(0, +) / Float(h - 16) }
+        }
+        // Lines 4 px apart, 0.8 px wide: one line at 2.2 px (4 < 2·√(2.2² + 0.8²)), two at 0.8 px.
+        // Unguarded the coarse scale fills the gap (≈ 8 noise σ here, the lines ≈ 13).
+        let pair = frame([(30, 0.8), (34, 0.8)])
+        let plain = columns(run(pair, guardLevel: 0)), guarded = columns(run(pair, guardLevel: 2))
+        XCTAssertLessThan(guarded[32], 0.6 * min(guarded[30], guarded[34]), "guarded: a valley between two ridges")
+        XCTAssertGreaterThan(plain[32], 2 * guarded[32], "the guard removed the coarse scale's response in the gap")
+        let wide = frame([(32, 2.5)])
+        let wPlain = columns(run(wide, guardLevel: 0)), wGuarded = columns(run(wide, guardLevel: 2))
+        XCTAssertEqual(wGuarded[32], wPlain[32], accuracy: 0.05 * wPlain[32], "a wide line keeps its coarse-scale response")
+    }
+}

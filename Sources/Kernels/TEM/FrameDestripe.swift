@@ -17,51 +17,48 @@ public enum FrameDestripe {
     /// Rows (columns) either side whose mean is the local level.
     public static let halfWindow = 8
 
-    /// Writes `src` minus its row and column offsets into `dst` (may not alias `src`).
+    /// Writes `src` minus its row and column offsets into `dst` (may not alias `src`). Returns
+    /// false, leaving `dst` unwritten, when every offset is 0 (shrunk away: no stripes beyond
+    /// what the frame's noise explains), so the caller can read `src` itself.
+    @discardableResult
     public static func apply(_ src: UnsafeBufferPointer<Float>, width w: Int, height h: Int,
-                             into dst: UnsafeMutableBufferPointer<Float>) {
+                             into dst: UnsafeMutableBufferPointer<Float>) -> Bool {
         let n = w * h
         precondition(src.count >= n && dst.count >= n)
-        guard n > 0 else { return }
+        guard n > 0 else { return false }
         let s = src.baseAddress!, d = dst.baseAddress!
         let rows = offsets(s, count: h, length: w, along: 1, across: w)
-        typealias V = SIMD8<Float>
-        for y in 0..<h {
-            let o = V(repeating: rows[y]), inRow = s + y * w, outRow = d + y * w
-            var x = 0
-            while x + 8 <= w {
-                UnsafeMutableRawPointer(outRow + x).storeBytes(of: UnsafeRawPointer(inRow + x).loadUnaligned(as: V.self) - o, as: V.self)
-                x += 8
-            }
-            while x < w { outRow[x] = inRow[x] - rows[y]; x += 1 }
-        }
-        // Columns on a transposed copy of every `sampleStride`-th row: each column's samples are
-        // then contiguous, and the pass reads a 1/4-size buffer in order instead of striding.
+        // Columns on a transposed copy of every `sampleStride`-th row, row offsets removed: each
+        // column's samples are then contiguous, and neither pass writes the whole frame.
         let sampledRows = (h + sampleStride - 1) / sampleStride
         var columns = [Float](repeating: 0, count: sampledRows * w)
         columns.withUnsafeMutableBufferPointer { c in
             let t = c.baseAddress!
             for j in 0..<sampledRows {
-                let row = d + j * sampleStride * w
-                for x in 0..<w { t[x * sampledRows + j] = row[x] }
+                let y = j * sampleStride, row = s + y * w, o = rows[y]
+                for x in 0..<w { t[x * sampledRows + j] = row[x] - o }
             }
         }
         let cols = columns.withUnsafeBufferPointer {
             offsets($0.baseAddress!, count: w, length: sampledRows, along: 1, across: sampledRows, stride: 1)
         }
+        guard rows.contains(where: { $0 != 0 }) || cols.contains(where: { $0 != 0 }) else { return false }
+        // Rows and columns in one pass over the frame: (pixel − row) − column.
+        typealias V = SIMD8<Float>
         cols.withUnsafeBufferPointer { c in
             let cp = c.baseAddress!
             for y in 0..<h {
-                let outRow = d + y * w
+                let o = V(repeating: rows[y]), inRow = s + y * w, outRow = d + y * w
                 var x = 0
                 while x + 8 <= w {
-                    let v = UnsafeRawPointer(outRow + x).loadUnaligned(as: V.self) - UnsafeRawPointer(cp + x).loadUnaligned(as: V.self)
+                    let v = (UnsafeRawPointer(inRow + x).loadUnaligned(as: V.self) - o) - UnsafeRawPointer(cp + x).loadUnaligned(as: V.self)
                     UnsafeMutableRawPointer(outRow + x).storeBytes(of: v, as: V.self)
                     x += 8
                 }
-                while x < w { outRow[x] -= cp[x]; x += 1 }
+                while x < w { outRow[x] = (inRow[x] - rows[y]) - cp[x]; x += 1 }
             }
         }
+        return true
     }
 
     /// Shrunk offsets of `count` lines of `length` pixels: line k starts at k·`across`, its

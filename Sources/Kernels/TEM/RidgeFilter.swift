@@ -29,9 +29,17 @@ public enum RidgeFilter {
     /// Writes the response R (≥ 0, best scale) into `response` and the line normal at the best
     /// scale, quantised to four directions, into `normal` as 0: x, 1: (1, 1), 2: y, 3: (1, −1)
     /// (Float codes, so the selects stay in vector registers).
+    ///
+    /// `pairGuard` > 0: a coarser scale may win at a pixel only where the finest scale does not
+    /// see two lines there. Between two dark lines a few pixels apart the finest scale's
+    /// curvature across the line (along the coarser scale's normal) is negative — the bright gap
+    /// between them — while at the centre of one wide or blurred line it is positive or lost in
+    /// the noise. So the coarser scale's response counts only where that curvature, in units of the
+    /// finest scale's weight (its response noise when `noiseNormalised`), is ≥ −`pairGuard`: wide
+    /// and blurred lines still win at the coarse scale, close pairs stay two ridges.
     public static func apply(
         _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, scales: [Double], beta: Float,
-        brightLines: Bool, scaleExponent: Double = 2, noiseNormalised: Bool = false,
+        brightLines: Bool, scaleExponent: Double = 2, noiseNormalised: Bool = false, pairGuard: Float = 0,
         response: UnsafeMutableBufferPointer<Float>,
         normal: UnsafeMutableBufferPointer<Float>, workspace ws: inout Workspace
     ) {
@@ -57,7 +65,8 @@ public enum RidgeFilter {
                 : scales.map { Float(pow($0, scaleExponent)) * sign }
             norms.withUnsafeBufferPointer { nb in
                 combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
-                        width: width, height: height, beta: beta, response: response.baseAddress!, normal: normal.baseAddress!)
+                        width: width, height: height, beta: beta, pairGuard: pairGuard,
+                        response: response.baseAddress!, normal: normal.baseAddress!)
             }
         }
     }
@@ -103,6 +112,16 @@ public enum RidgeFilter {
         return v > 0 ? 1 : 3
     }
 
+    /// The finest scale's Hessian `fine` (a, b, c) along the line normal of a coarser scale's
+    /// Hessian (a, b, c): the eigenvector of its larger eigenvalue (`pairGuard`).
+    @inline(__always)
+    static func fineAcross(_ fine: (Float, Float, Float), _ a: Float, _ b: Float, _ c: Float) -> Float {
+        let half = (a - c) * 0.5
+        let root = (half * half + b * b).squareRoot()
+        let inv: Float = root > 0 ? 1 / root : 0
+        return (fine.0 + fine.2) * 0.5 + ((fine.0 - fine.2) * 0.5 * half + fine.1 * b) * inv
+    }
+
     @inline(__always)
     static func ridge(_ a: Float, _ b: Float, _ c: Float, beta: Float) -> Float {
         let root = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
@@ -114,7 +133,7 @@ public enum RidgeFilter {
     /// maximum over the scales (the first scale wins ties, as a later one must be strictly
     /// larger); interior pixels eight at a time, the one-pixel frame border scalar.
     static func combine(_ planes: UnsafePointer<Float>, planeStride: Int, norms: UnsafePointer<Float>, scales k: Int,
-                        width w: Int, height h: Int, beta: Float,
+                        width w: Int, height h: Int, beta: Float, pairGuard: Float = 0,
                         response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         typealias U = SIMD8<UInt32>
@@ -123,11 +142,14 @@ public enum RidgeFilter {
         @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
         @inline(__always) func scalar(_ x: Int, _ y: Int) {
             let i = y * w + x
+            var fine = (Float(0), Float(0), Float(0))
             for si in 0..<k {
                 let norm = norms[si]
-                let (a, b, c) = hessian(planes + si * planeStride, width: w, height: h, x: x, y: y)
-                let r = ridge(a * norm, b * norm, c * norm, beta: beta)
-                if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a * norm, b * norm, c * norm) }
+                let (a0, b0, c0) = hessian(planes + si * planeStride, width: w, height: h, x: x, y: y)
+                let a = a0 * norm, b = b0 * norm, c = c0 * norm
+                var r = ridge(a, b, c, beta: beta)
+                if si == 0 { fine = (a, b, c) } else if pairGuard > 0 && fineAcross(fine, a, b, c) < -pairGuard { r = 0 }
+                if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a, b, c) }
             }
         }
         for y in 0..<h {
@@ -142,6 +164,7 @@ public enum RidgeFilter {
                 // Best response, and a − c and 2b of the best scale: the quantised normal is
                 // derived once, from the winner, instead of at every scale.
                 var best = V(), bestU = V(), bestV = V()
+                var fa = V(), fb = V(), fc = V()
                 for si in 0..<k {
                     let norm = norms[si]
                     let p = planes + si * planeStride + i
@@ -155,7 +178,17 @@ public enum RidgeFilter {
                     // max(0, ·) by clearing every lane whose sign bit is set (one shift and an
                     // AND-NOT, where a compare-and-blend takes four SSE2 ops); −0 becomes +0.
                     let raw = unsafeBitCast((mid + root) - beta * vabs(mid - root), to: SIMD8<Int32>.self)
-                    let resp = unsafeBitCast(raw & ~(raw &>> 31), to: V.self)
+                    var resp = unsafeBitCast(raw & ~(raw &>> 31), to: V.self)
+                    if si == 0 {
+                        fa = a; fb = b; fc = c
+                    } else if pairGuard > 0 {
+                        // The finest scale's curvature along this scale's line normal:
+                        // nᵀH₀n = (a₀+c₀)/2 + (a₀−c₀)/2·cos2θ + b₀·sin2θ, cos2θ = half/root, sin2θ = b/root.
+                        var inv = 1 / root
+                        inv.replace(with: 0, where: root .== 0)
+                        let across = (fa + fc) * 0.5 + ((fa - fc) * 0.5 * half + fb * b) * inv
+                        resp.replace(with: 0, where: across .< -pairGuard)
+                    }
                     if si == 0 {
                         best = resp
                         bestU = a - c
@@ -177,6 +210,44 @@ public enum RidgeFilter {
                 x += 8
             }
             while x < w { scalar(x, y); x += 1 }
+        }
+    }
+
+    /// Reference twin of the multi-scale combination with fixed weights σ^γ (signed for the
+    /// polarity) and the close-pair guard: every scale's Hessian from direct 2D smoothing in
+    /// Double, the finest scale's curvature along each coarser scale's exact line normal
+    /// (eigenvector by `atan2`, not the closed form the kernel uses), the per-pixel maximum. For tests.
+    public static func referenceCombined(_ src: [Float], width: Int, height: Int, scales: [Double], beta: Double,
+                                         brightLines: Bool = false, scaleExponent: Double = 1, pairGuard: Double) -> [Float] {
+        let hessians = scales.map { sigma -> [(Double, Double, Double)] in
+            let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
+            let sm = GaussianFilter.referenceSeparable(src, width: width, height: height, kx: g0, ky: g0).map(Double.init)
+            let norm = pow(sigma, scaleExponent) * (brightLines ? -1 : 1)
+            return (0..<(width * height)).map { i in
+                let x = i % width, y = i / width
+                func at(_ x: Int, _ y: Int) -> Double { sm[min(height - 1, max(0, y)) * width + min(width - 1, max(0, x))] }
+                let a = (at(x + 1, y) - 2 * at(x, y) + at(x - 1, y)) * norm
+                let c = (at(x, y + 1) - 2 * at(x, y) + at(x, y - 1)) * norm
+                let b = 0.25 * (at(x + 1, y + 1) - at(x - 1, y + 1) - at(x + 1, y - 1) + at(x - 1, y - 1)) * norm
+                return (a, b, c)
+            }
+        }
+        return (0..<(width * height)).map { i in
+            var best = 0.0
+            for (si, hs) in hessians.enumerated() {
+                let (a, b, c) = hs[i]
+                let root = ((a - c) * (a - c) / 4 + b * b).squareRoot()
+                let l1 = (a + c) / 2 + root, l2 = (a + c) / 2 - root
+                var r = max(0, l1 - beta * abs(l2))
+                if si > 0 && pairGuard > 0 && root > 0 {
+                    let theta = 0.5 * atan2(2 * b, a - c)
+                    let (nx, ny) = (cos(theta), sin(theta))
+                    let (fa, fb, fc) = hessians[0][i]
+                    if fa * nx * nx + 2 * fb * nx * ny + fc * ny * ny < -pairGuard { r = 0 }
+                }
+                best = si == 0 ? r : max(best, r)
+            }
+            return Float(best)
         }
     }
 

@@ -103,8 +103,8 @@ public enum TEMBenchmark {
         let w = params.width, h = params.height
         let img = TEMSynthesizer(params: params).frame8(0).map { Float($0) / 255 }
         var out = [Float](repeating: 0, count: w * h)
-        func run() { img.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { FrameDestripe.apply(s, width: w, height: h, into: $0) } } }
-        run()
+        @discardableResult func run() -> Bool { img.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { FrameDestripe.apply(s, width: w, height: h, into: $0) } } }
+        if !run() { out = img }
         let start = threadCPUSeconds()
         for _ in 0..<frames { run() }
         let ms = 1000 * (threadCPUSeconds() - start) / Double(max(1, frames))

@@ -48,8 +48,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `plot_tracks=` (default 12): the longest tracks drawn in the report's SVG plot.
     public var plotTracks: Int
     /// `detector=` (default `video`): which per-frame detector (`TEMDetectorConfig.named`):
-    /// `video`, `per_frame` (per-frame statistics) or `null` (curves tested against the
-    /// opposite polarity's curves, docs/tem.md).
+    /// `video`, `per_frame` (per-frame statistics), `null` (curves tested against the
+    /// opposite polarity's curves) or `video5` (noise-weighted scales with a close-pair guard,
+    /// corner splits and band-edge rejection; docs/tem.md).
     public var detector: String
 
     public init(_ params: JobParams) throws {
