@@ -42,7 +42,7 @@ struct TEMFrameAnalysis {
 
     /// The kernel's tuned defaults with the job's overrides.
     static func detectorConfig(_ options: TEMJobOptions) -> TEMDetectorConfig {
-        var config = TEMDetectorConfig.named(options.detector) ?? .video
+        var config = TEMDetectorConfig.named(options.detector) ?? .jobDefault
         if let bright = options.brightLines {
             config.autoPolarity = false
             config.brightLines = bright

@@ -47,7 +47,7 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var overlayFrames: Int
     /// `plot_tracks=` (default 12): the longest tracks drawn in the report's SVG plot.
     public var plotTracks: Int
-    /// `detector=` (default `video`): which per-frame detector (`TEMDetectorConfig.named`):
+    /// `detector=` (default `video5`, `TEMDetectorConfig.defaultName`): which per-frame detector (`TEMDetectorConfig.named`):
     /// `video`, `per_frame` (per-frame statistics), `null` (curves tested against the
     /// opposite polarity's curves) or `video5` (noise-weighted scales with a close-pair guard,
     /// corner splits and band-edge rejection; docs/tem.md).
@@ -90,7 +90,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
-        detector = params.values["detector"]?.lowercased() ?? "video"
+        detector = params.values["detector"]?.lowercased() ?? TEMDetectorConfig.defaultName
         guard TEMDetectorConfig.named(detector) != nil else {
             throw ParamError(message: "--param detector=\(detector): expected one of \(TEMDetectorConfig.names.joined(separator: ", "))")
         }

@@ -67,7 +67,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
-    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video (default), per_frame, null (see docs/tem.md).")
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
     @Flag(name: .long, help: "Detector leaving the pieces of a cut line apart (as before TEMDetectorConfig.joinPieces; for before/after tables).")
@@ -282,7 +282,7 @@ struct BenchTEMCommand: ParsableCommand {
             }
             return config
         }
-        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .video }
+        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .jobDefault }
         return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
     }
 
