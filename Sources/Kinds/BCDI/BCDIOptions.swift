@@ -36,7 +36,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `tracing=residues|split|skeleton` (default residues): how a core region becomes lines
     /// (`BCDILineTracing`).
     public var tracing: BCDILineTracing
-    /// `deblur=` (default true): measure the resolution blur from the crystal's surface and
+    /// `deblur=` (default false: not yet a win on every seed range, docs/bcdi.md): measure the resolution blur from the crystal's surface and
     /// invert it down to `deblur_residual` before the vortices are found (`BCDIDeconvolution`).
     public var deblur: Bool
     /// `deblur_residual=` (default 1 voxel): the blur left in the field.
@@ -63,7 +63,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param tracing=\(tracingName): expected residues, split or skeleton")
         }
         self.tracing = tracing
-        deblur = try params.bool("deblur", default: true)
+        deblur = try params.bool("deblur", default: false)
         deblurResidual = try params.double("deblur_residual", default: 1.0, range: 0.3...10)
     }
 

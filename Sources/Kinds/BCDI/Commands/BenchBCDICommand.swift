@@ -45,7 +45,7 @@ struct BenchBCDICommand: ParsableCommand {
     var tracing: String = BCDILineTracing.residues.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur` job parameter, true or false.")
-    var deblur: Bool = true
+    var deblur: Bool = false
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_residual` job parameter, voxels.")
     var deblurResidual: Double = 1.0
