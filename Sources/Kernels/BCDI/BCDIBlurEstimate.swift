@@ -113,7 +113,7 @@ public enum BCDIBlurEstimate {
 
         // The variogram: a pair counts when either end is in the band, so the band's inner
         // limit does not cut an edge profile short on one side only.
-        var samples: [(direction: Int, t: Double, gamma: Double)] = []
+        var samples: [(direction: Int, t: Double, gamma: Double, count: Double)] = []
         amplitude.withUnsafeBufferPointer { a in
             for (k, d) in directions.enumerated() {
                 let length = Double(d.x * d.x + d.y * d.y + d.z * d.z).squareRoot()
@@ -135,7 +135,7 @@ public enum BCDIBlurEstimate {
                             sum += Double(rowSum)
                         }
                     }
-                    if count > 0 { samples.append((k, Double(m) * length, sum / Double(count))) }
+                    if count > 0 { samples.append((k, Double(m) * length, sum, Double(count))) }
                 }
             }
         }
@@ -152,22 +152,29 @@ public enum BCDIBlurEstimate {
                 return f
             }
         }
-        let gammas = samples.map(\.gamma)
-        // Least squares for K and C at a given σ; returns the residual sum of squares.
+        // The sums, not the means: the surface adds a fixed amount per pair across it whatever
+        // the number of pairs counted, while the noise (and what saturates at short range) adds
+        // the same per pair. The number of pairs grows with the shift ("either end in the
+        // band"), so a mean would bend the edge term with it.
+        let gammas = samples.map(\.gamma), counts = samples.map(\.count)
+        // Least squares for K and C in sum = K·f + C·count at a given σ; the residual sum of squares.
         func misfit(_ sigma: Double) -> Double {
             let f = model(sigma)
-            let m = Double(f.count)
-            let fm = f.reduce(0, +) / m, gm = gammas.reduce(0, +) / m
-            var sff = 0.0, sfg = 0.0
+            var sff = 0.0, sfc = 0.0, scc = 0.0, sfg = 0.0, scg = 0.0
             for i in f.indices {
-                sff += (f[i] - fm) * (f[i] - fm)
-                sfg += (f[i] - fm) * (gammas[i] - gm)
+                sff += f[i] * f[i]
+                sfc += f[i] * counts[i]
+                scc += counts[i] * counts[i]
+                sfg += f[i] * gammas[i]
+                scg += counts[i] * gammas[i]
             }
-            let k = sff > 0 ? max(0, sfg / sff) : 0
-            let c = gm - k * fm
+            let det = sff * scc - sfc * sfc
+            guard det > 0 else { return .infinity }
+            var k = (sfg * scc - scg * sfc) / det, c = (sff * scg - sfc * sfg) / det
+            if k < 0 { k = 0; c = scg / scc }
             var rss = 0.0
             for i in f.indices {
-                let e = gammas[i] - (k * f[i] + c)
+                let e = gammas[i] - (k * f[i] + c * counts[i])
                 rss += e * e
             }
             return rss
