@@ -66,6 +66,80 @@ uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff
     return best;
 }
 
+/* Horizontal sum of eight uint32 lanes (wrapping; callers keep totals below 2^32). */
+__attribute__((target("avx2"))) static inline uint32_t hsum32(__m256i v) {
+    __m128i a = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0x4e));
+    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0xb1));
+    return (uint32_t)_mm_cvtsi128_si32(a);
+}
+
+/* Adds 16 uint16 lanes to eight uint32 lanes (pairs of pixels share a lane: only the total matters). */
+__attribute__((target("avx2"))) static inline __m256i widen_add(__m256i acc, __m256i v) {
+    const __m256i zero = _mm256_setzero_si256();
+    return _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_unpacklo_epi16(v, zero), _mm256_unpackhi_epi16(v, zero)));
+}
+
+__attribute__((target("avx2")))
+void slp_stem4d_u16_mask_sums_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, const ptrdiff_t *offsets,
+                                   const uint16_t *bits, ptrdiff_t entries, ptrdiff_t run, uint32_t *totals) {
+    if (run < 1) run = 1;
+    int f = 0;
+    /* Four frames at a time: each entry's bits are loaded once for all four, and four
+     * independent accumulator chains keep the adds in flight. */
+    for (; f + 4 <= frames; f += 4) {
+        const uint16_t *p0 = group + (ptrdiff_t)f * frame_pixels, *p1 = p0 + frame_pixels, *p2 = p1 + frame_pixels, *p3 = p2 + frame_pixels;
+        __m256i t0 = _mm256_setzero_si256(), t1 = t0, t2 = t0, t3 = t0;
+        for (ptrdiff_t e = 0; e < entries;) {
+            ptrdiff_t stop = entries - e > run ? e + run : entries;
+            if (run == 1) {
+                /* Full-range counts: every chunk widens at once. */
+                for (; e < stop; e++) {
+                    __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 16 * e));
+                    ptrdiff_t o = offsets[e];
+                    t0 = widen_add(t0, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p0 + o))));
+                    t1 = widen_add(t1, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p1 + o))));
+                    t2 = widen_add(t2, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p2 + o))));
+                    t3 = widen_add(t3, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p3 + o))));
+                }
+            } else {
+                /* `run` chunks cannot overflow 16-bit lanes: add there, widen once per run. */
+                __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+                for (; e < stop; e++) {
+                    __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 16 * e));
+                    ptrdiff_t o = offsets[e];
+                    a0 = _mm256_add_epi16(a0, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p0 + o))));
+                    a1 = _mm256_add_epi16(a1, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p1 + o))));
+                    a2 = _mm256_add_epi16(a2, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p2 + o))));
+                    a3 = _mm256_add_epi16(a3, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p3 + o))));
+                }
+                t0 = widen_add(t0, a0);
+                t1 = widen_add(t1, a1);
+                t2 = widen_add(t2, a2);
+                t3 = widen_add(t3, a3);
+            }
+        }
+        totals[f] = hsum32(t0);
+        totals[f + 1] = hsum32(t1);
+        totals[f + 2] = hsum32(t2);
+        totals[f + 3] = hsum32(t3);
+    }
+    for (; f < frames; f++) {
+        const uint16_t *p0 = group + (ptrdiff_t)f * frame_pixels;
+        __m256i t0 = _mm256_setzero_si256();
+        for (ptrdiff_t e = 0; e < entries;) {
+            ptrdiff_t stop = entries - e > run ? e + run : entries;
+            __m256i a0 = _mm256_setzero_si256();
+            for (; e < stop; e++) {
+                __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 16 * e));
+                a0 = _mm256_add_epi16(a0, _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)(p0 + offsets[e]))));
+            }
+            t0 = widen_add(t0, a0);
+        }
+        totals[f] = hsum32(t0);
+    }
+}
+
 __attribute__((target("avx2")))
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes) {
     const char *p = (const char *)data;
@@ -91,6 +165,12 @@ uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff
                                       double *sum, float *max) {
     (void)group; (void)frames; (void)frame_pixels; (void)chunks; (void)sum; (void)max;
     return 0;
+}
+
+void slp_stem4d_u16_mask_sums_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, const ptrdiff_t *offsets,
+                                   const uint16_t *bits, ptrdiff_t entries, ptrdiff_t run, uint32_t *totals) {
+    (void)group; (void)frame_pixels; (void)offsets; (void)bits; (void)entries; (void)run;
+    for (int f = 0; f < frames; f++) totals[f] = 0;
 }
 
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes) {

@@ -32,4 +32,41 @@ final class STEM4DVectorUnitsTests: XCTestCase {
             }
         }
     }
+
+    /// The AVX2 mask pass against a plain sum over the masked lanes: random entries and bits,
+    /// 16-bit runs of every length the kernel can ask for (1: full range), frame counts that do
+    /// and do not fill the four-frame blocks.
+    func testAVX2MaskPassEqualsPlainSums() throws {
+        try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
+        var rng = SeededRandom(seed: 8)
+        for (pixels, frames) in [(64, 1), (256, 3), (4096, 16), (1024, 7)] {
+            for range in [13, 4096, 65_536] {
+                let data = (0..<(pixels * frames)).map { _ in UInt16(truncatingIfNeeded: rng.next() % UInt64(range)) }
+                let chunks = pixels / 16
+                let entries = (0..<chunks).filter { _ in rng.next() % 3 != 0 }
+                let offsets = entries.map { $0 * 16 }
+                let bits = entries.flatMap { _ in (0..<16).map { _ in rng.next() % 2 == 0 ? UInt16.max : 0 } }
+                let largest = Int(data.max() ?? 0)
+                for run in Set([1, 2, largest == 0 ? entries.count : 65_535 / max(largest, 1), entries.count]) where run >= 1 && run * largest <= 65_535 || run == 1 {
+                    var got = [UInt32](repeating: 7, count: frames)
+                    data.withUnsafeBufferPointer { d in
+                        offsets.withUnsafeBufferPointer { o in
+                            bits.withUnsafeBufferPointer { b in
+                                STEM4DVectorUnits.u16MaskSums(d.baseAddress!, frames: frames, framePixels: pixels, offsets: o.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                                              bits: b.baseAddress ?? UnsafePointer(bitPattern: 8)!, entries: entries.count,
+                                                              run: min(run, max(1, entries.count)), totals: &got)
+                            }
+                        }
+                    }
+                    for f in 0..<frames {
+                        var want: UInt32 = 0
+                        for (k, o) in offsets.enumerated() {
+                            for l in 0..<16 where bits[16 * k + l] != 0 { want &+= UInt32(data[f * pixels + o + l]) }
+                        }
+                        XCTAssertEqual(got[f], want, "\(pixels) px × \(frames) frames, values < \(range), run \(run), frame \(f)")
+                    }
+                }
+            }
+        }
+    }
 }

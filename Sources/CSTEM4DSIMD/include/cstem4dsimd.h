@@ -27,6 +27,14 @@ int slp_stem4d_has_avx2(void);
 uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
                                       double *sum, float *max);
 
+/* Mask pass of one group for one binary mask: totals[f] = the sum over entries e of the 16
+ * pixels frame_f[offsets[e] .. offsets[e] + 15] AND bits[16e .. 16e + 15] (bits 0 or 0xFFFF
+ * per lane), for f < frames. `run` chunks at a time are added in 16-bit lanes (the caller
+ * proves run * max < 2^16), then widened; run <= 1 widens every chunk (full-range counts).
+ * Exact while a mask's total stays below 2^32. Only call when slp_stem4d_has_avx2(). */
+void slp_stem4d_u16_mask_sums_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, const ptrdiff_t *offsets,
+                                   const uint16_t *bits, ptrdiff_t entries, ptrdiff_t run, uint32_t *totals);
+
 /* A read-bandwidth probe: the wrapping sum of the `bytes / 32` whole 32-byte words of `data`
  * as 64-bit lanes (the result only keeps the loads from being optimised away). */
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes);

@@ -25,6 +25,9 @@ public enum BCDIAccuracy {
         public var blurScaled: BCDILineScore
         /// Where the draw's recall and precision were lost.
         public var losses: BCDILossAnalysis
+        /// The blur σ the finder measured (0 when it does not deblur) and the true one.
+        public var measuredBlur: Double = 0
+        public var trueBlur: Double = 0
     }
 
     /// The report over all draws of one preset.
@@ -54,6 +57,12 @@ public enum BCDIAccuracy {
                 BCDIAccuracy.quantile(br, 0.5), BCDIAccuracy.quantile(br, 0.1), br.min() ?? 0,
                 BCDIAccuracy.quantile(bp, 0.5), BCDIAccuracy.quantile(bp, 0.1), bp.min() ?? 0))
             lines.append(BCDIAccuracy.lossSummary(draws.map(\.losses)))
+            if draws.contains(where: { $0.measuredBlur > 0 }) {
+                let error = draws.map { $0.measuredBlur - $0.trueBlur }
+                lines.append(String(format: "  blur measured − true: median %+.2f p10 %+.2f p90 %+.2f vox (true median %.2f)",
+                                    BCDIAccuracy.quantile(error, 0.5), BCDIAccuracy.quantile(error, 0.1), BCDIAccuracy.quantile(error, 0.9),
+                                    BCDIAccuracy.quantile(draws.map(\.trueBlur), 0.5)))
+            }
             let worst = draws.sorted { min($0.score.recall, $0.score.precision) < min($1.score.recall, $1.score.precision) }.prefix(3)
             for d in worst {
                 lines.append(String(format: "  worst: draw %d (seed %llu) recall %.3f precision %.3f (resolvable %.3f / %.3f), %d true / %d detected lines (%d spurious): ",
@@ -99,7 +108,7 @@ public enum BCDIAccuracy {
         return Draw(index: index, seed: seed, summary: draw.summary, score: score, resolvable: resolvable, smoothing: result.smoothing, trueLines: volume.truth.count,
                     detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds,
                     blurScaled: BCDIEvaluation.score(truth: volume.truth, detected: result.lines, tolerance: blurTolerance(draw.spec.blurSigma)),
-                    losses: losses)
+                    losses: losses, measuredBlur: result.blur, trueBlur: draw.spec.blurSigma)
     }
 
     /// The matching tolerance that does not ask for more than the data resolve: 1.5 voxels, or

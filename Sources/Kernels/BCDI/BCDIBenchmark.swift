@@ -79,7 +79,34 @@ public enum BCDIBenchmark {
         }
         report.derivativeJaccard = either == 0 ? 1 : Double(both) / Double(either)
         report.cases.append(timeSmoothing(cmp, sigma: 1, repetitions: repetitions))
+        report.cases.append(timeDeblur(blur: 2, repetitions: max(1, repetitions / 5)))
         return report
+    }
+
+    /// Best-of-`repetitions` time of the blur measurement and deconvolution
+    /// (`BCDIVolumeAnalysis.deblur`: support, variogram fit, conjugate gradients) of the
+    /// comparison crystal blurred by `blur`; "matches" means the measured blur is within 0.3
+    /// voxel of √(blur² + 1/12) (the voxelised surface's own share).
+    static func timeDeblur(blur: Double, repetitions: Int) -> BCDIBenchmarkReport.Case {
+        var spec = BCDISynthetic.demoSpec(shape: BCDIShape(nz: 64, ny: 128, nx: 128), radius: 28)
+        spec.blurSigma = blur
+        spec.noise = 0.05
+        // No lines: the check is of the surface measurement (a blurred vortex's amplitude hole
+        // pulls the estimate down; docs/bcdi.md).
+        spec.dislocations = []
+        let volume = BCDISynthetic.make(spec)
+        var best = Double.infinity, measured = 0.0
+        for _ in 0..<repetitions {
+            let t0 = ContinuousClock.now
+            var settings = BCDIAnalysisSettings()
+            settings.deblur = true
+            measured = BCDIVolumeAnalysis.deblur(re: volume.re, im: volume.im, storedSupport: volume.support, shape: volume.shape,
+                                                 settings: settings).blur
+            best = min(best, ms(since: t0))
+        }
+        let unmasked = volume.support.reduce(0) { $0 + Int($1) }
+        return .init(name: "deblur(σ=\(blur), measured \((measured * 100).rounded() / 100))", shape: volume.shape, unmasked: unmasked, threads: 1,
+                     milliseconds: best, matchesReference: abs(measured - (blur * blur + 1.0 / 12).squareRoot()) <= 0.3)
     }
 
     /// Best-of-`repetitions` time of the denoising smoothing (`BCDIComplexSmoothing`) of

@@ -12,6 +12,13 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var phaseNoise: Double = 0.1
     /// Largest smoothing width, voxels.
     public var maxSmoothing: Double = 1.5
+    /// Measure the resolution blur from the surface (`BCDIBlurEstimate`) and invert all of it
+    /// but `deblurResidual` (`BCDIDeconvolution`) before anything else; false: the finder as
+    /// it was before issue 12's fifth session. Off by default: on the accuracy harness it
+    /// helped one seed range and hurt another (docs/bcdi.md), so it is not yet a win.
+    public var deblur: Bool = false
+    /// Blur (voxels) left in the field by the deconvolution.
+    public var deblurResidual: Double = 1.0
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -31,6 +38,36 @@ public enum BCDIVolumeAnalysis {
         public var sigma: Double
         /// Width (voxels) of the smoothing the phase was taken after; 0 for none.
         public var smoothing: Double
+        /// The blur σ measured from the surface (0 when `deblur` is off).
+        public var blur: Double = 0
+        /// The blur width the deconvolution inverted (0 for none).
+        public var inverted: Double = 0
+    }
+
+    /// The field with its measured blur, less `settings.deblurResidual`, inverted
+    /// (`BCDIDeconvolution`), and the blur measured; the field unchanged when the blur is
+    /// within the residual or `deblur` is off. `support` is the support candidate for the
+    /// steps after it: the stored one, or — after a deconvolution — the one found on the
+    /// measured field.
+    public static func deblur(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
+                              settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?) {
+        guard settings.deblur else { return (re, im, 0, 0, storedSupport) }
+        var plain = settings
+        plain.deblur = false
+        let (support, _, sigma, _) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: plain)
+        let blur = BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
+        let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
+        guard width > 0 else { return (re, im, blur, 0, storedSupport) }
+        let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
+        let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
+        // The crystal lies within the support grown by the blur's reach.
+        let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
+                                        radius: Int(blur.rounded(.up)) + 1)
+        let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+        // Deconvolution sharpens the field but tells nothing new about where the crystal is,
+        // and it amplifies the noise outside it: the support found on the measured field is
+        // the candidate from here on (a stored one is kept as it is).
+        return (d.re, d.im, blur, width, storedSupport ?? support)
     }
 
     /// The denoising width for a volume whose noise σ was measured on `support`.
@@ -86,13 +123,15 @@ public enum BCDIVolumeAnalysis {
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                            settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
-        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
+        let (re, im, blur, inverted, candidate) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
+        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings)
         let phase = smoothing > 0
             ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
                                   centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)
             : BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
         let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines)
-        return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing)
+        return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing,
+                      blur: blur, inverted: inverted)
     }
 }

@@ -128,6 +128,9 @@ extension STEM4DSparseKernel {
             // 16-bit input on a CPU with AVX2: the pattern pass in C (cstem4dsimd.c), exact for
             // any values; the Swift pass below is its reference.
             let avx2 = T.self == UInt16.self && STEM4DVectorUnits.avx2
+            let avx2Masks = T.self == UInt16.self && STEM4DVectorUnits.avx2Masks
+            let totals = UnsafeMutablePointer<UInt32>.allocate(capacity: G)
+            defer { totals.deallocate() }
             var f0 = 0
             while f0 < n {
                 let g = min(G, n - f0)
@@ -160,7 +163,22 @@ extension STEM4DSparseKernel {
                 for m in 0..<mcount {
                     let eLo = mStart[m], eHi = mStart[m + 1]
                     let col = m &* stride &+ off &+ f0
-                    if isInt[m] {
+                    if isInt[m] && avx2Masks {
+                        // The same sums in C with AVX2 (exact; the Swift loop below is its reference).
+                        if eHi > eLo {
+                            STEM4DVectorUnits.u16MaskSums(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
+                                                          offsets: mOff.baseAddress! + eLo,
+                                                          bits: UnsafeRawPointer(mBits.baseAddress! + eLo).assumingMemoryBound(to: UInt16.self),
+                                                          entries: eHi - eLo, run: Swift.min(run, eHi - eLo), totals: totals)
+                        } else {
+                            totals.update(repeating: 0, count: g)
+                        }
+                        for f in 0..<g {
+                            var total = totals[f]
+                            for i in tailPixels[m] { total &+= UInt32(truncatingIfNeeded: (base + (f0 &+ f) &* p)[i]) }
+                            img[col &+ f] += Float(total)
+                        }
+                    } else if isInt[m] {
                         for f in 0..<g {
                             let fp = gp + f &* fb
                             var acc = SIMD8<UInt32>(repeating: 0)

@@ -14,8 +14,15 @@ public enum STEM4DVectorUnits {
     /// True when the AVX2 loops run: the CPU has AVX2 and `SLIPLINE_STEM4D_BASELINE` is unset.
     public static let avx2: Bool = slp_stem4d_has_avx2() != 0 && getenv("SLIPLINE_STEM4D_BASELINE") == nil
 
+    /// True when the binary-mask pass of 16-bit input runs in C too
+    /// (`slp_stem4d_u16_mask_sums_avx2`); `SLIPLINE_STEM4D_SWIFT_MASKS=1` keeps the Swift mask
+    /// pass beside the C pattern pass, to measure the two apart.
+    public static let avx2Masks: Bool = avx2 && getenv("SLIPLINE_STEM4D_SWIFT_MASKS") == nil
+
     /// A short name of what runs, for benchmark output.
-    public static var description: String { avx2 ? "AVX2 (run-time dispatch)" : "baseline x86-64 (SSE2) Swift" }
+    public static var description: String {
+        avx2 ? (avx2Masks ? "AVX2 (run-time dispatch)" : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
+    }
 
     /// The AVX2 pattern pass over one group of 16-bit frames (`slp_stem4d_u16_patterns_avx2`):
     /// adds each pixel's sum over the `frames` frames to `sum`, raises `max`, for the first
@@ -24,5 +31,15 @@ public enum STEM4DVectorUnits {
     static func u16Patterns(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
                             sum: UnsafeMutablePointer<Double>, max: UnsafeMutablePointer<Float>) -> UInt32 {
         UInt32(slp_stem4d_u16_patterns_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max))
+    }
+
+    /// The AVX2 mask pass of one binary mask over one group of 16-bit frames
+    /// (`slp_stem4d_u16_mask_sums_avx2`): `totals[f]` = the mask's sum in frame f, over
+    /// `entries` chunk entries (`offsets`, 16-lane `bits`), `run` chunks per 16-bit run. Only
+    /// when `avx2Masks`.
+    @inline(__always)
+    static func u16MaskSums(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, offsets: UnsafePointer<Int>,
+                            bits: UnsafePointer<UInt16>, entries: Int, run: Int, totals: UnsafeMutablePointer<UInt32>) {
+        slp_stem4d_u16_mask_sums_avx2(group, Int32(frames), framePixels, offsets, bits, entries, run, totals)
     }
 }

@@ -36,6 +36,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `tracing=residues|split|skeleton` (default residues): how a core region becomes lines
     /// (`BCDILineTracing`).
     public var tracing: BCDILineTracing
+    /// `deblur=` (default false: not yet a win on every seed range, docs/bcdi.md): measure the resolution blur from the crystal's surface and
+    /// invert it down to `deblur_residual` before the vortices are found (`BCDIDeconvolution`).
+    public var deblur: Bool
+    /// `deblur_residual=` (default 1 voxel): the blur left in the field.
+    public var deblurResidual: Double
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -58,6 +63,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param tracing=\(tracingName): expected residues, split or skeleton")
         }
         self.tracing = tracing
+        deblur = try params.bool("deblur", default: false)
+        deblurResidual = try params.double("deblur_residual", default: 1.0, range: 0.3...10)
     }
 
     /// The kernel settings these options stand for.
@@ -68,6 +75,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.removeRamp = removeRamp
         s.snr = snr
         s.phaseNoise = phaseNoise
+        s.deblur = deblur
+        s.deblurResidual = deblurResidual
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

@@ -35,7 +35,7 @@ public enum BCDISlabComputation {
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
         var read: Range<Int>
         let stored = source.maskDataset != nil
-        if stored && !options.removeRamp && options.snr == 0 {
+        if stored && !options.removeRamp && options.snr == 0 && !options.deblur {
             // Nothing global to compute (stored support, no ramp, no noise trimming): read only this slab's planes.
             read = halo(z, planes: options.method == "derivative" ? nz : options.alpha, nz: nz)
             let (re, im) = try source.readPlanes(read)
@@ -60,7 +60,12 @@ public enum BCDISlabComputation {
             read = halo(z, planes: options.method == "derivative" ? nz : reach, nz: nz)
             let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
             let re: [Float], im: [Float]
-            if let f = fullField {
+            if ctx.inverted > 0, let f = ctx.field {
+                // The deconvolved field, computed by this task.
+                (re, im) = read.count == nz ? (f.re, f.im) : (Array(f.re[planes]), Array(f.im[planes]))
+            } else if ctx.inverted > 0, let contextFile {
+                (re, im) = try BCDIVolumeContext.deblurredPlanes(contextFile, planes: read)
+            } else if let f = fullField {
                 (re, im) = read.count == nz ? (f.re, f.im) : (Array(f.re[planes]), Array(f.im[planes]))
             } else {
                 (re, im) = try source.readPlanes(read)

@@ -15,13 +15,32 @@ struct BCDIVolumeContext: Sendable {
     var centroid: SIMD3<Double>
     /// Width of the denoising smoothing (`BCDIDenoising`), voxels; 0 for none.
     var smoothing: Double = 0
+    /// The blur measured from the surface and the width the deconvolution inverted
+    /// (`BCDIVolumeAnalysis.deblur`); 0 for none.
+    var blur: Double = 0
+    var inverted: Double = 0
+    /// The deconvolved field when `inverted > 0` and this context was computed (not loaded):
+    /// every step after the deconvolution uses it instead of the file's field. A loaded
+    /// context reads its planes from the cache (`deblurredPlanes`).
+    var field: (re: [Float], im: [Float])? = nil
 
-    /// From the whole volume; the same ramp and centroid as `BCDIPhaseRamp` computes unsharded.
+    /// From the whole volume; the same deconvolution, ramp and centroid as
+    /// `BCDIVolumeAnalysis.run` computes unsharded.
     static func compute(re: [Float], im: [Float], source: BCDIVolumeSource, options: BCDIJobOptions, shape: BCDIShape) throws -> BCDIVolumeContext {
         let stored = try source.readMask(0..<shape.nz)
         let settings = options.analysisSettings
-        let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
-        return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing)
+        let d = BCDIVolumeAnalysis.deblur(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
+        let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: d.re, im: d.im, storedSupport: d.support, shape: shape, settings: settings)
+        return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing,
+                                 blur: d.blur, inverted: d.inverted, field: d.inverted > 0 ? (d.re, d.im) : nil)
+    }
+
+    /// Planes `planes` of the deconvolved field cached at `path` by `save`.
+    static func deblurredPlanes(_ path: String, planes: Range<Int>) throws -> (re: [Float], im: [Float]) {
+        let file = try HDF5File.open(path: path)
+        defer { try? file.close() }
+        return (try file.dataset("/deblurred_re").read(Float.self, ranges: [planes]),
+                try file.dataset("/deblurred_im").read(Float.self, ranges: [planes]))
     }
 
     /// The phase of planes `firstPlane ..< firstPlane + re.count / plane`, ramp removed:
@@ -43,7 +62,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|v4"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual)|v5"
         return Array(text.utf8)
     }
 
@@ -53,9 +72,12 @@ struct BCDIVolumeContext: Sendable {
         defer { try? file.close() }
         guard let stored = try? file.dataset("/key").read(UInt8.self), stored == key,
               let support = try? file.dataset("/support").read(UInt8.self), support.count == shape.count,
-              let values = try? file.dataset("/ramp_centroid").read(Double.self), values.count == 7 else { return nil }
+              let values = try? file.dataset("/ramp_centroid").read(Double.self), values.count == 9 else { return nil }
+        if values[8] > 0 {
+            guard let d = try? file.dataset("/deblurred_re"), d.shape == [shape.nz, shape.ny, shape.nx] else { return nil }
+        }
         return BCDIVolumeContext(support: support, ramp: SIMD3(values[0], values[1], values[2]), centroid: SIMD3(values[3], values[4], values[5]),
-                                 smoothing: values[6])
+                                 smoothing: values[6], blur: values[7], inverted: values[8])
     }
 
     /// Caches this context at `path` (atomically; a concurrent writer writes the same bytes).
@@ -64,7 +86,11 @@ struct BCDIVolumeContext: Sendable {
             let file = try HDF5File.create(path: temporary)
             try file.write(key, shape: [key.count], to: "/key")
             try file.write(support, shape: [shape.nz, shape.ny, shape.nx], to: "/support", options: .gzip(level: 1))
-            try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z, smoothing], shape: [7], to: "/ramp_centroid")
+            try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z, smoothing, blur, inverted], shape: [9], to: "/ramp_centroid")
+            if let field {
+                try file.write(field.re, shape: [shape.nz, shape.ny, shape.nx], to: "/deblurred_re")
+                try file.write(field.im, shape: [shape.nz, shape.ny, shape.nx], to: "/deblurred_im")
+            }
             try file.close()
         }
     }

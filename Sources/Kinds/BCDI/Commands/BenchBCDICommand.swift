@@ -44,6 +44,12 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): how core regions become lines: skeleton, split or residues.")
     var tracing: String = BCDILineTracing.residues.rawValue
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur` job parameter, true or false.")
+    var deblur: Bool = false
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_residual` job parameter, voxels.")
+    var deblurResidual: Double = 1.0
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -78,6 +84,8 @@ struct BenchBCDICommand: ParsableCommand {
                 var settings = BCDIAnalysisSettings()
                 settings.snr = snr
                 settings.phaseNoise = phaseNoise
+                settings.deblur = deblur
+                settings.deblurResidual = deblurResidual
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
@@ -86,7 +94,7 @@ struct BenchBCDICommand: ParsableCommand {
                                               settings: settings, threads: threads)
                 if verbose {
                     for d in report.draws {
-                        print(String(format: "  draw %d recall %.3f precision %.3f (resolvable %.3f / %.3f) smoothing %.2f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision, d.resolvable.recall, d.resolvable.precision, d.smoothing,
+                        print(String(format: "  draw %d recall %.3f precision %.3f (resolvable %.3f / %.3f) smoothing %.2f blur %.2f/%.2f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision, d.resolvable.recall, d.resolvable.precision, d.smoothing, d.measuredBlur, d.trueBlur,
                                      d.trueLines, d.detectedLines, d.spuriousLines, d.seconds) + d.summary
                               + " | missed " + d.losses.missed.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
                               + " | wrong " + d.losses.wrong.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
