@@ -56,8 +56,7 @@ public struct TEMRegistration: Sendable {
         self.config = config
         coarse = TEMDriftEstimator(reference: frame, width: width, height: height)
         if min(width, height) >= 32 {
-            var grid = TEMDriftRefinement.grid(frame, width: width, height: height)
-            if config.maskLines && !lines.isEmpty { grid.maskLines(lines) }
+            let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
             reference = grid
             referenceHalf = config.coarseToFine ? grid.halved() : nil
         }
@@ -69,8 +68,7 @@ public struct TEMRegistration: Sendable {
     /// fit with `config.maskLines`.
     public mutating func drift(_ frame: UnsafeBufferPointer<Float>, lines: [[TEMPoint]] = []) -> TEMPoint {
         guard let reference, frame.count >= width * height else { return .zero }
-        var grid = TEMDriftRefinement.grid(frame, width: width, height: height)
-        if config.maskLines && !lines.isEmpty { grid.maskLines(lines) }
+        let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
         let candidates = [previous, coarse.drift(frame), .zero]
         var best: TEMDriftRefinement.Fit?
         if let half = referenceHalf, let frameHalf = grid.halved() {

@@ -73,7 +73,8 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// stage-registration error, or a pile-up gliding as one) by a robust least-squares fit of
     /// the lines' normal displacements, and links again with it removed: two lines 3–6 px apart
     /// then keep their order when the frame as a whole jumps by more than their spacing.
-    public var commonMotion = true
+    /// Off by default until measured on the degraded-truth draws (docs/tem.md).
+    public var commonMotion = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.

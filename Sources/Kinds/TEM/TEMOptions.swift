@@ -39,7 +39,7 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var maxGap: Int?
     public var stitchFrames: Int?
     public var minTrackFrames: Int?
-    /// `common_motion=` (default true): the tracker removes the motion a frame's lines share
+    /// `common_motion=` (default false, not yet measured): the tracker removes the motion a frame's lines share
     /// before linking (`TEMTrackerConfig.commonMotion`).
     public var commonMotion: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
@@ -93,7 +93,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
         minTrackFrames = try optionalInt("min_track_frames", 1...100_000)
-        commonMotion = try params.bool("common_motion", default: true)
+        commonMotion = try params.bool("common_motion", default: false)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
