@@ -103,8 +103,9 @@ final class TEMRegistrationTests: XCTestCase {
         }
         let masked = moved(TEMRegistration.Config()), plain = moved(.v4)
         print("easy seed 1, frames moved of 23 (max |d| px): masked \(masked), v4 \(plain)")
-        // Not solved: on 4 December the masked estimator still moved 17 of 23 frames (≤ 1.52 px);
-        // what is left to pull it is not found yet (docs/tem.md). It must not get worse than v4.
+        // Not solved: on 4 December the masked estimator still moved 16 of 23 frames (≤ 1.57 px),
+        // as it does with the true curves masked: the fit follows per-frame noise on this
+        // background (docs/tem.md). It must not get worse than v4.
         XCTAssertLessThanOrEqual(masked.count, plain.count, "masked: \(masked), v4: \(plain)")
         XCTAssertLessThan(masked.worst, plain.worst, "masked: \(masked), v4: \(plain)")
         // Without the mask the gliding lines are taken for a stage move.

@@ -108,42 +108,19 @@ public enum TEMDriftRefinement {
     /// is exactly 0 there, and skipped by the robust scale.
     static let maskedResidual: Float = 1e6
 
-    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it. With `lines`
-    /// (the detector's curves, pixels), the bins near them are masked (`Grid.maskLines`) and
-    /// left out of the band-pass as well (normalised convolution: both blurs of the frame times
-    /// the mask, divided by the blurs of the mask), so a line's wide halo — the wide blur of a
-    /// dark line, which reaches 3σ = 18 bins beyond the masked band — is not left behind as
-    /// texture that glides with the line.
+    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it; with `lines`
+    /// (the detector's curves, pixels) the bins near them are masked (`Grid.maskLines`). Only
+    /// the weights: leaving the lines out of the band-pass as well (normalised convolution) was
+    /// measured and did worse on the presets (medium seed 1: 0 → 9 of 60 frames with a false
+    /// drift, hard seed 1: 0 → 9; docs/tem.md).
     public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, lines: [[TEMPoint]]) -> Grid {
-        guard !lines.isEmpty else { return grid(frame, width: width, height: height) }
-        var g = grid(frame, width: width, height: height, bandPass: false)
-        g.maskLines(lines)
-        let gw = g.width, gh = g.height
-        let weighted = zip(g.values, g.mask).map { $0 * $1 }
-        func blur(_ v: [Float], _ sigma: Double) -> [Float] {
-            var out = [Float](repeating: 0, count: gw * gh)
-            v.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer {
-                    GaussianFilter.blurSymmetric(src, width: gw, height: gh, kernel: GaussianFilter.kernel(sigma: sigma, order: 0), into: $0)
-                }
-            }
-            return out
-        }
-        let fine = blur(weighted, fineSigma), wide = blur(weighted, wideSigma)
-        let fineM = blur(g.mask, fineSigma), wideM = blur(g.mask, wideSigma)
-        // Where the mask leaves (almost) nothing under the blur the value is 0; those bins are
-        // masked and weigh nothing anyway.
-        var values = [Float](repeating: 0, count: gw * gh)
-        for k in values.indices where fineM[k] > 1e-3 && wideM[k] > 1e-3 {
-            values[k] = fine[k] / fineM[k] - wide[k] / wideM[k]
-        }
-        let (gx, gy) = gradients(values, width: gw, height: gh)
-        return Grid(width: gw, height: gh, bin: g.bin, values: values, gx: gx, gy: gy, mask: g.mask)
+        var g = grid(frame, width: width, height: height)
+        if !lines.isEmpty { g.maskLines(lines) }
+        return g
     }
 
-    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it (`bandPass`
-    /// false: binned only, no gradients).
-    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, bandPass: Bool = true) -> Grid {
+    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it.
+    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int) -> Grid {
         let bin = max(1, min(width, height) / 128)
         let gw = width / bin, gh = height / bin
         var binned = [Float](repeating: 0, count: gw * gh)
@@ -160,7 +137,6 @@ public enum TEMDriftRefinement {
                 }
             }
         }
-        guard bandPass else { return Grid(width: gw, height: gh, bin: bin, values: binned, gx: [], gy: []) }
         var fine = binned, wide = binned
         binned.withUnsafeBufferPointer { src in
             fine.withUnsafeMutableBufferPointer {
