@@ -83,4 +83,69 @@ final class TEMRegistrationTests: XCTestCase {
         XCTAssertLessThanOrEqual(nonzero, total / 5, "\(nonzero) of \(total) frames moved: \(seen)")
         XCTAssertLessThan(worst, 1.0, "\(seen)")
     }
+
+    /// The easy preset: one pile-up gliding over a nearly featureless background, the stage
+    /// still. Unmasked, every block that holds a line is pulled the same way and the estimator
+    /// stores a drift on most frames (48 of 60 on 3 December); with the detected curves' bins
+    /// left out it must do no worse (the aim, 0 on nearly every frame, is not reached yet).
+    func testGlidingLinesOnAFeaturelessBackgroundAreNotAStageMove() {
+        let p = TEMSynthParams.preset(.easy, seed: 1, frames: 24)
+        let s = TEMSynthesizer(params: p)
+        var detector = TEMDetector(config: .video)
+        let frames = (0..<24).map { s.frame8($0).map { Float($0) / 255 } }
+        let lines = frames.map { detector.detect($0, width: p.width, height: p.height).map(\.points) }
+        func moved(_ config: TEMRegistration.Config) -> (count: Int, worst: Double) {
+            var reg = frames[0].withUnsafeBufferPointer {
+                TEMRegistration(reference: $0, width: p.width, height: p.height, lines: lines[0], config: config)
+            }
+            let d = (1..<24).map { f in frames[f].withUnsafeBufferPointer { reg.drift($0, lines: lines[f]) } }
+            return (d.filter { $0 != .zero }.count, d.map(TEMPolyline.norm).max() ?? 0)
+        }
+        let masked = moved(TEMRegistration.Config()), plain = moved(.v4)
+        print("easy seed 1, frames moved of 23 (max |d| px): masked \(masked), v4 \(plain)")
+        // Not solved: on 4 December the masked estimator still moved 16 of 23 frames (≤ 1.57 px),
+        // as it does with the true curves masked: the fit follows per-frame noise on this
+        // background (docs/tem.md). It must not get worse than v4.
+        XCTAssertLessThanOrEqual(masked.count, plain.count, "masked: \(masked), v4: \(plain)")
+        XCTAssertLessThan(masked.worst, plain.worst, "masked: \(masked), v4: \(plain)")
+        // Without the mask the gliding lines are taken for a stage move.
+        XCTAssertGreaterThan(plain.count, 8, "unmasked (v4): \(plain)")
+    }
+
+    /// With the curves masked, a drifting randomised video is still followed (the specimen's
+    /// texture, not the lines, carries the drift).
+    func testMaskedRegistrationFollowsADriftingStage() {
+        var p = TEMSynthParams.randomized(.medium, seed: 3, frames: 12)
+        p.nuisance!.driftVelocity = TEMPoint(2.2, -1.3)
+        p.nuisance!.jitter = 1
+        p.nuisance!.driftBound = 30
+        let s = TEMSynthesizer(params: p)
+        var detector = TEMDetector(config: .video)
+        let frames = (0..<12).map { s.frame($0) }
+        let lines = frames.map { detector.detect($0, width: p.width, height: p.height).map(\.points) }
+        XCTAssertGreaterThan(lines.map(\.count).reduce(0, +), 12, "lines to mask")
+        var reg = frames[0].withUnsafeBufferPointer { TEMRegistration(reference: $0, width: p.width, height: p.height, lines: lines[0]) }
+        let errors = (1..<12).map { f in TEMPolyline.norm(frames[f].withUnsafeBufferPointer { reg.drift($0, lines: lines[f]) } - s.stage.drift[f]) }
+        XCTAssertLessThan(errors.sorted()[errors.count / 2], 1.0, "\(errors)")
+        XCTAssertLessThan(errors.max()!, 3, "\(errors)")
+    }
+
+    /// The grid's line mask: bins within the radius of a line are 0, others 1; the halved grid
+    /// masks a bin when any of its four is masked.
+    func testLineMaskCoversTheLineAndHalves() throws {
+        let w = 256, h = 192
+        let img = Self.frame(width: w, height: h, shift: .zero, lines: [], seed: 9)
+        var g = img.withUnsafeBufferPointer { TEMDriftRefinement.grid($0, width: w, height: h) }
+        g.maskLines([[TEMPoint(40, 20), TEMPoint(40, 150)]])
+        // bin 1 at this size (128 bins over the shorter side): the band is bins 38…42.
+        XCTAssertEqual(g.bin, 1)
+        for y in 22..<148 {
+            for x in 0..<g.width { XCTAssertEqual(g.mask[y * g.width + x], abs(x - 40) <= 2 ? 0 : 1, "bin (\(x), \(y))") }
+        }
+        let half = try XCTUnwrap(g.halved())
+        XCTAssertEqual(half.bin, 2)
+        XCTAssertEqual(half.mask[40 * half.width + 19], 0)
+        XCTAssertEqual(half.mask[40 * half.width + 21], 0)
+        XCTAssertEqual(half.mask[40 * half.width + 23], 1)
+    }
 }

@@ -185,6 +185,7 @@ public enum TEMBenchmark {
     /// threads (each chunk registers against frame 0 as a job's shard does).
     public static func detectVideoWithDrift(_ difficulty: TEMDifficulty, frames: Int, seed: UInt64,
                                             config: TEMDetectorConfig = .video, chunk: Int = 200,
+                                            registration: TEMRegistration.Config = TEMRegistration.Config(),
                                             threads: Int = Parallel.defaultThreads())
         -> (detected: [[[TEMPoint]]], correlation: [TEMPoint], robust: [TEMPoint]) {
         let params = TEMSynthParams.preset(difficulty, seed: seed, frames: frames)
@@ -194,12 +195,17 @@ public enum TEMBenchmark {
         let parts = (try? Parallel.map(chunks, threads: threads) { k -> [([[TEMPoint]], TEMPoint, TEMPoint)] in
             var detector = TEMDetector(config: config)
             var correlation = first.withUnsafeBufferPointer { TEMDriftEstimator(reference: $0, width: params.width, height: params.height) }
-            var robust = first.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: params.width, height: params.height) }
+            // The reference's curves by a detector of its own, as a shard does.
+            var firstDetector = TEMDetector(config: config)
+            let firstLines = registration.maskLines ? firstDetector.detect(first, width: params.width, height: params.height).map(\.points) : []
+            var robust = first.withUnsafeBufferPointer {
+                TEMRegistration(reference: $0, width: params.width, height: params.height, lines: firstLines, config: registration)
+            }
             return (k * chunk..<min(frames, (k + 1) * chunk)).map { f in
                 let img = synth.frame8(f).map { Float($0) / 255 }
                 let curves = detector.detect(img, width: params.width, height: params.height).map(\.points)
                 let a = f == 0 ? TEMPoint.zero : img.withUnsafeBufferPointer { correlation.drift($0) }
-                let b = f == 0 ? TEMPoint.zero : img.withUnsafeBufferPointer { robust.drift($0) }
+                let b = f == 0 ? TEMPoint.zero : img.withUnsafeBufferPointer { robust.drift($0, lines: curves) }
                 return (curves, a, b)
             }
         }) ?? []

@@ -10,15 +10,8 @@ public enum TEMDegradedDrawsBenchmark {
                            framesPerPiece: Int = 1000) -> [TEMDrawsBenchmark.Draw] {
         let draws = try? Parallel.map(count, threads: threads) { k -> TEMDrawsBenchmark.Draw in
             let seed = firstSeed + UInt64(k)
-            let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
-            let synth = TEMSynthesizer(params: params)
-            let degradation = TEMDetectionDegradation.draw(seed: seed)
-            let (detected, drift) = degradation.degrade(synth.truth, stage: synth.stage, width: params.width,
-                                                         height: params.height, seed: seed)
-            let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
-            let tracks = framesPerPiece > 0
-                ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
-                : TEMTracker.track(registered, config: tracker)
+            let (params, synth, detected, drift, tracks) = one(difficulty, seed: seed, frames: frames, tracker: tracker,
+                                                               framesPerPiece: framesPerPiece)
             let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
             let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
             return TEMDrawsBenchmark.Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
@@ -29,5 +22,31 @@ public enum TEMDegradedDrawsBenchmark {
                                           cnr: params.cameraCNR ?? .infinity, visibility: .nan)
         }
         return draws ?? []
+    }
+
+    /// One draw: its parameters, truth, degraded detections (image coordinates), the drift
+    /// estimate and the tracks.
+    static func one(_ difficulty: TEMDifficulty, seed: UInt64, frames: Int, tracker: TEMTrackerConfig, framesPerPiece: Int)
+        -> (TEMSynthParams, TEMSynthesizer, [[[TEMPoint]]], [TEMPoint], [TEMTrack]) {
+        let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
+        let synth = TEMSynthesizer(params: params)
+        let degradation = TEMDetectionDegradation.draw(seed: seed)
+        let (detected, drift) = degradation.degrade(synth.truth, stage: synth.stage, width: params.width,
+                                                     height: params.height, seed: seed)
+        let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
+        let tracks = framesPerPiece > 0
+            ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
+            : TEMTracker.track(registered, config: tracker)
+        return (params, synth, detected, drift, tracks)
+    }
+
+    /// Where identities break in one draw (`TEMBenchmark.identityBreaks`), with its degradation.
+    public static func diagnose(_ difficulty: TEMDifficulty, seed: UInt64, frames: Int, tracker: TEMTrackerConfig,
+                                framesPerPiece: Int) -> String {
+        let (_, synth, detected, _, tracks) = one(difficulty, seed: seed, frames: frames, tracker: tracker, framesPerPiece: framesPerPiece)
+        let d = TEMDetectionDegradation.draw(seed: seed)
+        let header = String(format: "seed %llu: fragment %.2f, miss %.3f, lost runs %.4f, jitter %.2f px, spurious %.2f/frame, clutter %d, registration σ %.2f px",
+                            seed, d.pFragment, d.pMiss, d.pLostRun, d.jitter, d.spuriousPerFrame, d.clutterFeatures, d.registrationError)
+        return header + "\n" + TEMBenchmark.identityBreaks(truth: synth.truth, detected: detected, tracks: tracks)
     }
 }

@@ -29,13 +29,14 @@ public enum TEMDrawsBenchmark {
     public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
                            threads: Int = Parallel.defaultThreads(),
                            config: TEMDetectorConfig = .video,
-                           tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20) -> [Draw] {
+                           tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20,
+                           registration: TEMRegistration.Config = TEMRegistration.Config()) -> [Draw] {
         let draws = try? Parallel.map(count, threads: threads) { k -> Draw in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
             let synth = TEMSynthesizer(params: params)
             var detector = TEMDetector(config: config)
-            var registration: TEMRegistration?
+            var estimator: TEMRegistration?
             var drift: [TEMPoint] = []
             var visibility = 0.0
             let detected = (0..<frames).map { f -> [[TEMPoint]] in
@@ -44,11 +45,14 @@ public enum TEMDrawsBenchmark {
                     visibility = TEMLineVisibility.effectiveCNR(img, width: params.width, height: params.height,
                                                                 lines: synth.truth[0].map(\.points))
                 }
-                if registration == nil {
-                    registration = img.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: params.width, height: params.height) }
+                let curves = detector.detect(img, width: params.width, height: params.height).map(\.points)
+                if estimator == nil {
+                    estimator = img.withUnsafeBufferPointer {
+                        TEMRegistration(reference: $0, width: params.width, height: params.height, lines: curves, config: registration)
+                    }
                 }
-                drift.append(f == 0 ? .zero : img.withUnsafeBufferPointer { registration!.drift($0) })
-                return detector.detect(img, width: params.width, height: params.height).map(\.points)
+                drift.append(f == 0 ? .zero : img.withUnsafeBufferPointer { estimator!.drift($0, lines: curves) })
+                return curves
             }
             // Linked in the specimen's coordinates, as the merge does; scored in the image's.
             let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }

@@ -21,6 +21,63 @@ public enum TEMDriftRefinement {
         public let bin: Int
         public var values: [Float]
         public var gx: [Float], gy: [Float]
+        /// 0 on bins near a detected dislocation (they move on their own: not evidence of the
+        /// stage), 1 elsewhere; empty when no lines were given.
+        public var mask: [Float] = []
+
+        /// The same frame at half the resolution (2×2 bins pooled; a bin is masked when any of
+        /// its four is): the coarse level of `TEMRegistration`'s coarse-to-fine search. Nil below
+        /// 48 bins a side (too few bins left to fit).
+        public func halved() -> Grid? {
+            let hw = width / 2, hh = height / 2
+            guard min(hw, hh) >= 24 else { return nil }
+            var v = [Float](repeating: 0, count: hw * hh)
+            var m: [Float] = mask.isEmpty ? [] : [Float](repeating: 1, count: hw * hh)
+            values.withUnsafeBufferPointer { src in
+                for j in 0..<hh {
+                    let a = src.baseAddress! + 2 * j * width, b = a + width
+                    for i in 0..<hw {
+                        v[j * hw + i] = 0.25 * (a[2 * i] + a[2 * i + 1] + b[2 * i] + b[2 * i + 1])
+                    }
+                }
+            }
+            if !mask.isEmpty {
+                for j in 0..<hh {
+                    for i in 0..<hw {
+                        let k = 2 * j * width + 2 * i
+                        m[j * hw + i] = min(min(mask[k], mask[k + 1]), min(mask[k + width], mask[k + width + 1]))
+                    }
+                }
+            }
+            let (gx, gy) = TEMDriftRefinement.gradients(v, width: hw, height: hh)
+            return Grid(width: hw, height: hh, bin: 2 * bin, values: v, gx: gx, gy: gy, mask: m)
+        }
+
+        /// Masks (weight 0) the bins within `radius` bins of `lines` (polylines in pixels of
+        /// the frame this grid was made from).
+        public mutating func maskLines(_ lines: [[TEMPoint]], radius: Int = TEMDriftRefinement.lineRadius) {
+            if mask.isEmpty { mask = [Float](repeating: 1, count: width * height) }
+            let scale = 1 / Double(bin)
+            func mark(_ p: TEMPoint) {
+                // Bin centres sit at pixel (i + 0.5) × bin.
+                let cx = Int((p.x * scale - 0.5).rounded()), cy = Int((p.y * scale - 0.5).rounded())
+                let ylo = max(0, cy - radius), yhi = min(height - 1, cy + radius)
+                let xlo = max(0, cx - radius), xhi = min(width - 1, cx + radius)
+                guard ylo <= yhi, xlo <= xhi else { return }
+                for y in ylo...yhi {
+                    for x in xlo...xhi { mask[y * width + x] = 0 }
+                }
+            }
+            for line in lines {
+                guard let first = line.first else { continue }
+                mark(first)
+                for (a, b) in zip(line, line.dropFirst()) {
+                    // Steps of at most half a bin, so no bin along the segment is skipped.
+                    let steps = max(1, Int((TEMPolyline.norm(b - a) * scale * 2).rounded(.up)))
+                    for k in 1...steps { mark(a + (b - a) * (Double(k) / Double(steps))) }
+                }
+            }
+        }
     }
 
     /// The outcome of a refinement (all in bins).
@@ -44,6 +101,23 @@ public enum TEMDriftRefinement {
     /// Side (bins, a multiple of 8) of the blocks whose score dispersion measures how far
     /// spatially coherent changes (a moved line crosses a few blocks) can pull the shift.
     static let blockSide = 16
+    /// Half-width (bins) of the band masked around a detected line: the fine blur (σ 1 bin)
+    /// spreads a line's band-passed response over ±2 bins (e^{-2} of its peak at 2 bins).
+    public static let lineRadius = 2
+    /// Residual written for a masked bin: far outside any band-passed value, so Tukey's weight
+    /// is exactly 0 there, and skipped by the robust scale.
+    static let maskedResidual: Float = 1e6
+
+    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it; with `lines`
+    /// (the detector's curves, pixels) the bins near them are masked (`Grid.maskLines`). Only
+    /// the weights: leaving the lines out of the band-pass as well (normalised convolution) was
+    /// measured and did worse on the presets (medium seed 1: 0 → 9 of 60 frames with a false
+    /// drift, hard seed 1: 0 → 9; docs/tem.md).
+    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, lines: [[TEMPoint]]) -> Grid {
+        var g = grid(frame, width: width, height: height)
+        if !lines.isEmpty { g.maskLines(lines) }
+        return g
+    }
 
     /// Bins `frame` (width×height) to about 128 bins a side and band-passes it.
     public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int) -> Grid {
@@ -73,14 +147,22 @@ public enum TEMDriftRefinement {
             }
         }
         let values = zip(fine, wide).map { $0 - $1 }
+        let (gx, gy) = gradients(values, width: gw, height: gh)
+        return Grid(width: gw, height: gh, bin: bin, values: values, gx: gx, gy: gy)
+    }
+
+    /// Central-difference gradients (0 on the outermost bins).
+    static func gradients(_ values: [Float], width gw: Int, height gh: Int) -> (gx: [Float], gy: [Float]) {
         var gx = [Float](repeating: 0, count: gw * gh), gy = gx
-        for j in 1..<max(1, gh - 1) {
-            for i in 1..<max(1, gw - 1) {
-                gx[j * gw + i] = 0.5 * (values[j * gw + i + 1] - values[j * gw + i - 1])
-                gy[j * gw + i] = 0.5 * (values[(j + 1) * gw + i] - values[(j - 1) * gw + i])
+        values.withUnsafeBufferPointer { v in
+            for j in 1..<max(1, gh - 1) {
+                for i in 1..<max(1, gw - 1) {
+                    gx[j * gw + i] = 0.5 * (v[j * gw + i + 1] - v[j * gw + i - 1])
+                    gy[j * gw + i] = 0.5 * (v[(j + 1) * gw + i] - v[(j - 1) * gw + i])
+                }
             }
         }
-        return Grid(width: gw, height: gh, bin: bin, values: values, gx: gx, gy: gy)
+        return (gx, gy)
     }
 
     /// Refines the shift of `frame` against `reference` from `start` (bins; Gauss–Newton with
@@ -178,6 +260,21 @@ public enum TEMDriftRefinement {
                 }
             }
         } } }
+        if !reference.mask.isEmpty || !frame.mask.isEmpty {
+            // A bin is left out where either frame has a line: the reference's at p, the
+            // frame's at the nearest bin to p + shift (the band is wider than that rounding).
+            let sx = Int(shift.x.rounded()), sy = Int(shift.y.rounded())
+            for y in y0..<y1 {
+                let row = (y - y0) * cols - x0
+                if !reference.mask.isEmpty {
+                    for x in x0..<x1 where reference.mask[y * w + x] == 0 { out[row + x] = maskedResidual }
+                }
+                if !frame.mask.isEmpty {
+                    let frow = (y + sy) * w + sx
+                    for x in x0..<x1 where frame.mask[frow + x] == 0 { out[row + x] = maskedResidual }
+                }
+            }
+        }
         return Residuals(values: out, x0: x0, x1: x1, y0: y0, y1: y1)
     }
 
@@ -226,16 +323,42 @@ public enum TEMDriftRefinement {
         return (SIMD3(hxx, hxy, hyy), TEMPoint(bx, by), sw, swr, blocks)
     }
 
-    /// 1.4826 × the median of |r| over a strided sample of about 4,000 residuals.
+    /// 1.4826 × the median of |r| over a strided sample of about 4,000 residuals (masked bins
+    /// left out). The median by selection (Hoare's), not a sort: it runs every iteration.
     static func robustScale(_ values: [Float]) -> Double {
         guard !values.isEmpty else { return 0 }
         let stride = max(1, values.count / 4096)
         var sample: [Float] = []
         sample.reserveCapacity(values.count / stride + 1)
         var i = 0
-        while i < values.count { sample.append(abs(values[i])); i += stride }
-        sample.sort()
-        return 1.4826 * Double(sample[sample.count / 2])
+        while i < values.count {
+            let a = abs(values[i])
+            if a < maskedResidual { sample.append(a) }
+            i += stride
+        }
+        guard !sample.isEmpty else { return 0 }
+        return 1.4826 * Double(select(&sample, sample.count / 2))
+    }
+
+    /// The k-th smallest of `a` (0-based), reordering `a` (quickselect, median-of-three pivot).
+    static func select(_ a: inout [Float], _ k: Int) -> Float {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            // Median of three as the pivot: no quadratic case on sorted input.
+            if a[mid] < a[lo] { a.swapAt(mid, lo) }
+            if a[hi] < a[lo] { a.swapAt(hi, lo) }
+            if a[hi] < a[mid] { a.swapAt(hi, mid) }
+            let pivot = a[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
     }
 
     /// The plain reference: Tukey's loss Σ ρ(F(p + d) − R(p)) at `shift` over the same bins, the

@@ -13,47 +13,99 @@
 ///    measurably moved and its drift is exactly 0. A still stage thus stores 0, not estimator
 ///    noise, while any move larger than a few hundredths of a pixel is followed.
 public struct TEMRegistration: Sendable {
+    /// What the estimator does; `.v4` is the estimator of 3 December (three full-resolution
+    /// starts, lines not masked), kept for before/after figures (`--param registration=v4`).
+    public struct Config: Sendable, Equatable {
+        /// Leave the bins of the detected curves out of the fit (when curves are given).
+        public var maskLines: Bool = true
+        /// Let the starts compete on the half-resolution grid.
+        public var coarseToFine: Bool = true
+        public init(maskLines: Bool = true, coarseToFine: Bool = true) {
+            self.maskLines = maskLines
+            self.coarseToFine = coarseToFine
+        }
+        public static let v4 = Config(maskLines: false, coarseToFine: false)
+        /// By name, as `--param registration=`: `masked` (default), `unmasked`, `v4`.
+        public static func named(_ name: String) -> Config? {
+            switch name.lowercased() {
+            case "masked", "default": return Config()
+            case "unmasked": return Config(maskLines: false, coarseToFine: true)
+            case "v4": return .v4
+            default: return nil
+            }
+        }
+        public static let names = ["masked", "unmasked", "v4"]
+    }
+
     public let width: Int, height: Int
+    public let config: Config
     private var coarse: TEMDriftEstimator
-    private let reference: TEMDriftRefinement.Grid?
+    private var reference: TEMDriftRefinement.Grid?
+    private var referenceHalf: TEMDriftRefinement.Grid?
     /// The previous frame's drift (px), the first candidate for the next.
     private var previous: TEMPoint = .zero
     /// χ² (2 dof) a shift must exceed to count as a stage move: the 99 % point.
     public static let significance = 9.21
 
-    /// A frame smaller than 32 px on a side has no estimate (drift 0).
-    public init(reference frame: UnsafeBufferPointer<Float>, width: Int, height: Int) {
+    /// A frame smaller than 32 px on a side has no estimate (drift 0). `lines`: the detector's
+    /// curves on the reference (pixels), left out of the fit with `config.maskLines`.
+    public init(reference frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
+                lines: [[TEMPoint]] = [], config: Config = Config()) {
         self.width = width
         self.height = height
+        self.config = config
         coarse = TEMDriftEstimator(reference: frame, width: width, height: height)
-        reference = min(width, height) >= 32 ? TEMDriftRefinement.grid(frame, width: width, height: height) : nil
+        if min(width, height) >= 32 {
+            let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
+            reference = grid
+            referenceHalf = config.coarseToFine ? grid.halved() : nil
+        }
     }
 
     /// The shift (px) of `frame`'s content relative to the reference: a feature at p in the
     /// reference is at p + drift in `frame`. Call in frame order: the previous frame's drift
-    /// is a candidate.
-    public mutating func drift(_ frame: UnsafeBufferPointer<Float>) -> TEMPoint {
+    /// is a candidate. `lines`: the detector's curves on this frame (pixels), left out of the
+    /// fit with `config.maskLines`.
+    public mutating func drift(_ frame: UnsafeBufferPointer<Float>, lines: [[TEMPoint]] = []) -> TEMPoint {
         guard let reference, frame.count >= width * height else { return .zero }
-        let grid = TEMDriftRefinement.grid(frame, width: width, height: height)
-        let bin = Double(reference.bin)
+        let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
+        let candidates = [previous, coarse.drift(frame), .zero]
         var best: TEMDriftRefinement.Fit?
-        // Starts already reached (bins): a start within a bin of one lies in the same basin.
-        var reached: [TEMPoint] = []
-        for candidate in [previous, coarse.drift(frame), .zero] {
-            let start = candidate / bin
-            guard !reached.contains(where: { TEMPolyline.norm($0 - start) < 1 }) else { continue }
-            reached.append(start)
-            guard let fit = TEMDriftRefinement.refine(reference: reference, frame: grid, start: start) else { continue }
-            reached.append(fit.shift)
-            if best == nil || fit.scale < best!.scale { best = fit }
+        if let half = referenceHalf, let frameHalf = grid.halved() {
+            // The starts compete at half resolution; the winner is refined at full resolution.
+            if let start = Self.bestFit(reference: half, frame: frameHalf, candidates: candidates, iterations: 8, basin: 0.5) {
+                let fineStart = start.shift * Double(half.bin) / Double(reference.bin)
+                best = TEMDriftRefinement.refine(reference: reference, frame: grid, start: fineStart)
+            }
+        } else {
+            best = Self.bestFit(reference: reference, frame: grid, candidates: candidates, iterations: 12, basin: 1)
         }
         guard let fit = best else {
             previous = .zero
             return .zero
         }
-        let drift = Self.significant(fit) ? fit.shift * bin : .zero
+        let drift = Self.significant(fit) ? fit.shift * Double(reference.bin) : .zero
         previous = drift
         return drift
+    }
+
+    /// The fit with the smallest robust residual scale over the distinct starts (`candidates`
+    /// in pixels; a start within `basin` bins of one already reached lies in the same basin:
+    /// a full-resolution bin, 4 px at 512²).
+    static func bestFit(reference: TEMDriftRefinement.Grid, frame: TEMDriftRefinement.Grid,
+                        candidates: [TEMPoint], iterations: Int, basin: Double) -> TEMDriftRefinement.Fit? {
+        let bin = Double(reference.bin)
+        var best: TEMDriftRefinement.Fit?
+        var reached: [TEMPoint] = []
+        for candidate in candidates {
+            let start = candidate / bin
+            guard !reached.contains(where: { TEMPolyline.norm($0 - start) < basin }) else { continue }
+            reached.append(start)
+            guard let fit = TEMDriftRefinement.refine(reference: reference, frame: frame, start: start, iterations: iterations) else { continue }
+            reached.append(fit.shift)
+            if best == nil || fit.scale < best!.scale { best = fit }
+        }
+        return best
     }
 
     /// Whether a fit's shift stands out of its covariance (χ² above `significance`).

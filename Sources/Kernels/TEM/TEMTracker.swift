@@ -69,7 +69,27 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// glide direction at the rate it went recently) besides standing still, the closer counting:
     /// glide comes in bursts and stops, so neither model alone is right.
     public var glideVelocity = true
+    /// Whether each frame's link first estimates the motion all matched lines share (a residual
+    /// stage-registration error, or a pile-up gliding as one) by a robust least-squares fit of
+    /// the lines' normal displacements, and links again with it removed: two lines 3–6 px apart
+    /// then keep their order when the frame as a whole jumps by more than their spacing.
+    /// Off by default until measured on the degraded-truth draws (docs/tem.md).
+    public var commonMotion = false
     public init() {}
+    /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
+    /// written before a field existed still reads.
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ into: inout T) throws { if let v = try c.decodeIfPresent(T.self, forKey: key) { into = v } }
+        try read(.gate, &gate); try read(.gatePerMissedFrame, &gatePerMissedFrame); try read(.missedFrameCost, &missedFrameCost)
+        try read(.maxGap, &maxGap); try read(.stitchFrames, &stitchFrames); try read(.stitchMaxResidual, &stitchMaxResidual)
+        try read(.stitchOverlap, &stitchOverlap); try read(.stitchGlideBase, &stitchGlideBase)
+        try read(.stitchGlidePerFrame, &stitchGlidePerFrame); try read(.stitchShiftCost, &stitchShiftCost)
+        try read(.stitchMotionModel, &stitchMotionModel); try read(.keepReferenceBelow, &keepReferenceBelow)
+        try read(.minTrackFrames, &minTrackFrames); try read(.neighbourMaxAngleDegrees, &neighbourMaxAngleDegrees)
+        try read(.joinFragments, &joinFragments); try read(.glideVelocity, &glideVelocity); try read(.commonMotion, &commonMotion)
+    }
 }
 
 /// Links per-frame curves into tracks (the merge step): frame by frame, a Hungarian assignment
@@ -113,15 +133,37 @@ public enum TEMTracker {
         }
         var live: [Live] = []
         var tracks: [TEMTrack] = []
+        // The motion shared by all lines up to each frame (`commonMotion`): a track last seen in
+        // frame g is looked for in frame f at its curve moved by common[f] − common[g].
+        var common: [TEMPoint] = []
         for (f, frame) in curves.enumerated() {
             live.removeAll { f - $0.lastFrame > config.maxGap + 1 }
-            let assignment = match(frame, live.map { ($0.last, f - $0.lastFrame - 1, config.glideVelocity ? $0.velocity : .zero) },
-                                   config: config)
+            var shared = common.last ?? .zero
+            func predicted(_ shared: TEMPoint) -> [(curve: [TEMPoint], missed: Int, velocity: TEMPoint)] {
+                live.map { l in
+                    let m = shared - common[l.lastFrame]
+                    return (m == .zero ? l.last : l.last.map { $0 + m }, f - l.lastFrame - 1, config.glideVelocity ? l.velocity : .zero)
+                }
+            }
+            var prediction = predicted(shared)
+            var assignment = match(frame, prediction, config: config)
+            if config.commonMotion {
+                let t = commonShift(frame, prediction.map(\.curve), assignment)
+                // Re-linking costs a second assignment: only when the shift is a sizeable part
+                // of a close pair's spacing.
+                if TEMPolyline.norm(t) > 0.5 {
+                    shared += t
+                    prediction = predicted(shared)
+                    assignment = match(frame, prediction, config: config)
+                }
+            }
+            common.append(shared)
             for (ci, c) in frame.enumerated() {
                 if let li = assignment[ci] {
                     let centroid = TEMPolyline.centroid(c)
                     let g = glideNormal(c)
-                    let step = centroid - live[li].centroid
+                    // The line's own glide: the shared motion since it was last seen removed.
+                    let step = centroid - live[li].centroid - (shared - common[live[li].lastFrame])
                     let s = (step.x * g.x + step.y * g.y) / Double(f - live[li].lastFrame)
                     // Averaged over a few frames: one frame's step is noisy, a burst lasts several.
                     live[li].velocity = 0.5 * live[li].velocity + 0.5 * (s * g)
@@ -195,6 +237,70 @@ public enum TEMTracker {
             }
         }
         return Hungarian.solve(cost: matrix, rows: frame.count, columns: live.count)
+    }
+
+    /// The motion the matched lines of a frame share: the 2-vector t minimising the Tukey loss of
+    /// the normal residuals (p − q)·n − t·n of points p of each new curve against its matched
+    /// prediction (q the closest point, n that segment's normal; points whose closest point is a
+    /// curve end say nothing about the normal and are skipped). Each pair weighs the same
+    /// whatever its point count; a pseudo-observation of t = 0 (a tenth of a pair) keeps the
+    /// direction along parallel lines, which no normal constrains, at 0. Zero with fewer than
+    /// two matched pairs (one line's own glide is not a shared motion).
+    static func commonShift(_ frame: [[TEMPoint]], _ predicted: [[TEMPoint]], _ assignment: [Int?]) -> TEMPoint {
+        var normals: [TEMPoint] = [], residuals: [Double] = [], weights: [Double] = []
+        var pairs = 0
+        for (i, j) in assignment.enumerated() {
+            guard let j else { continue }
+            let a = frame[i], b = predicted[j]
+            guard a.count >= 2, b.count >= 2 else { continue }
+            let stride = max(1, a.count / 16)
+            var n: [TEMPoint] = [], r: [Double] = []
+            for k in Swift.stride(from: 0, to: a.count, by: stride) {
+                let p = a[k]
+                var best = Double.infinity, foot = TEMPoint.zero, normal = TEMPoint.zero, interior = false
+                for s in 1..<b.count {
+                    let u = b[s - 1], v = b[s], d = v - u
+                    let l2 = d.x * d.x + d.y * d.y
+                    guard l2 > 0 else { continue }
+                    let t = ((p - u).x * d.x + (p - u).y * d.y) / l2
+                    let tc = min(1, max(0, t))
+                    let q = u + tc * d
+                    let dist = TEMPolyline.dist(p, q)
+                    if dist < best {
+                        best = dist; foot = q
+                        normal = TEMPoint(-d.y, d.x) / l2.squareRoot()
+                        interior = !((s == 1 && t < 0) || (s == b.count - 1 && t > 1))
+                    }
+                }
+                guard interior, best.isFinite else { continue }
+                n.append(normal); r.append((p - foot).x * normal.x + (p - foot).y * normal.y)
+            }
+            guard !n.isEmpty else { continue }
+            pairs += 1
+            normals += n; residuals += r
+            weights += [Double](repeating: 1 / Double(n.count), count: n.count)
+        }
+        guard pairs >= 2 else { return .zero }
+        var t = TEMPoint.zero
+        for _ in 0..<4 {
+            let e = residuals.indices.map { residuals[$0] - (normals[$0].x * t.x + normals[$0].y * t.y) }
+            let sorted = e.map(abs).sorted()
+            // Tukey's biweight with the residuals' own scale, never below half a pixel (the
+            // detector's positional noise).
+            let c = 4.685 * max(0.5, 1.4826 * sorted[sorted.count / 2])
+            var a = SIMD3<Double>(0.1, 0, 0.1), b = TEMPoint.zero
+            for k in e.indices {
+                let q = e[k] / c
+                guard abs(q) < 1 else { continue }
+                let w = weights[k] * (1 - q * q) * (1 - q * q), nk = normals[k]
+                a += w * SIMD3(nk.x * nk.x, nk.x * nk.y, nk.y * nk.y)
+                b += w * nk * residuals[k]
+            }
+            let det = a.x * a.z - a.y * a.y
+            guard det > 0 else { return .zero }
+            t = TEMPoint((a.z * b.x - a.y * b.y) / det, (a.x * b.y - a.y * b.x) / det)
+        }
+        return t
     }
 
     /// The re-identification: joins track ends to later track starts by the global gap-closing

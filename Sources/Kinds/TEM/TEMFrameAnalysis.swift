@@ -69,9 +69,11 @@ struct TEMFrameAnalysis {
         }
         let found = pixels.withUnsafeBufferPointer { detector.detect($0, width: width, height: height) }
         if index == 0 && registration == nil {
-            registration = pixels.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: width, height: height) }
+            registration = pixels.withUnsafeBufferPointer {
+                TEMRegistration(reference: $0, width: width, height: height, lines: found.map(\.points), config: options.registration)
+            }
         }
-        let drift: TEMPoint? = index == 0 ? .zero : pixels.withUnsafeBufferPointer { registration?.drift($0) }
+        let drift: TEMPoint? = index == 0 ? .zero : pixels.withUnsafeBufferPointer { registration?.drift($0, lines: found.map(\.points)) }
         frames.rows.append([index, file, found.count, width, height, drift?.x, drift?.y])
         for (id, curve) in found.enumerated() {
             let c = TEMPolyline.centroid(curve.points)
@@ -93,7 +95,15 @@ struct TEMFrameAnalysis {
         let frame = FrameReference(parsing: reference)
         guard let path = try? context.input(frame.path), let image = try? FrameReader().read(frame, path: path, into: &reference0),
               image.width == width, image.height == height else { return }
-        registration = reference0.withUnsafeBufferPointer { TEMRegistration(reference: $0, width: width, height: height) }
+        // The reference's own curves are left out of the fit like the frame's: its detection
+        // costs one frame's work per shard (a detector of its own, so the shard's detector's
+        // state — polarity seen so far — is the same as without registration).
+        var referenceDetector = TEMDetector(config: Self.detectorConfig(options))
+        let lines = options.registration.maskLines
+            ? reference0.withUnsafeBufferPointer { referenceDetector.detect($0, width: width, height: height).map(\.points) } : []
+        registration = reference0.withUnsafeBufferPointer {
+            TEMRegistration(reference: $0, width: width, height: height, lines: lines, config: options.registration)
+        }
     }
 
     /// Analyses every frame of a shard's range; frames that cannot be read are skipped and

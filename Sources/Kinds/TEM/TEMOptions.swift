@@ -39,6 +39,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var maxGap: Int?
     public var stitchFrames: Int?
     public var minTrackFrames: Int?
+    /// `common_motion=` (default false, not yet measured): the tracker removes the motion a frame's lines share
+    /// before linking (`TEMTrackerConfig.commonMotion`).
+    public var commonMotion: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
     /// tracker links (coarser copies are cheaper but cost identities over long videos: 24 points
     /// lost 0.08 IDF1 on the 10,000-frame medium job, docs/tem.md).
@@ -52,6 +55,10 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// opposite polarity's curves) or `video5` (noise-weighted scales with a close-pair guard,
     /// corner splits and band-edge rejection; docs/tem.md).
     public var detector: String
+    /// `registration=` (default `masked`): the drift estimator (`TEMRegistration.Config.named`):
+    /// `masked` (detected curves left out of the fit, coarse-to-fine), `unmasked`, or `v4` (the
+    /// estimator of 3 December, for before/after figures).
+    public var registration: TEMRegistration.Config
 
     public init(_ params: JobParams) throws {
         func optionalDouble(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
@@ -87,6 +94,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
         minTrackFrames = try optionalInt("min_track_frames", 1...100_000)
+        commonMotion = try params.bool("common_motion", default: false)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
@@ -94,6 +102,11 @@ public struct TEMJobOptions: Sendable, Equatable {
         guard TEMDetectorConfig.named(detector) != nil else {
             throw ParamError(message: "--param detector=\(detector): expected one of \(TEMDetectorConfig.names.joined(separator: ", "))")
         }
+        let registrationName = params.values["registration"] ?? "masked"
+        guard let registration = TEMRegistration.Config.named(registrationName) else {
+            throw ParamError(message: "--param registration=\(registrationName): expected one of \(TEMRegistration.Config.names.joined(separator: ", "))")
+        }
+        self.registration = registration
     }
 
     /// Frames per task when `frames_per_task` is not given: about one second of work on one

@@ -79,6 +79,16 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "With --long-frames: registration before linking, as a job's shards do it (chunks of 200 frames against frame 0): none (the bench before), correlation (the correlation peak alone, the jobs' registration before TEMRegistration) or robust (TEMRegistration).")
     var longRegistration: String = "none"
 
+    @Option(name: .long, help: "The drift estimator where registration runs (draws, --long-registration robust, the speed line): masked (default: the detected curves left out of the fit, coarse-to-fine), unmasked, or v4 (the estimator of 3 December).")
+    var registration: String = "masked"
+
+    func registrationConfig() throws -> TEMRegistration.Config {
+        guard let c = TEMRegistration.Config.named(registration) else {
+            throw ValidationError("--registration must be one of \(TEMRegistration.Config.names.joined(separator: ", "))")
+        }
+        return c
+    }
+
     func validate() throws {
         guard (1...1_000_000).contains(frames) else { throw ValidationError("--frames must be 1…1000000") }
         guard (2...100_000).contains(qualityFrames) else { throw ValidationError("--quality-frames must be 2…100000") }
@@ -112,7 +122,7 @@ struct BenchTEMCommand: ParsableCommand {
         let s = TEMBenchmark.speed(frames: frames, config: try detectorConfig())
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                      s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
-        print(driftSpeed(frames: frames))
+        print(try driftSpeed(frames: frames))
         let t = TEMBenchmark.tangentAverageSpeed(frames: frames)
         print(String(format: "ridge tangent average (m = 3, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max rel. error %.2g", t.msPerFrame, t.relativeError))
         let ds = TEMBenchmark.destripeSpeed(frames: frames)
@@ -172,7 +182,7 @@ struct BenchTEMCommand: ParsableCommand {
         }
         var detected: [[[TEMPoint]]], drift: [[TEMPoint]] = []
         if wantDrift {
-            let v = TEMBenchmark.detectVideoWithDrift(d, frames: n, seed: seed, config: try detectorConfig())
+            let v = TEMBenchmark.detectVideoWithDrift(d, frames: n, seed: seed, config: try detectorConfig(), registration: try registrationConfig())
             detected = v.detected
             drift = zip(v.correlation, v.robust).map { [$0, $1] }
         } else {
@@ -203,7 +213,7 @@ struct BenchTEMCommand: ParsableCommand {
             let t0 = Date()
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), tracker: try drawsTracker(),
-                                                framesPerPiece: pieceFrames)
+                                                framesPerPiece: pieceFrames, registration: try registrationConfig())
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
@@ -227,22 +237,35 @@ struct BenchTEMCommand: ParsableCommand {
                                                         firstSeed: firstSeed, tracker: try drawsTracker(), framesPerPiece: pieceFrames)
             print("degraded truth (tracker alone, no detector):")
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
+            if diagnose {
+                // The five draws with the lowest IDF1.
+                for r in results.sorted(by: { $0.evaluation.idf1 < $1.evaluation.idf1 }).prefix(5) {
+                    print(String(format: "IDF1 %.3f, ", r.evaluation.idf1) + TEMDegradedDrawsBenchmark.diagnose(
+                        TEMDifficulty(rawValue: name)!, seed: r.seed, frames: drawFrames, tracker: try drawsTracker(), framesPerPiece: pieceFrames))
+                }
+            }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
     }
 
     /// The shards' registration step alone: drift of randomised medium frames (drift 2 px/frame)
     /// against frame 0, thread CPU time, and its error against the generator's drift.
-    func driftSpeed(frames: Int) -> String {
+    func driftSpeed(frames: Int) throws -> String {
         var params = TEMSynthParams.randomized(.medium, seed: 1, frames: 8)
         params.nuisance!.driftVelocity = TEMPoint(2, -1)
         let synth = TEMSynthesizer(params: params)
         let images = (0..<8).map { synth.frame8($0).map { Float($0) / 255 } }
-        var estimator = images[0].withUnsafeBufferPointer { TEMRegistration(reference: $0, width: params.width, height: params.height) }
+        // The curves the shard has detected by then (not timed here: the kernel line times them).
+        let config = try registrationConfig()
+        var detector = TEMDetector(config: try detectorConfig())
+        let lines = images.map { img in config.maskLines ? detector.detect(img, width: params.width, height: params.height).map(\.points) : [] }
+        var estimator = images[0].withUnsafeBufferPointer {
+            TEMRegistration(reference: $0, width: params.width, height: params.height, lines: lines[0], config: config)
+        }
         var errors: [Double] = []
         let c0 = cpuSeconds()
         for i in 0..<frames {
-            let d = images[i % 8].withUnsafeBufferPointer { estimator.drift($0) }
+            let d = images[i % 8].withUnsafeBufferPointer { estimator.drift($0, lines: lines[i % 8]) }
             if i < 8 { errors.append(TEMPolyline.norm(d - synth.stage.drift[i])) }
         }
         let ms = 1000 * (cpuSeconds() - c0) / Double(frames)
@@ -253,7 +276,7 @@ struct BenchTEMCommand: ParsableCommand {
             _ = TEMDriftRefinement.refine(reference: grids[0], frame: grids[i % 8], start: synth.stage.drift[i % 8] / Double(grids[0].bin))
         }
         let refineMs = 1000 * (cpuSeconds() - c1) / Double(frames)
-        return String(format: "tem drift (TEMRegistration against frame 0, %d×%d u8 → %d frames, one thread): %.3f ms/frame CPU (of which one robust refinement from the true drift: %.3f ms); error vs true drift over 8 frames: median %.2f px, max %.2f px",
+        return String(format: "tem drift (TEMRegistration \(registration) against frame 0, %d×%d u8 → %d frames, one thread): %.3f ms/frame CPU (of which one robust refinement from the true drift: %.3f ms); error vs true drift over 8 frames: median %.2f px, max %.2f px",
                       params.width, params.height, frames, ms, refineMs, TEMDrawsBenchmark.quantile(errors, 0.5), errors.max() ?? 0)
     }
 
