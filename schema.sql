@@ -886,6 +886,28 @@ BEGIN
 END;
 $$;
 
+-- The fence of a completion, shared by slipline_finish and slipline_finish_claim: marks done
+-- (and counted, so booking needs no second row version) the tasks of p_ids that this worker
+-- still holds for that attempt, and returns the ids it accepted. Booking them is the caller's
+-- (where in its transaction decides how long the job row is locked). Internal only.
+CREATE OR REPLACE FUNCTION slipline_mark_done(p_worker text, p_ids bigint[], p_attempts int[])
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    accepted bigint[];
+BEGIN
+    WITH upd AS (
+        UPDATE tasks t
+        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL, counted = true
+        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+        RETURNING t.id
+    )
+    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+    RETURN accepted;
+END;
+$$;
+
 -- Completion in one call (what TaskQueue.complete uses; slipline_complete + slipline_after_terminal
 -- remain for workers of an older version): the caller has already written the results of
 -- every task in p_ids in this transaction; the fenced tasks are marked done and counted in one
@@ -908,14 +930,7 @@ DECLARE
     accepted bigint[];
 BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
-    WITH upd AS (
-        UPDATE tasks t
-        SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL, counted = true
-        FROM unnest(p_ids, p_attempts) AS c(id, attempt)
-        WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
-        RETURNING t.id
-    )
-    SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+    accepted := slipline_mark_done(p_worker, p_ids, p_attempts);
     IF cardinality(accepted) = cardinality(p_ids) THEN
         PERFORM slipline_book(accepted);
     END IF;
@@ -972,14 +987,7 @@ DECLARE
 BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
     IF cardinality(p_ids) > 0 THEN
-        WITH upd AS (
-            UPDATE tasks t
-            SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL, counted = true
-            FROM unnest(p_ids, p_attempts) AS c(id, attempt)
-            WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
-            RETURNING t.id
-        )
-        SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
+        accepted := slipline_mark_done(p_worker, p_ids, p_attempts);
         IF cardinality(accepted) < cardinality(p_ids) THEN
             RAISE EXCEPTION 'completion refused: % of % task(s) no longer leased to this worker',
                 cardinality(p_ids) - cardinality(accepted), cardinality(p_ids) USING ERRCODE = 'SL001';
@@ -1335,6 +1343,7 @@ BEGIN
     END LOOP;
     -- Not idempotent (it trusts its caller to have marked the tasks counted): internal only.
     REVOKE EXECUTE ON FUNCTION slipline_book(bigint[]) FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION slipline_mark_done(text, bigint[], int[]) FROM PUBLIC;
     PERFORM slipline_grant_results();
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'slipline_worker role not set up: %', SQLERRM;
