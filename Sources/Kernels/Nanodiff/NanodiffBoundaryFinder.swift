@@ -44,18 +44,19 @@ public enum NanodiffBoundaryFinder {
     /// magnitude, √(s_x² + s_y²), with that map's sign); `points` the line's ends in the map.
     /// `strain` (same layout), when given, locates strained regions that are left out of the
     /// model (`NanodiffStrainRegionMask`).
-    /// `null` decides how the best line's statistic is judged (`NanodiffBoundaryNull`).
+    /// `null` decides how the best line's statistic is judged (`NanodiffBoundaryNull`); `step`
+    /// how a found line enters the model (`NanodiffBoundaryStep`).
     public static func find(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
                             strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
-                            null: NanodiffBoundaryNull = .standard) -> [NanodiffDefect] {
+                            null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard) -> [NanodiffDefect] {
         search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, strain: strain, falseAlarm: falseAlarm,
-               maxBoundaries: maxBoundaries, null: null).boundaries
+               maxBoundaries: maxBoundaries, null: null, step: step).boundaries
     }
 
     /// `find` with the misfit and statistics (for the quality study).
     public static func search(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
                               strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
-                              null: NanodiffBoundaryNull = .standard) -> Search {
+                              null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard) -> Search {
         var out = Search(boundaries: [], misfit: [], statistics: [])
         let n = width * height
         guard width >= 6, height >= 6, !tilts.isEmpty, tilts.count == sigmas.count,
@@ -77,10 +78,16 @@ public enum NanodiffBoundaryFinder {
             guard out.boundaries.count < maxBoundaries, f.allSatisfy({ $0.dof > 2 }) else { break }
             let best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])
             let statistic: Double, threshold: Double
+            // The found line's column in the model: sharp, or the blurred step that fits best.
+            func modelColumn(_ line: LineGrid.Line) -> [Double] {
+                step == .blurred ? NanodiffBlurredStep.column(line: line, lines: lines, model: model, fits: f, width: width)
+                    : model.positions.map { lines.side(line, position: $0, width: width) ? 1.0 : 0 }
+            }
+            let column: [Double]
             if null == .analytic {
                 guard let b = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
                 best = b
-                let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
+                column = modelColumn(best.line)
                 let test = correlationCorrected(best, column: column, model: model, tilts: tilts, sigmas: sigmas, fits: f, width: width, height: height)
                 // Upper quantile of F(2, ν): P(F > x) = (1 + 2x/ν)^(−ν/2).
                 statistic = test.f
@@ -89,7 +96,7 @@ public enum NanodiffBoundaryFinder {
                 let scan = NanodiffLineScan(model: model, fits: f, lines: lines, width: width)
                 guard let b = scan.best(residuals: f.map(\.residuals), weights: f.map(\.weights), dof: f.map(\.dof)) else { break }
                 best = b
-                let column = model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 }
+                column = modelColumn(best.line)
                 let alternative = alternativeResiduals(column: column, model: model, tilts: tilts, sigmas: sigmas, width: width, height: height)
                 let noise: (inout SeededRandom) -> [[Double]]
                 if null == .simulated {
@@ -116,7 +123,7 @@ public enum NanodiffBoundaryFinder {
             out.boundaries.append(NanodiffDefect(kind: .tiltBoundary, x: centre.x, y: centre.y, strength: strength,
                                                  points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
             out.statistics.append((statistic, threshold))
-            model.append(column: model.positions.map { lines.side(best.line, position: $0, width: width) ? 1.0 : 0 })
+            model.append(column: column)
         }
         return out
     }

@@ -96,7 +96,8 @@ enum NanodiffMerge {
         guard features.allSatisfy({ $0 != nil }) else { throw TaskError("\(first.files[0]): the shards do not cover every scan row; re-run the job") }
         return try NanodiffScanMaps(index: first.scanIndex, file: first.files.count == 1 ? first.files[0] : (first.files[0] as NSString).deletingLastPathComponent,
                                     rows: rows, cols: cols, features: features.map { $0! }, stepAngstrom: first.stepAngstrom,
-                                    d0: options.d0, gamma: options.lpaGamma, boundaryNull: options.boundaryNull)
+                                    d0: options.d0, gamma: options.lpaGamma, boundaryNull: options.boundaryNull,
+                                    boundaryStep: options.boundaryStep)
     }
 
     /// Cluster labels per scan and position (nil where nothing diffracted), k, the silhouette,

@@ -36,6 +36,9 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `boundary_null=analytic|simulated|bootstrap` (default analytic): how a tilt-boundary
     /// candidate is tested (`NanodiffBoundaryNull`; `analytic` is session 4's test).
     public var boundaryNull: NanodiffBoundaryNull
+    /// `boundary_step=sharp|blurred` (default sharp): how a found tilt boundary enters the model
+    /// before the next search (`NanodiffBoundaryStep`; `blurred` is session 6's, measured).
+    public var boundaryStep: NanodiffBoundaryStep
     /// `threads=`: threads per shard (default: the cores, at most 8).
     public var threads: Int
 
@@ -72,6 +75,14 @@ public struct NanodiffJobOptions: Sendable, Equatable {
             boundaryNull = null
         } else {
             boundaryNull = .standard
+        }
+        if let text = params.values["boundary_step"] {
+            guard let step = NanodiffBoundaryStep(rawValue: text.lowercased()) else {
+                throw ParamError(message: "--param boundary_step=\(text): expected sharp or blurred")
+            }
+            boundaryStep = step
+        } else {
+            boundaryStep = .standard
         }
         threads = try params.int("threads", default: Parallel.defaultThreads(), range: 1...256)
     }

@@ -8,6 +8,26 @@ import Shared
 /// scores it as `ctl eval nanodiff` does. Reports the median and the bad tail (10th percentile
 /// of quality: the 90th percentile of an error, the 10th of recall).
 enum NanodiffQualityStudy {
+    /// A boundary test compared on the same maps: a null and how found lines enter the model.
+    /// Written `null` or `null/step` (e.g. `analytic/blurred`).
+    struct BoundaryVariant: Equatable {
+        var null: NanodiffBoundaryNull
+        var step: NanodiffBoundaryStep
+
+        static let standard = BoundaryVariant(null: .standard, step: .standard)
+
+        init(null: NanodiffBoundaryNull, step: NanodiffBoundaryStep) { self.null = null; self.step = step }
+
+        init?(_ text: String) {
+            let parts = text.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "/").map(String.init)
+            guard (1...2).contains(parts.count), let null = NanodiffBoundaryNull(rawValue: parts[0]) else { return nil }
+            guard let step = parts.count == 2 ? NanodiffBoundaryStep(rawValue: parts[1]) : .standard else { return nil }
+            self.init(null: null, step: step)
+        }
+
+        var name: String { step == .standard ? null.rawValue : "\(null.rawValue)/\(step.rawValue)" }
+    }
+
     struct Draw {
         var seed: UInt64
         var params: NanodiffSynthParams
@@ -20,7 +40,7 @@ enum NanodiffQualityStudy {
         var boundaries: NanodiffEvaluation.BoundaryScore
         /// The same maps' boundaries under each null compared (`--boundary-nulls`), the first
         /// being `boundaries`.
-        var byNull: [(null: NanodiffBoundaryNull, score: NanodiffEvaluation.BoundaryScore, statistics: [(f: Double, threshold: Double)])] = []
+        var byNull: [(variant: BoundaryVariant, score: NanodiffEvaluation.BoundaryScore, statistics: [(f: Double, threshold: Double)])] = []
         /// The median per-position tilt error (rad, both maps) and the boundary model's misfit τ
         /// (rad, the larger of the two maps): the noise a boundary step is detected against.
         var tiltSigma: Double, misfit: Double
@@ -40,7 +60,7 @@ enum NanodiffQualityStudy {
     /// PCA/autoencoder comparison (the slow part).
     /// `nulls`: the boundary tests compared on each draw's maps (the first is the maps' own).
     static func run(draws: Int, side: Int, firstSeed: UInt64, threads: Int, mapsDirectory: String? = nil, embeddings: Bool = true,
-                    nulls: [NanodiffBoundaryNull] = [.standard], report: (Draw) -> Void) throws -> [Draw] {
+                    nulls: [BoundaryVariant] = [.standard], report: (Draw) -> Void) throws -> [Draw] {
         var out: [Draw] = []
         for k in 0..<draws {
             let seed = firstSeed + UInt64(k)
@@ -55,7 +75,7 @@ enum NanodiffQualityStudy {
             }
             let maps = try NanodiffScanMaps(index: 0, file: "draw \(seed)", rows: rows, cols: cols, features: features.map { $0 ?? NanodiffFeatures() },
                                             stepAngstrom: p.stepAngstrom, d0: nil, gamma: NanodiffLPAICI.defaultGamma,
-                                            boundaryNull: nulls.first ?? .standard)
+                                            boundaryNull: (nulls.first ?? .standard).null, boundaryStep: (nulls.first ?? .standard).step)
             let cores = p.dislocations.map { SIMD2($0.x, $0.y) }
             let detected = maps.defects.filter { $0.kind == .dislocation }.map { SIMD2($0.x, $0.y) }
             func score(_ suffix: String) -> NanodiffEvaluation.Score {
@@ -67,10 +87,10 @@ enum NanodiffQualityStudy {
             if let mapsDirectory { try writeMaps(maps, params: p, truth: truth, to: mapsDirectory) }
             let trueLines = p.boundary.map { [SIMD3($0.x, $0.y, $0.angleDeg)] } ?? []
             let boundaries = NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: maps.defects)
-            var byNull = [(null: nulls.first ?? .standard, score: boundaries, statistics: maps.boundarySearch.statistics)]
-            for null in nulls.dropFirst() {
-                let search = maps.boundarySearch(null: null)
-                byNull.append((null, NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: search.boundaries), search.statistics))
+            var byNull = [(variant: nulls.first ?? .standard, score: boundaries, statistics: maps.boundarySearch.statistics)]
+            for variant in nulls.dropFirst() {
+                let search = maps.boundarySearch(null: variant.null, step: variant.step)
+                byNull.append((variant, NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: search.boundaries), search.statistics))
             }
             let sigmas = (maps.values("tilt_x_sigma") + maps.values("tilt_y_sigma")).filter(\.isFinite)
             let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), separation: sep,

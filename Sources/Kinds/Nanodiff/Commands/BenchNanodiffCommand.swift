@@ -26,7 +26,7 @@ struct BenchNanodiffCommand: ParsableCommand {
     var mapsDir: String?
     @Flag(name: .long, help: "With --quality: skip the PCA/autoencoder comparison (the slow part).")
     var skipEmbeddings = false
-    @Option(name: .long, help: "With --quality: the tilt-boundary nulls to compare on the same draws, comma-separated (analytic, simulated, bootstrap); the first is reported in the summary lines.")
+    @Option(name: .long, help: "With --quality: the tilt-boundary tests to compare on the same draws, comma-separated: a null (analytic, simulated, bootstrap), optionally with /sharp or /blurred (how a found line enters the model, e.g. analytic/blurred); the first is reported in the summary lines.")
     var boundaryNulls: String = NanodiffBoundaryNull.standard.rawValue
     @Option(name: .long, help: "Instead: raw against LPA-ICI-denoised 3D signals at low dose over this many randomised scans of --scan/2 positions a side.")
     var cloudLpa: Int?
@@ -45,13 +45,13 @@ struct BenchNanodiffCommand: ParsableCommand {
         guard (1...64).contains(rows) else { throw ValidationError("--rows must be 1…64") }
         guard (6...200).contains(scan) else { throw ValidationError("--scan must be 6…200") }
         guard !nullList.isEmpty, nullList.count == boundaryNulls.split(separator: ",").count else {
-            throw ValidationError("--boundary-nulls: expected a comma-separated list of analytic, simulated, bootstrap")
+            throw ValidationError("--boundary-nulls: expected a comma-separated list of analytic, simulated, bootstrap, each optionally /sharp or /blurred")
         }
         guard detector * detector * angles * positions * 2 <= 2 << 30 else { throw ValidationError("the block would exceed 2 GiB: use fewer --positions") }
     }
 
-    var nullList: [NanodiffBoundaryNull] {
-        boundaryNulls.split(separator: ",").compactMap { NanodiffBoundaryNull(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
+    var nullList: [NanodiffQualityStudy.BoundaryVariant] {
+        boundaryNulls.split(separator: ",").compactMap { NanodiffQualityStudy.BoundaryVariant(String($0)) }
     }
 
     func run() throws {
@@ -87,7 +87,7 @@ struct BenchNanodiffCommand: ParsableCommand {
                          d.separation.autoencoder.silhouette, d.separation.cloudAutoencoder.silhouette, d.separation.pca.ari,
                          d.separation.autoencoder.ari, d.separation.cloudAutoencoder.ari))
             print("    boundary tests: " + d.byNull.map { b in
-                "\(b.null.rawValue) \(b.score.truePositives)/\(b.score.trueCount) of \(b.score.detectedCount) ["
+                "\(b.variant.name) \(b.score.truePositives)/\(b.score.trueCount) of \(b.score.detectedCount) ["
                     + b.statistics.map { String(format: "F %.3g > %.3g", $0.f, $0.threshold) }.joined(separator: ", ") + "]"
             }.joined(separator: "; "))
         }
@@ -124,7 +124,7 @@ struct BenchNanodiffCommand: ParsableCommand {
             // Detectable: the true step at least 10 times the per-position noise plus the model misfit.
             let detectable = results.indices.filter { results[$0].boundarySNR.effective >= 10 }
             let foundDetectable = detectable.reduce(0) { $0 + scores[$1].truePositives }
-            print("boundary null \(null.rawValue): \(found)/\(truth) found (" + String(format: "%.2f", Double(found) / Double(max(1, truth)))
+            print("boundary null \(null.name): \(found)/\(truth) found (" + String(format: "%.2f", Double(found) / Double(max(1, truth)))
                   + "), \(other) other line(s) (" + String(format: "%.2f", Double(other) / Double(max(1, scores.count))) + " per draw, "
                   + "\(scores.filter { $0.detectedCount > $0.truePositives }.count) draws with any); detectable (step ≥ 10 × (noise + misfit)): "
                   + "\(foundDetectable)/\(detectable.count)")
