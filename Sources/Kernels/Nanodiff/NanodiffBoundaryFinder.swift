@@ -45,18 +45,21 @@ public enum NanodiffBoundaryFinder {
     /// `strain` (same layout), when given, locates strained regions that are left out of the
     /// model (`NanodiffStrainRegionMask`).
     /// `null` decides how the best line's statistic is judged (`NanodiffBoundaryNull`); `step`
-    /// how a found line enters the model (`NanodiffBoundaryStep`).
+    /// how a found line enters the model (`NanodiffBoundaryStep`); `misfit` whether the misfit
+    /// variance is one τ² or varies over the map (`NanodiffLocalMisfit`).
     public static func find(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
                             strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
-                            null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard) -> [NanodiffDefect] {
+                            null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard,
+                            misfit: NanodiffLocalMisfit.Mode = .standard) -> [NanodiffDefect] {
         search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, strain: strain, falseAlarm: falseAlarm,
-               maxBoundaries: maxBoundaries, null: null, step: step).boundaries
+               maxBoundaries: maxBoundaries, null: null, step: step, misfit: misfit).boundaries
     }
 
     /// `find` with the misfit and statistics (for the quality study).
     public static func search(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
                               strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
-                              null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard) -> Search {
+                              null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard,
+                              misfit: NanodiffLocalMisfit.Mode = .standard) -> Search {
         var out = Search(boundaries: [], misfit: [], statistics: [])
         let n = width * height
         guard width >= 6, height >= 6, !tilts.isEmpty, tilts.count == sigmas.count,
@@ -66,6 +69,7 @@ public enum NanodiffBoundaryFinder {
             region?[i] != true && tilts.indices.allSatisfy { tilts[$0][i].isFinite && sigmas[$0][i].isFinite && sigmas[$0][i] > 0 }
         }
         var model = NanodiffTiltModel(width: width, height: height, usable: usable, cores: cores)
+        if misfit == .local { model.localMisfit = NanodiffLocalMisfit(width: width, height: height, positions: model.positions) }
         let lines = LineGrid(width: width, height: height)
         let lineRate = falseAlarm / Double(lines.count)
         for iteration in 0...maxBoundaries {

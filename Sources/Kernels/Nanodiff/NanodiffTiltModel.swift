@@ -17,6 +17,9 @@ public struct NanodiffTiltModel: Sendable {
     /// Design matrix, row-major [positions.count, columns].
     public private(set) var design: [Double]
     public private(set) var columns: Int
+    /// When set, the misfit variance varies over the map (`NanodiffLocalMisfit`, over these
+    /// `positions`) instead of one τ² from the residuals' MAD.
+    public var localMisfit: NanodiffLocalMisfit?
     /// Steps from `coreExclusion` on: closer positions are not modelled.
     public static let coreExclusion = 1.5
     /// Core regularisation (steps), numerical only: the fitted positions are ≥ 1.5 steps out, and
@@ -69,9 +72,11 @@ public struct NanodiffTiltModel: Sendable {
     public struct Fit: Sendable {
         /// Residuals y − Xβ.
         public var residuals: [Double]
-        /// Weights w = ρ / (σ² + τ²): ρ the bisquare weight, τ² the model-misfit variance.
+        /// Weights w = ρ / (σ² + τ²): ρ the bisquare weight, τ² the model-misfit variance (per
+        /// position with `localMisfit`).
         public var weights: [Double]
-        /// The misfit τ (same unit as y): the scatter the model does not explain beyond σ.
+        /// The misfit τ (same unit as y): the scatter the model does not explain beyond σ (the
+        /// root mean of τᵢ² with `localMisfit`).
         public var misfit: Double
         /// Cholesky factor of XᵀWX, row-major lower triangle [columns × columns].
         public var gram: [Double]
@@ -87,19 +92,24 @@ public struct NanodiffTiltModel: Sendable {
         let n = positions.count, k = columns
         guard n > k + 2 else { return nil }
         var robust = [Double](repeating: 1, count: n)
-        var tau2 = 0.0
+        var tau2 = [Double](repeating: 0, count: n)
         let medianSigma2 = NanodiffLPAICI.median(sigma.map { $0 * $0 })
+        let local = localMisfit.flatMap { $0.positions == positions ? $0 : nil }
         var result: Fit?
         for _ in 0..<iterations {
-            let w = (0..<n).map { robust[$0] / (sigma[$0] * sigma[$0] + tau2 + 1e-300) }
+            let w = (0..<n).map { robust[$0] / (sigma[$0] * sigma[$0] + tau2[$0] + 1e-300) }
             guard let (beta, chol) = solve(y, weights: w) else { return result }
             let residuals = (0..<n).map { i in y[i] - (0..<k).reduce(0) { $0 + design[i * k + $1] * beta[$1] } }
-            result = Fit(residuals: residuals, weights: w, misfit: tau2.squareRoot(), gram: chol,
+            result = Fit(residuals: residuals, weights: w, misfit: (tau2.reduce(0, +) / Double(n)).squareRoot(), gram: chol,
                          dof: robust.filter { $0 > 0 }.count - k)
-            let scale = 1.4826 * NanodiffLPAICI.median(residuals.map(abs))
-            tau2 = max(0, scale * scale - medianSigma2)
+            if let local {
+                tau2 = local.variance(residuals: residuals, sigma: sigma)
+            } else {
+                let scale = 1.4826 * NanodiffLPAICI.median(residuals.map(abs))
+                tau2 = [Double](repeating: max(0, scale * scale - medianSigma2), count: n)
+            }
             robust = (0..<n).map { i in
-                let z = residuals[i] / (4.685 * (sigma[i] * sigma[i] + tau2).squareRoot() + 1e-300)
+                let z = residuals[i] / (4.685 * (sigma[i] * sigma[i] + tau2[i]).squareRoot() + 1e-300)
                 return abs(z) < 1 ? (1 - z * z) * (1 - z * z) : 0
             }
         }

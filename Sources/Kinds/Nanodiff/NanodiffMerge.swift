@@ -97,7 +97,7 @@ enum NanodiffMerge {
         return try NanodiffScanMaps(index: first.scanIndex, file: first.files.count == 1 ? first.files[0] : (first.files[0] as NSString).deletingLastPathComponent,
                                     rows: rows, cols: cols, features: features.map { $0! }, stepAngstrom: first.stepAngstrom,
                                     d0: options.d0, gamma: options.lpaGamma, boundaryNull: options.boundaryNull,
-                                    boundaryStep: options.boundaryStep)
+                                    boundaryStep: options.boundaryStep, boundaryMisfit: options.boundaryMisfit)
     }
 
     /// Cluster labels per scan and position (nil where nothing diffracted), k, the silhouette,

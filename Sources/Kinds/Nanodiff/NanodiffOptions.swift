@@ -39,6 +39,9 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `boundary_step=sharp|blurred` (default sharp): how a found tilt boundary enters the model
     /// before the next search (`NanodiffBoundaryStep`; `blurred` is session 6's, measured).
     public var boundaryStep: NanodiffBoundaryStep
+    /// `boundary_misfit=global|local` (default global): one misfit variance for the whole map, or
+    /// one smoothed from the residuals around each position (`NanodiffLocalMisfit`, session 6).
+    public var boundaryMisfit: NanodiffLocalMisfit.Mode
     /// `threads=`: threads per shard (default: the cores, at most 8).
     public var threads: Int
 
@@ -83,6 +86,14 @@ public struct NanodiffJobOptions: Sendable, Equatable {
             boundaryStep = step
         } else {
             boundaryStep = .standard
+        }
+        if let text = params.values["boundary_misfit"] {
+            guard let mode = NanodiffLocalMisfit.Mode(rawValue: text.lowercased()) else {
+                throw ParamError(message: "--param boundary_misfit=\(text): expected global or local")
+            }
+            boundaryMisfit = mode
+        } else {
+            boundaryMisfit = .standard
         }
         threads = try params.int("threads", default: Parallel.defaultThreads(), range: 1...256)
     }

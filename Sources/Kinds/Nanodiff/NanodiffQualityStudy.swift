@@ -8,24 +8,32 @@ import Shared
 /// scores it as `ctl eval nanodiff` does. Reports the median and the bad tail (10th percentile
 /// of quality: the 90th percentile of an error, the 10th of recall).
 enum NanodiffQualityStudy {
-    /// A boundary test compared on the same maps: a null and how found lines enter the model.
-    /// Written `null` or `null/step` (e.g. `analytic/blurred`).
+    /// A boundary test compared on the same maps: a null, how found lines enter the model and
+    /// the misfit variance. Written `null[/step][/misfit]` (e.g. `analytic/blurred/local`).
     struct BoundaryVariant: Equatable {
         var null: NanodiffBoundaryNull
         var step: NanodiffBoundaryStep
+        var misfit: NanodiffLocalMisfit.Mode
 
-        static let standard = BoundaryVariant(null: .standard, step: .standard)
+        static let standard = BoundaryVariant(null: .standard, step: .standard, misfit: .standard)
 
-        init(null: NanodiffBoundaryNull, step: NanodiffBoundaryStep) { self.null = null; self.step = step }
+        init(null: NanodiffBoundaryNull, step: NanodiffBoundaryStep, misfit: NanodiffLocalMisfit.Mode) {
+            self.null = null; self.step = step; self.misfit = misfit
+        }
 
         init?(_ text: String) {
             let parts = text.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "/").map(String.init)
-            guard (1...2).contains(parts.count), let null = NanodiffBoundaryNull(rawValue: parts[0]) else { return nil }
-            guard let step = parts.count == 2 ? NanodiffBoundaryStep(rawValue: parts[1]) : .standard else { return nil }
-            self.init(null: null, step: step)
+            guard (1...3).contains(parts.count), let null = NanodiffBoundaryNull(rawValue: parts[0]) else { return nil }
+            var step = NanodiffBoundaryStep.standard, misfit = NanodiffLocalMisfit.Mode.standard
+            for part in parts.dropFirst() {
+                if let s = NanodiffBoundaryStep(rawValue: part) { step = s } else if let m = NanodiffLocalMisfit.Mode(rawValue: part) { misfit = m } else { return nil }
+            }
+            self.init(null: null, step: step, misfit: misfit)
         }
 
-        var name: String { step == .standard ? null.rawValue : "\(null.rawValue)/\(step.rawValue)" }
+        var name: String {
+            ([null.rawValue] + (step == .standard ? [] : [step.rawValue]) + (misfit == .standard ? [] : [misfit.rawValue])).joined(separator: "/")
+        }
     }
 
     struct Draw {
@@ -75,7 +83,8 @@ enum NanodiffQualityStudy {
             }
             let maps = try NanodiffScanMaps(index: 0, file: "draw \(seed)", rows: rows, cols: cols, features: features.map { $0 ?? NanodiffFeatures() },
                                             stepAngstrom: p.stepAngstrom, d0: nil, gamma: NanodiffLPAICI.defaultGamma,
-                                            boundaryNull: (nulls.first ?? .standard).null, boundaryStep: (nulls.first ?? .standard).step)
+                                            boundaryNull: (nulls.first ?? .standard).null, boundaryStep: (nulls.first ?? .standard).step,
+                                            boundaryMisfit: (nulls.first ?? .standard).misfit)
             let cores = p.dislocations.map { SIMD2($0.x, $0.y) }
             let detected = maps.defects.filter { $0.kind == .dislocation }.map { SIMD2($0.x, $0.y) }
             func score(_ suffix: String) -> NanodiffEvaluation.Score {
@@ -89,7 +98,7 @@ enum NanodiffQualityStudy {
             let boundaries = NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: maps.defects)
             var byNull = [(variant: nulls.first ?? .standard, score: boundaries, statistics: maps.boundarySearch.statistics)]
             for variant in nulls.dropFirst() {
-                let search = maps.boundarySearch(null: variant.null, step: variant.step)
+                let search = maps.boundarySearch(null: variant.null, step: variant.step, misfit: variant.misfit)
                 byNull.append((variant, NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: search.boundaries), search.statistics))
             }
             let sigmas = (maps.values("tilt_x_sigma") + maps.values("tilt_y_sigma")).filter(\.isFinite)

@@ -21,7 +21,8 @@ struct NanodiffScanMaps {
     /// Strain, tilts, their LPA-ICI versions, intensity, spacing, widths, rocking width, the
     /// circulation; defects.
     init(index: Int, file: String, rows: Int, cols: Int, features: [NanodiffFeatures], stepAngstrom: Double, d0: Double?, gamma: Double,
-         boundaryNull: NanodiffBoundaryNull = .standard, boundaryStep: NanodiffBoundaryStep = .standard) throws {
+         boundaryNull: NanodiffBoundaryNull = .standard, boundaryStep: NanodiffBoundaryStep = .standard,
+         boundaryMisfit: NanodiffLocalMisfit.Mode = .standard) throws {
         self.index = index
         self.file = file
         self.rows = rows
@@ -56,7 +57,8 @@ struct NanodiffScanMaps {
         let cores = defects.map { SIMD2($0.x, $0.y) }
         let sigmaX = map { frame.tiltSigmas($0).x }, sigmaY = map { frame.tiltSigmas($0).y }
         boundarySearch = NanodiffBoundaryFinder.search(tilts: [tiltX, tiltY], sigmas: [sigmaX, sigmaY], width: cols, height: rows, cores: cores,
-                                                       strain: strain, null: boundaryNull, step: boundaryStep)
+                                                       strain: strain, null: boundaryNull, step: boundaryStep,
+                                                       misfit: boundaryMisfit)
         defects += boundarySearch.boundaries
         maps += [("tilt_x_sigma", "rad", sigmaX), ("tilt_y_sigma", "rad", sigmaY)]
     }
@@ -65,10 +67,11 @@ struct NanodiffScanMaps {
 
     /// The boundary search again on the same maps and cores with another null or step model (the
     /// quality study compares them on the same draws).
-    func boundarySearch(null: NanodiffBoundaryNull, step: NanodiffBoundaryStep = .standard) -> NanodiffBoundaryFinder.Search {
+    func boundarySearch(null: NanodiffBoundaryNull, step: NanodiffBoundaryStep = .standard,
+                        misfit: NanodiffLocalMisfit.Mode = .standard) -> NanodiffBoundaryFinder.Search {
         NanodiffBoundaryFinder.search(tilts: [values("tilt_x"), values("tilt_y")], sigmas: [values("tilt_x_sigma"), values("tilt_y_sigma")],
                                       width: cols, height: rows, cores: defects.filter { $0.kind == .dislocation }.map { SIMD2($0.x, $0.y) },
-                                      strain: values("strain"), null: null, step: step)
+                                      strain: values("strain"), null: null, step: step, misfit: misfit)
     }
 
     /// Descriptor rows of the valid positions, with their position indices.
