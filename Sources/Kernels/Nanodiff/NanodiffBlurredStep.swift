@@ -22,8 +22,9 @@ public enum NanodiffBoundaryStep: String, Sendable, CaseIterable, Codable {
     /// only what the model leaves after it changes.
     case blurred
 
-    /// What jobs use.
-    public static let standard: NanodiffBoundaryStep = .sharp
+    /// What jobs use (session 6: with the local misfit it cut the spurious lines ninefold over
+    /// 200 draws in two seed ranges, docs/nanodiff.md).
+    public static let standard: NanodiffBoundaryStep = .blurred
 }
 
 /// The refinement of a found line into the blurred step that fits best (`NanodiffBoundaryStep`).
@@ -39,11 +40,42 @@ enum NanodiffBlurredStep {
     /// against the null `fits` is largest; the sharp column of `line` itself when nothing beats it.
     static func column(line: LineGrid.Line, lines: LineGrid, model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit],
                        width: Int) -> [Double] {
+        refine(line: line, lines: lines, model: model, fits: fits, width: width).column
+    }
+
+    /// The best step column and, for the grid's leftover error, its derivatives with respect to
+    /// the offset, the blur and the angle at the chosen line (φ(u), u·φ(u) and t·φ(u), u = (s − o)/w
+    /// with w at least 0.1 step, t the distance along the line): a strong boundary's step misplaced
+    /// by a fraction of the offset grid, turned by a fraction of the 0.5° grid or blurred a little
+    /// differently leaves residuals that are, to first order, these three columns —
+    /// the same reason the dislocation model carries the next multipole order for a core placed
+    /// a fraction of a step off. Without them, a step of hundreds of σ leaves a ridge that the
+    /// next search reports as a second line beside the first (tested).
+    static func columns(line: LineGrid.Line, lines: LineGrid, model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit],
+                        width: Int) -> (step: [Double], derivatives: [[Double]]) {
+        let best = refine(line: line, lines: lines, model: model, fits: fits, width: width)
+        let w = max(best.blur, 0.1)
+        let u = best.distance.map { ($0 - best.offset) / w }
+        let bump = u.map { exp(-$0 * $0 / 2) }
+        // Along the line (steps from the map centre's foot): a turn moves the step by t·δθ.
+        let r = best.angleDeg * .pi / 180, direction = SIMD2(cos(r), sin(r))
+        let along = model.positions.map { ((SIMD2(Double($0 % width), Double($0 / width)) - lines.centre) * direction).sum() }
+        let scale = max(1, along.map(abs).max() ?? 1)
+        return (best.column, [bump, zip(u, bump).map { $0 * $1 }, zip(along, bump).map { $0 / scale * $1 }])
+    }
+
+    /// The grid search behind `column` and `columns`: the best column, the distances of the
+    /// fitted positions along its normal, its offset, its blur and its angle.
+    static func refine(line: LineGrid.Line, lines: LineGrid, model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit],
+                       width: Int) -> (column: [Double], distance: [Double], offset: Double, blur: Double, angleDeg: Double) {
         let n = model.positions.count
         let coordinates = model.positions.map { SIMD2(Double($0 % width), Double($0 / width)) }
         let rss = fits.map { fit in (0..<n).reduce(0) { $0 + fit.weights[$1] * fit.residuals[$1] * fit.residuals[$1] } }
+        let sharpNormal = lines.normal(line.angle)
         let sharp = model.positions.map { lines.side(line, position: $0, width: width) ? 1.0 : 0 }
-        var best = (f: jointF(sharp, model: model, fits: fits, rss: rss), column: sharp)
+        var best = (f: jointF(sharp, model: model, fits: fits, rss: rss), column: sharp,
+                    distance: coordinates.map { (($0 - lines.centre) * sharpNormal).sum() }, offset: lines.offsets[line.offset], blur: 0.0,
+                    angleDeg: lines.angles[line.angle])
         var h = [Double](repeating: 0, count: n)
         for da in angleOffsets {
             let r = (lines.angles[line.angle] + da) * .pi / 180
@@ -57,11 +89,11 @@ enum NanodiffBlurredStep {
                         h[i] = w == 0 ? (d > 0 ? 1 : 0) : 0.5 * erfc(-d / (w * 2.0.squareRoot()))
                     }
                     let f = jointF(h, model: model, fits: fits, rss: rss)
-                    if f > best.f { best = (f, h) }
+                    if f > best.f { best = (f, h, s, o, w, lines.angles[line.angle] + da) }
                 }
             }
         }
-        return best.column
+        return (best.column, best.distance, best.offset, best.blur, best.angleDeg)
     }
 
     /// The mean over maps of the F ratio of adding column `h` to the null fit: the drop in

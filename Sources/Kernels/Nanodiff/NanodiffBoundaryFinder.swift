@@ -82,12 +82,16 @@ public enum NanodiffBoundaryFinder {
             guard out.boundaries.count < maxBoundaries, f.allSatisfy({ $0.dof > 2 }) else { break }
             let best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])
             let statistic: Double, threshold: Double
-            // The found line's column in the model: sharp, or the blurred step that fits best.
-            func modelColumn(_ line: LineGrid.Line) -> [Double] {
-                step == .blurred ? NanodiffBlurredStep.column(line: line, lines: lines, model: model, fits: f, width: width)
-                    : model.positions.map { lines.side(line, position: $0, width: width) ? 1.0 : 0 }
+            // The found line's columns in the model: the sharp step, or the blurred step that fits
+            // best with its offset and blur derivatives.
+            func modelColumn(_ line: LineGrid.Line) -> [[Double]] {
+                if step == .blurred {
+                    let c = NanodiffBlurredStep.columns(line: line, lines: lines, model: model, fits: f, width: width)
+                    return [c.step] + c.derivatives
+                }
+                return [model.positions.map { lines.side(line, position: $0, width: width) ? 1.0 : 0 }]
             }
-            let column: [Double]
+            let column: [[Double]]
             if null == .analytic {
                 guard let b = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
                 best = b
@@ -127,7 +131,7 @@ public enum NanodiffBoundaryFinder {
             out.boundaries.append(NanodiffDefect(kind: .tiltBoundary, x: centre.x, y: centre.y, strength: strength,
                                                  points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
             out.statistics.append((statistic, threshold))
-            model.append(column: column)
+            for c in column { model.append(column: c) }
         }
         return out
     }
@@ -135,10 +139,10 @@ public enum NanodiffBoundaryFinder {
     /// Per map, the residuals of the fit with the candidate line's column (what is left when the
     /// step is real: the noise to resample) and their correlation area κ and radius
     /// (`NanodiffResidualCorrelation`, on the standardised residuals r·√w).
-    static func alternativeResiduals(column: [Double], model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int)
+    static func alternativeResiduals(column: [[Double]], model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int)
         -> (residuals: [[Double]], kappa: [Double], radius: [Int]) {
         var withLine = model
-        withLine.append(column: column)
+        for c in column { withLine.append(column: c) }
         var residuals: [[Double]] = [], kappa: [Double] = [], radius: [Int] = []
         for m in tilts.indices {
             guard let fit = withLine.fit(withLine.positions.map { tilts[m][$0] }, sigma: withLine.positions.map { sigmas[m][$0] }) else {
@@ -157,11 +161,11 @@ public enum NanodiffBoundaryFinder {
     /// over several steps, so neighbouring residuals are not independent. Each map's F and ν are
     /// divided by its residuals' effective correlation area κ (`NanodiffResidualCorrelation`),
     /// estimated from the fit *with* the line, so a true step does not inflate its own κ.
-    static func correlationCorrected(_ best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double]), column: [Double],
+    static func correlationCorrected(_ best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double]), column: [[Double]],
                                      model: NanodiffTiltModel, tilts: [[Double]], sigmas: [[Double]], fits: [NanodiffTiltModel.Fit],
                                      width: Int, height: Int) -> (f: Double, nu: Double) {
         var withLine = model
-        withLine.append(column: column)
+        for c in column { withLine.append(column: c) }
         var f = 0.0, nu = Double.infinity
         for m in tilts.indices {
             var kappa = 1.0

@@ -21,8 +21,8 @@ public struct NanodiffLocalMisfit: Sendable {
         /// τᵢ² smoothed from the squared residuals around each position (session 6).
         case local
 
-        /// What jobs use.
-        public static let standard: Mode = .global
+        /// What jobs use (session 6, with the blurred step; docs/nanodiff.md).
+        public static let standard: Mode = .local
     }
 
     public let width: Int, height: Int

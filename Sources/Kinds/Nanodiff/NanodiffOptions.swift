@@ -36,11 +36,11 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `boundary_null=analytic|simulated|bootstrap` (default analytic): how a tilt-boundary
     /// candidate is tested (`NanodiffBoundaryNull`; `analytic` is session 4's test).
     public var boundaryNull: NanodiffBoundaryNull
-    /// `boundary_step=sharp|blurred` (default sharp): how a found tilt boundary enters the model
-    /// before the next search (`NanodiffBoundaryStep`; `blurred` is session 6's, measured).
+    /// `boundary_step=sharp|blurred` (default blurred): how a found tilt boundary enters the model
+    /// before the next search (`NanodiffBoundaryStep`; `sharp` is sessions 3–5's).
     public var boundaryStep: NanodiffBoundaryStep
-    /// `boundary_misfit=global|local` (default global): one misfit variance for the whole map, or
-    /// one smoothed from the residuals around each position (`NanodiffLocalMisfit`, session 6).
+    /// `boundary_misfit=global|local` (default local): one misfit variance for the whole map
+    /// (sessions 3–5), or one smoothed from the residuals around each position (`NanodiffLocalMisfit`).
     public var boundaryMisfit: NanodiffLocalMisfit.Mode
     /// `threads=`: threads per shard (default: the cores, at most 8).
     public var threads: Int

@@ -9,7 +9,8 @@ import Shared
 /// of quality: the 90th percentile of an error, the 10th of recall).
 enum NanodiffQualityStudy {
     /// A boundary test compared on the same maps: a null, how found lines enter the model and
-    /// the misfit variance. Written `null[/step][/misfit]` (e.g. `analytic/blurred/local`).
+    /// the misfit variance. Written `null[/step][/misfit]` (e.g. `analytic/sharp/global`, session
+    /// 5's test); a part left out is the jobs' default.
     struct BoundaryVariant: Equatable {
         var null: NanodiffBoundaryNull
         var step: NanodiffBoundaryStep
@@ -31,9 +32,7 @@ enum NanodiffQualityStudy {
             self.init(null: null, step: step, misfit: misfit)
         }
 
-        var name: String {
-            ([null.rawValue] + (step == .standard ? [] : [step.rawValue]) + (misfit == .standard ? [] : [misfit.rawValue])).joined(separator: "/")
-        }
+        var name: String { "\(null.rawValue)/\(step.rawValue)/\(misfit.rawValue)" }
     }
 
     struct Draw {

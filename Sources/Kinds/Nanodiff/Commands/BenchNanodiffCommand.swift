@@ -128,6 +128,15 @@ struct BenchNanodiffCommand: ParsableCommand {
                   + "), \(other) other line(s) (" + String(format: "%.2f", Double(other) / Double(max(1, scores.count))) + " per draw, "
                   + "\(scores.filter { $0.detectedCount > $0.truePositives }.count) draws with any); detectable (step ≥ 10 × (noise + misfit)): "
                   + "\(foundDetectable)/\(detectable.count)")
+            // The regime: the map's smaller side (positions). On small maps the cores and the
+            // strained region sit within a few steps of every line (docs/nanodiff.md, session 6).
+            let bins: [(String, ClosedRange<Int>)] = [("< 14", 0...13), ("14–19", 14...19), ("≥ 20", 20...Int.max)]
+            print("  by the map's smaller side: " + bins.map { name, range in
+                let picked = results.indices.filter { range.contains(min(results[$0].rows, results[$0].cols)) }
+                let f = picked.reduce(0) { $0 + scores[$1].truePositives }, t = picked.reduce(0) { $0 + scores[$1].trueCount }
+                let o = picked.reduce(0) { $0 + scores[$1].detectedCount - scores[$1].truePositives }
+                return "\(name): \(f)/\(t) found, \(o) other in \(picked.count) draws"
+            }.joined(separator: "; "))
         }
         let tp = results.reduce(0) { $0 + $1.score.truePositives }, n = results.reduce(0) { $0 + $1.score.trueCount }
         print("dislocations found within one step: \(tp)/\(n) over all draws")
