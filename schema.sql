@@ -767,8 +767,8 @@ $$;
 -- At the job's end its slots are folded into jobs.n_done / n_dead and deleted; until then the
 -- readers add them (jobs_overview here, JobRecord in the code). counter_slots = 0 (jobs planned
 -- before this migration, retried jobs, `--param counter_slots=0`): the job row counts, as before.
-ALTER TABLE jobs ADD COLUMN counter_slots int NOT NULL DEFAULT 0,
-                 ADD COLUMN slots_open int NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN counter_slots int NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN slots_open int NOT NULL DEFAULT 0;
 
 CREATE TABLE job_counters (
     job_id  bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
