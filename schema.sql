@@ -832,12 +832,15 @@ $$;
 -- A transaction that ends a job commits with the configured durability (synchronous_commit back
 -- to its reset value, normally on), even after slipline_finish turned it off:
 -- WAL is flushed in order, so that flush also makes every earlier completion durable.
--- Generic plans: every statement here goes by primary key or task_deps' index, so re-planning
--- them per call (force_custom_plan) only cost CPU.
+-- Generic plans, forced: every statement here goes by primary key or task_deps' index, so
+-- re-planning them per call only costs CPU. Left to itself (plan_cache_mode auto) PL/pgSQL kept
+-- re-planning the three `= ANY (booked)` statements on every call — the generic plan's estimate
+-- for an array of unknown length loses to a one-element custom plan — which cost 1.4 ms of
+-- planning per completion at 1,000 workers (pg_stat_statements.track_planning, 4 December).
 -- Job counters: on the job row, or in the job's counter slots (migration 15, which explains
 -- why a job still ends exactly once); see there.
 CREATE OR REPLACE FUNCTION slipline_book(booked bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     released int;
     finished_job record;
