@@ -16,8 +16,12 @@ public struct JobRecord: Sendable, Equatable {
     public let startedAt: Date?
     public let finishedAt: Date?
 
+    /// Selected `FROM jobs`. A running job planned with counter slots (migration 15) keeps its
+    /// counts in `job_counters` until it ends: they are added here.
     static let columns = """
-        id, kind, input, params, state, priority, n_tasks, n_done, n_dead, error,
+        id, kind, input, params, state, priority, n_tasks,
+        n_done + coalesce((SELECT sum(c.n_done)::int FROM job_counters c WHERE c.job_id = jobs.id), 0),
+        n_dead + coalesce((SELECT sum(c.n_dead)::int FROM job_counters c WHERE c.job_id = jobs.id), 0), error,
         extract(epoch from submitted_at), extract(epoch from started_at), extract(epoch from finished_at)
         """
 

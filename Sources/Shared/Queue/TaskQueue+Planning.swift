@@ -22,8 +22,10 @@ extension TaskQueue {
             let job = QueuedJob(id: jobId, kind: r.string(0, 1) ?? "", input: r.string(0, 2) ?? "", params: params,
                                 priority: r.int(0, 4) ?? 0, maxAttempts: r.int(0, 5) ?? 3)
             let plan: TaskPlan
+            let slots: Int
             do {
                 plan = try planner(job).validated()
+                slots = try counterSlots(job)
             } catch {
                 try conn.exec(
                     "UPDATE jobs SET state = 'failed', error = $2, started_at = now(), finished_at = now() WHERE id = $1",
@@ -31,7 +33,7 @@ extension TaskQueue {
                 try conn.exec("SELECT pg_notify($1, $2)", [jobsChannel, String(jobId)])
                 return .failed(job: jobId, error: "\(error)")
             }
-            try insert(plan, job: job, on: conn)
+            try insert(plan, job: job, counterSlots: slots, on: conn)
             return .planned(job: jobId, tasks: plan.taskCount, notes: plan.notes)
         }
     }
@@ -45,7 +47,7 @@ extension TaskQueue {
     }
 
     /// Inserts a plan's tasks in bulk and marks the job running (or done if it is empty).
-    static func insert(_ plan: TaskPlan, job: QueuedJob, on conn: PGConnection) throws {
+    static func insert(_ plan: TaskPlan, job: QueuedJob, counterSlots: Int, on conn: PGConnection) throws {
         let total = plan.taskCount
         let notes: String? = plan.notes.isEmpty ? nil : plan.notes.joined(separator: "\n")
         try conn.exec(
@@ -98,8 +100,38 @@ extension TaskQueue {
         }
         let partialIds = try plan.partials.map { try addWaiting($0.task, role: .partial, on: Array(shardIds[$0.shards])) }
         let uncovered = zip(shardIds, plan.partialOfShard).compactMap { $1 == nil ? $0 : nil }
-        if let merge = plan.merge { _ = try addWaiting(merge, role: .merge, on: partialIds + uncovered) }
+        var mergeIds: [Int64] = []
+        if let merge = plan.merge { mergeIds.append(try addWaiting(merge, role: .merge, on: partialIds + uncovered)) }
+        try addCounterSlots(job: job.id, slots: counterSlots, taskIds: shardIds + partialIds + mergeIds, on: conn)
         // One notification per plan, however many tasks: idle workers wake once.
         try conn.exec("SELECT pg_notify($1, '')", [tasksChannel])
+    }
+
+    /// Counter slots per job unless its `counter_slots` parameter says otherwise (0: count on
+    /// the job row, as before migration 15). 64 rows keep two of a server's concurrent
+    /// completions off one row nearly always; filling them locks the job row 64 times per job.
+    public static let defaultCounterSlots = 64
+
+    /// How many counter slots a job asks for: its `counter_slots` parameter, or the default.
+    static func counterSlots(_ job: QueuedJob) throws -> Int {
+        guard let text = job.params["counter_slots"] else { return defaultCounterSlots }
+        guard let n = Int(text), (0...4096).contains(n) else {
+            throw TaskError("counter_slots must be a whole number from 0 to 4096 (0: count on the job row), got \"\(text)\"")
+        }
+        return n
+    }
+
+    /// The job's counter slots (migration 15): slot `id % S` counts task `id`; each slot's task
+    /// count comes from the ids themselves, so the job's end is exact however they fall.
+    static func addCounterSlots(job: Int64, slots wanted: Int, taskIds: [Int64], on conn: PGConnection) throws {
+        let slots = min(wanted, taskIds.count)
+        guard slots > 0 else { return }
+        var perSlot = [Int](repeating: 0, count: slots)
+        for id in taskIds { perSlot[Int(id % Int64(slots))] += 1 }
+        let used = perSlot.indices.filter { perSlot[$0] > 0 }
+        try conn.exec(
+            "INSERT INTO job_counters (job_id, slot, n_tasks) SELECT $1, unnest($2::int[]), unnest($3::int[])",
+            [job, PGArray(used), PGArray(used.map { perSlot[$0] })])
+        try conn.exec("UPDATE jobs SET counter_slots = $2, slots_open = $3 WHERE id = $1", [job, slots, used.count])
     }
 }

@@ -47,6 +47,9 @@ extension BenchCommand {
         @Flag(name: .long, help: "Claim and complete in two calls (slipline_claim, then TaskQueue.complete), as before the one-call path: for before/after figures.")
         var twoCalls = false
 
+        @Option(name: .long, help: "The job's counter slots (migration 15; default: the queue's, 64); 0 counts on the job row as before, for before/after figures.")
+        var counterSlots: Int?
+
         @Option(name: .long, help: "PID of a pooler (PgBouncer) on this machine whose CPU time to report.")
         var poolerPid: Int32?
 
@@ -57,6 +60,7 @@ extension BenchCommand {
             guard taskSeconds >= 0, taskSeconds <= 3600 else { throw ValidationError("--task-seconds must be 0…3600") }
             guard (tasks ?? 1) >= 1 else { throw ValidationError("--tasks must be at least 1") }
             guard lease > taskSeconds * 2 else { throw ValidationError("--lease must exceed twice --task-seconds (no heartbeats)") }
+            guard (0...4096).contains(counterSlots ?? 0) else { throw ValidationError("--counter-slots must be 0…4096") }
             guard timeout > 0, (stagger ?? 0) >= 0 else { throw ValidationError("--timeout must be > 0 and --stagger ≥ 0") }
         }
 
@@ -78,6 +82,8 @@ extension BenchCommand {
             let check = try FleetCheck(conn, job: job.id, ran: fleet.total.ran)
             BenchWorkersReport(count: count, taskSeconds: taskSeconds, tasks: nTasks, stagger: stagger ?? taskSeconds,
                                wall: wall, oneCall: !twoCalls, total: fleet.total, usage: used, check: check).print()
+            let slots = try conn.exec("SELECT counter_slots FROM jobs WHERE id = $1", [job.id]).int(0, 0) ?? 0
+            print("  job counters: " + (slots > 0 ? "\(slots) counter slots (job_counters)" : "on the job row (counter_slots 0)"))
             if !finished { print("  TIMED OUT after \(Int(timeout)) s") }
             if !finished || !check.passed || fleet.errorCount > 0 { throw ExitCode(1) }
         }
@@ -87,7 +93,8 @@ extension BenchCommand {
         private func planJob(_ info: String, _ conn: PGConnection, tasks: Int) throws -> PlannedJob {
             let logger = db.logger("slipline.bench", default: .warning)
             let id = try TaskQueue.submit(conn, kind: BenchKind().name, input: "bench-workers-\(count)",
-                                          params: ["tasks": "\(tasks)", "sleep_ms": "\(taskSeconds * 1000)", "merge": "false"])
+                                          params: ["tasks": "\(tasks)", "sleep_ms": "\(taskSeconds * 1000)", "merge": "false"]
+                                              .merging(counterSlots.map { ["counter_slots": "\($0)"] } ?? [:]) { $1 })
             let planned = PlannedJob(id: id, coordinator: CoordinatorService(conninfo: info, planners: Kinds.planners, logger: logger))
             let deadline = Date(timeIntervalSinceNow: 600)
             while try TaskQueue.job(conn, id: id)?.state == .queued {
