@@ -66,6 +66,99 @@ uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff
     return best;
 }
 
+/* Adds 32-bit sums in unpack order (`lo`: pixels 0-3 and 8-11, `hi`: 4-7 and 12-15) to the 16
+ * uint32 pixel sums at `s`, in pixel order. */
+__attribute__((target("avx2"))) static inline void add_u32(uint32_t *s, __m256i lo, __m256i hi) {
+    __m256i a = _mm256_permute2x128_si256(lo, hi, 0x20), b = _mm256_permute2x128_si256(lo, hi, 0x31);
+    _mm256_storeu_si256((__m256i *)s, _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)s), a));
+    _mm256_storeu_si256((__m256i *)(s + 8), _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(s + 8)), b));
+}
+
+/* Adds 16 uint16 sums to the 16 uint32 pixel sums at `s`. */
+__attribute__((target("avx2"))) static inline void add_u16(uint32_t *s, __m256i v) {
+    __m256i a = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)), b = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1));
+    _mm256_storeu_si256((__m256i *)s, _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)s), a));
+    _mm256_storeu_si256((__m256i *)(s + 8), _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(s + 8)), b));
+}
+
+__attribute__((target("avx2"))) static inline void raise_u16(uint16_t *m, __m256i v) {
+    _mm256_storeu_si256((__m256i *)m, _mm256_max_epu16(_mm256_loadu_si256((const __m256i *)m), v));
+}
+
+__attribute__((target("avx2")))
+uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                          uint32_t *sum, uint16_t *max, int try16) {
+    const __m256i zero = _mm256_setzero_si256();
+    /* 16-bit sums of the group are exact where every frame's value is at most 65 535 / frames. */
+    const __m256i limit = _mm256_set1_epi16((short)(uint16_t)(frames > 0 ? 65535 / frames : 65535));
+    __m256i all = zero;
+    int c = 0;
+    for (; c + 2 <= chunks; c += 2) {
+        const uint16_t *p = group + (ptrdiff_t)c * 16;
+        __m256i m0 = zero, m1 = zero;
+        if (try16) {
+            /* One add per 16 pixels; the maximum, needed anyway, proves afterwards whether the
+             * sums wrapped. */
+            __m256i a0 = zero, a1 = zero;
+            const uint16_t *q = p;
+            for (int f = 0; f < frames; f++, q += frame_pixels) {
+                __m256i v0 = _mm256_loadu_si256((const __m256i *)q), v1 = _mm256_loadu_si256((const __m256i *)(q + 16));
+                a0 = _mm256_add_epi16(a0, v0);
+                a1 = _mm256_add_epi16(a1, v1);
+                m0 = _mm256_max_epu16(m0, v0);
+                m1 = _mm256_max_epu16(m1, v1);
+            }
+            __m256i mm = _mm256_max_epu16(m0, m1);
+            if (_mm256_movemask_epi8(_mm256_cmpeq_epi16(_mm256_max_epu16(mm, limit), limit)) == -1) {
+                add_u16(sum + c * 16, a0);
+                add_u16(sum + c * 16 + 16, a1);
+                raise_u16(max + c * 16, m0);
+                raise_u16(max + c * 16 + 16, m1);
+                all = _mm256_max_epu16(all, mm);
+                continue;
+            }
+            /* Counts too large for 16-bit sums: this chunk pair again in 32-bit lanes (its lines
+             * are still near), and the rest of the group straight in 32-bit lanes. */
+            try16 = 0;
+            m0 = zero;
+            m1 = zero;
+        }
+        __m256i lo0 = zero, hi0 = zero, lo1 = zero, hi1 = zero;
+        for (int f = 0; f < frames; f++, p += frame_pixels) {
+            __m256i v0 = _mm256_loadu_si256((const __m256i *)p), v1 = _mm256_loadu_si256((const __m256i *)(p + 16));
+            lo0 = _mm256_add_epi32(lo0, _mm256_unpacklo_epi16(v0, zero));
+            hi0 = _mm256_add_epi32(hi0, _mm256_unpackhi_epi16(v0, zero));
+            lo1 = _mm256_add_epi32(lo1, _mm256_unpacklo_epi16(v1, zero));
+            hi1 = _mm256_add_epi32(hi1, _mm256_unpackhi_epi16(v1, zero));
+            m0 = _mm256_max_epu16(m0, v0);
+            m1 = _mm256_max_epu16(m1, v1);
+        }
+        add_u32(sum + c * 16, lo0, hi0);
+        add_u32(sum + c * 16 + 16, lo1, hi1);
+        raise_u16(max + c * 16, m0);
+        raise_u16(max + c * 16 + 16, m1);
+        all = _mm256_max_epu16(all, _mm256_max_epu16(m0, m1));
+    }
+    if (c < chunks) {
+        /* The odd last chunk. */
+        const uint16_t *p = group + (ptrdiff_t)c * 16;
+        __m256i lo0 = zero, hi0 = zero, m0 = zero;
+        for (int f = 0; f < frames; f++, p += frame_pixels) {
+            __m256i v0 = _mm256_loadu_si256((const __m256i *)p);
+            lo0 = _mm256_add_epi32(lo0, _mm256_unpacklo_epi16(v0, zero));
+            hi0 = _mm256_add_epi32(hi0, _mm256_unpackhi_epi16(v0, zero));
+            m0 = _mm256_max_epu16(m0, v0);
+        }
+        add_u32(sum + c * 16, lo0, hi0);
+        raise_u16(max + c * 16, m0);
+        all = _mm256_max_epu16(all, m0);
+    }
+    uint16_t lanes[16], best = 0;
+    _mm256_storeu_si256((__m256i *)lanes, all);
+    for (int i = 0; i < 16; i++) best = lanes[i] > best ? lanes[i] : best;
+    return best;
+}
+
 /* Horizontal sum of eight uint32 lanes (wrapping; callers keep totals below 2^32). */
 __attribute__((target("avx2"))) static inline uint32_t hsum32(__m256i v) {
     __m128i a = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -164,6 +257,12 @@ int slp_stem4d_has_avx2(void) { return 0; }
 uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
                                       double *sum, float *max) {
     (void)group; (void)frames; (void)frame_pixels; (void)chunks; (void)sum; (void)max;
+    return 0;
+}
+
+uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                          uint32_t *sum, uint16_t *max, int try16) {
+    (void)group; (void)frames; (void)frame_pixels; (void)chunks; (void)sum; (void)max; (void)try16;
     return 0;
 }
 

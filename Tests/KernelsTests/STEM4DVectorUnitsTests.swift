@@ -33,6 +33,44 @@ final class STEM4DVectorUnitsTests: XCTestCase {
         }
     }
 
+    /// The integer-accumulator pattern pass (16-bit sums where the maximum proves them exact,
+    /// else 32-bit) over several groups, flushed at the end, against the Swift pass group by
+    /// group: every value range, with and without the 16-bit attempt, and groups whose range
+    /// changes (small counts after full-range ones and back), so both the kept 16-bit sums and
+    /// the fallback are exercised.
+    func testIntegerPatternPassEqualsSwiftPass() throws {
+        try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
+        var rng = SeededRandom(seed: 9)
+        for (pixels, frames) in [(16, 1), (48, 16), (7 * 13, 5), (33, 16), (4096, 16), (16 * 5 + 3, 9)] {
+            for ranges in [[13, 13, 13], [4096, 4097, 4096], [65_536, 13, 4096], [13, 65_536, 13], [1 << 15, 1 << 14, 65_536]] {
+                for try16 in [true, false] {
+                    let chunks = pixels / 16
+                    let start = (0..<pixels).map { _ in Double(rng.next() % 1000) }
+                    var sumRef = start, maxRef = start.map(Float.init)
+                    var sum32 = [UInt32](repeating: 0, count: pixels), max16 = [UInt16](repeating: 0, count: pixels)
+                    for range in ranges {
+                        let data = (0..<(pixels * frames)).map { _ in UInt16(truncatingIfNeeded: rng.next() % UInt64(range)) }
+                        let (gRef, gGot) = data.withUnsafeBufferPointer { d -> (UInt32, UInt32) in
+                            let a = STEM4DSparseKernel.integerPatternPass(UnsafeRawPointer(d.baseAddress!), frames: frames, framePixels: pixels,
+                                                                         chunks: chunks, as: UInt16.self, sum: &sumRef, max: &maxRef)
+                            let b = STEM4DVectorUnits.u16PatternsInt(d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
+                                                                     sum: &sum32, max: &max16, try16: try16)
+                            return (a, b)
+                        }
+                        XCTAssertEqual(gGot, gRef, "\(pixels) px × \(frames) frames, values < \(range), try16 \(try16)")
+                    }
+                    let what = "\(pixels) px × \(frames) frames, ranges \(ranges), try16 \(try16)"
+                    let sumGot = (0..<pixels).map { $0 < chunks * 16 ? start[$0] + Double(sum32[$0]) : start[$0] }
+                    let maxGot = (0..<pixels).map { $0 < chunks * 16 ? Swift.max(Float(start[$0]), Float(max16[$0])) : Float(start[$0]) }
+                    XCTAssertEqual(sumGot, sumRef, what)
+                    XCTAssertEqual(maxGot, maxRef, what)
+                    // Pixels past the last whole chunk are left alone (the kernel sums them in Swift).
+                    XCTAssertEqual(Array(sum32[(chunks * 16)...]), [UInt32](repeating: 0, count: pixels - chunks * 16), what)
+                }
+            }
+        }
+    }
+
     /// The AVX2 mask pass against a plain sum over the masked lanes: random entries and bits,
     /// 16-bit runs of every length the kernel can ask for (1: full range), frame counts that do
     /// and do not fill the four-frame blocks.

@@ -27,6 +27,18 @@ int slp_stem4d_has_avx2(void);
 uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
                                       double *sum, float *max);
 
+/* The same pattern pass into integer accumulators: adds each pixel's sum over the group to
+ * sum[i] and raises max[i], for the first `chunks` chunks; returns the largest value. Exact for
+ * any 16-bit values while sum[i] stays below 2^32 (the caller flushes them at least every 65 536
+ * frames). With `try16` the sums go in 16-bit lanes (one add per 16 pixels instead of two
+ * unpacks and two adds) and are kept only where the group's maximum proves they did not wrap
+ * (max <= 65 535 / frames); at the first chunk pair where it does not, that pair is summed again
+ * in 32-bit lanes and so is the rest of the group. The accumulators stay integers across
+ * groups, so the Double/Float patterns are touched once per flush instead of once per group.
+ * Only call when slp_stem4d_has_avx2(). */
+uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                          uint32_t *sum, uint16_t *max, int try16);
+
 /* Mask pass of one group for one binary mask: totals[f] = the sum over entries e of the 16
  * pixels frame_f[offsets[e] .. offsets[e] + 15] AND bits[16e .. 16e + 15] (bits 0 or 0xFFFF
  * per lane), for f < frames. `run` chunks at a time are added in 16-bit lanes (the caller

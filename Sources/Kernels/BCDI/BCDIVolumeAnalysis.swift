@@ -19,6 +19,10 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var deblur: Bool = false
     /// Blur (voxels) left in the field by the deconvolution.
     public var deblurResidual: Double = 1.0
+    /// How `deblur` measures the blur: `direct` fits the blurred body to the amplitude with the
+    /// vortex neighbourhoods left out (`BCDIBlurDirectFit`); `variogram` is the surface
+    /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
+    public var blurEstimator: BCDIBlurEstimator = .direct
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -55,7 +59,9 @@ public enum BCDIVolumeAnalysis {
         var plain = settings
         plain.deblur = false
         let (support, _, sigma, _) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: plain)
-        let blur = BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
+        let blur = settings.blurEstimator == .direct
+            ? BCDIBlurDirectFit.estimate(re: re, im: im, shape: shape).sigma
+            : BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
         let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
         guard width > 0 else { return (re, im, blur, 0, storedSupport) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)

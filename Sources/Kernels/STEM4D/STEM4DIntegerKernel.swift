@@ -131,13 +131,47 @@ extension STEM4DSparseKernel {
             let avx2Masks = T.self == UInt16.self && STEM4DVectorUnits.avx2Masks
             let totals = UnsafeMutablePointer<UInt32>.allocate(capacity: G)
             defer { totals.deallocate() }
+            // The integer pattern pass keeps exact UInt32 sums and UInt16 maxima across groups and
+            // adds them to the Double/Float patterns every `flushFrames` frames and at the end:
+            // the patterns (12 bytes a pixel, in L2 for large frames) are then not read and
+            // written once per group of 16 frames.
+            let intPatterns = avx2 && STEM4DVectorUnits.intPatterns
+            let sum32 = UnsafeMutablePointer<UInt32>.allocate(capacity: intPatterns ? nc * 16 : 0)
+            let max16 = UnsafeMutablePointer<UInt16>.allocate(capacity: intPatterns ? nc * 16 : 0)
+            if intPatterns {
+                sum32.initialize(repeating: 0, count: nc * 16)
+                max16.initialize(repeating: 0, count: nc * 16)
+            }
+            defer { sum32.deallocate(); max16.deallocate() }
+            var pendingFrames = 0
+            func flushPatterns() {
+                guard pendingFrames > 0 else { return }
+                for i in 0..<(nc * 16) {
+                    sumPat[i] += Double(sum32[i])
+                    maxPat[i] = Swift.max(maxPat[i], Float(max16[i]))
+                }
+                sum32.update(repeating: 0, count: nc * 16)
+                max16.update(repeating: 0, count: nc * 16)
+                pendingFrames = 0
+            }
+            // 65 536 frames of values below 2¹⁶ sum below 2³².
+            let flushFrames = 65_536
+            // Try 16-bit sums while the previous group's maximum says they fit (a hint only:
+            // the pass checks every chunk pair).
+            var try16 = true
             var f0 = 0
             while f0 < n {
                 let g = min(G, n - f0)
                 let gp = UnsafeRawPointer(base + f0 * p)
                 // Pass 1: patterns; the largest value of the group bounds the mask pass's 16-bit runs.
                 let gm: UInt32
-                if avx2 {
+                if intPatterns {
+                    if pendingFrames + g > flushFrames { flushPatterns() }
+                    gm = STEM4DVectorUnits.u16PatternsInt(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
+                                                          chunks: nc, sum: sum32, max: max16, try16: try16)
+                    pendingFrames += g
+                    try16 = gm &* UInt32(G) <= 65_535
+                } else if avx2 {
                     gm = STEM4DVectorUnits.u16Patterns(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
                                                        chunks: nc, sum: sumPat, max: maxPat)
                 } else {
@@ -213,6 +247,7 @@ extension STEM4DSparseKernel {
                 }
                 f0 += g
             }
+            if intPatterns { flushPatterns() }
         }
         }
         }

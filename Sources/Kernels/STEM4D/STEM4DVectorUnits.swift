@@ -19,9 +19,15 @@ public enum STEM4DVectorUnits {
     /// pass beside the C pattern pass, to measure the two apart.
     public static let avx2Masks: Bool = avx2 && getenv("SLIPLINE_STEM4D_SWIFT_MASKS") == nil
 
+    /// True when the 16-bit pattern pass keeps integer accumulators across groups and tries
+    /// 16-bit sums first (`slp_stem4d_u16_patterns_int_avx2`); `SLIPLINE_STEM4D_GROUP_FLUSH=1`
+    /// keeps the previous pass, which adds every group into the `Double`/`Float` patterns
+    /// (`slp_stem4d_u16_patterns_avx2`), to measure the two with one binary.
+    public static let intPatterns: Bool = avx2 && getenv("SLIPLINE_STEM4D_GROUP_FLUSH") == nil
+
     /// A short name of what runs, for benchmark output.
     public static var description: String {
-        avx2 ? (avx2Masks ? "AVX2 (run-time dispatch)" : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
+        avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
     }
 
     /// The AVX2 pattern pass over one group of 16-bit frames (`slp_stem4d_u16_patterns_avx2`):
@@ -31,6 +37,16 @@ public enum STEM4DVectorUnits {
     static func u16Patterns(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
                             sum: UnsafeMutablePointer<Double>, max: UnsafeMutablePointer<Float>) -> UInt32 {
         UInt32(slp_stem4d_u16_patterns_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max))
+    }
+
+    /// The AVX2 pattern pass into integer accumulators (`slp_stem4d_u16_patterns_int_avx2`):
+    /// adds each pixel's group sum to `sum` and raises `max` for the first `chunks` chunks;
+    /// with `try16`, 16-bit sums where the group's maximum proves them exact. Exact while the
+    /// sums stay below 2³² (flush at least every 65 536 frames). Only when `avx2`.
+    @inline(__always)
+    static func u16PatternsInt(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
+                               sum: UnsafeMutablePointer<UInt32>, max: UnsafeMutablePointer<UInt16>, try16: Bool) -> UInt32 {
+        UInt32(slp_stem4d_u16_patterns_int_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
     }
 
     /// The AVX2 mask pass of one binary mask over one group of 16-bit frames

@@ -41,6 +41,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     public var deblur: Bool
     /// `deblur_residual=` (default 1 voxel): the blur left in the field.
     public var deblurResidual: Double
+    /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
+    /// (`BCDIBlurEstimator`).
+    public var blurEstimator: BCDIBlurEstimator
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -65,6 +68,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.tracing = tracing
         deblur = try params.bool("deblur", default: false)
         deblurResidual = try params.double("deblur_residual", default: 1.0, range: 0.3...10)
+        let estimatorName = params.string("deblur_estimate", default: BCDIBlurEstimator.direct.rawValue)
+        guard let estimator = BCDIBlurEstimator(rawValue: estimatorName) else {
+            throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
+        }
+        blurEstimator = estimator
     }
 
     /// The kernel settings these options stand for.
@@ -77,6 +85,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.phaseNoise = phaseNoise
         s.deblur = deblur
         s.deblurResidual = deblurResidual
+        s.blurEstimator = blurEstimator
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

@@ -17,6 +17,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Flag(name: .long, help: "Report line recall/precision over randomised draws instead of timings.")
     var accuracy = false
 
+    @Flag(name: .long, help: "Report how well the blur σ is measured over randomised draws (per preset) instead of timings.")
+    var blurEstimate = false
+
     @Option(name: .long, help: "Randomised volumes per preset (--accuracy).")
     var draws: Int = 50
 
@@ -50,6 +53,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_residual` job parameter, voxels.")
     var deblurResidual: Double = 1.0
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
+    var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -70,6 +76,9 @@ struct BenchBCDICommand: ParsableCommand {
         guard BCDILineTracing(rawValue: tracing) != nil else {
             throw ValidationError("--tracing \(tracing): expected one of \(BCDILineTracing.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard BCDIBlurEstimator(rawValue: deblurEstimate) != nil else {
+            throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
+        }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
         }
@@ -79,6 +88,21 @@ struct BenchBCDICommand: ParsableCommand {
         #if DEBUG
         print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
         #endif
+        if blurEstimate {
+            for name in preset.isEmpty ? ["random", "blur"] : preset {
+                let draws = BCDIBlurAccuracy.run(ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed, threads: threads)
+                if verbose {
+                    for d in draws {
+                        print(String(format: "  draw %d true %.2f | with lines %@ | without %@ | residues %d %.1fs", d.index, d.trueBlur,
+                                     d.withLines.map { String(format: "%.2f", $0) }.joined(separator: " "),
+                                     d.withoutLines.map { String(format: "%.2f", $0) }.joined(separator: " "), d.residues, d.seconds))
+                    }
+                }
+                print("preset \(name), \(draws.count) draws, seed \(seed): blur estimates (voxels)")
+                print(BCDIBlurAccuracy.summary(draws))
+            }
+            return
+        }
         if accuracy {
             for name in preset.isEmpty ? ["random", "noise", "ramp-blur", "blur"] : preset {
                 var settings = BCDIAnalysisSettings()
@@ -86,6 +110,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.phaseNoise = phaseNoise
                 settings.deblur = deblur
                 settings.deblurResidual = deblurResidual
+                settings.blurEstimator = BCDIBlurEstimator(rawValue: deblurEstimate)!
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
