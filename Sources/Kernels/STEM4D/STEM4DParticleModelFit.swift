@@ -58,6 +58,10 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     public var significance: Double
     /// Search rounds (each: search the residual, add, refit all, prune).
     public var rounds: Int
+    /// After the rounds, test every sphere that lies on a neighbour in every view against the
+    /// neighbours alone, refitted (information criterion; `STEM4DParticleModelSelection`), and
+    /// drop it when they explain the views as well. Off: the method of 4 December.
+    public var mergeTest = false
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -89,8 +93,17 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.prune()
             if added == 0 { break }
         }
-        return state.spheres.map { s in
-            STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
+        if mergeTest && state.mergeRedundant() > 0 {
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
+        }
+        return state.spheres.indices.map { k in
+            let s = state.spheres[k]
+            var p = STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
+            p.depthSigma = state.depthSigma(k)
+            return p
         }
     }
 }

@@ -73,6 +73,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// and search its residual for the particles blob matching missed (`STEM4DParticleModelFit`);
     /// false keeps the blob-matched particles (the method before).
     public var particleModel: Bool
+    /// `particle_merge=` (default false): after the joint fit, drop a sphere lying on a
+    /// neighbour in every view when the neighbour, refitted alone, explains the views as well
+    /// (information criterion; `STEM4DParticleModelSelection`).
+    public var particleMerge: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -145,6 +149,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         }
         particleAlignment = try params.bool("particle_alignment", default: true)
         particleModel = try params.bool("particle_model", default: true)
+        particleMerge = try params.bool("particle_merge", default: false)
     }
 }
 
