@@ -62,6 +62,15 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// neighbours alone, refitted (information criterion; `STEM4DParticleModelSelection`), and
     /// drop it when they explain the views as well. Off: the method of 4 December.
     public var mergeTest = false
+    /// Significance in units of the local noise: each sphere's χ² gain divided by the reduced
+    /// χ² of the model around it when that exceeds one (`STEM4DParticleModelSelection`), for
+    /// pruning and for accepting what the residual search adds. Off: the global noise model
+    /// alone (the method of 4 December).
+    public var localNoise = false
+    /// Drop the less significant of two spheres interpenetrating by more than three standard
+    /// errors of their overlap (`STEM4DParticleModelSelection`), in every pruning. Off: only
+    /// the fixed duplicate rule (the method of 4 December).
+    public var hardSpheres = false
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -350,7 +359,7 @@ final class STEM4DParticleModelState {
         while true {
             var worst: (Int, Double)? = nil
             for k in spheres.indices {
-                let g = significance(k)
+                let g = selectionSignificance(k)
                 if g < fit.significance && g < (worst?.1 ?? .infinity) { worst = (k, g) }
             }
             var duplicate: Int? = nil
@@ -364,6 +373,7 @@ final class STEM4DParticleModelState {
                     }
                 }
             }
+            if duplicate == nil && fit.hardSpheres { duplicate = significantlyInterpenetrating() }
             guard let k = duplicate ?? worst?.0 else { return }
             render(spheres[k], sign: -1)
             spheres.remove(at: k)
@@ -521,7 +531,8 @@ final class STEM4DParticleModelState {
             if placed.contains(where: { ($0.x - s.x) * ($0.x - s.x) + ($0.y - s.y) * ($0.y - s.y) < ($0.r + s.r) * ($0.r + s.r) }) { continue }
             spheres.append(s)
             let k = spheres.count - 1
-            let g = refine(k)
+            var g = refine(k)
+            if fit.localNoise { g /= localChi2(k).squareRoot() }
             let n = spheres[k]
             let duplicate = spheres.indices.contains { j in
                 guard j != k else { return false }

@@ -184,6 +184,8 @@ public enum STEM4DMerge {
             var model = STEM4DParticleModelFit(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
                                                zMin: -options.zRange, zMax: options.zRange)
             model.mergeTest = options.particleMerge
+            model.localNoise = options.particleLocalNoise
+            model.hardSpheres = options.particleHardSpheres
             particles = model.fit(particles, views: fitViews)
         }
         out.particleCount = particles.count

@@ -77,6 +77,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// neighbour in every view when the neighbour, refitted alone, explains the views as well
     /// (information criterion; `STEM4DParticleModelSelection`).
     public var particleMerge: Bool
+    /// `particle_local_noise=` (default false): a sphere's significance in units of the local
+    /// noise (the gain over the reduced χ² of the model around it, when above one).
+    public var particleLocalNoise: Bool
+    /// `particle_hard_spheres=` (default false): drop the less significant of two spheres
+    /// interpenetrating by more than three standard errors of their overlap.
+    public var particleHardSpheres: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -150,6 +156,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleAlignment = try params.bool("particle_alignment", default: true)
         particleModel = try params.bool("particle_model", default: true)
         particleMerge = try params.bool("particle_merge", default: false)
+        particleLocalNoise = try params.bool("particle_local_noise", default: false)
+        particleHardSpheres = try params.bool("particle_hard_spheres", default: false)
     }
 }
 
