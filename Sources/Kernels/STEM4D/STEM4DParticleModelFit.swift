@@ -67,10 +67,14 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// pruning and for accepting what the residual search adds. Off: the global noise model
     /// alone (the method of 4 December).
     public var localNoise = false
-    /// Drop the less significant of two spheres interpenetrating by more than three standard
-    /// errors of their overlap (`STEM4DParticleModelSelection`), in every pruning. Off: only
-    /// the fixed duplicate rule (the method of 4 December).
-    public var hardSpheres = false
+    /// Hard spheres within the measured uncertainty, in every pruning
+    /// (`STEM4DParticleModelSelection`): `.overlap` drops the less significant of two spheres
+    /// interpenetrating by more than three standard errors of their overlap; `.centre` only
+    /// when one's centre lies inside the other by more than three standard errors. `.off`:
+    /// only the fixed duplicate rule (the method of 4 December).
+    public var hardSpheres = HardSpheres.off
+    /// How the hard-sphere constraint is applied.
+    public enum HardSpheres: String, Sendable, Hashable, CaseIterable { case off, overlap, centre }
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -373,7 +377,7 @@ final class STEM4DParticleModelState {
                     }
                 }
             }
-            if duplicate == nil && fit.hardSpheres { duplicate = significantlyInterpenetrating() }
+            if duplicate == nil && fit.hardSpheres != .off { duplicate = significantlyInterpenetrating(centreOnly: fit.hardSpheres == .centre) }
             guard let k = duplicate ?? worst?.0 else { return }
             render(spheres[k], sign: -1)
             spheres.remove(at: k)

@@ -165,11 +165,16 @@ extension STEM4DParticleModelState {
 extension STEM4DParticleModelState {
     /// The overlap of spheres `a` and `b` (px, > 0: interpenetrating) in units of its standard
     /// error; 0 when they do not overlap; ∞ when a covariance is missing.
-    func interpenetration(_ a: Int, _ b: Int, covariances: inout [Int: [[Double]]?]) -> Double {
+    /// With `centreOnly`, the depth of the smaller sphere's centre inside the larger one,
+    /// r_large − |c_a − c_b|, instead: true touching spheres whose radii the fit biases up by a
+    /// fraction of a pixel (a bias no covariance holds) stay far from it, while a sphere hung
+    /// on another's rim sits inside it.
+    func interpenetration(_ a: Int, _ b: Int, centreOnly: Bool = false, covariances: inout [Int: [[Double]]?]) -> Double {
         let p = spheres[a], q = spheres[b]
         let d = [p.x - q.x, p.y - q.y, p.z - q.z]
         let dist = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).squareRoot()
-        let overlap = p.r + q.r - dist
+        let large = p.r >= q.r ? a : b
+        let overlap = centreOnly ? spheres[large].r - dist : p.r + q.r - dist
         guard overlap > 0 else { return 0 }
         let u = dist > 1e-9 ? d.map { $0 / dist } : [0, 0, 1]
         var variance = 0.0
@@ -177,7 +182,7 @@ extension STEM4DParticleModelState {
             if covariances[k] == nil { covariances[k] = .some(covariance(k)) }
             guard let c = covariances[k] ?? nil else { return .infinity }
             // ∂overlap/∂(x, y, z, r, c) of this sphere.
-            let g = [sign * u[0], sign * u[1], sign * u[2], 1, 0]
+            let g = [sign * u[0], sign * u[1], sign * u[2], centreOnly && k != large ? 0 : 1, 0]
             for i in 0..<5 { for j in 0..<5 { variance += g[i] * c[i][j] * g[j] } }
         }
         guard variance > 0 else { return .infinity }
@@ -186,7 +191,7 @@ extension STEM4DParticleModelState {
 
     /// The less significant sphere of the pair interpenetrating most, in standard errors, if
     /// that is more than three; nil otherwise.
-    func significantlyInterpenetrating() -> Int? {
+    func significantlyInterpenetrating(centreOnly: Bool = false) -> Int? {
         var covariances: [Int: [[Double]]?] = [:]
         var worst: (Int, Double)? = nil
         for a in spheres.indices {
@@ -194,7 +199,7 @@ extension STEM4DParticleModelState {
                 let p = spheres[a], q = spheres[b]
                 let dx = p.x - q.x, dy = p.y - q.y, dz = p.z - q.z
                 guard dx * dx + dy * dy + dz * dz < (p.r + q.r) * (p.r + q.r) else { continue }
-                let e = interpenetration(a, b, covariances: &covariances)
+                let e = interpenetration(a, b, centreOnly: centreOnly, covariances: &covariances)
                 if e > 3 && e > (worst?.1 ?? 0) { worst = (significance(a) < significance(b) ? a : b, e) }
             }
         }

@@ -185,7 +185,7 @@ public enum STEM4DMerge {
                                                zMin: -options.zRange, zMax: options.zRange)
             model.mergeTest = options.particleMerge
             model.localNoise = options.particleLocalNoise
-            model.hardSpheres = options.particleHardSpheres
+            model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             particles = model.fit(particles, views: fitViews)
         }
         out.particleCount = particles.count

@@ -80,9 +80,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `particle_local_noise=` (default false): a sphere's significance in units of the local
     /// noise (the gain over the reduced χ² of the model around it, when above one).
     public var particleLocalNoise: Bool
-    /// `particle_hard_spheres=` (default false): drop the less significant of two spheres
-    /// interpenetrating by more than three standard errors of their overlap.
-    public var particleHardSpheres: Bool
+    /// `particle_hard_spheres=` (default off): `overlap` drops the less significant of two
+    /// spheres interpenetrating by more than three standard errors of their overlap; `centre`
+    /// only when one's centre lies that far inside the other.
+    public var particleHardSpheres: String
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -157,7 +158,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleModel = try params.bool("particle_model", default: true)
         particleMerge = try params.bool("particle_merge", default: false)
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
-        particleHardSpheres = try params.bool("particle_hard_spheres", default: false)
+        particleHardSpheres = params.string("particle_hard_spheres", default: "off")
+        guard ["off", "overlap", "centre"].contains(particleHardSpheres) else {
+            throw ParamError(message: "--param particle_hard_spheres=\(particleHardSpheres): expected off, overlap or centre")
+        }
     }
 }
 
