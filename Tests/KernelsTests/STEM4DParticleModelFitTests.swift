@@ -100,7 +100,7 @@ final class STEM4DParticleModelFitTests: XCTestCase {
     /// The merge test and the local noise scale keep real neighbours: spheres overlapping in
     /// projection at different depths and a chain of touching ones are all still found.
     func testSelectionKeepsRealNeighbours() {
-        for (merge, local, hard) in [(true, false, STEM4DParticleModelFit.HardSpheres.off), (false, true, .off), (false, false, .overlap), (false, false, .centre)] {
+        for (merge, local, hard) in [(true, false, STEM4DParticleModelFit.HardSpheres.off), (false, true, .off), (false, false, .overlap), (false, false, .centre), (false, false, .refit)] {
             var fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 6, zMin: -40, zMax: 40)
             fit.mergeTest = merge; fit.localNoise = local; fit.hardSpheres = hard
             let what = "merge \(merge), local noise \(local), hard spheres \(hard)"
@@ -137,10 +137,13 @@ final class STEM4DParticleModelFitTests: XCTestCase {
         let hard = fit.fit(start, views: v)
         fit.hardSpheres = .centre
         let centre = fit.fit(start, views: v)
+        fit.hardSpheres = .refit
+        let refit = fit.fit(start, views: v)
         func show(_ p: [STEM4DParticle3D]) -> String { "\(p.map { [$0.x, $0.y, $0.z, $0.radius] })" }
-        print("ellipsoid: plain \(show(plain)), merge \(show(merged)), local noise \(show(local)), hard spheres \(show(hard)), centre \(show(centre))")
+        print("ellipsoid: plain \(show(plain)), merge \(show(merged)), local noise \(show(local)), hard spheres \(show(hard)), centre \(show(centre)), refit \(show(refit))")
         XCTAssertGreaterThan(plain.count, 1, "the case must show the problem: \(show(plain))")
         assertFound(hard, truth, lateral: 1, depth: 2, "ellipsoid, hard spheres")
+        assertFound(refit, truth, lateral: 1, depth: 2, "ellipsoid, hard spheres (refit)")
     }
 
     /// Noise alone gives nothing, and a spurious start is dropped.

@@ -74,7 +74,9 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// only the fixed duplicate rule (the method of 4 December).
     public var hardSpheres = HardSpheres.off
     /// How the hard-sphere constraint is applied.
-    public enum HardSpheres: String, Sendable, Hashable, CaseIterable { case off, overlap, centre }
+    /// `.refit`: as `.overlap`, but which of the two goes is decided by χ² — each removed in
+    /// turn with the other refitted alone, the better one-sphere model kept.
+    public enum HardSpheres: String, Sendable, Hashable, CaseIterable { case off, overlap, centre, refit }
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -377,7 +379,13 @@ final class STEM4DParticleModelState {
                     }
                 }
             }
-            if duplicate == nil && fit.hardSpheres != .off { duplicate = significantlyInterpenetrating(centreOnly: fit.hardSpheres == .centre) }
+            if duplicate == nil && fit.hardSpheres == .refit, let (a, b) = significantlyInterpenetratingPair() {
+                resolveInterpenetrating(a, b)
+                continue
+            }
+            if duplicate == nil && (fit.hardSpheres == .overlap || fit.hardSpheres == .centre) {
+                duplicate = significantlyInterpenetrating(centreOnly: fit.hardSpheres == .centre)
+            }
             guard let k = duplicate ?? worst?.0 else { return }
             render(spheres[k], sign: -1)
             spheres.remove(at: k)

@@ -82,7 +82,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var particleLocalNoise: Bool
     /// `particle_hard_spheres=` (default off): `overlap` drops the less significant of two
     /// spheres interpenetrating by more than three standard errors of their overlap; `centre`
-    /// only when one's centre lies that far inside the other.
+    /// only when one's centre lies that far inside the other; `refit` as `overlap`, the one to
+    /// drop chosen by χ² with the other refitted alone.
     public var particleHardSpheres: String
 
     public init(_ params: JobParams) throws {
@@ -159,8 +160,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleMerge = try params.bool("particle_merge", default: false)
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
-        guard ["off", "overlap", "centre"].contains(particleHardSpheres) else {
-            throw ParamError(message: "--param particle_hard_spheres=\(particleHardSpheres): expected off, overlap or centre")
+        guard ["off", "overlap", "centre", "refit"].contains(particleHardSpheres) else {
+            throw ParamError(message: "--param particle_hard_spheres=\(particleHardSpheres): expected off, overlap, centre or refit")
         }
     }
 }
