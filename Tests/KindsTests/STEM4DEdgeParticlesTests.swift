@@ -19,7 +19,7 @@ final class STEM4DEdgeParticlesTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cutTruth.count, 2, "the draw must hold spheres cut by the edge")
         let dir = try STEM4DFixtures.temporaryDirectory("edge")
         try NPYWriter.write(syn.cube, shape: [48, 48, 32, 32], to: "\(dir)/c.npy")
-        let (_, rows) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: ["mode": "particles"], output: "\(dir)/out")
+        let (_, rows, _) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: ["mode": "particles"], output: "\(dir)/out")
         let particleRows = rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: STEM4DPaths.particles("\(dir)/out"))))
         let entries = try XCTUnwrap(json as? [[String: Any]])

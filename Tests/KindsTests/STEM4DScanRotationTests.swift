@@ -17,7 +17,7 @@ final class STEM4DScanRotationTests: XCTestCase {
         let dir = try STEM4DFixtures.temporaryDirectory("rotation")
         try NPYWriter.write(syn.cube, shape: [48, 48, 32, 32], to: "\(dir)/c.npy")
         func score(_ rotation: Double) throws -> STEM4DParticleEvaluation.Score {
-            let (_, rows) = try STEM4DQualityHarness.runJob(
+            let (_, rows, _) = try STEM4DQualityHarness.runJob(
                 input: "\(dir)/c.npy", params: ["mode": "particles", "scan_rotation_deg": "\(rotation)"], output: "\(dir)/out-\(rotation)")
             let found = rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows).map {
                 STEM4DParticle3D(x: $0[1] as! Double, y: $0[2] as! Double, z: $0[3] as! Double, radius: $0[4] as! Double)

@@ -19,6 +19,8 @@ public enum STEM4DParticleEvaluation {
         /// that matched no true sphere (for diagnosing where a method fails).
         public var missedTruth: [Int] = []
         public var unmatchedFound: [Int] = []
+        /// The matched pairs `[truth index, found index]`.
+        public var matches: [[Int]] = []
     }
 
     /// One-to-one matching (Hungarian on 3D distance) gated by `lateralTolerance` (xy) and
@@ -38,10 +40,12 @@ public enum STEM4DParticleEvaluation {
         var dz: [Double] = [], dl: [Double] = [], dr: [Double] = []
         var szz = 0.0, szf = 0.0
         var truthMatched = [Bool](repeating: false, count: n), foundMatched = [Bool](repeating: false, count: m)
+        var matches: [[Int]] = []
         if n > 0 && m > 0 {
             for (i, j) in Hungarian.solve(cost: cost, rows: n, columns: m).enumerated() {
                 guard let j else { continue }
                 truthMatched[i] = true; foundMatched[j] = true
+                matches.append([i, j])
                 let t = truth[i], f = found[j]
                 dz.append(abs(t[2] - f.z))
                 dl.append(((t[0] - f.x) * (t[0] - f.x) + (t[1] - f.y) * (t[1] - f.y)).squareRoot())
@@ -55,7 +59,7 @@ public enum STEM4DParticleEvaluation {
                      medianDepthError: median(dz), medianLateralError: median(dl), medianRadiusError: median(dr),
                      depthScale: szz > 0 ? szf / szz : .nan,
                      missedTruth: truthMatched.indices.filter { !truthMatched[$0] },
-                     unmatchedFound: foundMatched.indices.filter { !foundMatched[$0] })
+                     unmatchedFound: foundMatched.indices.filter { !foundMatched[$0] }, matches: matches)
     }
 
     static func median(_ v: [Double]) -> Double {

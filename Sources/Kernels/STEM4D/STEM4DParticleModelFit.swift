@@ -58,6 +58,25 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     public var significance: Double
     /// Search rounds (each: search the residual, add, refit all, prune).
     public var rounds: Int
+    /// After the rounds, test every sphere that lies on a neighbour in every view against the
+    /// neighbours alone, refitted (information criterion; `STEM4DParticleModelSelection`), and
+    /// drop it when they explain the views as well. Off: the method of 4 December.
+    public var mergeTest = false
+    /// Significance in units of the local noise: each sphere's χ² gain divided by the reduced
+    /// χ² of the model around it when that exceeds one (`STEM4DParticleModelSelection`), for
+    /// pruning and for accepting what the residual search adds. Off: the global noise model
+    /// alone (the method of 4 December).
+    public var localNoise = false
+    /// Hard spheres within the measured uncertainty, in every pruning
+    /// (`STEM4DParticleModelSelection`): `.overlap` drops the less significant of two spheres
+    /// interpenetrating by more than three standard errors of their overlap; `.centre` only
+    /// when one's centre lies inside the other by more than three standard errors. `.off`:
+    /// only the fixed duplicate rule (the method of 4 December).
+    public var hardSpheres = HardSpheres.off
+    /// How the hard-sphere constraint is applied.
+    /// `.refit`: as `.overlap`, but which of the two goes is decided by χ² — each removed in
+    /// turn with the other refitted alone, the better one-sphere model kept.
+    public enum HardSpheres: String, Sendable, Hashable, CaseIterable { case off, overlap, centre, refit }
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -89,8 +108,17 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.prune()
             if added == 0 { break }
         }
-        return state.spheres.map { s in
-            STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
+        if mergeTest && state.mergeRedundant() > 0 {
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
+        }
+        return state.spheres.indices.map { k in
+            let s = state.spheres[k]
+            var p = STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
+            p.depthSigma = state.depthSigma(k)
+            return p
         }
     }
 }
@@ -337,7 +365,7 @@ final class STEM4DParticleModelState {
         while true {
             var worst: (Int, Double)? = nil
             for k in spheres.indices {
-                let g = significance(k)
+                let g = selectionSignificance(k)
                 if g < fit.significance && g < (worst?.1 ?? .infinity) { worst = (k, g) }
             }
             var duplicate: Int? = nil
@@ -350,6 +378,13 @@ final class STEM4DParticleModelState {
                         break outer
                     }
                 }
+            }
+            if duplicate == nil && fit.hardSpheres == .refit, let (a, b) = significantlyInterpenetratingPair() {
+                resolveInterpenetrating(a, b)
+                continue
+            }
+            if duplicate == nil && (fit.hardSpheres == .overlap || fit.hardSpheres == .centre) {
+                duplicate = significantlyInterpenetrating(centreOnly: fit.hardSpheres == .centre)
             }
             guard let k = duplicate ?? worst?.0 else { return }
             render(spheres[k], sign: -1)
@@ -508,7 +543,8 @@ final class STEM4DParticleModelState {
             if placed.contains(where: { ($0.x - s.x) * ($0.x - s.x) + ($0.y - s.y) * ($0.y - s.y) < ($0.r + s.r) * ($0.r + s.r) }) { continue }
             spheres.append(s)
             let k = spheres.count - 1
-            let g = refine(k)
+            var g = refine(k)
+            if fit.localNoise { g /= localChi2(k).squareRoot() }
             let n = spheres[k]
             let duplicate = spheres.indices.contains { j in
                 guard j != k else { return false }

@@ -46,6 +46,9 @@ public struct STEM4DParticle3D: Sendable, Hashable, Codable {
     public var views: Int
     /// RMS re-projection error, px.
     public var residual: Double
+    /// Standard error of `z`, px, where the method measures it (the joint model fit: from the
+    /// curvature of its χ² at the fitted sphere); nil otherwise.
+    public var depthSigma: Double? = nil
 
     /// A particle at (`x`, `y`, `z`) of `radius`, seen in `views` views with RMS `residual`.
     public init(x: Double, y: Double, z: Double, radius: Double, views: Int = 2, residual: Double = 0) {

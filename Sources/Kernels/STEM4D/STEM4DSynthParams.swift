@@ -52,6 +52,12 @@ public struct STEM4DSynthParams: Sendable, Hashable, Codable {
     public var lineContrastMin: Double? = nil
     public var lineRandomDepth = false
     public var lineAlongBaseline = false
+    /// Lines: shape beyond the single in-plane bow (±15 % of the run, always drawn): an S-shaped
+    /// second harmonic of up to ± `lineWiggle` × run across the line, and a depth that bows by
+    /// up to ± `lineDepthBow` × slab thickness between the ends (clipped to the slab) instead
+    /// of running straight. 0 (the default) draws nothing more, so older cubes are unchanged.
+    public var lineWiggle = 0.0
+    public var lineDepthBow = 0.0
     /// Keep objects this far from the scan edges.
     public var margin = 4.0
     /// Seed of every random choice and of the noise.

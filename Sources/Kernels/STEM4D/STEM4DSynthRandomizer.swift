@@ -11,7 +11,8 @@ import Darwin
 /// dark-field level (a few % of the bright field), slab depth, thickness and matrix background (with a wedge), and either
 /// particles (radii 1.5–8 px with a spread, volume fractions 1–20 % at projected coverages 5–40 %, chains of touching spheres,
 /// overlapping projections, some cut by the scan edge) or lines (number, width, faint and
-/// inclined lines, crossings, lines along the stereo baseline).
+/// inclined lines, crossings, lines along the stereo baseline, bowed and S-shaped, curving in
+/// depth).
 public enum STEM4DSynthRandomizer {
     /// The parameters of draw `seed` for a `scan` × `scan` cube of `content`.
     public static func draw(_ content: STEM4DSynthParams.Content, scan: Int, seed: UInt64) -> STEM4DSynthParams {
@@ -89,5 +90,9 @@ public enum STEM4DSynthRandomizer {
         p.lineRandomDepth = true
         p.lineAlongBaseline = true
         p.margin = rng.uniform(2...6)
+        // Shape (drawn last, so the draws above keep their values): S-shaped lines and lines
+        // curving in depth, besides the bow every line has.
+        p.lineWiggle = rng.uniform(0...0.12)
+        p.lineDepthBow = rng.uniform(0...0.3)
     }
 }

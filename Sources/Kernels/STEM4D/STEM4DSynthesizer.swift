@@ -172,12 +172,15 @@ public enum STEM4DSynthesizer {
                 let n = max(2, Int(run.rounded()) + 1)
                 let zA = p.lineRandomDepth ? rng.uniform(p.slabTop...(p.slabTop + p.slabThickness)) : p.slabTop
                 let zB = p.lineRandomDepth ? rng.uniform(p.slabTop...(p.slabTop + p.slabThickness)) : p.slabTop + p.slabThickness
+                // Drawn only when asked for, so cubes without them keep their random stream.
+                let wiggle = p.lineWiggle > 0 ? rng.uniform(-p.lineWiggle...p.lineWiggle) * run : 0
+                let depthBow = p.lineDepthBow > 0 ? rng.uniform(-p.lineDepthBow...p.lineDepthBow) * p.slabThickness : 0
                 var pts: [[Double]] = []
                 for k in 0..<n {
                     let t = Double(k) / Double(n - 1)
-                    let b = bow * sin(.pi * t)
-                    pts.append([x0 + t * (x1 - x0) - b * sin(dir), y0 + t * (y1 - y0) + b * cos(dir),
-                                zA + t * (zB - zA)])
+                    let b = bow * sin(.pi * t) + wiggle * sin(2 * .pi * t)
+                    let z = min(p.slabTop + p.slabThickness, max(p.slabTop, zA + t * (zB - zA) + depthBow * sin(.pi * t)))
+                    pts.append([x0 + t * (x1 - x0) - b * sin(dir), y0 + t * (y1 - y0) + b * cos(dir), z])
                 }
                 out.append(pts)
                 break

@@ -139,8 +139,11 @@ public enum STEM4DMerge {
                 let x = p.x - p.z * v.tx, y = p.y - p.z * v.ty
                 return x - p.radius < -0.5 || y - p.radius < -0.5 || x + p.radius > Double(cols) - 0.5 || y + p.radius > Double(rows) - 0.5
             }
-            return String(format: "{\"particle_id\":%d,\"x\":%.4f,\"y\":%.4f,\"z\":%.4f,\"radius\":%.4f,\"n_views\":%d,\"residual\":%.4f,\"cut_by_scan_edge\":%@}",
-                          i, p.x, p.y, p.z, p.radius, p.views, p.residual, cut ? "true" : "false")
+            // depth_sigma: the depth's standard error from the joint fit (null without it, or
+            // when the views do not constrain the depth).
+            let sigma = p.depthSigma.flatMap { $0.isFinite ? String(format: "%.4f", $0) : nil } ?? "null"
+            return String(format: "{\"particle_id\":%d,\"x\":%.4f,\"y\":%.4f,\"z\":%.4f,\"radius\":%.4f,\"n_views\":%d,\"residual\":%.4f,\"depth_sigma\":%@,\"cut_by_scan_edge\":%@}",
+                          i, p.x, p.y, p.z, p.radius, p.views, p.residual, sigma, cut ? "true" : "false")
         }
         let json = "[\n" + entries.joined(separator: ",\n") + "\n]\n"
         try AtomicFile.write(STEM4DPaths.particles(output)) { try Data(json.utf8).write(to: URL(fileURLWithPath: $0)) }
@@ -178,8 +181,11 @@ public enum STEM4DMerge {
                     fitViews.append(STEM4DParticleModelFit.View(image: image, tx: t.tx, ty: t.ty, spread: spread))
                 }
             }
-            let model = STEM4DParticleModelFit(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
+            var model = STEM4DParticleModelFit(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
                                                zMin: -options.zRange, zMax: options.zRange)
+            model.mergeTest = options.particleMerge
+            model.localNoise = options.particleLocalNoise
+            model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             particles = model.fit(particles, views: fitViews)
         }
         out.particleCount = particles.count

@@ -73,6 +73,18 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// and search its residual for the particles blob matching missed (`STEM4DParticleModelFit`);
     /// false keeps the blob-matched particles (the method before).
     public var particleModel: Bool
+    /// `particle_merge=` (default false): after the joint fit, drop a sphere lying on a
+    /// neighbour in every view when the neighbour, refitted alone, explains the views as well
+    /// (information criterion; `STEM4DParticleModelSelection`).
+    public var particleMerge: Bool
+    /// `particle_local_noise=` (default false): a sphere's significance in units of the local
+    /// noise (the gain over the reduced χ² of the model around it, when above one).
+    public var particleLocalNoise: Bool
+    /// `particle_hard_spheres=` (default off): `overlap` drops the less significant of two
+    /// spheres interpenetrating by more than three standard errors of their overlap; `centre`
+    /// only when one's centre lies that far inside the other; `refit` as `overlap`, the one to
+    /// drop chosen by χ² with the other refitted alone.
+    public var particleHardSpheres: String
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -145,6 +157,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         }
         particleAlignment = try params.bool("particle_alignment", default: true)
         particleModel = try params.bool("particle_model", default: true)
+        particleMerge = try params.bool("particle_merge", default: false)
+        particleLocalNoise = try params.bool("particle_local_noise", default: false)
+        particleHardSpheres = params.string("particle_hard_spheres", default: "off")
+        guard ["off", "overlap", "centre", "refit"].contains(particleHardSpheres) else {
+            throw ParamError(message: "--param particle_hard_spheres=\(particleHardSpheres): expected off, overlap, centre or refit")
+        }
     }
 }
 

@@ -30,6 +30,14 @@ public enum STEM4DQualityHarness {
         public var truthSpheres: [[Double]] = []
         /// The calibration and per-view counts, for `--verbose`.
         public var details = ""
+        /// Particles: the median of the reported depth standard errors (`depth_sigma` in
+        /// particles.json), and the median of |Δz| / σ over matched particles (0.674 when the
+        /// errors are Gaussian with the reported σ); NaN without them.
+        public var medianDepthSigma: Double = .nan
+        public var depthZScore: Double = .nan
+        /// Process CPU time of the merge (images written, 3D step, g(r)), s: with
+        /// `particle_model=false` on the same draws, the difference is the joint fit's cost.
+        public var mergeCPUSeconds: Double = .nan
     }
 
     /// Runs draw `seed` in `directory` (the cube and the job's files go there).
@@ -48,10 +56,11 @@ public enum STEM4DQualityHarness {
             "convergence_mrad": "\(p.convergenceMrad)", "scan_rotation_deg": "\(p.scanRotationDeg)", "z_range": "\(zRange)",
             "particle_radius_min": "1.5", "particle_radius_max": "8",
         ]) { given, _ in given }
-        let (notes, rows) = try runJob(input: file, params: params, output: (directory as NSString).appendingPathComponent("out"))
+        let (notes, rows, mergeCPU) = try runJob(input: file, params: params, output: (directory as NSString).appendingPathComponent("out"))
         let stereoAngle = rows.first { $0.table == "stem4d_job_results" }?.rows.first?[8] as? Double
         var draw = Draw(seed: seed, params: p, recall: .nan, precision: .nan, medianDepthError: .nan, rdfPeakError: .nan,
                         truthCount: 0, foundCount: 0, stereoAngleDeg: stereoAngle, notes: notes)
+        draw.mergeCPUSeconds = mergeCPU
         if let summary = rows.first(where: { $0.table == "stem4d_job_results" })?.rows.first {
             draw.details = "bright field found (\(summary[3].map { "\($0)" } ?? "–"), \(summary[4].map { "\($0)" } ?? "–")) r \(summary[5].map { "\($0)" } ?? "–")"
                 + String(format: ", true (%.2f, %.2f) r %.2f", p.bfCx, p.bfCy, p.bfRadius)
@@ -59,6 +68,8 @@ public enum STEM4DQualityHarness {
         draw.truthSpheres = cube.truth.spheres
         if content == .spheres {
             score(particles: rows, truth: cube.truth.spheres, into: &draw)
+            scoreDepthSigma(particlesJSON: (directory as NSString).appendingPathComponent("out/stem4d/particles.json"),
+                            truth: cube.truth.spheres, into: &draw)
         } else {
             score(lines: rows, truth: cube.truth, into: &draw)
         }
@@ -79,6 +90,28 @@ public enum STEM4DQualityHarness {
         if let a = firstPeak(truth.map { Array($0.prefix(3)) }, radii: radii), let b = firstPeak(found.map { [$0.x, $0.y, $0.z] }, radii: radii) {
             draw.rdfPeakError = abs(a - b)
         }
+    }
+
+    /// The reported depth uncertainty against the truth: σ from particles.json, |Δz| / σ of
+    /// the particles the scorer matches (the same matching as `score(particles:)`).
+    static func scoreDepthSigma(particlesJSON path: String, truth: [[Double]], into draw: inout Draw) {
+        struct Entry: Decodable { var x, y, z, radius: Double; var depth_sigma: Double? }
+        guard let data = FileManager.default.contents(atPath: path),
+              let entries = try? JSONDecoder().decode([Entry].self, from: data) else { return }
+        let found = entries.map { STEM4DParticle3D(x: $0.x, y: $0.y, z: $0.z, radius: $0.radius) }
+        let s = STEM4DParticleEvaluation.score(truth: truth, found: found)
+        let sigmas = entries.compactMap(\.depth_sigma)
+        guard !sigmas.isEmpty else { return }
+        draw.medianDepthSigma = summary(sigmas).median
+        let z = s.matches.compactMap { m -> Double? in
+            guard let sg = entries[m[1]].depth_sigma, sg > 0 else { return nil }
+            return abs(entries[m[1]].z - truth[m[0]][2]) / sg
+        }
+        draw.depthZScore = summary(z).median
+        let spurious = s.unmatchedFound.compactMap { entries[$0].depth_sigma }
+        draw.details += String(format: "\n      depth σ: median %.2f px (matched %.2f, spurious %.2f); matched |Δz|/σ median %.2f",
+                               draw.medianDepthSigma, summary(s.matches.compactMap { entries[$0[1]].depth_sigma }).median,
+                               summary(spurious).median, draw.depthZScore)
     }
 
     static func score(lines rows: [ResultRows], truth: STEM4DSynthTruth, into draw: inout Draw) {
@@ -214,9 +247,10 @@ public enum STEM4DQualityHarness {
         return bins[best].r
     }
 
-    /// Plans, runs every shard and merges one stem4d job in this process; the job's notes and
-    /// the merge's rows.
-    public static func runJob(input: String, params: [String: String], output: String) throws -> (notes: [String], rows: [ResultRows]) {
+    /// Plans, runs every shard and merges one stem4d job in this process; the job's notes, the
+    /// merge's rows and the merge's process CPU time (s).
+    public static func runJob(input: String, params: [String: String], output: String) throws
+        -> (notes: [String], rows: [ResultRows], mergeCPUSeconds: Double) {
         let kind = STEM4DKind()
         var values = params
         values["output_dir"] = output
@@ -234,8 +268,17 @@ public enum STEM4DQualityHarness {
             let result = try kind.runShard(payload, options: options, context: context(i + 1))
             inputs.append(ShardInput(taskId: Int64(i + 1), payload: payload, state: .done, output: result.output))
         }
-        guard let merge = plan.merge else { return (plan.notes, []) }
-        return (plan.notes, try kind.merge(merge, shards: inputs, options: options, context: context(plan.shards.count + 1)))
+        guard let merge = plan.merge else { return (plan.notes, [], .nan) }
+        let start = processCPUSeconds()
+        let rows = try kind.merge(merge, shards: inputs, options: options, context: context(plan.shards.count + 1))
+        return (plan.notes, rows, processCPUSeconds() - start)
+    }
+
+    /// CPU time of this process, s (all threads: the merge may use several).
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// Median and 10th percentile (the low tail for recall-like figures) of the finite values.

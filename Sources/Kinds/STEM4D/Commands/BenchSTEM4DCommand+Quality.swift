@@ -18,7 +18,7 @@ extension BenchSTEM4DCommand {
         say("bench stem4d --quality \(mode): \(draws) randomised \(side)×\(side)-scan cubes (seeds \(seed)…\(seed + UInt64(draws) - 1)), "
               + "each through the planner, shards and merge in this process")
         say("seed  det    R_bf  α/mrad  rot°   counts  slab  bg    φ°     " + (mode == "particles"
-            ? "r-range    vf%   ovl%  truth found recall prec  |Δz|   |Δg1|  z-scale" : "lines  contrast  truth found recall prec  |Δz|  z-scale"))
+            ? "r-range    vf%   ovl%  truth found recall prec  |Δz|   |Δg1|  z-scale merge-CPU-s" : "lines  contrast  truth found recall prec  |Δz|  z-scale"))
         var draws: [STEM4DQualityHarness.Draw] = []
         var overlapping: [Double] = []
         for k in 0..<self.draws {
@@ -35,8 +35,9 @@ extension BenchSTEM4DCommand {
                 let vf = 100 * d.truthSpheres.map { 4 / 3 * .pi * pow($0[3], 3) }.reduce(0, +) / volume
                 let ovl = 100 * STEM4DQualityHarness.overlappingFraction(d.truthSpheres)
                 overlapping.append(ovl / 100)
-                line += String(format: "%4.1f–%-4.1f %5.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f %6.3f", p.sphereRadiusMin, p.sphereRadiusMax, vf, ovl,
-                               d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.rdfPeakError, d.depthScale)
+                line += String(format: "%4.1f–%-4.1f %5.1f %5.1f %5d %5d %6.3f %5.3f %6.3f %6.3f %6.3f %7.2f", p.sphereRadiusMin, p.sphereRadiusMax, vf, ovl,
+                               d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.rdfPeakError, d.depthScale,
+                               d.mergeCPUSeconds)
             } else {
                 line += String(format: "%5d  %.2f–%.2f %5d %5d %6.3f %5.3f %6.3f %6.3f", p.lineCount, p.lineContrastMin ?? p.lineContrast,
                                p.lineContrast, d.truthCount, d.foundCount, d.recall, d.precision, d.medianDepthError, d.depthScale)
@@ -57,12 +58,22 @@ extension BenchSTEM4DCommand {
         if mode == "particles" {
             report("g(r) first-peak error", draws.map(\.rdfPeakError), unit: " px")
             report("spheres overlapping another in projection (xy gap < 1 px)", overlapping)
+            report("merge CPU time per draw (with particle_model=false on the same draws: the fit's cost)", draws.map(\.mergeCPUSeconds), unit: " s")
+            report("reported depth σ (median per draw)", draws.map(\.medianDepthSigma), unit: " px")
+            report("matched |Δz| / reported σ (median per draw; 0.674 if calibrated)", draws.map(\.depthZScore))
         }
         report("depth scale (found/true)", draws.map(\.depthScale))
         let steep = draws.filter { ($0.stereoAngleDeg ?? 0) >= 7 }
         if !steep.isEmpty && steep.count < draws.count {
             report("recall, φ ≥ 7°", steep.map(\.recall))
             report("median depth error, φ ≥ 7°", steep.map(\.medianDepthError), unit: " px")
+            report("precision, φ ≥ 7°", steep.map(\.precision))
+            report("precision, φ < 4°", draws.filter { ($0.stereoAngleDeg ?? 0) < 4 }.map(\.precision))
+        }
+        let lowDose = draws.filter { $0.params.bfCounts < 3 }
+        if !lowDose.isEmpty && lowDose.count < draws.count {
+            report("recall, < 3 counts per BF pixel", lowDose.map(\.recall))
+            report("precision, < 3 counts per BF pixel", lowDose.map(\.precision))
         }
         let skipped = draws.filter { $0.notes.joined().contains("skipped") }.count
         if skipped > 0 { say("\(skipped) draw(s) had a default skipped with a note") }
