@@ -82,21 +82,26 @@ public enum RidgeFilter {
         typealias V = SIMD8<Float>
         let w = width
         let samples = UnsafeMutablePointer<Float>.allocate(capacity: width * height / stride + 8)
-        defer { samples.deallocate() }
+        // Nine neighbours × eight lanes, gathered as plain floats and loaded as vectors (element
+        // inserts into a SIMD value with a run-time lane index are slow), and the lanes' pixels.
+        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: 9 * 8)
+        let idx = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+        defer { samples.deallocate(); gathered.deallocate(); idx.deallocate() }
+        gathered.initialize(repeating: 0, count: 9 * 8)
         var count = 0
-        // Eight sampled pixels at a time, their nine neighbours gathered into lanes: the same
-        // arithmetic as `hessian` and `ridge` per lane (same order of operations, so the same
-        // values), with the square root and the rest in vector registers instead of one pixel's
-        // dependent chain at a time.
-        var idx = SIMD8<Int32>()
+        // Eight sampled pixels at a time: the same arithmetic as `hessian` and `ridge` per lane
+        // (same order of operations, so the same values), with the square root and the rest in
+        // vector registers instead of one pixel's dependent chain at a time.
         var lanes = 0
         @inline(__always) func flush() {
-            var cen = V(), l = V(), r = V(), up = V(), dn = V(), pp = V(), pm = V(), mp = V(), mm = V()
+            let offsets = (0, -1, 1, -w, w, w + 1, w - 1, -w + 1, -w - 1)
             for k in 0..<lanes {
-                let q = plane + Int(idx[k])
-                cen[k] = q[0]; l[k] = q[-1]; r[k] = q[1]; up[k] = q[-w]; dn[k] = q[w]
-                pp[k] = q[w + 1]; pm[k] = q[w - 1]; mp[k] = q[-w + 1]; mm[k] = q[-w - 1]
+                let q = plane + idx[k], g = gathered + k
+                g[0] = q[offsets.0]; g[8] = q[offsets.1]; g[16] = q[offsets.2]; g[24] = q[offsets.3]; g[32] = q[offsets.4]
+                g[40] = q[offsets.5]; g[48] = q[offsets.6]; g[56] = q[offsets.7]; g[64] = q[offsets.8]
             }
+            @inline(__always) func ld(_ j: Int) -> V { UnsafeRawPointer(gathered + 8 * j).loadUnaligned(as: V.self) }
+            let cen = ld(0), l = ld(1), r = ld(2), up = ld(3), dn = ld(4), pp = ld(5), pm = ld(6), mp = ld(7), mm = ld(8)
             let a = r - 2 * cen + l
             let c = dn - 2 * cen + up
             let b = 0.25 * (pp - pm - mp + mm)
@@ -104,7 +109,7 @@ public enum RidgeFilter {
             let l1 = (a + c) * 0.5 + root, l2 = (a + c) * 0.5 - root
             var resp = l1 - beta * (l2.replacing(with: -l2, where: l2 .< 0))
             resp.replace(with: 0, where: resp .< 0)
-            for k in 0..<lanes { samples[count + k] = resp[k] }
+            UnsafeMutableRawPointer(samples + count).storeBytes(of: resp, as: V.self)
             count += lanes
             lanes = 0
         }
@@ -113,7 +118,7 @@ public enum RidgeFilter {
         let end = width * (height - 1) - 1
         while i < end {
             if x > 0 && x < width - 1 {
-                idx[lanes] = Int32(truncatingIfNeeded: i)
+                idx[lanes] = i
                 lanes += 1
                 if lanes == 8 { flush() }
             }
