@@ -11,8 +11,8 @@
 /// stripes is left almost as it was rather than given row-correlated noise. Columns the same
 /// way, after the rows.
 public enum FrameDestripe {
-    /// Every k-th pixel of a row or column enters its median (the medians' quickselects are
-    /// most of the cost: 8 keeps it ≈ 1 ms per 512² frame).
+    /// Every k-th pixel of a row or column enters its median (the medians are most of the
+    /// cost: with 8, and eight lines sorted at once by `LaneSort`, ≈ 0.3 ms per 512² frame).
     public static let sampleStride = 8
     /// Rows (columns) either side whose mean is the local level.
     public static let halfWindow = 8
