@@ -57,8 +57,11 @@ let package = Package(
         /// run time (the Swift targets are built for baseline x86-64); Kernels/STEM4DVectorUnits.
         /// Optimised in debug builds too, like Kernels.
         .target(name: "CSTEM4DSIMD", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        /// AVX loops of the TEM ridge filter (Gaussian passes, scale combination), dispatched at
+        /// run time and bit-for-bit equal to their Swift twins; Kernels/TEM/RidgeFilter.
+        .target(name: "CTEMSIMD", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         /// Pure numerical kernels over buffers; no I/O, no dependencies beyond their C loops.
-        .target(name: "Kernels", dependencies: ["CSTEM4DSIMD"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["CSTEM4DSIMD", "CTEMSIMD"], swiftSettings: kernelSettings),
         /// Model, database access, file formats, embedded PostgreSQL, errors.
         .target(
             name: "Shared",

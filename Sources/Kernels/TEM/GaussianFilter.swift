@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CTEMSIMD
 
 /// Sampled Gaussian kernels and a separable 2D filter over `Float` frames (row-major,
 /// replicate-edge borders), with a direct 2D convolution as its reference twin.
@@ -160,9 +161,11 @@ public enum GaussianFilter {
     /// arithmetic) without the intermediate frame: rows are filtered into a ring of 2r+1 row
     /// buffers as the column pass needs them, so the intermediate stays in L1 instead of going
     /// out to memory and back.
+    /// On AVX CPUs (`allowAVX`) both passes' vector parts run in C on 8-lane registers
+    /// (`CTEMSIMD`: the same operations in the same order, so the same values).
     public static func blurSymmetric(
         _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, kernel k: [Float],
-        into dst: UnsafeMutableBufferPointer<Float>
+        into dst: UnsafeMutableBufferPointer<Float>, allowAVX: Bool = true
     ) {
         precondition(k.count % 2 == 1 && src.count >= width * height && dst.count >= width * height)
         let r = k.count / 2, slots = 2 * r + 1
@@ -174,18 +177,47 @@ public enum GaussianFilter {
         defer { ring.deallocate(); padded.deallocate(); taps.deallocate(); plus.deallocate(); minus.deallocate() }
         for j in 0...r { taps[j] = k[r + j] }
         let s = src.baseAddress!, d = dst.baseAddress!
+        let avx = allowAVX && RidgeFilter.useAVX
         var filtered = 0 // rows 0..<filtered are done; row q lives in slot q % slots
         for y in 0..<height {
             while filtered <= min(height - 1, y + r) {
-                horizontalSymmetricRow(s + filtered * width, width: width, radius: r, taps: taps, padded: padded,
-                                       into: ring + (filtered % slots) * width)
+                let row = s + filtered * width, out = ring + (filtered % slots) * width
+                if avx {
+                    for i in 0..<r { padded[i] = row[0]; padded[width + r + i] = row[width - 1] }
+                    (padded + r).update(from: row, count: width)
+                    let c = padded + r
+                    var x = Int(slp_tem_hsym_row_avx(c, Int32(width), Int32(r), taps, out))
+                    while x < width {
+                        var acc = c[x] * taps[0]
+                        for j in 1...max(1, r) where j <= r { acc += (c[x + j] + c[x - j]) * taps[j] }
+                        out[x] = acc
+                        x += 1
+                    }
+                } else {
+                    horizontalSymmetricRow(row, width: width, radius: r, taps: taps, padded: padded, into: out)
+                }
                 filtered += 1
             }
             for j in 0...r {
                 plus[j] = UnsafePointer(ring + (min(height - 1, y + j) % slots) * width)
                 minus[j] = UnsafePointer(ring + (max(0, y - j) % slots) * width)
             }
-            verticalSymmetricRow(plus: plus, minus: minus, radius: r, taps: taps, sign: 1, width: width, into: d + y * width)
+            let out = d + y * width
+            guard avx else {
+                verticalSymmetricRow(plus: plus, minus: minus, radius: r, taps: taps, sign: 1, width: width, into: out)
+                continue
+            }
+            var x = Int(plus.withMemoryRebound(to: Optional<UnsafePointer<Float>>.self, capacity: r + 1) { pl in
+                minus.withMemoryRebound(to: Optional<UnsafePointer<Float>>.self, capacity: r + 1) { mi in
+                    slp_tem_vsym_row_avx(pl, mi, Int32(r), taps, Int32(width), out)
+                }
+            })
+            while x < width {
+                var acc = plus[0][x] * taps[0]
+                for j in 1...max(1, r) where j <= r { acc += (plus[j][x] + minus[j][x]) * taps[j] }
+                out[x] = acc
+                x += 1
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CTEMSIMD
 
 /// Multi-scale Hessian ridge (line) filter. At each scale σ the frame is smoothed with a
 /// separable Gaussian (two symmetric passes, fused through a ring of rows) and the Hessian taken by central differences, i.e.
@@ -78,18 +79,55 @@ public enum RidgeFilter {
     public static func responseNoise(_ plane: UnsafePointer<Float>, width: Int, height: Int, beta: Float,
                                      stride: Int = 13) -> Float {
         guard width > 2, height > 2 else { return 0 }
-        var samples: [Float] = []
-        samples.reserveCapacity(width * height / stride + 1)
+        typealias V = SIMD8<Float>
+        let w = width
+        let samples = UnsafeMutablePointer<Float>.allocate(capacity: width * height / stride + 8)
+        // Nine neighbours × eight lanes, gathered as plain floats and loaded as vectors (element
+        // inserts into a SIMD value with a run-time lane index are slow), and the lanes' pixels.
+        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: 9 * 8)
+        let idx = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+        defer { samples.deallocate(); gathered.deallocate(); idx.deallocate() }
+        gathered.initialize(repeating: 0, count: 9 * 8)
+        var count = 0
+        // Eight sampled pixels at a time: the same arithmetic as `hessian` and `ridge` per lane
+        // (same order of operations, so the same values), with the square root and the rest in
+        // vector registers instead of one pixel's dependent chain at a time.
+        var lanes = 0
+        @inline(__always) func flush() {
+            let offsets = (0, -1, 1, -w, w, w + 1, w - 1, -w + 1, -w - 1)
+            for k in 0..<lanes {
+                let q = plane + idx[k], g = gathered + k
+                g[0] = q[offsets.0]; g[8] = q[offsets.1]; g[16] = q[offsets.2]; g[24] = q[offsets.3]; g[32] = q[offsets.4]
+                g[40] = q[offsets.5]; g[48] = q[offsets.6]; g[56] = q[offsets.7]; g[64] = q[offsets.8]
+            }
+            @inline(__always) func ld(_ j: Int) -> V { UnsafeRawPointer(gathered + 8 * j).loadUnaligned(as: V.self) }
+            let cen = ld(0), l = ld(1), r = ld(2), up = ld(3), dn = ld(4), pp = ld(5), pm = ld(6), mp = ld(7), mm = ld(8)
+            let a = r - 2 * cen + l
+            let c = dn - 2 * cen + up
+            let b = 0.25 * (pp - pm - mp + mm)
+            let root = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
+            let l1 = (a + c) * 0.5 + root, l2 = (a + c) * 0.5 - root
+            var resp = l1 - beta * (l2.replacing(with: -l2, where: l2 .< 0))
+            resp.replace(with: 0, where: resp .< 0)
+            UnsafeMutableRawPointer(samples + count).storeBytes(of: resp, as: V.self)
+            count += lanes
+            lanes = 0
+        }
         var i = width + 1
-        while i < width * (height - 1) - 1 {
-            let x = i % width
+        var x = i % width
+        let end = width * (height - 1) - 1
+        while i < end {
             if x > 0 && x < width - 1 {
-                let (a, b, c) = hessian(plane, width: width, height: height, x: x, y: i / width)
-                samples.append(ridge(a, b, c, beta: beta))
+                idx[lanes] = i
+                lanes += 1
+                if lanes == 8 { flush() }
             }
             i += stride
+            x += stride
+            while x >= width { x -= width }
         }
-        return samples.withUnsafeBufferPointer { RidgeThreshold.robustStats($0, stride: 1).sigma }
+        if lanes > 0 { flush() }
+        return RidgeThreshold.robustStats(UnsafeBufferPointer(start: samples, count: count), stride: 1).sigma
     }
 
     /// Hessian of the smoothed frame at pixel (x, y) by central differences, replicate borders.
@@ -129,12 +167,16 @@ public enum RidgeFilter {
         return max(0, l1 - beta * abs(l2))
     }
 
+    /// Whether this CPU runs the AVX loops of `CTEMSIMD` (checked once by the C side).
+    static var useAVX: Bool { slp_tem_has_avx() == 1 }
+
     /// Hessian by central differences and eigenvalues at every scale, keeping the per-pixel
     /// maximum over the scales (the first scale wins ties, as a later one must be strictly
     /// larger); interior pixels eight at a time, the one-pixel frame border scalar.
     static func combine(_ planes: UnsafePointer<Float>, planeStride: Int, norms: UnsafePointer<Float>, scales k: Int,
                         width w: Int, height h: Int, beta: Float, pairGuard: Float = 0,
-                        response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>) {
+                        response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>,
+                        allowAVX: Bool = true) {
         typealias V = SIMD8<Float>
         typealias U = SIMD8<UInt32>
         // |v| by clearing the sign bit: one AND, where a compare-and-blend takes four SSE2 ops.
@@ -152,13 +194,21 @@ public enum RidgeFilter {
                 if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a, b, c) }
             }
         }
+        // On AVX CPUs the interior's eight-pixel groups run in C on one 8-lane register (the
+        // same operations in the same order: bit-for-bit this loop's values; `CTEMSIMD`),
+        // here only the border and the columns left over.
+        let avx = allowAVX && w > 2 && h > 2 && useAVX
+        if avx {
+            slp_tem_ridge_combine_avx(planes, planeStride, norms, Int32(k), Int32(w), Int32(h), beta, pairGuard, response, normal)
+        }
+        let avxEnd = 1 + ((w - 2) / 8) * 8
         for y in 0..<h {
             guard y > 0 && y < h - 1 && w > 2 else {
                 for x in 0..<w { scalar(x, y) }
                 continue
             }
             scalar(0, y)
-            var x = 1
+            var x = avx ? avxEnd : 1
             while x + 8 <= w - 1 {
                 let i = y * w + x
                 // Best response, and a − c and 2b of the best scale: the quantised normal is
