@@ -36,3 +36,15 @@ final class TEMDetectorParamTests: XCTestCase {
         XCTAssertGreaterThan(video5.min() ?? 0, 2, "\(video5)")
     }
 }
+
+/// `--param corner_pieces=` switches the tracker's corner-piece join (`TEMCornerPieces`).
+final class TEMCornerPiecesParamTests: XCTestCase {
+    func testCornerPiecesParamReachesTheTracker() throws {
+        let off = try TEMJobOptions(JobParams([:]))
+        XCTAssertEqual(TEMMerge.trackerConfig(off).joinCornerPieces, TEMTrackerConfig().joinCornerPieces)
+        let on = try TEMJobOptions(JobParams(["corner_pieces": "true"]))
+        XCTAssertTrue(TEMMerge.trackerConfig(on).joinCornerPieces)
+        XCTAssertFalse(TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["corner_pieces": "false"]))).joinCornerPieces)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_pieces": "maybe"])))
+    }
+}

@@ -7,11 +7,12 @@
 public enum TEMDegradedDrawsBenchmark {
     public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
                            threads: Int = Parallel.defaultThreads(), tracker: TEMTrackerConfig = TEMTrackerConfig(),
-                           framesPerPiece: Int = 1000) -> [TEMDrawsBenchmark.Draw] {
+                           framesPerPiece: Int = 1000, style: TEMDetectionDegradation.Style = .basic,
+                           points: Int = 50) -> [TEMDrawsBenchmark.Draw] {
         let draws = try? Parallel.map(count, threads: threads) { k -> TEMDrawsBenchmark.Draw in
             let seed = firstSeed + UInt64(k)
             let (params, synth, detected, drift, tracks) = one(difficulty, seed: seed, frames: frames, tracker: tracker,
-                                                               framesPerPiece: framesPerPiece)
+                                                               framesPerPiece: framesPerPiece, style: style, points: points)
             let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
             let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
             return TEMDrawsBenchmark.Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
@@ -26,11 +27,13 @@ public enum TEMDegradedDrawsBenchmark {
 
     /// One draw: its parameters, truth, degraded detections (image coordinates), the drift
     /// estimate and the tracks.
-    static func one(_ difficulty: TEMDifficulty, seed: UInt64, frames: Int, tracker: TEMTrackerConfig, framesPerPiece: Int)
+    static func one(_ difficulty: TEMDifficulty, seed: UInt64, frames: Int, tracker: TEMTrackerConfig, framesPerPiece: Int,
+                    style: TEMDetectionDegradation.Style, points: Int = 50)
         -> (TEMSynthParams, TEMSynthesizer, [[[TEMPoint]]], [TEMPoint], [TEMTrack]) {
         let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
         let synth = TEMSynthesizer(params: params)
-        let degradation = TEMDetectionDegradation.draw(seed: seed)
+        var degradation = TEMDetectionDegradation.draw(seed: seed, style: style)
+        degradation.points = points
         let (detected, drift) = degradation.degrade(synth.truth, stage: synth.stage, width: params.width,
                                                      height: params.height, seed: seed)
         let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
@@ -42,11 +45,13 @@ public enum TEMDegradedDrawsBenchmark {
 
     /// Where identities break in one draw (`TEMBenchmark.identityBreaks`), with its degradation.
     public static func diagnose(_ difficulty: TEMDifficulty, seed: UInt64, frames: Int, tracker: TEMTrackerConfig,
-                                framesPerPiece: Int) -> String {
-        let (_, synth, detected, _, tracks) = one(difficulty, seed: seed, frames: frames, tracker: tracker, framesPerPiece: framesPerPiece)
-        let d = TEMDetectionDegradation.draw(seed: seed)
-        let header = String(format: "seed %llu: fragment %.2f, miss %.3f, lost runs %.4f, jitter %.2f px, spurious %.2f/frame, clutter %d, registration σ %.2f px",
-                            seed, d.pFragment, d.pMiss, d.pLostRun, d.jitter, d.spuriousPerFrame, d.clutterFeatures, d.registrationError)
+                                framesPerPiece: Int, style: TEMDetectionDegradation.Style = .basic, points: Int = 50) -> String {
+        let (_, synth, detected, _, tracks) = one(difficulty, seed: seed, frames: frames, tracker: tracker, framesPerPiece: framesPerPiece,
+                                                  style: style, points: points)
+        let d = TEMDetectionDegradation.draw(seed: seed, style: style)
+        let header = String(format: "seed %llu: fragment %.2f, miss %.3f, lost runs %.4f, jitter %.2f px, spurious %.2f/frame, clutter %d, registration σ %.2f px, corner %.2f (switch %.2f), min piece %.0f px",
+                            seed, d.pFragment, d.pMiss, d.pLostRun, d.jitter, d.spuriousPerFrame, d.clutterFeatures, d.registrationError,
+                            d.pCorner, d.cornerSwitch, d.minPieceLength)
         return header + "\n" + TEMBenchmark.identityBreaks(truth: synth.truth, detected: detected, tracks: tracks)
     }
 }

@@ -15,9 +15,14 @@ public enum TEMPiecewiseTracking {
         inPiece.minTrackFrames = 1
         inPiece.neighbourMaxAngleDegrees = 0
         // Summaries from the observations (pieces of a line joined), tracks over the curves.
-        let observations = config.joinFragments ? TEMFragmentGrouping.observations(curves) : nil
+        var observations = config.joinFragments ? TEMFragmentGrouping.observations(curves) : nil
+        var tracks: [TEMTrack]
+        if let o = observations {
+            (observations, tracks) = TEMTracker.trackJoiningCorners(o, config: inPiece)
+        } else {
+            tracks = TEMTracker.trackObservations(curves, config: inPiece)
+        }
         let joined = observations?.map(\.curves) ?? curves
-        var tracks = TEMTracker.trackObservations(joined, config: inPiece)
         var tracklets: [TEMTracklet] = []
         for t in tracks.indices {
             var s = TEMTracklet.summarise(tracks[t], id: TEMTracklet.id(piece: piece, local: t), curves: joined)

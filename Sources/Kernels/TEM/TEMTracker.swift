@@ -75,6 +75,11 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// then keep their order when the frame as a whole jumps by more than their spacing.
     /// Off by default until measured on the degraded-truth draws (docs/tem.md).
     public var commonMotion = false
+    /// Whether tracks whose curves meet end to end at a corner in most frames they share (the
+    /// pieces `video5` cuts a bent line into) are joined into one line and the frames tracked
+    /// again (`TEMCornerPieces`). Off by default until measured through the whole pipeline;
+    /// it wins on every degraded-truth setting measured and on the 10,000-frame video (docs/tem.md).
+    public var joinCornerPieces = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -89,6 +94,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.stitchMotionModel, &stitchMotionModel); try read(.keepReferenceBelow, &keepReferenceBelow)
         try read(.minTrackFrames, &minTrackFrames); try read(.neighbourMaxAngleDegrees, &neighbourMaxAngleDegrees)
         try read(.joinFragments, &joinFragments); try read(.glideVelocity, &glideVelocity); try read(.commonMotion, &commonMotion)
+        try read(.joinCornerPieces, &joinCornerPieces)
     }
 }
 
@@ -102,7 +108,30 @@ public enum TEMTracker {
     public static func track(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig = TEMTrackerConfig()) -> [TEMTrack] {
         guard config.joinFragments else { return trackObservations(curves, config: config) }
         let observations = TEMFragmentGrouping.observations(curves)
-        return trackObservations(observations.map(\.curves), config: config).map { expand($0, observations) }
+        let (joined, tracks) = trackJoiningCorners(observations, config: config)
+        return tracks.map { expand($0, joined) }
+    }
+
+    /// `trackObservations`, and with `joinCornerPieces` a second pass over the observations with
+    /// the corner pieces of the first pass's tracks joined (`TEMCornerPieces`). Returns the
+    /// observations tracked and the tracks over them.
+    public static func trackJoiningCorners(_ observations: [TEMFragmentGrouping.Observations], config: TEMTrackerConfig)
+        -> (observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack]) {
+        guard config.joinCornerPieces else { return (observations, trackObservations(observations.map(\.curves), config: config)) }
+        // The first pass keeps every track: a piece seen in a few frames is what is looked for.
+        var first = config
+        first.minTrackFrames = 1
+        let tracks = trackObservations(observations.map(\.curves), config: first)
+        let pairs = TEMCornerPieces.pairs(observations, tracks: tracks)
+        guard !pairs.isEmpty else {
+            // Nothing to join: the first pass's tracks, the short ones dropped as usual.
+            let minFrames = min(config.minTrackFrames, observations.count)
+            var kept = tracks.filter { $0.frames.count >= minFrames }
+            for t in kept.indices { kept[t].id = t }
+            return (observations, kept)
+        }
+        let joined = TEMCornerPieces.joined(observations, tracks: tracks, pairs: pairs)
+        return (joined, trackObservations(joined.map(\.curves), config: config))
     }
 
     /// A track over observations as a track over the frame's curves: an entry per piece, each

@@ -42,6 +42,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `common_motion=` (default false, not yet measured): the tracker removes the motion a frame's lines share
     /// before linking (`TEMTrackerConfig.commonMotion`).
     public var commonMotion: Bool
+    /// `corner_pieces=` (default `TEMTrackerConfig.joinCornerPieces`): tracks whose curves meet end
+    /// to end at a corner in most frames they share are joined into one line (`TEMCornerPieces`).
+    public var cornerPieces: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
     /// tracker links (coarser copies are cheaper but cost identities over long videos: 24 points
     /// lost 0.08 IDF1 on the 10,000-frame medium job, docs/tem.md).
@@ -95,6 +98,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
         minTrackFrames = try optionalInt("min_track_frames", 1...100_000)
         commonMotion = try params.bool("common_motion", default: false)
+        cornerPieces = try params.bool("corner_pieces", default: TEMTrackerConfig().joinCornerPieces)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)

@@ -43,6 +43,12 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Instead of speed and the 60-frame table: the tracker alone over this many randomised videos per difficulty, fed the true curves degraded as a detector degrades them (fragments, misses, false curves, jitter, registration error; no rendering, no detector), as median and 10th percentile.")
     var degradedDraws: Int?
 
+    @Option(name: .long, help: "With --degraded-draws: how the detector's cuts are modelled: basic (random cuts along the line) or video5 (also cut at the line's bend with hooked ends, short pieces dropped, as the video5 detector cuts).")
+    var degrade: String = "basic"
+
+    @Option(name: .long, help: "With --degraded-draws: points per degraded curve, equally spaced, as the detector reports them (0: 1 px apart, the bench before 4 December evening).")
+    var degradedPoints: Int = 50
+
     @Option(name: .long, help: "Instead of speed and the 60-frame table: the lines' visibility (line depth / line-scale structure σ, frame 0) of this many randomised videos per difficulty (--draw-frames frames each) against the presets' seeds 1–3; no detection.")
     var visibilityDraws: Int?
 
@@ -102,6 +108,7 @@ struct BenchTEMCommand: ParsableCommand {
         }
         if let n = draws, !(1...10_000).contains(n) { throw ValidationError("--draws must be 1…10000") }
         if let n = degradedDraws, !(1...10_000).contains(n) { throw ValidationError("--degraded-draws must be 1…10000") }
+        if TEMDetectionDegradation.Style(rawValue: degrade) == nil { throw ValidationError("--degrade must be basic or video5") }
         if let n = visibilityDraws, !(1...10_000).contains(n) { throw ValidationError("--visibility-draws must be 1…10000") }
         guard pieceFrames >= 0 else { throw ValidationError("--piece-frames must be 0 (one pass) or more") }
         guard (2...100_000).contains(drawFrames) else { throw ValidationError("--draw-frames must be 2…100000") }
@@ -231,17 +238,19 @@ struct BenchTEMCommand: ParsableCommand {
 
     /// The tracker alone over `count` degraded-truth videos per difficulty.
     func degraded(_ count: Int) throws {
+        let style = TEMDetectionDegradation.Style(rawValue: degrade) ?? .basic
         for name in drawPresets {
             let t0 = Date()
             let results = TEMDegradedDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
-                                                        firstSeed: firstSeed, tracker: try drawsTracker(), framesPerPiece: pieceFrames)
-            print("degraded truth (tracker alone, no detector):")
+                                                        firstSeed: firstSeed, tracker: try drawsTracker(), framesPerPiece: pieceFrames,
+                                                        style: style, points: degradedPoints)
+            print("degraded truth (tracker alone, no detector; \(degrade) cuts):")
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             if diagnose {
                 // The five draws with the lowest IDF1.
                 for r in results.sorted(by: { $0.evaluation.idf1 < $1.evaluation.idf1 }).prefix(5) {
                     print(String(format: "IDF1 %.3f, ", r.evaluation.idf1) + TEMDegradedDrawsBenchmark.diagnose(
-                        TEMDifficulty(rawValue: name)!, seed: r.seed, frames: drawFrames, tracker: try drawsTracker(), framesPerPiece: pieceFrames))
+                        TEMDifficulty(rawValue: name)!, seed: r.seed, frames: drawFrames, tracker: try drawsTracker(), framesPerPiece: pieceFrames, style: style, points: degradedPoints))
                 }
             }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
