@@ -132,9 +132,10 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// noise measured on the frame (`noiseNormalised`), a coarser scale counting only where the
     /// finest does not see two lines (`pairGuard` 2 σ); traced paths cut at corners sharper than
     /// 40° (`cornerTurnDegrees`), and curves whose sides differ by more than their depth dropped
-    /// as band edges (`stepRatio` 1). `--param detector=video5`. Not the default: on randomised
-    /// draws it lifts recall and precision (medium 0.847 → 0.975 at 0.965 → 0.989), but it loses the
-    /// hard preset's F1 (0.980 → 0.960) and medium length (0.953 → 0.929).
+    /// as band edges (`stepRatio` 1). `--param detector=video5`. The job's default
+    /// (`defaultName`): on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
+    /// 0.965 → 0.989); it loses the hard preset's F1 (0.980 → 0.960: close pairs, where the coarse
+    /// scale's noise-normalised response wins between the two lines) and medium length (0.953 → 0.929).
     public static var video5: TEMDetectorConfig {
         var c = video
         c.noiseNormalised = true

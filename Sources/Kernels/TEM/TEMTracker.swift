@@ -77,9 +77,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var commonMotion = false
     /// Whether tracks whose curves meet end to end at a corner in most frames they share (the
     /// pieces `video5` cuts a bent line into) are joined into one line and the frames tracked
-    /// again (`TEMCornerPieces`). Off by default until measured through the whole pipeline;
-    /// it wins on every degraded-truth setting measured and on the 10,000-frame video (docs/tem.md).
-    public var joinCornerPieces = false
+    /// again (`TEMCornerPieces`). On by default: it wins on every degraded-truth setting
+    /// measured, both seed ranges, and on the 10,000-frame videos (docs/tem.md); `corner_pieces=false`
+    /// gives the tracker before it.
+    public var joinCornerPieces = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.

@@ -73,7 +73,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// and search its residual for the particles blob matching missed (`STEM4DParticleModelFit`);
     /// false keeps the blob-matched particles (the method before).
     public var particleModel: Bool
-    /// `particle_merge=` (default false): after the joint fit, drop a sphere lying on a
+    /// `particle_merge=` (default true): after the joint fit, drop a sphere lying on a
     /// neighbour in every view when the neighbour, refitted alone, explains the views as well
     /// (information criterion; `STEM4DParticleModelSelection`).
     public var particleMerge: Bool
@@ -157,7 +157,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         }
         particleAlignment = try params.bool("particle_alignment", default: true)
         particleModel = try params.bool("particle_model", default: true)
-        particleMerge = try params.bool("particle_merge", default: false)
+        particleMerge = try params.bool("particle_merge", default: true)
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
         guard ["off", "overlap", "centre", "refit"].contains(particleHardSpheres) else {
