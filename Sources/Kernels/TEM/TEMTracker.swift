@@ -77,10 +77,11 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var commonMotion = false
     /// Whether tracks whose curves meet end to end at a corner in most frames they share (the
     /// pieces `video5` cuts a bent line into) are joined into one line and the frames tracked
-    /// again (`TEMCornerPieces`). On by default: it wins on every degraded-truth setting
-    /// measured, both seed ranges, and on the 10,000-frame videos (docs/tem.md); `corner_pieces=false`
-    /// gives the tracker before it.
-    public var joinCornerPieces = true
+    /// again (`TEMCornerPieces`). Off by default: it wins on every degraded-truth setting
+    /// measured and on the 10,000-frame videos (docs/tem.md), but within a short piece it also
+    /// joins two crossing lines whose ends pass each other at right angles for a few frames
+    /// (`TEMTrackletLinkingTests.testCrossingSlipSystemsKeepTheirIdentities` fails with it on).
+    public var joinCornerPieces = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
