@@ -29,6 +29,9 @@ final class BCDIDeblurTests: XCTestCase {
                 XCTAssertEqual(estimate.sigma, expected - 0.25, accuracy: 0.35, "σ \(sigma), faceted \(k % 2 == 1)")
             }
             XCTAssertGreaterThan(estimate.bandVoxels, 1000)
+            // The default estimator (`BCDIBlurDirectFit`) holds the original 0.3-voxel bound at every σ.
+            let direct = BCDIBlurDirectFit.estimate(re: plain.re, im: plain.im, shape: plain.shape)
+            XCTAssertEqual(direct.sigma, expected, accuracy: 0.3, "direct fit, σ \(sigma), faceted \(k % 2 == 1)")
             let lined = BCDIBlurEstimate.estimate(re: withLines.re, im: withLines.im, support: withLines.support, shape: withLines.shape).sigma
             XCTAssertLessThan(lined, expected + 0.3, "σ \(sigma) with lines")
             XCTAssertGreaterThan(lined, previous - 0.2, "σ \(sigma) with lines: the estimate should grow with the blur")
@@ -89,5 +92,6 @@ final class BCDIDeblurTests: XCTestCase {
         let d = BCDIVolumeAnalysis.deblur(re: v.re, im: v.im, storedSupport: v.support, shape: v.shape, settings: settings)
         XCTAssertEqual(d.inverted, 0)
         XCTAssertEqual(d.re, v.re)
+        XCTAssertGreaterThan(d.blur, 0.3)
     }
 }
