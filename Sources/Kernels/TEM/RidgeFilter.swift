@@ -269,18 +269,8 @@ public enum RidgeFilter {
     /// (eigenvector by `atan2`, not the closed form the kernel uses), the per-pixel maximum. For tests.
     public static func referenceCombined(_ src: [Float], width: Int, height: Int, scales: [Double], beta: Double,
                                          brightLines: Bool = false, scaleExponent: Double = 1, pairGuard: Double) -> [Float] {
-        let hessians = scales.map { sigma -> [(Double, Double, Double)] in
-            let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
-            let sm = GaussianFilter.referenceSeparable(src, width: width, height: height, kx: g0, ky: g0).map(Double.init)
-            let norm = pow(sigma, scaleExponent) * (brightLines ? -1 : 1)
-            return (0..<(width * height)).map { i in
-                let x = i % width, y = i / width
-                func at(_ x: Int, _ y: Int) -> Double { sm[min(height - 1, max(0, y)) * width + min(width - 1, max(0, x))] }
-                let a = (at(x + 1, y) - 2 * at(x, y) + at(x - 1, y)) * norm
-                let c = (at(x, y + 1) - 2 * at(x, y) + at(x, y - 1)) * norm
-                let b = 0.25 * (at(x + 1, y + 1) - at(x - 1, y + 1) - at(x + 1, y - 1) + at(x - 1, y - 1)) * norm
-                return (a, b, c)
-            }
+        let hessians = scales.map { sigma in
+            referenceHessian(src, width: width, height: height, sigma: sigma, norm: pow(sigma, scaleExponent) * (brightLines ? -1 : 1))
         }
         return (0..<(width * height)).map { i in
             var best = 0.0
@@ -305,18 +295,27 @@ public enum RidgeFilter {
     /// pixel, Double), then the same differences and formula per pixel in Double. For tests.
     public static func referenceResponse(_ src: [Float], width: Int, height: Int, sigma: Double, beta: Double,
                                          brightLines: Bool = false, scaleExponent: Double = 2) -> [Float] {
+        let norm = pow(sigma, scaleExponent) * (brightLines ? -1 : 1)
+        return referenceHessian(src, width: width, height: height, sigma: sigma, norm: norm).map { a, b, c in
+            let root = ((a - c) * (a - c) / 4 + b * b).squareRoot()
+            let l1 = (a + c) / 2 + root, l2 = (a + c) / 2 - root
+            return Float(max(0, l1 - beta * abs(l2)))
+        }
+    }
+
+    /// The Hessian (a = ∂xx, b = ∂xy, c = ∂yy) of the image smoothed by direct 2D correlation in
+    /// Double, by central differences with clamped borders, times `norm`: what both reference
+    /// twins start from.
+    static func referenceHessian(_ src: [Float], width: Int, height: Int, sigma: Double, norm: Double) -> [(Double, Double, Double)] {
         let g0 = GaussianFilter.kernel(sigma: sigma, order: 0)
         let sm = GaussianFilter.referenceSeparable(src, width: width, height: height, kx: g0, ky: g0).map(Double.init)
-        let norm = pow(sigma, scaleExponent) * (brightLines ? -1 : 1)
         return (0..<(width * height)).map { i in
             let x = i % width, y = i / width
             func at(_ x: Int, _ y: Int) -> Double { sm[min(height - 1, max(0, y)) * width + min(width - 1, max(0, x))] }
             let a = (at(x + 1, y) - 2 * at(x, y) + at(x - 1, y)) * norm
             let c = (at(x, y + 1) - 2 * at(x, y) + at(x, y - 1)) * norm
             let b = 0.25 * (at(x + 1, y + 1) - at(x - 1, y + 1) - at(x + 1, y - 1) + at(x - 1, y - 1)) * norm
-            let root = ((a - c) * (a - c) / 4 + b * b).squareRoot()
-            let l1 = (a + c) / 2 + root, l2 = (a + c) / 2 - root
-            return Float(max(0, l1 - beta * abs(l2)))
+            return (a, b, c)
         }
     }
 }
