@@ -1367,6 +1367,19 @@ BEGIN
     DELETE FROM tasks t USING doomed d WHERE t.id = d.id;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n < p_batch THEN
+        -- A cancelled job keeps its counter slots (migration 15) so its progress stays
+        -- readable; once it is pruned they are folded into the job row and removed.
+        WITH folded AS (
+            DELETE FROM job_counters c USING jobs j
+            WHERE c.job_id = j.id AND j.state IN ('done', 'failed', 'cancelled') AND j.pruned_at IS NULL
+              AND j.finished_at < now() - make_interval(secs => p_older_than_s)
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.state <> 'dead')
+            RETURNING c.job_id, c.n_done, c.n_dead
+        )
+        UPDATE jobs j SET n_done = j.n_done + f.n_done, n_dead = j.n_dead + f.n_dead
+        FROM (SELECT job_id, sum(n_done)::int AS n_done, sum(n_dead)::int AS n_dead
+              FROM folded GROUP BY job_id) f
+        WHERE j.id = f.job_id;
         UPDATE jobs j SET pruned_at = now()
         WHERE j.state IN ('done', 'failed', 'cancelled') AND j.pruned_at IS NULL
           AND j.finished_at < now() - make_interval(secs => p_older_than_s)

@@ -208,6 +208,16 @@ final class JobCounterSlotsTests: XCTestCase {
         XCTAssertTrue(try TaskQueue.cancel(conn, job: other))
         record = try XCTUnwrap(TaskQueue.job(conn, id: other))
         XCTAssertEqual([record.state.rawValue, "\(record.nDone)"], ["cancelled", "4"])
+        XCTAssertEqual(try conn.exec("SELECT count(*)::int FROM job_counters WHERE job_id = $1", [other]).int(0, 0), 4)
+
+        // Pruned: the slots are folded into the job row and removed; the counts read the same.
+        while try TaskQueue.prune(conn, olderThan: 0, batch: 1000) > 0 {}
+        XCTAssertEqual(try conn.exec("SELECT count(*)::int FROM job_counters").int(0, 0), 0)
+        record = try XCTUnwrap(TaskQueue.job(conn, id: other))
+        XCTAssertEqual([record.state.rawValue, "\(record.nDone)"], ["cancelled", "4"])
+        XCTAssertEqual(try conn.exec("SELECT n_done FROM jobs WHERE id = $1", [other]).int(0, 0), 4)
+        XCTAssertEqual(try conn.exec("SELECT n_done FROM jobs_overview WHERE job_id = $1", [other]).int(0, 0), 4)
+        XCTAssertNotNil(try conn.exec("SELECT pruned_at FROM jobs WHERE id = $1", [other]).string(0, 0))
     }
 
     func testABadCounterSlotsParameterFailsTheJobAtPlanning() throws {
