@@ -142,7 +142,8 @@ public struct EmbeddedPostgres: Sendable {
         let conf = dataDirectory.appendingPathComponent("postgresql.conf")
         let handle = try FileHandle(forWritingTo: conf)
         handle.seekToEndOfFile()
-        handle.write(Data(settings.utf8))
+        // End with a newline, so a setting an operator appends (docs/scaling.md) starts a line of its own.
+        handle.write(Data((settings + "\n").utf8))
         try handle.close()
     }
 
