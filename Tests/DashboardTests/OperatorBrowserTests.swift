@@ -66,7 +66,9 @@ final class OperatorBrowserTests: XCTestCase {
         // Retried, it runs and fails again (its tasks always fail): the row went through a new attempt.
         XCTAssertTrue(eventually(timeout: 30) {
             ((try? conn.exec("SELECT count(*) FROM tasks WHERE job_id = $1 AND attempts = 1 AND state = 'dead' AND finished_at > to_timestamp($2)", [failing, ended]).int(0, 0)) ?? 0) == 2
-        })
+        }, "the retried job's tasks (id, state, attempts, worker, finished after the retry): "
+            + "\((try? conn.exec("SELECT id, state, attempts, worker_id, finished_at > to_timestamp($2) FROM tasks WHERE job_id = $1 ORDER BY id", [failing, ended]).allRows()) ?? [])"
+            + "; workers: \((try? conn.exec("SELECT id, state, extract(epoch from now() - heartbeat_at)::int FROM workers").allRows()) ?? [])")
         XCTAssertTrue(try browser.waitFor("document.querySelector('tr[data-job=\"\(failing)\"][data-state=\"failed\"]')", timeout: 20))
         try shoot(browser, "operator-retried")
 
