@@ -36,6 +36,20 @@ public struct ClaimPolicy: Sendable, Equatable {
         inFlight += count
     }
 
+    /// How many of the `queued` tasks (claimed, not started) to give back now: those held beyond
+    /// `capacity`. The prefetch is sized by the durations seen so far; when the tasks claimed turn
+    /// out longer (fast tasks of one job, then long ones of another), the surplus would otherwise
+    /// wait in this worker — one slot working through a hoard while other workers, or a job
+    /// retried meanwhile, wait behind it.
+    public func surplus(queued: Int) -> Int {
+        max(0, min(queued, inFlight - capacity))
+    }
+
+    /// `count` unstarted tasks were given back (see `surplus`).
+    public mutating func gaveBack(_ count: Int) {
+        inFlight = max(0, inFlight - count)
+    }
+
     /// One task finished (or was given back) after `seconds` of running.
     public mutating func finished(after seconds: Double?) {
         inFlight = max(0, inFlight - 1)

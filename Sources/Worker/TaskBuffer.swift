@@ -30,6 +30,24 @@ final class TaskBuffer: @unchecked Sendable {
         return task
     }
 
+    /// Tasks waiting to start.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return tasks.count - head
+    }
+
+    /// Removes up to `n` of the tasks waiting to start, the last claimed first (the claim
+    /// order is the queue's priority order, so those are the least urgent).
+    func takeLast(_ n: Int) -> [ClaimedTask] {
+        condition.lock()
+        defer { condition.unlock() }
+        let k = max(0, min(n, tasks.count - head))
+        let taken = Array(tasks[(tasks.count - k)...])
+        tasks.removeLast(k)
+        return taken
+    }
+
     /// Stops handing out tasks and returns those not yet started.
     func close() -> [ClaimedTask] {
         condition.lock()

@@ -237,6 +237,14 @@ public final class WorkerService: @unchecked Sendable {
             }
             policy.finished(after: seconds)
             finishedCount += 1
+            // Durations just grew past what the prefetch assumed: give back what this worker
+            // can no longer start within the hold time.
+            let surplus = policy.surplus(queued: buffer.count)
+            if surplus > 0 {
+                let back = buffer.takeLast(surplus)
+                policy.gaveBack(back.count)
+                outcomes += back.map { .returned($0) }
+            }
             let stillRunning = running.count
             lock.broadcast()
             lock.unlock()
@@ -290,7 +298,7 @@ public final class WorkerService: @unchecked Sendable {
             switch outcome {
             case let .succeeded(task, output): done.append((task, output))
             case let .failed(task, message): failed.append((task, message))
-            case let .released(task): released.append(task.id)
+            case let .released(task), let .returned(task): released.append(task.id)
             }
         }
         do {
@@ -316,10 +324,12 @@ public final class WorkerService: @unchecked Sendable {
         lock.lock()
         for outcome in batch {
             switch outcome {
-            case let .succeeded(task, _), let .failed(task, _), let .released(task): held.remove(task.id)
+            case let .succeeded(task, _), let .failed(task, _), let .returned(task): held.remove(task.id)
+            case let .released(task):
+                held.remove(task.id)
+                policy.finished(after: nil)
             }
         }
-        for _ in released { policy.finished(after: nil) }
         lock.broadcast()
         lock.unlock()
     }

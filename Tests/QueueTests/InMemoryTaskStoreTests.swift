@@ -3,6 +3,7 @@ import Foundation
 import Kinds
 import Logging
 import Shared
+import SliplineTestSupport
 import Worker
 import XCTest
 
@@ -72,6 +73,40 @@ final class InMemoryTaskStoreTests: XCTestCase {
         let failure = try XCTUnwrap(try store.failures(job: job).first)
         XCTAssertEqual(failure.attempts, 2)
         XCTAssertTrue(failure.error.hasPrefix("results refused: results table 'bench_results' has no column 'itme'"), failure.error)
+    }
+
+    /// A worker whose first tasks were no-ops earns a large prefetch and claims a whole job of
+    /// long tasks at once; once the first of them shows how long they take, it gives back what
+    /// it cannot start soon (so a second worker, or a job retried meanwhile, is not kept waiting
+    /// behind one slot's hoard — the operator page's cancel-then-retry hung on exactly this).
+    func testAWorkerGivesBackThePrefetchThatLongTasksTurnOutNotToDeserve() throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = InMemoryTaskStore()
+        let coordinator = CoordinatorService(
+            stores: .inMemory(store), planners: [BenchKind().planner],
+            configuration: CoordinatorConfiguration(tickSeconds: 0.05, workerLostSeconds: 5), logger: logger)
+        let worker = WorkerService(stores: .inMemory(store),
+                                   configuration: WorkerConfiguration(slots: 1, leaseSeconds: 30, pollSeconds: 0.1, shutdownGraceSeconds: 2),
+                                   runners: [BenchKind().runner], logger: logger)
+        let group = DispatchGroup()
+        group.enter(); Thread { coordinator.run(); group.leave() }.start()
+        group.enter(); Thread { try? worker.run(); group.leave() }.start()
+        defer { coordinator.stop.signal(); worker.stop.signal(); group.wait() }
+
+        let quick = try store.submit(kind: "bench", input: "quick", params: ["tasks": "30", "merge": "false"], priority: 0,
+                                     maxAttempts: 3, retryBaseSeconds: 0.01)
+        XCTAssertTrue(try eventually(timeout: 20) { try store.job(quick)?.state == .done })
+        let long = try store.submit(kind: "bench", input: "long", params: ["tasks": "30", "sleep_ms": "300", "merge": "false"],
+                                    priority: 0, maxAttempts: 3, retryBaseSeconds: 0.01)
+        // 30 × 0.3 s = 9 s of work for one slot: once one has run (within 4 s), it must hold at
+        // most a running task and a short prefetch, the rest back in the queue.
+        var counts: [TaskState: Int] = [:]
+        let gaveBack = try eventually(timeout: 4) {
+            counts = try store.taskCounts(job: long)
+            return (counts[.done] ?? 0) >= 1 && (counts[.leased] ?? 0) <= 3 && (counts[.queued] ?? 0) >= 15
+        }
+        XCTAssertTrue(gaveBack, "the long job's tasks: \(counts)")
     }
 
     /// Runs a coordinator and two workers (two slots each) on `store` until the job submitted
