@@ -32,6 +32,9 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// fraction of the largest over all directions (0.1: a single pair within ≈18° of the
     /// line's direction is not).
     public var posedFraction = 0.1
+    /// Smooth the depths at the scale the data allow (`STEM4DLineDepthSmoothing`, LPA-ICI)
+    /// instead of over ±`smoothing` points; false: the fixed smoothing (the method of 4 December).
+    public var adaptiveSmoothing = false
 
     /// A fit with cross-sections of ±`halfWidth` px, depths within ±`zRange`.
     public init(halfWidth: Double, zRange: Double) { self.halfWidth = halfWidth; self.zRange = zRange }
@@ -75,7 +78,9 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
                 }
             }
         }
-        return (Self.smoothed(z, half: smoothing), posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0)
+        let smooth = adaptiveSmoothing ? STEM4DLineDepthSmoothing.smoothed(z, pooled: window, fallbackHalf: smoothing)
+                                       : Self.smoothed(z, half: smoothing)
+        return (smooth, posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0)
     }
 
     /// The largest eigenvalue of Σ_v (t_v − t̄)(t_v − t̄)ᵀ: the views' spread along the best
