@@ -9,35 +9,27 @@
 /// shorter ones' intervals and the window stops growing; where it is straight or the noise is
 /// large, the window grows.
 ///
-/// The noise is measured on the line itself: the per-point depths pool the cross-sections of
-/// ±`pooled` points, so neighbours within 2·pooled + 1 points share data and their errors are
-/// correlated (taken as a moving average of that length: a triangular correlation). Their
-/// standard deviation comes from second differences at that lag (1.4826 × MAD / √6), which a
-/// smooth bow barely moves; each window's standard error follows from its equivalent kernel and
-/// that correlation. Γ = 2, as `NanodiffLPAICI` (≈ 95 % per scale).
+/// The noise is measured from the views, not from the line's shape: the depth fit's
+/// regression residuals give each converged point's depth variance, and their median along
+/// the line is one point's σ. (Second differences of the depths along the line, tried first,
+/// read a bow's curvature as noise — 2.5 px at lag 7 on an 18 px bow — and flattened it.)
+/// The per-point depths pool the cross-sections of ±`pooled` points, so neighbours within
+/// 2·pooled + 1 points share data and their errors are correlated (taken as a moving average
+/// of that length: a triangular correlation); each window's standard error follows from its
+/// equivalent kernel and that correlation. Γ = 2, as `NanodiffLPAICI` (≈ 95 % per scale).
 public enum STEM4DLineDepthSmoothing {
     /// Half-lengths of the windows tried, points.
     public static let scales = [1, 2, 3, 4, 6, 8, 12, 16, 24]
     /// Γ of the ICI rule.
     public static let gamma = 2.0
 
-    /// `v` smoothed point by point at its ICI scale; lines too short to measure the noise on
-    /// (fewer than 2 × lag + 3 points) keep the fixed smoothing over ±`fallbackHalf` points.
-    public static func smoothed(_ v: [Double], pooled: Int, fallbackHalf: Int) -> [Double] {
+    /// `v` smoothed point by point at its ICI scale, `sigma` the standard deviation of one
+    /// point's depth error; without it (no point converged, or two views: no residual) the
+    /// fixed smoothing over ±`fallbackHalf` points.
+    public static func smoothed(_ v: [Double], pooled: Int, sigma: Double?, fallbackHalf: Int) -> [Double] {
+        guard let sigma, sigma.isFinite, v.count > 2 else { return STEM4DLineDepthFit.smoothed(v, half: fallbackHalf) }
         let lag = 2 * pooled + 1
-        guard v.count >= 2 * lag + 3 else { return STEM4DLineDepthFit.smoothed(v, half: fallbackHalf) }
-        let sigma = noise(v, lag: lag)
         return v.indices.map { estimate(v, at: $0, sigma: sigma, lag: lag).value }
-    }
-
-    /// Standard deviation of one point's depth error: second differences at `lag` (errors that
-    /// far apart share no data), robustly.
-    static func noise(_ v: [Double], lag: Int) -> Double {
-        var d: [Double] = []
-        for i in lag..<(v.count - lag) { d.append(abs(v[i + lag] - 2 * v[i] + v[i - lag])) }
-        d.sort()
-        let mad = d.count % 2 == 1 ? d[d.count / 2] : (d[d.count / 2 - 1] + d[d.count / 2]) / 2
-        return 1.4826 * mad / 6.0.squareRoot()
     }
 
     /// The ICI estimate at point `i` and the half-length chosen.
