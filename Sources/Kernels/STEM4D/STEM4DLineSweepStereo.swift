@@ -50,6 +50,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             // repeated from its own result until the slope it pools along is its own.
             var fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
             fitter.adaptiveSmoothing = adaptiveDepthSmoothing
+            if let h = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_LINE_SMOOTH"].flatMap(Int.init) { fitter.smoothing = h }
             var start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             var fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
             for _ in 0..<refinements {
