@@ -146,6 +146,25 @@ final class STEM4DParticleModelFitTests: XCTestCase {
         assertFound(refit, truth, lateral: 1, depth: 2, "ellipsoid, hard spheres (refit)")
     }
 
+    /// The depth-outlier rule (`depthOutlierFactor`): a sphere is dropped when its depth
+    /// standard error exceeds the factor times the median of the fit's spheres, and never when
+    /// its depth is not constrained at all; real spheres overlapping in projection and a
+    /// touching chain all keep their claim (their depths are pinned alike).
+    func testDepthOutlierRuleDropsOnlyUndeterminedDepths() {
+        XCTAssertEqual(STEM4DParticleModelState.depthDetermined([1, 1.2, 0.8, 2.5, .infinity, .nan], factor: 2),
+                       [true, true, true, false, false, false])
+        XCTAssertEqual(STEM4DParticleModelState.depthDetermined([.infinity], factor: 2), [false])
+        XCTAssertEqual(STEM4DParticleModelState.depthDetermined([], factor: 2), [])
+        var fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 6, zMin: -40, zMax: 40)
+        fit.mergeTest = true; fit.depthOutlierFactor = 2
+        let overlapping: [[Double]] = [[20, 24, -15, 3], [23.5, 25, 15, 3], [36, 12, 5, 2.5]]
+        assertFound(fit.fit([], views: views(48, 40, overlapping)), overlapping, depth: 3, "overlapping, depth outliers dropped")
+        fit.radiusMax = 8; fit.zMin = -30; fit.zMax = 30
+        let chain: [[Double]] = [[14, 20, 0, 3], [20, 20, 0, 3], [26, 20.5, 0, 3]]
+        assertFound(fit.fit([STEM4DParticle3D(x: 20, y: 20, z: 0, radius: 6)], views: views(40, 40, chain, seed: 3)), chain,
+                    depth: 2.5, "chain, depth outliers dropped")
+    }
+
     /// Noise alone gives nothing, and a spurious start is dropped.
     func testNoiseGivesNothing() {
         let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 8, zMin: -30, zMax: 30)

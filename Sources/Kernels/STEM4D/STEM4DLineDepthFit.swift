@@ -32,6 +32,9 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// fraction of the largest over all directions (0.1: a single pair within ≈18° of the
     /// line's direction is not).
     public var posedFraction = 0.1
+    /// Smooth the depths at the scale the data allow (`STEM4DLineDepthSmoothing`, LPA-ICI)
+    /// instead of over ±`smoothing` points; false: the fixed smoothing (the method of 4 December).
+    public var adaptiveSmoothing = false
 
     /// A fit with cross-sections of ±`halfWidth` px, depths within ±`zRange`.
     public init(halfWidth: Double, zRange: Double) { self.halfWidth = halfWidth; self.zRange = zRange }
@@ -47,6 +50,10 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
         let offsets = stride(from: -halfWidth, through: halfWidth + 1e-9, by: step).map { $0 }
         var z = start
         var misfit = 0.0, misfitCount = 0
+        // Per converged point, the variance of its depth from the regression's residuals
+        // (σ_e² / Σ(a_v − ā)², σ_e² on views − 2 degrees of freedom): the noise the adaptive
+        // smoothing needs, measured from the views and not from the line's shape.
+        var depthVariances: [Double] = []
         for i in curve.indices {
             let lo = max(0, i - window), hi = min(curve.count - 1, i + window)
             var n = SIMD2<Double>(0, 0)
@@ -70,12 +77,22 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
                 // Gauss–Newton step on noise must not walk the depth away from it.
                 z[i] = min(max(z[i] + delta, start[i] - maxChange, -zRange), start[i] + maxChange, zRange)
                 if abs(delta) < 0.01 {
-                    for (ev, av) in zip(e, a) { let r = ev - eMean - delta * (av - aMean); misfit += r * r; misfitCount += 1 }
+                    var ss = 0.0
+                    for (ev, av) in zip(e, a) { let r = ev - eMean - delta * (av - aMean); misfit += r * r; misfitCount += 1; ss += r * r }
+                    if e.count > 2 { depthVariances.append(ss / Double(e.count - 2) / aVar) }
                     break
                 }
             }
         }
-        return (Self.smoothed(z, half: smoothing), posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0)
+        let pointSigma = depthVariances.isEmpty ? nil : Self.median(depthVariances).squareRoot()
+        let smooth = adaptiveSmoothing ? STEM4DLineDepthSmoothing.smoothed(z, pooled: window, sigma: pointSigma, fallbackHalf: smoothing)
+                                       : Self.smoothed(z, half: smoothing)
+        return (smooth, posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0)
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     /// The largest eigenvalue of Σ_v (t_v − t̄)(t_v − t̄)ᵀ: the views' spread along the best

@@ -1,3 +1,4 @@
+import Foundation
 /// 3D dislocation lines from any number of views of one scan (the two views of each stereo
 /// pair), with no row matching: ridges are found in all views at once by a depth sweep
 /// (`STEM4DRidgeSweep`), followed into curves (`STEM4DRidgeTracer`), and each curve's depth
@@ -13,6 +14,9 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     public var scales: [Double] = [1.0, 1.6, 2.5]
     /// Passes of the depth fit after the first.
     public var refinements = 2
+    /// Depth smoothing along each line at the scale the data allow (LPA-ICI,
+    /// `STEM4DLineDepthSmoothing`); false: over a fixed ±6 points (the method of 4 December).
+    public var adaptiveDepthSmoothing = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -30,6 +34,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
         tracer.minLengthAtScale = scales.indices.map { minimumLength(scale: $0) }
         let curves = tracer.trace(map)
         var out: [STEM4DLine3D] = []
+        let debugDepth = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_LINE_DEBUG"] != nil
         // Cross-sections read from views smoothed at each curve's own scale.
         var smoothedViews: [Int: [STEM4DLineView]] = [:]
         for traced in curves {
@@ -43,12 +48,18 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             // The fit pools each point's neighbours at depths along the start's slope; the sweep's
             // path is in whole depth steps and flattens a short inclined line, so the fit is
             // repeated from its own result until the slope it pools along is its own.
-            let fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
+            var fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
+            fitter.adaptiveSmoothing = adaptiveDepthSmoothing
+            if let h = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_LINE_SMOOTH"].flatMap(Int.init) { fitter.smoothing = h }
             var start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             var fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
             for _ in 0..<refinements {
                 start = fit.z
                 fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+            }
+            if debugDepth {
+                let dp = Self.depthPath(curve, field: map.field, scale: traced.scale)
+                print("LINEDBG", curve.indices.map { String(format: "(%.1f,%.1f,%.1f,%.1f,%.1f)", curve[$0].x, curve[$0].y, dp[$0], traced.points[$0].z, fit.z[$0]) }.joined(separator: " "))
             }
             // A ghost — one view's copy of a line seen at a wrong depth — is missing in the others.
             guard Self.consistent(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma) else { continue }

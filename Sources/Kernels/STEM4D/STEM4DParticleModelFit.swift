@@ -77,6 +77,10 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// `.refit`: as `.overlap`, but which of the two goes is decided by χ² — each removed in
     /// turn with the other refitted alone, the better one-sphere model kept.
     public enum HardSpheres: String, Sendable, Hashable, CaseIterable { case off, overlap, centre, refit }
+    /// When > 0, the last step drops every sphere whose depth standard error (`depthSigma`) is
+    /// more than this factor times the median over all spheres of the fit
+    /// (`STEM4DParticleModelSelection.depthOutliers`); 0: off (the method of 4 December).
+    public var depthOutlierFactor = 0.0
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -114,12 +118,16 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.measureMismatch()
             state.prune()
         }
-        return state.spheres.indices.map { k in
+        let found = state.spheres.indices.map { k in
             let s = state.spheres[k]
             var p = STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
             p.depthSigma = state.depthSigma(k)
+            p.significance = state.significance(k)
             return p
         }
+        guard depthOutlierFactor > 0 else { return found }
+        let keep = STEM4DParticleModelState.depthDetermined(found.map { $0.depthSigma ?? .infinity }, factor: depthOutlierFactor)
+        return zip(found, keep).filter(\.1).map(\.0)
     }
 }
 

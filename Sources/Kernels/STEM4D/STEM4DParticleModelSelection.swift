@@ -276,3 +276,26 @@ extension STEM4DParticleModelState {
         return worst?.0
     }
 }
+
+/// Spheres whose depth the views do not determine as they determine their peers'
+/// (`STEM4DParticleModelFit.depthOutlierFactor`).
+///
+/// Every sphere of one fit is seen through the same views, noise and stereo angle, so the
+/// standard errors of real spheres' depths share one scale (within the spread their radii and
+/// contrasts give). What the fit adds that is not a sphere — a large faint sphere spread over
+/// a cluster of small ones, a small one hung on a strong neighbour's rim — explains pixels
+/// that do not move between the views as a sphere's would, and its depth is pinned several
+/// times worse than its peers' (about 2.2× in the same draw, over three seed ranges on
+/// 4 December). A sphere whose depth is not determined is not a 3D claim. The scale is the
+/// median over the fit's spheres, measured on the data; the factor is the rule's one constant.
+extension STEM4DParticleModelState {
+    /// Whether each standard error is at most `factor` × the median of the finite ones;
+    /// non-finite ones (the views do not constrain the depth) are never kept.
+    static func depthDetermined(_ sigmas: [Double], factor: Double) -> [Bool] {
+        let finite = sigmas.filter(\.isFinite).sorted()
+        guard !finite.isEmpty else { return sigmas.map { _ in false } }
+        let n = finite.count
+        let median = n % 2 == 1 ? finite[n / 2] : (finite[n / 2 - 1] + finite[n / 2]) / 2
+        return sigmas.map { $0.isFinite && $0 <= factor * median }
+    }
+}

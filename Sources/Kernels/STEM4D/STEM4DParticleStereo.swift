@@ -49,6 +49,9 @@ public struct STEM4DParticle3D: Sendable, Hashable, Codable {
     /// Standard error of `z`, px, where the method measures it (the joint model fit: from the
     /// curvature of its χ² at the fitted sphere); nil otherwise.
     public var depthSigma: Double? = nil
+    /// Significance of the sphere in the joint fit's final model (its χ² gain with the others
+    /// held, in standard deviations); nil without the fit.
+    public var significance: Double? = nil
 
     /// A particle at (`x`, `y`, `z`) of `radius`, seen in `views` views with RMS `residual`.
     public init(x: Double, y: Double, z: Double, radius: Double, views: Int = 2, residual: Double = 0) {

@@ -142,8 +142,10 @@ public enum STEM4DMerge {
             // depth_sigma: the depth's standard error from the joint fit (null without it, or
             // when the views do not constrain the depth).
             let sigma = p.depthSigma.flatMap { $0.isFinite ? String(format: "%.4f", $0) : nil } ?? "null"
-            return String(format: "{\"particle_id\":%d,\"x\":%.4f,\"y\":%.4f,\"z\":%.4f,\"radius\":%.4f,\"n_views\":%d,\"residual\":%.4f,\"depth_sigma\":%@,\"cut_by_scan_edge\":%@}",
-                          i, p.x, p.y, p.z, p.radius, p.views, p.residual, sigma, cut ? "true" : "false")
+            // significance: the sphere's χ² gain in the final model, standard deviations (null without the fit).
+            let significance = p.significance.flatMap { $0.isFinite ? String(format: "%.3f", $0) : nil } ?? "null"
+            return String(format: "{\"particle_id\":%d,\"x\":%.4f,\"y\":%.4f,\"z\":%.4f,\"radius\":%.4f,\"n_views\":%d,\"residual\":%.4f,\"depth_sigma\":%@,\"significance\":%@,\"cut_by_scan_edge\":%@}",
+                          i, p.x, p.y, p.z, p.radius, p.views, p.residual, sigma, significance, cut ? "true" : "false")
         }
         let json = "[\n" + entries.joined(separator: ",\n") + "\n]\n"
         try AtomicFile.write(STEM4DPaths.particles(output)) { try Data(json.utf8).write(to: URL(fileURLWithPath: $0)) }
@@ -185,6 +187,7 @@ public enum STEM4DMerge {
                                                zMin: -options.zRange, zMax: options.zRange)
             model.mergeTest = options.particleMerge
             model.localNoise = options.particleLocalNoise
+            model.depthOutlierFactor = options.particleDepthOutlier
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             particles = model.fit(particles, views: fitViews)
         }
@@ -226,7 +229,9 @@ public enum STEM4DMerge {
                 views.append(STEM4DLineView(image: image, tx: t.tx, ty: t.ty))
             }
         }
-        let found = STEM4DLineSweepStereo(zRange: options.zRange, minLength: options.lineMinLength).reconstruct(views).lines
+        var sweepStereo = STEM4DLineSweepStereo(zRange: options.zRange, minLength: options.lineMinLength)
+        sweepStereo.adaptiveDepthSmoothing = options.lineDepthSmoothing == "ici"
+        let found = sweepStereo.reconstruct(views).lines
         if views.count >= 2 {
             // The report shows each line where it appears in the first pair's views.
             func project(_ v: STEM4DLineView) -> [[(Double, Double)]] { found.map { $0.points.map { ($0[0] - $0[2] * v.tx, $0[1] - $0[2] * v.ty) } } }

@@ -85,6 +85,13 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// only when one's centre lies that far inside the other; `refit` as `overlap`, the one to
     /// drop chosen by χ² with the other refitted alone.
     public var particleHardSpheres: String
+    /// `particle_depth_outlier=` (default 0, off): drop a sphere of the joint fit whose depth
+    /// standard error exceeds this many times the median over the job's spheres — its depth is
+    /// not determined as its peers' are (`STEM4DParticleModelFit.depthOutlierFactor`).
+    public var particleDepthOutlier: Double
+    /// `line_depth_smoothing=` (default `fixed`): `ici` smooths each line's depth at the scale
+    /// the data allow (LPA-ICI, `STEM4DLineDepthSmoothing`); `fixed` over ±6 points.
+    public var lineDepthSmoothing: String
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -160,6 +167,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleMerge = try params.bool("particle_merge", default: true)
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
+        particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
+        lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
+        guard ["fixed", "ici"].contains(lineDepthSmoothing) else {
+            throw ParamError(message: "--param line_depth_smoothing=\(lineDepthSmoothing): expected fixed or ici")
+        }
         guard ["off", "overlap", "centre", "refit"].contains(particleHardSpheres) else {
             throw ParamError(message: "--param particle_hard_spheres=\(particleHardSpheres): expected off, overlap, centre or refit")
         }

@@ -25,6 +25,16 @@ extension BenchSTEM4DCommand {
             let s = seed + UInt64(k)
             let d = try STEM4DQualityHarness.run(content, scan: side, seed: s, directory: "\(root)/draw-\(s)", extra: extra)
             draws.append(d)
+            if let keep = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_KEEP"] {
+                // For study outside the bench: the draw's parameters and stereo angle, and the job's
+                // particles.json (every column, depth_sigma and significance included).
+                try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+                struct Kept: Encodable { var params: STEM4DSynthParams; var stereoAngleDeg: Double?; var truthSpheres: [[Double]] }
+                if let data = try? JSONEncoder().encode(Kept(params: d.params, stereoAngleDeg: d.stereoAngleDeg, truthSpheres: d.truthSpheres)) {
+                    FileManager.default.createFile(atPath: "\(keep)/draw-\(s).json", contents: data)
+                }
+                try? FileManager.default.copyItem(atPath: "\(root)/draw-\(s)/out/stem4d/particles.json", toPath: "\(keep)/draw-\(s)-particles.json")
+            }
             try? FileManager.default.removeItem(atPath: "\(root)/draw-\(s)")
             let p = d.params
             var line = String(format: "%-5llu %2d×%-2d %5.1f %6.1f %6.1f %7.2f %5.1f %5.2f %5@ ", s, p.detRows, p.detCols, p.bfRadius,
