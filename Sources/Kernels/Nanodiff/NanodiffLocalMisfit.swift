@@ -20,6 +20,9 @@ public struct NanodiffLocalMisfit: Sendable {
         case global
         /// τᵢ² smoothed from the squared residuals around each position (session 6).
         case local
+        /// `local`'s τᵢ² as the variance of a misfit field correlated over the scan, the boundary
+        /// test generalised least squares under it (`NanodiffCorrelatedMisfit`, session 7).
+        case correlated
 
         /// What jobs use (session 6, with the blurred step; docs/nanodiff.md).
         public static let standard: Mode = .local

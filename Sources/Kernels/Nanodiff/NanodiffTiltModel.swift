@@ -82,6 +82,10 @@ public struct NanodiffTiltModel: Sendable {
         public var gram: [Double]
         /// Positions with non-zero weight, minus the columns: the residual degrees of freedom.
         public var dof: Int
+        /// The misfit variance τᵢ² and bisquare weight ρᵢ per position that made `weights`
+        /// (`NanodiffCorrelatedMisfit` builds its covariance from them).
+        public var tau2: [Double] = []
+        public var robust: [Double] = []
     }
 
     /// Iteratively reweighted least squares with Tukey's bisquare (c = 4.685, 95 % efficiency
@@ -101,7 +105,7 @@ public struct NanodiffTiltModel: Sendable {
             guard let (beta, chol) = solve(y, weights: w) else { return result }
             let residuals = (0..<n).map { i in y[i] - (0..<k).reduce(0) { $0 + design[i * k + $1] * beta[$1] } }
             result = Fit(residuals: residuals, weights: w, misfit: (tau2.reduce(0, +) / Double(n)).squareRoot(), gram: chol,
-                         dof: robust.filter { $0 > 0 }.count - k)
+                         dof: robust.filter { $0 > 0 }.count - k, tau2: tau2, robust: robust)
             if let local {
                 tau2 = local.variance(residuals: residuals, sigma: sigma)
             } else {
