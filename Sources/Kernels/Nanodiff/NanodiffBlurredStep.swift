@@ -69,7 +69,7 @@ enum NanodiffBlurredStep {
     /// (±2°, ±0.5 step): without κ the test no longer hides a line found 2° off, and what such a
     /// line leaves along a strong boundary would be found again next to it.
     static func correlatedColumns(line: LineGrid.Line, lines: LineGrid, model: NanodiffTiltModel, fields: [NanodiffCorrelatedMisfit],
-                                  width: Int) -> [[Double]] {
+                                  width: Int) -> (columns: [[Double]], distance: [Double]) {
         let n = model.positions.count
         let coordinates = model.positions.map { SIMD2(Double($0 % width), Double($0 / width)) }
         var candidates: [(distance: [Double], offset: Double, blur: Double, angleDeg: Double)] = []
@@ -99,7 +99,8 @@ enum NanodiffBlurredStep {
         let r = best.angleDeg * .pi / 180, direction = SIMD2(cos(r), sin(r))
         let along = coordinates.map { (($0 - lines.centre) * direction).sum() }
         let scale = max(1, along.map(abs).max() ?? 1)
-        return [column, bump, zip(u, bump).map { $0 * $1 }, zip(along, bump).map { $0 / scale * $1 }]
+        return ([column, bump, zip(u, bump).map { $0 * $1 }, zip(along, bump).map { $0 / scale * $1 }],
+                best.distance.map { $0 - best.offset })
     }
 
     /// The grid search behind `column` and `columns`: the best column, the distances of the

@@ -92,17 +92,20 @@ public enum NanodiffBoundaryFinder {
                 return [model.positions.map { lines.side(line, position: $0, width: width) ? 1.0 : 0 }]
             }
             let column: [[Double]]
+            var lineDistance: [Double]?
             if misfit == .correlated {
                 // Generalised least squares under a misfit field correlated over the scan
                 // (`NanodiffCorrelatedMisfit`): the scan, the found line's refinement and the test
                 // all in its whitened metric; the null is F(2, ν) at α/M without κ.
                 let fields = tilts.indices.compactMap { m in
                     NanodiffCorrelatedMisfit(model: model, y: model.positions.map { tilts[m][$0] }, sigma: model.positions.map { sigmas[m][$0] },
-                                             fit: f[m], width: width, algebra: algebra)
+                                             fit: f[m], width: width, height: height, algebra: algebra)
                 }
                 guard fields.count == tilts.count, let b = correlatedBestLine(model: model, fields: fields, lines: lines, width: width) else { break }
                 best = b
-                column = NanodiffBlurredStep.correlatedColumns(line: best.line, lines: lines, model: model, fields: fields, width: width)
+                let refined = NanodiffBlurredStep.correlatedColumns(line: best.line, lines: lines, model: model, fields: fields, width: width)
+                column = refined.columns
+                lineDistance = refined.distance
                 statistic = best.f
                 let nu = max(3, Double(fields.map(\.dof).min() ?? 3))
                 threshold = nu / 2 * (pow(lineRate, -2 / nu) - 1)
@@ -146,6 +149,14 @@ public enum NanodiffBoundaryFinder {
                                                  points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
             out.statistics.append((statistic, threshold))
             for c in column { model.append(column: c) }
+            if let lineDistance {
+                // Under the correlated misfit the positions where the beam straddles a found line
+                // leave the model, as a core's neighbourhood does: what a step seen through an
+                // unknown beam leaves there is sharp, so the whitened test would report it as a
+                // second line beside the first (docs/nanodiff.md, session 7).
+                model.remove(lineDistance.map { abs($0) <= NanodiffTiltModel.coreExclusion })
+                model.localMisfit = NanodiffLocalMisfit(width: width, height: height, positions: model.positions)
+            }
         }
         return out
     }

@@ -36,7 +36,9 @@ public struct NanodiffCorrelatedMisfit {
 
     /// The null fit of `y` (one value per `model` position) with errors `sigma` under the misfit
     /// field whose variance and bisquare weights are those of the robust fit `fit`.
-    public init?(model: NanodiffTiltModel, y: [Double], sigma: [Double], fit: NanodiffTiltModel.Fit, width: Int,
+    /// For ℓ above the local misfit's bandwidth τᵢ² is smoothed again from the fit's residuals
+    /// over ℓ: the variance of a field correlated over ℓ cannot be read from a smaller window.
+    public init?(model: NanodiffTiltModel, y: [Double], sigma: [Double], fit: NanodiffTiltModel.Fit, width: Int, height: Int,
                  lengths: [Double] = lengths, algebra: NanodiffDenseAlgebra = .reference) {
         let kept = model.positions.indices.filter { fit.robust[$0] > 0 }
         let m = kept.count, k = model.columns
@@ -46,14 +48,18 @@ public struct NanodiffCorrelatedMisfit {
         self.algebra = algebra
         dof = m - k
         let xy = kept.map { SIMD2(Double(model.positions[$0] % width), Double(model.positions[$0] / width)) }
-        let tau = kept.map { fit.tau2[$0].squareRoot() }
         let scale = kept.map { 1 / fit.robust[$0].squareRoot() }
-        let diagonal = kept.map { sigma[$0] * sigma[$0] + fit.tau2[$0] }
         var x = [Double](repeating: 0, count: m * k)
         for (r, i) in kept.enumerated() { for c in 0..<k { x[r * k + c] = model.design[i * k + c] } }
         let yk = kept.map { y[$0] }
         var best: (logLikelihood: Double, length: Double, factor: [Double], x: [Double], gram: [Double], e: [Double])?
         for length in lengths {
+            let bandwidth = model.localMisfit?.bandwidth ?? NanodiffLocalMisfit.defaultBandwidth
+            let tau2 = length > bandwidth
+                ? NanodiffLocalMisfit(width: width, height: height, positions: model.positions, bandwidth: length).variance(residuals: fit.residuals, sigma: sigma)
+                : fit.tau2
+            let tau = kept.map { tau2[$0].squareRoot() }
+            let diagonal = kept.map { sigma[$0] * sigma[$0] + tau2[$0] }
             var v = [Double](repeating: 0, count: m * m)
             for i in 0..<m {
                 for j in 0...i {

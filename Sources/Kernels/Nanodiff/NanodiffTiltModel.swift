@@ -13,7 +13,7 @@ import Foundation
 /// core (where the peak leaves the rocking range) are left out.
 public struct NanodiffTiltModel: Sendable {
     /// Positions (map indices) the model is fitted on.
-    public let positions: [Int]
+    public private(set) var positions: [Int]
     /// Design matrix, row-major [positions.count, columns].
     public private(set) var design: [Double]
     public private(set) var columns: Int
@@ -66,6 +66,19 @@ public struct NanodiffTiltModel: Sendable {
         }
         design = out
         columns += 1
+    }
+
+    /// Drops the fitted positions flagged in `drop` (one flag per fitted position) with their rows.
+    public mutating func remove(_ drop: [Bool]) {
+        precondition(drop.count == positions.count, "one flag per fitted position")
+        var kept: [Int] = [], rows: [Double] = []
+        rows.reserveCapacity(design.count)
+        for (k, i) in positions.enumerated() where !drop[k] {
+            kept.append(i)
+            rows += design[(k * columns)..<((k + 1) * columns)]
+        }
+        positions = kept
+        design = rows
     }
 
     /// A robust weighted fit of `y` (one value per fitted position) with errors `sigma`.
