@@ -93,7 +93,7 @@ public enum NanodiffBoundaryFinder {
             }
             let column: [[Double]]
             var lineDistance: [Double]?
-            if misfit == .correlated {
+            if misfit == .correlated || (misfit == .correlatedFirst && out.boundaries.isEmpty) {
                 // Generalised least squares under a misfit field correlated over the scan
                 // (`NanodiffCorrelatedMisfit`): the scan, the found line's refinement and the test
                 // all in its whitened metric; the null is F(2, ν) at α/M without κ.

@@ -23,6 +23,9 @@ public struct NanodiffLocalMisfit: Sendable {
         /// `local`'s τᵢ² as the variance of a misfit field correlated over the scan, the boundary
         /// test generalised least squares under it (`NanodiffCorrelatedMisfit`, session 7).
         case correlated
+        /// `correlated` for the first line (is there a boundary at all?), `local` for the searches
+        /// after it (session 7: the whitened test's later lines were most of its other lines).
+        case correlatedFirst = "correlated-first"
 
         /// What jobs use (session 6, with the blurred step; docs/nanodiff.md).
         public static let standard: Mode = .local

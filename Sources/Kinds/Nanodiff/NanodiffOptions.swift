@@ -90,7 +90,7 @@ public struct NanodiffJobOptions: Sendable, Equatable {
         }
         if let text = params.values["boundary_misfit"] {
             guard let mode = NanodiffLocalMisfit.Mode(rawValue: text.lowercased()) else {
-                throw ParamError(message: "--param boundary_misfit=\(text): expected global, local or correlated")
+                throw ParamError(message: "--param boundary_misfit=\(text): expected global, local, correlated or correlated-first")
             }
             boundaryMisfit = mode
         } else {
