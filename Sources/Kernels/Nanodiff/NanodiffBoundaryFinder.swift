@@ -93,7 +93,7 @@ public enum NanodiffBoundaryFinder {
             }
             let column: [[Double]]
             var lineDistance: [Double]?
-            if misfit == .correlated || (misfit == .correlatedFirst && out.boundaries.isEmpty) {
+            if null == .analytic && (misfit == .correlated || (misfit == .correlatedFirst && out.boundaries.isEmpty)) {
                 // Generalised least squares under a misfit field correlated over the scan
                 // (`NanodiffCorrelatedMisfit`): the scan, the found line's refinement and the test
                 // all in its whitened metric; the null is F(2, ν) at α/M without κ.
@@ -102,7 +102,10 @@ public enum NanodiffBoundaryFinder {
                                              fit: f[m], width: width, height: height, algebra: algebra)
                 }
                 guard fields.count == tilts.count, let b = correlatedBestLine(model: model, fields: fields, lines: lines, width: width) else { break }
-                best = b
+                // The reported step is the weighted fit's (as under `local`): the whitened amplitude
+                // shrinks where the step's own residual has raised τ beside the line.
+                let sharp = model.positions.map { lines.side(b.line, position: $0, width: width) ? 1.0 : 0 }
+                best = (b.line, b.f, weightedSteps(sharp, model: model, fits: f), b.parts)
                 let refined = NanodiffBlurredStep.correlatedColumns(line: best.line, lines: lines, model: model, fields: fields, width: width)
                 column = refined.columns
                 lineDistance = refined.distance
@@ -231,6 +234,23 @@ public enum NanodiffBoundaryFinder {
             }
         }
         return best
+    }
+
+    /// Per map, the amplitude of column `h` added to the null fit with its weights: hᵀWr / (hᵀWh − ‖L⁻¹XᵀWh‖²).
+    static func weightedSteps(_ h: [Double], model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit]) -> [Double] {
+        let k = model.columns
+        return fits.map { fit in
+            var c = [Double](repeating: 0, count: k), hWh = 0.0, hWr = 0.0
+            for i in model.positions.indices where fit.weights[i] > 0 && h[i] != 0 {
+                let wh = fit.weights[i] * h[i]
+                hWh += wh * h[i]
+                hWr += wh * fit.residuals[i]
+                for a in 0..<k { c[a] += wh * model.design[i * k + a] }
+            }
+            let z = NanodiffTiltModel.forward(fit.gram, size: k, c)
+            let q = hWh - z.reduce(0) { $0 + $1 * $1 }
+            return q > 1e-12 * hWh && hWh > 0 ? hWr / q : 0
+        }
     }
 
     /// The line with the largest joint F, with its steps per map.
