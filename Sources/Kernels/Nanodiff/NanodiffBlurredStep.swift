@@ -64,6 +64,45 @@ enum NanodiffBlurredStep {
         return (best.column, [bump, zip(u, bump).map { $0 * $1 }, zip(along, bump).map { $0 / scale * $1 }])
     }
 
+    /// `columns` under the correlated misfit: the best blurred step by the whitened F
+    /// (`NanodiffCorrelatedMisfit.ratios`), searched a whole grid cell either side of the line
+    /// (±2°, ±0.5 step): without κ the test no longer hides a line found 2° off, and what such a
+    /// line leaves along a strong boundary would be found again next to it.
+    static func correlatedColumns(line: LineGrid.Line, lines: LineGrid, model: NanodiffTiltModel, fields: [NanodiffCorrelatedMisfit],
+                                  width: Int) -> (columns: [[Double]], distance: [Double]) {
+        let n = model.positions.count
+        let coordinates = model.positions.map { SIMD2(Double($0 % width), Double($0 / width)) }
+        var candidates: [(distance: [Double], offset: Double, blur: Double, angleDeg: Double)] = []
+        for da in stride(from: -2.0, through: 2.0, by: 0.5) {
+            let r = (lines.angles[line.angle] + da) * .pi / 180
+            let normal = SIMD2(-sin(r), cos(r))
+            let s = coordinates.map { (($0 - lines.centre) * normal).sum() }
+            for shift in stride(from: -0.5, through: 0.5 + 1e-9, by: 0.05) {
+                for w in widths { candidates.append((s, lines.offsets[line.offset] + shift, w, lines.angles[line.angle] + da)) }
+            }
+        }
+        let count = candidates.count
+        var h = [Double](repeating: 0, count: n * count)
+        for (c, candidate) in candidates.enumerated() {
+            for i in 0..<n {
+                let d = candidate.distance[i] - candidate.offset
+                h[i * count + c] = candidate.blur == 0 ? (d > 0 ? 1 : 0) : 0.5 * erfc(-d / (candidate.blur * 2.0.squareRoot()))
+            }
+        }
+        let ratios = fields.map { $0.ratios(h, count: count).f }
+        let bestIndex = (0..<count).max { a, b in ratios.reduce(0) { $0 + $1[a] } < ratios.reduce(0) { $0 + $1[b] } } ?? 0
+        let best = candidates[bestIndex]
+        let column = (0..<n).map { h[$0 * count + bestIndex] }
+        let w = max(best.blur, 0.1)
+        let u = best.distance.map { ($0 - best.offset) / w }
+        let bump = u.map { exp(-$0 * $0 / 2) }
+        let r = best.angleDeg * .pi / 180, direction = SIMD2(cos(r), sin(r))
+        let along = coordinates.map { (($0 - lines.centre) * direction).sum() }
+        let scale = max(1, along.map(abs).max() ?? 1)
+        return ([column, bump, zip(u, bump).map { $0 * $1 }, zip(along, bump).map { $0 / scale * $1 }],
+                best.distance.map { $0 - best.offset })
+    }
+
     /// The grid search behind `column` and `columns`: the best column, the distances of the
     /// fitted positions along its normal, its offset, its blur and its angle.
     static func refine(line: LineGrid.Line, lines: LineGrid, model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit],

@@ -50,16 +50,16 @@ public enum NanodiffBoundaryFinder {
     public static func find(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
                             strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
                             null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard,
-                            misfit: NanodiffLocalMisfit.Mode = .standard) -> [NanodiffDefect] {
+                            misfit: NanodiffLocalMisfit.Mode = .standard, algebra: NanodiffDenseAlgebra = .reference) -> [NanodiffDefect] {
         search(tilts: tilts, sigmas: sigmas, width: width, height: height, cores: cores, strain: strain, falseAlarm: falseAlarm,
-               maxBoundaries: maxBoundaries, null: null, step: step, misfit: misfit).boundaries
+               maxBoundaries: maxBoundaries, null: null, step: step, misfit: misfit, algebra: algebra).boundaries
     }
 
     /// `find` with the misfit and statistics (for the quality study).
     public static func search(tilts: [[Double]], sigmas: [[Double]], width: Int, height: Int, cores: [SIMD2<Double>] = [],
                               strain: [Double]? = nil, falseAlarm: Double = defaultFalseAlarm, maxBoundaries: Int = 3,
                               null: NanodiffBoundaryNull = .standard, step: NanodiffBoundaryStep = .standard,
-                              misfit: NanodiffLocalMisfit.Mode = .standard) -> Search {
+                              misfit: NanodiffLocalMisfit.Mode = .standard, algebra: NanodiffDenseAlgebra = .reference) -> Search {
         var out = Search(boundaries: [], misfit: [], statistics: [])
         let n = width * height
         guard width >= 6, height >= 6, !tilts.isEmpty, tilts.count == sigmas.count,
@@ -69,7 +69,7 @@ public enum NanodiffBoundaryFinder {
             region?[i] != true && tilts.indices.allSatisfy { tilts[$0][i].isFinite && sigmas[$0][i].isFinite && sigmas[$0][i] > 0 }
         }
         var model = NanodiffTiltModel(width: width, height: height, usable: usable, cores: cores)
-        if misfit == .local { model.localMisfit = NanodiffLocalMisfit(width: width, height: height, positions: model.positions) }
+        if misfit != .global { model.localMisfit = NanodiffLocalMisfit(width: width, height: height, positions: model.positions) }
         let lines = LineGrid(width: width, height: height)
         let lineRate = falseAlarm / Double(lines.count)
         for iteration in 0...maxBoundaries {
@@ -92,7 +92,27 @@ public enum NanodiffBoundaryFinder {
                 return [model.positions.map { lines.side(line, position: $0, width: width) ? 1.0 : 0 }]
             }
             let column: [[Double]]
-            if null == .analytic {
+            var lineDistance: [Double]?
+            if null == .analytic && (misfit == .correlated || (misfit == .correlatedFirst && out.boundaries.isEmpty)) {
+                // Generalised least squares under a misfit field correlated over the scan
+                // (`NanodiffCorrelatedMisfit`): the scan, the found line's refinement and the test
+                // all in its whitened metric; the null is F(2, ν) at α/M without κ.
+                let fields = tilts.indices.compactMap { m in
+                    NanodiffCorrelatedMisfit(model: model, y: model.positions.map { tilts[m][$0] }, sigma: model.positions.map { sigmas[m][$0] },
+                                             fit: f[m], width: width, height: height, algebra: algebra)
+                }
+                guard fields.count == tilts.count, let b = correlatedBestLine(model: model, fields: fields, lines: lines, width: width) else { break }
+                // The reported step is the weighted fit's (as under `local`): the whitened amplitude
+                // shrinks where the step's own residual has raised τ beside the line.
+                let sharp = model.positions.map { lines.side(b.line, position: $0, width: width) ? 1.0 : 0 }
+                best = (b.line, b.f, weightedSteps(sharp, model: model, fits: f), b.parts)
+                let refined = NanodiffBlurredStep.correlatedColumns(line: best.line, lines: lines, model: model, fields: fields, width: width)
+                column = refined.columns
+                lineDistance = refined.distance
+                statistic = best.f
+                let nu = max(3, Double(fields.map(\.dof).min() ?? 3))
+                threshold = nu / 2 * (pow(lineRate, -2 / nu) - 1)
+            } else if null == .analytic {
                 guard let b = bestLine(model: model, fits: f, lines: lines, width: width) else { break }
                 best = b
                 column = modelColumn(best.line)
@@ -132,6 +152,14 @@ public enum NanodiffBoundaryFinder {
                                                  points: [[ends.0.x, ends.0.y], [ends.1.x, ends.1.y]]))
             out.statistics.append((statistic, threshold))
             for c in column { model.append(column: c) }
+            if let lineDistance {
+                // Under the correlated misfit the positions where the beam straddles a found line
+                // leave the model, as a core's neighbourhood does: what a step seen through an
+                // unknown beam leaves there is sharp, so the whitened test would report it as a
+                // second line beside the first (docs/nanodiff.md, session 7).
+                model.remove(lineDistance.map { abs($0) <= NanodiffTiltModel.coreExclusion })
+                model.localMisfit = NanodiffLocalMisfit(width: width, height: height, positions: model.positions)
+            }
         }
         return out
     }
@@ -178,6 +206,51 @@ public enum NanodiffBoundaryFinder {
             nu = min(nu, Double(fits[m].dof) / kappa)
         }
         return (f / Double(tilts.count), max(3, nu))
+    }
+
+    /// `bestLine` under the correlated misfit: every line's half-plane column whitened
+    /// (`NanodiffCorrelatedMisfit.ratios`), one angle's offsets at a time.
+    static func correlatedBestLine(model: NanodiffTiltModel, fields: [NanodiffCorrelatedMisfit], lines: LineGrid, width: Int)
+        -> (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])? {
+        let n = model.positions.count
+        let coordinates = model.positions.map { SIMD2(Double($0 % width), Double($0 / width)) }
+        var best: (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])?
+        for angle in 0..<lines.angles.count {
+            let normal = lines.normal(angle)
+            let s = coordinates.map { (($0 - lines.centre) * normal).sum() }
+            let valid = lines.offsets.indices.filter { o in
+                let count = s.reduce(0) { $0 + ($1 > lines.offsets[o] ? 1 : 0) }
+                return count >= minimumSide && n - count >= minimumSide
+            }
+            guard !valid.isEmpty else { continue }
+            var h = [Double](repeating: 0, count: n * valid.count)
+            for i in 0..<n { for (c, o) in valid.enumerated() where s[i] > lines.offsets[o] { h[i * valid.count + c] = 1 } }
+            let results = fields.map { $0.ratios(h, count: valid.count) }
+            for (c, o) in valid.enumerated() {
+                let f = results.reduce(0) { $0 + $1.f[c] } / Double(fields.count)
+                if f > (best?.f ?? 0) {
+                    best = (LineGrid.Line(angle: angle, offset: o), f, results.map { $0.step[c] }, results.map { $0.f[c] })
+                }
+            }
+        }
+        return best
+    }
+
+    /// Per map, the amplitude of column `h` added to the null fit with its weights: hᵀWr / (hᵀWh − ‖L⁻¹XᵀWh‖²).
+    static func weightedSteps(_ h: [Double], model: NanodiffTiltModel, fits: [NanodiffTiltModel.Fit]) -> [Double] {
+        let k = model.columns
+        return fits.map { fit in
+            var c = [Double](repeating: 0, count: k), hWh = 0.0, hWr = 0.0
+            for i in model.positions.indices where fit.weights[i] > 0 && h[i] != 0 {
+                let wh = fit.weights[i] * h[i]
+                hWh += wh * h[i]
+                hWr += wh * fit.residuals[i]
+                for a in 0..<k { c[a] += wh * model.design[i * k + a] }
+            }
+            let z = NanodiffTiltModel.forward(fit.gram, size: k, c)
+            let q = hWh - z.reduce(0) { $0 + $1 * $1 }
+            return q > 1e-12 * hWh && hWh > 0 ? hWr / q : 0
+        }
     }
 
     /// The line with the largest joint F, with its steps per map.

@@ -20,8 +20,17 @@ public struct NanodiffLocalMisfit: Sendable {
         case global
         /// τᵢ² smoothed from the squared residuals around each position (session 6).
         case local
+        /// `local`'s τᵢ² as the variance of a misfit field correlated over the scan, the boundary
+        /// test generalised least squares under it (`NanodiffCorrelatedMisfit`, session 7).
+        case correlated
+        /// `correlated` for the first line (is there a boundary at all?), `local` for the searches
+        /// after it (session 7: the whitened test's later lines were most of its other lines).
+        case correlatedFirst = "correlated-first"
 
-        /// What jobs use (session 6, with the blurred step; docs/nanodiff.md).
+        /// What jobs use (session 6, with the blurred step; docs/nanodiff.md). `correlatedFirst`
+        /// finds 191 of 200 boundaries against 135 with as few other lines, but reports a line in
+        /// each of 5 box-smoothed misfit fields (`NanodiffResidualCorrelationTests`), so it is not
+        /// the default yet (session 7).
         public static let standard: Mode = .local
     }
 

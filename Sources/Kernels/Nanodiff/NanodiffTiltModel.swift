@@ -13,7 +13,7 @@ import Foundation
 /// core (where the peak leaves the rocking range) are left out.
 public struct NanodiffTiltModel: Sendable {
     /// Positions (map indices) the model is fitted on.
-    public let positions: [Int]
+    public private(set) var positions: [Int]
     /// Design matrix, row-major [positions.count, columns].
     public private(set) var design: [Double]
     public private(set) var columns: Int
@@ -68,6 +68,19 @@ public struct NanodiffTiltModel: Sendable {
         columns += 1
     }
 
+    /// Drops the fitted positions flagged in `drop` (one flag per fitted position) with their rows.
+    public mutating func remove(_ drop: [Bool]) {
+        precondition(drop.count == positions.count, "one flag per fitted position")
+        var kept: [Int] = [], rows: [Double] = []
+        rows.reserveCapacity(design.count)
+        for (k, i) in positions.enumerated() where !drop[k] {
+            kept.append(i)
+            rows += design[(k * columns)..<((k + 1) * columns)]
+        }
+        positions = kept
+        design = rows
+    }
+
     /// A robust weighted fit of `y` (one value per fitted position) with errors `sigma`.
     public struct Fit: Sendable {
         /// Residuals y − Xβ.
@@ -82,6 +95,10 @@ public struct NanodiffTiltModel: Sendable {
         public var gram: [Double]
         /// Positions with non-zero weight, minus the columns: the residual degrees of freedom.
         public var dof: Int
+        /// The misfit variance τᵢ² and bisquare weight ρᵢ per position that made `weights`
+        /// (`NanodiffCorrelatedMisfit` builds its covariance from them).
+        public var tau2: [Double] = []
+        public var robust: [Double] = []
     }
 
     /// Iteratively reweighted least squares with Tukey's bisquare (c = 4.685, 95 % efficiency
@@ -101,7 +118,7 @@ public struct NanodiffTiltModel: Sendable {
             guard let (beta, chol) = solve(y, weights: w) else { return result }
             let residuals = (0..<n).map { i in y[i] - (0..<k).reduce(0) { $0 + design[i * k + $1] * beta[$1] } }
             result = Fit(residuals: residuals, weights: w, misfit: (tau2.reduce(0, +) / Double(n)).squareRoot(), gram: chol,
-                         dof: robust.filter { $0 > 0 }.count - k)
+                         dof: robust.filter { $0 > 0 }.count - k, tau2: tau2, robust: robust)
             if let local {
                 tau2 = local.variance(residuals: residuals, sigma: sigma)
             } else {

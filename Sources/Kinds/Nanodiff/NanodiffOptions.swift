@@ -39,8 +39,9 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `boundary_step=sharp|blurred` (default blurred): how a found tilt boundary enters the model
     /// before the next search (`NanodiffBoundaryStep`; `sharp` is sessions 3–5's).
     public var boundaryStep: NanodiffBoundaryStep
-    /// `boundary_misfit=global|local` (default local): one misfit variance for the whole map
-    /// (sessions 3–5), or one smoothed from the residuals around each position (`NanodiffLocalMisfit`).
+    /// `boundary_misfit=global|local|correlated` (default local): one misfit variance for the whole map
+    /// (sessions 3–5), one smoothed from the residuals around each position (`NanodiffLocalMisfit`),
+    /// or that variance as a field correlated over the scan (`NanodiffCorrelatedMisfit`, session 7).
     public var boundaryMisfit: NanodiffLocalMisfit.Mode
     /// `threads=`: threads per shard (default: the cores, at most 8).
     public var threads: Int
@@ -89,7 +90,7 @@ public struct NanodiffJobOptions: Sendable, Equatable {
         }
         if let text = params.values["boundary_misfit"] {
             guard let mode = NanodiffLocalMisfit.Mode(rawValue: text.lowercased()) else {
-                throw ParamError(message: "--param boundary_misfit=\(text): expected global or local")
+                throw ParamError(message: "--param boundary_misfit=\(text): expected global, local, correlated or correlated-first")
             }
             boundaryMisfit = mode
         } else {

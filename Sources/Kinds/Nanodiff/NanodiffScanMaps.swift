@@ -58,7 +58,7 @@ struct NanodiffScanMaps {
         let sigmaX = map { frame.tiltSigmas($0).x }, sigmaY = map { frame.tiltSigmas($0).y }
         boundarySearch = NanodiffBoundaryFinder.search(tilts: [tiltX, tiltY], sigmas: [sigmaX, sigmaY], width: cols, height: rows, cores: cores,
                                                        strain: strain, null: boundaryNull, step: boundaryStep,
-                                                       misfit: boundaryMisfit)
+                                                       misfit: boundaryMisfit, algebra: NanodiffBLAS.algebra)
         defects += boundarySearch.boundaries
         maps += [("tilt_x_sigma", "rad", sigmaX), ("tilt_y_sigma", "rad", sigmaY)]
     }
@@ -71,7 +71,7 @@ struct NanodiffScanMaps {
                         misfit: NanodiffLocalMisfit.Mode = .standard) -> NanodiffBoundaryFinder.Search {
         NanodiffBoundaryFinder.search(tilts: [values("tilt_x"), values("tilt_y")], sigmas: [values("tilt_x_sigma"), values("tilt_y_sigma")],
                                       width: cols, height: rows, cores: defects.filter { $0.kind == .dislocation }.map { SIMD2($0.x, $0.y) },
-                                      strain: values("strain"), null: null, step: step, misfit: misfit)
+                                      strain: values("strain"), null: null, step: step, misfit: misfit, algebra: NanodiffBLAS.algebra)
     }
 
     /// Descriptor rows of the valid positions, with their position indices.

@@ -26,7 +26,7 @@ struct BenchNanodiffCommand: ParsableCommand {
     var mapsDir: String?
     @Flag(name: .long, help: "With --quality: skip the PCA/autoencoder comparison (the slow part).")
     var skipEmbeddings = false
-    @Option(name: .long, help: "With --quality: the tilt-boundary tests to compare on the same draws, comma-separated: a null (analytic, simulated, bootstrap), optionally with /sharp or /blurred (how a found line enters the model) and /global or /local (the misfit variance), e.g. analytic/blurred/local; the first is reported in the summary lines.")
+    @Option(name: .long, help: "With --quality: the tilt-boundary tests to compare on the same draws, comma-separated: a null (analytic, simulated, bootstrap), optionally with /sharp or /blurred (how a found line enters the model) and /global, /local or /correlated (the misfit model), e.g. analytic/blurred/local; the first is reported in the summary lines.")
     var boundaryNulls: String = NanodiffBoundaryNull.standard.rawValue
     @Option(name: .long, help: "Instead: raw against LPA-ICI-denoised 3D signals at low dose over this many randomised scans of --scan/2 positions a side.")
     var cloudLpa: Int?
@@ -45,7 +45,7 @@ struct BenchNanodiffCommand: ParsableCommand {
         guard (1...64).contains(rows) else { throw ValidationError("--rows must be 1…64") }
         guard (6...200).contains(scan) else { throw ValidationError("--scan must be 6…200") }
         guard !nullList.isEmpty, nullList.count == boundaryNulls.split(separator: ",").count else {
-            throw ValidationError("--boundary-nulls: expected a comma-separated list of analytic, simulated, bootstrap, each optionally /sharp or /blurred and /global or /local")
+            throw ValidationError("--boundary-nulls: expected a comma-separated list of analytic, simulated, bootstrap, each optionally /sharp or /blurred and /global, /local or /correlated")
         }
         guard detector * detector * angles * positions * 2 <= 2 << 30 else { throw ValidationError("the block would exceed 2 GiB: use fewer --positions") }
     }
