@@ -852,6 +852,7 @@ DECLARE
     open_slots int;
     filled_jobs bigint[] := '{}';
     announce_jobs bigint[] := '{}';
+    row_jobs boolean := false;
 BEGIN
     WITH counts AS (
         SELECT d.task_id, count(*)::int AS n
@@ -867,47 +868,26 @@ BEGIN
         PERFORM pg_notify('slipline_tasks', '');
     END IF;
 
-    -- Jobs counted on their own row (counter_slots = 0; migration 15).
-    FOR finished_job IN
-        WITH per_job AS (
-            SELECT t.job_id,
-                   count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
-                   count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
-            FROM tasks t JOIN jobs j0 ON j0.id = t.job_id
-            WHERE t.id = ANY (booked) AND j0.counter_slots = 0
-            GROUP BY t.job_id
-        )
-        -- Progress is announced at most every 250 ms per job (migration 14).
-        UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead,
-                          progress_notified_at = CASE WHEN j.progress_notified_at > now() - interval '250 milliseconds'
-                                                      THEN j.progress_notified_at ELSE now() END
-        FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
-        RETURNING j.id, j.n_done, j.n_dead, j.n_tasks, j.progress_notified_at = now() AS announce
-    LOOP
-        IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
-            UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
-                            finished_at = now()
-            WHERE id = finished_job.id AND state = 'running';
-            -- Back to the configured durability (the session's reset value, e.g. on or remote_apply).
-            PERFORM set_config('synchronous_commit', (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'), true);
-            PERFORM pg_notify('slipline_jobs', finished_job.id::text);
-        ELSIF finished_job.announce THEN
-            PERFORM pg_notify('slipline_progress', finished_job.id::text);
-        END IF;
-    END LOOP;
-
-    -- Jobs counted in slots (migration 15): one small row per slot, updated in (job, slot)
-    -- order so that two batches never lock them crosswise; the job rows of the slots this
-    -- booking filled are locked after every slot, in job order, for the same reason.
+    -- One pass over the booked tasks by (job, slot). Jobs counted in slots (migration 15): one
+    -- small row per slot, updated in (job, slot) order so that two batches never lock them
+    -- crosswise; the job rows of the slots this booking filled are locked after every slot, in
+    -- job order, for the same reason. Jobs counted on their own row (counter_slots = 0: retried
+    -- jobs, `counter_slots=0`) are only noted here and counted after the slots, so the common
+    -- booking (slots only) runs no statement for them.
     FOR per_slot IN
-        SELECT t.job_id, (t.id % j.counter_slots)::int AS slot, j.counter_slots,
+        SELECT t.job_id, CASE WHEN j.counter_slots > 0 THEN (t.id % j.counter_slots)::int ELSE 0 END AS slot,
+               j.counter_slots,
                count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
                count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
         FROM tasks t JOIN jobs j ON j.id = t.job_id
-        WHERE t.id = ANY (booked) AND j.counter_slots > 0 AND j.state = 'running'
+        WHERE t.id = ANY (booked) AND j.state = 'running'
         GROUP BY t.job_id, 2, j.counter_slots
         ORDER BY t.job_id, 2
     LOOP
+        IF per_slot.counter_slots = 0 THEN
+            row_jobs := true;
+            CONTINUE;
+        END IF;
         UPDATE job_counters c SET n_done = c.n_done + per_slot.n_done, n_dead = c.n_dead + per_slot.n_dead,
                progress_notified_at = CASE WHEN c.progress_notified_at > now() - interval '250 milliseconds' * per_slot.counter_slots
                                            THEN c.progress_notified_at ELSE now() END
@@ -921,33 +901,68 @@ BEGIN
             announce_jobs := announce_jobs || per_slot.job_id;
         END IF;
     END LOOP;
-    FOR filled IN
-        SELECT f.job_id, count(*)::int AS n FROM unnest(filled_jobs) AS f(job_id) GROUP BY f.job_id ORDER BY f.job_id
-    LOOP
-        UPDATE jobs SET slots_open = slots_open - filled.n
-        WHERE id = filled.job_id AND state = 'running'
-        RETURNING slots_open INTO open_slots;
-        CONTINUE WHEN NOT FOUND;    -- cancelled meanwhile
-        IF open_slots <= 0 THEN
-            -- Every slot is full, and every booking that filled one has committed (it held this
-            -- row until then): the slots' sums are final. Fold them into the job row.
-            WITH gone AS (
-                DELETE FROM job_counters WHERE job_id = filled.job_id RETURNING n_done, n_dead
-            ), total AS (
-                SELECT coalesce(sum(n_done), 0)::int AS n_done, coalesce(sum(n_dead), 0)::int AS n_dead FROM gone
+    -- Jobs counted on their own row (counter_slots = 0; migration 15), if any was booked.
+    IF row_jobs THEN
+        FOR finished_job IN
+            WITH per_job AS (
+                SELECT t.job_id,
+                       count(*) FILTER (WHERE t.state = 'done')::int AS n_done,
+                       count(*) FILTER (WHERE t.state = 'dead')::int AS n_dead
+                FROM tasks t JOIN jobs j0 ON j0.id = t.job_id
+                WHERE t.id = ANY (booked) AND j0.counter_slots = 0
+                GROUP BY t.job_id
             )
-            UPDATE jobs j SET n_done = j.n_done + total.n_done, n_dead = j.n_dead + total.n_dead,
-                              state = CASE WHEN j.n_dead + total.n_dead = 0 THEN 'done' ELSE 'failed' END,
-                              finished_at = now()
-            FROM total WHERE j.id = filled.job_id;
-            PERFORM set_config('synchronous_commit', (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'), true);
-            PERFORM pg_notify('slipline_jobs', filled.job_id::text);
-        ELSE
-            announce_jobs := announce_jobs || filled.job_id;
-        END IF;
-    END LOOP;
+            -- Progress is announced at most every 250 ms per job (migration 14).
+            UPDATE jobs j SET n_done = j.n_done + p.n_done, n_dead = j.n_dead + p.n_dead,
+                              progress_notified_at = CASE WHEN j.progress_notified_at > now() - interval '250 milliseconds'
+                                                          THEN j.progress_notified_at ELSE now() END
+            FROM per_job p WHERE j.id = p.job_id AND j.state = 'running'
+            RETURNING j.id, j.n_done, j.n_dead, j.n_tasks, j.progress_notified_at = now() AS announce
+        LOOP
+            IF finished_job.n_done + finished_job.n_dead >= finished_job.n_tasks THEN
+                UPDATE jobs SET state = CASE WHEN finished_job.n_dead = 0 THEN 'done' ELSE 'failed' END,
+                                finished_at = now()
+                WHERE id = finished_job.id AND state = 'running';
+                -- Back to the configured durability (the session's reset value, e.g. on or remote_apply).
+                PERFORM set_config('synchronous_commit', (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'), true);
+                PERFORM pg_notify('slipline_jobs', finished_job.id::text);
+            ELSIF finished_job.announce THEN
+                PERFORM pg_notify('slipline_progress', finished_job.id::text);
+            END IF;
+        END LOOP;
+    END IF;
+
+    IF cardinality(filled_jobs) > 0 THEN
+        FOR filled IN
+            SELECT f.job_id, count(*)::int AS n FROM unnest(filled_jobs) AS f(job_id) GROUP BY f.job_id ORDER BY f.job_id
+        LOOP
+            UPDATE jobs SET slots_open = slots_open - filled.n
+            WHERE id = filled.job_id AND state = 'running'
+            RETURNING slots_open INTO open_slots;
+            CONTINUE WHEN NOT FOUND;    -- cancelled meanwhile
+            IF open_slots <= 0 THEN
+                -- Every slot is full, and every booking that filled one has committed (it held this
+                -- row until then): the slots' sums are final. Fold them into the job row.
+                WITH gone AS (
+                    DELETE FROM job_counters WHERE job_id = filled.job_id RETURNING n_done, n_dead
+                ), total AS (
+                    SELECT coalesce(sum(n_done), 0)::int AS n_done, coalesce(sum(n_dead), 0)::int AS n_dead FROM gone
+                )
+                UPDATE jobs j SET n_done = j.n_done + total.n_done, n_dead = j.n_dead + total.n_dead,
+                                  state = CASE WHEN j.n_dead + total.n_dead = 0 THEN 'done' ELSE 'failed' END,
+                                  finished_at = now()
+                FROM total WHERE j.id = filled.job_id;
+                PERFORM set_config('synchronous_commit', (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'), true);
+                PERFORM pg_notify('slipline_jobs', filled.job_id::text);
+            ELSE
+                announce_jobs := announce_jobs || filled.job_id;
+            END IF;
+        END LOOP;
+    END IF;
     -- pg_notify folds repeats of one payload within a transaction.
-    PERFORM pg_notify('slipline_progress', a::text) FROM unnest(announce_jobs) AS a;
+    IF cardinality(announce_jobs) > 0 THEN
+        PERFORM pg_notify('slipline_progress', a::text) FROM unnest(announce_jobs) AS a;
+    END IF;
 END;
 $$;
 
@@ -1002,7 +1017,8 @@ BEGIN
 END;
 $$;
 
--- The fence of a completion, shared by slipline_finish and slipline_finish_claim: marks done
+-- The fence of a completion (slipline_finish; slipline_finish_claim has the same statement
+-- written out, to save a nested call per completion): marks done
 -- (and counted, so booking needs no second row version) the tasks of p_ids that this worker
 -- still holds for that attempt, and returns the ids it accepted. Booking them is the caller's
 -- (where in its transaction decides how long the job row is locked). Internal only.
@@ -1100,10 +1116,20 @@ RETURNS TABLE (task_id bigint, job_id bigint, kind text, role text, payload json
 LANGUAGE plpgsql AS $$
 DECLARE
     accepted bigint[];
+    ignored text;
 BEGIN
-    PERFORM set_config('synchronous_commit', 'off', true);
+    -- An assignment, not PERFORM: a simple expression skips a statement's executor start.
+    ignored := set_config('synchronous_commit', 'off', true);
     IF cardinality(p_ids) > 0 THEN
-        accepted := slipline_mark_done(p_worker, p_ids, p_attempts);
+        -- slipline_mark_done's fence, written out: one statement instead of a nested function call.
+        WITH upd AS (
+            UPDATE tasks t
+            SET state = 'done', finished_at = now(), lease_expires_at = NULL, error = NULL, counted = true
+            FROM unnest(p_ids, p_attempts) AS c(id, attempt)
+            WHERE t.id = c.id AND t.attempts = c.attempt AND t.worker_id = p_worker AND t.state = 'leased'
+            RETURNING t.id
+        )
+        SELECT coalesce(array_agg(upd.id), '{}') INTO accepted FROM upd;
         IF cardinality(accepted) < cardinality(p_ids) THEN
             RAISE EXCEPTION 'completion refused: % of % task(s) no longer leased to this worker',
                 cardinality(p_ids) - cardinality(accepted), cardinality(p_ids) USING ERRCODE = 'SL001';

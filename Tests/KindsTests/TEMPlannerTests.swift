@@ -48,9 +48,26 @@ final class TEMPlannerTests: XCTestCase {
 
     func testDefaultRangeIsAboutOneSecondOfWork() throws {
         XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 512, height: 512), 200)
-        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 256, height: 256), 800)
-        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 4096, height: 4096), 3)
-        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 8, height: 8), 2000)
+        // A 256×256 frame costs about half of a 512×512 one (measured), not a quarter: ≈ 390
+        // frames, not the 800 of a pure pixel count (whose shards ran 3–4× longer than aimed).
+        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 256, height: 256), 388)
+        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 4096, height: 4096), 5)
+        XCTAssertEqual(TEMJobOptions.defaultFramesPerTask(width: 8, height: 8), 563)
+        // Every size gets the 512×512 shard's modelled cost (within rounding), and larger frames
+        // never get more frames per shard.
+        let reference = 200 * TEMJobOptions.frameCostMs(pixels: 512 * 512)
+        var previous = Int.max
+        for side in stride(from: 16, through: 2048, by: 16) {
+            let frames = TEMJobOptions.defaultFramesPerTask(width: side, height: side)
+            let cost = Double(frames) * TEMJobOptions.frameCostMs(pixels: side * side)
+            let oneFrame = TEMJobOptions.frameCostMs(pixels: side * side)
+            XCTAssertEqual(cost, reference, accuracy: oneFrame / 2 + 1e-9, "\(side)²: \(frames) frames, \(cost) ms")
+            XCTAssertLessThanOrEqual(frames, previous, "\(side)²")
+            previous = frames
+        }
+        // The measured costs the model was fitted to (ms per frame in a shard).
+        XCTAssertEqual(TEMJobOptions.frameCostMs(pixels: 256 * 256), 3.4, accuracy: 0.1)
+        XCTAssertEqual(TEMJobOptions.frameCostMs(pixels: 512 * 512), 6.6, accuracy: 0.1)
         let dir = try Self.directory("default")
         for i in 0..<3 { try Self.frame("\(dir)/f\(i).png") }
         let planned = try plan(dir)

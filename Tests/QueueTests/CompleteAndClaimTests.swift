@@ -44,6 +44,47 @@ final class CompleteAndClaimTests: XCTestCase {
         XCTAssertEqual(try conn.exec("SELECT count(*) FROM tasks WHERE job_id = $1 AND (NOT counted OR attempts <> 1)", [job]).int(0, 0), 0)
     }
 
+    /// What `SLIPLINE_SKIP_SHARD_CLEAR` (a shard's completion sends no DELETE for earlier rows,
+    /// `TaskQueue.resultStatements`) relies on: a shard never runs again once done — `ctl retry`
+    /// re-queues the dead shards and the done merges waiting on them, never a done shard — and a
+    /// merge's completion replaces its rows. `bench_results` has one row per task (primary key).
+    func testRetryRerunsADeadShardAndReplacesTheMergesRowsButNeverRerunsADoneShard() throws {
+        let conn = try PGConnection(try TestCluster.freshDatabase("oneCallRetryRows"))
+        let job = try submitBench(conn, tasks: 3, merge: true, maxAttempts: 1)
+        try planAll(conn)
+        func runAll(_ worker: String, failing: Set<Int64> = []) throws -> [ClaimedTask] {
+            var ran: [ClaimedTask] = []
+            while let task = try TaskQueue.claim(conn, worker: worker, limit: 1, leaseSeconds: 60).first {
+                ran.append(task)
+                if failing.contains(task.id) {
+                    XCTAssertEqual(try TaskQueue.fail(conn, worker: worker, task: task, message: "boom"), .dead)
+                } else {
+                    XCTAssertEqual(try TaskQueue.completeAndClaim(conn, worker: worker, [(task, output(worker, task))],
+                                                                  limit: 0, leaseSeconds: 60).accepted, [task.id])
+                }
+            }
+            return ran
+        }
+        let shards = try conn.exec("SELECT id FROM tasks WHERE job_id = $1 AND role = 'shard' ORDER BY id", [job])
+        let doomed = try XCTUnwrap(shards.int64(2, 0))
+        let first = try runAll("first", failing: [doomed])
+        XCTAssertEqual(first.count, 4, "3 shards, then the merge")
+        XCTAssertEqual(try TaskQueue.job(conn, id: job)?.state, .failed)
+        let doneShards = try conn.exec("SELECT id FROM tasks WHERE job_id = $1 AND role = 'shard' AND state = 'done' ORDER BY id", [job]).allRows()
+        XCTAssertEqual(doneShards.count, 2)
+
+        XCTAssertEqual(try TaskQueue.retry(conn, job: job), 2, "the dead shard and the merge waiting on it")
+        let second = try runAll("second")
+        XCTAssertEqual(second.map(\.role), [.shard, .merge])
+        XCTAssertEqual(second.first?.id, doomed)
+        XCTAssertEqual(try TaskQueue.job(conn, id: job)?.state, .done)
+        XCTAssertEqual(try conn.exec("SELECT id FROM tasks WHERE job_id = $1 AND role = 'shard' AND worker_id = 'first' ORDER BY id", [job]).allRows(),
+                       doneShards, "the done shards kept their first run")
+        let rows = try conn.exec("SELECT t.role, b.worker_id, count(*) OVER (PARTITION BY b.task_id) FROM bench_results b JOIN tasks t ON t.id = b.task_id WHERE b.job_id = $1 ORDER BY b.task_id", [job]).allRows()
+        XCTAssertEqual(rows, [["shard", "first", "1"], ["shard", "first", "1"], ["shard", "second", "1"], ["merge", "second", "1"]],
+                       "one row per task; the merge's row replaced by its second run")
+    }
+
     func testAStaleWorkersCompletionIsRefusedAndKeepsNothingButItStillClaims() throws {
         let conn = try PGConnection(try TestCluster.freshDatabase("oneCallFence"))
         let job = try submitBench(conn, tasks: 4, merge: false)

@@ -36,7 +36,7 @@ final class SchemaSectionsTests: XCTestCase {
             "slipline_finish", "slipline_finish_staged", "slipline_book",
             // issue 14 item 5, third pass: completion and the next claim in one call
             "slipline_finish_claim",
-            // the completion fence, shared by slipline_finish and slipline_finish_claim
+            // the completion fence (slipline_finish; slipline_finish_claim writes it out)
             "slipline_mark_done",
         ])
         XCTAssertEqual(sql.components(separatedBy: "CREATE OR REPLACE FUNCTION").count - 1, names.count,

@@ -114,11 +114,27 @@ public struct TEMJobOptions: Sendable, Equatable {
     }
 
     /// Frames per task when `frames_per_task` is not given: about one second of work on one
-    /// core (200 frames at 512×512, proportional to the pixel count; docs/tuning.md), between
-    /// 1 and 2000.
+    /// core — 200 frames at 512×512 (docs/tuning.md) — for any frame size, by a frame's cost
+    /// measured as a fixed part plus a part per pixel (``frameCostFixedMs``, ``frameCostPerPixelNs``):
+    /// a small frame still pays for its lines' tracing and fitting, its registration and its
+    /// file, so 256×256 frames cost about half of a 512×512 one, not a quarter. Between 1 and 2000.
     public static func defaultFramesPerTask(width: Int, height: Int) -> Int {
-        let pixels = Double(max(1, width * height))
-        return max(1, min(2000, Int((200 * 512 * 512 / pixels).rounded())))
+        let reference = frameCostMs(pixels: 512 * 512)
+        let frames = 200 * reference / frameCostMs(pixels: max(1, width * height))
+        return max(1, min(2000, Int(frames.rounded())))
+    }
+
+    /// The fixed part of a frame's CPU cost (ms) in a shard, whatever its size. Measured by
+    /// differencing whole jobs (`ctl run` of 500 and 1,000 easy 256×256 frames, 200 and 400
+    /// medium 512×512 frames, `frames_per_task=100`, release, 4 December 2026, docs/scaling.md):
+    /// ≈ 3.4 ms at 256×256 and ≈ 6.6 ms at 512×512 per frame in the shards.
+    public static let frameCostFixedMs = 2.35
+    /// The part per pixel (ns): (6.6 − 3.4) ms over the 196,608 pixels between the two sizes.
+    public static let frameCostPerPixelNs = 16.3
+
+    /// A frame's modelled CPU cost in a shard (ms).
+    public static func frameCostMs(pixels: Int) -> Double {
+        frameCostFixedMs + frameCostPerPixelNs * 1e-6 * Double(pixels)
     }
 }
 

@@ -18,6 +18,10 @@ extension TaskQueue {
     /// Same guarantees as `complete` then `claim`: a task whose lease this worker no longer
     /// holds (reaped, cancelled) is refused by the fence (SQLSTATE SL001), which rolls back the
     /// whole pipeline — its rows never stay — and the call repeats with the tasks still held.
+    /// With `SLIPLINE_SKIP_SHARD_CLEAR=1` a shard's earlier rows are not deleted first
+    /// (`resultStatements`), so when another worker has meanwhile recorded a reaped shard, its
+    /// rows can refuse the insert before the fence runs (a results table's unique key, 23505):
+    /// handled the same way, and passed on as the error it is only if every task is still held.
     public static func completeAndClaim(
         _ conn: PGConnection, worker: String, _ finished: [(task: ClaimedTask, output: TaskOutput)],
         limit: Int, leaseSeconds: Double
@@ -33,7 +37,7 @@ extension TaskQueue {
             do {
                 let results = try conn.pipeline(statements)
                 return CompletedAndClaimed(accepted: Set(pending.map(\.task.id)), claimed: claimedTasks(results[results.count - 1]))
-            } catch DatabaseError.statementFailed(let sqlstate, _) where sqlstate == "SL001" {
+            } catch DatabaseError.statementFailed(let sqlstate, let message) where sqlstate == "SL001" || sqlstate == uniqueViolation {
                 // Nothing of the pipeline stayed; keep the tasks this worker still holds.
                 let held = try conn.exec(
                     """
@@ -41,10 +45,17 @@ extension TaskQueue {
                     WHERE t.attempts = c.attempt AND t.worker_id = $3 AND t.state = 'leased'
                     """, [ids, attempts, worker])
                 let still = Set((0..<held.rowCount).compactMap { held.int64($0, 0) })
+                // A duplicate key with every task still held is the rows' own fault, not a refusal.
+                if sqlstate == uniqueViolation && still.count == pending.count {
+                    throw DatabaseError.statementFailed(sqlstate: sqlstate, message: message)
+                }
                 refused.formUnion(pending.map(\.task.id).filter { !still.contains($0) })
                 pending = pending.filter { still.contains($0.task.id) }
             }
         }
         throw DatabaseError.statementFailed(sqlstate: "SL001", message: "completion kept being refused (\(refused.count) task(s) refused)")
     }
+
+    /// SQLSTATE unique_violation.
+    static let uniqueViolation = "23505"
 }
