@@ -183,10 +183,27 @@ public enum GaussianFilter {
             while filtered <= min(height - 1, y + r) {
                 let row = s + filtered * width, out = ring + (filtered % slots) * width
                 if avx {
-                    for i in 0..<r { padded[i] = row[0]; padded[width + r + i] = row[width - 1] }
-                    (padded + r).update(from: row, count: width)
+                    // The groups whose taps stay inside the row read it in place; only the groups
+                    // at either end (and the scalar tail) read the padded copy, and only the
+                    // values they read are copied: the same inputs, so the same sums.
+                    let vecEnd = (width / 8) * 8
+                    let first = (r + 7) / 8 * 8 // first group x with x − r ≥ 0
+                    let last = width - 8 - r >= 0 ? (width - 8 - r) / 8 * 8 + 8 : 0 // groups x < last have x + 7 + r ≤ width − 1
                     let c = padded + r
-                    var x = Int(slp_tem_hsym_row_avx(c, Int32(width), Int32(r), taps, out))
+                    if first < last && last <= vecEnd {
+                        for i in 0..<r { padded[i] = row[0]; padded[width + r + i] = row[width - 1] }
+                        let head = min(width, first + r), tail = max(0, last - r)
+                        c.update(from: row, count: head)
+                        (c + tail).update(from: row + tail, count: width - tail)
+                        slp_tem_hsym_range_avx(c, 0, Int32(first), Int32(r), taps, out)
+                        slp_tem_hsym_range_avx(row, Int32(first), Int32(last), Int32(r), taps, out)
+                        slp_tem_hsym_range_avx(c, Int32(last), Int32(vecEnd), Int32(r), taps, out)
+                    } else {
+                        for i in 0..<r { padded[i] = row[0]; padded[width + r + i] = row[width - 1] }
+                        c.update(from: row, count: width)
+                        _ = slp_tem_hsym_row_avx(c, Int32(width), Int32(r), taps, out)
+                    }
+                    var x = vecEnd
                     while x < width {
                         var acc = c[x] * taps[0]
                         for j in 1...max(1, r) where j <= r { acc += (c[x + j] + c[x - j]) * taps[j] }

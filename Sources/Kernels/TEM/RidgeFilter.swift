@@ -27,6 +27,24 @@ public enum RidgeFilter {
         }
     }
 
+    /// Which scale a pixel's response comes from when the scales are noise-normalised.
+    public enum ScaleChoice: String, Codable, Sendable, CaseIterable {
+        /// The most significant scale (largest response in units of its own noise) wins and
+        /// gives the response, the normal and the ridge's position (`video5`). Noise weights
+        /// favour coarse scales far more than σ^γ (a white-noise Hessian's σ falls as σ⁻³), so at a
+        /// close pair the coarse scale can win, and its ridge lies between the two lines.
+        case significance
+        /// The scale with the largest σ^γ-weighted response wins (as `video`'s fixed weights:
+        /// localisation), and its noise-normalised value is the response.
+        case weighted
+        /// Two maps: the response is the largest noise-normalised value over the scales
+        /// (significance: what the thresholds read), the `location` map the largest σ^γ-weighted
+        /// response (what non-maximum suppression reads, with its winner's normal): a pixel is a
+        /// ridge centre where the localising scales put one, and a line where some scale finds it
+        /// significant.
+        case localised
+    }
+
     /// Writes the response R (≥ 0, best scale) into `response` and the line normal at the best
     /// scale, quantised to four directions, into `normal` as 0: x, 1: (1, 1), 2: y, 3: (1, −1)
     /// (Float codes, so the selects stay in vector registers).
@@ -41,11 +59,14 @@ public enum RidgeFilter {
     public static func apply(
         _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, scales: [Double], beta: Float,
         brightLines: Bool, scaleExponent: Double = 2, noiseNormalised: Bool = false, pairGuard: Float = 0,
+        scaleChoice: ScaleChoice = .significance,
         response: UnsafeMutableBufferPointer<Float>,
-        normal: UnsafeMutableBufferPointer<Float>, workspace ws: inout Workspace
+        normal: UnsafeMutableBufferPointer<Float>, location: UnsafeMutableBufferPointer<Float>? = nil,
+        workspace ws: inout Workspace
     ) {
         let n = width * height
         precondition(src.count >= n && response.count >= n && normal.count >= n && !scales.isEmpty)
+        precondition(scaleChoice != .localised || (location?.count ?? 0) >= n, "scaleChoice .localised needs a location map")
         ws.ensure(n, scales: scales.count)
         ws.smoothed.withUnsafeMutableBufferPointer { all in
             for (si, sigma) in scales.enumerated() {
@@ -64,10 +85,26 @@ public enum RidgeFilter {
                     sign / max(responseNoise(UnsafePointer(all.baseAddress! + si * n), width: width, height: height, beta: beta), 1e-12)
                 }
                 : scales.map { Float(pow($0, scaleExponent)) * sign }
+            // σ^γ / |norm|: a response in noise units times this is the σ^γ-weighted response
+            // (R is positively homogeneous in H), the key `weighted` and `localised` compare.
+            let keys: [Float]? = noiseNormalised && scaleChoice != .significance
+                ? zip(scales, norms).map { Float(pow($0, scaleExponent)) / abs($1) }
+                : nil
             norms.withUnsafeBufferPointer { nb in
-                combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
-                        width: width, height: height, beta: beta, pairGuard: pairGuard,
-                        response: response.baseAddress!, normal: normal.baseAddress!)
+                if let keys {
+                    keys.withUnsafeBufferPointer { kb in
+                        combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
+                                width: width, height: height, beta: beta, pairGuard: pairGuard,
+                                response: response.baseAddress!, normal: normal.baseAddress!,
+                                keys: kb.baseAddress!, location: scaleChoice == .localised ? location!.baseAddress! : nil)
+                    }
+                } else {
+                    combine(UnsafePointer(all.baseAddress!), planeStride: n, norms: nb.baseAddress!, scales: scales.count,
+                            width: width, height: height, beta: beta, pairGuard: pairGuard,
+                            response: response.baseAddress!, normal: normal.baseAddress!)
+                    // Without noise normalisation the weights are σ^γ already: both choices are this map.
+                    if scaleChoice == .localised, let location { location.baseAddress!.update(from: response.baseAddress!, count: n) }
+                }
             }
         }
     }
@@ -77,11 +114,18 @@ public enum RidgeFilter {
     /// The sign does not matter: the MAD of R and of the opposite polarity's R are alike for
     /// noise, and lines are too few pixels to move a median.
     public static func responseNoise(_ plane: UnsafePointer<Float>, width: Int, height: Int, beta: Float,
-                                     stride: Int = 13) -> Float {
+                                     stride: Int = 13, allowAVX: Bool = true) -> Float {
         guard width > 2, height > 2 else { return 0 }
         typealias V = SIMD8<Float>
         let w = width
         let samples = UnsafeMutablePointer<Float>.allocate(capacity: width * height / stride + 8)
+        // On AVX CPUs in C, the neighbours loaded straight into the lanes (the same values:
+        // `TEMRidgeAVXTests`); this loop is its reference and the path elsewhere.
+        if allowAVX && useAVX && width * height <= Int(Int32.max) {
+            defer { samples.deallocate() }
+            let count = Int(slp_tem_response_samples_avx(plane, Int32(width), Int32(height), beta, Int32(stride), samples))
+            return RidgeThreshold.robustStats(UnsafeBufferPointer(start: samples, count: count), stride: 1).sigma
+        }
         // Nine neighbours × eight lanes, gathered as plain floats and loaded as vectors (element
         // inserts into a SIMD value with a run-time lane index are slow), and the lanes' pixels.
         let gathered = UnsafeMutablePointer<Float>.allocate(capacity: 9 * 8)
@@ -176,6 +220,7 @@ public enum RidgeFilter {
     static func combine(_ planes: UnsafePointer<Float>, planeStride: Int, norms: UnsafePointer<Float>, scales k: Int,
                         width w: Int, height h: Int, beta: Float, pairGuard: Float = 0,
                         response: UnsafeMutablePointer<Float>, normal: UnsafeMutablePointer<Float>,
+                        keys: UnsafePointer<Float>? = nil, location: UnsafeMutablePointer<Float>? = nil,
                         allowAVX: Bool = true) {
         typealias V = SIMD8<Float>
         typealias U = SIMD8<UInt32>
@@ -185,35 +230,49 @@ public enum RidgeFilter {
         @inline(__always) func scalar(_ x: Int, _ y: Int) {
             let i = y * w + x
             var fine = (Float(0), Float(0), Float(0))
+            var bestKey: Float = 0
             for si in 0..<k {
                 let norm = norms[si]
                 let (a0, b0, c0) = hessian(planes + si * planeStride, width: w, height: h, x: x, y: y)
                 let a = a0 * norm, b = b0 * norm, c = c0 * norm
                 var r = ridge(a, b, c, beta: beta)
                 if si == 0 { fine = (a, b, c) } else if pairGuard > 0 && fineAcross(fine, a, b, c) < -pairGuard { r = 0 }
-                if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a, b, c) }
+                if let keys {
+                    // `ScaleChoice.weighted` (no location) or `.localised`.
+                    let key = r * keys[si]
+                    if let location {
+                        if si == 0 || r > response[i] { response[i] = r }
+                        if si == 0 || key > location[i] { location[i] = key; normal[i] = direction(a, b, c) }
+                    } else if si == 0 || key > bestKey {
+                        bestKey = key; response[i] = r; normal[i] = direction(a, b, c)
+                    }
+                } else if si == 0 || r > response[i] { response[i] = r; normal[i] = direction(a, b, c) }
             }
         }
-        // On AVX CPUs the interior's eight-pixel groups run in C on one 8-lane register (the
-        // same operations in the same order: bit-for-bit this loop's values; `CTEMSIMD`),
-        // here only the border and the columns left over.
-        let avx = allowAVX && w > 2 && h > 2 && useAVX
-        if avx {
-            slp_tem_ridge_combine_avx(planes, planeStride, norms, Int32(k), Int32(w), Int32(h), beta, pairGuard, response, normal)
-        }
+        // On AVX CPUs everything runs in C (`CTEMSIMD`): the interior's eight-pixel groups on one
+        // 8-lane register with this vector loop's operations, then the border and the columns
+        // the groups do not reach with `scalar`'s own association (its a = (r − 2c) + l is not
+        // the vector loop's (l + r) − 2c), so every pixel is bit-for-bit what this Swift code gives.
+        // `ScaleChoice.weighted` (keys without a location map) runs there too; `.localised` here.
         let avxEnd = 1 + ((w - 2) / 8) * 8
+        if allowAVX && location == nil && w > 2 && h > 2 && useAVX {
+            slp_tem_ridge_combine_avx(planes, planeStride, norms, keys, Int32(k), Int32(w), Int32(h), beta, pairGuard, response, normal)
+            slp_tem_ridge_combine_rest_avx(planes, planeStride, norms, keys, Int32(k), Int32(w), Int32(h), beta, pairGuard,
+                                           Int32(avxEnd), response, normal)
+            return
+        }
         for y in 0..<h {
             guard y > 0 && y < h - 1 && w > 2 else {
                 for x in 0..<w { scalar(x, y) }
                 continue
             }
             scalar(0, y)
-            var x = avx ? avxEnd : 1
+            var x = 1
             while x + 8 <= w - 1 {
                 let i = y * w + x
                 // Best response, and a − c and 2b of the best scale: the quantised normal is
                 // derived once, from the winner, instead of at every scale.
-                var best = V(), bestU = V(), bestV = V()
+                var best = V(), bestU = V(), bestV = V(), bestKey = V()
                 var fa = V(), fb = V(), fc = V()
                 for si in 0..<k {
                     let norm = norms[si]
@@ -243,6 +302,16 @@ public enum RidgeFilter {
                         best = resp
                         bestU = a - c
                         bestV = 2 * b
+                        if let keys { bestKey = resp * keys[si] }
+                    } else if let keys {
+                        // `ScaleChoice.weighted` / `.localised`: the normal (and, weighted, the
+                        // response) of the scale with the largest σ^γ-weighted response.
+                        let key = resp * keys[si]
+                        let better = key .> bestKey
+                        bestKey.replace(with: key, where: better)
+                        bestU.replace(with: a - c, where: better)
+                        bestV.replace(with: 2 * b, where: better)
+                        best.replace(with: resp, where: location == nil ? better : resp .> best)
                     } else {
                         let better = resp .> best
                         best.replace(with: resp, where: better)
@@ -250,6 +319,7 @@ public enum RidgeFilter {
                         bestV.replace(with: 2 * b, where: better)
                     }
                 }
+                if let location { UnsafeMutableRawPointer(location + i).storeBytes(of: bestKey, as: V.self) }
                 var bestD = V(repeating: 3)
                 bestD.replace(with: 1, where: bestV .> 0)
                 var horizontal = V(repeating: 2)

@@ -1,3 +1,5 @@
+import CTEMSIMD
+
 /// Non-maximum suppression across the line and hysteresis thresholding of a ridge response,
 /// with thresholds set from the frame's own noise so one setting serves every frame.
 public enum RidgeThreshold {
@@ -22,24 +24,35 @@ public enum RidgeThreshold {
     /// 4096-bin histogram: O(n), no sort, and exact enough for thresholds. Zeros are skipped:
     /// the clipped response is zero on about half the pixels, which would make the statistics
     /// depend on how many scales are combined rather than on the noise.
-    public static func robustStats(_ values: UnsafeBufferPointer<Float>, stride: Int = 29) -> (median: Float, sigma: Float) {
+    public static func robustStats(_ values: UnsafeBufferPointer<Float>, stride: Int = 29,
+                                   allowAVX: Bool = true) -> (median: Float, sigma: Float) {
         guard !values.isEmpty else { return (0, 0) }
         // The positive samples, gathered once (a strided read touches most cache lines of the
         // frame, and the statistics take three passes).
         let capacity = (values.count + stride - 1) / stride
         let samples = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
         defer { samples.deallocate() }
-        var count = 0
+        // Branch-free in C (about half the responses are zero: a branch per sample mispredicts).
         var lo = Float.infinity, hi = -Float.infinity
-        var i = 0
-        while i < values.count {
-            let v = values[i]
-            if v > 0 { lo = min(lo, v); hi = max(hi, v); samples[count] = v; count += 1 }
-            i += stride
-        }
+        let count = Int(slp_tem_positive_samples(values.baseAddress!, values.count, stride, samples, &lo, &hi))
         guard lo.isFinite else { return (0, 0) }
         guard hi > lo else { return (lo, 0) }
         let bins = 4096
+        // On AVX CPUs the bin indices eight at a time and four interleaved histograms, in C
+        // (`CTEMSIMD`; the same bins, so the same medians: `TEMRidgeAVXTests`).
+        if allowAVX && RidgeFilter.useAVX && count <= Int(Int32.max) {
+            let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * bins)
+            defer { scratch.deallocate() }
+            func median(lo: Float, hi: Float, centre: Float?) -> Float {
+                let scale = Float(bins - 1) / max(hi - lo, .leastNormalMagnitude)
+                let b = slp_tem_histogram_median_bin(samples, Int32(count), lo, scale, centre ?? 0, centre == nil ? 0 : 1,
+                                                     Int32(bins), scratch)
+                return b < 0 ? hi : lo + (Float(b) + 0.5) / scale
+            }
+            let med = median(lo: lo, hi: hi, centre: nil)
+            let mad = median(lo: 0, hi: max(hi - med, med - lo), centre: med)
+            return (med, 1.4826 * mad)
+        }
         var hist = [Int32](repeating: 0, count: bins)
         func median(lo: Float, hi: Float, centre: Float?) -> Float {
             hist.withUnsafeMutableBufferPointer { h in
@@ -74,16 +87,21 @@ public enum RidgeThreshold {
     /// Keeps pixels at least `low` that are maxima across the line (along the quantised normal),
     /// (`normal` codes as `RidgeFilter.apply` writes them), then keeps only the 8-connected groups that contain a pixel at least `high`. Returns the
     /// kept pixels as a 0/1 mask and as a list of indices (so later steps need not scan the frame).
+    /// `location`, when given, is the map whose maxima across the line are kept (the thresholds
+    /// still read `response`): `RidgeFilter.ScaleChoice.localised`.
     @discardableResult
     public static func suppressAndLink(
         response: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>, width: Int, height: Int,
-        low: Float, high: Float, into mask: UnsafeMutableBufferPointer<UInt8>
+        low: Float, high: Float, into mask: UnsafeMutableBufferPointer<UInt8>,
+        location: UnsafeBufferPointer<Float>? = nil
     ) -> [Int] {
         mask.update(repeating: 0)
         let o0 = 1, o1 = width + 1, o2 = width, o3 = width - 1
         var stack: [Int] = []
         var candidates: [Int] = []
         let r = response.baseAddress!
+        // The map compared along the normal (the response itself unless a location map is given).
+        let l = (location ?? response).baseAddress!
         // Pass 1: NMS candidates (mask = 1); seeds go on the stack. Most pixels are below `low`,
         // so eight are tested at once and skipped together.
         typealias V = SIMD8<Float>
@@ -113,15 +131,16 @@ public enum RidgeThreshold {
                 }
                 let code = ld(n + i)
                 // code 3 (normal (1, −1)) by default, then 2 (y), 1 ((1, 1)), 0 (x).
-                var prev = ld(r + i - o3), next = ld(r + i + o3)
+                var prev = ld(l + i - o3), next = ld(l + i + o3)
                 let is2 = code .== codes.two, is1 = code .== codes.one, is0 = code .== codes.zero
-                prev.replace(with: ld(r + i - o2), where: is2)
-                next.replace(with: ld(r + i + o2), where: is2)
-                prev.replace(with: ld(r + i - o1), where: is1)
-                next.replace(with: ld(r + i + o1), where: is1)
-                prev.replace(with: ld(r + i - o0), where: is0)
-                next.replace(with: ld(r + i + o0), where: is0)
-                var keep = bits(above .& (v .> prev) .& (v .>= next))
+                prev.replace(with: ld(l + i - o2), where: is2)
+                next.replace(with: ld(l + i + o2), where: is2)
+                prev.replace(with: ld(l + i - o1), where: is1)
+                next.replace(with: ld(l + i + o1), where: is1)
+                prev.replace(with: ld(l + i - o0), where: is0)
+                next.replace(with: ld(l + i + o0), where: is0)
+                let lv = ld(l + i)
+                var keep = bits(above .& (lv .> prev) .& (lv .>= next))
                 while keep != 0 {
                     let lane = keep.trailingZeroBitCount
                     keep &= keep - 1
@@ -136,7 +155,7 @@ public enum RidgeThreshold {
                 if v >= low {
                     let code = normal[i]
                     let o = code == 0 ? o0 : code == 1 ? o1 : code == 2 ? o2 : o3
-                    if v > r[i - o] && v >= r[i + o] {
+                    if l[i] > l[i - o] && l[i] >= l[i + o] {
                         mask[i] = 1
                         candidates.append(i)
                         if v >= high { stack.append(i) }

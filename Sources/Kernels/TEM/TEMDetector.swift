@@ -52,6 +52,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// scale is the one where a line stands furthest above it (blurred, wide or low-dose lines
     /// win at a coarse scale, sharp close pairs at a fine one). On in `perFrameStatistics`.
     public var noiseNormalised = false
+    /// With `noiseNormalised`: which scale a pixel's response, normal and ridge position come
+    /// from (`RidgeFilter.ScaleChoice`): `significance` (the scale furthest above its own noise:
+    /// `video5`), `weighted` (the σ^γ-weighted winner, its value in noise units), `localised`
+    /// (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted
+    /// one). `ctl bench tem --scale-choice`. Measured 4 December, night (docs/tem.md): both
+    /// alternatives lose the randomised draws, so `significance` stays everywhere.
+    public var scaleChoice: RidgeFilter.ScaleChoice = .significance
     /// Coarser scales win only where the finest scale does not see two lines
     /// (`RidgeFilter.apply`'s `pairGuard`: its curvature across the line ≥ −this, in units of its
     /// response noise); 0 = off. Lets a coarse scale find wide and blurred lines without merging
@@ -206,6 +213,8 @@ public struct TEMDetector: Sendable {
     private var destriped: [Float] = []
     private var response: [Float] = []
     private var normal: [Float] = []
+    /// The σ^γ-weighted ridge map non-maximum suppression reads (`ScaleChoice.localised`), else empty.
+    private var location: [Float] = []
     private var mask: [UInt8] = []
     private var sums: [Float] = []
     private var averaged: [Float] = []
@@ -236,6 +245,8 @@ public struct TEMDetector: Sendable {
             normal = flat; averaged = flat; destriped = flat; mask = [UInt8](repeating: 0, count: n)
         }
         var cfg = config
+        let localised = cfg.noiseNormalised && cfg.scaleChoice == .localised
+        if localised && location.count != n { location = [Float](repeating: 0, count: n) }
         // Destriped only when the frame has stripes beyond its noise; else the frame itself.
         let striped = cfg.destripe
             && destriped.withUnsafeMutableBufferPointer { FrameDestripe.apply(frame, width: width, height: height, into: $0) }
@@ -253,10 +264,13 @@ public struct TEMDetector: Sendable {
         swap(&ridge, &self.ridge) // move, not copy: a shared buffer would be copied on write
         func filter(_ f: UnsafeBufferPointer<Float>) {
             response.withUnsafeMutableBufferPointer { r in normal.withUnsafeMutableBufferPointer { nb in
-                RidgeFilter.apply(f, width: width, height: height, scales: cfg.scales, beta: cfg.beta,
-                                  brightLines: cfg.brightLines, scaleExponent: cfg.scaleExponent,
-                                  noiseNormalised: cfg.noiseNormalised, pairGuard: cfg.pairGuard, response: r, normal: nb,
-                                  workspace: &ridge)
+                location.withUnsafeMutableBufferPointer { loc in
+                    RidgeFilter.apply(f, width: width, height: height, scales: cfg.scales, beta: cfg.beta,
+                                      brightLines: cfg.brightLines, scaleExponent: cfg.scaleExponent,
+                                      noiseNormalised: cfg.noiseNormalised, pairGuard: cfg.pairGuard,
+                                      scaleChoice: cfg.scaleChoice, response: r, normal: nb,
+                                      location: localised ? loc : nil, workspace: &ridge)
+                }
             } }
         }
         func filterFrame(bright: Bool) {
@@ -333,8 +347,12 @@ public struct TEMDetector: Sendable {
         // frame's noise level (σ guarded against 0 on synthetic, noise-free frames).
         let sigma = max(stats.sigma, 1e-6)
         let low = stats.median + cfg.lowThreshold * sigma, high = stats.median + cfg.highThreshold * sigma
+        let localised = cfg.noiseNormalised && cfg.scaleChoice == .localised
         let raw = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in mask.withUnsafeMutableBufferPointer { m in
-            let kept = RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m)
+            let kept = location.withUnsafeBufferPointer { loc in
+                RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,
+                                               location: localised ? loc : nil)
+            }
             let skeleton = Thinning.zhangSuen(m, width: width, height: height, pixels: kept)
             return CenterlineTracer.trace(m, width: width, height: height, options: cfg.tracer, pixels: skeleton, response: r)
         } } }

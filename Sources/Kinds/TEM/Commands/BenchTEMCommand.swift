@@ -76,6 +76,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
+    @Option(name: .long, help: "With a noise-normalised detector: which scale gives each pixel's response and ridge position: significance (video5, the default), weighted (the σ^γ-weighted winner, its value in noise units) or localised (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted one).")
+    var scaleChoice: String?
+
     @Flag(name: .long, help: "Detector leaving the pieces of a cut line apart (as before TEMDetectorConfig.joinPieces; for before/after tables).")
     var separatePieces = false
 
@@ -304,6 +307,12 @@ struct BenchTEMCommand: ParsableCommand {
     func detectorConfig() throws -> TEMDetectorConfig {
         var config = try chosenDetectorConfig()
         if separatePieces { config.joinPieces = false }
+        if let name = scaleChoice {
+            guard let choice = RidgeFilter.ScaleChoice(rawValue: name) else {
+                throw ValidationError("--scale-choice \(name): expected one of \(RidgeFilter.ScaleChoice.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            config.scaleChoice = choice
+        }
         return config
     }
 
