@@ -34,7 +34,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Tracker settings as JSON (every field of TEMTrackerConfig), for tuning.")
     var trackerJSON: String?
 
-    @Option(name: .long, help: "Detector settings as JSON (every field of TEMDetectorConfig), for tuning the quality table and uncached long videos.")
+    @Option(name: .long, help: "Detector settings as JSON: any TEMDetectorConfig fields, laid over --detector's (default: the job's), for tuning the quality table and uncached long videos.")
     var detectorJSON: String?
 
     @Option(name: .long, help: "Instead of speed and the 60-frame table: quality over this many randomised videos per difficulty (`ctl synth tem --randomize`), as median and 10th percentile (no database).")
@@ -317,14 +317,35 @@ struct BenchTEMCommand: ParsableCommand {
     }
 
     private func chosenDetectorConfig() throws -> TEMDetectorConfig {
+        var base: TEMDetectorConfig = darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .jobDefault
         if let name = detector {
             guard let config = TEMDetectorConfig.named(name) else {
                 throw ValidationError("--detector \(name): expected one of \(TEMDetectorConfig.names.joined(separator: ", "))")
             }
-            return config
+            base = config
         }
-        guard let json = detectorJSON else { return darkOnly ? TEMDetectorConfig() : perFrameStatistics ? .perFrameStatistics : .jobDefault }
-        return try JSONDecoder().decode(TEMDetectorConfig.self, from: Data(json.utf8))
+        guard let json = detectorJSON else { return base }
+        return try Self.overlay(json, on: base, option: "--detector-json")
+    }
+
+    /// `json`'s fields laid over `base` (any subset: a setting written before a field existed
+    /// still reads, and one field can be varied alone); a field `base` does not have is refused
+    /// by name rather than ignored.
+    static func overlay<T: Codable>(_ json: String, on base: T, option: String) throws -> T {
+        guard let baseFields = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as? [String: Any] else {
+            throw ValidationError("\(option): \(T.self) does not encode as a JSON object")
+        }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) } catch {
+            throw ValidationError("\(option): not valid JSON (\(error.localizedDescription))")
+        }
+        guard let given = parsed as? [String: Any] else { throw ValidationError("\(option): expected a JSON object of \(T.self) fields") }
+        let unknown = given.keys.filter { baseFields[$0] == nil }.sorted()
+        guard unknown.isEmpty else {
+            throw ValidationError("\(option): \(T.self) has no field \(unknown.joined(separator: ", ")); its fields: \(baseFields.keys.sorted().joined(separator: ", "))")
+        }
+        let merged = try JSONSerialization.data(withJSONObject: baseFields.merging(given) { $1 })
+        return try JSONDecoder().decode(T.self, from: merged)
     }
 
     /// Curves as little-endian Int32 counts and Float64 coordinates.
