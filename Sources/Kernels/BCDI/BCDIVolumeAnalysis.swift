@@ -23,6 +23,8 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// vortex neighbourhoods left out (`BCDIBlurDirectFit`); `variogram` is the surface
     /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
     public var blurEstimator: BCDIBlurEstimator = .direct
+    /// Which support the steps after a deconvolution start from (`BCDIDeblurSupport`).
+    public var deblurSupport: BCDIDeblurSupport = .measured
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -31,6 +33,19 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
 /// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
 /// steps, in the same order, as the `bcdi` tasks and merge run them across slabs. Used where
 /// no database or files are wanted (the accuracy harness, tests).
+/// Which support the finder starts from after a deconvolution (`BCDIVolumeAnalysis.deblur`).
+public enum BCDIDeblurSupport: String, CaseIterable, Hashable, Sendable {
+    /// Issue 12's sixth session: the stored support as it is (the measured one when none is
+    /// stored); the deconvolution within either grown by the blur's reach.
+    case stored
+    /// The support found on the measured (not deconvolved) field: the stored one trimmed by
+    /// the measured field's SNR; the deconvolution region as for `stored`.
+    case measured
+    /// The deconvolution bounded by the support the measured amplitude sets without the stored
+    /// one, and the stored support (if any) restricted to it.
+    case amplitude
+}
+
 public enum BCDIVolumeAnalysis {
     public struct Result: Sendable {
         public var lines: [BCDILine]
@@ -66,14 +81,34 @@ public enum BCDIVolumeAnalysis {
         guard width > 0 else { return (re, im, blur, 0, storedSupport) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
         let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
-        // The crystal lies within the support grown by the blur's reach.
-        let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
-                                        radius: Int(blur.rounded(.up)) + 1)
-        let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
-        // Deconvolution sharpens the field but tells nothing new about where the crystal is,
-        // and it amplifies the noise outside it: the support found on the measured field is
-        // the candidate from here on (a stored one is kept as it is).
-        return (d.re, d.im, blur, width, storedSupport ?? support)
+        switch settings.deblurSupport {
+        case .stored:
+            // The crystal lies within the support grown by the blur's reach.
+            let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
+                                            radius: Int(blur.rounded(.up)) + 1)
+            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+            return (d.re, d.im, blur, width, storedSupport ?? support)
+        case .measured:
+            // Deconvolution sharpens the field but tells nothing new about where the crystal is,
+            // and it amplifies the noise and rings outside it. The steps after it start from the
+            // support found on the measured field (the stored one trimmed by the measured
+            // field's SNR): a loose stored support — unmasked noise around the crystal — would
+            // otherwise let the ringing there pass the SNR trim and make surface vortices.
+            let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
+                                            radius: Int(blur.rounded(.up)) + 1)
+            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+            return (d.re, d.im, blur, width, support)
+        case .amplitude:
+            // As `measured`, and the deconvolution itself is bounded by the support the measured
+            // amplitude sets on its own (the blur widens the body, never narrows it, so the sharp
+            // crystal lies within it whatever the stored support's error): the ringing has no
+            // loose shell to live in. A stored support only narrows what follows.
+            var amplitudeOnly = plain
+            amplitudeOnly.phaseNoise = 0
+            let bound = prepare(re: re, im: im, storedSupport: nil, shape: shape, settings: amplitudeOnly).support
+            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: bound, shape: shape, width: width, lambda: lambda)
+            return (d.re, d.im, blur, width, storedSupport.map { zip($0, bound).map { $0 & $1 } } ?? bound)
+        }
     }
 
     /// The denoising width for a volume whose noise σ was measured on `support`.

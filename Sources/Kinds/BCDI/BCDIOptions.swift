@@ -44,6 +44,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
     /// (`BCDIBlurEstimator`).
     public var blurEstimator: BCDIBlurEstimator
+    /// `deblur_support=measured|amplitude|stored` (default measured): which support the finder
+    /// starts from after a deconvolution (`BCDIDeblurSupport`).
+    public var deblurSupport: BCDIDeblurSupport
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -73,6 +76,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
         }
         blurEstimator = estimator
+        let supportName = params.string("deblur_support", default: BCDIDeblurSupport.measured.rawValue)
+        guard let deblurSupport = BCDIDeblurSupport(rawValue: supportName) else {
+            throw ParamError(message: "--param deblur_support=\(supportName): expected measured, amplitude or stored")
+        }
+        self.deblurSupport = deblurSupport
     }
 
     /// The kernel settings these options stand for.
@@ -86,6 +94,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.deblur = deblur
         s.deblurResidual = deblurResidual
         s.blurEstimator = blurEstimator
+        s.deblurSupport = deblurSupport
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

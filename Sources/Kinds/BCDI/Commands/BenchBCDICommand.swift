@@ -56,6 +56,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_support` job parameter, measured, amplitude or stored.")
+    var deblurSupport: String = BCDIDeblurSupport.measured.rawValue
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -78,6 +81,9 @@ struct BenchBCDICommand: ParsableCommand {
         }
         guard BCDIBlurEstimator(rawValue: deblurEstimate) != nil else {
             throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
+        }
+        guard BCDIDeblurSupport(rawValue: deblurSupport) != nil else {
+            throw ValidationError("--deblur-support \(deblurSupport): expected measured, amplitude or stored")
         }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
@@ -111,6 +117,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblur = deblur
                 settings.deblurResidual = deblurResidual
                 settings.blurEstimator = BCDIBlurEstimator(rawValue: deblurEstimate)!
+                settings.deblurSupport = BCDIDeblurSupport(rawValue: deblurSupport)!
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
