@@ -23,29 +23,26 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// vortex neighbourhoods left out (`BCDIBlurDirectFit`); `variogram` is the surface
     /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
     public var blurEstimator: BCDIBlurEstimator = .direct
-    /// Which support the steps after a deconvolution start from (`BCDIDeblurSupport`).
-    public var deblurSupport: BCDIDeblurSupport = .measured
+    /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`).
+    public var deblurSurface: BCDIDeblurSurface = .measured
     public var lines = BCDILineOptions()
 
     public init() {}
 }
 
+/// Which field the finder sees near the crystal's surface after a deconvolution
+/// (`BCDIVolumeAnalysis.deblur`).
+public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
+    /// Issue 12's sixth session: the deconvolved field everywhere.
+    case deconvolved
+    /// The measured field within the blur's reach of the measured support's edge, blended
+    /// linearly into the deconvolved field over the next reach, the deconvolved field deeper in.
+    case measured
+}
+
 /// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
 /// steps, in the same order, as the `bcdi` tasks and merge run them across slabs. Used where
 /// no database or files are wanted (the accuracy harness, tests).
-/// Which support the finder starts from after a deconvolution (`BCDIVolumeAnalysis.deblur`).
-public enum BCDIDeblurSupport: String, CaseIterable, Hashable, Sendable {
-    /// Issue 12's sixth session: the stored support as it is (the measured one when none is
-    /// stored); the deconvolution within either grown by the blur's reach.
-    case stored
-    /// The support found on the measured (not deconvolved) field: the stored one trimmed by
-    /// the measured field's SNR; the deconvolution region as for `stored`.
-    case measured
-    /// The deconvolution bounded by the support the measured amplitude sets without the stored
-    /// one, and the stored support (if any) restricted to it.
-    case amplitude
-}
-
 public enum BCDIVolumeAnalysis {
     public struct Result: Sendable {
         public var lines: [BCDILine]
@@ -67,7 +64,8 @@ public enum BCDIVolumeAnalysis {
     /// (`BCDIDeconvolution`), and the blur measured; the field unchanged when the blur is
     /// within the residual or `deblur` is off. `support` is the support candidate for the
     /// steps after it: the stored one, or — after a deconvolution — the one found on the
-    /// measured field.
+    /// measured field. With `deblurSurface = .measured` the measured field is kept near the
+    /// surface (`surfaceWeights`).
     public static func deblur(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                               settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?) {
         guard settings.deblur else { return (re, im, 0, 0, storedSupport) }
@@ -81,34 +79,45 @@ public enum BCDIVolumeAnalysis {
         guard width > 0 else { return (re, im, blur, 0, storedSupport) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
         let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
-        switch settings.deblurSupport {
-        case .stored:
-            // The crystal lies within the support grown by the blur's reach.
-            let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
-                                            radius: Int(blur.rounded(.up)) + 1)
-            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
-            return (d.re, d.im, blur, width, storedSupport ?? support)
-        case .measured:
-            // Deconvolution sharpens the field but tells nothing new about where the crystal is,
-            // and it amplifies the noise and rings outside it. The steps after it start from the
-            // support found on the measured field (the stored one trimmed by the measured
-            // field's SNR): a loose stored support — unmasked noise around the crystal — would
-            // otherwise let the ringing there pass the SNR trim and make surface vortices.
-            let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
-                                            radius: Int(blur.rounded(.up)) + 1)
-            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
-            return (d.re, d.im, blur, width, support)
-        case .amplitude:
-            // As `measured`, and the deconvolution itself is bounded by the support the measured
-            // amplitude sets on its own (the blur widens the body, never narrows it, so the sharp
-            // crystal lies within it whatever the stored support's error): the ringing has no
-            // loose shell to live in. A stored support only narrows what follows.
-            var amplitudeOnly = plain
-            amplitudeOnly.phaseNoise = 0
-            let bound = prepare(re: re, im: im, storedSupport: nil, shape: shape, settings: amplitudeOnly).support
-            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: bound, shape: shape, width: width, lambda: lambda)
-            return (d.re, d.im, blur, width, storedSupport.map { zip($0, bound).map { $0 & $1 } } ?? bound)
+        // The crystal lies within the support grown by the blur's reach.
+        let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
+                                        radius: Int(blur.rounded(.up)) + 1)
+        let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+        var out = (re: d.re, im: d.im)
+        if settings.deblurSurface == .measured {
+            // Near the surface the deconvolution is ill-posed: the support constraint there is
+            // only as good as the support (a loose one leaves a shell of noise), and inverting
+            // the blur of a step rings — the field overshoots, then changes sign just outside
+            // the surface, a zero sheet that the phase ramp turns into rows of vortices (issue
+            // 12, sixth session: up to 44 spurious surface lines per draw). The measured field
+            // has no such sheet, and deconvolution gains nothing there that Ψ can use (the
+            // pairs the blur annihilated and the loops it shrank are inside). So the finder
+            // sees the measured field within the blur's reach of the edge of the support found
+            // on it, the deconvolved field from twice that depth, and a linear blend between.
+            let reach = max(1, Int(blur.rounded(.up)))
+            let w = surfaceWeights(support: support, shape: shape, inner: reach, width: reach)
+            for i in 0..<shape.count where w[i] < 1 {
+                out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]
+                out.im[i] = w[i] * d.im[i] + (1 - w[i]) * im[i]
+            }
         }
+        // Deconvolution sharpens the field but tells nothing new about where the crystal is,
+        // and it amplifies the noise outside it: the support found on the measured field is
+        // the candidate from here on (a stored one is kept as it is).
+        return (out.re, out.im, blur, width, storedSupport ?? support)
+    }
+
+    /// Weight of the deconvolved field per voxel: 0 within `inner` voxels (Chebyshev) of the
+    /// edge of `support` and outside it, rising linearly to 1 at `inner + width + 1` voxels deep.
+    public static func surfaceWeights(support: [UInt8], shape: BCDIShape, inner: Int, width: Int) -> [Float] {
+        var depth = [UInt8](repeating: 0, count: shape.count)
+        var layer = support
+        for k in 1...(inner + width + 1) {
+            for i in 0..<shape.count where layer[i] != 0 { depth[i] = UInt8(k) }
+            guard k < inner + width + 1 else { break }
+            layer = BCDISupport.erode(layer, shape: shape, radius: 1)
+        }
+        return depth.map { Float(min(1, max(0, Double(Int($0) - inner) / Double(width + 1)))) }
     }
 
     /// The denoising width for a volume whose noise σ was measured on `support`.

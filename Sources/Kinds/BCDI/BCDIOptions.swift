@@ -44,9 +44,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
     /// (`BCDIBlurEstimator`).
     public var blurEstimator: BCDIBlurEstimator
-    /// `deblur_support=measured|amplitude|stored` (default measured): which support the finder
-    /// starts from after a deconvolution (`BCDIDeblurSupport`).
-    public var deblurSupport: BCDIDeblurSupport
+    /// `deblur_surface=measured|deconvolved` (default measured): which field the finder sees
+    /// near the surface after a deconvolution (`BCDIDeblurSurface`).
+    public var deblurSurface: BCDIDeblurSurface
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -76,11 +76,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
         }
         blurEstimator = estimator
-        let supportName = params.string("deblur_support", default: BCDIDeblurSupport.measured.rawValue)
-        guard let deblurSupport = BCDIDeblurSupport(rawValue: supportName) else {
-            throw ParamError(message: "--param deblur_support=\(supportName): expected measured, amplitude or stored")
+        let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.measured.rawValue)
+        guard let deblurSurface = BCDIDeblurSurface(rawValue: surfaceName) else {
+            throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured or deconvolved")
         }
-        self.deblurSupport = deblurSupport
+        self.deblurSurface = deblurSurface
     }
 
     /// The kernel settings these options stand for.
@@ -94,7 +94,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.deblur = deblur
         s.deblurResidual = deblurResidual
         s.blurEstimator = blurEstimator
-        s.deblurSupport = deblurSupport
+        s.deblurSurface = deblurSurface
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

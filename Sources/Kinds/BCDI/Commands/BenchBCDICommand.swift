@@ -56,8 +56,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_support` job parameter, measured, amplitude or stored.")
-    var deblurSupport: String = BCDIDeblurSupport.measured.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, measured or deconvolved.")
+    var deblurSurface: String = BCDIDeblurSurface.measured.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
@@ -82,8 +82,8 @@ struct BenchBCDICommand: ParsableCommand {
         guard BCDIBlurEstimator(rawValue: deblurEstimate) != nil else {
             throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
         }
-        guard BCDIDeblurSupport(rawValue: deblurSupport) != nil else {
-            throw ValidationError("--deblur-support \(deblurSupport): expected measured, amplitude or stored")
+        guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
+            throw ValidationError("--deblur-surface \(deblurSurface): expected measured or deconvolved")
         }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
@@ -117,7 +117,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblur = deblur
                 settings.deblurResidual = deblurResidual
                 settings.blurEstimator = BCDIBlurEstimator(rawValue: deblurEstimate)!
-                settings.deblurSupport = BCDIDeblurSupport(rawValue: deblurSupport)!
+                settings.deblurSurface = BCDIDeblurSurface(rawValue: deblurSurface)!
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
