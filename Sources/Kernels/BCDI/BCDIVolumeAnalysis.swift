@@ -14,8 +14,10 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var maxSmoothing: Double = 1.5
     /// Measure the resolution blur from the surface (`BCDIBlurEstimate`) and invert all of it
     /// but `deblurResidual` (`BCDIDeconvolution`) before anything else; false: the finder as
-    /// it was before issue 12's fifth session. Off by default: on the accuracy harness it
-    /// helped one seed range and hurt another (docs/bcdi.md), so it is not yet a win.
+    /// it was before issue 12's fifth session. Off by default: with the surface band
+    /// (`deblurSurface`) it wins on `blur` and `ramp-blur` on both seed ranges, but it loses
+    /// precision at p10 on `random` (noise up to 0.30 with blur: amplified noise at the surface;
+    /// docs/bcdi.md), so it is not yet a win everywhere.
     public var deblur: Bool = false
     /// Blur (voxels) left in the field by the deconvolution.
     public var deblurResidual: Double = 1.0
@@ -25,6 +27,12 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var blurEstimator: BCDIBlurEstimator = .direct
     /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`).
     public var deblurSurface: BCDIDeblurSurface = .measured
+    /// Depth (voxels) of the measured-field band of `deblurSurface = .measured`, and of the
+    /// blend after it; 0: ⌈σ̂⌉, the measured blur. 1 (the measured support's outer layer kept,
+    /// the next one blended): the ringing's zero sheet lies ≈ σ_e outside the sharp surface,
+    /// about where the measured support ends (its edge is ≈ 0.84 σ out), and on `blur` (σ = 2)
+    /// ⌈σ̂⌉ threw away recall the deconvolution had won near the surface (docs/bcdi.md).
+    public var deblurBand: Int = 1
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -35,8 +43,8 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
 public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
     /// Issue 12's sixth session: the deconvolved field everywhere.
     case deconvolved
-    /// The measured field within the blur's reach of the measured support's edge, blended
-    /// linearly into the deconvolved field over the next reach, the deconvolved field deeper in.
+    /// The measured field within `deblurBand` voxels of the measured support's edge, blended
+    /// linearly into the deconvolved field over as many more, the deconvolved field deeper in.
     case measured
 }
 
@@ -93,8 +101,9 @@ public enum BCDIVolumeAnalysis {
             // has no such sheet, and deconvolution gains nothing there that Ψ can use (the
             // pairs the blur annihilated and the loops it shrank are inside). So the finder
             // sees the measured field within the blur's reach of the edge of the support found
-            // on it, the deconvolved field from twice that depth, and a linear blend between.
-            let reach = max(1, Int(blur.rounded(.up)))
+            // on it, the deconvolved field from twice that depth, and a linear blend between
+            // (`deblurBand`).
+            let reach = settings.deblurBand > 0 ? settings.deblurBand : max(1, Int(blur.rounded(.up)))
             let w = surfaceWeights(support: support, shape: shape, inner: reach, width: reach)
             for i in 0..<shape.count where w[i] < 1 {
                 out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]

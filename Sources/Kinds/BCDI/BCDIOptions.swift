@@ -47,6 +47,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_surface=measured|deconvolved` (default measured): which field the finder sees
     /// near the surface after a deconvolution (`BCDIDeblurSurface`).
     public var deblurSurface: BCDIDeblurSurface
+    /// `deblur_band=` (default 1; 0: the measured blur, rounded up): depth in voxels of the band
+    /// where `deblur_surface=measured` keeps the measured field, and of the blend after it.
+    public var deblurBand: Int
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -81,6 +84,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured or deconvolved")
         }
         self.deblurSurface = deblurSurface
+        deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
     }
 
     /// The kernel settings these options stand for.
@@ -95,6 +99,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.deblurResidual = deblurResidual
         s.blurEstimator = blurEstimator
         s.deblurSurface = deblurSurface
+        s.deblurBand = deblurBand
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

@@ -62,7 +62,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue)|v5"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand)|v5"
         return Array(text.utf8)
     }
 

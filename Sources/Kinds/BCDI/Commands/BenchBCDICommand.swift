@@ -59,6 +59,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, measured or deconvolved.")
     var deblurSurface: String = BCDIDeblurSurface.measured.rawValue
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
+    var deblurBand: Int = 1
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -118,6 +121,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblurResidual = deblurResidual
                 settings.blurEstimator = BCDIBlurEstimator(rawValue: deblurEstimate)!
                 settings.deblurSurface = BCDIDeblurSurface(rawValue: deblurSurface)!
+                settings.deblurBand = deblurBand
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
