@@ -33,6 +33,10 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// about where the measured support ends (its edge is ≈ 0.84 σ out), and on `blur` (σ = 2)
     /// ⌈σ̂⌉ threw away recall the deconvolution had won near the surface (docs/bcdi.md).
     public var deblurBand: Int = 1
+    /// After a deconvolution, take the noise σ (for the SNR trim and the denoising width) from
+    /// the measured field instead of measuring it again on the deconvolved one (experiment,
+    /// off by default: docs/bcdi.md).
+    public var deblurMeasuredNoise: Bool = false
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -75,8 +79,8 @@ public enum BCDIVolumeAnalysis {
     /// measured field. With `deblurSurface = .measured` the measured field is kept near the
     /// surface (`surfaceWeights`).
     public static func deblur(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                              settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?) {
-        guard settings.deblur else { return (re, im, 0, 0, storedSupport) }
+                              settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?, sigma: Double?) {
+        guard settings.deblur else { return (re, im, 0, 0, storedSupport, nil) }
         var plain = settings
         plain.deblur = false
         let (support, _, sigma, _) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: plain)
@@ -84,7 +88,7 @@ public enum BCDIVolumeAnalysis {
             ? BCDIBlurDirectFit.estimate(re: re, im: im, shape: shape).sigma
             : BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
         let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
-        guard width > 0 else { return (re, im, blur, 0, storedSupport) }
+        guard width > 0 else { return (re, im, blur, 0, storedSupport, nil) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
         let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
         // The crystal lies within the support grown by the blur's reach.
@@ -113,7 +117,7 @@ public enum BCDIVolumeAnalysis {
         // Deconvolution sharpens the field but tells nothing new about where the crystal is,
         // and it amplifies the noise outside it: the support found on the measured field is
         // the candidate from here on (a stored one is kept as it is).
-        return (out.re, out.im, blur, width, storedSupport ?? support)
+        return (out.re, out.im, blur, width, storedSupport ?? support, settings.deblurMeasuredNoise ? sigma : nil)
     }
 
     /// Weight of the deconvolved field per voxel: 0 within `inner` voxels (Chebyshev) of the
@@ -147,12 +151,14 @@ public enum BCDIVolumeAnalysis {
     /// from the untrimmed candidate. The surface layer that the raw noise hid but the
     /// smoothed field resolves (phase noise ≲ 1/snr rad there too) is kept, with the lines
     /// that reach it.
+    /// `noiseSigma`: the noise σ measured elsewhere (`deblurMeasuredNoise`), used instead of
+    /// measuring it on this field.
     public static func prepare(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                               settings: BCDIAnalysisSettings) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double) {
+                               settings: BCDIAnalysisSettings, noiseSigma: Double? = nil) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double) {
         var support: [UInt8], sigma: Double
         let threshold = settings.snr > 0 ? settings.amplitudeThreshold : 0
         if let stored = storedSupport {
-            sigma = settings.snr > 0 ? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape) : 0
+            sigma = settings.snr > 0 ? (noiseSigma ?? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape)) : 0
             // The same amplitude threshold as for a missing support trims a loose one.
             support = BCDINoiseSupport.reliable(re: re, im: im, support: stored, shape: shape, sigma: sigma, snr: settings.snr,
                                                 threshold: threshold)
@@ -182,8 +188,9 @@ public enum BCDIVolumeAnalysis {
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                            settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
-        let (re, im, blur, inverted, candidate) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
-        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings)
+        let (re, im, blur, inverted, candidate, measuredSigma) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
+        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
+                                                        noiseSigma: measuredSigma)
         let phase = smoothing > 0
             ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
                                   centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)

@@ -50,6 +50,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_band=` (default 1; 0: the measured blur, rounded up): depth in voxels of the band
     /// where `deblur_surface=measured` keeps the measured field, and of the blend after it.
     public var deblurBand: Int
+    /// `deblur_measured_noise=` (default false; experiment): after a deconvolution the noise σ
+    /// for the SNR trim and the denoising comes from the measured field.
+    public var deblurMeasuredNoise: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -85,6 +88,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         }
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
+        deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: false)
     }
 
     /// The kernel settings these options stand for.
@@ -100,6 +104,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.blurEstimator = blurEstimator
         s.deblurSurface = deblurSurface
         s.deblurBand = deblurBand
+        s.deblurMeasuredNoise = deblurMeasuredNoise
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

@@ -62,6 +62,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
     var deblurBand: Int = 1
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true or false.")
+    var deblurMeasuredNoise: Bool = false
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -122,6 +125,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.blurEstimator = BCDIBlurEstimator(rawValue: deblurEstimate)!
                 settings.deblurSurface = BCDIDeblurSurface(rawValue: deblurSurface)!
                 settings.deblurBand = deblurBand
+                settings.deblurMeasuredNoise = deblurMeasuredNoise
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
