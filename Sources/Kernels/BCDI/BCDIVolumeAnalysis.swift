@@ -15,9 +15,10 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// Measure the resolution blur from the surface (`BCDIBlurEstimate`) and invert all of it
     /// but `deblurResidual` (`BCDIDeconvolution`) before anything else; false: the finder as
     /// it was before issue 12's fifth session. Off by default: with the surface band
-    /// (`deblurSurface`) it wins on `blur` and `ramp-blur` on both seed ranges, but it loses
-    /// precision at p10 on `random` (noise up to 0.30 with blur: amplified noise at the surface;
-    /// docs/bcdi.md), so it is not yet a win everywhere.
+    /// (`deblurSurface`) it wins on `blur` and `ramp-blur` on both seed ranges, but alone it loses
+    /// precision at p10 on `random` (the denoising is skipped after the deconvolution); with
+    /// `deblurMeasuredNoise` it wins on those three, but `noise` and `clean` were not re-run
+    /// (docs/bcdi.md).
     public var deblur: Bool = false
     /// Blur (voxels) left in the field by the deconvolution.
     public var deblurResidual: Double = 1.0
