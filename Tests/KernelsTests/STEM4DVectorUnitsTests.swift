@@ -38,10 +38,16 @@ final class STEM4DVectorUnitsTests: XCTestCase {
     /// group: every value range, with and without the 16-bit attempt, and groups whose range
     /// changes (small counts after full-range ones and back), so both the kept 16-bit sums and
     /// the fallback are exercised.
+    ///
+    /// Both the AVX2 pass and, where the CPU has it, the AVX-512BW pass (its split high/low-byte
+    /// sums, its last chunks that do not fill four handed to the AVX2 pass, groups of more than
+    /// 256 frames cut into blocks).
     func testIntegerPatternPassEqualsSwiftPass() throws {
         try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
         var rng = SeededRandom(seed: 9)
-        for (pixels, frames) in [(16, 1), (48, 16), (7 * 13, 5), (33, 16), (4096, 16), (16 * 5 + 3, 9)] {
+        let units = STEM4DVectorUnits.hasAVX512BW ? [false, true] : [false]
+        for wide in units {
+        for (pixels, frames) in [(16, 1), (48, 16), (7 * 13, 5), (33, 16), (4096, 16), (4096, 8), (16 * 5 + 3, 9), (16 * 7, 8), (16 * 11 + 5, 300)] {
             for ranges in [[13, 13, 13], [4096, 4097, 4096], [65_536, 13, 4096], [13, 65_536, 13], [1 << 15, 1 << 14, 65_536]] {
                 for try16 in [true, false] {
                     let chunks = pixels / 16
@@ -53,13 +59,13 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                         let (gRef, gGot) = data.withUnsafeBufferPointer { d -> (UInt32, UInt32) in
                             let a = STEM4DSparseKernel.integerPatternPass(UnsafeRawPointer(d.baseAddress!), frames: frames, framePixels: pixels,
                                                                          chunks: chunks, as: UInt16.self, sum: &sumRef, max: &maxRef)
-                            let b = STEM4DVectorUnits.u16PatternsInt(d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
+                            let b = STEM4DVectorUnits.u16PatternsInt(avx512: wide, d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
                                                                      sum: &sum32, max: &max16, try16: try16)
                             return (a, b)
                         }
-                        XCTAssertEqual(gGot, gRef, "\(pixels) px × \(frames) frames, values < \(range), try16 \(try16)")
+                        XCTAssertEqual(gGot, gRef, "\(pixels) px × \(frames) frames, values < \(range), try16 \(try16), avx512 \(wide)")
                     }
-                    let what = "\(pixels) px × \(frames) frames, ranges \(ranges), try16 \(try16)"
+                    let what = "\(pixels) px × \(frames) frames, ranges \(ranges), try16 \(try16), avx512 \(wide)"
                     let sumGot = (0..<pixels).map { $0 < chunks * 16 ? start[$0] + Double(sum32[$0]) : start[$0] }
                     let maxGot = (0..<pixels).map { $0 < chunks * 16 ? Swift.max(Float(start[$0]), Float(max16[$0])) : Float(start[$0]) }
                     XCTAssertEqual(sumGot, sumRef, what)
@@ -68,6 +74,7 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                     XCTAssertEqual(Array(sum32[(chunks * 16)...]), [UInt32](repeating: 0, count: pixels - chunks * 16), what)
                 }
             }
+        }
         }
     }
 

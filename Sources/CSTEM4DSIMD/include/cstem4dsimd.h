@@ -39,6 +39,17 @@ uint16_t slp_stem4d_u16_patterns_avx2(const uint16_t *group, int frames, ptrdiff
 uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
                                           uint32_t *sum, uint16_t *max, int try16);
 
+/* 1 when this CPU (and OS) runs AVX-512F + BW code (checked once), else 0. */
+int slp_stem4d_has_avx512bw(void);
+
+/* slp_stem4d_u16_patterns_int_avx2 with 512-bit registers (AVX-512BW): the same results for
+ * the same arguments. Where the 16-bit attempt fails (or without it) the sums are kept as their
+ * value mod 2^16 and the sum of the high bytes, both in 16-bit lanes, instead of being widened:
+ * exact for any 16-bit values, cut into blocks of 256 frames. The last chunks that do not fill
+ * four go to the AVX2 pass. Only call when slp_stem4d_has_avx512bw(). */
+uint16_t slp_stem4d_u16_patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                            uint32_t *sum, uint16_t *max, int try16);
+
 /* Mask pass of one group for one binary mask: totals[f] = the sum over entries e of the 16
  * pixels frame_f[offsets[e] .. offsets[e] + 15] AND bits[16e .. 16e + 15] (bits 0 or 0xFFFF
  * per lane), for f < frames. `run` chunks at a time are added in 16-bit lanes (the caller

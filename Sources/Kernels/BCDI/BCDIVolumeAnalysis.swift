@@ -14,8 +14,11 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var maxSmoothing: Double = 1.5
     /// Measure the resolution blur from the surface (`BCDIBlurEstimate`) and invert all of it
     /// but `deblurResidual` (`BCDIDeconvolution`) before anything else; false: the finder as
-    /// it was before issue 12's fifth session. Off by default: on the accuracy harness it
-    /// helped one seed range and hurt another (docs/bcdi.md), so it is not yet a win.
+    /// it was before issue 12's fifth session. Off by default: with the surface band
+    /// (`deblurSurface`) it wins on `blur` and `ramp-blur` on both seed ranges, but alone it loses
+    /// precision at p10 on `random` (the denoising is skipped after the deconvolution); with
+    /// `deblurMeasuredNoise` it wins on those three, but `noise` and `clean` were not re-run
+    /// (docs/bcdi.md).
     public var deblur: Bool = false
     /// Blur (voxels) left in the field by the deconvolution.
     public var deblurResidual: Double = 1.0
@@ -23,9 +26,31 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// vortex neighbourhoods left out (`BCDIBlurDirectFit`); `variogram` is the surface
     /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
     public var blurEstimator: BCDIBlurEstimator = .direct
+    /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`).
+    public var deblurSurface: BCDIDeblurSurface = .measured
+    /// Depth (voxels) of the measured-field band of `deblurSurface = .measured`, and of the
+    /// blend after it; 0: ⌈σ̂⌉, the measured blur. 1 (the measured support's outer layer kept,
+    /// the next one blended): the ringing's zero sheet lies ≈ σ_e outside the sharp surface,
+    /// about where the measured support ends (its edge is ≈ 0.84 σ out), and on `blur` (σ = 2)
+    /// ⌈σ̂⌉ threw away recall the deconvolution had won near the surface (docs/bcdi.md).
+    public var deblurBand: Int = 1
+    /// After a deconvolution, take the noise σ (for the SNR trim and the denoising width) from
+    /// the measured field instead of measuring it again on the deconvolved one (experiment,
+    /// off by default: docs/bcdi.md).
+    public var deblurMeasuredNoise: Bool = false
     public var lines = BCDILineOptions()
 
     public init() {}
+}
+
+/// Which field the finder sees near the crystal's surface after a deconvolution
+/// (`BCDIVolumeAnalysis.deblur`).
+public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
+    /// Issue 12's sixth session: the deconvolved field everywhere.
+    case deconvolved
+    /// The measured field within `deblurBand` voxels of the measured support's edge, blended
+    /// linearly into the deconvolved field over as many more, the deconvolved field deeper in.
+    case measured
 }
 
 /// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
@@ -52,10 +77,11 @@ public enum BCDIVolumeAnalysis {
     /// (`BCDIDeconvolution`), and the blur measured; the field unchanged when the blur is
     /// within the residual or `deblur` is off. `support` is the support candidate for the
     /// steps after it: the stored one, or — after a deconvolution — the one found on the
-    /// measured field.
+    /// measured field. With `deblurSurface = .measured` the measured field is kept near the
+    /// surface (`surfaceWeights`).
     public static func deblur(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                              settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?) {
-        guard settings.deblur else { return (re, im, 0, 0, storedSupport) }
+                              settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?, sigma: Double?) {
+        guard settings.deblur else { return (re, im, 0, 0, storedSupport, nil) }
         var plain = settings
         plain.deblur = false
         let (support, _, sigma, _) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: plain)
@@ -63,17 +89,49 @@ public enum BCDIVolumeAnalysis {
             ? BCDIBlurDirectFit.estimate(re: re, im: im, shape: shape).sigma
             : BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
         let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
-        guard width > 0 else { return (re, im, blur, 0, storedSupport) }
+        guard width > 0 else { return (re, im, blur, 0, storedSupport, nil) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
         let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
         // The crystal lies within the support grown by the blur's reach.
         let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
                                         radius: Int(blur.rounded(.up)) + 1)
         let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+        var out = (re: d.re, im: d.im)
+        if settings.deblurSurface == .measured {
+            // Near the surface the deconvolution is ill-posed: the support constraint there is
+            // only as good as the support (a loose one leaves a shell of noise), and inverting
+            // the blur of a step rings — the field overshoots, then changes sign just outside
+            // the surface, a zero sheet that the phase ramp turns into rows of vortices (issue
+            // 12, sixth session: up to 44 spurious surface lines per draw). The measured field
+            // has no such sheet, and deconvolution gains nothing there that Ψ can use (the
+            // pairs the blur annihilated and the loops it shrank are inside). So the finder
+            // sees the measured field within the blur's reach of the edge of the support found
+            // on it, the deconvolved field from twice that depth, and a linear blend between
+            // (`deblurBand`).
+            let reach = settings.deblurBand > 0 ? settings.deblurBand : max(1, Int(blur.rounded(.up)))
+            let w = surfaceWeights(support: support, shape: shape, inner: reach, width: reach)
+            for i in 0..<shape.count where w[i] < 1 {
+                out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]
+                out.im[i] = w[i] * d.im[i] + (1 - w[i]) * im[i]
+            }
+        }
         // Deconvolution sharpens the field but tells nothing new about where the crystal is,
         // and it amplifies the noise outside it: the support found on the measured field is
         // the candidate from here on (a stored one is kept as it is).
-        return (d.re, d.im, blur, width, storedSupport ?? support)
+        return (out.re, out.im, blur, width, storedSupport ?? support, settings.deblurMeasuredNoise ? sigma : nil)
+    }
+
+    /// Weight of the deconvolved field per voxel: 0 within `inner` voxels (Chebyshev) of the
+    /// edge of `support` and outside it, rising linearly to 1 at `inner + width + 1` voxels deep.
+    public static func surfaceWeights(support: [UInt8], shape: BCDIShape, inner: Int, width: Int) -> [Float] {
+        var depth = [UInt8](repeating: 0, count: shape.count)
+        var layer = support
+        for k in 1...(inner + width + 1) {
+            for i in 0..<shape.count where layer[i] != 0 { depth[i] = UInt8(k) }
+            guard k < inner + width + 1 else { break }
+            layer = BCDISupport.erode(layer, shape: shape, radius: 1)
+        }
+        return depth.map { Float(min(1, max(0, Double(Int($0) - inner) / Double(width + 1)))) }
     }
 
     /// The denoising width for a volume whose noise σ was measured on `support`.
@@ -94,12 +152,14 @@ public enum BCDIVolumeAnalysis {
     /// from the untrimmed candidate. The surface layer that the raw noise hid but the
     /// smoothed field resolves (phase noise ≲ 1/snr rad there too) is kept, with the lines
     /// that reach it.
+    /// `noiseSigma`: the noise σ measured elsewhere (`deblurMeasuredNoise`), used instead of
+    /// measuring it on this field.
     public static func prepare(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                               settings: BCDIAnalysisSettings) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double) {
+                               settings: BCDIAnalysisSettings, noiseSigma: Double? = nil) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double) {
         var support: [UInt8], sigma: Double
         let threshold = settings.snr > 0 ? settings.amplitudeThreshold : 0
         if let stored = storedSupport {
-            sigma = settings.snr > 0 ? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape) : 0
+            sigma = settings.snr > 0 ? (noiseSigma ?? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape)) : 0
             // The same amplitude threshold as for a missing support trims a loose one.
             support = BCDINoiseSupport.reliable(re: re, im: im, support: stored, shape: shape, sigma: sigma, snr: settings.snr,
                                                 threshold: threshold)
@@ -129,8 +189,9 @@ public enum BCDIVolumeAnalysis {
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                            settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
-        let (re, im, blur, inverted, candidate) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
-        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings)
+        let (re, im, blur, inverted, candidate, measuredSigma) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
+        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
+                                                        noiseSigma: measuredSigma)
         let phase = smoothing > 0
             ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
                                   centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)

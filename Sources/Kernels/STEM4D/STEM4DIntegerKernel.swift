@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// 8- and 16-bit counts: the element types the exact integer path of the sparse kernel serves.
 ///
 /// Detector counts are small integers, so their sums are exact in `UInt32` lanes and their
@@ -90,10 +96,22 @@ extension UInt16: STEM4DIntegerPixel {
 }
 
 extension STEM4DSparseKernel {
-    /// Frames per group in the integer path: the group is read chunk by chunk, all frames in
-    /// step, so the group's sum and maximum stay in registers and the partial's `Double`/`Float`
-    /// patterns are read and written once per group (16 measured fastest; docs/tuning.md).
+    /// Frames per group in the Swift integer path: the group is read chunk by chunk, all frames
+    /// in step, so the group's sum and maximum stay in registers and the partial's
+    /// `Double`/`Float` patterns are read and written once per group (16 measured fastest;
+    /// docs/tuning.md).
     static let intGroup = 16
+
+    /// Frames per group in the C pattern pass of 16-bit input (integer accumulators): 8. The
+    /// pass reads one or two 64-byte lines of every frame of the group in turn, and frames a
+    /// power of two apart map onto the same L1 sets: 16 frames' lines contend for 8 ways and
+    /// evict each other before the next chunk is read, 8 fit (a C probe of the pass alone:
+    /// 70–78 % of the read bandwidth at 16 frames, 93–110 % at 8, 70–74 % at 4; docs/stem4d.md).
+    /// `SLIPLINE_STEM4D_GROUP=N` (1–256) sets it, to compare.
+    static let cGroup: Int = {
+        if let text = getenv("SLIPLINE_STEM4D_GROUP").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { return n }
+        return 8
+    }()
 
     /// The exact integer path, two passes per group of frames:
     ///
@@ -113,7 +131,7 @@ extension STEM4DSparseKernel {
     ) {
         let p = masks.detector.pixels
         let nc = p / 16
-        let G = intGroup
+        let G = T.self == UInt16.self && STEM4DVectorUnits.avx2 && STEM4DVectorUnits.intPatterns ? cGroup : intGroup
         let mcount = masks.maskCount
         let bitsArray = T.entryBits(masks)
         // Tail pixels of each integer mask: added to its UInt32 total before rounding.

@@ -25,9 +25,15 @@ public enum STEM4DVectorUnits {
     /// (`slp_stem4d_u16_patterns_avx2`), to measure the two with one binary.
     public static let intPatterns: Bool = avx2 && getenv("SLIPLINE_STEM4D_GROUP_FLUSH") == nil
 
+    /// True when the integer pattern pass runs with 512-bit registers
+    /// (`slp_stem4d_u16_patterns_int_avx512`): the CPU has AVX-512F and BW, `intPatterns` holds
+    /// and `SLIPLINE_STEM4D_NO_AVX512` is unset (set it to measure the AVX2 pass in the same binary).
+    public static let avx512: Bool = intPatterns && slp_stem4d_has_avx512bw() != 0 && getenv("SLIPLINE_STEM4D_NO_AVX512") == nil
+
     /// A short name of what runs, for benchmark output.
     public static var description: String {
-        avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
+        let name = avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
+        return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", \(STEM4DSparseKernel.cGroup)-frame groups" : "")
     }
 
     /// The AVX2 pattern pass over one group of 16-bit frames (`slp_stem4d_u16_patterns_avx2`):
@@ -43,11 +49,26 @@ public enum STEM4DVectorUnits {
     /// adds each pixel's group sum to `sum` and raises `max` for the first `chunks` chunks;
     /// with `try16`, 16-bit sums where the group's maximum proves them exact. Exact while the
     /// sums stay below 2³² (flush at least every 65 536 frames). Only when `avx2`.
+    /// Runs the AVX-512BW pass (`slp_stem4d_u16_patterns_int_avx512`, the same results) when `avx512`.
     @inline(__always)
     static func u16PatternsInt(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
                                sum: UnsafeMutablePointer<UInt32>, max: UnsafeMutablePointer<UInt16>, try16: Bool) -> UInt32 {
-        UInt32(slp_stem4d_u16_patterns_int_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
+        avx512
+            ? UInt32(slp_stem4d_u16_patterns_int_avx512(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
+            : UInt32(slp_stem4d_u16_patterns_int_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
     }
+
+    /// `u16PatternsInt` on the unit named (`avx512` only where `slp_stem4d_has_avx512bw()`),
+    /// for the tests that hold the two passes to one reference.
+    static func u16PatternsInt(avx512 wide: Bool, _ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
+                               sum: UnsafeMutablePointer<UInt32>, max: UnsafeMutablePointer<UInt16>, try16: Bool) -> UInt32 {
+        wide
+            ? UInt32(slp_stem4d_u16_patterns_int_avx512(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
+            : UInt32(slp_stem4d_u16_patterns_int_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
+    }
+
+    /// Whether this CPU runs the AVX-512BW pass at all (whatever the environment says).
+    static var hasAVX512BW: Bool { slp_stem4d_has_avx512bw() != 0 }
 
     /// The AVX2 mask pass of one binary mask over one group of 16-bit frames
     /// (`slp_stem4d_u16_mask_sums_avx2`): `totals[f]` = the mask's sum in frame f, over

@@ -44,6 +44,15 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
     /// (`BCDIBlurEstimator`).
     public var blurEstimator: BCDIBlurEstimator
+    /// `deblur_surface=measured|deconvolved` (default measured): which field the finder sees
+    /// near the surface after a deconvolution (`BCDIDeblurSurface`).
+    public var deblurSurface: BCDIDeblurSurface
+    /// `deblur_band=` (default 1; 0: the measured blur, rounded up): depth in voxels of the band
+    /// where `deblur_surface=measured` keeps the measured field, and of the blend after it.
+    public var deblurBand: Int
+    /// `deblur_measured_noise=` (default false; experiment): after a deconvolution the noise σ
+    /// for the SNR trim and the denoising comes from the measured field.
+    public var deblurMeasuredNoise: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -73,6 +82,13 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
         }
         blurEstimator = estimator
+        let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.measured.rawValue)
+        guard let deblurSurface = BCDIDeblurSurface(rawValue: surfaceName) else {
+            throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured or deconvolved")
+        }
+        self.deblurSurface = deblurSurface
+        deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
+        deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: false)
     }
 
     /// The kernel settings these options stand for.
@@ -86,6 +102,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.deblur = deblur
         s.deblurResidual = deblurResidual
         s.blurEstimator = blurEstimator
+        s.deblurSurface = deblurSurface
+        s.deblurBand = deblurBand
+        s.deblurMeasuredNoise = deblurMeasuredNoise
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

@@ -30,7 +30,8 @@ struct BCDIVolumeContext: Sendable {
         let stored = try source.readMask(0..<shape.nz)
         let settings = options.analysisSettings
         let d = BCDIVolumeAnalysis.deblur(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
-        let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: d.re, im: d.im, storedSupport: d.support, shape: shape, settings: settings)
+        let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: d.re, im: d.im, storedSupport: d.support, shape: shape, settings: settings,
+                                                                       noiseSigma: d.sigma)
         return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing,
                                  blur: d.blur, inverted: d.inverted, field: d.inverted > 0 ? (d.re, d.im) : nil)
     }
@@ -62,7 +63,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue)|v5"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|v5"
         return Array(text.utf8)
     }
 

@@ -56,6 +56,15 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, measured or deconvolved.")
+    var deblurSurface: String = BCDIDeblurSurface.measured.rawValue
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
+    var deblurBand: Int = 1
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true or false.")
+    var deblurMeasuredNoise: Bool = false
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -78,6 +87,9 @@ struct BenchBCDICommand: ParsableCommand {
         }
         guard BCDIBlurEstimator(rawValue: deblurEstimate) != nil else {
             throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
+        }
+        guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
+            throw ValidationError("--deblur-surface \(deblurSurface): expected measured or deconvolved")
         }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
@@ -111,6 +123,9 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblur = deblur
                 settings.deblurResidual = deblurResidual
                 settings.blurEstimator = BCDIBlurEstimator(rawValue: deblurEstimate)!
+                settings.deblurSurface = BCDIDeblurSurface(rawValue: deblurSurface)!
+                settings.deblurBand = deblurBand
+                settings.deblurMeasuredNoise = deblurMeasuredNoise
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
