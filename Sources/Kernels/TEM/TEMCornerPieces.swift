@@ -68,14 +68,18 @@ public enum TEMCornerPieces {
 
     /// Pairs of tracks (indices into `tracks`, over the observations of `observations`) that
     /// meet end to end at a corner in at least `minShare` of the frames both are seen in, and in
-    /// at least `minFrames` of them.
-    public static func pairs(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack]) -> [(Int, Int)] {
+    /// at least `minFrames` of them — and, with `slideTest`, whose ends do not slide past each
+    /// other over those frames (`TEMCornerSlide`: two passing lines, not one bent line).
+    public static func pairs(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack],
+                             slideTest: Bool = true) -> [(Int, Int)] {
         // Track of each observation, frame by frame.
         var trackOf = observations.map { [Int?](repeating: nil, count: $0.curves.count) }
         for (t, track) in tracks.enumerated() {
             for (f, o) in zip(track.frames, track.curveIndices) { trackOf[f][o] = t }
         }
         var met: [Int64: Int] = [:], shared: [Int64: Int] = [:]
+        // Which ends met, per pair: index aEnd·2 + bEnd, a the lower track index.
+        var ends: [Int64: [Int]] = [:]
         func key(_ a: Int, _ b: Int) -> Int64 { Int64(min(a, b)) << 32 | Int64(max(a, b)) }
         for (f, frame) in observations.enumerated() {
             let curves = frame.curves
@@ -86,7 +90,12 @@ public enum TEMCornerPieces {
                     guard let tb = trackOf[f][b], tb != ta else { continue }
                     let (alo, ahi) = bounds[a], (blo, bhi) = bounds[b]
                     if alo.x > bhi.x + maxGap || blo.x > ahi.x + maxGap || alo.y > bhi.y + maxGap || blo.y > ahi.y + maxGap { continue }
-                    if meet(curves[a], curves[b]) != nil { met[key(ta, tb), default: 0] += 1 }
+                    if let m = meet(curves[a], curves[b]) {
+                        let k = key(ta, tb)
+                        met[k, default: 0] += 1
+                        let (lowEnd, highEnd) = ta < tb ? (m.aEnd, m.bEnd) : (m.bEnd, m.aEnd)
+                        ends[k, default: [0, 0, 0, 0]][(lowEnd ? 2 : 0) + (highEnd ? 1 : 0)] += 1
+                    }
                 }
             }
         }
@@ -100,8 +109,36 @@ public enum TEMCornerPieces {
         return met.keys.sorted().compactMap { k in
             let n = met[k]!, s = max(shared[k]!, 1)
             guard n >= minFrames, Double(n) >= minShare * Double(s) else { return nil }
-            return (Int(k >> 32), Int(k & 0xffff_ffff))
+            let a = Int(k >> 32), b = Int(k & 0xffff_ffff)
+            if slideTest {
+                // The ends that met most often face each other.
+                let e = ends[k]!.indices.max { ends[k]![$0] < ends[k]![$1] }!
+                let (frames, offsets) = facingOffsets(observations, tracks[a], aEnd: e >= 2, tracks[b], bEnd: e % 2 == 1)
+                if TEMCornerSlide.slides(frames: frames, offsets: offsets) { return nil }
+            }
+            return (a, b)
         }
+    }
+
+    /// In every frame both tracks are seen in, the offset of `b`'s facing end from `a`'s in `a`'s
+    /// own frame (`TEMCornerSlide.offset`).
+    static func facingOffsets(_ observations: [TEMFragmentGrouping.Observations], _ a: TEMTrack, aEnd: Bool,
+                              _ b: TEMTrack, bEnd: Bool) -> (frames: [Int], offsets: [TEMPoint]) {
+        var frames: [Int] = [], offsets: [TEMPoint] = []
+        var i = 0, j = 0
+        // Frames are increasing in both: a merge walk.
+        while i < a.frames.count, j < b.frames.count {
+            let fa = a.frames[i], fb = b.frames[j]
+            if fa < fb { i += 1; continue }
+            if fb < fa { j += 1; continue }
+            let ca = observations[fa].curves[a.curveIndices[i]], cb = observations[fa].curves[b.curveIndices[j]]
+            if ca.count >= 2, cb.count >= 2 {
+                frames.append(fa)
+                offsets.append(TEMCornerSlide.offset(ca, aEnd: aEnd, cb, bEnd: bEnd))
+            }
+            i += 1; j += 1
+        }
+        return (frames, offsets)
     }
 
     /// The observations with those of paired tracks joined in every frame where they meet (a

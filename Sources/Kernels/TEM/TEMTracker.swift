@@ -82,6 +82,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// joins two crossing lines whose ends pass each other at right angles for a few frames
     /// (`TEMTrackletLinkingTests.testCrossingSlipSystemsKeepTheirIdentities` fails with it on).
     public var joinCornerPieces = false
+    /// With `joinCornerPieces`: whether a pair whose ends slide past each other over the frames
+    /// they share (two lines passing, `TEMCornerSlide`) is refused; false: the join of 4 December
+    /// (meeting frames counted only), for before/after measurements.
+    public var cornerSlideTest = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -96,7 +100,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.stitchMotionModel, &stitchMotionModel); try read(.keepReferenceBelow, &keepReferenceBelow)
         try read(.minTrackFrames, &minTrackFrames); try read(.neighbourMaxAngleDegrees, &neighbourMaxAngleDegrees)
         try read(.joinFragments, &joinFragments); try read(.glideVelocity, &glideVelocity); try read(.commonMotion, &commonMotion)
-        try read(.joinCornerPieces, &joinCornerPieces)
+        try read(.joinCornerPieces, &joinCornerPieces); try read(.cornerSlideTest, &cornerSlideTest)
     }
 }
 
@@ -124,7 +128,7 @@ public enum TEMTracker {
         var first = config
         first.minTrackFrames = 1
         let tracks = trackObservations(observations.map(\.curves), config: first)
-        let pairs = TEMCornerPieces.pairs(observations, tracks: tracks)
+        let pairs = TEMCornerPieces.pairs(observations, tracks: tracks, slideTest: config.cornerSlideTest)
         guard !pairs.isEmpty else {
             // Nothing to join: the first pass's tracks, the short ones dropped as usual.
             let minFrames = min(config.minTrackFrames, observations.count)
