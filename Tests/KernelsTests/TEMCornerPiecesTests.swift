@@ -134,26 +134,26 @@ final class TEMCornerPiecesTests: XCTestCase {
     }
 
     func testTheSlideTestTellsATrendFromScatter() {
-        // Ends passing at 3 px/frame over a 10-frame piece (within 12 px in frames 1–9): slides.
-        let frames = Array(0...9)
-        XCTAssertTrue(TEMCornerSlide.slides(frames: frames, offsets: frames.map { TEMPoint(3 * Double($0) - 15, 0) }))
-        // The same creep seen only in the frames where the ends stay within 12 px: no evidence
-        // that they ever part.
+        // Ends passing at 3 px/frame, meeting (within 12 px) in frames 3–7 of a 10-frame piece
+        // the two tracks share: slides.
         let meeting = Array(3...7)
-        XCTAssertFalse(TEMCornerSlide.slides(frames: meeting, offsets: meeting.map { TEMPoint(3 * Double($0) - 15, 0) }))
+        let creep = meeting.map { TEMPoint(3 * Double($0) - 15, 0) }
+        XCTAssertTrue(TEMCornerSlide.slides(frames: meeting, offsets: creep, span: 0...9))
+        // The same creep when the tracks share only those frames: no evidence that they part.
+        XCTAssertFalse(TEMCornerSlide.slides(frames: meeting, offsets: creep, span: 3...7))
         // A fixed corner with 2 px of scatter (hooks, cut positions) over 40 frames: does not,
         // whatever the scatter's draw.
         var rng = SplitMix(seed: 7)
         for _ in 0..<50 {
             let f = Array(0..<40)
             let d = f.map { _ in TEMPoint(4 + 2 * rng.normal(), 2 * rng.normal()) }
-            XCTAssertFalse(TEMCornerSlide.slides(frames: f, offsets: d))
+            XCTAssertFalse(TEMCornerSlide.slides(frames: f, offsets: d, span: 0...39))
         }
-        // A significant but small creep (0.1 px/frame over 40 frames, ends within 12 px): does not.
+        // A significant but slow creep (0.1 px/frame over 40 frames, ends within 12 px): does not.
         let f = Array(0..<40)
-        XCTAssertFalse(TEMCornerSlide.slides(frames: f, offsets: f.map { TEMPoint(2 + 0.1 * Double($0), 0) }))
+        XCTAssertFalse(TEMCornerSlide.slides(frames: f, offsets: f.map { TEMPoint(2 + 0.1 * Double($0), 0) }, span: 0...39))
         // Too few frames to test.
-        XCTAssertFalse(TEMCornerSlide.slides(frames: [1, 2], offsets: [TEMPoint(0, 0), TEMPoint(30, 0)]))
+        XCTAssertFalse(TEMCornerSlide.slides(frames: [1, 2], offsets: [TEMPoint(0, 0), TEMPoint(30, 0)], span: 0...10))
     }
 }
 

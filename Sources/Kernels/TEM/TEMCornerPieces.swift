@@ -69,7 +69,7 @@ public enum TEMCornerPieces {
     /// Pairs of tracks (indices into `tracks`, over the observations of `observations`) that
     /// meet end to end at a corner in at least `minShare` of the frames both are seen in, and in
     /// at least `minFrames` of them — and, with `slideTest`, whose ends do not slide past each
-    /// other over those frames (`TEMCornerSlide`: two passing lines, not one bent line).
+    /// other while they meet (`TEMCornerSlide`: two passing lines, not one bent line).
     public static func pairs(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack],
                              slideTest: Bool = true) -> [(Int, Int)] {
         // Track of each observation, frame by frame.
@@ -78,8 +78,9 @@ public enum TEMCornerPieces {
             for (f, o) in zip(track.frames, track.curveIndices) { trackOf[f][o] = t }
         }
         var met: [Int64: Int] = [:], shared: [Int64: Int] = [:]
-        // Which ends met, per pair: index aEnd·2 + bEnd, a the lower track index.
-        var ends: [Int64: [Int]] = [:]
+        // Where the ends met, per pair: frame and offset of the higher track's end from the
+        // lower's, in the lower's own frame (`TEMCornerSlide.offset`).
+        var meetings: [Int64: (frames: [Int], offsets: [TEMPoint])] = [:]
         func key(_ a: Int, _ b: Int) -> Int64 { Int64(min(a, b)) << 32 | Int64(max(a, b)) }
         for (f, frame) in observations.enumerated() {
             let curves = frame.curves
@@ -93,52 +94,37 @@ public enum TEMCornerPieces {
                     if let m = meet(curves[a], curves[b]) {
                         let k = key(ta, tb)
                         met[k, default: 0] += 1
-                        let (lowEnd, highEnd) = ta < tb ? (m.aEnd, m.bEnd) : (m.bEnd, m.aEnd)
-                        ends[k, default: [0, 0, 0, 0]][(lowEnd ? 2 : 0) + (highEnd ? 1 : 0)] += 1
+                        let d = ta < tb ? TEMCornerSlide.offset(curves[a], aEnd: m.aEnd, curves[b], bEnd: m.bEnd)
+                                        : TEMCornerSlide.offset(curves[b], aEnd: m.bEnd, curves[a], bEnd: m.aEnd)
+                        meetings[k, default: ([], [])].frames.append(f)
+                        meetings[k]!.offsets.append(d)
                     }
                 }
             }
         }
         guard !met.isEmpty else { return [] }
-        // Frames each candidate pair shares.
+        // Frames each candidate pair shares, and the first and last of them.
         let frameSets = tracks.map { Set($0.frames) }
+        var span: [Int64: ClosedRange<Int>] = [:]
         for k in met.keys {
             let a = Int(k >> 32), b = Int(k & 0xffff_ffff)
-            shared[k] = frameSets[a].intersection(frameSets[b]).count
+            let both = frameSets[a].intersection(frameSets[b])
+            shared[k] = both.count
+            if let lo = both.min(), let hi = both.max() { span[k] = lo...hi }
         }
-        return met.keys.sorted().compactMap { k in
+        let candidates = met.keys.sorted().filter { k in
             let n = met[k]!, s = max(shared[k]!, 1)
-            guard n >= minFrames, Double(n) >= minShare * Double(s) else { return nil }
-            let a = Int(k >> 32), b = Int(k & 0xffff_ffff)
-            if slideTest {
-                // The ends that met most often face each other.
-                let e = ends[k]!.indices.max { ends[k]![$0] < ends[k]![$1] }!
-                let (frames, offsets) = facingOffsets(observations, tracks[a], aEnd: e >= 2, tracks[b], bEnd: e % 2 == 1)
-                if TEMCornerSlide.slides(frames: frames, offsets: offsets) { return nil }
-            }
-            return (a, b)
+            return n >= minFrames && Double(n) >= minShare * Double(s)
         }
-    }
-
-    /// In every frame both tracks are seen in, the offset of `b`'s facing end from `a`'s in `a`'s
-    /// own frame (`TEMCornerSlide.offset`).
-    static func facingOffsets(_ observations: [TEMFragmentGrouping.Observations], _ a: TEMTrack, aEnd: Bool,
-                              _ b: TEMTrack, bEnd: Bool) -> (frames: [Int], offsets: [TEMPoint]) {
-        var frames: [Int] = [], offsets: [TEMPoint] = []
-        var i = 0, j = 0
-        // Frames are increasing in both: a merge walk.
-        while i < a.frames.count, j < b.frames.count {
-            let fa = a.frames[i], fb = b.frames[j]
-            if fa < fb { i += 1; continue }
-            if fb < fa { j += 1; continue }
-            let ca = observations[fa].curves[a.curveIndices[i]], cb = observations[fa].curves[b.curveIndices[j]]
-            if ca.count >= 2, cb.count >= 2 {
-                frames.append(fa)
-                offsets.append(TEMCornerSlide.offset(ca, aEnd: aEnd, cb, bEnd: bEnd))
+        var refused = Set<Int64>()
+        if slideTest {
+            let trends = candidates.map { k in meetings[k].flatMap { TEMCornerSlide.Trend(frames: $0.frames, offsets: $0.offsets) } }
+            let variance = TEMCornerSlide.noiseVariance(trends.compactMap { $0 })
+            for (k, t) in zip(candidates, trends) {
+                if let t, let span = span[k], TEMCornerSlide.slides(t, variance: variance, span: span) { refused.insert(k) }
             }
-            i += 1; j += 1
         }
-        return (frames, offsets)
+        return candidates.filter { !refused.contains($0) }.map { (Int($0 >> 32), Int($0 & 0xffff_ffff)) }
     }
 
     /// The observations with those of paired tracks joined in every frame where they meet (a
