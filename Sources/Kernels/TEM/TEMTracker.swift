@@ -77,10 +77,12 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var commonMotion = false
     /// Whether tracks whose curves meet end to end at a corner in most frames they share (the
     /// pieces `video5` cuts a bent line into) are joined into one line and the frames tracked
-    /// again (`TEMCornerPieces`). Off by default: it wins on every degraded-truth setting
-    /// measured and on the 10,000-frame videos (docs/tem.md), but within a short piece it also
-    /// joins two crossing lines whose ends pass each other at right angles for a few frames
-    /// (`TEMTrackletLinkingTests.testCrossingSlipSystemsKeepTheirIdentities` fails with it on).
+    /// again (`TEMCornerPieces`), unless their ends slide past each other (`cornerSlideTest`).
+    /// Off by default: it wins the degraded-truth draws and the whole-pipeline draws of seeds
+    /// 1–50, ties seeds 101–150, but loses IDF1 on the 10,000-frame medium job of seed 1
+    /// (0.854 → 0.840, docs/tem.md). With the slide test, crossing lines whose ends pass each
+    /// other stay apart (`TEMTrackletLinkingTests.testCrossingSlipSystemsKeepTheirIdentities`
+    /// passes with it on).
     public var joinCornerPieces = false
     /// With `joinCornerPieces`: whether a pair whose ends slide past each other over the frames
     /// they share (two lines passing, `TEMCornerSlide`) is refused; false: the join of 4 December
