@@ -55,12 +55,18 @@ final class TEMTrackletLinkingTests: XCTestCase {
         // One line glides along +x, the other along +y; they cross mid-video, at a piece boundary.
         let a: (Int) -> [TEMPoint]? = { self.line(centre: TEMPoint(100 + 3 * Double($0), 160), direction: TEMPoint(0, 1)) }
         let b: (Int) -> [TEMPoint]? = { self.line(centre: TEMPoint(160, 100 + 3 * Double($0)), direction: TEMPoint(1, 0)) }
-        for seed in 1...5 as ClosedRange<UInt64> {
-            let v = video(frames: 40, seed: seed, [a, b])
-            for piece in [7, 10, 20] {
-                let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: piece, config: TEMTrackerConfig())
-                XCTAssertEqual(tracks.count, 2, "piece \(piece)")
-                assertIdentities(tracks, truth: v.truth, lines: 2)
+        // Also with the corner join on: the ends pass each other at right angles for a few
+        // frames, which must not join the lines (`TEMCornerSlide`).
+        var corners = TEMTrackerConfig()
+        corners.joinCornerPieces = true
+        for config in [TEMTrackerConfig(), corners] {
+            for seed in 1...5 as ClosedRange<UInt64> {
+                let v = video(frames: 40, seed: seed, [a, b])
+                for piece in [7, 10, 20] {
+                    let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: piece, config: config)
+                    XCTAssertEqual(tracks.count, 2, "piece \(piece), corners \(config.joinCornerPieces)")
+                    assertIdentities(tracks, truth: v.truth, lines: 2)
+                }
             }
         }
     }

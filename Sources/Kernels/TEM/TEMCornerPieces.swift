@@ -68,14 +68,19 @@ public enum TEMCornerPieces {
 
     /// Pairs of tracks (indices into `tracks`, over the observations of `observations`) that
     /// meet end to end at a corner in at least `minShare` of the frames both are seen in, and in
-    /// at least `minFrames` of them.
-    public static func pairs(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack]) -> [(Int, Int)] {
+    /// at least `minFrames` of them — and, with `slideTest`, whose ends do not slide past each
+    /// other while they meet (`TEMCornerSlide`: two passing lines, not one bent line).
+    public static func pairs(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack],
+                             slideTest: Bool = true) -> [(Int, Int)] {
         // Track of each observation, frame by frame.
         var trackOf = observations.map { [Int?](repeating: nil, count: $0.curves.count) }
         for (t, track) in tracks.enumerated() {
             for (f, o) in zip(track.frames, track.curveIndices) { trackOf[f][o] = t }
         }
         var met: [Int64: Int] = [:], shared: [Int64: Int] = [:]
+        // Where the ends met, per pair: frame and offset of the higher track's end from the
+        // lower's, in the lower's own frame (`TEMCornerSlide.offset`).
+        var meetings: [Int64: (frames: [Int], offsets: [TEMPoint])] = [:]
         func key(_ a: Int, _ b: Int) -> Int64 { Int64(min(a, b)) << 32 | Int64(max(a, b)) }
         for (f, frame) in observations.enumerated() {
             let curves = frame.curves
@@ -86,22 +91,40 @@ public enum TEMCornerPieces {
                     guard let tb = trackOf[f][b], tb != ta else { continue }
                     let (alo, ahi) = bounds[a], (blo, bhi) = bounds[b]
                     if alo.x > bhi.x + maxGap || blo.x > ahi.x + maxGap || alo.y > bhi.y + maxGap || blo.y > ahi.y + maxGap { continue }
-                    if meet(curves[a], curves[b]) != nil { met[key(ta, tb), default: 0] += 1 }
+                    if let m = meet(curves[a], curves[b]) {
+                        let k = key(ta, tb)
+                        met[k, default: 0] += 1
+                        let d = ta < tb ? TEMCornerSlide.offset(curves[a], aEnd: m.aEnd, curves[b], bEnd: m.bEnd)
+                                        : TEMCornerSlide.offset(curves[b], aEnd: m.bEnd, curves[a], bEnd: m.aEnd)
+                        meetings[k, default: ([], [])].frames.append(f)
+                        meetings[k]!.offsets.append(d)
+                    }
                 }
             }
         }
         guard !met.isEmpty else { return [] }
-        // Frames each candidate pair shares.
+        // Frames each candidate pair shares, and the first and last of them.
         let frameSets = tracks.map { Set($0.frames) }
+        var span: [Int64: ClosedRange<Int>] = [:]
         for k in met.keys {
             let a = Int(k >> 32), b = Int(k & 0xffff_ffff)
-            shared[k] = frameSets[a].intersection(frameSets[b]).count
+            let both = frameSets[a].intersection(frameSets[b])
+            shared[k] = both.count
+            if let lo = both.min(), let hi = both.max() { span[k] = lo...hi }
         }
-        return met.keys.sorted().compactMap { k in
+        let candidates = met.keys.sorted().filter { k in
             let n = met[k]!, s = max(shared[k]!, 1)
-            guard n >= minFrames, Double(n) >= minShare * Double(s) else { return nil }
-            return (Int(k >> 32), Int(k & 0xffff_ffff))
+            return n >= minFrames && Double(n) >= minShare * Double(s)
         }
+        var refused = Set<Int64>()
+        if slideTest {
+            let trends = candidates.map { k in meetings[k].flatMap { TEMCornerSlide.Trend(frames: $0.frames, offsets: $0.offsets) } }
+            let variance = TEMCornerSlide.noiseVariance(trends.compactMap { $0 })
+            for (k, t) in zip(candidates, trends) {
+                if let t, let span = span[k], TEMCornerSlide.slides(t, variance: variance, span: span) { refused.insert(k) }
+            }
+        }
+        return candidates.filter { !refused.contains($0) }.map { (Int($0 >> 32), Int($0 & 0xffff_ffff)) }
     }
 
     /// The observations with those of paired tracks joined in every frame where they meet (a
