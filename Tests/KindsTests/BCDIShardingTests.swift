@@ -77,7 +77,7 @@ final class BCDIShardingTests: XCTestCase {
         spec.noise = 0.03
         try BCDIFixtures.writeCXI(BCDISynthetic.make(spec), to: "\(dir)/v.cxi", mask: true)
         let whole = try run("\(dir)/v.cxi", params: ["slab_planes": "0", "deblur": "true"])
-        let plain = try run("\(dir)/v.cxi", params: ["slab_planes": "0"])
+        let plain = try run("\(dir)/v.cxi", params: ["slab_planes": "0", "deblur": "false"])
         XCTAssertNotEqual(whole.phase, plain.phase, "σ = 2.5 calls for deconvolution")
         for planes in ["4", "9"] {
             let sharded = try run("\(dir)/v.cxi", params: ["slab_planes": planes, "deblur": "true"])

@@ -47,8 +47,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): how core regions become lines: skeleton, split or residues.")
     var tracing: String = BCDILineTracing.residues.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur` job parameter, true or false.")
-    var deblur: Bool = false
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur` job parameter, true (the job's default) or false.")
+    var deblur: Bool = true
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_residual` job parameter, voxels.")
     var deblurResidual: Double = 1.0
@@ -62,8 +62,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
     var deblurBand: Int = 1
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true or false.")
-    var deblurMeasuredNoise: Bool = false
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true (the job's default) or false.")
+    var deblurMeasuredNoise: Bool = true
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
