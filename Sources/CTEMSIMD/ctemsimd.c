@@ -65,6 +65,15 @@ AVX static inline __m256 vabs(__m256 v) {
     return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)));
 }
 
+/* The normal's direction code of `RidgeFilter.combine` (0: x, 1: (1, 1), 2: y, 3: (1, −1), as Float) from the winning
+ * eigenvector (u, v): one definition for the vector groups and the tail. */
+AVX static inline __m256 direction_code(__m256 best_u, __m256 best_v) {
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256 vertical = _mm256_blendv_ps(_mm256_set1_ps(3.0f), _mm256_set1_ps(1.0f), _mm256_cmp_ps(best_v, zero, _CMP_GT_OQ));
+    const __m256 horizontal = _mm256_blendv_ps(_mm256_set1_ps(2.0f), zero, _mm256_cmp_ps(best_u, zero, _CMP_GT_OQ));
+    return _mm256_blendv_ps(vertical, horizontal, _mm256_cmp_ps(vabs(best_v), vabs(best_u), _CMP_LT_OQ));
+}
+
 AVX void slp_tem_ridge_combine_avx(const float *planes, ptrdiff_t plane_stride, const float *norms, const float *keys, int k,
                                    int w, int h, float beta, float pair_guard, float *response, float *normal) {
     const __m256 zero = _mm256_setzero_ps(), half_c = _mm256_set1_ps(0.5f), two = _mm256_set1_ps(2.0f);
@@ -127,11 +136,8 @@ AVX void slp_tem_ridge_combine_avx(const float *planes, ptrdiff_t plane_stride, 
                     best_v = _mm256_blendv_ps(best_v, v, better);
                 }
             }
-            __m256 d = _mm256_blendv_ps(_mm256_set1_ps(3.0f), _mm256_set1_ps(1.0f), _mm256_cmp_ps(best_v, zero, _CMP_GT_OQ));
-            const __m256 horizontal = _mm256_blendv_ps(_mm256_set1_ps(2.0f), zero, _mm256_cmp_ps(best_u, zero, _CMP_GT_OQ));
-            d = _mm256_blendv_ps(d, horizontal, _mm256_cmp_ps(vabs(best_v), vabs(best_u), _CMP_LT_OQ));
             _mm256_storeu_ps(response + i, best);
-            _mm256_storeu_ps(normal + i, d);
+            _mm256_storeu_ps(normal + i, direction_code(best_u, best_v));
         }
     }
 }
@@ -245,11 +251,8 @@ AVX static inline void scalar_order_group(const float *planes, ptrdiff_t plane_s
             best_v = _mm256_blendv_ps(best_v, v, better);
         }
     }
-    __m256 d = _mm256_blendv_ps(_mm256_set1_ps(3.0f), _mm256_set1_ps(1.0f), _mm256_cmp_ps(best_v, zero, _CMP_GT_OQ));
-    const __m256 horizontal = _mm256_blendv_ps(_mm256_set1_ps(2.0f), zero, _mm256_cmp_ps(best_u, zero, _CMP_GT_OQ));
-    d = _mm256_blendv_ps(d, horizontal, _mm256_cmp_ps(vabs(best_v), vabs(best_u), _CMP_LT_OQ));
     _mm256_maskstore_ps(response + i, store_mask, best);
-    _mm256_maskstore_ps(normal + i, store_mask, d);
+    _mm256_maskstore_ps(normal + i, store_mask, direction_code(best_u, best_v));
 }
 
 AVX void slp_tem_ridge_combine_rest_avx(const float *planes, ptrdiff_t plane_stride, const float *norms, const float *keys, int k,
