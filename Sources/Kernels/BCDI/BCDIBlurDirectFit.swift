@@ -183,35 +183,9 @@ enum BCDILeastSquares {
     /// (columns can be nearly dependent: a flat density); nil when it is not positive.
     static func solve(_ ata: [Double], _ atb: [Double]) -> [Double]? {
         let k = atb.count
-        var a = ata
-        let trace = (0..<k).reduce(0.0) { $0 + a[$1 * k + $1] }
-        for i in 0..<k { a[i * k + i] += 1e-12 * trace / Double(k) + 1e-300 }
-        var l = [Double](repeating: 0, count: k * k)
-        for i in 0..<k {
-            for j in 0...i {
-                var s = a[i * k + j]
-                for m in 0..<j { s -= l[i * k + m] * l[j * k + m] }
-                if i == j {
-                    guard s > 0 else { return nil }
-                    l[i * k + i] = s.squareRoot()
-                } else {
-                    l[i * k + j] = s / l[j * k + j]
-                }
-            }
-        }
-        var y = [Double](repeating: 0, count: k)
-        for i in 0..<k {
-            var s = atb[i]
-            for m in 0..<i { s -= l[i * k + m] * y[m] }
-            y[i] = s / l[i * k + i]
-        }
-        var x = [Double](repeating: 0, count: k)
-        for i in stride(from: k - 1, through: 0, by: -1) {
-            var s = y[i]
-            for m in (i + 1)..<k { s -= l[m * k + i] * x[m] }
-            x[i] = s / l[i * k + i]
-        }
-        return x
+        let trace = (0..<k).reduce(0.0) { $0 + ata[$1 * k + $1] }
+        guard let l = SmallCholesky.factor(ata, size: k, ridge: 1e-12 * trace / Double(k) + 1e-300) else { return nil }
+        return SmallCholesky.solve(l, size: k, atb)
     }
 
     /// Normal equations of `rows` (each a row of the design, the target last).

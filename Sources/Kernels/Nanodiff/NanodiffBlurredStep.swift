@@ -151,7 +151,7 @@ enum NanodiffBlurredStep {
                     for a in 0..<k { c[a] += wh * x[i * k + a] }
                 }
             }
-            let z = NanodiffTiltModel.forward(fit.gram, size: k, c)
+            let z = SmallCholesky.forward(fit.gram, size: k, c)
             let q = hWh - z.reduce(0) { $0 + $1 * $1 }
             guard q > 1e-12 * hWh, hWh > 0 else { return 0 }
             let drop = hWr * hWr / q

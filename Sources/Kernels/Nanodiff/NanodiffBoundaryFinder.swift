@@ -247,7 +247,7 @@ public enum NanodiffBoundaryFinder {
                 hWr += wh * fit.residuals[i]
                 for a in 0..<k { c[a] += wh * model.design[i * k + a] }
             }
-            let z = NanodiffTiltModel.forward(fit.gram, size: k, c)
+            let z = SmallCholesky.forward(fit.gram, size: k, c)
             let q = hWh - z.reduce(0) { $0 + $1 * $1 }
             return q > 1e-12 * hWh && hWh > 0 ? hWr / q : 0
         }
@@ -284,7 +284,7 @@ public enum NanodiffBoundaryFinder {
                 guard count >= minimumSide, n - next >= minimumSide else { continue }
                 var f = 0.0, steps: [Double] = [], parts: [Double] = []
                 for (m, fit) in fits.enumerated() {
-                    let z = NanodiffTiltModel.forward(fit.gram, size: k, c[m])
+                    let z = SmallCholesky.forward(fit.gram, size: k, c[m])
                     let q = hWh[m] - z.reduce(0) { $0 + $1 * $1 }
                     guard q > 1e-12 * hWh[m] else { f = 0; break }
                     let drop = hWr[m] * hWr[m] / q

@@ -69,7 +69,7 @@ struct NanodiffLineScan {
                 var values = [Double](repeating: 0, count: fits.count)
                 if count >= NanodiffBoundaryFinder.minimumSide, n - next >= NanodiffBoundaryFinder.minimumSide {
                     for (m, fit) in fits.enumerated() {
-                        let z = NanodiffTiltModel.forward(fit.gram, size: k, c[m])
+                        let z = SmallCholesky.forward(fit.gram, size: k, c[m])
                         let value = hWh[m] - z.reduce(0) { $0 + $1 * $1 }
                         guard value > 1e-12 * hWh[m] else { values = [Double](repeating: 0, count: fits.count); break }
                         values[m] = value
@@ -160,7 +160,7 @@ enum NanodiffBoundaryReplicates {
                         for a in 0..<k { rhs[a] += x[i * k + a] * we }
                     }
                 }
-                let beta = NanodiffTiltModel.choleskySolve(fit.gram, size: k, rhs)
+                let beta = SmallCholesky.solve(fit.gram, size: k, rhs)
                 var r = eps[m]
                 model.design.withUnsafeBufferPointer { x in
                     for i in 0..<n {

@@ -89,7 +89,7 @@ public struct NanodiffCorrelatedMisfit {
                 }
             }
             guard let chol = NanodiffTiltModel.cholesky(g, size: k) else { continue }
-            let beta = NanodiffTiltModel.choleskySolve(chol, size: k, rhs)
+            let beta = SmallCholesky.solve(chol, size: k, rhs)
             let e = (0..<m).map { r in yw[r] - (0..<k).reduce(0) { $0 + xw[r * k + $1] * beta[$1] } }
             // Profile log-likelihood: −½ eᵀe − log|L|.
             let logLikelihood = -0.5 * e.reduce(0) { $0 + $1 * $1 } - (0..<m).reduce(0) { $0 + log(v[$1 * m + $1]) }
@@ -136,7 +136,7 @@ public struct NanodiffCorrelatedMisfit {
             }
         }
         for c in 0..<count {
-            let z = NanodiffTiltModel.forward(gram, size: k, (0..<k).map { -proj[$0 * count + c] })
+            let z = SmallCholesky.forward(gram, size: k, (0..<k).map { -proj[$0 * count + c] })
             let q = hh[c] - z.reduce(0) { $0 + $1 * $1 }
             guard q > 1e-9 * hh[c], hh[c] > 0 else { continue }
             let drop = he[c] * he[c] / q

@@ -148,48 +148,12 @@ public struct NanodiffTiltModel: Sendable {
             }
         }
         guard let chol = Self.cholesky(gram, size: k) else { return nil }
-        return (Self.choleskySolve(chol, size: k, rhs), chol)
+        return (SmallCholesky.solve(chol, size: k, rhs), chol)
     }
 
-    /// Lower Cholesky factor of a symmetric positive (semi)definite matrix (lower triangle used),
-    /// with a relative ridge of 10⁻¹⁰ on the diagonal so a redundant column does not fail it.
+    /// Lower Cholesky factor of the Gram matrix (lower triangle used), with a relative ridge of
+    /// 10⁻¹⁰ of its largest diagonal so a redundant column does not fail it.
     static func cholesky(_ a: [Double], size k: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: k * k)
-        let ridge = 1e-10 * (0..<k).map { a[$0 * k + $0] }.max()!
-        for i in 0..<k {
-            for j in 0...i {
-                var s = a[i * k + j] + (i == j ? ridge : 0)
-                for m in 0..<j { s -= l[i * k + m] * l[j * k + m] }
-                if i == j {
-                    guard s > 0 else { return nil }
-                    l[i * k + i] = s.squareRoot()
-                } else {
-                    l[i * k + j] = s / l[j * k + j]
-                }
-            }
-        }
-        return l
-    }
-
-    /// x with L Lᵀ x = b.
-    static func choleskySolve(_ l: [Double], size k: Int, _ b: [Double]) -> [Double] {
-        var z = forward(l, size: k, b)
-        for i in stride(from: k - 1, through: 0, by: -1) {
-            var s = z[i]
-            for m in (i + 1)..<max(i + 1, k) { s -= l[m * k + i] * z[m] }
-            z[i] = s / l[i * k + i]
-        }
-        return z
-    }
-
-    /// z with L z = b.
-    static func forward(_ l: [Double], size k: Int, _ b: [Double]) -> [Double] {
-        var z = b
-        for i in 0..<k {
-            var s = z[i]
-            for m in 0..<i { s -= l[i * k + m] * z[m] }
-            z[i] = s / l[i * k + i]
-        }
-        return z
+        SmallCholesky.factor(a, size: k, ridge: 1e-10 * (0..<k).map { a[$0 * k + $0] }.max()!)
     }
 }
