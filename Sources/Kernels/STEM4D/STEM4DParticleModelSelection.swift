@@ -262,18 +262,8 @@ extension STEM4DParticleModelState {
     /// The less significant sphere of the pair interpenetrating most, in standard errors, if
     /// that is more than three; nil otherwise.
     func significantlyInterpenetrating(centreOnly: Bool = false) -> Int? {
-        var covariances: [Int: [[Double]]?] = [:]
-        var worst: (Int, Double)? = nil
-        for a in spheres.indices {
-            for b in spheres.indices where b > a {
-                let p = spheres[a], q = spheres[b]
-                let dx = p.x - q.x, dy = p.y - q.y, dz = p.z - q.z
-                guard dx * dx + dy * dy + dz * dz < (p.r + q.r) * (p.r + q.r) else { continue }
-                let e = interpenetration(a, b, centreOnly: centreOnly, covariances: &covariances)
-                if e > 3 && e > (worst?.1 ?? 0) { worst = (significance(a) < significance(b) ? a : b, e) }
-            }
-        }
-        return worst?.0
+        guard let (a, b) = significantlyInterpenetratingPair(centreOnly: centreOnly) else { return nil }
+        return significance(a) < significance(b) ? a : b
     }
 }
 
