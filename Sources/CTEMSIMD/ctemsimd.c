@@ -65,6 +65,18 @@ AVX static inline __m256 vabs(__m256 v) {
     return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)));
 }
 
+/* The pair guard's curvature of the finest scale (a, b, c = fa, fb, fc) across the direction of
+ * the current scale's eigenvector: (fa + fc)/2 + ((fa − fc)/2 · half + fb · b) · inv, with half =
+ * (a − c)/2 and inv = 1/root of the current scale (0 where root is 0). */
+AVX static inline __m256 fine_across(__m256 fa, __m256 fb, __m256 fc, __m256 half, __m256 b, __m256 inv) {
+    const __m256 half_c = _mm256_set1_ps(0.5f);
+    return _mm256_add_ps(
+        _mm256_mul_ps(_mm256_add_ps(fa, fc), half_c),
+        _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(fa, fc), half_c), half),
+                                    _mm256_mul_ps(fb, b)),
+                      inv));
+}
+
 /* The normal's direction code of `RidgeFilter.combine` (0: x, 1: (1, 1), 2: y, 3: (1, −1), as Float) from the winning
  * eigenvector (u, v): one definition for the vector groups and the tail. */
 AVX static inline __m256 direction_code(__m256 best_u, __m256 best_v) {
@@ -110,11 +122,7 @@ AVX void slp_tem_ridge_combine_avx(const float *planes, ptrdiff_t plane_stride, 
                 } else if (pair_guard > 0) {
                     __m256 inv = _mm256_div_ps(one, root);
                     inv = _mm256_blendv_ps(inv, zero, _mm256_cmp_ps(root, zero, _CMP_EQ_OQ));
-                    const __m256 across = _mm256_add_ps(
-                        _mm256_mul_ps(_mm256_add_ps(fa, fc), half_c),
-                        _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(fa, fc), half_c), half),
-                                                    _mm256_mul_ps(fb, b)),
-                                      inv));
+                    const __m256 across = fine_across(fa, fb, fc, half, b, inv);
                     resp = _mm256_blendv_ps(resp, zero, _mm256_cmp_ps(across, neg_guard, _CMP_LT_OQ));
                 }
                 const __m256 u = _mm256_sub_ps(a, c), v = _mm256_mul_ps(two, b);
@@ -226,11 +234,7 @@ AVX static inline void scalar_order_group(const float *planes, ptrdiff_t plane_s
             const __m256 half = _mm256_mul_ps(amc, half_c);
             const __m256 rt = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(half, half), _mm256_mul_ps(b, b)));
             const __m256 inv = _mm256_and_ps(_mm256_div_ps(one, rt), _mm256_cmp_ps(rt, zero, _CMP_GT_OQ));
-            const __m256 across = _mm256_add_ps(
-                _mm256_mul_ps(_mm256_add_ps(fa, fc), half_c),
-                _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(fa, fc), half_c), half),
-                                            _mm256_mul_ps(fb, b)),
-                              inv));
+            const __m256 across = fine_across(fa, fb, fc, half, b, inv);
             resp = _mm256_blendv_ps(resp, zero, _mm256_cmp_ps(across, neg_guard, _CMP_LT_OQ));
         }
         const __m256 v = _mm256_mul_ps(two, b);
