@@ -18,10 +18,10 @@ extension TaskQueue {
     /// Same guarantees as `complete` then `claim`: a task whose lease this worker no longer
     /// holds (reaped, cancelled) is refused by the fence (SQLSTATE SL001), which rolls back the
     /// whole pipeline — its rows never stay — and the call repeats with the tasks still held.
-    /// With `SLIPLINE_SKIP_SHARD_CLEAR=1` a shard's earlier rows are not deleted first
-    /// (`resultStatements`), so when another worker has meanwhile recorded a reaped shard, its
-    /// rows can refuse the insert before the fence runs (a results table's unique key, 23505):
-    /// handled the same way, and passed on as the error it is only if every task is still held.
+    /// When another worker records a reaped task while this worker's completion of it runs, its
+    /// rows (committed after this transaction's `DELETE` looked) can refuse the insert before the
+    /// fence runs (a results table's unique key, 23505): handled the same way, and passed on as
+    /// the error it is only if every task is still held (then the rows themselves are at fault).
     public static func completeAndClaim(
         _ conn: PGConnection, worker: String, _ finished: [(task: ClaimedTask, output: TaskOutput)],
         limit: Int, leaseSeconds: Double

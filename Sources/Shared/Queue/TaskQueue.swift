@@ -168,7 +168,7 @@ public enum TaskQueue {
                 try conn.execScript(StaticOrEmbedded(constant: "SELECT slipline_finish_staged(); COMMIT"))
                 return Set(pending.map(\.task.id))
             } catch DatabaseError.statementFailed(let sqlstate, let message) where sqlstate == "SL001" || sqlstate == uniqueViolation {
-                // 23505: with SLIPLINE_SKIP_SHARD_CLEAR, a reaped shard recorded meanwhile by another worker (see completeAndClaim).
+                // 23505: a reaped task recorded meanwhile by another worker (see completeAndClaim).
                 try conn.exec("ROLLBACK")
                 let held = try conn.exec(
                     """
@@ -189,10 +189,6 @@ public enum TaskQueue {
         return []
     }
 
-    /// `SLIPLINE_SKIP_SHARD_CLEAR=1`: shards' completions do not delete earlier rows (off by
-    /// default; see `resultStatements`).
-    static let skipShardClear = getenv("SLIPLINE_SKIP_SHARD_CLEAR").map { String(cString: $0) == "1" } ?? false
-
     /// Replaces the results of `finished` tasks: check every row against its table, delete by
     /// task id (see `resultStatements`), then bulk insert (one statement per table and column
     /// list).
@@ -205,28 +201,17 @@ public enum TaskQueue {
     /// The statements of `writeResults`, in order, for a caller that pipelines them. Checking
     /// the rows may read the catalog (once per connection and table).
     ///
-    /// Every task's earlier rows are deleted first, unless `SLIPLINE_SKIP_SHARD_CLEAR=1` (off by
-    /// default): then a shard's completion sends no DELETE, one statement less per task, ≈ 0.07
-    /// ms of the database's CPU per completion (docs/scaling.md). Why that can be right: a
-    /// task's rows are written in the transaction of its fenced completion, so a task that is
-    /// not done has none of its own; the one way a done task runs again is `slipline_retry`
-    /// re-queuing a done task that waits on a re-queued one, and shards wait on nothing
-    /// (planning gives dependencies to partials and merges only). The rows a shard can meet are
-    /// another worker's, recorded after this worker's lease was reaped — refused by the fence
-    /// anyway, or first by a unique key, which `completeAndClaim` handles like the fence. Why it
-    /// is off: rows left by anything else (an older writer, a hand-made insert) would then be
-    /// added to, not replaced — the contract `LeaseFencingTests.testRerunReplacesEarlierResultsInsteadOfAddingToThem` holds.
+    /// Every task's earlier rows are deleted first, so a re-run replaces what an earlier attempt
+    /// (or anything else) left, never adds to it
+    /// (`LeaseFencingTests.testRerunReplacesEarlierResultsInsteadOfAddingToThem`). Leaving a
+    /// shard's `DELETE` out was measured (≈ 0.07 ms of database CPU per completion, no change in
+    /// the 1,000-worker overhead; docs/scaling.md) and not kept.
     static func resultStatements(_ finished: [(task: ClaimedTask, output: TaskOutput)], on conn: PGConnection) throws -> [PGStatement] {
         var clear: [String: [Int64]] = [:]
         struct Group: Hashable { let table: String; let columns: [String] }
         var byGroup: [Group: [(taskId: Int64, jobId: Int64, values: [(any PGValue)?])]] = [:]
         for (task, output) in finished {
-            if task.role == .shard && skipShardClear {
-                // Still checked: a table the task names must exist.
-                for table in output.tables { _ = try conn.resultColumnTypes(table, needing: []) }
-            } else {
-                for table in output.tables { clear[table, default: []].append(task.id) }
-            }
+            for table in output.tables { clear[table, default: []].append(task.id) }
             for rows in output.results {
                 try rows.validate(against: try conn.resultColumnTypes(rows.table, needing: rows.columns))
                 byGroup[Group(table: rows.table, columns: rows.columns), default: []] += rows.rows.map { (task.id, task.jobId, $0) }
