@@ -26,8 +26,10 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     public var iterations = 6
     /// Largest |z|, scan px.
     public var zRange: Double
+    /// The default of `smoothing`.
+    public static let defaultSmoothing = 6
     /// Half-length of the smoothing along the curve, points.
-    public var smoothing = 6
+    public var smoothing = defaultSmoothing
     /// A point is posed when the views' spread along its normal, Σ(a_v − ā)², is at least this
     /// fraction of the largest over all directions (0.1: a single pair within ≈18° of the
     /// line's direction is not).

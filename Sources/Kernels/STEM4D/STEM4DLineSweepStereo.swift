@@ -17,6 +17,9 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// Depth smoothing along each line at the scale the data allow (LPA-ICI,
     /// `STEM4DLineDepthSmoothing`); false: over a fixed ±6 points (the method of 4 December).
     public var adaptiveDepthSmoothing = false
+    /// Half-length (points) of the fixed depth smoothing along a line
+    /// (`STEM4DLineDepthFit.smoothing`; the job's `line_depth_window`).
+    public var depthSmoothingHalf = STEM4DLineDepthFit.defaultSmoothing
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -50,7 +53,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             // repeated from its own result until the slope it pools along is its own.
             var fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
             fitter.adaptiveSmoothing = adaptiveDepthSmoothing
-            if let h = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_LINE_SMOOTH"].flatMap(Int.init) { fitter.smoothing = h }
+            fitter.smoothing = depthSmoothingHalf
             var start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             var fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
             for _ in 0..<refinements {

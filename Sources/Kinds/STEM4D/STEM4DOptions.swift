@@ -92,6 +92,9 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `line_depth_smoothing=` (default `fixed`): `ici` smooths each line's depth at the scale
     /// the data allow (LPA-ICI, `STEM4DLineDepthSmoothing`); `fixed` over ±6 points.
     public var lineDepthSmoothing: String
+    /// `line_depth_window=` (default 6): half-length in points of `fixed` depth smoothing (and
+    /// the fallback of `ici`); docs/stem4d.md measured 1, 3 and 6.
+    public var lineDepthWindow: Int
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -169,6 +172,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
         particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
         lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
+        lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
         guard ["fixed", "ici"].contains(lineDepthSmoothing) else {
             throw ParamError(message: "--param line_depth_smoothing=\(lineDepthSmoothing): expected fixed or ici")
         }
