@@ -1416,20 +1416,43 @@ END;
 $$;
 
 -- The worker's direct writes to `workers` and `tasks` (heartbeat, registration) as functions.
-CREATE OR REPLACE FUNCTION slipline_heartbeat(p_worker text, p_lease_s double precision, p_held bigint[])
-RETURNS int
+--
+-- A worker's lease renewal: records its heartbeat, extends the leases of the tasks it holds
+-- (`p_held`), and answers which of them are no longer its own (`lost`): their job was
+-- cancelled, or the lease was reaped or released by a successor on its host. The worker stops
+-- those it is running and drops those it has not started, instead of running them to the end
+-- only to have the completion refused. Tasks leased to it that it does not know of (a claim
+-- whose reply was lost with the connection) are released (`released`, how many).
+CREATE OR REPLACE FUNCTION slipline_renew_leases(p_worker text, p_lease_s double precision, p_held bigint[],
+                                                 OUT released int, OUT lost bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
+    renewed bigint[];
     orphans bigint[];
 BEGIN
     UPDATE workers SET heartbeat_at = now(), state = CASE WHEN state = 'lost' THEN 'running' ELSE state END
     WHERE id = p_worker;
-    UPDATE tasks SET lease_expires_at = now() + make_interval(secs => p_lease_s)
-    WHERE worker_id = p_worker AND state = 'leased' AND id = ANY (p_held);
+    WITH r AS (
+        UPDATE tasks SET lease_expires_at = now() + make_interval(secs => p_lease_s)
+        WHERE worker_id = p_worker AND state = 'leased' AND id = ANY (p_held)
+        RETURNING id)
+    SELECT coalesce(array_agg(id), '{}') INTO renewed FROM r;
+    SELECT coalesce(array_agg(h ORDER BY h), '{}') INTO lost
+    FROM (SELECT unnest(p_held) EXCEPT SELECT unnest(renewed)) AS g(h);
     -- Leased to this worker but unknown to it: a claim whose reply was lost; give them back.
     SELECT coalesce(array_agg(id), '{}') INTO orphans FROM tasks
     WHERE worker_id = p_worker AND state = 'leased' AND id <> ALL (p_held);
-    RETURN slipline_release(p_worker, orphans);
+    released := slipline_release(p_worker, orphans);
+END;
+$$;
+
+-- The heartbeat of workers (and `ctl bench workers`' simulated ones) that do not ask which
+-- leases they lost: the renewal above, returning the orphans released.
+CREATE OR REPLACE FUNCTION slipline_heartbeat(p_worker text, p_lease_s double precision, p_held bigint[])
+RETURNS int
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN (SELECT released FROM slipline_renew_leases(p_worker, p_lease_s, p_held));
 END;
 $$;
 
@@ -1492,6 +1515,7 @@ BEGIN
         'slipline_release(text, bigint[])',
         'slipline_release_gone_worker(text, text)',
         'slipline_heartbeat(text, double precision, bigint[])',
+        'slipline_renew_leases(text, double precision, bigint[])',
         'slipline_register_worker(text, text, int, int)',
         'slipline_set_worker_state(text, text)'
     ] LOOP

@@ -48,6 +48,25 @@ final class TaskBuffer: @unchecked Sendable {
         return taken
     }
 
+    /// Removes the tasks of `ids` that are waiting to start and returns them (their leases were
+    /// lost: a cancelled job, a reaped lease), keeping the others in order.
+    func remove(_ ids: Set<Int64>) -> [ClaimedTask] {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !ids.isEmpty, head < tasks.count else { return [] }
+        var kept: [ClaimedTask] = []
+        var removed: [ClaimedTask] = []
+        kept.reserveCapacity(tasks.count - head)
+        for task in tasks[head...] {
+            if ids.contains(task.id) { removed.append(task) } else { kept.append(task) }
+        }
+        if !removed.isEmpty {
+            tasks = kept
+            head = 0
+        }
+        return removed
+    }
+
     /// Stops handing out tasks and returns those not yet started.
     func close() -> [ClaimedTask] {
         condition.lock()

@@ -17,6 +17,12 @@ public final class TaskContext {
     public let logger: Logger
     /// Set when the worker is shutting down; long tasks may check it and give up early.
     public let stop: StopFlag
+    /// The running task's own flag, set when its lease is no longer this worker's (its job
+    /// was cancelled, the lease reaped): whatever it returns would be refused, so it may stop
+    /// at once. Its outcome is not recorded either way.
+    public private(set) var cancelled = StopFlag()
+    /// Set by `stop` or by `cancelled`: what a long task checks to give up early.
+    public private(set) var giveUp = StopFlag()
     private let stores: TaskStoreSessions
     private var session: (any TaskStore)?
 
@@ -34,6 +40,12 @@ public final class TaskContext {
         let fresh = stores.session("slipline-task", logger: logger, stop: stop)
         session = fresh
         return fresh
+    }
+
+    /// Flags for the next task the slot runs.
+    func begin(cancelled: StopFlag, giveUp: StopFlag) {
+        self.cancelled = cancelled
+        self.giveUp = giveUp
     }
 
     /// Closes the slot's connections.

@@ -24,6 +24,15 @@ public final class WorkerService: @unchecked Sendable {
     private var running: [Int64: ClaimedTask] = [:]
     /// Tasks claimed and not yet recorded: what the heartbeat renews.
     private var held: Set<Int64> = []
+    /// The running tasks' own flags (see `TaskContext.cancelled`), by task id.
+    private var taskFlags: [Int64: (cancelled: StopFlag, giveUp: StopFlag)] = [:]
+    /// Running tasks whose leases were lost (job cancelled, lease reaped): told to stop, and
+    /// their outcomes are not recorded.
+    private var abandonedRuns: Set<Int64> = []
+    /// Lost at the last renewal but neither running nor waiting in the buffer: a slot may hold
+    /// one between taking it from the buffer and registering it, and gives it back instead of
+    /// running it. Replaced at every renewal.
+    private var revoked: Set<Int64> = []
     /// Serialises claiming with the heartbeat's orphan check, so that a claim in flight is
     /// never mistaken for an orphan.
     private let claimMutex = NSLock()
@@ -207,7 +216,22 @@ public final class WorkerService: @unchecked Sendable {
             lock.lock(); slotsAlive -= 1; lock.broadcast(); lock.unlock()
         }
         while let task = buffer.pop() {
-            lock.lock(); running[task.id] = task; let nowRunning = running.count; lock.unlock()
+            let cancelled = StopFlag(), giveUp = stop.child()
+            lock.lock()
+            if revoked.remove(task.id) != nil {
+                // Its lease was lost while a slot had it in hand: give it back unrun (a no-op
+                // unless this worker claimed it again meanwhile, after a retry).
+                outcomes.append(.released(task))
+                lock.broadcast()
+                lock.unlock()
+                stop.detach(giveUp)
+                continue
+            }
+            running[task.id] = task
+            taskFlags[task.id] = (cancelled, giveUp)
+            let nowRunning = running.count
+            lock.unlock()
+            context.begin(cancelled: cancelled, giveUp: giveUp)
             WorkerMetrics.running(nowRunning)
             var taskLogger = logger
             taskLogger[metadataKey: "job.id"] = "\(task.jobId)"
@@ -230,13 +254,24 @@ public final class WorkerService: @unchecked Sendable {
             } else {
                 WorkerMetrics.taskFinished(kind: task.kind, role: task.role.rawValue, seconds: seconds, succeeded: false)
             }
+            stop.detach(giveUp)
             lock.lock()
+            taskFlags.removeValue(forKey: task.id)
+            // A task whose lease was lost is not recorded (it would be refused), and its
+            // shortened run says nothing about how long tasks take.
+            let lostLease = abandonedRuns.remove(task.id) != nil
             // A task abandoned at the shutdown deadline was already given back.
-            if running.removeValue(forKey: task.id) != nil {
+            if running.removeValue(forKey: task.id) != nil && !lostLease {
                 outcomes.append(outcome)
             }
-            policy.finished(after: seconds)
-            finishedCount += 1
+            if lostLease {
+                policy.finished(after: nil)
+                taskLogger.info("task stopped: its lease is no longer this worker's (job cancelled or lease reaped)",
+                                metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
+            } else {
+                policy.finished(after: seconds)
+                finishedCount += 1
+            }
             // Durations just grew past what the prefetch assumed: give back what this worker
             // can no longer start within the hold time.
             let surplus = policy.surplus(queued: buffer.count)
@@ -274,10 +309,14 @@ public final class WorkerService: @unchecked Sendable {
                     claimMutex.lock()
                     defer { claimMutex.unlock() }
                     lock.lock(); let holding = Array(held); lock.unlock()
-                    let orphans = try store.heartbeat(worker: id, leaseSeconds: configuration.leaseSeconds, holding: holding)
-                    if orphans > 0 {
-                        logger.warning("released tasks leased to this worker by a claim whose reply was lost", metadata: ["tasks": "\(orphans)"])
+                    let renewal = try store.renewLeases(worker: id, leaseSeconds: configuration.leaseSeconds, holding: holding)
+                    if renewal.orphansReleased > 0 {
+                        logger.warning("released tasks leased to this worker by a claim whose reply was lost",
+                                       metadata: ["tasks": "\(renewal.orphansReleased)"])
                     }
+                    // Still under the claim mutex: no claim can take one of these ids again
+                    // before they are dropped.
+                    dropLost(renewal.lost)
                     lastBeat = Date()
                 } catch {
                     logger.error("heartbeat failed", metadata: ["error": "\(error)"])
@@ -287,6 +326,36 @@ public final class WorkerService: @unchecked Sendable {
                 lock.lock(); let empty = outcomes.isEmpty; lock.unlock()
                 if empty { return }
             }
+        }
+    }
+
+    /// Tasks the renewal found no longer leased to this worker (their job was cancelled, the
+    /// lease reaped or released): running ones are told to stop (`TaskContext.cancelled`) and
+    /// their outcomes will not be recorded; unstarted ones leave the buffer, so the slots and the
+    /// claim budget go to other work at once instead of after runs whose results are refused.
+    private func dropLost(_ lost: Set<Int64>) {
+        lock.lock()
+        let unstarted = lost.isEmpty ? [] : buffer.remove(lost)
+        policy.gaveBack(unstarted.count)
+        let dropped = Set(unstarted.map(\.id))
+        var stopped = 0
+        var elsewhere: Set<Int64> = []
+        for taskId in lost {
+            held.remove(taskId)
+            if let flags = taskFlags[taskId] {
+                if abandonedRuns.insert(taskId).inserted { stopped += 1 }
+                flags.cancelled.signal()
+                flags.giveUp.signal()
+            } else if !dropped.contains(taskId) {
+                elsewhere.insert(taskId)
+            }
+        }
+        revoked = elsewhere
+        lock.broadcast()
+        lock.unlock()
+        if stopped + dropped.count > 0 {
+            logger.notice("leases no longer this worker's (job cancelled or lease reaped): stopping running tasks, dropping unstarted ones",
+                          metadata: ["tasks.running": "\(stopped)", "tasks.unstarted": "\(dropped.count)"])
         }
     }
 

@@ -35,6 +35,7 @@ final class InMemoryTaskStoreTests: XCTestCase {
     func testWaitersWakeWhenTasksBecomeReady() throws { try suite().waitersWakeWhenTasksBecomeReady() }
     func testLostLeasesHaveTheirOwnBudget() throws { try suite().lostLeasesHaveTheirOwnBudget() }
     func testTheTenthLostLeaseKillsTheTask() throws { try suite().theTenthLostLeaseKillsTheTask() }
+    func testLeaseRenewalNamesTasksNoLongerTheWorkers() throws { try suite().leaseRenewalNamesTasksNoLongerTheWorkers() }
     func testARestartedWorkerFreesItsDeadPredecessorsLeases() throws { try suite().aRestartedWorkerFreesItsDeadPredecessorsLeases() }
     func testPruneRemovesOldEndedJobsTasksAndKeepsResults() throws { try suite().pruneRemovesOldEndedJobsTasksAndKeepsResults() }
     func testASmallJobBehindADeepOneAlternatesWithIt() throws { try suite().aSmallJobBehindADeepOneAlternatesWithIt() }

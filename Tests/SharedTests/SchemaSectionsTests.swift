@@ -38,6 +38,8 @@ final class SchemaSectionsTests: XCTestCase {
             "slipline_finish_claim",
             // the completion fence (slipline_finish; slipline_finish_claim writes it out)
             "slipline_mark_done",
+            // the lease renewal that names cancelled and reaped tasks (slipline_heartbeat wraps it)
+            "slipline_renew_leases",
         ])
         XCTAssertEqual(sql.components(separatedBy: "CREATE OR REPLACE FUNCTION").count - 1, names.count,
                        "every function is CREATE OR REPLACE, so that the section can run again")

@@ -51,7 +51,8 @@ public struct BenchKind: Kind {
     }
 
     public func runShard(_ payload: ShardPayload, options: Options, context: KindContext) throws -> ShardResult<ShardOutput> {
-        if let ms = payload.sleep_ms, ms > 0 { Thread.sleep(forTimeInterval: ms / 1000) }
+        // Sleeps through a graceful shutdown, but not past its job's cancellation.
+        if let ms = payload.sleep_ms, ms > 0, context.cancelled.wait(timeout: ms / 1000) { try context.checkCancelled() }
         switch payload.fail {
         case "always": throw TaskError("bench item \(payload.item): failing as asked (fail=always)")
         case "first" where context.attempt == 1: throw TaskError("bench item \(payload.item): failing the first attempt as asked")

@@ -25,7 +25,7 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
         }
         let kindContext = KindContext(
             jobId: task.jobId, taskId: task.id, attempt: task.attempt, jobInput: task.jobInput, output: output,
-            logger: context.logger, stop: context.stop, workerId: context.workerId)
+            logger: context.logger, stop: context.giveUp, workerId: context.workerId, cancelled: context.cancelled)
         switch task.role {
         case .shard:
             let payload = try PayloadJSON.decode(K.ShardPayload.self, from: task.payload, what: "\(kind.name) shard task \(task.id) payload")

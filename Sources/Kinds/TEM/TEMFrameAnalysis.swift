@@ -114,6 +114,7 @@ struct TEMFrameAnalysis {
             prepareRegistration(reference: reference, width: payload.width, height: payload.height)
         }
         for (offset, file) in payload.files.enumerated() {
+            if context.cancelled.isSet { break }  // its job was cancelled: TEMShard throws
             do {
                 try analyse(file: file, index: payload.firstFrame + offset, width: payload.width, height: payload.height)
             } catch {

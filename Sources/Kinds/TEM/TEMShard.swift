@@ -14,6 +14,7 @@ enum TEMShard {
     static func run(_ payload: TEMTaskPayload, options: TEMJobOptions, context: KindContext) throws -> ShardResult<TEMShardOutput> {
         var analysis = TEMFrameAnalysis(options: options, context: context)
         let failures = analysis.analyse(payload)
+        try context.checkCancelled()
         if !failures.isEmpty {
             throw TaskError(describe(failures, of: payload))
         }

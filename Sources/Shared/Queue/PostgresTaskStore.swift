@@ -138,9 +138,8 @@ public final class PostgresTaskStore: TaskStore, @unchecked Sendable {
         try run { try TaskQueue.release($0, worker: worker, ids: ids) }
     }
 
-    @discardableResult
-    public func heartbeat(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int {
-        try run { try TaskQueue.heartbeat($0, worker: worker, leaseSeconds: leaseSeconds, holding: held) }
+    public func renewLeases(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> LeaseRenewal {
+        try run { try TaskQueue.renewLeases($0, worker: worker, leaseSeconds: leaseSeconds, holding: held) }
     }
 
     public func reapExpired() throws -> (requeued: Int, died: Int) {

@@ -286,6 +286,15 @@ public enum TaskQueue {
         try conn.exec("SELECT slipline_heartbeat($1, $2, $3::bigint[])", [worker, leaseSeconds, PGArray(held)]).int(0, 0) ?? 0
     }
 
+    /// `heartbeat`, also answering which of the `held` tasks are no longer leased to `worker`
+    /// (their job was cancelled, their lease reaped or released), so that it stops them.
+    public static func renewLeases(_ conn: PGConnection, worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> LeaseRenewal {
+        let r = try conn.exec("SELECT released, array_to_string(lost, ',') FROM slipline_renew_leases($1, $2, $3::bigint[])",
+                              [worker, leaseSeconds, PGArray(held)])
+        let lost = (r.string(0, 1) ?? "").split(separator: ",").compactMap { Int64($0) }
+        return LeaseRenewal(orphansReleased: r.int(0, 0) ?? 0, lost: Set(lost))
+    }
+
     /// Requeues tasks whose leases expired. Returns (requeued, died).
     public static func reapExpired(_ conn: PGConnection) throws -> (requeued: Int, died: Int) {
         let r = try conn.exec("SELECT requeued, died FROM slipline_reap_expired()")

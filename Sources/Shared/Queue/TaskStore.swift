@@ -65,9 +65,9 @@ public protocol TaskStore: AnyObject, Sendable {
     @discardableResult
     func release(worker: String, ids: [Int64]) throws -> Int
     /// Records `worker`'s heartbeat, extends the leases of the tasks it knows it holds and
-    /// releases those leased to it that it does not know of. Returns how many it released.
-    @discardableResult
-    func heartbeat(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int
+    /// releases those leased to it that it does not know of; answers how many it released and
+    /// which of the `held` tasks are no longer leased to `worker` (cancelled, reaped, released).
+    func renewLeases(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> LeaseRenewal
     /// Requeues tasks whose leases expired, each a lost lease (dead when out of the job's
     /// lost-lease budget). Returns both counts.
     func reapExpired() throws -> (requeued: Int, died: Int)
@@ -113,6 +113,12 @@ extension TaskStore {
     }
 
     public func recentJobs() throws -> [JobRecord] { try recentJobs(limit: 20) }
+
+    /// `renewLeases`, returning only how many orphans it released.
+    @discardableResult
+    public func heartbeat(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int {
+        try renewLeases(worker: worker, leaseSeconds: leaseSeconds, holding: held).orphansReleased
+    }
 
     public func failures(job: Int64) throws -> [TaskFailure] { try failures(job: job, limit: 50) }
 }

@@ -66,3 +66,32 @@ extension TaskStoreConformance {
         XCTAssertEqual(try store.releasePredecessors(host: "node1", except: "successor") { $0 != 111 }, 0, "once")
     }
 }
+
+extension TaskStoreConformance {
+    /// The lease renewal names the held tasks that are no longer the worker's — its job
+    /// cancelled, its lease reaped and claimed by another — so that the worker stops them; the
+    /// others are renewed, and an orphan (leased, not known to the worker) is released.
+    func leaseRenewalNamesTasksNoLongerTheWorkers() throws {
+        let doomed = try job(tasks: 2)
+        try store.registerWorker(id: "w", host: "h", pid: 1, slots: 4)
+        let cancelledTasks = try store.claim(worker: "w", limit: 2, leaseSeconds: 10)
+        let kept = try job(tasks: 3)
+        let mine = try store.claim(worker: "w", limit: 3, leaseSeconds: 10)
+        XCTAssertEqual(Set(mine.map(\.jobId)), [kept])
+        XCTAssertTrue(try store.cancel(job: doomed))
+        var renewal = try store.renewLeases(worker: "w", leaseSeconds: 10,
+                                            holding: (cancelledTasks + mine.dropLast()).map(\.id))
+        XCTAssertEqual(renewal, LeaseRenewal(orphansReleased: 1, lost: Set(cancelledTasks.map(\.id))),
+                       "the cancelled job's tasks are lost; the unknown one is released")
+        // A lease that expires while the worker is stalled, reaped and claimed elsewhere.
+        try harness.advance(11)
+        XCTAssertEqual(try store.reapExpired().requeued, 2)
+        let taken = try store.claim(worker: "other", limit: 3, leaseSeconds: 10)
+        XCTAssertEqual(taken.count, 3, "the reaped two and the released one")
+        renewal = try store.renewLeases(worker: "w", leaseSeconds: 10, holding: mine.dropLast().map(\.id))
+        XCTAssertEqual(renewal, LeaseRenewal(orphansReleased: 0, lost: Set(mine.dropLast().map(\.id))))
+        XCTAssertEqual(try store.renewLeases(worker: "other", leaseSeconds: 10, holding: taken.map(\.id)),
+                       LeaseRenewal(orphansReleased: 0, lost: []), "renewed, nothing lost")
+        XCTAssertEqual(try store.heartbeat(worker: "other", leaseSeconds: 10, holding: taken.map(\.id)), 0)
+    }
+}

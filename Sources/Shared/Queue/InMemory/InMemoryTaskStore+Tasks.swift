@@ -80,8 +80,7 @@ extension InMemoryTaskStore {
         locked { releaseLocked(worker: worker, ids: ids) }
     }
 
-    @discardableResult
-    public func heartbeat(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> Int {
+    public func renewLeases(worker: String, leaseSeconds: Double, holding held: [Int64]) throws -> LeaseRenewal {
         locked {
             let now = clock()
             if var record = storage.workers[worker] {
@@ -91,14 +90,16 @@ extension InMemoryTaskStore {
             }
             let known = Set(held)
             var orphans: [Int64] = []
+            var lost = known
             for task in storage.tasks.values where task.workerId == worker && task.state == .leased {
                 if known.contains(task.id) {
                     update(task.id) { $0.leaseExpiresAt = now.addingTimeInterval(leaseSeconds) }
+                    lost.remove(task.id)
                 } else {
                     orphans.append(task.id)
                 }
             }
-            return releaseLocked(worker: worker, ids: orphans)
+            return LeaseRenewal(orphansReleased: releaseLocked(worker: worker, ids: orphans), lost: lost)
         }
     }
 
