@@ -110,6 +110,68 @@ final class InMemoryTaskStoreTests: XCTestCase {
         XCTAssertTrue(gaveBack, "the long job's tasks: \(counts)")
     }
 
+    /// A worker holding a cancelled job's tasks — one running, a prefetch of others waiting —
+    /// hears of the cancel at its next lease renewal: the running one is told to stop, the
+    /// waiting ones are dropped unstarted, and another job's tasks run at once.
+    func testACancelledJobsPrefetchIsDroppedAndItsRunningTaskStopped() throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = InMemoryTaskStore()
+        let gate = GateRunner()
+        let coordinator = CoordinatorService(
+            stores: .inMemory(store), planners: [BenchKind().planner],
+            configuration: CoordinatorConfiguration(tickSeconds: 0.05, workerLostSeconds: 5), logger: logger)
+        let worker = WorkerService(stores: .inMemory(store),
+                                   configuration: WorkerConfiguration(slots: 1, leaseSeconds: 1.5, pollSeconds: 0.1, shutdownGraceSeconds: 2),
+                                   runners: [gate], logger: logger)
+        let group = DispatchGroup()
+        group.enter(); Thread { coordinator.run(); group.leave() }.start()
+        group.enter(); Thread { try? worker.run(); group.leave() }.start()
+        defer { coordinator.stop.signal(); worker.stop.signal(); group.wait() }
+
+        // No-op tasks first: their durations earn the worker a large prefetch.
+        let quick = try store.submit(kind: "bench", input: "quick", params: ["tasks": "40", "merge": "false"], priority: 0,
+                                     maxAttempts: 3, retryBaseSeconds: 0.01)
+        XCTAssertTrue(try eventually(timeout: 20) { try store.job(quick)?.state == .done })
+        let gated = try store.submit(kind: "bench", input: "gate", params: ["tasks": "30", "merge": "false"], priority: 0,
+                                     maxAttempts: 3, retryBaseSeconds: 0.01)
+        var counts: [TaskState: Int] = [:]
+        XCTAssertTrue(try eventually(timeout: 10) {
+            counts = try store.taskCounts(job: gated)
+            return gate.started == 1 && (counts[.leased] ?? 0) >= 10
+        }, "one gated task runs and the worker holds a prefetch of them: \(counts), started \(gate.started)")
+        XCTAssertTrue(try store.cancel(job: gated))
+        let other = try store.submit(kind: "bench", input: "other", params: ["tasks": "5", "merge": "false"], priority: 0,
+                                     maxAttempts: 3, retryBaseSeconds: 0.01)
+        let cancelledAt = Date()
+        XCTAssertTrue(try eventually(timeout: 10) { try store.job(other)?.state == .done }, "the other job ran")
+        let waited = Date().timeIntervalSince(cancelledAt)
+        XCTAssertLessThan(waited, 0.5 + 2, "within a renewal interval (0.5 s) + 2 s")
+        XCTAssertEqual(gate.started, 1, "the prefetched tasks of the cancelled job were dropped, not started")
+        XCTAssertEqual(gate.stoppedByCancel, 1, "the running one saw its cancel flag")
+        XCTAssertEqual(try store.taskCounts(job: gated), [.cancelled: 30])
+    }
+
+    /// Bench tasks, except those of input `gate`, which wait for their cancel flag (20 s at most).
+    private final class GateRunner: TaskRunner, @unchecked Sendable {
+        private let lock = NSLock()
+        private var starts = 0, cancels = 0
+        private let bench = BenchKind().runner
+        var kinds: [String] { ["bench"] }
+        var started: Int { lock.lock(); defer { lock.unlock() }; return starts }
+        var stoppedByCancel: Int { lock.lock(); defer { lock.unlock() }; return cancels }
+
+        func run(_ task: ClaimedTask, context: TaskContext) throws -> TaskOutput {
+            guard task.jobInput == "gate" else { return try bench.run(task, context: context) }
+            lock.lock(); starts += 1; lock.unlock()
+            if context.cancelled.wait(timeout: 20) {
+                lock.lock(); cancels += 1; lock.unlock()
+                throw TaskError("gate: cancelled")
+            }
+            return TaskOutput(results: [])
+        }
+    }
+
     /// Runs a coordinator and two workers (two slots each) on `store` until the job submitted
     /// with `params` ends.
     private func runJob(on store: InMemoryTaskStore, runners: [any TaskRunner], params: [String: String],
