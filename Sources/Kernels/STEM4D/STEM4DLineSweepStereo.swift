@@ -20,6 +20,11 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// Half-length (points) of the fixed depth smoothing along a line
     /// (`STEM4DLineDepthFit.smoothing`; the job's `line_depth_window`).
     public var depthSmoothingHalf = STEM4DLineDepthFit.defaultSmoothing
+    /// After the per-point fit, fit each line's depth again as one smooth curve against every
+    /// view's cross-sections at once (`STEM4DLineDepthSpline`: a penalised spline in arc length,
+    /// smoothness by REML, views weighted by their measured disparity noise); false: the
+    /// per-point depths smoothed along the line (the method of 5 December).
+    public var splineDepth = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -59,6 +64,17 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             for _ in 0..<refinements {
                 start = fit.z
                 fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+            }
+            if splineDepth {
+                var spline = STEM4DLineDepthSpline(halfWidth: fitter.halfWidth, zRange: zRange)
+                spline.window = fitter.window
+                spline.block = max(1, Int((4 * sigma / 2).rounded()))
+                let refined = spline.fit(curve: curve, start: fit.z, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+                if debugDepth {
+                    print("LINEDBG spline", String(format: "log10λ %.2f edf %.1f n %d passes %d move %.3f σ_v", refined.logLambda, refined.edf, curve.count, refined.passes, refined.lastMove),
+                          refined.viewSigma.map { String(format: "%.2f", $0) }.joined(separator: " "))
+                }
+                fit = (refined.z, fit.posed, refined.rms)
             }
             if debugDepth {
                 let dp = Self.depthPath(curve, field: map.field, scale: traced.scale)

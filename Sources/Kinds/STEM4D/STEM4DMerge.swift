@@ -232,6 +232,7 @@ public enum STEM4DMerge {
         var sweepStereo = STEM4DLineSweepStereo(zRange: options.zRange, minLength: options.lineMinLength)
         sweepStereo.adaptiveDepthSmoothing = options.lineDepthSmoothing == "ici"
         sweepStereo.depthSmoothingHalf = options.lineDepthWindow
+        sweepStereo.splineDepth = options.lineDepthFit == "spline"
         let found = sweepStereo.reconstruct(views).lines
         if views.count >= 2 {
             // The report shows each line where it appears in the first pair's views.

@@ -95,6 +95,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `line_depth_window=` (default 6): half-length in points of `fixed` depth smoothing (and
     /// the fallback of `ici`); docs/stem4d.md measured 1, 3 and 6.
     public var lineDepthWindow: Int
+    /// `line_depth_fit=` (default `points`): `spline` fits each line's depth as one smooth
+    /// curve against all views at once (`STEM4DLineDepthSpline`, REML smoothness) after the
+    /// per-point fit; `points` keeps the per-point depths smoothed along the line.
+    public var lineDepthFit: String
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -173,6 +177,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
         lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
+        lineDepthFit = params.string("line_depth_fit", default: "points")
+        guard ["points", "spline"].contains(lineDepthFit) else {
+            throw ParamError(message: "--param line_depth_fit=\(lineDepthFit): expected points or spline")
+        }
         guard ["fixed", "ici"].contains(lineDepthSmoothing) else {
             throw ParamError(message: "--param line_depth_smoothing=\(lineDepthSmoothing): expected fixed or ici")
         }
