@@ -99,6 +99,9 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// curve against all views at once (`STEM4DLineDepthSpline`, REML smoothness) after the
     /// per-point fit; `points` keeps the per-point depths smoothed along the line.
     public var lineDepthFit: String
+    /// `line_own_evidence=` (default false): keep a line only if every view shows it where no
+    /// stronger line explains that view (`STEM4DLineSweepStereo.ownEvidence`).
+    public var lineOwnEvidence: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -178,6 +181,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
         lineDepthFit = params.string("line_depth_fit", default: "points")
+        lineOwnEvidence = try params.bool("line_own_evidence", default: false)
         guard ["points", "spline"].contains(lineDepthFit) else {
             throw ParamError(message: "--param line_depth_fit=\(lineDepthFit): expected points or spline")
         }
