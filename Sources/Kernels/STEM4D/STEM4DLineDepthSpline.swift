@@ -16,8 +16,7 @@ import Darwin
 /// from its own cross-section only (one Gauss–Newton step against the pooled template), so
 /// neighbouring points' errors are nearly independent, which is what lets the data choose the
 /// smoothness. var ε_{v,i} = σ_v² / E_i: E_i the template's gradient energy at the point (a
-/// faint stretch measures worse), σ_v² each view's own disparity noise measured from its
-/// residuals (with three or more views; two views give one residual per point, shared).
+/// faint stretch measures worse), σ_v² each view's own noise measured from its pixels.
 /// Eliminating c_i per point leaves one observation of the depth per point, y_i, with weight
 /// E_i Σ_v (a_{v,i} − ā_i)² / σ_v² (views weighted by 1/σ_v², ā their weighted mean): a pair
 /// across the line's direction counts, a pair along it does not.
@@ -68,7 +67,7 @@ public struct STEM4DLineDepthSpline: Sendable, Hashable {
         /// The smoothing chosen (log₁₀ λ) and the spline's effective degrees of freedom.
         public var logLambda: Double
         public var edf: Double
-        /// Each view's measured disparity noise σ_v (relative; 1 when not measurable).
+        /// Each view's measured noise σ_v (relative to the views' mean; 1 when not measurable).
         public var viewSigma: [Double]
         /// Passes run, and the largest depth change of the last.
         public var passes: Int
@@ -106,13 +105,12 @@ public struct STEM4DLineDepthSpline: Sendable, Hashable {
 
         let offsets = stride(from: -halfWidth, through: halfWidth + 1e-9, by: step).map { $0 }
         var z = start.map { min(max($0, -zRange), zRange) }
-        var viewVar = [Double](repeating: 1, count: nv)
+        let viewVar = Self.viewVariances(views)
         var robust = [Double](repeating: 1, count: n)
         var damping = 1.0, previousMove = Double.infinity
         for pass in 0..<iterations {
             result.passes = pass + 1
             guard let measured = displacements(curve: curve, normals: normals, z: z, offsets: offsets, views: views) else { break }
-            if nv >= 3 { viewVar = Self.viewVariances(e: measured.e, energy: measured.energy, a: a) }
             // One observation of the depth per point.
             var y = z, w = [Double](repeating: 0, count: n)
             for i in 0..<n where measured.energy[i] > 0 {
@@ -179,39 +177,20 @@ public struct STEM4DLineDepthSpline: Sendable, Hashable {
         return result
     }
 
-    /// Each view's disparity noise σ_v² (relative, mean 1) from the residuals of each point's own
-    /// weighted fit e_{v,i} = c_i + Δ_i·a_{v,i} (c_i and Δ_i free per point, so the curve's
-    /// smoothing does not enter), scaled by the point's template energy E_i and corrected by
-    /// each view's leverage (var r = σ_v²(1 − h_v)/E_i). The per-point fits are
-    /// with equal weights once (iterating the weights lets a favoured view run away even so: two
-    /// degrees of freedom per point are too few).
-    static func viewVariances(e: [[Double]], energy: [Double], a: [[Double]]) -> [Double] {
-        let nv = e.count
-        var variance = [Double](repeating: 1, count: nv)
-        do {
-            var num = [Double](repeating: 0, count: nv), den = [Double](repeating: 0, count: nv)
-            for i in energy.indices where energy[i] > 0 {
-                var sw = 0.0, sa = 0.0, se = 0.0
-                for v in 0..<nv { let wv = 1 / variance[v]; sw += wv; sa += wv * a[i][v]; se += wv * e[v][i] }
-                let am = sa / sw, em = se / sw
-                var saa = 0.0, sea = 0.0
-                for v in 0..<nv { let wv = 1 / variance[v]; saa += wv * (a[i][v] - am) * (a[i][v] - am); sea += wv * (e[v][i] - em) * (a[i][v] - am) }
-                guard saa > 1e-12 else { continue }
-                let slope = sea / saa
-                for v in 0..<nv {
-                    let wv = 1 / variance[v]
-                    let r = e[v][i] - em - slope * (a[i][v] - am)
-                    let h = wv * (1 / sw + (a[i][v] - am) * (a[i][v] - am) / saa)
-                    num[v] += energy[i] * r * r; den[v] += max(0, 1 - h)
-                }
-            }
-            guard den.allSatisfy({ $0 > 0 }) else { return variance }
-            let raw = zip(num, den).map { $0 / $1 }
-            let mean = raw.reduce(0, +) / Double(nv)
-            guard mean > 0 else { return variance }
-            variance = raw.map { max($0 / mean, 0.05) }
+    /// Each view's disparity noise σ_v² (relative, mean 1). e_{v,i} = Σ_k (f_v − G)G′ / E_i, so
+    /// var e_{v,i} = s_v² / E_i with s_v the view's pixel noise, measured here from the view
+    /// itself (neighbour differences, robust: `STEM4DParticleModelState.pixelNoise`) — a view with
+    /// fewer counts is noisier in units of its level. (From the displacements' own residuals it
+    /// is not identifiable: a line of one direction leaves two residual degrees of freedom per
+    /// point for four variances, and which view of a pair is the noisy one cannot be told.)
+    static func viewVariances(_ views: [STEM4DLineView]) -> [Double] {
+        let raw = views.map { v -> Double in
+            let s = STEM4DParticleModelState.pixelNoise(v.image.pixels.map(Double.init), w: v.image.cols, h: v.image.rows)
+            return s * s
         }
-        return variance
+        let mean = raw.reduce(0, +) / Double(max(1, raw.count))
+        guard mean > 0, raw.allSatisfy({ $0.isFinite && $0 > 0 }) else { return [Double](repeating: 1, count: views.count) }
+        return raw.map { $0 / mean }
     }
 
     /// Each view's displacement e[v][i] (px along the point's normal) against the template, and

@@ -44,13 +44,19 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
         let map = sweep.run(normalised)
         var tracer = STEM4DRidgeTracer(minLength: scales.indices.map { minimumLength(scale: $0) }.min() ?? 4)
         tracer.minLengthAtScale = scales.indices.map { minimumLength(scale: $0) }
-        let curves = tracer.trace(map)
+        var curves = tracer.trace(map)
+        if ownEvidence {
+            // The test asks each line for evidence the lines before it do not explain: the lines
+            // with the most evidence (summed response along them) go first, so a long line is
+            // not refused for a short branch traced from a brighter seed.
+            curves = curves.map { ($0, $0.points.map(\.score).reduce(0, +)) }.sorted { $0.1 > $1.1 }.map(\.0)
+        }
         var out: [STEM4DLine3D] = []
         let debugDepth = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_LINE_DEBUG"] != nil
         // Cross-sections read from views smoothed at each curve's own scale.
         var smoothedViews: [Int: [STEM4DLineView]] = [:]
         // The curves kept so far (the tracer returns them strongest first), with their depths.
-        var kept: [(curve: [SIMD2<Double>], z: [Double])] = []
+        var kept: [(curve: [SIMD2<Double>], z: [Double], sigma: Double)] = []
         for traced in curves {
             let curve = traced.points.map { SIMD2($0.x, $0.y) }
             let sigma = scales[traced.scale]
@@ -90,7 +96,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             guard Self.consistent(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma) else { continue }
             if ownEvidence {
                 guard Self.ownEvidence(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma, stronger: kept) else { continue }
-                kept.append((curve, fit.z))
+                kept.append((curve, fit.z, sigma))
             }
             // Stretches whose depth no pair poses (one pair, line along its baseline) are left out.
             var run: [[Double]] = []
@@ -160,28 +166,33 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     }
 
     /// Whether every view shows the line by itself: in each view, the points of the line that
-    /// lie (as that view sees them) farther than 2σ + 1 px from every `stronger` line — where no
-    /// stronger line's ridge response reaches — must hold at least one independent sample (2σ
+    /// lie (as that view sees them) where no `stronger` line's ridge response reaches (farther
+    /// than √(σ_o² + σ²) + 0.5 px from it) must hold at least one independent sample (2σ
     /// of length) and their mean second derivative across the line must be two standard errors
     /// above zero (as in `consistent`, with the number of samples those points hold). A true line
     /// crossing a stronger one is covered near the crossing only; a branch that leaves a strong
     /// line's deep end on its flank, or a bridge between two lines' ends, is covered in some view
     /// all along, or shows nothing where it is not: the views explain it without it.
     static func ownEvidence(_ curve: [SIMD2<Double>], z: [Double], field: STEM4DRidgeField, scale k: Int, sigma: Double,
-                            stronger: [(curve: [SIMD2<Double>], z: [Double])]) -> Bool {
+                            stronger: [(curve: [SIMD2<Double>], z: [Double], sigma: Double)]) -> Bool {
         guard !stronger.isEmpty, !curve.isEmpty else { return true }
         let normals = STEM4DLineDepthFit.normals(curve)
-        let reach = 2 * sigma + 1, reach2 = reach * reach
+        // A dark line found at scale σ_o (≈ its own width, the matched filter) raises the
+        // second derivative across it, at this curve's scale σ, only within √(σ_o² + σ²) of its
+        // centre (farther out its flank curves the other way); half a pixel for where it lies.
+        func reach2(_ o: Double) -> Double { let r = (o * o + sigma * sigma).squareRoot() + 0.5; return r * r }
         let zMid = z[z.count / 2]
         let step = field.depths.count > 1 ? field.depths[1] - field.depths[0] : 1
         let j = min(max(Int(((zMid - field.depths[0]) / step).rounded()), 0), field.depths.count - 1)
         let viewNoise = Double(field.statistics[k][j].noise) * Double(field.views.count).squareRoot()
         for (h, v) in zip(field.hessians[k], field.views) {
-            let others: [SIMD2<Double>] = stronger.flatMap { o in o.curve.indices.map { SIMD2(o.curve[$0].x - o.z[$0] * v.tx, o.curve[$0].y - o.z[$0] * v.ty) } }
+            let others: [(p: SIMD2<Double>, r2: Double)] = stronger.flatMap { o in
+                o.curve.indices.map { (SIMD2(o.curve[$0].x - o.z[$0] * v.tx, o.curve[$0].y - o.z[$0] * v.ty), reach2(o.sigma)) }
+            }
             var own: [Int] = []
             for i in curve.indices {
                 let q = SIMD2(curve[i].x - z[i] * v.tx, curve[i].y - z[i] * v.ty)
-                if !others.contains(where: { let d = $0 - q; return (d * d).sum() < reach2 }) { own.append(i) }
+                if !others.contains(where: { let d = $0.p - q; return (d * d).sum() < $0.r2 }) { own.append(i) }
             }
             guard !own.isEmpty else { return false }
             let ownLength = Double(own.count)  // points are ≈1 px apart along the curve
