@@ -33,4 +33,16 @@ final class STEM4DLineParamTests: XCTestCase {
         }
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_own_evidence": "maybe"])))
     }
+
+    /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the
+    /// look-elsewhere level is worked out per cube at the merge); nonsense refused.
+    func testParticleSignificanceIsValidated() throws {
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleSignificance, 6)
+        XCTAssertEqual(STEM4DParticleModelFit().significance, 6)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_significance": "5"])).particleSignificance, 5)
+        XCTAssertNil(try STEM4DJobOptions(JobParams(["particle_significance": "auto"])).particleSignificance)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_significance": "high"]))) { error in
+            XCTAssertTrue("\(error)".contains("particle_significance"), "\(error)")
+        }
+    }
 }

@@ -189,6 +189,10 @@ public enum STEM4DMerge {
             model.localNoise = options.particleLocalNoise
             model.depthOutlierFactor = options.particleDepthOutlier
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
+            model.significance = options.particleSignificance
+                ?? STEM4DParticleModelFit.lookElsewhereSignificance(rows: payload.shape[0], cols: payload.shape[1], views: fitViews,
+                                                                    radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
+                                                                    zMin: -options.zRange, zMax: options.zRange)
             particles = model.fit(particles, views: fitViews)
         }
         out.particleCount = particles.count

@@ -102,6 +102,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `line_own_evidence=` (default false): keep a line only if every view shows it where no
     /// stronger line explains that view (`STEM4DLineSweepStereo.ownEvidence`).
     public var lineOwnEvidence: Bool
+    /// `particle_significance=` (default 6): the joint fit's detection and acceptance threshold,
+    /// standard deviations; `auto`: the look-elsewhere level for this cube
+    /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
+    public var particleSignificance: Double?
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -182,6 +186,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
         lineDepthFit = params.string("line_depth_fit", default: "points")
         lineOwnEvidence = try params.bool("line_own_evidence", default: false)
+        particleSignificance = params.values["particle_significance"] == "auto"
+            ? nil : try params.double("particle_significance", default: 6, range: 1...1_000)
         guard ["points", "spline"].contains(lineDepthFit) else {
             throw ParamError(message: "--param line_depth_fit=\(lineDepthFit): expected points or spline")
         }
