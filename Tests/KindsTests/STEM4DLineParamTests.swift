@@ -16,4 +16,33 @@ final class STEM4DLineParamTests: XCTestCase {
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_window": "wide"])))
         XCTAssertEqual(STEM4DLineSweepStereo(zRange: 40, minLength: nil).depthSmoothingHalf, STEM4DLineDepthFit.defaultSmoothing)
     }
+
+    /// `line_depth_fit` and `line_own_evidence`: off by default (the method before), the new
+    /// methods by name, anything else refused naming the parameter.
+    func testLineDepthFitAndOwnEvidenceAreValidated() throws {
+        let plain = try STEM4DJobOptions(JobParams([:]))
+        XCTAssertEqual(plain.lineDepthFit, "points")
+        XCTAssertFalse(plain.lineOwnEvidence)
+        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).splineDepth)
+        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).ownEvidence)
+        let on = try STEM4DJobOptions(JobParams(["line_depth_fit": "spline", "line_own_evidence": "true"]))
+        XCTAssertEqual(on.lineDepthFit, "spline")
+        XCTAssertTrue(on.lineOwnEvidence)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_fit": "curve"]))) { error in
+            XCTAssertTrue("\(error)".contains("line_depth_fit"), "\(error)")
+        }
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_own_evidence": "maybe"])))
+    }
+
+    /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the
+    /// look-elsewhere level is worked out per cube at the merge); nonsense refused.
+    func testParticleSignificanceIsValidated() throws {
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleSignificance, 6)
+        XCTAssertEqual(STEM4DParticleModelFit().significance, 6)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_significance": "5"])).particleSignificance, 5)
+        XCTAssertNil(try STEM4DJobOptions(JobParams(["particle_significance": "auto"])).particleSignificance)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_significance": "high"]))) { error in
+            XCTAssertTrue("\(error)".contains("particle_significance"), "\(error)")
+        }
+    }
 }

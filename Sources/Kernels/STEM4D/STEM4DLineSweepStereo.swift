@@ -20,6 +20,15 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// Half-length (points) of the fixed depth smoothing along a line
     /// (`STEM4DLineDepthFit.smoothing`; the job's `line_depth_window`).
     public var depthSmoothingHalf = STEM4DLineDepthFit.defaultSmoothing
+    /// After the per-point fit, fit each line's depth again as one smooth curve against every
+    /// view's cross-sections at once (`STEM4DLineDepthSpline`: a penalised spline in arc length,
+    /// smoothness by REML, views weighted by their measured disparity noise); false: the
+    /// per-point depths smoothed along the line (the method of 5 December).
+    public var splineDepth = false
+    /// Keep a line only if every view shows it where no stronger line already explains that
+    /// view (`ownEvidence`): a branch leaving a strong line's end, or bridging two lines' ends,
+    /// lives on the other lines' flanks in some view. false: the method of 5 December.
+    public var ownEvidence = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -35,11 +44,19 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
         let map = sweep.run(normalised)
         var tracer = STEM4DRidgeTracer(minLength: scales.indices.map { minimumLength(scale: $0) }.min() ?? 4)
         tracer.minLengthAtScale = scales.indices.map { minimumLength(scale: $0) }
-        let curves = tracer.trace(map)
+        var curves = tracer.trace(map)
+        if ownEvidence {
+            // The test asks each line for evidence the lines before it do not explain: the lines
+            // with the most evidence (summed response along them) go first, so a long line is
+            // not refused for a short branch traced from a brighter seed.
+            curves = curves.map { ($0, $0.points.map(\.score).reduce(0, +)) }.sorted { $0.1 > $1.1 }.map(\.0)
+        }
         var out: [STEM4DLine3D] = []
         let debugDepth = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_LINE_DEBUG"] != nil
         // Cross-sections read from views smoothed at each curve's own scale.
         var smoothedViews: [Int: [STEM4DLineView]] = [:]
+        // The curves kept so far (the tracer returns them strongest first), with their depths.
+        var kept: [(curve: [SIMD2<Double>], z: [Double], sigma: Double)] = []
         for traced in curves {
             let curve = traced.points.map { SIMD2($0.x, $0.y) }
             let sigma = scales[traced.scale]
@@ -60,12 +77,27 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
                 start = fit.z
                 fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
             }
+            if splineDepth {
+                var spline = STEM4DLineDepthSpline(halfWidth: fitter.halfWidth, zRange: zRange)
+                spline.window = fitter.window
+                spline.block = max(1, Int((4 * sigma / 2).rounded()))
+                let refined = spline.fit(curve: curve, start: fit.z, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+                if debugDepth {
+                    print("LINEDBG spline", String(format: "log10λ %.2f edf %.1f n %d passes %d move %.3f σ_v", refined.logLambda, refined.edf, curve.count, refined.passes, refined.lastMove),
+                          refined.viewSigma.map { String(format: "%.2f", $0) }.joined(separator: " "))
+                }
+                fit = (refined.z, fit.posed, refined.rms)
+            }
             if debugDepth {
                 let dp = Self.depthPath(curve, field: map.field, scale: traced.scale)
                 print("LINEDBG", curve.indices.map { String(format: "(%.1f,%.1f,%.1f,%.1f,%.1f)", curve[$0].x, curve[$0].y, dp[$0], traced.points[$0].z, fit.z[$0]) }.joined(separator: " "))
             }
             // A ghost — one view's copy of a line seen at a wrong depth — is missing in the others.
             guard Self.consistent(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma) else { continue }
+            if ownEvidence {
+                guard Self.ownEvidence(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma, stronger: kept) else { continue }
+                kept.append((curve, fit.z, sigma))
+            }
             // Stretches whose depth no pair poses (one pair, line along its baseline) are left out.
             var run: [[Double]] = []
             func flush() {
@@ -131,6 +163,53 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
         let samples = max(1, length(curve.map { [$0.x, $0.y] }) / (2 * sigma))
         let standardError = viewNoise / samples.squareRoot()
         return mean > 0 && perView.allSatisfy { $0 >= 0.5 * mean && $0 >= 2 * standardError }
+    }
+
+    /// Whether every view shows the line by itself: in each view, the points of the line that
+    /// lie (as that view sees them) where no `stronger` line's ridge response reaches (farther
+    /// than √(σ_o² + σ²) + 0.5 px from it) must hold at least one independent sample (2σ
+    /// of length) and their mean second derivative across the line must be two standard errors
+    /// above zero (as in `consistent`, with the number of samples those points hold). A true line
+    /// crossing a stronger one is covered near the crossing only; a branch that leaves a strong
+    /// line's deep end on its flank, or a bridge between two lines' ends, is covered in some view
+    /// all along, or shows nothing where it is not: the views explain it without it.
+    static func ownEvidence(_ curve: [SIMD2<Double>], z: [Double], field: STEM4DRidgeField, scale k: Int, sigma: Double,
+                            stronger: [(curve: [SIMD2<Double>], z: [Double], sigma: Double)]) -> Bool {
+        guard !stronger.isEmpty, !curve.isEmpty else { return true }
+        let normals = STEM4DLineDepthFit.normals(curve)
+        // A dark line found at scale σ_o (≈ its own width, the matched filter) raises the
+        // second derivative across it, at this curve's scale σ, only within √(σ_o² + σ²) of its
+        // centre (farther out its flank curves the other way); half a pixel for where it lies.
+        func reach2(_ o: Double) -> Double { let r = (o * o + sigma * sigma).squareRoot() + 0.5; return r * r }
+        let zMid = z[z.count / 2]
+        let step = field.depths.count > 1 ? field.depths[1] - field.depths[0] : 1
+        let j = min(max(Int(((zMid - field.depths[0]) / step).rounded()), 0), field.depths.count - 1)
+        let viewNoise = Double(field.statistics[k][j].noise) * Double(field.views.count).squareRoot()
+        for (h, v) in zip(field.hessians[k], field.views) {
+            let others: [(p: SIMD2<Double>, r2: Double)] = stronger.flatMap { o in
+                o.curve.indices.map { (SIMD2(o.curve[$0].x - o.z[$0] * v.tx, o.curve[$0].y - o.z[$0] * v.ty), reach2(o.sigma)) }
+            }
+            var own: [Int] = []
+            for i in curve.indices {
+                let q = SIMD2(curve[i].x - z[i] * v.tx, curve[i].y - z[i] * v.ty)
+                if !others.contains(where: { let d = $0.p - q; return (d * d).sum() < $0.r2 }) { own.append(i) }
+            }
+            guard !own.isEmpty else { return false }
+            let ownLength = Double(own.count)  // points are ≈1 px apart along the curve
+            guard ownLength >= 2 * sigma else { return false }
+            guard own.count < curve.count else { continue }  // nothing near a stronger line: `consistent` has judged it
+            var sum = 0.0
+            for i in own {
+                let x = curve[i].x - z[i] * v.tx, y = curve[i].y - z[i] * v.ty
+                let ix = min(max(Int(x.rounded()), 0), h.cols - 1), iy = min(max(Int(y.rounded()), 0), h.rows - 1)
+                let n = normals[i], jj = iy * h.cols + ix
+                sum += n.x * n.x * Double(h.xx[jj]) + 2 * n.x * n.y * Double(h.xy[jj]) + n.y * n.y * Double(h.yy[jj])
+            }
+            let mean = sum / ownLength
+            let standardError = viewNoise / max(1, ownLength / (2 * sigma)).squareRoot()
+            guard mean >= 2 * standardError else { return false }
+        }
+        return true
     }
 
     static func length(_ points: [[Double]]) -> Double {

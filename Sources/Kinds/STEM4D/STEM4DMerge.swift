@@ -189,6 +189,10 @@ public enum STEM4DMerge {
             model.localNoise = options.particleLocalNoise
             model.depthOutlierFactor = options.particleDepthOutlier
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
+            model.significance = options.particleSignificance
+                ?? STEM4DParticleModelFit.lookElsewhereSignificance(rows: payload.shape[0], cols: payload.shape[1], views: fitViews,
+                                                                    radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
+                                                                    zMin: -options.zRange, zMax: options.zRange)
             particles = model.fit(particles, views: fitViews)
         }
         out.particleCount = particles.count
@@ -232,6 +236,8 @@ public enum STEM4DMerge {
         var sweepStereo = STEM4DLineSweepStereo(zRange: options.zRange, minLength: options.lineMinLength)
         sweepStereo.adaptiveDepthSmoothing = options.lineDepthSmoothing == "ici"
         sweepStereo.depthSmoothingHalf = options.lineDepthWindow
+        sweepStereo.splineDepth = options.lineDepthFit == "spline"
+        sweepStereo.ownEvidence = options.lineOwnEvidence
         let found = sweepStereo.reconstruct(views).lines
         if views.count >= 2 {
             // The report shows each line where it appears in the first pair's views.

@@ -95,6 +95,17 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `line_depth_window=` (default 6): half-length in points of `fixed` depth smoothing (and
     /// the fallback of `ici`); docs/stem4d.md measured 1, 3 and 6.
     public var lineDepthWindow: Int
+    /// `line_depth_fit=` (default `points`): `spline` fits each line's depth as one smooth
+    /// curve against all views at once (`STEM4DLineDepthSpline`, REML smoothness) after the
+    /// per-point fit; `points` keeps the per-point depths smoothed along the line.
+    public var lineDepthFit: String
+    /// `line_own_evidence=` (default false): keep a line only if every view shows it where no
+    /// stronger line explains that view (`STEM4DLineSweepStereo.ownEvidence`).
+    public var lineOwnEvidence: Bool
+    /// `particle_significance=` (default 6): the joint fit's detection and acceptance threshold,
+    /// standard deviations; `auto`: the look-elsewhere level for this cube
+    /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
+    public var particleSignificance: Double?
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -173,6 +184,13 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
         lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
+        lineDepthFit = params.string("line_depth_fit", default: "points")
+        lineOwnEvidence = try params.bool("line_own_evidence", default: false)
+        particleSignificance = params.values["particle_significance"] == "auto"
+            ? nil : try params.double("particle_significance", default: 6, range: 1...1_000)
+        guard ["points", "spline"].contains(lineDepthFit) else {
+            throw ParamError(message: "--param line_depth_fit=\(lineDepthFit): expected points or spline")
+        }
         guard ["fixed", "ici"].contains(lineDepthSmoothing) else {
             throw ParamError(message: "--param line_depth_smoothing=\(lineDepthSmoothing): expected fixed or ici")
         }
