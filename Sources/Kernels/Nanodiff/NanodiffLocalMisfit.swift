@@ -26,12 +26,24 @@ public struct NanodiffLocalMisfit: Sendable {
         /// `correlated` for the first line (is there a boundary at all?), `local` for the searches
         /// after it (session 7: the whitened test's later lines were most of its other lines).
         case correlatedFirst = "correlated-first"
+        /// `correlatedFirst` with the Gaussian correlation only (session 7; session 8 added the
+        /// separable exponential for grid-aligned, rough misfit).
+        case correlatedFirstGaussian = "correlated-first-gaussian"
 
-        /// What jobs use (session 6, with the blurred step; docs/nanodiff.md). `correlatedFirst`
-        /// finds 191 of 200 boundaries against 135 with as few other lines, but reports a line in
-        /// each of 5 box-smoothed misfit fields (`NanodiffResidualCorrelationTests`), so it is not
-        /// the default yet (session 7).
-        public static let standard: Mode = .local
+        /// Whether the first line is tested under the correlated misfit.
+        public var whitensFirstLine: Bool { self == .correlated || self == .correlatedFirst || self == .correlatedFirstGaussian }
+
+        /// The correlation families the likelihood chooses among (`NanodiffCorrelatedMisfit`).
+        public var correlationFamilies: [NanodiffCorrelatedMisfit.Family] {
+            self == .correlatedFirstGaussian ? [.gaussian] : NanodiffCorrelatedMisfit.standardFamilies
+        }
+
+        /// What jobs use (session 8; docs/nanodiff.md): the whitened test for the first line with
+        /// both correlation families — it finds far more boundaries than `local` (session 6's
+        /// default, `--param boundary_misfit=local`) with as few other lines, and with the separable
+        /// family it no longer reads a box-smoothed misfit as a step
+        /// (`NanodiffResidualCorrelationTests`).
+        public static let standard: Mode = .correlatedFirst
     }
 
     public let width: Int, height: Int
