@@ -229,7 +229,10 @@ public enum NanodiffBoundaryFinder {
             let results = fields.map { $0.halfPlaneRatios(s: s, offsets: lines.offsets) }
             for o in lines.offsets.indices where valid[o] {
                 let f = results.reduce(0) { $0 + $1.f[o] } / Double(fields.count)
-                if f > (best?.f ?? 0) {
+                // Lines that split the fitted positions alike have the same F up to rounding (the
+                // running sums add positions in each angle's own order): the first keeps it, as
+                // with session 7's exact ties.
+                if f > (best?.f ?? 0) * (1 + 1e-9) {
                     best = (LineGrid.Line(angle: angle, offset: o), f, results.map { $0.step[o] }, results.map { $0.f[o] })
                 }
             }
