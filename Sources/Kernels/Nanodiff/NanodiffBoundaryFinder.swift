@@ -93,13 +93,13 @@ public enum NanodiffBoundaryFinder {
             }
             let column: [[Double]]
             var lineDistance: [Double]?
-            if null == .analytic && (misfit == .correlated || (misfit == .correlatedFirst && out.boundaries.isEmpty)) {
+            if null == .analytic && (misfit == .correlated || (misfit.whitensFirstLine && out.boundaries.isEmpty)) {
                 // Generalised least squares under a misfit field correlated over the scan
                 // (`NanodiffCorrelatedMisfit`): the scan, the found line's refinement and the test
                 // all in its whitened metric; the null is F(2, ν) at α/M without κ.
                 let fields = tilts.indices.compactMap { m in
                     NanodiffCorrelatedMisfit(model: model, y: model.positions.map { tilts[m][$0] }, sigma: model.positions.map { sigmas[m][$0] },
-                                             fit: f[m], width: width, height: height, algebra: algebra)
+                                             fit: f[m], width: width, height: height, families: misfit.correlationFamilies, algebra: algebra)
                 }
                 guard fields.count == tilts.count, let b = correlatedBestLine(model: model, fields: fields, lines: lines, width: width) else { break }
                 // The reported step is the weighted fit's (as under `local`): the whitened amplitude
@@ -209,7 +209,7 @@ public enum NanodiffBoundaryFinder {
     }
 
     /// `bestLine` under the correlated misfit: every line's half-plane column whitened
-    /// (`NanodiffCorrelatedMisfit.ratios`), one angle's offsets at a time.
+    /// (`NanodiffCorrelatedMisfit.halfPlaneRatios`), one angle's offsets at a time.
     static func correlatedBestLine(model: NanodiffTiltModel, fields: [NanodiffCorrelatedMisfit], lines: LineGrid, width: Int)
         -> (line: LineGrid.Line, f: Double, steps: [Double], parts: [Double])? {
         let n = model.positions.count
@@ -218,18 +218,22 @@ public enum NanodiffBoundaryFinder {
         for angle in 0..<lines.angles.count {
             let normal = lines.normal(angle)
             let s = coordinates.map { (($0 - lines.centre) * normal).sum() }
-            let valid = lines.offsets.indices.filter { o in
-                let count = s.reduce(0) { $0 + ($1 > lines.offsets[o] ? 1 : 0) }
-                return count >= minimumSide && n - count >= minimumSide
+            // Offsets with at least `minimumSide` fitted positions on each side.
+            let sorted = s.sorted()
+            let valid = lines.offsets.map { o -> Bool in
+                var lo = 0, hi = n
+                while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] > o { hi = mid } else { lo = mid + 1 } }
+                return n - lo >= minimumSide && lo >= minimumSide
             }
-            guard !valid.isEmpty else { continue }
-            var h = [Double](repeating: 0, count: n * valid.count)
-            for i in 0..<n { for (c, o) in valid.enumerated() where s[i] > lines.offsets[o] { h[i * valid.count + c] = 1 } }
-            let results = fields.map { $0.ratios(h, count: valid.count) }
-            for (c, o) in valid.enumerated() {
-                let f = results.reduce(0) { $0 + $1.f[c] } / Double(fields.count)
-                if f > (best?.f ?? 0) {
-                    best = (LineGrid.Line(angle: angle, offset: o), f, results.map { $0.step[c] }, results.map { $0.f[c] })
+            guard valid.contains(true) else { continue }
+            let results = fields.map { $0.halfPlaneRatios(s: s, offsets: lines.offsets) }
+            for o in lines.offsets.indices where valid[o] {
+                let f = results.reduce(0) { $0 + $1.f[o] } / Double(fields.count)
+                // Lines that split the fitted positions alike have the same F up to rounding (the
+                // running sums add positions in each angle's own order): the first keeps it, as
+                // with session 7's exact ties.
+                if f > (best?.f ?? 0) * (1 + 1e-9) {
+                    best = (LineGrid.Line(angle: angle, offset: o), f, results.map { $0.step[o] }, results.map { $0.f[o] })
                 }
             }
         }

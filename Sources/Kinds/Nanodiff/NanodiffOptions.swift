@@ -39,9 +39,11 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// `boundary_step=sharp|blurred` (default blurred): how a found tilt boundary enters the model
     /// before the next search (`NanodiffBoundaryStep`; `sharp` is sessions 3–5's).
     public var boundaryStep: NanodiffBoundaryStep
-    /// `boundary_misfit=global|local|correlated` (default local): one misfit variance for the whole map
-    /// (sessions 3–5), one smoothed from the residuals around each position (`NanodiffLocalMisfit`),
-    /// or that variance as a field correlated over the scan (`NanodiffCorrelatedMisfit`, session 7).
+    /// `boundary_misfit=global|local|correlated|correlated-first|correlated-first-gaussian` (default
+    /// local): one misfit variance for the whole map (sessions 3–5), one
+    /// smoothed from the residuals around each position (`NanodiffLocalMisfit`, session 6),
+    /// or that variance as a field correlated over the scan (`NanodiffCorrelatedMisfit`) for every
+    /// line or the first (session 7; `-gaussian`: session 7's Gaussian correlation only).
     public var boundaryMisfit: NanodiffLocalMisfit.Mode
     /// `threads=`: threads per shard (default: the cores, at most 8).
     public var threads: Int
@@ -90,7 +92,7 @@ public struct NanodiffJobOptions: Sendable, Equatable {
         }
         if let text = params.values["boundary_misfit"] {
             guard let mode = NanodiffLocalMisfit.Mode(rawValue: text.lowercased()) else {
-                throw ParamError(message: "--param boundary_misfit=\(text): expected global, local, correlated or correlated-first")
+                throw ParamError(message: "--param boundary_misfit=\(text): expected global, local, correlated, correlated-first or correlated-first-gaussian")
             }
             boundaryMisfit = mode
         } else {

@@ -48,6 +48,9 @@ enum NanodiffQualityStudy {
         /// The same maps' boundaries under each null compared (`--boundary-nulls`), the first
         /// being `boundaries`.
         var byNull: [(variant: BoundaryVariant, score: NanodiffEvaluation.BoundaryScore, statistics: [(f: Double, threshold: Double)])] = []
+        /// Wall seconds of the maps' analysis (what a merge does per scan, with the first boundary
+        /// test) and of each boundary test after the first, in `byNull`'s order from the second.
+        var mapsSeconds = 0.0, searchSeconds: [Double] = []
         /// The median per-position tilt error (rad, both maps) and the boundary model's misfit τ
         /// (rad, the larger of the two maps): the noise a boundary step is detected against.
         var tiltSigma: Double, misfit: Double
@@ -66,24 +69,27 @@ enum NanodiffQualityStudy {
     /// `draw-<seed>.json` (for inspection outside Slipline). `embeddings`: false skips the
     /// PCA/autoencoder comparison (the slow part).
     /// `nulls`: the boundary tests compared on each draw's maps (the first is the maps' own).
+    /// `fixedSide`: every draw is exactly `side` × `side` (timing the merge on a given layout).
     static func run(draws: Int, side: Int, firstSeed: UInt64, threads: Int, mapsDirectory: String? = nil, embeddings: Bool = true,
-                    nulls: [BoundaryVariant] = [.standard], report: (Draw) -> Void) throws -> [Draw] {
+                    nulls: [BoundaryVariant] = [.standard], fixedSide: Bool = false, report: (Draw) -> Void) throws -> [Draw] {
         var out: [Draw] = []
         for k in 0..<draws {
             let seed = firstSeed + UInt64(k)
             var sizes = SeededRandom(seed: seed ^ 0x51DE)
-            let rows = Int(sizes.uniform((Double(side) * 2 / 3)...(Double(side) * 4 / 3)).rounded())
-            let cols = Int(sizes.uniform((Double(side) * 2 / 3)...(Double(side) * 4 / 3)).rounded())
+            let rows = fixedSide ? side : Int(sizes.uniform((Double(side) * 2 / 3)...(Double(side) * 4 / 3)).rounded())
+            let cols = fixedSide ? side : Int(sizes.uniform((Double(side) * 2 / 3)...(Double(side) * 4 / 3)).rounded())
             let p = NanodiffSynthParams.randomized(rows: rows, cols: cols, seed: seed)
             let (data, truth) = NanodiffSynthesizer.render(p, threads: threads)
             let features = data.withUnsafeBufferPointer {
                 NanodiffPositionAnalysis.analyse($0, angles: p.angles, positions: rows * cols, width: p.detCols, height: p.detRows,
                                                  anglesDeg: p.anglesDeg, geometry: p.geometry, threads: threads)
             }
+            let mapsStart = DispatchTime.now().uptimeNanoseconds
             let maps = try NanodiffScanMaps(index: 0, file: "draw \(seed)", rows: rows, cols: cols, features: features.map { $0 ?? NanodiffFeatures() },
                                             stepAngstrom: p.stepAngstrom, d0: nil, gamma: NanodiffLPAICI.defaultGamma,
                                             boundaryNull: (nulls.first ?? .standard).null, boundaryStep: (nulls.first ?? .standard).step,
                                             boundaryMisfit: (nulls.first ?? .standard).misfit)
+            let mapsSeconds = Double(DispatchTime.now().uptimeNanoseconds - mapsStart) / 1e9
             let cores = p.dislocations.map { SIMD2($0.x, $0.y) }
             let detected = maps.defects.filter { $0.kind == .dislocation }.map { SIMD2($0.x, $0.y) }
             func score(_ suffix: String) -> NanodiffEvaluation.Score {
@@ -96,14 +102,19 @@ enum NanodiffQualityStudy {
             let trueLines = p.boundary.map { [SIMD3($0.x, $0.y, $0.angleDeg)] } ?? []
             let boundaries = NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: maps.defects)
             var byNull = [(variant: nulls.first ?? .standard, score: boundaries, statistics: maps.boundarySearch.statistics)]
+            var searchSeconds: [Double] = []
             for variant in nulls.dropFirst() {
+                let start = DispatchTime.now().uptimeNanoseconds
                 let search = maps.boundarySearch(null: variant.null, step: variant.step, misfit: variant.misfit)
+                searchSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 byNull.append((variant, NanodiffEvaluation.scoreBoundaries(truth: trueLines, detected: search.boundaries), search.statistics))
             }
             let sigmas = (maps.values("tilt_x_sigma") + maps.values("tilt_y_sigma")).filter(\.isFinite)
-            let draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), separation: sep,
+            var draw = Draw(seed: seed, params: p, score: score(""), denoised: score("_lpa"), separation: sep,
                             boundaries: boundaries, byNull: byNull, tiltSigma: NanodiffLPAICI.median(sigmas), misfit: maps.boundarySearch.misfit.max() ?? .nan,
                             rows: rows, cols: cols)
+            draw.mapsSeconds = mapsSeconds
+            draw.searchSeconds = searchSeconds
             report(draw)
             out.append(draw)
         }

@@ -20,6 +20,8 @@ struct BenchNanodiffCommand: ParsableCommand {
     var quality: Int?
     @Option(name: .long, help: "Scan side of the --quality draws, positions.")
     var scan: Int = 24
+    @Flag(name: .long, help: "With --quality: every draw exactly --scan × --scan positions (to time the merge on a layout); prints the seconds of the maps' analysis and of each boundary test after the first.")
+    var fixedScan = false
     @Option(name: .long, help: "Seed of the first --quality draw (draws use consecutive seeds).")
     var seed: UInt64 = 1
     @Option(name: .long, help: "With --quality: write each draw's maps, defects and parameters to this directory as draw-<seed>.json.")
@@ -43,7 +45,7 @@ struct BenchNanodiffCommand: ParsableCommand {
         guard (1...4096).contains(positions) else { throw ValidationError("--positions must be 1…4096") }
         guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions must be 1…100") }
         guard (1...64).contains(rows) else { throw ValidationError("--rows must be 1…64") }
-        guard (6...200).contains(scan) else { throw ValidationError("--scan must be 6…200") }
+        guard (6...(fixedScan ? 400 : 200)).contains(scan) else { throw ValidationError("--scan must be 6…200 (…400 with --fixed-scan)") }
         guard !nullList.isEmpty, nullList.count == boundaryNulls.split(separator: ",").count else {
             throw ValidationError("--boundary-nulls: expected a comma-separated list of analytic, simulated, bootstrap, each optionally /sharp or /blurred and /global, /local or /correlated")
         }
@@ -77,7 +79,8 @@ struct BenchNanodiffCommand: ParsableCommand {
     func runQuality(_ draws: Int) throws {
         print("nanodiff quality: \(draws) randomised scans of \(scan * 2 / 3)…\(scan * 4 / 3) rows and columns (seeds \(seed)…\(seed + UInt64(draws) - 1)); map RMS leaves out positions within 1 step of a core")
         let results = try NanodiffQualityStudy.run(draws: draws, side: scan, firstSeed: seed, threads: Parallel.defaultThreads(),
-                                                     mapsDirectory: mapsDir, embeddings: !skipEmbeddings, nulls: nullList) { d in
+                                                     mapsDirectory: mapsDir, embeddings: !skipEmbeddings, nulls: nullList,
+                                                     fixedSide: fixedScan) { d in
             let p = d.params, b = p.boundary
             print(String(format: "  seed %llu: %d×%d, dose %.3g, bg %.3g/px, beam %.2f step, step %.0f Å, %d angles, E %.1f keV, d0 %.2f Å, boundary %.3f° at %.0f° (snr %.0f, with misfit %.1f), dilatation %.2g: strain_rms %.3g (lpa %.3g), tilt_rms %.3g (lpa %.3g), recall %d/%d, precision %.2f, boundaries %d/%d of %d, silhouette pca %.3f ae %.3f cloud-ae %.3f, ARI pca %.3f ae %.3f cloud-ae %.3f",
                          d.seed, d.rows, d.cols, p.dose, p.background, p.beamFWHM, p.stepAngstrom, p.angles, p.energyKeV, p.d0,
@@ -90,6 +93,10 @@ struct BenchNanodiffCommand: ParsableCommand {
                 "\(b.variant.name) \(b.score.truePositives)/\(b.score.trueCount) of \(b.score.detectedCount) ["
                     + b.statistics.map { String(format: "F %.3g > %.3g", $0.f, $0.threshold) }.joined(separator: ", ") + "]"
             }.joined(separator: "; "))
+            if fixedScan {
+                print("    seconds: maps (with \(nullList.first?.name ?? "")) " + String(format: "%.2f", d.mapsSeconds)
+                      + zip(nullList.dropFirst(), d.searchSeconds).map { "; \($0.name) " + String(format: "%.2f", $1) }.joined())
+            }
         }
         func line(_ name: String, _ values: [Double], errors: Bool) {
             let q = NanodiffQualityStudy.quantile
