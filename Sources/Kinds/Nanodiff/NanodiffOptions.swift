@@ -40,8 +40,8 @@ public struct NanodiffJobOptions: Sendable, Equatable {
     /// before the next search (`NanodiffBoundaryStep`; `sharp` is sessions 3–5's).
     public var boundaryStep: NanodiffBoundaryStep
     /// `boundary_misfit=global|local|correlated|correlated-first|correlated-first-gaussian` (default
-    /// local): one misfit variance for the whole map (sessions 3–5), one
-    /// smoothed from the residuals around each position (`NanodiffLocalMisfit`, session 6),
+    /// correlated-first, session 8): one misfit variance for the whole map (sessions 3–5), one
+    /// smoothed from the residuals around each position (`NanodiffLocalMisfit`, session 6's default),
     /// or that variance as a field correlated over the scan (`NanodiffCorrelatedMisfit`) for every
     /// line or the first (session 7; `-gaussian`: session 7's Gaussian correlation only).
     public var boundaryMisfit: NanodiffLocalMisfit.Mode
