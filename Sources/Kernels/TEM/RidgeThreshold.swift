@@ -89,11 +89,14 @@ public enum RidgeThreshold {
     /// kept pixels as a 0/1 mask and as a list of indices (so later steps need not scan the frame).
     /// `location`, when given, is the map whose maxima across the line are kept (the thresholds
     /// still read `response`): `RidgeFilter.ScaleChoice.localised`.
+    /// `pathFalseComponents` > 0: a group without a pixel ≥ `high` is kept too when the evidence
+    /// summed along it is significant at that many false groups per frame
+    /// (`RidgeComponentSignificance`; `sigma` is the response noise the evidence is counted in).
     @discardableResult
     public static func suppressAndLink(
         response: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>, width: Int, height: Int,
         low: Float, high: Float, into mask: UnsafeMutableBufferPointer<UInt8>,
-        location: UnsafeBufferPointer<Float>? = nil
+        location: UnsafeBufferPointer<Float>? = nil, sigma: Float = 0, pathFalseComponents: Double = 0
     ) -> [Int] {
         mask.update(repeating: 0)
         let o0 = 1, o1 = width + 1, o2 = width, o3 = width - 1
@@ -165,12 +168,17 @@ public enum RidgeThreshold {
             }
         }
         // Pass 2: flood from the seeds through candidates (mask 1 → 2), then keep 2s.
-        for s in stack { mask[s] = 2 }
-        let nb = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1]
-        while let p = stack.popLast() {
-            for o in nb {
-                let q = p + o
-                if mask[q] == 1 { mask[q] = 2; stack.append(q) }
+        if pathFalseComponents > 0 {
+            RidgeComponentSignificance.markKept(response: r, mask: mask, width: width, candidates: candidates,
+                                                low: low, high: high, sigma: sigma, falsePerFrame: pathFalseComponents)
+        } else {
+            for s in stack { mask[s] = 2 }
+            let nb = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1]
+            while let p = stack.popLast() {
+                for o in nb {
+                    let q = p + o
+                    if mask[q] == 1 { mask[q] = 2; stack.append(q) }
+                }
             }
         }
         var kept: [Int] = []

@@ -122,6 +122,11 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     public var nullTest = false
     public var nullWindow = 16
     public var nullInterval = 1
+    /// Hysteresis also keeps a group of ridge pixels without a seed pixel when the evidence
+    /// summed along it, Σ (r − low) / σ, is significant against the tail of the frame's own
+    /// groups, at this many false groups per frame (`RidgeComponentSignificance`); 0 = off
+    /// (seeds only). Faint lines are weak per pixel but long.
+    public var pathFalseComponents = 0.0
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -139,8 +144,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// noise measured on the frame (`noiseNormalised`), a coarser scale counting only where the
     /// finest does not see two lines (`pairGuard` 2 σ); traced paths cut at corners sharper than
     /// 40° (`cornerTurnDegrees`), and curves whose sides differ by more than their depth dropped
-    /// as band edges (`stepRatio` 1). `--param detector=video5`. The job's default
-    /// (`defaultName`): on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
+    /// as band edges (`stepRatio` 1). `--param detector=video5`. The job's default from
+    /// 4 to 5 December (then `video6`): on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
     /// 0.965 → 0.989); it loses the hard preset's F1 (0.980 → 0.960: close pairs, where the coarse
     /// scale's noise-normalised response wins between the two lines) and medium length (0.953 → 0.929).
     public static var video5: TEMDetectorConfig {
@@ -150,6 +155,18 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         c.pairGuard = 2
         c.cornerTurnDegrees = 40
         c.stepRatio = 1
+        return c
+    }
+
+    /// `video5` with faint lines seeded by their path evidence (issue 11 item 2, 5 December;
+    /// docs/tem.md, "Faint lines from the evidence along them"): hysteresis also keeps a group of
+    /// ridge pixels that holds no pixel above the seed level when the excess response summed
+    /// along it is significant against the tail of the frame's own groups, at one false group
+    /// per frame (`pathFalseComponents` 1, `RidgeComponentSignificance`). `--param detector=video6`;
+    /// the job's default (`defaultName`).
+    public static var video6: TEMDetectorConfig {
+        var c = video5
+        c.pathFalseComponents = 1
         return c
     }
 
@@ -187,21 +204,22 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "per_frame", "per-frame-statistics": return .perFrameStatistics
         case "null": return .nullCalibrated
         case "video5": return .video5
+        case "video6": return .video6
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6"]
 
-    /// The detector a job and `ctl bench tem` use when none is named: `video5` since
-    /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
-    /// pile-up frames it beats `video` in recall, precision and IDF1; `video` stays reachable
-    /// (`--param detector=video`) and is better only on the hard preset (docs/tem.md).
-    public static let defaultName = "video5"
+    /// The detector a job and `ctl bench tem` use when none is named: `video6` since
+    /// 5 December — on randomised videos (medium and hard, seeds 1–50 and 101–150) it has higher
+    /// recall than `video5` at median precision ≥ 0.985 (docs/tem.md, "Faint lines from the
+    /// evidence along them"); `video5` (4 December) and `video` stay reachable by name.
+    public static let defaultName = "video6"
 
     /// `named(defaultName)`.
-    public static var jobDefault: TEMDetectorConfig { .video5 }
+    public static var jobDefault: TEMDetectorConfig { .video6 }
 }
 
 /// The per-frame kernel: flatten, ridge filter, NMS + hysteresis, thinning, tracing, spline fit,
@@ -230,6 +248,16 @@ public struct TEMDetector: Sendable {
     /// A curve of one polarity running alongside a stronger curve (mean response) of the other
     /// is that curve's flank (`CurveNullTest.notFlanks`); 1: the rule is the same for both sets.
     static let flankRatio = 1.0
+    /// Keep what diagnostics read (`lastCandidates`, the response map): off in jobs.
+    public var recordStages = false
+    /// The last frame's thresholds on its response map (median, σ, low, high), for diagnostics.
+    public private(set) var lastThresholds: (median: Float, sigma: Float, low: Float, high: Float) = (0, 0, 0, 0)
+    /// With `recordStages`: the last frame's traced and fitted curves before the curve rules
+    /// (band edges, slip traces, relative response), for diagnostics.
+    public private(set) var lastCandidates: [[TEMPoint]] = []
+
+    /// The last frame's response map (as thresholded), for diagnostics.
+    public func lastResponse() -> [Float] { response }
 
     public init(config: TEMDetectorConfig = TEMDetectorConfig()) {
         self.config = config
@@ -323,6 +351,7 @@ public struct TEMDetector: Sendable {
             curves = pass.map { curves[$0] }; straightness = pass.map { straightness[$0] }
         }
         self.ridge = ridge
+        if recordStages { lastCandidates = curves.map(\.points) }
         if cfg.stepRatio > 0 {
             let bright = cfg.brightLines
             let lines = source { f in
@@ -347,11 +376,13 @@ public struct TEMDetector: Sendable {
         // frame's noise level (σ guarded against 0 on synthetic, noise-free frames).
         let sigma = max(stats.sigma, 1e-6)
         let low = stats.median + cfg.lowThreshold * sigma, high = stats.median + cfg.highThreshold * sigma
+        lastThresholds = (stats.median, sigma, low, high)
         let localised = cfg.noiseNormalised && cfg.scaleChoice == .localised
         let raw = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in mask.withUnsafeMutableBufferPointer { m in
             let kept = location.withUnsafeBufferPointer { loc in
                 RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,
-                                               location: localised ? loc : nil)
+                                               location: localised ? loc : nil, sigma: sigma,
+                                               pathFalseComponents: cfg.pathFalseComponents)
             }
             let skeleton = Thinning.zhangSuen(m, width: width, height: height, pixels: kept)
             return CenterlineTracer.trace(m, width: width, height: height, options: cfg.tracer, pixels: skeleton, response: r)

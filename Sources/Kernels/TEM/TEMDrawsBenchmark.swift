@@ -20,6 +20,8 @@ public enum TEMDrawsBenchmark {
         /// Whether the detector's polarity at the end of the video (`TEMDetector.detectedBright`,
         /// or the configured one) was the lines' (bright only for the weak-beam style).
         public var polarityRight: Bool = true
+        /// With `diagnoseLines`: where each true line is lost (`TEMLineDiagnosis`).
+        public var lines: [TEMLineDiagnosis.Line] = []
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -30,12 +32,15 @@ public enum TEMDrawsBenchmark {
                            threads: Int = Parallel.defaultThreads(),
                            config: TEMDetectorConfig = .video,
                            tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20,
-                           registration: TEMRegistration.Config = TEMRegistration.Config()) -> [Draw] {
+                           registration: TEMRegistration.Config = TEMRegistration.Config(),
+                           diagnoseLines: Bool = false) -> [Draw] {
         let draws = try? Parallel.map(count, threads: threads) { k -> Draw in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
             let synth = TEMSynthesizer(params: params)
             var detector = TEMDetector(config: config)
+            detector.recordStages = diagnoseLines
+            var lineStats: [Int: TEMLineDiagnosis.Line] = [:]
             var estimator: TEMRegistration?
             var drift: [TEMPoint] = []
             var visibility = 0.0
@@ -46,6 +51,11 @@ public enum TEMDrawsBenchmark {
                                                                 lines: synth.truth[0].map(\.points))
                 }
                 let curves = detector.detect(img, width: params.width, height: params.height).map(\.points)
+                if diagnoseLines {
+                    TEMLineDiagnosis.add(frame: img, width: params.width, height: params.height, truth: synth.truth[f],
+                                         response: detector.lastResponse(), thresholds: detector.lastThresholds,
+                                         candidates: detector.lastCandidates, reported: curves, into: &lineStats)
+                }
                 if estimator == nil {
                     estimator = img.withUnsafeBufferPointer {
                         TEMRegistration(reference: $0, width: params.width, height: params.height, lines: curves, config: registration)
@@ -65,7 +75,8 @@ public enum TEMDrawsBenchmark {
                         evaluation: e, tracks: tracks.count,
                         trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
                         driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility,
-                        polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright))
+                        polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright),
+                        lines: lineStats.keys.sorted().map { lineStats[$0]! })
         }
         return draws ?? []
     }
@@ -159,6 +170,8 @@ public enum TEMDrawsBenchmark {
                 lines.append("\(difficulty.rawValue) \(label) \(TEMBenchmark.fmt(lo, 1))–\(hi.isFinite ? TEMBenchmark.fmt(hi, 1) : "∞"): \(bin.count) draws, median/p10 " + cells.joined(separator: "  "))
             }
         }
+        let diagnosed = draws.flatMap(\.lines)
+        if !diagnosed.isEmpty { lines.append(TEMLineDiagnosis.report(diagnosed, label: difficulty.rawValue)) }
         lines.append("\(difficulty.rawValue) polarity wrong in \(draws.filter { !$0.polarityRight }.count) of \(draws.count) draws")
         let drift = draws.map(\.driftError)
         lines.append("\(difficulty.rawValue) drift error (px, per-draw median over frames): median \(TEMBenchmark.fmt(quantile(drift, 0.5), 2))  p90 \(TEMBenchmark.fmt(quantile(drift, 0.9), 2))")

@@ -67,13 +67,16 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "With --draws: a line per draw as well.")
     var perDraw = false
 
+    @Flag(name: .long, help: "With --draws: where the true lines are lost, by each line's own visibility (response above the seed and continuation levels, traced, reported).")
+    var lineDiagnosis = false
+
     @Flag(name: .long, help: "Detector as before the polarity decision: dark lines only (for before/after tables).")
     var darkOnly = false
 
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
-    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video, per_frame, null (see docs/tem.md).")
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video6 (default: video5 with faint lines seeded by the evidence along them), video5, video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
     @Option(name: .long, help: "With a noise-normalised detector: which scale gives each pixel's response and ridge position: significance (video5, the default), weighted (the σ^γ-weighted winner, its value in noise units) or localised (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted one).")
@@ -223,7 +226,8 @@ struct BenchTEMCommand: ParsableCommand {
             let t0 = Date()
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), tracker: try drawsTracker(),
-                                                framesPerPiece: pieceFrames, registration: try registrationConfig())
+                                                framesPerPiece: pieceFrames, registration: try registrationConfig(),
+                                                diagnoseLines: lineDiagnosis)
             print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
