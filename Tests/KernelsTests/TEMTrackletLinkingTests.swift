@@ -59,12 +59,15 @@ final class TEMTrackletLinkingTests: XCTestCase {
         // frames, which must not join the lines (`TEMCornerSlide`).
         var corners = TEMTrackerConfig()
         corners.joinCornerPieces = true
-        for config in [TEMTrackerConfig(), corners] {
+        // And with gap closing on one cost scale (`TEMGapLikelihood`).
+        var likelihood = TEMTrackerConfig()
+        likelihood.gapLikelihood = true
+        for config in [TEMTrackerConfig(), corners, likelihood] {
             for seed in 1...5 as ClosedRange<UInt64> {
                 let v = video(frames: 40, seed: seed, [a, b])
                 for piece in [7, 10, 20] {
                     let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: piece, config: config)
-                    XCTAssertEqual(tracks.count, 2, "piece \(piece), corners \(config.joinCornerPieces)")
+                    XCTAssertEqual(tracks.count, 2, "piece \(piece), corners \(config.joinCornerPieces), likelihood \(config.gapLikelihood)")
                     assertIdentities(tracks, truth: v.truth, lines: 2)
                 }
             }
@@ -77,14 +80,21 @@ final class TEMTrackletLinkingTests: XCTestCase {
         func glide(_ f: Int) -> Double { (0..<f).reduce(0.0) { s, k in s + ((k / 4) % 3 == 2 ? 0 : 2) } }
         let lead: (Int) -> [TEMPoint]? = { self.line(centre: TEMPoint(120 + glide($0) * 1.1, 200), direction: TEMPoint(0.2, 0.98)) }
         let follow: (Int) -> [TEMPoint]? = { self.line(centre: TEMPoint(116 + glide($0), 200), direction: TEMPoint(0.2, 0.98)) }
-        for seed in 1...5 as ClosedRange<UInt64> {
+        for config in Self.configs { for seed in 1...5 as ClosedRange<UInt64> {
             let v = video(frames: 48, seed: seed, [lead, follow])
             for piece in [5, 12] {
-                let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: piece, config: TEMTrackerConfig())
+                let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: piece, config: config)
                 XCTAssertEqual(tracks.count, 2, "piece \(piece)")
                 assertIdentities(tracks, truth: v.truth, lines: 2)
             }
-        }
+        } }
+    }
+
+    /// The default linking and gap closing on one cost scale (`gapLikelihood`).
+    static var configs: [TEMTrackerConfig] {
+        var likelihood = TEMTrackerConfig()
+        likelihood.gapLikelihood = true
+        return [TEMTrackerConfig(), likelihood]
     }
 
     func testDroppedFramesAtAPieceBoundaryDoNotBreakTracks() {
@@ -94,9 +104,11 @@ final class TEMTrackletLinkingTests: XCTestCase {
             { f in dropped.contains(f) ? nil : self.line(centre: TEMPoint(80 + 60 * Double(k) + 1.5 * Double(f), 250), direction: TEMPoint(0, 1)) }
         }
         let v = video(frames: 30, seed: 7, lines)
-        let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: 10, config: TEMTrackerConfig())
-        XCTAssertEqual(tracks.count, 3)
-        assertIdentities(tracks, truth: v.truth, lines: 3)
+        for config in Self.configs {
+            let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: 10, config: config)
+            XCTAssertEqual(tracks.count, 3)
+            assertIdentities(tracks, truth: v.truth, lines: 3)
+        }
     }
 
     func testATrackAliveAtABoundaryIsContinuedNotHandedToAnOlderEnd() {
@@ -124,13 +136,15 @@ final class TEMTrackletLinkingTests: XCTestCase {
         let entering: (Int) -> [TEMPoint]? = { $0 >= 22 ? self.line(centre: TEMPoint(300, 300 + 2 * Double($0)), direction: TEMPoint(1, 0)) : nil }
         let steady: (Int) -> [TEMPoint]? = { self.line(centre: TEMPoint(400 - Double($0), 120), direction: TEMPoint(0.6, 0.8)) }
         let v = video(frames: 40, seed: 3, [leaving, entering, steady])
-        let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: 8, config: TEMTrackerConfig())
+        for config in Self.configs {
+        let tracks = TEMPiecewiseTracking.track(v.curves, framesPerPiece: 8, config: config)
         XCTAssertEqual(tracks.count, 3)
         let ids = assertIdentities(tracks, truth: v.truth, lines: 3)
         let leaver = tracks.first { ids[0]!.contains($0.id) }!
         XCTAssertEqual(leaver.lastFrame, 17)
         let enterer = tracks.first { ids[1]!.contains($0.id) }!
         XCTAssertEqual(enterer.firstFrame, 22)
+        }
     }
 
     func testFinalStepWorksOnSummariesAndDropsShortTracks() {

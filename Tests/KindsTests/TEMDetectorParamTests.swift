@@ -48,3 +48,13 @@ final class TEMCornerPiecesParamTests: XCTestCase {
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_pieces": "maybe"])))
     }
 }
+
+/// `--param gap_likelihood=` switches gap closing on one cost scale (`TEMGapLikelihood`).
+final class TEMGapLikelihoodParamTests: XCTestCase {
+    func testGapLikelihoodParamReachesTheTracker() throws {
+        XCTAssertEqual(TEMMerge.trackerConfig(try TEMJobOptions(JobParams([:]))).gapLikelihood, TEMTrackerConfig().gapLikelihood)
+        XCTAssertTrue(TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["gap_likelihood": "true"]))).gapLikelihood)
+        XCTAssertFalse(TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["gap_likelihood": "false"]))).gapLikelihood)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["gap_likelihood": "maybe"])))
+    }
+}

@@ -88,6 +88,12 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// they share (two lines passing, `TEMCornerSlide`) is refused; false: the join of 4 December
     /// (meeting frames counted only), for before/after measurements.
     public var cornerSlideTest = true
+    /// Whether gap closing (`TEMTrackletLinker`, after the piece-boundary continuations) costs
+    /// every join on one scale — the negative log-likelihood ratio of `TEMGapLikelihood`, its
+    /// scales measured on the tracklets being linked — instead of the three scales of the
+    /// default (gate-scaled curve distance for short gaps, shape residual + deviation / reach
+    /// for long ones, a fixed no-join cost). Off by default until measured (docs/tem.md).
+    public var gapLikelihood = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -103,6 +109,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.minTrackFrames, &minTrackFrames); try read(.neighbourMaxAngleDegrees, &neighbourMaxAngleDegrees)
         try read(.joinFragments, &joinFragments); try read(.glideVelocity, &glideVelocity); try read(.commonMotion, &commonMotion)
         try read(.joinCornerPieces, &joinCornerPieces); try read(.cornerSlideTest, &cornerSlideTest)
+        try read(.gapLikelihood, &gapLikelihood)
     }
 }
 

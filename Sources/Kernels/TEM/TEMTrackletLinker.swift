@@ -32,7 +32,11 @@ public enum TEMTrackletLinker {
         let continued = boundaryContinuations(tracklets, config: config)
         for (a, b) in continued { next[a] = b }
         let joinedEnds = Set(continued.map(\.0)), joinedStarts = Set(continued.map(\.1))
-        let links = candidates(tracklets, config: config, overlap: overlap)
+        // One cost scale (`gapLikelihood`): −ln of a likelihood ratio, so not joining costs 0.
+        let model = config.gapLikelihood ? TEMGapLikelihood.measure(tracklets, shapeGate: config.stitchMaxResidual) : nil
+        let noJoin = model == nil ? config.stitchMaxResidual + 1e-6 : 0
+        let links = (model.map { likelihoodCandidates(tracklets, model: $0, config: config, overlap: overlap) }
+                     ?? candidates(tracklets, config: config, overlap: overlap))
             .filter { !joinedEnds.contains($0.a) && !joinedStarts.contains($0.b) }
         // Connected groups of ends and starts (union–find over the candidate links).
         var parent = Array(0..<(2 * tracklets.count))
@@ -41,7 +45,7 @@ public enum TEMTrackletLinker {
         var groups: [Int: [Link]] = [:]
         for l in links { groups[find(l.a), default: []].append(l) }
         for key in groups.keys.sorted() {
-            for (a, b) in assign(groups[key]!, noJoin: config.stitchMaxResidual + 1e-6) { next[a] = b }
+            for (a, b) in assign(groups[key]!, noJoin: noJoin) { next[a] = b }
         }
         return next
     }
@@ -151,6 +155,48 @@ public enum TEMTrackletLinker {
                     guard abs(shape.shift) <= reach else { continue }
                     links.append(Link(a: a, b: b, cost: shape.residual + config.stitchShiftCost * abs(shape.shift)))
                 }
+            }
+        }
+        return links
+    }
+
+    /// Candidate joins on one cost scale (`TEMGapLikelihood`): every gap, short or long, by the
+    /// same likelihood ratio of position (stand still or go on at the end's velocity, spread
+    /// growing with the gap), shape and gap length; only joins more likely than not are kept.
+    static func likelihoodCandidates(_ tracklets: [TEMTracklet], model: TEMGapLikelihood, config: TEMTrackerConfig,
+                                     overlap: Int) -> [Link] {
+        let endBounds = tracklets.map { CurveMatching.bounds($0.last) }
+        let startBounds = tracklets.map { CurveMatching.bounds($0.first) }
+        let order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
+        let firstFrames = order.map { tracklets[$0].firstFrame }
+        var links: [Link] = []
+        for a in tracklets.indices {
+            let ta = tracklets[a]
+            let earliest = max(ta.firstFrame, ta.lastFrame - overlap)
+            var lo = 0, hi = order.count
+            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= earliest { lo = mid + 1 } else { hi = mid } }
+            var examined = 0
+            for o in lo..<order.count {
+                let b = order[o], tb = tracklets[b]
+                guard b != a, tb.lastFrame > ta.lastFrame else { continue }
+                let gap = tb.firstFrame - ta.lastFrame
+                if gap > config.stitchFrames || examined >= candidatesPerEnd { break }
+                let reach = model.reach(gap: gap)
+                let moved = ta.endVelocity * Double(max(1, gap))
+                let (alo, ahi) = endBounds[a], (blo, bhi) = startBounds[b]
+                let rx = reach + abs(moved.x), ry = reach + abs(moved.y)
+                if alo.x > bhi.x + rx || blo.x > ahi.x + rx || alo.y > bhi.y + ry || blo.y > ahi.y + ry { continue }
+                examined += 1
+                guard let shape = CurveMatching.glide(ta.end, tb.start), shape.overlap >= 0.5,
+                      shape.residual <= model.shapeGate else { continue }
+                // Where it ended against where the other started (a fragment at either end that
+                // shares little span falls back to the representatives).
+                let boundary = CurveMatching.glide(ta.last, tb.first).flatMap { $0.overlap >= 0.3 ? $0 : nil }
+                let shift = boundary?.shift ?? shape.shift
+                let deviation = min(abs(shift), abs(shift - predictedShift(boundary == nil ? ta.end : ta.last, moved: moved)))
+                guard deviation <= reach else { continue }
+                let cost = model.cost(deviation: deviation, residual: shape.residual, gap: gap)
+                if cost < 0 { links.append(Link(a: a, b: b, cost: cost)) }
             }
         }
         return links

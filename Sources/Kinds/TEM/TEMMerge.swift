@@ -106,6 +106,7 @@ enum TEMMerge {
         if let v = options.minTrackFrames { config.minTrackFrames = v }
         config.commonMotion = options.commonMotion
         config.joinCornerPieces = options.cornerPieces
+        config.gapLikelihood = options.gapLikelihood
         // Pile-up neighbours are found by TEMNeighbours (with the neighbour's identity, which
         // the tracker does not return); an angle of 0° makes the tracker skip its own copy.
         config.neighbourMaxAngleDegrees = 0

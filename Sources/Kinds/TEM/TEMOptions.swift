@@ -45,6 +45,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `corner_pieces=` (default `TEMTrackerConfig.joinCornerPieces`): tracks whose curves meet end
     /// to end at a corner in most frames they share are joined into one line (`TEMCornerPieces`).
     public var cornerPieces: Bool
+    /// `gap_likelihood=` (default `TEMTrackerConfig.gapLikelihood`): gap closing on one cost
+    /// scale, a likelihood ratio with scales measured on the video (`TEMGapLikelihood`).
+    public var gapLikelihood: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
     /// tracker links (coarser copies are cheaper but cost identities over long videos: 24 points
     /// lost 0.08 IDF1 on the 10,000-frame medium job, docs/tem.md).
@@ -100,6 +103,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         minTrackFrames = try optionalInt("min_track_frames", 1...100_000)
         commonMotion = try params.bool("common_motion", default: false)
         cornerPieces = try params.bool("corner_pieces", default: TEMTrackerConfig().joinCornerPieces)
+        gapLikelihood = try params.bool("gap_likelihood", default: TEMTrackerConfig().gapLikelihood)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
