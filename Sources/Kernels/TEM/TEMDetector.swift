@@ -144,8 +144,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// noise measured on the frame (`noiseNormalised`), a coarser scale counting only where the
     /// finest does not see two lines (`pairGuard` 2 σ); traced paths cut at corners sharper than
     /// 40° (`cornerTurnDegrees`), and curves whose sides differ by more than their depth dropped
-    /// as band edges (`stepRatio` 1). `--param detector=video5`. The job's default from
-    /// 4 to 5 December (then `video6`): on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
+    /// as band edges (`stepRatio` 1). `--param detector=video5`. The job's default
+    /// (`defaultName`) since 4 December: on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
     /// 0.965 → 0.989); it loses the hard preset's F1 (0.980 → 0.960: close pairs, where the coarse
     /// scale's noise-normalised response wins between the two lines) and medium length (0.953 → 0.929).
     public static var video5: TEMDetectorConfig {
@@ -162,8 +162,10 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// docs/tem.md, "Faint lines from the evidence along them"): hysteresis also keeps a group of
     /// ridge pixels that holds no pixel above the seed level when the excess response summed
     /// along it is significant against the tail of the frame's own groups, at one false group
-    /// per frame (`pathFalseComponents` 1, `RidgeComponentSignificance`). `--param detector=video6`;
-    /// the job's default (`defaultName`).
+    /// per frame (`pathFalseComponents` 1, `RidgeComponentSignificance`). `--param detector=video6`.
+    /// Not the default: it lifts recall on every range of draws but costs precision p10 on the
+    /// unseen medium seeds (0.944 → 0.804) and IDF1 on the hard preset and the 10,000-frame job
+    /// (docs/tem.md, "Faint lines from the evidence along them").
     public static var video6: TEMDetectorConfig {
         var c = video5
         c.pathFalseComponents = 1
@@ -212,14 +214,14 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// The names `named(_:)` accepts, for messages.
     public static let names = ["video", "per_frame", "null", "video5", "video6"]
 
-    /// The detector a job and `ctl bench tem` use when none is named: `video6` since
-    /// 5 December — on randomised videos (medium and hard, seeds 1–50 and 101–150) it has higher
-    /// recall than `video5` at median precision ≥ 0.985 (docs/tem.md, "Faint lines from the
-    /// evidence along them"); `video5` (4 December) and `video` stay reachable by name.
-    public static let defaultName = "video6"
+    /// The detector a job and `ctl bench tem` use when none is named: `video5` since
+    /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
+    /// pile-up frames it beats `video` in recall, precision and IDF1; `video` and `video6` stay
+    /// reachable (`--param detector=…`; docs/tem.md says why `video6` is not the default).
+    public static let defaultName = "video5"
 
     /// `named(defaultName)`.
-    public static var jobDefault: TEMDetectorConfig { .video6 }
+    public static var jobDefault: TEMDetectorConfig { .video5 }
 }
 
 /// The per-frame kernel: flatten, ridge filter, NMS + hysteresis, thinning, tracing, spline fit,
