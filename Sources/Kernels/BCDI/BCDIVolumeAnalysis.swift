@@ -58,6 +58,11 @@ public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
     /// ringing's sign change (against y) keep the measured band. Experiment (issue 12, eighth
     /// session; docs/bcdi.md).
     case aligned
+    /// As `measured`, but inside the crystal's body as the measured field shows it (the
+    /// half-level set of its amplitude, `BCDIBlurDirectFit.body`: the sharp surface) the
+    /// deconvolved field is kept up to the surface; the band's measured field stays only outside
+    /// it, where the ringing's zero sheet lies (≈ σ_e out). Experiment (issue 12, eighth session).
+    case body
 }
 
 /// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
@@ -124,8 +129,11 @@ public enum BCDIVolumeAnalysis {
             // tried first: it kept the sheet's quarter-turned voxels, 41 spurious lines in one
             // ramp-blur draw.)
             let aligned = settings.deblurSurface == .aligned
+            // `body`: the sheet lies ≈ σ_e outside the sharp surface, the body inside it.
+            let body = settings.deblurSurface == .body ? BCDIBlurDirectFit.body(re: re, im: im, shape: shape) : nil
             for i in 0..<shape.count where w[i] < 1 {
                 if aligned && d.re[i] * re[i] + d.im[i] * im[i] >= re[i] * re[i] + im[i] * im[i] { continue }
+                if let body, body[i] != 0 { continue }
                 out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]
                 out.im[i] = w[i] * d.im[i] + (1 - w[i]) * im[i]
             }
