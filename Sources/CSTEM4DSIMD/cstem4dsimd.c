@@ -95,9 +95,53 @@ __attribute__((target("avx2"))) static inline void raise_u16(uint16_t *m, __m256
     _mm256_storeu_si256((__m256i *)m, _mm256_max_epu16(_mm256_loadu_si256((const __m256i *)m), v));
 }
 
-__attribute__((target("avx2")))
-uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
-                                          uint32_t *sum, uint16_t *max, int try16) {
+/* Folds the mask entries of chunks c0 ..< c1 into the plan's accumulators: for every entry and
+ * frame, the 16 masked pixels widened to eight uint32 lanes (pairs of pixels share a lane: only
+ * the total matters) and added to acc[mask · frames + frame]. The pattern pass has just read
+ * these chunks of every frame of the group, so the loads hit L1. Exact for any 16-bit values:
+ * a binary mask covers at most 65 536 pixels, so its total stays below 2^32. */
+__attribute__((target("avx2"))) static inline __attribute__((always_inline))
+void fold_masks(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int c0, int c1, const slp_stem4d_mask_plan *plan) {
+    const int32_t *start = plan->chunk_start;
+    if (start[c0] == start[c1]) return;
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i *acc = (__m256i *)plan->acc;
+    for (int c = c0; c < c1; c++) {
+        for (int32_t e = start[c]; e < start[c + 1]; e++) {
+            const __m256i b = _mm256_loadu_si256((const __m256i *)(plan->entry_bits + 16 * (ptrdiff_t)e));
+            __m256i *a = acc + (ptrdiff_t)plan->entry_mask[e] * frames;
+            const uint16_t *q = group + (ptrdiff_t)c * 16;
+            for (int f = 0; f < frames; f++, q += frame_pixels) {
+                __m256i v = _mm256_and_si256(b, _mm256_loadu_si256((const __m256i *)q));
+                a[f] = _mm256_add_epi32(a[f], _mm256_add_epi32(_mm256_unpacklo_epi16(v, zero), _mm256_unpackhi_epi16(v, zero)));
+            }
+        }
+    }
+}
+
+/* Horizontal sum of eight uint32 lanes (wrapping; callers keep totals below 2^32). */
+__attribute__((target("avx2"))) static inline uint32_t hsum32(__m256i v) {
+    __m128i a = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0x4e));
+    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0xb1));
+    return (uint32_t)_mm_cvtsi128_si32(a);
+}
+
+__attribute__((target("avx2"))) static void plan_begin(const slp_stem4d_mask_plan *plan, int frames) {
+    __m256i *acc = (__m256i *)plan->acc;
+    for (ptrdiff_t i = 0; i < (ptrdiff_t)plan->masks * frames; i++) acc[i] = _mm256_setzero_si256();
+}
+
+/* Each mask's exact total per frame, rounded to float once and added to its image. */
+__attribute__((target("avx2"))) static void plan_end(const slp_stem4d_mask_plan *plan, int frames) {
+    const __m256i *acc = (const __m256i *)plan->acc;
+    for (int m = 0; m < plan->masks; m++)
+        for (int f = 0; f < frames; f++) plan->img[(ptrdiff_t)m * plan->img_stride + f] += (float)hsum32(acc[(ptrdiff_t)m * frames + f]);
+}
+
+__attribute__((target("avx2"))) static inline __attribute__((always_inline))
+uint16_t patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                           uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan) {
     const __m256i zero = _mm256_setzero_si256();
     /* 16-bit sums of the group are exact where every frame's value is at most 65 535 / frames. */
     const __m256i limit = _mm256_set1_epi16((short)(uint16_t)(frames > 0 ? 65535 / frames : 65535));
@@ -125,6 +169,7 @@ uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptr
                 raise_u16(max + c * 16, m0);
                 raise_u16(max + c * 16 + 16, m1);
                 all = _mm256_max_epu16(all, mm);
+                if (plan) fold_masks(group, frames, frame_pixels, c, c + 2, plan);
                 continue;
             }
             /* Counts too large for 16-bit sums: this chunk pair again in 32-bit lanes (its lines
@@ -148,6 +193,7 @@ uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptr
         raise_u16(max + c * 16, m0);
         raise_u16(max + c * 16 + 16, m1);
         all = _mm256_max_epu16(all, _mm256_max_epu16(m0, m1));
+        if (plan) fold_masks(group, frames, frame_pixels, c, c + 2, plan);
     }
     if (c < chunks) {
         /* The odd last chunk. */
@@ -162,11 +208,18 @@ uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptr
         add_u32(sum + c * 16, lo0, hi0);
         raise_u16(max + c * 16, m0);
         all = _mm256_max_epu16(all, m0);
+        if (plan) fold_masks(group, frames, frame_pixels, c, c + 1, plan);
     }
     uint16_t lanes[16], best = 0;
     _mm256_storeu_si256((__m256i *)lanes, all);
     for (int i = 0; i < 16; i++) best = lanes[i] > best ? lanes[i] : best;
     return best;
+}
+
+__attribute__((target("avx2")))
+uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                          uint32_t *sum, uint16_t *max, int try16) {
+    return patterns_int_avx2(group, frames, frame_pixels, chunks, sum, max, try16, NULL);
 }
 
 /* Adds 32 uint16 sums to the 32 uint32 pixel sums at `s`. */
@@ -193,9 +246,9 @@ __attribute__((target("avx512f,avx512bw"))) static inline void raise_u16_512(uin
 }
 
 /* At most 256 frames (the split sums' limit); the caller cuts longer groups. */
-__attribute__((target("avx512f,avx512bw")))
-static uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
-                                    uint32_t *sum, uint16_t *max, int try16) {
+__attribute__((target("avx512f,avx512bw"))) static inline __attribute__((always_inline))
+uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                             uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan) {
     const __m512i zero = _mm512_setzero_si512();
     const __m512i limit = _mm512_set1_epi16((short)(uint16_t)(frames > 0 ? 65535 / frames : 65535));
     __m512i all = zero;
@@ -222,6 +275,7 @@ static uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t
                 raise_u16_512(max + c * 16, m0);
                 raise_u16_512(max + c * 16 + 32, m1);
                 all = _mm512_max_epu16(all, mm);
+                if (plan) fold_masks(group, frames, frame_pixels, c, c + 4, plan);
                 continue;
             }
             /* Counts too large for 16-bit sums: these chunks again as split sums (their lines
@@ -248,16 +302,25 @@ static uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t
         raise_u16_512(max + c * 16, m0);
         raise_u16_512(max + c * 16 + 32, m1);
         all = _mm512_max_epu16(all, _mm512_max_epu16(m0, m1));
+        if (plan) fold_masks(group, frames, frame_pixels, c, c + 4, plan);
     }
     uint16_t best = (uint16_t)_mm512_reduce_max_epu32(_mm512_max_epu32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(all)),
                                                                        _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(all, 1))));
     if (c < chunks) {
         /* The last one to three chunks: the AVX2 pass. */
-        uint16_t rest = slp_stem4d_u16_patterns_int_avx2(group + (ptrdiff_t)c * 16, frames, frame_pixels, chunks - c,
-                                                         sum + c * 16, max + c * 16, try16);
+        uint16_t rest = patterns_int_avx2(group + (ptrdiff_t)c * 16, frames, frame_pixels, chunks - c,
+                                          sum + c * 16, max + c * 16, try16, NULL);
         best = rest > best ? rest : best;
+        if (plan) fold_masks(group, frames, frame_pixels, c, chunks, plan);
     }
     return best;
+}
+
+/* The pass without masks (the separate mask pass follows it). */
+__attribute__((target("avx512f,avx512bw")))
+static uint16_t patterns_plain_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                      uint32_t *sum, uint16_t *max, int try16) {
+    return patterns_int_avx512(group, frames, frame_pixels, chunks, sum, max, try16, NULL);
 }
 
 uint16_t slp_stem4d_u16_patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
@@ -265,18 +328,32 @@ uint16_t slp_stem4d_u16_patterns_int_avx512(const uint16_t *group, int frames, p
     uint16_t best = 0;
     for (int f0 = 0; f0 < frames; f0 += 256) {
         int n = frames - f0 < 256 ? frames - f0 : 256;
-        uint16_t b = patterns_int_avx512(group + (ptrdiff_t)f0 * frame_pixels, n, frame_pixels, chunks, sum, max, try16);
+        uint16_t b = patterns_plain_avx512(group + (ptrdiff_t)f0 * frame_pixels, n, frame_pixels, chunks, sum, max, try16);
         best = b > best ? b : best;
     }
     return best;
 }
 
-/* Horizontal sum of eight uint32 lanes (wrapping; callers keep totals below 2^32). */
-__attribute__((target("avx2"))) static inline uint32_t hsum32(__m256i v) {
-    __m128i a = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0x4e));
-    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, 0xb1));
-    return (uint32_t)_mm_cvtsi128_si32(a);
+__attribute__((target("avx512f,avx512bw")))
+static uint16_t patterns_masks_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                      uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan) {
+    return patterns_int_avx512(group, frames, frame_pixels, chunks, sum, max, try16, plan);
+}
+
+__attribute__((target("avx2")))
+static uint16_t patterns_masks_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                    uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan) {
+    return patterns_int_avx2(group, frames, frame_pixels, chunks, sum, max, try16, plan);
+}
+
+uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                       uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan, int wide) {
+    if (frames > 256) frames = 256; /* the caller's contract; the split sums' limit */
+    plan_begin(plan, frames);
+    uint16_t best = wide ? patterns_masks_avx512(group, frames, frame_pixels, chunks, sum, max, try16, plan)
+                         : patterns_masks_avx2(group, frames, frame_pixels, chunks, sum, max, try16, plan);
+    plan_end(plan, frames);
+    return best;
 }
 
 /* Adds 16 uint16 lanes to eight uint32 lanes (pairs of pixels share a lane: only the total matters). */
@@ -346,6 +423,35 @@ void slp_stem4d_u16_mask_sums_avx2(const uint16_t *group, int frames, ptrdiff_t 
 }
 
 __attribute__((target("avx2")))
+void slp_stem4d_flush_patterns(uint32_t *sum32, uint16_t *max16, double *sum, float *max, ptrdiff_t n, int clear) {
+    ptrdiff_t i = 0;
+    const __m256i zero = _mm256_setzero_si256();
+    for (; i + 8 <= n; i += 8) {
+        __m256i s = _mm256_loadu_si256((const __m256i *)(sum32 + i));
+        __m128i m = _mm_loadu_si128((const __m128i *)(max16 + i));
+        /* uint32 -> double exactly: the low 31 bits signed, plus 2^31 where the top bit is set. */
+        __m256i top = _mm256_srli_epi32(s, 31), low = _mm256_and_si256(s, _mm256_set1_epi32(0x7fffffff));
+        __m256d lo4 = _mm256_add_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(low)),
+                                    _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(top)), _mm256_set1_pd(2147483648.0)));
+        __m256d hi4 = _mm256_add_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(low, 1)),
+                                    _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(top, 1)), _mm256_set1_pd(2147483648.0)));
+        _mm256_storeu_pd(sum + i, _mm256_add_pd(_mm256_loadu_pd(sum + i), lo4));
+        _mm256_storeu_pd(sum + i + 4, _mm256_add_pd(_mm256_loadu_pd(sum + i + 4), hi4));
+        _mm256_storeu_ps(max + i, _mm256_max_ps(_mm256_loadu_ps(max + i), _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(m))));
+        if (clear) {
+            _mm256_storeu_si256((__m256i *)(sum32 + i), zero);
+            _mm_storeu_si128((__m128i *)(max16 + i), _mm_setzero_si128());
+        }
+    }
+    for (; i < n; i++) {
+        sum[i] += (double)sum32[i];
+        float v = (float)max16[i];
+        max[i] = max[i] > v ? max[i] : v;
+        if (clear) { sum32[i] = 0; max16[i] = 0; }
+    }
+}
+
+__attribute__((target("avx2")))
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes) {
     const char *p = (const char *)data;
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
@@ -394,6 +500,21 @@ void slp_stem4d_u16_mask_sums_avx2(const uint16_t *group, int frames, ptrdiff_t 
 
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes) {
     (void)data; (void)bytes;
+    return 0;
+}
+
+void slp_stem4d_flush_patterns(uint32_t *sum32, uint16_t *max16, double *sum, float *max, ptrdiff_t n, int clear) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        sum[i] += (double)sum32[i];
+        float v = (float)max16[i];
+        max[i] = max[i] > v ? max[i] : v;
+        if (clear) { sum32[i] = 0; max16[i] = 0; }
+    }
+}
+
+uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                       uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan, int wide) {
+    (void)group; (void)frames; (void)frame_pixels; (void)chunks; (void)sum; (void)max; (void)try16; (void)plan; (void)wide;
     return 0;
 }
 

@@ -1,3 +1,4 @@
+import CSTEM4DSIMD
 import XCTest
 @testable import Kernels
 
@@ -109,6 +110,83 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                             for l in 0..<16 where bits[16 * k + l] != 0 { want &+= UInt32(data[f * pixels + o + l]) }
                         }
                         XCTAssertEqual(got[f], want, "\(pixels) px × \(frames) frames, values < \(range), run \(run), frame \(f)")
+                    }
+                }
+            }
+        }
+    }
+    /// The pattern pass with the binary masks folded in, against plain sums over the masked
+    /// lanes and against the pass without masks: several masks (sharing chunks, empty, covering
+    /// a chunk another mask also covers), chunk counts that do and do not fill the AVX-512 and
+    /// AVX2 blocks (the tails of both), every value range (16-bit attempt kept or dropped),
+    /// images that already hold values and a stride between masks' columns.
+    func testFoldedMaskPassEqualsPlainSums() throws {
+        try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
+        var rng = SeededRandom(seed: 21)
+        let units = STEM4DVectorUnits.hasAVX512BW ? [false, true] : [false]
+        for wide in units {
+            for (pixels, frames) in [(16, 1), (48, 8), (16 * 7, 8), (16 * 13, 5), (4096, 8), (1024, 16), (16 * 9, 256)] {
+                for range in [13, 4096, 8192, 65_536] {
+                    for try16 in [true, false] {
+                        let chunks = pixels / 16
+                        let masks = 1 + Int(rng.next() % 8)
+                        let data = (0..<(pixels * frames)).map { _ in UInt16(truncatingIfNeeded: rng.next() % UInt64(range)) }
+                        // Per mask: random chunks with random bits (mask 0 empty when there are several).
+                        var start: [Int32] = [0], owner: [Int32] = [], bits: [UInt16] = []
+                        var cover = [[UInt16]](repeating: [UInt16](repeating: 0, count: pixels), count: masks)
+                        for c in 0..<chunks {
+                            for m in 0..<masks where !(masks > 1 && m == 0) && rng.next() % 3 == 0 {
+                                owner.append(Int32(m))
+                                for l in 0..<16 {
+                                    let b: UInt16 = rng.next() % 2 == 0 ? .max : 0
+                                    bits.append(b)
+                                    cover[m][c * 16 + l] = b
+                                }
+                            }
+                            start.append(Int32(owner.count))
+                        }
+                        let stride = frames + 3
+                        let before = (0..<(masks * stride)).map { _ in Float(rng.next() % 100) }
+                        var img = before
+                        var sum32 = [UInt32](repeating: 0, count: pixels), max16 = [UInt16](repeating: 0, count: pixels)
+                        var sumRef = [UInt32](repeating: 0, count: pixels), maxRef = [UInt16](repeating: 0, count: pixels)
+                        let acc = UnsafeMutableRawPointer.allocate(byteCount: masks * frames * 32, alignment: 64)
+                        defer { acc.deallocate() }
+                        let (g, gRef) = data.withUnsafeBufferPointer { d in
+                            start.withUnsafeBufferPointer { st in
+                                owner.withUnsafeBufferPointer { ow in
+                                    bits.withUnsafeBufferPointer { bt in
+                                        img.withUnsafeMutableBufferPointer { im in
+                                            var plan = slp_stem4d_mask_plan(masks: Int32(masks), chunk_start: st.baseAddress!,
+                                                                            entry_mask: ow.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                                                            entry_bits: bt.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                                                            acc: acc, img: im.baseAddress! + 2, img_stride: stride)
+                                            let a = STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
+                                                                                       sum: &sum32, max: &max16, try16: try16, plan: &plan, wide: wide)
+                                            let b = STEM4DVectorUnits.u16PatternsInt(avx512: wide, d.baseAddress!, frames: frames, framePixels: pixels,
+                                                                                     chunks: chunks, sum: &sumRef, max: &maxRef, try16: try16)
+                                            return (a, b)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        let what = "\(pixels) px × \(frames) frames, \(masks) masks, values < \(range), try16 \(try16), avx512 \(wide)"
+                        XCTAssertEqual(g, gRef, what)
+                        XCTAssertEqual(sum32, sumRef, what)
+                        XCTAssertEqual(max16, maxRef, what)
+                        for m in 0..<masks {
+                            for j in 0..<stride {
+                                var want = before[m * stride + j]
+                                let f = j - 2
+                                if f >= 0 && f < frames {
+                                    var total: UInt32 = 0
+                                    for i in 0..<pixels where cover[m][i] != 0 { total &+= UInt32(data[f * pixels + i]) }
+                                    want += Float(total)
+                                }
+                                XCTAssertEqual(img[m * stride + j], want, "\(what), mask \(m), column \(j)")
+                            }
+                        }
                     }
                 }
             }

@@ -60,6 +60,32 @@ void slp_stem4d_u16_mask_sums_avx2(const uint16_t *group, int frames, ptrdiff_t 
 
 /* A read-bandwidth probe: the wrapping sum of the `bytes / 32` whole 32-byte words of `data`
  * as 64-bit lanes (the result only keeps the loads from being optimised away). */
+/* Binary masks of 16-bit frames folded into the integer pattern pass: each mask chunk entry is
+ * summed right after the pattern pass has read its chunk, while the group's lines of that chunk
+ * are in L1 (one pass over the frame per group instead of a second pass per mask).
+ * Entries are chunk-major: chunk c owns entries chunk_start[c] ..< chunk_start[c + 1], each with
+ * its mask's index and 16 lanes of bits (0 or 0xffff). `acc` is scratch of masks × frames × 32
+ * bytes (32-byte aligned). At the end of the call, img[m * img_stride + f] += (float)(exact uint32
+ * sum of mask m over frame f). */
+typedef struct {
+    int masks;
+    const int32_t *chunk_start;
+    const int32_t *entry_mask;
+    const uint16_t *entry_bits;
+    void *acc;
+    float *img;
+    ptrdiff_t img_stride;
+} slp_stem4d_mask_plan;
+
+/* The integer pattern pass (AVX-512BW when `wide`, else AVX2; the same results as
+ * slp_stem4d_u16_patterns_int_avx2/avx512) with the masks of `plan` folded in. frames <= 256. */
+uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
+                                       uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan, int wide);
+
+/* sum[i] += sum32[i], max[i] = max(max[i], max16[i]) for i < n (exact: sums below 2^53); with
+ * `clear`, sum32 and max16 are zeroed. AVX2. */
+void slp_stem4d_flush_patterns(uint32_t *sum32, uint16_t *max16, double *sum, float *max, ptrdiff_t n, int clear);
+
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes);
 
 #ifdef __cplusplus

@@ -54,6 +54,18 @@ public enum BCDIBlurDirectFit {
         }
         var amplitude = [Float](repeating: 0, count: n)
         for i in 0..<n { amplitude[i] = (re[i] * re[i] + im[i] * im[i]).squareRoot() }
+        guard let body = body(re: re, im: im, shape: shape) else { return Result(sigma: 0, bandVoxels: 0, excludedVoxels: 0, residues: 0) }
+        let outer = BCDISupport.dilate(body, shape: shape, radius: band)
+        let core = BCDISupport.erode(body, shape: shape, radius: band)
+        return fit(re: re, im: im, shape: shape, amplitude: amplitude, body: body, outer: outer, core: core,
+                   excludeVortices: excludeVortices, fixedNoise: fixedNoise)
+    }
+
+    /// The crystal's body as the blurred data show it: the half-level set of the amplitude
+    /// (the 50 % contour of a blurred planar edge is the sharp edge, whatever the blur), closed
+    /// and hole-filled; nil when the volume holds no body.
+    public static func body(re: [Float], im: [Float], shape: BCDIShape) -> [UInt8]? {
+        let n = shape.count
         // The body: the half-level set of the amplitude smoothed over a voxel (so noise does not
         // fray it), the level being the median amplitude deep inside (≥ 3 voxels in from where
         // it first exceeds a fifth of the largest smoothed value).
@@ -62,13 +74,13 @@ public enum BCDIBlurDirectFit {
         var smoothAmp = [Float](repeating: 0, count: n)
         for i in 0..<n { smoothAmp[i] = (smoothed.re[i] * smoothed.re[i] + smoothed.im[i] * smoothed.im[i]).squareRoot() }
         let top = smoothAmp.max() ?? 0
-        guard top > 0 else { return Result(sigma: 0, bandVoxels: 0, excludedVoxels: 0, residues: 0) }
+        guard top > 0 else { return nil }
         var rough = BCDISupport.close(smoothAmp.map { $0 >= 0.2 * top ? UInt8(1) : 0 }, shape: shape, radius: 3)
         BCDISupport.fillHoles(&rough, shape: shape)
         let deep = BCDISupport.erode(rough, shape: shape, radius: 3)
         var inner = [Float]()
         for i in 0..<n where deep[i] != 0 { inner.append(smoothAmp[i]) }
-        guard inner.count > 100 else { return Result(sigma: 0, bandVoxels: 0, excludedVoxels: 0, residues: 0) }
+        guard inner.count > 100 else { return nil }
         inner.sort()
         let level = inner[inner.count / 2]
         // A vortex line's amplitude hole is a tunnel from surface to surface, not an enclosed
@@ -76,8 +88,15 @@ public enum BCDIBlurDirectFit {
         // enclosed holes are filled.
         var body = BCDISupport.close(smoothAmp.map { $0 >= 0.5 * level ? UInt8(1) : 0 }, shape: shape, radius: 3)
         BCDISupport.fillHoles(&body, shape: shape)
-        let outer = BCDISupport.dilate(body, shape: shape, radius: band)
-        let core = BCDISupport.erode(body, shape: shape, radius: band)
+        return body
+    }
+
+    static func fit(re: [Float], im: [Float], shape: BCDIShape, amplitude: [Float], body: [UInt8], outer: [UInt8], core: [UInt8],
+                    excludeVortices: Bool, fixedNoise: Bool) -> Result {
+        let n = shape.count
+        // The same smoothing as `body` (deterministic: the vortices are found on it again).
+        let ones = [UInt8](repeating: 1, count: n)
+        let smoothed = BCDIComplexSmoothing.smooth(re: re, im: im, support: ones, shape: shape, sigma: 1)
         // Voxels whose blurred value the array border clips are not fitted.
         let margin = 2
         var inBand = [Bool](repeating: false, count: n)

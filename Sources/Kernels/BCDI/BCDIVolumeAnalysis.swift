@@ -51,6 +51,18 @@ public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
     /// The measured field within `deblurBand` voxels of the measured support's edge, blended
     /// linearly into the deconvolved field over as many more, the deconvolved field deeper in.
     case measured
+    /// As `measured`, but in that outer shell the deconvolved field x is kept wherever it is
+    /// at least as strong as the measured field y in y's own direction (Re(x·ȳ) ≥ |y|²): the
+    /// crystal side of the sharp surface, which the blur weakened and the deconvolution
+    /// restored. The blur tails outside the sharp surface (weaker after deconvolution) and the
+    /// ringing's sign change (against y) keep the measured band. Experiment (issue 12, eighth
+    /// session; docs/bcdi.md).
+    case aligned
+    /// As `measured`, but inside the crystal's body as the measured field shows it (the
+    /// half-level set of its amplitude, `BCDIBlurDirectFit.body`: the sharp surface) the
+    /// deconvolved field is kept up to the surface; the band's measured field stays only outside
+    /// it, where the ringing's zero sheet lies (≈ σ_e out). Experiment (issue 12, eighth session).
+    case body
 }
 
 /// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
@@ -97,7 +109,7 @@ public enum BCDIVolumeAnalysis {
                                         radius: Int(blur.rounded(.up)) + 1)
         let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
         var out = (re: d.re, im: d.im)
-        if settings.deblurSurface == .measured {
+        if settings.deblurSurface != .deconvolved {
             // Near the surface the deconvolution is ill-posed: the support constraint there is
             // only as good as the support (a loose one leaves a shell of noise), and inverting
             // the blur of a step rings — the field overshoots, then changes sign just outside
@@ -110,7 +122,18 @@ public enum BCDIVolumeAnalysis {
             // (`deblurBand`).
             let reach = settings.deblurBand > 0 ? settings.deblurBand : max(1, Int(blur.rounded(.up)))
             let w = surfaceWeights(support: support, shape: shape, inner: reach, width: reach)
+            // `aligned`: the ringing's zero sheet lies outside the sharp surface, where the
+            // deconvolution takes the blur's tail away (x weaker than y) or turns the field
+            // against y; inside it x is y restored (stronger, same direction). Only the
+            // inside keeps x, with what it restored near the surface. (Re(x·ȳ) > 0 alone was
+            // tried first: it kept the sheet's quarter-turned voxels, 41 spurious lines in one
+            // ramp-blur draw.)
+            let aligned = settings.deblurSurface == .aligned
+            // `body`: the sheet lies ≈ σ_e outside the sharp surface, the body inside it.
+            let body = settings.deblurSurface == .body ? BCDIBlurDirectFit.body(re: re, im: im, shape: shape) : nil
             for i in 0..<shape.count where w[i] < 1 {
+                if aligned && d.re[i] * re[i] + d.im[i] * im[i] >= re[i] * re[i] + im[i] * im[i] { continue }
+                if let body, body[i] != 0 { continue }
                 out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]
                 out.im[i] = w[i] * d.im[i] + (1 - w[i]) * im[i]
             }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSTEM4DSIMD
 
 /// 8- and 16-bit counts: the element types the exact integer path of the sparse kernel serves.
 ///
@@ -137,6 +138,13 @@ extension STEM4DSparseKernel {
         // Tail pixels of each integer mask: added to its UInt32 total before rounding.
         var tailPixels = [[Int]](repeating: [], count: mcount)
         for (m, i, _) in masks.tailEntries where masks.maskIsInteger[m] { tailPixels[m].append(i) }
+        masks.folded.chunkStart.withUnsafeBufferPointer { fStartBuf in
+        masks.folded.entryMask.withUnsafeBufferPointer { fMaskBuf in
+        masks.folded.entryBits.withUnsafeBufferPointer { fBitsBuf in
+        // Never dereferenced when empty (no entries: the pass reads no entry).
+        let fStart = fStartBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!
+        let fMask = fMaskBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!
+        let fBits = fBitsBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!
         masks.maskChunkStart.withUnsafeBufferPointer { mStart in
         masks.maskChunkOffset.withUnsafeBufferPointer { mOff in
         bitsArray.withUnsafeBufferPointer { mBits in
@@ -161,15 +169,32 @@ extension STEM4DSparseKernel {
                 max16.initialize(repeating: 0, count: nc * 16)
             }
             defer { sum32.deallocate(); max16.deallocate() }
+            // Binary masks folded into the pattern pass (one call per group, each mask chunk
+            // summed while its lines are in L1; STEM4DFoldedMasks). Frames whose size is not a
+            // multiple of 16 keep the separate pass, which also adds the tail pixels.
+            let fold = intPatterns && STEM4DVectorUnits.fusedMasks && nc * 16 == p && nc > 0
+            let fAcc = UnsafeMutableRawPointer.allocate(byteCount: fold ? Swift.max(1, mcount * G) * 32 : 0, alignment: 64)
+            defer { fAcc.deallocate() }
+            var plan = slp_stem4d_mask_plan()
+            plan.masks = Int32(mcount)
+            plan.acc = fAcc
+            plan.img_stride = stride
             var pendingFrames = 0
-            func flushPatterns() {
+            // `clear: false` at the end, where the accumulators are dropped anyway. The
+            // adds run once per call (per 4 MiB tile in a worker): for 256² frames that is
+            // 65 536 pixels per 32 frames, so the C loop (SIMD converts) replaces a scalar one.
+            func flushPatterns(clear: Bool = true) {
                 guard pendingFrames > 0 else { return }
-                for i in 0..<(nc * 16) {
-                    sumPat[i] += Double(sum32[i])
-                    maxPat[i] = Swift.max(maxPat[i], Float(max16[i]))
+                if STEM4DVectorUnits.fusedMasks {
+                    STEM4DVectorUnits.flushPatterns(sum32: sum32, max16: max16, sum: sumPat, max: maxPat, count: nc * 16, clear: clear)
+                } else {
+                    for i in 0..<(nc * 16) {
+                        sumPat[i] += Double(sum32[i])
+                        maxPat[i] = Swift.max(maxPat[i], Float(max16[i]))
+                    }
+                    sum32.update(repeating: 0, count: nc * 16)
+                    max16.update(repeating: 0, count: nc * 16)
                 }
-                sum32.update(repeating: 0, count: nc * 16)
-                max16.update(repeating: 0, count: nc * 16)
                 pendingFrames = 0
             }
             // 65 536 frames of values below 2¹⁶ sum below 2³².
@@ -183,7 +208,18 @@ extension STEM4DSparseKernel {
                 let gp = UnsafeRawPointer(base + f0 * p)
                 // Pass 1: patterns; the largest value of the group bounds the mask pass's 16-bit runs.
                 let gm: UInt32
-                if intPatterns {
+                if fold {
+                    if pendingFrames + g > flushFrames { flushPatterns() }
+                    plan.img = img + (off &+ f0)
+                    plan.chunk_start = fStart
+                    plan.entry_mask = fMask
+                    plan.entry_bits = fBits
+                    gm = STEM4DVectorUnits.u16PatternsMasks(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
+                                                            chunks: nc, sum: sum32, max: max16, try16: try16, plan: &plan,
+                                                            wide: STEM4DVectorUnits.avx512)
+                    pendingFrames += g
+                    try16 = gm &* UInt32(G) <= 65_535
+                } else if intPatterns {
                     if pendingFrames + g > flushFrames { flushPatterns() }
                     gm = STEM4DVectorUnits.u16PatternsInt(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
                                                           chunks: nc, sum: sum32, max: max16, try16: try16)
@@ -215,7 +251,9 @@ extension STEM4DSparseKernel {
                 for m in 0..<mcount {
                     let eLo = mStart[m], eHi = mStart[m + 1]
                     let col = m &* stride &+ off &+ f0
-                    if isInt[m] && avx2Masks {
+                    if isInt[m] && fold {
+                        continue  // summed in the pattern pass
+                    } else if isInt[m] && avx2Masks {
                         // The same sums in C with AVX2 (exact; the Swift loop below is its reference).
                         if eHi > eLo {
                             STEM4DVectorUnits.u16MaskSums(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
@@ -265,7 +303,10 @@ extension STEM4DSparseKernel {
                 }
                 f0 += g
             }
-            if intPatterns { flushPatterns() }
+            if intPatterns { flushPatterns(clear: false) }
+        }
+        }
+        }
         }
         }
         }

@@ -41,6 +41,9 @@ public struct STEM4DSparseMasks: Sendable {
     let maskChunkWeights: [SIMD16<Float>]
     /// Pixels past the last whole chunk: (mask, pixel, weight).
     let tailEntries: [(Int, Int, Float)]
+    /// The integer masks' chunk entries chunk-major, for the pattern pass that sums them
+    /// (`STEM4DFoldedMasks`; built once here, not per tile).
+    let folded: STEM4DFoldedMasks
 
     /// Compiles row-major weight masks (each `detector.pixels` long).
     public init(masks: [[Float]], detector: STEM4DDetectorShape) {
@@ -110,6 +113,7 @@ public struct STEM4DSparseMasks: Sendable {
         }
         maskChunkStart = mcs; maskChunkOffset = mco; maskChunkBits16 = mb16; maskChunkBits8 = mb8; maskChunkWeights = mcw
         tailEntries = scalar.filter { $0.1 >= nc * 16 }
+        folded = STEM4DFoldedMasks(pixels: p, isInteger: isInt, start: mcs, offset: mco, bits: mb16)
         maskSegmentOffsets = mOff
         maskSegmentWeights = mW
         entryStart = starts

@@ -30,10 +30,17 @@ public enum STEM4DVectorUnits {
     /// and `SLIPLINE_STEM4D_NO_AVX512` is unset (set it to measure the AVX2 pass in the same binary).
     public static let avx512: Bool = intPatterns && slp_stem4d_has_avx512bw() != 0 && getenv("SLIPLINE_STEM4D_NO_AVX512") == nil
 
+    /// True when the binary masks of 16-bit input are folded into the integer pattern pass
+    /// (`slp_stem4d_u16_patterns_masks`: each mask chunk summed right after the pass has read it,
+    /// one C call per group); `SLIPLINE_STEM4D_UNFUSED=1` keeps the separate mask pass (one call
+    /// per mask and group, reading the group again), to measure the two with one binary.
+    public static let fusedMasks: Bool = intPatterns && avx2Masks && getenv("SLIPLINE_STEM4D_UNFUSED") == nil
+
     /// A short name of what runs, for benchmark output.
     public static var description: String {
         let name = avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
         return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", \(STEM4DSparseKernel.cGroup)-frame groups" : "")
+            + (fusedMasks ? ", masks folded into the pattern pass" : "")
     }
 
     /// The AVX2 pattern pass over one group of 16-bit frames (`slp_stem4d_u16_patterns_avx2`):
@@ -65,6 +72,26 @@ public enum STEM4DVectorUnits {
         wide
             ? UInt32(slp_stem4d_u16_patterns_int_avx512(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
             : UInt32(slp_stem4d_u16_patterns_int_avx2(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0))
+    }
+
+    /// The integer pattern pass with the binary masks of `plan` folded in
+    /// (`slp_stem4d_u16_patterns_masks`; AVX-512BW when `wide`, else AVX2): the same pattern
+    /// results as `u16PatternsInt`, and each mask's exact total per frame added, rounded to
+    /// `Float` once, to `plan.img[m · plan.img_stride + f]`. `frames` ≤ 256. Only when `avx2`.
+    @inline(__always)
+    static func u16PatternsMasks(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
+                                 sum: UnsafeMutablePointer<UInt32>, max: UnsafeMutablePointer<UInt16>, try16: Bool,
+                                 plan: UnsafePointer<slp_stem4d_mask_plan>, wide: Bool) -> UInt32 {
+        precondition(frames <= 256, "the folded pass takes at most 256 frames per call")
+        return UInt32(slp_stem4d_u16_patterns_masks(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0, plan, wide ? 1 : 0))
+    }
+
+    /// Adds the integer pattern accumulators to the `Double`/`Float` patterns
+    /// (`slp_stem4d_flush_patterns`, AVX2) and, with `clear`, zeroes them. Only when `avx2`.
+    @inline(__always)
+    static func flushPatterns(sum32: UnsafeMutablePointer<UInt32>, max16: UnsafeMutablePointer<UInt16>,
+                              sum: UnsafeMutablePointer<Double>, max: UnsafeMutablePointer<Float>, count: Int, clear: Bool) {
+        slp_stem4d_flush_patterns(sum32, max16, sum, max, count, clear ? 1 : 0)
     }
 
     /// Whether this CPU runs the AVX-512BW pass at all (whatever the environment says).

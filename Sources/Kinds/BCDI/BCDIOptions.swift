@@ -86,7 +86,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         blurEstimator = estimator
         let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.measured.rawValue)
         guard let deblurSurface = BCDIDeblurSurface(rawValue: surfaceName) else {
-            throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured or deconvolved")
+            throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured, aligned, body or deconvolved")
         }
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)

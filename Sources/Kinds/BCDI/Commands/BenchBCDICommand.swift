@@ -56,7 +56,7 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, measured or deconvolved.")
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, measured, aligned, body or deconvolved.")
     var deblurSurface: String = BCDIDeblurSurface.measured.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
@@ -89,7 +89,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
         }
         guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
-            throw ValidationError("--deblur-surface \(deblurSurface): expected measured or deconvolved")
+            throw ValidationError("--deblur-surface \(deblurSurface): expected measured, aligned, body or deconvolved")
         }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
