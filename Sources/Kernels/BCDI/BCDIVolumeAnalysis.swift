@@ -14,11 +14,10 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var maxSmoothing: Double = 1.5
     /// Measure the resolution blur from the surface (`BCDIBlurEstimate`) and invert all of it
     /// but `deblurResidual` (`BCDIDeconvolution`) before anything else; false: the finder as
-    /// it was before issue 12's fifth session. Off by default: with the surface band
-    /// (`deblurSurface`) it wins on `blur` and `ramp-blur` on both seed ranges, but alone it loses
-    /// precision at p10 on `random` (the denoising is skipped after the deconvolution); with
-    /// `deblurMeasuredNoise` it wins on those three, but `noise` and `clean` were not re-run
-    /// (docs/bcdi.md).
+    /// it was before issue 12's fifth session. False here (the bare kernel's settings), true
+    /// for jobs and `ctl bench bcdi` (`BCDIJobOptions`, `deblur=` default true since 5 December):
+    /// with the surface band (`deblurSurface`) and `deblurMeasuredNoise` it wins `blur`,
+    /// `ramp-blur` and `random` on both seed ranges and holds `noise` and `clean` (docs/bcdi.md).
     public var deblur: Bool = false
     /// Blur (voxels) left in the field by the deconvolution.
     public var deblurResidual: Double = 1.0
@@ -35,8 +34,8 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// ⌈σ̂⌉ threw away recall the deconvolution had won near the surface (docs/bcdi.md).
     public var deblurBand: Int = 1
     /// After a deconvolution, take the noise σ (for the SNR trim and the denoising width) from
-    /// the measured field instead of measuring it again on the deconvolved one (experiment,
-    /// off by default: docs/bcdi.md).
+    /// the measured field instead of measuring it again on the deconvolved one (false here, true
+    /// for jobs with `deblur`: `deblur_measured_noise=` default true; docs/bcdi.md).
     public var deblurMeasuredNoise: Bool = false
     public var lines = BCDILineOptions()
 
