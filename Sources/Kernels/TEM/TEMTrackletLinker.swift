@@ -63,17 +63,14 @@ public enum TEMTrackletLinker {
     /// what made a boundary start go to an older end of similar shape.
     static func boundaryContinuations(_ tracklets: [TEMTracklet], config: TEMTrackerConfig) -> [(Int, Int)] {
         let reach = config.maxGap + 1
-        let order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
-        let firstFrames = order.map { tracklets[$0].firstFrame }
+        let byStart = StartOrder(tracklets)
         // Candidate pairs by the start's piece: one small assignment per boundary.
         var byPiece: [Int64: [Link]] = [:]
         for a in tracklets.indices {
             let ta = tracklets[a]
             let ended = lengthRatio(ta.last, ta.end) >= config.keepReferenceBelow ? ta.last : ta.end
-            var lo = 0, hi = order.count
-            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= ta.lastFrame { lo = mid + 1 } else { hi = mid } }
-            for o in lo..<order.count {
-                let b = order[o], tb = tracklets[b], gap = tb.firstFrame - ta.lastFrame
+            for o in byStart.firstAfter(ta.lastFrame)..<byStart.order.count {
+                let b = byStart.order[o], tb = tracklets[b], gap = tb.firstFrame - ta.lastFrame
                 if gap > reach { break }
                 guard piece(tb) > piece(ta) else { continue }
                 let missed = Double(gap - 1)
@@ -97,6 +94,26 @@ public enum TEMTrackletLinker {
         return joins
     }
 
+    /// Tracklets in order of first frame, so the starts that may follow an end are found by a
+    /// binary search instead of a scan (every candidate search below walks them from there).
+    struct StartOrder {
+        /// Tracklet indices by (first frame, index).
+        let order: [Int]
+        let firstFrames: [Int]
+
+        init(_ tracklets: [TEMTracklet]) {
+            order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
+            firstFrames = order.map { tracklets[$0].firstFrame }
+        }
+
+        /// The position in `order` of the first tracklet that starts after `frame`.
+        func firstAfter(_ frame: Int) -> Int {
+            var lo = 0, hi = order.count
+            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= frame { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+    }
+
     /// Candidate joins end a → start b that pass the gates.
     static func candidates(_ tracklets: [TEMTracklet], config: TEMTrackerConfig, overlap: Int) -> [Link] {
         let motion = config.stitchMotionModel
@@ -104,17 +121,14 @@ public enum TEMTrackletLinker {
         // shapes always on the representative curves.
         let endBounds = tracklets.map { CurveMatching.bounds(motion ? $0.last : $0.end) }
         let startBounds = tracklets.map { CurveMatching.bounds(motion ? $0.first : $0.start) }
-        let order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
-        let firstFrames = order.map { tracklets[$0].firstFrame }
+        let byStart = StartOrder(tracklets)
         var links: [Link] = []
         for a in tracklets.indices {
             let ta = tracklets[a]
             let earliest = max(ta.firstFrame, ta.lastFrame - overlap)
-            var lo = 0, hi = order.count
-            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= earliest { lo = mid + 1 } else { hi = mid } }
             var examined = 0
-            for o in lo..<order.count {
-                let b = order[o], tb = tracklets[b]
+            for o in byStart.firstAfter(earliest)..<byStart.order.count {
+                let b = byStart.order[o], tb = tracklets[b]
                 guard b != a, tb.lastFrame > ta.lastFrame else { continue }
                 if tb.firstFrame - ta.lastFrame > config.stitchFrames || examined >= candidatesPerEnd { break }
                 let dt = Double(max(1, motion ? tb.firstFrame - ta.lastFrame : tb.startFrame - ta.endFrame))
@@ -167,17 +181,14 @@ public enum TEMTrackletLinker {
                                      overlap: Int) -> [Link] {
         let endBounds = tracklets.map { CurveMatching.bounds($0.last) }
         let startBounds = tracklets.map { CurveMatching.bounds($0.first) }
-        let order = tracklets.indices.sorted { (tracklets[$0].firstFrame, $0) < (tracklets[$1].firstFrame, $1) }
-        let firstFrames = order.map { tracklets[$0].firstFrame }
+        let byStart = StartOrder(tracklets)
         var links: [Link] = []
         for a in tracklets.indices {
             let ta = tracklets[a]
             let earliest = max(ta.firstFrame, ta.lastFrame - overlap)
-            var lo = 0, hi = order.count
-            while lo < hi { let mid = (lo + hi) / 2; if firstFrames[mid] <= earliest { lo = mid + 1 } else { hi = mid } }
             var examined = 0
-            for o in lo..<order.count {
-                let b = order[o], tb = tracklets[b]
+            for o in byStart.firstAfter(earliest)..<byStart.order.count {
+                let b = byStart.order[o], tb = tracklets[b]
                 guard b != a, tb.lastFrame > ta.lastFrame else { continue }
                 let gap = tb.firstFrame - ta.lastFrame
                 if gap > config.stitchFrames || examined >= candidatesPerEnd { break }
