@@ -21,7 +21,7 @@ enum NanodiffShard {
         var empty = 0
         for row in payload.row0..<payload.row1 {
             for c0 in stride(from: 0, to: cols, by: chunk) {
-                if context.stop.isSet { throw TaskError("worker stopping") }
+                if context.stop.isSet { throw TaskError("nanodiff task stopped: the worker is shutting down or the job was cancelled") }
                 let c1 = min(cols, c0 + chunk)
                 let features = try analyse(source, row: row, cols: c0..<c1, payload: payload, threads: options.threads)
                 for (i, f) in features.enumerated() {

@@ -38,7 +38,7 @@ public enum STEM4DShard {
         let tile = perTile >= source.scanCols ? (perTile / source.scanCols) * source.scanCols : perTile
         var f = first
         while f < first + count {
-            if stop?.isSet == true { throw TaskError("stem4d task stopped: the worker is shutting down") }
+            if stop?.isSet == true { throw TaskError("stem4d task stopped: the worker is shutting down or the job was cancelled") }
             let rowEnd = (f / source.scanCols + 1) * source.scanCols
             let end = tile >= source.scanCols ? min(first + count, f + tile) : min(rowEnd, f + tile)
             try source.withFrames(f..<end) { raw in
