@@ -46,8 +46,8 @@ public enum STEM4DDenseKernel {
         let stride = partial.frameCount
         let off = firstFrame - partial.firstFrame
         var acc = STEM4DPatternAccumulator(pixels: p, element: T.self)
-        partial.sumPattern.withUnsafeMutableBufferPointer { sumBuf in
-            partial.maxPattern.withUnsafeMutableBufferPointer { maxBuf in
+        partial.settledSum.withUnsafeMutableBufferPointer { sumBuf in
+            partial.settledMax.withUnsafeMutableBufferPointer { maxBuf in
                 partial.images.withUnsafeMutableBufferPointer { img in
                     weights.withUnsafeBufferPointer { w in
                         var f0 = 0

@@ -103,16 +103,12 @@ extension STEM4DSparseKernel {
     /// docs/tuning.md).
     static let intGroup = 16
 
-    /// Frames per group in the C pattern pass of 16-bit input (integer accumulators): 8. The
-    /// pass reads one or two 64-byte lines of every frame of the group in turn, and frames a
-    /// power of two apart map onto the same L1 sets: 16 frames' lines contend for 8 ways and
-    /// evict each other before the next chunk is read, 8 fit (a C probe of the pass alone:
-    /// 70–78 % of the read bandwidth at 16 frames, 93–110 % at 8, 70–74 % at 4; docs/stem4d.md).
+    /// Frames per group in the C pattern pass of 16-bit input (integer accumulators): at most 8
+    /// (16 frames' lines contend for the L1's ways and evict each other before the next chunk is
+    /// read), and 4 where the frames' streams would crowd the same L2 sets (frames a multiple of
+    /// the L2 way size apart: 256² and larger; `STEM4DGroupSize`, docs/stem4d.md).
     /// `SLIPLINE_STEM4D_GROUP=N` (1–256) sets it, to compare.
-    static let cGroup: Int = {
-        if let text = getenv("SLIPLINE_STEM4D_GROUP").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { return n }
-        return 8
-    }()
+    static func cGroup(framePixels: Int) -> Int { STEM4DGroupSize.frames(framePixels: framePixels) }
 
     /// The exact integer path, two passes per group of frames:
     ///
@@ -128,11 +124,12 @@ extension STEM4DSparseKernel {
     static func accumulateInteger<T: STEM4DIntegerPixel>(
         _ base: UnsafePointer<T>, frames n: Int, masks: STEM4DSparseMasks, column off: Int, stride: Int,
         images img: UnsafeMutablePointer<Float>, sum sumPat: UnsafeMutablePointer<Double>,
-        max maxPat: UnsafeMutablePointer<Float>
+        max maxPat: UnsafeMutablePointer<Float>, pendingSum: UnsafeMutablePointer<UInt32>?,
+        pendingMax: UnsafeMutablePointer<UInt16>?, pendingFrames: inout Int
     ) {
         let p = masks.detector.pixels
         let nc = p / 16
-        let G = T.self == UInt16.self && STEM4DVectorUnits.avx2 && STEM4DVectorUnits.intPatterns ? cGroup : intGroup
+        let G = T.self == UInt16.self && STEM4DVectorUnits.avx2 && STEM4DVectorUnits.intPatterns ? cGroup(framePixels: p) : intGroup
         let mcount = masks.maskCount
         let bitsArray = T.entryBits(masks)
         // Tail pixels of each integer mask: added to its UInt32 total before rounding.
@@ -157,18 +154,16 @@ extension STEM4DSparseKernel {
             let avx2Masks = T.self == UInt16.self && STEM4DVectorUnits.avx2Masks
             let totals = UnsafeMutablePointer<UInt32>.allocate(capacity: G)
             defer { totals.deallocate() }
-            // The integer pattern pass keeps exact UInt32 sums and UInt16 maxima across groups and
-            // adds them to the Double/Float patterns every `flushFrames` frames and at the end:
-            // the patterns (12 bytes a pixel, in L2 for large frames) are then not read and
-            // written once per group of 16 frames.
+            // The integer pattern pass keeps exact UInt32 sums and UInt16 maxima across groups,
+            // and across calls in the partial (`pendingSum`, `pendingMax`: nc · 16 pixels), and
+            // adds them to the Double/Float patterns only when `pendingLimit` frames could
+            // overflow them (the partial settles the rest when read): the patterns (12 bytes a
+            // pixel, in L2 for large frames) are not read and written once per group or per tile.
             let intPatterns = avx2 && STEM4DVectorUnits.intPatterns
-            let sum32 = UnsafeMutablePointer<UInt32>.allocate(capacity: intPatterns ? nc * 16 : 0)
-            let max16 = UnsafeMutablePointer<UInt16>.allocate(capacity: intPatterns ? nc * 16 : 0)
-            if intPatterns {
-                sum32.initialize(repeating: 0, count: nc * 16)
-                max16.initialize(repeating: 0, count: nc * 16)
-            }
-            defer { sum32.deallocate(); max16.deallocate() }
+            precondition(!intPatterns || (pendingSum != nil && pendingMax != nil) || nc == 0,
+                         "the integer pattern pass needs the partial's pending accumulators")
+            let sum32 = pendingSum ?? UnsafeMutablePointer(bitPattern: 8)!
+            let max16 = pendingMax ?? UnsafeMutablePointer(bitPattern: 8)!
             // Binary masks folded into the pattern pass (one call per group, each mask chunk
             // summed while its lines are in L1; STEM4DFoldedMasks). Frames whose size is not a
             // multiple of 16 keep the separate pass, which also adds the tail pixels.
@@ -179,10 +174,7 @@ extension STEM4DSparseKernel {
             plan.masks = Int32(mcount)
             plan.acc = fAcc
             plan.img_stride = stride
-            var pendingFrames = 0
-            // `clear: false` at the end, where the accumulators are dropped anyway. The
-            // adds run once per call (per 4 MiB tile in a worker): for 256² frames that is
-            // 65 536 pixels per 32 frames, so the C loop (SIMD converts) replaces a scalar one.
+            // Before a group that could overflow the accumulators (every 65 536 frames).
             func flushPatterns(clear: Bool = true) {
                 guard pendingFrames > 0 else { return }
                 if STEM4DVectorUnits.fusedMasks {
@@ -198,7 +190,7 @@ extension STEM4DSparseKernel {
                 pendingFrames = 0
             }
             // 65 536 frames of values below 2¹⁶ sum below 2³².
-            let flushFrames = 65_536
+            let flushFrames = STEM4DVirtualPartial.pendingLimit
             // Try 16-bit sums while the previous group's maximum says they fit (a hint only:
             // the pass checks every chunk pair).
             var try16 = true
@@ -303,7 +295,6 @@ extension STEM4DSparseKernel {
                 }
                 f0 += g
             }
-            if intPatterns { flushPatterns(clear: false) }
         }
         }
         }

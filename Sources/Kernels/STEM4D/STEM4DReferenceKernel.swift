@@ -24,8 +24,8 @@ public enum STEM4DReferenceKernel {
             }
             for i in 0..<p {
                 let v = buf[f * p + i]
-                r.sumPattern[i] += v.doubleValue
-                r.maxPattern[i] = max(r.maxPattern[i], v.floatValue)
+                r.settledSum[i] += v.doubleValue
+                r.settledMax[i] = max(r.settledMax[i], v.floatValue)
             }
         }
         r.patternCount = n

@@ -50,16 +50,33 @@ public enum STEM4DSparseKernel {
                      "frames \(firstFrame)..<\(firstFrame + n) outside the partial's range")
         let stride = partial.frameCount
         let off = firstFrame - partial.firstFrame
-        partial.sumPattern.withUnsafeMutableBufferPointer { sumBuf in
-            partial.maxPattern.withUnsafeMutableBufferPointer { maxBuf in
-                partial.images.withUnsafeMutableBufferPointer { img in
-                    accumulateInteger(base, frames: n, masks: masks, column: off, stride: stride,
-                                      images: img.baseAddress ?? UnsafeMutablePointer(bitPattern: 16)!,
-                                      sum: sumBuf.baseAddress!, max: maxBuf.baseAddress!)
+        // The C pass of 16-bit input sums into integer accumulators that the partial carries
+        // from tile to tile (STEM4DVirtualPartial.settle adds them to the patterns).
+        let pending = T.self == UInt16.self && STEM4DVectorUnits.intPatterns ? (p / 16) * 16 : 0
+        if partial.pendingSum.count != pending {
+            partial.settle()
+            partial.pendingSum = [UInt32](repeating: 0, count: pending)
+            partial.pendingMax = [UInt16](repeating: 0, count: pending)
+        }
+        var pendingFrames = partial.pendingFrames
+        partial.settledSum.withUnsafeMutableBufferPointer { sumBuf in
+            partial.settledMax.withUnsafeMutableBufferPointer { maxBuf in
+                partial.pendingSum.withUnsafeMutableBufferPointer { pSum in
+                    partial.pendingMax.withUnsafeMutableBufferPointer { pMax in
+                        partial.images.withUnsafeMutableBufferPointer { img in
+                            accumulateInteger(base, frames: n, masks: masks, column: off, stride: stride,
+                                              images: img.baseAddress ?? UnsafeMutablePointer(bitPattern: 16)!,
+                                              sum: sumBuf.baseAddress!, max: maxBuf.baseAddress!,
+                                              pendingSum: pSum.baseAddress, pendingMax: pMax.baseAddress,
+                                              pendingFrames: &pendingFrames)
+                        }
+                    }
                 }
             }
         }
+        partial.pendingFrames = pendingFrames
         partial.patternCount += n
+        if !STEM4DVectorUnits.carryPatterns { partial.settle() }
     }
 
     static func accumulate<T: STEM4DPixel>(_ buf: UnsafeBufferPointer<T>, masks: STEM4DSparseMasks, firstFrame: Int,
@@ -78,8 +95,8 @@ public enum STEM4DSparseKernel {
         defer { scalarAcc.deallocate() }
         let macc = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, mcount * group))
         defer { macc.deallocate() }
-        partial.sumPattern.withUnsafeMutableBufferPointer { sumBuf in
-            partial.maxPattern.withUnsafeMutableBufferPointer { maxBuf in
+        partial.settledSum.withUnsafeMutableBufferPointer { sumBuf in
+            partial.settledMax.withUnsafeMutableBufferPointer { maxBuf in
                 partial.images.withUnsafeMutableBufferPointer { img in
                     masks.maskSegmentStart.withUnsafeBufferPointer { mStart in
                         masks.maskSegmentOffsets.withUnsafeBufferPointer { mOff in

@@ -36,11 +36,18 @@ public enum STEM4DVectorUnits {
     /// per mask and group, reading the group again), to measure the two with one binary.
     public static let fusedMasks: Bool = intPatterns && avx2Masks && getenv("SLIPLINE_STEM4D_UNFUSED") == nil
 
+    /// True when the 16-bit pattern pass carries its integer sums and maxima across the tiles of
+    /// a task in `STEM4DVirtualPartial` and settles them once (when they could overflow or
+    /// someone reads the patterns); `SLIPLINE_STEM4D_TILE_FLUSH=1` settles them at the end of
+    /// every tile, as before, to measure the two with one binary.
+    public static let carryPatterns: Bool = intPatterns && getenv("SLIPLINE_STEM4D_TILE_FLUSH") == nil
+
     /// A short name of what runs, for benchmark output.
     public static var description: String {
         let name = avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
-        return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", \(STEM4DSparseKernel.cGroup)-frame groups" : "")
+        return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", " + (STEM4DGroupSize.override.map { "\($0)-frame groups" } ?? "8- or 4-frame groups by the L2 (way \(STEM4DGroupSize.l2.waySize >> 10) KiB, \(STEM4DGroupSize.l2.ways) ways)") : "")
             + (fusedMasks ? ", masks folded into the pattern pass" : "")
+            + (intPatterns ? (carryPatterns ? ", integer patterns carried across tiles" : ", integer patterns settled every tile") : "")
     }
 
     /// The AVX2 pattern pass over one group of 16-bit frames (`slp_stem4d_u16_patterns_avx2`):
@@ -92,6 +99,24 @@ public enum STEM4DVectorUnits {
     static func flushPatterns(sum32: UnsafeMutablePointer<UInt32>, max16: UnsafeMutablePointer<UInt16>,
                               sum: UnsafeMutablePointer<Double>, max: UnsafeMutablePointer<Float>, count: Int, clear: Bool) {
         slp_stem4d_flush_patterns(sum32, max16, sum, max, count, clear ? 1 : 0)
+    }
+
+    /// `flushPatterns` on any CPU: the AVX2 loop where the CPU has it (whatever the environment
+    /// says), else a scalar loop. For `STEM4DVirtualPartial.settle`.
+    static func settlePatterns(sum32: UnsafeMutablePointer<UInt32>, max16: UnsafeMutablePointer<UInt16>,
+                               sum: UnsafeMutablePointer<Double>, max: UnsafeMutablePointer<Float>, count: Int, clear: Bool) {
+        if slp_stem4d_has_avx2() != 0 {
+            slp_stem4d_flush_patterns(sum32, max16, sum, max, count, clear ? 1 : 0)
+            return
+        }
+        for i in 0..<count {
+            sum[i] += Double(sum32[i])
+            max[i] = Swift.max(max[i], Float(max16[i]))
+        }
+        if clear {
+            sum32.update(repeating: 0, count: count)
+            max16.update(repeating: 0, count: count)
+        }
     }
 
     /// Whether this CPU runs the AVX-512BW pass at all (whatever the environment says).

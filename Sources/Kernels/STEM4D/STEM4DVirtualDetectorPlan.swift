@@ -41,7 +41,9 @@ public struct STEM4DVirtualDetectorPlan: Sendable {
                              detectorPixels: detector.pixels)
     }
 
-    /// Adds a tile of frames (first frame `firstFrame`) into `partial`.
+    /// Adds a tile of frames (first frame `firstFrame`) into `partial`. The 16-bit pattern pass
+    /// leaves exact integer sums pending in `partial` for the next tile; reading its patterns
+    /// (or `settle()`) adds them.
     public func accumulate(_ frames: STEM4DFrames, firstFrame: Int, into partial: inout STEM4DVirtualPartial,
                            gemm: STEM4DGemm = .naive, tileBytes: Int = 1 << 20) {
         switch strategy {
@@ -70,6 +72,7 @@ public struct STEM4DVirtualDetectorPlan: Sendable {
             }
             f += t
         }
+        partial.settle()
         return partial
     }
 }

@@ -266,7 +266,8 @@ public enum STEM4DPlanner {
                 try STEM4DFrameBytes.check(raw, element: source.element, label: source.label, firstFrame: first, framePixels: det.pixels)
                 return STEM4DFrameBytes.frames(raw, element: source.element) { plan.run($0, firstFrame: first) }
             }
-            for i in sum.indices { sum[i] += partial.sumPattern[i] }
+            let part = partial.sumPattern
+            for i in sum.indices { sum[i] += part[i] }
             sampled += perRow
         }
         return (sum.map { Float($0 / Double(max(sampled, 1))) }, sampled)

@@ -49,6 +49,7 @@ public enum STEM4DShard {
             }
             f = end
         }
+        partial.settle()  // the pattern sums the last tiles left pending
         return partial
     }
 }
