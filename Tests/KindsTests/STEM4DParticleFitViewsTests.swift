@@ -8,14 +8,15 @@ import XCTest
 /// The views of the joint particle fit (`particle_fit_views`): at a low dose the stereo
 /// detectors hold a third of the bright-field counts, the four quadrants all of them.
 final class STEM4DParticleFitViewsTests: XCTestCase {
-    /// `particle_fit_views`: quadrants by default (and then formed in particles mode whatever
-    /// `detectors=` says), `stereo` by name, anything else refused naming the key.
+    /// `particle_fit_views`: stereo by default, `quadrants` by name (and then the quadrants
+    /// are formed in particles mode whatever `detectors=` says), anything else refused naming
+    /// the key.
     func testParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFitViews, "quadrants")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_fit_views": "stereo"])).particleFitViews, "stereo")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf"])).detectors, ["bf", "stereo", "quadrants"])
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf", "particle_fit_views": "stereo"])).detectors,
-                       ["bf", "stereo"])
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFitViews, "stereo")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_fit_views": "quadrants"])).particleFitViews, "quadrants")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf", "particle_fit_views": "quadrants"])).detectors,
+                       ["bf", "stereo", "quadrants"])
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf"])).detectors, ["bf", "stereo"])
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_fit_views": "all"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_fit_views"), "\(error)")
         }

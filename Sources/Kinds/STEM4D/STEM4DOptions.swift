@@ -106,11 +106,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// standard deviations; `auto`: the look-elsewhere level for this cube
     /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
     public var particleSignificance: Double?
-    /// `particle_fit_views=` (default `quadrants`): the views the joint particle fit models —
-    /// `quadrants`, the four quadrants of the bright-field disk (every bright-field count in
-    /// four disjoint views; added to `detectors` in particles mode; the stereo views when the
-    /// disk is too small to split); `stereo`, the stereo detectors' images (before 5 December,
-    /// ninth session). Blob matching runs on the stereo views either way.
+    /// `particle_fit_views=` (default `stereo`): the views the joint particle fit models —
+    /// `stereo`, the stereo detectors' images; `quadrants`, the four quadrants of the
+    /// bright-field disk (every bright-field count in four disjoint views; added to
+    /// `detectors` in particles mode; the stereo views when the disk is too small to split).
+    /// Blob matching runs on the stereo views either way. Off by default: it wins every 64²
+    /// range measured but loses a little on 128² (docs/stem4d.md).
     public var particleFitViews: String
 
     public init(_ params: JobParams) throws {
@@ -127,7 +128,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param detectors=\(list): unknown detector \(d) (expected a comma-separated list of \(Self.detectorKinds.joined(separator: ", ")))")
         }
         if mode != "images" && !detectors.contains("stereo") { detectors.append("stereo") }
-        particleFitViews = params.string("particle_fit_views", default: "quadrants")
+        particleFitViews = params.string("particle_fit_views", default: "stereo")
         guard ["stereo", "quadrants"].contains(particleFitViews) else {
             throw ParamError(message: "--param particle_fit_views=\(particleFitViews): expected stereo or quadrants")
         }
