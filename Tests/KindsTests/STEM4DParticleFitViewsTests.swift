@@ -22,15 +22,16 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
         }
     }
 
-    /// Two spheres on nearly one line of sight, 22 px apart in depth, beside two isolated
-    /// ones, at 2 counts per bright-field pixel: with the quadrants as views every sphere is
-    /// found at its depth; with the stereo detectors' views the stacked pair is not resolved.
+    /// Two radius-3 spheres overlapping in projection (centres 4 px apart) and 20 px apart in
+    /// depth, beside two isolated ones, at 1 count per bright-field pixel (contrast 0.3): with
+    /// the quadrants as views every sphere is found, the pair at its depths (within 3 px); with
+    /// the stereo detectors' views, which hold a third of the counts, the pair is not.
     func testStackedPairAtLowDoseFoundAsTwo() throws {
         var p = STEM4DSynthParams()
         p.scanRows = 40; p.scanCols = 40; p.detRows = 32; p.detCols = 32
-        p.bfRadius = 8; p.bfCx = 15.6; p.bfCy = 15.8; p.bfCounts = 2; p.dfCounts = 0.05
-        p.sphereContrast = 0.35; p.seed = 3
-        let truth: [[Double]] = [[14, 16, -11, 3], [15, 17, 11, 3], [29, 28, 0, 3], [28, 10, 6, 2.5]]
+        p.bfRadius = 8; p.bfCx = 15.6; p.bfCy = 15.8; p.bfCounts = 1; p.dfCounts = 0.05
+        p.sphereContrast = 0.3; p.seed = 3
+        let truth: [[Double]] = [[14, 16, -10, 3], [18, 17, 10, 3], [29, 28, 0, 3], [28, 10, 6, 2.5]]
         let syn = STEM4DSynthesizer.make(p, lines: nil, spheres: truth)
         let dir = try STEM4DFixtures.temporaryDirectory("fitviews")
         try NPYWriter.write(syn.cube, shape: [40, 40, 32, 32], to: "\(dir)/c.npy")
