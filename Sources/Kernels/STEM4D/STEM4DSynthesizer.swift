@@ -46,11 +46,17 @@ public enum STEM4DSynthesizer {
     /// Builds the cube with the given 3D `lines` (points `[x, y, z]`) instead of random ones
     /// (nil: drawn from `params` as usual), for tests of a chosen geometry.
     public static func make(_ p: STEM4DSynthParams, lines given: [[[Double]]]?) -> STEM4DSynthCube {
+        make(p, lines: given, spheres: nil)
+    }
+
+    /// Builds the cube with the given `lines` and/or `spheres` (`[x, y, z, r]`) instead of
+    /// random ones (nil: drawn from `params` as usual), for tests of a chosen geometry.
+    public static func make(_ p: STEM4DSynthParams, lines given: [[[Double]]]?, spheres givenSpheres: [[Double]]?) -> STEM4DSynthCube {
         var rng = SeededRandom(seed: p.seed)
         let drawn = p.content == .lines ? makeLines(p, &rng) : []
         var truth = STEM4DSynthTruth(
             lines: given ?? drawn,
-            spheres: p.content == .spheres ? makeSpheres(p, &rng) : [],
+            spheres: p.content == .spheres ? (givenSpheres ?? makeSpheres(p, &rng)) : [],
             brightField: STEM4DBrightField(cx: p.bfCx, cy: p.bfCy, radius: p.bfRadius, background: 0, plateau: p.bfCounts),
             convergenceMrad: p.convergenceMrad, slabTop: p.slabTop, slabThickness: p.slabThickness)
         if let low = p.lineContrastMin {

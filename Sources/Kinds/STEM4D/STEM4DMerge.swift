@@ -172,16 +172,19 @@ public enum STEM4DMerge {
             let cal = payload.calibration
             let bf = STEM4DBrightField(cx: cal.cx, cy: cal.cy, radius: cal.radius)
             let shape = STEM4DDetectorShape(rows: payload.shape[2], cols: payload.shape[3])
+            // The stereo detectors' views, or (`particle_fit_views=quadrants`) the four quadrants
+            // of the disk: disjoint, so their noise is independent, and every bright-field count.
+            let quadrants = (0..<4).map { "quadrant\($0)" }
+            let names = options.particleFitViews == "quadrants" && quadrants.allSatisfy({ images[$0] != nil })
+                ? quadrants : payload.pairs.flatMap { [$0.minus, $0.plus] }
             var fitViews: [STEM4DParticleModelFit.View] = []
-            for pair in payload.pairs {
-                for name in [pair.minus, pair.plus] {
-                    guard let image = images[name], let detector = payload.detectors.first(where: { $0.name == name }) else { continue }
-                    let t = STEM4DStereoGeometry.viewShift(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
-                                                           shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
-                    let spread = STEM4DStereoGeometry.viewTiltSpread(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
-                                                                     shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
-                    fitViews.append(STEM4DParticleModelFit.View(image: image, tx: t.tx, ty: t.ty, spread: spread))
-                }
+            for name in names {
+                guard let image = images[name], let detector = payload.detectors.first(where: { $0.name == name }) else { continue }
+                let t = STEM4DStereoGeometry.viewShift(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
+                                                       shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                let spread = STEM4DStereoGeometry.viewTiltSpread(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
+                                                                 shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                fitViews.append(STEM4DParticleModelFit.View(image: image, tx: t.tx, ty: t.ty, spread: spread))
             }
             var model = STEM4DParticleModelFit(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
                                                zMin: -options.zRange, zMax: options.zRange)
