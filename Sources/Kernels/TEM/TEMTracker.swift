@@ -104,7 +104,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// same glide shift within the pieces' own scatter (`TEMPieceAbsorption`) — is joined to that
     /// track's piece instead of starting (or continuing) a track of its own; a track whose piece
     /// is taken so ends there, its end marked absorbed (`TEMTrack.endAbsorbed`). Works on the
-    /// grouped observations (`joinFragments`).
+    /// grouped observations (`joinFragments`). Off by default: with `absorbedEndsStayEnds` it wins
+    /// every whole-pipeline draw range (IDF1 median medium 0.834 → 0.847 and 0.813 → 0.825, hard
+    /// 0.756 → 0.796 and 0.777 → 0.817) but loses the seed-1 10,000-frame medium video
+    /// (0.856 → 0.749; docs/tem.md).
     public var absorbPieces = false
     /// Whether a track end marked absorbed — its line goes on in a concurrent track — is left an
     /// end by gap closing (`TEMTrackletLinker`) instead of being joined to a later start. Without
