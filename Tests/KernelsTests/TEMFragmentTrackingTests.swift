@@ -93,6 +93,17 @@ final class TEMFragmentTrackingTests: XCTestCase {
         // The same in pieces of 25 frames, linked as the hierarchical merge links them.
         let pieced = TEMPiecewiseTracking.track(curves, framesPerPiece: 25, config: TEMTrackerConfig())
         XCTAssertEqual(pieced.count, 2)
+        // With pieces absorbed by the track holding their line: no piece goes to the neighbour.
+        var absorb = TEMTrackerConfig()
+        absorb.absorbPieces = true
+        absorb.absorbedEndsStayEnds = true
+        for tracks in [TEMTracker.track(curves, config: absorb), TEMPiecewiseTracking.track(curves, framesPerPiece: 25, config: absorb)] {
+            XCTAssertEqual(tracks.count, 2, "absorbing: one track per line")
+            for t in tracks {
+                XCTAssertEqual(Set(zip(t.frames, t.curveIndices).map { labels[$0][$1] }).count, 1, "absorbing: track \(t.id) mixes the lines")
+            }
+            XCTAssertEqual(tracks.reduce(0) { $0 + $1.frames.count }, curves.reduce(0) { $0 + $1.count }, "absorbing: every piece tracked")
+        }
         // Pieces linked one by one make a track per piece.
         var unjoined = TEMTrackerConfig()
         unjoined.joinFragments = false

@@ -62,7 +62,11 @@ final class TEMTrackletLinkingTests: XCTestCase {
         // And with gap closing on one cost scale (`TEMGapLikelihood`).
         var likelihood = TEMTrackerConfig()
         likelihood.gapLikelihood = true
-        for config in [TEMTrackerConfig(), corners, likelihood] {
+        // And with pieces absorbed by the track holding their line (`TEMPieceAbsorption`).
+        var absorb = TEMTrackerConfig()
+        absorb.absorbPieces = true
+        absorb.absorbedEndsStayEnds = true
+        for config in [TEMTrackerConfig(), corners, likelihood, absorb] {
             for seed in 1...5 as ClosedRange<UInt64> {
                 let v = video(frames: 40, seed: seed, [a, b])
                 for piece in [7, 10, 20] {
@@ -90,11 +94,15 @@ final class TEMTrackletLinkingTests: XCTestCase {
         } }
     }
 
-    /// The default linking and gap closing on one cost scale (`gapLikelihood`).
+    /// The default linking, gap closing on one cost scale (`gapLikelihood`), and pieces absorbed
+    /// by the track holding their line with absorbed ends left ends (`absorbPieces`).
     static var configs: [TEMTrackerConfig] {
         var likelihood = TEMTrackerConfig()
         likelihood.gapLikelihood = true
-        return [TEMTrackerConfig(), likelihood]
+        var absorb = TEMTrackerConfig()
+        absorb.absorbPieces = true
+        absorb.absorbedEndsStayEnds = true
+        return [TEMTrackerConfig(), likelihood, absorb]
     }
 
     func testDroppedFramesAtAPieceBoundaryDoNotBreakTracks() {

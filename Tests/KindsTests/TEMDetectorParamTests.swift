@@ -58,3 +58,17 @@ final class TEMGapLikelihoodParamTests: XCTestCase {
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["gap_likelihood": "maybe"])))
     }
 }
+
+/// `--param absorb_pieces=` and `absorbed_ends=` switch one track per line (`TEMPieceAbsorption`).
+final class TEMPieceAbsorptionParamTests: XCTestCase {
+    func testAbsorptionParamsReachTheTracker() throws {
+        let defaults = TEMMerge.trackerConfig(try TEMJobOptions(JobParams([:])))
+        XCTAssertEqual(defaults.absorbPieces, TEMTrackerConfig().absorbPieces)
+        XCTAssertEqual(defaults.absorbedEndsStayEnds, TEMTrackerConfig().absorbedEndsStayEnds)
+        let on = TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["absorb_pieces": "true", "absorbed_ends": "true"])))
+        XCTAssertTrue(on.absorbPieces && on.absorbedEndsStayEnds)
+        let off = TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["absorb_pieces": "false", "absorbed_ends": "false"])))
+        XCTAssertFalse(off.absorbPieces || off.absorbedEndsStayEnds)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["absorb_pieces": "maybe"])))
+    }
+}

@@ -34,7 +34,20 @@ public enum TEMDrawsBenchmark {
                            tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20,
                            registration: TEMRegistration.Config = TEMRegistration.Config(),
                            diagnoseLines: Bool = false) -> [Draw] {
-        let draws = try? Parallel.map(count, threads: threads) { k -> Draw in
+        run(difficulty, count: count, frames: frames, firstSeed: firstSeed, threads: threads, config: config,
+            trackers: [tracker], framesPerPiece: framesPerPiece, registration: registration, diagnoseLines: diagnoseLines)[0]
+    }
+
+    /// `run` with several tracker settings on the same detections (each draw rendered and
+    /// detected once): the draws scored with each, in the order given. Paired comparisons of
+    /// trackers then carry none of the detector's cost or draw-to-draw noise twice.
+    public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
+                           threads: Int = Parallel.defaultThreads(),
+                           config: TEMDetectorConfig = .video,
+                           trackers: [TEMTrackerConfig], framesPerPiece: Int = 20,
+                           registration: TEMRegistration.Config = TEMRegistration.Config(),
+                           diagnoseLines: Bool = false) -> [[Draw]] {
+        let draws = try? Parallel.map(count, threads: threads) { k -> [Draw] in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
             let synth = TEMSynthesizer(params: params)
@@ -66,19 +79,22 @@ public enum TEMDrawsBenchmark {
             }
             // Linked in the specimen's coordinates, as the merge does; scored in the image's.
             let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
-            let tracks = framesPerPiece > 0
-                ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
-                : TEMTracker.track(registered, config: tracker)
             let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
-            let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
-            return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
-                        evaluation: e, tracks: tracks.count,
-                        trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
-                        driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility,
-                        polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright),
-                        lines: lineStats.keys.sorted().map { lineStats[$0]! })
+            return trackers.map { tracker in
+                let tracks = framesPerPiece > 0
+                    ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
+                    : TEMTracker.track(registered, config: tracker)
+                let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
+                return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
+                            evaluation: e, tracks: tracks.count,
+                            trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
+                            driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility,
+                            polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright),
+                            lines: lineStats.keys.sorted().map { lineStats[$0]! })
+            }
         }
-        return draws ?? []
+        guard let draws else { return trackers.map { _ in [] } }
+        return trackers.indices.map { t in draws.map { $0[t] } }
     }
 
     /// The lines' visibility (`TEMLineVisibility.effectiveCNR`, measured on frame 0) of `count`
@@ -136,6 +152,21 @@ public enum TEMDrawsBenchmark {
         let x = q * Double(v.count - 1)
         let i = Int(x.rounded(.down)), j = min(v.count - 1, i + 1)
         return v[i] + (v[j] - v[i]) * (x - Double(i))
+    }
+
+    /// Per-draw differences of `draws` against `base` (the same draws scored with another
+    /// tracker): IDF1 and MOTA median and 10th percentile of the difference, draws won and lost
+    /// (by more than 0.001), and the identity switches summed.
+    public static func pairedReport(_ draws: [Draw], against base: [Draw]) -> String {
+        let pairs = Array(zip(draws, base))
+        func line(_ name: String, _ value: (TEMEvaluation) -> Double) -> String {
+            let d = pairs.map { value($0.evaluation) - value($1.evaluation) }
+            return "\(name) difference median \(TEMBenchmark.fmt(quantile(d, 0.5), 4))  p10 \(TEMBenchmark.fmt(quantile(d, 0.1), 4))  p90 \(TEMBenchmark.fmt(quantile(d, 0.9), 4))  won \(d.filter { $0 > 0.001 }.count)  lost \(d.filter { $0 < -0.001 }.count) of \(d.count)"
+        }
+        let switches = (draws.reduce(0) { $0 + $1.evaluation.tracking.idSwitches }, base.reduce(0) { $0 + $1.evaluation.tracking.idSwitches })
+        return [line("IDF1", { $0.idf1 }), line("MOTA", { $0.tracking.mota }),
+                "identity switches \(switches.1) → \(switches.0), tracks \(base.reduce(0) { $0 + $1.tracks }) → \(draws.reduce(0) { $0 + $1.tracks })"]
+            .joined(separator: "\n")
     }
 
     /// A printable table: a line per draw (when `perDraw`), then median and 10th percentile of

@@ -23,10 +23,12 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
     /// The curves of its first and last frames: where it was when it started and ended.
     public var first: [TEMPoint]
     public var last: [TEMPoint]
+    /// True when it ended because a concurrent track took over its line (`TEMTrack.endAbsorbed`).
+    public var endAbsorbed: Bool?
 
     public init(id: Int64, firstFrame: Int, lastFrame: Int, frames: Int, start: [TEMPoint], startFrame: Int,
                 end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint,
-                first: [TEMPoint], last: [TEMPoint]) {
+                first: [TEMPoint], last: [TEMPoint], endAbsorbed: Bool? = nil) {
         self.id = id
         self.firstFrame = firstFrame
         self.lastFrame = lastFrame
@@ -39,6 +41,7 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
         self.endVelocity = endVelocity
         self.first = first
         self.last = last
+        self.endAbsorbed = endAbsorbed
     }
 
     /// A video-unique id for the `local`-th tracklet of piece `piece` (room for a million per piece).
@@ -65,6 +68,6 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
         return TEMTracklet(id: id, firstFrame: track.firstFrame, lastFrame: track.lastFrame, frames: n,
                            start: points[s], startFrame: track.frames[s], end: points[e], endFrame: track.frames[e],
                            startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1),
-                           first: points[0], last: points[n - 1])
+                           first: points[0], last: points[n - 1], endAbsorbed: track.endAbsorbed)
     }
 }

@@ -29,9 +29,11 @@ public enum TEMTrackletLinker {
         guard config.stitchFrames > 0, tracklets.count > 1 else { return next }
         // First the piece boundaries, as the one-pass tracker would cross them: a track alive at
         // the boundary is continued frame by frame, not re-identified against every later start.
-        let continued = boundaryContinuations(tracklets, config: config)
+        // An end whose line goes on in a concurrent track is no departure: it stays an end.
+        let absorbed = config.absorbedEndsStayEnds ? Set(tracklets.indices.filter { tracklets[$0].endAbsorbed == true }) : []
+        let continued = boundaryContinuations(tracklets, config: config, absorbed: absorbed)
         for (a, b) in continued { next[a] = b }
-        let joinedEnds = Set(continued.map(\.0)), joinedStarts = Set(continued.map(\.1))
+        let joinedEnds = Set(continued.map(\.0)).union(absorbed), joinedStarts = Set(continued.map(\.1))
         // One cost scale (`gapLikelihood`): −ln of a likelihood ratio, so not joining costs 0.
         let model = config.gapLikelihood ? TEMGapLikelihood.measure(tracklets, shapeGate: config.stitchMaxResidual) : nil
         let noJoin = model == nil ? config.stitchMaxResidual + 1e-6 : 0
@@ -61,12 +63,13 @@ public enum TEMTrackletLinker {
     /// (curve cost plus `missedFrameCost` per missed frame), one Hungarian over all of them. Costs
     /// stay in the tracker's units: they never compete with the gap-closing costs, which is
     /// what made a boundary start go to an older end of similar shape.
-    static func boundaryContinuations(_ tracklets: [TEMTracklet], config: TEMTrackerConfig) -> [(Int, Int)] {
+    static func boundaryContinuations(_ tracklets: [TEMTracklet], config: TEMTrackerConfig,
+                                      absorbed: Set<Int> = []) -> [(Int, Int)] {
         let reach = config.maxGap + 1
         let byStart = StartOrder(tracklets)
         // Candidate pairs by the start's piece: one small assignment per boundary.
         var byPiece: [Int64: [Link]] = [:]
-        for a in tracklets.indices {
+        for a in tracklets.indices where !absorbed.contains(a) {
             let ta = tracklets[a]
             let ended = lengthRatio(ta.last, ta.end) >= config.keepReferenceBelow ? ta.last : ta.end
             for o in byStart.firstAfter(ta.lastFrame)..<byStart.order.count {

@@ -107,6 +107,8 @@ enum TEMMerge {
         config.commonMotion = options.commonMotion
         config.joinCornerPieces = options.cornerPieces
         config.gapLikelihood = options.gapLikelihood
+        config.absorbPieces = options.absorbPieces
+        config.absorbedEndsStayEnds = options.absorbedEndsStayEnds
         // Pile-up neighbours are found by TEMNeighbours (with the neighbour's identity, which
         // the tracker does not return); an angle of 0° makes the tracker skip its own copy.
         config.neighbourMaxAngleDegrees = 0

@@ -48,6 +48,12 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `gap_likelihood=` (default `TEMTrackerConfig.gapLikelihood`): gap closing on one cost
     /// scale, a likelihood ratio with scales measured on the video (`TEMGapLikelihood`).
     public var gapLikelihood: Bool
+    /// `absorb_pieces=` (default `TEMTrackerConfig.absorbPieces`): a piece of a line a concurrent
+    /// track holds joins that track instead of starting one of its own (`TEMPieceAbsorption`).
+    public var absorbPieces: Bool
+    /// `absorbed_ends=` (default `TEMTrackerConfig.absorbedEndsStayEnds`): a track end whose line
+    /// goes on in a concurrent track is not gap-closed.
+    public var absorbedEndsStayEnds: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
     /// tracker links (coarser copies are cheaper but cost identities over long videos: 24 points
     /// lost 0.08 IDF1 on the 10,000-frame medium job, docs/tem.md).
@@ -104,6 +110,8 @@ public struct TEMJobOptions: Sendable, Equatable {
         commonMotion = try params.bool("common_motion", default: false)
         cornerPieces = try params.bool("corner_pieces", default: TEMTrackerConfig().joinCornerPieces)
         gapLikelihood = try params.bool("gap_likelihood", default: TEMTrackerConfig().gapLikelihood)
+        absorbPieces = try params.bool("absorb_pieces", default: TEMTrackerConfig().absorbPieces)
+        absorbedEndsStayEnds = try params.bool("absorbed_ends", default: TEMTrackerConfig().absorbedEndsStayEnds)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)

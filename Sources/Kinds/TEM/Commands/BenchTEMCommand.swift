@@ -34,6 +34,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "Tracker settings as JSON (every field of TEMTrackerConfig), for tuning.")
     var trackerJSON: String?
 
+    @Option(name: .long, help: "With --draws or --long-frames: more tracker settings (JSON, like --tracker-json; repeat the option), each scored on the same detections after --tracker-json's, with the per-draw IDF1 differences against it.")
+    var alsoTrackerJSON: [String] = []
+
     @Option(name: .long, help: "Detector settings as JSON: any TEMDetectorConfig fields, laid over --detector's (default: the job's), for tuning the quality table and uncached long videos.")
     var detectorJSON: String?
 
@@ -170,15 +173,20 @@ struct BenchTEMCommand: ParsableCommand {
                 // Linked in the specimen's coordinates, as the merge does; scored in the image's.
                 let linked = drift.map { zip(detected, $0).map { curves, d in curves.map { $0.map { $0 - d } } } } ?? detected
                 if let drift { print(Self.driftSummary(drift)) }
-                let tracks = pieceFrames > 0
-                    ? TEMPiecewiseTracking.track(linked, framesPerPiece: pieceFrames, config: try drawsTracker())
-                    : TEMTracker.track(linked, config: try drawsTracker())
-                let t2 = Date()
-                let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
-                let ids = Set(truth.flatMap { $0.map(\.id) }).count
-                print(String(format: "%@  %-4llu  %-6d  %.3f   %.3f   %.3f  %d/%d  %8.1f  %7.2f", name.padding(toLength: 10, withPad: " ", startingAt: 0),
-                             seed, n, e.f1, e.lengthScore, e.idf1, tracks.count, ids, t1.timeIntervalSince(t0), t2.timeIntervalSince(t1)))
-                if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
+                for (k, tracker) in try ([drawsTracker()] + alsoTrackerJSON.map { try drawsTracker($0) }).enumerated() {
+                    if k > 0 { print("tracker \(k): \(alsoTrackerJSON[k - 1])") }
+                    let tracked = Date()
+                    let tracks = pieceFrames > 0
+                        ? TEMPiecewiseTracking.track(linked, framesPerPiece: pieceFrames, config: tracker)
+                        : TEMTracker.track(linked, config: tracker)
+                    let t2 = Date()
+                    let e = TEMEvaluator.evaluate(truth: truth, detected: detected, tracks: tracks)
+                    let ids = Set(truth.flatMap { $0.map(\.id) }).count
+                    print(String(format: "%@  %-4llu  %-6d  %.3f   %.3f   %.3f  %d/%d  %8.1f  %7.2f   MOTA %.3f  switches %d", name.padding(toLength: 10, withPad: " ", startingAt: 0),
+                                 seed, n, e.f1, e.lengthScore, e.idf1, tracks.count, ids, t1.timeIntervalSince(t0), t2.timeIntervalSince(tracked),
+                                 e.tracking.mota, e.tracking.idSwitches))
+                    if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
+                }
             }
         }
     }
@@ -224,11 +232,18 @@ struct BenchTEMCommand: ParsableCommand {
     func randomDraws(_ count: Int) throws -> Void {
         for name in drawPresets {
             let t0 = Date()
+            let trackers = try [drawsTracker()] + alsoTrackerJSON.map { try drawsTracker($0) }
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
-                                                firstSeed: firstSeed, config: try detectorConfig(), tracker: try drawsTracker(),
+                                                firstSeed: firstSeed, config: try detectorConfig(), trackers: trackers,
                                                 framesPerPiece: pieceFrames, registration: try registrationConfig(),
                                                 diagnoseLines: lineDiagnosis)
-            print(TEMDrawsBenchmark.report(results, perDraw: perDraw))
+            for (k, r) in results.enumerated() {
+                if k > 0 {
+                    print("tracker \(k): \(alsoTrackerJSON[k - 1])")
+                    print(TEMDrawsBenchmark.pairedReport(r, against: results[0]))
+                }
+                print(TEMDrawsBenchmark.report(r, perDraw: perDraw))
+            }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
     }
@@ -304,6 +319,13 @@ struct BenchTEMCommand: ParsableCommand {
     /// `--piece-frames 0` is the tracker as it was before tracklet linking: no motion model.
     func drawsTracker() throws -> TEMTrackerConfig {
         var config = try trackerConfig()
+        if pieceFrames == 0 { config.stitchMotionModel = false }
+        return config
+    }
+
+    /// `drawsTracker` with the settings of `json` instead of `--tracker-json`'s.
+    func drawsTracker(_ json: String) throws -> TEMTrackerConfig {
+        var config = try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(json.utf8))
         if pieceFrames == 0 { config.stitchMotionModel = false }
         return config
     }
