@@ -53,7 +53,8 @@ public enum CenterlineTracer {
     /// when given, is the ridge response used to keep curves of very different contrast apart.
     public static func trace(_ mask: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int,
                              options: Options = Options(), pixels known: [Int]? = nil,
-                             response: UnsafeBufferPointer<Float>? = nil) -> [[TEMPoint]] {
+                             response: UnsafeBufferPointer<Float>? = nil,
+                             gapTest: ((TEMPoint, TEMPoint) -> Bool)? = nil) -> [[TEMPoint]] {
         let pixels = (known ?? (0..<(width * height)).filter { mask[$0] != 0 }).sorted()
         if pixels.isEmpty { return [] }
         var skeleton = Skeleton(mask: mask, width: width, height: height)
@@ -70,7 +71,7 @@ public enum CenterlineTracer {
         // 4. Pair branch ends at each cluster; 5. bridge small gaps between facing free ends.
         let partner = pairAtClusters(pieces, keep: keep, endCluster: endCluster, options: options)
         let curves = chain(pieces, keep: keep, partner: partner)
-        return bridgeGaps(curves, response: response, width: width, options: options)
+        return bridgeGaps(curves, response: response, width: width, options: options, gapTest: gapTest)
     }
 
     /// The skeleton being traced: the mask with its scratch bits, and the 8-neighbourhood.
@@ -208,8 +209,10 @@ public enum CenterlineTracer {
     }
 
     /// Joins facing free ends of different curves across gaps of at most `gapJoin` px, where
-    /// the curves have similar contrast and (with a response) the ridge supports the bridge.
-    static func bridgeGaps(_ curves: [[TEMPoint]], response: UnsafeBufferPointer<Float>?, width: Int, options: Options) -> [[TEMPoint]] {
+    /// the curves have similar contrast and (with a response) the ridge supports the bridge;
+    /// `gapTest` (the two end points), when given, must pass too for a gap over 2 px.
+    static func bridgeGaps(_ curves: [[TEMPoint]], response: UnsafeBufferPointer<Float>?, width: Int, options: Options,
+                           gapTest: ((TEMPoint, TEMPoint) -> Bool)? = nil) -> [[TEMPoint]] {
         let curveEnds = curves.indices.flatMap { [endGeometry(curves[$0], end: 0, span: options.directionSpan),
                                                   endGeometry(curves[$0], end: 1, span: options.directionSpan)] }
         let strength: [Double] = curves.map { c in
@@ -237,6 +240,7 @@ public enum CenterlineTracer {
                                       level: options.bridgeEvidence * min(strength[a / 2], strength[b / 2]), options: options) {
                     continue
                 }
+                if let gapTest, d > 2, !gapTest(pa, pb) { continue }
                 if d > 1.5 {
                     let u = v / d
                     guard da.x * u.x + da.y * u.y >= cosMax, -(db.x * u.x + db.y * u.y) >= cosMax else { continue }

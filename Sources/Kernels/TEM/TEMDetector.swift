@@ -127,6 +127,12 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// groups, at this many false groups per frame (`RidgeComponentSignificance`); 0 = off
     /// (seeds only). Faint lines are weak per pixel but long.
     public var pathFalseComponents = 0.0
+    /// Pieces are joined (`joinPieces`) only where the ridge along the straight bridge between
+    /// their ends stands this many robust spreads above the same statistic on random paths of
+    /// the frame (`TEMPieceJoinEvidence.rule`); 0 = every join the geometry allows. Two lines
+    /// lying end to end (two pile-ups' lines meeting at their slip bands) have background in
+    /// the gap; a line cut where it fades or is crossed keeps its ridge there.
+    public var joinGapEvidence = 0.0
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -172,6 +178,16 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video5` with piece joins and the tracer's gap bridges made only where the frame shows the
+    /// line's ridge in the gap (`joinGapEvidence` 2, `TEMPieceJoinEvidence`; issue 11 item 2,
+    /// 5 December, docs/tem.md, "Joins across the gap on the frame's evidence"): two lines of two
+    /// pile-ups lying end to end are no longer drawn as one curve. `--param detector=video7`.
+    public static var video7: TEMDetectorConfig {
+        var c = video5
+        c.joinGapEvidence = 2
+        return c
+    }
+
     /// `video` with everything it thresholds measured on the frame (issue 11 item 2): scales
     /// weighed by their own response noise, the tangent average, seeds at 4σ and continuation
     /// at 2σ of that map. Opt-in (`ctl bench tem --per-frame-statistics`): on randomised videos
@@ -207,12 +223,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "null": return .nullCalibrated
         case "video5": return .video5
         case "video6": return .video6
+        case "video7": return .video7
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -260,6 +277,8 @@ public struct TEMDetector: Sendable {
 
     /// The last frame's response map (as thresholded), for diagnostics.
     public func lastResponse() -> [Float] { response }
+    /// The last frame's quantised line normals (`RidgeFilter.apply`'s codes), for diagnostics.
+    public func lastNormal() -> [Float] { normal }
 
     public init(config: TEMDetectorConfig = TEMDetectorConfig()) {
         self.config = config
@@ -367,7 +386,12 @@ public struct TEMDetector: Sendable {
         let kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg, width: width, height: height)
         // Pieces of one line cut where its contrast fades or another line crosses it are one
         // dislocation: joined here, so rows, tracking and evaluation all see lines.
-        return cfg.joinPieces ? TEMFragmentGrouping.joinedCurves(kept, samples: cfg.samples) : kept
+        guard cfg.joinPieces else { return kept }
+        let accept = cfg.joinGapEvidence > 0 && kept.count > 1 && !cfg.nullTest // (the null test leaves the other polarity's map)
+            ? TEMPieceJoinEvidence.rule(cfg, response: response, normal: normal, median: lastThresholds.median,
+                                        sigma: lastThresholds.sigma, width: width, height: height, pieces: kept.map(\.points))
+            : nil
+        return TEMFragmentGrouping.joinedCurves(kept, samples: cfg.samples, accept: accept)
     }
 
     /// Thresholds the current response (NMS + hysteresis at the frame's own robust statistics),
@@ -387,7 +411,17 @@ public struct TEMDetector: Sendable {
                                                pathFalseComponents: cfg.pathFalseComponents)
             }
             let skeleton = Thinning.zhangSuen(m, width: width, height: height, pixels: kept)
-            return CenterlineTracer.trace(m, width: width, height: height, options: cfg.tracer, pixels: skeleton, response: r)
+            // With `joinGapEvidence` the tracer's gap bridges need the same evidence as piece joins.
+            var gapTest: ((TEMPoint, TEMPoint) -> Bool)?
+            if cfg.joinGapEvidence > 0 {
+                let null = TEMPieceJoinEvidence.Null(response: r, normal: nb, width: width, height: height, median: stats.median,
+                                                     sigma: sigma, maxSamples: Int(cfg.tracer.gapJoin.rounded(.up)) + 1)
+                gapTest = { a, b in
+                    let path = TEMPieceJoinEvidence.pathMean(from: a, to: b, r, nb, width: width, height: height, median: stats.median, sigma: sigma)
+                    return path.samples < 2 || path.mean >= null.level(samples: path.samples, k: cfg.joinGapEvidence)
+                }
+            }
+            return CenterlineTracer.trace(m, width: width, height: height, options: cfg.tracer, pixels: skeleton, response: r, gapTest: gapTest)
         } } }
         var curves: [TEMCurve] = []
         var straightness: [Double] = []

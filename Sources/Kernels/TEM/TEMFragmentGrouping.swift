@@ -26,18 +26,38 @@ public enum TEMFragmentGrouping {
     static let maxTurnDegrees = 25.0
 
     /// Every frame's observations.
-    public static func observations(_ frames: [[[TEMPoint]]]) -> [Observations] { frames.map(observations) }
+    public static func observations(_ frames: [[[TEMPoint]]]) -> [Observations] { frames.map { observations($0) } }
 
-    public static func observations(_ frame: [[TEMPoint]]) -> Observations {
-        var joins: [(gap: Double, a: Int, aEnd: Bool, b: Int, bEnd: Bool)] = []
+    /// A join the geometry allows: curve `a`'s end (`aEnd`: its last point, else its first)
+    /// continued by curve `b`'s, `gap` px apart.
+    public struct Join: Sendable, Equatable {
+        public var gap: Double
+        public var a: Int, aEnd: Bool
+        public var b: Int, bEnd: Bool
+        /// The facing end points.
+        public func ends(_ frame: [[TEMPoint]]) -> (TEMPoint, TEMPoint) {
+            (aEnd ? frame[a][frame[a].count - 1] : frame[a][0], bEnd ? frame[b][frame[b].count - 1] : frame[b][0])
+        }
+    }
+
+    /// Every pair of the frame's curves that continue each other (`continuation`).
+    public static func candidateJoins(_ frame: [[TEMPoint]]) -> [Join] {
+        var joins: [Join] = []
         let bounds = frame.map(CurveMatching.bounds)
         for a in frame.indices where frame[a].count >= 2 {
             for b in (a + 1)..<frame.count where frame[b].count >= 2 {
                 let (alo, ahi) = bounds[a], (blo, bhi) = bounds[b]
                 if alo.x > bhi.x + maxGap || blo.x > ahi.x + maxGap || alo.y > bhi.y + maxGap || blo.y > ahi.y + maxGap { continue }
-                if let j = continuation(frame[a], frame[b]) { joins.append((j.gap, a, j.aEnd, b, j.bEnd)) }
+                if let j = continuation(frame[a], frame[b]) { joins.append(Join(gap: j.gap, a: a, aEnd: j.aEnd, b: b, bEnd: j.bEnd)) }
             }
         }
+        return joins
+    }
+
+    /// The frame's observations, joining only the candidate joins `accept` allows (all when nil).
+    public static func observations(_ frame: [[TEMPoint]], accept: ((Join) -> Bool)? = nil) -> Observations {
+        var joins = candidateJoins(frame)
+        if let accept { joins = joins.filter(accept) }
         // Closest ends first; each end joins at most one other, and no cycle.
         var usedEnd = Set<Int>(), parent = Array(frame.indices)
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
@@ -122,9 +142,10 @@ extension TEMFragmentGrouping {
     /// points along the joined line (the gap bridged straight) resampled to `samples` equally
     /// spaced points; length of the joined line; curvature and response weighted by the
     /// pieces' lengths (the bridge has neither). A curve that continues no other is unchanged.
-    public static func joinedCurves(_ curves: [TEMCurve], samples: Int) -> [TEMCurve] {
+    /// `accept` (nil: all) decides which of the joins the geometry allows are made.
+    public static func joinedCurves(_ curves: [TEMCurve], samples: Int, accept: ((Join) -> Bool)? = nil) -> [TEMCurve] {
         guard curves.count > 1 else { return curves }
-        let observations = observations(curves.map(\.points))
+        let observations = observations(curves.map(\.points), accept: accept)
         return zip(observations.curves, observations.members).map { points, members in
             guard members.count > 1 else { return curves[members[0]] }
             let pieces = members.map { curves[$0] }

@@ -123,6 +123,9 @@ struct BenchTEMCommand: ParsableCommand {
         guard (2...100_000).contains(drawFrames) else { throw ValidationError("--draw-frames must be 2…100000") }
     }
 
+    @Flag(name: .long, help: "With --long-frames: instead of tracking, every piece join the geometry allows on the first preset and seed, by truth (one line, two lines, two pile-ups), with the gap's evidence on the frame; and the reported curves lying on two true lines.")
+    var joinDiagnosis = false
+
     @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
     var pngMatrix = false
 
@@ -160,6 +163,13 @@ struct BenchTEMCommand: ParsableCommand {
 
     /// Identity over long videos: detections (cached in `longCache` when set), tracking, scores.
     func long(frames n: Int) throws {
+        if joinDiagnosis {
+            for name in longPresets { for seed in seeds {
+                print("\(name) seed \(seed), \(n) frames:")
+                print(TEMJoinDiagnosis.run(TEMDifficulty(rawValue: name)!, frames: n, seed: seed, config: try detectorConfig()))
+            } }
+            return
+        }
         if let data = try? JSONEncoder().encode(try trackerConfig()) { print("tracker: " + String(decoding: data, as: UTF8.self)) }
         print("difficulty  seed  frames  F1      length  IDF1   tracks/true  detect s  track s")
         for name in longPresets {
