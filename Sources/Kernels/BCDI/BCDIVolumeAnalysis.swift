@@ -25,8 +25,10 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// vortex neighbourhoods left out (`BCDIBlurDirectFit`); `variogram` is the surface
     /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
     public var blurEstimator: BCDIBlurEstimator = .direct
-    /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`).
-    public var deblurSurface: BCDIDeblurSurface = .measured
+    /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`);
+    /// `body` since issue 12's ninth session (it wins `blur` on three seed ranges and holds the
+    /// other presets; docs/bcdi.md), `measured` before.
+    public var deblurSurface: BCDIDeblurSurface = .body
     /// Depth (voxels) of the measured-field band of `deblurSurface = .measured`, and of the
     /// blend after it; 0: ⌈σ̂⌉, the measured blur. 1 (the measured support's outer layer kept,
     /// the next one blended): the ringing's zero sheet lies ≈ σ_e outside the sharp surface,
@@ -48,7 +50,8 @@ public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
     /// Issue 12's sixth session: the deconvolved field everywhere.
     case deconvolved
     /// The measured field within `deblurBand` voxels of the measured support's edge, blended
-    /// linearly into the deconvolved field over as many more, the deconvolved field deeper in.
+    /// linearly into the deconvolved field over as many more, the deconvolved field deeper in
+    /// (the default from issue 12's seventh session to the ninth).
     case measured
     /// As `measured`, but in that outer shell the deconvolved field x is kept wherever it is
     /// at least as strong as the measured field y in y's own direction (Re(x·ȳ) ≥ |y|²): the
@@ -60,7 +63,8 @@ public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
     /// As `measured`, but inside the crystal's body as the measured field shows it (the
     /// half-level set of its amplitude, `BCDIBlurDirectFit.body`: the sharp surface) the
     /// deconvolved field is kept up to the surface; the band's measured field stays only outside
-    /// it, where the ringing's zero sheet lies (≈ σ_e out). Experiment (issue 12, eighth session).
+    /// it, where the ringing's zero sheet lies (≈ σ_e out). Issue 12's eighth session; the
+    /// default since the ninth.
     case body
 }
 

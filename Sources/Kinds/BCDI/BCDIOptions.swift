@@ -46,11 +46,13 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
     /// (`BCDIBlurEstimator`).
     public var blurEstimator: BCDIBlurEstimator
-    /// `deblur_surface=measured|deconvolved` (default measured): which field the finder sees
-    /// near the surface after a deconvolution (`BCDIDeblurSurface`).
+    /// `deblur_surface=body|measured|aligned|deconvolved` (default body since 5 December, night;
+    /// measured before): which field the finder sees near the surface after a deconvolution
+    /// (`BCDIDeblurSurface`).
     public var deblurSurface: BCDIDeblurSurface
     /// `deblur_band=` (default 1; 0: the measured blur, rounded up): depth in voxels of the band
-    /// where `deblur_surface=measured` keeps the measured field, and of the blend after it.
+    /// where `deblur_surface=measured` (and `body`, outside the body) keeps the measured field,
+    /// and of the blend after it.
     public var deblurBand: Int
     /// `deblur_measured_noise=` (default true): after a deconvolution the noise σ
     /// for the SNR trim and the denoising comes from the measured field.
@@ -84,7 +86,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
         }
         blurEstimator = estimator
-        let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.measured.rawValue)
+        let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.body.rawValue)
         guard let deblurSurface = BCDIDeblurSurface(rawValue: surfaceName) else {
             throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured, aligned, body or deconvolved")
         }

@@ -56,8 +56,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, measured, aligned, body or deconvolved.")
-    var deblurSurface: String = BCDIDeblurSurface.measured.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, body (the job's default), measured, aligned or deconvolved.")
+    var deblurSurface: String = BCDIDeblurSurface.body.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
     var deblurBand: Int = 1
