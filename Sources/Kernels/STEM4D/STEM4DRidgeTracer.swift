@@ -30,8 +30,8 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
     public var gapSteps = 2
     public var maxStraightSteps = 6
     /// Cut a trace where its depth jumps (`STEM4DTraceDepthBreaks`: it ran into another line
-    /// meeting it in projection) and keep the part holding its seed; the rest is left to be
-    /// traced as its own line. nil: traces are not cut (the method of 5 December).
+    /// meeting it in projection); each part is kept as its own line. nil: traces are not cut
+    /// (the method of 5 December).
     public var depthBreaks: STEM4DTraceDepthBreaks?
     /// The sweep's scales, px (the depth-break test's block is 2σ points).
     public var scales: [Double] = []
