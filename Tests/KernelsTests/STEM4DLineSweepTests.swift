@@ -144,38 +144,6 @@ final class STEM4DLineSweepTests: XCTestCase {
         XCTAssertLessThan(ici.medianDepthError, fixed.medianDepthError + 0.25, "ICI \(ici), fixed \(fixed)")
     }
 
-    /// Two lines that meet end to end in projection, turning by 20° there, 30 px apart in depth:
-    /// without the depth-break test the tracer runs from one into the other and one curve's
-    /// depth is smoothed across the jump; with it they are traced as two, each at its own depth.
-    func testLinesMeetingInProjectionAtDifferentDepthsAreTracedAsTwo() throws {
-        let truth = [straight([4, 14, -15], [24, 21, -15]), straight([24, 21, 15], [43, 34, 15])]
-        let v = try views(truth, rows: 44, cols: 48)
-        var sweep = STEM4DLineSweepStereo(zRange: 40, minLength: 8)
-        sweep.depthBreaks = true
-        let found = sweep.reconstruct(v).lines
-        let s = STEM4DLineEvaluation.score(truth: truth, found: found)
-        // Each found line lies on one true line: at most two of its points (at the meeting)
-        // are nearer the other one.
-        for line in found {
-            let nearest = line.points.map { p in
-                truth.indices.min { a, b in Self.distance(p, truth[a]) < Self.distance(p, truth[b]) }!
-            }
-            let counts = truth.indices.map { k in nearest.filter { $0 == k }.count }
-            XCTAssertLessThanOrEqual(counts.min()!, 2, "a found line runs along both true lines: \(line.points)")
-        }
-        for (k, c) in s.lineCoverage.enumerated() { XCTAssertGreaterThan(c, 0.85, "line \(k): \(s)") }
-        for (k, e) in s.lineDepthError.enumerated() { XCTAssertLessThan(e, 1.5, "line \(k): \(s)") }
-    }
-
-    /// Lateral distance (x, y) from `p` to the polyline `line`.
-    static func distance(_ p: [Double], _ line: [[Double]]) -> Double {
-        zip(line, line.dropFirst()).map { a, b in
-            let ex = b[0] - a[0], ey = b[1] - a[1]
-            let u = min(1, max(0, ((p[0] - a[0]) * ex + (p[1] - a[1]) * ey) / (ex * ex + ey * ey)))
-            return hypot(p[0] - a[0] - u * ex, p[1] - a[1] - u * ey)
-        }.min() ?? .infinity
-    }
-
     func testNoiseAloneGivesNoLines() throws {
         let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views([], rows: 40, cols: 40, counts: 5)).lines
         XCTAssertTrue(found.isEmpty, "\(found.count) lines in pure noise")
