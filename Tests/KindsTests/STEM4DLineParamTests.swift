@@ -34,6 +34,15 @@ final class STEM4DLineParamTests: XCTestCase {
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_own_evidence": "maybe"])))
     }
 
+    /// `line_depth_breaks`: off by default (traces are not cut), `true` turns the tracer's
+    /// depth-break test on, anything else refused.
+    func testLineDepthBreaksIsValidated() throws {
+        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).lineDepthBreaks)
+        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).depthBreaks)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams(["line_depth_breaks": "true"])).lineDepthBreaks)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_breaks": "sometimes"])))
+    }
+
     /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the
     /// look-elsewhere level is worked out per cube at the merge); nonsense refused.
     func testParticleSignificanceIsValidated() throws {

@@ -29,6 +29,10 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// view (`ownEvidence`): a branch leaving a strong line's end, or bridging two lines' ends,
     /// lives on the other lines' flanks in some view. false: the method of 5 December.
     public var ownEvidence = false
+    /// Cut traces where their depth jumps (`STEM4DTraceDepthBreaks`): a trace that ran from one
+    /// line into another meeting it in projection at another depth. false: the method of
+    /// 5 December.
+    public var depthBreaks = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -44,6 +48,8 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
         let map = sweep.run(normalised)
         var tracer = STEM4DRidgeTracer(minLength: scales.indices.map { minimumLength(scale: $0) }.min() ?? 4)
         tracer.minLengthAtScale = scales.indices.map { minimumLength(scale: $0) }
+        tracer.scales = scales
+        if depthBreaks { tracer.depthBreaks = STEM4DTraceDepthBreaks() }
         var curves = tracer.trace(map)
         if ownEvidence {
             // The test asks each line for evidence the lines before it do not explain: the lines

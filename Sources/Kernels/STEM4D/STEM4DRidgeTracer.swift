@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Follows ridges of a `STEM4DRidgeSweep.Map` into ordered polylines (sub-pixel, scan px),
 /// each point with the depth the trace followed.
@@ -28,6 +29,12 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
     /// there belongs to another line) before it ends.
     public var gapSteps = 2
     public var maxStraightSteps = 6
+    /// Cut a trace where its depth jumps (`STEM4DTraceDepthBreaks`: it ran into another line
+    /// meeting it in projection); each part is kept as its own line. nil: traces are not cut
+    /// (the method of 5 December).
+    public var depthBreaks: STEM4DTraceDepthBreaks?
+    /// The sweep's scales, px (the depth-break test's block is 2σ points).
+    public var scales: [Double] = []
 
     /// A tracer keeping lines of at least `minLength` px.
     public init(minLength: Double) { self.minLength = minLength }
@@ -52,6 +59,7 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
             return Double(map.score[i]) >= map.scoreAt(x + nx, y + ny) && Double(map.score[i]) >= map.scoreAt(x - nx, y - ny)
         }.sorted { map.score[$0] > map.score[$1] }
         var lines: [(points: [Point], scale: Int)] = []
+        let debugBreaks = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_BREAK_DEBUG"] != nil
         for seed in seeds where owner[seed] < 0 && !tried[seed] {
             tried[seed] = true
             let k = Int(map.scale[seed])
@@ -62,18 +70,36 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
             let back = walk(map, from: p0, direction: -t0, scale: k, owner: owner, id: id)
             let walked = back.reversed() + [p0] + ahead
             for p in walked { tried[map.index(p.x, p.y)] = true }
-            let line = Self.trimmedAtHalfMaximum(walked)
-            let shortest = k < minLengthAtScale.count ? minLengthAtScale[k] : minLength
-            guard Self.length(line.map { SIMD2($0.x, $0.y) }) >= shortest else { continue }
-            for p in line {
-                let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
-                for yy in max(0, cy - 1)...min(h - 1, cy + 1) {
-                    for xx in max(0, cx - 1)...min(w - 1, cx + 1) where owner[yy * w + xx] < 0 { owner[yy * w + xx] = id }
+            for part in pieces(of: walked, map: map, scale: k, debug: debugBreaks) {
+                let line = Self.trimmedAtHalfMaximum(part)
+                let shortest = k < minLengthAtScale.count ? minLengthAtScale[k] : minLength
+                guard Self.length(line.map { SIMD2($0.x, $0.y) }) >= shortest else { continue }
+                for p in line {
+                    let cx = Int(p.x.rounded()), cy = Int(p.y.rounded())
+                    for yy in max(0, cy - 1)...min(h - 1, cy + 1) {
+                        for xx in max(0, cx - 1)...min(w - 1, cx + 1) where owner[yy * w + xx] < 0 { owner[yy * w + xx] = Int32(lines.count) }
+                    }
                 }
+                lines.append((line, k))
             }
-            lines.append((line, k))
         }
         return lines
+    }
+
+    /// `walked` cut where its depth jumps (`depthBreaks`), tested without its faded ends (past
+    /// a line's end the depth is noise); the whole trace when the test is off or finds nothing.
+    func pieces(of walked: [Point], map: STEM4DRidgeSweep.Map, scale k: Int, debug: Bool) -> [[Point]] {
+        guard let test = depthBreaks else { return [walked] }
+        let core = Self.halfMaximumRange(walked)
+        let z = STEM4DTraceDepthBreaks.depths(walked[core].map { SIMD2($0.x, $0.y) }, field: map.field, scale: k)
+        let block = k < scales.count ? max(1, Int((2 * scales[k]).rounded())) : 2
+        let cuts = test.breaks(z, block: block, resolution: map.depthStep).map { $0 + core.lowerBound }
+        guard !cuts.isEmpty else { return [walked] }
+        if debug {
+            print("BREAKDBG cuts", cuts, "of", walked.count, "core", core, z.map { String(format: "%.1f", $0) }.joined(separator: " "))
+        }
+        let bounds = [0] + cuts + [walked.count]
+        return zip(bounds, bounds.dropFirst()).map { Array(walked[$0..<$1]) }
     }
 
     /// The best response within one depth step of `z`: (score, normal, depth).
@@ -148,7 +174,12 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
     /// symmetric filter, falls to half its response exactly at its end; past it a strong line's
     /// filter tail can stay well above the noise threshold for several pixels.
     static func trimmedAtHalfMaximum(_ line: [Point], reach: Int = 10) -> [Point] {
-        guard line.count > 2 else { return line }
+        Array(line[halfMaximumRange(line, reach: reach)])
+    }
+
+    /// The indices `trimmedAtHalfMaximum` keeps.
+    static func halfMaximumRange(_ line: [Point], reach: Int = 10) -> Range<Int> {
+        guard line.count > 2 else { return 0..<line.count }
         func level(_ range: Range<Int>) -> Double {
             let s = line[range].map(\.score).sorted()
             return s.isEmpty ? 0 : s[s.count / 2]
@@ -156,7 +187,7 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
         var lo = 0, hi = line.count - 1
         while lo < hi && line[lo].score < 0.5 * level((lo + 1)..<min(line.count, lo + 1 + reach)) { lo += 1 }
         while hi > lo && line[hi].score < 0.5 * level(max(0, hi - reach)..<hi) { hi -= 1 }
-        return Array(line[lo...hi])
+        return lo..<(hi + 1)
     }
 
     /// Polyline length, px.
