@@ -28,4 +28,9 @@ if [ ${#filter[@]} -eq 0 ]; then
   export SLIPLINE_PYTHON="$SLIPLINE_TEST_PYTHON"
 fi
 swift build --build-tests
-swift test --skip-build "${filter[@]}" "$@"
+# Tests write their scratch files (inputs, outputs, database clusters) under one directory per
+# run, removed when the run ends however it ends, so repeated runs do not fill /tmp.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/slipline-tests.XXXXXX")
+chmod 755 "$scratch"   # as /tmp: the database server's own user may need to pass through
+trap 'rm -rf "$scratch"' EXIT
+TMPDIR="$scratch" swift test --skip-build "${filter[@]}" "$@"
