@@ -311,7 +311,6 @@ uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_
     return best;
 }
 
-
 __attribute__((target("avx512f,avx512bw")))
 static uint16_t patterns_masks_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
                                       uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan) {
@@ -330,7 +329,7 @@ static uint16_t patterns_masks_avx2(const uint16_t *group, int frames, ptrdiff_t
  * follows. In a rolled loop one load instruction jumps from frame to frame (a stride of a frame,
  * then back) and that prefetcher gives up: a C probe of the bare loop (add and max, 512 MiB
  * MAP_SHARED file, one thread, thread CPU time, 6 December) read 64² frames at 42–50 % of the
- * sequential read probe with the loop rolled and 88–99 % unrolled, for 2, 4 and 8 frames alike. */
+ * sequential read probe with the loop rolled and 86–99 % unrolled, for 2, 4 and 8 frames alike. */
 #define SLP_FIXED_FRAMES(NAME, TARGET, BODY, G)                                                                       \
     __attribute__((target(TARGET))) static uint16_t NAME##_##G(const uint16_t *group, ptrdiff_t frame_pixels,         \
                                                                int chunks, uint32_t *sum, uint16_t *max, int try16,   \
@@ -498,11 +497,6 @@ uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes) {
 int slp_stem4d_has_avx2(void) { return 0; }
 
 int slp_stem4d_has_avx512bw(void) { return 0; }
-
-uint16_t slp_stem4d_u16_patterns_int_avx2(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
-                                          uint32_t *sum, uint16_t *max, int try16) {
-    return patterns_dispatch(group, frames, frame_pixels, chunks, sum, max, try16, NULL, 0, 0);
-}
 
 uint16_t slp_stem4d_u16_patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
                                             uint32_t *sum, uint16_t *max, int try16) {
