@@ -160,7 +160,7 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                             var plan = slp_stem4d_mask_plan(masks: Int32(masks), chunk_start: st.baseAddress!,
                                                                             entry_mask: ow.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                                                             entry_bits: bt.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                                                            acc: acc, img: im.baseAddress! + 2, img_stride: stride)
+                                                                            acc: acc, img: im.baseAddress! + 2, img_stride: stride, img_step: 1)
                                             let a = STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
                                                                                        sum: &sum32, max: &max16, try16: try16, plan: &plan, wide: wide)
                                             let b = STEM4DVectorUnits.u16PatternsInt(avx512: wide, d.baseAddress!, frames: frames, framePixels: pixels,
@@ -187,6 +187,103 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                 XCTAssertEqual(img[m * stride + j], want, "\(what), mask \(m), column \(j)")
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The folded pass with its frame loops unrolled (groups of 4 and 8 frames) against the
+    /// rolled loop and against plain sums: both units, chunk counts that fill and do not fill
+    /// the AVX-512 and AVX2 blocks, 1 and 3 frames (the rolled loop), counts all at 65 535,
+    /// random over the full range and 12-bit, three groups chained on the same accumulators
+    /// (the 16-bit attempt kept or dropped as the kernel decides it), two masks sharing chunks,
+    /// and interleaved groups (members `step` frames apart, images `step` columns apart, the
+    /// frames between left out).
+    func testUnrolledFrameLoopsEqualRolledLoopAndPlainSums() throws {
+        try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
+        var rng = SeededRandom(seed: 33)
+        let units = STEM4DVectorUnits.hasAVX512BW ? [false, true] : [false]
+        for wide in units {
+            for chunks in [1, 3, 4, 5, 8, 13] {
+                for frames in [1, 3, 4, 8] {
+                    for (values, step) in [("65535", 1), ("full", 1), ("12-bit", 1), ("full", 3), ("12-bit", 2)] {
+                        let pixels = chunks * 16
+                        // Mask 0: every other chunk, all lanes; mask 1: random lanes of every chunk.
+                        var start: [Int32] = [0], owner: [Int32] = [], bits: [UInt16] = []
+                        var cover = [[Bool]](repeating: [Bool](repeating: false, count: pixels), count: 2)
+                        for c in 0..<chunks {
+                            for m in 0..<2 where m == 1 || c % 2 == 0 {
+                                owner.append(Int32(m))
+                                for l in 0..<16 {
+                                    let on = m == 0 || rng.next() % 2 == 0
+                                    bits.append(on ? .max : 0)
+                                    cover[m][c * 16 + l] = on
+                                }
+                            }
+                            start.append(Int32(owner.count))
+                        }
+                        var results: [[UInt32]] = []
+                        for rolled in [false, true] {
+                            var sum32 = [UInt32](repeating: 0, count: pixels), max16 = [UInt16](repeating: 0, count: pixels)
+                            // Image columns: group g's frame f at g + 3·step·f (the three groups interleaved, members apart).
+                            let width = 3 + 3 * step * frames
+                            var img = [Float](repeating: 0, count: 2 * width)
+                            var sumRef = [UInt64](repeating: 0, count: pixels), maxRef = [UInt16](repeating: 0, count: pixels)
+                            var imgRef = [Float](repeating: 0, count: 2 * width)
+                            var try16 = true
+                            var local = SeededRandom(seed: UInt64(chunks * 100 + frames))
+                            for g in 0..<3 {
+                                // `frames · step` frames; the group is every step-th (the others are left out).
+                                let data = (0..<(pixels * frames * step)).map { _ -> UInt16 in
+                                    switch values {
+                                    case "65535": return 65_535
+                                    case "full": return UInt16(truncatingIfNeeded: local.next())
+                                    default: return UInt16(truncatingIfNeeded: local.next() % 4096)
+                                    }
+                                }
+                                var groupMax: UInt16 = 0
+                                for f in 0..<frames {
+                                    let frame = data[(f * step * pixels)..<((f * step + 1) * pixels)]
+                                    for (i, v) in frame.enumerated() {
+                                        sumRef[i] += UInt64(v)
+                                        maxRef[i] = max(maxRef[i], v)
+                                        groupMax = max(groupMax, v)
+                                    }
+                                    for m in 0..<2 {
+                                        var total: UInt32 = 0
+                                        for (i, v) in frame.enumerated() where cover[m][i] { total += UInt32(v) }
+                                        imgRef[m * width + g + f * step * 3] = Float(total)
+                                    }
+                                }
+                                let acc = UnsafeMutableRawPointer.allocate(byteCount: 2 * frames * 32, alignment: 64)
+                                defer { acc.deallocate() }
+                                let gm = data.withUnsafeBufferPointer { d in
+                                    start.withUnsafeBufferPointer { st in
+                                        owner.withUnsafeBufferPointer { ow in
+                                            bits.withUnsafeBufferPointer { bt in
+                                                img.withUnsafeMutableBufferPointer { im in
+                                                    var plan = slp_stem4d_mask_plan(masks: 2, chunk_start: st.baseAddress!, entry_mask: ow.baseAddress!,
+                                                                                    entry_bits: bt.baseAddress!, acc: acc,
+                                                                                    img: im.baseAddress! + g, img_stride: width, img_step: 3 * step)
+                                                    return STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels * step, chunks: chunks,
+                                                                                              sum: &sum32, max: &max16, try16: try16, plan: &plan,
+                                                                                              wide: wide, rolled: rolled)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                                XCTAssertEqual(gm, UInt32(groupMax), "group \(g)")
+                                try16 = gm * UInt32(frames) <= 65_535
+                            }
+                            let what = "\(chunks) chunks × \(frames) frames, \(values), step \(step), avx512 \(wide), rolled \(rolled)"
+                            XCTAssertEqual(sum32.map(UInt64.init), sumRef, what)
+                            XCTAssertEqual(max16, maxRef, what)
+                            XCTAssertEqual(img, imgRef, what)
+                            results.append(sum32 + max16.map(UInt32.init) + img.map(\.bitPattern))
+                        }
+                        XCTAssertEqual(results[0], results[1], "unrolled and rolled: \(chunks) chunks × \(frames) frames, \(values), step \(step)")
                     }
                 }
             }

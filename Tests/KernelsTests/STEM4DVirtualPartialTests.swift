@@ -101,4 +101,33 @@ final class STEM4DVirtualPartialTests: XCTestCase {
             }
         }
     }
+
+    /// The whole kernel where the pass runs its unrolled 8-frame groups on whole AVX-512 blocks
+    /// (an 8×8 detector: four chunks, masks folded) and on odd sides (9×7: three chunks and a
+    /// 15-pixel tail, the separate mask pass): 70 001 frames (the last group one frame, the
+    /// rolled loop) of counts at 65 535 but for a few, so every pixel's sum passes 2³²; one call
+    /// and tiles of 5 000 frames (a multiple of neither the group nor the settle limit).
+    func testUnrolledGroupsPastTwoToThe32OnOddShapes() {
+        let n = 70_001
+        for det in [STEM4DDetectorShape(rows: 8, cols: 8), STEM4DDetectorShape(rows: 9, cols: 7)] {
+            let data = (0..<(n * det.pixels)).map { i -> UInt16 in i % 991 == 0 ? UInt16(i % 65_536) : 65_535 }
+            let masks: [[Float]] = [
+                STEM4DDetectorGeometry.circle(cx: 3, cy: 4, r: 2.5).rasterise(det),
+                STEM4DDetectorGeometry.annulus(cx: 3, cy: 4, rInner: 1, rOuter: 4).rasterise(det),
+                [Float](repeating: 1, count: det.pixels),
+            ]
+            let plan = STEM4DVirtualDetectorPlan(masks: masks, detector: det, strategy: .sparse)
+            data.withUnsafeBufferPointer { buf in
+                let ref = STEM4DReferenceKernel.run(.uint16(buf), masks: masks, detector: det)
+                XCTAssertGreaterThan(ref.sumPattern.min()!, Double(UInt32.max), "the test must pass 2³² in every pixel")
+                for tileFrames in [n, 5_000] {
+                    let got = plan.run(.uint16(buf), tileBytes: tileFrames * det.pixels * 2)
+                    let what = "\(det.rows)×\(det.cols), tiles of \(tileFrames) frames"
+                    XCTAssertEqual(got.sumPattern, ref.sumPattern, what)
+                    XCTAssertEqual(got.maxPattern, ref.maxPattern, what)
+                    XCTAssertEqual(got.images, ref.images, what)
+                }
+            }
+        }
+    }
 }

@@ -75,12 +75,19 @@ typedef struct {
     void *acc;
     float *img;
     ptrdiff_t img_stride;
+    /* Columns from one frame of the group to the next (0 or 1: consecutive frames). */
+    ptrdiff_t img_step;
 } slp_stem4d_mask_plan;
 
-/* The integer pattern pass (AVX-512BW when `wide`, else AVX2; the same results as
- * slp_stem4d_u16_patterns_int_avx2/avx512) with the masks of `plan` folded in. frames <= 256. */
+/* The integer pattern pass (AVX-512BW when `unit & 1`, else AVX2; the same results as
+ * slp_stem4d_u16_patterns_int_avx2/avx512) with the masks of `plan` folded in. frames <= 256.
+ * Groups of 4 and 8 frames run with their frame loops unrolled unless `unit & 2` (the rolled
+ * loop, the same results, to compare speeds). `frame_pixels` is the distance in pixels from one
+ * frame of the group to the next (the frame size for consecutive frames; the chunks read are
+ * the first `chunks` · 16 pixels of each), and frame f's totals go to img[m * img_stride +
+ * f * img_step]. */
 uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int chunks,
-                                       uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan, int wide);
+                                       uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan, int unit);
 
 /* sum[i] += sum32[i], max[i] = max(max[i], max16[i]) for i < n (exact: sums below 2^53); with
  * `clear`, sum32 and max16 are zeroed. AVX2. */

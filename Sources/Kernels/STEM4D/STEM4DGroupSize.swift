@@ -54,8 +54,12 @@ enum STEM4DGroupSize {
         return n
     }()
 
-    /// Frames per group for frames of `framePixels` 16-bit pixels on this machine.
-    static func frames(framePixels: Int) -> Int {
-        override ?? frames(frameBytes: framePixels &* 2, waySize: l2.waySize, ways: l2.ways)
+    /// Frames per group for frames of `framePixels` 16-bit pixels on this machine: 8 where the
+    /// pass's frame loops are unrolled (each frame then has its own load instruction, which the
+    /// per-instruction stride prefetcher follows; the 4-frame rule above was measured with the
+    /// rolled loop, where 8 frames of 256² ran at 51–53 % of the read probe — unrolled they run at
+    /// 84–91 %, 4 frames at 64–75 %: C probe, 6 December, docs/stem4d.md), else the L2 rule.
+    static func frames(framePixels: Int, unrolled: Bool = STEM4DVectorUnits.unrolledFrames) -> Int {
+        override ?? (unrolled ? 8 : frames(frameBytes: framePixels &* 2, waySize: l2.waySize, ways: l2.ways))
     }
 }

@@ -103,11 +103,10 @@ extension STEM4DSparseKernel {
     /// docs/tuning.md).
     static let intGroup = 16
 
-    /// Frames per group in the C pattern pass of 16-bit input (integer accumulators): at most 8
-    /// (16 frames' lines contend for the L1's ways and evict each other before the next chunk is
-    /// read), and 4 where the frames' streams would crowd the same L2 sets (frames a multiple of
-    /// the L2 way size apart: 256² and larger; `STEM4DGroupSize`, docs/stem4d.md).
-    /// `SLIPLINE_STEM4D_GROUP=N` (1–256) sets it, to compare.
+    /// Frames per group in the C pattern pass of 16-bit input (integer accumulators): 8 with the
+    /// unrolled frame loops (`STEM4DVectorUnits.unrolledFrames`); with the rolled loop at most 8,
+    /// and 4 where the frames' streams would crowd the same L2 sets (`STEM4DGroupSize`,
+    /// docs/stem4d.md). `SLIPLINE_STEM4D_GROUP=N` (1–256) sets it, to compare.
     static func cGroup(framePixels: Int) -> Int { STEM4DGroupSize.frames(framePixels: framePixels) }
 
     /// The exact integer path, two passes per group of frames:
@@ -194,23 +193,41 @@ extension STEM4DSparseKernel {
             // Try 16-bit sums while the previous group's maximum says they fit (a hint only:
             // the pass checks every chunk pair).
             var try16 = true
+            // Interleaved groups: the call is cut into G blocks of `block` consecutive frames and
+            // group t takes frame t of every block (frames t, t + block, …), so each of the
+            // pass's unrolled load instructions walks one block straight through, frame after
+            // frame, instead of restarting every G frames (the patterns and images do not depend
+            // on the order). Only where every mask is folded into the pass; the frames past G
+            // whole blocks (fewer than G) go in consecutive groups.
+            let interleave = fold && STEM4DVectorUnits.interleavedGroups && masks.maskIsInteger.allSatisfy { $0 }
+            let block = interleave && n / G > 1 ? n / G : 0
+            var t = 0  // interleaved groups done
             var f0 = 0
             while f0 < n {
-                let g = min(G, n - f0)
+                let inBlocks = t < block
+                let g = inBlocks ? G : min(G, n - f0)
+                let step = inBlocks ? block : 1  // frames from one member of the group to the next
                 let gp = UnsafeRawPointer(base + f0 * p)
                 // Pass 1: patterns; the largest value of the group bounds the mask pass's 16-bit runs.
                 let gm: UInt32
                 if fold {
                     if pendingFrames + g > flushFrames { flushPatterns() }
                     plan.img = img + (off &+ f0)
+                    plan.img_step = step
                     plan.chunk_start = fStart
                     plan.entry_mask = fMask
                     plan.entry_bits = fBits
-                    gm = STEM4DVectorUnits.u16PatternsMasks(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,
+                    gm = STEM4DVectorUnits.u16PatternsMasks(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p &* step,
                                                             chunks: nc, sum: sum32, max: max16, try16: try16, plan: &plan,
                                                             wide: STEM4DVectorUnits.avx512)
                     pendingFrames += g
                     try16 = gm &* UInt32(G) <= 65_535
+                    if inBlocks {
+                        // Every mask is folded and the frame has no tail pixels: the group is done.
+                        t += 1
+                        f0 = t < block ? t : G &* block
+                        continue
+                    }
                 } else if intPatterns {
                     if pendingFrames + g > flushFrames { flushPatterns() }
                     gm = STEM4DVectorUnits.u16PatternsInt(gp.assumingMemoryBound(to: UInt16.self), frames: g, framePixels: p,

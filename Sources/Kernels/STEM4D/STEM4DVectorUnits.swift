@@ -42,11 +42,25 @@ public enum STEM4DVectorUnits {
     /// every tile, as before, to measure the two with one binary.
     public static let carryPatterns: Bool = intPatterns && getenv("SLIPLINE_STEM4D_TILE_FLUSH") == nil
 
+    /// True when the C pattern pass of 16-bit input keeps each frame of a 4- or 8-frame group
+    /// in its own load instruction (frame loops unrolled; `cstem4dsimd.c`): the CPU's
+    /// per-instruction stride prefetcher then follows every frame, where in the rolled loop one
+    /// load jumps from frame to frame and is not prefetched. `SLIPLINE_STEM4D_ROLLED=1` runs the
+    /// rolled loop of the folded pass (the ninth session's), to measure the two with one binary.
+    public static let unrolledFrames: Bool = getenv("SLIPLINE_STEM4D_ROLLED") == nil
+
+    /// True when the folded pass takes its groups across the call (group t = frames t, t + B,
+    /// t + 2B, … of a call of G·B frames; `STEM4DSparseKernel.accumulateInteger`), so that each
+    /// unrolled load instruction reads B consecutive frames as one stream instead of one frame:
+    /// on 64² frames (8 KiB) a frame is too short a stream for the prefetcher to run ahead.
+    /// Needs `unrolledFrames`; `SLIPLINE_STEM4D_CONSECUTIVE=1` keeps consecutive groups.
+    public static let interleavedGroups: Bool = unrolledFrames && getenv("SLIPLINE_STEM4D_CONSECUTIVE") == nil
+
     /// A short name of what runs, for benchmark output.
     public static var description: String {
         let name = avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
-        return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", " + (STEM4DGroupSize.override.map { "\($0)-frame groups" } ?? "8- or 4-frame groups by the L2 (way \(STEM4DGroupSize.l2.waySize >> 10) KiB, \(STEM4DGroupSize.l2.ways) ways)") : "")
-            + (fusedMasks ? ", masks folded into the pattern pass" : "")
+        return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", " + (STEM4DGroupSize.override.map { "\($0)-frame groups" } ?? (unrolledFrames ? "8-frame groups" : "8- or 4-frame groups by the L2 (way \(STEM4DGroupSize.l2.waySize >> 10) KiB, \(STEM4DGroupSize.l2.ways) ways)")) : "")
+            + (fusedMasks ? ", masks folded into the pattern pass" + (unrolledFrames ? " (frame loops unrolled" + (interleavedGroups ? ", interleaved groups)" : ")") : " (rolled frame loop)") : "")
             + (intPatterns ? (carryPatterns ? ", integer patterns carried across tiles" : ", integer patterns settled every tile") : "")
     }
 
@@ -85,12 +99,14 @@ public enum STEM4DVectorUnits {
     /// (`slp_stem4d_u16_patterns_masks`; AVX-512BW when `wide`, else AVX2): the same pattern
     /// results as `u16PatternsInt`, and each mask's exact total per frame added, rounded to
     /// `Float` once, to `plan.img[m · plan.img_stride + f]`. `frames` ≤ 256. Only when `avx2`.
+    /// Groups of 4 and 8 frames run the unrolled frame loops unless `rolled` (same results).
     @inline(__always)
     static func u16PatternsMasks(_ group: UnsafePointer<UInt16>, frames: Int, framePixels: Int, chunks: Int,
                                  sum: UnsafeMutablePointer<UInt32>, max: UnsafeMutablePointer<UInt16>, try16: Bool,
-                                 plan: UnsafePointer<slp_stem4d_mask_plan>, wide: Bool) -> UInt32 {
+                                 plan: UnsafePointer<slp_stem4d_mask_plan>, wide: Bool, rolled: Bool = !unrolledFrames) -> UInt32 {
         precondition(frames <= 256, "the folded pass takes at most 256 frames per call")
-        return UInt32(slp_stem4d_u16_patterns_masks(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0, plan, wide ? 1 : 0))
+        return UInt32(slp_stem4d_u16_patterns_masks(group, Int32(frames), framePixels, Int32(chunks), sum, max, try16 ? 1 : 0, plan,
+                                                    (wide ? 1 : 0) | (rolled ? 2 : 0)))
     }
 
     /// Adds the integer pattern accumulators to the `Double`/`Float` patterns
