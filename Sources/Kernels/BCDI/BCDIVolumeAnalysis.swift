@@ -26,9 +26,9 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
     public var blurEstimator: BCDIBlurEstimator = .direct
     /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`);
-    /// `body` since issue 12's ninth session (it wins `blur` on three seed ranges and holds the
-    /// other presets; docs/bcdi.md), `measured` before.
-    public var deblurSurface: BCDIDeblurSurface = .body
+    /// `hull` since issue 12's tenth session (blur σ = 2 median recall ≥ 0.985 on three seed
+    /// ranges; docs/bcdi.md), `body` in the ninth, `measured` before.
+    public var deblurSurface: BCDIDeblurSurface = .hull
     /// Depth (voxels) of the measured-field band of `deblurSurface = .measured`, and of the
     /// blend after it; 0: ⌈σ̂⌉, the measured blur. 1 (the measured support's outer layer kept,
     /// the next one blended): the ringing's zero sheet lies ≈ σ_e outside the sharp surface,
@@ -39,6 +39,14 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// the measured field instead of measuring it again on the deconvolved one (false here, true
     /// for jobs with `deblur`: `deblur_measured_noise=` default true; docs/bcdi.md).
     public var deblurMeasuredNoise: Bool = false
+    /// Extend a stored support by the crystal's body as the amplitude shows it (the half-level
+    /// set, `BCDIBlurDirectFit.body`) before it is trimmed by the SNR (only when `snr` > 0): a
+    /// reconstruction's support a voxel too tight cuts every line's ends off in the outer
+    /// layer, where the field still holds them (`supportCandidate`). Issue 12, tenth session.
+    public var supportBody: Bool = false
+    /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
+    /// convex hull within the candidate (`prepare`; only when `snr` > 0). Issue 12, tenth session.
+    public var supportNotches: Bool = false
     public var lines = BCDILineOptions()
 
     public init() {}
@@ -64,8 +72,14 @@ public enum BCDIDeblurSurface: String, CaseIterable, Hashable, Sendable {
     /// half-level set of its amplitude, `BCDIBlurDirectFit.body`: the sharp surface) the
     /// deconvolved field is kept up to the surface; the band's measured field stays only outside
     /// it, where the ringing's zero sheet lies (≈ σ_e out). Issue 12's eighth session; the
-    /// default since the ninth.
+    /// default in the ninth.
     case body
+    /// As `body`, with the body's notches filled where vortex lines leave it
+    /// (`BCDIBodyNotches`: within 3σ̂ + 1 voxels of a line, the body's convex hull): the blurred
+    /// vortex's amplitude hole cuts the half-level set up to ≈ σ deep exactly where a line
+    /// ends, so `body` left the measured field there. Without a stored support the fill also
+    /// joins the support candidate. Issue 12, tenth session; the default since.
+    case hull
 }
 
 /// The finder for one whole volume in one call — support, ramp removal, Ψα, lines — the same
@@ -112,6 +126,7 @@ public enum BCDIVolumeAnalysis {
                                         radius: Int(blur.rounded(.up)) + 1)
         let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
         var out = (re: d.re, im: d.im)
+        var candidate = support
         if settings.deblurSurface != .deconvolved {
             // Near the surface the deconvolution is ill-posed: the support constraint there is
             // only as good as the support (a loose one leaves a shell of noise), and inverting
@@ -133,7 +148,18 @@ public enum BCDIVolumeAnalysis {
             // ramp-blur draw.)
             let aligned = settings.deblurSurface == .aligned
             // `body`: the sheet lies ≈ σ_e outside the sharp surface, the body inside it.
-            let body = settings.deblurSurface == .body ? BCDIBlurDirectFit.body(re: re, im: im, shape: shape) : nil
+            // `hull`: and where a line leaves it, the surface its convex hull spans.
+            var body: [UInt8]? = nil
+            if settings.deblurSurface == .body || settings.deblurSurface == .hull {
+                body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape)
+            }
+            if settings.deblurSurface == .hull, let b = body {
+                let filled = BCDIBodyNotches.filled(body: b, re: re, im: im, shape: shape, reach: Int((3 * max(blur, 1) + 1).rounded(.up)))
+                if storedSupport == nil {
+                    for i in 0..<shape.count where filled[i] != 0 && b[i] == 0 { candidate[i] = 1 }
+                }
+                body = filled
+            }
             for i in 0..<shape.count where w[i] < 1 {
                 if aligned && d.re[i] * re[i] + d.im[i] * im[i] >= re[i] * re[i] + im[i] * im[i] { continue }
                 if let body, body[i] != 0 { continue }
@@ -144,7 +170,7 @@ public enum BCDIVolumeAnalysis {
         // Deconvolution sharpens the field but tells nothing new about where the crystal is,
         // and it amplifies the noise outside it: the support found on the measured field is
         // the candidate from here on (a stored one is kept as it is).
-        return (out.re, out.im, blur, width, storedSupport ?? support, settings.deblurMeasuredNoise ? sigma : nil)
+        return (out.re, out.im, blur, width, storedSupport ?? candidate, settings.deblurMeasuredNoise ? sigma : nil)
     }
 
     /// Weight of the deconvolved field per voxel: 0 within `inner` voxels (Chebyshev) of the
@@ -204,6 +230,17 @@ public enum BCDIVolumeAnalysis {
                                                 sigma: sigma / BCDIComplexSmoothing.noiseReduction(sigma: smoothing),
                                                 snr: settings.snr, threshold: threshold, averaged: true)
         }
+        if settings.supportNotches && settings.snr > 0 {
+            // A vortex core has no amplitude by nature: inside the crystal the hole-filling puts
+            // its voxels back, but where a line leaves the crystal its low-amplitude hole is open
+            // to the outside and the SNR trim notches the support there, cutting the line's end.
+            // Near the lines the support is therefore taken up to its convex hull, within the
+            // candidate (`BCDIBodyNotches`; the hole's reach ≈ 3 × the field's width + 1).
+            let candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
+            let filled = BCDIBodyNotches.filled(body: support, re: re, im: im, shape: shape,
+                                                reach: Int((3 * max(1, smoothing) + 1).rounded(.up)))
+            for i in 0..<shape.count where filled[i] != 0 && candidate[i] != 0 { support[i] = 1 }
+        }
         var ramp = SIMD3<Double>.zero
         if settings.removeRamp {
             let initial = BCDIPhaseRamp.estimate(re: re, im: im, support: support, shape: shape)
@@ -212,9 +249,26 @@ public enum BCDIVolumeAnalysis {
         return (support, ramp, sigma, smoothing)
     }
 
+    /// The stored support the steps start from: `stored` as it is, or — with
+    /// `settings.supportBody` and SNR trimming on — `stored` joined with the half-level body of
+    /// the measured amplitude (`BCDIBlurDirectFit.body`). A stored support is a prior from the
+    /// phase retrieval; where the amplitude shows the crystal beyond it (the 50 % contour of a
+    /// blurred edge is the edge), the support was too tight: in the randomised draws whose
+    /// support is eroded by a voxel, that outer layer held 4–12 % of the true line points, the
+    /// lines' ends (docs/bcdi.md, tenth session). A loose support is left as it is: the SNR
+    /// trim that follows takes its shell away.
+    public static func supportCandidate(stored: [UInt8]?, re: [Float], im: [Float], shape: BCDIShape,
+                                        settings: BCDIAnalysisSettings) -> [UInt8]? {
+        guard var support = stored, settings.supportBody, settings.snr > 0,
+              let body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape) else { return stored }
+        for i in 0..<shape.count where body[i] != 0 { support[i] = 1 }
+        return support
+    }
+
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                            settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
+        let storedSupport = supportCandidate(stored: storedSupport, re: re, im: im, shape: shape, settings: settings)
         let (re, im, blur, inverted, candidate, measuredSigma) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
         let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
                                                         noiseSigma: measuredSigma)

@@ -46,8 +46,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
     /// (`BCDIBlurEstimator`).
     public var blurEstimator: BCDIBlurEstimator
-    /// `deblur_surface=body|measured|aligned|deconvolved` (default body since 5 December, night;
-    /// measured before): which field the finder sees near the surface after a deconvolution
+    /// `deblur_surface=hull|body|measured|aligned|deconvolved` (default hull since 6 December;
+    /// body from 5 December, night; measured before): which field the finder sees near the surface after a deconvolution
     /// (`BCDIDeblurSurface`).
     public var deblurSurface: BCDIDeblurSurface
     /// `deblur_band=` (default 1; 0: the measured blur, rounded up): depth in voxels of the band
@@ -57,6 +57,14 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_measured_noise=` (default true): after a deconvolution the noise σ
     /// for the SNR trim and the denoising comes from the measured field.
     public var deblurMeasuredNoise: Bool
+    /// `support_body=` (default false): a stored support is first joined with the crystal's
+    /// body as the amplitude shows it (its half-level set), then trimmed by the SNR
+    /// (`BCDIAnalysisSettings.supportBody`).
+    public var supportBody: Bool
+    /// `support_notches=` (default false): the SNR-trimmed support is filled up to its convex
+    /// hull near the vortex lines, where their amplitude holes notch it at the surface
+    /// (`BCDIAnalysisSettings.supportNotches`).
+    public var supportNotches: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -86,13 +94,15 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
         }
         blurEstimator = estimator
-        let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.body.rawValue)
+        let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.hull.rawValue)
         guard let deblurSurface = BCDIDeblurSurface(rawValue: surfaceName) else {
-            throw ParamError(message: "--param deblur_surface=\(surfaceName): expected measured, aligned, body or deconvolved")
+            throw ParamError(message: "--param deblur_surface=\(surfaceName): expected hull, body, measured, aligned or deconvolved")
         }
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
         deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: true)
+        supportBody = try params.bool("support_body", default: false)
+        supportNotches = try params.bool("support_notches", default: false)
     }
 
     /// The kernel settings these options stand for.
@@ -109,6 +119,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.deblurSurface = deblurSurface
         s.deblurBand = deblurBand
         s.deblurMeasuredNoise = deblurMeasuredNoise
+        s.supportBody = supportBody
+        s.supportNotches = supportNotches
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         return s
     }

@@ -27,8 +27,9 @@ struct BCDIVolumeContext: Sendable {
     /// From the whole volume; the same deconvolution, ramp and centroid as
     /// `BCDIVolumeAnalysis.run` computes unsharded.
     static func compute(re: [Float], im: [Float], source: BCDIVolumeSource, options: BCDIJobOptions, shape: BCDIShape) throws -> BCDIVolumeContext {
-        let stored = try source.readMask(0..<shape.nz)
         let settings = options.analysisSettings
+        let stored = BCDIVolumeAnalysis.supportCandidate(stored: try source.readMask(0..<shape.nz), re: re, im: im, shape: shape,
+                                                         settings: settings)
         let d = BCDIVolumeAnalysis.deblur(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
         let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: d.re, im: d.im, storedSupport: d.support, shape: shape, settings: settings,
                                                                        noiseSigma: d.sigma)
@@ -63,7 +64,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|v5"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|support_body:\(options.supportBody)|support_notches:\(options.supportNotches)|v6"
         return Array(text.utf8)
     }
 

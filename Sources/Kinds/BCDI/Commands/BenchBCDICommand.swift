@@ -56,14 +56,20 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, body (the job's default), measured, aligned or deconvolved.")
-    var deblurSurface: String = BCDIDeblurSurface.body.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, hull (the job's default), body, measured, aligned or deconvolved.")
+    var deblurSurface: String = BCDIDeblurSurface.hull.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_band` job parameter, voxels (0: the measured blur, rounded up).")
     var deblurBand: Int = 1
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true (the job's default) or false.")
     var deblurMeasuredNoise: Bool = true
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, true or false (the job's default).")
+    var supportBody: Bool = false
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, true or false (the job's default).")
+    var supportNotches: Bool = false
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
@@ -89,7 +95,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
         }
         guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
-            throw ValidationError("--deblur-surface \(deblurSurface): expected measured, aligned, body or deconvolved")
+            throw ValidationError("--deblur-surface \(deblurSurface): expected hull, body, measured, aligned or deconvolved")
         }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
@@ -126,6 +132,8 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblurSurface = BCDIDeblurSurface(rawValue: deblurSurface)!
                 settings.deblurBand = deblurBand
                 settings.deblurMeasuredNoise = deblurMeasuredNoise
+                settings.supportBody = supportBody
+                settings.supportNotches = supportNotches
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
