@@ -141,7 +141,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// With `joinGapEvidence`: the gap's ridge is measured against the lower side beside it
     /// (the gap shifted 6 and 9 px sideways) instead of the frame's null median, so what
     /// crosses the gap and its surroundings alike (two slip traces between two pile-ups) does
-    /// not count as the line's ridge. Off: against the null median.
+    /// not count as the line's ridge. Off: the sides read below the null's median, and on the
+    /// seed-1 video it refused no bridge the trim did not (docs/tem.md, `video8`).
     public var gapBeside = false
     public init() {}
 
