@@ -133,6 +133,17 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// lying end to end (two pile-ups' lines meeting at their slip bands) have background in
     /// the gap; a line cut where it fades or is crossed keeps its ridge there.
     public var joinGapEvidence = 0.0
+    /// With `joinGapEvidence`: the gap test counts only the samples this many filter scales
+    /// (the largest) or more from both ends (0: all). A line's ridge response runs on past its
+    /// end by about two scales, so a long gap's first and last samples read the two lines, not
+    /// the gap (the tracer's 15–28 px bridges between two pile-ups passed on them).
+    public var gapTrimScales = 0.0
+    /// With `joinGapEvidence`: the gap's ridge is measured against the lower side beside it
+    /// (the gap shifted 6 and 9 px sideways) instead of the frame's null median, so what
+    /// crosses the gap and its surroundings alike (two slip traces between two pile-ups) does
+    /// not count as the line's ridge. Off: the sides read below the null's median, and on the
+    /// seed-1 video it refused no bridge the trim did not (docs/tem.md, `video8`).
+    public var gapBeside = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -188,6 +199,16 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video7` with the gap test counting only what lies beyond the ends' own response (two
+    /// largest filter scales from each end, `gapTrimScales` 2), applied to the tracer's gap
+    /// bridges, which drew the rest of the two-pile-up curves (issue 11 items 2 and 5,
+    /// 6 December; docs/tem.md, "Two pile-ups' lines bridged by the tracer"). `--param detector=video8`.
+    public static var video8: TEMDetectorConfig {
+        var c = video7
+        c.gapTrimScales = 2
+        return c
+    }
+
     /// `video` with everything it thresholds measured on the frame (issue 11 item 2): scales
     /// weighed by their own response noise, the tangent average, seeds at 4σ and continuation
     /// at 2σ of that map. Opt-in (`ctl bench tem --per-frame-statistics`): on randomised videos
@@ -224,12 +245,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video5": return .video5
         case "video6": return .video6
         case "video7": return .video7
+        case "video8": return .video8
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -274,6 +296,12 @@ public struct TEMDetector: Sendable {
     /// With `recordStages`: the last frame's traced and fitted curves before the curve rules
     /// (band edges, slip traces, relative response), for diagnostics.
     public private(set) var lastCandidates: [[TEMPoint]] = []
+    /// With `recordStages`: the last frame's hysteresis mask (1 on kept pixels, before thinning)
+    /// and the tracer's pixel paths (before corner cuts, end growth and fitting), for diagnostics.
+    public private(set) var lastHysteresis: [UInt8] = []
+    public private(set) var lastTraced: [[TEMPoint]] = []
+    /// With `recordStages`: the last frame's skeleton (1 on its pixels), for diagnostics.
+    public private(set) var lastSkeleton: [UInt8] = []
 
     /// The last frame's response map (as thresholded), for diagnostics.
     public func lastResponse() -> [Float] { response }
@@ -352,7 +380,10 @@ public struct TEMDetector: Sendable {
         } else {
             filterFrame(bright: config.brightLines)
         }
-        var (curves, straightness) = traceCurves(width: width, height: height, config: cfg)
+        // With `joinGapEvidence`: one null for the frame's gap tests (tracer bridges and piece
+        // joins), built on the first gap tested.
+        let gapNull = cfg.joinGapEvidence > 0 ? Self.frameNull(cfg) : nil
+        var (curves, straightness) = traceCurves(width: width, height: height, config: cfg, null: gapNull)
         if cfg.nullTest {
             let polarity = cfg.brightLines
             if framesSinceNull == 0 {
@@ -389,14 +420,17 @@ public struct TEMDetector: Sendable {
         guard cfg.joinPieces else { return kept }
         let accept = cfg.joinGapEvidence > 0 && kept.count > 1 && !cfg.nullTest // (the null test leaves the other polarity's map)
             ? TEMPieceJoinEvidence.rule(cfg, response: response, normal: normal, median: lastThresholds.median,
-                                        sigma: lastThresholds.sigma, width: width, height: height, pieces: kept.map(\.points))
+                                        sigma: lastThresholds.sigma, width: width, height: height, pieces: kept.map(\.points),
+                                        null: gapNull)
             : nil
         return TEMFragmentGrouping.joinedCurves(kept, samples: cfg.samples, accept: accept)
     }
 
     /// Thresholds the current response (NMS + hysteresis at the frame's own robust statistics),
     /// thins, traces and fits the curves; with each curve its RMS distance to its principal line.
-    private mutating func traceCurves(width: Int, height: Int, config cfg: TEMDetectorConfig) -> (curves: [TEMCurve], rms: [Double]) {
+    /// `frameNull`: the frame's gap null, shared with the piece joins (nil: one of its own).
+    private mutating func traceCurves(width: Int, height: Int, config cfg: TEMDetectorConfig,
+                                      null frameNull: TEMPieceJoinEvidence.FrameNull? = nil) -> (curves: [TEMCurve], rms: [Double]) {
         let stats = response.withUnsafeBufferPointer { RidgeThreshold.robustStats($0) }
         // Median/MAD of the positive responses: dominated by noise, so the thresholds follow each
         // frame's noise level (σ guarded against 0 on synthetic, noise-free frames).
@@ -404,25 +438,28 @@ public struct TEMDetector: Sendable {
         let low = stats.median + cfg.lowThreshold * sigma, high = stats.median + cfg.highThreshold * sigma
         lastThresholds = (stats.median, sigma, low, high)
         let localised = cfg.noiseNormalised && cfg.scaleChoice == .localised
+        let record = recordStages
+        var hysteresis: [UInt8] = []
         let raw = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in mask.withUnsafeMutableBufferPointer { m in
             let kept = location.withUnsafeBufferPointer { loc in
                 RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,
                                                location: localised ? loc : nil, sigma: sigma,
                                                pathFalseComponents: cfg.pathFalseComponents)
             }
+            if record { hysteresis = Array(m) }
             let skeleton = Thinning.zhangSuen(m, width: width, height: height, pixels: kept)
             // With `joinGapEvidence` the tracer's gap bridges need the same evidence as piece joins.
             var gapTest: ((TEMPoint, TEMPoint) -> Bool)?
             if cfg.joinGapEvidence > 0 {
-                let null = TEMPieceJoinEvidence.Null(response: r, normal: nb, width: width, height: height, median: stats.median,
-                                                     sigma: sigma, maxSamples: Int(cfg.tracer.gapJoin.rounded(.up)) + 1)
+                let null = frameNull ?? Self.frameNull(cfg)
                 gapTest = { a, b in
-                    let path = TEMPieceJoinEvidence.pathMean(from: a, to: b, r, nb, width: width, height: height, median: stats.median, sigma: sigma)
-                    return path.samples < 2 || path.mean >= null.level(samples: path.samples, k: cfg.joinGapEvidence)
+                    TEMPieceJoinEvidence.gapPasses(from: a, to: b, r, nb, width: width, height: height, median: stats.median,
+                                                   sigma: sigma, config: cfg, null: null)
                 }
             }
             return CenterlineTracer.trace(m, width: width, height: height, options: cfg.tracer, pixels: skeleton, response: r, gapTest: gapTest)
         } } }
+        if record { lastTraced = raw; lastHysteresis = hysteresis; lastSkeleton = mask.map { $0 & 1 } }
         var curves: [TEMCurve] = []
         var straightness: [Double] = []
         let paths = cfg.cornerTurnDegrees > 0
@@ -452,6 +489,11 @@ public struct TEMDetector: Sendable {
             straightness.append(Self.lineRMS(even))
         }
         return (curves, straightness)
+    }
+
+    /// A frame's gap null long enough for the tracer's bridges and the piece joins alike.
+    static func frameNull(_ cfg: TEMDetectorConfig) -> TEMPieceJoinEvidence.FrameNull {
+        TEMPieceJoinEvidence.FrameNull(maxSamples: max(Int(cfg.tracer.gapJoin.rounded(.up)) + 1, TEMPieceJoinEvidence.joinSamples))
     }
 
     /// Convenience over an array.

@@ -43,14 +43,15 @@ public enum TEMJoinDiagnosis {
     /// its map with `median`, `sigma` (the frame's robust statistics), `normal` its quantised normals.
     public static func records(pieces: [[TEMPoint]], truth: [TEMTruthDislocation], response: [Float], normal: [Float],
                                median: Float, sigma: Float, width: Int, height: Int,
-                               accept: (TEMFragmentGrouping.Join) -> Bool) -> [Record] {
+                               accept: (TEMFragmentGrouping.Join) -> Bool,
+                               null frameNull: TEMPieceJoinEvidence.FrameNull? = nil) -> [Record] {
         let joins = TEMFragmentGrouping.candidateJoins(pieces)
         guard !joins.isEmpty else { return [] }
         let owner = pieces.map { truthOf($0, truth: truth) }
         let s = max(sigma, 1e-12)
         return response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
-            let null = TEMPieceJoinEvidence.Null(response: r, normal: nb, width: width, height: height, median: median, sigma: s,
-                                                 maxSamples: Int(TEMFragmentGrouping.maxGap.rounded(.up)) + 1)
+            let null = (frameNull ?? TEMPieceJoinEvidence.FrameNull(maxSamples: TEMPieceJoinEvidence.joinSamples))
+                .get(response: r, normal: nb, width: width, height: height, median: median, sigma: s)
             return joins.map { j in
                 let ta = TEMFragmentGrouping.outwardTangent(pieces[j.a], atEnd: j.aEnd)
                 let tb = TEMFragmentGrouping.outwardTangent(pieces[j.b], atEnd: j.bEnd)
@@ -119,10 +120,13 @@ extension TEMJoinDiagnosis {
             let pieces = curves.map(\.points)
             let t = detector.lastThresholds
             let response = detector.lastResponse(), normal = detector.lastNormal()
+            // The frame's null as the detector shares it (one length for bridges and joins).
+            let null = TEMDetector.frameNull(config)
             let accept = TEMPieceJoinEvidence.rule(config, response: response, normal: normal, median: t.median, sigma: t.sigma,
-                                                   width: params.width, height: params.height, pieces: pieces)
+                                                   width: params.width, height: params.height, pieces: pieces, null: null)
             records += Self.records(pieces: pieces, truth: synth.truth[f], response: response, normal: normal,
-                                    median: t.median, sigma: t.sigma, width: params.width, height: params.height, accept: accept)
+                                    median: t.median, sigma: t.sigma, width: params.width, height: params.height, accept: accept,
+                                    null: null)
             let joined = config.joinPieces
                 ? TEMFragmentGrouping.observations(pieces, accept: accept).curves : pieces
             for c in joined {

@@ -79,7 +79,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
-    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video, per_frame, null (see docs/tem.md).")
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
     @Option(name: .long, help: "With a noise-normalised detector: which scale gives each pixel's response and ridge position: significance (video5, the default), weighted (the σ^γ-weighted winner, its value in noise units) or localised (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted one).")
@@ -126,6 +126,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "With --long-frames: instead of tracking, every piece join the geometry allows on the first preset and seed, by truth (one line, two lines, two pile-ups), with the gap's evidence on the frame; and the reported curves lying on two true lines.")
     var joinDiagnosis = false
 
+    @Option(name: .long, help: "With --join-diagnosis: also find where the tracer connects two pile-ups' lines into one piece (the path between them: a gap bridge, a junction pairing or connected pixels) and write overlays of the first 12 such pieces as PNG files into this directory.")
+    var traceOverlays: String?
+
     @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
     var pngMatrix = false
 
@@ -167,6 +170,15 @@ struct BenchTEMCommand: ParsableCommand {
             for name in longPresets { for seed in seeds {
                 print("\(name) seed \(seed), \(n) frames:")
                 print(TEMJoinDiagnosis.run(TEMDifficulty(rawValue: name)!, frames: n, seed: seed, config: try detectorConfig()))
+                if let dir = traceOverlays {
+                    let t = TEMTraceThroughDiagnosis.run(TEMDifficulty(rawValue: name)!, frames: n, seed: seed,
+                                                         config: try detectorConfig(), overlays: 12)
+                    print(t.report)
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    for o in t.overlays {
+                        try PNGWriter.writeRGB8(path: dir + "/" + o.name + ".png", width: o.width, height: o.height, pixels: o.rgb)
+                    }
+                }
             } }
             return
         }
