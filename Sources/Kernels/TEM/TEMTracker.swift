@@ -101,19 +101,20 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var gapLikelihood = false
     /// Whether a piece of a line that a concurrent track holds in the same frame — half or more
     /// of it within the track's reference curve, end to end with the track's own piece, at the
-    /// same glide shift within the pieces' own scatter (`TEMPieceAbsorption`) — is joined to that
-    /// track's piece instead of starting (or continuing) a track of its own; a track whose piece
-    /// is taken so ends there, its end marked absorbed (`TEMTrack.endAbsorbed`). Works on the
-    /// grouped observations (`joinFragments`). Off by default: with `absorbedEndsStayEnds` it wins
-    /// every whole-pipeline draw range (IDF1 median medium 0.834 → 0.847 and 0.813 → 0.825, hard
-    /// 0.756 → 0.796 and 0.777 → 0.817) but loses the seed-1 10,000-frame medium video
-    /// (0.856 → 0.749; docs/tem.md).
-    public var absorbPieces = false
+    /// same glide shift within the pieces' own scatter, the two together no longer than the
+    /// track's line has recently been (`absorbLengthTest`; `TEMPieceAbsorption`) — is joined to
+    /// that track's piece instead of starting (or continuing) a track of its own; a track whose
+    /// piece is taken so ends there, its end marked absorbed (`TEMTrack.endAbsorbed`). Works on
+    /// the grouped observations (`joinFragments`). On by default with `absorbedEndsStayEnds`
+    /// (tem-track10): IDF1 of the 10,000-frame medium videos seed 1 0.856 → 0.873, seed 2 0.890 →
+    /// 0.922; whole-pipeline draws median medium 0.834 → 0.845 and 0.813 → 0.825, hard 0.756 →
+    /// 0.790 and 0.777 → 0.815, p10 not lower (docs/tem.md).
+    public var absorbPieces = true
     /// Whether a track end marked absorbed — its line goes on in a concurrent track — is left an
     /// end by gap closing (`TEMTrackletLinker`) instead of being joined to a later start. Without
     /// `absorbPieces` an end is marked when the track's last piece lay along a concurrent track's
-    /// line.
-    public var absorbedEndsStayEnds = false
+    /// line. On by default (with `absorbPieces`).
+    public var absorbedEndsStayEnds = true
     /// With `absorbPieces`: a piece is absorbed only when it and the track's own piece together
     /// span no more than the track's line has recently been long (median of its last 25 lengths
     /// plus the 1 % point of their own scatter, `TEMPieceAbsorption.longest`): a piece of another
