@@ -105,6 +105,35 @@ final class TEMPieceAbsorptionTests: XCTestCase {
         }
     }
 
+    func testALineOfTheOtherPileUpIsNotAbsorbedThroughATwoLineReference() {
+        // Line 0 (x 100…220) and line 1 of another pile-up (x 230…350, on a glide plane 6 px
+        // over) lie end to end. The track of line 0 has as reference a curve the detector drew
+        // over both (as `video5` does ≈ 200 times in 1,000 frames of the seed-1 medium video):
+        // line 1 lies within it at the same glide shift, end to end with line 0 — without the
+        // length test it is absorbed, and the joined two-line curve is again the reference.
+        let own = line(100), other = line(106).map { $0 + TEMPoint(130, 0) }
+        let reference = own + other
+        XCTAssertEqual(TEMFragmentGrouping.observations([own, other]).curves.count, 2)
+        let before = TEMPieceAbsorption.holders([own, other], references: [reference], assignment: [0, nil], rank: [30],
+                                                gated: { _, _ in true })
+        XCTAssertEqual(before, [1: 0], "without the length test the other pile-up's line is absorbed")
+        // The track's line has been 120–124 px long: two lines end to end are not one line.
+        let lengths = (0..<25).map { 120 + Double($0 % 5) }
+        let longest = TEMPieceAbsorption.longest(lengths, fallback: TEMPolyline.length(reference))
+        XCTAssertTrue(TEMPieceAbsorption.holders([own, other], references: [reference], assignment: [0, nil], rank: [30],
+                                                 longest: [longest], gated: { _, _ in true }).isEmpty)
+        // The two pieces of one cut line still join under the same test.
+        XCTAssertEqual(TEMPieceAbsorption.holders(cut(100), references: [line(100)], assignment: [nil, 0], rank: [30],
+                                                  longest: [longest], gated: { _, _ in true }), [0: 0])
+    }
+
+    func testTheLongestOneLineFollowsTheTracksOwnLengths() {
+        // Median 120 px, MAD 1 px: 120 + 2.576 · 1.4826; below 3 lengths, the fallback.
+        XCTAssertEqual(TEMPieceAbsorption.longest([119, 120, 121, 122, 118], fallback: 0), 120 + 2.5758 * 1.4826, accuracy: 1e-9)
+        XCTAssertEqual(TEMPieceAbsorption.longest([120, 120, 120], fallback: 0), 120 + 2.5758 * 0.5, accuracy: 1e-9)
+        XCTAssertEqual(TEMPieceAbsorption.longest([300, 120], fallback: 130), 130)
+    }
+
     func testAPieceBesideACloseNeighbourIsNotAbsorbed() {
         // A line's piece 4 px from a neighbour's whole line runs alongside it (common span): two
         // lines of a close pair, not one line in two pieces.

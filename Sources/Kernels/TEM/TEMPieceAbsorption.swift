@@ -54,11 +54,31 @@ enum TEMPieceAbsorption {
         return Fit(shift: g.shift, sigma: max(noiseFloor, g.residual / 0.8), lo: lo, hi: hi)
     }
 
+    /// Frames of a track's own line lengths kept for `longest`.
+    static let lengthWindow = 25
+
+    /// The longest a track's line may be and still be one line: the median of its recent lengths
+    /// (`lengths`, px) plus the 1 % point of their own scatter (1.4826 · MAD, never below the
+    /// positional noise). With fewer than 3 lengths, `fallback` (the reference's length).
+    ///
+    /// Why: a reference the detector drew over two lines of two pile-ups end to end (≈ 200 in
+    /// every 1,000 frames of the seed-1 medium video) holds the other pile-up's line within its
+    /// span at the same glide shift; absorbed, the two lines become the track's reference, and
+    /// the track keeps taking the other line frame after frame (docs/tem.md, tem-track10).
+    static func longest(_ lengths: [Double], fallback: Double) -> Double {
+        guard lengths.count >= 3 else { return fallback }
+        let sorted = lengths.sorted(), median = sorted[sorted.count / 2]
+        let deviations = lengths.map { abs($0 - median) }.sorted()
+        return median + z * max(noiseFloor, 1.4826 * deviations[deviations.count / 2])
+    }
+
     /// |shift difference| when piece `b` continues the line whose other piece is `a` (both read
-    /// against the same reference), nil when it does not.
-    static func continues(_ b: Fit, _ a: Fit) -> Double? {
+    /// against the same reference), nil when it does not. `longest`: with the length test, the
+    /// largest extent along the reference's chord the two pieces together may span.
+    static func continues(_ b: Fit, _ a: Fit, longest: Double = .infinity) -> Double? {
         let common = min(a.hi, b.hi) - max(a.lo, b.lo)
         guard common <= 0.5 * min(a.hi - a.lo, b.hi - b.lo) else { return nil }
+        guard max(a.hi, b.hi) - min(a.lo, b.lo) <= longest else { return nil }
         let d = abs(b.shift - a.shift)
         return d <= z * (a.sigma * a.sigma + b.sigma * b.sigma).squareRoot() ? d : nil
     }
@@ -70,8 +90,10 @@ enum TEMPieceAbsorption {
     /// frames track j has been seen in. Tracks are taken most established first (seen longest,
     /// then oldest): a track keeps its piece unless it lies along the line of a track already
     /// kept; unmatched observations are then read against the kept tracks.
+    /// `longest[j]` (optional): the longest track j's line may be (`longest(_:fallback:)`); a
+    /// piece whose span together with the track's own piece is longer is another line.
     static func holders(_ frame: [[TEMPoint]], references: [[TEMPoint]], assignment: [Int?], rank: [Int],
-                        gated: (Int, Int) -> Bool) -> [Int: Int] {
+                        longest: [Double]? = nil, gated: (Int, Int) -> Bool) -> [Int: Int] {
         var observationOf = [Int?](repeating: nil, count: references.count)
         for (i, j) in assignment.enumerated() { if let j { observationOf[j] = i } }
         var kept: [Int] = [], own: [Int: Fit?] = [:], holderOf: [Int: Int] = [:]
@@ -84,7 +106,8 @@ enum TEMPieceAbsorption {
         func holder(_ i: Int) -> Int? {
             var best: (h: Int, d: Double)?
             for h in kept where gated(i, h) {
-                guard let a = ownFit(h), let b = fit(frame[i], on: references[h]), let d = continues(b, a) else { continue }
+                guard let a = ownFit(h), let b = fit(frame[i], on: references[h]),
+                      let d = continues(b, a, longest: longest?[h] ?? .infinity) else { continue }
                 if best == nil || d < best!.d { best = (h, d) }
             }
             return best?.h

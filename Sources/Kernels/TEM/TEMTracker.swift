@@ -101,19 +101,26 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     public var gapLikelihood = false
     /// Whether a piece of a line that a concurrent track holds in the same frame — half or more
     /// of it within the track's reference curve, end to end with the track's own piece, at the
-    /// same glide shift within the pieces' own scatter (`TEMPieceAbsorption`) — is joined to that
-    /// track's piece instead of starting (or continuing) a track of its own; a track whose piece
-    /// is taken so ends there, its end marked absorbed (`TEMTrack.endAbsorbed`). Works on the
-    /// grouped observations (`joinFragments`). Off by default: with `absorbedEndsStayEnds` it wins
-    /// every whole-pipeline draw range (IDF1 median medium 0.834 → 0.847 and 0.813 → 0.825, hard
-    /// 0.756 → 0.796 and 0.777 → 0.817) but loses the seed-1 10,000-frame medium video
-    /// (0.856 → 0.749; docs/tem.md).
-    public var absorbPieces = false
+    /// same glide shift within the pieces' own scatter, the two together no longer than the
+    /// track's line has recently been (`absorbLengthTest`; `TEMPieceAbsorption`) — is joined to
+    /// that track's piece instead of starting (or continuing) a track of its own; a track whose
+    /// piece is taken so ends there, its end marked absorbed (`TEMTrack.endAbsorbed`). Works on
+    /// the grouped observations (`joinFragments`). On by default with `absorbedEndsStayEnds`
+    /// (tem-track10): IDF1 of the 10,000-frame medium videos seed 1 0.856 → 0.873, seed 2 0.890 →
+    /// 0.922; whole-pipeline draws median medium 0.834 → 0.845 and 0.813 → 0.825, hard 0.756 →
+    /// 0.790 and 0.777 → 0.815, p10 not lower (docs/tem.md).
+    public var absorbPieces = true
     /// Whether a track end marked absorbed — its line goes on in a concurrent track — is left an
     /// end by gap closing (`TEMTrackletLinker`) instead of being joined to a later start. Without
     /// `absorbPieces` an end is marked when the track's last piece lay along a concurrent track's
-    /// line.
-    public var absorbedEndsStayEnds = false
+    /// line. On by default (with `absorbPieces`).
+    public var absorbedEndsStayEnds = true
+    /// With `absorbPieces`: a piece is absorbed only when it and the track's own piece together
+    /// span no more than the track's line has recently been long (median of its last 25 lengths
+    /// plus the 1 % point of their own scatter, `TEMPieceAbsorption.longest`): a piece of another
+    /// pile-up's line lying end to end within a reference drawn over both lines is not the
+    /// track's line. false: absorption as tem-track9 built it.
+    public var absorbLengthTest = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -131,6 +138,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.joinCornerPieces, &joinCornerPieces); try read(.cornerSlideTest, &cornerSlideTest)
         try read(.gapLikelihood, &gapLikelihood)
         try read(.absorbPieces, &absorbPieces); try read(.absorbedEndsStayEnds, &absorbedEndsStayEnds)
+        try read(.absorbLengthTest, &absorbLengthTest)
     }
 }
 
@@ -246,6 +254,8 @@ public enum TEMTracker {
             var centroid: TEMPoint; var velocity: TEMPoint = .zero
             /// Its last piece lay along a line a concurrent track holds (or was absorbed by it).
             var covered = false
+            /// Lengths of the line it held in its last frames (`absorbLengthTest`).
+            var lengths: [Double] = []
         }
         var live: [Live] = []
         var tracks: [TEMTrack] = []
@@ -283,6 +293,8 @@ public enum TEMTracker {
                 let n = live.count
                 holderOf = TEMPieceAbsorption.holders(frame, references: prediction.map(\.curve), assignment: assignment,
                                                       rank: live.map { tracks[$0.id].frames.count },
+                                                      longest: config.absorbLengthTest
+                                                          ? live.map { TEMPieceAbsorption.longest($0.lengths, fallback: $0.lastLength) } : nil,
                                                       gated: { costs[$0 * n + $1].isFinite })
             }
             if absorb, !holderOf.isEmpty {
@@ -315,6 +327,10 @@ public enum TEMTracker {
                     live[li].velocity = 0.5 * live[li].velocity + 0.5 * (s * g)
                     live[li].centroid = centroid
                     let length = TEMPolyline.length(c)
+                    if readPieces {
+                        live[li].lengths.append(length)
+                        if live[li].lengths.count > TEMPieceAbsorption.lengthWindow { live[li].lengths.removeFirst() }
+                    }
                     let ratio = length / max(live[li].lastLength, 1e-9)
                     if (ratio >= config.keepReferenceBelow && ratio <= 1 / config.keepReferenceBelow) || live[li].shortRun >= config.maxGap {
                         live[li].last = c
@@ -330,8 +346,10 @@ public enum TEMTracker {
                     let id = tracks.count
                     tracks.append(TEMTrack(id: id, frames: [f], curveIndices: [ci], centroids: [], velocities: [],
                                            neighbourDistances: []))
-                    live.append(Live(id: id, last: c, lastLength: TEMPolyline.length(c), lastFrame: f, shortRun: 0,
-                                     centroid: TEMPolyline.centroid(c), covered: holderOf[ci] != nil))
+                    let length = TEMPolyline.length(c)
+                    live.append(Live(id: id, last: c, lastLength: length, lastFrame: f, shortRun: 0,
+                                     centroid: TEMPolyline.centroid(c), covered: holderOf[ci] != nil,
+                                     lengths: readPieces ? [length] : []))
                 }
             }
             // A track whose piece another took ends here: its line goes on in that track.

@@ -207,7 +207,11 @@ struct BenchTEMCommand: ParsableCommand {
                     print(String(format: "%@  %-4llu  %-6d  %.3f   %.3f   %.3f  %d/%d  %8.1f  %7.2f   MOTA %.3f  switches %d", name.padding(toLength: 10, withPad: " ", startingAt: 0),
                                  seed, n, e.f1, e.lengthScore, e.idf1, tracks.count, ids, t1.timeIntervalSince(t0), t2.timeIntervalSince(tracked),
                                  e.tracking.mota, e.tracking.idSwitches))
-                    if diagnose { print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks)) }
+                    if diagnose {
+                        print(TEMBenchmark.identityBreaks(truth: truth, detected: detected, tracks: tracks))
+                        print(TEMIdentityDiagnosis.report(truth: truth, detected: detected, tracks: tracks,
+                                                          maxGap: tracker.maxGap, pieceFrames: pieceFrames))
+                    }
                 }
             }
         }
