@@ -10,16 +10,6 @@ import XCTest
 /// the measured band (`measured`) showed the blurred field's displaced vortices and lost the
 /// lines' ends.
 final class BCDIDeblurSurfaceTests: XCTestCase {
-    func lines(_ path: String, params: [String: String]) throws -> [BCDILine] {
-        let harness = try KindHarness(BCDIKind(), input: path, params: params.merging(["slab_planes": "0"]) { $1 })
-        let plan = try harness.plan()
-        let slabs = try plan.shards.enumerated().map { index, payload in
-            try BCDISlabComputation.read(try harness.runShard(payload, index: index).output.slabFile)
-        }
-        let volume = try BCDIMerge.assemble(slabs, file: path)
-        return BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape, options: BCDILineOptions())
-    }
-
     /// `blur` seed 99 draw 3 (43×49×52, four straight lines, exact support): the lines' ends in
     /// the crystal's outer layer are found with the body rule and missed with the measured band.
     func testBodyKeepsTheLineEndsUnderBlur() throws {
@@ -27,15 +17,15 @@ final class BCDIDeblurSurfaceTests: XCTestCase {
         let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(99, 3), ranges: BCDIRandomRanges.preset("blur")!)
         let v = BCDISynthetic.make(draw.spec)
         try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
-        let measured = BCDIEvaluation.score(truth: v.truth, detected: try lines("\(dir)/v.cxi", params: ["deblur_surface": "measured"]))
-        let body = BCDIEvaluation.score(truth: v.truth, detected: try lines("\(dir)/v.cxi", params: ["deblur_surface": "body"]))
+        let measured = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["deblur_surface": "measured"]))
+        let body = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["deblur_surface": "body"]))
         XCTAssertGreaterThanOrEqual(body.recall, 0.96, draw.summary)
         XCTAssertGreaterThanOrEqual(body.precision, 0.98, draw.summary)
         XCTAssertLessThan(measured.recall, body.recall - 0.03, "the case this test pins: \(draw.summary)")
         // `hull`: where the lines leave the crystal the half-level body is notched by their
         // blurred amplitude holes; filled from its hull, the deconvolved field reaches the
         // outer layer there too (0.968 → 0.993 in the bench).
-        let hull = BCDIEvaluation.score(truth: v.truth, detected: try lines("\(dir)/v.cxi", params: ["deblur_surface": "hull"]))
+        let hull = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["deblur_surface": "hull"]))
         print("deblur_surface measured \(measured.recall), body \(body.recall), hull \(hull.recall) / \(hull.precision)")
         XCTAssertGreaterThanOrEqual(hull.recall, 0.985, draw.summary)
         XCTAssertGreaterThanOrEqual(hull.precision, 0.98, draw.summary)

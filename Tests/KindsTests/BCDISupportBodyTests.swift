@@ -9,16 +9,6 @@ import XCTest
 /// planned, run, merged): a stored support one voxel too tight is joined with the crystal's
 /// half-level body before the SNR trim, so the lines' ends in the outer layer are kept.
 final class BCDISupportBodyTests: XCTestCase {
-    func lines(_ path: String, params: [String: String]) throws -> [BCDILine] {
-        let harness = try KindHarness(BCDIKind(), input: path, params: params.merging(["slab_planes": "0"]) { $1 })
-        let plan = try harness.plan()
-        let slabs = try plan.shards.enumerated().map { index, payload in
-            try BCDISlabComputation.read(try harness.runShard(payload, index: index).output.slabFile)
-        }
-        let volume = try BCDIMerge.assemble(slabs, file: path)
-        return BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape, options: BCDILineOptions())
-    }
-
     /// `noise` seed 99 draw 12 (42×57×49, noise 0.30, three straight lines, the stored support
     /// eroded by one voxel): without the body the lines stop a voxel short of the surface at
     /// both ends (recall 0.893 in the bench); with it they reach the surface.
@@ -31,8 +21,8 @@ final class BCDISupportBodyTests: XCTestCase {
         }
         v.support = stored
         try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
-        let plain = BCDIEvaluation.score(truth: v.truth, detected: try lines("\(dir)/v.cxi", params: [:]))
-        let body = BCDIEvaluation.score(truth: v.truth, detected: try lines("\(dir)/v.cxi", params: ["support_body": "true"]))
+        let plain = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: [:]))
+        let body = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "true"]))
         print("support_body false: \(plain.recall) / \(plain.precision), true: \(body.recall) / \(body.precision)")
         XCTAssertGreaterThanOrEqual(body.recall, 0.95, draw.summary)
         XCTAssertGreaterThanOrEqual(body.precision, 0.98, draw.summary)
