@@ -41,7 +41,9 @@ public enum TEMPiecewiseTracking {
         -> (trackOf: [Int?], chains: [[Int]]) {
         let next = TEMTrackletLinker.link(tracklets, config: config, overlap: 0)
         let minFrames = min(config.minTrackFrames, videoFrames)
-        let kept = TEMTrackletLinker.chains(next)
+        var chains = TEMTrackletLinker.chains(next)
+        if config.joinAlternating { chains = TEMAlternatingTracks.join(chains, tracklets: tracklets, config: config) }
+        let kept = chains
             .filter { chain in chain.reduce(0) { $0 + tracklets[$1].frames } >= minFrames }
             .sorted { (tracklets[$0[0]].firstFrame, tracklets[$0[0]].id) < (tracklets[$1[0]].firstFrame, tracklets[$1[0]].id) }
         var trackOf = [Int?](repeating: nil, count: tracklets.count)
@@ -68,6 +70,11 @@ public enum TEMPiecewiseTracking {
             for k in chain.dropFirst() {
                 t.frames += flat[k].frames
                 t.curveIndices += flat[k].curveIndices
+            }
+            // Tracks joined by turns (`joinAlternating`) interleave: frames back in order.
+            if zip(t.frames, t.frames.dropFirst()).contains(where: { $0 >= $1 }) {
+                let order = t.frames.indices.sorted { t.frames[$0] < t.frames[$1] }
+                (t.frames, t.curveIndices) = (order.map { t.frames[$0] }, order.map { t.curveIndices[$0] })
             }
             t.id = id
             return t

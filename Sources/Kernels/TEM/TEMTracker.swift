@@ -121,6 +121,11 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// pile-up's line lying end to end within a reference drawn over both lines is not the
     /// track's line. false: absorption as tem-track9 built it.
     public var absorbLengthTest = true
+    /// Whether, after gap closing, linked tracks that hold one line by turns — never seen in the
+    /// same frame, and wherever they meet within `maxGap + 1` frames at the same glide position
+    /// within their own scatter (`TEMAlternatingTracks`) — are joined into one track. Off until
+    /// measured (docs/tem.md).
+    public var joinAlternating = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -138,7 +143,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.joinCornerPieces, &joinCornerPieces); try read(.cornerSlideTest, &cornerSlideTest)
         try read(.gapLikelihood, &gapLikelihood)
         try read(.absorbPieces, &absorbPieces); try read(.absorbedEndsStayEnds, &absorbedEndsStayEnds)
-        try read(.absorbLengthTest, &absorbLengthTest)
+        try read(.absorbLengthTest, &absorbLengthTest); try read(.joinAlternating, &joinAlternating)
     }
 }
 

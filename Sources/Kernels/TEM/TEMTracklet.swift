@@ -25,10 +25,14 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
     public var last: [TEMPoint]
     /// True when it ended because a concurrent track took over its line (`TEMTrack.endAbsorbed`).
     public var endAbsorbed: Bool?
+    /// The frames it was seen in, a bit set from `firstFrame` on (bit k of word k / 32: frame
+    /// `firstFrame + k`): tells tracks that take turns on a line from tracks side by side
+    /// (`TEMAlternatingTracks`). nil in summaries written before it existed.
+    public var seen: [UInt32]?
 
     public init(id: Int64, firstFrame: Int, lastFrame: Int, frames: Int, start: [TEMPoint], startFrame: Int,
                 end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint,
-                first: [TEMPoint], last: [TEMPoint], endAbsorbed: Bool? = nil) {
+                first: [TEMPoint], last: [TEMPoint], endAbsorbed: Bool? = nil, seen: [UInt32]? = nil) {
         self.id = id
         self.firstFrame = firstFrame
         self.lastFrame = lastFrame
@@ -42,6 +46,19 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
         self.first = first
         self.last = last
         self.endAbsorbed = endAbsorbed
+        self.seen = seen
+    }
+
+    /// The bit set of `frames` (offsets from the first, ascending) as `seen` holds it.
+    static func bits(_ offsets: [Int]) -> [UInt32] {
+        var words = [UInt32](repeating: 0, count: (offsets.last ?? 0) / 32 + 1)
+        for k in offsets { words[k / 32] |= 1 << UInt32(k % 32) }
+        return words
+    }
+
+    /// Whether bit `k` of a `seen` set is set (false beyond it).
+    static func bit(_ words: [UInt32], _ k: Int) -> Bool {
+        k >= 0 && k / 32 < words.count && words[k / 32] & (1 << UInt32(k % 32)) != 0
     }
 
     /// A video-unique id for the `local`-th tracklet of piece `piece` (room for a million per piece).
@@ -68,6 +85,7 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
         return TEMTracklet(id: id, firstFrame: track.firstFrame, lastFrame: track.lastFrame, frames: n,
                            start: points[s], startFrame: track.frames[s], end: points[e], endFrame: track.frames[e],
                            startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1),
-                           first: points[0], last: points[n - 1], endAbsorbed: track.endAbsorbed)
+                           first: points[0], last: points[n - 1], endAbsorbed: track.endAbsorbed,
+                           seen: bits(track.frames.map { $0 - track.firstFrame }))
     }
 }

@@ -53,7 +53,7 @@ enum TEMFinalMerge {
             var path = parts.reduce(0) { $0 + $1.pathLength }
             for (a, b) in zip(parts, parts.dropFirst()) { path += TEMPolyline.dist(a.lastCentroid, b.firstCentroid) }
             rows.rows.append([
-                Int64(id), parts[0].tracklet.firstFrame, parts[parts.count - 1].tracklet.lastFrame, frames,
+                Int64(id), parts[0].tracklet.firstFrame, parts.map(\.tracklet.lastFrame).max()!, frames,
                 parts.reduce(0) { $0 + $1.speedSum } / Double(max(1, frames)), path,
                 parts.reduce(0) { $0 + $1.lengthSum } / Double(max(1, frames)),
             ])
