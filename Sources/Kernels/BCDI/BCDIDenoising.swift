@@ -35,7 +35,7 @@ public enum BCDIDenoising {
         var a: [Float] = []
         for i in support.indices where support[i] != 0 { a.append((re[i] * re[i] + im[i] * im[i]).squareRoot()) }
         guard !a.isEmpty else { return 0 }
-        return Double(BCDINoiseSupport.quickSelect(&a, a.count / 2))
+        return Double(Selection.select(&a, a.count / 2))
     }
 
     /// Planes `firstPlane ..< firstPlane + re.count / plane` of the volume `shape`: ρ·e^(−i g·(r − c))

@@ -42,7 +42,7 @@ public enum BCDINoiseSupport {
         }
         guard !moduli.isEmpty else { return 0 }
         let k = moduli.count / 2
-        let median = Double(quickSelect(&moduli, k))
+        let median = Double(Selection.select(&moduli, k))
         return median / ((7.0 / 6.0).squareRoot() * (2 * 0.6931471805599453).squareRoot())
     }
 
@@ -124,25 +124,5 @@ public enum BCDINoiseSupport {
             }
         }
         return out
-    }
-
-    /// The k-th smallest value (0-based); reorders `v`.
-    static func quickSelect(_ v: inout [Float], _ k: Int) -> Float {
-        var lo = 0, hi = v.count - 1
-        while lo < hi {
-            let pivot = v[(lo + hi) / 2]
-            var i = lo, j = hi
-            while i <= j {
-                while v[i] < pivot { i += 1 }
-                while v[j] > pivot { j -= 1 }
-                if i <= j {
-                    v.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
-            if k <= j { hi = j } else if k >= i { lo = i } else { return v[k] }
-        }
-        return v[k]
     }
 }

@@ -94,7 +94,7 @@ public enum FrameDestripe {
             var filled = 0
             /// Median of line k from its values `v` (reordered), and its share of the spread.
             func finish(_ k: Int, _ v: UnsafeMutablePointer<Float>, sorted: Bool) {
-                let median = sorted ? v[m / 2] : select(v, count: m, rank: m / 2)
+                let median = sorted ? v[m / 2] : Selection.select(v, count: m, m / 2)
                 o[k] = median
                 // The values' spread about their own line's median (stripes excluded), every 16th line.
                 if k % 16 == 0 {
@@ -139,28 +139,12 @@ public enum FrameDestripe {
         return out.map { $0 * shrink }
     }
 
-    /// The `rank`-th smallest of `count` values (Hoare's quickselect; reorders them).
-    static func select(_ a: UnsafeMutablePointer<Float>, count: Int, rank: Int) -> Float {
-        var lo = 0, hi = count - 1
-        while lo < hi {
-            let pivot = a[(lo + hi) / 2]
-            var i = lo, j = hi
-            while i <= j {
-                while a[i] < pivot { i += 1 }
-                while a[j] > pivot { j -= 1 }
-                if i <= j { let t = a[i]; a[i] = a[j]; a[j] = t; i += 1; j -= 1 }
-            }
-            if rank <= j { hi = j } else if rank >= i { lo = i } else { return a[rank] }
-        }
-        return a[rank]
-    }
-
     /// 1.4826 × median |v − median| (reorders `v`).
     static func robustSigma(_ v: inout [Float]) -> Double {
         v.withUnsafeMutableBufferPointer { b in
-            let c = select(b.baseAddress!, count: b.count, rank: b.count / 2)
+            let c = Selection.select(b.baseAddress!, count: b.count, b.count / 2)
             for i in b.indices { b[i] = abs(b[i] - c) }
-            return 1.4826 * Double(select(b.baseAddress!, count: b.count, rank: b.count / 2))
+            return 1.4826 * Double(Selection.select(b.baseAddress!, count: b.count, b.count / 2))
         }
     }
 

@@ -337,28 +337,7 @@ public enum TEMDriftRefinement {
             i += stride
         }
         guard !sample.isEmpty else { return 0 }
-        return 1.4826 * Double(select(&sample, sample.count / 2))
-    }
-
-    /// The k-th smallest of `a` (0-based), reordering `a` (quickselect, median-of-three pivot).
-    static func select(_ a: inout [Float], _ k: Int) -> Float {
-        var lo = 0, hi = a.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            // Median of three as the pivot: no quadratic case on sorted input.
-            if a[mid] < a[lo] { a.swapAt(mid, lo) }
-            if a[hi] < a[lo] { a.swapAt(hi, lo) }
-            if a[hi] < a[mid] { a.swapAt(hi, mid) }
-            let pivot = a[mid]
-            var i = lo, j = hi
-            while i <= j {
-                while a[i] < pivot { i += 1 }
-                while a[j] > pivot { j -= 1 }
-                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
-        }
-        return a[k]
+        return 1.4826 * Double(Selection.select(&sample, sample.count / 2))
     }
 
     /// The plain reference: Tukey's loss Σ ρ(F(p + d) − R(p)) at `shift` over the same bins, the

@@ -240,28 +240,12 @@ extension TEMPieceJoinEvidence {
             let n = v.count
             guard n > 1 else { return n == 1 ? v[0] : .nan }
             let hi = n / 2, lo = (n - 1) / 2
-            v.withUnsafeMutableBufferPointer { b in select(b, hi) }
+            Selection.select(&v, hi)
             guard lo != hi else { return v[hi] }
             // The lower middle is the largest value before the upper one.
             var below = -Double.infinity
             for i in 0..<hi where v[i] > below { below = v[i] }
             return below + (v[hi] - below) * 0.5
-        }
-
-        /// Reorders `b` so `b[k]` is its k-th smallest value, with no larger value before it
-        /// and no smaller after (Hoare's selection, middle pivot).
-        static func select(_ b: UnsafeMutableBufferPointer<Double>, _ k: Int) {
-            var lo = 0, hi = b.count - 1
-            while lo < hi {
-                let pivot = b[(lo + hi) / 2]
-                var i = lo, j = hi
-                while i <= j {
-                    while b[i] < pivot { i += 1 }
-                    while b[j] > pivot { j -= 1 }
-                    if i <= j { b.swapAt(i, j); i += 1; j -= 1 }
-                }
-                if k <= j { hi = j } else if k >= i { lo = i } else { return }
-            }
         }
 
         /// The z a path of `samples` samples must reach to stand `k` spreads above the frame's null.
