@@ -59,7 +59,6 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
             return Double(map.score[i]) >= map.scoreAt(x + nx, y + ny) && Double(map.score[i]) >= map.scoreAt(x - nx, y - ny)
         }.sorted { map.score[$0] > map.score[$1] }
         var lines: [(points: [Point], scale: Int)] = []
-        let debugBreaks = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_BREAK_DEBUG"] != nil
         for seed in seeds where owner[seed] < 0 && !tried[seed] {
             tried[seed] = true
             let k = Int(map.scale[seed])
@@ -70,7 +69,7 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
             let back = walk(map, from: p0, direction: -t0, scale: k, owner: owner, id: id)
             let walked = back.reversed() + [p0] + ahead
             for p in walked { tried[map.index(p.x, p.y)] = true }
-            for part in pieces(of: walked, map: map, scale: k, debug: debugBreaks) {
+            for part in pieces(of: walked, map: map, scale: k) {
                 let line = Self.trimmedAtHalfMaximum(part)
                 let shortest = k < minLengthAtScale.count ? minLengthAtScale[k] : minLength
                 guard Self.length(line.map { SIMD2($0.x, $0.y) }) >= shortest else { continue }
@@ -88,16 +87,13 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
 
     /// `walked` cut where its depth jumps (`depthBreaks`), tested without its faded ends (past
     /// a line's end the depth is noise); the whole trace when the test is off or finds nothing.
-    func pieces(of walked: [Point], map: STEM4DRidgeSweep.Map, scale k: Int, debug: Bool) -> [[Point]] {
+    func pieces(of walked: [Point], map: STEM4DRidgeSweep.Map, scale k: Int) -> [[Point]] {
         guard let test = depthBreaks else { return [walked] }
         let core = Self.halfMaximumRange(walked)
         let z = STEM4DTraceDepthBreaks.depths(walked[core].map { SIMD2($0.x, $0.y) }, field: map.field, scale: k)
         let block = k < scales.count ? max(1, Int((2 * scales[k]).rounded())) : 2
         let cuts = test.breaks(z, block: block, resolution: map.depthStep).map { $0 + core.lowerBound }
         guard !cuts.isEmpty else { return [walked] }
-        if debug {
-            print("BREAKDBG cuts", cuts, "of", walked.count, "core", core, z.map { String(format: "%.1f", $0) }.joined(separator: " "))
-        }
         let bounds = [0] + cuts + [walked.count]
         return zip(bounds, bounds.dropFirst()).map { Array(walked[$0..<$1]) }
     }
