@@ -58,4 +58,31 @@ final class BCDILossTests: XCTestCase {
         XCTAssertEqual(BCDIAccuracy.blurTolerance(1.2), 1.5)
         XCTAssertEqual(BCDIAccuracy.blurTolerance(2), 2.3548, accuracy: 1e-3)
     }
+
+    /// `blur` seed 301 draw 20: one loop, which blur σ = 2 annihilates — the noise-free blurred
+    /// field keeps under half of it by a residue, so the line is not carried and recall over the
+    /// carried lines does not count it; a sharp field carries every line whole, and there recall
+    /// over the carried lines is the plain recall.
+    func testLinesTheBlurredFieldCarries() {
+        let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(301, 20), ranges: BCDIRandomRanges.preset("blur")!)
+        let v = BCDISynthetic.make(draw.spec)
+        XCTAssertEqual(v.truth.count, 1, draw.summary)
+        let lost = BCDIResolvableTruth.lines(truth: v.truth, residues: BCDIResolvableTruth.residues(of: draw.spec), detected: [])
+        print("blurred loop carried \(lost.map(\.carried))")
+        XCTAssertLessThan(lost[0].carried, 0.5, draw.summary)
+        XCTAssertFalse(lost[0].present)
+        XCTAssertEqual(BCDIResolvableTruth.presentRecall(lost), 1, "no carried line, nothing to miss")
+
+        let sharp = BCDISynthetic.make(BCDISynthetic.demoSpec(size: 36, seed: 3))
+        let truthLines = sharp.truth.map { BCDILine(points: $0, closed: false) }
+        let residues = BCDIResolvableTruth.residues(of: sharp.spec)
+        let all = BCDIResolvableTruth.lines(truth: sharp.truth, residues: residues, detected: truthLines)
+        XCTAssertTrue(all.allSatisfy(\.present), "\(all)")
+        XCTAssertEqual(BCDIResolvableTruth.presentRecall(all), 1)
+        // The first line alone detected: recall over the carried lines is that line's share of the points.
+        let one = BCDIResolvableTruth.lines(truth: sharp.truth, residues: residues, detected: [truthLines[0]])
+        let plain = BCDIEvaluation.score(truth: sharp.truth, detected: [truthLines[0]])
+        XCTAssertEqual(BCDIResolvableTruth.presentRecall(one), plain.recall, accuracy: 1e-9)
+        XCTAssertLessThan(plain.recall, 1)
+    }
 }

@@ -28,6 +28,11 @@ public enum BCDIAccuracy {
         /// The blur σ the finder measured (0 when it does not deblur) and the true one.
         public var measuredBlur: Double = 0
         public var trueBlur: Double = 0
+        /// Per true line, what the noise-free blurred field carries of it and what was found
+        /// (`BCDIResolvableTruth.lines`).
+        public var lineStatus: [BCDIResolvableTruth.LineStatus] = []
+        /// Recall over the lines the blurred field still carries (`BCDIResolvableTruth.presentRecall`).
+        public var presentRecall: Double { BCDIResolvableTruth.presentRecall(lineStatus) }
     }
 
     /// The report over all draws of one preset.
@@ -51,6 +56,12 @@ public enum BCDIAccuracy {
                 BCDIAccuracy.quantile(rr, 0.5), BCDIAccuracy.quantile(rr, 0.1), rr.min() ?? 0,
                 BCDIAccuracy.quantile(rp, 0.5), BCDIAccuracy.quantile(rp, 0.1), rp.min() ?? 0,
                 BCDIAccuracy.quantile(unresolved, 0.5), unresolved.max() ?? 0, BCDIAccuracy.quantile(draws.map(\.smoothing), 0.5)))
+            let pr = draws.map(\.presentRecall)
+            let absent = draws.map { Double($0.lineStatus.filter { !$0.present }.count) }
+            lines.append(String(
+                format: "  lines the blurred field carries (≥ half their points by a noise-free residue): recall median %.3f p10 %.3f min %.3f | lines absent per draw mean %.2f, in %d draws",
+                BCDIAccuracy.quantile(pr, 0.5), BCDIAccuracy.quantile(pr, 0.1), pr.min() ?? 0,
+                absent.reduce(0, +) / Double(max(1, absent.count)), absent.filter { $0 > 0 }.count))
             let br = draws.map(\.blurScaled.recall), bp = draws.map(\.blurScaled.precision)
             lines.append(String(
                 format: "  blur-scaled tolerance max(1.5, 1.18 σ_blur): recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f",
@@ -78,10 +89,14 @@ public enum BCDIAccuracy {
         return r.next()
     }
 
-    /// Scores `count` draws of `ranges` (named `preset` in the report) on `threads` threads.
+    /// Scores `count` draws of `ranges` (named `preset` in the report) on `threads` threads;
+    /// only the draws numbered in `only` when it is given (to look at a few again).
     public static func run(preset: String, ranges: BCDIRandomRanges, count: Int, seed: UInt64,
-                           settings: BCDIAnalysisSettings = BCDIAnalysisSettings(), threads: Int = Parallel.defaultThreads()) -> Report {
-        let draws = (try? Parallel.map(count, threads: threads) { i -> Draw in
+                           settings: BCDIAnalysisSettings = BCDIAnalysisSettings(), threads: Int = Parallel.defaultThreads(),
+                           only: [Int]? = nil) -> Report {
+        let indices = only ?? Array(0..<count)
+        let draws = (try? Parallel.map(indices.count, threads: threads) { k -> Draw in
+            let i = indices[k]
             let s = drawSeed(seed, i)
             return score(draw: BCDIRandomCrystal.draw(seed: s, ranges: ranges), index: i, seed: s, settings: settings)
         }) ?? []
@@ -108,7 +123,8 @@ public enum BCDIAccuracy {
         return Draw(index: index, seed: seed, summary: draw.summary, score: score, resolvable: resolvable, smoothing: result.smoothing, trueLines: volume.truth.count,
                     detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds,
                     blurScaled: BCDIEvaluation.score(truth: volume.truth, detected: result.lines, tolerance: blurTolerance(draw.spec.blurSigma)),
-                    losses: losses, measuredBlur: result.blur, trueBlur: draw.spec.blurSigma)
+                    losses: losses, measuredBlur: result.blur, trueBlur: draw.spec.blurSigma,
+                    lineStatus: BCDIResolvableTruth.lines(truth: volume.truth, residues: residues, detected: result.lines))
     }
 
     /// The matching tolerance that does not ask for more than the data resolve: 1.5 voxels, or

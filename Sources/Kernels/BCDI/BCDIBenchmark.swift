@@ -80,7 +80,78 @@ public enum BCDIBenchmark {
         report.derivativeJaccard = either == 0 ? 1 : Double(both) / Double(either)
         report.cases.append(timeSmoothing(cmp, sigma: 1, repetitions: repetitions))
         report.cases.append(timeDeblur(blur: 2, repetitions: max(1, repetitions / 5)))
+        report.cases.append(timeHull(blur: 2, repetitions: repetitions))
+        for surface in [BCDIDeblurSurface.body, .hull] {
+            report.cases.append(timeDeblurWithLines(blur: 2, surface: surface, repetitions: max(1, repetitions / 5)))
+        }
         return report
+    }
+
+    /// The comparison crystal with its three lines (screw, edge, loop), blurred by `blur`, noise 0.05.
+    static func linesVolume(blur: Double) -> BCDISyntheticVolume {
+        var spec = BCDISynthetic.demoSpec(shape: BCDIShape(nz: 64, ny: 128, nx: 128), radius: 28)
+        spec.blurSigma = blur
+        spec.noise = 0.05
+        return BCDISynthetic.make(spec)
+    }
+
+    /// Best-of-`repetitions` time of `BCDIBodyNotches.filled` (the smoothing, the residues and
+    /// the convex hull from the body's boundary voxels) on the blurred crystal with lines, at
+    /// the reach `deblur_surface=hull` uses (3σ + 1). Checked against the hull taken over every
+    /// voxel of the body, not only its boundary: the filled body must be the same voxel for voxel.
+    static func timeHull(blur: Double, repetitions: Int) -> BCDIBenchmarkReport.Case {
+        let v = linesVolume(blur: blur)
+        guard let body = BCDIBlurDirectFit.body(re: v.re, im: v.im, shape: v.shape) else {
+            return .init(name: "hull(σ=\(blur)): no body", shape: v.shape, unmasked: 0, threads: 1, milliseconds: 0, matchesReference: false)
+        }
+        let reach = Int((3 * blur + 1).rounded(.up))
+        var best = Double.infinity, filled = body
+        for _ in 0..<max(1, repetitions) {
+            let t0 = ContinuousClock.now
+            filled = BCDIBodyNotches.filled(body: body, re: v.re, im: v.im, shape: v.shape, reach: reach)
+            best = min(best, ms(since: t0))
+        }
+        var reference = body
+        if let near = BCDIBodyNotches.nearLines(re: v.re, im: v.im, inside: BCDISupport.erode(body, shape: v.shape, radius: 1),
+                                                shape: v.shape, reach: reach) {
+            var directions = BCDIBodyNotches.fibonacciSphere(256)
+            for dz in -1...1 { for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 || dz != 0 {
+                let d = SIMD3(Double(dx), Double(dy), Double(dz))
+                directions.append(d / (d * d).sum().squareRoot())
+            } } }
+            var extent = [Double](repeating: -.infinity, count: directions.count)
+            for i in 0..<v.shape.count where body[i] != 0 {
+                let (x, y, z) = v.shape.coordinates(of: i)
+                let p = SIMD3(Double(x), Double(y), Double(z))
+                for k in directions.indices { extent[k] = max(extent[k], (directions[k] * p).sum()) }
+            }
+            for i in 0..<v.shape.count where near[i] != 0 && body[i] == 0 {
+                let (x, y, z) = v.shape.coordinates(of: i)
+                let p = SIMD3(Double(x), Double(y), Double(z))
+                if directions.indices.allSatisfy({ (directions[$0] * p).sum() <= extent[$0] + 1e-9 }) { reference[i] = 1 }
+            }
+        }
+        let added = zip(filled, body).filter { $0 != 0 && $1 == 0 }.count
+        return .init(name: "hull(σ=\(blur), \(added) voxels added)", shape: v.shape, unmasked: body.reduce(0) { $0 + Int($1) }, threads: 1,
+                     milliseconds: best, matchesReference: filled == reference)
+    }
+
+    /// Best-of-`repetitions` time of the whole `deblur` step with `deblurSurface = surface` on the
+    /// blurred crystal with lines (the hull's cost is the difference between `hull` and `body`);
+    /// "matches" means the measured blur is within 0.3 voxel of the true one.
+    static func timeDeblurWithLines(blur: Double, surface: BCDIDeblurSurface, repetitions: Int) -> BCDIBenchmarkReport.Case {
+        let v = linesVolume(blur: blur)
+        var settings = BCDIAnalysisSettings()
+        settings.deblur = true
+        settings.deblurSurface = surface
+        var best = Double.infinity, measured = 0.0
+        for _ in 0..<max(1, repetitions) {
+            let t0 = ContinuousClock.now
+            measured = BCDIVolumeAnalysis.deblur(re: v.re, im: v.im, storedSupport: v.support, shape: v.shape, settings: settings).blur
+            best = min(best, ms(since: t0))
+        }
+        return .init(name: "deblur(σ=\(blur), lines, surface \(surface.rawValue))", shape: v.shape, unmasked: v.support.reduce(0) { $0 + Int($1) },
+                     threads: 1, milliseconds: best, matchesReference: abs(measured - blur) <= 0.3)
     }
 
     /// Best-of-`repetitions` time of the blur measurement and deconvolution

@@ -26,20 +26,8 @@ public enum BCDIBodyNotches {
         precondition(body.count == shape.count && re.count == shape.count && im.count == shape.count,
                      "buffers do not match shape \(shape)")
         let n = shape.count
-        let ones = [UInt8](repeating: 1, count: n)
-        let smoothed = BCDIComplexSmoothing.smooth(re: re, im: im, support: ones, shape: shape, sigma: 1)
-        var phase = [Float](repeating: 0, count: n)
-        for i in 0..<n { phase[i] = atan2(smoothed.im[i], smoothed.re[i]) }
-        let inside = BCDISupport.erode(body, shape: shape, radius: 1)
-        let residues = BCDIWinding.residues(phase: phase, support: inside, shape: shape)
-        guard !residues.isEmpty, reach > 0 else { return body }
-        var near = [UInt8](repeating: 0, count: n)
-        for r in residues {
-            let x = Int(r.center.x.rounded()), y = Int(r.center.y.rounded()), z = Int(r.center.z.rounded())
-            guard x >= 0, x < shape.nx, y >= 0, y < shape.ny, z >= 0, z < shape.nz else { continue }
-            near[shape.index(x: x, y: y, z: z)] = 1
-        }
-        near = BCDISupport.dilate(near, shape: shape, radius: reach)
+        guard reach > 0, let near = nearLines(re: re, im: im, inside: BCDISupport.erode(body, shape: shape, radius: 1),
+                                              shape: shape, reach: reach) else { return body }
         var candidates = [Int]()
         for i in 0..<n where near[i] != 0 && body[i] == 0 { candidates.append(i) }
         guard !candidates.isEmpty else { return body }
@@ -47,6 +35,29 @@ public enum BCDIBodyNotches {
         var out = body
         for (k, i) in candidates.enumerated() where inHull[k] { out[i] = 1 }
         return out
+    }
+
+    /// The voxels within `reach` voxels (Chebyshev) of a vortex line found inside `inside`: a
+    /// plaquette residue of the field smoothed over a voxel (a Gaussian of width 1 over the whole
+    /// array, which takes the per-voxel noise pairs away and keeps a line's isolated zero), all
+    /// four corners in `inside`. Nil when there is no residue.
+    public static func nearLines(re: [Float], im: [Float], inside: [UInt8], shape: BCDIShape, reach: Int) -> [UInt8]? {
+        precondition(inside.count == shape.count && re.count == shape.count && im.count == shape.count,
+                     "buffers do not match shape \(shape)")
+        let n = shape.count
+        let ones = [UInt8](repeating: 1, count: n)
+        let smoothed = BCDIComplexSmoothing.smooth(re: re, im: im, support: ones, shape: shape, sigma: 1)
+        var phase = [Float](repeating: 0, count: n)
+        for i in 0..<n { phase[i] = atan2(smoothed.im[i], smoothed.re[i]) }
+        let residues = BCDIWinding.residues(phase: phase, support: inside, shape: shape)
+        guard !residues.isEmpty else { return nil }
+        var near = [UInt8](repeating: 0, count: n)
+        for r in residues {
+            let x = Int(r.center.x.rounded()), y = Int(r.center.y.rounded()), z = Int(r.center.z.rounded())
+            guard x >= 0, x < shape.nx, y >= 0, y < shape.ny, z >= 0, z < shape.nz else { continue }
+            near[shape.index(x: x, y: y, z: z)] = 1
+        }
+        return reach > 0 ? BCDISupport.dilate(near, shape: shape, radius: reach) : near
     }
 
     /// Whether each voxel of `testing` lies in the convex hull of the voxel centres of `set`.

@@ -44,6 +44,44 @@ public enum BCDIResolvableTruth {
         let mean = finite.isEmpty ? 0 : finite.reduce(0, +) / Double(finite.count)
         return BCDILineScore(recall: recall, precision: precision, meanDistance: mean, truthPoints: tp.count, detectedPoints: dp.count)
     }
+
+    /// One true line against the noise-free blurred field and the finder.
+    public struct LineStatus: Hashable, Sendable {
+        /// Resampled points of the line (every 0.25 voxel).
+        public var points: Int
+        /// Fraction of them within the tolerance of a residue of the noise-free field: what of
+        /// the line the blurred data still carry.
+        public var carried: Double
+        /// Fraction of them within the tolerance of a detected line.
+        public var found: Double
+        /// Whether the blurred field still carries the line: at least half of its points lie by
+        /// a residue. A loop or a dipole that blur annihilates has (nearly) none left; a line
+        /// whose ends only are off (the field's residues stop a plaquette short of the surface)
+        /// still counts whole.
+        public var present: Bool { carried >= 0.5 }
+    }
+
+    /// Per true line, what the noise-free field carries of it and what was found.
+    public static func lines(truth: [[SIMD3<Double>]], residues: [SIMD3<Double>], detected: [BCDILine], tolerance: Double = 1.5) -> [LineStatus] {
+        let grid = BCDIPointGrid(points: residues, cell: tolerance)
+        let dSeg = detected.flatMap(\.segments)
+        return truth.map { line in
+            let pts = BCDIEvaluation.resample(BCDILine(points: line, closed: false), step: 0.25)
+            let carried = pts.filter { grid.hasPoint(within: tolerance, of: $0) }.count
+            let found = pts.filter { BCDIEvaluation.distance($0, to: dSeg) <= tolerance }.count
+            let n = Double(max(1, pts.count))
+            return LineStatus(points: pts.count, carried: Double(carried) / n, found: Double(found) / n)
+        }
+    }
+
+    /// Recall over the points of the lines the blurred field still carries (`LineStatus.present`),
+    /// every point of such a line counted; 1 when none is.
+    public static func presentRecall(_ lines: [LineStatus]) -> Double {
+        let present = lines.filter(\.present)
+        let total = present.map(\.points).reduce(0, +)
+        guard total > 0 else { return 1 }
+        return present.map { $0.found * Double($0.points) }.reduce(0, +) / Double(total)
+    }
 }
 
 /// Points binned in cubic cells for radius queries.

@@ -42,14 +42,39 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// Extend a stored support by the crystal's body as the amplitude shows it (the half-level
     /// set, `BCDIBlurDirectFit.body`) before it is trimmed by the SNR (only when `snr` > 0): a
     /// reconstruction's support a voxel too tight cuts every line's ends off in the outer
-    /// layer, where the field still holds them (`supportCandidate`). Issue 12, tenth session.
-    public var supportBody: Bool = false
+    /// layer, where the field still holds them (`supportCandidate`, `BCDISupportBody`). Issue
+    /// 12, tenth session (`body`) and eleventh (`lines`).
+    public var supportBody: BCDISupportBody = .off
     /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
     /// convex hull within the candidate (`prepare`; only when `snr` > 0). Issue 12, tenth session.
     public var supportNotches: Bool = false
     public var lines = BCDILineOptions()
 
     public init() {}
+}
+
+/// How much of the crystal's body a stored support is extended by (`BCDIVolumeAnalysis.supportCandidate`).
+public enum BCDISupportBody: String, CaseIterable, Hashable, Sendable {
+    /// The stored support as it is.
+    case off
+    /// Joined with the whole half-level body (issue 12, tenth session): recovers the line ends
+    /// a support a voxel too tight cuts off, and admits the body's whole outer layer, where a
+    /// ramp or the deconvolution can leave a surface vortex that the support had kept out.
+    case body
+    /// Joined with the body only within reach of a vortex line that runs inside the stored
+    /// support: the layer is added where a line continues into it, not over the whole surface
+    /// (issue 12, eleventh session).
+    case lines
+
+    /// The mode a parameter value names: its raw value, or `false`/`true` for `off`/`body`
+    /// (the parameter was a switch before `lines`).
+    public init?(parameter: String) {
+        switch parameter.lowercased() {
+        case "false": self = .off
+        case "true": self = .body
+        default: self.init(rawValue: parameter.lowercased())
+        }
+    }
 }
 
 /// Which field the finder sees near the crystal's surface after a deconvolution
@@ -257,13 +282,32 @@ public enum BCDIVolumeAnalysis {
     /// support is eroded by a voxel, that outer layer held 4–12 % of the true line points, the
     /// lines' ends (docs/bcdi.md, tenth session). A loose support is left as it is: the SNR
     /// trim that follows takes its shell away.
+    ///
+    /// `.lines` adds the body only within `lineReach` voxels of a vortex line found inside the
+    /// stored support eroded by one voxel (`BCDIBodyNotches.nearLines`): a line that the support
+    /// cuts short continues into the layer from the interior, while a vortex that lives only in
+    /// the added layer (a surface vortex of a ramp or of the deconvolution's edge, which the
+    /// whole body admitted: one spurious line on `random` seed 301) has no line inside to be
+    /// near.
     public static func supportCandidate(stored: [UInt8]?, re: [Float], im: [Float], shape: BCDIShape,
                                         settings: BCDIAnalysisSettings) -> [UInt8]? {
-        guard var support = stored, settings.supportBody, settings.snr > 0,
+        guard var support = stored, settings.supportBody != .off, settings.snr > 0,
               let body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape) else { return stored }
+        if settings.supportBody == .lines {
+            // Residues at least a voxel inside the stored support: the line there, not its end.
+            guard let near = BCDIBodyNotches.nearLines(re: re, im: im, inside: BCDISupport.erode(support, shape: shape, radius: 1),
+                                                       shape: shape, reach: lineReach) else { return stored }
+            for i in 0..<shape.count where body[i] != 0 && near[i] != 0 { support[i] = 1 }
+            return support
+        }
         for i in 0..<shape.count where body[i] != 0 { support[i] = 1 }
         return support
     }
+
+    /// How far (Chebyshev voxels) from a line inside the stored support `.lines` admits the
+    /// body: the residues lie ≥ 1 voxel inside the support's edge, the layer it cut is 1–2 voxels
+    /// beyond it, and a line that meets the surface obliquely reaches it a voxel or two aside.
+    public static let lineReach = 3
 
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,

@@ -57,10 +57,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_measured_noise=` (default true): after a deconvolution the noise σ
     /// for the SNR trim and the denoising comes from the measured field.
     public var deblurMeasuredNoise: Bool
-    /// `support_body=` (default false): a stored support is first joined with the crystal's
-    /// body as the amplitude shows it (its half-level set), then trimmed by the SNR
-    /// (`BCDIAnalysisSettings.supportBody`).
-    public var supportBody: Bool
+    /// `support_body=off|body|lines` (default off; `false` = off, `true` = body): a stored
+    /// support is first joined with the crystal's body as the amplitude shows it (its half-level
+    /// set) — all of it, or only near the lines inside the support — then trimmed by the SNR
+    /// (`BCDISupportBody`).
+    public var supportBody: BCDISupportBody
     /// `support_notches=` (default false): the SNR-trimmed support is filled up to its convex
     /// hull near the vortex lines, where their amplitude holes notch it at the surface
     /// (`BCDIAnalysisSettings.supportNotches`).
@@ -101,7 +102,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
         deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: true)
-        supportBody = try params.bool("support_body", default: false)
+        let bodyName = params.string("support_body", default: BCDISupportBody.off.rawValue)
+        guard let supportBody = BCDISupportBody(parameter: bodyName) else {
+            throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true) or lines")
+        }
+        self.supportBody = supportBody
         supportNotches = try params.bool("support_notches", default: false)
     }
 

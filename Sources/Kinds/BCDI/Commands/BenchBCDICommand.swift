@@ -23,6 +23,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Randomised volumes per preset (--accuracy).")
     var draws: Int = 50
 
+    @Option(name: .long, help: "Score only this draw (--accuracy; repeatable): its number in the run of --draws.")
+    var only: [Int] = []
+
     @Option(name: .long, help: "Preset to score (--accuracy; repeatable): random, noise, ramp-blur, blur, clean. Default: the first four.")
     var preset: [String] = []
 
@@ -65,8 +68,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true (the job's default) or false.")
     var deblurMeasuredNoise: Bool = true
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, true or false (the job's default).")
-    var supportBody: Bool = false
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, off (the job's default; false), body (true) or lines.")
+    var supportBody: String = BCDISupportBody.off.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, true or false (the job's default).")
     var supportNotches: Bool = false
@@ -97,6 +100,10 @@ struct BenchBCDICommand: ParsableCommand {
         guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
             throw ValidationError("--deblur-surface \(deblurSurface): expected hull, body, measured, aligned or deconvolved")
         }
+        guard BCDISupportBody(parameter: supportBody) != nil else {
+            throw ValidationError("--support-body \(supportBody): expected off (false), body (true) or lines")
+        }
+        guard only.allSatisfy({ (0..<draws).contains($0) }) else { throw ValidationError("--only: draw numbers are 0…\(draws - 1)") }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
             throw ValidationError("--preset \(name): expected one of \(BCDIRandomRanges.presetNames.joined(separator: ", "))")
         }
@@ -132,20 +139,22 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblurSurface = BCDIDeblurSurface(rawValue: deblurSurface)!
                 settings.deblurBand = deblurBand
                 settings.deblurMeasuredNoise = deblurMeasuredNoise
-                settings.supportBody = supportBody
+                settings.supportBody = BCDISupportBody(parameter: supportBody)!
                 settings.supportNotches = supportNotches
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
                 settings.lines.tracing = BCDILineTracing(rawValue: tracing)!
                 let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed,
-                                              settings: settings, threads: threads)
+                                              settings: settings, threads: threads, only: only.isEmpty ? nil : only)
                 if verbose {
                     for d in report.draws {
                         print(String(format: "  draw %d recall %.3f precision %.3f (resolvable %.3f / %.3f) smoothing %.2f blur %.2f/%.2f lines %d/%d spurious %d %.1fs ", d.index, d.score.recall, d.score.precision, d.resolvable.recall, d.resolvable.precision, d.smoothing, d.measuredBlur, d.trueBlur,
                                      d.trueLines, d.detectedLines, d.spuriousLines, d.seconds) + d.summary
                               + " | missed " + d.losses.missed.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
-                              + " | wrong " + d.losses.wrong.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
+                              + " | wrong " + d.losses.wrong.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+                              + String(format: " | carried lines recall %.3f, per line found/carried ", d.presentRecall)
+                              + d.lineStatus.map { String(format: "%.2f/%.2f", $0.found, $0.carried) }.joined(separator: " "))
                     }
                 }
                 print(report.description)
