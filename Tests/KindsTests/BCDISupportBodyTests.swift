@@ -21,7 +21,7 @@ final class BCDISupportBodyTests: XCTestCase {
         }
         v.support = stored
         try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
-        let plain = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: [:]))
+        let plain = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "off"]))
         let body = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "true"]))
         print("support_body false: \(plain.recall) / \(plain.precision), true: \(body.recall) / \(body.precision)")
         XCTAssertGreaterThanOrEqual(body.recall, 0.95, draw.summary)
@@ -33,7 +33,7 @@ final class BCDISupportBodyTests: XCTestCase {
     /// into it from inside the support (recall 0.893 → 0.944 in the bench).
     func testLinesModeKeepsTheLineEnds() throws {
         let (dir, v, summary) = try writeErodedDraw(preset: "noise", seed: 99, index: 12)
-        let plain = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: [:]))
+        let plain = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "off"]))
         let lines = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "lines"]))
         print("support_body off: \(plain.recall) / \(plain.precision), lines: \(lines.recall) / \(lines.precision)")
         XCTAssertGreaterThanOrEqual(lines.recall, 0.93, summary)
@@ -82,7 +82,7 @@ final class BCDISupportBodyTests: XCTestCase {
     struct DrawChanged: Error {}
 
     /// A bad value is refused with the parameter's name; `true` and `false` still name `body`
-    /// and `off`.
+    /// and `off`; the default is `lines`.
     func testBadValueIsRefused() throws {
         XCTAssertThrowsError(try BCDIJobOptions(JobParams(["support_body": "maybe"]))) { error in
             XCTAssertTrue("\(error)".contains("support_body"), "\(error)")
@@ -90,6 +90,6 @@ final class BCDISupportBodyTests: XCTestCase {
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "true"])).supportBody, .body)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "false"])).supportBody, .off)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "lines"])).supportBody, .lines)
-        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportBody, .off)
+        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportBody, .lines, "the job's default")
     }
 }

@@ -57,10 +57,10 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_measured_noise=` (default true): after a deconvolution the noise σ
     /// for the SNR trim and the denoising comes from the measured field.
     public var deblurMeasuredNoise: Bool
-    /// `support_body=off|body|lines` (default off; `false` = off, `true` = body): a stored
-    /// support is first joined with the crystal's body as the amplitude shows it (its half-level
-    /// set) — all of it, or only near the lines inside the support — then trimmed by the SNR
-    /// (`BCDISupportBody`).
+    /// `support_body=off|body|lines` (default lines since 6 December, eleventh session; off
+    /// before; `false` = off, `true` = body): a stored support is first joined with the crystal's
+    /// body as the amplitude shows it (its half-level set) — all of it, or only near the lines
+    /// inside the support — then trimmed by the SNR (`BCDISupportBody`; docs/bcdi.md).
     public var supportBody: BCDISupportBody
     /// `support_notches=` (default false): the SNR-trimmed support is filled up to its convex
     /// hull near the vortex lines, where their amplitude holes notch it at the surface
@@ -102,7 +102,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
         deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: true)
-        let bodyName = params.string("support_body", default: BCDISupportBody.off.rawValue)
+        let bodyName = params.string("support_body", default: BCDISupportBody.lines.rawValue)
         guard let supportBody = BCDISupportBody(parameter: bodyName) else {
             throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true) or lines")
         }

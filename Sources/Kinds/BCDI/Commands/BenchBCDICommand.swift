@@ -68,8 +68,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true (the job's default) or false.")
     var deblurMeasuredNoise: Bool = true
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, off (the job's default; false), body (true) or lines.")
-    var supportBody: String = BCDISupportBody.off.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, lines (the job's default), off (false) or body (true).")
+    var supportBody: String = BCDISupportBody.lines.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, true or false (the job's default).")
     var supportNotches: Bool = false
