@@ -121,8 +121,8 @@ void fold_masks(const uint16_t *group, int frames, ptrdiff_t frame_pixels, int c
 
 /* Software prefetch of `lines` 64-byte lines `bytes` ahead of q (nothing when bytes is 0; a
  * prefetch never faults, so running past the last frame is harmless). With binary masks folded
- * into the pass, the hardware prefetchers alone leave the streams of small frames short of
- * data: a C probe of the pass on 64² frames (512 MiB MAP_SHARED file, one thread, thread CPU
+ * into the pass, the hardware prefetchers alone leave the frames' streams short of data (on
+ * 64² frames most): a C probe of the pass on 64² frames (512 MiB MAP_SHARED file, one thread, thread CPU
  * time against the read probe, 6 December, load 4–12) read at 40–71 % of the probe with 1–8
  * masks and 60–82 % with the two lines of each frame and step prefetched 1 KiB ahead (no loss
  * in any run), while the pass without masks lost 7–9 points to them at load 4. The caller asks
