@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CSTEM4DSIMD
 import XCTest
 @testable import Kernels
@@ -115,6 +118,71 @@ final class STEM4DVectorUnitsTests: XCTestCase {
             }
         }
     }
+    /// The folded pass prefetches ahead of every frame's lines, past the last frame of a buffer
+    /// too: with the frames ending right before a page that may not be read (PROT_NONE), and
+    /// prefetches 1 KiB and 1 MiB ahead, nothing faults and the patterns and images equal plain
+    /// sums (both units, 1 and 9 chunks, 1, 3 and 8 frames, counts at 65 535 and random).
+    func testPrefetchPastTheLastFrameIsHarmless() throws {
+        try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let units = STEM4DVectorUnits.hasAVX512BW ? [false, true] : [false]
+        var rng = SeededRandom(seed: 47)
+        for wide in units {
+            for chunks in [1, 9] {
+                for frames in [1, 3, 8] {
+                    for (full, ahead) in [(true, 1024), (false, 1 << 20)] {
+                        let pixels = chunks * 16
+                        let bytes = pixels * frames * 2
+                        let pages = (bytes + page - 1) / page
+                        let region = mmap(nil, (pages + 1) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+                        XCTAssertNotEqual(region, MAP_FAILED)
+                        defer { munmap(region, (pages + 1) * page) }
+                        XCTAssertEqual(mprotect(region + pages * page, page, PROT_NONE), 0)
+                        // The frames end where the unreadable page begins.
+                        let data = (region + (pages * page - bytes)).bindMemory(to: UInt16.self, capacity: pixels * frames)
+                        for i in 0..<(pixels * frames) { data[i] = full ? 65_535 : UInt16(truncatingIfNeeded: rng.next()) }
+                        // One mask: every third pixel.
+                        var bits: [UInt16] = [], start: [Int32] = [0], owner: [Int32] = []
+                        for c in 0..<chunks {
+                            owner.append(0)
+                            for l in 0..<16 { bits.append((c * 16 + l) % 3 == 0 ? .max : 0) }
+                            start.append(Int32(owner.count))
+                        }
+                        var img = [Float](repeating: 0, count: frames)
+                        var sum32 = [UInt32](repeating: 0, count: pixels), max16 = [UInt16](repeating: 0, count: pixels)
+                        let acc = UnsafeMutableRawPointer.allocate(byteCount: frames * 32, alignment: 64)
+                        defer { acc.deallocate() }
+                        start.withUnsafeBufferPointer { st in
+                            owner.withUnsafeBufferPointer { ow in
+                                bits.withUnsafeBufferPointer { bt in
+                                    img.withUnsafeMutableBufferPointer { im in
+                                        var plan = slp_stem4d_mask_plan(masks: 1, chunk_start: st.baseAddress!, entry_mask: ow.baseAddress!,
+                                                                        entry_bits: bt.baseAddress!, acc: acc, img: im.baseAddress!,
+                                                                        img_stride: frames, img_step: 1, prefetch: ahead)
+                                        _ = STEM4DVectorUnits.u16PatternsMasks(data, frames: frames, framePixels: pixels, chunks: chunks,
+                                                                               sum: &sum32, max: &max16, try16: !full, plan: &plan, wide: wide)
+                                    }
+                                }
+                            }
+                        }
+                        let what = "\(chunks) chunks × \(frames) frames, prefetch \(ahead) B, avx512 \(wide)"
+                        for i in 0..<pixels {
+                            var s: UInt32 = 0, m: UInt16 = 0
+                            for f in 0..<frames { s += UInt32(data[f * pixels + i]); m = max(m, data[f * pixels + i]) }
+                            XCTAssertEqual(sum32[i], s, "\(what), pixel \(i)")
+                            XCTAssertEqual(max16[i], m, "\(what), pixel \(i)")
+                        }
+                        for f in 0..<frames {
+                            var t: UInt32 = 0
+                            for i in stride(from: 0, to: pixels, by: 3) { t += UInt32(data[f * pixels + i]) }
+                            XCTAssertEqual(img[f], Float(t), "\(what), frame \(f)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The pattern pass with the binary masks folded in, against plain sums over the masked
     /// lanes and against the pass without masks: several masks (sharing chunks, empty, covering
     /// a chunk another mask also covers), chunk counts that do and do not fill the AVX-512 and
@@ -160,7 +228,8 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                             var plan = slp_stem4d_mask_plan(masks: Int32(masks), chunk_start: st.baseAddress!,
                                                                             entry_mask: ow.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                                                             entry_bits: bt.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                                                            acc: acc, img: im.baseAddress! + 2, img_stride: stride, img_step: 1)
+                                                                            acc: acc, img: im.baseAddress! + 2, img_stride: stride, img_step: 1,
+                                                                            prefetch: try16 ? 1024 : 64)
                                             let a = STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
                                                                                        sum: &sum32, max: &max16, try16: try16, plan: &plan, wide: wide)
                                             let b = STEM4DVectorUnits.u16PatternsInt(avx512: wide, d.baseAddress!, frames: frames, framePixels: pixels,
@@ -193,8 +262,8 @@ final class STEM4DVectorUnitsTests: XCTestCase {
         }
     }
 
-    /// The folded pass with its frame loops unrolled (groups of 4 and 8 frames) against the
-    /// rolled loop and against plain sums: both units, chunk counts that fill and do not fill
+    /// The folded pass with its frame loops unrolled (groups of 4 and 8 frames, prefetching 1 KiB
+    /// ahead) against the rolled loop (no prefetch) and against plain sums: both units, chunk counts that fill and do not fill
     /// the AVX-512 and AVX2 blocks, 1 and 3 frames (the rolled loop), counts all at 65 535,
     /// random over the full range and 12-bit, three groups chained on the same accumulators
     /// (the 16-bit attempt kept or dropped as the kernel decides it), two masks sharing chunks,
@@ -265,7 +334,8 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                                 img.withUnsafeMutableBufferPointer { im in
                                                     var plan = slp_stem4d_mask_plan(masks: 2, chunk_start: st.baseAddress!, entry_mask: ow.baseAddress!,
                                                                                     entry_bits: bt.baseAddress!, acc: acc,
-                                                                                    img: im.baseAddress! + g, img_stride: width, img_step: 3 * step)
+                                                                                    img: im.baseAddress! + g, img_stride: width, img_step: 3 * step,
+                                                                                    prefetch: rolled ? 0 : 1024)
                                                     return STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels * step, chunks: chunks,
                                                                                               sum: &sum32, max: &max16, try16: try16, plan: &plan,
                                                                                               wide: wide, rolled: rolled)

@@ -77,6 +77,9 @@ typedef struct {
     ptrdiff_t img_stride;
     /* Columns from one frame of the group to the next (0 or 1: consecutive frames). */
     ptrdiff_t img_step;
+    /* Bytes ahead in each frame's stream that the pass prefetches (into L1) while it reads a
+     * line of the frame; 0: none (the hardware prefetchers alone). */
+    ptrdiff_t prefetch;
 } slp_stem4d_mask_plan;
 
 /* The integer pattern pass (AVX-512BW when `unit & 1`, else AVX2; the same results as

@@ -173,6 +173,8 @@ extension STEM4DSparseKernel {
             plan.masks = Int32(mcount)
             plan.acc = fAcc
             plan.img_stride = stride
+            // Prefetch ahead in the frames' streams where the pass has mask entries to sum.
+            plan.prefetch = masks.folded.entries > 0 ? STEM4DVectorUnits.prefetchBytes(frameBytes: fb) : 0
             // Before a group that could overflow the accumulators (every 65 536 frames).
             func flushPatterns(clear: Bool = true) {
                 guard pendingFrames > 0 else { return }

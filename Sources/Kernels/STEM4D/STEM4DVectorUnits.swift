@@ -56,11 +56,28 @@ public enum STEM4DVectorUnits {
     /// Needs `unrolledFrames`; `SLIPLINE_STEM4D_CONSECUTIVE=1` keeps consecutive groups.
     public static let interleavedGroups: Bool = unrolledFrames && getenv("SLIPLINE_STEM4D_CONSECUTIVE") == nil
 
+    /// `SLIPLINE_STEM4D_PREFETCH=N`: the folded pass prefetches N bytes ahead on every frame size
+    /// (0: no software prefetch, as before), to compare; nil when unset.
+    public static let prefetchOverride: Int? = getenv("SLIPLINE_STEM4D_PREFETCH").map { Swift.max(0, Int(String(cString: $0)) ?? 0) }
+
+    /// Bytes ahead in each frame's stream that the folded pass prefetches when it has masks to
+    /// sum (`slp_stem4d_mask_plan.prefetch`): 1 KiB (eight steps of two lines) on frames of at
+    /// most 16 KiB, 256 B on larger ones. With masks folded in, the hardware prefetchers alone
+    /// leave the streams short. Measured in release `ctl bench stem4d --bits 16` (6 December,
+    /// load 7–13, thread CPU % of the read probe, 1/2/4/8 detectors, docs/stem4d.md): 64² frames
+    /// gain 8–19 points with 1 KiB, less with 512 B or 2 KiB, lose with 256 B; 128², 256² and 512²
+    /// frames gain with 256 B (about +5 to +10, +3 to +7, −3 to +13) and lose with 512 B–1 KiB
+    /// (512² 10–16 points).
+    public static func prefetchBytes(frameBytes: Int) -> Int {
+        prefetchOverride ?? (frameBytes <= 16 << 10 ? 1024 : 256)
+    }
+
     /// A short name of what runs, for benchmark output.
     public static var description: String {
         let name = avx2 ? (avx2Masks ? (intPatterns ? "AVX2 (run-time dispatch)" : "AVX2, pattern pass flushed every group") : "AVX2 pattern pass, Swift mask pass") : "baseline x86-64 (SSE2) Swift"
         return name + (avx512 ? ", AVX-512BW pattern pass" : "") + (intPatterns ? ", " + (STEM4DGroupSize.override.map { "\($0)-frame groups" } ?? (unrolledFrames ? "8-frame groups" : "8- or 4-frame groups by the L2 (way \(STEM4DGroupSize.l2.waySize >> 10) KiB, \(STEM4DGroupSize.l2.ways) ways)")) : "")
             + (fusedMasks ? ", masks folded into the pattern pass" + (unrolledFrames ? " (frame loops unrolled" + (interleavedGroups ? ", interleaved groups)" : ")") : " (rolled frame loop)") : "")
+            + (fusedMasks ? (prefetchOverride.map { $0 > 0 ? ", prefetch \($0) B ahead" : ", no software prefetch" } ?? ", prefetch 1 KiB ahead (frames ≤ 16 KiB) or 256 B") : "")
             + (intPatterns ? (carryPatterns ? ", integer patterns carried across tiles" : ", integer patterns settled every tile") : "")
     }
 
