@@ -70,6 +70,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "With --draws: a line per draw as well.")
     var perDraw = false
 
+    @Flag(name: .long, help: "With --draws: each draw's IDF1 also with the generator's true drift and with identities taken from the truth (what registration and what detection cost; one more tracking pass per draw).")
+    var attribute = false
+
     @Flag(name: .long, help: "With --draws: where the true lines are lost, by each line's own visibility (response above the seed and continuation levels, traced, reported).")
     var lineDiagnosis = false
 
@@ -262,7 +265,7 @@ struct BenchTEMCommand: ParsableCommand {
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), trackers: trackers,
                                                 framesPerPiece: pieceFrames, registration: try registrationConfig(),
-                                                diagnoseLines: lineDiagnosis)
+                                                diagnoseLines: lineDiagnosis, attribute: attribute)
             for (k, r) in results.enumerated() {
                 if k > 0 {
                     print("tracker \(k): \(alsoTrackerJSON[k - 1])")
