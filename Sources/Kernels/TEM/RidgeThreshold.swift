@@ -92,11 +92,14 @@ public enum RidgeThreshold {
     /// `pathFalseComponents` > 0: a group without a pixel ≥ `high` is kept too when the evidence
     /// summed along it is significant at that many false groups per frame
     /// (`RidgeComponentSignificance`; `sigma` is the response noise the evidence is counted in).
+    /// `seeds`, when given: a kept pixel whose value there is at least `seedHigh` seeds a group
+    /// too (a map of the same frame with less noise along the lines; `TEMDetectorConfig.seedTangentHalfLength`).
     @discardableResult
     public static func suppressAndLink(
         response: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>, width: Int, height: Int,
         low: Float, high: Float, into mask: UnsafeMutableBufferPointer<UInt8>,
-        location: UnsafeBufferPointer<Float>? = nil, sigma: Float = 0, pathFalseComponents: Double = 0
+        location: UnsafeBufferPointer<Float>? = nil, sigma: Float = 0, pathFalseComponents: Double = 0,
+        seeds: UnsafeBufferPointer<Float>? = nil, seedHigh: Float = .infinity
     ) -> [Int] {
         mask.update(repeating: 0)
         let o0 = 1, o1 = width + 1, o2 = width, o3 = width - 1
@@ -117,6 +120,9 @@ public enum RidgeThreshold {
             return Int((h[0] | h[1]) | (h[2] | h[3]))
         }
         let n = normal.baseAddress!
+        // Without a seed map, the response against an unreachable level (no second test).
+        let sd = (seeds ?? response).baseAddress!
+        let seedLevel = seeds == nil ? Float.infinity : seedHigh
         let lowV = V(repeating: low)
         let codes = (one: V(repeating: 1), two: V(repeating: 2), zero: V(repeating: 0))
         for y in 1..<max(1, height - 1) {
@@ -149,7 +155,7 @@ public enum RidgeThreshold {
                     keep &= keep - 1
                     mask[i + lane] = 1
                     candidates.append(i + lane)
-                    if v[lane] >= high { stack.append(i + lane) }
+                    if v[lane] >= high || sd[i + lane] >= seedLevel { stack.append(i + lane) }
                 }
                 i += 8
             }
@@ -161,7 +167,7 @@ public enum RidgeThreshold {
                     if l[i] > l[i - o] && l[i] >= l[i + o] {
                         mask[i] = 1
                         candidates.append(i)
-                        if v >= high { stack.append(i) }
+                        if v >= high || sd[i] >= seedLevel { stack.append(i) }
                     }
                 }
                 i += 1

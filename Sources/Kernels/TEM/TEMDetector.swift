@@ -127,6 +127,15 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// groups, at this many false groups per frame (`RidgeComponentSignificance`); 0 = off
     /// (seeds only). Faint lines are weak per pixel but long.
     public var pathFalseComponents = 0.0
+    /// Half-length m (px) of a second map used only to *seed* hysteresis: the response averaged
+    /// along each pixel's line direction over 2m + 1 pixels (`RidgeTangentAverage`), thresholded
+    /// at its own median + `highThreshold` × its own robust σ (the same false-alarm level, on the
+    /// averaged map's null); 0 = off. Non-maximum suppression and continuation still read the
+    /// plain response, so ridges keep their place (averaging the map itself spread them:
+    /// precision 0.989 → 0.799). A faint line's pixels are ≈ 2.5–4 σ on the plain map — above
+    /// the continuation level along much of it but rarely at a seed — while the average along
+    /// it keeps the line's height and shrinks the noise.
+    public var seedTangentHalfLength = 0
     /// Pieces are joined (`joinPieces`) only where the ridge along the straight bridge between
     /// their ends stands this many robust spreads above the same statistic on random paths of
     /// the frame (`TEMPieceJoinEvidence.rule`); 0 = every join the geometry allows. Two lines
@@ -209,6 +218,17 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video5` with hysteresis also seeded from the response averaged along each pixel's line
+    /// over 11 px (`seedTangentHalfLength` 5), at the same false-alarm level on that map's own
+    /// null; ridges and the polarity still from the plain map (issue 11
+    /// items 2 and 5, 6 December; docs/tem.md, "Where the 10th percentile goes, draw by draw").
+    /// `--param detector=video9`.
+    public static var video9: TEMDetectorConfig {
+        var c = video5
+        c.seedTangentHalfLength = 5
+        return c
+    }
+
     /// `video` with everything it thresholds measured on the frame (issue 11 item 2): scales
     /// weighed by their own response noise, the tangent average, seeds at 4σ and continuation
     /// at 2σ of that map. Opt-in (`ctl bench tem --per-frame-statistics`): on randomised videos
@@ -246,12 +266,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video6": return .video6
         case "video7": return .video7
         case "video8": return .video8
+        case "video9": return .video9
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -277,6 +298,8 @@ public struct TEMDetector: Sendable {
     private var mask: [UInt8] = []
     private var sums: [Float] = []
     private var averaged: [Float] = []
+    /// `seedTangentHalfLength`: the response averaged along the line, read only for seeds.
+    private var seedMap: [Float] = []
     /// The polarity found by the last check (`autoPolarity`), and frames since that check.
     public private(set) var detectedBright: Bool?
     private var framesSinceCheck = 0
@@ -380,6 +403,7 @@ public struct TEMDetector: Sendable {
         } else {
             filterFrame(bright: config.brightLines)
         }
+        if cfg.seedTangentHalfLength > 0 { averageForSeeds(width: width, height: height, halfLength: cfg.seedTangentHalfLength) }
         // With `joinGapEvidence`: one null for the frame's gap tests (tracer bridges and piece
         // joins), built on the first gap tested.
         let gapNull = cfg.joinGapEvidence > 0 ? Self.frameNull(cfg) : nil
@@ -426,6 +450,14 @@ public struct TEMDetector: Sendable {
         return TEMFragmentGrouping.joinedCurves(kept, samples: cfg.samples, accept: accept)
     }
 
+    /// `seedMap` = the current response averaged along each pixel's line over 2m + 1 pixels.
+    private mutating func averageForSeeds(width: Int, height: Int, halfLength m: Int) {
+        if seedMap.count != width * height { seedMap = [Float](repeating: 0, count: width * height) }
+        response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in seedMap.withUnsafeMutableBufferPointer { a in
+            RidgeTangentAverage.apply(response: r, normal: nb, width: width, height: height, halfLength: m, out: a)
+        } } }
+    }
+
     /// Thresholds the current response (NMS + hysteresis at the frame's own robust statistics),
     /// thins, traces and fits the curves; with each curve its RMS distance to its principal line.
     /// `frameNull`: the frame's gap null, shared with the piece joins (nil: one of its own).
@@ -440,12 +472,19 @@ public struct TEMDetector: Sendable {
         let localised = cfg.noiseNormalised && cfg.scaleChoice == .localised
         let record = recordStages
         var hysteresis: [UInt8] = []
+        // The seed map's own level: the same false-alarm rate on its own null.
+        let seeding = cfg.seedTangentHalfLength > 0 && seedMap.count == width * height
+        let seedHigh: Float = seeding ? seedMap.withUnsafeBufferPointer { s in
+            let st = RidgeThreshold.robustStats(s)
+            return st.median + cfg.highThreshold * max(st.sigma, 1e-6)
+        } : .infinity
         let raw = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in mask.withUnsafeMutableBufferPointer { m in
-            let kept = location.withUnsafeBufferPointer { loc in
+            let kept = location.withUnsafeBufferPointer { loc in seedMap.withUnsafeBufferPointer { sm in
                 RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,
                                                location: localised ? loc : nil, sigma: sigma,
-                                               pathFalseComponents: cfg.pathFalseComponents)
-            }
+                                               pathFalseComponents: cfg.pathFalseComponents,
+                                               seeds: seeding ? sm : nil, seedHigh: seedHigh)
+            } }
             if record { hysteresis = Array(m) }
             let skeleton = Thinning.zhangSuen(m, width: width, height: height, pixels: kept)
             // With `joinGapEvidence` the tracer's gap bridges need the same evidence as piece joins.

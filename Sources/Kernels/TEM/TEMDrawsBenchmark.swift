@@ -22,6 +22,15 @@ public enum TEMDrawsBenchmark {
         public var polarityRight: Bool = true
         /// With `diagnoseLines`: where each true line is lost (`TEMLineDiagnosis`).
         public var lines: [TEMLineDiagnosis.Line] = []
+        /// The drawn nuisances in one short line (`nuisanceSummary`).
+        public var nuisance: String = ""
+        /// 90th percentile over frames of the registration error, px.
+        public var driftErrorP90: Double = 0
+        /// With `attribute`: the IDF1 the same tracker reaches on the same curves registered with
+        /// the generator's true drift (what registration costs), and the IDF1 of identities taken
+        /// from the truth (`TEMDrawsAttribution.oracleTracks`: what detection alone allows).
+        public var idf1TrueDrift: Double? = nil
+        public var idf1Oracle: Double? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -33,20 +42,23 @@ public enum TEMDrawsBenchmark {
                            config: TEMDetectorConfig = .video,
                            tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20,
                            registration: TEMRegistration.Config = TEMRegistration.Config(),
-                           diagnoseLines: Bool = false) -> [Draw] {
+                           diagnoseLines: Bool = false, attribute: Bool = false) -> [Draw] {
         run(difficulty, count: count, frames: frames, firstSeed: firstSeed, threads: threads, config: config,
-            trackers: [tracker], framesPerPiece: framesPerPiece, registration: registration, diagnoseLines: diagnoseLines)[0]
+            trackers: [tracker], framesPerPiece: framesPerPiece, registration: registration, diagnoseLines: diagnoseLines,
+            attribute: attribute)[0]
     }
 
     /// `run` with several tracker settings on the same detections (each draw rendered and
     /// detected once): the draws scored with each, in the order given. Paired comparisons of
     /// trackers then carry none of the detector's cost or draw-to-draw noise twice.
+    /// `attribute`: each draw's IDF1 also with the true drift and with identities from the truth
+    /// (`Draw.idf1TrueDrift`, `idf1Oracle`), to tell detection, registration and tracking apart.
     public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
                            threads: Int = Parallel.defaultThreads(),
                            config: TEMDetectorConfig = .video,
                            trackers: [TEMTrackerConfig], framesPerPiece: Int = 20,
                            registration: TEMRegistration.Config = TEMRegistration.Config(),
-                           diagnoseLines: Bool = false) -> [[Draw]] {
+                           diagnoseLines: Bool = false, attribute: Bool = false) -> [[Draw]] {
         let draws = try? Parallel.map(count, threads: threads) { k -> [Draw] in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
@@ -80,17 +92,33 @@ public enum TEMDrawsBenchmark {
             // Linked in the specimen's coordinates, as the merge does; scored in the image's.
             let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
             let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }
+            func track(_ curves: [[[TEMPoint]]], _ tracker: TEMTrackerConfig) -> [TEMTrack] {
+                framesPerPiece > 0
+                    ? TEMPiecewiseTracking.track(curves, framesPerPiece: framesPerPiece, config: tracker)
+                    : TEMTracker.track(curves, config: tracker)
+            }
+            let oracle = attribute
+                ? TEMEvaluator.evaluate(truth: synth.truth, detected: detected,
+                                        tracks: TEMDrawsAttribution.oracleTracks(truth: synth.truth, detected: detected)).idf1
+                : nil
             return trackers.map { tracker in
-                let tracks = framesPerPiece > 0
-                    ? TEMPiecewiseTracking.track(registered, framesPerPiece: framesPerPiece, config: tracker)
-                    : TEMTracker.track(registered, config: tracker)
+                let tracks = track(registered, tracker)
                 let e = TEMEvaluator.evaluate(truth: synth.truth, detected: detected, tracks: tracks)
-                return Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
-                            evaluation: e, tracks: tracks.count,
-                            trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
-                            driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility,
-                            polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright),
-                            lines: lineStats.keys.sorted().map { lineStats[$0]! })
+                var draw = Draw(difficulty: difficulty, seed: seed, lineStyle: params.nuisance?.lineStyle ?? .dark,
+                                evaluation: e, tracks: tracks.count,
+                                trueDislocations: Set(synth.truth.flatMap { $0.map(\.id) }).count,
+                                driftError: quantile(driftErrors, 0.5), cnr: params.cameraCNR ?? .infinity, visibility: visibility,
+                                polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright),
+                                lines: lineStats.keys.sorted().map { lineStats[$0]! })
+                draw.nuisance = TEMDrawsAttribution.nuisanceSummary(params)
+                draw.driftErrorP90 = quantile(driftErrors, 0.9)
+                if attribute {
+                    let trueRegistered = zip(detected, synth.stage.drift).map { curves, d in curves.map { $0.map { $0 - d } } }
+                    draw.idf1TrueDrift = TEMEvaluator.evaluate(truth: synth.truth, detected: detected,
+                                                               tracks: track(trueRegistered, tracker)).idf1
+                    draw.idf1Oracle = oracle
+                }
+                return draw
             }
         }
         guard let draws else { return trackers.map { _ in [] } }
@@ -179,7 +207,11 @@ public enum TEMDrawsBenchmark {
                 let e = d.evaluation
                 lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  \(TEMBenchmark.fmt(d.cnr, 2))  \(TEMBenchmark.fmt(d.visibility, 2))  "
                              + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1, e.tracking.mota, e.tracking.hota].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
-                             + "  \(d.tracks)/\(d.trueDislocations)" + (d.polarityRight ? "" : "  wrong"))
+                             + "  \(d.tracks)/\(d.trueDislocations)" + (d.polarityRight ? "" : "  wrong")
+                             + "  drift err \(TEMBenchmark.fmt(d.driftError, 2))/\(TEMBenchmark.fmt(d.driftErrorP90, 2))"
+                             + (d.idf1TrueDrift.map { "  IDF1 true drift \(TEMBenchmark.fmt($0, 3))" } ?? "")
+                             + (d.idf1Oracle.map { "  oracle \(TEMBenchmark.fmt($0, 3))" } ?? "")
+                             + (d.nuisance.isEmpty ? "" : "  [\(d.nuisance)]"))
             }
         }
         guard let difficulty = draws.first?.difficulty else { return lines.joined(separator: "\n") }
@@ -204,6 +236,14 @@ public enum TEMDrawsBenchmark {
         let diagnosed = draws.flatMap(\.lines)
         if !diagnosed.isEmpty { lines.append(TEMLineDiagnosis.report(diagnosed, label: difficulty.rawValue)) }
         lines.append("\(difficulty.rawValue) polarity wrong in \(draws.filter { !$0.polarityRight }.count) of \(draws.count) draws")
+        let attributed = draws.filter { $0.idf1TrueDrift != nil && $0.idf1Oracle != nil }
+        if !attributed.isEmpty {
+            let cells = [("IDF1", attributed.map(\.evaluation.idf1)), ("with the true drift", attributed.map { $0.idf1TrueDrift! }),
+                         ("identities from the truth", attributed.map { $0.idf1Oracle! })].map { name, v in
+                "\(name) \(TEMBenchmark.fmt(quantile(v, 0.5), 3)) / \(TEMBenchmark.fmt(quantile(v, 0.1), 3))"
+            }
+            lines.append("\(difficulty.rawValue) attribution, median / p10: " + cells.joined(separator: "  "))
+        }
         let drift = draws.map(\.driftError)
         lines.append("\(difficulty.rawValue) drift error (px, per-draw median over frames): median \(TEMBenchmark.fmt(quantile(drift, 0.5), 2))  p90 \(TEMBenchmark.fmt(quantile(drift, 0.9), 2))")
         return lines.joined(separator: "\n")

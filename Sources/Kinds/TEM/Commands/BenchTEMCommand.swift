@@ -70,6 +70,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "With --draws: a line per draw as well.")
     var perDraw = false
 
+    @Flag(name: .long, help: "With --draws: each draw's IDF1 also with the generator's true drift and with identities taken from the truth (what registration and what detection cost; one more tracking pass per draw).")
+    var attribute = false
+
     @Flag(name: .long, help: "With --draws: where the true lines are lost, by each line's own visibility (response above the seed and continuation levels, traced, reported).")
     var lineDiagnosis = false
 
@@ -79,7 +82,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
-    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video, per_frame, null (see docs/tem.md).")
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video9 (video5 with seeds also from the response averaged along the line), video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
     @Option(name: .long, help: "With a noise-normalised detector: which scale gives each pixel's response and ridge position: significance (video5, the default), weighted (the σ^γ-weighted winner, its value in noise units) or localised (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted one).")
@@ -262,7 +265,7 @@ struct BenchTEMCommand: ParsableCommand {
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), trackers: trackers,
                                                 framesPerPiece: pieceFrames, registration: try registrationConfig(),
-                                                diagnoseLines: lineDiagnosis)
+                                                diagnoseLines: lineDiagnosis, attribute: attribute)
             for (k, r) in results.enumerated() {
                 if k > 0 {
                     print("tracker \(k): \(alsoTrackerJSON[k - 1])")
