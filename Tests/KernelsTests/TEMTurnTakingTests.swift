@@ -56,8 +56,13 @@ final class TEMTurnTakingTests: XCTestCase {
         s.tracks[0].curveIndices = [Int](repeating: 0, count: s.tracks[0].frames.count)
         s.tracks[1].curveIndices = s.tracks[1].frames.map { cut.contains($0) ? 1 : 0 }
         let joined = TEMAlternatingTracks.joinTurns(s.tracks, curves: s.curves, config: TEMTrackerConfig())
-        XCTAssertEqual(joined.count, 1)
+        // The line's track, and the three lower pieces left over as one-frame tracks (every
+        // curve stays in some track).
+        XCTAssertEqual(joined.count, 4)
         XCTAssertEqual(joined.first?.frames, Array(0..<60))
+        XCTAssertEqual(joined.dropFirst().map(\.frames), cut.map { [$0] })
+        XCTAssertEqual(joined.dropFirst().map(\.curveIndices), [[1], [1], [1]])
+        XCTAssertEqual(joined.map(\.id), [0, 1, 2, 3])
     }
 
     /// Through the frame tracker: a faint line whose detected centre line flips by 1.2 px from
@@ -68,6 +73,7 @@ final class TEMTurnTakingTests: XCTestCase {
         var curves = (0..<60).map { f in [line(x: f % 2 == 0 ? 200 : 201.2, frame: f)] }
         curves[0].append(line(x: 201.2, frame: 0))
         var config = TEMTrackerConfig()
+        config.joinTurns = false
         let without = TEMTracker.track(curves, config: config)
         XCTAssertEqual(without.count, 2, "the tracker alone takes turns")
         config.joinTurns = true

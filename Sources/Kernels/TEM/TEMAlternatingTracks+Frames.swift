@@ -34,7 +34,7 @@ import Darwin
 /// Nothing is set by hand: the scale is the tracks' own, the levels the module's 1 %. Pairs are
 /// joined most-supported first; a join is refused when any two tracks across the two groups
 /// disagree or are seen as two lines. Where a joined track was seen twice in a frame (the cut
-/// line's two pieces), the longer track's curve is kept.
+/// line's two pieces), the longer track's curve is kept and the other becomes a one-frame track.
 extension TEMAlternatingTracks {
     /// Own steps sampled per track for its glide variance (evenly over the track): the median
     /// needs a few dozen, and `CurveMatching.glide` costs O(points²) per step.
@@ -42,7 +42,8 @@ extension TEMAlternatingTracks {
 
     /// `tracks` over `curves` (frames increasing, an observation per frame) with those that take
     /// turns on one line joined: a joined track's frames in order (where two were seen in one
-    /// frame, the longer track's curve is kept). Tracks come back numbered 0… by first frame.
+    /// frame, the longer track's curve is kept, the other a one-frame track of its own). Tracks
+    /// come back numbered 0… by first frame.
     public static func joinTurns(_ tracks: [TEMTrack], curves: [[[TEMPoint]]], config: TEMTrackerConfig) -> [TEMTrack] {
         guard tracks.count > 1 else { return tracks }
         let reach = config.maxGap + 1
@@ -114,8 +115,17 @@ extension TEMAlternatingTracks {
             members[gq] = []
         }
         guard members.contains(where: { $0.count > 1 }) else { return tracks }
-        return members.filter { !$0.isEmpty }.map { merged($0.map { tracks[$0] }) }
-            .sorted { ($0.firstFrame, $0.id) < ($1.firstFrame, $1.id) }
+        var joined: [TEMTrack] = []
+        for m in members where !m.isEmpty {
+            let (t, apart) = merged(m.map { tracks[$0] })
+            joined.append(t)
+            // A piece left over: a one-frame track of its own (dropped as noise by the final step).
+            for (f, c) in apart {
+                joined.append(TEMTrack(id: tracks.count + joined.count, frames: [f], curveIndices: [c], centroids: [],
+                                       velocities: [], neighbourDistances: []))
+            }
+        }
+        return joined.sorted { ($0.firstFrame, $0.id) < ($1.firstFrame, $1.id) }
             .enumerated().map { id, t in var t = t; t.id = id; return t }
     }
 
@@ -193,17 +203,23 @@ extension TEMAlternatingTracks {
         return 1 - below < 0.01
     }
 
-    /// Tracks of one line as one: frames in order, a frame seen by two kept from the longer.
-    static func merged(_ group: [TEMTrack]) -> TEMTrack {
-        guard group.count > 1 else { return group[0] }
+    /// Tracks of one line as one: frames in order; where two were seen in one frame (a cut line's
+    /// two pieces) the longer track's curve is kept and the other is returned apart, so every
+    /// curve stays in some track.
+    static func merged(_ group: [TEMTrack]) -> (track: TEMTrack, apart: [(frame: Int, curve: Int)]) {
+        guard group.count > 1 else { return (group[0], []) }
         let ranked = group.sorted { ($0.frames.count, -$0.id) > ($1.frames.count, -$1.id) }
-        var byFrame: [Int: Int] = [:]
-        for t in ranked.reversed() { for (f, c) in zip(t.frames, t.curveIndices) { byFrame[f] = c } }
+        var byFrame: [Int: Int] = [:], apart: [(frame: Int, curve: Int)] = []
+        for t in ranked {
+            for (f, c) in zip(t.frames, t.curveIndices) {
+                if byFrame[f] == nil { byFrame[f] = c } else { apart.append((f, c)) }
+            }
+        }
         var t = ranked[0]
         t.frames = byFrame.keys.sorted()
         t.curveIndices = t.frames.map { byFrame[$0]! }
         t.id = group.map(\.id).min()!
         t.endAbsorbed = group.max { ($0.lastFrame, -$0.id) < ($1.lastFrame, -$1.id) }!.endAbsorbed
-        return t
+        return (t, apart)
     }
 }
