@@ -72,3 +72,14 @@ final class TEMPieceAbsorptionParamTests: XCTestCase {
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["absorb_pieces": "maybe"])))
     }
 }
+
+/// `--param join_turns=` switches the join of tracks that take turns on one line
+/// (`TEMAlternatingTracks.joinTurns`).
+final class TEMJoinTurnsParamTests: XCTestCase {
+    func testJoinTurnsParamReachesTheTracker() throws {
+        XCTAssertEqual(TEMMerge.trackerConfig(try TEMJobOptions(JobParams([:]))).joinTurns, TEMTrackerConfig().joinTurns)
+        XCTAssertTrue(TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["join_turns": "true"]))).joinTurns)
+        XCTAssertFalse(TEMMerge.trackerConfig(try TEMJobOptions(JobParams(["join_turns": "false"]))).joinTurns)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["join_turns": "maybe"])))
+    }
+}

@@ -109,6 +109,7 @@ enum TEMMerge {
         config.gapLikelihood = options.gapLikelihood
         config.absorbPieces = options.absorbPieces
         config.absorbedEndsStayEnds = options.absorbedEndsStayEnds
+        config.joinTurns = options.joinTurns
         // Pile-up neighbours are found by TEMNeighbours (with the neighbour's identity, which
         // the tracker does not return); an angle of 0° makes the tracker skip its own copy.
         config.neighbourMaxAngleDegrees = 0

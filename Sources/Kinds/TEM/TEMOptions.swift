@@ -54,6 +54,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `absorbed_ends=` (default `TEMTrackerConfig.absorbedEndsStayEnds`): a track end whose line
     /// goes on in a concurrent track is not gap-closed.
     public var absorbedEndsStayEnds: Bool
+    /// `join_turns=` (default `TEMTrackerConfig.joinTurns`): tracks that take turns on one line
+    /// inside a task's frames are joined (`TEMAlternatingTracks.joinTurns`).
+    public var joinTurns: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
     /// tracker links (coarser copies are cheaper but cost identities over long videos: 24 points
     /// lost 0.08 IDF1 on the 10,000-frame medium job, docs/tem.md).
@@ -112,6 +115,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         gapLikelihood = try params.bool("gap_likelihood", default: TEMTrackerConfig().gapLikelihood)
         absorbPieces = try params.bool("absorb_pieces", default: TEMTrackerConfig().absorbPieces)
         absorbedEndsStayEnds = try params.bool("absorbed_ends", default: TEMTrackerConfig().absorbedEndsStayEnds)
+        joinTurns = try params.bool("join_turns", default: TEMTrackerConfig().joinTurns)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
