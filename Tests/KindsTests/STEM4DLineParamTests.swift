@@ -34,13 +34,21 @@ final class STEM4DLineParamTests: XCTestCase {
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_own_evidence": "maybe"])))
     }
 
-    /// `line_depth_breaks`: off by default (traces are not cut), `true` turns the tracer's
-    /// depth-break test on, anything else refused.
+    /// `line_depth_breaks`: on by default for jobs (off in the bare kernel), `false` turns the
+    /// tracer's depth-break test off, anything else refused.
     func testLineDepthBreaksIsValidated() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).lineDepthBreaks)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).lineDepthBreaks)
         XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).depthBreaks)
-        XCTAssertTrue(try STEM4DJobOptions(JobParams(["line_depth_breaks": "true"])).lineDepthBreaks)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams(["line_depth_breaks": "false"])).lineDepthBreaks)
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_breaks": "sometimes"])))
+    }
+
+    /// `line_depth_background`: off by default (job and kernel), `true` parsed, nonsense refused.
+    func testLineDepthBackgroundIsValidated() throws {
+        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).lineDepthBackground)
+        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).depthBackground)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams(["line_depth_background": "true"])).lineDepthBackground)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_background": "slope"])))
     }
 
     /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the

@@ -37,6 +37,11 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// Smooth the depths at the scale the data allow (`STEM4DLineDepthSmoothing`, LPA-ICI)
     /// instead of over ±`smoothing` points; false: the fixed smoothing (the method of 4 December).
     public var adaptiveSmoothing = false
+    /// Measure each view's displacement with its own background level and slope across the
+    /// line as nuisance terms (least squares on [G′, 1, s]): a slope differing between views
+    /// correlates with the odd G′ and shifts every point of the line alike; false: against
+    /// G′ alone (the method of 4 December).
+    public var backgroundSlope = false
 
     /// A fit with cross-sections of ±`halfWidth` px, depths within ±`zRange`.
     public init(halfWidth: Double, zRange: Double) { self.halfWidth = halfWidth; self.zRange = zRange }
@@ -135,7 +140,29 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
         }
         guard energy > 0 else { return nil }
         // f_v ≈ G(s + e_v) ≈ G + e_v·G′.
-        return profiles.map { p in zip(p, zip(mean, gradient)).map { ($0 - $1.0) * $1.1 }.reduce(0, +) / energy }
+        guard backgroundSlope else {
+            return profiles.map { p in zip(p, zip(mean, gradient)).map { ($0 - $1.0) * $1.1 }.reduce(0, +) / energy }
+        }
+        // f_v − G ≈ e_v·G′ + b₀ + b₁·s: the normal equations of the three, over the samples
+        // where G′ is measured; e_v is the first coefficient.
+        var a = [Double](repeating: 0, count: 9)
+        for r in 0..<range.count {
+            for k in 1..<(m - 1) {
+                let x = [gradient[r * m + k], 1, offsets[k]]
+                for u in 0..<3 { for v in 0..<3 { a[u * 3 + v] += x[u] * x[v] } }
+            }
+        }
+        guard let inverse = STEM4DTraceDepthBreaks.inverse(a, 3) else { return nil }
+        return profiles.map { p in
+            var b = [0.0, 0.0, 0.0]
+            for r in 0..<range.count {
+                for k in 1..<(m - 1) {
+                    let i = r * m + k, d = p[i] - mean[i]
+                    b[0] += gradient[i] * d; b[1] += d; b[2] += offsets[k] * d
+                }
+            }
+            return inverse[0] * b[0] + inverse[1] * b[1] + inverse[2] * b[2]
+        }
     }
 
     /// Unit normals of a polyline (tangent from the neighbours two points away).

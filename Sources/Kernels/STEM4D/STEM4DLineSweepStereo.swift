@@ -33,6 +33,10 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// line into another meeting it in projection at another depth. false: the method of
     /// 5 December.
     public var depthBreaks = false
+    /// Each view's displacement measured with its own background level and slope across the
+    /// line as nuisance terms (`STEM4DLineDepthFit.backgroundSlope`). false: the method of
+    /// 4 December.
+    public var depthBackground = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -77,6 +81,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             var fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
             fitter.adaptiveSmoothing = adaptiveDepthSmoothing
             fitter.smoothing = depthSmoothingHalf
+            fitter.backgroundSlope = depthBackground
             var start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             var fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
             for _ in 0..<refinements {

@@ -92,7 +92,9 @@ public struct STEM4DRidgeTracer: Sendable, Hashable {
         let core = Self.halfMaximumRange(walked)
         let z = STEM4DTraceDepthBreaks.depths(walked[core].map { SIMD2($0.x, $0.y) }, field: map.field, scale: k)
         let block = k < scales.count ? max(1, Int((2 * scales[k]).rounded())) : 2
-        let cuts = test.breaks(z, block: block, resolution: map.depthStep).map { $0 + core.lowerBound }
+        // Both sides of a cut keep the shortest line kept at this scale (points are ≈ 1 px apart).
+        let shortest = k < minLengthAtScale.count ? minLengthAtScale[k] : minLength
+        let cuts = test.breaks(z, block: block, resolution: map.depthStep, minimumPoints: Int(shortest.rounded(.up))).map { $0 + core.lowerBound }
         guard !cuts.isEmpty else { return [walked] }
         let bounds = [0] + cuts + [walked.count]
         return zip(bounds, bounds.dropFirst()).map { Array(walked[$0..<$1]) }

@@ -12,11 +12,15 @@ import Darwin
 /// blocks of `2σ` points (the Hessian at scale σ correlates neighbouring points, so a block is
 /// about one independent sample). At each boundary between blocks a jump is tested against a
 /// smooth depth: the blocks within `window` either side are fitted by a quadratic in arc length
-/// with and without a step at the boundary, and the step's squared size over its variance is
-/// χ²(1) under no jump. The noise is measured on the trace itself (the robust spread of the
-/// blocks' second differences, on each part again once it is cut), and the level is the look-elsewhere one: a trace with no jump
-/// is split with probability `falseSplits` over all its boundaries (Bonferroni). The largest
-/// significant jump splits the trace, and each part is tested again.
+/// with and without a step at the boundary, and the step over its standard error is a t
+/// statistic under no jump. The noise is measured on the trace itself (the robust spread of the
+/// blocks' second differences, on each part again once it is cut); it comes from only 10–25
+/// blocks, so its own uncertainty sets the level: Student's t with the degrees of freedom of
+/// that estimate (a normal level cut 13 % of smooth traces). The level is the look-elsewhere
+/// one: a trace with no jump is split with probability `falseSplits` over all its boundaries
+/// (Bonferroni). The largest significant jump splits the trace, and each part is tested again;
+/// a cut must leave every part at least the shortest line kept (`minimumPoints`), else its
+/// short part would be dropped and the line lose it.
 public struct STEM4DTraceDepthBreaks: Sendable, Hashable {
     /// Chance that a trace along one line is split somewhere by noise.
     public var falseSplits = 0.05
@@ -43,8 +47,8 @@ public struct STEM4DTraceDepthBreaks: Sendable, Hashable {
     /// The point indices where `depths` jumps (each the first point after a jump), in order.
     /// `block` points make one independent sample; `resolution` is the depth the sampling
     /// itself cannot resolve (the sweep's step), so a trace whose depth is flat to that level
-    /// is not split on sub-step wiggles.
-    public func breaks(_ depths: [Double], block: Int, resolution: Double) -> [Int] {
+    /// is not split on sub-step wiggles. Every part left holds at least `minimumPoints` points.
+    public func breaks(_ depths: [Double], block: Int, resolution: Double, minimumPoints: Int = 0) -> [Int] {
         let b = max(1, block)
         let m = depths.count / b
         guard m >= 2 * minimumBlocks else { return [] }
@@ -58,27 +62,41 @@ public struct STEM4DTraceDepthBreaks: Sendable, Hashable {
         let whole = Self.noise(means, floor: floor)
         let candidates = m - 2 * minimumBlocks + 1
         let z = NanodiffStatistics.normalQuantile(1 - falseSplits / (2 * Double(candidates)))
-        let threshold = z * z
         var cuts: [Int] = []
-        // Binary segmentation over blocks [lo, hi).
-        var stack = [(0, m)]
-        while let (lo, hi) = stack.popLast() {
+        // Binary segmentation over blocks [lo, hi), the part's points [from, to).
+        var stack = [(lo: 0, hi: m, from: 0, to: depths.count)]
+        while let (lo, hi, first, last) = stack.popLast() {
             guard hi - lo >= 2 * minimumBlocks else { continue }
             // The noise of the part tested, when it holds enough second differences to say.
-            let sigma = hi - lo >= 7 ? Self.noise(Array(means[lo..<hi]), floor: floor) : whole
+            let own = hi - lo >= 7
+            let sigma = own ? Self.noise(Array(means[lo..<hi]), floor: floor) : whole
+            let t = NanodiffStatistics.studentQuantile(z: z, dof: Self.noiseDegreesOfFreedom(own ? hi - lo : m))
             var best = (stat: 0.0, at: -1)
             for c in (lo + minimumBlocks)...(hi - minimumBlocks) {
                 let from = max(lo, c - window), to = min(hi, c + window)
                 guard let s = Self.jumpStatistic(Array(means[from..<to]), at: c - from, sigma: sigma) else { continue }
                 if s > best.stat { best = (s, c) }
             }
-            guard best.at >= 0, best.stat > threshold else { continue }
+            guard best.at >= 0, best.stat > t * t else { continue }
+            // The largest jump is searched over every boundary and only then held to the
+            // minimum length: a jump too near an end is left uncut, not moved to the nearest
+            // boundary allowed (whose statistic it inflates).
             let cut = refine(depths, block: b, boundary: best.at, blocks: m)
+            guard cut - first >= minimumPoints, last - cut >= minimumPoints else { continue }
             cuts.append(cut)
             // The block the cut falls inside holds both depths: neither part tests it again.
-            stack.append((lo, min(best.at, cut / b))); stack.append((max(best.at, (cut + b - 1) / b), hi))
+            stack.append((lo, min(best.at, cut / b), first, cut))
+            stack.append((max(best.at, (cut + b - 1) / b), hi, cut, last))
         }
         return cuts.sorted()
+    }
+
+    /// Degrees of freedom of the noise measured from `blocks` block means: their `blocks − 2`
+    /// second differences, of which a MAD uses 37 % of the information a sum of squares would
+    /// (its asymptotic efficiency at the normal, 0.37); at least 3, where the t quantile's
+    /// expansion holds.
+    static func noiseDegreesOfFreedom(_ blocks: Int) -> Double {
+        max(3, 0.37 * Double(blocks - 2))
     }
 
     /// The point nearest a block boundary where the jump sits: the split of the two blocks

@@ -242,6 +242,7 @@ public enum STEM4DMerge {
         sweepStereo.splineDepth = options.lineDepthFit == "spline"
         sweepStereo.ownEvidence = options.lineOwnEvidence
         sweepStereo.depthBreaks = options.lineDepthBreaks
+        sweepStereo.depthBackground = options.lineDepthBackground
         let found = sweepStereo.reconstruct(views).lines
         if views.count >= 2 {
             // The report shows each line where it appears in the first pair's views.

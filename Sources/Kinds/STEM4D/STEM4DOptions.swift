@@ -102,9 +102,13 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `line_own_evidence=` (default false): keep a line only if every view shows it where no
     /// stronger line explains that view (`STEM4DLineSweepStereo.ownEvidence`).
     public var lineOwnEvidence: Bool
-    /// `line_depth_breaks=` (default false): cut a trace where its depth jumps — it ran into
-    /// another line meeting it in projection (`STEM4DTraceDepthBreaks`).
+    /// `line_depth_breaks=` (default true): cut a trace where its depth jumps — it ran into
+    /// another line meeting it in projection (`STEM4DTraceDepthBreaks`); false: never cut.
     public var lineDepthBreaks: Bool
+    /// `line_depth_background=` (default false): measure each view's displacement across a
+    /// line with its own background level and slope as nuisance terms
+    /// (`STEM4DLineDepthFit.backgroundSlope`).
+    public var lineDepthBackground: Bool
     /// `particle_significance=` (default 6): the joint fit's detection and acceptance threshold,
     /// standard deviations; `auto`: the look-elsewhere level for this cube
     /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
@@ -202,7 +206,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
         lineDepthFit = params.string("line_depth_fit", default: "points")
         lineOwnEvidence = try params.bool("line_own_evidence", default: false)
-        lineDepthBreaks = try params.bool("line_depth_breaks", default: false)
+        lineDepthBreaks = try params.bool("line_depth_breaks", default: true)
+        lineDepthBackground = try params.bool("line_depth_background", default: false)
         particleSignificance = params.values["particle_significance"] == "auto"
             ? nil : try params.double("particle_significance", default: 6, range: 1...1_000)
         guard ["points", "spline"].contains(lineDepthFit) else {
