@@ -136,6 +136,14 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// the continuation level along much of it but rarely at a seed — while the average along
     /// it keeps the line's height and shrinks the noise.
     public var seedTangentHalfLength = 0
+    /// With `seedTangentHalfLength`: an extra seed (a pixel seeded by the averaged map alone) is
+    /// dropped when the opposite polarity's response, averaged along its own line the same way,
+    /// is at least as high within this many pixels across the line (along the pixel's normal, the
+    /// pixel itself included): there the ridge is the flank of a line of the other polarity (a
+    /// bright line's sides are dark ridges), not a line; 0 = off. The same rule as
+    /// `CurveNullTest.notFlanks` (the stronger of the two polarities owns the place), read per
+    /// seed pixel. Costs a second ridge filter per frame.
+    public var seedFlankReach = 0
     /// Pieces are joined (`joinPieces`) only where the ridge along the straight bridge between
     /// their ends stands this many robust spreads above the same statistic on random paths of
     /// the frame (`TEMPieceJoinEvidence.rule`); 0 = every join the geometry allows. Two lines
@@ -229,6 +237,16 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video9` with its extra seeds dropped where the opposite polarity's averaged response is
+    /// as high within 5 px across the line (`seedFlankReach` 5: the flanks of bright and double
+    /// lines, and of the lines of a video whose polarity was chosen wrong; docs/tem.md,
+    /// "Extra seeds that are another line's flank"). `--param detector=video10`.
+    public static var video10: TEMDetectorConfig {
+        var c = video9
+        c.seedFlankReach = 5
+        return c
+    }
+
     /// `video` with everything it thresholds measured on the frame (issue 11 item 2): scales
     /// weighed by their own response noise, the tangent average, seeds at 4σ and continuation
     /// at 2σ of that map. Opt-in (`ctl bench tem --per-frame-statistics`): on randomised videos
@@ -267,12 +285,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video7": return .video7
         case "video8": return .video8
         case "video9": return .video9
+        case "video10": return .video10
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -300,6 +319,10 @@ public struct TEMDetector: Sendable {
     private var averaged: [Float] = []
     /// `seedTangentHalfLength`: the response averaged along the line, read only for seeds.
     private var seedMap: [Float] = []
+    /// `seedFlankReach`: the opposite polarity's response averaged the same way, and spare
+    /// buffers its filter writes into while the frame's own maps are kept aside.
+    private var flankMap: [Float] = []
+    private var spare: (response: [Float], normal: [Float], location: [Float]) = ([], [], [])
     /// The polarity found by the last check (`autoPolarity`), and frames since that check.
     public private(set) var detectedBright: Bool?
     private var framesSinceCheck = 0
@@ -403,7 +426,24 @@ public struct TEMDetector: Sendable {
         } else {
             filterFrame(bright: config.brightLines)
         }
-        if cfg.seedTangentHalfLength > 0 { averageForSeeds(width: width, height: height, halfLength: cfg.seedTangentHalfLength) }
+        if cfg.seedTangentHalfLength > 0 {
+            averageForSeeds(width: width, height: height, halfLength: cfg.seedTangentHalfLength)
+            if cfg.seedFlankReach > 0 {
+                // The other polarity filtered into the spare buffers (the frame's own maps kept),
+                // averaged along its own lines into `flankMap`.
+                let polarity = cfg.brightLines
+                if spare.response.count != n { spare = (flat, flat, localised ? flat : []) }
+                if flankMap.count != n { flankMap = flat }
+                swap(&response, &spare.response); swap(&normal, &spare.normal); swap(&location, &spare.location)
+                filterFrame(bright: !polarity)
+                response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in flankMap.withUnsafeMutableBufferPointer { a in
+                    RidgeTangentAverage.apply(response: r, normal: nb, width: width, height: height,
+                                              halfLength: cfg.seedTangentHalfLength, out: a)
+                } } }
+                swap(&response, &spare.response); swap(&normal, &spare.normal); swap(&location, &spare.location)
+                cfg.brightLines = polarity
+            }
+        }
         // With `joinGapEvidence`: one null for the frame's gap tests (tracer bridges and piece
         // joins), built on the first gap tested.
         let gapNull = cfg.joinGapEvidence > 0 ? Self.frameNull(cfg) : nil
@@ -478,6 +518,14 @@ public struct TEMDetector: Sendable {
             let st = RidgeThreshold.robustStats(s)
             return st.median + cfg.highThreshold * max(st.sigma, 1e-6)
         } : .infinity
+        if seeding && cfg.seedFlankReach > 0 && flankMap.count == width * height {
+            response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
+                seedMap.withUnsafeMutableBufferPointer { s in flankMap.withUnsafeBufferPointer { f in
+                    _ = SeedFlanks.suppress(seeds: s, opposite: f, response: r, normal: nb, width: width, height: height,
+                                            seedHigh: seedHigh, high: high, reach: cfg.seedFlankReach)
+                } }
+            } }
+        }
         let raw = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in mask.withUnsafeMutableBufferPointer { m in
             let kept = location.withUnsafeBufferPointer { loc in seedMap.withUnsafeBufferPointer { sm in
                 RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,

@@ -82,7 +82,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
-    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video9 (video5 with seeds also from the response averaged along the line), video, per_frame, null (see docs/tem.md).")
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video9 (video5 with seeds also from the response averaged along the line), video10 (video9 without the seeds that are the other polarity's flank), video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
     @Option(name: .long, help: "With a noise-normalised detector: which scale gives each pixel's response and ridge position: significance (video5, the default), weighted (the σ^γ-weighted winner, its value in noise units) or localised (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted one).")
