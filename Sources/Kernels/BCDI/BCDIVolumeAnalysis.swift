@@ -66,6 +66,10 @@ public enum BCDISupportNotches: String, CaseIterable, Hashable, Sendable {
     /// Within reach only of the residues where a line's chain runs on from inside the trimmed
     /// support into the layer the trim cut (`BCDIBodyNotches.filledAlongChains`; twelfth session).
     case chains
+    /// `chains`, the fill bounded by the crystal as the amplitude shows it: the half-level body
+    /// (`BCDIBlurDirectFit.body`) with its own notches filled, so that a loose candidate (a
+    /// dilated stored support, or none) is not grown past the surface (twelfth session, spot check).
+    case crystal
 
     /// The mode a parameter value names: its raw value, or `false`/`true` for `off`/`hull`
     /// (the parameter was a switch before `chains`).
@@ -286,11 +290,19 @@ public enum BCDIVolumeAnalysis {
             // to the outside and the SNR trim notches the support there, cutting the line's end.
             // Near the lines the support is therefore taken up to its convex hull, within the
             // candidate (`BCDIBodyNotches`; the hole's reach ≈ 3 × the field's width + 1).
-            let candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
+            var candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
+            if settings.supportNotches == .crystal {
+                if let body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape) {
+                    let crystal = BCDIBodyNotches.filled(body: body, re: re, im: im, shape: shape, reach: Int((3 * max(1, smoothing) + 1).rounded(.up)))
+                    for i in 0..<shape.count where crystal[i] == 0 { candidate[i] = 0 }
+                } else {
+                    candidate = support
+                }
+            }
             // `chains`: only where a line's residue chain runs on from inside the trimmed support
             // into the cut layer — its end, not a line that merely passes near the surface.
             let reach = Int((3 * max(1, smoothing) + 1).rounded(.up))
-            let filled = settings.supportNotches == .chains
+            let filled = settings.supportNotches != .hull
                 ? BCDIBodyNotches.filledAlongChains(body: support, within: candidate, re: re, im: im, shape: shape, reach: reach)
                 : BCDIBodyNotches.filled(body: support, re: re, im: im, shape: shape, reach: reach)
             for i in 0..<shape.count where filled[i] != 0 && candidate[i] != 0 { support[i] = 1 }

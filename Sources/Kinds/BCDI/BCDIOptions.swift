@@ -110,7 +110,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.supportBody = supportBody
         let notchesName = params.string("support_notches", default: BCDISupportNotches.off.rawValue)
         guard let supportNotches = BCDISupportNotches(parameter: notchesName) else {
-            throw ParamError(message: "--param support_notches=\(notchesName): expected off (false), hull (true) or chains")
+            throw ParamError(message: "--param support_notches=\(notchesName): expected off (false), hull (true), chains or crystal")
         }
         self.supportNotches = supportNotches
     }

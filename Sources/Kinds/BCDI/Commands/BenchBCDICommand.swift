@@ -71,7 +71,7 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, lines (the job's default), off (false) or body (true).")
     var supportBody: String = BCDISupportBody.lines.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, off (false, the job's default), hull (true) or chains.")
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, off (false, the job's default), hull (true), chains or crystal.")
     var supportNotches: String = BCDISupportNotches.off.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
@@ -101,7 +101,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--deblur-surface \(deblurSurface): expected hull, body, measured, aligned or deconvolved")
         }
         guard BCDISupportNotches(parameter: supportNotches) != nil else {
-            throw ValidationError("--support-notches \(supportNotches): expected off (false), hull (true) or chains")
+            throw ValidationError("--support-notches \(supportNotches): expected off (false), hull (true), chains or crystal")
         }
         guard BCDISupportBody(parameter: supportBody) != nil else {
             throw ValidationError("--support-body \(supportBody): expected off (false), body (true) or lines")
