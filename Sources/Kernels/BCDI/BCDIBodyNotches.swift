@@ -37,6 +37,68 @@ public enum BCDIBodyNotches {
         return out
     }
 
+    /// `body` plus the voxels of its convex hull within `within` that lie within `reach` voxels
+    /// (Chebyshev) of a residue where a vortex line's chain runs on out of `body`: a plaquette
+    /// residue of the field smoothed over a voxel that lies in `within` but not inside `body`
+    /// eroded by one, reached from a residue inside it through residues a face apart (centres
+    /// ≤ 1 voxel apart: the two faces a line crosses in a cube). A line that only passes near the
+    /// surface inside `body` has no such residue, nor has an isolated vortex of the outer layer
+    /// (a noise pair, a ramp's surface vortex): the fill is put only where a line's end was cut.
+    public static func filledAlongChains(body: [UInt8], within: [UInt8], re: [Float], im: [Float], shape: BCDIShape,
+                                         reach: Int) -> [UInt8] {
+        precondition(body.count == shape.count && within.count == shape.count && re.count == shape.count
+                     && im.count == shape.count, "buffers do not match shape \(shape)")
+        let n = shape.count
+        guard reach > 0 else { return body }
+        let phase = smoothedPhase(re: re, im: im, shape: shape)
+        let inner = Set(BCDIWinding.residues(phase: phase, support: BCDISupport.erode(body, shape: shape, radius: 1), shape: shape))
+        guard !inner.isEmpty else { return body }
+        var region = within
+        for i in 0..<n where body[i] != 0 { region[i] = 1 }
+        let outer = BCDIWinding.residues(phase: phase, support: region, shape: shape).filter { !inner.contains($0) }
+        guard !outer.isEmpty else { return body }
+        // Centres on the doubled grid are integers; faces a line crosses in one cube are ≤ 2 apart there.
+        func key(_ c: SIMD3<Double>) -> SIMD3<Int> { SIMD3(Int((2 * c.x).rounded()), Int((2 * c.y).rounded()), Int((2 * c.z).rounded())) }
+        var outerAt = [SIMD3<Int>: Int]()
+        for (k, r) in outer.enumerated() { outerAt[key(r.center)] = k }
+        var reached = [Bool](repeating: false, count: outer.count)
+        var queue = [Int]()
+        func visit(_ c: SIMD3<Double>) {
+            let p = key(c)
+            for dz in -2...2 { for dy in -2...2 { for dx in -2...2 where dx * dx + dy * dy + dz * dz <= 4 {
+                if let k = outerAt[p &+ SIMD3(dx, dy, dz)], !reached[k] { reached[k] = true; queue.append(k) }
+            } } }
+        }
+        for r in inner { visit(r.center) }
+        var head = 0
+        while head < queue.count { visit(outer[queue[head]].center); head += 1 }
+        guard !queue.isEmpty else { return body }
+        var ends = [UInt8](repeating: 0, count: n)
+        for k in queue {
+            let c = outer[k].center
+            let x = Int(c.x.rounded()), y = Int(c.y.rounded()), z = Int(c.z.rounded())
+            guard x >= 0, x < shape.nx, y >= 0, y < shape.ny, z >= 0, z < shape.nz else { continue }
+            ends[shape.index(x: x, y: y, z: z)] = 1
+        }
+        let near = BCDISupport.dilate(ends, shape: shape, radius: reach)
+        var candidates = [Int]()
+        for i in 0..<n where near[i] != 0 && body[i] == 0 && within[i] != 0 { candidates.append(i) }
+        guard !candidates.isEmpty else { return body }
+        let inHull = hull(body, shape: shape, testing: candidates)
+        var out = body
+        for (k, i) in candidates.enumerated() where inHull[k] { out[i] = 1 }
+        return out
+    }
+
+    /// The phase of the field smoothed over a voxel (a Gaussian of width 1 over the whole array).
+    static func smoothedPhase(re: [Float], im: [Float], shape: BCDIShape) -> [Float] {
+        let n = shape.count
+        let smoothed = BCDIComplexSmoothing.smooth(re: re, im: im, support: [UInt8](repeating: 1, count: n), shape: shape, sigma: 1)
+        var phase = [Float](repeating: 0, count: n)
+        for i in 0..<n { phase[i] = atan2(smoothed.im[i], smoothed.re[i]) }
+        return phase
+    }
+
     /// The voxels within `reach` voxels (Chebyshev) of a vortex line found inside `inside`: a
     /// plaquette residue of the field smoothed over a voxel (a Gaussian of width 1 over the whole
     /// array, which takes the per-voxel noise pairs away and keeps a line's isolated zero), all

@@ -48,11 +48,38 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// session: noise p10 recall up on four seed ranges, docs/bcdi.md).
     public var supportBody: BCDISupportBody = .off
     /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
-    /// convex hull within the candidate (`prepare`; only when `snr` > 0). Issue 12, tenth session.
-    public var supportNotches: Bool = false
+    /// convex hull within the candidate (`prepare`; only when `snr` > 0; `BCDISupportNotches`).
+    /// Issue 12, tenth session (`hull`) and twelfth (`chains`). Off.
+    public var supportNotches: BCDISupportNotches = .off
     public var lines = BCDILineOptions()
 
     public init() {}
+}
+
+/// Where the SNR-trimmed support's notches are filled up to its convex hull (`BCDIVolumeAnalysis.prepare`).
+public enum BCDISupportNotches: String, CaseIterable, Hashable, Sendable {
+    /// The trimmed support as it is.
+    case off
+    /// Within reach of every vortex line inside the trimmed support (issue 12, tenth session):
+    /// gives back the line ends and also surface voxels beside lines that run near the surface.
+    case hull
+    /// Within reach only of the residues where a line's chain runs on from inside the trimmed
+    /// support into the layer the trim cut (`BCDIBodyNotches.filledAlongChains`; twelfth session).
+    case chains
+    /// `chains`, the fill bounded by the crystal as the amplitude shows it: the half-level body
+    /// (`BCDIBlurDirectFit.body`) with its own notches filled, so that a loose candidate (a
+    /// dilated stored support, or none) is not grown past the surface (twelfth session, spot check).
+    case crystal
+
+    /// The mode a parameter value names: its raw value, or `false`/`true` for `off`/`hull`
+    /// (the parameter was a switch before `chains`).
+    public init?(parameter: String) {
+        switch parameter.lowercased() {
+        case "false": self = .off
+        case "true": self = .hull
+        default: self.init(rawValue: parameter.lowercased())
+        }
+    }
 }
 
 /// How much of the crystal's body a stored support is extended by (`BCDIVolumeAnalysis.supportCandidate`).
@@ -257,15 +284,27 @@ public enum BCDIVolumeAnalysis {
                                                 sigma: sigma / BCDIComplexSmoothing.noiseReduction(sigma: smoothing),
                                                 snr: settings.snr, threshold: threshold, averaged: true)
         }
-        if settings.supportNotches && settings.snr > 0 {
+        if settings.supportNotches != .off && settings.snr > 0 {
             // A vortex core has no amplitude by nature: inside the crystal the hole-filling puts
             // its voxels back, but where a line leaves the crystal its low-amplitude hole is open
             // to the outside and the SNR trim notches the support there, cutting the line's end.
             // Near the lines the support is therefore taken up to its convex hull, within the
             // candidate (`BCDIBodyNotches`; the hole's reach ≈ 3 × the field's width + 1).
-            let candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
-            let filled = BCDIBodyNotches.filled(body: support, re: re, im: im, shape: shape,
-                                                reach: Int((3 * max(1, smoothing) + 1).rounded(.up)))
+            var candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
+            if settings.supportNotches == .crystal {
+                if let body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape) {
+                    let crystal = BCDIBodyNotches.filled(body: body, re: re, im: im, shape: shape, reach: Int((3 * max(1, smoothing) + 1).rounded(.up)))
+                    for i in 0..<shape.count where crystal[i] == 0 { candidate[i] = 0 }
+                } else {
+                    candidate = support
+                }
+            }
+            // `chains`: only where a line's residue chain runs on from inside the trimmed support
+            // into the cut layer — its end, not a line that merely passes near the surface.
+            let reach = Int((3 * max(1, smoothing) + 1).rounded(.up))
+            let filled = settings.supportNotches != .hull
+                ? BCDIBodyNotches.filledAlongChains(body: support, within: candidate, re: re, im: im, shape: shape, reach: reach)
+                : BCDIBodyNotches.filled(body: support, re: re, im: im, shape: shape, reach: reach)
             for i in 0..<shape.count where filled[i] != 0 && candidate[i] != 0 { support[i] = 1 }
         }
         var ramp = SIMD3<Double>.zero

@@ -62,10 +62,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// body as the amplitude shows it (its half-level set) — all of it, or only near the lines
     /// inside the support — then trimmed by the SNR (`BCDISupportBody`; docs/bcdi.md).
     public var supportBody: BCDISupportBody
-    /// `support_notches=` (default false): the SNR-trimmed support is filled up to its convex
-    /// hull near the vortex lines, where their amplitude holes notch it at the surface
-    /// (`BCDIAnalysisSettings.supportNotches`).
-    public var supportNotches: Bool
+    /// `support_notches=off|hull|chains` (default off; `false` = off, `true` = hull): the
+    /// SNR-trimmed support is filled up to its convex hull near the vortex lines (`hull`) or only
+    /// where a line's residue chain runs on into the trimmed layer (`chains`), where the lines'
+    /// amplitude holes notch it at the surface (`BCDISupportNotches`).
+    public var supportNotches: BCDISupportNotches
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -107,7 +108,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true) or lines")
         }
         self.supportBody = supportBody
-        supportNotches = try params.bool("support_notches", default: false)
+        let notchesName = params.string("support_notches", default: BCDISupportNotches.off.rawValue)
+        guard let supportNotches = BCDISupportNotches(parameter: notchesName) else {
+            throw ParamError(message: "--param support_notches=\(notchesName): expected off (false), hull (true), chains or crystal")
+        }
+        self.supportNotches = supportNotches
     }
 
     /// The kernel settings these options stand for.

@@ -71,8 +71,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, lines (the job's default), off (false) or body (true).")
     var supportBody: String = BCDISupportBody.lines.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, true or false (the job's default).")
-    var supportNotches: Bool = false
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, off (false, the job's default), hull (true), chains or crystal.")
+    var supportNotches: String = BCDISupportNotches.off.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
@@ -99,6 +99,9 @@ struct BenchBCDICommand: ParsableCommand {
         }
         guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
             throw ValidationError("--deblur-surface \(deblurSurface): expected hull, body, measured, aligned or deconvolved")
+        }
+        guard BCDISupportNotches(parameter: supportNotches) != nil else {
+            throw ValidationError("--support-notches \(supportNotches): expected off (false), hull (true), chains or crystal")
         }
         guard BCDISupportBody(parameter: supportBody) != nil else {
             throw ValidationError("--support-body \(supportBody): expected off (false), body (true) or lines")
@@ -140,7 +143,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.deblurBand = deblurBand
                 settings.deblurMeasuredNoise = deblurMeasuredNoise
                 settings.supportBody = BCDISupportBody(parameter: supportBody)!
-                settings.supportNotches = supportNotches
+                settings.supportNotches = BCDISupportNotches(parameter: supportNotches)!
                 settings.lines.psiCutoff = Float(psiCutoff)
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
