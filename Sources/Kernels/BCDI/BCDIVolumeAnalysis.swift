@@ -49,7 +49,7 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var supportBody: BCDISupportBody = .off
     /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
     /// convex hull within the candidate (`prepare`; only when `snr` > 0; `BCDISupportNotches`).
-    /// Issue 12, tenth session (`hull`) and twelfth (`chains`). Off.
+    /// Issue 12, tenth session (`hull`) and eleventh (`chains`, `crystal`). Off.
     public var supportNotches: BCDISupportNotches = .off
     public var lines = BCDILineOptions()
 
@@ -64,11 +64,11 @@ public enum BCDISupportNotches: String, CaseIterable, Hashable, Sendable {
     /// gives back the line ends and also surface voxels beside lines that run near the surface.
     case hull
     /// Within reach only of the residues where a line's chain runs on from inside the trimmed
-    /// support into the layer the trim cut (`BCDIBodyNotches.filledAlongChains`; twelfth session).
+    /// support into the layer the trim cut (`BCDIBodyNotches.filledAlongChains`; eleventh session).
     case chains
     /// `chains`, the fill bounded by the crystal as the amplitude shows it: the half-level body
     /// (`BCDIBlurDirectFit.body`) with its own notches filled, so that a loose candidate (a
-    /// dilated stored support, or none) is not grown past the surface (twelfth session, spot check).
+    /// dilated stored support, or none) is not grown past the surface (eleventh session, spot check only).
     case crystal
 
     /// The mode a parameter value names: its raw value, or `false`/`true` for `off`/`hull`
@@ -291,9 +291,10 @@ public enum BCDIVolumeAnalysis {
             // Near the lines the support is therefore taken up to its convex hull, within the
             // candidate (`BCDIBodyNotches`; the hole's reach ≈ 3 × the field's width + 1).
             var candidate = storedSupport ?? BCDISupport.dilate(support, shape: shape, radius: 2)
+            let reach = Int((3 * max(1, smoothing) + 1).rounded(.up))
             if settings.supportNotches == .crystal {
                 if let body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape) {
-                    let crystal = BCDIBodyNotches.filled(body: body, re: re, im: im, shape: shape, reach: Int((3 * max(1, smoothing) + 1).rounded(.up)))
+                    let crystal = BCDIBodyNotches.filled(body: body, re: re, im: im, shape: shape, reach: reach)
                     for i in 0..<shape.count where crystal[i] == 0 { candidate[i] = 0 }
                 } else {
                     candidate = support
@@ -301,7 +302,6 @@ public enum BCDIVolumeAnalysis {
             }
             // `chains`: only where a line's residue chain runs on from inside the trimmed support
             // into the cut layer — its end, not a line that merely passes near the surface.
-            let reach = Int((3 * max(1, smoothing) + 1).rounded(.up))
             let filled = settings.supportNotches != .hull
                 ? BCDIBodyNotches.filledAlongChains(body: support, within: candidate, re: re, im: im, shape: shape, reach: reach)
                 : BCDIBodyNotches.filled(body: support, re: re, im: im, shape: shape, reach: reach)

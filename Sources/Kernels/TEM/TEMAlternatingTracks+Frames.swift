@@ -119,7 +119,10 @@ extension TEMAlternatingTracks {
         for m in members where !m.isEmpty {
             let (t, apart) = merged(m.map { tracks[$0] })
             joined.append(t)
-            // A piece left over: a one-frame track of its own (dropped as noise by the final step).
+            // A piece left over: a one-frame track of its own, so a partial still writes every curve.
+            // Inside a job's piece (`minTrackFrames` 1 there) it becomes a tracklet that gap
+            // closing may link; only unlinked it falls to the final step's `minTrackFrames`.
+            // On the 40-frame draws these leftovers cost about half the join's gain (docs/tem.md).
             for (f, c) in apart {
                 joined.append(TEMTrack(id: tracks.count + joined.count, frames: [f], curveIndices: [c], centroids: [],
                                        velocities: [], neighbourDistances: []))

@@ -131,9 +131,9 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// consecutive sightings a frame or a few apart at the same glide position within the
     /// scatter of their own frame-to-frame steps (`TEMAlternatingTracks.joinTurns`) — are joined
     /// into one track. On by default (tem-track12): IDF1 of the 10,000-frame medium videos seed 1
-    /// 0.873 → 0.908, seed 2 0.922 → 0.993; whole-pipeline draws median / p10 medium 0.845 / 0.325
-    /// → 0.899 / 0.332 and 0.825 / 0.169 → 0.823 / 0.169, hard 0.790 / 0.460 → 0.812 / 0.483 and
-    /// 0.815 / 0.371 → 0.827 / 0.428 (docs/tem.md).
+    /// 0.873 → 0.908, seed 2 0.922 → 0.993; whole-pipeline draws median / p10 (this code, with its
+    /// one-frame leftovers) medium 0.845 / 0.325 → 0.871 / 0.332 and 0.825 / 0.169 → 0.823 / 0.169,
+    /// hard 0.790 / 0.460 → 0.802 / 0.483 and 0.815 / 0.371 → 0.823 / 0.414 (docs/tem.md).
     public var joinTurns = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`

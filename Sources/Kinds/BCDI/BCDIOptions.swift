@@ -62,10 +62,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// body as the amplitude shows it (its half-level set) — all of it, or only near the lines
     /// inside the support — then trimmed by the SNR (`BCDISupportBody`; docs/bcdi.md).
     public var supportBody: BCDISupportBody
-    /// `support_notches=off|hull|chains` (default off; `false` = off, `true` = hull): the
+    /// `support_notches=off|hull|chains|crystal` (default off; `false` = off, `true` = hull): the
     /// SNR-trimmed support is filled up to its convex hull near the vortex lines (`hull`) or only
-    /// where a line's residue chain runs on into the trimmed layer (`chains`), where the lines'
-    /// amplitude holes notch it at the surface (`BCDISupportNotches`).
+    /// where a line's residue chain runs on into the trimmed layer (`chains`; `crystal` also
+    /// bounds the fill by the amplitude's own body), where the lines' amplitude holes notch it
+    /// at the surface (`BCDISupportNotches`).
     public var supportNotches: BCDISupportNotches
 
     public init(_ params: JobParams) throws {
