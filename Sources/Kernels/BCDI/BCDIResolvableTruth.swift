@@ -20,11 +20,21 @@ import Darwin
 public enum BCDIResolvableTruth {
     /// Residue centres of the noise-free field of `spec` inside its true crystal.
     public static func residues(of spec: BCDISyntheticSpec) -> [SIMD3<Double>] {
+        let v = noiseFree(spec)
+        return residues(re: v.re, im: v.im, support: v.support, shape: v.shape)
+    }
+
+    /// The volume of `spec` without its noise.
+    public static func noiseFree(_ spec: BCDISyntheticSpec) -> BCDISyntheticVolume {
         var clean = spec
         clean.noise = 0
-        let v = BCDISynthetic.make(clean)
-        let phase = zip(v.re, v.im).map { atan2f($0.1, $0.0) }
-        return BCDIWinding.residues(phase: phase, support: v.support, shape: v.shape).map(\.center)
+        return BCDISynthetic.make(clean)
+    }
+
+    /// Residue centres of the field `re + i·im` inside `support` (the true crystal).
+    public static func residues(re: [Float], im: [Float], support: [UInt8], shape: BCDIShape) -> [SIMD3<Double>] {
+        let phase = zip(re, im).map { atan2f($0.1, $0.0) }
+        return BCDIWinding.residues(phase: phase, support: support, shape: shape).map(\.center)
     }
 
     /// Recall over the true points within `tolerance` of a residue in `residues`, precision
@@ -59,28 +69,50 @@ public enum BCDIResolvableTruth {
         /// whose ends only are off (the field's residues stop a plaquette short of the surface)
         /// still counts whole.
         public var present: Bool { carried >= 0.5 }
+        /// The same fraction against the residues of the noise-free field after the finder's own
+        /// deconvolution (its measured blur and regulariser, `BCDIVolumeAnalysis.deblur`'s
+        /// companion); nil when the harness did not deconvolve. What of the line a finder that
+        /// deconvolves as this one does could give back at best.
+        public var restored: Double? = nil
+        /// Whether the deconvolved noise-free field carries the line (half its points by a
+        /// residue); `present` when there was no deconvolution.
+        public var restorable: Bool { (restored ?? carried) >= 0.5 }
     }
 
-    /// Per true line, what the noise-free field carries of it and what was found.
-    public static func lines(truth: [[SIMD3<Double>]], residues: [SIMD3<Double>], detected: [BCDILine], tolerance: Double = 1.5) -> [LineStatus] {
+    /// Per true line, what the noise-free field carries of it and what was found; `restored`:
+    /// the residues of the noise-free field after the finder's deconvolution, if any.
+    public static func lines(truth: [[SIMD3<Double>]], residues: [SIMD3<Double>], detected: [BCDILine], tolerance: Double = 1.5,
+                             restored: [SIMD3<Double>]? = nil) -> [LineStatus] {
         let grid = BCDIPointGrid(points: residues, cell: tolerance)
+        let restoredGrid = restored.map { BCDIPointGrid(points: $0, cell: tolerance) }
         let dSeg = detected.flatMap(\.segments)
         return truth.map { line in
             let pts = BCDIEvaluation.resample(BCDILine(points: line, closed: false), step: 0.25)
             let carried = pts.filter { grid.hasPoint(within: tolerance, of: $0) }.count
             let found = pts.filter { BCDIEvaluation.distance($0, to: dSeg) <= tolerance }.count
             let n = Double(max(1, pts.count))
-            return LineStatus(points: pts.count, carried: Double(carried) / n, found: Double(found) / n)
+            var status = LineStatus(points: pts.count, carried: Double(carried) / n, found: Double(found) / n)
+            if let g = restoredGrid { status.restored = Double(pts.filter { g.hasPoint(within: tolerance, of: $0) }.count) / n }
+            return status
         }
     }
 
     /// Recall over the points of the lines the blurred field still carries (`LineStatus.present`),
     /// every point of such a line counted; 1 when none is.
     public static func presentRecall(_ lines: [LineStatus]) -> Double {
-        let present = lines.filter(\.present)
-        let total = present.map(\.points).reduce(0, +)
+        recall(lines.filter(\.present))
+    }
+
+    /// Recall over the points of the lines the deconvolved noise-free field carries
+    /// (`LineStatus.restorable`); 1 when none is.
+    public static func restorableRecall(_ lines: [LineStatus]) -> Double {
+        recall(lines.filter(\.restorable))
+    }
+
+    static func recall(_ lines: [LineStatus]) -> Double {
+        let total = lines.map(\.points).reduce(0, +)
         guard total > 0 else { return 1 }
-        return present.map { $0.found * Double($0.points) }.reduce(0, +) / Double(total)
+        return lines.map { $0.found * Double($0.points) }.reduce(0, +) / Double(total)
     }
 }
 

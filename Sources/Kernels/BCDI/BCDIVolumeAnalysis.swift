@@ -154,6 +154,8 @@ public enum BCDIVolumeAnalysis {
         public var blur: Double = 0
         /// The blur width the deconvolution inverted (0 for none).
         public var inverted: Double = 0
+        /// The `companion` field given to `run`, after the same deconvolution.
+        public var companion: (re: [Float], im: [Float])? = nil
     }
 
     /// The field with its measured blur, less `settings.deblurResidual`, inverted
@@ -162,9 +164,14 @@ public enum BCDIVolumeAnalysis {
     /// steps after it: the stored one, or — after a deconvolution — the one found on the
     /// measured field. With `deblurSurface = .measured` the measured field is kept near the
     /// surface (`surfaceWeights`).
+    ///
+    /// `companion`: a second field of the same shape (the harness's noise-free volume) put
+    /// through the very same operator — the blur, regulariser, region and surface handling
+    /// measured on `re + i·im` — and returned beside it (as it is when nothing is inverted).
     public static func deblur(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                              settings: BCDIAnalysisSettings) -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?, sigma: Double?) {
-        guard settings.deblur else { return (re, im, 0, 0, storedSupport, nil) }
+                              settings: BCDIAnalysisSettings, companion: (re: [Float], im: [Float])? = nil)
+        -> (re: [Float], im: [Float], blur: Double, inverted: Double, support: [UInt8]?, sigma: Double?, companion: (re: [Float], im: [Float])?) {
+        guard settings.deblur else { return (re, im, 0, 0, storedSupport, nil, companion) }
         var plain = settings
         plain.deblur = false
         let (support, _, sigma, _) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: plain)
@@ -172,7 +179,7 @@ public enum BCDIVolumeAnalysis {
             ? BCDIBlurDirectFit.estimate(re: re, im: im, shape: shape).sigma
             : BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
         let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
-        guard width > 0 else { return (re, im, blur, 0, storedSupport, nil) }
+        guard width > 0 else { return (re, im, blur, 0, storedSupport, nil, companion) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
         let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
         // The crystal lies within the support grown by the blur's reach.
@@ -180,6 +187,8 @@ public enum BCDIVolumeAnalysis {
                                         radius: Int(blur.rounded(.up)) + 1)
         let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
         var out = (re: d.re, im: d.im)
+        let dc = companion.map { BCDIDeconvolution.deconvolve(re: $0.re, im: $0.im, support: region, shape: shape, width: width, lambda: lambda) }
+        var outCompanion = dc.map { (re: $0.re, im: $0.im) }
         var candidate = support
         if settings.deblurSurface != .deconvolved {
             // Near the surface the deconvolution is ill-posed: the support constraint there is
@@ -215,16 +224,21 @@ public enum BCDIVolumeAnalysis {
                 body = filled
             }
             for i in 0..<shape.count where w[i] < 1 {
-                if aligned && d.re[i] * re[i] + d.im[i] * im[i] >= re[i] * re[i] + im[i] * im[i] { continue }
                 if let body, body[i] != 0 { continue }
-                out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]
-                out.im[i] = w[i] * d.im[i] + (1 - w[i]) * im[i]
+                if !(aligned && d.re[i] * re[i] + d.im[i] * im[i] >= re[i] * re[i] + im[i] * im[i]) {
+                    out.re[i] = w[i] * d.re[i] + (1 - w[i]) * re[i]
+                    out.im[i] = w[i] * d.im[i] + (1 - w[i]) * im[i]
+                }
+                if let c = companion, let e = dc, !(aligned && e.re[i] * c.re[i] + e.im[i] * c.im[i] >= c.re[i] * c.re[i] + c.im[i] * c.im[i]) {
+                    outCompanion!.re[i] = w[i] * e.re[i] + (1 - w[i]) * c.re[i]
+                    outCompanion!.im[i] = w[i] * e.im[i] + (1 - w[i]) * c.im[i]
+                }
             }
         }
         // Deconvolution sharpens the field but tells nothing new about where the crystal is,
         // and it amplifies the noise outside it: the support found on the measured field is
         // the candidate from here on (a stored one is kept as it is).
-        return (out.re, out.im, blur, width, storedSupport ?? candidate, settings.deblurMeasuredNoise ? sigma : nil)
+        return (out.re, out.im, blur, width, storedSupport ?? candidate, settings.deblurMeasuredNoise ? sigma : nil, outCompanion)
     }
 
     /// Weight of the deconvolved field per voxel: 0 within `inner` voxels (Chebyshev) of the
@@ -351,10 +365,13 @@ public enum BCDIVolumeAnalysis {
     public static let lineReach = 3
 
     /// Lines of `re + i·im`; `storedSupport` is the reconstruction's own support, if any.
+    /// `companion`: a second field put through the same deconvolution (`deblur`), returned in
+    /// the result (the accuracy harness's yardstick); it changes nothing else.
     public static func run(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
-                           settings: BCDIAnalysisSettings = BCDIAnalysisSettings()) -> Result {
+                           settings: BCDIAnalysisSettings = BCDIAnalysisSettings(), companion: (re: [Float], im: [Float])? = nil) -> Result {
         let storedSupport = supportCandidate(stored: storedSupport, re: re, im: im, shape: shape, settings: settings)
-        let (re, im, blur, inverted, candidate, measuredSigma) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings)
+        let (re, im, blur, inverted, candidate, measuredSigma, deconvolvedCompanion) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape,
+                                                                                            settings: settings, companion: companion)
         let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
                                                         noiseSigma: measuredSigma)
         let phase = smoothing > 0
@@ -364,6 +381,6 @@ public enum BCDIVolumeAnalysis {
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
         let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines)
         return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing,
-                      blur: blur, inverted: inverted)
+                      blur: blur, inverted: inverted, companion: deconvolvedCompanion)
     }
 }

@@ -157,7 +157,10 @@ struct BenchBCDICommand: ParsableCommand {
                               + " | missed " + d.losses.missed.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
                               + " | wrong " + d.losses.wrong.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
                               + String(format: " | carried lines recall %.3f, per line found/carried ", d.presentRecall)
-                              + d.lineStatus.map { String(format: "%.2f/%.2f", $0.found, $0.carried) }.joined(separator: " "))
+                              + d.lineStatus.map { String(format: "%.2f/%.2f", $0.found, $0.carried) }.joined(separator: " ")
+                              + (d.lineStatus.contains { $0.restored != nil }
+                                  ? String(format: " | deconvolved noise-free field: restorable lines recall %.3f, per line restored ", d.restorableRecall)
+                                      + d.lineStatus.map { String(format: "%.2f", $0.restored ?? 0) }.joined(separator: " ") : ""))
                     }
                 }
                 print(report.description)
