@@ -27,6 +27,24 @@ final class BCDISupportNotchesTests: XCTestCase {
         XCTAssertLessThan(off.recall, chains.recall - 0.1, "the case this test pins: \(draw.summary)")
     }
 
+    /// `blur` seed 12 draw 17 (52×56×69, σ = 2, one mixed line, no stored support): `chains` grows
+    /// the candidate (the trimmed support grown by 2) along the line's chain into the ringing
+    /// outside the crystal and traces a spurious line there (bench: precision 1.000 → 0.817);
+    /// `crystal` bounds the fill by the amplitude's own half-level body and keeps it (1.000).
+    func testCrystalBoundsTheFillByTheBody() throws {
+        let dir = try BCDIFixtures.temporaryDirectory("support-notches-crystal")
+        let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(12, 17), ranges: BCDIRandomRanges.preset("blur")!)
+        let v = BCDISynthetic.make(draw.spec)
+        guard case .absent = draw.supportError else { return XCTFail("the draw this test pins stores no support: \(draw.summary)") }
+        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi", mask: false)
+        let chains = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_notches": "chains"]))
+        let crystal = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_notches": "crystal"]))
+        print("support_notches chains: \(chains.recall) / \(chains.precision), crystal: \(crystal.recall) / \(crystal.precision)")
+        XCTAssertGreaterThanOrEqual(crystal.precision, 0.98, draw.summary)
+        XCTAssertGreaterThanOrEqual(crystal.recall, 0.98, draw.summary)
+        XCTAssertLessThan(chains.precision, crystal.precision - 0.05, "the case this test pins: \(draw.summary)")
+    }
+
     /// A bad value is refused with the parameter's name; `true` and `false` still name `hull`
     /// and `off`; the default is `off`.
     func testBadValueIsRefused() throws {
@@ -36,6 +54,7 @@ final class BCDISupportNotchesTests: XCTestCase {
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "true"])).supportNotches, .hull)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "false"])).supportNotches, .off)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "chains"])).supportNotches, .chains)
+        XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "crystal"])).supportNotches, .crystal)
         XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportNotches, .off, "the job's default")
     }
 }
