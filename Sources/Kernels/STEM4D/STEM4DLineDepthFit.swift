@@ -48,9 +48,10 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
 
     /// Refined depths of `curve` (starting from `start`), whether each point's depth is posed
     /// (see `posedFraction`; unposed points keep their start), and the RMS misfit of the views'
-    /// displacements after the fit, px. `views` should be lightly smoothed.
+    /// displacements after the fit, px; `raw`: each point's own depth before the smoothing
+    /// along the curve. `views` should be lightly smoothed.
     public func fit(curve: [SIMD2<Double>], start: [Double], views: [STEM4DLineView],
-                    maxChange: Double) -> (z: [Double], posed: [Bool], rms: Double) {
+                    maxChange: Double) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
         let normals = Self.normals(curve)
         let spreadMax = Self.largestSpread(views)
         var posed = [Bool](repeating: false, count: curve.count)
@@ -94,7 +95,7 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
         let pointSigma = depthVariances.isEmpty ? nil : Self.median(depthVariances).squareRoot()
         let smooth = adaptiveSmoothing ? STEM4DLineDepthSmoothing.smoothed(z, pooled: window, sigma: pointSigma, fallbackHalf: smoothing)
                                        : Self.smoothed(z, half: smoothing)
-        return (smooth, posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0)
+        return (smooth, posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0, z)
     }
 
     static func median(_ v: [Double]) -> Double {
