@@ -56,6 +56,17 @@ final class STEM4DLineParamTests: XCTestCase {
         }
     }
 
+    /// `line_depth_weights`: `local` by default (job and kernel), `pooled` parsed, nonsense
+    /// refused with the values it takes.
+    func testLineDepthWeightsIsValidated() throws {
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).lineDepthWeights, "local")
+        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).pooledDepthWeights)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_depth_weights": "pooled"])).lineDepthWeights, "pooled")
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_weights": "global"]))) { error in
+            XCTAssertTrue("\(error)".contains("local or pooled"), "\(error)")
+        }
+    }
+
     /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the
     /// look-elsewhere level is worked out per cube at the merge); nonsense refused.
     func testParticleSignificanceIsValidated() throws {

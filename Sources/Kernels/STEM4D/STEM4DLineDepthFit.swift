@@ -42,6 +42,12 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// correlates with the odd G′ and shifts every point of the line alike; false: against
     /// G′ alone (the method of 4 December).
     public var backgroundSlope = false
+    /// Weigh every point's cross-section by the mean profile's derivative averaged over the
+    /// window's points (one line, one profile) instead of each point's own: at low dose G′ of
+    /// one cross-section is as much noise as signal, and noisy weights add their noise to every
+    /// view's displacement. The estimate stays unbiased (Σ(f_v − G)·w̄ / ΣG′·w̄). Only without
+    /// `backgroundSlope`; false: each point's own G′ (the method of 4 December).
+    public var pooledWeights = false
 
     /// A fit with cross-sections of ±`halfWidth` px, depths within ±`zRange`.
     public init(halfWidth: Double, zRange: Double) { self.halfWidth = halfWidth; self.zRange = zRange }
@@ -140,6 +146,18 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
             }
         }
         guard energy > 0 else { return nil }
+        if pooledWeights && !backgroundSlope {
+            var w = [Double](repeating: 0, count: m)
+            for r in 0..<range.count { for k in 1..<(m - 1) { w[k] += gradient[r * m + k] / Double(range.count) } }
+            var cross = 0.0
+            for r in 0..<range.count { for k in 1..<(m - 1) { cross += gradient[r * m + k] * w[k] } }
+            guard cross > 0 else { return nil }
+            return profiles.map { p in
+                var sum = 0.0
+                for r in 0..<range.count { for k in 1..<(m - 1) { sum += (p[r * m + k] - mean[r * m + k]) * w[k] } }
+                return sum / cross
+            }
+        }
         // f_v ≈ G(s + e_v) ≈ G + e_v·G′.
         guard backgroundSlope else {
             return profiles.map { p in zip(p, zip(mean, gradient)).map { ($0 - $1.0) * $1.1 }.reduce(0, +) / energy }

@@ -46,6 +46,10 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     }
     /// See `DepthBackground`.
     public var depthBackground = DepthBackground.off
+    /// Weigh each point's cross-sections by the mean profile's derivative pooled over the
+    /// depth fit's window (`STEM4DLineDepthFit.pooledWeights`); false: each point's own (the
+    /// method of 4 December).
+    public var pooledDepthWeights = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -90,6 +94,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             var fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
             fitter.adaptiveSmoothing = adaptiveDepthSmoothing
             fitter.smoothing = depthSmoothingHalf
+            fitter.pooledWeights = pooledDepthWeights
             let path = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             func depthFit(background: Bool) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
                 fitter.backgroundSlope = background

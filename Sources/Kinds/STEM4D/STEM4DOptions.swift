@@ -111,6 +111,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// (`STEM4DLineDepthFit.backgroundSlope`) — `true` on every line, `auto` on a line only where
     /// the bias they remove outweighs the variance they add (`STEM4DLineDepthBackgroundTest`).
     public var lineDepthBackground: STEM4DLineSweepStereo.DepthBackground
+    /// `line_depth_weights=` (default `local`): `pooled` weighs each point's cross-sections by
+    /// the mean profile's derivative averaged over the depth fit's window
+    /// (`STEM4DLineDepthFit.pooledWeights`).
+    public var lineDepthWeights: String
     /// `particle_significance=` (default 6): the joint fit's detection and acceptance threshold,
     /// standard deviations; `auto`: the look-elsewhere level for this cube
     /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
@@ -217,6 +221,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             } catch {
                 throw ParamError(message: "--param line_depth_background=\(params.string("line_depth_background", default: "")): expected false, true or auto")
             }
+        }
+        lineDepthWeights = params.string("line_depth_weights", default: "local")
+        guard ["local", "pooled"].contains(lineDepthWeights) else {
+            throw ParamError(message: "--param line_depth_weights=\(lineDepthWeights): expected local or pooled")
         }
         particleSignificance = params.values["particle_significance"] == "auto"
             ? nil : try params.double("particle_significance", default: 6, range: 1...1_000)
