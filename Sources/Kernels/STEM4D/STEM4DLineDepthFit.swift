@@ -44,8 +44,9 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     public var backgroundSlope = false
     /// Weigh every point's cross-section by the mean profile's derivative averaged over the
     /// window's points (one line, one profile) instead of each point's own: at low dose G′ of
-    /// one cross-section is as much noise as signal, and noisy weights add their noise to every
-    /// view's displacement. The estimate stays unbiased (Σ(f_v − G)·w̄ / ΣG′·w̄). Only without
+    /// one cross-section is as much noise as signal, which inflates ΣG′² and shrinks every
+    /// Gauss–Newton step towards zero (the capped, clamped iterations must undo it); with w̄,
+    /// Σ(f_v − G)·w̄ / ΣG′·w̄ is hardly shrunk, at the same relative spread. Only without
     /// `backgroundSlope`; false: each point's own G′ (the method of 4 December).
     public var pooledWeights = false
 
