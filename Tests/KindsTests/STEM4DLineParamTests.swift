@@ -43,12 +43,28 @@ final class STEM4DLineParamTests: XCTestCase {
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_breaks": "sometimes"])))
     }
 
-    /// `line_depth_background`: off by default (job and kernel), `true` parsed, nonsense refused.
+    /// `line_depth_background`: off by default (job and kernel), `true` and `auto` parsed,
+    /// nonsense refused with the values it takes.
     func testLineDepthBackgroundIsValidated() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).lineDepthBackground)
-        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).depthBackground)
-        XCTAssertTrue(try STEM4DJobOptions(JobParams(["line_depth_background": "true"])).lineDepthBackground)
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_background": "slope"])))
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).lineDepthBackground, .off)
+        XCTAssertEqual(STEM4DLineSweepStereo(zRange: 40, minLength: nil).depthBackground, .off)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_depth_background": "true"])).lineDepthBackground, .on)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_depth_background": "false"])).lineDepthBackground, .off)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_depth_background": "auto"])).lineDepthBackground, .auto)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_background": "slope"]))) { error in
+            XCTAssertTrue("\(error)".contains("false, true or auto"), "\(error)")
+        }
+    }
+
+    /// `line_depth_weights`: `local` by default (job and kernel), `pooled` parsed, nonsense
+    /// refused with the values it takes.
+    func testLineDepthWeightsIsValidated() throws {
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).lineDepthWeights, "local")
+        XCTAssertFalse(STEM4DLineSweepStereo(zRange: 40, minLength: nil).pooledDepthWeights)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_depth_weights": "pooled"])).lineDepthWeights, "pooled")
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_depth_weights": "global"]))) { error in
+            XCTAssertTrue("\(error)".contains("local or pooled"), "\(error)")
+        }
     }
 
     /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the

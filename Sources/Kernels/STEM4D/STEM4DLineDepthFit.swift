@@ -42,15 +42,23 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// correlates with the odd G′ and shifts every point of the line alike; false: against
     /// G′ alone (the method of 4 December).
     public var backgroundSlope = false
+    /// Weigh every point's cross-section by the mean profile's derivative averaged over the
+    /// window's points (one line, one profile) instead of each point's own: at low dose G′ of
+    /// one cross-section is as much noise as signal, which inflates ΣG′² and shrinks every
+    /// Gauss–Newton step towards zero (the capped, clamped iterations must undo it); with w̄,
+    /// Σ(f_v − G)·w̄ / ΣG′·w̄ is hardly shrunk, at the same relative spread. Only without
+    /// `backgroundSlope`; false: each point's own G′ (the method of 4 December).
+    public var pooledWeights = false
 
     /// A fit with cross-sections of ±`halfWidth` px, depths within ±`zRange`.
     public init(halfWidth: Double, zRange: Double) { self.halfWidth = halfWidth; self.zRange = zRange }
 
     /// Refined depths of `curve` (starting from `start`), whether each point's depth is posed
     /// (see `posedFraction`; unposed points keep their start), and the RMS misfit of the views'
-    /// displacements after the fit, px. `views` should be lightly smoothed.
+    /// displacements after the fit, px; `raw`: each point's own depth before the smoothing
+    /// along the curve. `views` should be lightly smoothed.
     public func fit(curve: [SIMD2<Double>], start: [Double], views: [STEM4DLineView],
-                    maxChange: Double) -> (z: [Double], posed: [Bool], rms: Double) {
+                    maxChange: Double) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
         let normals = Self.normals(curve)
         let spreadMax = Self.largestSpread(views)
         var posed = [Bool](repeating: false, count: curve.count)
@@ -94,7 +102,7 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
         let pointSigma = depthVariances.isEmpty ? nil : Self.median(depthVariances).squareRoot()
         let smooth = adaptiveSmoothing ? STEM4DLineDepthSmoothing.smoothed(z, pooled: window, sigma: pointSigma, fallbackHalf: smoothing)
                                        : Self.smoothed(z, half: smoothing)
-        return (smooth, posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0)
+        return (smooth, posed, misfitCount > 0 ? (misfit / Double(misfitCount)).squareRoot() : 0, z)
     }
 
     static func median(_ v: [Double]) -> Double {
@@ -139,6 +147,18 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
             }
         }
         guard energy > 0 else { return nil }
+        if pooledWeights && !backgroundSlope {
+            var w = [Double](repeating: 0, count: m)
+            for r in 0..<range.count { for k in 1..<(m - 1) { w[k] += gradient[r * m + k] / Double(range.count) } }
+            var cross = 0.0
+            for r in 0..<range.count { for k in 1..<(m - 1) { cross += gradient[r * m + k] * w[k] } }
+            guard cross > 0 else { return nil }
+            return profiles.map { p in
+                var sum = 0.0
+                for r in 0..<range.count { for k in 1..<(m - 1) { sum += (p[r * m + k] - mean[r * m + k]) * w[k] } }
+                return sum / cross
+            }
+        }
         // f_v ≈ G(s + e_v) ≈ G + e_v·G′.
         guard backgroundSlope else {
             return profiles.map { p in zip(p, zip(mean, gradient)).map { ($0 - $1.0) * $1.1 }.reduce(0, +) / energy }

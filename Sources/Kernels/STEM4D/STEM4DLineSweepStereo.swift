@@ -33,10 +33,23 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// line into another meeting it in projection at another depth. false: the method of
     /// 5 December.
     public var depthBreaks = false
-    /// Each view's displacement measured with its own background level and slope across the
-    /// line as nuisance terms (`STEM4DLineDepthFit.backgroundSlope`). false: the method of
-    /// 4 December.
-    public var depthBackground = false
+    /// Whether each view's displacement is measured with its own background level and slope
+    /// across the line as nuisance terms (`STEM4DLineDepthFit.backgroundSlope`).
+    public enum DepthBackground: String, Sendable, Hashable, CaseIterable {
+        /// Against the mean profile's derivative alone (the method of 4 December).
+        case off
+        /// With the terms on every line (6 December).
+        case on
+        /// Both fits; the terms kept on a line only where the bias they remove outweighs the
+        /// variance they add, both measured on the line (`STEM4DLineDepthBackgroundTest`).
+        case auto
+    }
+    /// See `DepthBackground`.
+    public var depthBackground = DepthBackground.off
+    /// Weigh each point's cross-sections by the mean profile's derivative pooled over the
+    /// depth fit's window (`STEM4DLineDepthFit.pooledWeights`); false: each point's own (the
+    /// method of 4 December).
+    public var pooledDepthWeights = false
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -81,12 +94,23 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             var fitter = STEM4DLineDepthFit(halfWidth: (3 * sigma + 1).rounded(), zRange: zRange)
             fitter.adaptiveSmoothing = adaptiveDepthSmoothing
             fitter.smoothing = depthSmoothingHalf
-            fitter.backgroundSlope = depthBackground
-            var start = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
-            var fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
-            for _ in 0..<refinements {
-                start = fit.z
-                fit = fitter.fit(curve: curve, start: start, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+            fitter.pooledWeights = pooledDepthWeights
+            let path = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
+            func depthFit(background: Bool) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
+                fitter.backgroundSlope = background
+                var fit = fitter.fit(curve: curve, start: path, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
+                for _ in 0..<refinements {
+                    fit = fitter.fit(curve: curve, start: fit.z, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+                }
+                return fit
+            }
+            var fit = depthFit(background: depthBackground == .on)
+            if depthBackground == .auto {
+                let with = depthFit(background: true)
+                if STEM4DLineDepthBackgroundTest.keepsTerms(without: fit.raw, with: with.raw, posed: fit.posed,
+                                                            block: 2 * fitter.window + 1, span: 2 * fitter.smoothing + 1) {
+                    fit = with
+                }
             }
             if splineDepth {
                 var spline = STEM4DLineDepthSpline(halfWidth: fitter.halfWidth, zRange: zRange)
@@ -97,7 +121,7 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
                     print("LINEDBG spline", String(format: "log10λ %.2f edf %.1f n %d passes %d move %.3f σ_v", refined.logLambda, refined.edf, curve.count, refined.passes, refined.lastMove),
                           refined.viewSigma.map { String(format: "%.2f", $0) }.joined(separator: " "))
                 }
-                fit = (refined.z, fit.posed, refined.rms)
+                fit = (refined.z, fit.posed, refined.rms, refined.z)
             }
             if debugDepth {
                 let dp = Self.depthPath(curve, field: map.field, scale: traced.scale)

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Kernels
 
 /// The `--param` options of a stem4d job, parsed and checked once by the planner (a bad value
 /// fails the job at submission) and again by the workers.
@@ -107,8 +108,13 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var lineDepthBreaks: Bool
     /// `line_depth_background=` (default false): measure each view's displacement across a
     /// line with its own background level and slope as nuisance terms
-    /// (`STEM4DLineDepthFit.backgroundSlope`).
-    public var lineDepthBackground: Bool
+    /// (`STEM4DLineDepthFit.backgroundSlope`) — `true` on every line, `auto` on a line only where
+    /// the bias they remove outweighs the variance they add (`STEM4DLineDepthBackgroundTest`).
+    public var lineDepthBackground: STEM4DLineSweepStereo.DepthBackground
+    /// `line_depth_weights=` (default `local`): `pooled` weighs each point's cross-sections by
+    /// the mean profile's derivative averaged over the depth fit's window
+    /// (`STEM4DLineDepthFit.pooledWeights`).
+    public var lineDepthWeights: String
     /// `particle_significance=` (default 6): the joint fit's detection and acceptance threshold,
     /// standard deviations; `auto`: the look-elsewhere level for this cube
     /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
@@ -207,7 +213,19 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         lineDepthFit = params.string("line_depth_fit", default: "points")
         lineOwnEvidence = try params.bool("line_own_evidence", default: false)
         lineDepthBreaks = try params.bool("line_depth_breaks", default: true)
-        lineDepthBackground = try params.bool("line_depth_background", default: false)
+        if params.values["line_depth_background"]?.lowercased() == "auto" {
+            lineDepthBackground = .auto
+        } else {
+            do {
+                lineDepthBackground = try params.bool("line_depth_background", default: false) ? .on : .off
+            } catch {
+                throw ParamError(message: "--param line_depth_background=\(params.string("line_depth_background", default: "")): expected false, true or auto")
+            }
+        }
+        lineDepthWeights = params.string("line_depth_weights", default: "local")
+        guard ["local", "pooled"].contains(lineDepthWeights) else {
+            throw ParamError(message: "--param line_depth_weights=\(lineDepthWeights): expected local or pooled")
+        }
         particleSignificance = params.values["particle_significance"] == "auto"
             ? nil : try params.double("particle_significance", default: 6, range: 1...1_000)
         guard ["points", "spline"].contains(lineDepthFit) else {
