@@ -72,7 +72,8 @@ final class TEMJoinTurnsLeftoverTests: XCTestCase {
     func testTheJSONFieldReads() throws {
         let c = try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"joinTurnsFoldsPieces":true}"#.utf8))
         XCTAssertTrue(c.joinTurnsFoldsPieces)
-        XCTAssertEqual(try JSONDecoder().decode(TEMTrackerConfig.self, from: Data("{}".utf8)).joinTurnsFoldsPieces,
-                       TEMTrackerConfig().joinTurnsFoldsPieces)
+        XCTAssertFalse(try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"joinTurnsFoldsPieces":false}"#.utf8))
+            .joinTurnsFoldsPieces)
+        XCTAssertTrue(try JSONDecoder().decode(TEMTrackerConfig.self, from: Data("{}".utf8)).joinTurnsFoldsPieces, "on by default")
     }
 }

@@ -54,7 +54,7 @@ extension TEMAlternatingTracks {
         // closing may link; only unlinked it falls to the final step's `minTrackFrames`.
         // On the 40-frame draws these leftovers cost about half the join's gain (docs/tem.md);
         // the frame tracker over observations folds them into the joined track's observation
-        // instead (`TEMTrackerConfig.joinTurnsFoldsPieces`).
+        // instead (`TEMTrackerConfig.joinTurnsFoldsPieces`, on by default).
         var out = r.tracks
         for l in r.leftovers {
             out.append(TEMTrack(id: out.count, frames: [l.frame], curveIndices: [l.curve], centroids: [],

@@ -131,9 +131,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// consecutive sightings a frame or a few apart at the same glide position within the
     /// scatter of their own frame-to-frame steps (`TEMAlternatingTracks.joinTurns`) — are joined
     /// into one track. On by default (tem-track12): IDF1 of the 10,000-frame medium videos seed 1
-    /// 0.873 → 0.908, seed 2 0.922 → 0.993; whole-pipeline draws median / p10 (this code, with its
-    /// one-frame leftovers) medium 0.845 / 0.325 → 0.871 / 0.332 and 0.825 / 0.169 → 0.823 / 0.169,
-    /// hard 0.790 / 0.460 → 0.802 / 0.483 and 0.815 / 0.371 → 0.823 / 0.414 (docs/tem.md).
+    /// 0.873 → 0.908, seed 2 0.922 → 0.993; whole-pipeline draws median / p10 (with its one-frame
+    /// leftovers) medium 0.845 / 0.325 → 0.871 / 0.332 and 0.825 / 0.169 → 0.823 / 0.169, hard
+    /// 0.790 / 0.460 → 0.802 / 0.483 and 0.815 / 0.371 → 0.823 / 0.414; with the leftovers folded
+    /// (`joinTurnsFoldsPieces`) medium 0.899 / 0.332 on 1–50 (docs/tem.md).
     public var joinTurns = true
     /// With `joinTurns`: where a joined track was seen twice in a frame (a cut line's two pieces,
     /// each kept by one of the tracks), the curve the joined track does not keep joins the kept
@@ -141,8 +142,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// (`absorbPieces`) — instead of starting a one-frame track of its own, which inside a
     /// job's piece (`minTrackFrames` 1) is a tracklet gap closing may link to another line.
     /// Works on grouped observations (`joinFragments`); without them a leftover stays a
-    /// one-frame track.
-    public var joinTurnsFoldsPieces = false
+    /// one-frame track. On by default (tem-track14): whole-pipeline draws IDF1 median medium
+    /// 0.871 → 0.899 (1–50) and 0.823 → 0.823 (101–150), hard 0.802 → 0.813 and 0.823 → 0.827,
+    /// no range down; 10,000-frame seed 1 0.908 either way, 35 → 26 tracks (docs/tem.md).
+    public var joinTurnsFoldsPieces = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
