@@ -34,7 +34,9 @@ import Darwin
 /// Nothing is set by hand: the scale is the tracks' own, the levels the module's 1 %. Pairs are
 /// joined most-supported first; a join is refused when any two tracks across the two groups
 /// disagree or are seen as two lines. Where a joined track was seen twice in a frame (the cut
-/// line's two pieces), the longer track's curve is kept and the other becomes a one-frame track.
+/// line's two pieces), the longer track's curve is kept; the other becomes a one-frame track
+/// (`joinTurns`) or is handed back to be folded into the kept curve's observation
+/// (`joinTurnsLeavingPieces`, `TEMTrackerConfig.joinTurnsFoldsPieces`).
 extension TEMAlternatingTracks {
     /// Own steps sampled per track for its glide variance (evenly over the track): the median
     /// needs a few dozen, and `CurveMatching.glide` costs O(points²) per step.
@@ -45,7 +47,35 @@ extension TEMAlternatingTracks {
     /// frame, the longer track's curve is kept, the other a one-frame track of its own). Tracks
     /// come back numbered 0… by first frame.
     public static func joinTurns(_ tracks: [TEMTrack], curves: [[[TEMPoint]]], config: TEMTrackerConfig) -> [TEMTrack] {
-        guard tracks.count > 1 else { return tracks }
+        let r = joinTurnsLeavingPieces(tracks, curves: curves, config: config)
+        guard !r.leftovers.isEmpty else { return r.tracks }
+        // A piece left over: a one-frame track of its own, so a partial still writes every curve.
+        // Inside a job's piece (`minTrackFrames` 1 there) it becomes a tracklet that gap
+        // closing may link; only unlinked it falls to the final step's `minTrackFrames`.
+        // On the 40-frame draws these leftovers cost about half the join's gain (docs/tem.md);
+        // the frame tracker over observations folds them into the joined track's observation
+        // instead (`TEMTrackerConfig.joinTurnsFoldsPieces`, on by default).
+        var out = r.tracks
+        for l in r.leftovers {
+            out.append(TEMTrack(id: out.count, frames: [l.frame], curveIndices: [l.curve], centroids: [],
+                                velocities: [], neighbourDistances: []))
+        }
+        return out.sorted { ($0.firstFrame, $0.id) < ($1.firstFrame, $1.id) }
+            .enumerated().map { id, t in var t = t; t.id = id; return t }
+    }
+
+    /// A curve of a joined track's frame that the joined track does not keep (`merged`): the
+    /// frame, its curve, and the curve the joined track keeps there.
+    public struct Leftover: Equatable, Sendable {
+        public var frame: Int, curve: Int, keptCurve: Int
+    }
+
+    /// `joinTurns` with the curves left over where a joined track was seen twice in a frame
+    /// returned apart (not as tracks): the caller places them (`TEMTracker.trackObservations`
+    /// folds each into the observation the joined track keeps in that frame).
+    public static func joinTurnsLeavingPieces(_ tracks: [TEMTrack], curves: [[[TEMPoint]]], config: TEMTrackerConfig)
+        -> (tracks: [TEMTrack], leftovers: [Leftover]) {
+        guard tracks.count > 1 else { return (tracks, []) }
         let reach = config.maxGap + 1
         let shape = config.stitchMaxResidual
         func curve(_ t: Int, _ k: Int) -> [TEMPoint] { curves[tracks[t].frames[k]][tracks[t].curveIndices[k]] }
@@ -114,22 +144,16 @@ extension TEMAlternatingTracks {
             members[gp] += members[gq]
             members[gq] = []
         }
-        guard members.contains(where: { $0.count > 1 }) else { return tracks }
-        var joined: [TEMTrack] = []
+        guard members.contains(where: { $0.count > 1 }) else { return (tracks, []) }
+        var joined: [TEMTrack] = [], leftovers: [Leftover] = []
         for m in members where !m.isEmpty {
             let (t, apart) = merged(m.map { tracks[$0] })
             joined.append(t)
-            // A piece left over: a one-frame track of its own, so a partial still writes every curve.
-            // Inside a job's piece (`minTrackFrames` 1 there) it becomes a tracklet that gap
-            // closing may link; only unlinked it falls to the final step's `minTrackFrames`.
-            // On the 40-frame draws these leftovers cost about half the join's gain (docs/tem.md).
-            for (f, c) in apart {
-                joined.append(TEMTrack(id: tracks.count + joined.count, frames: [f], curveIndices: [c], centroids: [],
-                                       velocities: [], neighbourDistances: []))
-            }
+            leftovers += apart.map { Leftover(frame: $0.frame, curve: $0.curve, keptCurve: $0.kept) }
         }
-        return joined.sorted { ($0.firstFrame, $0.id) < ($1.firstFrame, $1.id) }
+        let sorted = joined.sorted { ($0.firstFrame, $0.id) < ($1.firstFrame, $1.id) }
             .enumerated().map { id, t in var t = t; t.id = id; return t }
+        return (sorted, leftovers)
     }
 
     /// What two tracks' sightings say (`joinTurns`).
@@ -207,15 +231,15 @@ extension TEMAlternatingTracks {
     }
 
     /// Tracks of one line as one: frames in order; where two were seen in one frame (a cut line's
-    /// two pieces) the longer track's curve is kept and the other is returned apart, so every
-    /// curve stays in some track.
-    static func merged(_ group: [TEMTrack]) -> (track: TEMTrack, apart: [(frame: Int, curve: Int)]) {
+    /// two pieces) the longer track's curve is kept and the other is returned apart with the
+    /// curve kept there, so every curve stays placed.
+    static func merged(_ group: [TEMTrack]) -> (track: TEMTrack, apart: [(frame: Int, curve: Int, kept: Int)]) {
         guard group.count > 1 else { return (group[0], []) }
         let ranked = group.sorted { ($0.frames.count, -$0.id) > ($1.frames.count, -$1.id) }
-        var byFrame: [Int: Int] = [:], apart: [(frame: Int, curve: Int)] = []
+        var byFrame: [Int: Int] = [:], apart: [(frame: Int, curve: Int, kept: Int)] = []
         for t in ranked {
             for (f, c) in zip(t.frames, t.curveIndices) {
-                if byFrame[f] == nil { byFrame[f] = c } else { apart.append((f, c)) }
+                if let k = byFrame[f] { apart.append((f, c, k)) } else { byFrame[f] = c }
             }
         }
         var t = ranked[0]

@@ -31,6 +31,9 @@ public enum TEMDrawsBenchmark {
         /// from the truth (`TEMDrawsAttribution.oracleTracks`: what detection alone allows).
         public var idf1TrueDrift: Double? = nil
         public var idf1Oracle: Double? = nil
+        /// With `diagnoseIdentities`: where the identities are lost, break by break
+        /// (`TEMIdentityBreaks`).
+        public var identityBreaks: TEMIdentityBreaks.Summary? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -42,10 +45,10 @@ public enum TEMDrawsBenchmark {
                            config: TEMDetectorConfig = .video,
                            tracker: TEMTrackerConfig = TEMTrackerConfig(), framesPerPiece: Int = 20,
                            registration: TEMRegistration.Config = TEMRegistration.Config(),
-                           diagnoseLines: Bool = false, attribute: Bool = false) -> [Draw] {
+                           diagnoseLines: Bool = false, attribute: Bool = false, diagnoseIdentities: Bool = false) -> [Draw] {
         run(difficulty, count: count, frames: frames, firstSeed: firstSeed, threads: threads, config: config,
             trackers: [tracker], framesPerPiece: framesPerPiece, registration: registration, diagnoseLines: diagnoseLines,
-            attribute: attribute)[0]
+            attribute: attribute, diagnoseIdentities: diagnoseIdentities)[0]
     }
 
     /// `run` with several tracker settings on the same detections (each draw rendered and
@@ -53,12 +56,13 @@ public enum TEMDrawsBenchmark {
     /// trackers then carry none of the detector's cost or draw-to-draw noise twice.
     /// `attribute`: each draw's IDF1 also with the true drift and with identities from the truth
     /// (`Draw.idf1TrueDrift`, `idf1Oracle`), to tell detection, registration and tracking apart.
+    /// `diagnoseIdentities`: each draw's identity breaks (`Draw.identityBreaks`).
     public static func run(_ difficulty: TEMDifficulty, count: Int, frames: Int, firstSeed: UInt64 = 1,
                            threads: Int = Parallel.defaultThreads(),
                            config: TEMDetectorConfig = .video,
                            trackers: [TEMTrackerConfig], framesPerPiece: Int = 20,
                            registration: TEMRegistration.Config = TEMRegistration.Config(),
-                           diagnoseLines: Bool = false, attribute: Bool = false) -> [[Draw]] {
+                           diagnoseLines: Bool = false, attribute: Bool = false, diagnoseIdentities: Bool = false) -> [[Draw]] {
         let draws = try? Parallel.map(count, threads: threads) { k -> [Draw] in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
@@ -112,6 +116,10 @@ public enum TEMDrawsBenchmark {
                                 lines: lineStats.keys.sorted().map { lineStats[$0]! })
                 draw.nuisance = TEMDrawsAttribution.nuisanceSummary(params)
                 draw.driftErrorP90 = quantile(driftErrors, 0.9)
+                if diagnoseIdentities {
+                    draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
+                                                                    time: synth.stage.time, pieceFrames: framesPerPiece, config: tracker)
+                }
                 if attribute {
                     let trueRegistered = zip(detected, synth.stage.drift).map { curves, d in curves.map { $0.map { $0 - d } } }
                     draw.idf1TrueDrift = TEMEvaluator.evaluate(truth: synth.truth, detected: detected,
@@ -123,6 +131,27 @@ public enum TEMDrawsBenchmark {
         }
         guard let draws else { return trackers.map { _ in [] } }
         return trackers.indices.map { t in draws.map { $0[t] } }
+    }
+
+    /// The identity breaks (`TEMIdentityBreaks`) of `draws` summed, and the ten draws that lose
+    /// most to tracking — identities from the truth minus plain IDF1 where attributed, else the
+    /// frames charged to breaks — each with its own breaks.
+    public static func identityReport(_ draws: [Draw]) -> String {
+        let scored = draws.filter { $0.identityBreaks != nil }
+        guard !scored.isEmpty else { return "identity breaks: none diagnosed" }
+        let total = scored.reduce(TEMIdentityBreaks.Summary()) { $0 + $1.identityBreaks! }
+        var out = ["identity breaks over \(scored.count) draws:", TEMIdentityBreaks.report(total)]
+        func loss(_ d: Draw) -> Double {
+            if let o = d.idf1Oracle { return o - d.evaluation.idf1 }
+            return Double(d.identityBreaks!.frames.values.reduce(0, +))
+        }
+        out.append("draws losing most to tracking (seed: IDF1, identities from the truth; frames charged by cause):")
+        for d in scored.sorted(by: { (loss($0), $1.seed) > (loss($1), $0.seed) }).prefix(10) {
+            let b = d.identityBreaks!
+            let causes = b.frames.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map { "\($0.key) \($0.value) (\(b.breaks[$0.key] ?? 0))" }
+            out.append("  \(d.seed): \(TEMBenchmark.fmt(d.evaluation.idf1, 3)), \(d.idf1Oracle.map { TEMBenchmark.fmt($0, 3) } ?? "-"); tracks \(d.tracks)/\(d.trueDislocations); untracked \(b.untracked), on no line \(b.falseHypotheses) (\(b.secondOnLine) on a line) of \(b.hypotheses); " + causes.joined(separator: ", "))
+        }
+        return out.joined(separator: "\n")
     }
 
     /// The lines' visibility (`TEMLineVisibility.effectiveCNR`, measured on frame 0) of `count`

@@ -131,10 +131,21 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// consecutive sightings a frame or a few apart at the same glide position within the
     /// scatter of their own frame-to-frame steps (`TEMAlternatingTracks.joinTurns`) — are joined
     /// into one track. On by default (tem-track12): IDF1 of the 10,000-frame medium videos seed 1
-    /// 0.873 → 0.908, seed 2 0.922 → 0.993; whole-pipeline draws median / p10 (this code, with its
-    /// one-frame leftovers) medium 0.845 / 0.325 → 0.871 / 0.332 and 0.825 / 0.169 → 0.823 / 0.169,
-    /// hard 0.790 / 0.460 → 0.802 / 0.483 and 0.815 / 0.371 → 0.823 / 0.414 (docs/tem.md).
+    /// 0.873 → 0.908, seed 2 0.922 → 0.993; whole-pipeline draws median / p10 (with its one-frame
+    /// leftovers) medium 0.845 / 0.325 → 0.871 / 0.332 and 0.825 / 0.169 → 0.823 / 0.169, hard
+    /// 0.790 / 0.460 → 0.802 / 0.483 and 0.815 / 0.371 → 0.823 / 0.414; with the leftovers folded
+    /// (`joinTurnsFoldsPieces`) medium 0.899 / 0.332 on 1–50 (docs/tem.md).
     public var joinTurns = true
+    /// With `joinTurns`: where a joined track was seen twice in a frame (a cut line's two pieces,
+    /// each kept by one of the tracks), the curve the joined track does not keep joins the kept
+    /// curve's observation as a second piece of its line — the way absorbed pieces are kept
+    /// (`absorbPieces`) — instead of starting a one-frame track of its own, which inside a
+    /// job's piece (`minTrackFrames` 1) is a tracklet gap closing may link to another line.
+    /// Works on grouped observations (`joinFragments`); without them a leftover stays a
+    /// one-frame track. On by default (tem-track14): whole-pipeline draws IDF1 median medium
+    /// 0.871 → 0.899 (1–50) and 0.823 → 0.823 (101–150), hard 0.802 → 0.813 and 0.823 → 0.827,
+    /// no range down; 10,000-frame seed 1 0.908 either way, 35 → 26 tracks (docs/tem.md).
+    public var joinTurnsFoldsPieces = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -153,7 +164,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.gapLikelihood, &gapLikelihood)
         try read(.absorbPieces, &absorbPieces); try read(.absorbedEndsStayEnds, &absorbedEndsStayEnds)
         try read(.absorbLengthTest, &absorbLengthTest); try read(.joinAlternating, &joinAlternating)
-        try read(.joinTurns, &joinTurns)
+        try read(.joinTurns, &joinTurns); try read(.joinTurnsFoldsPieces, &joinTurnsFoldsPieces)
     }
 }
 
@@ -195,17 +206,25 @@ public enum TEMTracker {
 
     /// `trackObservations` over a frame's grouped observations, with `absorbPieces`: an absorbed
     /// piece's members join the observation that absorbed it (whose curve becomes the joined
-    /// line) and the piece leaves the frame. Returns the observations as tracked and the tracks.
+    /// line) and the piece leaves the frame; with `joinTurnsFoldsPieces` a piece `joinTurns`
+    /// left over joins the observation its joined track keeps there (whose curve stays).
+    /// Returns the observations as tracked and the tracks.
     public static func trackObservations(_ observations: [TEMFragmentGrouping.Observations], config: TEMTrackerConfig)
         -> (observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack]) {
-        let r = linkFrames(observations.map(\.curves), config: config, absorb: config.absorbPieces)
-        guard !r.absorbed.isEmpty else { return (observations, r.tracks) }
+        let r = linkFrames(observations.map(\.curves), config: config, absorb: config.absorbPieces,
+                           foldLeftovers: config.joinTurnsFoldsPieces)
+        guard !r.absorbed.isEmpty || !r.leftovers.isEmpty else { return (observations, r.tracks) }
         var out = observations
         var gone: [Int: Set<Int>] = [:]
         for a in r.absorbed {
             out[a.frame].members[a.into] = a.pieces.flatMap { observations[a.frame].members[$0] }
             out[a.frame].curves[a.into] = r.curves[a.frame][a.into]
             gone[a.frame, default: []].formUnion(a.pieces.filter { $0 != a.into })
+        }
+        // After the absorptions: a kept observation may itself hold absorbed pieces.
+        for l in r.leftovers {
+            out[l.frame].members[l.keptCurve] += out[l.frame].members[l.curve]
+            gone[l.frame, default: []].insert(l.curve)
         }
         // The absorbed pieces leave their frames: every later index moves down.
         var index: [Int: [Int]] = [:]
@@ -255,8 +274,10 @@ public enum TEMTracker {
     /// The frame-by-frame linking and re-identification. With `absorb`, pieces that lie along a
     /// line a concurrent track holds are joined to its piece (`TEMPieceAbsorption`): the returned
     /// curves have the joined line in the holder's place and the absorbed pieces emptied.
-    static func linkFrames(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig, absorb: Bool)
-        -> (tracks: [TEMTrack], curves: [[[TEMPoint]]], absorbed: [Absorption]) {
+    /// With `foldLeftovers`, the curves `joinTurns` leaves over are returned apart (for the
+    /// caller to fold into the kept observations) instead of as one-frame tracks.
+    static func linkFrames(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig, absorb: Bool, foldLeftovers: Bool = false)
+        -> (tracks: [TEMTrack], curves: [[[TEMPoint]]], absorbed: [Absorption], leftovers: [TEMAlternatingTracks.Leftover]) {
         var curves = curves
         var absorbed: [Absorption] = []
         let readPieces = absorb || config.absorbedEndsStayEnds
@@ -375,7 +396,14 @@ public enum TEMTracker {
         }
         for l in live { end(l) }
         tracks = stitch(tracks, curves: curves, config: config)
-        if config.joinTurns { tracks = TEMAlternatingTracks.joinTurns(tracks, curves: curves, config: config) }
+        var leftovers: [TEMAlternatingTracks.Leftover] = []
+        if config.joinTurns {
+            if foldLeftovers {
+                (tracks, leftovers) = TEMAlternatingTracks.joinTurnsLeavingPieces(tracks, curves: curves, config: config)
+            } else {
+                tracks = TEMAlternatingTracks.joinTurns(tracks, curves: curves, config: config)
+            }
+        }
         let minFrames = min(config.minTrackFrames, curves.count)
         tracks = tracks.filter { $0.frames.count >= minFrames }
         for t in tracks.indices { tracks[t].id = t }
@@ -393,7 +421,7 @@ public enum TEMTracker {
                 neighbourDistance(curves[f], index: ci, cosMax: cosMax)
             }
         }
-        return (tracks, curves, absorbed)
+        return (tracks, curves, absorbed, leftovers)
     }
 
     /// The frame's curves against the live tracks' reference curves (each with the frames it has

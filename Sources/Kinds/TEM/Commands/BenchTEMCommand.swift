@@ -91,7 +91,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector leaving the pieces of a cut line apart (as before TEMDetectorConfig.joinPieces; for before/after tables).")
     var separatePieces = false
 
-    @Flag(name: .long, help: "With --long-frames: print where identities break.")
+    @Flag(name: .long, help: "With --long-frames: print where identities break; with --draws: each draw's identity breaks by cause, summed, and the ten draws that lose most to tracking (with --attribute: identities from the truth minus plain IDF1).")
     var diagnose = false
 
     @Option(name: .long, help: "With --long-frames: registration before linking, as a job's shards do it (chunks of 200 frames against frame 0): none (the bench before), correlation (the correlation peak alone, the jobs' registration before TEMRegistration) or robust (TEMRegistration).")
@@ -265,13 +265,14 @@ struct BenchTEMCommand: ParsableCommand {
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), trackers: trackers,
                                                 framesPerPiece: pieceFrames, registration: try registrationConfig(),
-                                                diagnoseLines: lineDiagnosis, attribute: attribute)
+                                                diagnoseLines: lineDiagnosis, attribute: attribute, diagnoseIdentities: diagnose)
             for (k, r) in results.enumerated() {
                 if k > 0 {
                     print("tracker \(k): \(alsoTrackerJSON[k - 1])")
                     print(TEMDrawsBenchmark.pairedReport(r, against: results[0]))
                 }
                 print(TEMDrawsBenchmark.report(r, perDraw: perDraw))
+                if diagnose { print(TEMDrawsBenchmark.identityReport(r)) }
             }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
