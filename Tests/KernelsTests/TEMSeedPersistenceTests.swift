@@ -39,6 +39,40 @@ final class TEMSeedPersistenceTests: XCTestCase {
         XCTAssertLessThanOrEqual(seen.blob11, seen.blob9 / 4, "persistence kept segments seen in one frame only")
     }
 
+    /// `seedStraightTraces`: a faint straight line of 100 px (a piece of a slip trace's band edge,
+    /// seeded only by the averaged map; shorter than half the field, so `dropSlipTraces` keeps it)
+    /// is traced by `video9` and dropped by `video12`, while a faint line of the same width and
+    /// contrast bowed clearly (radius ≈ 25 px) is traced by both. (Measured when written, with a
+    /// gentle bow of radius ≈ 75 px: 11 of 12 frames by `video9`, 7 by `video12` — pieces of a
+    /// faint line straight within 1.5 px count as traces too.)
+    func testStraightPathsOfExtraSeedsAreSlipTraces() {
+        let w = 256, h = 256, frames = 12
+        var seen = (trace9: 0, trace12: 0, bowed9: 0, bowed12: 0)
+        var d9 = TEMDetector(config: .video9), d12 = TEMDetector(config: .video12)
+        var rng = SeededRandom(seed: 47)
+        for _ in 0..<frames {
+            var img = (0..<(w * h)).map { _ in Float(0.5 + 0.1 * rng.gaussian()) }
+            let trace = (0...100).map { TEMPoint(30 + Double($0), 220 - 0.3 * Double($0)) }
+            let bowed = (0...180).map { TEMPoint(40 + Double($0), 50 + 40 * sin(Double($0) / 30)) }
+            // Contrast 0.14: a pixel of either line rarely reaches the plain seed level.
+            for p in [trace, bowed] { TEMSynthesizer.stamp(&img, width: w, height: h, polyline: p, lineWidth: 1.5, contrast: 0.14) }
+            func covers(_ curves: [TEMCurve], _ truth: [TEMPoint]) -> Bool {
+                let grid = PointGrid(curves.flatMap { TEMPolyline.resample($0.points, spacing: 0.5) }, cell: 2)
+                return 4 * truth.filter { grid.hasPoint(within: 2, of: $0) }.count >= truth.count
+            }
+            let c9 = d9.detect(img, width: w, height: h), c12 = d12.detect(img, width: w, height: h)
+            if covers(c9, trace) { seen.trace9 += 1 }
+            if covers(c12, trace) { seen.trace12 += 1 }
+            if covers(c9, bowed) { seen.bowed9 += 1 }
+            if covers(c12, bowed) { seen.bowed12 += 1 }
+        }
+        print("straight line found by video9 / video12 in \(seen.trace9) / \(seen.trace12), bowed line in \(seen.bowed9) / \(seen.bowed12) of \(frames) frames")
+        XCTAssertGreaterThanOrEqual(seen.trace9, frames / 4, "video9 must trace the straight line (else this test shows nothing)")
+        XCTAssertGreaterThanOrEqual(seen.bowed9, frames / 4, "video9 must trace the bowed line (else this test shows nothing)")
+        XCTAssertLessThanOrEqual(seen.trace12, seen.trace9 / 3, "the straight extra-seeded line was kept")
+        XCTAssertGreaterThanOrEqual(seen.bowed12, seen.bowed9 - 1, "the bowed line was lost")
+    }
+
     /// Hand-built level sets on an awkward 61 × 47 frame: a line of level pixels in the previous
     /// frame; in the current frame the same line moved by (3, −2) px and a group of the same size
     /// elsewhere. The shift is found (to a pixel), the moved line's group is kept and the other refused; the

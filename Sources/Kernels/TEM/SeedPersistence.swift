@@ -30,6 +30,9 @@ public struct SeedPersistence: Sendable {
     /// column 0 zero): any box's count in four reads, so the shift search, the reach and the
     /// test need no dilated copies of the frame.
     private var previous: [Int32] = []
+    /// The previous level set widened by 1 px, on a frame with a 1-px border ((w + 2) × (h + 2)):
+    /// what the shift search asks 177 × 512 times, in one read instead of a box count.
+    private var previousNear: [UInt8] = []
     private var previousSize = (width: 0, height: 0)
     private var previousPolarity: Bool?
 
@@ -74,14 +77,21 @@ public struct SeedPersistence: Sendable {
             // pixels move by fractions of a pixel), on a grid of step 2 (the 1-px box covers the
             // shifts between), then refined by ±1.
             var best = (count: -1, dx: 0, dy: 0)
-            func score(_ dx: Int, _ dy: Int) {
-                var c = 0
-                for k in points.indices where count(xs[k] - dx, ys[k] - dy, 1) > 0 { c += 1 }
-                if c > best.count || (c == best.count && abs(dx) + abs(dy) < abs(best.dx) + abs(best.dy)) { best = (c, dx, dy) }
+            previousNear.withUnsafeBufferPointer { near in
+                let bw = w + 2
+                func score(_ dx: Int, _ dy: Int) {
+                    var c = 0
+                    for k in points.indices {
+                        // count(x, y, 1) > 0 for x in −1…w, y in −1…h; none beyond.
+                        let x = xs[k] - dx + 1, y = ys[k] - dy + 1
+                        if x >= 0, y >= 0, x < bw, y < h + 2, near[y * bw + x] != 0 { c += 1 }
+                    }
+                    if c > best.count || (c == best.count && abs(dx) + abs(dy) < abs(best.dx) + abs(best.dy)) { best = (c, dx, dy) }
+                }
+                for dy in Swift.stride(from: -wnd, through: wnd, by: 2) { for dx in Swift.stride(from: -wnd, through: wnd, by: 2) { score(dx, dy) } }
+                let coarse = best
+                for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 { score(coarse.dx + dx, coarse.dy + dy) } }
             }
-            for dy in Swift.stride(from: -wnd, through: wnd, by: 2) { for dx in Swift.stride(from: -wnd, through: wnd, by: 2) { score(dx, dy) } }
-            let coarse = best
-            for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 { score(coarse.dx + dx, coarse.dy + dy) } }
             let (sx, sy) = (best.dx, best.dy)
             // Reach: the 90th percentile of the points' Chebyshev distance to the previous level
             // set after the shift (the smallest box holding one; points with none within the
@@ -146,6 +156,16 @@ public struct SeedPersistence: Sendable {
                 let row = y * stride
                 var acc: Int32 = 0
                 for x in 1...w { acc += sat[row + x]; sat[row + x] = acc + sat[row - stride + x] }
+            }
+        }
+        let nearSize = (w + 2) * (h + 2)
+        if previousNear.count != nearSize { previousNear = [UInt8](repeating: 0, count: nearSize) }
+        previousNear.withUnsafeMutableBufferPointer { near in
+            near.update(repeating: 0)
+            let bw = w + 2
+            for i in level {
+                let c = (i / w + 1) * bw + i % w + 1
+                for o in [-bw - 1, -bw, -bw + 1, -1, 0, 1, bw - 1, bw, bw + 1] { near[c + o] = 1 }
             }
         }
         previousSize = (w, h)
