@@ -57,6 +57,39 @@ public enum RidgeTangentAverage {
         }
     }
 
+    /// The average at pixel `i` alone, with the same sum in the same order as `apply` (so the
+    /// same value to the bit): where only a few pixels need it, a map is not worth writing.
+    @inline(__always)
+    public static func value(at i: Int, response r: UnsafePointer<Float>, normal code: UnsafePointer<Float>,
+                             width w: Int, height h: Int, halfLength m: Int) -> Float {
+        let x = i % w, y = i / w
+        let c = Int(code[i])
+        let dx = c == 1 || c == 2 || c == 3 ? 1 : 0, dy = c == 0 ? 1 : c == 1 ? -1 : c == 3 ? 1 : 0
+        var acc: Float = 0
+        if y >= m && y < h - m && x >= m && x < w - m {
+            let step = dy * w + dx
+            var p = r + i - m * step
+            for _ in 0...(2 * m) { acc += p.pointee; p += step }
+        } else {
+            for j in -m...m {
+                let xx = min(w - 1, max(0, x + j * dx)), yy = min(h - 1, max(0, y + j * dy))
+                acc += r[yy * w + xx]
+            }
+        }
+        return acc * (1 / Float(2 * m + 1))
+    }
+
+    /// The average at every `stride`-th pixel (0, stride, 2·stride, …): the sample
+    /// `RidgeThreshold.robustStats` reads of a whole map, so its statistics from this sample
+    /// (at stride 1) are those of the map, without the map.
+    public static func sample(response: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>,
+                              width w: Int, height h: Int, halfLength m: Int, stride: Int = 29) -> [Float] {
+        let n = w * h
+        precondition(response.count >= n && normal.count >= n && m >= 0 && stride > 0)
+        let r = response.baseAddress!, code = normal.baseAddress!
+        return Swift.stride(from: 0, to: n, by: stride).map { value(at: $0, response: r, normal: code, width: w, height: h, halfLength: m) }
+    }
+
     /// Plain reference (Double sums, one pixel at a time), for tests.
     public static func reference(response: [Float], normal: [Float], width w: Int, height h: Int, halfLength m: Int) -> [Float] {
         let steps = [(0, 1), (1, -1), (1, 0), (1, 1)]

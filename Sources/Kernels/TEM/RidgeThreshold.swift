@@ -94,12 +94,17 @@ public enum RidgeThreshold {
     /// (`RidgeComponentSignificance`; `sigma` is the response noise the evidence is counted in).
     /// `seeds`, when given: a kept pixel whose value there is at least `seedHigh` seeds a group
     /// too (a map of the same frame with less noise along the lines; `TEMDetectorConfig.seedTangentHalfLength`).
+    /// `extraSeeds`, when given, is called once the seeded groups are marked (2) with every
+    /// candidate pixel and the mask (candidates not kept are 1) and may mark more groups kept (2):
+    /// seeds decided from other evidence, looked at only where a candidate is (`flood` spreads a
+    /// seed through its group). Any other mark it leaves is cleared.
     @discardableResult
     public static func suppressAndLink(
         response: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>, width: Int, height: Int,
         low: Float, high: Float, into mask: UnsafeMutableBufferPointer<UInt8>,
         location: UnsafeBufferPointer<Float>? = nil, sigma: Float = 0, pathFalseComponents: Double = 0,
-        seeds: UnsafeBufferPointer<Float>? = nil, seedHigh: Float = .infinity
+        seeds: UnsafeBufferPointer<Float>? = nil, seedHigh: Float = .infinity,
+        extraSeeds: ((_ candidates: [Int], _ mask: UnsafeMutableBufferPointer<UInt8>) -> Void)? = nil
     ) -> [Int] {
         mask.update(repeating: 0)
         let o0 = 1, o1 = width + 1, o2 = width, o3 = width - 1
@@ -178,19 +183,27 @@ public enum RidgeThreshold {
             RidgeComponentSignificance.markKept(response: r, mask: mask, width: width, candidates: candidates,
                                                 low: low, high: high, sigma: sigma, falsePerFrame: pathFalseComponents)
         } else {
-            for s in stack { mask[s] = 2 }
-            let nb = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1]
-            while let p = stack.popLast() {
-                for o in nb {
-                    let q = p + o
-                    if mask[q] == 1 { mask[q] = 2; stack.append(q) }
-                }
-            }
+            flood(from: stack, mask: mask, width: width)
         }
+        extraSeeds?(candidates, mask)
         var kept: [Int] = []
         for i in candidates {
             if mask[i] == 2 { mask[i] = 1; kept.append(i) } else { mask[i] = 0 }
         }
         return kept
+    }
+
+    /// Marks kept (2) the seeds and every candidate (1) 8-connected to them. Candidates never lie
+    /// on the frame's border (non-maximum suppression skips it), so no neighbour is out of range.
+    public static func flood(from seeds: [Int], mask: UnsafeMutableBufferPointer<UInt8>, width: Int) {
+        var stack = seeds
+        for s in stack { mask[s] = 2 }
+        let nb = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1]
+        while let p = stack.popLast() {
+            for o in nb {
+                let q = p + o
+                if mask[q] == 1 { mask[q] = 2; stack.append(q) }
+            }
+        }
     }
 }

@@ -144,6 +144,21 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// `CurveNullTest.notFlanks` (the stronger of the two polarities owns the place), read per
     /// seed pixel. Costs a second ridge filter per frame.
     public var seedFlankReach = 0
+    /// With `seedTangentHalfLength`: a group of ridge pixels seeded by the averaged map alone is
+    /// kept only when it persists — its pixels lie, far more often than chance allows (binomial
+    /// test at 1 % per group), near where the previous frame's averaged map was above its own
+    /// level, after the shift between the two frames measured on those level sets
+    /// (`SeedPersistence`). Lines glide a few pixels from frame to frame; noise does not come
+    /// back. The detector compares each frame with the one it detected before (a shard's frames
+    /// in order); the first frame it sees keeps no extra seed.
+    public var seedPersistence = false
+    /// With `seedTangentHalfLength`: a traced path whose pixels come mostly from groups seeded by
+    /// the averaged map alone is a slip trace when it is straight (`traceMaxRMS`,
+    /// `traceMinLength`) — `dropSlipTraces`' rule for faint straight curves, with "faint" given
+    /// by the seeds (no pixel of its group reaches the plain seed level) instead of a ratio to
+    /// the frame's other curves. The along-line average is a matched filter for the long
+    /// straight band edges of the slip traces, whose pieces were most of `video9`'s false curves.
+    public var seedStraightTraces = false
     /// Pieces are joined (`joinPieces`) only where the ridge along the straight bridge between
     /// their ends stands this many robust spreads above the same statistic on random paths of
     /// the frame (`TEMPieceJoinEvidence.rule`); 0 = every join the geometry allows. Two lines
@@ -247,6 +262,30 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video9` with its extra seeds kept only where they persist from the previous frame
+    /// (`seedPersistence`; issue 11 items 2 and 5, 6 December; docs/tem.md, "Extra seeds that
+    /// persist"). `--param detector=video11`.
+    public static var video11: TEMDetectorConfig {
+        var c = video9
+        c.seedPersistence = true
+        return c
+    }
+
+    /// `video9` with the straight paths of its extra seeds dropped as slip traces
+    /// (`seedStraightTraces`). `--param detector=video12`.
+    public static var video12: TEMDetectorConfig {
+        var c = video9
+        c.seedStraightTraces = true
+        return c
+    }
+
+    /// `video11` and `video12` together. `--param detector=video13`.
+    public static var video13: TEMDetectorConfig {
+        var c = video11
+        c.seedStraightTraces = true
+        return c
+    }
+
     /// `video` with everything it thresholds measured on the frame (issue 11 item 2): scales
     /// weighed by their own response noise, the tangent average, seeds at 4σ and continuation
     /// at 2σ of that map. Opt-in (`ctl bench tem --per-frame-statistics`): on randomised videos
@@ -286,12 +325,15 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video8": return .video8
         case "video9": return .video9
         case "video10": return .video10
+        case "video11": return .video11
+        case "video12": return .video12
+        case "video13": return .video13
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -323,6 +365,8 @@ public struct TEMDetector: Sendable {
     /// buffers its filter writes into while the frame's own maps are kept aside.
     private var flankMap: [Float] = []
     private var spare: (response: [Float], normal: [Float], location: [Float]) = ([], [], [])
+    /// `seedPersistence`: the previous frame's level set of the averaged map.
+    private var persistence = SeedPersistence()
     /// The polarity found by the last check (`autoPolarity`), and frames since that check.
     public private(set) var detectedBright: Bool?
     private var framesSinceCheck = 0
@@ -426,9 +470,11 @@ public struct TEMDetector: Sendable {
         } else {
             filterFrame(bright: config.brightLines)
         }
-        if cfg.seedTangentHalfLength > 0 {
+        // The averaged map is written whole only for the flank test; else it is read at the
+        // candidate pixels alone (`traceCurves`).
+        if cfg.seedTangentHalfLength > 0 && cfg.seedFlankReach > 0 {
             averageForSeeds(width: width, height: height, halfLength: cfg.seedTangentHalfLength)
-            if cfg.seedFlankReach > 0 {
+            do {
                 // The other polarity filtered into the spare buffers (the frame's own maps kept),
                 // averaged along its own lines into `flankMap`.
                 let polarity = cfg.brightLines
@@ -512,12 +558,34 @@ public struct TEMDetector: Sendable {
         let localised = cfg.noiseNormalised && cfg.scaleChoice == .localised
         let record = recordStages
         var hysteresis: [UInt8] = []
-        // The seed map's own level: the same false-alarm rate on its own null.
-        let seeding = cfg.seedTangentHalfLength > 0 && seedMap.count == width * height
-        let seedHigh: Float = seeding ? seedMap.withUnsafeBufferPointer { s in
-            let st = RidgeThreshold.robustStats(s)
-            return st.median + cfg.highThreshold * max(st.sigma, 1e-6)
-        } : .infinity
+        // The seed map's own level: the same false-alarm rate on its own null. Written whole only
+        // for the flank test (`seedFlankReach`); else its statistics come from the pixels
+        // `robustStats` would sample and its values are read at the candidates alone.
+        let half = cfg.seedTangentHalfLength
+        let seeding = half > 0 && cfg.seedFlankReach > 0 && seedMap.count == width * height
+        let lazySeeds = half > 0 && cfg.seedFlankReach <= 0
+        let seedHigh: Float
+        if seeding {
+            seedHigh = seedMap.withUnsafeBufferPointer { s in
+                let st = RidgeThreshold.robustStats(s)
+                return st.median + cfg.highThreshold * max(st.sigma, 1e-6)
+            }
+        } else if lazySeeds {
+            let sample = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
+                RidgeTangentAverage.sample(response: r, normal: nb, width: width, height: height, halfLength: half)
+            } }
+            let st = sample.withUnsafeBufferPointer { RidgeThreshold.robustStats($0, stride: 1) }
+            seedHigh = st.median + cfg.highThreshold * max(st.sigma, 1e-6)
+        } else {
+            seedHigh = .infinity
+        }
+        var persistence = self.persistence
+        defer { self.persistence = persistence }
+        let persist = lazySeeds && cfg.seedPersistence
+        // `seedStraightTraces`: the pixels kept through the averaged map's seeds alone.
+        let traceRule = lazySeeds && cfg.seedStraightTraces
+        var extraKept = Set<Int>()
+        let bright = cfg.brightLines
         if seeding && cfg.seedFlankReach > 0 && flankMap.count == width * height {
             response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
                 seedMap.withUnsafeMutableBufferPointer { s in flankMap.withUnsafeBufferPointer { f in
@@ -528,10 +596,29 @@ public struct TEMDetector: Sendable {
         }
         let raw = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in mask.withUnsafeMutableBufferPointer { m in
             let kept = location.withUnsafeBufferPointer { loc in seedMap.withUnsafeBufferPointer { sm in
-                RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,
+                // Lazy seeds: the average at each candidate not yet kept (and, for the persistence
+                // test, at every candidate: the frame's level set).
+                let extra: ((_ candidates: [Int], _ mask: UnsafeMutableBufferPointer<UInt8>) -> Void)? = lazySeeds ? { candidates, mk in
+                    let rp = r.baseAddress!, np = nb.baseAddress!
+                    var seeds: [Int] = [], level: [Int] = [], free: [Int] = []
+                    for i in candidates where persist || mk[i] == 1 {
+                        if traceRule && mk[i] == 1 { free.append(i) }
+                        guard RidgeTangentAverage.value(at: i, response: rp, normal: np, width: width, height: height,
+                                                        halfLength: half) >= seedHigh else { continue }
+                        if persist { level.append(i) }
+                        if mk[i] == 1 { seeds.append(i) }
+                    }
+                    if persist {
+                        persistence.markPersistent(extra: seeds, level: level, mask: mk, width: width, height: height, bright: bright)
+                    } else {
+                        RidgeThreshold.flood(from: seeds, mask: mk, width: width)
+                    }
+                    for i in free where mk[i] == 2 { extraKept.insert(i) }
+                } : nil
+                return RidgeThreshold.suppressAndLink(response: r, normal: nb, width: width, height: height, low: low, high: high, into: m,
                                                location: localised ? loc : nil, sigma: sigma,
                                                pathFalseComponents: cfg.pathFalseComponents,
-                                               seeds: seeding ? sm : nil, seedHigh: seedHigh)
+                                               seeds: seeding ? sm : nil, seedHigh: seedHigh, extraSeeds: extra)
             } }
             if record { hysteresis = Array(m) }
             let skeleton = Thinning.zhangSuen(m, width: width, height: height, pixels: kept)
@@ -554,6 +641,10 @@ public struct TEMDetector: Sendable {
             : raw
         for traced in paths where traced.count >= 2 {
             guard TEMPolyline.length(traced) >= cfg.minLength else { continue }
+            if traceRule && !extraKept.isEmpty
+                && 2 * traced.filter({ extraKept.contains(Int($0.y) * width + Int($0.x)) }).count > traced.count
+                && TEMPolyline.length(traced) >= cfg.traceMinLength
+                && Self.lineRMS(TEMPolyline.resample(traced, spacing: 1)) <= cfg.traceMaxRMS { continue }
             let pts = response.withUnsafeBufferPointer {
                 Self.extendEnds(traced, response: $0, width: width, height: height, threshold: low, maxSteps: cfg.maxEndExtension)
             }

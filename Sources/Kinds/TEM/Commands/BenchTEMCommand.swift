@@ -82,7 +82,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "Detector with scales, noise and thresholds measured per frame (TEMDetectorConfig.perFrameStatistics; opt-in, see docs/tem.md).")
     var perFrameStatistics = false
 
-    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video9 (video5 with seeds also from the response averaged along the line), video10 (video9 without the seeds that are the other polarity's flank), video, per_frame, null (see docs/tem.md).")
+    @Option(name: .long, help: "Detector by name, as `--param detector=` of a job: video5 (default), video6 (video5 with faint lines seeded by the evidence along them), video7 (joins and gap bridges on the gap's evidence), video8 (video7 with the gap test trimmed of the ends' own response), video9 (video5 with seeds also from the response averaged along the line), video10 (video9 without the seeds that are the other polarity's flank), video11 (video9 keeping an extra seed only where it persists from the previous frame), video12 (video9 dropping straight paths of extra seeds as slip traces), video13 (both), video, per_frame, null (see docs/tem.md).")
     var detector: String?
 
     @Option(name: .long, help: "With a noise-normalised detector: which scale gives each pixel's response and ridge position: significance (video5, the default), weighted (the σ^γ-weighted winner, its value in noise units) or localised (thresholds on the noise-normalised maximum, non-maximum suppression on the σ^γ-weighted one).")
@@ -131,6 +131,9 @@ struct BenchTEMCommand: ParsableCommand {
 
     @Option(name: .long, help: "With --join-diagnosis: also find where the tracer connects two pile-ups' lines into one piece (the path between them: a gap bridge, a junction pairing or connected pixels) and write overlays of the first 12 such pieces as PNG files into this directory.")
     var traceOverlays: String?
+
+    @Option(name: .long, help: "With --draws: instead of scoring, the detector's false curves on each draw (beside a line, past a line's end, on a slip trace, clutter; traced by video5 too; persisting from the previous frame) and overlays of the three worst frames per draw into this directory.")
+    var falseOverlays: String?
 
     @Flag(name: .long, help: "Also time PNG decoding alone for several zlib levels and filters (file size vs decode time).")
     var pngMatrix = false
@@ -259,6 +262,21 @@ struct BenchTEMCommand: ParsableCommand {
 
     /// Quality over `count` randomised videos per difficulty.
     func randomDraws(_ count: Int) throws -> Void {
+        if let dir = falseOverlays {
+            // The false curves of each draw against `video5`'s, with overlays of the worst frames.
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for name in drawPresets {
+                for k in 0..<count {
+                    let d = TEMFalseCurveDiagnosis.run(TEMDifficulty(rawValue: name)!, seed: firstSeed + UInt64(k), frames: drawFrames,
+                                                       config: try detectorConfig(), base: .video5, overlays: 3)
+                    print(name + " " + d.report)
+                    for o in d.overlays {
+                        try PNGWriter.writeRGB8(path: dir + "/" + name + "-" + o.name + ".png", width: o.width, height: o.height, pixels: o.rgb)
+                    }
+                }
+            }
+            return
+        }
         for name in drawPresets {
             let t0 = Date()
             let trackers = try [drawsTracker()] + alsoTrackerJSON.map { try drawsTracker($0) }
