@@ -90,6 +90,11 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// a ring of up to 15 % of the contrast at the rim, which at high dose in the quadrants'
     /// views is tens of σ and is taken for small spheres. Off: the pixel average (5 December).
     public var pointSampling = false
+    /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
+    /// profile: the best other minimum is tried with the sphere and its neighbours refitted, and
+    /// kept when the weighted χ² over their pixels is lower (`STEM4DParticleDepthChoice`).
+    /// Off: the depth the local fit reached (5 December).
+    public var depthChoice = false
     /// When > 0, the last step drops every sphere whose depth standard error (`depthSigma`) is
     /// more than this factor times the median over all spheres of the fit
     /// (`STEM4DParticleModelSelection.depthOutliers`); 0: off (the method of 4 December).
@@ -124,6 +129,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.measureMismatch()
             state.prune()
             if added == 0 { break }
+        }
+        if depthChoice && state.chooseDepths() > 0 {
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
         }
         if mergeTest && state.mergeRedundant() > 0 {
             state.refineAll()
@@ -353,7 +364,7 @@ final class STEM4DParticleModelState {
     }
 
     /// Refits sphere `k` with the others held; returns its significance (√ of the χ² gain).
-    @discardableResult func refine(_ k: Int) -> Double {
+    @discardableResult func refine(_ k: Int, scanDepth: Bool = true) -> Double {
         var s = spheres[k]
         render(s, sign: -1)
         let rLo = fit.radiusMin, rHi = fit.radiusMax
@@ -368,7 +379,7 @@ final class STEM4DParticleModelState {
         // a coarse scan over the whole range (half a pixel of view shift a step) before the local
         // search, so a crowded neighbourhood does not hold a sphere at a wrong depth.
         var z0 = s.z, best0 = cost([s.x, s.y, s.z / zScale, s.r])
-        for z in stride(from: fit.zMin, through: fit.zMax, by: 0.5 * zScale) {
+        for z in stride(from: fit.zMin, through: fit.zMax, by: 0.5 * zScale) where scanDepth {
             let c = cost([s.x, s.y, z / zScale, s.r])
             if c < best0 { best0 = c; z0 = z }
         }

@@ -195,6 +195,7 @@ public enum STEM4DMerge {
             model.depthOutlierFactor = options.particleDepthOutlier
             model.spreadCellPx = options.particleSpreadCell
             model.pointSampling = options.particleChordSampling == "point"
+            model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance
                 ?? STEM4DParticleModelFit.lookElsewhereSignificance(rows: payload.shape[0], cols: payload.shape[1], views: fitViews,

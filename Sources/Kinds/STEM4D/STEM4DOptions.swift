@@ -129,6 +129,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// sample at its centre (a probe much smaller than the scan step) instead of the chord's
     /// average over the pixel (`STEM4DParticleModelFit.pointSampling`).
     public var particleChordSampling: String
+    /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
+    /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
+    /// (`STEM4DParticleModelFit.depthChoice`).
+    public var particleDepthChoice: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -213,6 +217,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
         particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
+        particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         guard ["pixel", "point"].contains(particleChordSampling) else {
             throw ParamError(message: "--param particle_chord_sampling=\(particleChordSampling): expected pixel or point")
         }
