@@ -22,8 +22,9 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
         }
     }
 
-    /// `particle_spread_cell` (default 0: 3 × 3 cells) and `particle_chord_sampling` (default
-    /// `pixel`): read, and refused naming the key when out of range or unknown.
+    /// `particle_spread_cell` (default 0: 3 × 3 cells), `particle_chord_sampling` (default
+    /// `pixel`) and `particle_depth_choice` (default false): read, and refused naming the key
+    /// when out of range or unknown.
     func testSpreadAndSamplingParameters() throws {
         let defaults = try STEM4DJobOptions(JobParams([:]))
         XCTAssertEqual(defaults.particleSpreadCell, 0)
@@ -31,6 +32,11 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
         let set = try STEM4DJobOptions(JobParams(["particle_spread_cell": "0.5", "particle_chord_sampling": "point"]))
         XCTAssertEqual(set.particleSpreadCell, 0.5)
         XCTAssertEqual(set.particleChordSampling, "point")
+        XCTAssertFalse(defaults.particleDepthChoice)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_depth_choice": "true"])).particleDepthChoice)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_depth_choice": "maybe"]))) { error in
+            XCTAssertTrue("\(error)".contains("particle_depth_choice"), "\(error)")
+        }
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_spread_cell": "-1"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_spread_cell"), "\(error)")
         }
