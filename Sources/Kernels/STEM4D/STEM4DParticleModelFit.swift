@@ -77,6 +77,24 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// `.refit`: as `.overlap`, but which of the two goes is decided by χ² — each removed in
     /// turn with the other refitted alone, the better one-sphere model kept.
     public enum HardSpheres: String, Sendable, Hashable, CaseIterable { case off, overlap, centre, refit }
+    /// When > 0, each view's tilt spread (`View.spread`, then given finely, e.g. per detector
+    /// pixel) is pooled per depth into square cells of the spread's extent no wider than this
+    /// many scan px at that depth, and never coarser than 3 × 3: a sphere far from focus seen
+    /// through a wide detector (a quadrant) is modelled as the sum of its nearly unsmeared
+    /// images (`STEM4DParticleSpreadLevels`). 0: the spread as given (3 × 3 cells pooled by the
+    /// caller, the method of 5 December).
+    public var spreadCellPx = 0.0
+    /// Each chord sampled at the pixel centre only (a probe much smaller than the scan step,
+    /// as the synthesizer and a focused probe image), instead of averaged over the pixel. The
+    /// average is a 1 px box the data do not have: fitted to a point-sampled sphere it leaves
+    /// a ring of up to 15 % of the contrast at the rim, which at high dose in the quadrants'
+    /// views is tens of σ and is taken for small spheres. Off: the pixel average (5 December).
+    public var pointSampling = false
+    /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
+    /// profile: the best other minimum is tried with the sphere and its neighbours refitted, and
+    /// kept when the weighted χ² over their pixels is lower (`STEM4DParticleDepthChoice`).
+    /// Off: the depth the local fit reached (5 December).
+    public var depthChoice = false
     /// When > 0, the last step drops every sphere whose depth standard error (`depthSigma`) is
     /// more than this factor times the median over all spheres of the fit
     /// (`STEM4DParticleModelSelection.depthOutliers`); 0: off (the method of 4 December).
@@ -111,6 +129,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.measureMismatch()
             state.prune()
             if added == 0 { break }
+        }
+        if depthChoice && state.chooseDepths() > 0 {
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
         }
         if mergeTest && state.mergeRedundant() > 0 {
             state.refineAll()
@@ -166,16 +190,17 @@ final class STEM4DParticleModelState {
     var model: [[Double]]
     /// Largest |t| over the views: scales depth steps.
     let tMax: Double
-    /// Each view's tilt spread and its largest offset.
-    let spread: [[STEM4DParticleModelFit.Spread]]
+    /// Each view's tilt spread pooled at increasing resolution, and its largest offset.
+    let spread: [STEM4DParticleSpreadLevels]
     let spreadMax: [Double]
 
     init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
         w = views[0].image.cols; h = views[0].image.rows
         images = views.map { $0.image.pixels.map(Double.init) }
         t = views.map { ($0.tx, $0.ty) }
-        spread = views.map { $0.spread.isEmpty ? [STEM4DParticleModelFit.Spread(dtx: 0, dty: 0, weight: 1)] : $0.spread }
-        spreadMax = spread.map { $0.map { ($0.dtx * $0.dtx + $0.dty * $0.dty).squareRoot() }.max() ?? 0 }
+        let given = views.map { $0.spread.isEmpty ? [STEM4DParticleModelFit.Spread(dtx: 0, dty: 0, weight: 1)] : $0.spread }
+        spread = given.map { STEM4DParticleSpreadLevels($0, cellPx: fit.spreadCellPx) }
+        spreadMax = given.map { $0.map { ($0.dtx * $0.dtx + $0.dty * $0.dty).squareRoot() }.max() ?? 0 }
         self.fit = fit
         model = views.map { [Double](repeating: 0, count: $0.image.pixels.count) }
         smooth = model
@@ -235,12 +260,28 @@ final class STEM4DParticleModelState {
 
     /// The chord of a unit sphere in view `v` at pixel (x, y): centre (cx, cy) for the view's
     /// mean tilt, smeared by depth `z` over the view's tilt spread (skipped when the smear is
-    /// under 0.2 px, where it changes nothing the 2×2 sampling resolves).
-    @inline(__always) func chord(_ v: Int, _ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double, _ z: Double) -> Double {
+    /// under 0.2 px, where it changes nothing the 2×2 sampling resolves), pooled as fine as
+    /// depth `levelZ` needs (default `z`; a derivative in z holds it, so that the change of
+    /// pooling between two depths is not taken for signal).
+    @inline(__always) func chord(_ v: Int, _ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double, _ z: Double,
+                                 levelZ: Double? = nil) -> Double {
+        if fit.pointSampling {
+            if abs(z) * spreadMax[v] < 0.2 { return Self.pointChord(x, y, cx, cy, r) }
+            var s = 0.0
+            for p in spread[v].cells(depth: levelZ ?? z) { s += p.weight * Self.pointChord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
+            return s
+        }
         if abs(z) * spreadMax[v] < 0.2 { return Self.chord(x, y, cx, cy, r) }
         var s = 0.0
-        for p in spread[v] { s += p.weight * Self.chord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
+        for p in spread[v].cells(depth: levelZ ?? z) { s += p.weight * Self.chord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
         return s
+    }
+
+    /// The chord √(1 − ρ²/r²) of a unit sphere at (cx, cy), at the centre of pixel (x, y).
+    @inline(__always) static func pointChord(_ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double) -> Double {
+        let ex = Double(x) - cx, ey = Double(y) - cy
+        let q = 1 - (ex * ex + ey * ey) / (r * r)
+        return q > 0 ? q.squareRoot() : 0
     }
 
     /// Adds (sign +1) or removes (−1) sphere `s`'s chords from the model.
@@ -323,7 +364,7 @@ final class STEM4DParticleModelState {
     }
 
     /// Refits sphere `k` with the others held; returns its significance (√ of the χ² gain).
-    @discardableResult func refine(_ k: Int) -> Double {
+    @discardableResult func refine(_ k: Int, scanDepth: Bool = true) -> Double {
         var s = spheres[k]
         render(s, sign: -1)
         let rLo = fit.radiusMin, rHi = fit.radiusMax
@@ -338,7 +379,7 @@ final class STEM4DParticleModelState {
         // a coarse scan over the whole range (half a pixel of view shift a step) before the local
         // search, so a crowded neighbourhood does not hold a sphere at a wrong depth.
         var z0 = s.z, best0 = cost([s.x, s.y, s.z / zScale, s.r])
-        for z in stride(from: fit.zMin, through: fit.zMax, by: 0.5 * zScale) {
+        for z in stride(from: fit.zMin, through: fit.zMax, by: 0.5 * zScale) where scanDepth {
             let c = cost([s.x, s.y, z / zScale, s.r])
             if c < best0 { best0 = c; z0 = z }
         }

@@ -35,7 +35,7 @@ extension STEM4DParticleModelState {
             guard let b = box(s, v, pad: 1 + h) else { continue }
             let level = plane[v].0
             func value(_ x: Double, _ y: Double, _ z: Double, _ r: Double, _ px: Int, _ py: Int) -> Double {
-                level * s.c * chord(v, px, py, x - z * t[v].0, y - z * t[v].1, r, z)
+                level * s.c * chord(v, px, py, x - z * t[v].0, y - z * t[v].1, r, z, levelZ: s.z)
             }
             for py in b.2...b.3 {
                 for px in b.0...b.1 {

@@ -182,8 +182,10 @@ public enum STEM4DMerge {
                 guard let image = images[name], let detector = payload.detectors.first(where: { $0.name == name }) else { continue }
                 let t = STEM4DStereoGeometry.viewShift(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
                                                        shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                // 3 × 3 cells, or (`particle_spread_cell` > 0) a detector pixel each, pooled per depth by the fit.
                 let spread = STEM4DStereoGeometry.viewTiltSpread(of: detector.geometry, brightField: bf, convergenceMrad: payload.convergenceMrad,
-                                                                 shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg)
+                                                                 shape: shape, meanPattern: meanPattern, scanRotationDeg: options.scanRotationDeg,
+                                                                 bins: options.particleSpreadCell > 0 ? max(shape.rows, shape.cols) : 3)
                 fitViews.append(STEM4DParticleModelFit.View(image: image, tx: t.tx, ty: t.ty, spread: spread))
             }
             var model = STEM4DParticleModelFit(radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
@@ -191,6 +193,9 @@ public enum STEM4DMerge {
             model.mergeTest = options.particleMerge
             model.localNoise = options.particleLocalNoise
             model.depthOutlierFactor = options.particleDepthOutlier
+            model.spreadCellPx = options.particleSpreadCell
+            model.pointSampling = options.particleChordSampling == "point"
+            model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance
                 ?? STEM4DParticleModelFit.lookElsewhereSignificance(rows: payload.shape[0], cols: payload.shape[1], views: fitViews,

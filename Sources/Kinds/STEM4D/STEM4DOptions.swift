@@ -126,6 +126,19 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// Blob matching runs on the stereo views either way. Off by default: it wins every 64²
     /// range measured but loses a little on 128² (docs/stem4d.md).
     public var particleFitViews: String
+    /// `particle_spread_cell=` (default 0, off): when > 0, the joint particle fit pools each
+    /// view's tilt spread per depth into cells that smear a sphere by at most this many scan px
+    /// (0.5: the chord's own 2 × 2 sampling step), instead of 3 × 3 cells at every depth
+    /// (`STEM4DParticleModelFit.spreadCellPx`).
+    public var particleSpreadCell: Double
+    /// `particle_chord_sampling=` (default `pixel`): `point` models each scan pixel as a
+    /// sample at its centre (a probe much smaller than the scan step) instead of the chord's
+    /// average over the pixel (`STEM4DParticleModelFit.pointSampling`).
+    public var particleChordSampling: String
+    /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
+    /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
+    /// (`STEM4DParticleModelFit.depthChoice`).
+    public var particleDepthChoice: Bool
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -208,6 +221,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
         particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
+        particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
+        particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
+        particleDepthChoice = try params.bool("particle_depth_choice", default: false)
+        guard ["pixel", "point"].contains(particleChordSampling) else {
+            throw ParamError(message: "--param particle_chord_sampling=\(particleChordSampling): expected pixel or point")
+        }
         lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)
         lineDepthFit = params.string("line_depth_fit", default: "points")
