@@ -46,7 +46,7 @@ final class BCDISupportNotchesTests: XCTestCase {
     }
 
     /// A bad value is refused with the parameter's name; `true` and `false` still name `hull`
-    /// and `off`; the default is `off`.
+    /// and `off`; the default is `crystal` (twelfth session).
     func testBadValueIsRefused() throws {
         XCTAssertThrowsError(try BCDIJobOptions(JobParams(["support_notches": "maybe"]))) { error in
             XCTAssertTrue("\(error)".contains("support_notches"), "\(error)")
@@ -55,6 +55,6 @@ final class BCDISupportNotchesTests: XCTestCase {
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "false"])).supportNotches, .off)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "chains"])).supportNotches, .chains)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_notches": "crystal"])).supportNotches, .crystal)
-        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportNotches, .off, "the job's default")
+        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportNotches, .crystal, "the job's default")
     }
 }

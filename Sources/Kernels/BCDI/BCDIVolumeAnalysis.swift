@@ -49,7 +49,9 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var supportBody: BCDISupportBody = .off
     /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
     /// convex hull within the candidate (`prepare`; only when `snr` > 0; `BCDISupportNotches`).
-    /// Issue 12, tenth session (`hull`) and eleventh (`chains`, `crystal`). Off.
+    /// Issue 12, tenth session (`hull`) and eleventh (`chains`, `crystal`). Off here (the bare
+    /// kernel's settings), `crystal` for jobs and `ctl bench bcdi` since the twelfth session
+    /// (`noise` p10 recall up on five seed ranges, docs/bcdi.md).
     public var supportNotches: BCDISupportNotches = .off
     public var lines = BCDILineOptions()
 

@@ -62,7 +62,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// body as the amplitude shows it (its half-level set) — all of it, or only near the lines
     /// inside the support — then trimmed by the SNR (`BCDISupportBody`; docs/bcdi.md).
     public var supportBody: BCDISupportBody
-    /// `support_notches=off|hull|chains|crystal` (default off; `false` = off, `true` = hull): the
+    /// `support_notches=off|hull|chains|crystal` (default crystal since 6 December, twelfth session;
+    /// off before; `false` = off, `true` = hull): the
     /// SNR-trimmed support is filled up to its convex hull near the vortex lines (`hull`) or only
     /// where a line's residue chain runs on into the trimmed layer (`chains`; `crystal` also
     /// bounds the fill by the amplitude's own body), where the lines' amplitude holes notch it
@@ -109,7 +110,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true) or lines")
         }
         self.supportBody = supportBody
-        let notchesName = params.string("support_notches", default: BCDISupportNotches.off.rawValue)
+        let notchesName = params.string("support_notches", default: BCDISupportNotches.crystal.rawValue)
         guard let supportNotches = BCDISupportNotches(parameter: notchesName) else {
             throw ParamError(message: "--param support_notches=\(notchesName): expected off (false), hull (true), chains or crystal")
         }

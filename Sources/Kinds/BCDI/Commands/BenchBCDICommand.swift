@@ -71,8 +71,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, lines (the job's default), off (false) or body (true).")
     var supportBody: String = BCDISupportBody.lines.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, off (false, the job's default), hull (true), chains or crystal.")
-    var supportNotches: String = BCDISupportNotches.off.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, crystal (the job's default), off (false), hull (true) or chains.")
+    var supportNotches: String = BCDISupportNotches.crystal.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
