@@ -78,6 +78,7 @@ extension TEMAlternatingTracks {
         guard tracks.count > 1 else { return (tracks, []) }
         let reach = config.maxGap + 1
         let shape = config.stitchMaxResidual
+        let concurrent = config.joinConcurrentPieces
         func curve(_ t: Int, _ k: Int) -> [TEMPoint] { curves[tracks[t].frames[k]][tracks[t].curveIndices[k]] }
         // Each track's bounds over all its curves, its own steps (shift² / Δt) and the longest its
         // line may be.
@@ -116,21 +117,34 @@ extension TEMAlternatingTracks {
                 guard !pooled.isEmpty else { continue }
                 // Per frame; never below the detector's positional noise on two curves.
                 let v = max(pooled[pooled.count / 2] / 0.455, 2 * positionNoise * positionNoise)
-                let margin = z * (v * Double(reach)).squareRoot() + 1
+                var margin = z * (v * Double(reach)).squareRoot() + 1
+                // Pieces of one line held at once may lie a cut apart: anything within one line's
+                // length (the span test in `meetings` decides).
+                if concurrent { margin = max(margin, max(longest[a], longest[b])) }
                 let (alo, ahi) = bounds[a], (blo, bhi) = bounds[b]
                 if alo.x > bhi.x + margin || blo.x > ahi.x + margin || alo.y > bhi.y + margin || blo.y > ahi.y + margin { continue }
                 let e = meetings(tracks[a], tracks[b], curves: curves, variance: v, reach: reach, shapeGate: shape,
-                                 longest: max(longest[a], longest[b]))
-                guard e.support + e.contradict + e.sideBySide + e.endToEnd > 0 else { continue }
+                                 longest: max(longest[a], longest[b]), concurrent: concurrent)
+                guard e.support + e.contradict + e.sideBySide + e.beyondOneLine + e.endToEnd > 0 else { continue }
                 evidence[min(a, b) * n + max(a, b)] = e
             }
         }
-        func apart(_ e: TurnEvidence, _ p: Int, _ q: Int) -> Bool {
-            tooManyMisses(e.sideBySide, of: min(tracks[p].frames.count, tracks[q].frames.count))
-                || tooManyMisses(e.contradict, of: e.support + e.contradict)
+        // Pieces that glided together while moving are one line however far their two curves
+        // span: the tracks' own lengths are the pieces' (`joinConcurrentPieces`).
+        func glideTogether(_ e: TurnEvidence) -> Bool {
+            e.moved > 0 && !tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart)
         }
-        let candidates = evidence.filter { $0.value.support > 0 && !apart($0.value, $0.key / n, $0.key % n) }
-            .sorted { ($0.value.support, -$0.key) > ($1.value.support, -$1.key) }
+        func apart(_ e: TurnEvidence, _ p: Int, _ q: Int) -> Bool {
+            let twoLines = e.sideBySide + (glideTogether(e) ? 0 : e.beyondOneLine)
+            return tooManyMisses(twoLines, of: min(tracks[p].frames.count, tracks[q].frames.count))
+                || tooManyMisses(e.contradict, of: e.support + e.contradict)
+                || tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart)
+        }
+        // Evidence for one line: meetings that agree, or (`joinConcurrentPieces`) shared frames
+        // whose pieces glided together while moving.
+        func support(_ e: TurnEvidence) -> Int { e.support + (glideTogether(e) ? e.glideTogether : 0) }
+        let candidates = evidence.filter { support($0.value) > 0 && !apart($0.value, $0.key / n, $0.key % n) }
+            .sorted { (support($0.value), -$0.key) > (support($1.value), -$1.key) }
         var group = Array(tracks.indices), members = tracks.indices.map { [$0] }
         for (k, _) in candidates {
             let gp = group[k / n], gq = group[k % n]
@@ -161,34 +175,47 @@ extension TEMAlternatingTracks {
         /// Meetings (consecutive sightings of the two within the tracker's reach) at the same glide
         /// position at the 1 % level, and not.
         var support = 0, contradict = 0
-        /// Frames both are seen in as two lines (side by side, or end to end over more than one
-        /// line's length), and as one line cut in two.
-        var sideBySide = 0, endToEnd = 0
+        /// Frames both are seen in side by side, end to end over more than one line's length
+        /// (two lines, unless `joinConcurrentPieces` finds them gliding as one), and end to end
+        /// within it (one line cut in two).
+        var sideBySide = 0, beyondOneLine = 0, endToEnd = 0
+        /// (`joinConcurrentPieces`) Steps between consecutive frames both are seen in end to end
+        /// where the two pieces glided by the same shift at the 1 % level, and not; and of the
+        /// agreeing ones, those where they moved beyond the detector's positional noise.
+        var glideTogether = 0, glideApart = 0, moved = 0
     }
 
     /// What the consecutive sightings of two tracks say: meetings within `reach` frames that
     /// agree or disagree at the 1 % level, and the frames both are seen in. Stops early once the
     /// frames seen as two lines alone keep them apart. `longest`: the longest one line may be.
     static func meetings(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], variance v: Double, reach: Int,
-                         shapeGate: Double, longest: Double) -> TurnEvidence {
+                         shapeGate: Double, longest: Double, concurrent: Bool = false) -> TurnEvidence {
         var e = TurnEvidence()
         let shorter = min(a.frames.count, b.frames.count)
         var i = 0, j = 0
         // The last sighting taken, as (track 0/1, frame, curve).
         var previous: (Int, Int, [TEMPoint])?
+        // The last frame both were seen in end to end, with their two curves.
+        var shared: (Int, [TEMPoint], [TEMPoint])?
         while i < a.frames.count || j < b.frames.count {
             let fa = i < a.frames.count ? a.frames[i] : Int.max, fb = j < b.frames.count ? b.frames[j] : Int.max
             if fa == fb {
                 let ca = curves[fa][a.curveIndices[i]], cb = curves[fb][b.curveIndices[j]]
-                // Side by side, or end to end spanning more than one line: two lines.
+                // Side by side, or end to end spanning more than one line: two lines (the latter
+                // unless, with `concurrent`, the two glide as one).
                 if let g = CurveMatching.glide(ca, cb), g.overlap >= 0.5 {
                     e.sideBySide += 1
-                } else if span(ca, cb) > longest {
-                    e.sideBySide += 1
+                    shared = nil
                 } else {
-                    e.endToEnd += 1
+                    if span(ca, cb) > longest { e.beyondOneLine += 1 } else { e.endToEnd += 1 }
+                    if concurrent {
+                        if let (pf, pa, pb) = shared, fa - pf <= reach {
+                            glidedTogether(pa, ca, pb, cb, frames: fa - pf, variance: v, shapeGate: shapeGate, into: &e)
+                        }
+                        shared = (fa, ca, cb)
+                    }
                 }
-                if tooManyMisses(e.sideBySide, of: shorter) { return e }
+                if tooManyMisses(e.sideBySide + (concurrent ? 0 : e.beyondOneLine), of: shorter) { return e }
                 previous = nil
                 i += 1; j += 1
                 continue
@@ -204,6 +231,31 @@ extension TEMAlternatingTracks {
             if side == 0 { i += 1 } else { j += 1 }
         }
         return e
+    }
+
+    /// One step of two concurrent pieces (`joinConcurrentPieces`): piece a from `a0` to `a1`,
+    /// piece b from `b0` to `b1`, `frames` apart. Each piece's shift is its own glide (same
+    /// shape, half the span shared), signed along a0's glide direction (b's flipped when its
+    /// chord points the other way). Under one line the two differ by the noise of two
+    /// independent steps, variance 2 v Δt; the step counts as movement when their mean is beyond
+    /// the positional noise of a step averaged over two pieces (z · positionNoise).
+    static func glidedTogether(_ a0: [TEMPoint], _ a1: [TEMPoint], _ b0: [TEMPoint], _ b1: [TEMPoint], frames dt: Int,
+                               variance v: Double, shapeGate: Double, into e: inout TurnEvidence) {
+        guard let ga = CurveMatching.glide(a0, a1), ga.overlap >= 0.5, ga.residual <= shapeGate,
+              let gb = CurveMatching.glide(b0, b1), gb.overlap >= 0.5, gb.residual <= shapeGate else { return }
+        let ca = a0[a0.count - 1] - a0[0], cb = b0[b0.count - 1] - b0[0]
+        let la = TEMPolyline.norm(ca), lb = TEMPolyline.norm(cb)
+        guard la > 1, lb > 1 else { return }
+        let cosine = (ca.x * cb.x + ca.y * cb.y) / (la * lb)
+        // Pieces of one line run along one chord; far off it their glide directions differ.
+        guard abs(cosine) >= cos(25 * Double.pi / 180) else { return }
+        let sa = ga.shift, sb = cosine < 0 ? -gb.shift : gb.shift
+        if abs(sa - sb) <= z * (2 * v * Double(dt)).squareRoot() {
+            e.glideTogether += 1
+            if abs(sa + sb) / 2 > z * positionNoise { e.moved += 1 }
+        } else {
+            e.glideApart += 1
+        }
     }
 
     /// The extent of two curves together along the longer one's chord, px.

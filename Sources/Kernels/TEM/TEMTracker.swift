@@ -146,6 +146,15 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// 0.871 → 0.899 (1–50) and 0.823 → 0.823 (101–150), hard 0.802 → 0.813 and 0.823 → 0.827,
     /// no range down; 10,000-frame seed 1 0.908 either way, 35 → 26 tracks (docs/tem.md).
     public var joinTurnsFoldsPieces = true
+    /// With `joinTurns`: tracks that hold two pieces of one line at once are joined too — in the
+    /// frames both are seen their curves lie end to end within one line's length (not side by
+    /// side beyond the 1 % level), and from one such frame to the next both pieces glide by the
+    /// same shift within z · √(2 v Δt), v measured on their own steps as `joinTurns` does, with
+    /// at least one step where they moved beyond the detector's positional noise (standing lines
+    /// give no evidence) and no more disagreeing steps than the 1 % level lets through. The
+    /// second piece is folded into the kept observation (`joinTurnsFoldsPieces`). Off: see
+    /// docs/tem.md for the paired draws.
+    public var joinConcurrentPieces = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -165,6 +174,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.absorbPieces, &absorbPieces); try read(.absorbedEndsStayEnds, &absorbedEndsStayEnds)
         try read(.absorbLengthTest, &absorbLengthTest); try read(.joinAlternating, &joinAlternating)
         try read(.joinTurns, &joinTurns); try read(.joinTurnsFoldsPieces, &joinTurnsFoldsPieces)
+        try read(.joinConcurrentPieces, &joinConcurrentPieces)
     }
 }
 
