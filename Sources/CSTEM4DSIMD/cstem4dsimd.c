@@ -254,6 +254,13 @@ __attribute__((target("avx512f,avx512bw"))) static inline void add_split_512(uin
     _mm512_storeu_si512((void *)(s + 16), _mm512_add_epi32(_mm512_loadu_si512((const void *)(s + 16)), b));
 }
 
+/* Adds split sums (`low` mod 2^16, `high` the high bytes' sum) of 32 pixels to the carried
+ * ones at c (low) and c + pixels (high): two 16-bit adds instead of widening every group. */
+__attribute__((target("avx512f,avx512bw"))) static inline void carry_add_512(uint16_t *c, ptrdiff_t pixels, __m512i low, __m512i high) {
+    _mm512_storeu_si512((void *)c, _mm512_add_epi16(_mm512_loadu_si512((const void *)c), low));
+    _mm512_storeu_si512((void *)(c + pixels), _mm512_add_epi16(_mm512_loadu_si512((const void *)(c + pixels)), high));
+}
+
 __attribute__((target("avx512f,avx512bw"))) static inline void raise_u16_512(uint16_t *m, __m512i v) {
     _mm512_storeu_si512((void *)m, _mm512_max_epu16(_mm512_loadu_si512((const void *)m), v));
 }
@@ -266,6 +273,8 @@ uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_
     const __m512i limit = _mm512_set1_epi16((short)(uint16_t)(frames > 0 ? 65535 / frames : 65535));
     __m512i all = zero;
     const ptrdiff_t pf = plan ? plan->prefetch : 0;
+    uint16_t *const carry = plan ? plan->carry : NULL;
+    const ptrdiff_t carry_pixels = plan ? plan->carry_pixels : 0;
     int c = 0;
     /* Four chunks (two 64-byte lines, 64 pixels) of every frame per step. */
     for (; c + 4 <= chunks; c += 4) {
@@ -285,8 +294,14 @@ uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_
             }
             __m512i mm = _mm512_max_epu16(m0, m1);
             if (_mm512_cmpgt_epu16_mask(mm, limit) == 0) {
-                add_u16_512(sum + c * 16, a0);
-                add_u16_512(sum + c * 16 + 32, a1);
+                if (carry) {
+                    /* An exact sum below 2^16 as its split form (low bytes at most 255). */
+                    carry_add_512(carry + c * 16, carry_pixels, a0, _mm512_srli_epi16(a0, 8));
+                    carry_add_512(carry + c * 16 + 32, carry_pixels, a1, _mm512_srli_epi16(a1, 8));
+                } else {
+                    add_u16_512(sum + c * 16, a0);
+                    add_u16_512(sum + c * 16 + 32, a1);
+                }
                 raise_u16_512(max + c * 16, m0);
                 raise_u16_512(max + c * 16 + 32, m1);
                 all = _mm512_max_epu16(all, mm);
@@ -313,8 +328,13 @@ uint16_t patterns_int_avx512(const uint16_t *group, int frames, ptrdiff_t frame_
             m0 = _mm512_max_epu16(m0, v0);
             m1 = _mm512_max_epu16(m1, v1);
         }
-        add_split_512(sum + c * 16, s0, h0);
-        add_split_512(sum + c * 16 + 32, s1, h1);
+        if (carry) {
+            carry_add_512(carry + c * 16, carry_pixels, s0, h0);
+            carry_add_512(carry + c * 16 + 32, carry_pixels, s1, h1);
+        } else {
+            add_split_512(sum + c * 16, s0, h0);
+            add_split_512(sum + c * 16 + 32, s1, h1);
+        }
         raise_u16_512(max + c * 16, m0);
         raise_u16_512(max + c * 16 + 32, m1);
         all = _mm512_max_epu16(all, _mm512_max_epu16(m0, m1));
@@ -399,6 +419,30 @@ uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdif
     uint16_t best = patterns_dispatch(group, frames, frame_pixels, chunks, sum, max, try16, plan, unit & 1, unit & 2);
     plan_end(plan, frames);
     return best;
+}
+
+__attribute__((target("avx512f,avx512bw"))) static void carry_flush_avx512(uint16_t *carry, ptrdiff_t pixels, ptrdiff_t high, uint32_t *sum) {
+    const __m512i zero = _mm512_setzero_si512();
+    ptrdiff_t i = 0;
+    for (; i + 32 <= pixels; i += 32) {
+        add_split_512(sum + i, _mm512_loadu_si512((const void *)(carry + i)), _mm512_loadu_si512((const void *)(carry + high + i)));
+        _mm512_storeu_si512((void *)(carry + i), zero);
+        _mm512_storeu_si512((void *)(carry + high + i), zero);
+    }
+    for (; i < pixels; i++) {
+        sum[i] += 256u * carry[high + i] + (uint16_t)(carry[i] - (uint16_t)(carry[high + i] << 8));
+        carry[i] = 0;
+        carry[high + i] = 0;
+    }
+}
+
+void slp_stem4d_carry_flush(uint16_t *carry, ptrdiff_t pixels, ptrdiff_t high, uint32_t *sum) {
+    if (slp_stem4d_has_avx512bw()) { carry_flush_avx512(carry, pixels, high, sum); return; }
+    for (ptrdiff_t i = 0; i < pixels; i++) {
+        sum[i] += 256u * carry[high + i] + (uint16_t)(carry[i] - (uint16_t)(carry[high + i] << 8));
+        carry[i] = 0;
+        carry[high + i] = 0;
+    }
 }
 
 /* Adds 16 uint16 lanes to eight uint32 lanes (pairs of pixels share a lane: only the total matters). */
@@ -561,6 +605,14 @@ uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdif
                                        uint32_t *sum, uint16_t *max, int try16, const slp_stem4d_mask_plan *plan, int wide) {
     (void)group; (void)frames; (void)frame_pixels; (void)chunks; (void)sum; (void)max; (void)try16; (void)plan; (void)wide;
     return 0;
+}
+
+void slp_stem4d_carry_flush(uint16_t *carry, ptrdiff_t pixels, ptrdiff_t high, uint32_t *sum) {
+    for (ptrdiff_t i = 0; i < pixels; i++) {
+        sum[i] += 256u * carry[high + i] + (uint16_t)(carry[i] - (uint16_t)(carry[high + i] << 8));
+        carry[i] = 0;
+        carry[high + i] = 0;
+    }
 }
 
 #endif

@@ -158,7 +158,7 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                     img.withUnsafeMutableBufferPointer { im in
                                         var plan = slp_stem4d_mask_plan(masks: 1, chunk_start: st.baseAddress!, entry_mask: ow.baseAddress!,
                                                                         entry_bits: bt.baseAddress!, acc: acc, img: im.baseAddress!,
-                                                                        img_stride: frames, img_step: 1, prefetch: ahead)
+                                                                        img_stride: frames, img_step: 1, prefetch: ahead, carry: nil, carry_pixels: 0)
                                         _ = STEM4DVectorUnits.u16PatternsMasks(data, frames: frames, framePixels: pixels, chunks: chunks,
                                                                                sum: &sum32, max: &max16, try16: !full, plan: &plan, wide: wide)
                                     }
@@ -176,6 +176,98 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                             var t: UInt32 = 0
                             for i in stride(from: 0, to: pixels, by: 3) { t += UInt32(data[f * pixels + i]) }
                             XCTAssertEqual(img[f], Float(t), "\(what), frame \(f)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The AVX-512 folded pass carrying its split sums in 16-bit lanes across groups
+    /// (`slp_stem4d_mask_plan.carry`, widened by `slp_stem4d_carry_flush` every 256 frames as the
+    /// kernel does) against plain sums: 1 frame and groups of 3 and 8, chunk counts below one
+    /// 64-pixel step, with an AVX2 tail, and a 64² frame; counts all at 65 535 (the split path)
+    /// and 12-bit (the 16-bit attempt kept); 264–300 frames, past the carry's 256; the last
+    /// frame ending right before a `PROT_NONE` page. The AVX2 pass ignores the carry.
+    func testCarriedSplitSumsEqualPlainSums() throws {
+        try XCTSkipUnless(STEM4DVectorUnits.avx2, "this CPU has no AVX2 (or SLIPLINE_STEM4D_BASELINE is set): the Swift pass runs")
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let units = STEM4DVectorUnits.hasAVX512BW ? [false, true] : [false]
+        var rng = SeededRandom(seed: 83)
+        for wide in units {
+            for chunks in [1, 4, 9, 256] {
+                for group in [1, 3, 8] {
+                    for full in [true, false] {
+                        let pixels = chunks * 16
+                        let total = group == 1 ? 7 : (group == 3 ? 300 : 264)
+                        let bytes = pixels * total * 2
+                        let pages = (bytes + page - 1) / page
+                        let region = mmap(nil, (pages + 1) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+                        XCTAssertNotEqual(region, MAP_FAILED)
+                        defer { munmap(region, (pages + 1) * page) }
+                        XCTAssertEqual(mprotect(region + pages * page, page, PROT_NONE), 0)
+                        let data = (region + (pages * page - bytes)).bindMemory(to: UInt16.self, capacity: pixels * total)
+                        for i in 0..<(pixels * total) { data[i] = full ? 65_535 : UInt16(truncatingIfNeeded: rng.next() % 4096) }
+                        // Two masks: every third pixel, and the first half of every chunk.
+                        var bits: [UInt16] = [], start: [Int32] = [0], owner: [Int32] = []
+                        for c in 0..<chunks {
+                            owner.append(0)
+                            for l in 0..<16 { bits.append((c * 16 + l) % 3 == 0 ? .max : 0) }
+                            owner.append(1)
+                            for l in 0..<16 { bits.append(l < 8 ? .max : 0) }
+                            start.append(Int32(owner.count))
+                        }
+                        let steps = (chunks / 4) * 64
+                        var carry = [UInt16](repeating: 0, count: 2 * steps + 96)
+                        var img = [Float](repeating: 0, count: 2 * total)
+                        var sum32 = [UInt32](repeating: 0, count: pixels), max16 = [UInt16](repeating: 0, count: pixels)
+                        let acc = UnsafeMutableRawPointer.allocate(byteCount: 2 * group * 32, alignment: 64)
+                        defer { acc.deallocate() }
+                        var carried = 0, f0 = 0, try16 = !full
+                        while f0 < total {
+                            let g = min(group, total - f0)
+                            if carried + g > 256 {
+                                slp_stem4d_carry_flush(&carry, steps, steps + 96, &sum32)
+                                carried = 0
+                            }
+                            start.withUnsafeBufferPointer { st in
+                                owner.withUnsafeBufferPointer { ow in
+                                    bits.withUnsafeBufferPointer { bt in
+                                        img.withUnsafeMutableBufferPointer { im in
+                                            carry.withUnsafeMutableBufferPointer { ca in
+                                                var plan = slp_stem4d_mask_plan(masks: 2, chunk_start: st.baseAddress!, entry_mask: ow.baseAddress!,
+                                                                                entry_bits: bt.baseAddress!, acc: acc, img: im.baseAddress! + f0,
+                                                                                img_stride: total, img_step: 1, prefetch: 1024,
+                                                                                carry: ca.baseAddress!, carry_pixels: steps + 96)
+                                                let m = STEM4DVectorUnits.u16PatternsMasks(data + f0 * pixels, frames: g, framePixels: pixels,
+                                                                                           chunks: chunks, sum: &sum32, max: &max16, try16: try16,
+                                                                                           plan: &plan, wide: wide)
+                                                try16 = m * UInt32(group) <= 65_535
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            carried += g
+                            f0 += g
+                        }
+                        slp_stem4d_carry_flush(&carry, steps, steps + 96, &sum32)
+                        let what = "\(chunks) chunks, groups of \(group), \(total) frames, full \(full), avx512 \(wide)"
+                        XCTAssertEqual(carry, [UInt16](repeating: 0, count: 2 * steps + 96), what)
+                        for i in 0..<pixels {
+                            var s: UInt32 = 0, m: UInt16 = 0
+                            for f in 0..<total { s += UInt32(data[f * pixels + i]); m = max(m, data[f * pixels + i]) }
+                            XCTAssertEqual(sum32[i], s, "\(what), pixel \(i)")
+                            XCTAssertEqual(max16[i], m, "\(what), pixel \(i)")
+                        }
+                        for f in 0..<total {
+                            var t0: UInt32 = 0, t1: UInt32 = 0
+                            for i in 0..<pixels {
+                                if i % 3 == 0 { t0 += UInt32(data[f * pixels + i]) }
+                                if i % 16 < 8 { t1 += UInt32(data[f * pixels + i]) }
+                            }
+                            XCTAssertEqual(img[f], Float(t0), "\(what), mask 0, frame \(f)")
+                            XCTAssertEqual(img[total + f], Float(t1), "\(what), mask 1, frame \(f)")
                         }
                     }
                 }
@@ -229,7 +321,7 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                                                             entry_mask: ow.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                                                             entry_bits: bt.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                                                             acc: acc, img: im.baseAddress! + 2, img_stride: stride, img_step: 1,
-                                                                            prefetch: try16 ? 1024 : 64)
+                                                                            prefetch: try16 ? 1024 : 64, carry: nil, carry_pixels: 0)
                                             let a = STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels, chunks: chunks,
                                                                                        sum: &sum32, max: &max16, try16: try16, plan: &plan, wide: wide)
                                             let b = STEM4DVectorUnits.u16PatternsInt(avx512: wide, d.baseAddress!, frames: frames, framePixels: pixels,
@@ -335,7 +427,7 @@ final class STEM4DVectorUnitsTests: XCTestCase {
                                                     var plan = slp_stem4d_mask_plan(masks: 2, chunk_start: st.baseAddress!, entry_mask: ow.baseAddress!,
                                                                                     entry_bits: bt.baseAddress!, acc: acc,
                                                                                     img: im.baseAddress! + g, img_stride: width, img_step: 3 * step,
-                                                                                    prefetch: rolled ? 0 : 1024)
+                                                                                    prefetch: rolled ? 0 : 1024, carry: nil, carry_pixels: 0)
                                                     return STEM4DVectorUnits.u16PatternsMasks(d.baseAddress!, frames: frames, framePixels: pixels * step, chunks: chunks,
                                                                                               sum: &sum32, max: &max16, try16: try16, plan: &plan,
                                                                                               wide: wide, rolled: rolled)

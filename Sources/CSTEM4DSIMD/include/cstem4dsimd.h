@@ -80,6 +80,13 @@ typedef struct {
     /* Bytes ahead in each frame's stream that the pass prefetches (into L1) while it reads a
      * line of the frame; 0: none (the hardware prefetchers alone). */
     ptrdiff_t prefetch;
+    /* NULL, or (AVX-512 pass only) split sums carried across groups in 16-bit lanes instead of
+     * widened into `sum` every group: carry[i] the sum mod 2^16 of pixel i, carry[carry_pixels +
+     * i] the sum of its high bytes, for the pass's whole 64-pixel steps (carry_pixels at least
+     * their pixel count; not a multiple of 4 KiB in bytes, or the two halves alias). Exact while
+     * at most 256 frames are carried; slp_stem4d_carry_flush adds them to the uint32 sums. */
+    uint16_t *carry;
+    ptrdiff_t carry_pixels;
 } slp_stem4d_mask_plan;
 
 /* The integer pattern pass (AVX-512BW when `unit & 1`, else AVX2; the same results as
@@ -95,6 +102,10 @@ uint16_t slp_stem4d_u16_patterns_masks(const uint16_t *group, int frames, ptrdif
 /* sum[i] += sum32[i], max[i] = max(max[i], max16[i]) for i < n (exact: sums below 2^53); with
  * `clear`, sum32 and max16 are zeroed. AVX2. */
 void slp_stem4d_flush_patterns(uint32_t *sum32, uint16_t *max16, double *sum, float *max, ptrdiff_t n, int clear);
+
+/* sum[i] += the exact sum held split in carry[i] (mod 2^16) and carry[high + i] (high bytes),
+ * for i < pixels, and zeroes both (at most 256 frames carried). */
+void slp_stem4d_carry_flush(uint16_t *carry, ptrdiff_t pixels, ptrdiff_t high, uint32_t *sum);
 
 uint64_t slp_stem4d_read_sum_avx2(const void *data, size_t bytes);
 

@@ -175,8 +175,27 @@ extension STEM4DSparseKernel {
             plan.img_stride = stride
             // Prefetch ahead in the frames' streams where the pass has mask entries to sum.
             plan.prefetch = masks.folded.entries > 0 ? STEM4DVectorUnits.prefetchBytes(frameBytes: fb) : 0
+            // Split sums carried in 16-bit lanes across groups (AVX-512 folded pass): at most
+            // 256 frames, then widened into sum32 (before sum32 is flushed or read).
+            let carryPixels = (nc / 4) &* 64  // the pass's whole 64-pixel steps
+            // The high half 192 bytes past a whole number of pages from the low half: a store to
+            // one and a load of the other never look alike to the CPU's 4 KiB alias check.
+            let carryHigh = carryPixels &+ 96
+            let carry: UnsafeMutablePointer<UInt16>? = fold && STEM4DVectorUnits.carrySplitSums && carryPixels > 0
+                ? UnsafeMutablePointer<UInt16>.allocate(capacity: carryHigh &+ carryPixels) : nil
+            carry?.initialize(repeating: 0, count: carryHigh &+ carryPixels)
+            defer { carry?.deallocate() }
+            plan.carry = carry
+            plan.carry_pixels = carryHigh
+            var carried = 0
+            func settleCarry() {
+                guard let carry, carried > 0 else { return }
+                slp_stem4d_carry_flush(carry, carryPixels, carryHigh, sum32)
+                carried = 0
+            }
             // Before a group that could overflow the accumulators (every 65 536 frames).
             func flushPatterns(clear: Bool = true) {
+                settleCarry()
                 guard pendingFrames > 0 else { return }
                 if STEM4DVectorUnits.fusedMasks {
                     STEM4DVectorUnits.flushPatterns(sum32: sum32, max16: max16, sum: sumPat, max: maxPat, count: nc * 16, clear: clear)
@@ -214,6 +233,7 @@ extension STEM4DSparseKernel {
                 let gm: UInt32
                 if fold {
                     if pendingFrames + g > flushFrames { flushPatterns() }
+                    if carried + g > 256 { settleCarry() }
                     plan.img = img + (off &+ f0)
                     plan.img_step = step
                     plan.chunk_start = fStart
@@ -223,6 +243,7 @@ extension STEM4DSparseKernel {
                                                             chunks: nc, sum: sum32, max: max16, try16: try16, plan: &plan,
                                                             wide: STEM4DVectorUnits.avx512)
                     pendingFrames += g
+                    carried += g
                     try16 = gm &* UInt32(G) <= 65_535
                     if inBlocks {
                         // Every mask is folded and the frame has no tail pixels: the group is done.
@@ -314,6 +335,7 @@ extension STEM4DSparseKernel {
                 }
                 f0 += g
             }
+            settleCarry()
         }
         }
         }

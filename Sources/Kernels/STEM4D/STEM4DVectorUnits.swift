@@ -56,6 +56,13 @@ public enum STEM4DVectorUnits {
     /// Needs `unrolledFrames`; `SLIPLINE_STEM4D_CONSECUTIVE=1` keeps consecutive groups.
     public static let interleavedGroups: Bool = unrolledFrames && getenv("SLIPLINE_STEM4D_CONSECUTIVE") == nil
 
+    /// True when the AVX-512 folded pass keeps its split sums (mod 2¹⁶ and the high bytes' sum)
+    /// in 16-bit lanes across up to 256 frames (`slp_stem4d_mask_plan.carry`) and widens them
+    /// into the uint32 sums once (`slp_stem4d_carry_flush`) instead of every group: two 16-bit
+    /// adds per 32 pixels and step in place of ≈ 17 widening instructions.
+    /// `SLIPLINE_STEM4D_CARRY=1` turns it on, `=0` off; off by default (docs/stem4d.md).
+    public static let carrySplitSums: Bool = avx512 && getenv("SLIPLINE_STEM4D_CARRY").map { String(cString: $0) != "0" } ?? false
+
     /// `SLIPLINE_STEM4D_PREFETCH=N`: the folded pass prefetches N bytes ahead on every frame size
     /// (0: no software prefetch, as before), to compare; nil when unset.
     public static let prefetchOverride: Int? = getenv("SLIPLINE_STEM4D_PREFETCH").map { Swift.max(0, Int(String(cString: $0)) ?? 0) }
