@@ -51,27 +51,8 @@ extension STEM4DParticleModelState {
                 }
             }
         }
-        var pixels: [(v: Int, i: Int, iv: Double)] = []
-        var seen = Set<Int>()
-        for v in images.indices {
-            for s in [old, moved] + neighbours.map({ spheres[$0] }) {
-                guard let b = box(s, v, pad: 2) else { continue }
-                for y in b.2...b.3 {
-                    for x in b.0...b.1 {
-                        let i = y * w + x
-                        if seen.insert(v * w * h + i).inserted { pixels.append((v, i, 1 / variance(v, i))) }
-                    }
-                }
-            }
-        }
-        func chi2() -> Double {
-            var c = 0.0
-            for p in pixels {
-                let r = images[p.v][p.i] - (background(p.v, p.i % w, p.i / w) - plane[p.v].0 * model[p.v][p.i])
-                c += r * r * p.iv
-            }
-            return c
-        }
+        let pixels = weightedPixels(of: [old, moved] + neighbours.map { spheres[$0] })
+        func chi2() -> Double { weightedChi2(pixels) }
         let before = chi2()
         let saved = neighbours.map { spheres[$0] }
         render(old, sign: -1)

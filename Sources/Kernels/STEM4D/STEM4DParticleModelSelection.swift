@@ -41,29 +41,9 @@ extension STEM4DParticleModelState {
         let neighbours = overlappingInEveryView(k)
         guard !neighbours.isEmpty else { return false }
         // The pixels of k and its neighbours in every view, with the two-sphere weights.
-        var pixels: [(v: Int, i: Int, iv: Double)] = []
-        var seen = Set<Int>()
-        for v in images.indices {
-            for m in [k] + neighbours {
-                guard let b = box(spheres[m], v, pad: 2) else { continue }
-                for y in b.2...b.3 {
-                    for x in b.0...b.1 {
-                        let i = y * w + x
-                        if seen.insert(v * w * h + i).inserted { pixels.append((v, i, 1 / variance(v, i))) }
-                    }
-                }
-            }
-        }
+        let pixels = weightedPixels(of: ([k] + neighbours).map { spheres[$0] })
         guard !pixels.isEmpty else { return false }
-        func chi2() -> Double {
-            var c = 0.0
-            for p in pixels {
-                let x = p.i % w, y = p.i / w
-                let r = images[p.v][p.i] - (background(p.v, x, y) - plane[p.v].0 * model[p.v][p.i])
-                c += r * r * p.iv
-            }
-            return c
-        }
+        func chi2() -> Double { weightedChi2(pixels) }
         let both = chi2()
         let saved = neighbours.map { spheres[$0] }
         let removed = spheres[k]
@@ -197,27 +177,8 @@ extension STEM4DParticleModelState {
     /// (Refitting every sphere the removed one lay on, not only its partner, was measured
     /// worse: the large sphere then wins more often.)
     func resolveInterpenetrating(_ a: Int, _ b: Int) {
-        var pixels: [(v: Int, i: Int, iv: Double)] = []
-        var seen = Set<Int>()
-        for v in images.indices {
-            for m in [a, b] {
-                guard let bx = box(spheres[m], v, pad: 2) else { continue }
-                for y in bx.2...bx.3 {
-                    for x in bx.0...bx.1 {
-                        let i = y * w + x
-                        if seen.insert(v * w * h + i).inserted { pixels.append((v, i, 1 / variance(v, i))) }
-                    }
-                }
-            }
-        }
-        func chi2() -> Double {
-            var c = 0.0
-            for p in pixels {
-                let r = images[p.v][p.i] - (background(p.v, p.i % w, p.i / w) - plane[p.v].0 * model[p.v][p.i])
-                c += r * r * p.iv
-            }
-            return c
-        }
+        let pixels = weightedPixels(of: [spheres[a], spheres[b]])
+        func chi2() -> Double { weightedChi2(pixels) }
         let original = (spheres[a], spheres[b])
         // Without `gone`, `kept` refitted: χ² and the refitted sphere; the state is restored.
         func trial(gone: Int, kept: Int) -> (Double, STEM4DParticleModelState.Sphere) {
@@ -287,5 +248,37 @@ extension STEM4DParticleModelState {
         let n = finite.count
         let median = n % 2 == 1 ? finite[n / 2] : (finite[n / 2 - 1] + finite[n / 2]) / 2
         return sigmas.map { $0.isFinite && $0 <= factor * median }
+    }
+}
+
+extension STEM4DParticleModelState {
+    /// The pixels the spheres cover (their boxes, 2 px of pad) in every view, each once, with
+    /// the current model's weights (1 / variance): the region the model comparisons of the
+    /// merge test, the hard-sphere rule and the depth choice are scored on.
+    func weightedPixels(of covered: [Sphere]) -> [(v: Int, i: Int, iv: Double)] {
+        var pixels: [(v: Int, i: Int, iv: Double)] = []
+        var seen = Set<Int>()
+        for v in images.indices {
+            for s in covered {
+                guard let b = box(s, v, pad: 2) else { continue }
+                for y in b.2...b.3 {
+                    for x in b.0...b.1 {
+                        let i = y * w + x
+                        if seen.insert(v * w * h + i).inserted { pixels.append((v, i, 1 / variance(v, i))) }
+                    }
+                }
+            }
+        }
+        return pixels
+    }
+
+    /// Weighted χ² of the current model over `pixels` (weights held, as `weightedPixels` gave them).
+    func weightedChi2(_ pixels: [(v: Int, i: Int, iv: Double)]) -> Double {
+        var c = 0.0
+        for p in pixels {
+            let r = images[p.v][p.i] - (background(p.v, p.i % w, p.i / w) - plane[p.v].0 * model[p.v][p.i])
+            c += r * r * p.iv
+        }
+        return c
     }
 }
