@@ -34,7 +34,7 @@ final class STEM4DLineSweepTests: XCTestCase {
     }
 
     /// Four views of `lines` (two pairs across each other, φ = 8°) from a cube of `rows` × `cols`.
-    func views(_ lines: [[[Double]]], rows: Int, cols: Int, counts: Double = 30, contrast: Double = 0.4,
+    static func views(_ lines: [[[Double]]], rows: Int, cols: Int, counts: Double = 30, contrast: Double = 0.4,
                pairs: Int = 2, seed: UInt64 = 1) throws -> [STEM4DLineView] {
         var p = STEM4DSynthParams()
         p.content = .lines; p.scanRows = rows; p.scanCols = cols; p.bfCounts = counts; p.lineContrast = contrast
@@ -64,7 +64,7 @@ final class STEM4DLineSweepTests: XCTestCase {
 
     func testInclinedLineOnOddScanHasRightDepthAndScale() throws {
         let truth = [straight([6, 5, -20], [30, 33, 20])]
-        let v = try views(truth, rows: 37, cols: 35)
+        let v = try Self.views(truth, rows: 37, cols: 35)
         let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(v).lines
         let s = STEM4DLineEvaluation.score(truth: truth, found: found)
         XCTAssertGreaterThan(s.coverage, 0.9, "\(s)")
@@ -75,18 +75,18 @@ final class STEM4DLineSweepTests: XCTestCase {
 
     func testLineAlongFirstBaselineTakesDepthFromSecondPair() throws {
         let truth = [straight([4, 14, 15], [28, 15, 15])]
-        let four = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views(truth, rows: 31, cols: 33)).lines
+        let four = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try Self.views(truth, rows: 31, cols: 33)).lines
         let s = STEM4DLineEvaluation.score(truth: truth, found: four)
         XCTAssertGreaterThan(s.coverage, 0.9, "\(s)")
         XCTAssertLessThan(s.medianDepthError, 1, "\(s)")
         // With only the pair along the line, its depth is not posed: no points rather than wrong ones.
-        let two = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views(truth, rows: 31, cols: 33, pairs: 1)).lines
+        let two = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try Self.views(truth, rows: 31, cols: 33, pairs: 1)).lines
         XCTAssertTrue(two.isEmpty, "\(two.map(\.points))")
     }
 
     func testCrossingLinesAtDifferentDepthsAreBothFound() throws {
         let truth = [straight([4, 20, -15], [44, 22, -15]), straight([22, 3, 20], [25, 40, 20])]
-        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views(truth, rows: 45, cols: 48)).lines
+        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try Self.views(truth, rows: 45, cols: 48)).lines
         let s = STEM4DLineEvaluation.score(truth: truth, found: found)
         for (k, c) in s.lineCoverage.enumerated() { XCTAssertGreaterThan(c, 0.85, "line \(k): \(s)") }
         XCTAssertLessThan(s.medianDepthError, 1, "\(s)")
@@ -131,7 +131,7 @@ final class STEM4DLineSweepTests: XCTestCase {
             let t = Double(k) / 40
             return [6 + 30 * t, 8 + 26 * t, -15 + 10 * t + 18 * sin(Double.pi * t)]
         }]
-        let v = try views(truth, rows: 44, cols: 42, counts: 60)
+        let v = try Self.views(truth, rows: 44, cols: 42, counts: 60)
         var sweep = STEM4DLineSweepStereo(zRange: 40, minLength: 8)
         let fixed = STEM4DLineEvaluation.score(truth: truth, found: sweep.reconstruct(v).lines)
         sweep.adaptiveDepthSmoothing = true
@@ -146,7 +146,7 @@ final class STEM4DLineSweepTests: XCTestCase {
 
     /// The signed median depth error of `found` against the single truth line `truth` (points
     /// within 2 px in xy of it, against the nearest of its points).
-    func signedDepthError(_ truth: [[Double]], _ found: [STEM4DLine3D]) -> Double {
+    static func signedDepthError(_ truth: [[Double]], _ found: [STEM4DLine3D]) -> Double {
         let dense = (1..<truth.count).flatMap { k in (0..<10).map { s -> [Double] in
             let t = Double(s) / 10
             return (0..<3).map { truth[k - 1][$0] + t * (truth[k][$0] - truth[k - 1][$0]) }
@@ -168,7 +168,7 @@ final class STEM4DLineSweepTests: XCTestCase {
         let truth = [straight([6, 8, 12], [40, 38, 12], n: 30)]
         for seed: UInt64 in 1...3 {
             for kappa in [0.0, 0.008] {
-                var v = try views(truth, rows: 46, cols: 46, counts: 200, seed: seed)
+                var v = try Self.views(truth, rows: 46, cols: 46, counts: 200, seed: seed)
                 let tMax = v.map { ($0.tx * $0.tx + $0.ty * $0.ty).squareRoot() }.max()!
                 for k in v.indices {
                     let level = Double(v[k].image.pixels.sorted()[v[k].image.pixels.count / 2])
@@ -179,7 +179,7 @@ final class STEM4DLineSweepTests: XCTestCase {
                 let off = sweep.reconstruct(v).lines
                 sweep.depthBackground = .auto
                 let auto = sweep.reconstruct(v).lines
-                let eOff = signedDepthError(truth[0], off), eAuto = signedDepthError(truth[0], auto)
+                let eOff = Self.signedDepthError(truth[0], off), eAuto = Self.signedDepthError(truth[0], auto)
                 print("seed \(seed) slope \(kappa): signed depth error off \(eOff), auto \(eAuto)")
                 if kappa > 0 {
                     XCTAssertGreaterThan(eOff, 0.8, "seed \(seed): the slope should bias the fit without the terms")
@@ -192,7 +192,7 @@ final class STEM4DLineSweepTests: XCTestCase {
     }
 
     func testNoiseAloneGivesNoLines() throws {
-        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try views([], rows: 40, cols: 40, counts: 5)).lines
+        let found = STEM4DLineSweepStereo(zRange: 40, minLength: 8).reconstruct(try Self.views([], rows: 40, cols: 40, counts: 5)).lines
         XCTAssertTrue(found.isEmpty, "\(found.count) lines in pure noise")
     }
 }

@@ -67,6 +67,18 @@ final class STEM4DLineParamTests: XCTestCase {
         }
     }
 
+    /// `line_neighbours`: `off` by default (job and kernel), `subtract` and `joint` parsed,
+    /// nonsense refused with the values it takes.
+    func testLineNeighboursIsValidated() throws {
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).lineNeighbours, .off)
+        XCTAssertEqual(STEM4DLineSweepStereo(zRange: 40, minLength: nil).modelNeighbours, .off)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_neighbours": "subtract"])).lineNeighbours, .subtract)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["line_neighbours": "joint"])).lineNeighbours, .joint)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["line_neighbours": "true"]))) { error in
+            XCTAssertTrue("\(error)".contains("off, subtract or joint"), "\(error)")
+        }
+    }
+
     /// `particle_significance`: 6 by default (the fit's own), a number, or `auto` (nil: the
     /// look-elsewhere level is worked out per cube at the merge); nonsense refused.
     func testParticleSignificanceIsValidated() throws {

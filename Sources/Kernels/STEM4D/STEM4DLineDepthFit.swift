@@ -49,6 +49,25 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// Σ(f_v − G)·w̄ / ΣG′·w̄ is hardly shrunk, at the same relative spread. Only without
     /// `backgroundSlope`; false: each point's own G′ (the method of 4 December).
     public var pooledWeights = false
+    /// Other lines near this one (points, depths, Gaussian width of their dip, px): each view's
+    /// displacement is measured jointly with theirs — the mean profile's derivative G′ is split
+    /// into this line's part and theirs (by each part's share of a two-Gaussian model's
+    /// squared derivative at every sample) and f_v − G is regressed on both, so a neighbour's
+    /// flank moving between the views is not read as this line's shift
+    /// (`STEM4DLineSweepStereo.modelNeighbours`). Empty: G′ alone (the method of 4 December).
+    public var neighbours: [Neighbour] = []
+    /// Another line near the one fitted: its points, depths and the Gaussian width of its dip
+    /// in the views the fit reads, px.
+    public struct Neighbour: Sendable, Hashable {
+        public var points: [SIMD2<Double>]
+        public var z: [Double]
+        public var width: Double
+        public init(points: [SIMD2<Double>], z: [Double], width: Double) { self.points = points; self.z = z; self.width = width }
+    }
+    /// This line's own Gaussian width, px, for the split (with `neighbours`).
+    public var ownWidth = 1.0
+    /// The views' mean tilt (set in `fit`).
+    var meanTilt = SIMD2<Double>(0, 0)
 
     /// A fit with cross-sections of ±`halfWidth` px, depths within ±`zRange`.
     public init(halfWidth: Double, zRange: Double) { self.halfWidth = halfWidth; self.zRange = zRange }
@@ -59,6 +78,13 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
     /// along the curve. `views` should be lightly smoothed.
     public func fit(curve: [SIMD2<Double>], start: [Double], views: [STEM4DLineView],
                     maxChange: Double) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
+        var fitter = self
+        fitter.meanTilt = SIMD2(views.map(\.tx).reduce(0, +), views.map(\.ty).reduce(0, +)) / Double(max(1, views.count))
+        return fitter.fitting(curve: curve, start: start, views: views, maxChange: maxChange)
+    }
+
+    func fitting(curve: [SIMD2<Double>], start: [Double], views: [STEM4DLineView],
+                 maxChange: Double) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
         let normals = Self.normals(curve)
         let spreadMax = Self.largestSpread(views)
         var posed = [Bool](repeating: false, count: curve.count)
@@ -159,6 +185,19 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
                 return sum / cross
             }
         }
+        if !neighbours.isEmpty && !backgroundSlope, let share = neighbourShare(curve: curve, range: range, normal: n, z: z, offsets: offsets) {
+            // f_v − G ≈ e_v·G′(1 − π) + β_v·G′π, π the neighbours' share at each sample.
+            var a11 = 0.0, a12 = 0.0, a22 = 0.0
+            for i in mean.indices { let g = gradient[i], p = share[i]; a11 += g * g * (1 - p) * (1 - p); a12 += g * g * (1 - p) * p; a22 += g * g * p * p }
+            let det = a11 * a22 - a12 * a12
+            if det > 1e-12 * max(1e-300, a11 * a22) && a22 > 1e-9 * a11 {
+                return profiles.map { p in
+                    var b1 = 0.0, b2 = 0.0
+                    for i in mean.indices { let d = (p[i] - mean[i]) * gradient[i]; b1 += d * (1 - share[i]); b2 += d * share[i] }
+                    return (a22 * b1 - a12 * b2) / det
+                }
+            }
+        }
         // f_v ≈ G(s + e_v) ≈ G + e_v·G′.
         guard backgroundSlope else {
             return profiles.map { p in zip(p, zip(mean, gradient)).map { ($0 - $1.0) * $1.1 }.reduce(0, +) / energy }
@@ -184,6 +223,42 @@ public struct STEM4DLineDepthFit: Sendable, Hashable {
             return inverse[0] * b[0] + inverse[1] * b[1] + inverse[2] * b[2]
         }
     }
+
+    /// Per sample of the window (row-major as in `displacements`), the neighbours' share of the
+    /// squared derivative of a model of the cross-section: this line a Gaussian dip of
+    /// `ownWidth` at offset 0, each neighbour one of its width where it crosses the row (in the
+    /// views' mean frame: its offset along the normal, less its depth difference times the
+    /// views' mean shift); nil when no neighbour crosses the window.
+    func neighbourShare(curve: [SIMD2<Double>], range: ClosedRange<Int>, normal n: SIMD2<Double>, z: [Double], offsets: [Double]) -> [Double]? {
+        let m = offsets.count
+        var share = [Double](repeating: 0, count: range.count * m)
+        let tangent = SIMD2(n.y, -n.x)
+        func slope2(_ s: Double, _ w: Double) -> Double { let u = s / w; return u * u * exp(-u * u) / (w * w) }
+        var any = false
+        for (r, j) in range.enumerated() {
+            let c = curve[j]
+            var crossings: [(s: Double, w: Double)] = []
+            for o in neighbours {
+                var best = Double.infinity, bestS = 0.0
+                for (k, q) in o.points.enumerated() {
+                    let d = q - c, along = abs((d * tangent).sum()), across = (d * n).sum() - (o.z[k] - z[r]) * meanShift(n)
+                    if along < best && abs(across) <= offsets[m - 1] + 3 * o.width { best = along; bestS = across }
+                }
+                if best <= 1.5 { crossings.append((bestS, o.width)) }
+            }
+            guard !crossings.isEmpty else { continue }
+            any = true
+            for (k, s) in offsets.enumerated() {
+                let own = slope2(s, ownWidth)
+                let others = crossings.map { slope2(s - $0.s, $0.w) }.reduce(0, +)
+                share[r * m + k] = own + others > 0 ? others / (own + others) : 0
+            }
+        }
+        return any ? share : nil
+    }
+
+    /// The views' mean shift per unit depth along `n` (set by `fit` for the current views).
+    func meanShift(_ n: SIMD2<Double>) -> Double { meanTilt.x * n.x + meanTilt.y * n.y }
 
     /// Unit normals of a polyline (tangent from the neighbours two points away).
     static func normals(_ curve: [SIMD2<Double>]) -> [SIMD2<Double>] {

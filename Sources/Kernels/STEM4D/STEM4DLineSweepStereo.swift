@@ -50,6 +50,20 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
     /// depth fit's window (`STEM4DLineDepthFit.pooledWeights`); false: each point's own (the
     /// method of 4 December).
     public var pooledDepthWeights = false
+    /// Whether a line's depth is fitted a second time with the other lines found near it (in a
+    /// first pass) modelled in each view instead of left under its cross-sections.
+    public enum NeighbourModel: String, Sendable, Hashable, CaseIterable {
+        /// Each line on the views as they are (the method of 4 December).
+        case off
+        /// Every other line drawn at its own depth with its own profile and taken out of the
+        /// views (`STEM4DLineNeighbours`).
+        case subtract
+        /// Each view's displacement measured jointly with the neighbours' own
+        /// (`STEM4DLineDepthFit.neighbours`).
+        case joint
+    }
+    /// See `NeighbourModel`.
+    public var modelNeighbours = NeighbourModel.off
 
     /// Lines within ±`zRange` px of the focal plane, at least `minLength` px long.
     public init(zRange: Double, minLength: Double?) { self.zRange = zRange; self.minLength = minLength }
@@ -80,14 +94,18 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
         var smoothedViews: [Int: [STEM4DLineView]] = [:]
         // The curves kept so far (the tracer returns them strongest first), with their depths.
         var kept: [(curve: [SIMD2<Double>], z: [Double], sigma: Double)] = []
-        for traced in curves {
-            let curve = traced.points.map { SIMD2($0.x, $0.y) }
+        // The depth of one traced curve from `views` (normalised; smoothed here at its scale
+        // unless given smoothed).
+        func fitDepth(_ traced: (points: [STEM4DRidgeTracer.Point], scale: Int), _ curve: [SIMD2<Double>], smoothed given: [STEM4DLineView]?,
+                      neighbours: [STEM4DLineDepthFit.Neighbour] = [], ownWidth: Double = 1)
+            -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
             let sigma = scales[traced.scale]
             if smoothedViews[traced.scale] == nil {
                 smoothedViews[traced.scale] = normalised.map {
                     STEM4DLineView(image: $0.image.gaussianBlurred(sigma: sigma / 2), tx: $0.tx, ty: $0.ty)
                 }
             }
+            let views = given ?? smoothedViews[traced.scale]!
             // The fit pools each point's neighbours at depths along the start's slope; the sweep's
             // path is in whole depth steps and flattens a short inclined line, so the fit is
             // repeated from its own result until the slope it pools along is its own.
@@ -95,12 +113,14 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
             fitter.adaptiveSmoothing = adaptiveDepthSmoothing
             fitter.smoothing = depthSmoothingHalf
             fitter.pooledWeights = pooledDepthWeights
+            fitter.neighbours = neighbours
+            fitter.ownWidth = ownWidth
             let path = STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
             func depthFit(background: Bool) -> (z: [Double], posed: [Bool], rms: Double, raw: [Double]) {
                 fitter.backgroundSlope = background
-                var fit = fitter.fit(curve: curve, start: path, views: smoothedViews[traced.scale]!, maxChange: map.depthStep)
+                var fit = fitter.fit(curve: curve, start: path, views: views, maxChange: map.depthStep)
                 for _ in 0..<refinements {
-                    fit = fitter.fit(curve: curve, start: fit.z, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+                    fit = fitter.fit(curve: curve, start: fit.z, views: views, maxChange: map.depthStep / 2)
                 }
                 return fit
             }
@@ -116,13 +136,65 @@ public struct STEM4DLineSweepStereo: Sendable, Hashable {
                 var spline = STEM4DLineDepthSpline(halfWidth: fitter.halfWidth, zRange: zRange)
                 spline.window = fitter.window
                 spline.block = max(1, Int((4 * sigma / 2).rounded()))
-                let refined = spline.fit(curve: curve, start: fit.z, views: smoothedViews[traced.scale]!, maxChange: map.depthStep / 2)
+                let refined = spline.fit(curve: curve, start: fit.z, views: views, maxChange: map.depthStep / 2)
                 if debugDepth {
                     print("LINEDBG spline", String(format: "log10λ %.2f edf %.1f n %d passes %d move %.3f σ_v", refined.logLambda, refined.edf, curve.count, refined.passes, refined.lastMove),
                           refined.viewSigma.map { String(format: "%.2f", $0) }.joined(separator: " "))
                 }
                 fit = (refined.z, fit.posed, refined.rms, refined.z)
             }
+            return fit
+        }
+        // With `modelNeighbours`, a first pass: every curve's depth and, for those every view
+        // shows there, its profile.
+        var neighbours: [(index: Int, curve: [SIMD2<Double>], z: [Double], profile: STEM4DLineNeighbours.Profile)] = []
+        if modelNeighbours != .off {
+            for (index, traced) in curves.enumerated() {
+                let curve = traced.points.map { SIMD2($0.x, $0.y) }
+                let sigma = scales[traced.scale]
+                let fit = fitDepth(traced, curve, smoothed: nil)
+                guard Self.consistent(curve, z: fit.z, field: map.field, scale: traced.scale, sigma: sigma),
+                      let profile = STEM4DLineNeighbours.profile(curve: curve, z: fit.z, views: normalised, reach: max(3, 4 * sigma))
+                else { continue }
+                neighbours.append((index, curve, fit.z, profile))
+            }
+        }
+        for (index, traced) in curves.enumerated() {
+            let curve = traced.points.map { SIMD2($0.x, $0.y) }
+            let sigma = scales[traced.scale]
+            var cleaned: [STEM4DLineView]?
+            var joint: [STEM4DLineDepthFit.Neighbour] = [], ownWidth = 1.0
+            if modelNeighbours != .off {
+                // The other lines whose model reaches this line's cross-sections in some view,
+                // taken out of every view before this line's depth is fitted again.
+                let own = neighbours.first { $0.index == index }?.z
+                    ?? STEM4DLineDepthFit.smoothed(Self.depthPath(curve, field: map.field, scale: traced.scale), half: 6)
+                let reach = (3 * sigma + 1).rounded()
+                let others = neighbours.filter {
+                    $0.index != index && STEM4DLineNeighbours.near(curve, own, $0.curve, $0.z, views: normalised, distance: reach + 3 * $0.profile.width)
+                }
+                if debugDepth {
+                    print("LINEDBG neighbours of \(index) (scale \(traced.scale), \(curve.count) points, z̄ \(String(format: "%.2f", own.reduce(0, +) / Double(own.count)))):",
+                          others.map { "\($0.index) A \(String(format: "%.3f", $0.profile.amplitude)) w \(String(format: "%.2f", $0.profile.width)) z̄ \(String(format: "%.2f", $0.z.reduce(0, +) / Double($0.z.count)))" })
+                }
+                // The fit reads views smoothed at σ/2: the dips' widths there.
+                func widened(_ w: Double) -> Double { (w * w + sigma * sigma / 4).squareRoot() }
+                ownWidth = widened(neighbours.first { $0.index == index }?.profile.width ?? sigma)
+                if modelNeighbours == .joint {
+                    joint = others.map { STEM4DLineDepthFit.Neighbour(points: $0.curve, z: $0.z, width: widened($0.profile.width)) }
+                } else if !others.isEmpty {
+                    cleaned = normalised.map { view in
+                        var pixels = view.image.pixels
+                        for o in others {
+                            let m = STEM4DLineNeighbours.render(curve: o.curve, z: o.z, profile: o.profile, view: view)
+                            for i in pixels.indices { pixels[i] += m[i] }
+                        }
+                        let image = STEM4DImage(rows: view.image.rows, cols: view.image.cols, pixels: pixels)
+                        return STEM4DLineView(image: image.gaussianBlurred(sigma: sigma / 2), tx: view.tx, ty: view.ty)
+                    }
+                }
+            }
+            let fit = fitDepth(traced, curve, smoothed: cleaned, neighbours: joint, ownWidth: ownWidth)
             if debugDepth {
                 let dp = Self.depthPath(curve, field: map.field, scale: traced.scale)
                 print("LINEDBG", curve.indices.map { String(format: "(%.1f,%.1f,%.1f,%.1f,%.1f)", curve[$0].x, curve[$0].y, dp[$0], traced.points[$0].z, fit.z[$0]) }.joined(separator: " "))

@@ -249,6 +249,7 @@ public enum STEM4DMerge {
         sweepStereo.depthBreaks = options.lineDepthBreaks
         sweepStereo.depthBackground = options.lineDepthBackground
         sweepStereo.pooledDepthWeights = options.lineDepthWeights == "pooled"
+        sweepStereo.modelNeighbours = options.lineNeighbours
         let found = sweepStereo.reconstruct(views).lines
         if views.count >= 2 {
             // The report shows each line where it appears in the first pair's views.

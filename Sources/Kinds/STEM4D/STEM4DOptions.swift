@@ -115,6 +115,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// the mean profile's derivative averaged over the depth fit's window
     /// (`STEM4DLineDepthFit.pooledWeights`).
     public var lineDepthWeights: String
+    /// `line_neighbours=` (default `off`): fit each line's depth again with the other lines
+    /// found near it modelled in each view — `subtract`: drawn and taken out, `joint`: their
+    /// displacements measured with its own (`STEM4DLineSweepStereo.modelNeighbours`).
+    public var lineNeighbours: STEM4DLineSweepStereo.NeighbourModel
     /// `particle_significance=` (default 6): the joint fit's detection and acceptance threshold,
     /// standard deviations; `auto`: the look-elsewhere level for this cube
     /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
@@ -242,6 +246,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             }
         }
         lineDepthWeights = params.string("line_depth_weights", default: "local")
+        guard let neighbourModel = STEM4DLineSweepStereo.NeighbourModel(rawValue: params.string("line_neighbours", default: "off").lowercased()) else {
+            throw ParamError(message: "--param line_neighbours=\(params.string("line_neighbours", default: "")): expected off, subtract or joint")
+        }
+        lineNeighbours = neighbourModel
         guard ["local", "pooled"].contains(lineDepthWeights) else {
             throw ParamError(message: "--param line_depth_weights=\(lineDepthWeights): expected local or pooled")
         }
