@@ -43,6 +43,14 @@ extension BenchSTEM4DCommand {
         var found = 0
         let t = best { found = STEM4DLineSweepStereo(zRange: 40, minLength: nil).reconstruct(views).lines.count }
         print(String(format: "line stereo (sweep ±40 px, 3 scales, tracing, depth fit), 4 views %d×%d: %.1f ms, %d line(s) of 3", side, side, 1e3 * t, found))
+        // The neighbours modelled (`line_neighbours`, off by default): a first pass of the
+        // depth fit, then each line near another (here at the crossings) fitted again.
+        for mode in [STEM4DLineSweepStereo.NeighbourModel.subtract, .joint] {
+            var sweep = STEM4DLineSweepStereo(zRange: 40, minLength: nil)
+            sweep.modelNeighbours = mode
+            let tm = best { found = sweep.reconstruct(views).lines.count }
+            print("line stereo, line_neighbours=\(mode.rawValue): " + String(format: "%.1f ms (%.2f× off), %d line(s) of 3", 1e3 * tm, tm / max(t, 1e-9), found))
+        }
     }
 }
 
