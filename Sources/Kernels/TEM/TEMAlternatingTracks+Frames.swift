@@ -80,6 +80,7 @@ extension TEMAlternatingTracks {
         let shape = config.stitchMaxResidual
         let concurrent = config.joinConcurrentPieces
         let collinear = config.joinCollinearPieces
+        let everyFrame = config.collinearEveryFrame
         func curve(_ t: Int, _ k: Int) -> [TEMPoint] { curves[tracks[t].frames[k]][tracks[t].curveIndices[k]] }
         // Each track's bounds over all its curves, its own steps (shift² / Δt) and the longest its
         // line may be.
@@ -162,10 +163,15 @@ extension TEMAlternatingTracks {
         }
         func apart(_ e: TurnEvidence, _ p: Int, _ q: Int) -> Bool {
             let continued = onExtension.contains(min(p, q) * n + max(p, q))
-            let twoLines = e.sideBySide + (glideTogether(e) ? 0 : continued ? e.offExtension : e.beyondOneLine)
+            // (`collinearEveryFrame`) A continued pair's failing frames within one line's length
+            // count too: the geometry is its evidence, so it must hold wherever both are seen.
+            let off = everyFrame ? e.offExtension + e.offWithinLine : e.offExtension
+            let twoLines = e.sideBySide + (glideTogether(e) ? 0 : continued ? off : e.beyondOneLine)
+            // The glide of the two pieces vetoes (`joinCollinearPieces`: only the pairs their
+            // geometry would join; the pairs `joinTurns` joins by their meetings stay as they were).
             return tooManyMisses(twoLines, of: min(tracks[p].frames.count, tracks[q].frames.count))
                 || tooManyMisses(e.contradict, of: e.support + e.contradict)
-                || tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart)
+                || ((concurrent || continued) && tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart))
         }
         // Evidence for one line: meetings that agree, (`joinConcurrentPieces`) shared frames
         // whose pieces glided together while moving, or (`joinCollinearPieces`) shared frames
@@ -217,6 +223,8 @@ extension TEMAlternatingTracks {
         /// other on its extension (`TEMCollinearPieces.continues`), and those end to end over more
         /// than one line's length where it does not.
         var shared = 0, collinear = 0, offExtension = 0
+        /// (`joinCollinearPieces`) Frames end to end within one line's length where the test fails.
+        var offWithinLine = 0
     }
 
     /// What the consecutive sightings of two tracks say: meetings within `reach` frames that
@@ -250,6 +258,8 @@ extension TEMAlternatingTracks {
                             e.collinear += 1
                         } else if beyond {
                             e.offExtension += 1
+                        } else {
+                            e.offWithinLine += 1
                         }
                     }
                     // The glide of the two pieces: evidence (`concurrent`) or a veto (`tangents`).

@@ -163,8 +163,15 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// other track pairs pass, never below 1 %); frames end to end off the extension count as
     /// two lines as before. Motion only vetoes (pieces gliding apart beyond z · √(2 v Δt) at the
     /// 1 % level are two lines). The second piece is folded into the kept observation
-    /// (`joinTurnsFoldsPieces`). Off until measured (docs/tem.md).
+    /// (`joinTurnsFoldsPieces`). Off: whole-pipeline draws IDF1 median medium 0.899 → 0.905 and
+    /// 0.823 → 0.832 (no loss beyond −0.001), but hard 0.813 → 0.798 and 0.827 → 0.818 (distinct
+    /// lines end to end on one trace pass the geometry; docs/tem.md).
     public var joinCollinearPieces = false
+    /// With `joinCollinearPieces`: a joined pair's frames where the test fails count as two lines
+    /// also where the two pieces together span no more than one line (`joinTurns` reads those
+    /// as one line cut; a pair joined by its geometry must show it wherever both are seen).
+    /// Off: hard median 0.813 → 0.809 and 0.827 → 0.826, more draws lost (docs/tem.md).
+    public var collinearEveryFrame = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -185,6 +192,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.absorbLengthTest, &absorbLengthTest); try read(.joinAlternating, &joinAlternating)
         try read(.joinTurns, &joinTurns); try read(.joinTurnsFoldsPieces, &joinTurnsFoldsPieces)
         try read(.joinConcurrentPieces, &joinConcurrentPieces); try read(.joinCollinearPieces, &joinCollinearPieces)
+        try read(.collinearEveryFrame, &collinearEveryFrame)
     }
 }
 
