@@ -79,10 +79,14 @@ extension TEMAlternatingTracks {
         let reach = config.maxGap + 1
         let shape = config.stitchMaxResidual
         let concurrent = config.joinConcurrentPieces
+        let collinear = config.joinCollinearPieces
+        let everyFrame = config.collinearEveryFrame
         func curve(_ t: Int, _ k: Int) -> [TEMPoint] { curves[tracks[t].frames[k]][tracks[t].curveIndices[k]] }
         // Each track's bounds over all its curves, its own steps (shift² / Δt) and the longest its
         // line may be.
         var bounds: [(TEMPoint, TEMPoint)] = [], steps: [[Double]] = [], longest: [Double] = []
+        // (`joinCollinearPieces`) Each track's end-tangent scatter per sighting, radians.
+        var tangent: [Double] = []
         for t in tracks.indices {
             var lo = TEMPoint(.infinity, .infinity), hi = TEMPoint(-.infinity, -.infinity)
             for k in tracks[t].frames.indices {
@@ -105,6 +109,10 @@ extension TEMAlternatingTracks {
             // The longest its line may be and still be one line (`TEMPieceAbsorption.longest`).
             let lengths = Swift.stride(from: 0, to: n, by: max(1, n / stepSamples)).map { TEMPolyline.length(curve(t, $0)) }
             longest.append(TEMPieceAbsorption.longest(lengths, fallback: lengths.max() ?? 0))
+            if collinear {
+                tangent.append(TEMCollinearPieces.tangentScatter(
+                    Swift.stride(from: 0, to: n, by: max(1, (n - 1) / stepSamples)).map { curve(t, $0) }))
+            }
         }
         let order = tracks.indices.sorted { (tracks[$0].firstFrame, $0) < (tracks[$1].firstFrame, $1) }
         var evidence: [Int: TurnEvidence] = [:]
@@ -120,11 +128,12 @@ extension TEMAlternatingTracks {
                 var margin = z * (v * Double(reach)).squareRoot() + 1
                 // Pieces of one line held at once may lie a cut apart: anything within one line's
                 // length (the span test in `meetings` decides).
-                if concurrent { margin = max(margin, max(longest[a], longest[b])) }
+                if concurrent || collinear { margin = max(margin, max(longest[a], longest[b])) }
                 let (alo, ahi) = bounds[a], (blo, bhi) = bounds[b]
                 if alo.x > bhi.x + margin || blo.x > ahi.x + margin || alo.y > bhi.y + margin || blo.y > ahi.y + margin { continue }
                 let e = meetings(tracks[a], tracks[b], curves: curves, variance: v, reach: reach, shapeGate: shape,
-                                 longest: max(longest[a], longest[b]), concurrent: concurrent)
+                                 longest: max(longest[a], longest[b]), concurrent: concurrent,
+                                 tangents: collinear ? (tangent[a], tangent[b]) : nil)
                 guard e.support + e.contradict + e.sideBySide + e.beyondOneLine + e.endToEnd > 0 else { continue }
                 evidence[min(a, b) * n + max(a, b)] = e
             }
@@ -132,19 +141,46 @@ extension TEMAlternatingTracks {
         // Pieces that glided together while moving are one line however far their two curves
         // span: the tracks' own lengths are the pieces' (`joinConcurrentPieces`).
         func glideTogether(_ e: TurnEvidence) -> Bool {
-            e.moved > 0 && !tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart)
+            concurrent && e.moved > 0 && !tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart)
+        }
+        // (`joinCollinearPieces`) Pairs whose pieces continue each other in more of their shared
+        // frames than chance gives at the 1 % level: the chance rate is how often the other
+        // pairs of this piece of video (those sharing neither track) pass, never below 1 %.
+        var onExtension = Set<Int>()
+        if collinear {
+            var pass = [Int](repeating: 0, count: n), tested = [Int](repeating: 0, count: n)
+            var allPass = 0, allTested = 0
+            for (k, e) in evidence {
+                for t in [k / n, k % n] { pass[t] += e.collinear; tested[t] += e.shared }
+                allPass += e.collinear; allTested += e.shared
+            }
+            for (k, e) in evidence where e.collinear > 0 {
+                let p = k / n, q = k % n
+                let others = allTested - tested[p] - tested[q] + e.shared
+                let rate = others > 0 ? Double(allPass - pass[p] - pass[q] + e.collinear) / Double(others) : 0
+                if TEMCollinearPieces.significant(e.collinear, of: e.shared, rate: max(0.01, rate)) { onExtension.insert(k) }
+            }
         }
         func apart(_ e: TurnEvidence, _ p: Int, _ q: Int) -> Bool {
-            let twoLines = e.sideBySide + (glideTogether(e) ? 0 : e.beyondOneLine)
+            let continued = onExtension.contains(min(p, q) * n + max(p, q))
+            // (`collinearEveryFrame`) A continued pair's failing frames within one line's length
+            // count too: the geometry is its evidence, so it must hold wherever both are seen.
+            let off = everyFrame ? e.offExtension + e.offWithinLine : e.offExtension
+            let twoLines = e.sideBySide + (glideTogether(e) ? 0 : continued ? off : e.beyondOneLine)
+            // The glide of the two pieces vetoes (`joinCollinearPieces`: only the pairs their
+            // geometry would join; the pairs `joinTurns` joins by their meetings stay as they were).
             return tooManyMisses(twoLines, of: min(tracks[p].frames.count, tracks[q].frames.count))
                 || tooManyMisses(e.contradict, of: e.support + e.contradict)
-                || tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart)
+                || ((concurrent || continued) && tooManyMisses(e.glideApart, of: e.glideTogether + e.glideApart))
         }
-        // Evidence for one line: meetings that agree, or (`joinConcurrentPieces`) shared frames
-        // whose pieces glided together while moving.
-        func support(_ e: TurnEvidence) -> Int { e.support + (glideTogether(e) ? e.glideTogether : 0) }
-        let candidates = evidence.filter { support($0.value) > 0 && !apart($0.value, $0.key / n, $0.key % n) }
-            .sorted { (support($0.value), -$0.key) > (support($1.value), -$1.key) }
+        // Evidence for one line: meetings that agree, (`joinConcurrentPieces`) shared frames
+        // whose pieces glided together while moving, or (`joinCollinearPieces`) shared frames
+        // whose pieces continue each other.
+        func support(_ k: Int, _ e: TurnEvidence) -> Int {
+            e.support + (glideTogether(e) ? e.glideTogether : 0) + (onExtension.contains(k) ? e.collinear : 0)
+        }
+        let candidates = evidence.filter { support($0.key, $0.value) > 0 && !apart($0.value, $0.key / n, $0.key % n) }
+            .sorted { (support($0.key, $0.value), -$0.key) > (support($1.key, $1.value), -$1.key) }
         var group = Array(tracks.indices), members = tracks.indices.map { [$0] }
         for (k, _) in candidates {
             let gp = group[k / n], gq = group[k % n]
@@ -183,13 +219,20 @@ extension TEMAlternatingTracks {
         /// where the two pieces glided by the same shift at the 1 % level, and not; and of the
         /// agreeing ones, those where they moved beyond the detector's positional noise.
         var glideTogether = 0, glideApart = 0, moved = 0
+        /// (`joinCollinearPieces`) Frames both are seen in, those where one piece continues the
+        /// other on its extension (`TEMCollinearPieces.continues`), and those end to end over more
+        /// than one line's length where it does not.
+        var shared = 0, collinear = 0, offExtension = 0
+        /// (`joinCollinearPieces`) Frames end to end within one line's length where the test fails.
+        var offWithinLine = 0
     }
 
     /// What the consecutive sightings of two tracks say: meetings within `reach` frames that
     /// agree or disagree at the 1 % level, and the frames both are seen in. Stops early once the
     /// frames seen as two lines alone keep them apart. `longest`: the longest one line may be.
     static func meetings(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], variance v: Double, reach: Int,
-                         shapeGate: Double, longest: Double, concurrent: Bool = false) -> TurnEvidence {
+                         shapeGate: Double, longest: Double, concurrent: Bool = false,
+                         tangents: (Double, Double)? = nil) -> TurnEvidence {
         var e = TurnEvidence()
         let shorter = min(a.frames.count, b.frames.count)
         var i = 0, j = 0
@@ -203,19 +246,34 @@ extension TEMAlternatingTracks {
                 let ca = curves[fa][a.curveIndices[i]], cb = curves[fb][b.curveIndices[j]]
                 // Side by side, or end to end spanning more than one line: two lines (the latter
                 // unless, with `concurrent`, the two glide as one).
+                e.shared += 1
                 if let g = CurveMatching.glide(ca, cb), g.overlap >= 0.5 {
                     e.sideBySide += 1
                     shared = nil
                 } else {
-                    if span(ca, cb) > longest { e.beyondOneLine += 1 } else { e.endToEnd += 1 }
-                    if concurrent {
+                    let beyond = span(ca, cb) > longest
+                    if beyond { e.beyondOneLine += 1 } else { e.endToEnd += 1 }
+                    if let (sa, sb) = tangents {
+                        if TEMCollinearPieces.continues(ca, cb, scatterA: sa, scatterB: sb) {
+                            e.collinear += 1
+                        } else if beyond {
+                            e.offExtension += 1
+                        } else {
+                            e.offWithinLine += 1
+                        }
+                    }
+                    // The glide of the two pieces: evidence (`concurrent`) or a veto (`tangents`).
+                    if concurrent || tangents != nil {
                         if let (pf, pa, pb) = shared, fa - pf <= reach {
                             glidedTogether(pa, ca, pb, cb, frames: fa - pf, variance: v, shapeGate: shapeGate, into: &e)
                         }
                         shared = (fa, ca, cb)
                     }
                 }
-                if tooManyMisses(e.sideBySide + (concurrent ? 0 : e.beyondOneLine), of: shorter) { return e }
+                // Stop once the frames seen as two lines alone keep them apart (with `tangents`,
+                // frames end to end off each other's extension).
+                let twoLines = e.sideBySide + (concurrent ? 0 : tangents != nil ? e.offExtension : e.beyondOneLine)
+                if tooManyMisses(twoLines, of: shorter) { return e }
                 previous = nil
                 i += 1; j += 1
                 continue
