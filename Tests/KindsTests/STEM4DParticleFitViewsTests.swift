@@ -32,6 +32,7 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
         let set = try STEM4DJobOptions(JobParams(["particle_spread_cell": "0.5", "particle_chord_sampling": "point"]))
         XCTAssertEqual(set.particleSpreadCell, 0.5)
         XCTAssertEqual(set.particleChordSampling, "point")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_chord_sampling": "measured"])).particleChordSampling, "measured")
         XCTAssertFalse(defaults.particleDepthChoice)
         XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_depth_choice": "true"])).particleDepthChoice)
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_depth_choice": "maybe"]))) { error in

@@ -90,6 +90,18 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// a ring of up to 15 % of the contrast at the rim, which at high dose in the quadrants'
     /// views is tens of σ and is taken for small spheres. Off: the pixel average (5 December).
     public var pointSampling = false
+    /// The chord's blur measured from the data (`STEM4DParticleBlur`): after the first fit, the
+    /// strongest isolated spheres are refitted with each of `blurWidths` (a box of that many px
+    /// over each scan pixel: the probe and the pixel; 0 = `pointSampling`, 1 = the pixel
+    /// average), and the width of the highest likelihood is used for every sphere after.
+    /// Overrides `pointSampling`. Off: the sampling as chosen (5 and 6 December).
+    public var measureBlur = false
+    /// After the rounds, each sphere with two or more smaller spheres overlapping it in every
+    /// view is tested against itself grown and refitted without them, together
+    /// (`STEM4DParticleSatellites`, information criterion). Off: the method of 6 December.
+    public var satellites = false
+    /// The box widths tried when `measureBlur`, px.
+    public var blurWidths: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5]
     /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
     /// profile: the best other minimum is tried with the sphere and its neighbours refitted, and
     /// kept when the weighted χ² over their pixels is lower (`STEM4DParticleDepthChoice`).
@@ -109,8 +121,25 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
 
     /// The particles after the joint fit, starting from `initial` (may be empty).
     public func fit(_ initial: [STEM4DParticle3D], views: [View]) -> [STEM4DParticle3D] {
+        fitReporting(initial, views: views).particles
+    }
+
+    /// What `fitReporting` returns: the particles, and the chord's blur width used (px) with,
+    /// when it was measured, each tried width's summed χ² gain on the spheres it was measured on.
+    public struct Outcome: Sendable {
+        public var particles: [STEM4DParticle3D]
+        public var blurWidth: Double
+        public var blurGains: [Double] = []
+        public var blurWidthsTried: [Double] = []
+        public var blurSpheres = 0
+    }
+
+    /// The joint fit (as `fit`), with the blur width it used.
+    public func fitReporting(_ initial: [STEM4DParticle3D], views: [View]) -> Outcome {
         guard views.count >= 2, let first = views.first, first.image.rows >= 4, first.image.cols >= 4,
-              views.allSatisfy({ $0.image.rows == first.image.rows && $0.image.cols == first.image.cols }) else { return initial }
+              views.allSatisfy({ $0.image.rows == first.image.rows && $0.image.cols == first.image.cols }) else {
+            return Outcome(particles: initial, blurWidth: pointSampling ? 0 : 1)
+        }
         let state = STEM4DParticleModelState(views: views, fit: self)
         for p in initial {
             state.add(STEM4DParticleModelState.Sphere(x: p.x, y: p.y, z: min(zMax, max(zMin, p.z)),
@@ -120,6 +149,13 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
         for k in state.spheres.indices { state.refine(k) }
         state.refitBackground()
         state.measureMismatch()
+        var outcome = Outcome(particles: [], blurWidth: state.blur)
+        if measureBlur, let m = state.measureBlur(widths: blurWidths) {
+            outcome.blurGains = m.gains; outcome.blurWidthsTried = blurWidths; outcome.blurSpheres = m.spheres; outcome.blurWidth = m.width
+            state.setBlur(m.width)
+            state.refitBackground()
+            state.measureMismatch()
+        }
         state.refineAll()
         state.prune()
         for _ in 0..<rounds {
@@ -129,6 +165,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.measureMismatch()
             state.prune()
             if added == 0 { break }
+        }
+        if satellites && state.absorbSatellites() > 0 {
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
         }
         if depthChoice && state.chooseDepths() > 0 {
             state.refineAll()
@@ -149,9 +191,11 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             p.significance = state.significance(k)
             return p
         }
-        guard depthOutlierFactor > 0 else { return found }
+        STEM4DParticleModelDump.write(state)
+        guard depthOutlierFactor > 0 else { outcome.particles = found; return outcome }
         let keep = STEM4DParticleModelState.depthDetermined(found.map { $0.depthSigma ?? .infinity }, factor: depthOutlierFactor)
-        return zip(found, keep).filter(\.1).map(\.0)
+        outcome.particles = zip(found, keep).filter(\.1).map(\.0)
+        return outcome
     }
 }
 
@@ -193,6 +237,9 @@ final class STEM4DParticleModelState {
     /// Each view's tilt spread pooled at increasing resolution, and its largest offset.
     let spread: [STEM4DParticleSpreadLevels]
     let spreadMax: [Double]
+    /// The chord's blur, a box of this width over each scan pixel (px): 0 samples the chord at
+    /// the pixel centre (`pointSampling`), 1 averages it over the pixel (the default).
+    var blur: Double
 
     init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
         w = views[0].image.cols; h = views[0].image.rows
@@ -202,6 +249,7 @@ final class STEM4DParticleModelState {
         spread = given.map { STEM4DParticleSpreadLevels($0, cellPx: fit.spreadCellPx) }
         spreadMax = given.map { $0.map { ($0.dtx * $0.dtx + $0.dty * $0.dty).squareRoot() }.max() ?? 0 }
         self.fit = fit
+        blur = fit.pointSampling ? 0 : 1
         model = views.map { [Double](repeating: 0, count: $0.image.pixels.count) }
         smooth = model
         grad2 = model
@@ -265,16 +313,47 @@ final class STEM4DParticleModelState {
     /// pooling between two depths is not taken for signal).
     @inline(__always) func chord(_ v: Int, _ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double, _ z: Double,
                                  levelZ: Double? = nil) -> Double {
-        if fit.pointSampling {
-            if abs(z) * spreadMax[v] < 0.2 { return Self.pointChord(x, y, cx, cy, r) }
-            var s = 0.0
-            for p in spread[v].cells(depth: levelZ ?? z) { s += p.weight * Self.pointChord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
-            return s
-        }
-        if abs(z) * spreadMax[v] < 0.2 { return Self.chord(x, y, cx, cy, r) }
+        if abs(z) * spreadMax[v] < 0.2 { return unitChord(x, y, cx, cy, r) }
         var s = 0.0
-        for p in spread[v].cells(depth: levelZ ?? z) { s += p.weight * Self.chord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
+        for p in spread[v].cells(depth: levelZ ?? z) { s += p.weight * unitChord(x, y, cx - z * p.dtx, cy - z * p.dty, r) }
         return s
+    }
+
+    /// The unit sphere's chord at pixel (x, y) under the current blur.
+    @inline(__always) func unitChord(_ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double) -> Double {
+        if blur == 0 { return Self.pointChord(x, y, cx, cy, r) }
+        if blur == 1 { return Self.chord(x, y, cx, cy, r) }
+        return Self.boxChord(x, y, cx, cy, r, width: blur)
+    }
+
+    /// Sets the chord's blur and renders the model again with it.
+    func setBlur(_ width: Double) {
+        guard width != blur else { return }
+        for s in spheres { render(s, sign: -1) }
+        blur = width
+        for s in spheres { render(s, sign: 1) }
+    }
+
+    /// The chord averaged over a box of `width` px centred on the pixel: n × n sub-samples
+    /// where the rim crosses the box (n ≥ 4, ≤ 0.25 px apart), half as many per axis inside.
+    /// `width` 1 is `chord` with a different loop (kept apart so the default's numbers hold).
+    static func boxChord(_ x: Int, _ y: Int, _ cx: Double, _ cy: Double, _ r: Double, width b: Double) -> Double {
+        let ex = Double(x) - cx, ey = Double(y) - cy
+        let rho = (ex * ex + ey * ey).squareRoot()
+        if rho >= r + 0.75 * b { return 0 }
+        let rim = Swift.max(4, Int((4 * b).rounded(.up)))
+        let n = rho <= r - 0.75 * b ? Swift.max(2, rim / 2) : rim
+        let inv = 1 / (r * r), step = b / Double(n)
+        var s = 0.0
+        for j in 0..<n {
+            let dy = ey + (Double(j) + 0.5) * step - 0.5 * b
+            for i in 0..<n {
+                let dx = ex + (Double(i) + 0.5) * step - 0.5 * b
+                let q = 1 - (dx * dx + dy * dy) * inv
+                if q > 0 { s += q.squareRoot() }
+            }
+        }
+        return s / Double(n * n)
     }
 
     /// The chord √(1 − ρ²/r²) of a unit sphere at (cx, cy), at the centre of pixel (x, y).

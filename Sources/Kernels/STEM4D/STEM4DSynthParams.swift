@@ -41,6 +41,10 @@ public struct STEM4DSynthParams: Sendable, Hashable, Codable {
     public var sphereLateralGap = 3.0
     /// Fraction of spheres placed touching an earlier one (chains and clusters).
     public var sphereChainFraction = 0.0
+    /// Spheres: each scan pixel sees the chord averaged over a centred box of this width
+    /// (scan px; a probe or pixel that is not small against the scan step: 1 = the pixel's
+    /// box). nil or 0: sampled at the pixel centre (a focused probe), as every cube before.
+    public var sphereProbeBox: Double? = nil
     /// Lines: count, Gaussian half-width σ, peak contrast, lateral run across the slab.
     public var lineCount = 2
     public var lineSigma = 1.0

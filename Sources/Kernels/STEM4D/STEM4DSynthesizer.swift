@@ -96,12 +96,27 @@ public enum STEM4DSynthesizer {
     public static func absorption(_ p: STEM4DSynthParams, _ t: STEM4DSynthTruth, tanX: Double, tanY: Double) -> [Double] {
         let W = p.scanCols, H = p.scanRows
         var a = [Double](repeating: 0, count: W * H)
+        // A probe box: n × n samples 0.125 px apart or closer over it.
+        let box = max(0, p.sphereProbeBox ?? 0), n = box > 0 ? max(2, Int((8 * box).rounded(.up))) : 1
         for sp in t.spheres {
-            let cx = sp[0] - sp[2] * tanX, cy = sp[1] - sp[2] * tanY, R = sp[3]
-            for y in max(0, Int((cy - R).rounded(.down)))...min(H - 1, Int((cy + R).rounded(.up))) {
-                for x in max(0, Int((cx - R).rounded(.down)))...min(W - 1, Int((cx + R).rounded(.up))) {
-                    let q = 1 - ((Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy)) / (R * R)
-                    if q > 0 { a[y * W + x] += p.sphereContrast * q.squareRoot() }
+            let cx = sp[0] - sp[2] * tanX, cy = sp[1] - sp[2] * tanY, R = sp[3], reach = R + box / 2
+            for y in max(0, Int((cy - reach).rounded(.down)))...min(H - 1, Int((cy + reach).rounded(.up))) {
+                for x in max(0, Int((cx - reach).rounded(.down)))...min(W - 1, Int((cx + reach).rounded(.up))) {
+                    if n == 1 {
+                        let q = 1 - ((Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy)) / (R * R)
+                        if q > 0 { a[y * W + x] += p.sphereContrast * q.squareRoot() }
+                        continue
+                    }
+                    var sum = 0.0
+                    for j in 0..<n {
+                        let dy = Double(y) + ((Double(j) + 0.5) / Double(n) - 0.5) * box - cy
+                        for i in 0..<n {
+                            let dx = Double(x) + ((Double(i) + 0.5) / Double(n) - 0.5) * box - cx
+                            let q = 1 - (dx * dx + dy * dy) / (R * R)
+                            if q > 0 { sum += q.squareRoot() }
+                        }
+                    }
+                    a[y * W + x] += p.sphereContrast * sum / Double(n * n)
                 }
             }
         }

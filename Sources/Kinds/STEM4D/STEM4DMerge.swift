@@ -72,6 +72,7 @@ public enum STEM4DMerge {
                 found = particles(images: images, meanPattern: merged.meanPattern, payload: payload, stereos: stereos, options: options,
                                   report: &report)
                 try writeParticles(found.particleList, stereos: stereos, rows: rows, cols: cols, output: output)
+                if let blur = found.particleBlur { try writeParticleBlur(blur, output: output) }
             case "dislocations":
                 found = dislocations(images: images, meanPattern: merged.meanPattern, payload: payload, options: options, report: &report)
             default:
@@ -127,6 +128,8 @@ public enum STEM4DMerge {
         var particleCount: Int?
         var lineCount: Int?
         var particleList: [STEM4DParticle3D] = []
+        /// The joint fit's outcome when it measured the blur (`particle_chord_sampling=measured`).
+        var particleBlur: STEM4DParticleModelFit.Outcome?
     }
 
     /// `stem4d/particles.json`: each particle as in `stem4d_particles`, plus `cut_by_scan_edge`
@@ -149,6 +152,16 @@ public enum STEM4DMerge {
         }
         let json = "[\n" + entries.joined(separator: ",\n") + "\n]\n"
         try AtomicFile.write(STEM4DPaths.particles(output)) { try Data(json.utf8).write(to: URL(fileURLWithPath: $0)) }
+    }
+
+    /// `stem4d/particle_blur.json`: the box width (px) the joint fit measured and used, the
+    /// widths tried with their summed χ² gains, and on how many isolated spheres.
+    static func writeParticleBlur(_ o: STEM4DParticleModelFit.Outcome, output: String) throws {
+        let widths = o.blurWidthsTried
+        let gains = o.blurGains.map { String(format: "%.3f", $0) }.joined(separator: ",")
+        let json = String(format: "{\"blur_width_px\":%.3f,\"spheres\":%d,", o.blurWidth, o.blurSpheres)
+            + "\"widths_px\":[\(widths.map { String(format: "%.3f", $0) }.joined(separator: ","))],\"chi2_gains\":[\(gains)]}\n"
+        try AtomicFile.write(STEM4DPaths.particleBlur(output)) { try Data(json.utf8).write(to: URL(fileURLWithPath: $0)) }
     }
 
     /// `mode=particles`: blobs in every stereo view, matched and triangulated; g(r) of the centres.
@@ -195,13 +208,17 @@ public enum STEM4DMerge {
             model.depthOutlierFactor = options.particleDepthOutlier
             model.spreadCellPx = options.particleSpreadCell
             model.pointSampling = options.particleChordSampling == "point"
+            model.measureBlur = options.particleChordSampling == "measured"
+            model.satellites = options.particleSatellites
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance
                 ?? STEM4DParticleModelFit.lookElsewhereSignificance(rows: payload.shape[0], cols: payload.shape[1], views: fitViews,
                                                                     radiusMin: options.particleRadiusMin, radiusMax: options.particleRadiusMax,
                                                                     zMin: -options.zRange, zMax: options.zRange)
-            particles = model.fit(particles, views: fitViews)
+            let outcome = model.fitReporting(particles, views: fitViews)
+            particles = outcome.particles
+            if model.measureBlur { out.particleBlur = outcome }
         }
         out.particleCount = particles.count
         out.particleList = particles

@@ -137,8 +137,14 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var particleSpreadCell: Double
     /// `particle_chord_sampling=` (default `pixel`): `point` models each scan pixel as a
     /// sample at its centre (a probe much smaller than the scan step) instead of the chord's
-    /// average over the pixel (`STEM4DParticleModelFit.pointSampling`).
+    /// average over the pixel (`STEM4DParticleModelFit.pointSampling`); `measured` fits one box
+    /// width for the whole job (the probe and the pixel) on its strongest isolated spheres and
+    /// uses it for every sphere (`STEM4DParticleModelFit.measureBlur`; `stem4d/particle_blur.json`).
     public var particleChordSampling: String
+    /// `particle_satellites=` (default false): after the joint fit's rounds, remove the smaller
+    /// spheres hung together on a larger one when it, grown and refitted, explains the views
+    /// within the information criterion (`STEM4DParticleModelFit.satellites`).
+    public var particleSatellites: Bool
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -228,8 +234,9 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
         particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
-        guard ["pixel", "point"].contains(particleChordSampling) else {
-            throw ParamError(message: "--param particle_chord_sampling=\(particleChordSampling): expected pixel or point")
+        particleSatellites = try params.bool("particle_satellites", default: false)
+        guard ["pixel", "point", "measured"].contains(particleChordSampling) else {
+            throw ParamError(message: "--param particle_chord_sampling=\(particleChordSampling): expected pixel, point or measured")
         }
         lineDepthSmoothing = params.string("line_depth_smoothing", default: "fixed")
         lineDepthWindow = try params.int("line_depth_window", default: 6, range: 0...100)

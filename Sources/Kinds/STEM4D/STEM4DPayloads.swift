@@ -131,6 +131,10 @@ public enum STEM4DPaths {
     public static func particles(_ outputDirectory: String) -> String {
         "\(outputDirectory)/stem4d/particles.json"
     }
+    /// The blur width the joint particle fit measured (`particle_chord_sampling=measured`), JSON.
+    public static func particleBlur(_ outputDirectory: String) -> String {
+        "\(outputDirectory)/stem4d/particle_blur.json"
+    }
     public static func report(_ outputDirectory: String) -> String {
         "\(outputDirectory)/stem4d/report.png"
     }

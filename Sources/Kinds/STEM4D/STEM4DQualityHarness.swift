@@ -41,10 +41,12 @@ public enum STEM4DQualityHarness {
     }
 
     /// Runs draw `seed` in `directory` (the cube and the job's files go there).
-    /// `extra` job parameters override the harness's own.
+    /// `extra` job parameters override the harness's own; `probeBox` > 0 draws the spheres
+    /// averaged over a box of that width per scan pixel (`STEM4DSynthParams.sphereProbeBox`).
     public static func run(_ content: STEM4DSynthParams.Content, scan: Int, seed: UInt64, directory: String,
-                           extra: [String: String] = [:]) throws -> Draw {
-        let p = STEM4DSynthRandomizer.draw(content, scan: scan, seed: seed)
+                           extra: [String: String] = [:], probeBox: Double = 0) throws -> Draw {
+        var p = STEM4DSynthRandomizer.draw(content, scan: scan, seed: seed)
+        if probeBox > 0 { p.sphereProbeBox = probeBox }
         let cube = STEM4DSynthesizer.make(p)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file = (directory as NSString).appendingPathComponent("cube.npy")
@@ -70,6 +72,9 @@ public enum STEM4DQualityHarness {
             score(particles: rows, truth: cube.truth.spheres, into: &draw)
             scoreDepthSigma(particlesJSON: (directory as NSString).appendingPathComponent("out/stem4d/particles.json"),
                             truth: cube.truth.spheres, into: &draw)
+            if let blur = FileManager.default.contents(atPath: STEM4DPaths.particleBlur((directory as NSString).appendingPathComponent("out"))) {
+                draw.details += "\n      blur: " + String(decoding: blur, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
         } else {
             score(lines: rows, truth: cube.truth, into: &draw)
         }

@@ -6,6 +6,7 @@ extension BenchSTEM4DCommand {
     /// `--quality MODE`: every draw's figures, then median, 10th and 90th percentile.
     func runQuality(_ mode: String) throws {
         let content: STEM4DSynthParams.Content = mode == "particles" ? .spheres : .lines
+        guard probeBox >= 0, probeBox <= 4 else { throw ValidationError("--probe-box \(probeBox): expected a width of 0…4 scan px") }
         let side = scan ?? (mode == "particles" ? 64 : 128)
         var extra: [String: String] = [:]
         for kv in params {
@@ -23,7 +24,8 @@ extension BenchSTEM4DCommand {
         var overlapping: [Double] = []
         for k in 0..<self.draws {
             let s = seed + UInt64(k)
-            let d = try STEM4DQualityHarness.run(content, scan: side, seed: s, directory: "\(root)/draw-\(s)", extra: extra)
+            let d = try STEM4DQualityHarness.run(content, scan: side, seed: s, directory: "\(root)/draw-\(s)", extra: extra,
+                                                 probeBox: probeBox)
             draws.append(d)
             if let keep = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_KEEP"] {
                 // For study outside the bench: the draw's parameters and stereo angle, and the job's

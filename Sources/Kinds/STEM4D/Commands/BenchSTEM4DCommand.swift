@@ -48,6 +48,9 @@ struct BenchSTEM4DCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: "With --quality: an extra job parameter KEY=VALUE for every draw (repeatable).")
     var params: [String] = []
 
+    @Option(name: .customLong("probe-box"), help: "With --quality particles: each scan pixel of the cubes sees the spheres averaged over a box this wide (scan px; 1 = the pixel) instead of at its centre.")
+    var probeBox: Double = 0
+
     @Flag(name: .long, help: "Instead of the virtual detectors: speed of the line kernels (Hessian, depth sweep) on --scan² views (default 256).")
     var lines = false
 
