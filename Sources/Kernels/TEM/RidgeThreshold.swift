@@ -20,6 +20,35 @@ public enum RidgeThreshold {
         return sum
     }
 
+    /// `excessResponse` (the same samples, the same total to the bit) with its share in each
+    /// `block` × `block` tile of a `width`-wide frame added to `blocks` (row-major tiles,
+    /// ⌈width / block⌉ per row; resized to fit). The tiles are what the polarity test
+    /// (`TEMPolarityTest`) treats as the frame's independent pieces of evidence. `spacing` > 1:
+    /// `values[k]` is the frame's pixel k · spacing (a map sampled already, as
+    /// `RidgeTangentAverage.sample` gives it; its statistics then read every (29 / spacing)-th).
+    public static func excessResponse(_ values: UnsafeBufferPointer<Float>, high: Float, width: Int, block: Int,
+                                      blocks: inout [Double], stride: Int = 7, spacing: Int = 1, pixels: Int? = nil) -> Double {
+        let stats = robustStats(values, stride: max(1, 29 / max(1, spacing)))
+        let sigma = max(stats.sigma, 1e-6), cut = stats.median + high * sigma
+        let count = pixels ?? values.count * max(1, spacing)
+        let b = max(1, block), perRow = (width + b - 1) / b, rows = (count / max(1, width) + b - 1) / b
+        if blocks.count != perRow * rows { blocks = [Double](repeating: 0, count: perRow * rows) }
+        var sum = 0.0
+        var k = 0
+        blocks.withUnsafeMutableBufferPointer { tiles in
+            while k < values.count {
+                let v = values[k]
+                if v > cut {
+                    let e = Double((v - cut) / sigma), i = k * spacing
+                    sum += e
+                    tiles[(i / width / b) * perRow + (i % width) / b] += e
+                }
+                k += stride
+            }
+        }
+        return sum
+    }
+
     /// Median and MAD-based σ of the positive `values` (every `stride`-th sample) by a
     /// 4096-bin histogram: O(n), no sort, and exact enough for thresholds. Zeros are skipped:
     /// the clipped response is zero on about half the pixels, which would make the statistics

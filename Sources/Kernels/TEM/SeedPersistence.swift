@@ -30,9 +30,11 @@ public struct SeedPersistence: Sendable {
     /// column 0 zero): any box's count in four reads, so the shift search, the reach and the
     /// test need no dilated copies of the frame.
     private var previous: [Int32] = []
-    /// The previous level set widened by 1 px, on a frame with a 1-px border ((w + 2) × (h + 2)):
-    /// what the shift search asks 177 × 512 times, in one read instead of a box count.
+    /// The previous level set widened by 1 px, on a frame with a border of `window` + 2 px
+    /// ((w + 2b) × (h + 2b)): what the shift search asks 177 × 512 times, in one read instead of
+    /// a box count, and with no bounds to check (every shifted point lands inside).
     private var previousNear: [UInt8] = []
+    private var previousBorder = 0
     private var previousSize = (width: 0, height: 0)
     private var previousPolarity: Bool?
 
@@ -59,7 +61,8 @@ public struct SeedPersistence: Sendable {
         precondition(mask.count >= n)
         defer { remember(level, width: w, height: h, bright: bright) }
         guard previousPolarity == bright, previousSize == (w, h), !previous.isEmpty, !extra.isEmpty, !level.isEmpty else { return 0 }
-        let wnd = window
+        // (The bitmap's border was set by `window` when the previous frame was remembered.)
+        let wnd = min(window, previousBorder - 2)
         // Points for the shift and the reach: the level set, thinned evenly to at most 512.
         let stepPoints = max(1, level.count / 512)
         let points = Swift.stride(from: 0, to: level.count, by: stepPoints).map { level[$0] }
@@ -77,21 +80,23 @@ public struct SeedPersistence: Sendable {
             // pixels move by fractions of a pixel), on a grid of step 2 (the 1-px box covers the
             // shifts between), then refined by ±1.
             var best = (count: -1, dx: 0, dy: 0)
-            previousNear.withUnsafeBufferPointer { near in
-                let bw = w + 2
+            let border = previousBorder, bw = w + 2 * border
+            // Each point's place in the bordered bitmap; a shift is one offset added to all.
+            let offsets = points.map { Int32(($0 / w + border) * bw + $0 % w + border) }
+            previousNear.withUnsafeBufferPointer { near in offsets.withUnsafeBufferPointer { off in
+                let base = near.baseAddress!, o = off.baseAddress!, m = off.count
+                // count(x, y, 1) > 0 for x in −1…w, y in −1…h (the bitmap's 1-px ring); none beyond.
                 func score(_ dx: Int, _ dy: Int) {
+                    precondition(abs(dx) < border && abs(dy) < border)
+                    let q = base - (dy * bw + dx)
                     var c = 0
-                    for k in points.indices {
-                        // count(x, y, 1) > 0 for x in −1…w, y in −1…h; none beyond.
-                        let x = xs[k] - dx + 1, y = ys[k] - dy + 1
-                        if x >= 0, y >= 0, x < bw, y < h + 2, near[y * bw + x] != 0 { c += 1 }
-                    }
+                    for k in 0..<m { c &+= Int(q[Int(o[k])]) }
                     if c > best.count || (c == best.count && abs(dx) + abs(dy) < abs(best.dx) + abs(best.dy)) { best = (c, dx, dy) }
                 }
                 for dy in Swift.stride(from: -wnd, through: wnd, by: 2) { for dx in Swift.stride(from: -wnd, through: wnd, by: 2) { score(dx, dy) } }
                 let coarse = best
                 for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 { score(coarse.dx + dx, coarse.dy + dy) } }
-            }
+            } }
             let (sx, sy) = (best.dx, best.dy)
             // Reach: the 90th percentile of the points' Chebyshev distance to the previous level
             // set after the shift (the smallest box holding one; points with none within the
@@ -149,25 +154,29 @@ public struct SeedPersistence: Sendable {
         if previous.count != size { previous = [Int32](repeating: 0, count: size) }
         previous.withUnsafeMutableBufferPointer { sat in
             sat.update(repeating: 0)
-            let stride = w + 1
-            for i in level { sat[(i / w + 1) * stride + i % w + 1] = 1 }
-            // Row prefix sums, then each row plus the one above.
+            let stride = w + 1, p = sat.baseAddress!
+            for i in level { p[(i / w + 1) * stride + i % w + 1] = 1 }
+            // Row prefix sums, then each row plus the one above (counts ≤ w·h: no overflow).
             for y in 1...h {
-                let row = y * stride
+                let row = p + y * stride, above = row - stride
                 var acc: Int32 = 0
-                for x in 1...w { acc += sat[row + x]; sat[row + x] = acc + sat[row - stride + x] }
+                for x in 1...w { acc &+= row[x]; row[x] = acc &+ above[x] }
             }
         }
-        let nearSize = (w + 2) * (h + 2)
+        // The shift search reaches `window` + 1 px (the coarse grid's last step and its
+        // refinement) beyond the 1-px ring: a border of `window` + 2 keeps every read inside.
+        let border = window + 2, bw = w + 2 * border
+        let nearSize = bw * (h + 2 * border)
         if previousNear.count != nearSize { previousNear = [UInt8](repeating: 0, count: nearSize) }
         previousNear.withUnsafeMutableBufferPointer { near in
             near.update(repeating: 0)
-            let bw = w + 2
+            let p = near.baseAddress!
             for i in level {
-                let c = (i / w + 1) * bw + i % w + 1
-                for o in [-bw - 1, -bw, -bw + 1, -1, 0, 1, bw - 1, bw, bw + 1] { near[c + o] = 1 }
+                let c = p + (i / w + border) * bw + i % w + border
+                for dy in -1...1 { let r = c + dy * bw; r[-1] = 1; r[0] = 1; r[1] = 1 }
             }
         }
+        previousBorder = border
         previousSize = (w, h)
         previousPolarity = bright
     }

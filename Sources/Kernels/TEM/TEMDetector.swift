@@ -38,6 +38,25 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// defaults (other kinds reuse the detector on images of known polarity); on in `video`.
     public var autoPolarity = false
     public var polarityCheckInterval = 16
+    /// With `autoPolarity`: the polarity changes only when the checks' evidence says so at this
+    /// false-alarm rate (`TEMPolarityTest`: the two polarities' excess response tile by tile, a
+    /// sign-flip test against the frame's own spread) once it has been significant; before, the
+    /// larger total decides as without the test. While neither polarity is significant the frame
+    /// is read with the plain seeds alone — no `seedTangentHalfLength` seeds, whose averaging
+    /// along the line turns the wrong polarity's flanks and the texture into curves. 0 = off (the
+    /// larger total decides every check, and the extra seeds always run).
+    public var polarityAlpha = 0.0
+    /// With `polarityAlpha`: the tile side (px) of the polarity test.
+    public var polarityBlock = 32
+    /// With `polarityAlpha`: the polarity evidence read on the response averaged along each
+    /// pixel's line over 2m + 1 pixels (`RidgeTangentAverage`, at its own robust level) instead
+    /// of the plain response; 0 = the plain response. A faint line keeps its height along the
+    /// average while the noise shrinks, so its tiles lean its way more surely.
+    public var polarityTangentHalfLength = 0
+    /// With `polarityAlpha`: while the polarity is not significant, check it every this many
+    /// frames instead of `polarityCheckInterval` (one more ridge filter per check), so the
+    /// extra seeds start as soon as the evidence allows; 0 = `polarityCheckInterval`.
+    public var polarityUndecidedInterval = 0
     /// Background flattening: subtract the mean over a (2r+1)² box (0 = off). Off by default:
     /// the Hessian is already blind to offsets and ramps (docs/tuning.md). Turn it on for
     /// frames with strong uneven illumination at the line scale.
@@ -286,6 +305,26 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video13` whose extra seeds run only while the polarity is significant at 1 %
+    /// (`polarityAlpha`, `TEMPolarityTest`), and whose polarity, once significant, changes only on
+    /// significant evidence (issue 11 items 2 and 5, 6 December; docs/tem.md, "The polarity as a test").
+    /// `--param detector=video14`.
+    public static var video14: TEMDetectorConfig {
+        var c = video13
+        c.polarityAlpha = 0.01
+        return c
+    }
+
+    /// `video14` with the polarity evidence read on the response averaged along the line over
+    /// 11 px (`polarityTangentHalfLength` 5, as the extra seeds read it) and checked every 4th
+    /// frame while not significant (`polarityUndecidedInterval` 4). `--param detector=video15`.
+    public static var video15: TEMDetectorConfig {
+        var c = video14
+        c.polarityTangentHalfLength = 5
+        c.polarityUndecidedInterval = 4
+        return c
+    }
+
     /// `video` with everything it thresholds measured on the frame (issue 11 item 2): scales
     /// weighed by their own response noise, the tangent average, seeds at 4σ and continuation
     /// at 2σ of that map. Opt-in (`ctl bench tem --per-frame-statistics`): on randomised videos
@@ -328,12 +367,14 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video11": return .video11
         case "video12": return .video12
         case "video13": return .video13
+        case "video14": return .video14
+        case "video15": return .video15
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -372,6 +413,12 @@ public struct TEMDetector: Sendable {
     private var framesSinceCheck = 0
     /// Excess response (`RidgeThreshold.excessResponse`) of each polarity summed over the checks.
     private var polarityEvidence = (dark: 0.0, bright: 0.0)
+    /// The same evidence tile by tile, tested (`polarityAlpha`); read by diagnostics whatever
+    /// the setting (`TEMPolarityTest.z`).
+    public private(set) var polarityTest = TEMPolarityTest()
+    /// Whether the polarity in use is significant (`polarityAlpha`; always true when off).
+    public private(set) var polaritySignificant = true
+    private var polarityWasSignificant = false
     /// `nullTest`: the null curves' largest statistic per recent null frame, and frames since
     /// the last null frame.
     private var nullWindow: CurveNullTest.Window
@@ -450,17 +497,50 @@ public struct TEMDetector: Sendable {
             swap(&response, &averaged)
         }
         if cfg.autoPolarity {
-            if detectedBright == nil || framesSinceCheck >= cfg.polarityCheckInterval {
+            let interval = cfg.polarityAlpha > 0 && !polaritySignificant && cfg.polarityUndecidedInterval > 0
+                ? cfg.polarityUndecidedInterval : cfg.polarityCheckInterval
+            if detectedBright == nil || framesSinceCheck >= interval {
                 // Both polarities' excess response is summed over every check of the video: the
                 // decision is the video's, and one frame of faint lines cannot flip it by chance.
                 let current = detectedBright ?? false
+                let block = max(8, cfg.polarityBlock)
+                let averaged = cfg.polarityAlpha > 0 ? cfg.polarityTangentHalfLength : 0
+                func excess(_ tiles: inout [Double]) -> Double {
+                    guard averaged > 0 else {
+                        return response.withUnsafeBufferPointer {
+                            RidgeThreshold.excessResponse($0, high: cfg.highThreshold, width: width, block: block, blocks: &tiles)
+                        }
+                    }
+                    // The averaged map at the pixels the plain excess reads (every 7th).
+                    let sample = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
+                        RidgeTangentAverage.sample(response: r, normal: nb, width: width, height: height, halfLength: averaged, stride: 7)
+                    } }
+                    return sample.withUnsafeBufferPointer {
+                        RidgeThreshold.excessResponse($0, high: cfg.highThreshold, width: width, block: block, blocks: &tiles,
+                                                      stride: 1, spacing: 7, pixels: n)
+                    }
+                }
                 filterFrame(bright: !current)
-                let other = response.withUnsafeBufferPointer { RidgeThreshold.excessResponse($0, high: cfg.highThreshold) }
+                var otherTiles: [Double] = [], sameTiles: [Double] = []
+                let other = excess(&otherTiles)
                 filterFrame(bright: current)
-                let same = response.withUnsafeBufferPointer { RidgeThreshold.excessResponse($0, high: cfg.highThreshold) }
+                let same = excess(&sameTiles)
                 polarityEvidence.dark += current ? other : same
                 polarityEvidence.bright += current ? same : other
-                detectedBright = polarityEvidence.bright > polarityEvidence.dark
+                polarityTest.alpha = cfg.polarityAlpha
+                polarityTest.add(dark: current ? otherTiles : sameTiles, bright: current ? sameTiles : otherTiles)
+                let larger = polarityEvidence.bright > polarityEvidence.dark
+                if cfg.polarityAlpha > 0 {
+                    // Significant: the test's side. Not significant: the polarity stays once it has
+                    // been significant (evidence that contradicts itself changes nothing), else the
+                    // larger total decides, as without the test (a first check read the wrong way
+                    // is corrected as the plain rule corrects it).
+                    polaritySignificant = polarityTest.significant
+                    if let side = polarityTest.bright { polarityWasSignificant = true; detectedBright = side }
+                    else if !polarityWasSignificant { detectedBright = larger }
+                } else {
+                    detectedBright = larger
+                }
                 if detectedBright != current { filterFrame(bright: detectedBright!) }
                 framesSinceCheck = 0
             } else {
@@ -469,6 +549,12 @@ public struct TEMDetector: Sendable {
             framesSinceCheck += 1
         } else {
             filterFrame(bright: config.brightLines)
+        }
+        // `polarityAlpha`: while the polarity is not significant the frame is read with the plain
+        // seeds alone, and persistence starts over once it is.
+        if cfg.polarityAlpha > 0 && !polaritySignificant && cfg.seedTangentHalfLength > 0 {
+            cfg.seedTangentHalfLength = 0
+            persistence.reset()
         }
         // The averaged map is written whole only for the flank test; else it is read at the
         // candidate pixels alone (`traceCurves`).

@@ -20,6 +20,9 @@ public enum TEMDrawsBenchmark {
         /// Whether the detector's polarity at the end of the video (`TEMDetector.detectedBright`,
         /// or the configured one) was the lines' (bright only for the weak-beam style).
         public var polarityRight: Bool = true
+        /// The polarity test's statistic at the end of the video (`TEMPolarityTest.z`: positive
+        /// when bright leads; |z| ≥ 3.26 is significant at 1 %), whatever the detector's setting.
+        public var polarityZ: Double? = nil
         /// With `diagnoseLines`: where each true line is lost (`TEMLineDiagnosis`).
         public var lines: [TEMLineDiagnosis.Line] = []
         /// The drawn nuisances in one short line (`nuisanceSummary`).
@@ -115,6 +118,7 @@ public enum TEMDrawsBenchmark {
                                 polarityRight: (detector.detectedBright ?? config.brightLines) == (params.nuisance?.lineStyle == .bright),
                                 lines: lineStats.keys.sorted().map { lineStats[$0]! })
                 draw.nuisance = TEMDrawsAttribution.nuisanceSummary(params)
+                if config.autoPolarity { draw.polarityZ = detector.polarityTest.z }
                 draw.driftErrorP90 = quantile(driftErrors, 0.9)
                 if diagnoseIdentities {
                     draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
@@ -237,6 +241,7 @@ public enum TEMDrawsBenchmark {
                 lines.append("\(TEMBenchmark.pad(d.difficulty.rawValue, 10))  \(TEMBenchmark.pad("\(d.seed)", 4))  \(TEMBenchmark.pad(d.lineStyle.rawValue, 6))  \(TEMBenchmark.fmt(d.cnr, 2))  \(TEMBenchmark.fmt(d.visibility, 2))  "
                              + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1, e.tracking.mota, e.tracking.hota].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
                              + "  \(d.tracks)/\(d.trueDislocations)" + (d.polarityRight ? "" : "  wrong")
+                             + (d.polarityZ.map { "  z \(TEMBenchmark.fmt($0, 1))" } ?? "")
                              + "  drift err \(TEMBenchmark.fmt(d.driftError, 2))/\(TEMBenchmark.fmt(d.driftErrorP90, 2))"
                              + (d.idf1TrueDrift.map { "  IDF1 true drift \(TEMBenchmark.fmt($0, 3))" } ?? "")
                              + (d.idf1Oracle.map { "  oracle \(TEMBenchmark.fmt($0, 3))" } ?? "")
