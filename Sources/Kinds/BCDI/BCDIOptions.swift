@@ -69,6 +69,10 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// bounds the fill by the amplitude's own body), where the lines' amplitude holes notch it
     /// at the surface (`BCDISupportNotches`).
     public var supportNotches: BCDISupportNotches
+    /// `fill_ends=off|ray|clip` (default off): an open line's end in the voxels the notch fill
+    /// added is put on the ray the line had before it (`ray`) or cut where it enters them
+    /// (`clip`) (`BCDIFillEnds`; issue 12, thirteenth session).
+    public var fillEnds: BCDIFillEnds
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -107,7 +111,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: true)
         let bodyName = params.string("support_body", default: BCDISupportBody.lines.rawValue)
         guard let supportBody = BCDISupportBody(parameter: bodyName) else {
-            throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true) or lines")
+            throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true), lines or crystal")
         }
         self.supportBody = supportBody
         let notchesName = params.string("support_notches", default: BCDISupportNotches.crystal.rawValue)
@@ -115,6 +119,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param support_notches=\(notchesName): expected off (false), hull (true), chains or crystal")
         }
         self.supportNotches = supportNotches
+        let endsName = params.string("fill_ends", default: BCDIFillEnds.off.rawValue)
+        guard let fillEnds = BCDIFillEnds(rawValue: endsName.lowercased()) else {
+            throw ParamError(message: "--param fill_ends=\(endsName): expected off, ray or clip")
+        }
+        self.fillEnds = fillEnds
     }
 
     /// The kernel settings these options stand for.
@@ -134,6 +143,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.supportBody = supportBody
         s.supportNotches = supportNotches
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
+        s.lines.fillEnds = fillEnds
         return s
     }
 }
