@@ -81,7 +81,8 @@ struct BCDIVolumeContext: Sendable {
         if values[8] > 0 {
             guard let d = try? file.dataset("/deblurred_re"), d.shape == [shape.nz, shape.ny, shape.nx] else { return nil }
         }
-        let filled = (try? file.dataset("/filled").read(UInt8.self)).flatMap { $0.count == shape.count ? $0 : nil }
+        let filled = file.containsDataset("/filled")
+            ? (try? file.dataset("/filled").read(UInt8.self)).flatMap { $0.count == shape.count ? $0 : nil } : nil
         return BCDIVolumeContext(support: support, ramp: SIMD3(values[0], values[1], values[2]), centroid: SIMD3(values[3], values[4], values[5]),
                                  smoothing: values[6], blur: values[7], inverted: values[8], filled: filled)
     }
