@@ -97,7 +97,7 @@ final class BCDISupportBodyTests: XCTestCase {
     struct DrawChanged: Error {}
 
     /// A bad value is refused with the parameter's name; `true` and `false` still name `body`
-    /// and `off`; the default is `lines`.
+    /// and `off`; the default is `crystal` (thirteenth session; `lines` before).
     func testBadValueIsRefused() throws {
         XCTAssertThrowsError(try BCDIJobOptions(JobParams(["support_body": "maybe"]))) { error in
             XCTAssertTrue("\(error)".contains("support_body"), "\(error)")
@@ -106,6 +106,6 @@ final class BCDISupportBodyTests: XCTestCase {
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "false"])).supportBody, .off)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "lines"])).supportBody, .lines)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "crystal"])).supportBody, .crystal)
-        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportBody, .lines, "the job's default")
+        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportBody, .crystal, "the job's default (thirteenth session)")
     }
 }

@@ -44,8 +44,8 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// reconstruction's support a voxel too tight cuts every line's ends off in the outer
     /// layer, where the field still holds them (`supportCandidate`, `BCDISupportBody`). Issue
     /// 12, tenth session (`body`) and eleventh (`lines`). Off here (the bare kernel's settings),
-    /// `lines` for jobs and `ctl bench bcdi` (`support_body=` default lines since the eleventh
-    /// session: noise p10 recall up on four seed ranges, docs/bcdi.md).
+    /// `crystal` for jobs and `ctl bench bcdi` (`support_body=` default crystal since the
+    /// thirteenth session, lines since the eleventh: noise p10 recall up, docs/bcdi.md).
     public var supportBody: BCDISupportBody = .off
     /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
     /// convex hull within the candidate (`prepare`; only when `snr` > 0; `BCDISupportNotches`).

@@ -57,7 +57,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_measured_noise=` (default true): after a deconvolution the noise σ
     /// for the SNR trim and the denoising comes from the measured field.
     public var deblurMeasuredNoise: Bool
-    /// `support_body=off|body|lines` (default lines since 6 December, eleventh session; off
+    /// `support_body=off|body|lines|crystal` (default crystal since 6 December, thirteenth
+    /// session: the body's notches filled first; lines from the eleventh session; off
     /// before; `false` = off, `true` = body): a stored support is first joined with the crystal's
     /// body as the amplitude shows it (its half-level set) — all of it, or only near the lines
     /// inside the support — then trimmed by the SNR (`BCDISupportBody`; docs/bcdi.md).
@@ -109,7 +110,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
         deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: true)
-        let bodyName = params.string("support_body", default: BCDISupportBody.lines.rawValue)
+        let bodyName = params.string("support_body", default: BCDISupportBody.crystal.rawValue)
         guard let supportBody = BCDISupportBody(parameter: bodyName) else {
             throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true), lines or crystal")
         }

@@ -68,8 +68,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true (the job's default) or false.")
     var deblurMeasuredNoise: Bool = true
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, lines (the job's default), off (false), body (true) or crystal.")
-    var supportBody: String = BCDISupportBody.lines.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, crystal (the job's default), lines, off (false) or body (true).")
+    var supportBody: String = BCDISupportBody.crystal.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, crystal (the job's default), off (false), hull (true) or chains.")
     var supportNotches: String = BCDISupportNotches.crystal.rawValue
