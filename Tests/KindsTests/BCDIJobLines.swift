@@ -14,6 +14,6 @@ enum BCDIJobLines {
             try BCDISlabComputation.read(try harness.runShard(payload, index: index).output.slabFile)
         }
         let volume = try BCDIMerge.assemble(slabs, file: path)
-        return BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape, options: BCDILineOptions())
+        return BCDIMerge.lines(of: volume, options: try BCDIJobOptions(JobParams(params)))
     }
 }

@@ -64,6 +64,21 @@ final class BCDISupportBodyTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(l.recall, b.recall - 0.01, summary)
     }
 
+    /// `support_body=crystal`: the body's notches filled before it is joined. `noise` seed 99
+    /// draw 12 again: with `lines` the three lines still stop short of the surface — each end's
+    /// amplitude hole notches the half-level body exactly where the line leaves the crystal, so
+    /// the end's own voxels stay outside the support (bench 0.954); with the notches filled they
+    /// reach it (0.989).
+    func testCrystalModeKeepsTheEndVoxels() throws {
+        let (dir, v, summary) = try writeErodedDraw(preset: "noise", seed: 99, index: 12)
+        let lines = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "lines"]))
+        let crystal = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["support_body": "crystal"]))
+        print("support_body lines: \(lines.recall) / \(lines.precision), crystal: \(crystal.recall) / \(crystal.precision)")
+        XCTAssertGreaterThanOrEqual(crystal.recall, 0.98, summary)
+        XCTAssertGreaterThanOrEqual(crystal.precision, 0.98, summary)
+        XCTAssertGreaterThan(crystal.recall, lines.recall + 0.02, "the case this test pins: \(summary)")
+    }
+
     /// The draw `index` of `preset` seed `seed`, its stored support eroded by one voxel, written
     /// as a CXI file with that support as the mask.
     func writeErodedDraw(preset: String, seed: UInt64, index: Int) throws -> (String, BCDISyntheticVolume, String) {
@@ -82,7 +97,7 @@ final class BCDISupportBodyTests: XCTestCase {
     struct DrawChanged: Error {}
 
     /// A bad value is refused with the parameter's name; `true` and `false` still name `body`
-    /// and `off`; the default is `lines`.
+    /// and `off`; the default is `crystal` (thirteenth session; `lines` before).
     func testBadValueIsRefused() throws {
         XCTAssertThrowsError(try BCDIJobOptions(JobParams(["support_body": "maybe"]))) { error in
             XCTAssertTrue("\(error)".contains("support_body"), "\(error)")
@@ -90,6 +105,7 @@ final class BCDISupportBodyTests: XCTestCase {
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "true"])).supportBody, .body)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "false"])).supportBody, .off)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "lines"])).supportBody, .lines)
-        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportBody, .lines, "the job's default")
+        XCTAssertEqual(try BCDIJobOptions(JobParams(["support_body": "crystal"])).supportBody, .crystal)
+        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).supportBody, .crystal, "the job's default (thirteenth session)")
     }
 }

@@ -31,6 +31,9 @@ public struct BCDILineOptions: Hashable, Sendable {
     /// such arcs start and end on it). A true line clipped that short by a corner of the
     /// crystal is lost with them.
     public var minFreeLength: Double = 4
+    /// What becomes of an open line's end in the voxels the support's notch fill added, when
+    /// `detect` is given them (`BCDIFillEnds`; its direction taken over `minFreeLength` voxels).
+    public var fillEnds: BCDIFillEnds = .off
 
     public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2,
                 minLoopDiameter: Double = 4, minFreeLength: Double = 4, tracing: BCDILineTracing = .residues) {
@@ -50,9 +53,11 @@ public struct BCDILineOptions: Hashable, Sendable {
 /// 3×3×3 core voxels) and light smoothing → per-line properties.
 public enum BCDILines {
     /// Lines of `psi` (full volume, C order). `phase` (the one Ψ was computed from) enables
-    /// the winding sign from plaquette residues; pass nil to skip it.
+    /// the winding sign from plaquette residues; pass nil to skip it. `filled`: the support's
+    /// voxels that the notch fill added (`BCDIVolumeAnalysis.prepareFilled`), for `options.fillEnds`.
     public static func detect(
-        psi: [Float], support: [UInt8], phase: [Float]? = nil, shape: BCDIShape, options: BCDILineOptions = BCDILineOptions()
+        psi: [Float], support: [UInt8], phase: [Float]? = nil, shape: BCDIShape, options: BCDILineOptions = BCDILineOptions(),
+        filled: [UInt8]? = nil
     ) -> [BCDILine] {
         precondition(psi.count == shape.count && support.count == shape.count, "buffers do not match shape \(shape)")
         let cut = options.psiCutoff
@@ -76,6 +81,15 @@ public enum BCDILines {
                 line.maxPsi = maxPsi
                 line.component = ci
                 guard inner || !isNoise(line, options: options) else { continue }
+                if !line.closed, options.fillEnds != .off, let filled {
+                    let pts = BCDIFillEnds.apply(line.points, mode: options.fillEnds, filled: filled, shape: shape, span: options.minFreeLength)
+                    if pts != line.points {
+                        var treated = self.line(pts, closed: false, support: support, shape: shape, options: options)
+                        treated.maxPsi = line.maxPsi
+                        treated.component = line.component
+                        line = treated
+                    }
+                }
                 if phase != nil { line.windingSign = windingSign(of: line, residues: residues) }
                 lines.append(line)
             }
@@ -98,8 +112,9 @@ public enum BCDILines {
             }
             for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing) {
                 var pts = piece.points
-                if piece.endIsEnd { pts = extendEnd(pts, voxels: voxels) }
-                if piece.startIsEnd { pts = extendEnd(pts.reversed(), voxels: voxels).reversed() }
+                let onRay = options.fillEnds == .tips
+                if piece.endIsEnd { pts = extendEnd(pts, voxels: voxels, onRay: onRay) }
+                if piece.startIsEnd { pts = extendEnd(pts.reversed(), voxels: voxels, onRay: onRay).reversed() }
                 out.append((line(pts, closed: piece.closed, support: support, shape: shape, options: options), piece.inner))
             }
         }
@@ -240,7 +255,8 @@ public enum BCDILines {
 
     /// Appends to the last point of `pts` the centroids, per unit step along the end tangent,
     /// of the component voxels that lie beyond the end (nearer to it than to the rest of the line).
-    static func extendEnd(_ pts: [SIMD3<Double>], voxels: [SIMD3<Double>]) -> [SIMD3<Double>] {
+    /// `onRay`: each centroid put on the end tangent at its own distance along it (`BCDIFillEnds.tips`).
+    static func extendEnd(_ pts: [SIMD3<Double>], voxels: [SIMD3<Double>], onRay: Bool = false) -> [SIMD3<Double>] {
         guard pts.count >= 2 else { return pts }
         let end = pts[pts.count - 1]
         let t = BCDIVec.normalized(end - pts[max(0, pts.count - 4)])
@@ -260,7 +276,7 @@ public enum BCDILines {
             // Stop at the first gap: the tip must stay connected.
             if k > 1 && bins[k - 1] == nil { break }
             let (sum, n) = bins[k]!
-            out.append(sum / n)
+            out.append(onRay ? end + t * max(0, BCDIVec.dot(sum / n - end, t)) : sum / n)
         }
         return out
     }

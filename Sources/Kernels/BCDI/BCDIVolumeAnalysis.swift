@@ -44,8 +44,8 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     /// reconstruction's support a voxel too tight cuts every line's ends off in the outer
     /// layer, where the field still holds them (`supportCandidate`, `BCDISupportBody`). Issue
     /// 12, tenth session (`body`) and eleventh (`lines`). Off here (the bare kernel's settings),
-    /// `lines` for jobs and `ctl bench bcdi` (`support_body=` default lines since the eleventh
-    /// session: noise p10 recall up on four seed ranges, docs/bcdi.md).
+    /// `crystal` for jobs and `ctl bench bcdi` (`support_body=` default crystal since the
+    /// thirteenth session, lines since the eleventh: noise p10 recall up, docs/bcdi.md).
     public var supportBody: BCDISupportBody = .off
     /// Fill the SNR-trimmed support's notches where vortex lines leave the crystal, up to its
     /// convex hull within the candidate (`prepare`; only when `snr` > 0; `BCDISupportNotches`).
@@ -96,6 +96,11 @@ public enum BCDISupportBody: String, CaseIterable, Hashable, Sendable {
     /// support: the layer is added where a line continues into it, not over the whole surface
     /// (issue 12, eleventh session).
     case lines
+    /// `lines` with the body's own notches filled first (`BCDIBodyNotches.filled`): the line's
+    /// amplitude hole notches the half-level set exactly where the line leaves the crystal, so
+    /// `lines` gave back the layer beside a line's end but not the end's own voxels (issue 12,
+    /// thirteenth session: the `outside` loss of the `noise` draws with an eroded support).
+    case crystal
 
     /// The mode a parameter value names: its raw value, or `false`/`true` for `off`/`body`
     /// (the parameter was a switch before `lines`).
@@ -158,6 +163,8 @@ public enum BCDIVolumeAnalysis {
         public var inverted: Double = 0
         /// The `companion` field given to `run`, after the same deconvolution.
         public var companion: (re: [Float], im: [Float])? = nil
+        /// The support's voxels that the notch fill added (nil when `supportNotches` is off).
+        public var filled: [UInt8]? = nil
     }
 
     /// The field with its measured blur, less `settings.deblurResidual`, inverted
@@ -278,7 +285,18 @@ public enum BCDIVolumeAnalysis {
     /// measuring it on this field.
     public static func prepare(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
                                settings: BCDIAnalysisSettings, noiseSigma: Double? = nil) -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double) {
+        let p = prepareFilled(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: settings, noiseSigma: noiseSigma)
+        return (p.support, p.ramp, p.sigma, p.smoothing)
+    }
+
+    /// `prepare`, and the support's voxels that the notch fill added (`supportNotches`; nil
+    /// when it is off): the layer the SNR trim cut where a line runs on into it, whose phase is
+    /// too noisy to place the line (`BCDIFillEnds`).
+    public static func prepareFilled(re: [Float], im: [Float], storedSupport: [UInt8]?, shape: BCDIShape,
+                                     settings: BCDIAnalysisSettings, noiseSigma: Double? = nil)
+        -> (support: [UInt8], ramp: SIMD3<Double>, sigma: Double, smoothing: Double, filled: [UInt8]?) {
         var support: [UInt8], sigma: Double
+        var added: [UInt8]? = nil
         let threshold = settings.snr > 0 ? settings.amplitudeThreshold : 0
         if let stored = storedSupport {
             sigma = settings.snr > 0 ? (noiseSigma ?? BCDINoiseSupport.sigma(re: re, im: im, support: stored, shape: shape)) : 0
@@ -321,14 +339,19 @@ public enum BCDIVolumeAnalysis {
             let filled = settings.supportNotches != .hull
                 ? BCDIBodyNotches.filledAlongChains(body: support, within: candidate, re: re, im: im, shape: shape, reach: reach)
                 : BCDIBodyNotches.filled(body: support, re: re, im: im, shape: shape, reach: reach)
-            for i in 0..<shape.count where filled[i] != 0 && candidate[i] != 0 { support[i] = 1 }
+            var fill = [UInt8](repeating: 0, count: shape.count)
+            for i in 0..<shape.count where filled[i] != 0 && candidate[i] != 0 && support[i] == 0 {
+                support[i] = 1
+                fill[i] = 1
+            }
+            added = fill
         }
         var ramp = SIMD3<Double>.zero
         if settings.removeRamp {
             let initial = BCDIPhaseRamp.estimate(re: re, im: im, support: support, shape: shape)
             ramp = BCDIPhaseRamp.refine(re: re, im: im, support: support, shape: shape, initial: initial)
         }
-        return (support, ramp, sigma, smoothing)
+        return (support, ramp, sigma, smoothing, added)
     }
 
     /// The stored support the steps start from: `stored` as it is, or — with
@@ -350,11 +373,15 @@ public enum BCDIVolumeAnalysis {
                                         settings: BCDIAnalysisSettings) -> [UInt8]? {
         guard var support = stored, settings.supportBody != .off, settings.snr > 0,
               let body = BCDIBlurDirectFit.body(re: re, im: im, shape: shape) else { return stored }
-        if settings.supportBody == .lines {
+        if settings.supportBody == .lines || settings.supportBody == .crystal {
             // Residues at least a voxel inside the stored support: the line there, not its end.
             guard let near = BCDIBodyNotches.nearLines(re: re, im: im, inside: BCDISupport.erode(support, shape: shape, radius: 1),
                                                        shape: shape, reach: lineReach) else { return stored }
-            for i in 0..<shape.count where body[i] != 0 && near[i] != 0 { support[i] = 1 }
+            // `crystal`: the notch a line's hole cuts where it leaves the body spanned by the
+            // body's hull, over the reach of `near` and one voxel more.
+            let crystal = settings.supportBody == .crystal
+                ? BCDIBodyNotches.filled(body: body, re: re, im: im, shape: shape, reach: lineReach + 1) : body
+            for i in 0..<shape.count where crystal[i] != 0 && near[i] != 0 { support[i] = 1 }
             return support
         }
         for i in 0..<shape.count where body[i] != 0 { support[i] = 1 }
@@ -374,15 +401,15 @@ public enum BCDIVolumeAnalysis {
         let storedSupport = supportCandidate(stored: storedSupport, re: re, im: im, shape: shape, settings: settings)
         let (re, im, blur, inverted, candidate, measuredSigma, deconvolvedCompanion) = deblur(re: re, im: im, storedSupport: storedSupport, shape: shape,
                                                                                             settings: settings, companion: companion)
-        let (support, ramp, sigma, smoothing) = prepare(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
-                                                        noiseSigma: measuredSigma)
+        let (support, ramp, sigma, smoothing, filled) = prepareFilled(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
+                                                                      noiseSigma: measuredSigma)
         let phase = smoothing > 0
             ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
                                   centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)
             : BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
-        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines)
+        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines, filled: filled)
         return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing,
-                      blur: blur, inverted: inverted, companion: deconvolvedCompanion)
+                      blur: blur, inverted: inverted, companion: deconvolvedCompanion, filled: filled)
     }
 }

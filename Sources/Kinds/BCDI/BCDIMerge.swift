@@ -16,6 +16,8 @@ public enum BCDIMerge {
         public var support: [UInt8]
         public var ramp: [Double]
         public var maskSource: String
+        /// The support's voxels that the notch fill added, when the slabs carry them.
+        public var filled: [UInt8]? = nil
     }
 
     static let tables = ["bcdi_volume_results", "bcdi_line_results"]
@@ -77,9 +79,7 @@ public enum BCDIMerge {
             let payload = shards[0].payload
             let slabs = try shards.map { try BCDISlabComputation.read(try context.output.check($0.output!.slabFile)) }
             let volume = try assemble(slabs, file: payload.file)
-            let lines = BCDILines.detect(
-                psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
-                options: options.analysisSettings.lines)
+            let lines = self.lines(of: volume, options: options)
             try writePsi(volume, to: try context.output.check(BCDIPaths.psi(output, volume: index, member: payload.member)))
             return Member(payload: payload, volume: volume, lines: lines)
         }
@@ -109,6 +109,13 @@ public enum BCDIMerge {
             options.method, members.count,
         ]
         return (analysed, row)
+    }
+
+    /// The lines of one assembled volume under the job's options (with the notch fill's voxels
+    /// when the slabs carry them, for `fill_ends`).
+    public static func lines(of volume: Volume, options: BCDIJobOptions) -> [BCDILine] {
+        BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
+                         options: options.analysisSettings.lines, filled: volume.filled)
     }
 
     /// Writes `/psi` (float32) and `/support` (uint8) of one volume.
@@ -157,6 +164,8 @@ public enum BCDIMerge {
         let shape = BCDIShape(nz: first.shape[0], ny: first.shape[1], nx: first.shape[2])
         var z = 0
         var psi: [Float] = [], phase: [Float] = [], support: [UInt8] = []
+        // The fill's voxels only when every slab carries them.
+        var filled: [UInt8]? = sorted.allSatisfy { $0.filled != nil } ? [] : nil
         psi.reserveCapacity(shape.count)
         phase.reserveCapacity(shape.count)
         support.reserveCapacity(shape.count)
@@ -167,10 +176,11 @@ public enum BCDIMerge {
             psi += slab.psi
             phase += slab.phase
             support += slab.support
+            if let f = slab.filled { filled? += f }
             z = slab.z1
         }
         guard z == shape.nz else { throw TaskError("\(file): slabs end at plane \(z) of \(shape.nz); re-run the job") }
-        return Volume(shape: shape, psi: psi, phase: phase, support: support, ramp: first.ramp, maskSource: first.maskSource)
+        return Volume(shape: shape, psi: psi, phase: phase, support: support, ramp: first.ramp, maskSource: first.maskSource, filled: filled)
     }
 
     /// `[x, y, z]` with 4 decimals.

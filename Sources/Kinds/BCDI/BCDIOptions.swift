@@ -57,7 +57,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// `deblur_measured_noise=` (default true): after a deconvolution the noise σ
     /// for the SNR trim and the denoising comes from the measured field.
     public var deblurMeasuredNoise: Bool
-    /// `support_body=off|body|lines` (default lines since 6 December, eleventh session; off
+    /// `support_body=off|body|lines|crystal` (default crystal since 6 December, thirteenth
+    /// session: the body's notches filled first; lines from the eleventh session; off
     /// before; `false` = off, `true` = body): a stored support is first joined with the crystal's
     /// body as the amplitude shows it (its half-level set) — all of it, or only near the lines
     /// inside the support — then trimmed by the SNR (`BCDISupportBody`; docs/bcdi.md).
@@ -69,6 +70,10 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// bounds the fill by the amplitude's own body), where the lines' amplitude holes notch it
     /// at the surface (`BCDISupportNotches`).
     public var supportNotches: BCDISupportNotches
+    /// `fill_ends=off|ray|clip` (default off): an open line's end in the voxels the notch fill
+    /// added is put on the ray the line had before it (`ray`) or cut where it enters them
+    /// (`clip`) (`BCDIFillEnds`; issue 12, thirteenth session).
+    public var fillEnds: BCDIFillEnds
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -105,9 +110,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.deblurSurface = deblurSurface
         deblurBand = try params.int("deblur_band", default: 1, range: 0...20)
         deblurMeasuredNoise = try params.bool("deblur_measured_noise", default: true)
-        let bodyName = params.string("support_body", default: BCDISupportBody.lines.rawValue)
+        let bodyName = params.string("support_body", default: BCDISupportBody.crystal.rawValue)
         guard let supportBody = BCDISupportBody(parameter: bodyName) else {
-            throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true) or lines")
+            throw ParamError(message: "--param support_body=\(bodyName): expected off (false), body (true), lines or crystal")
         }
         self.supportBody = supportBody
         let notchesName = params.string("support_notches", default: BCDISupportNotches.crystal.rawValue)
@@ -115,6 +120,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param support_notches=\(notchesName): expected off (false), hull (true), chains or crystal")
         }
         self.supportNotches = supportNotches
+        let endsName = params.string("fill_ends", default: BCDIFillEnds.off.rawValue)
+        guard let fillEnds = BCDIFillEnds(rawValue: endsName.lowercased()) else {
+            throw ParamError(message: "--param fill_ends=\(endsName): expected off, ray or clip")
+        }
+        self.fillEnds = fillEnds
     }
 
     /// The kernel settings these options stand for.
@@ -134,6 +144,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.supportBody = supportBody
         s.supportNotches = supportNotches
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
+        s.lines.fillEnds = fillEnds
         return s
     }
 }

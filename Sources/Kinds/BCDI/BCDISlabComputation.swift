@@ -23,6 +23,9 @@ public struct BCDISlabResult: Sendable, Equatable {
     public var ramp: [Double]
     /// Where the support came from: `stored` or `amplitude`.
     public var maskSource: String
+    /// Planes z0..<z1 of the support's voxels that the notch fill added (nil when
+    /// `support_notches` is off, or in a slab file written before they were stored).
+    public var filled: [UInt8]? = nil
 }
 
 public enum BCDISlabComputation {
@@ -33,6 +36,7 @@ public enum BCDISlabComputation {
         let plane = ny * nx
         let full = BCDIShape(nz: nz, ny: ny, nx: nx)
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
+        var filled: [UInt8]? = nil
         var read: Range<Int>
         let stored = source.maskDataset != nil
         if stored && !options.removeRamp && options.snr == 0 && !options.deblur {
@@ -72,6 +76,7 @@ public enum BCDISlabComputation {
             }
             ramp = ctx.ramp
             support = read.count == nz ? ctx.support : Array(ctx.support[planes])
+            filled = ctx.filled.map { read.count == nz ? $0 : Array($0[planes]) }
             phase = ctx.smoothing > 0
                 ? BCDIDenoising.phase(re: re, im: im, support: support, shape: full, firstPlane: read.lowerBound,
                                       ramp: ctx.ramp, centroid: ctx.centroid, sigma: ctx.smoothing)
@@ -90,7 +95,8 @@ public enum BCDISlabComputation {
         let out = (local.lowerBound * plane)..<(local.upperBound * plane)
         return BCDISlabResult(
             shape: source.shape, z0: z.lowerBound, z1: z.upperBound, psi: psi, phase: Array(phase[out]),
-            support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude")
+            support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude",
+            filled: filled.map { Array($0[out]) })
     }
 
     /// The planes `z` plus `planes` halo planes each side, clipped to the volume.
@@ -99,7 +105,8 @@ public enum BCDISlabComputation {
     }
 
     /// Writes a slab file (`/psi`, `/phase` float32, `/support` uint8 of shape
-    /// `[z1 − z0, ny, nx]`, `/ramp` float64 [3], `/z0`) atomically.
+    /// `[z1 − z0, ny, nx]`, `/ramp` float64 [3], `/z0`; `/filled` uint8, gzip, when the notch
+    /// fill ran) atomically.
     public static func write(_ slab: BCDISlabResult, to path: String) throws {
         let shape = [slab.z1 - slab.z0, slab.shape[1], slab.shape[2]]
         try AtomicFile.write(path) { temporary in
@@ -110,6 +117,7 @@ public enum BCDISlabComputation {
             try file.write(slab.ramp, shape: [3], to: "/ramp")
             try file.write([Int64(slab.z0), Int64(slab.z1)] + slab.shape.map(Int64.init), shape: [5], to: "/extent")
             try file.write([UInt8(slab.maskSource == "stored" ? 1 : 0)], shape: [1], to: "/stored_mask")
+            if let filled = slab.filled { try file.write(filled, shape: shape, to: "/filled", options: .gzip(level: 1)) }
             try file.close()
         }
     }
@@ -123,10 +131,11 @@ public enum BCDISlabComputation {
             throw FormatError(.corrupt, file: path, dataset: "/extent", problem: "expected 5 values, found \(extent.count)")
         }
         let stored = try file.dataset("/stored_mask").read(UInt8.self).first == 1
+        let filled = file.containsDataset("/filled") ? try file.dataset("/filled").read(UInt8.self) : nil
         return BCDISlabResult(
             shape: Array(extent[2...]), z0: extent[0], z1: extent[1],
             psi: try file.dataset("/psi").read(Float.self), phase: try file.dataset("/phase").read(Float.self),
             support: try file.dataset("/support").read(UInt8.self), ramp: try file.dataset("/ramp").read(Double.self),
-            maskSource: stored ? "stored" : "amplitude")
+            maskSource: stored ? "stored" : "amplitude", filled: filled)
     }
 }

@@ -23,6 +23,9 @@ struct BCDIVolumeContext: Sendable {
     /// every step after the deconvolution uses it instead of the file's field. A loaded
     /// context reads its planes from the cache (`deblurredPlanes`).
     var field: (re: [Float], im: [Float])? = nil
+    /// The support's voxels that the notch fill added (`BCDIVolumeAnalysis.prepareFilled`; nil
+    /// when `support_notches` is off), for `fill_ends` in the merge.
+    var filled: [UInt8]? = nil
 
     /// From the whole volume; the same deconvolution, ramp and centroid as
     /// `BCDIVolumeAnalysis.run` computes unsharded.
@@ -31,10 +34,10 @@ struct BCDIVolumeContext: Sendable {
         let stored = BCDIVolumeAnalysis.supportCandidate(stored: try source.readMask(0..<shape.nz), re: re, im: im, shape: shape,
                                                          settings: settings)
         let d = BCDIVolumeAnalysis.deblur(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
-        let (support, ramp, _, smoothing) = BCDIVolumeAnalysis.prepare(re: d.re, im: d.im, storedSupport: d.support, shape: shape, settings: settings,
-                                                                       noiseSigma: d.sigma)
+        let (support, ramp, _, smoothing, filled) = BCDIVolumeAnalysis.prepareFilled(re: d.re, im: d.im, storedSupport: d.support, shape: shape,
+                                                                                     settings: settings, noiseSigma: d.sigma)
         return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing,
-                                 blur: d.blur, inverted: d.inverted, field: d.inverted > 0 ? (d.re, d.im) : nil)
+                                 blur: d.blur, inverted: d.inverted, field: d.inverted > 0 ? (d.re, d.im) : nil, filled: filled)
     }
 
     /// Planes `planes` of the deconvolved field cached at `path` by `save`.
@@ -64,7 +67,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|support_body:\(options.supportBody)|support_notches:\(options.supportNotches)|v6"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|support_body:\(options.supportBody)|support_notches:\(options.supportNotches)|v7"
         return Array(text.utf8)
     }
 
@@ -78,8 +81,10 @@ struct BCDIVolumeContext: Sendable {
         if values[8] > 0 {
             guard let d = try? file.dataset("/deblurred_re"), d.shape == [shape.nz, shape.ny, shape.nx] else { return nil }
         }
+        let filled = file.containsDataset("/filled")
+            ? (try? file.dataset("/filled").read(UInt8.self)).flatMap { $0.count == shape.count ? $0 : nil } : nil
         return BCDIVolumeContext(support: support, ramp: SIMD3(values[0], values[1], values[2]), centroid: SIMD3(values[3], values[4], values[5]),
-                                 smoothing: values[6], blur: values[7], inverted: values[8])
+                                 smoothing: values[6], blur: values[7], inverted: values[8], filled: filled)
     }
 
     /// Caches this context at `path` (atomically; a concurrent writer writes the same bytes).
@@ -89,6 +94,7 @@ struct BCDIVolumeContext: Sendable {
             try file.write(key, shape: [key.count], to: "/key")
             try file.write(support, shape: [shape.nz, shape.ny, shape.nx], to: "/support", options: .gzip(level: 1))
             try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z, smoothing, blur, inverted], shape: [9], to: "/ramp_centroid")
+            if let filled { try file.write(filled, shape: [shape.nz, shape.ny, shape.nx], to: "/filled", options: .gzip(level: 1)) }
             if let field {
                 try file.write(field.re, shape: [shape.nz, shape.ny, shape.nx], to: "/deblurred_re")
                 try file.write(field.im, shape: [shape.nz, shape.ny, shape.nx], to: "/deblurred_im")

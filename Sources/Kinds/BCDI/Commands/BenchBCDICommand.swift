@@ -68,11 +68,14 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_measured_noise` job parameter, true (the job's default) or false.")
     var deblurMeasuredNoise: Bool = true
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, lines (the job's default), off (false) or body (true).")
-    var supportBody: String = BCDISupportBody.lines.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_body` job parameter, crystal (the job's default), lines, off (false) or body (true).")
+    var supportBody: String = BCDISupportBody.crystal.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `support_notches` job parameter, crystal (the job's default), off (false), hull (true) or chains.")
     var supportNotches: String = BCDISupportNotches.crystal.rawValue
+
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `fill_ends` job parameter, off (the job's default), ray or clip.")
+    var fillEnds: String = BCDIFillEnds.off.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
@@ -104,7 +107,10 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--support-notches \(supportNotches): expected off (false), hull (true), chains or crystal")
         }
         guard BCDISupportBody(parameter: supportBody) != nil else {
-            throw ValidationError("--support-body \(supportBody): expected off (false), body (true) or lines")
+            throw ValidationError("--support-body \(supportBody): expected off (false), body (true), lines or crystal")
+        }
+        guard BCDIFillEnds(rawValue: fillEnds) != nil else {
+            throw ValidationError("--fill-ends \(fillEnds): expected off, ray or clip")
         }
         guard only.allSatisfy({ (0..<draws).contains($0) }) else { throw ValidationError("--only: draw numbers are 0…\(draws - 1)") }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
@@ -148,6 +154,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.lines.minFreeLength = minLength
                 settings.lines.minLoopDiameter = minLength
                 settings.lines.tracing = BCDILineTracing(rawValue: tracing)!
+                settings.lines.fillEnds = BCDIFillEnds(rawValue: fillEnds)!
                 let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed,
                                               settings: settings, threads: threads, only: only.isEmpty ? nil : only)
                 if verbose {
