@@ -49,6 +49,9 @@ public enum RidgeFilter {
     /// scale, quantised to four directions, into `normal` as 0: x, 1: (1, 1), 2: y, 3: (1, −1)
     /// (Float codes, so the selects stay in vector registers).
     ///
+    /// `noiseStride`: with `noiseNormalised`, each scale's noise is sampled every this many
+    /// pixels (`responseNoise`; 1 = every pixel, `TEMDetectorConfig.fullFrameStatistics`).
+    ///
     /// `pairGuard` > 0: a coarser scale may win at a pixel only where the finest scale does not
     /// see two lines there. Between two dark lines a few pixels apart the finest scale's
     /// curvature across the line (along the coarser scale's normal) is negative — the bright gap
@@ -59,7 +62,7 @@ public enum RidgeFilter {
     public static func apply(
         _ src: UnsafeBufferPointer<Float>, width: Int, height: Int, scales: [Double], beta: Float,
         brightLines: Bool, scaleExponent: Double = 2, noiseNormalised: Bool = false, pairGuard: Float = 0,
-        scaleChoice: ScaleChoice = .significance,
+        scaleChoice: ScaleChoice = .significance, noiseStride: Int = 13,
         response: UnsafeMutableBufferPointer<Float>,
         normal: UnsafeMutableBufferPointer<Float>, location: UnsafeMutableBufferPointer<Float>? = nil,
         workspace ws: inout Workspace
@@ -82,7 +85,8 @@ public enum RidgeFilter {
             // mottled background) instead of a fixed σ^γ weighting.
             let norms = noiseNormalised
                 ? (0..<scales.count).map { si in
-                    sign / max(responseNoise(UnsafePointer(all.baseAddress! + si * n), width: width, height: height, beta: beta), 1e-12)
+                    sign / max(responseNoise(UnsafePointer(all.baseAddress! + si * n), width: width, height: height, beta: beta,
+                                             stride: max(1, noiseStride)), 1e-12)
                 }
                 : scales.map { Float(pow($0, scaleExponent)) * sign }
             // σ^γ / |norm|: a response in noise units times this is the σ^γ-weighted response

@@ -195,6 +195,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// not count as the line's ridge. Off: the sides read below the null's median, and on the
     /// seed-1 video it refused no bridge the trim did not (docs/tem.md, `video8`).
     public var gapBeside = false
+    /// Measure the frame's statistics — each scale's response noise (`noiseNormalised`) and the
+    /// response's median and σ behind the hysteresis thresholds — on every pixel instead of every
+    /// 13th / 29th. A strided sample is taken on a grid fixed to the frame's corner, so on a
+    /// structured frame (bands, lines) a crop of a few pixels samples other pixels and moves these
+    /// statistics by a few %, enough to move a traced end and flip a curve rule (docs/tem.md, real
+    /// frames: sample 4's left dislocation). Off: the strided samples (cheaper).
+    public var fullFrameStatistics = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -482,7 +489,8 @@ public struct TEMDetector: Sendable {
                     RidgeFilter.apply(f, width: width, height: height, scales: cfg.scales, beta: cfg.beta,
                                       brightLines: cfg.brightLines, scaleExponent: cfg.scaleExponent,
                                       noiseNormalised: cfg.noiseNormalised, pairGuard: cfg.pairGuard,
-                                      scaleChoice: cfg.scaleChoice, response: r, normal: nb,
+                                      scaleChoice: cfg.scaleChoice, noiseStride: cfg.fullFrameStatistics ? 1 : 13,
+                                      response: r, normal: nb,
                                       location: localised ? loc : nil, workspace: &ridge)
                 }
             } }
@@ -635,7 +643,7 @@ public struct TEMDetector: Sendable {
     /// `frameNull`: the frame's gap null, shared with the piece joins (nil: one of its own).
     private mutating func traceCurves(width: Int, height: Int, config cfg: TEMDetectorConfig,
                                       null frameNull: TEMPieceJoinEvidence.FrameNull? = nil) -> (curves: [TEMCurve], rms: [Double]) {
-        let stats = response.withUnsafeBufferPointer { RidgeThreshold.robustStats($0) }
+        let stats = response.withUnsafeBufferPointer { RidgeThreshold.robustStats($0, stride: cfg.fullFrameStatistics ? 1 : 29) }
         // Median/MAD of the positive responses: dominated by noise, so the thresholds follow each
         // frame's noise level (σ guarded against 0 on synthetic, noise-free frames).
         let sigma = max(stats.sigma, 1e-6)
