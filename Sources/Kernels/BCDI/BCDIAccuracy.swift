@@ -46,38 +46,29 @@ public enum BCDIAccuracy {
         public var description: String {
             let recall = draws.map(\.score.recall), precision = draws.map(\.score.precision)
             let spurious = draws.map { Double($0.spuriousLines) }
-            var lines = [String(
-                format: "%@: %d draws  recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f | spurious lines per draw mean %.2f max %.0f | mean distance median %.2f vox",
-                preset, draws.count, BCDIAccuracy.quantile(recall, 0.5), BCDIAccuracy.quantile(recall, 0.1), recall.min() ?? 0,
-                BCDIAccuracy.quantile(precision, 0.5), BCDIAccuracy.quantile(precision, 0.1), precision.min() ?? 0,
-                spurious.reduce(0, +) / Double(max(1, spurious.count)), spurious.max() ?? 0,
-                BCDIAccuracy.quantile(draws.map(\.score.meanDistance), 0.5))]
+            var lines = ["\(preset): \(draws.count) draws  recall \(BCDIAccuracy.spread(recall)) | precision \(BCDIAccuracy.spread(precision)) | "
+                + String(format: "spurious lines per draw mean %.2f max %.0f | mean distance median %.2f vox",
+                         spurious.reduce(0, +) / Double(max(1, spurious.count)), spurious.max() ?? 0,
+                         BCDIAccuracy.quantile(draws.map(\.score.meanDistance), 0.5))]
             let rr = draws.map(\.resolvable.recall), rp = draws.map(\.resolvable.precision)
             let unresolved = draws.map { 1 - Double($0.resolvable.truthPoints) / Double(max(1, $0.score.truthPoints)) }
-            lines.append(String(
-                format: "  resolvable (vs the noise-free field's vortices): recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f | true points unresolved median %.3f max %.3f | smoothing median %.2f vox",
-                BCDIAccuracy.quantile(rr, 0.5), BCDIAccuracy.quantile(rr, 0.1), rr.min() ?? 0,
-                BCDIAccuracy.quantile(rp, 0.5), BCDIAccuracy.quantile(rp, 0.1), rp.min() ?? 0,
-                BCDIAccuracy.quantile(unresolved, 0.5), unresolved.max() ?? 0, BCDIAccuracy.quantile(draws.map(\.smoothing), 0.5)))
+            lines.append("  resolvable (vs the noise-free field's vortices): recall \(BCDIAccuracy.spread(rr)) | precision \(BCDIAccuracy.spread(rp)) | "
+                + String(format: "true points unresolved median %.3f max %.3f | smoothing median %.2f vox",
+                         BCDIAccuracy.quantile(unresolved, 0.5), unresolved.max() ?? 0, BCDIAccuracy.quantile(draws.map(\.smoothing), 0.5)))
             let pr = draws.map(\.presentRecall)
             let absent = draws.map { Double($0.lineStatus.filter { !$0.present }.count) }
-            lines.append(String(
-                format: "  lines the blurred field carries (≥ half their points by a noise-free residue): recall median %.3f p10 %.3f min %.3f | lines absent per draw mean %.2f, in %d draws",
-                BCDIAccuracy.quantile(pr, 0.5), BCDIAccuracy.quantile(pr, 0.1), pr.min() ?? 0,
-                absent.reduce(0, +) / Double(max(1, absent.count)), absent.filter { $0 > 0 }.count))
+            lines.append("  lines the blurred field carries (≥ half their points by a noise-free residue): recall \(BCDIAccuracy.spread(pr)) | "
+                + String(format: "lines absent per draw mean %.2f, in %d draws",
+                         absent.reduce(0, +) / Double(max(1, absent.count)), absent.filter { $0 > 0 }.count))
             if draws.contains(where: { $0.lineStatus.contains { $0.restored != nil } }) {
                 let rr = draws.map(\.restorableRecall)
                 let lost = draws.map { Double($0.lineStatus.filter { !$0.restorable }.count) }
-                lines.append(String(
-                    format: "  lines the noise-free field carries after the finder's deconvolution: recall median %.3f p10 %.3f min %.3f | lines not restorable per draw mean %.2f, in %d draws",
-                    BCDIAccuracy.quantile(rr, 0.5), BCDIAccuracy.quantile(rr, 0.1), rr.min() ?? 0,
-                    lost.reduce(0, +) / Double(max(1, lost.count)), lost.filter { $0 > 0 }.count))
+                lines.append("  lines the noise-free field carries after the finder's deconvolution: recall \(BCDIAccuracy.spread(rr)) | "
+                    + String(format: "lines not restorable per draw mean %.2f, in %d draws",
+                             lost.reduce(0, +) / Double(max(1, lost.count)), lost.filter { $0 > 0 }.count))
             }
             let br = draws.map(\.blurScaled.recall), bp = draws.map(\.blurScaled.precision)
-            lines.append(String(
-                format: "  blur-scaled tolerance max(1.5, 1.18 σ_blur): recall median %.3f p10 %.3f min %.3f | precision median %.3f p10 %.3f min %.3f",
-                BCDIAccuracy.quantile(br, 0.5), BCDIAccuracy.quantile(br, 0.1), br.min() ?? 0,
-                BCDIAccuracy.quantile(bp, 0.5), BCDIAccuracy.quantile(bp, 0.1), bp.min() ?? 0))
+            lines.append("  blur-scaled tolerance max(1.5, 1.18 σ_blur): recall \(BCDIAccuracy.spread(br)) | precision \(BCDIAccuracy.spread(bp))")
             lines.append(BCDIAccuracy.lossSummary(draws.map(\.losses)))
             if draws.contains(where: { $0.measuredBlur > 0 }) {
                 let error = draws.map { $0.measuredBlur - $0.trueBlur }
@@ -164,6 +155,11 @@ public enum BCDIAccuracy {
         return "  recall lost (mean fraction of true points): " + mean(losses.map(\.missed), ["unresolved", "outside", "surface", "no-core", "filtered", "tracing"])
             + String(format: " (of which near another line %.3f)", near)
             + " | precision lost: " + mean(losses.map(\.wrong), ["surface", "near-line", "interior"])
+    }
+
+    /// "median m p10 q min n" of a figure over the draws, as every line of the report gives it.
+    public static func spread(_ values: [Double]) -> String {
+        String(format: "median %.3f p10 %.3f min %.3f", quantile(values, 0.5), quantile(values, 0.1), values.min() ?? 0)
     }
 
     /// The `q` quantile (linear interpolation between order statistics; 0 for no values).
