@@ -37,6 +37,9 @@ public enum TEMDrawsBenchmark {
         /// With `diagnoseIdentities`: where the identities are lost, break by break
         /// (`TEMIdentityBreaks`).
         public var identityBreaks: TEMIdentityBreaks.Summary? = nil
+        /// With `diagnoseIdentities`: what the tracks' several curves in a frame are
+        /// (`TEMFoldedCurves`).
+        public var folds: TEMFoldedCurves.Summary? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -123,6 +126,7 @@ public enum TEMDrawsBenchmark {
                 if diagnoseIdentities {
                     draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
                                                                     time: synth.stage.time, pieceFrames: framesPerPiece, config: tracker)
+                    draw.folds = TEMFoldedCurves.summary(truth: synth.truth, detected: detected, tracks: tracks)
                 }
                 if attribute {
                     let trueRegistered = zip(detected, synth.stage.drift).map { curves, d in curves.map { $0.map { $0 - d } } }
@@ -145,6 +149,8 @@ public enum TEMDrawsBenchmark {
         guard !scored.isEmpty else { return "identity breaks: none diagnosed" }
         let total = scored.reduce(TEMIdentityBreaks.Summary()) { $0 + $1.identityBreaks! }
         var out = ["identity breaks over \(scored.count) draws:", TEMIdentityBreaks.report(total)]
+        let folds = scored.compactMap(\.folds)
+        if !folds.isEmpty { out.append(TEMFoldedCurves.report(folds.reduce(TEMFoldedCurves.Summary(), +))) }
         func loss(_ d: Draw) -> Double {
             if let o = d.idf1Oracle { return o - d.evaluation.idf1 }
             return Double(d.identityBreaks!.frames.values.reduce(0, +))
@@ -153,7 +159,8 @@ public enum TEMDrawsBenchmark {
         for d in scored.sorted(by: { (loss($0), $1.seed) > (loss($1), $0.seed) }).prefix(10) {
             let b = d.identityBreaks!
             let causes = b.frames.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map { "\($0.key) \($0.value) (\(b.breaks[$0.key] ?? 0))" }
-            out.append("  \(d.seed): \(TEMBenchmark.fmt(d.evaluation.idf1, 3)), \(d.idf1Oracle.map { TEMBenchmark.fmt($0, 3) } ?? "-"); tracks \(d.tracks)/\(d.trueDislocations); untracked \(b.untracked), on no line \(b.falseHypotheses) (\(b.secondOnLine) on a line) of \(b.hypotheses); " + causes.joined(separator: ", "))
+            out.append("  \(d.seed): \(TEMBenchmark.fmt(d.evaluation.idf1, 3)), \(d.idf1Oracle.map { TEMBenchmark.fmt($0, 3) } ?? "-"); tracks \(d.tracks)/\(d.trueDislocations); untracked \(b.untracked), on no line \(b.falseHypotheses) (\(b.secondOnLine) on a line) of \(b.hypotheses); " + causes.joined(separator: ", ")
+                       + (d.folds.map { "; folds one line \($0.oneLine), two lines \($0.twoLines), false \($0.falsePiece)" } ?? ""))
         }
         return out.joined(separator: "\n")
     }
