@@ -158,7 +158,17 @@ extension TEMAlternatingTracks {
                 let p = k / n, q = k % n
                 let others = allTested - tested[p] - tested[q] + e.shared
                 let rate = others > 0 ? Double(allPass - pass[p] - pass[q] + e.collinear) / Double(others) : 0
-                if TEMCollinearPieces.significant(e.collinear, of: e.shared, rate: max(0.01, rate)) { onExtension.insert(k) }
+                guard TEMCollinearPieces.significant(e.collinear, of: e.shared, rate: max(0.01, rate)) else { continue }
+                // (`collinearSeenWhole`, `collinearEndsWander`) and one line cut, not two lines
+                // end to end on one trace: either evidence asked for.
+                if config.collinearSeenWhole || config.collinearEndsWander {
+                    let whole = config.collinearSeenWhole && TEMCutEvidence.wasSeenWhole(tracks[p], tracks[q], curves: curves)
+                    let wander = !whole && config.collinearEndsWander
+                        && TEMCutEvidence.endsWander(tracks[p], tracks[q], curves: curves, reach: reach,
+                                                     scatterA: tangent[p], scatterB: tangent[q])
+                    guard whole || wander else { continue }
+                }
+                onExtension.insert(k)
             }
         }
         func apart(_ e: TurnEvidence, _ p: Int, _ q: Int) -> Bool {

@@ -84,18 +84,11 @@ enum TEMCollinearPieces {
     /// Whether `b` continues `a` on its extension in one frame (see the type). `scatterA`,
     /// `scatterB`: the tracks' end-tangent scatter (`tangentScatter`), radians.
     static func continues(_ a: [TEMPoint], _ b: [TEMPoint], scatterA: Double, scatterB: Double) -> Bool {
+        guard !a.isEmpty, !b.isEmpty else { return false }
         let la = TEMPolyline.length(a), lb = TEMPolyline.length(b)
-        // The facing ends: the closest pair of end points.
-        var best: (gap: Double, ea: Bool, eb: Bool)?
-        for ea in [false, true] {
-            for eb in [false, true] {
-                let pa = ea ? a[a.count - 1] : a[0], pb = eb ? b[b.count - 1] : b[0]
-                let g = TEMPolyline.dist(pa, pb)
-                if best == nil || g < best!.gap { best = (g, ea, eb) }
-            }
-        }
-        guard let (g, ea, eb) = best, g < min(la, lb),
-              let ta = endTangent(a, atEnd: ea), let tb = endTangent(b, atEnd: eb) else { return false }
+        let (ea, eb) = facingEnds(a, b)
+        let g = TEMPolyline.dist(ea ? a[a.count - 1] : a[0], eb ? b[b.count - 1] : b[0])
+        guard g < min(la, lb), let ta = endTangent(a, atEnd: ea), let tb = endTangent(b, atEnd: eb) else { return false }
         let sigma = positionNoise
         let sa = max(scatterA, ta.noise), sb = max(scatterB, tb.noise)
         let d = tb.end - ta.end
@@ -108,6 +101,19 @@ enum TEMCollinearPieces {
               across(tb.out) <= z * (2 * sigma * sigma + g * g * sb * sb).squareRoot() else { return false }
         // And the two tangents agree (one points out of a, the other out of b: opposite).
         return abs(angle(ta.out, -tb.out)) <= z * (sa * sa + sb * sb).squareRoot()
+    }
+
+    /// The facing ends of two curves, the closest pair of end points: whether each is its last
+    /// point (else its first).
+    static func facingEnds(_ a: [TEMPoint], _ b: [TEMPoint]) -> (Bool, Bool) {
+        var best: (gap: Double, ea: Bool, eb: Bool)?
+        for ea in [false, true] {
+            for eb in [false, true] {
+                let g = TEMPolyline.dist(ea ? a[a.count - 1] : a[0], eb ? b[b.count - 1] : b[0])
+                if best == nil || g < best!.gap { best = (g, ea, eb) }
+            }
+        }
+        return (best!.ea, best!.eb)
     }
 
     /// Whether `k` frames passing of `n` are more than chance passes at `rate` give at the 1 %

@@ -172,6 +172,19 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// as one line cut; a pair joined by its geometry must show it wherever both are seen).
     /// Off: hard median 0.813 → 0.809 and 0.827 → 0.826, more draws lost (docs/tem.md).
     public var collinearEveryFrame = false
+    /// With `joinCollinearPieces`: a pair whose pieces continue each other is joined only when the
+    /// line was seen whole — in the frames one track is seen without the other, its curve spans
+    /// the other's piece beyond the 1 % chance level (`TEMCutEvidence.seenWhole`); two lines end
+    /// to end on one trace (two bands' pile-ups) are not. With `collinearEndsWander` too, either
+    /// evidence joins. Off until measured (docs/tem.md, tem-track18).
+    public var collinearSeenWhole = false
+    /// With `joinCollinearPieces`: a pair whose pieces continue each other is joined only when
+    /// their facing ends wander — from one such frame to the next each piece's facing end moves
+    /// along its chord more than its far end, beyond a fair coin at the 1 % level
+    /// (`TEMCutEvidence.endsWander`): a cut's ends lie where the contrast faded, two lines' facing
+    /// ends are line ends. With `collinearSeenWhole` too, either evidence joins. Off until
+    /// measured (docs/tem.md, tem-track18).
+    public var collinearEndsWander = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -193,6 +206,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.joinTurns, &joinTurns); try read(.joinTurnsFoldsPieces, &joinTurnsFoldsPieces)
         try read(.joinConcurrentPieces, &joinConcurrentPieces); try read(.joinCollinearPieces, &joinCollinearPieces)
         try read(.collinearEveryFrame, &collinearEveryFrame)
+        try read(.collinearSeenWhole, &collinearSeenWhole); try read(.collinearEndsWander, &collinearEndsWander)
     }
 }
 
