@@ -1,0 +1,104 @@
+@testable import Kernels
+import XCTest
+
+/// One line cut in two told from two lines lying end to end on one trace
+/// (`TEMTrackerConfig.collinearSeenWhole`, `collinearEndsWander`, `TEMCutEvidence`), and the
+/// glide veto of `joinCollinearPieces` on its own.
+final class TEMCutEvidenceTests: XCTestCase {
+    /// A vertical curve at x from y0 to y1 (20 points), jittered across by ±0.2 px.
+    func segment(x: Double, _ y0: Double, _ y1: Double, frame: Int) -> [TEMPoint] {
+        (0..<20).map { i in TEMPoint(x + 0.2 * sin(Double(frame * 7 + i * 3)), y0 + Double(i) * (y1 - y0) / 19) }
+    }
+
+    /// A deterministic value in [−1, 1] per (frame, slot).
+    func jitter(_ f: Int, _ slot: Int) -> Double { sin(Double(f * 12_345 + slot * 6_789) * 0.731) }
+
+    /// Frames of curves and the tracks holding them: `frames[f]` lists (track, curve) per frame.
+    func tracks(_ frames: [[(track: Int, curve: [TEMPoint])]]) -> (curves: [[[TEMPoint]]], tracks: [TEMTrack]) {
+        var out: [TEMTrack] = [], curves: [[[TEMPoint]]] = []
+        for (f, list) in frames.enumerated() {
+            curves.append(list.map(\.curve))
+            for (c, x) in list.enumerated() {
+                while out.count <= x.track {
+                    out.append(TEMTrack(id: out.count, frames: [], curveIndices: [], centroids: [], velocities: [], neighbourDistances: []))
+                }
+                out[x.track].frames.append(f); out[x.track].curveIndices.append(c)
+            }
+        }
+        return (curves, out)
+    }
+
+    func count(_ s: (curves: [[[TEMPoint]]], tracks: [TEMTrack]), _ edit: (inout TEMTrackerConfig) -> Void) -> Int {
+        var config = TEMTrackerConfig()
+        edit(&config)
+        return TEMAlternatingTracks.joinTurnsLeavingPieces(s.tracks, curves: s.curves, config: config).tracks.count
+    }
+
+    /// Two 42-px lines 10 px apart on one trace (y 10–52 and 62–104), each on its own track over
+    /// 40 frames and jumping 6 px together every fifth frame, are joined by their geometry alone
+    /// (the hard draws' loss) and stay two when the line must have been seen whole; one line
+    /// seen whole in frames 0–9 (one track, y 10–104) and cut at the same place in frames 10–39
+    /// (a second track on the lower piece) becomes one track.
+    func testTwoLinesEndToEndStayTwoWhileACutLineSeenWholeIsOne() {
+        func x(_ f: Int) -> Double { 200 + 6 * Double(f / 5) }
+        let two = tracks((0..<40).map { f in [(0, segment(x: x(f), 10, 52, frame: f)), (1, segment(x: x(f), 62, 104, frame: f + 50))] })
+        XCTAssertEqual(count(two) { _ in }, 2)
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true }, 1, "the geometry alone joins two lines end to end")
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true }, 2)
+        let cut = tracks((0..<40).map { f in
+            f < 10 ? [(0, segment(x: x(f), 10, 104, frame: f))]
+                   : [(0, segment(x: x(f), 10, 52, frame: f)), (1, segment(x: x(f), 62, 104, frame: f + 50))]
+        })
+        XCTAssertEqual(count(cut) { _ in }, 2)
+        XCTAssertEqual(TEMCutEvidence.seenWhole(cut.tracks[0], cut.tracks[1], curves: cut.curves).whole, 10)
+        XCTAssertEqual(count(cut) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true }, 1)
+    }
+
+    /// A line cut where its contrast fades, the cut ends moving ±3 px along the line from frame to
+    /// frame (far ends still), is one track when the facing ends must wander; two lines 10 px
+    /// apart whose four ends all move ±0.5 px alike stay two.
+    func testACutWhoseEndsWanderIsOneAndTwoLinesWithSteadyEndsStayTwo() {
+        let cut = tracks((0..<40).map { f in
+            [(0, segment(x: 200, 10, 52 + 3 * jitter(f, 0), frame: f)), (1, segment(x: 200, 62 + 3 * jitter(f, 1), 104, frame: f + 50))]
+        })
+        let steps = TEMCutEvidence.endSteps(cut.tracks[0], cut.tracks[1], curves: cut.curves, reach: 4, scatterA: 0.05, scatterB: 0.05)
+        XCTAssertGreaterThan(steps.wander, 3 * steps.still)
+        XCTAssertEqual(count(cut) { $0.joinCollinearPieces = true; $0.collinearEndsWander = true }, 1)
+        let two = tracks((0..<40).map { f in
+            [(0, segment(x: 200, 10 + 0.5 * jitter(f, 2), 52 + 0.5 * jitter(f, 0), frame: f)),
+             (1, segment(x: 200, 62 + 0.5 * jitter(f, 1), 104 + 0.5 * jitter(f, 3), frame: f + 50))]
+        })
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true }, 1)
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearEndsWander = true }, 2)
+        // Either evidence: the seen-whole test reads nothing here, the wander test decides.
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearEndsWander = true; $0.collinearSeenWhole = true }, 2)
+        XCTAssertEqual(count(cut) { $0.joinCollinearPieces = true; $0.collinearEndsWander = true; $0.collinearSeenWhole = true }, 1)
+    }
+
+    /// The glide veto alone: two 42-px pieces 20 px apart on one trace (y 10–52 and 72–114),
+    /// jumping 3.2 px across at their own frames (every fifth, two frames apart), continue each
+    /// other in every frame — 3.2 px across is within the end tangents' own noise at a 20-px gap
+    /// — yet glide apart beyond z · √(2v) = 2.6 px, and stay two; jumping together they are one.
+    func testTheGlideVetoAloneKeepsPiecesGlidingApartTwo() {
+        func scene(_ jumpB: Int) -> (curves: [[[TEMPoint]]], tracks: [TEMTrack]) {
+            tracks((0..<40).map { f in
+                let xa = 200 + 3.2 * Double(f / 5), xb = 200 + 3.2 * Double((f + 5 - jumpB) / 5 - 1)
+                return [(0, segment(x: xa, 10, 52, frame: f)), (1, segment(x: xb, 72, 114, frame: f + 1))]
+            })
+        }
+        let apart = scene(2), together = scene(0)
+        for f in 0..<40 {
+            XCTAssertTrue(TEMCollinearPieces.continues(apart.curves[f][0], apart.curves[f][1], scatterA: 0, scatterB: 0), "frame \(f)")
+        }
+        XCTAssertEqual(count(together) { $0.joinCollinearPieces = true }, 1)
+        XCTAssertEqual(count(apart) { $0.joinCollinearPieces = true }, 2)
+    }
+
+    func testTheFieldsReadAndAreOffByDefault() throws {
+        XCTAssertFalse(TEMTrackerConfig().collinearSeenWhole)
+        XCTAssertFalse(TEMTrackerConfig().collinearEndsWander)
+        let c = try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"collinearSeenWhole":true,"collinearEndsWander":true}"#.utf8))
+        XCTAssertTrue(c.collinearSeenWhole)
+        XCTAssertTrue(c.collinearEndsWander)
+    }
+}
