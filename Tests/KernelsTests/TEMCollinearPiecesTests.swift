@@ -28,8 +28,16 @@ final class TEMCollinearPiecesTests: XCTestCase {
         return (curves, tracks)
     }
 
-    func tracks(_ s: (curves: [[[TEMPoint]]], tracks: [TEMTrack]), _ edit: (inout TEMTrackerConfig) -> Void) -> Int {
+    /// The geometry alone: from a config with no collinear join (`collinearSeenWhole` off too).
+    func geometryOnly() -> TEMTrackerConfig {
         var config = TEMTrackerConfig()
+        config.joinCollinearPieces = false
+        config.collinearSeenWhole = false
+        return config
+    }
+
+    func tracks(_ s: (curves: [[[TEMPoint]]], tracks: [TEMTrack]), _ edit: (inout TEMTrackerConfig) -> Void) -> Int {
+        var config = geometryOnly()
         edit(&config)
         return TEMAlternatingTracks.joinTurnsLeavingPieces(s.tracks, curves: s.curves, config: config).tracks.count
     }
@@ -41,7 +49,7 @@ final class TEMCollinearPiecesTests: XCTestCase {
         for jumps in [{ (f: Int) in f % 5 == 0 }, { (_: Int) in false }] {
             let s = scene((200, 55), (200, 103), jumpsA: jumps, jumpsB: jumps)
             XCTAssertEqual(tracks(s) { _ in }, 2)
-            var config = TEMTrackerConfig()
+            var config = geometryOnly()
             config.joinCollinearPieces = true
             let r = TEMAlternatingTracks.joinTurnsLeavingPieces(s.tracks, curves: s.curves, config: config)
             XCTAssertEqual(r.tracks.count, 1)
@@ -141,9 +149,9 @@ final class TEMCollinearPiecesTests: XCTestCase {
         XCTAssertFalse(TEMCollinearPieces.significant(10, of: 10, rate: 1))
     }
 
-    func testTheFieldReadsAndIsOffByDefault() throws {
-        XCTAssertFalse(TEMTrackerConfig().joinCollinearPieces)
-        XCTAssertTrue(try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"joinCollinearPieces":true}"#.utf8))
+    func testTheFieldReadsAndIsOnByDefault() throws {
+        XCTAssertTrue(TEMTrackerConfig().joinCollinearPieces)
+        XCTAssertFalse(try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"joinCollinearPieces":false}"#.utf8))
             .joinCollinearPieces)
     }
 }

@@ -28,8 +28,11 @@ final class TEMCutEvidenceTests: XCTestCase {
         return (curves, out)
     }
 
+    /// Tracks left by `joinTurnsLeavingPieces` from a config with no collinear join, edited.
     func count(_ s: (curves: [[[TEMPoint]]], tracks: [TEMTrack]), _ edit: (inout TEMTrackerConfig) -> Void) -> Int {
         var config = TEMTrackerConfig()
+        config.joinCollinearPieces = false
+        config.collinearSeenWhole = false
         edit(&config)
         return TEMAlternatingTracks.joinTurnsLeavingPieces(s.tracks, curves: s.curves, config: config).tracks.count
     }
@@ -94,11 +97,22 @@ final class TEMCutEvidenceTests: XCTestCase {
         XCTAssertEqual(count(apart) { $0.joinCollinearPieces = true }, 2)
     }
 
-    func testTheFieldsReadAndAreOffByDefault() throws {
-        XCTAssertFalse(TEMTrackerConfig().collinearSeenWhole)
+    /// `collinearSeenWhole` is on by default (with `joinCollinearPieces`), `collinearEndsWander` off;
+    /// the default joins the cut line seen whole and keeps the two lines end to end apart.
+    func testTheFieldsReadAndTheDefaultTellsACutFromTwoLines() throws {
+        XCTAssertTrue(TEMTrackerConfig().collinearSeenWhole)
         XCTAssertFalse(TEMTrackerConfig().collinearEndsWander)
-        let c = try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"collinearSeenWhole":true,"collinearEndsWander":true}"#.utf8))
-        XCTAssertTrue(c.collinearSeenWhole)
+        let c = try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"collinearSeenWhole":false,"collinearEndsWander":true}"#.utf8))
+        XCTAssertFalse(c.collinearSeenWhole)
         XCTAssertTrue(c.collinearEndsWander)
+        func x(_ f: Int) -> Double { 200 + 6 * Double(f / 5) }
+        let two = tracks((0..<40).map { f in [(0, segment(x: x(f), 10, 52, frame: f)), (1, segment(x: x(f), 62, 104, frame: f + 50))] })
+        let cut = tracks((0..<40).map { f in
+            f < 10 ? [(0, segment(x: x(f), 10, 104, frame: f))]
+                   : [(0, segment(x: x(f), 10, 52, frame: f)), (1, segment(x: x(f), 62, 104, frame: f + 50))]
+        })
+        let config = TEMTrackerConfig()
+        XCTAssertEqual(TEMAlternatingTracks.joinTurnsLeavingPieces(two.tracks, curves: two.curves, config: config).tracks.count, 2)
+        XCTAssertEqual(TEMAlternatingTracks.joinTurnsLeavingPieces(cut.tracks, curves: cut.curves, config: config).tracks.count, 1)
     }
 }

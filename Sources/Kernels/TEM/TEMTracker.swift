@@ -163,10 +163,10 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// other track pairs pass, never below 1 %); frames end to end off the extension count as
     /// two lines as before. Motion only vetoes (pieces gliding apart beyond z · √(2 v Δt) at the
     /// 1 % level are two lines). The second piece is folded into the kept observation
-    /// (`joinTurnsFoldsPieces`). Off: whole-pipeline draws IDF1 median medium 0.899 → 0.905 and
-    /// 0.823 → 0.832 (no loss beyond −0.001), but hard 0.813 → 0.798 and 0.827 → 0.818 (distinct
-    /// lines end to end on one trace pass the geometry; docs/tem.md).
-    public var joinCollinearPieces = false
+    /// (`joinTurnsFoldsPieces`). On by default with `collinearSeenWhole` (tem-track18); alone
+    /// it folds two lines of two pile-ups facing each other across the band gap (hard median
+    /// 0.813 → 0.798 and 0.827 → 0.818; docs/tem.md).
+    public var joinCollinearPieces = true
     /// With `joinCollinearPieces`: a joined pair's frames where the test fails count as two lines
     /// also where the two pieces together span no more than one line (`joinTurns` reads those
     /// as one line cut; a pair joined by its geometry must show it wherever both are seen).
@@ -176,14 +176,18 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// line was seen whole — in the frames one track is seen without the other, its curve spans
     /// the other's piece beyond the 1 % chance level (`TEMCutEvidence.seenWhole`); two lines end
     /// to end on one trace (two bands' pile-ups) are not. With `collinearEndsWander` too, either
-    /// evidence joins. Off until measured (docs/tem.md, tem-track18).
-    public var collinearSeenWhole = false
+    /// evidence joins. On by default (tem-track18): whole-pipeline draws IDF1 median / p10
+    /// against no collinear join medium 0.899 / 0.332 → 0.905 / 0.332 (1–50) and 0.823 / 0.169
+    /// → 0.826 / 0.169 (101–150), hard 0.813 / 0.483 and 0.827 / 0.428 unchanged (won 2 / lost
+    /// 1 and 3 / 0), the 10,000-frame videos unchanged (docs/tem.md).
+    public var collinearSeenWhole = true
     /// With `joinCollinearPieces`: a pair whose pieces continue each other is joined only when
     /// their facing ends wander — from one such frame to the next each piece's facing end moves
     /// along its chord more than its far end, beyond a fair coin at the 1 % level
     /// (`TEMCutEvidence.endsWander`): a cut's ends lie where the contrast faded, two lines' facing
-    /// ends are line ends. With `collinearSeenWhole` too, either evidence joins. Off until
-    /// measured (docs/tem.md, tem-track18).
+    /// ends are line ends. With `collinearSeenWhole` too, either evidence joins. Off: on the
+    /// 50-draw ranges it joins almost nothing (the sign test needs most end steps one way; the
+    /// detector's cut ends do not wander that much more than line ends), docs/tem.md.
     public var collinearEndsWander = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
