@@ -32,7 +32,8 @@ final class TEMStepDipTests: XCTestCase {
         return f
     }
 
-    /// Curves of `video5` (`stepRatio` 1) with the given overrides.
+    /// Curves of `video5` (`stepRatio` 1) with the given overrides (`alpha` 0: the ratio alone,
+    /// as before `stepDipAlpha`).
     private func curves(_ img: [Float], stepRatio: Double = 1, alpha: Double) -> [TEMCurve] {
         var cfg = TEMDetectorConfig.video5
         cfg.autoPolarity = false

@@ -206,13 +206,14 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// darker side (above the brighter, bright lines) at significantly more points than chance
     /// allows — a sign test at this level over points 3 px apart (`CurveSides.dip`) — since a
     /// step's profile across has no dip and a line lying on a step does, however large the step
-    /// (docs/tem.md, real frames: sample 4's left dislocation). 0 = off (the ratio alone).
+    /// (docs/tem.md, real frames: sample 4's left dislocation). 0 = off (the ratio alone); 0.01
+    /// in `video5`.
     public var stepDipAlpha = 0.0
     /// With `stepDipAlpha`: only a curve that bows — RMS distance to its principal line above
     /// `traceMaxRMS`, the slip-trace rule's "straight" — is kept for its dip. On real frames a
     /// slip band's edge is itself a dark line along the step, straight across the band
     /// (sample 4: dip 46 of 50 points, 0.5 px RMS), while a dislocation lying on the boundary
-    /// of the area it slipped bows (3.3–3.7 px).
+    /// of the area it slipped bows (3.3–3.7 px). On in `video5`.
     public var stepDipBowed = false
     /// Keep only curves that lie below both sides (bright lines: above) at significantly more
     /// points than chance allows — `CurveSides.dip`'s sign test at this level, whatever the step
@@ -242,6 +243,10 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// (`defaultName`) since 4 December: on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
     /// 0.965 → 0.989); it loses the hard preset's F1 (0.980 → 0.960: close pairs, where the coarse
     /// scale's noise-normalised response wins between the two lines) and medium length (0.953 → 0.929).
+    /// Since 6 December (tem-real18) a bowed curve the step ratio drops is kept when it lies below
+    /// its darker side at significantly many points (`stepDipAlpha` 0.01, `stepDipBowed`): a
+    /// dislocation lying on the boundary of the area it slipped (real frames, sample 4); on the
+    /// draws medians and 10th percentiles equal or a little higher on six ranges (docs/tem.md).
     public static var video5: TEMDetectorConfig {
         var c = video
         c.noiseNormalised = true
@@ -249,6 +254,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         c.pairGuard = 2
         c.cornerTurnDegrees = 40
         c.stepRatio = 1
+        c.stepDipAlpha = 0.01
+        c.stepDipBowed = true
         return c
     }
 

@@ -37,12 +37,12 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `step_ratio=` (0 = off): curves whose sides differ by more than this × their depth are
     /// dropped as band edges (`TEMDetectorConfig.stepRatio`; `video5`: 1).
     public var stepRatio: Double?
-    /// `step_dip_alpha=` (0 = off, the default): a curve the step ratio drops is kept when it lies
-    /// below its darker side at significantly many points (sign test at this level;
+    /// `step_dip_alpha=` (0 = off; `video5`: 0.01): a curve the step ratio drops is kept when it
+    /// lies below its darker side at significantly many points (sign test at this level;
     /// `TEMDetectorConfig.stepDipAlpha`).
     public var stepDipAlpha: Double?
-    /// `step_dip_bowed=` (default false): with `step_dip_alpha`, only curves that bow are kept for
-    /// their dip (`TEMDetectorConfig.stepDipBowed`).
+    /// `step_dip_bowed=` (`video5`: true): with `step_dip_alpha`, only curves that bow are kept
+    /// for their dip (`TEMDetectorConfig.stepDipBowed`).
     public var stepDipBowed: Bool?
     /// `dip_alpha=` (0 = off, the default): only curves that lie below both sides at
     /// significantly many points are kept (sign test at this level; `TEMDetectorConfig.dipAlpha`).
