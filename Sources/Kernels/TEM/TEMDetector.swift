@@ -202,6 +202,26 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// statistics by a few %, enough to move a traced end and flip a curve rule (docs/tem.md, real
     /// frames: sample 4's left dislocation). Off: the strided samples (cheaper).
     public var fullFrameStatistics = false
+    /// With `stepRatio`: a curve the ratio calls a step is kept when its centre lies below its
+    /// darker side (above the brighter, bright lines) at significantly more points than chance
+    /// allows — a sign test at this level over points 3 px apart (`CurveSides.dip`) — since a
+    /// step's profile across has no dip and a line lying on a step does, however large the step
+    /// (docs/tem.md, real frames: sample 4's left dislocation). 0 = off (the ratio alone); 0.01
+    /// in `video5`.
+    public var stepDipAlpha = 0.0
+    /// With `stepDipAlpha`: only a curve that bows — RMS distance to its principal line above
+    /// `traceMaxRMS`, the slip-trace rule's "straight" — is kept for its dip. On real frames a
+    /// slip band's edge is itself a dark line along the step, straight across the band
+    /// (sample 4: dip 46 of 50 points, 0.5 px RMS), while a dislocation lying on the boundary
+    /// of the area it slipped bows (3.3–3.7 px). On in `video5`.
+    public var stepDipBowed = false
+    /// Keep only curves that lie below both sides (bright lines: above) at significantly more
+    /// points than chance allows — `CurveSides.dip`'s sign test at this level, whatever the step
+    /// rule says; 0 = off. A ridge the Hessian finds in mottled texture need not be darker than
+    /// what lies beside it (real frames, sample 1: two of its three texture curves have a centre
+    /// below both sides at 4 of 17 and 8 of 16 points, every dislocation at ≥ 24 of 25). Applied
+    /// after the slip-trace rule, whose faint level the removed curves would otherwise raise.
+    public var dipAlpha = 0.0
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -223,6 +243,10 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// (`defaultName`) since 4 December: on randomised draws it lifts recall and precision (medium 0.847 → 0.975 at
     /// 0.965 → 0.989); it loses the hard preset's F1 (0.980 → 0.960: close pairs, where the coarse
     /// scale's noise-normalised response wins between the two lines) and medium length (0.953 → 0.929).
+    /// Since 6 December (tem-real18) a bowed curve the step ratio drops is kept when it lies below
+    /// its darker side at significantly many points (`stepDipAlpha` 0.01, `stepDipBowed`): a
+    /// dislocation lying on the boundary of the area it slipped (real frames, sample 4); on the
+    /// draws medians and 10th percentiles equal or a little higher on six ranges (docs/tem.md).
     public static var video5: TEMDetectorConfig {
         var c = video
         c.noiseNormalised = true
@@ -230,6 +254,8 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         c.pairGuard = 2
         c.cornerTurnDegrees = 40
         c.stepRatio = 1
+        c.stepDipAlpha = 0.01
+        c.stepDipBowed = true
         return c
     }
 
@@ -612,13 +638,27 @@ public struct TEMDetector: Sendable {
             let bright = cfg.brightLines
             let lines = source { f in
                 curves.indices.filter { i in
-                    guard let p = CurveSides.profile(curves[i].points, frame: f, width: width, height: height, bright: bright) else { return true }
-                    return !p.isStep(bright: bright, ratio: cfg.stepRatio)
+                    guard let p = CurveSides.profile(curves[i].points, frame: f, width: width, height: height, bright: bright),
+                          p.isStep(bright: bright, ratio: cfg.stepRatio) else { return true }
+                    guard cfg.stepDipAlpha > 0, !cfg.stepDipBowed || straightness[i] > cfg.traceMaxRMS,
+                          let dip = CurveSides.dip(curves[i].points, frame: f, width: width, height: height, bright: bright) else { return false }
+                    return dip.pValue <= cfg.stepDipAlpha
                 }
             }
             curves = lines.map { curves[$0] }; straightness = lines.map { straightness[$0] }
         }
-        let kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg, width: width, height: height)
+        var kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg, width: width, height: height)
+        // After the slip-trace rule: its faint level is relative to the frame's other curves, so
+        // removing curves before it would raise that level and drop more.
+        if cfg.dipAlpha > 0 {
+            let bright = cfg.brightLines
+            kept = source { f in
+                kept.filter { c in
+                    guard let d = CurveSides.dip(c.points, frame: f, width: width, height: height, bright: bright) else { return true }
+                    return d.pValue <= cfg.dipAlpha
+                }
+            }
+        }
         // Pieces of one line cut where its contrast fades or another line crosses it are one
         // dislocation: joined here, so rows, tracking and evaluation all see lines.
         guard cfg.joinPieces else { return kept }

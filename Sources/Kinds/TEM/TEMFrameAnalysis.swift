@@ -55,6 +55,10 @@ struct TEMFrameAnalysis {
         if let v = options.smoothing { config.smoothing = v }
         if let v = options.flattenRadius { config.flattenRadius = v }
         if options.keepSlipTraces { config.traceFaintRatio = 0 }
+        if let v = options.stepRatio { config.stepRatio = v }
+        if let v = options.stepDipAlpha { config.stepDipAlpha = v }
+        if let v = options.stepDipBowed { config.stepDipBowed = v }
+        if let v = options.dipAlpha { config.dipAlpha = v }
         return config
     }
 

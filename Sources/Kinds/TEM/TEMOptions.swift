@@ -34,6 +34,19 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var flattenRadius: Int?
     /// `keep_slip_traces=` (default false): keep long straight faint lines.
     public var keepSlipTraces: Bool
+    /// `step_ratio=` (0 = off): curves whose sides differ by more than this × their depth are
+    /// dropped as band edges (`TEMDetectorConfig.stepRatio`; `video5`: 1).
+    public var stepRatio: Double?
+    /// `step_dip_alpha=` (0 = off; `video5`: 0.01): a curve the step ratio drops is kept when it
+    /// lies below its darker side at significantly many points (sign test at this level;
+    /// `TEMDetectorConfig.stepDipAlpha`).
+    public var stepDipAlpha: Double?
+    /// `step_dip_bowed=` (`video5`: true): with `step_dip_alpha`, only curves that bow are kept
+    /// for their dip (`TEMDetectorConfig.stepDipBowed`).
+    public var stepDipBowed: Bool?
+    /// `dip_alpha=` (0 = off, the default): only curves that lie below both sides at
+    /// significantly many points are kept (sign test at this level; `TEMDetectorConfig.dipAlpha`).
+    public var dipAlpha: Double?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -106,6 +119,10 @@ public struct TEMJobOptions: Sendable, Equatable {
         smoothing = try optionalDouble("smoothing", 0...1e6)
         flattenRadius = try optionalInt("flatten_radius", 0...1000)
         keepSlipTraces = try params.bool("keep_slip_traces", default: false)
+        stepRatio = try optionalDouble("step_ratio", 0...1000)
+        stepDipAlpha = try optionalDouble("step_dip_alpha", 0...1)
+        stepDipBowed = try params.values["step_dip_bowed"].map { _ in try params.bool("step_dip_bowed", default: false) }
+        dipAlpha = try optionalDouble("dip_alpha", 0...1)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
