@@ -224,6 +224,11 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// bound alone. With many tiles of like size the bound asks |z| ≥ 3.26 where the tail itself
     /// is 1 % at ≈ 2.6.
     public var polarityRandomisations = 0
+    /// With `polarityPooled`: once the pooled test has been significant on the plain rule's side,
+    /// the extra seeds keep running while it is not significant either way (a lean hovering at
+    /// the level changes nothing); they stop when it is significant on the other side or the
+    /// plain side changes. Off: the test is read afresh every frame.
+    public var polarityPooledSticky = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -408,6 +413,14 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video18` whose significance, once reached on the plain side, holds until contradicted
+    /// (`polarityPooledSticky`). `--param detector=video19`.
+    public static var video19: TEMDetectorConfig {
+        var c = video18
+        c.polarityPooledSticky = true
+        return c
+    }
+
     /// The detectors a job or benchmark can choose by name (`--param detector=NAME`).
     public static func named(_ name: String) -> TEMDetectorConfig? {
         switch name {
@@ -428,12 +441,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video16": return .video16
         case "video17": return .video17
         case "video18": return .video18
+        case "video19": return .video19
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18", "video19"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -482,6 +496,8 @@ public struct TEMDetector: Sendable {
     /// significant, for diagnostics (`polarityAlpha`).
     public private(set) var framesSeen = 0
     public private(set) var firstSignificantFrame: Int?
+    /// `polarityPooledSticky`: the extra seeds held on by an earlier significant look.
+    private var pooledHeld = false
     /// `nullTest`: the null curves' largest statistic per recent null frame, and frames since
     /// the last null frame.
     private var nullWindow: CurveNullTest.Window
@@ -599,7 +615,13 @@ public struct TEMDetector: Sendable {
             } else if check && !(cfg.polarityPooledOverride && polarityWasSignificant) {
                 side = polarityEvidence.bright > polarityEvidence.dark
             }
-            polaritySignificant = tested == side
+            if cfg.polarityPooledSticky {
+                // Significant either way decides; not significant holds, unless the plain side moved.
+                if tested != nil { pooledHeld = tested == side } else if side != current { pooledHeld = false }
+                polaritySignificant = pooledHeld
+            } else {
+                polaritySignificant = tested == side
+            }
             if polaritySignificant && firstSignificantFrame == nil { firstSignificantFrame = framesSeen }
             if side != current {
                 // The other polarity's maps are the frame's now.
