@@ -21,6 +21,10 @@ public enum RidgeFilter {
     public struct Workspace: Sendable {
         /// The smoothed frame of every scale, one after another (`n` values each).
         var smoothed: [Float] = []
+        /// The last `apply`'s per-scale weights (signed for its polarity) and, for `weighted` /
+        /// `localised`, its keys: what `applyOpposite` recombines the same planes with.
+        var norms: [Float] = []
+        var keys: [Float]? = nil
         public init() {}
         mutating func ensure(_ n: Int, scales: Int) {
             if smoothed.count != n * scales { smoothed = [Float](repeating: 0, count: n * scales) }
@@ -94,6 +98,8 @@ public enum RidgeFilter {
             let keys: [Float]? = noiseNormalised && scaleChoice != .significance
                 ? zip(scales, norms).map { Float(pow($0, scaleExponent)) / abs($1) }
                 : nil
+            ws.norms = norms
+            ws.keys = keys
             norms.withUnsafeBufferPointer { nb in
                 if let keys {
                     keys.withUnsafeBufferPointer { kb in
@@ -108,6 +114,35 @@ public enum RidgeFilter {
                             response: response.baseAddress!, normal: normal.baseAddress!)
                     // Without noise normalisation the weights are σ^γ already: both choices are this map.
                     if scaleChoice == .localised, let location { location.baseAddress!.update(from: response.baseAddress!, count: n) }
+                }
+            }
+        }
+    }
+
+    /// The last `apply`'s frame read for the other polarity: its smoothed planes recombined with
+    /// the weights negated (bright lines use −H; each scale's noise does not depend on the sign),
+    /// so the blurs — most of the filter's cost — are not run again. Bit for bit what `apply`
+    /// with `brightLines` flipped writes (`TEMPolarityPoolTests`). `scales` and `pairGuard` as
+    /// given to that `apply`; not for `ScaleChoice.localised` (no location map is written).
+    public static func applyOpposite(width: Int, height: Int, scales: Int, beta: Float, pairGuard: Float = 0,
+                                     response: UnsafeMutableBufferPointer<Float>, normal: UnsafeMutableBufferPointer<Float>,
+                                     workspace ws: inout Workspace) {
+        let n = width * height
+        precondition(ws.norms.count == scales && ws.smoothed.count == n * scales && response.count >= n && normal.count >= n,
+                     "applyOpposite needs the workspace of an apply on a frame of this size")
+        let negated = ws.norms.map { -$0 }
+        let keys = ws.keys
+        ws.smoothed.withUnsafeBufferPointer { all in
+            negated.withUnsafeBufferPointer { nb in
+                if let keys {
+                    keys.withUnsafeBufferPointer { kb in
+                        combine(all.baseAddress!, planeStride: n, norms: nb.baseAddress!, scales: scales, width: width, height: height,
+                                beta: beta, pairGuard: pairGuard, response: response.baseAddress!, normal: normal.baseAddress!,
+                                keys: kb.baseAddress!)
+                    }
+                } else {
+                    combine(all.baseAddress!, planeStride: n, norms: nb.baseAddress!, scales: scales, width: width, height: height,
+                            beta: beta, pairGuard: pairGuard, response: response.baseAddress!, normal: normal.baseAddress!)
                 }
             }
         }

@@ -222,6 +222,33 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// below both sides at 4 of 17 and 8 of 16 points, every dislocation at ≥ 24 of 25). Applied
     /// after the slip-trace rule, whose faint level the removed curves would otherwise raise.
     public var dipAlpha = 0.0
+    /// With `polarityAlpha`: the polarity test pooled over every frame the detector has seen (a
+    /// shard's frames in order), not only the checks every `polarityCheckInterval` frames. The
+    /// lines' polarity belongs to the imaging condition, not to one frame, and a faint line's
+    /// tiles lean its way by little per frame; summed over the frames they lean surely while the
+    /// noise, new each frame, averages out. Each tile keeps its sum over the frames — one block of
+    /// evidence whatever the frames' correlation (the texture only drifts, so it must not become
+    /// significant by repetition: `TEMPolarityTest`). The other polarity is read from the same
+    /// smoothed planes (`RidgeFilter.applyOpposite`: one more combine, no blur). The plain seeds
+    /// keep `autoPolarity`'s choice (the larger total at the checks, as with the test off) and the
+    /// extra seeds run only while the pooled test is significant on that side. Not with
+    /// `tangentHalfLength`, `polarityTangentHalfLength` or `ScaleChoice.localised` (the checks
+    /// alone are tested then).
+    public var polarityPooled = false
+    /// With `polarityPooled`: a significant pooled test also sets the polarity the plain seeds
+    /// read, and once it has been significant the polarity changes only on significant evidence
+    /// (`polarityAlpha`'s rule, on the pooled test).
+    public var polarityPooledOverride = false
+    /// With `polarityAlpha`: random sign patterns behind the polarity test's exact sign-flip tail
+    /// where Hoeffding's bound does not already decide (`TEMPolarityTest.randomisations`); 0: the
+    /// bound alone. With many tiles of like size the bound asks |z| ≥ 3.26 where the tail itself
+    /// is 1 % at ≈ 2.6.
+    public var polarityRandomisations = 0
+    /// With `polarityPooled`: once the pooled test has been significant on the plain rule's side,
+    /// the extra seeds keep running while it is not significant either way (a lean hovering at
+    /// the level changes nothing); they stop when it is significant on the other side or the
+    /// plain side changes. Off: the test is read afresh every frame.
+    public var polarityPooledSticky = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -385,6 +412,41 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video13` whose extra seeds run only while the polarity test pooled over every frame seen
+    /// so far is significant at 1 % on the side the plain rule reads (`polarityPooled`); the plain
+    /// seeds keep `video5`'s polarity (issue 11 items 2 and 5, 6 December; docs/tem.md, "The
+    /// polarity pooled over the shard"). `--param detector=video16`.
+    public static var video16: TEMDetectorConfig {
+        var c = video13
+        c.polarityAlpha = 0.01
+        c.polarityPooled = true
+        return c
+    }
+
+    /// `video16` whose significant pooled test also sets the plain seeds' polarity
+    /// (`polarityPooledOverride`). `--param detector=video17`.
+    public static var video17: TEMDetectorConfig {
+        var c = video16
+        c.polarityPooledOverride = true
+        return c
+    }
+
+    /// `video16` with the pooled test's significance from the sign-flip tail itself
+    /// (`polarityRandomisations` 999) where Hoeffding's bound does not decide. `--param detector=video18`.
+    public static var video18: TEMDetectorConfig {
+        var c = video16
+        c.polarityRandomisations = 999
+        return c
+    }
+
+    /// `video18` whose significance, once reached on the plain side, holds until contradicted
+    /// (`polarityPooledSticky`). `--param detector=video19`.
+    public static var video19: TEMDetectorConfig {
+        var c = video18
+        c.polarityPooledSticky = true
+        return c
+    }
+
     /// The detectors a job or benchmark can choose by name (`--param detector=NAME`).
     public static func named(_ name: String) -> TEMDetectorConfig? {
         switch name {
@@ -402,12 +464,16 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video13": return .video13
         case "video14": return .video14
         case "video15": return .video15
+        case "video16": return .video16
+        case "video17": return .video17
+        case "video18": return .video18
+        case "video19": return .video19
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18", "video19"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -452,6 +518,12 @@ public struct TEMDetector: Sendable {
     /// Whether the polarity in use is significant (`polarityAlpha`; always true when off).
     public private(set) var polaritySignificant = true
     private var polarityWasSignificant = false
+    /// Frames detected so far, and the first (1-based) at which the polarity test was
+    /// significant, for diagnostics (`polarityAlpha`).
+    public private(set) var framesSeen = 0
+    public private(set) var firstSignificantFrame: Int?
+    /// `polarityPooledSticky`: the extra seeds held on by an earlier significant look.
+    private var pooledHeld = false
     /// `nullTest`: the null curves' largest statistic per recent null frame, and frames since
     /// the last null frame.
     private var nullWindow: CurveNullTest.Window
@@ -530,7 +602,61 @@ public struct TEMDetector: Sendable {
             } } }
             swap(&response, &averaged)
         }
-        if cfg.autoPolarity {
+        framesSeen += 1
+        let pooled = cfg.autoPolarity && cfg.polarityAlpha > 0 && cfg.polarityPooled && cfg.tangentHalfLength == 0
+            && cfg.polarityTangentHalfLength == 0 && !localised
+        if pooled {
+            // Every frame: the polarity in use filtered, the other read from the same planes, and
+            // both polarities' tiles added to the test; the totals the plain rule reads only at the
+            // checks (so the plain seeds' polarity is the test-free rule's to the bit).
+            let current = detectedBright ?? false
+            let check = detectedBright == nil || framesSinceCheck >= cfg.polarityCheckInterval
+            filterFrame(bright: current)
+            if spare.response.count != n { spare = (flat, flat, localised ? flat : []) }
+            spare.response.withUnsafeMutableBufferPointer { r in spare.normal.withUnsafeMutableBufferPointer { nb in
+                RidgeFilter.applyOpposite(width: width, height: height, scales: cfg.scales.count, beta: cfg.beta,
+                                          pairGuard: cfg.pairGuard, response: r, normal: nb, workspace: &ridge)
+            } }
+            let block = max(8, cfg.polarityBlock)
+            var sameTiles: [Double] = [], otherTiles: [Double] = []
+            let same = response.withUnsafeBufferPointer {
+                RidgeThreshold.excessResponse($0, high: cfg.highThreshold, width: width, block: block, blocks: &sameTiles)
+            }
+            let other = spare.response.withUnsafeBufferPointer {
+                RidgeThreshold.excessResponse($0, high: cfg.highThreshold, width: width, block: block, blocks: &otherTiles)
+            }
+            polarityTest.alpha = cfg.polarityAlpha
+            polarityTest.randomisations = cfg.polarityRandomisations
+            polarityTest.add(dark: current ? otherTiles : sameTiles, bright: current ? sameTiles : otherTiles)
+            var side = current
+            if check {
+                polarityEvidence.dark += current ? other : same
+                polarityEvidence.bright += current ? same : other
+                framesSinceCheck = 0
+            }
+            let tested = polarityTest.bright
+            if cfg.polarityPooledOverride, let t = tested {
+                polarityWasSignificant = true
+                side = t
+            } else if check && !(cfg.polarityPooledOverride && polarityWasSignificant) {
+                side = polarityEvidence.bright > polarityEvidence.dark
+            }
+            if cfg.polarityPooledSticky {
+                // Significant either way decides; not significant holds, unless the plain side moved.
+                if tested != nil { pooledHeld = tested == side } else if side != current { pooledHeld = false }
+                polaritySignificant = pooledHeld
+            } else {
+                polaritySignificant = tested == side
+            }
+            if polaritySignificant && firstSignificantFrame == nil { firstSignificantFrame = framesSeen }
+            if side != current {
+                // The other polarity's maps are the frame's now.
+                swap(&response, &spare.response); swap(&normal, &spare.normal)
+            }
+            cfg.brightLines = side
+            detectedBright = side
+            framesSinceCheck += 1
+        } else if cfg.autoPolarity {
             let interval = cfg.polarityAlpha > 0 && !polaritySignificant && cfg.polarityUndecidedInterval > 0
                 ? cfg.polarityUndecidedInterval : cfg.polarityCheckInterval
             if detectedBright == nil || framesSinceCheck >= interval {
@@ -562,6 +688,7 @@ public struct TEMDetector: Sendable {
                 polarityEvidence.dark += current ? other : same
                 polarityEvidence.bright += current ? same : other
                 polarityTest.alpha = cfg.polarityAlpha
+                polarityTest.randomisations = cfg.polarityRandomisations
                 polarityTest.add(dark: current ? otherTiles : sameTiles, bright: current ? sameTiles : otherTiles)
                 let larger = polarityEvidence.bright > polarityEvidence.dark
                 if cfg.polarityAlpha > 0 {
@@ -570,6 +697,7 @@ public struct TEMDetector: Sendable {
                     // larger total decides, as without the test (a first check read the wrong way
                     // is corrected as the plain rule corrects it).
                     polaritySignificant = polarityTest.significant
+                    if polaritySignificant && firstSignificantFrame == nil { firstSignificantFrame = framesSeen }
                     if let side = polarityTest.bright { polarityWasSignificant = true; detectedBright = side }
                     else if !polarityWasSignificant { detectedBright = larger }
                 } else {

@@ -23,6 +23,9 @@ public enum TEMDrawsBenchmark {
         /// The polarity test's statistic at the end of the video (`TEMPolarityTest.z`: positive
         /// when bright leads; |z| ≥ 3.26 is significant at 1 %), whatever the detector's setting.
         public var polarityZ: Double? = nil
+        /// With `polarityAlpha`: the first frame (1-based) at which the polarity test was
+        /// significant on the side in use (`TEMDetector.firstSignificantFrame`), 0 if never.
+        public var polaritySignificantAt: Int? = nil
         /// With `diagnoseLines`: where each true line is lost (`TEMLineDiagnosis`).
         public var lines: [TEMLineDiagnosis.Line] = []
         /// The drawn nuisances in one short line (`nuisanceSummary`).
@@ -122,6 +125,7 @@ public enum TEMDrawsBenchmark {
                                 lines: lineStats.keys.sorted().map { lineStats[$0]! })
                 draw.nuisance = TEMDrawsAttribution.nuisanceSummary(params)
                 if config.autoPolarity { draw.polarityZ = detector.polarityTest.z }
+                if config.polarityAlpha > 0 { draw.polaritySignificantAt = detector.firstSignificantFrame ?? 0 }
                 draw.driftErrorP90 = quantile(driftErrors, 0.9)
                 if diagnoseIdentities {
                     draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
@@ -249,6 +253,7 @@ public enum TEMDrawsBenchmark {
                              + [e.precision, e.recall, e.f1, e.lengthScore, e.idf1, e.tracking.mota, e.tracking.hota].map { TEMBenchmark.fmt($0, 3) }.joined(separator: "  ")
                              + "  \(d.tracks)/\(d.trueDislocations)" + (d.polarityRight ? "" : "  wrong")
                              + (d.polarityZ.map { "  z \(TEMBenchmark.fmt($0, 1))" } ?? "")
+                             + (d.polaritySignificantAt.map { $0 > 0 ? " @\($0)" : " @-" } ?? "")
                              + "  drift err \(TEMBenchmark.fmt(d.driftError, 2))/\(TEMBenchmark.fmt(d.driftErrorP90, 2))"
                              + (d.idf1TrueDrift.map { "  IDF1 true drift \(TEMBenchmark.fmt($0, 3))" } ?? "")
                              + (d.idf1Oracle.map { "  oracle \(TEMBenchmark.fmt($0, 3))" } ?? "")
