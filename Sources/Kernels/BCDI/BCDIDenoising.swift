@@ -44,6 +44,15 @@ public enum BCDIDenoising {
     /// border) are not exact: a slab reads that many halo planes.
     public static func phase(re: [Float], im: [Float], support: [UInt8], shape: BCDIShape, firstPlane: Int,
                              ramp g: SIMD3<Double>, centroid c: SIMD3<Double>, sigma: Double) -> [Float] {
+        let (sr, si) = field(re: re, im: im, support: support, shape: shape, firstPlane: firstPlane, ramp: g, centroid: c, sigma: sigma)
+        var out = [Float](repeating: 0, count: re.count)
+        for k in 0..<re.count { out[k] = atan2f(si[k], sr[k]) }
+        return out
+    }
+
+    /// The smoothed demodulated field whose argument `phase` takes (the same planes).
+    public static func field(re: [Float], im: [Float], support: [UInt8], shape: BCDIShape, firstPlane: Int,
+                             ramp g: SIMD3<Double>, centroid c: SIMD3<Double>, sigma: Double) -> (re: [Float], im: [Float]) {
         let offset = firstPlane * shape.planeCount
         var dr = [Float](repeating: 0, count: re.count), di = dr
         for k in 0..<re.count where support[k] != 0 {
@@ -54,9 +63,6 @@ public enum BCDIDenoising {
             di[k] = Float(Double(re[k]) * ci + Double(im[k]) * cr)
         }
         let sub = BCDIShape(nz: re.count / shape.planeCount, ny: shape.ny, nx: shape.nx)
-        let (sr, si) = BCDIComplexSmoothing.smooth(re: dr, im: di, support: support, shape: sub, sigma: sigma)
-        var out = [Float](repeating: 0, count: re.count)
-        for k in 0..<re.count { out[k] = atan2f(si[k], sr[k]) }
-        return out
+        return BCDIComplexSmoothing.smooth(re: dr, im: di, support: support, shape: sub, sigma: sigma)
     }
 }

@@ -34,6 +34,10 @@ public struct BCDILineOptions: Hashable, Sendable {
     /// What becomes of an open line's end in the voxels the support's notch fill added, when
     /// `detect` is given them (`BCDIFillEnds`; its direction taken over `minFreeLength` voxels).
     public var fillEnds: BCDIFillEnds = .off
+    /// How a residue-traced line is smoothed along its length (`BCDILineSmoothing`): `off`, the
+    /// 1-2-1 passes of `smoothing`; `residueNoise`, by each cell's measured position noise when
+    /// `detect` is given the precision map.
+    public var lineSmoothing: BCDILineSmoothing = .off
 
     public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2,
                 minLoopDiameter: Double = 4, minFreeLength: Double = 4, tracing: BCDILineTracing = .residues) {
@@ -55,9 +59,11 @@ public enum BCDILines {
     /// Lines of `psi` (full volume, C order). `phase` (the one Ψ was computed from) enables
     /// the winding sign from plaquette residues; pass nil to skip it. `filled`: the support's
     /// voxels that the notch fill added (`BCDIVolumeAnalysis.prepareFilled`), for `options.fillEnds`.
+    /// `precision`: per voxel, the precision of a zero's position there
+    /// (`BCDILineSmoothing.precisionMap`), for `options.lineSmoothing`.
     public static func detect(
         psi: [Float], support: [UInt8], phase: [Float]? = nil, shape: BCDIShape, options: BCDILineOptions = BCDILineOptions(),
-        filled: [UInt8]? = nil
+        filled: [UInt8]? = nil, precision: [Float]? = nil
     ) -> [BCDILine] {
         precondition(psi.count == shape.count && support.count == shape.count, "buffers do not match shape \(shape)")
         let cut = options.psiCutoff
@@ -67,20 +73,22 @@ public enum BCDILines {
         var lines: [BCDILine] = []
         for (ci, comp) in comps.enumerated() where comp.count >= options.minVoxels {
             // Lines with the noise-pair length rules waived (the inner pieces of a residue chain).
-            var found: [(line: BCDILine, inner: Bool)]
+            // `test`: the line the noise-pair rules judge, when it differs from the line kept.
+            var found: [(line: BCDILine, inner: Bool, test: BCDILine?)]
             if options.tracing == .residues && !chains[ci].isEmpty {
-                found = residueLines(comp, chains: chains[ci], residues: residues, support: support, shape: shape, options: options)
+                found = residueLines(comp, chains: chains[ci], residues: residues, support: support, shape: shape, options: options,
+                                     precision: options.lineSmoothing == .residueNoise ? precision : nil)
             } else {
                 let parts = options.tracing == .split && chains[ci].count >= 2 ? split(comp, along: chains[ci], residues: residues, shape: shape) : [comp]
                 found = parts.filter { $0.count >= options.minVoxels }.flatMap { trace($0, psi: psi, support: support, shape: shape, options: options) }
-                    .map { ($0, false) }
+                    .map { ($0, false, nil) }
             }
             let maxPsi = comp.map { psi[$0] }.max() ?? 0
-            for (found, inner) in found {
+            for (found, inner, test) in found {
                 var line = found
                 line.maxPsi = maxPsi
                 line.component = ci
-                guard inner || !isNoise(line, options: options) else { continue }
+                guard inner || !isNoise(test ?? line, options: options) else { continue }
                 if !line.closed, options.fillEnds != .off, let filled {
                     let pts = BCDIFillEnds.apply(line.points, mode: options.fillEnds, filled: filled, shape: shape, span: options.minFreeLength)
                     if pts != line.points {
@@ -102,20 +110,30 @@ public enum BCDILines {
     /// tip of its own share of the region back (`extendEnd`; the share is the region's voxels
     /// nearer this chain than any other, so a close neighbour's core does not pull it).
     static func residueLines(_ region: [Int], chains: [[Int]], residues: [BCDIResidue], support: [UInt8], shape: BCDIShape,
-                             options: BCDILineOptions) -> [(line: BCDILine, inner: Bool)] {
+                             options: BCDILineOptions, precision: [Float]? = nil) -> [(line: BCDILine, inner: Bool, test: BCDILine?)] {
+        let variance = precision.map { map in { (cell: SIMD3<Int>) in BCDILineSmoothing.cellVariance(cell, precision: map, shape: shape) } }
         let parts = chains.count >= 2 ? split(region, along: chains, residues: residues, shape: shape) : [region]
-        var out: [(line: BCDILine, inner: Bool)] = []
+        var out: [(line: BCDILine, inner: Bool, test: BCDILine?)] = []
         for (chain, part) in zip(chains, parts) {
             let voxels = part.map { i -> SIMD3<Double> in
                 let c = shape.coordinates(of: i)
                 return SIMD3(Double(c.x), Double(c.y), Double(c.z))
             }
-            for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing) {
-                var pts = piece.points
+            for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing,
+                                                          variance: variance) {
                 let onRay = options.fillEnds == .tips
-                if piece.endIsEnd { pts = extendEnd(pts, voxels: voxels, onRay: onRay) }
-                if piece.startIsEnd { pts = extendEnd(pts.reversed(), voxels: voxels, onRay: onRay).reversed() }
-                out.append((line(pts, closed: piece.closed, support: support, shape: shape, options: options), piece.inner))
+                func traced(_ points: [SIMD3<Double>]) -> BCDILine {
+                    var pts = points
+                    if piece.endIsEnd { pts = extendEnd(pts, voxels: voxels, onRay: onRay) }
+                    if piece.startIsEnd { pts = extendEnd(pts.reversed(), voxels: voxels, onRay: onRay).reversed() }
+                    return line(pts, closed: piece.closed, support: support, shape: shape, options: options)
+                }
+                let plain = traced(piece.points)
+                if let refined = piece.refined {
+                    out.append((traced(refined), piece.inner, plain))
+                } else {
+                    out.append((plain, piece.inner, nil))
+                }
             }
         }
         return out

@@ -63,6 +63,9 @@ extension BCDIResidueChains {
     /// One traced piece of a chain.
     struct Piece {
         var points: [SIMD3<Double>]
+        /// The centres smoothed by their position noise (`BCDILineSmoothing`), when asked for;
+        /// `points` (the 1-2-1 passes) still decide the noise-pair rules, which were set on them.
+        var refined: [SIMD3<Double>]? = nil
         var closed: Bool
         /// Both ends are branch cells: a stretch of line between two places where a noise pair
         /// touches it, not a free piece (the noise-pair length rule does not apply).
@@ -76,8 +79,11 @@ extension BCDIResidueChains {
     /// between ends and branch cells (a noise pair riding on a line makes a small side loop),
     /// with spurs shorter than `spurLength` cells pruned. Points are cell centres, smoothed by
     /// `smoothing` passes of a 1-2-1 average: a residue locates the line to the cell it
-    /// crosses, and the average of neighbouring cells to a fraction of a voxel.
-    static func pieces(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int) -> [Piece] {
+    /// crosses, and the average of neighbouring cells to a fraction of a voxel. With
+    /// `variance` (a cell's positional variance, `BCDILineSmoothing.residueNoise`) the centres
+    /// are smoothed by `BCDILineSmoothing.smooth` instead.
+    static func pieces(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int,
+                       variance: ((SIMD3<Int>) -> Double)? = nil) -> [Piece] {
         var index: [SIMD3<Int>: Int] = [:]
         var nodes: [SIMD3<Int>] = []
         var edges: [[Int]] = []
@@ -105,9 +111,11 @@ extension BCDIResidueChains {
                 let v = graph.nodes[c]
                 return SIMD3(Double(v.x), Double(v.y), Double(v.z)) + 0.5
             }
+            let refined = path.count < 5 ? nil
+                : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed) }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
             let first = degree[path[0]], last = degree[path[path.count - 1]]
-            return Piece(points: points, closed: closed, inner: !closed && first >= 3 && last >= 3,
+            return Piece(points: points, refined: refined, closed: closed, inner: !closed && first >= 3 && last >= 3,
                          startIsEnd: !closed && first == 1, endIsEnd: !closed && last == 1)
         }
         var out: [Piece] = []

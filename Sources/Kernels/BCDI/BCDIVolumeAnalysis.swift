@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Settings of the whole single-volume finder (`BCDIVolumeAnalysis.run`).
 public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var alpha: Int = 1
@@ -403,12 +409,25 @@ public enum BCDIVolumeAnalysis {
                                                                                             settings: settings, companion: companion)
         let (support, ramp, sigma, smoothing, filled) = prepareFilled(re: re, im: im, storedSupport: candidate, shape: shape, settings: settings,
                                                                       noiseSigma: measuredSigma)
-        let phase = smoothing > 0
-            ? BCDIDenoising.phase(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
-                                  centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)
-            : BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
+        let phase: [Float]
+        var precision: [Float]? = nil
+        if smoothing > 0 {
+            let f = BCDIDenoising.field(re: re, im: im, support: support, shape: shape, firstPlane: 0, ramp: ramp,
+                                        centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), sigma: smoothing)
+            phase = zip(f.re, f.im).map { atan2f($1, $0) }
+            if settings.lines.lineSmoothing != .off && sigma > 0 {
+                precision = BCDILineSmoothing.precisionMap(re: f.re, im: f.im, shape: shape,
+                                                           noise: sigma / BCDIComplexSmoothing.noiseReduction(sigma: smoothing))
+            }
+        } else {
+            phase = BCDIPhaseRamp.phase(re: re, im: im, shape: shape, removing: ramp, support: support)
+            if settings.lines.lineSmoothing != .off && sigma > 0 {
+                precision = BCDILineSmoothing.precisionMap(re: re, im: im, shape: shape, noise: sigma)
+            }
+        }
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
-        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines, filled: filled)
+        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines, filled: filled,
+                                     precision: precision)
         return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing,
                       blur: blur, inverted: inverted, companion: deconvolvedCompanion, filled: filled)
     }

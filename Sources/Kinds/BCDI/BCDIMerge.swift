@@ -18,6 +18,8 @@ public enum BCDIMerge {
         public var maskSource: String
         /// The support's voxels that the notch fill added, when the slabs carry them.
         public var filled: [UInt8]? = nil
+        /// The precision of a zero's position per voxel, when the slabs carry it (`line_smoothing`).
+        public var precision: [Float]? = nil
     }
 
     static let tables = ["bcdi_volume_results", "bcdi_line_results"]
@@ -115,7 +117,7 @@ public enum BCDIMerge {
     /// when the slabs carry them, for `fill_ends`).
     public static func lines(of volume: Volume, options: BCDIJobOptions) -> [BCDILine] {
         BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
-                         options: options.analysisSettings.lines, filled: volume.filled)
+                         options: options.analysisSettings.lines, filled: volume.filled, precision: volume.precision)
     }
 
     /// Writes `/psi` (float32) and `/support` (uint8) of one volume.
@@ -166,6 +168,7 @@ public enum BCDIMerge {
         var psi: [Float] = [], phase: [Float] = [], support: [UInt8] = []
         // The fill's voxels only when every slab carries them.
         var filled: [UInt8]? = sorted.allSatisfy { $0.filled != nil } ? [] : nil
+        var precision: [Float]? = sorted.allSatisfy { $0.precision != nil } ? [] : nil
         psi.reserveCapacity(shape.count)
         phase.reserveCapacity(shape.count)
         support.reserveCapacity(shape.count)
@@ -177,10 +180,12 @@ public enum BCDIMerge {
             phase += slab.phase
             support += slab.support
             if let f = slab.filled { filled? += f }
+            if let p = slab.precision { precision? += p }
             z = slab.z1
         }
         guard z == shape.nz else { throw TaskError("\(file): slabs end at plane \(z) of \(shape.nz); re-run the job") }
-        return Volume(shape: shape, psi: psi, phase: phase, support: support, ramp: first.ramp, maskSource: first.maskSource, filled: filled)
+        return Volume(shape: shape, psi: psi, phase: phase, support: support, ramp: first.ramp, maskSource: first.maskSource, filled: filled,
+                      precision: precision)
     }
 
     /// `[x, y, z]` with 4 decimals.

@@ -74,6 +74,10 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// added is put on the ray the line had before it (`ray`) or cut where it enters them
     /// (`clip`) (`BCDIFillEnds`; issue 12, thirteenth session).
     public var fillEnds: BCDIFillEnds
+    /// `line_smoothing=off|residue_noise` (default off): a residue-traced line smoothed along its
+    /// length by its cells' position noise measured from the field (`BCDILineSmoothing`; issue
+    /// 12, fourteenth session), instead of two 1-2-1 passes.
+    public var lineSmoothing: BCDILineSmoothing
 
     public init(_ params: JobParams) throws {
         dataset = params.values["dataset"].flatMap { $0.isEmpty ? nil : $0 }
@@ -125,6 +129,11 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param fill_ends=\(endsName): expected off, ray or clip")
         }
         self.fillEnds = fillEnds
+        let smoothingName = params.string("line_smoothing", default: BCDILineSmoothing.off.rawValue)
+        guard let lineSmoothing = BCDILineSmoothing(rawValue: smoothingName.lowercased()) else {
+            throw ParamError(message: "--param line_smoothing=\(smoothingName): expected off or residue_noise")
+        }
+        self.lineSmoothing = lineSmoothing
     }
 
     /// The kernel settings these options stand for.
@@ -145,6 +154,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         s.supportNotches = supportNotches
         s.lines = BCDILineOptions(psiCutoff: Float(psiCutoff), minVoxels: minVoxels, tracing: tracing)
         s.lines.fillEnds = fillEnds
+        s.lines.lineSmoothing = lineSmoothing
         return s
     }
 }

@@ -26,6 +26,9 @@ public struct BCDISlabResult: Sendable, Equatable {
     /// Planes z0..<z1 of the support's voxels that the notch fill added (nil when
     /// `support_notches` is off, or in a slab file written before they were stored).
     public var filled: [UInt8]? = nil
+    /// Planes z0..<z1 of the precision of a zero's position (`BCDILineSmoothing.precisionMap`;
+    /// nil when `line_smoothing` is off or the noise was not measured).
+    public var precision: [Float]? = nil
 }
 
 public enum BCDISlabComputation {
@@ -37,6 +40,7 @@ public enum BCDISlabComputation {
         let full = BCDIShape(nz: nz, ny: ny, nx: nx)
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
         var filled: [UInt8]? = nil
+        var precision: [Float]? = nil
         var read: Range<Int>
         let stored = source.maskDataset != nil
         if stored && !options.removeRamp && options.snr == 0 && !options.deblur {
@@ -60,7 +64,10 @@ public enum BCDISlabComputation {
             }
             let ctx = context!
             // The denoising smoothing reaches `radius` planes beyond those Ψ reads.
-            let reach = options.alpha + (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0)
+            var reach = options.alpha + (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0)
+            // The position noise takes central differences of the smoothed field: one plane more.
+            let positionNoise = options.lineSmoothing != .off && ctx.sigma > 0
+            if positionNoise { reach = max(reach, (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0) + 1) }
             read = halo(z, planes: options.method == "derivative" ? nz : reach, nz: nz)
             let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
             let re: [Float], im: [Float]
@@ -77,10 +84,19 @@ public enum BCDISlabComputation {
             ramp = ctx.ramp
             support = read.count == nz ? ctx.support : Array(ctx.support[planes])
             filled = ctx.filled.map { read.count == nz ? $0 : Array($0[planes]) }
-            phase = ctx.smoothing > 0
-                ? BCDIDenoising.phase(re: re, im: im, support: support, shape: full, firstPlane: read.lowerBound,
-                                      ramp: ctx.ramp, centroid: ctx.centroid, sigma: ctx.smoothing)
-                : BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: ctx.ramp, centroid: ctx.centroid)
+            let readShape = BCDIShape(nz: read.count, ny: ny, nx: nx)
+            if ctx.smoothing > 0 {
+                let f = BCDIDenoising.field(re: re, im: im, support: support, shape: full, firstPlane: read.lowerBound,
+                                            ramp: ctx.ramp, centroid: ctx.centroid, sigma: ctx.smoothing)
+                phase = zip(f.re, f.im).map { atan2f($1, $0) }
+                if positionNoise {
+                    precision = BCDILineSmoothing.precisionMap(re: f.re, im: f.im, shape: readShape,
+                                                               noise: ctx.sigma / BCDIComplexSmoothing.noiseReduction(sigma: ctx.smoothing))
+                }
+            } else {
+                phase = BCDIVolumeContext.phase(re: re, im: im, shape: full, firstPlane: read.lowerBound, ramp: ctx.ramp, centroid: ctx.centroid)
+                if positionNoise { precision = BCDILineSmoothing.precisionMap(re: re, im: im, shape: readShape, noise: ctx.sigma) }
+            }
         }
         let sub = BCDIShape(nz: read.count, ny: ny, nx: nx)
         let local = (z.lowerBound - read.lowerBound)..<(z.upperBound - read.lowerBound)
@@ -96,7 +112,7 @@ public enum BCDISlabComputation {
         return BCDISlabResult(
             shape: source.shape, z0: z.lowerBound, z1: z.upperBound, psi: psi, phase: Array(phase[out]),
             support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude",
-            filled: filled.map { Array($0[out]) })
+            filled: filled.map { Array($0[out]) }, precision: precision.map { Array($0[out]) })
     }
 
     /// The planes `z` plus `planes` halo planes each side, clipped to the volume.
@@ -118,6 +134,7 @@ public enum BCDISlabComputation {
             try file.write([Int64(slab.z0), Int64(slab.z1)] + slab.shape.map(Int64.init), shape: [5], to: "/extent")
             try file.write([UInt8(slab.maskSource == "stored" ? 1 : 0)], shape: [1], to: "/stored_mask")
             if let filled = slab.filled { try file.write(filled, shape: shape, to: "/filled", options: .gzip(level: 1)) }
+            if let precision = slab.precision { try file.write(precision, shape: shape, to: "/precision") }
             try file.close()
         }
     }
@@ -132,10 +149,11 @@ public enum BCDISlabComputation {
         }
         let stored = try file.dataset("/stored_mask").read(UInt8.self).first == 1
         let filled = file.containsDataset("/filled") ? try file.dataset("/filled").read(UInt8.self) : nil
+        let precision = file.containsDataset("/precision") ? try file.dataset("/precision").read(Float.self) : nil
         return BCDISlabResult(
             shape: Array(extent[2...]), z0: extent[0], z1: extent[1],
             psi: try file.dataset("/psi").read(Float.self), phase: try file.dataset("/phase").read(Float.self),
             support: try file.dataset("/support").read(UInt8.self), ramp: try file.dataset("/ramp").read(Double.self),
-            maskSource: stored ? "stored" : "amplitude", filled: filled)
+            maskSource: stored ? "stored" : "amplitude", filled: filled, precision: precision)
     }
 }

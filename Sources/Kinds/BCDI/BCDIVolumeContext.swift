@@ -26,6 +26,9 @@ struct BCDIVolumeContext: Sendable {
     /// The support's voxels that the notch fill added (`BCDIVolumeAnalysis.prepareFilled`; nil
     /// when `support_notches` is off), for `fill_ends` in the merge.
     var filled: [UInt8]? = nil
+    /// The noise σ of the field the phase is taken from, before the denoising smoothing (for
+    /// `line_smoothing`'s position noise).
+    var sigma: Double = 0
 
     /// From the whole volume; the same deconvolution, ramp and centroid as
     /// `BCDIVolumeAnalysis.run` computes unsharded.
@@ -34,10 +37,11 @@ struct BCDIVolumeContext: Sendable {
         let stored = BCDIVolumeAnalysis.supportCandidate(stored: try source.readMask(0..<shape.nz), re: re, im: im, shape: shape,
                                                          settings: settings)
         let d = BCDIVolumeAnalysis.deblur(re: re, im: im, storedSupport: stored, shape: shape, settings: settings)
-        let (support, ramp, _, smoothing, filled) = BCDIVolumeAnalysis.prepareFilled(re: d.re, im: d.im, storedSupport: d.support, shape: shape,
+        let (support, ramp, sigma, smoothing, filled) = BCDIVolumeAnalysis.prepareFilled(re: d.re, im: d.im, storedSupport: d.support, shape: shape,
                                                                                      settings: settings, noiseSigma: d.sigma)
         return BCDIVolumeContext(support: support, ramp: ramp, centroid: BCDIPhaseRamp.supportCentroid(support, shape: shape), smoothing: smoothing,
-                                 blur: d.blur, inverted: d.inverted, field: d.inverted > 0 ? (d.re, d.im) : nil, filled: filled)
+                                 blur: d.blur, inverted: d.inverted, field: d.inverted > 0 ? (d.re, d.im) : nil, filled: filled,
+                                 sigma: sigma)
     }
 
     /// Planes `planes` of the deconvolved field cached at `path` by `save`.
@@ -67,7 +71,7 @@ struct BCDIVolumeContext: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: source.path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|support_body:\(options.supportBody)|support_notches:\(options.supportNotches)|v7"
+        let text = "v1|\(source.path)|\(size)|\(modified)|\(source.dataset ?? "")|\(source.shape)|\(source.maskDataset ?? "amplitude:\(options.amplitudeThreshold)")|ramp:\(options.removeRamp)|snr:\(options.snr)|phase_noise:\(options.phaseNoise)|deblur:\(options.deblur):\(options.deblurResidual):\(options.blurEstimator.rawValue):\(options.deblurSurface.rawValue):\(options.deblurBand):\(options.deblurMeasuredNoise)|support_body:\(options.supportBody)|support_notches:\(options.supportNotches)|v8"
         return Array(text.utf8)
     }
 
@@ -77,14 +81,14 @@ struct BCDIVolumeContext: Sendable {
         defer { try? file.close() }
         guard let stored = try? file.dataset("/key").read(UInt8.self), stored == key,
               let support = try? file.dataset("/support").read(UInt8.self), support.count == shape.count,
-              let values = try? file.dataset("/ramp_centroid").read(Double.self), values.count == 9 else { return nil }
+              let values = try? file.dataset("/ramp_centroid").read(Double.self), values.count == 10 else { return nil }
         if values[8] > 0 {
             guard let d = try? file.dataset("/deblurred_re"), d.shape == [shape.nz, shape.ny, shape.nx] else { return nil }
         }
         let filled = file.containsDataset("/filled")
             ? (try? file.dataset("/filled").read(UInt8.self)).flatMap { $0.count == shape.count ? $0 : nil } : nil
         return BCDIVolumeContext(support: support, ramp: SIMD3(values[0], values[1], values[2]), centroid: SIMD3(values[3], values[4], values[5]),
-                                 smoothing: values[6], blur: values[7], inverted: values[8], filled: filled)
+                                 smoothing: values[6], blur: values[7], inverted: values[8], filled: filled, sigma: values[9])
     }
 
     /// Caches this context at `path` (atomically; a concurrent writer writes the same bytes).
@@ -93,7 +97,8 @@ struct BCDIVolumeContext: Sendable {
             let file = try HDF5File.create(path: temporary)
             try file.write(key, shape: [key.count], to: "/key")
             try file.write(support, shape: [shape.nz, shape.ny, shape.nx], to: "/support", options: .gzip(level: 1))
-            try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z, smoothing, blur, inverted], shape: [9], to: "/ramp_centroid")
+            try file.write([ramp.x, ramp.y, ramp.z, centroid.x, centroid.y, centroid.z, smoothing, blur, inverted, sigma], shape: [10],
+                           to: "/ramp_centroid")
             if let filled { try file.write(filled, shape: [shape.nz, shape.ny, shape.nx], to: "/filled", options: .gzip(level: 1)) }
             if let field {
                 try file.write(field.re, shape: [shape.nz, shape.ny, shape.nx], to: "/deblurred_re")

@@ -77,6 +77,9 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `fill_ends` job parameter, off (the job's default), ray or clip.")
     var fillEnds: String = BCDIFillEnds.off.rawValue
 
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default) or residue_noise.")
+    var lineSmoothing: String = BCDILineSmoothing.off.rawValue
+
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
 
@@ -111,6 +114,9 @@ struct BenchBCDICommand: ParsableCommand {
         }
         guard BCDIFillEnds(rawValue: fillEnds) != nil else {
             throw ValidationError("--fill-ends \(fillEnds): expected off, ray or clip")
+        }
+        guard BCDILineSmoothing(rawValue: lineSmoothing) != nil else {
+            throw ValidationError("--line-smoothing \(lineSmoothing): expected off or residue_noise")
         }
         guard only.allSatisfy({ (0..<draws).contains($0) }) else { throw ValidationError("--only: draw numbers are 0…\(draws - 1)") }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
@@ -155,6 +161,7 @@ struct BenchBCDICommand: ParsableCommand {
                 settings.lines.minLoopDiameter = minLength
                 settings.lines.tracing = BCDILineTracing(rawValue: tracing)!
                 settings.lines.fillEnds = BCDIFillEnds(rawValue: fillEnds)!
+                settings.lines.lineSmoothing = BCDILineSmoothing(rawValue: lineSmoothing)!
                 let report = BCDIAccuracy.run(preset: name, ranges: BCDIRandomRanges.preset(name)!, count: draws, seed: seed,
                                               settings: settings, threads: threads, only: only.isEmpty ? nil : only)
                 if verbose {
