@@ -18,9 +18,8 @@ import Darwin
 /// scans; it stops when a sphere no longer pays its five parameters (5 ln n over the n pixels,
 /// the merge test's information criterion). The rebuilt stack, of one sphere up to one more
 /// than before (a sphere alone is tried as two), replaces the old one when its criterion is
-/// lower over the pixels of both (the
-/// old model's weights on each side), else everything is restored. No depth gap or threshold is
-/// set by hand.
+/// lower over the pixels of both (the old model's weights on each side), else everything is
+/// restored. No depth gap or threshold is set by hand.
 extension STEM4DParticleModelState {
     /// The largest stack refitted: a crowd chained by overlaps is left to the local fits.
     static let stackMax = 10
