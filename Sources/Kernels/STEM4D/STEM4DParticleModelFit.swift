@@ -100,6 +100,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// view is tested against itself grown and refitted without them, together
     /// (`STEM4DParticleSatellites`, information criterion). Off: the method of 6 December.
     public var satellites = false
+    /// After the satellites, each stack of spheres overlapping in every view is taken out and
+    /// built again by forward selection (one sphere up to one more than before, each started
+    /// from the stack's old positions with a depth scan), kept when its information criterion
+    /// is lower (`STEM4DParticleStackRefit`): one sphere fitted as two split in depth, two as
+    /// three, two stacked as one. Off: the method of 6 December.
+    public var splitMerge = false
     /// The box widths tried when `measureBlur`, px.
     public var blurWidths: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5]
     /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
@@ -167,6 +173,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             if added == 0 { break }
         }
         if satellites && state.absorbSatellites() > 0 {
+            state.refineAll()
+            state.refitBackground()
+            state.measureMismatch()
+            state.prune()
+        }
+        if splitMerge && state.refitStacks() > 0 {
             state.refineAll()
             state.refitBackground()
             state.measureMismatch()

@@ -210,6 +210,7 @@ public enum STEM4DMerge {
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"
             model.satellites = options.particleSatellites
+            model.splitMerge = options.particleSplitMerge
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance

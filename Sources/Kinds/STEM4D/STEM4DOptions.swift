@@ -145,6 +145,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// spheres hung together on a larger one when it, grown and refitted, explains the views
     /// within the information criterion (`STEM4DParticleModelFit.satellites`).
     public var particleSatellites: Bool
+    /// `particle_split_merge=` (default false): after the satellites, refit each stack of
+    /// spheres overlapping in every view as a whole, with as many spheres as the information
+    /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
+    public var particleSplitMerge: Bool
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -235,6 +239,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         particleSatellites = try params.bool("particle_satellites", default: false)
+        particleSplitMerge = try params.bool("particle_split_merge", default: false)
         guard ["pixel", "point", "measured"].contains(particleChordSampling) else {
             throw ParamError(message: "--param particle_chord_sampling=\(particleChordSampling): expected pixel, point or measured")
         }
