@@ -23,7 +23,8 @@ final class BCDILineSmoothingTests: XCTestCase {
         for v in map { XCTAssertEqual(Double(v), a * a / (sigma * sigma), accuracy: 1e-3 * a * a / (sigma * sigma)) }
     }
 
-    /// A smooth non-linear field on a 5×6×13 array against a plain Double loop.
+    /// A smooth non-linear field on a 5×6×13 array against the plain Double loop
+    /// (`BCDILineSmoothingReference.precisionMap`).
     func testPrecisionMatchesTheReference() {
         let shape = BCDIShape(nz: 5, ny: 6, nx: 13)
         var re = [Float](repeating: 0, count: shape.count), im = re
@@ -34,77 +35,23 @@ final class BCDILineSmoothingTests: XCTestCase {
         }
         let sigma = 0.2
         let map = BCDILineSmoothing.precisionMap(re: re, im: im, shape: shape, noise: sigma)
-        func value(_ f: [Float], _ x: Int, _ y: Int, _ z: Int) -> Double { Double(f[shape.index(x: x, y: y, z: z)]) }
-        func diff(_ f: [Float], _ p: [Int], _ axis: Int, _ n: Int) -> Double {
-            var lo = p, hi = p
-            lo[axis] = max(0, p[axis] - 1)
-            hi[axis] = min(n - 1, p[axis] + 1)
-            return (value(f, hi[0], hi[1], hi[2]) - value(f, lo[0], lo[1], lo[2])) / Double(hi[axis] - lo[axis])
-        }
-        let sizes = [shape.nx, shape.ny, shape.nz]
-        for z in 0..<shape.nz {
-            for y in 0..<shape.ny {
-                for x in 0..<shape.nx {
-                    let g = (0..<3).map { diff(re, [x, y, z], $0, sizes[$0]) }, h = (0..<3).map { diff(im, [x, y, z], $0, sizes[$0]) }
-                    let c = [g[1] * h[2] - g[2] * h[1], g[2] * h[0] - g[0] * h[2], g[0] * h[1] - g[1] * h[0]]
-                    let expected = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).squareRoot() / (sigma * sigma)
-                    XCTAssertEqual(Double(map[shape.index(x: x, y: y, z: z)]), expected, accuracy: 1e-4 * max(1, expected))
-                }
-            }
-        }
+        let reference = BCDILineSmoothingReference.precisionMap(re: re, im: im, shape: shape, noise: sigma)
+        XCTAssertTrue(reference.contains { $0 > 1 }, "the field has gradients")
+        for (got, expected) in zip(map, reference) { XCTAssertEqual(Double(got), expected, accuracy: 1e-4 * max(1, expected)) }
     }
 
-    /// The RTS pass gives the batch weighted least-squares solution of the same model: the
-    /// states (x_k, v_k) minimising Σ (z_k − x_k)²/R_k + v_0² + Σ wᵀ Q⁻¹ w over the steps,
-    /// solved densely (per axis; the axes share the model).
+    /// The RTS pass gives the batch weighted least-squares solution of the same model
+    /// (`BCDILineSmoothingReference.batchSmooth`, solved densely), at a given q and at the
+    /// maximum-likelihood q the smoother picks.
     func testSmootherIsTheBatchSolution() {
-        let n = 9
         let z: [Double] = [0.1, 1.3, 1.7, 3.4, 3.9, 5.2, 5.8, 7.3, 7.9]
         let r: [Double] = [0.1, 0.3, 2.0, 0.2, 4.0, 0.1, 0.5, 0.2, 0.3]
-        let q = 0.07
-        let out = BCDILineSmoothing.filter(z.map { SIMD3($0, 0, 0) }, r, q: q, smooth: true).points.map(\.x)
-        // Normal equations over u = (x_0, v_0, …, x_{n−1}, v_{n−1}).
-        let m = 2 * n
-        var a = [[Double]](repeating: [Double](repeating: 0, count: m), count: m), b = [Double](repeating: 0, count: m)
-        for k in 0..<n {
-            a[2 * k][2 * k] += 1 / r[k]
-            b[2 * k] += z[k] / r[k]
+        let points = z.map { SIMD3($0, 0, 0) }
+        for q in [0.07, BCDILineSmoothing.maximumLikelihoodQ(points, r)] {
+            let out = BCDILineSmoothing.filter(points, r, q: q, smooth: true).points.map(\.x)
+            let u = BCDILineSmoothingReference.batchSmooth(z, variance: r, q: q)
+            for k in z.indices { XCTAssertEqual(out[k], u[k], accuracy: 1e-9, "q \(q), point \(k)") }
         }
-        a[1][1] += 1
-        // Q⁻¹ of the white-acceleration step.
-        let (q11, q12, q22) = (q / 3, q / 2, q)
-        let det = q11 * q22 - q12 * q12
-        let qi = [[q22 / det, -q12 / det], [-q12 / det, q11 / det]]
-        for k in 1..<n {
-            // w = (x_k − x_{k−1} − v_{k−1}, v_k − v_{k−1}) = J u.
-            var j = [[Double]](repeating: [Double](repeating: 0, count: m), count: 2)
-            j[0][2 * k] = 1; j[0][2 * k - 2] = -1; j[0][2 * k - 1] = -1
-            j[1][2 * k + 1] = 1; j[1][2 * k - 1] = -1
-            for p in 0..<m {
-                for s in 0..<m {
-                    var sum = 0.0
-                    for i in 0..<2 { for l in 0..<2 { sum += j[i][p] * qi[i][l] * j[l][s] } }
-                    a[p][s] += sum
-                }
-            }
-        }
-        // Gaussian elimination.
-        for c in 0..<m {
-            let piv = (c..<m).max { abs(a[$0][c]) < abs(a[$1][c]) }!
-            a.swapAt(c, piv); b.swapAt(c, piv)
-            for rr in (c + 1)..<m {
-                let f = a[rr][c] / a[c][c]
-                for s in c..<m { a[rr][s] -= f * a[c][s] }
-                b[rr] -= f * b[c]
-            }
-        }
-        var u = [Double](repeating: 0, count: m)
-        for c in stride(from: m - 1, through: 0, by: -1) {
-            var s = b[c]
-            for t in (c + 1)..<m { s -= a[c][t] * u[t] }
-            u[c] = s / a[c][c]
-        }
-        for k in 0..<n { XCTAssertEqual(out[k], u[2 * k], accuracy: 1e-9, "point \(k)") }
     }
 
     /// A straight line whose traced cells run 2 voxels aside over three cells where the field's

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,6 +19,8 @@ public struct BCDIBenchmarkReport: Sendable, CustomStringConvertible {
         public var milliseconds: Double
         /// Whether the output matched the naive reference bit for bit (nil: not checked).
         public var matchesReference: Bool?
+        /// Rates printed after the time (per voxel, per chain).
+        public var note: String? = nil
     }
 
     public var cases: [Case] = []
@@ -29,7 +32,7 @@ public struct BCDIBenchmarkReport: Sendable, CustomStringConvertible {
             let ok = c.matchesReference.map { $0 ? "matches reference" : "DIFFERS FROM REFERENCE" } ?? "unchecked"
             // (the smoothing is checked to 1e-5, the float sums being in another order than the reference's)
             return "\(c.name): \(c.shape), \(c.unmasked) unmasked, \(c.threads) thread(s): "
-                + "\((c.milliseconds * 1000).rounded() / 1000) ms (\(ok))"
+                + "\((c.milliseconds * 1000).rounded() / 1000) ms (\(ok))" + (c.note.map { ", " + $0 } ?? "")
         }
         if let j = derivativeJaccard { lines.append("derivative vs Ψ>4 core voxels, Jaccard overlap: \((j * 1000).rounded() / 1000)") }
         return lines.joined(separator: "\n")
@@ -79,6 +82,7 @@ public enum BCDIBenchmark {
         }
         report.derivativeJaccard = either == 0 ? 1 : Double(both) / Double(either)
         report.cases.append(timeSmoothing(cmp, sigma: 1, repetitions: repetitions))
+        report.cases.append(contentsOf: timeLineSmoothing(repetitions: repetitions))
         report.cases.append(timeDeblur(blur: 2, repetitions: max(1, repetitions / 5)))
         report.cases.append(timeHull(blur: 2, repetitions: repetitions))
         for surface in [BCDIDeblurSurface.body, .hull] {
@@ -204,6 +208,69 @@ public enum BCDIBenchmark {
         let close = zip(fast.re + fast.im, ref.re + ref.im).allSatisfy { abs($0 - $1) <= 1e-5 }
         let unmasked = volume.support.reduce(0) { $0 + Int($1) }
         return .init(name: "smooth(σ=\(sigma))", shape: volume.shape, unmasked: unmasked, threads: 1, milliseconds: best, matchesReference: close)
+    }
+
+    /// The line smoother's two kernels on the comparison crystal with its three lines (noise
+    /// 0.05, no blur), smoothed as the finder does (σ = 1):
+    /// - `precisionMap`, best of `repetitions`, checked against the plain Double loop
+    ///   (`BCDILineSmoothingReference.precisionMap`) to 1e-4 relative (float vs double sums);
+    /// - `BCDILineSmoothing.smooth` over every traced piece of ≥ 5 cells of the volume's residue
+    ///   chains (the maximum-likelihood q search and the RTS pass, best of `repetitions`), its RTS
+    ///   pass checked against the dense batch solution (`BCDILineSmoothingReference.batchSmooth`)
+    ///   at the piece's maximum-likelihood q on the first four pieces of ≤ 200 cells, to 1e-6 voxel.
+    static func timeLineSmoothing(repetitions: Int) -> [BCDIBenchmarkReport.Case] {
+        var spec = BCDISynthetic.demoSpec(shape: BCDIShape(nz: 64, ny: 128, nx: 128), radius: 28)
+        spec.noise = 0.05
+        let v = BCDISynthetic.make(spec)
+        let f = BCDIComplexSmoothing.smooth(re: v.re, im: v.im, support: v.support, shape: v.shape, sigma: 1)
+        let noise = spec.noise / BCDIComplexSmoothing.noiseReduction(sigma: 1)
+        let unmasked = v.support.reduce(0) { $0 + Int($1) }
+        var best = Double.infinity, map: [Float] = []
+        for _ in 0..<max(1, repetitions) {
+            let t0 = ContinuousClock.now
+            map = BCDILineSmoothing.precisionMap(re: f.re, im: f.im, shape: v.shape, noise: noise)
+            best = min(best, ms(since: t0))
+        }
+        let reference = BCDILineSmoothingReference.precisionMap(re: f.re, im: f.im, shape: v.shape, noise: noise)
+        let mapMatches = zip(map, reference).allSatisfy { abs(Double($0) - $1) <= 1e-4 * max(1, $1) }
+        let perVoxel = String(format: "%.2f ns/voxel", best * 1e6 / Double(v.shape.count))
+        var cases: [BCDIBenchmarkReport.Case] = [
+            .init(name: "precision map", shape: v.shape, unmasked: unmasked, threads: 1, milliseconds: best, matchesReference: mapMatches, note: perVoxel),
+        ]
+
+        // The pieces the finder would smooth: every chain of the smoothed field's residues.
+        let phase = zip(f.re, f.im).map { atan2f($1, $0) }
+        let residues = BCDIWinding.residues(phase: phase, support: v.support, shape: v.shape)
+        let options = BCDILineOptions()
+        let pieces = BCDIResidueChains.chains(residues)
+            .flatMap { BCDIResidueChains.pieces($0, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing) }
+            .filter { $0.cells.count >= 5 }
+            .map { piece -> (points: [SIMD3<Double>], variance: [Double], closed: Bool) in
+                (piece.cells.map { SIMD3(Double($0.x), Double($0.y), Double($0.z)) + 0.5 },
+                 piece.cells.map { BCDILineSmoothing.cellVariance($0, precision: map, shape: v.shape) }, piece.closed)
+            }
+        let cells = pieces.reduce(0) { $0 + $1.points.count }
+        best = .infinity
+        for _ in 0..<max(1, repetitions) {
+            let t0 = ContinuousClock.now
+            for p in pieces { _ = BCDILineSmoothing.smooth(p.points, variance: p.variance, closed: p.closed) }
+            best = min(best, ms(since: t0))
+        }
+        var checked = 0, smootherMatches = !pieces.isEmpty
+        for p in pieces where p.points.count <= 200 && checked < 4 {
+            checked += 1
+            let q = BCDILineSmoothing.maximumLikelihoodQ(p.points, p.variance)
+            let fast = BCDILineSmoothing.filter(p.points, p.variance, q: q, smooth: true).points
+            for axis in 0..<3 {
+                let batch = BCDILineSmoothingReference.batchSmooth(p.points.map { $0[axis] }, variance: p.variance, q: q)
+                if !zip(fast, batch).allSatisfy({ abs($0[axis] - $1) <= 1e-6 }) { smootherMatches = false }
+            }
+        }
+        let rates = pieces.isEmpty ? "no chains" : String(format: "%.1f µs/chain, %.3g cells/s (%d checked)", best * 1000 / Double(pieces.count),
+                                                            Double(cells) / (best / 1000), checked)
+        cases.append(.init(name: "line smoothing(\(pieces.count) chains, \(cells) cells)", shape: v.shape, unmasked: unmasked, threads: 1,
+                           milliseconds: best, matchesReference: smootherMatches && checked > 0, note: rates))
+        return cases
     }
 
     static func ms(since t0: ContinuousClock.Instant) -> Double {

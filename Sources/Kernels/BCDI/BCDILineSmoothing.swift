@@ -93,6 +93,13 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
         let n = points.count
         guard n >= 5 else { return points }
         let (p, r) = closed ? (points + points + points, variance + variance + variance) : (points, variance)
+        let smoothed = filter(p, r, q: maximumLikelihoodQ(p, r), smooth: true).points
+        return closed ? Array(smoothed[n..<(2 * n)]) : smoothed
+    }
+
+    /// The curvature noise q (white acceleration per step) that maximises the innovations'
+    /// likelihood of `p` with variances `r`: golden-section search in log q over 1e-6…10.
+    static func maximumLikelihoodQ(_ p: [SIMD3<Double>], _ r: [Double]) -> Double {
         // log-likelihood is smooth and unimodal enough in log q for a golden-section search
         var lo = log(1e-6), hi = log(10.0)
         let g = (5.0.squareRoot() - 1) / 2
@@ -109,8 +116,7 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
                 fb = filter(p, r, q: exp(b), smooth: false).logLikelihood
             }
         }
-        let smoothed = filter(p, r, q: exp((lo + hi) / 2), smooth: true).points
-        return closed ? Array(smoothed[n..<(2 * n)]) : smoothed
+        return exp((lo + hi) / 2)
     }
 
     /// The Kalman filter over `p` (three independent axes sharing the model) with the

@@ -66,6 +66,8 @@ extension BCDIResidueChains {
         /// The centres smoothed by their position noise (`BCDILineSmoothing`), when asked for;
         /// `points` (the 1-2-1 passes) still decide the noise-pair rules, which were set on them.
         var refined: [SIMD3<Double>]? = nil
+        /// The traced cells (lowest corners), in order: what `refined` was smoothed from.
+        var cells: [SIMD3<Int>] = []
         var closed: Bool
         /// Both ends are branch cells: a stretch of line between two places where a noise pair
         /// touches it, not a free piece (the noise-pair length rule does not apply).
@@ -115,7 +117,7 @@ extension BCDIResidueChains {
                 : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed) }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
             let first = degree[path[0]], last = degree[path[path.count - 1]]
-            return Piece(points: points, refined: refined, closed: closed, inner: !closed && first >= 3 && last >= 3,
+            return Piece(points: points, refined: refined, cells: path.map { graph.nodes[$0] }, closed: closed, inner: !closed && first >= 3 && last >= 3,
                          startIsEnd: !closed && first == 1, endIsEnd: !closed && last == 1)
         }
         var out: [Piece] = []

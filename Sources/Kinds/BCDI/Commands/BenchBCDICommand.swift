@@ -7,7 +7,7 @@ import Shared
 struct BenchBCDICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bcdi",
-        abstract: "Ψ kernel timings: the paper's 256×256×96 case, a fully unmasked 512³ volume, and the derivative method on 128×128×64; the denoising smoothing, the deconvolution and the hull fill (a 128×128×64 crystal with lines at blur σ = 2).",
+        abstract: "Ψ kernel timings: the paper's 256×256×96 case, a fully unmasked 512³ volume, and the derivative method on 128×128×64; the denoising smoothing, the line smoother's precision map and RTS pass (residue_noise), the deconvolution and the hull fill (a 128×128×64 crystal with lines at blur σ = 2).",
         discussion: """
             With --accuracy: the finder's recall and precision over many randomised synthetic \
             volumes instead (no database): --draws volumes per preset (random, noise, ramp-blur, \
