@@ -166,36 +166,13 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
         state.prune()
         for _ in 0..<rounds {
             let added = state.searchResidual()
-            state.refineAll()
-            state.refitBackground()
-            state.measureMismatch()
-            state.prune()
+            state.settle()
             if added == 0 { break }
         }
-        if satellites && state.absorbSatellites() > 0 {
-            state.refineAll()
-            state.refitBackground()
-            state.measureMismatch()
-            state.prune()
-        }
-        if splitMerge && state.refitStacks() > 0 {
-            state.refineAll()
-            state.refitBackground()
-            state.measureMismatch()
-            state.prune()
-        }
-        if depthChoice && state.chooseDepths() > 0 {
-            state.refineAll()
-            state.refitBackground()
-            state.measureMismatch()
-            state.prune()
-        }
-        if mergeTest && state.mergeRedundant() > 0 {
-            state.refineAll()
-            state.refitBackground()
-            state.measureMismatch()
-            state.prune()
-        }
+        if satellites && state.absorbSatellites() > 0 { state.settle() }
+        if splitMerge && state.refitStacks() > 0 { state.settle() }
+        if depthChoice && state.chooseDepths() > 0 { state.settle() }
+        if mergeTest && state.mergeRedundant() > 0 { state.settle() }
         let found = state.spheres.indices.map { k in
             let s = state.spheres[k]
             var p = STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
@@ -489,6 +466,15 @@ final class STEM4DParticleModelState {
     }
 
     func refineAll() { for k in spheres.indices { refine(k) } }
+
+    /// After a move that changed the set of spheres: every sphere refined, the background refitted,
+    /// the mismatch measured again, then the insignificant and duplicate spheres pruned.
+    func settle() {
+        refineAll()
+        refitBackground()
+        measureMismatch()
+        prune()
+    }
 
     /// Significance of sphere `k` in the current model (others held).
     func significance(_ k: Int) -> Double {
