@@ -97,6 +97,29 @@ final class TEMCutEvidenceTests: XCTestCase {
         XCTAssertEqual(count(apart) { $0.joinCollinearPieces = true }, 2)
     }
 
+    /// A bowed line — an arc of radius 120 px over ±50° (209 px), gliding 6 px every fifth frame —
+    /// seen whole in frames 0–9 and cut 8.4 px apart at its middle in frames 10–39: each piece's
+    /// chord lies 26° off the whole line's, beyond the 25° gate, so the plain seen-whole test
+    /// reads nothing and the pieces stay two; with the gate widened by the line's bow
+    /// (`collinearSeenWholeBowed`, 50°) the 10 whole frames read whole and the pieces are one.
+    func testABowedLineSeenWholeIsReadWholeWithItsBow() {
+        func arc(_ from: Double, _ to: Double, frame: Int, jitter: Int = 0) -> [TEMPoint] {
+            let x0 = 100 + 6 * Double(frame / 5)
+            return (0..<40).map { i in
+                let t = (from + (to - from) * Double(i) / 39) * .pi / 180
+                return TEMPoint(x0 + 120 * cos(t) + 0.1 * sin(Double((frame + jitter) * 7 + i * 3)), 200 + 120 * sin(t))
+            }
+        }
+        let bowed = tracks((0..<40).map { f in
+            f < 10 ? [(0, arc(-50, 50, frame: f))] : [(0, arc(-50, -2, frame: f)), (1, arc(2, 50, frame: f, jitter: 50))]
+        })
+        XCTAssertEqual(TEMCutEvidence.bow(arc(-50, 50, frame: 0)), 50, accuracy: 2)
+        XCTAssertEqual(TEMCutEvidence.seenWhole(bowed.tracks[0], bowed.tracks[1], curves: bowed.curves).read, 0)
+        XCTAssertEqual(TEMCutEvidence.seenWhole(bowed.tracks[0], bowed.tracks[1], curves: bowed.curves, bowed: true).whole, 10)
+        XCTAssertEqual(count(bowed) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true }, 2)
+        XCTAssertEqual(count(bowed) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeBowed = true }, 1)
+    }
+
     /// `collinearSeenWhole` is on by default (with `joinCollinearPieces`), `collinearEndsWander` off;
     /// the default joins the cut line seen whole and keeps the two lines end to end apart.
     func testTheFieldsReadAndTheDefaultTellsACutFromTwoLines() throws {

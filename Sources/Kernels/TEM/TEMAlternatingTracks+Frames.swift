@@ -162,7 +162,8 @@ extension TEMAlternatingTracks {
                 // (`collinearSeenWhole`, `collinearEndsWander`) and one line cut, not two lines
                 // end to end on one trace: either evidence asked for.
                 if config.collinearSeenWhole || config.collinearEndsWander {
-                    let whole = config.collinearSeenWhole && TEMCutEvidence.wasSeenWhole(tracks[p], tracks[q], curves: curves)
+                    let whole = config.collinearSeenWhole && TEMCutEvidence.wasSeenWhole(tracks[p], tracks[q], curves: curves,
+                                                                                            bowed: config.collinearSeenWholeBowed)
                     let wander = !whole && config.collinearEndsWander
                         && TEMCutEvidence.endsWander(tracks[p], tracks[q], curves: curves, reach: reach,
                                                      scatterA: tangent[p], scatterB: tangent[q])

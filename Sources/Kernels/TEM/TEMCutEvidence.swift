@@ -22,7 +22,13 @@ enum TEMCutEvidence {
     /// (seen whole) Frames one of `a`, `b` is seen without the other whose curve spans the
     /// other's piece, and such frames read (both pieces of the nearest shared frame lie at
     /// least half within its span).
-    static func seenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]]) -> (whole: Int, read: Int) {
+    ///
+    /// `bowed` (`TEMTrackerConfig.collinearSeenWholeBowed`): a piece is read against the line with
+    /// the chord-angle gate widened by the line's own bow (`bow`): on a bowed line a piece near
+    /// an end runs along the end tangent, not the chord — on medium draw 12 the lower piece of a
+    /// 178-px line lies 31–49° off the whole line's chord, so the 25° gate never let the line be
+    /// read whole (docs/tem.md, tem-track20).
+    static func seenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false) -> (whole: Int, read: Int) {
         let ia = Dictionary(zip(a.frames, a.curveIndices), uniquingKeysWith: { x, _ in x })
         let ib = Dictionary(zip(b.frames, b.curveIndices), uniquingKeysWith: { x, _ in x })
         let shared = a.frames.filter { ib[$0] != nil }
@@ -32,17 +38,33 @@ enum TEMCutEvidence {
             let line = curves[f][c]
             // The nearest frame both were seen in: the two pieces as they were then.
             let s = shared.min { (abs($0 - f), $0) < (abs($1 - f), $1) }!
-            guard let fa = TEMPieceAbsorption.fit(curves[s][ia[s]!], on: line),
-                  let fb = TEMPieceAbsorption.fit(curves[s][ib[s]!], on: line) else { continue }
+            let gate = bowed ? 25 + bow(line) : 25
+            guard let fa = TEMPieceAbsorption.fit(curves[s][ia[s]!], on: line, maxAngleDegrees: gate),
+                  let fb = TEMPieceAbsorption.fit(curves[s][ib[s]!], on: line, maxAngleDegrees: gate) else { continue }
             read += 1
             if TEMPieceAbsorption.continues(fb, fa) != nil { whole += 1 }
         }
         return (whole, read)
     }
 
+    /// How far a piece of `line` may turn from the line's chord, degrees: the larger angle
+    /// between the chord and the line's end tangents (`TEMCollinearPieces.endTangent`, exact on a
+    /// circular arc, where every chord of a piece lies between them). 0 for a line too short
+    /// for tangents.
+    static func bow(_ line: [TEMPoint]) -> Double {
+        guard line.count >= 2, let s = TEMCollinearPieces.endTangent(line, atEnd: false),
+              let e = TEMCollinearPieces.endTangent(line, atEnd: true) else { return 0 }
+        let chord = line[line.count - 1] - line[0], l = TEMPolyline.norm(chord)
+        guard l > 0 else { return 0 }
+        let u = chord / l
+        // The start tangent points out of the line (backwards along the chord): turned around.
+        let turn = max(abs(TEMCollinearPieces.angle(u, TEMPoint(-s.out.x, -s.out.y))), abs(TEMCollinearPieces.angle(u, e.out)))
+        return turn * 180 / .pi
+    }
+
     /// Whether `seenWhole`'s count is beyond chance at the 1 % level (the rate floored at 1 %).
-    static func wasSeenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]]) -> Bool {
-        let (whole, read) = seenWhole(a, b, curves: curves)
+    static func wasSeenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false) -> Bool {
+        let (whole, read) = seenWhole(a, b, curves: curves, bowed: bowed)
         return TEMCollinearPieces.significant(whole, of: read, rate: 0.01)
     }
 

@@ -43,6 +43,9 @@ public enum TEMDrawsBenchmark {
         /// With `diagnoseIdentities`: what the tracks' several curves in a frame are
         /// (`TEMFoldedCurves`).
         public var folds: TEMFoldedCurves.Summary? = nil
+        /// With `diagnoseIdentities`: where the detector cuts each true line, piece by piece of
+        /// the tracking (`TEMCutLines`).
+        public var cutLines: [TEMCutLines.LinePiece]? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -131,6 +134,8 @@ public enum TEMDrawsBenchmark {
                     draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
                                                                     time: synth.stage.time, pieceFrames: framesPerPiece, config: tracker)
                     draw.folds = TEMFoldedCurves.summary(truth: synth.truth, detected: detected, tracks: tracks)
+                    draw.cutLines = TEMCutLines.summary(truth: synth.truth, detected: detected, tracks: tracks,
+                                                        pieceFrames: framesPerPiece > 0 ? framesPerPiece : frames)
                 }
                 if attribute {
                     let trueRegistered = zip(detected, synth.stage.drift).map { curves, d in curves.map { $0.map { $0 - d } } }
@@ -165,6 +170,20 @@ public enum TEMDrawsBenchmark {
             let causes = b.frames.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map { "\($0.key) \($0.value) (\(b.breaks[$0.key] ?? 0))" }
             out.append("  \(d.seed): \(TEMBenchmark.fmt(d.evaluation.idf1, 3)), \(d.idf1Oracle.map { TEMBenchmark.fmt($0, 3) } ?? "-"); tracks \(d.tracks)/\(d.trueDislocations); untracked \(b.untracked), on no line \(b.falseHypotheses) (\(b.secondOnLine) on a line) of \(b.hypotheses); " + causes.joined(separator: ", ")
                        + (d.folds.map { "; folds one line \($0.oneLine), two lines \($0.twoLines), false \($0.falsePiece)" } ?? ""))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Per draw, the lines cut in every frame of a piece (`TEMCutLines.report`), for the draws
+    /// that have any.
+    public static func cutLinesReport(_ draws: [Draw]) -> String {
+        var out = ["lines cut in every frame of a piece (per draw; `whole`: one curve on the line):"]
+        for d in draws {
+            guard let c = d.cutLines else { continue }
+            let r = TEMCutLines.report(c)
+            guard !r.isEmpty else { continue }
+            out.append("seed \(d.seed) (IDF1 \(TEMBenchmark.fmt(d.evaluation.idf1, 3))):")
+            out += r.split(separator: "\n").map { "  " + $0 }
         }
         return out.joined(separator: "\n")
     }

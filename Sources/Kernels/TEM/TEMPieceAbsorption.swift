@@ -42,9 +42,9 @@ enum TEMPieceAbsorption {
     }
 
     /// `piece` against `line`, or nil when less than half of it lies within the line's span (or
-    /// the chords differ by more than `CurveMatching.glide`'s 25°).
-    static func fit(_ piece: [TEMPoint], on line: [TEMPoint]) -> Fit? {
-        guard let g = CurveMatching.glide(line, piece), g.overlap >= 0.5,
+    /// the chords differ by more than `maxAngleDegrees`, `CurveMatching.glide`'s 25°).
+    static func fit(_ piece: [TEMPoint], on line: [TEMPoint], maxAngleDegrees: Double = 25) -> Fit? {
+        guard let g = CurveMatching.glide(line, piece, maxAngleDegrees: maxAngleDegrees), g.overlap >= 0.5,
               let o = line.first, let e = line.last else { return nil }
         let chord = e - o, l = TEMPolyline.norm(chord)
         guard l > 0 else { return nil }

@@ -25,8 +25,10 @@ public enum TEMPiecewiseTracking {
         let joined = observations?.map(\.curves) ?? curves
         var tracklets: [TEMTracklet] = []
         for t in tracks.indices {
-            var s = TEMTracklet.summarise(tracks[t], id: TEMTracklet.id(piece: piece, local: t), curves: joined)
+            var s = TEMTracklet.summarise(tracks[t], id: TEMTracklet.id(piece: piece, local: t), curves: joined,
+                                          ends: config.joinCollinearPieces && config.collinearAcrossPieces)
             s.firstFrame += firstFrame; s.lastFrame += firstFrame; s.startFrame += firstFrame; s.endFrame += firstFrame
+            s.headFrames = s.headFrames?.map { $0 + firstFrame }; s.tailFrames = s.tailFrames?.map { $0 + firstFrame }
             tracklets.append(s)
             if let observations { tracks[t] = TEMTracker.expand(tracks[t], observations) }
             tracks[t].frames = tracks[t].frames.map { $0 + firstFrame }
@@ -43,6 +45,9 @@ public enum TEMPiecewiseTracking {
         let minFrames = min(config.minTrackFrames, videoFrames)
         var chains = TEMTrackletLinker.chains(next)
         if config.joinAlternating { chains = TEMAlternatingTracks.join(chains, tracklets: tracklets, config: config) }
+        if config.joinCollinearPieces && config.collinearAcrossPieces {
+            chains = TEMCutAcrossPieces.join(chains, tracklets: tracklets, config: config)
+        }
         let kept = chains
             .filter { chain in chain.reduce(0) { $0 + tracklets[$1].frames } >= minFrames }
             .sorted { (tracklets[$0[0]].firstFrame, tracklets[$0[0]].id) < (tracklets[$1[0]].firstFrame, tracklets[$1[0]].id) }
@@ -73,7 +78,7 @@ public enum TEMPiecewiseTracking {
             }
             // Tracks joined by turns (`joinAlternating`) interleave: frames back in order.
             if zip(t.frames, t.frames.dropFirst()).contains(where: { $0 >= $1 }) {
-                let order = t.frames.indices.sorted { t.frames[$0] < t.frames[$1] }
+                let order = t.frames.indices.sorted { (t.frames[$0], $0) < (t.frames[$1], $1) }
                 (t.frames, t.curveIndices) = (order.map { t.frames[$0] }, order.map { t.curveIndices[$0] })
             }
             t.id = id

@@ -189,6 +189,25 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// 50-draw ranges it joins almost nothing (the sign test needs most end steps one way; the
     /// detector's cut ends do not wander that much more than line ends), docs/tem.md.
     public var collinearEndsWander = false
+    /// With `joinCollinearPieces`: the piece linker (`TEMPiecewiseTracking.assignTracks`) joins a
+    /// line cut in every frame of a job's piece — two tracklets whose pieces continue each other
+    /// but were never seen whole there, so `collinearSeenWhole` kept them apart — when the
+    /// tracklet one of them links to across the piece boundary was seen whole over both pieces
+    /// (`TEMCutAcrossPieces`: the seen-whole binomial pooled over the neighbouring piece's first
+    /// or last frames). Tracklet summaries then carry their end frames' curves. Off: it ties or
+    /// wins five ranges by one draw (medium 117 +0.030, hard 26 +0.009, 146 +0.040) and the
+    /// 10,000-frame videos are unchanged, but on hard 201–250 it folds two lines (two-line frames
+    /// 182 → 237, draws 232 and 236 −0.025; docs/tem.md, tem-track20).
+    public var collinearAcrossPieces = false
+    /// With `collinearSeenWhole`: the seen-whole test reads a piece against the whole line with
+    /// `CurveMatching.glide`'s 25° chord-angle gate widened by the line's own bow (the larger
+    /// angle between its chord and its end tangents, `TEMCutEvidence.bow`): a piece near the end
+    /// of a bowed line runs along the end tangent, so a bowed line was never read whole (medium
+    /// draw 12: 31–49° off the chord). Off: medium IDF1 p10 0.332 → 0.366 (1–50) and 0.346 →
+    /// 0.370 (201–250), no medium draw lost, but on hard two-line folds 98 → 130 (1–50) and
+    /// 182 → 205 (201–250), draws lost on all three hard ranges (146 −0.021): the widened gate
+    /// also reads another pile-up's line lying along the end tangent (docs/tem.md, tem-track20).
+    public var collinearSeenWholeBowed = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -211,6 +230,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.joinConcurrentPieces, &joinConcurrentPieces); try read(.joinCollinearPieces, &joinCollinearPieces)
         try read(.collinearEveryFrame, &collinearEveryFrame)
         try read(.collinearSeenWhole, &collinearSeenWhole); try read(.collinearEndsWander, &collinearEndsWander)
+        try read(.collinearAcrossPieces, &collinearAcrossPieces); try read(.collinearSeenWholeBowed, &collinearSeenWholeBowed)
     }
 }
 

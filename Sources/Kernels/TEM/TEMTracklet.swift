@@ -29,6 +29,11 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
     /// `firstFrame + k`): tells tracks that take turns on a line from tracks side by side
     /// (`TEMAlternatingTracks`). nil in summaries written before it existed.
     public var seen: [UInt32]?
+    /// (`TEMTrackerConfig.collinearAcrossPieces`) The curves of its first and last `endFrames`
+    /// frames seen, and those frames: the linker reads a cut line's two pieces against the whole
+    /// line a neighbouring piece saw (`TEMCutAcrossPieces`). nil otherwise (they cost the final
+    /// merge's input).
+    public var head: [[TEMPoint]]?, headFrames: [Int]?, tail: [[TEMPoint]]?, tailFrames: [Int]?
 
     public init(id: Int64, firstFrame: Int, lastFrame: Int, frames: Int, start: [TEMPoint], startFrame: Int,
                 end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint,
@@ -68,7 +73,8 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
     static let endFrames = 10
 
     /// The summary of `track` (frames and curve indices into `curves`, which are registered).
-    public static func summarise(_ track: TEMTrack, id: Int64, curves: [[[TEMPoint]]]) -> TEMTracklet {
+    /// `ends`: keep the curves of the first and last `endFrames` frames (`head`, `tail`).
+    public static func summarise(_ track: TEMTrack, id: Int64, curves: [[[TEMPoint]]], ends: Bool = false) -> TEMTracklet {
         let points = zip(track.frames, track.curveIndices).map { curves[$0][$1] }
         let lengths = points.map(TEMPolyline.length)
         let median = lengths.sorted()[lengths.count / 2]
@@ -82,10 +88,16 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
             return (TEMPolyline.centroid(points[b]) - TEMPolyline.centroid(points[a])) / Double(track.frames[b] - track.frames[a])
         }
         let v = min(5, n - 1)
-        return TEMTracklet(id: id, firstFrame: track.firstFrame, lastFrame: track.lastFrame, frames: n,
-                           start: points[s], startFrame: track.frames[s], end: points[e], endFrame: track.frames[e],
-                           startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1),
-                           first: points[0], last: points[n - 1], endAbsorbed: track.endAbsorbed,
-                           seen: bits(track.frames.map { $0 - track.firstFrame }))
+        var t = TEMTracklet(id: id, firstFrame: track.firstFrame, lastFrame: track.lastFrame, frames: n,
+                            start: points[s], startFrame: track.frames[s], end: points[e], endFrame: track.frames[e],
+                            startVelocity: velocity(0, v), endVelocity: velocity(n - 1 - v, n - 1),
+                            first: points[0], last: points[n - 1], endAbsorbed: track.endAbsorbed,
+                            seen: bits(track.frames.map { $0 - track.firstFrame }))
+        if ends {
+            let h = 0..<min(k, n), l = max(0, n - k)..<n
+            t.head = h.map { points[$0] }; t.headFrames = h.map { track.frames[$0] }
+            t.tail = l.map { points[$0] }; t.tailFrames = l.map { track.frames[$0] }
+        }
+        return t
     }
 }

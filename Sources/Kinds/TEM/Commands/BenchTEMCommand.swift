@@ -291,6 +291,7 @@ struct BenchTEMCommand: ParsableCommand {
                 }
                 print(TEMDrawsBenchmark.report(r, perDraw: perDraw))
                 if diagnose { print(TEMDrawsBenchmark.identityReport(r)) }
+                if diagnose && perDraw { print(TEMDrawsBenchmark.cutLinesReport(r)) }
             }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
