@@ -3,7 +3,7 @@ import Foundation
 /// For study outside the job: with `SLIPLINE_STEM4D_DUMP_MODEL=DIR` set, the joint particle
 /// fit writes its final state to DIR — per view `view-V.f64` (four planes of rows × cols,
 /// little-endian float64: the image, the background, level × model, the variance) and
-/// `model.json` (the shape, the views' shifts per unit depth, the blur, the spheres). Each fit
+/// `model.json` (the shape, the views' shifts per unit depth, the blur, the amplitude law, the spheres). Each fit
 /// overwrites the last: run one draw.
 enum STEM4DParticleModelDump {
     static func write(_ state: STEM4DParticleModelState) {
@@ -23,10 +23,11 @@ enum STEM4DParticleModelDump {
         let spheres = state.spheres.map { s in
             String(format: "[%.4f,%.4f,%.4f,%.4f,%.5f]", s.x, s.y, s.z, s.r, s.c)
         }.joined(separator: ",")
+        let law = state.amplitudeLaw.map { String(format: "[%.5f,%.5f]", $0.level, $0.spread) } ?? "null"
         let shifts = state.t.map { String(format: "[%.6f,%.6f]", $0.0, $0.1) }.joined(separator: ",")
         let json = "{\"rows\":\(h),\"cols\":\(w),\"views\":\(state.images.count),\"blur\":\(state.blur),"
             + "\"shifts\":[\(shifts)],\"spread_max\":\(state.spreadMax),\"sigma\":\(state.sigma),"
-            + "\"excess_per_bin\":\(state.excessPerBin),\"kappa_edge\":\(state.kappaEdge),\"spheres\":[\(spheres)]}\n"
+            + "\"excess_per_bin\":\(state.excessPerBin),\"kappa_edge\":\(state.kappaEdge),\"amplitude_law\":\(law),\"spheres\":[\(spheres)]}\n"
         FileManager.default.createFile(atPath: "\(dir)/model.json", contents: Data(json.utf8))
     }
 }

@@ -106,6 +106,18 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// is lower (`STEM4DParticleStackRefit`): one sphere fitted as two split in depth, two as
     /// three, two stacked as one. Off: the method of 6 December.
     public var splitMerge = false
+    /// After the rounds, the amplitude law of the job's spheres (one material: the median
+    /// amplitude and its robust spread) is measured and every later fit and model
+    /// comparison holds each sphere to it by a Gaussian prior (`STEM4DParticleAmplitudeLaw`):
+    /// a sphere explained as two weaker ones split in depth, or a faint one spread over a crowd,
+    /// pays for its wrong strength. Off: each amplitude free (the method of 6 December).
+    public var sharedAmplitude = false
+    /// The largest stack `splitMerge` refits (spheres); a crowd chained by overlaps beyond it
+    /// is left to the local fits.
+    public var stackMax = 10
+    /// `splitMerge` also starts spheres where the residual of the stack taken out peaks along
+    /// depth (`residualStarts`), not only at the stack's old positions. Off: old positions only.
+    public var stackResidualStarts = false
     /// The box widths tried when `measureBlur`, px.
     public var blurWidths: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5]
     /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
@@ -169,6 +181,7 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.settle()
             if added == 0 { break }
         }
+        if sharedAmplitude && state.measureAmplitudeLaw() { state.settle() }
         if satellites && state.absorbSatellites() > 0 { state.settle() }
         if splitMerge && state.refitStacks() > 0 { state.settle() }
         if depthChoice && state.chooseDepths() > 0 { state.settle() }
@@ -229,6 +242,9 @@ final class STEM4DParticleModelState {
     /// The chord's blur, a box of this width over each scan pixel (px): 0 samples the chord at
     /// the pixel centre (`pointSampling`), 1 averages it over the pixel (the default).
     var blur: Double
+    /// The amplitude law every sphere is held to (`sharedAmplitude`), once measured; nil: each
+    /// sphere's amplitude free.
+    var amplitudeLaw: STEM4DParticleAmplitudeLaw? = nil
 
     init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
         w = views[0].image.cols; h = views[0].image.rows
@@ -406,6 +422,12 @@ final class STEM4DParticleModelState {
             fg += patch.f[n] * g * patch.iv[n]; gg += g * g * patch.iv[n]
         }
         guard gg > 0, fg > 0 else { return (0, 0) }
+        if let law = amplitudeLaw {
+            // The χ² gain less the amplitude prior's (c − μ)² / s², at the c that maximises it.
+            let mu = law.mean(r), p = law.precision
+            let c = max(0, (fg + mu * p) / (gg + p))
+            return (c, 2 * c * fg - c * c * gg - p * (c - mu) * (c - mu))
+        }
         return (fg / gg, fg * fg / gg)
     }
 
@@ -462,7 +484,7 @@ final class STEM4DParticleModelState {
         }
         spheres[k] = s
         render(s, sign: 1)
-        return score(patch, s.x, s.y, s.z, s.r).gain.squareRoot()
+        return max(0, score(patch, s.x, s.y, s.z, s.r).gain).squareRoot()
     }
 
     func refineAll() { for k in spheres.indices { refine(k) } }
@@ -480,7 +502,7 @@ final class STEM4DParticleModelState {
     func significance(_ k: Int) -> Double {
         let s = spheres[k]
         render(s, sign: -1)
-        let g = score(patch(around: s, reach: 1), s.x, s.y, s.z, s.r).gain.squareRoot()
+        let g = max(0, score(patch(around: s, reach: 1), s.x, s.y, s.z, s.r).gain).squareRoot()
         render(s, sign: 1)
         return g
     }

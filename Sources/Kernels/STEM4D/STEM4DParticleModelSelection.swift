@@ -44,13 +44,13 @@ extension STEM4DParticleModelState {
         let pixels = weightedPixels(of: ([k] + neighbours).map { spheres[$0] })
         guard !pixels.isEmpty else { return false }
         func chi2() -> Double { weightedChi2(pixels) }
-        let both = chi2()
+        let both = chi2() + amplitudePenalty(([k] + neighbours).map { spheres[$0] })
         let saved = neighbours.map { spheres[$0] }
         let removed = spheres[k]
         render(removed, sign: -1)
         spheres[k].c = 0
         for j in neighbours { refine(j) }
-        let one = chi2()
+        let one = chi2() + amplitudePenalty(neighbours.map { spheres[$0] })
         if one - both < 5 * log(Double(pixels.count)) {
             spheres.remove(at: k)
             return true

@@ -29,14 +29,15 @@ extension STEM4DParticleModelState {
         let others = overlappingInEveryView(k).filter { !gone.contains($0) }
         let pixels = weightedPixels(of: ([k] + gone + others).map { spheres[$0] })
         guard !pixels.isEmpty else { return 0 }
-        let before = weightedChi2(pixels)
+        let group = [k] + gone + others
+        let before = weightedChi2(pixels) + amplitudePenalty(group.map { spheres[$0] })
         let saved = spheres
         for j in gone { render(spheres[j], sign: -1); spheres[j].c = 0 }
         grow(k)
         refine(k)
         for j in others { refine(j) }
         refine(k, scanDepth: false)
-        let after = weightedChi2(pixels)
+        let after = weightedChi2(pixels) + amplitudePenalty(([k] + others).map { spheres[$0] })
         if after - before < 5 * Double(gone.count) * log(Double(pixels.count)) {
             for j in gone.sorted(by: >) { spheres.remove(at: j) }
             return gone.count

@@ -21,9 +21,6 @@ import Darwin
 /// lower over the pixels of both (the old model's weights on each side), else everything is
 /// restored. No depth gap or threshold is set by hand.
 extension STEM4DParticleModelState {
-    /// The largest stack refitted: a crowd chained by overlaps is left to the local fits.
-    static let stackMax = 10
-
     /// Sphere `k` and every sphere overlapping it in every view, `k` first.
     func stack(of k: Int) -> [Int] { [k] + overlappingInEveryView(k) }
 
@@ -41,8 +38,16 @@ extension STEM4DParticleModelState {
         for s in saved where !starts.contains(where: { abs($0.x - s.x) < 1 && abs($0.y - s.y) < 1 && abs($0.z - s.z) < 1 }) {
             starts.append(s)
         }
-        let chi2Before = weightedChi2(working)
+        let chi2Before = weightedChi2(working) + amplitudePenalty(saved)
         for j in group { render(spheres[j], sign: -1); spheres[j].c = 0 }
+        if fit.stackResidualStarts && group.count > 1 {
+            // Where the views put the stack's absorption, not only where the old fit left it: a
+            // sphere the old fit replaced by weaker ones around it has no old position to start from.
+            for s in residualStarts(around: saved, count: group.count)
+            where !starts.contains(where: { abs($0.x - s.x) < 1 && abs($0.y - s.y) < 1 && abs($0.z - s.z) < 1 }) {
+                starts.append(s)
+            }
+        }
         let base = spheres.count
         var best: (criterion: Double, spheres: [Sphere]) = (.infinity, [])
         if group.count == 1 {
@@ -53,7 +58,7 @@ extension STEM4DParticleModelState {
             if let (a, b) = pairAlongDepth(saved[0]) {
                 add(a); add(b)
                 for _ in 0..<2 { for j in base..<spheres.count { refine(j, scanDepth: false) } }
-                let criterion = weightedChi2(working) + 2 * penalty
+                let criterion = weightedChi2(working) + amplitudePenalty(Array(spheres[base...])) + 2 * penalty
                 if criterion < best.criterion && spheres[base...].allSatisfy({ $0.c > 0 }) { best = (criterion, Array(spheres[base...])) }
             }
         } else {
@@ -64,7 +69,7 @@ extension STEM4DParticleModelState {
                     spheres.append(Sphere(x: s.x, y: s.y, z: s.z, r: s.r, c: 0))
                     let k = spheres.count - 1
                     refine(k)
-                    let c = weightedChi2(working)
+                    let c = weightedChi2(working) + amplitudePenalty(Array(spheres[base...]))
                     if spheres[k].c > 0 && c < (pick?.1 ?? .infinity) { pick = (spheres[k], c) }
                     render(spheres[k], sign: -1)
                     spheres.removeLast()
@@ -73,7 +78,7 @@ extension STEM4DParticleModelState {
                 add(s)
                 for j in base..<spheres.count { refine(j) }
                 for j in base..<spheres.count { refine(j, scanDepth: false) }
-                let criterion = weightedChi2(working) + penalty * Double(m)
+                let criterion = weightedChi2(working) + amplitudePenalty(Array(spheres[base...])) + penalty * Double(m)
                 guard criterion < best.criterion else { break }
                 best = (criterion, Array(spheres[base...]))
             }
@@ -84,9 +89,9 @@ extension STEM4DParticleModelState {
         let rebuilt = model
         model = model0
         let pixels = weightedPixels(of: saved + best.spheres)
-        let before = weightedChi2(pixels) + 5 * log(Double(pixels.count)) * Double(saved.count)
+        let before = weightedChi2(pixels) + amplitudePenalty(saved) + 5 * log(Double(pixels.count)) * Double(saved.count)
         model = rebuilt
-        let after = weightedChi2(pixels) + 5 * log(Double(pixels.count)) * Double(best.spheres.count)
+        let after = weightedChi2(pixels) + amplitudePenalty(best.spheres) + 5 * log(Double(pixels.count)) * Double(best.spheres.count)
         if !best.spheres.isEmpty && after < before - 1e-9 * abs(before) {
             for j in group.sorted(by: >) { spheres.remove(at: j) }
             return best.spheres
@@ -142,6 +147,85 @@ extension STEM4DParticleModelState {
         return (Sphere(x: s.x, y: s.y, z: zs[best.p], r: s.r, c: best.cp), Sphere(x: s.x, y: s.y, z: zs[best.q], r: s.r, c: best.cq))
     }
 
+    /// Up to `count` starts where what the model leaves over the stack's footprint peaks along
+    /// depth: the residual search's LoG depth sweep (`searchResidual`: the views' residuals
+    /// filtered at every radius, shifted to each trial depth, averaged with inverse-noise
+    /// weights), on a crop around the stack, at the object positions within a pixel of the old
+    /// spheres' outlines; the strongest local maxima first, one per neighbourhood, no threshold
+    /// (the forward selection decides). The stack must be out of the model.
+    func residualStarts(around group: [Sphere], count: Int) -> [Sphere] {
+        var lx = w, hx = -1, ly = h, hy = -1
+        for v in images.indices {
+            for s in group {
+                guard let b = box(s, v, pad: fit.radiusMax) else { continue }
+                lx = min(lx, b.0); hx = max(hx, b.1); ly = min(ly, b.2); hy = max(hy, b.3)
+            }
+        }
+        let cw = hx - lx + 1, ch = hy - ly + 1
+        guard count > 0, cw >= 4, ch >= 4 else { return [] }
+        let V = images.count
+        var residual: [STEM4DImage] = [], noise: [Double] = []
+        for v in 0..<V {
+            var px = [Float](repeating: 0, count: cw * ch)
+            for y in ly...hy { for x in lx...hx {
+                let i = y * w + x
+                px[(y - ly) * cw + x - lx] = Float((background(v, x, y) - images[v][i]) / plane[v].0 - model[v][i])
+            } }
+            residual.append(STEM4DImage(rows: ch, cols: cw, pixels: px))
+            noise.append(sigma[v] / plane[v].0)
+        }
+        // The footprint: object positions (x, y) within a pixel of an old sphere's outline.
+        var footprint: [(Int, Int)] = []
+        for y in 0..<h {
+            for x in 0..<w where group.contains(where: { s in
+                let dx = Double(x) - s.x, dy = Double(y) - s.y
+                return dx * dx + dy * dy <= (s.r + 1) * (s.r + 1)
+            }) { footprint.append((x, y)) }
+        }
+        guard !footprint.isEmpty else { return [] }
+        let radii = stride(from: fit.radiusMin, through: fit.radiusMax + 1e-9, by: 0.5).map { $0 }
+        let zs = stride(from: fit.zMin, through: fit.zMax + 1e-9, by: 0.5 / tMax).map { $0 }
+        var best = [Double](repeating: 0, count: footprint.count), bestZ = best, bestR = best
+        for rad in radii {
+            let sigmaL = rad * (3.0 / 8).squareRoot()
+            let gain = STEM4DBlobDetector.filterGain(sigma: sigmaL)
+            let responses = residual.map { STEM4DBlobDetector.response($0, sigma: sigmaL) }
+            let weights = noise.map { 1 / ($0 * gain * $0 * gain) }
+            let norm = weights.reduce(0, +).squareRoot()
+            for z in zs {
+                for (n, (x, y)) in footprint.enumerated() {
+                    var s = 0.0
+                    for v in 0..<V {
+                        let sx = Double(x) - z * t[v].0 - Double(lx), sy = Double(y) - z * t[v].1 - Double(ly)
+                        s += weights[v] * Self.bilinear(responses[v], w: cw, h: ch, sx, sy)
+                    }
+                    let sig = s / norm
+                    if sig > best[n] { best[n] = sig; bestZ[n] = z; bestR[n] = rad }
+                }
+            }
+        }
+        var index = [Int: Int]()
+        for (n, (x, y)) in footprint.enumerated() { index[y * w + x] = n }
+        var peaks: [(Int, Double)] = []
+        for (n, (x, y)) in footprint.enumerated() where best[n] > 0 {
+            var isMax = true
+            for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 {
+                guard let m = index[(y + dy) * w + x + dx], x + dx >= 0, x + dx < w else { continue }
+                if best[m] > best[n] || (best[m] == best[n] && m < n) { isMax = false }
+            } }
+            if isMax { peaks.append((n, best[n])) }
+        }
+        peaks.sort { $0.1 > $1.1 }
+        var out: [Sphere] = []
+        for (n, _) in peaks where out.count < count {
+            let (x, y) = footprint[n]
+            let s = Sphere(x: Double(x), y: Double(y), z: bestZ[n], r: bestR[n], c: 0)
+            if out.contains(where: { ($0.x - s.x) * ($0.x - s.x) + ($0.y - s.y) * ($0.y - s.y) < ($0.r + s.r) * ($0.r + s.r) / 4 }) { continue }
+            out.append(s)
+        }
+        return out
+    }
+
     /// Every stack of up to `stackMax` spheres refitted once (a sphere alone tried as two),
     /// seeded from the largest sphere not yet in a refitted stack; returns how many changed.
     @discardableResult func refitStacks() -> Int {
@@ -153,7 +237,7 @@ extension STEM4DParticleModelState {
         while let k = spheres.indices.filter({ !tried.contains(serial[$0]) && spheres[$0].c > 0 }).max(by: { spheres[$0].r < spheres[$1].r }) {
             let group = stack(of: k)
             for j in group { tried.insert(serial[j]) }
-            guard group.count <= Self.stackMax, let rebuilt = refitStack(group) else { continue }
+            guard group.count <= fit.stackMax, let rebuilt = refitStack(group) else { continue }
             changed += 1
             for j in group.sorted(by: >) { serial.remove(at: j) }
             for _ in rebuilt { serial.append(next); tried.insert(next); next += 1 }

@@ -211,6 +211,9 @@ public enum STEM4DMerge {
             model.measureBlur = options.particleChordSampling == "measured"
             model.satellites = options.particleSatellites
             model.splitMerge = options.particleSplitMerge
+            model.stackMax = options.particleStackMax
+            model.sharedAmplitude = options.particleSharedAmplitude
+            model.stackResidualStarts = options.particleStackStarts == "residual"
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance

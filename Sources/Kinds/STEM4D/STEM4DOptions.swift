@@ -149,6 +149,17 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// spheres overlapping in every view as a whole, with as many spheres as the information
     /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
     public var particleSplitMerge: Bool
+    /// `particle_stack_max=` (default 10): the largest stack of spheres `particle_split_merge`
+    /// refits (`STEM4DParticleModelFit.stackMax`).
+    public var particleStackMax: Int
+    /// `particle_stack_starts=` (default `old`): where `particle_split_merge` starts the spheres
+    /// of a rebuilt stack — `old`, the stack's old positions; `residual`, those and the peaks of
+    /// the stack's residual along depth (`STEM4DParticleModelFit.stackResidualStarts`).
+    public var particleStackStarts: String
+    /// `particle_shared_amplitude=` (default false): after the joint fit's rounds, measure the
+    /// law of the spheres' amplitudes against their radii (one material) and hold every later
+    /// fit and model comparison to it (`STEM4DParticleModelFit.sharedAmplitude`).
+    public var particleSharedAmplitude: Bool
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -240,6 +251,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         particleSatellites = try params.bool("particle_satellites", default: false)
         particleSplitMerge = try params.bool("particle_split_merge", default: false)
+        particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
+        particleSharedAmplitude = try params.bool("particle_shared_amplitude", default: false)
+        particleStackStarts = params.string("particle_stack_starts", default: "old")
+        guard ["old", "residual"].contains(particleStackStarts) else {
+            throw ParamError(message: "--param particle_stack_starts=\(particleStackStarts): expected old or residual")
+        }
         guard ["pixel", "point", "measured"].contains(particleChordSampling) else {
             throw ParamError(message: "--param particle_chord_sampling=\(particleChordSampling): expected pixel, point or measured")
         }
