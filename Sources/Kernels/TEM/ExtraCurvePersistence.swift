@@ -3,9 +3,10 @@
 /// pixel groups, and a slip trace or a band edge passes there: it is in every frame, so its level
 /// set persists. What does not persist is the *curve* the tracer draws along it: such a piece sits
 /// at the seed level's margin, so it is traced in a frame here and a frame there, at a new length
-/// and with a new hook into the texture or a junction each time (docs/tem.md, tem-det20: none of
-/// the 35 false extra curves of medium draws 5, 6, 13, 22 and 37 had a curve at its place in the
-/// frame before). A line is traced where it was.
+/// and with a new hook into the texture or a junction each time (docs/tem.md, "Extra curves that
+/// persist": 34 of `video13`'s 35 false curves on medium draws 5, 6, 13, 22 and 37 had no curve at
+/// their place in the frame before). A line is traced where it was — but a faint one is itself
+/// traced in scattered frames, which is what the rule costs.
 ///
 /// The test reads what the two frames give: the shift between them and the reach (the level
 /// sets' 90th-percentile scatter after that shift) are `SeedPersistence`'s, measured on the same
