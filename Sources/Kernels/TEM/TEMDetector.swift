@@ -249,6 +249,14 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// the level changes nothing); they stop when it is significant on the other side or the
     /// plain side changes. Off: the test is read afresh every frame.
     public var polarityPooledSticky = false
+    /// With `seedPersistence`: a curve traced mostly through groups seeded by the averaged map
+    /// alone (the majority `seedStraightTraces` reads) is kept only when most of it lies where a
+    /// candidate curve lay in the previous frame, after the shift and within the reach
+    /// `SeedPersistence` measured between the two frames (`ExtraCurvePersistence`). A slip trace's
+    /// or band edge's level set persists, so its groups pass `seedPersistence`; the curve traced
+    /// along it does not — it is drawn in scattered frames, each time with a new length and hook.
+    /// Plain-seeded curves are never touched.
+    public var extraCurvePersistence = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -447,6 +455,15 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video13` whose extra seeds' curves are kept only where a curve lay in the previous frame
+    /// (`extraCurvePersistence`; issue 11 items 2 and 5, 6 December, branch tem-det20; docs/tem.md,
+    /// "Extra curves that persist"). `--param detector=video20`.
+    public static var video20: TEMDetectorConfig {
+        var c = video13
+        c.extraCurvePersistence = true
+        return c
+    }
+
     /// The detectors a job or benchmark can choose by name (`--param detector=NAME`).
     public static func named(_ name: String) -> TEMDetectorConfig? {
         switch name {
@@ -468,12 +485,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video17": return .video17
         case "video18": return .video18
         case "video19": return .video19
+        case "video20": return .video20
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18", "video19"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18", "video19", "video20"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -507,6 +525,8 @@ public struct TEMDetector: Sendable {
     private var spare: (response: [Float], normal: [Float], location: [Float]) = ([], [], [])
     /// `seedPersistence`: the previous frame's level set of the averaged map.
     private var persistence = SeedPersistence()
+    /// `extraCurvePersistence`: the previous frame's candidate curves.
+    private var curvePersistence = ExtraCurvePersistence()
     /// The polarity found by the last check (`autoPolarity`), and frames since that check.
     public private(set) var detectedBright: Bool?
     private var framesSinceCheck = 0
@@ -717,6 +737,7 @@ public struct TEMDetector: Sendable {
         if cfg.polarityAlpha > 0 && !polaritySignificant && cfg.seedTangentHalfLength > 0 {
             cfg.seedTangentHalfLength = 0
             persistence.reset()
+            curvePersistence.reset()
         }
         // The averaged map is written whole only for the flank test; else it is read at the
         // candidate pixels alone (`traceCurves`).
@@ -741,7 +762,7 @@ public struct TEMDetector: Sendable {
         // With `joinGapEvidence`: one null for the frame's gap tests (tracer bridges and piece
         // joins), built on the first gap tested.
         let gapNull = cfg.joinGapEvidence > 0 ? Self.frameNull(cfg) : nil
-        var (curves, straightness) = traceCurves(width: width, height: height, config: cfg, null: gapNull)
+        var (curves, straightness, extra) = traceCurves(width: width, height: height, config: cfg, null: gapNull)
         if cfg.nullTest {
             let polarity = cfg.brightLines
             if framesSinceNull == 0 {
@@ -753,12 +774,12 @@ public struct TEMDetector: Sendable {
                 let keep = CurveNullTest.notFlanks(curves, of: null, distance: reach, ratio: Self.flankRatio)
                 let nullKept = CurveNullTest.notFlanks(null, of: curves, distance: reach, ratio: Self.flankRatio)
                 nullWindow.add(nullKept.map { CurveNullTest.statistic(null[$0]) })
-                curves = keep.map { curves[$0] }; straightness = keep.map { straightness[$0] }
+                curves = keep.map { curves[$0] }; straightness = keep.map { straightness[$0] }; extra = keep.map { extra[$0] }
             }
             framesSinceNull = (framesSinceNull + 1) % max(1, cfg.nullInterval)
             let t = nullWindow.threshold
             let pass = curves.indices.filter { CurveNullTest.statistic(curves[$0]) > t }
-            curves = pass.map { curves[$0] }; straightness = pass.map { straightness[$0] }
+            curves = pass.map { curves[$0] }; straightness = pass.map { straightness[$0] }; extra = pass.map { extra[$0] }
         }
         self.ridge = ridge
         if recordStages { lastCandidates = curves.map(\.points) }
@@ -773,20 +794,32 @@ public struct TEMDetector: Sendable {
                     return dip.pValue <= cfg.stepDipAlpha
                 }
             }
-            curves = lines.map { curves[$0] }; straightness = lines.map { straightness[$0] }
+            curves = lines.map { curves[$0] }; straightness = lines.map { straightness[$0] }; extra = lines.map { extra[$0] }
         }
-        var kept = Self.dropSlipTraces(curves, rms: straightness, config: cfg, width: width, height: height)
+        var survivors = Self.slipTraceSurvivors(curves, rms: straightness, config: cfg, width: width, height: height)
         // After the slip-trace rule: its faint level is relative to the frame's other curves, so
         // removing curves before it would raise that level and drop more.
         if cfg.dipAlpha > 0 {
             let bright = cfg.brightLines
-            kept = source { f in
-                kept.filter { c in
-                    guard let d = CurveSides.dip(c.points, frame: f, width: width, height: height, bright: bright) else { return true }
+            survivors = source { f in
+                survivors.filter { i in
+                    guard let d = CurveSides.dip(curves[i].points, frame: f, width: width, height: height, bright: bright) else { return true }
                     return d.pValue <= cfg.dipAlpha
                 }
             }
         }
+        // `extraCurvePersistence`: the extra seeds' curves only where a candidate lay in the frame
+        // before; every candidate (this rule's refusals too) is the next frame's previous set.
+        if cfg.extraCurvePersistence && cfg.seedPersistence && cfg.seedTangentHalfLength > 0 && cfg.seedFlankReach <= 0 {
+            let bright = cfg.brightLines
+            let shift = persistence.lastShift, reach = persistence.lastReach
+            let candidates = survivors
+            survivors = candidates.filter { i in
+                !extra[i] || curvePersistence.persists(curves[i].points, shift: shift, reach: reach, width: width, height: height, bright: bright)
+            }
+            curvePersistence.remember(candidates.map { curves[$0].points }, width: width, height: height, bright: bright)
+        }
+        let kept = survivors.map { curves[$0] }
         // Pieces of one line cut where its contrast fades or another line crosses it are one
         // dislocation: joined here, so rows, tracking and evaluation all see lines.
         guard cfg.joinPieces else { return kept }
@@ -810,7 +843,7 @@ public struct TEMDetector: Sendable {
     /// thins, traces and fits the curves; with each curve its RMS distance to its principal line.
     /// `frameNull`: the frame's gap null, shared with the piece joins (nil: one of its own).
     private mutating func traceCurves(width: Int, height: Int, config cfg: TEMDetectorConfig,
-                                      null frameNull: TEMPieceJoinEvidence.FrameNull? = nil) -> (curves: [TEMCurve], rms: [Double]) {
+                                      null frameNull: TEMPieceJoinEvidence.FrameNull? = nil) -> (curves: [TEMCurve], rms: [Double], extra: [Bool]) {
         let stats = response.withUnsafeBufferPointer { RidgeThreshold.robustStats($0, stride: cfg.fullFrameStatistics ? 1 : 29) }
         // Median/MAD of the positive responses: dominated by noise, so the thresholds follow each
         // frame's noise level (σ guarded against 0 on synthetic, noise-free frames).
@@ -844,8 +877,10 @@ public struct TEMDetector: Sendable {
         var persistence = self.persistence
         defer { self.persistence = persistence }
         let persist = lazySeeds && cfg.seedPersistence
-        // `seedStraightTraces`: the pixels kept through the averaged map's seeds alone.
+        // `seedStraightTraces`: the pixels kept through the averaged map's seeds alone (also read
+        // by `extraCurvePersistence`, which tags the paths made mostly of them).
         let traceRule = lazySeeds && cfg.seedStraightTraces
+        let tagExtra = traceRule || (persist && cfg.extraCurvePersistence)
         var extraKept = Set<Int>()
         let bright = cfg.brightLines
         if seeding && cfg.seedFlankReach > 0 && flankMap.count == width * height {
@@ -864,7 +899,7 @@ public struct TEMDetector: Sendable {
                     let rp = r.baseAddress!, np = nb.baseAddress!
                     var seeds: [Int] = [], level: [Int] = [], free: [Int] = []
                     for i in candidates where persist || mk[i] == 1 {
-                        if traceRule && mk[i] == 1 { free.append(i) }
+                        if tagExtra && mk[i] == 1 { free.append(i) }
                         guard RidgeTangentAverage.value(at: i, response: rp, normal: np, width: width, height: height,
                                                         halfLength: half) >= seedHigh else { continue }
                         if persist { level.append(i) }
@@ -898,13 +933,15 @@ public struct TEMDetector: Sendable {
         if record { lastTraced = raw; lastHysteresis = hysteresis; lastSkeleton = mask.map { $0 & 1 } }
         var curves: [TEMCurve] = []
         var straightness: [Double] = []
+        var extra: [Bool] = []
         let paths = cfg.cornerTurnDegrees > 0
             ? raw.flatMap { CurveCorners.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees) }
             : raw
         for traced in paths where traced.count >= 2 {
             guard TEMPolyline.length(traced) >= cfg.minLength else { continue }
-            if traceRule && !extraKept.isEmpty
+            let mostlyExtra = !extraKept.isEmpty
                 && 2 * traced.filter({ extraKept.contains(Int($0.y) * width + Int($0.x)) }).count > traced.count
+            if traceRule && mostlyExtra
                 && TEMPolyline.length(traced) >= cfg.traceMinLength
                 && Self.lineRMS(TEMPolyline.resample(traced, spacing: 1)) <= cfg.traceMaxRMS { continue }
             let pts = response.withUnsafeBufferPointer {
@@ -927,8 +964,9 @@ public struct TEMDetector: Sendable {
                 meanCurvature: inner.isEmpty ? 0 : inner.reduce(0, +) / Double(inner.count),
                 maxCurvature: inner.max() ?? 0, meanResponse: meanR))
             straightness.append(Self.lineRMS(even))
+            extra.append(mostlyExtra)
         }
-        return (curves, straightness)
+        return (curves, straightness, extra)
     }
 
     /// A frame's gap null long enough for the tracer's bridges and the piece joins alike.
@@ -946,6 +984,12 @@ public struct TEMDetector: Sendable {
     /// frame, so not the median), or of all curves if none is long.
     static func dropSlipTraces(_ curves: [TEMCurve], rms: [Double], config: TEMDetectorConfig,
                                width: Int = 0, height: Int = 0) -> [TEMCurve] {
+        slipTraceSurvivors(curves, rms: rms, config: config, width: width, height: height).map { curves[$0] }
+    }
+
+    /// `dropSlipTraces`' kept curves as indices into `curves`, in order.
+    static func slipTraceSurvivors(_ curves: [TEMCurve], rms: [Double], config: TEMDetectorConfig,
+                                   width: Int = 0, height: Int = 0) -> [Int] {
         let long = curves.indices.map { curves[$0].lengthPx >= config.faintMinLength }
         let straight = curves.indices.map { rms[$0] <= config.traceMaxRMS && curves[$0].lengthPx >= config.traceMinLength }
         let across = config.traceFieldFraction > 0 && config.traceFaintRatio > 0
@@ -955,14 +999,14 @@ public struct TEMDetector: Sendable {
         // much as the dislocations are (without them smooth real frames let their texture through).
         var ref = curves.indices.filter { long[$0] }.map { curves[$0].meanResponse }
         if ref.isEmpty { ref = curves.map { $0.meanResponse } }
-        guard !ref.isEmpty else { return curves }
+        guard !ref.isEmpty else { return Array(curves.indices) }
         ref.sort()
         let median = ref[(3 * ref.count) / 4]
         return curves.indices.filter {
             let r = curves[$0].meanResponse
             let faint = r < config.traceFaintRatio * median
             return !across[$0] && !(faint && (straight[$0] || curves[$0].lengthPx < config.faintMinLength)) && r >= config.minRelativeResponse * median
-        }.map { curves[$0] }
+        }
     }
 
     /// Which straight curves lie on a line across the field: grouped with the other straight
