@@ -32,7 +32,8 @@ public enum CurveContrast {
     public static func depth(_ points: [TEMPoint], frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
                              bright: Bool, spacing: Double = 3, nearest: Int = 3, farthest: Int = 8) -> Double? {
         guard points.count >= 2, width > 0, height > 0, frame.count >= width * height, farthest >= nearest else { return nil }
-        var scratch = [Float](repeating: 0, count: farthest - nearest + 1)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: farthest - nearest + 1)
+        defer { scratch.deallocate() }
         var depths: [Double] = []
         depths.reserveCapacity(points.count)
         var sinceLast = Double.infinity
@@ -43,7 +44,7 @@ public enum CurveContrast {
             let t = b - a, len = TEMPolyline.norm(t)
             guard len > 1e-9 else { continue }
             guard let d = pointDepth(points[i], normal: TEMPoint(-t.y, t.x) / len, frame: frame, width: width, height: height,
-                                     bright: bright, nearest: nearest, farthest: farthest, scratch: &scratch) else { continue }
+                                     bright: bright, nearest: nearest, farthest: farthest, scratch: scratch) else { continue }
             sinceLast = 0
             depths.append(d)
         }
@@ -67,7 +68,8 @@ public enum CurveContrast {
         let phi = 1.2207440846057596
         let alpha = (1 / phi, 1 / (phi * phi), 1 / (phi * phi * phi))
         let count = Int(length / spacing) + 1
-        var scratch = [Float](repeating: 0, count: farthest - nearest + 1)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: farthest - nearest + 1)
+        defer { scratch.deallocate() }
         var depths: [Double] = [], values: [Double] = []
         depths.reserveCapacity(count)
         values.reserveCapacity(segments)
@@ -82,7 +84,7 @@ public enum CurveContrast {
             for j in 0..<count {
                 let p = centre + (Double(j) * spacing - length / 2) * dir
                 if let d = pointDepth(p, normal: normal, frame: frame, width: width, height: height, bright: bright,
-                                      nearest: nearest, farthest: farthest, scratch: &scratch) { depths.append(d) }
+                                      nearest: nearest, farthest: farthest, scratch: scratch) { depths.append(d) }
             }
             if depths.count >= 3, let m = median(&depths) { values.append(m) }
         }
@@ -100,23 +102,28 @@ public enum CurveContrast {
     }
 
     /// Depth at `p` below the brighter side's median (dark lines), nearest pixels; nil when a
-    /// pixel is off the frame.
+    /// pixel is off the frame. `scratch` holds `farthest − nearest + 1` values.
     @inline(__always)
     static func pointDepth(_ p: TEMPoint, normal: TEMPoint, frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
-                           bright: Bool, nearest: Int, farthest: Int, scratch: inout [Float]) -> Double? {
+                           bright: Bool, nearest: Int, farthest: Int, scratch: UnsafeMutablePointer<Float>) -> Double? {
+        let base = frame.baseAddress!
+        let xMax = Double(width) - 0.5, yMax = Double(height) - 0.5
         @inline(__always) func at(_ q: TEMPoint) -> Float? {
-            let x = Int(q.x.rounded()), y = Int(q.y.rounded())
-            guard x >= 0, y >= 0, x < width, y < height else { return nil }
-            return frame[y * width + x]
+            // The nearest pixel with halves away from zero, as `rounded()`, without its libm
+            // call (most of this kernel's time): only −0.5 < x < width − 0.5 lands on the frame.
+            guard q.x > -0.5, q.y > -0.5, q.x < xMax, q.y < yMax else { return nil }
+            return base[Int(q.y + 0.5) * width + Int(q.x + 0.5)]
         }
         guard let c = at(p) else { return nil }
         let reach = farthest - nearest + 1
-        func sideMedian(_ sign: Double) -> Float? {
-            for k in nearest...farthest {
-                guard let v = at(p + sign * Double(k) * normal) else { return nil }
-                scratch[k - nearest] = v
+        @inline(__always) func sideMedian(_ sign: Double) -> Float? {
+            // Insertion sort as the values arrive: a handful of values, no allocation.
+            for k in 0..<reach {
+                guard let v = at(p + sign * Double(k + nearest) * normal) else { return nil }
+                var j = k
+                while j > 0 && scratch[j - 1] > v { scratch[j] = scratch[j - 1]; j -= 1 }
+                scratch[j] = v
             }
-            scratch.sort()
             return reach % 2 == 1 ? scratch[reach / 2] : (scratch[reach / 2 - 1] + scratch[reach / 2]) / 2
         }
         guard let l = sideMedian(-1), let r = sideMedian(1) else { return nil }
