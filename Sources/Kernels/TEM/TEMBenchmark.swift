@@ -113,6 +113,39 @@ public enum TEMBenchmark {
         return (ms, err / Double(max(1e-9, (img.max() ?? 1) - (img.min() ?? 0))))
     }
 
+    /// `CurveContrast` on a randomised medium frame (512×512, one thread): CPU ms per frame for
+    /// the frame's level (256 segments) plus the depth of each of the frame's `video5` curves, the
+    /// curves per frame, and the largest |fast − reference| over the level and the depths relative
+    /// to the level's spread.
+    public static func contrastSpeed(frames: Int = 400) -> (msPerFrame: Double, curves: Int, relativeError: Double) {
+        let params = TEMSynthParams.randomized(.medium, seed: 3, frames: 1)
+        let w = params.width, h = params.height
+        let img = TEMSynthesizer(params: params).frame8(0).map { Float($0) / 255 }
+        var detector = TEMDetector(config: .video5)
+        let curves = detector.detect(img, width: w, height: h).map(\.points)
+        var level: CurveContrast.Level?
+        var depths: [Double?] = []
+        func run() {
+            img.withUnsafeBufferPointer { f in
+                level = CurveContrast.level(frame: f, width: w, height: h, bright: false)
+                depths = curves.map { CurveContrast.depth($0, frame: f, width: w, height: h, bright: false) }
+            }
+        }
+        run()
+        let start = threadCPUSeconds()
+        for _ in 0..<frames { run() }
+        let ms = 1000 * (threadCPUSeconds() - start) / Double(max(1, frames))
+        guard let fast = level, let ref = CurveContrast.referenceLevel(frame: img, width: w, height: h, bright: false) else {
+            return (ms, curves.count, .infinity)
+        }
+        var err = max(abs(fast.median - ref.median), abs(fast.spread - ref.spread))
+        for (c, d) in zip(curves, depths) {
+            let r = CurveContrast.referenceDepth(c, frame: img, width: w, height: h, bright: false)
+            err = max(err, d == nil && r == nil ? 0 : abs((d ?? .infinity) - (r ?? -.infinity)))
+        }
+        return (ms, curves.count, err / max(ref.spread, 1e-12))
+    }
+
     static func threadCPUSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)

@@ -59,6 +59,7 @@ struct TEMFrameAnalysis {
         if let v = options.stepDipAlpha { config.stepDipAlpha = v }
         if let v = options.stepDipBowed { config.stepDipBowed = v }
         if let v = options.dipAlpha { config.dipAlpha = v }
+        if let v = options.contrastAlpha { config.contrastAlpha = v }
         return config
     }
 

@@ -47,6 +47,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `dip_alpha=` (0 = off, the default): only curves that lie below both sides at
     /// significantly many points are kept (sign test at this level; `TEMDetectorConfig.dipAlpha`).
     public var dipAlpha: Double?
+    /// `contrast_alpha=` (0 = off, the default): only curves whose depth stands out of the
+    /// frame's own level at straight segments across it are kept (`TEMDetectorConfig.contrastAlpha`).
+    public var contrastAlpha: Double?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -123,6 +126,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         stepDipAlpha = try optionalDouble("step_dip_alpha", 0...1)
         stepDipBowed = try params.values["step_dip_bowed"].map { _ in try params.bool("step_dip_bowed", default: false) }
         dipAlpha = try optionalDouble("dip_alpha", 0...1)
+        contrastAlpha = try optionalDouble("contrast_alpha", 0...0.5)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)

@@ -155,6 +155,8 @@ struct BenchTEMCommand: ParsableCommand {
         print(String(format: "ridge tangent average (m = 3, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max rel. error %.2g", t.msPerFrame, t.relativeError))
         let ds = TEMBenchmark.destripeSpeed(frames: frames)
         print(String(format: "frame destripe (rows + columns, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max error %.2g of the frame's range", ds.msPerFrame, ds.relativeError))
+        let cc = TEMBenchmark.contrastSpeed(frames: frames)
+        print(String(format: "curve contrast (frame level, 256 segments, + depth of %d curves, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max error %.2g of the level's spread", cc.curves, cc.msPerFrame, cc.relativeError))
         for (label, compression) in [("ctl synth tem files", TEMFramePNG.compression), ("standard PNG (libpng/zlib defaults)", PNGCompression.standard)] {
             let p = try pngSpeed(frames: frames, compression: compression)
             print(String(format: "tem per-frame kernel from PNG files, %@ (%@, %.0f KiB/frame): %d frames %d×%d u8, one thread: decode %.2f ms/frame, detect+trace+fit %.2f ms/frame (CPU); total %.3f s wall = %.1f frames/s, %.3f s CPU = %.1f frames/CPU-s",
