@@ -124,4 +124,25 @@ final class BCDILossTests: XCTestCase {
         XCTAssertEqual(echo.re, same.re)
         XCTAssertEqual(echo.im, same.im)
     }
+
+    /// `noise` seed 555 draw 28 (44×54×52, noise 0.30, four lines, no stored support) with
+    /// `line_smoothing=residue_noise`: no line is dropped as a noise pair, so no missed point is
+    /// `filtered`. The analysis re-traces the lines with the noise-pair rules waived; before it
+    /// re-traced them without the precision map (the 1-2-1 path), and the points that path covers
+    /// and the smoothed one does not were put under `filtered` (0.015 of this draw's true points).
+    func testSmoothedLinesAreNotCountedAsFiltered() {
+        let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(555, 28), ranges: BCDIRandomRanges.preset("noise")!)
+        // The bench's settings (the job's defaults).
+        var settings = BCDIAnalysisSettings()
+        settings.deblur = true
+        settings.deblurMeasuredNoise = true
+        settings.supportNotches = .crystal
+        settings.supportBody = .crystal
+        settings.lines.lineSmoothing = .residueNoise
+        let scored = BCDIAccuracy.score(draw: draw, index: 28, seed: BCDIAccuracy.drawSeed(555, 28), settings: settings)
+        print("noise 555 draw 28 residue_noise: recall \(scored.score.recall), missed \(scored.losses.missed)")
+        XCTAssertLessThan(scored.score.recall, 0.97, "the draw this test pins: \(draw.summary)")
+        XCTAssertEqual(scored.losses.missed["filtered"] ?? 0, 0, "\(scored.losses.missed)")
+        XCTAssertEqual(scored.losses.missed.values.reduce(0, +), 1 - scored.score.recall, accuracy: 1e-9)
+    }
 }

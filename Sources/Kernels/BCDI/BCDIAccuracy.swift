@@ -31,6 +31,12 @@ public enum BCDIAccuracy {
         /// Per true line, what the noise-free blurred field carries of it and what was found
         /// (`BCDIResolvableTruth.lines`).
         public var lineStatus: [BCDIResolvableTruth.LineStatus] = []
+        /// Per true loop inside the crystal, its mean radius about its centroid and the mean
+        /// distance from that centroid of the detected points within 3 voxels of it (0: none):
+        /// how far blur and smoothing pulled the loop in (`loopRadii`).
+        public var loops: [(truth: Double, traced: Double)] = []
+        /// The blur left in the field the lines were traced in (`BCDIVolumeAnalysis.fieldBlur`).
+        public var fieldBlur: Double = 0
         /// Recall over the lines the blurred field still carries (`BCDIResolvableTruth.presentRecall`).
         public var presentRecall: Double { BCDIResolvableTruth.presentRecall(lineStatus) }
         /// Recall over the lines the noise-free field still carries after the finder's own
@@ -134,7 +140,23 @@ public enum BCDIAccuracy {
                     detectedLines: result.lines.count, spuriousLines: spurious, seconds: seconds,
                     blurScaled: BCDIEvaluation.score(truth: volume.truth, detected: result.lines, tolerance: blurTolerance(draw.spec.blurSigma)),
                     losses: losses, measuredBlur: result.blur, trueBlur: draw.spec.blurSigma,
-                    lineStatus: BCDIResolvableTruth.lines(truth: volume.truth, residues: residues, detected: result.lines, restored: restored))
+                    lineStatus: BCDIResolvableTruth.lines(truth: volume.truth, residues: residues, detected: result.lines, restored: restored),
+                    loops: loopRadii(truth: volume.truth, detected: result.lines), fieldBlur: result.fieldBlur)
+    }
+
+    /// Per true loop (a truth run whose ends meet: a loop wholly inside the crystal), its mean
+    /// radius about its centroid and the mean distance from that centroid of the detected
+    /// points (resampled every 0.25 voxel) within 3 voxels of it; 0 when none is.
+    public static func loopRadii(truth: [[SIMD3<Double>]], detected: [BCDILine]) -> [(truth: Double, traced: Double)] {
+        let points = detected.flatMap { BCDIEvaluation.resample($0, step: 0.25) }
+        return truth.compactMap { run -> (truth: Double, traced: Double)? in
+            guard run.count >= 8, let first = run.first, let last = run.last, BCDIVec.length(first - last) <= 1 else { return nil }
+            let centre = run.reduce(SIMD3<Double>.zero, +) / Double(run.count)
+            let radius = run.map { BCDIVec.length($0 - centre) }.reduce(0, +) / Double(run.count)
+            let segments = BCDILine(points: run, closed: true).segments
+            let near = points.filter { BCDIEvaluation.distance($0, to: segments) <= 3 }.map { BCDIVec.length($0 - centre) }
+            return (radius, near.isEmpty ? 0 : near.reduce(0, +) / Double(near.count))
+        }
     }
 
     /// The matching tolerance that does not ask for more than the data resolve: 1.5 voxels, or

@@ -38,6 +38,10 @@ public struct BCDILineOptions: Hashable, Sendable {
     /// 1-2-1 passes of `smoothing`; `residueNoise`, by each cell's measured position noise when
     /// `detect` is given the precision map.
     public var lineSmoothing: BCDILineSmoothing = .off
+    /// Gaussian width (voxels) of the blur still in the field whose residues are traced — the
+    /// measured blur the deconvolution left, with the denoising width in quadrature — for
+    /// `lineSmoothing = .residueNoiseBlur` (`BCDIVolumeAnalysis.fieldBlur`); 0: none known.
+    public var fieldBlur: Double = 0
 
     public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2,
                 minLoopDiameter: Double = 4, minFreeLength: Double = 4, tracing: BCDILineTracing = .residues) {
@@ -77,7 +81,7 @@ public enum BCDILines {
             var found: [(line: BCDILine, inner: Bool, test: BCDILine?)]
             if options.tracing == .residues && !chains[ci].isEmpty {
                 found = residueLines(comp, chains: chains[ci], residues: residues, support: support, shape: shape, options: options,
-                                     precision: options.lineSmoothing == .residueNoise ? precision : nil)
+                                     precision: options.lineSmoothing.usesPrecision ? precision : nil)
             } else {
                 let parts = options.tracing == .split && chains[ci].count >= 2 ? split(comp, along: chains[ci], residues: residues, shape: shape) : [comp]
                 found = parts.filter { $0.count >= options.minVoxels }.flatMap { trace($0, psi: psi, support: support, shape: shape, options: options) }
@@ -120,7 +124,7 @@ public enum BCDILines {
                 return SIMD3(Double(c.x), Double(c.y), Double(c.z))
             }
             for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing,
-                                                          variance: variance) {
+                                                  variance: variance, blur: options.lineSmoothing == .residueNoiseBlur ? options.fieldBlur : 0) {
                 let onRay = options.fillEnds == .tips
                 func traced(_ points: [SIMD3<Double>]) -> BCDILine {
                     var pts = points

@@ -21,10 +21,15 @@ public struct BCDILossAnalysis: Hashable, Sendable {
         let shape = volume.shape
         let truthLines = volume.truth.map { BCDILine(points: $0, closed: false) }
         let tSeg = truthLines.flatMap(\.segments), dSeg = result.lines.flatMap(\.segments)
+        // The same lines with the noise-pair rules waived: traced as the finder traced them (the
+        // same smoothing, precision map, blur and fill), so that `filtered` counts only points a
+        // dropped line would have covered.
         var unfiltered = settings.lines
         unfiltered.minFreeLength = 0
         unfiltered.minLoopDiameter = 0
-        let all = BCDILines.detect(psi: result.psi, support: result.support, phase: result.phase, shape: shape, options: unfiltered).flatMap(\.segments)
+        unfiltered.fieldBlur = result.fieldBlur
+        let all = BCDILines.detect(psi: result.psi, support: result.support, phase: result.phase, shape: shape, options: unfiltered,
+                                   filled: result.filled, precision: result.precision).flatMap(\.segments)
         let grid = BCDIPointGrid(points: residues, cell: tolerance)
         let edge = edgeDistance(result.support, shape: shape, limit: 3)
         func voxel(_ p: SIMD3<Double>) -> Int? {

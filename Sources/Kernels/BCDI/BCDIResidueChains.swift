@@ -83,9 +83,10 @@ extension BCDIResidueChains {
     /// `smoothing` passes of a 1-2-1 average: a residue locates the line to the cell it
     /// crosses, and the average of neighbouring cells to a fraction of a voxel. With
     /// `variance` (a cell's positional variance, `BCDILineSmoothing.residueNoise`) the centres
-    /// are smoothed by `BCDILineSmoothing.smooth` instead.
+    /// are smoothed by `BCDILineSmoothing.smooth` instead, and `blur` > 0 undoes the blur's pull
+    /// on the smoothed line (`BCDILineSmoothing.unshrink`).
     static func pieces(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int,
-                       variance: ((SIMD3<Int>) -> Double)? = nil) -> [Piece] {
+                       variance: ((SIMD3<Int>) -> Double)? = nil, blur: Double = 0) -> [Piece] {
         var index: [SIMD3<Int>: Int] = [:]
         var nodes: [SIMD3<Int>] = []
         var edges: [[Int]] = []
@@ -114,7 +115,7 @@ extension BCDIResidueChains {
                 return SIMD3(Double(v.x), Double(v.y), Double(v.z)) + 0.5
             }
             let refined = path.count < 5 ? nil
-                : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed) }
+                : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed, blur: blur) }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
             let first = degree[path[0]], last = degree[path[path.count - 1]]
             return Piece(points: points, refined: refined, cells: path.map { graph.nodes[$0] }, closed: closed, inner: !closed && first >= 3 && last >= 3,

@@ -171,6 +171,19 @@ public enum BCDIVolumeAnalysis {
         public var companion: (re: [Float], im: [Float])? = nil
         /// The support's voxels that the notch fill added (nil when `supportNotches` is off).
         public var filled: [UInt8]? = nil
+        /// The precision map the lines were smoothed with (nil when `lineSmoothing` is off).
+        public var precision: [Float]? = nil
+        /// The blur still in the field the lines were traced in (`fieldBlur`).
+        public var fieldBlur: Double = 0
+    }
+
+    /// Gaussian width (voxels) of the blur still in the field whose phase the finder takes: the
+    /// measured blur `blur`, less the width `inverted` the deconvolution undid (√(blur² −
+    /// inverted²), the residual it leaves), with the denoising width `smoothing` in quadrature.
+    /// What moves a curved vortex line in that field (`BCDILineSmoothing.unshrink`).
+    public static func fieldBlur(blur: Double, inverted: Double, smoothing: Double) -> Double {
+        let left = max(0, blur * blur - inverted * inverted)
+        return (left + smoothing * smoothing).squareRoot()
     }
 
     /// The field with its measured blur, less `settings.deblurResidual`, inverted
@@ -426,9 +439,12 @@ public enum BCDIVolumeAnalysis {
             }
         }
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
-        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: settings.lines, filled: filled,
+        var options = settings.lines
+        options.fieldBlur = fieldBlur(blur: blur, inverted: inverted, smoothing: smoothing)
+        let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: options, filled: filled,
                                      precision: precision)
         return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing,
-                      blur: blur, inverted: inverted, companion: deconvolvedCompanion, filled: filled)
+                      blur: blur, inverted: inverted, companion: deconvolvedCompanion, filled: filled, precision: precision,
+                      fieldBlur: options.fieldBlur)
     }
 }

@@ -20,6 +20,8 @@ public enum BCDIMerge {
         public var filled: [UInt8]? = nil
         /// The precision of a zero's position per voxel, when the slabs carry it (`line_smoothing`).
         public var precision: [Float]? = nil
+        /// The blur still in the field the phase was taken from, when the slabs carry it (`line_smoothing`).
+        public var fieldBlur: Double = 0
     }
 
     static let tables = ["bcdi_volume_results", "bcdi_line_results"]
@@ -116,8 +118,10 @@ public enum BCDIMerge {
     /// The lines of one assembled volume under the job's options (with the notch fill's voxels
     /// when the slabs carry them, for `fill_ends`).
     public static func lines(of volume: Volume, options: BCDIJobOptions) -> [BCDILine] {
-        BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
-                         options: options.analysisSettings.lines, filled: volume.filled, precision: volume.precision)
+        var lineOptions = options.analysisSettings.lines
+        lineOptions.fieldBlur = volume.fieldBlur
+        return BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
+                                options: lineOptions, filled: volume.filled, precision: volume.precision)
     }
 
     /// Writes `/psi` (float32) and `/support` (uint8) of one volume.
@@ -185,7 +189,7 @@ public enum BCDIMerge {
         }
         guard z == shape.nz else { throw TaskError("\(file): slabs end at plane \(z) of \(shape.nz); re-run the job") }
         return Volume(shape: shape, psi: psi, phase: phase, support: support, ramp: first.ramp, maskSource: first.maskSource, filled: filled,
-                      precision: precision)
+                      precision: precision, fieldBlur: first.fieldBlur ?? 0)
     }
 
     /// `[x, y, z]` with 4 decimals.

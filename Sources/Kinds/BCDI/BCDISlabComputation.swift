@@ -29,6 +29,9 @@ public struct BCDISlabResult: Sendable, Equatable {
     /// Planes z0..<z1 of the precision of a zero's position (`BCDILineSmoothing.precisionMap`;
     /// nil when `line_smoothing` is off or the noise was not measured).
     public var precision: [Float]? = nil
+    /// The blur still in the field the phase was taken from (`BCDIVolumeAnalysis.fieldBlur`), for
+    /// `line_smoothing=residue_noise_blur`; nil when the precision map is not stored.
+    public var fieldBlur: Double? = nil
 }
 
 public enum BCDISlabComputation {
@@ -41,6 +44,7 @@ public enum BCDISlabComputation {
         var phase: [Float], support: [UInt8], ramp = SIMD3<Double>.zero
         var filled: [UInt8]? = nil
         var precision: [Float]? = nil
+        var fieldBlur: Double? = nil
         var read: Range<Int>
         let stored = source.maskDataset != nil
         if stored && !options.removeRamp && options.snr == 0 && !options.deblur {
@@ -67,7 +71,10 @@ public enum BCDISlabComputation {
             var reach = options.alpha + (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0)
             // The position noise takes central differences of the smoothed field: one plane more.
             let positionNoise = options.lineSmoothing != .off && ctx.sigma > 0
-            if positionNoise { reach = max(reach, (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0) + 1) }
+            if positionNoise {
+                reach = max(reach, (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0) + 1)
+                fieldBlur = BCDIVolumeAnalysis.fieldBlur(blur: ctx.blur, inverted: ctx.inverted, smoothing: ctx.smoothing)
+            }
             read = halo(z, planes: options.method == "derivative" ? nz : reach, nz: nz)
             let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
             let re: [Float], im: [Float]
@@ -112,7 +119,7 @@ public enum BCDISlabComputation {
         return BCDISlabResult(
             shape: source.shape, z0: z.lowerBound, z1: z.upperBound, psi: psi, phase: Array(phase[out]),
             support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude",
-            filled: filled.map { Array($0[out]) }, precision: precision.map { Array($0[out]) })
+            filled: filled.map { Array($0[out]) }, precision: precision.map { Array($0[out]) }, fieldBlur: precision != nil ? fieldBlur : nil)
     }
 
     /// The planes `z` plus `planes` halo planes each side, clipped to the volume.
@@ -135,6 +142,7 @@ public enum BCDISlabComputation {
             try file.write([UInt8(slab.maskSource == "stored" ? 1 : 0)], shape: [1], to: "/stored_mask")
             if let filled = slab.filled { try file.write(filled, shape: shape, to: "/filled", options: .gzip(level: 1)) }
             if let precision = slab.precision { try file.write(precision, shape: shape, to: "/precision") }
+            if let fieldBlur = slab.fieldBlur { try file.write([fieldBlur], shape: [1], to: "/field_blur") }
             try file.close()
         }
     }
@@ -150,10 +158,11 @@ public enum BCDISlabComputation {
         let stored = try file.dataset("/stored_mask").read(UInt8.self).first == 1
         let filled = file.containsDataset("/filled") ? try file.dataset("/filled").read(UInt8.self) : nil
         let precision = file.containsDataset("/precision") ? try file.dataset("/precision").read(Float.self) : nil
+        let fieldBlur = file.containsDataset("/field_blur") ? try file.dataset("/field_blur").read(Double.self).first : nil
         return BCDISlabResult(
             shape: Array(extent[2...]), z0: extent[0], z1: extent[1],
             psi: try file.dataset("/psi").read(Float.self), phase: try file.dataset("/phase").read(Float.self),
             support: try file.dataset("/support").read(UInt8.self), ramp: try file.dataset("/ramp").read(Double.self),
-            maskSource: stored ? "stored" : "amplitude", filled: filled, precision: precision)
+            maskSource: stored ? "stored" : "amplitude", filled: filled, precision: precision, fieldBlur: fieldBlur)
     }
 }

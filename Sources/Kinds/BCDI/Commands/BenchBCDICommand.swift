@@ -77,7 +77,7 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `fill_ends` job parameter, off (the job's default), ray or clip.")
     var fillEnds: String = BCDIFillEnds.off.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default) or residue_noise.")
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default), residue_noise or residue_noise_blur.")
     var lineSmoothing: String = BCDILineSmoothing.off.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
@@ -116,7 +116,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--fill-ends \(fillEnds): expected off, ray or clip")
         }
         guard BCDILineSmoothing(rawValue: lineSmoothing) != nil else {
-            throw ValidationError("--line-smoothing \(lineSmoothing): expected off or residue_noise")
+            throw ValidationError("--line-smoothing \(lineSmoothing): expected off, residue_noise or residue_noise_blur")
         }
         guard only.allSatisfy({ (0..<draws).contains($0) }) else { throw ValidationError("--only: draw numbers are 0…\(draws - 1)") }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
@@ -174,7 +174,9 @@ struct BenchBCDICommand: ParsableCommand {
                               + d.lineStatus.map { String(format: "%.2f/%.2f", $0.found, $0.carried) }.joined(separator: " ")
                               + (d.lineStatus.contains { $0.restored != nil }
                                   ? String(format: " | deconvolved noise-free field: restorable lines recall %.3f, per line restored ", d.restorableRecall)
-                                      + d.lineStatus.map { String(format: "%.2f", $0.restored ?? 0) }.joined(separator: " ") : ""))
+                                      + d.lineStatus.map { String(format: "%.2f", $0.restored ?? 0) }.joined(separator: " ") : "")
+                              + (d.loops.isEmpty ? "" : String(format: " | loop radius true/traced (field blur %.2f) ", d.fieldBlur)
+                                  + d.loops.map { String(format: "%.2f/%.2f", $0.truth, $0.traced) }.joined(separator: " ")))
                     }
                 }
                 print(report.description)
