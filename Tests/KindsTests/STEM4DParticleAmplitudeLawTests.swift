@@ -17,6 +17,11 @@ final class STEM4DParticleAmplitudeLawTests: XCTestCase {
         let set = try STEM4DJobOptions(JobParams(["particle_shared_amplitude": "true", "particle_stack_max": "16",
                                                   "particle_stack_starts": "residual"]))
         XCTAssertTrue(set.particleSharedAmplitude)
+        XCTAssertFalse(set.particleSharedAmplitudePerSphere)
+        XCTAssertFalse(defaults.particleSharedAmplitudePerSphere)
+        let perSphere = try STEM4DJobOptions(JobParams(["particle_shared_amplitude": "per_sphere"]))
+        XCTAssertTrue(perSphere.particleSharedAmplitude)
+        XCTAssertTrue(perSphere.particleSharedAmplitudePerSphere)
         XCTAssertEqual(set.particleStackMax, 16)
         XCTAssertEqual(set.particleStackStarts, "residual")
         for (key, value) in [("particle_shared_amplitude", "maybe"), ("particle_stack_max", "0"), ("particle_stack_max", "ten"),
@@ -40,6 +45,18 @@ final class STEM4DParticleAmplitudeLawTests: XCTestCase {
         XCTAssertGreaterThan(law.spread, 0.002)
         XCTAssertNil(STEM4DParticleAmplitudeLaw.measure(amplitudes: Array(c.prefix(5))))
         XCTAssertNil(STEM4DParticleAmplitudeLaw.measure(amplitudes: c.map { _ in 0.4 }))
+    }
+
+    /// `per_sphere`: the prior's weight is 1 / (s² + 1 / I) — the plain 1 / s² for a sphere
+    /// measured exactly, half of it when the sphere's own variance equals s², none without
+    /// information; the plain law ignores I.
+    func testPerSpherePrecision() {
+        var law = STEM4DParticleAmplitudeLaw(level: 0.4, spread: 0.02)
+        XCTAssertEqual(law.precision(information: 1 / (0.02 * 0.02)), 2500, accuracy: 1e-9)
+        law.perSphere = true
+        XCTAssertEqual(law.precision(information: 1e30), 2500, accuracy: 1e-6)
+        XCTAssertEqual(law.precision(information: 1 / (0.02 * 0.02)), 1250, accuracy: 1e-6)
+        XCTAssertEqual(law.precision(information: 0), 0)
     }
 }
 

@@ -24,14 +24,30 @@ import Darwin
 /// carries a Gaussian prior (c − μ)² / s² in the χ² it is fitted and selected by: a sphere of
 /// the wrong strength pays for it, a real one of the material's strength pays nothing. A job of
 /// several materials spreads the amplitudes and the prior weakens by itself.
+///
+/// `perSphere` (`particle_shared_amplitude=per_sphere`): the prior's variance for a sphere is
+/// s² plus that sphere's own amplitude variance from the fit, 1 / I (I = Σ g² / σ² over its
+/// pixels, the others held). s is the spread of amplitudes measured mostly on well-determined
+/// spheres — a few thousandths at high dose — so a small sphere, one cut by the scan edge or one
+/// whose amplitude a neighbour's overlap leaves poorly fixed would pay (c − μ)² / s² for a
+/// deviation its own data cannot resolve; with 1 / I added it pays only what its measurement
+/// error does not explain.
 struct STEM4DParticleAmplitudeLaw: Sendable, Hashable {
     var level: Double
     var spread: Double
+    var perSphere = false
 
     /// The law's amplitude at radius `r` (one level for every radius).
     @inline(__always) func mean(_ r: Double) -> Double { level }
     /// The prior's weight 1 / s².
     var precision: Double { 1 / (spread * spread) }
+    /// The prior's weight for a sphere whose amplitude has Fisher information `information`
+    /// (Σ g² / σ²): 1 / (s² + 1 / I) with `perSphere`, else 1 / s².
+    @inline(__always) func precision(information: Double) -> Double {
+        guard perSphere else { return precision }
+        guard information > 0 else { return 0 }
+        return 1 / (spread * spread + 1 / information)
+    }
 
     /// The law of the positive amplitudes `c`; nil with fewer than `minimum` or no spread.
     static func measure(amplitudes c: [Double], minimum: Int = 6) -> Self? {
@@ -52,9 +68,27 @@ struct STEM4DParticleAmplitudeLaw: Sendable, Hashable {
 extension STEM4DParticleModelState {
     /// Measures the amplitude law on the current spheres and holds every later fit to it;
     /// returns whether a law was measured.
-    func measureAmplitudeLaw() -> Bool {
+    func measureAmplitudeLaw(perSphere: Bool = false) -> Bool {
         amplitudeLaw = STEM4DParticleAmplitudeLaw.measure(amplitudes: spheres.map(\.c))
+        amplitudeLaw?.perSphere = perSphere
         return amplitudeLaw != nil
+    }
+
+    /// The Fisher information of sphere `s`'s amplitude in the current model, Σ g² / σ² over
+    /// the pixels it touches in every view (the variances as `patch` takes them).
+    func amplitudeInformation(_ s: Sphere) -> Double {
+        var gg = 0.0
+        for v in images.indices {
+            guard let b = box(s, v, pad: 1) else { continue }
+            let cx = s.x - s.z * t[v].0, cy = s.y - s.z * t[v].1
+            for y in b.2...b.3 {
+                for x in b.0...b.1 {
+                    let g = plane[v].0 * chord(v, x, y, cx, cy, s.r, s.z)
+                    if g > 0 { gg += g * g / variance(v, y * w + x) }
+                }
+            }
+        }
+        return gg
     }
 
     /// The prior's χ² over `set`: Σ (c − μ(r))² / s² (0 without a law). Added to the weighted χ²
@@ -62,7 +96,10 @@ extension STEM4DParticleModelState {
     func amplitudePenalty(_ set: [Sphere]) -> Double {
         guard let law = amplitudeLaw else { return 0 }
         var sum = 0.0
-        for s in set where s.c > 0 { let d = s.c - law.mean(s.r); sum += d * d * law.precision }
+        for s in set where s.c > 0 {
+            let d = s.c - law.mean(s.r)
+            sum += d * d * (law.perSphere ? law.precision(information: amplitudeInformation(s)) : law.precision)
+        }
         return sum
     }
 }

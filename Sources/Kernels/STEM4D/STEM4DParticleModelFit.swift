@@ -112,6 +112,9 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// a sphere explained as two weaker ones split in depth, or a faint one spread over a crowd,
     /// pays for its wrong strength. Off: each amplitude free (the method of 6 December).
     public var sharedAmplitude = false
+    /// With `sharedAmplitude`: each sphere's prior variance is the spread squared plus its own
+    /// amplitude variance from the fit (`STEM4DParticleAmplitudeLaw.perSphere`). Off: the spread alone.
+    public var sharedAmplitudePerSphere = false
     /// The largest stack `splitMerge` refits (spheres); a crowd chained by overlaps beyond it
     /// is left to the local fits.
     public var stackMax = 10
@@ -181,7 +184,7 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             state.settle()
             if added == 0 { break }
         }
-        if sharedAmplitude && state.measureAmplitudeLaw() { state.settle() }
+        if sharedAmplitude && state.measureAmplitudeLaw(perSphere: sharedAmplitudePerSphere) { state.settle() }
         if satellites && state.absorbSatellites() > 0 { state.settle() }
         if splitMerge && state.refitStacks() > 0 { state.settle() }
         if depthChoice && state.chooseDepths() > 0 { state.settle() }
@@ -424,7 +427,7 @@ final class STEM4DParticleModelState {
         guard gg > 0, fg > 0 else { return (0, 0) }
         if let law = amplitudeLaw {
             // The χ² gain less the amplitude prior's (c − μ)² / s², at the c that maximises it.
-            let mu = law.mean(r), p = law.precision
+            let mu = law.mean(r), p = law.precision(information: gg)
             let c = max(0, (fg + mu * p) / (gg + p))
             return (c, 2 * c * fg - c * c * gg - p * (c - mu) * (c - mu))
         }

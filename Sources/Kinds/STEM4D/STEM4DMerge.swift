@@ -213,6 +213,7 @@ public enum STEM4DMerge {
             model.splitMerge = options.particleSplitMerge
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
+            model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere
             model.stackResidualStarts = options.particleStackStarts == "residual"
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off

@@ -159,7 +159,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `particle_shared_amplitude=` (default false): after the joint fit's rounds, measure the
     /// law of the spheres' amplitudes against their radii (one material) and hold every later
     /// fit and model comparison to it (`STEM4DParticleModelFit.sharedAmplitude`).
+    /// `per_sphere`: the same, each sphere's prior variance widened by its own amplitude variance
+    /// from the fit (`STEM4DParticleModelFit.sharedAmplitudePerSphere`).
     public var particleSharedAmplitude: Bool
+    /// `particle_shared_amplitude=per_sphere`.
+    public var particleSharedAmplitudePerSphere: Bool
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -252,7 +256,17 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleSatellites = try params.bool("particle_satellites", default: false)
         particleSplitMerge = try params.bool("particle_split_merge", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
-        particleSharedAmplitude = try params.bool("particle_shared_amplitude", default: false)
+        if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
+            particleSharedAmplitude = true
+            particleSharedAmplitudePerSphere = true
+        } else {
+            do {
+                particleSharedAmplitude = try params.bool("particle_shared_amplitude", default: false)
+            } catch {
+                throw ParamError(message: "--param particle_shared_amplitude=\(params.values["particle_shared_amplitude"] ?? ""): expected true, false or per_sphere")
+            }
+            particleSharedAmplitudePerSphere = false
+        }
         particleStackStarts = params.string("particle_stack_starts", default: "old")
         guard ["old", "residual"].contains(particleStackStarts) else {
             throw ParamError(message: "--param particle_stack_starts=\(particleStackStarts): expected old or residual")
