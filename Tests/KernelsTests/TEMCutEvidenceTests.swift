@@ -120,6 +120,46 @@ final class TEMCutEvidenceTests: XCTestCase {
         XCTAssertEqual(count(bowed) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeBowed = true }, 1)
     }
 
+    /// The bowed line of `testABowedLineSeenWholeIsReadWholeWithItsBow` read along its own arc
+    /// (`collinearSeenWholeLocal`, `TEMArcFit`): its 10 whole frames read whole and the two
+    /// pieces are one track. Then in frames 10–39 its lower piece replaced by a straight 30-px
+    /// line of another pile-up lying along the arc's lower end tangent (running 9 px past the
+    /// arc's end, up to 2.6 px off the arc), which continues the upper piece by the pieces'
+    /// geometry: the widened chord gate (`collinearSeenWholeBowed`) reads it as the line's lower
+    /// piece and joins the two; along the arc 2 of its 15 points within the line's span leave
+    /// the shifted line by more than the detector's noise (beyond the 1 % rate) and the two
+    /// stay two.
+    func testABowedLineIsReadAlongItsArcAndALineAlongItsEndTangentIsNot() {
+        func arc(_ from: Double, _ to: Double, frame: Int, jitter: Int = 0) -> [TEMPoint] {
+            let x0 = 100 + 6 * Double(frame / 5)
+            return (0..<40).map { i in
+                let t = (from + (to - from) * Double(i) / 39) * .pi / 180
+                return TEMPoint(x0 + 120 * cos(t) + 0.1 * sin(Double((frame + jitter) * 7 + i * 3)), 200 + 120 * sin(t))
+            }
+        }
+        // Another pile-up's line along the arc's lower end tangent: straight, 30 px, in the
+        // direction of the tangent at −52° (the end is at −50°), ending 1 px outside the arc at
+        // −40°.
+        func tangent(frame: Int) -> [TEMPoint] {
+            let x0 = 100 + 6 * Double(frame / 5), t = -52 * Double.pi / 180, a = -40 * Double.pi / 180
+            let end = TEMPoint(x0 + 121 * cos(a), 200 + 121 * sin(a)), u = TEMPoint(-sin(t), cos(t))
+            return (0..<20).map { i in end - (30 * (1 - Double(i) / 19)) * u + TEMPoint(0.1 * sin(Double(frame * 5 + i * 7)), 0) }
+        }
+        let cut = tracks((0..<40).map { f in
+            f < 10 ? [(0, arc(-50, 50, frame: f))] : [(0, arc(-50, -2, frame: f)), (1, arc(2, 50, frame: f, jitter: 50))]
+        })
+        XCTAssertEqual(TEMCutEvidence.seenWhole(cut.tracks[0], cut.tracks[1], curves: cut.curves, local: true).whole, 10)
+        XCTAssertEqual(count(cut) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeLocal = true }, 1)
+        let two = tracks((0..<40).map { f in
+            f < 10 ? [(0, arc(-50, 50, frame: f))] : [(0, arc(-38, 50, frame: f)), (1, tangent(frame: f))]
+        })
+        XCTAssertEqual(TEMCutEvidence.seenWhole(two.tracks[0], two.tracks[1], curves: two.curves, bowed: true).whole, 10)
+        XCTAssertEqual(TEMCutEvidence.seenWhole(two.tracks[0], two.tracks[1], curves: two.curves, local: true).whole, 0)
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeBowed = true }, 1)
+        XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeLocal = true }, 2)
+        XCTAssertFalse(TEMTrackerConfig().collinearSeenWholeLocal)
+    }
+
     /// `collinearSeenWhole` is on by default (with `joinCollinearPieces`), `collinearEndsWander` off;
     /// the default joins the cut line seen whole and keeps the two lines end to end apart.
     func testTheFieldsReadAndTheDefaultTellsACutFromTwoLines() throws {

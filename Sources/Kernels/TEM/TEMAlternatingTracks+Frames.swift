@@ -163,7 +163,8 @@ extension TEMAlternatingTracks {
                 // end to end on one trace: either evidence asked for.
                 if config.collinearSeenWhole || config.collinearEndsWander {
                     let whole = config.collinearSeenWhole && TEMCutEvidence.wasSeenWhole(tracks[p], tracks[q], curves: curves,
-                                                                                            bowed: config.collinearSeenWholeBowed)
+                                                                                            bowed: config.collinearSeenWholeBowed,
+                                                                                            local: config.collinearSeenWholeLocal)
                     let wander = !whole && config.collinearEndsWander
                         && TEMCutEvidence.endsWander(tracks[p], tracks[q], curves: curves, reach: reach,
                                                      scatterA: tangent[p], scatterB: tangent[q])

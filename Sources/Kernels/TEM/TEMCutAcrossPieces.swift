@@ -45,8 +45,10 @@ enum TEMCutAcrossPieces {
     /// `a`'s and `b`'s end curves (their tails, or with `atStart` their heads) against `c`'s
     /// curves at the facing end (its head, or its tail): nil when a summary lacks its end
     /// curves.
-    /// `bowed`: `TEMCutEvidence.seenWhole`'s chord-angle gate widened by the line's bow.
-    static func evidence(_ a: TEMTracklet, _ b: TEMTracklet, _ c: TEMTracklet, atStart: Bool, bowed: Bool = false) -> Evidence? {
+    /// `bowed`: `TEMCutEvidence.seenWhole`'s chord-angle gate widened by the line's bow; `alongArc`:
+    /// pieces read along the line's arc (`TEMArcFit`).
+    static func evidence(_ a: TEMTracklet, _ b: TEMTracklet, _ c: TEMTracklet, atStart: Bool, bowed: Bool = false,
+                         alongArc: Bool = false) -> Evidence? {
         func ends(_ t: TEMTracklet, _ head: Bool) -> [(Int, [TEMPoint])]? {
             guard let cs = head ? t.head : t.tail, let fs = head ? t.headFrames : t.tailFrames else { return nil }
             return Array(zip(fs, cs))
@@ -89,7 +91,7 @@ enum TEMCutAcrossPieces {
                 tb.frames.append(k); tb.curveIndices.append(i)
             }
         }
-        (e.whole, e.read) = TEMCutEvidence.seenWhole(ta, tb, curves: curves, bowed: bowed)
+        (e.whole, e.read) = TEMCutEvidence.seenWhole(ta, tb, curves: curves, bowed: bowed, local: alongArc)
         return e
     }
 
@@ -126,7 +128,7 @@ enum TEMCutAcrossPieces {
                     guard (atStart ? previous[b] : next[b]) == nil, near(a, b),
                           chains[chainOf[b]].allSatisfy({ k in chains[chainOf[a]].contains { piece[$0] == piece[k] } }),
                           let e = evidence(tracklets[a], tracklets[b], tracklets[c], atStart: atStart,
-                                         bowed: config.collinearSeenWholeBowed), e.oneLine else { continue }
+                                         bowed: config.collinearSeenWholeBowed, alongArc: config.collinearSeenWholeLocal), e.oneLine else { continue }
                     found.append((chainOf[a], chainOf[b], e))
                 }
             }

@@ -28,7 +28,10 @@ enum TEMCutEvidence {
     /// an end runs along the end tangent, not the chord — on medium draw 12 the lower piece of a
     /// 178-px line lies 31–49° off the whole line's chord, so the 25° gate never let the line be
     /// read whole (docs/tem.md, tem-track20).
-    static func seenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false) -> (whole: Int, read: Int) {
+    /// `local` (`TEMTrackerConfig.collinearSeenWholeLocal`, over `bowed`): a piece is read along
+    /// the line's own arc (`TEMArcFit`), not against its chord.
+    static func seenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false,
+                          local: Bool = false) -> (whole: Int, read: Int) {
         let ia = Dictionary(zip(a.frames, a.curveIndices), uniquingKeysWith: { x, _ in x })
         let ib = Dictionary(zip(b.frames, b.curveIndices), uniquingKeysWith: { x, _ in x })
         let shared = a.frames.filter { ib[$0] != nil }
@@ -39,8 +42,10 @@ enum TEMCutEvidence {
             // The nearest frame both were seen in: the two pieces as they were then.
             let s = shared.min { (abs($0 - f), $0) < (abs($1 - f), $1) }!
             let gate = bowed ? 25 + bow(line) : 25
-            guard let fa = TEMPieceAbsorption.fit(curves[s][ia[s]!], on: line, maxAngleDegrees: gate),
-                  let fb = TEMPieceAbsorption.fit(curves[s][ib[s]!], on: line, maxAngleDegrees: gate) else { continue }
+            func fit(_ piece: [TEMPoint]) -> TEMPieceAbsorption.Fit? {
+                local ? TEMArcFit.fit(piece, on: line) : TEMPieceAbsorption.fit(piece, on: line, maxAngleDegrees: gate)
+            }
+            guard let fa = fit(curves[s][ia[s]!]), let fb = fit(curves[s][ib[s]!]) else { continue }
             read += 1
             if TEMPieceAbsorption.continues(fb, fa) != nil { whole += 1 }
         }
@@ -63,8 +68,9 @@ enum TEMCutEvidence {
     }
 
     /// Whether `seenWhole`'s count is beyond chance at the 1 % level (the rate floored at 1 %).
-    static func wasSeenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false) -> Bool {
-        let (whole, read) = seenWhole(a, b, curves: curves, bowed: bowed)
+    static func wasSeenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false,
+                             local: Bool = false) -> Bool {
+        let (whole, read) = seenWhole(a, b, curves: curves, bowed: bowed, local: local)
         return TEMCollinearPieces.significant(whole, of: read, rate: 0.01)
     }
 

@@ -208,6 +208,14 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// 182 → 205 (201–250), draws lost on all three hard ranges (146 −0.021): the widened gate
     /// also reads another pile-up's line lying along the end tangent (docs/tem.md, tem-track20).
     public var collinearSeenWholeBowed = false
+    /// With `collinearSeenWhole` (over `collinearSeenWholeBowed`): the seen-whole test reads a
+    /// piece along the whole line's own arc (`TEMArcFit`: every point within the detector's
+    /// noise of the glide-shifted line, beyond the 1 % rate refused; the piece's chord within
+    /// 25° of the line's chord over the same stretch), not by comparing chords: a bowed line's
+    /// end pieces are read, a straight line along its end tangent is not. Off: medium 1–50 p10
+    /// 0.332 → 0.366 and no added two-line folds on hard (98 → 98, 182 → 170), but hard 201–250
+    /// loses draws 240, 223, 205 (p10 0.251 → 0.240; docs/tem.md, tem-track21).
+    public var collinearSeenWholeLocal = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -231,6 +239,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.collinearEveryFrame, &collinearEveryFrame)
         try read(.collinearSeenWhole, &collinearSeenWhole); try read(.collinearEndsWander, &collinearEndsWander)
         try read(.collinearAcrossPieces, &collinearAcrossPieces); try read(.collinearSeenWholeBowed, &collinearSeenWholeBowed)
+        try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal)
     }
 }
 
