@@ -155,9 +155,37 @@ final class TEMCutEvidenceTests: XCTestCase {
         })
         XCTAssertEqual(TEMCutEvidence.seenWhole(two.tracks[0], two.tracks[1], curves: two.curves, bowed: true).whole, 10)
         XCTAssertEqual(TEMCutEvidence.seenWhole(two.tracks[0], two.tracks[1], curves: two.curves, local: true).whole, 0)
+        // The tolerance from the arc's own scatter (0.1 px jitter) stays at the floor: still refused.
+        XCTAssertEqual(TEMCutEvidence.seenWhole(two.tracks[0], two.tracks[1], curves: two.curves, local: true, scatter: true).whole, 0)
         XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeBowed = true }, 1)
         XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeLocal = true }, 2)
         XCTAssertFalse(TEMTrackerConfig().collinearSeenWholeLocal)
+    }
+
+    /// A faint line whose detected curve wanders ±2 px across from frame to frame (a 100-px
+    /// vertical line, seen whole in frames 0–9, cut at its middle in 10–39): read along its arc
+    /// with the detector's 0.5 px floor its pieces leave the line beyond the 1 % rate and it is
+    /// never read whole; with the tolerance from the line's own frame-to-frame scatter
+    /// (`collinearArcScatter`, `TEMArcFit.scatterTolerance`) its 10 whole frames read whole.
+    /// (The bowed arc's straight impostor along its end tangent is still refused with it:
+    /// `testABowedLineIsReadAlongItsArcAndALineAlongItsEndTangentIsNot`.)
+    func testAWanderingLineIsReadAlongItsArcWithinItsOwnScatter() {
+        func line(_ y0: Double, _ y1: Double, frame: Int) -> [TEMPoint] {
+            (0..<20).map { i in
+                let y = y0 + Double(i) * (y1 - y0) / 19
+                return TEMPoint(100 + 2 * jitter(frame, Int(y)), y)
+            }
+        }
+        let cut = tracks((0..<40).map { f in
+            f < 10 ? [(0, line(0, 100, frame: f))] : [(0, line(0, 48, frame: f)), (1, line(52, 100, frame: f))]
+        })
+        let floor = TEMCutEvidence.seenWhole(cut.tracks[0], cut.tracks[1], curves: cut.curves, local: true)
+        let own = TEMCutEvidence.seenWhole(cut.tracks[0], cut.tracks[1], curves: cut.curves, local: true, scatter: true)
+        XCTAssertEqual(floor.whole, 0)
+        XCTAssertEqual(own.whole, 10)
+        XCTAssertGreaterThan(TEMArcFit.scatterTolerance(of: cut.curves[0][0], neighbours: [cut.curves[1][0]]), TEMArcFit.tolerance)
+        XCTAssertEqual(TEMArcFit.scatterTolerance(of: cut.curves[0][0], neighbours: []), TEMArcFit.tolerance)
+        XCTAssertFalse(TEMTrackerConfig().collinearArcScatter)
     }
 
     /// `collinearSeenWhole` is on by default (with `joinCollinearPieces`), `collinearEndsWander` off;

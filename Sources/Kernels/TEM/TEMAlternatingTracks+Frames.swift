@@ -164,7 +164,8 @@ extension TEMAlternatingTracks {
                 if config.collinearSeenWhole || config.collinearEndsWander {
                     let whole = config.collinearSeenWhole && TEMCutEvidence.wasSeenWhole(tracks[p], tracks[q], curves: curves,
                                                                                             bowed: config.collinearSeenWholeBowed,
-                                                                                            local: config.collinearSeenWholeLocal)
+                                                                                            local: config.collinearSeenWholeLocal,
+                                                                                            scatter: config.collinearArcScatter)
                     let wander = !whole && config.collinearEndsWander
                         && TEMCutEvidence.endsWander(tracks[p], tracks[q], curves: curves, reach: reach,
                                                      scatterA: tangent[p], scatterB: tangent[q])

@@ -35,8 +35,30 @@ enum TEMArcFit {
     /// line's chord; shift along its glide direction), or nil when less than half of it lies
     /// within the line's span, its points leave the shifted arc beyond chance, or its chord
     /// turns from the line's local chord by more than `maxAngleDegrees`.
-    static func fit(_ piece: [TEMPoint], on line: [TEMPoint]) -> TEMPieceAbsorption.Fit? {
-        guard line.count >= 2, piece.count >= 3, let o = line.first, let e = line.last else { return nil }
+    /// `tolerance`: the largest |offset − shift| of a point on the arc (default the detector's
+    /// floor; `scatterTolerance` measures it on the line's own frames).
+    static func fit(_ piece: [TEMPoint], on line: [TEMPoint], tolerance: Double = TEMArcFit.tolerance) -> TEMPieceAbsorption.Fit? {
+        guard piece.count >= 3, let (inside, lo, hi) = along(piece, on: line) else { return nil }
+        guard inside.count >= 3, Double(inside.count) >= 0.5 * Double(piece.count) else { return nil }
+        let d = inside.map { $0.n - $0.at }
+        let shift = d.sorted()[d.count / 2]
+        let off = d.reduce(0) { $0 + (abs($1 - shift) > tolerance ? 1 : 0) }
+        guard !TEMCollinearPieces.significant(off, of: d.count, rate: 0.01) else { return nil }
+        // The piece's chord against the line's chord over the same stretch.
+        let first = inside[0], last = inside[inside.count - 1]
+        let pc = TEMPoint(last.t - first.t, last.n - first.n), lc = TEMPoint(last.t - first.t, last.at - first.at)
+        let lp = TEMPolyline.norm(pc), ll = TEMPolyline.norm(lc)
+        guard lp > 1, ll > 1, (pc.x * lc.x + pc.y * lc.y) / (lp * ll) >= cos(maxAngleDegrees * .pi / 180) else { return nil }
+        let residual = d.reduce(0) { $0 + abs($1 - shift) } / Double(d.count)
+        return TEMPieceAbsorption.Fit(shift: shift, sigma: max(TEMPieceAbsorption.noiseFloor, residual / 0.8), lo: lo, hi: hi)
+    }
+
+    /// Each point of `piece` within `line`'s span along its chord as (t along the chord, its
+    /// offset along the glide direction, the line's offset at the same t), with the piece's
+    /// span along the chord; nil for a line shorter than 1 px.
+    static func along(_ piece: [TEMPoint], on line: [TEMPoint])
+        -> (inside: [(t: Double, n: Double, at: Double)], lo: Double, hi: Double)? {
+        guard line.count >= 2, let o = line.first, let e = line.last else { return nil }
         let chord = e - o, l = TEMPolyline.norm(chord)
         guard l > 1 else { return nil }
         let c = chord / l, g = TEMPoint(-c.y, c.x)
@@ -58,17 +80,24 @@ enum TEMArcFit {
             }
             if best.isFinite { inside.append((t, n, at)) }
         }
-        guard inside.count >= 3, Double(inside.count) >= 0.5 * Double(piece.count) else { return nil }
-        let d = inside.map { $0.n - $0.at }
-        let shift = d.sorted()[d.count / 2]
-        let off = d.reduce(0) { $0 + (abs($1 - shift) > tolerance ? 1 : 0) }
-        guard !TEMCollinearPieces.significant(off, of: d.count, rate: 0.01) else { return nil }
-        // The piece's chord against the line's chord over the same stretch.
-        let first = inside[0], last = inside[inside.count - 1]
-        let pc = TEMPoint(last.t - first.t, last.n - first.n), lc = TEMPoint(last.t - first.t, last.at - first.at)
-        let lp = TEMPolyline.norm(pc), ll = TEMPolyline.norm(lc)
-        guard lp > 1, ll > 1, (pc.x * lc.x + pc.y * lc.y) / (lp * ll) >= cos(maxAngleDegrees * .pi / 180) else { return nil }
-        let residual = d.reduce(0) { $0 + abs($1 - shift) } / Double(d.count)
-        return TEMPieceAbsorption.Fit(shift: shift, sigma: max(TEMPieceAbsorption.noiseFloor, residual / 0.8), lo: lo, hi: hi)
+        return (inside, lo, hi)
+    }
+
+    /// The off-arc tolerance measured on the line itself (`TEMTrackerConfig.collinearArcScatter`):
+    /// the same line in its track's neighbouring frames, read along it as a piece is, leaves it
+    /// by its own frame-to-frame scatter — a faint line's detected curve wanders by more than
+    /// the detector's 0.5 px floor. z times the robust scale (1.4826 × median |residual −
+    /// median|) of the pooled residuals (already two curves' noise), never below `tolerance`;
+    /// `tolerance` when fewer than 8 residuals.
+    static func scatterTolerance(of line: [TEMPoint], neighbours: [[TEMPoint]]) -> Double {
+        var r: [Double] = []
+        for m in neighbours {
+            guard let (inside, _, _) = along(m, on: line), inside.count >= 3 else { continue }
+            let d = inside.map { $0.n - $0.at }
+            let shift = d.sorted()[d.count / 2]
+            r.append(contentsOf: d.map { abs($0 - shift) })
+        }
+        guard r.count >= 8 else { return tolerance }
+        return max(tolerance, z * 1.4826 * r.sorted()[r.count / 2])
     }
 }

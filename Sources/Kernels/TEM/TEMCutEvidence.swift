@@ -30,20 +30,31 @@ enum TEMCutEvidence {
     /// read whole (docs/tem.md, tem-track20).
     /// `local` (`TEMTrackerConfig.collinearSeenWholeLocal`, over `bowed`): a piece is read along
     /// the line's own arc (`TEMArcFit`), not against its chord.
+    /// `scatter` (`TEMTrackerConfig.collinearArcScatter`, with `local`): the off-arc tolerance is
+    /// the line's own frame-to-frame scatter (`TEMArcFit.scatterTolerance` against its track's
+    /// curves in the frames before and after), not the detector's floor alone.
     static func seenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false,
-                          local: Bool = false) -> (whole: Int, read: Int) {
+                          local: Bool = false, scatter: Bool = false) -> (whole: Int, read: Int) {
         let ia = Dictionary(zip(a.frames, a.curveIndices), uniquingKeysWith: { x, _ in x })
         let ib = Dictionary(zip(b.frames, b.curveIndices), uniquingKeysWith: { x, _ in x })
         let shared = a.frames.filter { ib[$0] != nil }
         guard !shared.isEmpty else { return (0, 0) }
         var whole = 0, read = 0
-        for (f, c) in Array(zip(a.frames, a.curveIndices)) + Array(zip(b.frames, b.curveIndices)) where (ia[f] == nil) != (ib[f] == nil) {
+        // Per sighting: frame, curve, and the same track's curves in the frames before and after.
+        func sightings(_ t: TEMTrack) -> [(f: Int, c: Int, near: [[TEMPoint]])] {
+            t.frames.indices.map { i in
+                (t.frames[i], t.curveIndices[i],
+                 [i - 1, i + 1].filter { t.frames.indices.contains($0) }.map { curves[t.frames[$0]][t.curveIndices[$0]] })
+            }
+        }
+        for (f, c, near) in sightings(a) + sightings(b) where (ia[f] == nil) != (ib[f] == nil) {
             let line = curves[f][c]
+            let tolerance = local && scatter ? TEMArcFit.scatterTolerance(of: line, neighbours: near) : TEMArcFit.tolerance
             // The nearest frame both were seen in: the two pieces as they were then.
             let s = shared.min { (abs($0 - f), $0) < (abs($1 - f), $1) }!
             let gate = bowed ? 25 + bow(line) : 25
             func fit(_ piece: [TEMPoint]) -> TEMPieceAbsorption.Fit? {
-                local ? TEMArcFit.fit(piece, on: line) : TEMPieceAbsorption.fit(piece, on: line, maxAngleDegrees: gate)
+                local ? TEMArcFit.fit(piece, on: line, tolerance: tolerance) : TEMPieceAbsorption.fit(piece, on: line, maxAngleDegrees: gate)
             }
             guard let fa = fit(curves[s][ia[s]!]), let fb = fit(curves[s][ib[s]!]) else { continue }
             read += 1
@@ -69,8 +80,8 @@ enum TEMCutEvidence {
 
     /// Whether `seenWhole`'s count is beyond chance at the 1 % level (the rate floored at 1 %).
     static func wasSeenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false,
-                             local: Bool = false) -> Bool {
-        let (whole, read) = seenWhole(a, b, curves: curves, bowed: bowed, local: local)
+                             local: Bool = false, scatter: Bool = false) -> Bool {
+        let (whole, read) = seenWhole(a, b, curves: curves, bowed: bowed, local: local, scatter: scatter)
         return TEMCollinearPieces.significant(whole, of: read, rate: 0.01)
     }
 

@@ -216,6 +216,16 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// 0.332 → 0.366 and no added two-line folds on hard (98 → 98, 182 → 170), but hard 201–250
     /// loses draws 240, 223, 205 (p10 0.251 → 0.240; docs/tem.md, tem-track21).
     public var collinearSeenWholeLocal = false
+    /// With `collinearSeenWholeLocal`: the off-arc tolerance is measured on the whole line's own
+    /// frame-to-frame scatter (`TEMArcFit.scatterTolerance`: the same track's curves in the
+    /// frames before and after, read along the line; z × their robust residual scale, never
+    /// below the detector's 0.5 px floor), so a faint line's real piece is not refused for
+    /// wandering more than the floor (hard draws 240, 223: the arc test stopped joining a
+    /// line's two pieces). Off (asked for off; qualifies as a default with
+    /// `collinearSeenWholeLocal`): on six ranges the IDF1 median ties and the p10 ties or wins
+    /// (medium 1–50 0.332 → 0.366, 201–250 0.346 → 0.370, hard 101–150 0.428 → 0.438), 19
+    /// draws won, 3 lost (hard 146 −0.021; docs/tem.md, tem-track22).
+    public var collinearArcScatter = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -239,7 +249,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.collinearEveryFrame, &collinearEveryFrame)
         try read(.collinearSeenWhole, &collinearSeenWhole); try read(.collinearEndsWander, &collinearEndsWander)
         try read(.collinearAcrossPieces, &collinearAcrossPieces); try read(.collinearSeenWholeBowed, &collinearSeenWholeBowed)
-        try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal)
+        try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal); try read(.collinearArcScatter, &collinearArcScatter)
     }
 }
 
