@@ -28,11 +28,14 @@ final class TEMCutEvidenceTests: XCTestCase {
         return (curves, out)
     }
 
-    /// Tracks left by `joinTurnsLeavingPieces` from a config with no collinear join, edited.
+    /// Tracks left by `joinTurnsLeavingPieces` from a config with no collinear join (and the
+    /// seen-whole test's chord gate, not the arc), edited.
     func count(_ s: (curves: [[[TEMPoint]]], tracks: [TEMTrack]), _ edit: (inout TEMTrackerConfig) -> Void) -> Int {
         var config = TEMTrackerConfig()
         config.joinCollinearPieces = false
         config.collinearSeenWhole = false
+        config.collinearSeenWholeLocal = false
+        config.collinearArcScatter = false
         edit(&config)
         return TEMAlternatingTracks.joinTurnsLeavingPieces(s.tracks, curves: s.curves, config: config).tracks.count
     }
@@ -159,7 +162,7 @@ final class TEMCutEvidenceTests: XCTestCase {
         XCTAssertEqual(TEMCutEvidence.seenWhole(two.tracks[0], two.tracks[1], curves: two.curves, local: true, scatter: true).whole, 0)
         XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeBowed = true }, 1)
         XCTAssertEqual(count(two) { $0.joinCollinearPieces = true; $0.collinearSeenWhole = true; $0.collinearSeenWholeLocal = true }, 2)
-        XCTAssertFalse(TEMTrackerConfig().collinearSeenWholeLocal)
+        XCTAssertTrue(TEMTrackerConfig().collinearSeenWholeLocal)
     }
 
     /// A faint line whose detected curve wanders ±2 px across from frame to frame (a 100-px
@@ -185,7 +188,7 @@ final class TEMCutEvidenceTests: XCTestCase {
         XCTAssertEqual(own.whole, 10)
         XCTAssertGreaterThan(TEMArcFit.scatterTolerance(of: cut.curves[0][0], neighbours: [cut.curves[1][0]]), TEMArcFit.tolerance)
         XCTAssertEqual(TEMArcFit.scatterTolerance(of: cut.curves[0][0], neighbours: []), TEMArcFit.tolerance)
-        XCTAssertFalse(TEMTrackerConfig().collinearArcScatter)
+        XCTAssertTrue(TEMTrackerConfig().collinearArcScatter)
     }
 
     /// `collinearSeenWhole` is on by default (with `joinCollinearPieces`), `collinearEndsWander` off;

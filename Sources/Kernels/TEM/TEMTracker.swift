@@ -212,20 +212,22 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// piece along the whole line's own arc (`TEMArcFit`: every point within the detector's
     /// noise of the glide-shifted line, beyond the 1 % rate refused; the piece's chord within
     /// 25° of the line's chord over the same stretch), not by comparing chords: a bowed line's
-    /// end pieces are read, a straight line along its end tangent is not. Off: medium 1–50 p10
-    /// 0.332 → 0.366 and no added two-line folds on hard (98 → 98, 182 → 170), but hard 201–250
-    /// loses draws 240, 223, 205 (p10 0.251 → 0.240; docs/tem.md, tem-track21).
-    public var collinearSeenWholeLocal = false
+    /// end pieces are read, a straight line along its end tangent is not. On by default with
+    /// `collinearArcScatter` (fifteenth session). Alone (the detector's 0.5 px floor as the
+    /// tolerance): medium 1–50 p10 0.332 → 0.366 and no added two-line folds on hard (98 → 98,
+    /// 182 → 170), but hard 201–250 loses draws 240, 223, 205 (p10 0.251 → 0.240; docs/tem.md,
+    /// tem-track21).
+    public var collinearSeenWholeLocal = true
     /// With `collinearSeenWholeLocal`: the off-arc tolerance is measured on the whole line's own
     /// frame-to-frame scatter (`TEMArcFit.scatterTolerance`: the same track's curves in the
     /// frames before and after, read along the line; z × their robust residual scale, never
     /// below the detector's 0.5 px floor), so a faint line's real piece is not refused for
     /// wandering more than the floor (hard draws 240, 223: the arc test stopped joining a
-    /// line's two pieces). Off (asked for off; qualifies as a default with
-    /// `collinearSeenWholeLocal`): on six ranges the IDF1 median ties and the p10 ties or wins
-    /// (medium 1–50 0.332 → 0.366, 201–250 0.346 → 0.370, hard 101–150 0.428 → 0.438), 19
-    /// draws won, 3 lost (hard 146 −0.021; docs/tem.md, tem-track22).
-    public var collinearArcScatter = false
+    /// line's two pieces). On by default with `collinearSeenWholeLocal` (fifteenth session): on
+    /// six ranges the IDF1 median ties and the p10 ties or wins (medium 1–50 0.332 → 0.366,
+    /// 201–250 0.346 → 0.370, hard 101–150 0.428 → 0.438), 19 draws won, 3 lost (hard 146
+    /// −0.021); identity switches fall on every range (docs/tem.md, tem-track22).
+    public var collinearArcScatter = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
