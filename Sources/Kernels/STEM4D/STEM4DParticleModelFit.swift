@@ -649,12 +649,7 @@ final class STEM4DParticleModelState {
         let zs = stride(from: fit.zMin, through: fit.zMax + 1e-9, by: zStep).map { $0 }
         var best = [Double](repeating: 0, count: w * h), bestZ = best, bestR = best
         for rad in radii {
-            // LoG at σ = √(3/8)·r peaks on a chord profile of radius r (STEM4DBlobDetector's 2/√3).
-            let sigmaL = rad * (3.0 / 8).squareRoot()
-            let gain = STEM4DBlobDetector.filterGain(sigma: sigmaL)
-            let responses = residual.map { STEM4DBlobDetector.response($0, sigma: sigmaL) }
-            let weights = noise.map { 1 / ($0 * gain * $0 * gain) }
-            let norm = weights.reduce(0, +).squareRoot()
+            let (responses, weights, norm) = Self.sweepFilters(residual, noise: noise, radius: rad)
             for z in zs {
                 for y in 0..<h {
                     for x in 0..<w {
@@ -712,6 +707,17 @@ final class STEM4DParticleModelState {
             added += 1
         }
         return added
+    }
+
+    /// A depth sweep's filters at radius `r`: each view's LoG response at σ = √(3/8)·r (it peaks on
+    /// a chord profile of radius r, `STEM4DBlobDetector`'s 2/√3), each view's weight
+    /// 1/(noise·gain)², and the weights' root sum, which puts the weighted sum in units of its noise.
+    static func sweepFilters(_ residual: [STEM4DImage], noise: [Double], radius r: Double)
+        -> (responses: [[Float]], weights: [Double], norm: Double) {
+        let sigmaL = r * (3.0 / 8).squareRoot()
+        let gain = STEM4DBlobDetector.filterGain(sigma: sigmaL)
+        let weights = noise.map { 1 / ($0 * gain * $0 * gain) }
+        return (residual.map { STEM4DBlobDetector.response($0, sigma: sigmaL) }, weights, weights.reduce(0, +).squareRoot())
     }
 
     @inline(__always) static func bilinear(_ a: [Float], w: Int, h: Int, _ x: Double, _ y: Double) -> Double {

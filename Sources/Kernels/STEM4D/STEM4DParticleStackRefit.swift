@@ -187,11 +187,7 @@ extension STEM4DParticleModelState {
         let zs = stride(from: fit.zMin, through: fit.zMax + 1e-9, by: 0.5 / tMax).map { $0 }
         var best = [Double](repeating: 0, count: footprint.count), bestZ = best, bestR = best
         for rad in radii {
-            let sigmaL = rad * (3.0 / 8).squareRoot()
-            let gain = STEM4DBlobDetector.filterGain(sigma: sigmaL)
-            let responses = residual.map { STEM4DBlobDetector.response($0, sigma: sigmaL) }
-            let weights = noise.map { 1 / ($0 * gain * $0 * gain) }
-            let norm = weights.reduce(0, +).squareRoot()
+            let (responses, weights, norm) = Self.sweepFilters(residual, noise: noise, radius: rad)
             for z in zs {
                 for (n, (x, y)) in footprint.enumerated() {
                     var s = 0.0
