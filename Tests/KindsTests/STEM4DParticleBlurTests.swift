@@ -98,4 +98,25 @@ final class STEM4DParticleSatellitesTests: XCTestCase {
         XCTAssertEqual(e.recall, 1, show(with))
         XCTAssertEqual(e.precision, 1, show(with))
     }
+
+    /// The randomiser's 48² draw 37 (seven spheres r 4.3–4.6, 31 counts per bright-field pixel,
+    /// a stereo angle of 3.5°), written as a cube and run through the planner, shards and merge
+    /// with the quadrants and point sampling. Without the move the sphere at (30.4, 30.9, −34.0)
+    /// r 4.56 is fitted at r 4.31 with five small spheres (r 1.8–3.5) on its rim, each needed
+    /// while the others stay; with it the seven true spheres and nothing else.
+    func testRimOfSmallSpheresIsAbsorbed() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("satellites-rim")
+        func run(_ satellites: Bool) throws -> STEM4DQualityHarness.Draw {
+            try STEM4DQualityHarness.run(.spheres, scan: 48, seed: 37, directory: "\(dir)/\(satellites)", extra: [
+                "particle_fit_views": "quadrants", "particle_chord_sampling": "point", "particle_satellites": "\(satellites)",
+            ])
+        }
+        let without = try run(false)
+        XCTAssertEqual(without.truthCount, 7)
+        XCTAssertEqual(without.recall, 1, without.details)
+        XCTAssertGreaterThanOrEqual(without.foundCount, 10, "the rim of small spheres: \(without.details)")
+        let with = try run(true)
+        XCTAssertEqual(with.recall, 1, with.details)
+        XCTAssertEqual(with.precision, 1, with.details)
+    }
 }

@@ -93,9 +93,11 @@ extension STEM4DParticleModelState {
 
     /// The prior's χ² over `set`: Σ (c − μ(r))² / s² (0 without a law). Added to the weighted χ²
     /// on both sides of every model comparison (merge, satellites, stacks).
+    /// With a Student-t law (`comparisonLaw`), its penalty is added for every sphere.
     func amplitudePenalty(_ set: [Sphere]) -> Double {
-        guard let law = amplitudeLaw else { return 0 }
         var sum = 0.0
+        if let t = comparisonLaw { for s in set where s.c > 0 { sum += t.penalty(s.c) } }
+        guard let law = amplitudeLaw else { return sum }
         for s in set where s.c > 0 {
             let d = s.c - law.mean(s.r)
             sum += d * d * (law.perSphere ? law.precision(information: amplitudeInformation(s)) : law.precision)

@@ -100,6 +100,10 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// view is tested against itself grown and refitted without them, together
     /// (`STEM4DParticleSatellites`, information criterion). Off: the method of 6 December.
     public var satellites = false
+    /// With `satellites`: the grown sphere is also started from the centre of absorption of it and
+    /// its satellites (`STEM4DParticleSatellites`), the better of the two kept. Off: grown where
+    /// it sits (the method of 6 December).
+    public var satelliteCentroid = false
     /// After the satellites, each stack of spheres overlapping in every view is taken out and
     /// built again by forward selection (one sphere up to one more than before, each started
     /// from the stack's old positions with a depth scan), kept when its information criterion
@@ -115,6 +119,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// With `sharedAmplitude`: each sphere's prior variance is the spread squared plus its own
     /// amplitude variance from the fit (`STEM4DParticleAmplitudeLaw.perSphere`). Off: the spread alone.
     public var sharedAmplitudePerSphere = false
+    /// After the rounds, a Student-t law of the job's amplitudes (location, scale and tail fitted
+    /// to them by maximum likelihood) is measured and charged, (ν + 1) ln(1 + d² / ν) a sphere,
+    /// only where sets of spheres are compared — the merge test, the satellites, the stack
+    /// split/merge — never in a refit (`STEM4DParticleStudentTLaw`). Off: no amplitude prior
+    /// there (the method of 6 December).
+    public var amplitudeStudentT = false
     /// The largest stack `splitMerge` refits (spheres); a crowd chained by overlaps beyond it
     /// is left to the local fits.
     public var stackMax = 10
@@ -185,6 +195,7 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
             if added == 0 { break }
         }
         if sharedAmplitude && state.measureAmplitudeLaw(perSphere: sharedAmplitudePerSphere) { state.settle() }
+        if amplitudeStudentT { state.comparisonLaw = STEM4DParticleStudentTLaw.measure(amplitudes: state.spheres.map(\.c)) }
         if satellites && state.absorbSatellites() > 0 { state.settle() }
         if splitMerge && state.refitStacks() > 0 { state.settle() }
         if depthChoice && state.chooseDepths() > 0 { state.settle() }
@@ -248,6 +259,9 @@ final class STEM4DParticleModelState {
     /// The amplitude law every sphere is held to (`sharedAmplitude`), once measured; nil: each
     /// sphere's amplitude free.
     var amplitudeLaw: STEM4DParticleAmplitudeLaw? = nil
+    /// The Student-t law charged in the comparisons between sets of spheres only
+    /// (`amplitudeStudentT`), once measured; nil: none.
+    var comparisonLaw: STEM4DParticleStudentTLaw? = nil
 
     init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
         w = views[0].image.cols; h = views[0].image.rows

@@ -210,10 +210,12 @@ public enum STEM4DMerge {
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"
             model.satellites = options.particleSatellites
+            model.satelliteCentroid = options.particleSatelliteCentroid
             model.splitMerge = options.particleSplitMerge
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere
+            model.amplitudeStudentT = options.particleAmplitudePrior == "student_t"
             model.stackResidualStarts = options.particleStackStarts == "residual"
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off

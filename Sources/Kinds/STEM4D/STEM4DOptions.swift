@@ -145,6 +145,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// spheres hung together on a larger one when it, grown and refitted, explains the views
     /// within the information criterion (`STEM4DParticleModelFit.satellites`).
     public var particleSatellites: Bool
+    /// `particle_satellite_centroid=` (default false): with `particle_satellites`, the large
+    /// sphere is also refitted from the centre of absorption of it and its satellites, the better
+    /// of that and growing it in place kept (`STEM4DParticleModelFit.satelliteCentroid`).
+    public var particleSatelliteCentroid: Bool
     /// `particle_split_merge=` (default false): after the satellites, refit each stack of
     /// spheres overlapping in every view as a whole, with as many spheres as the information
     /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
@@ -164,6 +168,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var particleSharedAmplitude: Bool
     /// `particle_shared_amplitude=per_sphere`.
     public var particleSharedAmplitudePerSphere: Bool
+    /// `particle_amplitude_prior=` (default `off`): `student_t` measures a Student-t law of the
+    /// spheres' amplitudes after the joint fit's rounds (location, scale and tail fitted to them)
+    /// and charges it only in the comparisons between sets of spheres — merge test, satellites,
+    /// stack split/merge — not in any refit (`STEM4DParticleModelFit.amplitudeStudentT`).
+    public var particleAmplitudePrior: String
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -254,6 +263,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         particleSatellites = try params.bool("particle_satellites", default: false)
+        particleSatelliteCentroid = try params.bool("particle_satellite_centroid", default: false)
         particleSplitMerge = try params.bool("particle_split_merge", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
@@ -266,6 +276,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
                 throw ParamError(message: "--param particle_shared_amplitude=\(params.values["particle_shared_amplitude"] ?? ""): expected true, false or per_sphere")
             }
             particleSharedAmplitudePerSphere = false
+        }
+        particleAmplitudePrior = params.string("particle_amplitude_prior", default: "off")
+        guard ["off", "student_t"].contains(particleAmplitudePrior) else {
+            throw ParamError(message: "--param particle_amplitude_prior=\(particleAmplitudePrior): expected off or student_t")
         }
         particleStackStarts = params.string("particle_stack_starts", default: "old")
         guard ["old", "residual"].contains(particleStackStarts) else {
