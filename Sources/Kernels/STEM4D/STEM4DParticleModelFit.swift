@@ -100,10 +100,6 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// view is tested against itself grown and refitted without them, together
     /// (`STEM4DParticleSatellites`, information criterion). Off: the method of 6 December.
     public var satellites = false
-    /// With `satellites`: the grown sphere is also started from the centre of absorption of it and
-    /// its satellites (`STEM4DParticleSatellites`), the better of the two kept. Off: grown where
-    /// it sits (the method of 6 December).
-    public var satelliteCentroid = false
     /// After the satellites, each stack of spheres overlapping in every view is taken out and
     /// built again by forward selection (one sphere up to one more than before, each started
     /// from the stack's old positions with a depth scan), kept when its information criterion

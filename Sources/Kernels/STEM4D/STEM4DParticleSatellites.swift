@@ -37,27 +37,7 @@ extension STEM4DParticleModelState {
         refine(k)
         for j in others { refine(j) }
         refine(k, scanDepth: false)
-        var after = weightedChi2(pixels) + amplitudePenalty(([k] + others).map { spheres[$0] })
-        if fit.satelliteCentroid {
-            // The same from the set's centre of absorption: a sphere fitted off centre with a
-            // rim of small ones on its far side is not reached by growing it where it sits.
-            let held = [k] + others
-            let grown = held.map { spheres[$0] }
-            for j in held { render(spheres[j], sign: -1); spheres[j] = saved[j]; render(saved[j], sign: 1) }
-            render(spheres[k], sign: -1)
-            spheres[k] = Self.absorptionCentroid(([k] + gone).map { saved[$0] }, depth: saved[k].z, radius: saved[k].r)
-            render(spheres[k], sign: 1)
-            grow(k)
-            refine(k)
-            for j in others { refine(j) }
-            refine(k, scanDepth: false)
-            let centred = weightedChi2(pixels) + amplitudePenalty(held.map { spheres[$0] })
-            if centred >= after {
-                for (j, s) in zip(held, grown) { render(spheres[j], sign: -1); spheres[j] = s; render(s, sign: 1) }
-            } else {
-                after = centred
-            }
-        }
+        let after = weightedChi2(pixels) + amplitudePenalty(([k] + others).map { spheres[$0] })
         if after - before < 5 * Double(gone.count) * log(Double(pixels.count)) {
             for j in gone.sorted(by: >) { spheres.remove(at: j) }
             return gone.count
@@ -65,19 +45,6 @@ extension STEM4DParticleModelState {
         for j in [k] + others { render(spheres[j], sign: -1) }
         for j in [k] + others + gone { spheres[j] = saved[j]; render(saved[j], sign: 1) }
         return 0
-    }
-
-    /// A start for one sphere replacing `set`: the centre of their absorption (each weighted by
-    /// c·r³), at `depth`, radius `radius`, amplitude the largest of theirs.
-    static func absorptionCentroid(_ set: [Sphere], depth: Double, radius: Double) -> Sphere {
-        var w = 0.0, x = 0.0, y = 0.0
-        for s in set {
-            let m = max(0, s.c) * s.r * s.r * s.r
-            w += m; x += m * s.x; y += m * s.y
-        }
-        let c = set.map(\.c).max() ?? 0
-        guard w > 0 else { return Sphere(x: set.first?.x ?? 0, y: set.first?.y ?? 0, z: depth, r: radius, c: c) }
-        return Sphere(x: x / w, y: y / w, z: depth, r: radius, c: c)
     }
 
     /// Sphere `k`'s radius scanned from its own up to the bound (its centre held), the best

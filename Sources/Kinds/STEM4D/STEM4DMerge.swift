@@ -210,7 +210,6 @@ public enum STEM4DMerge {
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"
             model.satellites = options.particleSatellites
-            model.satelliteCentroid = options.particleSatelliteCentroid
             model.splitMerge = options.particleSplitMerge
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude

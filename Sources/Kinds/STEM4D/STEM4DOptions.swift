@@ -145,10 +145,6 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// spheres hung together on a larger one when it, grown and refitted, explains the views
     /// within the information criterion (`STEM4DParticleModelFit.satellites`).
     public var particleSatellites: Bool
-    /// `particle_satellite_centroid=` (default false): with `particle_satellites`, the large
-    /// sphere is also refitted from the centre of absorption of it and its satellites, the better
-    /// of that and growing it in place kept (`STEM4DParticleModelFit.satelliteCentroid`).
-    public var particleSatelliteCentroid: Bool
     /// `particle_split_merge=` (default false): after the satellites, refit each stack of
     /// spheres overlapping in every view as a whole, with as many spheres as the information
     /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
@@ -263,7 +259,6 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         particleSatellites = try params.bool("particle_satellites", default: false)
-        particleSatelliteCentroid = try params.bool("particle_satellite_centroid", default: false)
         particleSplitMerge = try params.bool("particle_split_merge", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
