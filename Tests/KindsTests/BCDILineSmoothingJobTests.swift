@@ -95,4 +95,51 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         XCTAssertLessThan(pulled, truth - 0.15, "the blur left pulls the plain smoother's loop in")
         XCTAssertLessThan(abs(back - truth), truth - pulled - 0.1, "moved back towards the truth")
     }
+
+    /// The same loop under a phase ramp of ±0.3 rad/voxel along its normal, through
+    /// plan/shard/merge: the blur that acted while the ramp was in the field (σ ≈ 1, what the
+    /// deconvolution left) grows the loop under one sign and shrinks it under the other, and
+    /// `residue_noise_blur` keeps that difference; `residue_noise_blur_ramp` undoes it from the
+    /// ramp the finder measured and the width the slab files carry (the same with one slab or
+    /// 16-plane slabs).
+    func testLoopUnderARampIsNotPushedOut() throws {
+        XCTAssertEqual(try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise_blur_ramp"])).lineSmoothing, .residueNoiseBlurRamp)
+        let centre = SIMD3<Double>(19.6, 20.3, 19.8)
+        let a = SIMD3<Double>(1, 0, 0), c = SIMD3<Double>(0, 0.96, 0.28)
+        let normal = SIMD3<Double>(0, -0.28, 0.96)
+        let loop = (0..<32).map { k -> SIMD3<Double> in
+            let phi = 2 * Double.pi * Double(k) / 32
+            return centre + a * (4.5 * cos(phi)) + c * (3.4 * sin(phi))
+        }
+        func radii(_ sign: Double) throws -> (blur: Double, ramp: Double) {
+            let dir = try BCDIFixtures.temporaryDirectory("line-smoothing-ramp")
+            let spec = BCDISyntheticSpec(shape: BCDIShape(nz: 40, ny: 40, nx: 40), crystal: .sphere(radius: 15),
+                                         dislocations: [BCDIDislocation(.polyline(loop, closed: true), burgers: SIMD3(0, 0, 2 * Double.pi / 40))],
+                                         blurSigma: 2, noise: 0.02, ramp: normal * (0.3 * sign), coreDip: 0.8, coreWidth: 1, seed: 7)
+            let v = BCDISynthetic.make(spec)
+            try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
+            let params = ["line_smoothing": "residue_noise_blur_ramp"]
+            func slabs(planes: Int) throws -> [BCDISlabResult] {
+                let harness = try KindHarness(BCDIKind(), input: "\(dir)/v.cxi", params: params.merging(["slab_planes": "\(planes)"]) { $1 })
+                return try harness.plan().shards.enumerated().map { index, payload in
+                    try BCDISlabComputation.read(try harness.runShard(payload, index: index).output.slabFile)
+                }
+            }
+            let whole = try BCDIMerge.assemble(try slabs(planes: 0), file: "v.cxi")
+            let sharded = try BCDIMerge.assemble(try slabs(planes: 16), file: "v.cxi")
+            XCTAssertGreaterThan(whole.rampBlur, 0.9, "the blur the ramp saw travels with the slabs")
+            XCTAssertEqual(whole.rampBlur, sharded.rampBlur)
+            let on = try BCDIJobOptions(JobParams(params)), blur = try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise_blur"]))
+            XCTAssertEqual(BCDIMerge.lines(of: whole, options: on), BCDIMerge.lines(of: sharded, options: on), "the same lines sharded or not")
+            let before = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: blur))
+            let after = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: on))
+            XCTAssertEqual(before.count, 1)
+            XCTAssertEqual(after.count, 1)
+            return (before.first?.traced ?? 0, after.first?.traced ?? 0)
+        }
+        let up = try radii(1), down = try radii(-1)
+        print("loop under a ramp ±0.3 along its normal: residue_noise_blur \(up.blur) / \(down.blur), residue_noise_blur_ramp \(up.ramp) / \(down.ramp)")
+        XCTAssertGreaterThan(abs(up.blur - down.blur), 0.3, "the ramp moved the two loops apart")
+        XCTAssertLessThan(abs(up.ramp - down.ramp), 0.4 * abs(up.blur - down.blur), "the ramp's move undone")
+    }
 }

@@ -37,6 +37,9 @@ public enum BCDIAccuracy {
         public var loops: [(truth: Double, traced: Double)] = []
         /// The blur left in the field the lines were traced in (`BCDIVolumeAnalysis.fieldBlur`).
         public var fieldBlur: Double = 0
+        /// Per true loop, how the traced points lie about it (`loopOffsets`) and what the
+        /// draw's true ramp would move it by under the blur left before the ramp came out.
+        public var loopOffsets: [LoopOffsets] = []
         /// Recall over the lines the blurred field still carries (`BCDIResolvableTruth.presentRecall`).
         public var presentRecall: Double { BCDIResolvableTruth.presentRecall(lineStatus) }
         /// Recall over the lines the noise-free field still carries after the finder's own
@@ -141,7 +144,73 @@ public enum BCDIAccuracy {
                     blurScaled: BCDIEvaluation.score(truth: volume.truth, detected: result.lines, tolerance: blurTolerance(draw.spec.blurSigma)),
                     losses: losses, measuredBlur: result.blur, trueBlur: draw.spec.blurSigma,
                     lineStatus: BCDIResolvableTruth.lines(truth: volume.truth, residues: residues, detected: result.lines, restored: restored),
-                    loops: loopRadii(truth: volume.truth, detected: result.lines), fieldBlur: result.fieldBlur)
+                    loops: loopRadii(truth: volume.truth, detected: result.lines), fieldBlur: result.fieldBlur,
+                    loopOffsets: loopOffsets(truth: volume.truth, detected: result.lines,
+                                             pull: BCDIRampShift.pull(ramp: draw.spec.ramp, blur: result.blur, inverted: result.inverted)))
+    }
+
+    /// How the detected points near one true loop lie about it, in the loop's own frame (its
+    /// centroid, the normal of its best-fit plane): the offset of each detected point within 3
+    /// voxels from its nearest true point, split into the part along the in-plane radius and the
+    /// part along the normal, each as its mean over the loop and its first azimuthal harmonic's
+    /// amplitude (a loop moved sideways in its plane: a radial harmonic; tilted: a normal one).
+    public struct LoopOffsets: Sendable {
+        public var radialMean = 0.0, radialSide = 0.0, normalMean = 0.0, normalTilt = 0.0
+        /// |pull·n̂| and |pull − (pull·n̂) n̂|: the uniform radial move and the tilt a ramp's
+        /// `BCDIRampShift.pull` gives the loop.
+        public var rampRadial = 0.0, rampTilt = 0.0
+        public var points = 0
+        /// Per eighth of the loop's azimuth: the mean radial and normal offsets, and the fraction
+        /// of its points farther than 1.5 voxels from the truth.
+        public var sectors: [SIMD3<Double>] = []
+    }
+
+    /// Per true loop (as `loopRadii`), `LoopOffsets` of the detected points; `pull` the true
+    /// ramp's `BCDIRampShift.pull`.
+    public static func loopOffsets(truth: [[SIMD3<Double>]], detected: [BCDILine], pull: SIMD3<Double>) -> [LoopOffsets] {
+        let points = detected.flatMap { BCDIEvaluation.resample($0, step: 0.25) }
+        return truth.compactMap { run -> LoopOffsets? in
+            guard run.count >= 8, let first = run.first, let last = run.last, BCDIVec.length(first - last) <= 1 else { return nil }
+            let centre = run.reduce(SIMD3<Double>.zero, +) / Double(run.count)
+            // The plane's normal: the direction of the loop's area vector, Σ r_i × r_{i+1} / 2.
+            var area = SIMD3<Double>.zero
+            for i in 0..<run.count {
+                let (a, b) = (run[i] - centre, run[(i + 1) % run.count] - centre)
+                area += SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+            }
+            guard BCDIVec.length(area) > 0 else { return nil }
+            let n = BCDIVec.normalized(area)
+            let e1 = BCDIVec.normalized((run[0] - centre) - n * BCDIVec.dot(run[0] - centre, n))
+            let e2 = SIMD3(n.y * e1.z - n.z * e1.y, n.z * e1.x - n.x * e1.z, n.x * e1.y - n.y * e1.x)
+            var out = LoopOffsets()
+            out.rampRadial = abs(BCDIVec.dot(pull, n))
+            out.rampTilt = BCDIVec.length(pull - n * BCDIVec.dot(pull, n))
+            var (r0, rc, rs, z0, zc, zs) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+            var sectors = [SIMD4<Double>](repeating: .zero, count: 8)
+            for p in points {
+                var best = Double.infinity, t = run[0]
+                for q in run where BCDIVec.length(q - p) < best { best = BCDIVec.length(q - p); t = q }
+                guard best <= 3 else { continue }
+                let rt = (t - centre) - n * BCDIVec.dot(t - centre, n)
+                guard BCDIVec.length(rt) > 0 else { continue }
+                let rhat = BCDIVec.normalized(rt)
+                let theta = atan2(BCDIVec.dot(rhat, e2), BCDIVec.dot(rhat, e1))
+                let (dr, dz) = (BCDIVec.dot(p - t, rhat), BCDIVec.dot(p - t, n))
+                r0 += dr; rc += dr * cos(theta); rs += dr * sin(theta)
+                z0 += dz; zc += dz * cos(theta); zs += dz * sin(theta)
+                out.points += 1
+                let k = min(7, max(0, Int(((theta + Double.pi) / (2 * Double.pi) * 8).rounded(.down))))
+                sectors[k] += SIMD4(dr, dz, best > 1.5 ? 1 : 0, 1)
+            }
+            out.sectors = sectors.map { $0.w > 0 ? SIMD3($0.x / $0.w, $0.y / $0.w, $0.z / $0.w) : .zero }
+            guard out.points > 0 else { return out }
+            let m = Double(out.points)
+            out.radialMean = r0 / m
+            out.radialSide = 2 * (rc * rc + rs * rs).squareRoot() / m
+            out.normalMean = z0 / m
+            out.normalTilt = 2 * (zc * zc + zs * zs).squareRoot() / m
+            return out
+        }
     }
 
     /// Per true loop (a truth run whose ends meet: a loop wholly inside the crystal), its mean

@@ -42,6 +42,9 @@ public struct BCDILineOptions: Hashable, Sendable {
     /// measured blur the deconvolution left, with the denoising width in quadrature — for
     /// `lineSmoothing = .residueNoiseBlur` (`BCDIVolumeAnalysis.fieldBlur`); 0: none known.
     public var fieldBlur: Double = 0
+    /// The ramp's blur pull (`BCDIRampShift.pull`: the measured ramp times the blur left before
+    /// it was taken out, squared), for `lineSmoothing = .residueNoiseBlurRamp`; zero: none known.
+    public var rampPull: SIMD3<Double> = .zero
 
     public init(psiCutoff: Float = 4, minVoxels: Int = 3, spurLength: Int = 3, surfaceDistance: Double = 2.5, smoothing: Int = 2,
                 minLoopDiameter: Double = 4, minFreeLength: Double = 4, tracing: BCDILineTracing = .residues) {
@@ -124,7 +127,8 @@ public enum BCDILines {
                 return SIMD3(Double(c.x), Double(c.y), Double(c.z))
             }
             for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing,
-                                                  variance: variance, blur: options.lineSmoothing == .residueNoiseBlur ? options.fieldBlur : 0) {
+                                                  variance: variance, blur: options.lineSmoothing.undoesBlur ? options.fieldBlur : 0,
+                                                  rampPull: options.lineSmoothing.undoesRampShift ? options.rampPull : .zero) {
                 let onRay = options.fillEnds == .tips
                 func traced(_ points: [SIMD3<Double>]) -> BCDILine {
                     var pts = points

@@ -26,9 +26,19 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
     /// blur still in the field the residues were found in (`BCDILineOptions.fieldBlur`: the
     /// measured blur the deconvolution left, with the denoising width), not a width set by hand.
     case residueNoiseBlur = "residue_noise_blur"
+    /// `residueNoiseBlur`, with the sideways move the blur gave the lines under the field's
+    /// phase ramp undone first, on every line (`BCDIRampShift`): σ² g × t̂, σ² the blur left
+    /// when the ramp was still in the field, g the measured ramp, t̂ the line's winding tangent.
+    case residueNoiseBlurRamp = "residue_noise_blur_ramp"
 
     /// Whether the mode smooths by the measured position noise (and so needs the precision map).
     public var usesPrecision: Bool { self != .off }
+
+    /// Whether the mode undoes the blur's pull on curved lines (`unshrink`).
+    public var undoesBlur: Bool { self == .residueNoiseBlur || self == .residueNoiseBlurRamp }
+
+    /// Whether the mode undoes the ramp's sideways move (`BCDIRampShift`).
+    public var undoesRampShift: Bool { self == .residueNoiseBlurRamp }
 
     /// Variance (voxel², per axis) of a cell centre as the position of the line through it,
     /// beyond the noise: the line pierces the cell anywhere within it.
@@ -99,14 +109,18 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
     /// log q), then the RTS smoother. A closed line is unrolled once each way so that its
     /// start is smoothed like its middle. Fewer than five points are returned as they are.
     /// `blur` > 0: a closed smoothed line then moved back out by what a Gaussian blur of that
-    /// width pulled it in (`unshrink`).
-    public static func smooth(_ points: [SIMD3<Double>], variance: [Double], closed: Bool, blur: Double = 0) -> [SIMD3<Double>] {
+    /// width pulled it in (`unshrink`). `rampPull` and `sense` ≠ 0: before that, the smoothed
+    /// line (open or closed) moved back by the ramp's sideways shift (`BCDIRampShift.undo`).
+    public static func smooth(_ points: [SIMD3<Double>], variance: [Double], closed: Bool, blur: Double = 0,
+                              rampPull: SIMD3<Double> = .zero, sense: Int = 0) -> [SIMD3<Double>] {
         precondition(points.count == variance.count, "one variance per point")
         let n = points.count
         guard n >= 5 else { return points }
         let (p, r) = closed ? (points + points + points, variance + variance + variance) : (points, variance)
         let smoothed = filter(p, r, q: maximumLikelihoodQ(p, r), smooth: true).points
-        let line = closed ? Array(smoothed[n..<(2 * n)]) : smoothed
+        var line = closed ? Array(smoothed[n..<(2 * n)]) : smoothed
+        // A translation across the line, not a curvature term: it applies to open lines too.
+        line = BCDIRampShift.undo(line, closed: closed, sense: sense, pull: rampPull)
         // Closed lines only: on an open line the traced curvature is mostly its ends bending at
         // the surface, not the blur's pull (the open lines of `ramp-blur` 301 lost 0.56 of
         // precision over 34 draws when they were moved too).

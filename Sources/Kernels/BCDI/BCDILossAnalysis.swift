@@ -28,6 +28,7 @@ public struct BCDILossAnalysis: Hashable, Sendable {
         unfiltered.minFreeLength = 0
         unfiltered.minLoopDiameter = 0
         unfiltered.fieldBlur = result.fieldBlur
+        unfiltered.rampPull = result.rampPull
         let all = BCDILines.detect(psi: result.psi, support: result.support, phase: result.phase, shape: shape, options: unfiltered,
                                    filled: result.filled, precision: result.precision).flatMap(\.segments)
         let grid = BCDIPointGrid(points: residues, cell: tolerance)

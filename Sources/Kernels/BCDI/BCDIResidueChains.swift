@@ -84,9 +84,10 @@ extension BCDIResidueChains {
     /// crosses, and the average of neighbouring cells to a fraction of a voxel. With
     /// `variance` (a cell's positional variance, `BCDILineSmoothing.residueNoise`) the centres
     /// are smoothed by `BCDILineSmoothing.smooth` instead, and `blur` > 0 undoes the blur's pull
-    /// on the smoothed line (`BCDILineSmoothing.unshrink`).
+    /// on the smoothed line (`BCDILineSmoothing.unshrink`); `rampPull` ≠ 0 undoes the ramp's
+    /// sideways shift first, each piece oriented by its residues (`BCDIRampShift`).
     static func pieces(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int,
-                       variance: ((SIMD3<Int>) -> Double)? = nil, blur: Double = 0) -> [Piece] {
+                       variance: ((SIMD3<Int>) -> Double)? = nil, blur: Double = 0, rampPull: SIMD3<Double> = .zero) -> [Piece] {
         var index: [SIMD3<Int>: Int] = [:]
         var nodes: [SIMD3<Int>] = []
         var edges: [[Int]] = []
@@ -109,13 +110,23 @@ extension BCDIResidueChains {
         var graph = BCDISkeletonGraph(nodes: nodes, edges: edges)
         graph.pruneSpurs(minLength: spurLength)
         let degree = graph.edges.map(\.count)
+        // The chain's residues by face, for the pieces' senses (only when the ramp shift is undone).
+        var winding: [SIMD4<Int>: Int] = [:]
+        if (rampPull * rampPull).sum() > 0 {
+            for k in chain {
+                let (_, upper) = cells(of: residues[k])
+                winding[BCDIRampShift.key(upperCell: upper, axis: residues[k].axis)] = residues[k].winding
+            }
+        }
         func piece(_ path: [Int], closed: Bool) -> Piece {
             var points = path.map { c -> SIMD3<Double> in
                 let v = graph.nodes[c]
                 return SIMD3(Double(v.x), Double(v.y), Double(v.z)) + 0.5
             }
+            let sense = winding.isEmpty ? 0 : BCDIRampShift.sense(of: path.map { graph.nodes[$0] }, closed: closed, winding: winding)
             let refined = path.count < 5 ? nil
-                : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed, blur: blur) }
+                : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed, blur: blur,
+                                                               rampPull: rampPull, sense: sense) }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
             let first = degree[path[0]], last = degree[path[path.count - 1]]
             return Piece(points: points, refined: refined, cells: path.map { graph.nodes[$0] }, closed: closed, inner: !closed && first >= 3 && last >= 3,

@@ -175,6 +175,8 @@ public enum BCDIVolumeAnalysis {
         public var precision: [Float]? = nil
         /// The blur still in the field the lines were traced in (`fieldBlur`).
         public var fieldBlur: Double = 0
+        /// The ramp's blur pull the lines were corrected with (`BCDIRampShift.pull`).
+        public var rampPull: SIMD3<Double> = .zero
     }
 
     /// Gaussian width (voxels) of the blur still in the field whose phase the finder takes: the
@@ -441,10 +443,11 @@ public enum BCDIVolumeAnalysis {
         let psi = BCDIPsi.compute(phase: phase, support: support, shape: shape, alpha: settings.alpha)
         var options = settings.lines
         options.fieldBlur = fieldBlur(blur: blur, inverted: inverted, smoothing: smoothing)
+        options.rampPull = BCDIRampShift.pull(ramp: ramp, blur: blur, inverted: inverted)
         let lines = BCDILines.detect(psi: psi, support: support, phase: phase, shape: shape, options: options, filled: filled,
                                      precision: precision)
         return Result(lines: lines, support: support, phase: phase, psi: psi, ramp: ramp, sigma: sigma, smoothing: smoothing,
                       blur: blur, inverted: inverted, companion: deconvolvedCompanion, filled: filled, precision: precision,
-                      fieldBlur: options.fieldBlur)
+                      fieldBlur: options.fieldBlur, rampPull: options.rampPull)
     }
 }

@@ -22,6 +22,8 @@ public enum BCDIMerge {
         public var precision: [Float]? = nil
         /// The blur still in the field the phase was taken from, when the slabs carry it (`line_smoothing`).
         public var fieldBlur: Double = 0
+        /// The blur that acted while the ramp was in the field, when the slabs carry it (`line_smoothing`).
+        public var rampBlur: Double = 0
     }
 
     static let tables = ["bcdi_volume_results", "bcdi_line_results"]
@@ -120,6 +122,9 @@ public enum BCDIMerge {
     public static func lines(of volume: Volume, options: BCDIJobOptions) -> [BCDILine] {
         var lineOptions = options.analysisSettings.lines
         lineOptions.fieldBlur = volume.fieldBlur
+        if volume.ramp.count == 3 {
+            lineOptions.rampPull = SIMD3(volume.ramp[0], volume.ramp[1], volume.ramp[2]) * (volume.rampBlur * volume.rampBlur)
+        }
         return BCDILines.detect(psi: volume.psi, support: volume.support, phase: volume.phase, shape: volume.shape,
                                 options: lineOptions, filled: volume.filled, precision: volume.precision)
     }
@@ -189,7 +194,7 @@ public enum BCDIMerge {
         }
         guard z == shape.nz else { throw TaskError("\(file): slabs end at plane \(z) of \(shape.nz); re-run the job") }
         return Volume(shape: shape, psi: psi, phase: phase, support: support, ramp: first.ramp, maskSource: first.maskSource, filled: filled,
-                      precision: precision, fieldBlur: first.fieldBlur ?? 0)
+                      precision: precision, fieldBlur: first.fieldBlur ?? 0, rampBlur: first.rampBlur ?? 0)
     }
 
     /// `[x, y, z]` with 4 decimals.

@@ -32,6 +32,9 @@ public struct BCDISlabResult: Sendable, Equatable {
     /// The blur still in the field the phase was taken from (`BCDIVolumeAnalysis.fieldBlur`), for
     /// `line_smoothing=residue_noise_blur`; nil when the precision map is not stored.
     public var fieldBlur: Double? = nil
+    /// The blur that acted while the ramp was in the field (`BCDIRampShift.width`), for
+    /// `line_smoothing=residue_noise_blur_ramp`; nil when the precision map is not stored.
+    public var rampBlur: Double? = nil
 }
 
 public enum BCDISlabComputation {
@@ -45,6 +48,7 @@ public enum BCDISlabComputation {
         var filled: [UInt8]? = nil
         var precision: [Float]? = nil
         var fieldBlur: Double? = nil
+        var rampBlur: Double? = nil
         var read: Range<Int>
         let stored = source.maskDataset != nil
         if stored && !options.removeRamp && options.snr == 0 && !options.deblur {
@@ -74,6 +78,7 @@ public enum BCDISlabComputation {
             if positionNoise {
                 reach = max(reach, (ctx.smoothing > 0 ? BCDIComplexSmoothing.radius(sigma: ctx.smoothing) : 0) + 1)
                 fieldBlur = BCDIVolumeAnalysis.fieldBlur(blur: ctx.blur, inverted: ctx.inverted, smoothing: ctx.smoothing)
+                rampBlur = BCDIRampShift.width(blur: ctx.blur, inverted: ctx.inverted)
             }
             read = halo(z, planes: options.method == "derivative" ? nz : reach, nz: nz)
             let planes = (read.lowerBound * plane)..<(read.upperBound * plane)
@@ -119,7 +124,8 @@ public enum BCDISlabComputation {
         return BCDISlabResult(
             shape: source.shape, z0: z.lowerBound, z1: z.upperBound, psi: psi, phase: Array(phase[out]),
             support: Array(support[out]), ramp: [ramp.x, ramp.y, ramp.z], maskSource: stored ? "stored" : "amplitude",
-            filled: filled.map { Array($0[out]) }, precision: precision.map { Array($0[out]) }, fieldBlur: precision != nil ? fieldBlur : nil)
+            filled: filled.map { Array($0[out]) }, precision: precision.map { Array($0[out]) }, fieldBlur: precision != nil ? fieldBlur : nil,
+            rampBlur: precision != nil ? rampBlur : nil)
     }
 
     /// The planes `z` plus `planes` halo planes each side, clipped to the volume.
@@ -129,7 +135,7 @@ public enum BCDISlabComputation {
 
     /// Writes a slab file (`/psi`, `/phase` float32, `/support` uint8 of shape
     /// `[z1 − z0, ny, nx]`, `/ramp` float64 [3], `/z0`; `/filled` uint8, gzip, when the notch
-    /// fill ran) atomically.
+    /// fill ran; `/precision`, `/field_blur` and `/ramp_blur` when the line smoothing stores them) atomically.
     public static func write(_ slab: BCDISlabResult, to path: String) throws {
         let shape = [slab.z1 - slab.z0, slab.shape[1], slab.shape[2]]
         try AtomicFile.write(path) { temporary in
@@ -143,6 +149,7 @@ public enum BCDISlabComputation {
             if let filled = slab.filled { try file.write(filled, shape: shape, to: "/filled", options: .gzip(level: 1)) }
             if let precision = slab.precision { try file.write(precision, shape: shape, to: "/precision") }
             if let fieldBlur = slab.fieldBlur { try file.write([fieldBlur], shape: [1], to: "/field_blur") }
+            if let rampBlur = slab.rampBlur { try file.write([rampBlur], shape: [1], to: "/ramp_blur") }
             try file.close()
         }
     }
@@ -159,10 +166,12 @@ public enum BCDISlabComputation {
         let filled = file.containsDataset("/filled") ? try file.dataset("/filled").read(UInt8.self) : nil
         let precision = file.containsDataset("/precision") ? try file.dataset("/precision").read(Float.self) : nil
         let fieldBlur = file.containsDataset("/field_blur") ? try file.dataset("/field_blur").read(Double.self).first : nil
+        let rampBlur = file.containsDataset("/ramp_blur") ? try file.dataset("/ramp_blur").read(Double.self).first : nil
         return BCDISlabResult(
             shape: Array(extent[2...]), z0: extent[0], z1: extent[1],
             psi: try file.dataset("/psi").read(Float.self), phase: try file.dataset("/phase").read(Float.self),
             support: try file.dataset("/support").read(UInt8.self), ramp: try file.dataset("/ramp").read(Double.self),
-            maskSource: stored ? "stored" : "amplitude", filled: filled, precision: precision, fieldBlur: fieldBlur)
+            maskSource: stored ? "stored" : "amplitude", filled: filled, precision: precision, fieldBlur: fieldBlur,
+            rampBlur: rampBlur)
     }
 }

@@ -77,7 +77,7 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `fill_ends` job parameter, off (the job's default), ray or clip.")
     var fillEnds: String = BCDIFillEnds.off.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default), residue_noise or residue_noise_blur.")
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default), residue_noise, residue_noise_blur or residue_noise_blur_ramp.")
     var lineSmoothing: String = BCDILineSmoothing.off.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
@@ -116,7 +116,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--fill-ends \(fillEnds): expected off, ray or clip")
         }
         guard BCDILineSmoothing(rawValue: lineSmoothing) != nil else {
-            throw ValidationError("--line-smoothing \(lineSmoothing): expected off, residue_noise or residue_noise_blur")
+            throw ValidationError("--line-smoothing \(lineSmoothing): expected off, residue_noise, residue_noise_blur or residue_noise_blur_ramp")
         }
         guard only.allSatisfy({ (0..<draws).contains($0) }) else { throw ValidationError("--only: draw numbers are 0…\(draws - 1)") }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
@@ -176,7 +176,12 @@ struct BenchBCDICommand: ParsableCommand {
                                   ? String(format: " | deconvolved noise-free field: restorable lines recall %.3f, per line restored ", d.restorableRecall)
                                       + d.lineStatus.map { String(format: "%.2f", $0.restored ?? 0) }.joined(separator: " ") : "")
                               + (d.loops.isEmpty ? "" : String(format: " | loop radius true/traced (field blur %.2f) ", d.fieldBlur)
-                                  + d.loops.map { String(format: "%.2f/%.2f", $0.truth, $0.traced) }.joined(separator: " ")))
+                                  + d.loops.map { String(format: "%.2f/%.2f", $0.truth, $0.traced) }.joined(separator: " "))
+                              + (d.loopOffsets.isEmpty ? "" : " | loop offsets radial mean/side normal mean/tilt (true ramp's radial/tilt) "
+                                  + d.loopOffsets.map { String(format: "%+.2f/%.2f %+.2f/%.2f (%.2f/%.2f)", $0.radialMean, $0.radialSide, $0.normalMean,
+                                                               $0.normalTilt, $0.rampRadial, $0.rampTilt)
+                                      + " sectors dr/dz/far " + $0.sectors.map { String(format: "%+.1f/%+.1f/%.2f", $0.x, $0.y, $0.z) }.joined(separator: " ") }
+                                  .joined(separator: " ")))
                     }
                 }
                 print(report.description)
