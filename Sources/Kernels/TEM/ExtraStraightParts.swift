@@ -62,11 +62,23 @@ public enum ExtraStraightParts {
         return best.count >= max(3, atLeast) ? best : 0..<0
     }
 
-    /// Plain twin for tests: every run's RMS from `TEMDetector.lineRMS`, longest first.
+    /// Plain twin for tests: every run's RMS about its principal axis (the direction from the
+    /// centred second moments' angle, distances summed point by point), longest first.
+    /// (`TEMDetector.lineRMS` reads 0 for a point set with equal spread every way: its square
+    /// root of a rounding-negative difference is NaN.)
     public static func referenceLongestStraightRun(_ p: [TEMPoint], tolerance: Double, atLeast: Int = 3) -> Range<Int> {
         guard p.count >= max(3, atLeast) else { return 0..<0 }
+        func rms(_ q: ArraySlice<TEMPoint>) -> Double {
+            let c = q.reduce(TEMPoint.zero, +) / Double(q.count)
+            var sxx = 0.0, syy = 0.0, sxy = 0.0
+            for v in q { let d = v - c; sxx += d.x * d.x; syy += d.y * d.y; sxy += d.x * d.y }
+            let theta = 0.5 * atan2(2 * sxy, sxx - syy)
+            var ss = 0.0
+            for v in q { let d = v - c; let off = d.x * sin(theta) - d.y * cos(theta); ss += off * off }
+            return (ss / Double(q.count)).squareRoot()
+        }
         for len in stride(from: p.count, through: max(3, atLeast), by: -1) {
-            for i in 0...(p.count - len) where TEMDetector.lineRMS(Array(p[i..<(i + len)])) <= tolerance {
+            for i in 0...(p.count - len) where rms(p[i..<(i + len)]) <= tolerance {
                 return i..<(i + len)
             }
         }
