@@ -266,6 +266,24 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// ≥ 10; on 30 draws the lowest true curve at 1.7). Applied after the slip-trace rule, like
     /// `dipAlpha`.
     public var contrastAlpha = 0.0
+    /// With `seedStraightTraces`: a traced path holding extra points (kept through the averaged
+    /// map's seeds alone) is a slip trace, perhaps with a hook, when its longest straight part is
+    /// at least half of it and `minLength` long (a curve on its own) — straight meaning an RMS
+    /// distance to its own line within the frame's own scatter (`ExtraStraightParts`: the
+    /// `extraStraightQuantile` of the RMS of the frame's traced paths about their
+    /// `extraStraightWindow`-point chords; 17 = the corner rule's chords, 8 px either side).
+    /// Such a path is dropped when it is mostly extra (a trace piece hooking off the trace at a
+    /// pile-up's head, into a junction or texture, too curved as a whole for
+    /// `seedStraightTraces`), else cut back to its plain points (a plain curve carried on along a
+    /// trace by the extra seeds, or plain pieces joined along it by them). Paths without extra
+    /// points are never touched.
+    public var extraStraightParts = false
+    public var extraStraightWindow = 17
+    public var extraStraightQuantile = 0.9
+    /// With `extraStraightParts`: the straight part's least length, px (0: `minLength`), and
+    /// the shortest extra run a mixed path loses (1: every extra point).
+    public var extraStraightMinLength = 0.0
+    public var extraStraightMinRun = 1
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -473,6 +491,16 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// `video13` whose paths with extra points are read as slip traces when their longest
+    /// straight part is most of them (`extraStraightParts`; issue 11 items 2 and 5, 6 December,
+    /// branch tem-det23; docs/tem.md, "Hooked trace pieces"): the hooked slip-trace pieces and
+    /// the plain curves carried on along a trace. `--param detector=video21`.
+    public static var video21: TEMDetectorConfig {
+        var c = video13
+        c.extraStraightParts = true
+        return c
+    }
+
     /// The detectors a job or benchmark can choose by name (`--param detector=NAME`).
     public static func named(_ name: String) -> TEMDetectorConfig? {
         switch name {
@@ -495,12 +523,13 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
         case "video18": return .video18
         case "video19": return .video19
         case "video20": return .video20
+        case "video21": return .video21
         default: return nil
         }
     }
 
     /// The names `named(_:)` accepts, for messages.
-    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18", "video19", "video20"]
+    public static let names = ["video", "per_frame", "null", "video5", "video6", "video7", "video8", "video9", "video10", "video11", "video12", "video13", "video14", "video15", "video16", "video17", "video18", "video19", "video20", "video21"]
 
     /// The detector a job and `ctl bench tem` use when none is named: `video5` since
     /// 4 December — on randomised videos (two seed ranges, medium and hard) and on the real
@@ -573,6 +602,10 @@ public struct TEMDetector: Sendable {
     public private(set) var lastTraced: [[TEMPoint]] = []
     /// With `recordStages`: the last frame's skeleton (1 on its pixels), for diagnostics.
     public private(set) var lastSkeleton: [UInt8] = []
+    /// With `recordStages`: the last frame's traced paths after the corner cuts, and which of
+    /// their points were kept through the averaged map's seeds alone, for diagnostics.
+    public private(set) var lastPaths: [[TEMPoint]] = []
+    public private(set) var lastPathExtra: [[Bool]] = []
 
     /// The last frame's response map (as thresholded), for diagnostics.
     public func lastResponse() -> [Float] { response }
@@ -953,13 +986,34 @@ public struct TEMDetector: Sendable {
         var curves: [TEMCurve] = []
         var straightness: [Double] = []
         var extra: [Bool] = []
-        let paths = cfg.cornerTurnDegrees > 0
+        var paths = cfg.cornerTurnDegrees > 0
             ? raw.flatMap { CurveCorners.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees) }
             : raw
+        func isExtra(_ p: TEMPoint) -> Bool { extraKept.contains(Int(p.y) * width + Int(p.x)) }
+        if record {
+            lastPaths = paths
+            lastPathExtra = paths.map { $0.map(isExtra) }
+        }
+        // `extraStraightParts`: paths with extra points that are mostly one straight part (against
+        // the frame's own scatter, read on every path long enough) dropped or cut back.
+        if traceRule && cfg.extraStraightParts && !extraKept.isEmpty {
+            let scatter = ExtraStraightParts.windowScatter(paths.filter { TEMPolyline.length($0) >= cfg.minLength },
+                                                           window: cfg.extraStraightWindow)
+            if let tol = ExtraStraightParts.tolerance(scatter, quantile: cfg.extraStraightQuantile) {
+                // The straight part must be a curve's length on its own (`minLength`); a mixed path
+                // is cut back to its plain points.
+                let minStraight = Int((cfg.extraStraightMinLength > 0 ? cfg.extraStraightMinLength : cfg.minLength).rounded(.up))
+                let minRun = max(1, cfg.extraStraightMinRun)
+                paths = paths.flatMap { p -> [[TEMPoint]] in
+                    guard TEMPolyline.length(p) >= cfg.minLength else { return [p] }
+                    return ExtraStraightParts.cut(p, extra: p.map(isExtra), tolerance: tol, minStraight: minStraight, minRun: minRun)
+                }
+            }
+        }
         for traced in paths where traced.count >= 2 {
             guard TEMPolyline.length(traced) >= cfg.minLength else { continue }
             let mostlyExtra = !extraKept.isEmpty
-                && 2 * traced.filter({ extraKept.contains(Int($0.y) * width + Int($0.x)) }).count > traced.count
+                && 2 * traced.filter(isExtra).count > traced.count
             if traceRule && mostlyExtra
                 && TEMPolyline.length(traced) >= cfg.traceMinLength
                 && Self.lineRMS(TEMPolyline.resample(traced, spacing: 1)) <= cfg.traceMaxRMS { continue }

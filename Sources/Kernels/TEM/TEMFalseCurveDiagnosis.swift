@@ -34,7 +34,9 @@ public enum TEMFalseCurveDiagnosis {
         let synth = TEMSynthesizer(params: params)
         let w = params.width, h = params.height
         var detector = TEMDetector(config: config), baseDetector = TEMDetector(config: base)
+        detector.recordStages = true
         var found: [FalseCurve] = []
+        var extras: [ExtraPath] = []
         var perFrame: [(frame: Int, falsePoints: Int, img: [Float], curves: [[TEMPoint]], baseCurves: [[TEMPoint]])] = []
         var previous: [[TEMPoint]] = []
         for f in 0..<frames {
@@ -76,6 +78,7 @@ public enum TEMFalseCurveDiagnosis {
                     persists: pts.filter { prevGrid.hasPoint(within: 3, of: $0) }.count * 2 >= pts.count,
                     relativeResponse: reported[ci].meanResponse / max(reference, 1e-9), rms: TEMDetector.lineRMS(TEMPolyline.resample(c, spacing: 1))))
             }
+            extras += extraPaths(detector, config: config, frame: f, truth: truthGrid, traces: traceGrid)
             previous = curves
             perFrame.append((f, falsePoints, img, curves, baseCurves))
         }
@@ -91,12 +94,76 @@ public enum TEMFalseCurveDiagnosis {
                        + "response / reference p10/50/90 " + [0.1, 0.5, 0.9].map { TEMBenchmark.fmt(g.map(\.relativeResponse).sorted()[Int($0 * Double(g.count))], 2) }.joined(separator: "/")
                        + ", line RMS " + [0.1, 0.5, 0.9].map { TEMBenchmark.fmt(g.map(\.rms).sorted()[Int($0 * Double(g.count))], 2) }.joined(separator: "/"))
         }
+        out += extraPathsReport(extras)
         let worst = perFrame.sorted { $0.falsePoints > $1.falsePoints }.prefix(overlays)
         let images = worst.map { fr in
             overlay(frame: fr.img, width: w, height: h, truth: synth.truth[fr.frame].map(\.points), curves: fr.curves,
                     base: fr.baseCurves, name: String(format: "s%03d-f%02d", Int(seed), fr.frame))
         }
         return (found, out.joined(separator: "\n"), images)
+    }
+
+    /// A traced path holding at least `traceMinLength` points kept through the averaged map's
+    /// seeds alone (`TEMDetector.lastPathExtra`), before `extraStraightParts`.
+    public struct ExtraPath: Sendable {
+        public var frame: Int
+        /// "true" (most points within 2 px of a true line), "slip trace" (most within 3 px of a
+        /// trace), else "other".
+        public var kind: String
+        public var points: Int
+        public var extra: Int
+        /// The path's RMS distance to its line, px.
+        public var rms: Double
+        /// The longest straight part's share of the path at the frame's 50th, 90th and 99th
+        /// percentile window scatter (`ExtraStraightParts`, window `extraStraightWindow`).
+        public var straight: [Double]
+        /// The frame's window scatter quantiles p50 / p90 / p99, px.
+        public var scatter: [Double]
+    }
+
+    static let scatterQuantiles = [0.5, 0.9, 0.99]
+
+    static func extraPaths(_ detector: TEMDetector, config: TEMDetectorConfig, frame f: Int, truth: PointGrid, traces: PointGrid) -> [ExtraPath] {
+        let paths = detector.lastPaths, flags = detector.lastPathExtra
+        let scatter = ExtraStraightParts.windowScatter(paths.filter { TEMPolyline.length($0) >= config.minLength },
+                                                       window: config.extraStraightWindow)
+        let tols = scatterQuantiles.compactMap { ExtraStraightParts.tolerance(scatter, quantile: $0) }
+        guard tols.count == scatterQuantiles.count else { return [] }
+        var out: [ExtraPath] = []
+        for (p, e) in zip(paths, flags) where TEMPolyline.length(p) >= config.minLength {
+            let extra = e.filter { $0 }.count
+            guard extra >= Int(config.traceMinLength.rounded(.up)) else { continue }
+            let onTruth = p.filter { truth.hasPoint(within: 2, of: $0) }.count
+            let onTrace = p.filter { traces.hasPoint(within: 3, of: $0) }.count
+            let kind = 2 * onTruth >= p.count ? "true" : 2 * onTrace >= p.count ? "slip trace" : "other"
+            let shares = tols.map { Double(ExtraStraightParts.longestStraightRun(p[...], tolerance: $0).count) / Double(p.count) }
+            out.append(ExtraPath(frame: f, kind: kind, points: p.count, extra: extra, rms: TEMDetector.lineRMS(p),
+                                 straight: shares, scatter: tols))
+        }
+        return out
+    }
+
+    static func extraPathsReport(_ paths: [ExtraPath]) -> [String] {
+        guard !paths.isEmpty else { return [] }
+        func q(_ v: [Double], _ digits: Int) -> String {
+            let s = v.sorted()
+            return [0.1, 0.5, 0.9].map { TEMBenchmark.fmt(s[min(s.count - 1, Int($0 * Double(s.count)))], digits) }.joined(separator: "/")
+        }
+        let sc = scatterQuantiles.indices.map { k in q(paths.map { $0.scatter[k] }, 2) }.joined(separator: ", ")
+        var out = ["  paths with ≥ traceMinLength extra points: \(paths.count); frame window scatter p50, p90, p99 \(sc) px (p10/50/90 over paths)"]
+        for kind in ["true", "slip trace", "other"] {
+            for mostly in [true, false] {
+                let g = paths.filter { $0.kind == kind && (2 * $0.extra > $0.points) == mostly }
+                guard !g.isEmpty else { continue }
+                let points = q(g.map { Double($0.points) }, 0), rms = q(g.map(\.rms), 2)
+                let shares = scatterQuantiles.indices.map { k in
+                    q(g.map { $0.straight[k] }, 2) + " (≥ half \(g.filter { $0.straight[k] >= 0.5 }.count))"
+                }.joined(separator: ", ")
+                out.append("    \(TEMBenchmark.pad(kind, 11)) \(mostly ? "mostly extra" : "mixed       ") \(g.count): points \(points), RMS \(rms), "
+                           + "straight share at p50, p90, p99: \(shares)")
+            }
+        }
+        return out
     }
 
     static func overlay(frame: [Float], width w: Int, height h: Int, truth: [[TEMPoint]], curves: [[TEMPoint]],
