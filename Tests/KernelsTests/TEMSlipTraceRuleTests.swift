@@ -9,6 +9,17 @@ final class TEMSlipTraceRuleTests: XCTestCase {
                  maxCurvature: 0, meanResponse: response)
     }
 
+    /// A point set with equal spread every way is as far from straight as it gets: the
+    /// discriminant of its second moments rounds to a tiny negative here (4 corners of a square of
+    /// half-diagonal 1.37 at (1.7, 2.3), turned 0.013 rad), which once read as RMS 0 — straight.
+    func testAPointSetSpreadEqualBothWaysIsNotReadStraight() {
+        let r = 1.37, a = 0.013
+        let square = (0..<4).map { k in
+            TEMPoint(1.7 + r * cos(2 * .pi * Double(k) / 4 + a), 2.3 + r * sin(2 * .pi * Double(k) / 4 + a))
+        }
+        XCTAssertEqual(TEMDetector.lineRMS(square), r / 2.0.squareRoot(), accuracy: 1e-9)
+    }
+
     func testStraightLinesAcrossTheFieldAreDroppedCurvedLinesKept() {
         let w = 200, h = 160
         let across = curve([TEMPoint(0, 20), TEMPoint(199, 40)], response: 9)           // darker than the lines

@@ -64,8 +64,6 @@ public enum ExtraStraightParts {
 
     /// Plain twin for tests: every run's RMS about its principal axis (the direction from the
     /// centred second moments' angle, distances summed point by point), longest first.
-    /// (`TEMDetector.lineRMS` reads 0 for a point set with equal spread every way: its square
-    /// root of a rounding-negative difference is NaN.)
     public static func referenceLongestStraightRun(_ p: [TEMPoint], tolerance: Double, atLeast: Int = 3) -> Range<Int> {
         guard p.count >= max(3, atLeast) else { return 0..<0 }
         func rms(_ q: ArraySlice<TEMPoint>) -> Double {

@@ -1139,7 +1139,9 @@ public struct TEMDetector: Sendable {
         var sxx = 0.0, syy = 0.0, sxy = 0.0
         for q in p { let d = q - c; sxx += d.x * d.x; syy += d.y * d.y; sxy += d.x * d.y }
         let tr = sxx + syy, det = sxx * syy - sxy * sxy
-        let small = tr / 2 - (tr * tr / 4 - det).squareRoot()
+        // Clamp the discriminant: for a point set spread equally every way it rounds to a tiny
+        // negative, whose square root (NaN) would read as a perfectly straight line.
+        let small = tr / 2 - max(0, tr * tr / 4 - det).squareRoot()
         return (max(0, small) / Double(p.count)).squareRoot()
     }
 
