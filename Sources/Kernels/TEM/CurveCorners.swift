@@ -29,6 +29,11 @@ public enum CurveCorners {
     /// maximum of `turns(p, span:)` above `maxTurnDegrees`, corners at least `span` apart. The
     /// corner point ends one piece and starts the next.
     public static func split(_ p: [TEMPoint], span: Int, maxTurnDegrees: Double) -> [[TEMPoint]] {
+        pieces(p, at: corners(p, span: span, maxTurnDegrees: maxTurnDegrees))
+    }
+
+    /// The indices `split` cuts `p` at, in order.
+    public static func corners(_ p: [TEMPoint], span: Int, maxTurnDegrees: Double) -> [Int] {
         let t = turns(p, span: span)
         let limit = maxTurnDegrees * Double.pi / 180
         var cuts: [Int] = []
@@ -40,10 +45,16 @@ public enum CurveCorners {
             var j = i
             var peak = 0.0
             while j < p.count - span && t[j] > limit { peak = max(peak, t[j]); j += 1 }
-            let best = (i..<j).first { t[$0] >= peak - 1e-9 }!
-            if cuts.last.map({ best - $0 >= span }) ?? true { cuts.append(best) }
+            if let best = (i..<j).first(where: { t[$0] >= peak - 1e-9 }),
+               cuts.last.map({ best - $0 >= span }) ?? true { cuts.append(best) }
             i = j
         }
+        return cuts
+    }
+
+    /// `p` cut at the increasing indices `cuts` (each inside `p`): the cut point ends one piece
+    /// and starts the next; `[p]` when there is none.
+    public static func pieces(_ p: [TEMPoint], at cuts: [Int]) -> [[TEMPoint]] {
         guard !cuts.isEmpty else { return [p] }
         var pieces: [[TEMPoint]] = []
         var start = 0

@@ -284,6 +284,20 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// the shortest extra run a mixed path loses (1: every extra point).
     public var extraStraightMinLength = 0.0
     public var extraStraightMinRun = 1
+    /// With `cornerTurnDegrees`: a corner is cut only where two lines meet — where the ridge of
+    /// one arm carries on straight past the corner, 6–14 px along its continuation, above the
+    /// frame's null of that path statistic at this α (each arm at α/2; `CornerContinuation`).
+    /// Where neither arm carries on the path bends and is kept whole (real frames, sample 1: a
+    /// dislocation cut at its bend into pieces the join refuses). 0 = off (every corner cut).
+    /// Measured 6 December (docs/tem.md, tem-real23): keeps sample 1's bend whole but reads junctions
+    /// the tracer rounded, and texture scribbles, as bends (medium 201–250 precision p10 0.928 → 0.796).
+    public var cornerContinuationAlpha = 0.0
+    /// With `contrastAlpha`: each curve's depth is tested against the frame's level for a median
+    /// over as many points as its own (`CurveContrastLengths`: prefixes of straight segments up to
+    /// 240 px) instead of the 14 points of a 40-px segment. A long faint line's median is steadier
+    /// than a short segment's, so the fixed level may ask too much of it. Measured 6 December
+    /// (docs/tem.md, tem-real23): on medium 201–250 it changes the same one draw as the plain level.
+    public var contrastMatchedLength = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -865,6 +879,13 @@ public struct TEMDetector: Sendable {
         if cfg.contrastAlpha > 0 && !kept.isEmpty {
             let bright = cfg.brightLines
             kept = source { f in
+                if cfg.contrastMatchedLength {
+                    guard let levels = CurveContrastLengths.levels(frame: f, width: width, height: height, bright: bright) else { return kept }
+                    return kept.filter { c in
+                        guard let d = CurveContrast.depthAndCount(c.points, frame: f, width: width, height: height, bright: bright) else { return true }
+                        return CurveContrast.stands(d.depth, above: levels.level(points: d.count), alpha: cfg.contrastAlpha)
+                    }
+                }
                 guard let level = CurveContrast.level(frame: f, width: width, height: height, bright: bright) else { return kept }
                 return kept.filter { c in
                     guard let d = CurveContrast.depth(c.points, frame: f, width: width, height: height, bright: bright) else { return true }
@@ -986,9 +1007,25 @@ public struct TEMDetector: Sendable {
         var curves: [TEMCurve] = []
         var straightness: [Double] = []
         var extra: [Bool] = []
-        var paths = cfg.cornerTurnDegrees > 0
-            ? raw.flatMap { CurveCorners.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees) }
-            : raw
+        var paths: [[TEMPoint]]
+        if cfg.cornerTurnDegrees > 0 && cfg.cornerContinuationAlpha > 0 {
+            // The frame's null of the path statistic, shared with the gap tests when they run
+            // (built at the first corner).
+            let null = frameNull ?? Self.frameNull(cfg)
+            paths = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
+                raw.flatMap {
+                    CornerContinuation.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees,
+                                             alpha: cfg.cornerContinuationAlpha, response: r, normal: nb,
+                                             width: width, height: height, median: stats.median, sigma: sigma) {
+                        null.get(response: r, normal: nb, width: width, height: height, median: stats.median, sigma: sigma)
+                    }
+                }
+            } }
+        } else if cfg.cornerTurnDegrees > 0 {
+            paths = raw.flatMap { CurveCorners.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees) }
+        } else {
+            paths = raw
+        }
         func isExtra(_ p: TEMPoint) -> Bool { extraKept.contains(Int(p.y) * width + Int(p.x)) }
         if record {
             lastPaths = paths

@@ -50,6 +50,13 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `contrast_alpha=` (0 = off, the default): only curves whose depth stands out of the
     /// frame's own level at straight segments across it are kept (`TEMDetectorConfig.contrastAlpha`).
     public var contrastAlpha: Double?
+    /// `corner_continuation_alpha=` (0 = off, the default): a traced path is cut at a sharp
+    /// corner only where one arm's ridge carries on past it (two lines meeting), not at a bend
+    /// (`TEMDetectorConfig.cornerContinuationAlpha`).
+    public var cornerContinuationAlpha: Double?
+    /// `contrast_matched_length=` (default false): with `contrast_alpha`, each curve against the
+    /// frame's level for a median over as many points as its own (`TEMDetectorConfig.contrastMatchedLength`).
+    public var contrastMatchedLength: Bool?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -127,6 +134,8 @@ public struct TEMJobOptions: Sendable, Equatable {
         stepDipBowed = try params.values["step_dip_bowed"].map { _ in try params.bool("step_dip_bowed", default: false) }
         dipAlpha = try optionalDouble("dip_alpha", 0...1)
         contrastAlpha = try optionalDouble("contrast_alpha", 0...0.5)
+        cornerContinuationAlpha = try optionalDouble("corner_continuation_alpha", 0...0.5)
+        contrastMatchedLength = try params.values["contrast_matched_length"].map { _ in try params.bool("contrast_matched_length", default: false) }
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
