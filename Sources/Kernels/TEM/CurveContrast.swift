@@ -31,14 +31,6 @@ public enum CurveContrast {
     /// Nil when no point has both sides on the frame.
     public static func depth(_ points: [TEMPoint], frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
                              bright: Bool, spacing: Double = 3, nearest: Int = 3, farthest: Int = 8) -> Double? {
-        depthAndCount(points, frame: frame, width: width, height: height, bright: bright, spacing: spacing,
-                      nearest: nearest, farthest: farthest)?.depth
-    }
-
-    /// `depth` and how many points its median is over.
-    public static func depthAndCount(_ points: [TEMPoint], frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
-                                     bright: Bool, spacing: Double = 3, nearest: Int = 3,
-                                     farthest: Int = 8) -> (depth: Double, count: Int)? {
         guard points.count >= 2, width > 0, height > 0, frame.count >= width * height, farthest >= nearest else { return nil }
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: farthest - nearest + 1)
         defer { scratch.deallocate() }
@@ -56,8 +48,7 @@ public enum CurveContrast {
             sinceLast = 0
             depths.append(d)
         }
-        let n = depths.count
-        return median(&depths).map { ($0, n) }
+        return median(&depths)
     }
 
     /// The frame's level: `segments` straight segments `length` px long (points `spacing` px

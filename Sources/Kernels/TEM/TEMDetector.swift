@@ -292,12 +292,6 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// Measured 6 December (docs/tem.md, tem-real23): keeps sample 1's bend whole but reads junctions
     /// the tracer rounded, and texture scribbles, as bends (medium 201–250 precision p10 0.928 → 0.796).
     public var cornerContinuationAlpha = 0.0
-    /// With `contrastAlpha`: each curve's depth is tested against the frame's level for a median
-    /// over as many points as its own (`CurveContrastLengths`: prefixes of straight segments up to
-    /// 240 px) instead of the 14 points of a 40-px segment. A long faint line's median is steadier
-    /// than a short segment's, so the fixed level may ask too much of it. Measured 6 December
-    /// (docs/tem.md, tem-real23): on medium 201–250 it changes the same one draw as the plain level.
-    public var contrastMatchedLength = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -879,13 +873,6 @@ public struct TEMDetector: Sendable {
         if cfg.contrastAlpha > 0 && !kept.isEmpty {
             let bright = cfg.brightLines
             kept = source { f in
-                if cfg.contrastMatchedLength {
-                    guard let levels = CurveContrastLengths.levels(frame: f, width: width, height: height, bright: bright) else { return kept }
-                    return kept.filter { c in
-                        guard let d = CurveContrast.depthAndCount(c.points, frame: f, width: width, height: height, bright: bright) else { return true }
-                        return CurveContrast.stands(d.depth, above: levels.level(points: d.count), alpha: cfg.contrastAlpha)
-                    }
-                }
                 guard let level = CurveContrast.level(frame: f, width: width, height: height, bright: bright) else { return kept }
                 return kept.filter { c in
                     guard let d = CurveContrast.depth(c.points, frame: f, width: width, height: height, bright: bright) else { return true }

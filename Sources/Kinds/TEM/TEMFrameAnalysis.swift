@@ -61,7 +61,6 @@ struct TEMFrameAnalysis {
         if let v = options.dipAlpha { config.dipAlpha = v }
         if let v = options.contrastAlpha { config.contrastAlpha = v }
         if let v = options.cornerContinuationAlpha { config.cornerContinuationAlpha = v }
-        if let v = options.contrastMatchedLength { config.contrastMatchedLength = v }
         return config
     }
 

@@ -54,9 +54,6 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// corner only where one arm's ridge carries on past it (two lines meeting), not at a bend
     /// (`TEMDetectorConfig.cornerContinuationAlpha`).
     public var cornerContinuationAlpha: Double?
-    /// `contrast_matched_length=` (default false): with `contrast_alpha`, each curve against the
-    /// frame's level for a median over as many points as its own (`TEMDetectorConfig.contrastMatchedLength`).
-    public var contrastMatchedLength: Bool?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -135,7 +132,6 @@ public struct TEMJobOptions: Sendable, Equatable {
         dipAlpha = try optionalDouble("dip_alpha", 0...1)
         contrastAlpha = try optionalDouble("contrast_alpha", 0...0.5)
         cornerContinuationAlpha = try optionalDouble("corner_continuation_alpha", 0...0.5)
-        contrastMatchedLength = try params.values["contrast_matched_length"].map { _ in try params.bool("contrast_matched_length", default: false) }
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
