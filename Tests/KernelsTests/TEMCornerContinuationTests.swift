@@ -1,0 +1,107 @@
+import XCTest
+@testable import Kernels
+
+/// `TEMDetectorConfig.cornerContinuationAlpha` (`CornerContinuation`): the corner rule cuts a
+/// traced path only where one arm's ridge carries on past the corner. A dislocation bent by 60°
+/// is cut by `video5` into two pieces the join refuses (real frames, sample 1: docs/tem.md) and
+/// kept whole with the rule. A Y junction (a stem meeting a bar) sits beside it in the frame; the
+/// rule does not yet keep the stem off the bar (the tracer rounds the junction, so the bar's ray
+/// runs 3.5–5.4 px beside it: docs/tem.md, tem-real23), so the test asks only that the stem is found.
+final class TEMCornerContinuationTests: XCTestCase {
+    private let w = 240, h = 160
+    /// The bent line: along x, then turning by 60°.
+    private let bend: [TEMPoint] = [TEMPoint(20, 50), TEMPoint(90, 50), TEMPoint(90 + 75 * 0.5, 50 + 75 * 0.75.squareRoot())]
+    /// The Y: a straight bar and a stem meeting it at J = (200, 80), 50° off the bar's lower branch.
+    private let bar: [TEMPoint] = [TEMPoint(200, 25), TEMPoint(200, 135)]
+    private let stem: [TEMPoint] = [TEMPoint(200 - 70 * sin(50 * Double.pi / 180), 80 - 70 * cos(50 * Double.pi / 180)), TEMPoint(200, 80)]
+
+    /// Distance from (x, y) to the polyline `p`.
+    private func distance(_ q: TEMPoint, _ p: [TEMPoint]) -> Double {
+        var best = Double.infinity
+        for i in 0..<(p.count - 1) {
+            let d = p[i + 1] - p[i], len2 = (d * d).sum()
+            let t = max(0, min(1, ((q - p[i]) * d).sum() / len2))
+            best = min(best, TEMPolyline.norm(q - (p[i] + t * d)))
+        }
+        return best
+    }
+
+    /// Background 0.5, dark lines 0.10 deep (σ 1.2 px) along the three polylines, uniform noise of
+    /// σ 0.02, quantised to 8 bits like a PNG frame.
+    private func frame(seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        var f = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w {
+                let q = TEMPoint(Double(x), Double(y))
+                let d = min(distance(q, bend), distance(q, bar), distance(q, stem))
+                var v = 0.5 - 0.10 * exp(-0.5 * d * d / 1.44)
+                let u = Double(rng.next() >> 11) / Double(UInt64(1) << 53)
+                v += 0.02 * (u - 0.5) * 12.0.squareRoot()
+                f[y * w + x] = Float(min(max((v * 255).rounded(), 0), 255) / 255)
+            }
+        }
+        return f
+    }
+
+    private func curves(_ img: [Float], alpha: Double) -> [TEMCurve] {
+        var cfg = TEMDetectorConfig.video5
+        cfg.cornerContinuationAlpha = alpha
+        var detector = TEMDetector(config: cfg)
+        return detector.detect(img, width: w, height: h)
+    }
+
+    /// Curves lying along `p` (mean distance ≤ 2.5 px).
+    private func along(_ p: [TEMPoint], _ cs: [TEMCurve]) -> [TEMCurve] {
+        cs.filter { c in c.points.map { distance($0, p) }.reduce(0, +) / Double(c.points.count) <= 2.5 }
+    }
+
+    func testBendKeptWhole() {
+        for seed: UInt64 in [3, 4, 5] {
+            let img = frame(seed: seed)
+            let plain = curves(img, alpha: 0)
+            XCTAssertEqual(along(bend, plain).count, 2, "seed \(seed): video5 does not cut the bend (the test needs the cut)")
+            let ruled = curves(img, alpha: 0.01)
+            let whole = along(bend, ruled)
+            XCTAssertEqual(whole.count, 1, "seed \(seed): the bend is not one curve with the rule")
+            XCTAssertGreaterThan(whole.first?.lengthPx ?? 0, 130, "seed \(seed)")
+            XCTAssertFalse(along(stem, ruled).isEmpty, "seed \(seed): the stem is lost")
+        }
+    }
+
+    /// The measure itself on a response map drawn by hand: a ridge carrying on past the corner
+    /// along the outgoing arm's line is a junction; nothing past it, a bend; a ridge crossing the
+    /// continuation (normal along it) does not count.
+    func testMeasureReadsTheContinuationAgainstTheNull() {
+        let w = 120, h = 120
+        var rng = SeededRandom(seed: 11)
+        // Noise of unit spread; codes 2 (normal along y: a ridge along x) and 0 (along y) at random.
+        var r = (0..<(w * h)).map { _ in Float(rng.unit() - 0.5) * 2 }
+        var normal = (0..<(w * h)).map { _ in Float(Int(rng.unit() * 4) % 4) }
+        // A path along x to the corner (60, 60), then down along y (a 90° corner).
+        let path = (20...60).map { TEMPoint(Double($0), 60) } + (61...100).map { TEMPoint(60, Double($0)) }
+        let corner = 40
+        func test(_ r: [Float], _ normal: [Float]) -> CornerContinuation.Measure {
+            r.withUnsafeBufferPointer { rb in normal.withUnsafeBufferPointer { nb in
+                let null = TEMPieceJoinEvidence.Null(response: rb, normal: nb, width: w, height: h, median: 0, sigma: 1, maxSamples: 20)
+                return CornerContinuation.measure(path, corner: corner, span: 8, alpha: 0.01, response: rb, normal: nb,
+                                                  width: w, height: h, median: 0, sigma: 1, null: null)
+            } }
+        }
+        let bendMeasure = test(r, normal)
+        XCTAssertFalse(bendMeasure.junction, "noise alone past the corner reads as a junction")
+        XCTAssertEqual(bendMeasure.incomingSamples, 9)
+        XCTAssertEqual(bendMeasure.outgoingSamples, 9)
+        // The vertical line carries on up past the corner (x = 60, y < 60): a ridge along y (code 0).
+        var up = r, upNormal = normal
+        for y in 40..<60 { up[y * w + 60] = 8; upNormal[y * w + 60] = 0 }
+        let junction = test(up, upNormal)
+        XCTAssertTrue(junction.junction)
+        XCTAssertGreaterThan(junction.outgoing, junction.outgoingLevel)
+        // The same ridge across the incoming arm's continuation (x > 60 along y = 60 is crossed by
+        // a line along y at x = 70): its normal lies along the path, so it does not count.
+        var across = r, acrossNormal = normal
+        for y in 50..<71 { across[y * w + 70] = 8; acrossNormal[y * w + 70] = 0 }
+        XCTAssertFalse(test(across, acrossNormal).junction, "a line crossing the continuation reads as the arm carrying on")
+    }
+}
