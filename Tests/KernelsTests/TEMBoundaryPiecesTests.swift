@@ -26,7 +26,7 @@ final class TEMBoundaryPiecesTests: XCTestCase {
     /// pieces as two tracklets (nothing tells them one line there), piece 1 as one, whose first
     /// curve is the lower piece: the boundary linker continues the 1-frame tracklet into it and
     /// the upper piece's 19-frame tracklet ends — two tracks without the field, one with it.
-    /// Then the same video backwards (the joined tracklet before the boundary, the two after).
+    /// Then mirrored (the joined tracklet before the boundary, the two after, taking turns).
     /// And with the upper piece of piece 0 16 px to the side (another line, beyond the frame
     /// link's gate): it is no piece of the line, and stays a track of its own.
     func testBothPiecesOfALineContinueIntoTheTrackletHoldingItWhole() {
@@ -35,12 +35,19 @@ final class TEMBoundaryPiecesTests: XCTestCase {
             if f <= 20 { return [segment(x: x(f), 70, 114, frame: f + 50)] }
             return [segment(x: x(f), 10, 60, frame: f), segment(x: x(f), 70, 114, frame: f + 50)]
         }
-        for (name, curves) in [("forward", forward), ("backward", Array(forward.reversed()))] {
+        // Backward: both pieces in frames 0–17, the lower alone in 18–19; then the two by turns
+        // (the lower in even frames, the upper in odd), never together, so piece 1 keeps two.
+        let backward: [[[TEMPoint]]] = (0..<40).map { f in
+            if f <= 17 { return [segment(x: x(f), 10, 60, frame: f), segment(x: x(f), 70, 114, frame: f + 50)] }
+            if f <= 19 || f % 2 == 0 { return [segment(x: x(f), 70, 114, frame: f + 50)] }
+            return [segment(x: x(f), 10, 60, frame: f)]
+        }
+        for (name, curves, frames) in [("forward", forward, 59), ("backward", backward, 58)] {
             let plain = track(curves, pieces: false)
             XCTAssertEqual(plain.count, 2, name)
             let joined = track(curves, pieces: true)
             XCTAssertEqual(joined.count, 1, name)
-            XCTAssertEqual(joined.first?.frames.count, 59, "\(name): 21 frames of one piece, 19 of two")
+            XCTAssertEqual(joined.first?.frames.count, frames, "\(name): every curve on the one track")
         }
         let beside: [[[TEMPoint]]] = forward.enumerated().map { f, curves in
             f <= 18 ? [segment(x: x(f) - 16, 10, 60, frame: f)] : curves
