@@ -77,10 +77,41 @@ final class TEMCutAcrossPiecesTests: XCTestCase {
         }
         let a = summary(0..<20, curve: 0, id: 0), b = summary(0..<20, curve: 1, id: 1), c = summary(20..<40, curve: 0, id: 1_000_000)
         let e = try XCTUnwrap(TEMCutAcrossPieces.evidence(a, b, c, atStart: false))
-        XCTAssertEqual(e, TEMCutAcrossPieces.Evidence(shared: 10, collinear: 10, sideBySide: 0, whole: 10, read: 10))
+        XCTAssertEqual(e, TEMCutAcrossPieces.Evidence(shared: 10, collinear: 10, sideBySide: 0, whole: 10, read: 10, wholeNext: 10, readNext: 10))
         XCTAssertTrue(e.oneLine)
         XCTAssertNil(TEMCutAcrossPieces.evidence(a, summary(0..<20, curve: 1, id: 1, ends: false), c, atStart: false))
         XCTAssertFalse(TEMTrackerConfig().collinearAcrossPieces)
         XCTAssertTrue(try JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"collinearAcrossPieces":true}"#.utf8)).collinearAcrossPieces)
+    }
+
+    /// (`collinearAcrossNextView`) The pooled evidence from one next-piece frame: the cut piece's
+    /// tails are cut in frames 10–17 and its line is seen whole (alone) in 18 and 19; the next
+    /// piece's tracklet spans both pieces in its first frame only (then the upper piece). Pooled,
+    /// 3 of 3 read whole join them; the next piece's own view is 1 of 1, not beyond chance at
+    /// 1 %, so with the field they stay apart. With the next piece whole in 3 frames they join.
+    func testTheNextPiecesOwnViewMustReadTheLineWhole() throws {
+        func curves(nextWhole: Int) -> [[[TEMPoint]]] {
+            (0..<40).map { f in
+                if f < 18 { return [segment(x: x(f), 10, 52, frame: f), segment(x: x(f), 72, 114, frame: f + 50)] }
+                if f < 20 || f < 20 + nextWhole { return [segment(x: x(f), 10, 114, frame: f)] }
+                return [segment(x: x(f), 10, 52, frame: f)]
+            }
+        }
+        for (nextWhole, joinsWithView) in [(1, false), (3, true)] {
+            let table = curves(nextWhole: nextWhole)
+            func summary(_ frames: [Int], curve: Int, id: Int64) -> TEMTracklet {
+                let t = TEMTrack(id: 0, frames: frames, curveIndices: frames.map { _ in curve }, centroids: [], velocities: [],
+                                 neighbourDistances: [])
+                return TEMTracklet.summarise(t, id: id, curves: table, ends: true)
+            }
+            let a = summary(Array(0..<20), curve: 0, id: 0), b = summary(Array(0..<18), curve: 1, id: 1)
+            let c = summary(Array(20..<40), curve: 0, id: 1_000_000)
+            let e = try XCTUnwrap(TEMCutAcrossPieces.evidence(a, b, c, atStart: false, alongArc: true, scatter: true))
+            XCTAssertEqual(e.whole, 2 + nextWhole, "next piece whole in \(nextWhole)")
+            XCTAssertEqual([e.wholeNext, e.readNext], [nextWhole, nextWhole])
+            XCTAssertTrue(e.oneLine(nextView: false))
+            XCTAssertEqual(e.oneLine(nextView: true), joinsWithView)
+        }
+        XCTAssertFalse(TEMTrackerConfig().collinearAcrossNextView)
     }
 }

@@ -33,12 +33,20 @@ enum TEMCutAcrossPieces {
         var shared = 0, collinear = 0, sideBySide = 0
         /// `TEMCutEvidence.seenWhole` over `a` + `c` against `b`.
         var whole = 0, read = 0
+        /// Of them, those in `c`'s frames (the neighbouring piece's own view).
+        var wholeNext = 0, readNext = 0
 
         /// One line cut in two (both tests at the 1 % level).
         var oneLine: Bool {
             TEMCollinearPieces.significant(collinear, of: shared, rate: 0.01)
                 && !TEMAlternatingTracks.tooManyMisses(sideBySide, of: shared)
                 && TEMCollinearPieces.significant(whole, of: read, rate: 0.01)
+        }
+
+        /// `oneLine`, and (`TEMTrackerConfig.collinearAcrossNextView`) the neighbouring piece's
+        /// own frames alone read the line whole beyond chance at 1 %: one frame of it cannot.
+        func oneLine(nextView: Bool) -> Bool {
+            oneLine && (!nextView || TEMCollinearPieces.significant(wholeNext, of: readNext, rate: 0.01))
         }
     }
 
@@ -47,8 +55,10 @@ enum TEMCutAcrossPieces {
     /// curves.
     /// `bowed`: `TEMCutEvidence.seenWhole`'s chord-angle gate widened by the line's bow; `alongArc`:
     /// pieces read along the line's arc (`TEMArcFit`).
+    /// `scatter`: with `alongArc`, the off-arc tolerance from the line's own scatter
+    /// (`TEMArcFit.scatterTolerance`, as the in-piece test reads it).
     static func evidence(_ a: TEMTracklet, _ b: TEMTracklet, _ c: TEMTracklet, atStart: Bool, bowed: Bool = false,
-                         alongArc: Bool = false) -> Evidence? {
+                         alongArc: Bool = false, scatter: Bool = false) -> Evidence? {
         func ends(_ t: TEMTracklet, _ head: Bool) -> [(Int, [TEMPoint])]? {
             guard let cs = head ? t.head : t.tail, let fs = head ? t.headFrames : t.tailFrames else { return nil }
             return Array(zip(fs, cs))
@@ -91,7 +101,10 @@ enum TEMCutAcrossPieces {
                 tb.frames.append(k); tb.curveIndices.append(i)
             }
         }
-        (e.whole, e.read) = TEMCutEvidence.seenWhole(ta, tb, curves: curves, bowed: bowed, local: alongArc)
+        (e.whole, e.read) = TEMCutEvidence.seenWhole(ta, tb, curves: curves, bowed: bowed, local: alongArc, scatter: scatter)
+        let next = Set(ec.map { frameOf[$0.0]! })
+        (e.wholeNext, e.readNext) = TEMCutEvidence.seenWhole(ta, tb, curves: curves, bowed: bowed, local: alongArc, scatter: scatter,
+                                                             counted: { next.contains($0) })
         return e
     }
 
@@ -128,7 +141,9 @@ enum TEMCutAcrossPieces {
                     guard (atStart ? previous[b] : next[b]) == nil, near(a, b),
                           chains[chainOf[b]].allSatisfy({ k in chains[chainOf[a]].contains { piece[$0] == piece[k] } }),
                           let e = evidence(tracklets[a], tracklets[b], tracklets[c], atStart: atStart,
-                                         bowed: config.collinearSeenWholeBowed, alongArc: config.collinearSeenWholeLocal), e.oneLine else { continue }
+                                           bowed: config.collinearSeenWholeBowed, alongArc: config.collinearSeenWholeLocal,
+                                           scatter: config.collinearArcScatter),
+                          e.oneLine(nextView: config.collinearAcrossNextView) else { continue }
                     found.append((chainOf[a], chainOf[b], e))
                 }
             }

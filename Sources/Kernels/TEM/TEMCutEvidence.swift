@@ -33,8 +33,9 @@ enum TEMCutEvidence {
     /// `scatter` (`TEMTrackerConfig.collinearArcScatter`, with `local`): the off-arc tolerance is
     /// the line's own frame-to-frame scatter (`TEMArcFit.scatterTolerance` against its track's
     /// curves in the frames before and after), not the detector's floor alone.
+    /// `counted`: only the sightings in frames it accepts are read (all when nil).
     static func seenWhole(_ a: TEMTrack, _ b: TEMTrack, curves: [[[TEMPoint]]], bowed: Bool = false,
-                          local: Bool = false, scatter: Bool = false) -> (whole: Int, read: Int) {
+                          local: Bool = false, scatter: Bool = false, counted: ((Int) -> Bool)? = nil) -> (whole: Int, read: Int) {
         let ia = Dictionary(zip(a.frames, a.curveIndices), uniquingKeysWith: { x, _ in x })
         let ib = Dictionary(zip(b.frames, b.curveIndices), uniquingKeysWith: { x, _ in x })
         let shared = a.frames.filter { ib[$0] != nil }
@@ -47,7 +48,7 @@ enum TEMCutEvidence {
                  [i - 1, i + 1].filter { t.frames.indices.contains($0) }.map { curves[t.frames[$0]][t.curveIndices[$0]] })
             }
         }
-        for (f, c, near) in sightings(a) + sightings(b) where (ia[f] == nil) != (ib[f] == nil) {
+        for (f, c, near) in sightings(a) + sightings(b) where (ia[f] == nil) != (ib[f] == nil) && counted?(f) != false {
             let line = curves[f][c]
             let tolerance = local && scatter ? TEMArcFit.scatterTolerance(of: line, neighbours: near) : TEMArcFit.tolerance
             // The nearest frame both were seen in: the two pieces as they were then.

@@ -29,11 +29,30 @@ public enum TEMPiecewiseTracking {
                                           ends: config.joinCollinearPieces && config.collinearAcrossPieces)
             s.firstFrame += firstFrame; s.lastFrame += firstFrame; s.startFrame += firstFrame; s.endFrame += firstFrame
             s.headFrames = s.headFrames?.map { $0 + firstFrame }; s.tailFrames = s.tailFrames?.map { $0 + firstFrame }
+            if config.boundaryPieces, let observations {
+                (s.headPieces, s.tailPieces) = boundaryPieces(tracks[t], observations, curves: curves, reach: config.maxGap + 1,
+                                                              firstFrame: firstFrame)
+            }
             tracklets.append(s)
             if let observations { tracks[t] = TEMTracker.expand(tracks[t], observations) }
             tracks[t].frames = tracks[t].frames.map { $0 + firstFrame }
         }
         return (tracks, tracklets)
+    }
+
+    /// (`TEMTrackerConfig.boundaryPieces`) The frames within `reach` of `track`'s first and last
+    /// frame (piece-local, over `observations`) where its observation holds two or more of the
+    /// frame's `curves`, with those curves; frames in video numbers. nil for an end without any.
+    static func boundaryPieces(_ track: TEMTrack, _ observations: [TEMFragmentGrouping.Observations], curves: [[[TEMPoint]]],
+                               reach: Int, firstFrame: Int) -> (head: [TEMTracklet.PiecesInFrame]?, tail: [TEMTracklet.PiecesInFrame]?) {
+        func pieces(_ k: Int) -> TEMTracklet.PiecesInFrame? {
+            let f = track.frames[k], members = observations[f].members[track.curveIndices[k]]
+            guard members.count >= 2 else { return nil }
+            return TEMTracklet.PiecesInFrame(frame: f + firstFrame, pieces: members.map { curves[f][$0] })
+        }
+        let head = track.frames.indices.filter { track.frames[$0] - track.firstFrame < reach }.compactMap(pieces)
+        let tail = track.frames.indices.filter { track.lastFrame - track.frames[$0] < reach }.compactMap(pieces)
+        return (head.isEmpty ? nil : head, tail.isEmpty ? nil : tail)
     }
 
     /// The final step: links `tracklets` over the video and numbers the tracks 0… by first frame;
@@ -48,6 +67,7 @@ public enum TEMPiecewiseTracking {
         if config.joinCollinearPieces && config.collinearAcrossPieces {
             chains = TEMCutAcrossPieces.join(chains, tracklets: tracklets, config: config)
         }
+        if config.boundaryPieces { chains = TEMBoundaryPieces.join(chains, tracklets: tracklets, config: config) }
         let kept = chains
             .filter { chain in chain.reduce(0) { $0 + tracklets[$1].frames } >= minFrames }
             .sorted { (tracklets[$0[0]].firstFrame, tracklets[$0[0]].id) < (tracklets[$1[0]].firstFrame, tracklets[$1[0]].id) }

@@ -199,6 +199,12 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// 10,000-frame videos are unchanged, but on hard 201–250 it folds two lines (two-line frames
     /// 182 → 237, draws 232 and 236 −0.025; docs/tem.md, tem-track20).
     public var collinearAcrossPieces = false
+    /// With `collinearAcrossPieces`: the join also needs the neighbouring piece's own frames
+    /// alone to read the line whole beyond chance at 1 % (`TEMCutAcrossPieces.Evidence`): pooled
+    /// with the cut piece's end frames, one next-piece curve bridging two lines end to end was
+    /// enough (hard 201–250 draws 232, 236; docs/tem.md, tem-track20). Off: see docs/tem.md
+    /// (tem-track23).
+    public var collinearAcrossNextView = false
     /// With `collinearSeenWhole`: the seen-whole test reads a piece against the whole line with
     /// `CurveMatching.glide`'s 25° chord-angle gate widened by the line's own bow (the larger
     /// angle between its chord and its end tangents, `TEMCutEvidence.bow`): a piece near the end
@@ -228,6 +234,15 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// 201–250 0.346 → 0.370, hard 101–150 0.428 → 0.438), 19 draws won, 3 lost (hard 146
     /// −0.021); identity switches fall on every range (docs/tem.md, tem-track22).
     public var collinearArcScatter = true
+    /// At a piece boundary of the hierarchical merge: a tracklet holding its line in two pieces
+    /// within the tracker's reach of the boundary continues *both* tracklets that hold those
+    /// pieces on the other side — each piece's tracklet within the frame link's gate of its own
+    /// piece, the two never seen in one frame of their piece — not only the one whose curve its
+    /// first (last) frame shows (`TEMBoundaryPieces`; summaries then carry those frames'
+    /// pieces). Off: see
+    /// docs/tem.md (tem-track23: hard draw 146, a bent line joined whole in one piece changed
+    /// track at the boundary).
+    public var boundaryPieces = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -252,6 +267,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.collinearSeenWhole, &collinearSeenWhole); try read(.collinearEndsWander, &collinearEndsWander)
         try read(.collinearAcrossPieces, &collinearAcrossPieces); try read(.collinearSeenWholeBowed, &collinearSeenWholeBowed)
         try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal); try read(.collinearArcScatter, &collinearArcScatter)
+        try read(.boundaryPieces, &boundaryPieces); try read(.collinearAcrossNextView, &collinearAcrossNextView)
     }
 }
 

@@ -34,6 +34,18 @@ public struct TEMTracklet: Codable, Sendable, Equatable {
     /// line a neighbouring piece saw (`TEMCutAcrossPieces`). nil otherwise (they cost the final
     /// merge's input).
     public var head: [[TEMPoint]]?, headFrames: [Int]?, tail: [[TEMPoint]]?, tailFrames: [Int]?
+    /// (`TEMTrackerConfig.boundaryPieces`) The frames within the tracker's reach of its first
+    /// (last) frame where it holds its line in two or more pieces, with those pieces: the
+    /// linker continues each piece's tracklet on the other side of a boundary into it
+    /// (`TEMBoundaryPieces`). nil otherwise.
+    public var headPieces: [PiecesInFrame]?, tailPieces: [PiecesInFrame]?
+
+    /// A frame's pieces of the tracklet's line (`headPieces`, `tailPieces`).
+    public struct PiecesInFrame: Codable, Sendable, Equatable {
+        public var frame: Int
+        public var pieces: [[TEMPoint]]
+        public init(frame: Int, pieces: [[TEMPoint]]) { self.frame = frame; self.pieces = pieces }
+    }
 
     public init(id: Int64, firstFrame: Int, lastFrame: Int, frames: Int, start: [TEMPoint], startFrame: Int,
                 end: [TEMPoint], endFrame: Int, startVelocity: TEMPoint, endVelocity: TEMPoint,
