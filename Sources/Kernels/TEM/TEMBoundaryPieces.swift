@@ -85,19 +85,7 @@ enum TEMBoundaryPieces {
         let covered = chains.map { Set($0.map { piece[$0] }) }
         found = found.filter { f in chains[f.from].allSatisfy { covered[f.into].contains(piece[$0]) } }
         found.sort { ($0.cost, $0.from, $0.into) < ($1.cost, $1.from, $1.into) }
-        var joinedInto = [Int?](repeating: nil, count: chains.count), tookIn = Set<Int>()
-        for f in found where joinedInto[f.from] == nil && joinedInto[f.into] == nil && !tookIn.contains(f.from) && f.from != f.into {
-            joinedInto[f.from] = f.into
-            tookIn.insert(f.into)
-        }
-        guard joinedInto.contains(where: { $0 != nil }) else { return chains }
-        var out: [[Int]] = []
-        for c in chains.indices where joinedInto[c] == nil {
-            let members = [c] + chains.indices.filter { joinedInto[$0] == c }
-            out.append(members.flatMap { chains[$0] }
-                .sorted { (tracklets[$0].firstFrame, tracklets[$0].id) < (tracklets[$1].firstFrame, tracklets[$1].id) })
-        }
-        return out.sorted { (tracklets[$0[0]].firstFrame, tracklets[$0[0]].id) < (tracklets[$1[0]].firstFrame, tracklets[$1[0]].id) }
+        return TEMChainJoin.apply(found.map { ($0.into, $0.from) }, chains: chains, tracklets: tracklets)
     }
 
     /// Whether `x` and `y` were seen in one frame (`TEMTracklet.seen`; unknown counts as seen):
