@@ -54,14 +54,10 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         XCTAssertEqual(try BCDIJobOptions(JobParams([:])).lineSmoothing, .off, "the job's default")
     }
 
-    /// A lone elliptical loop (semi-axes 4.5 and 3.4 voxels) in a sphere blurred by σ = 2 with
-    /// little noise, CXI written by the code with its support, through plan/shard/merge: the
-    /// finder leaves σ ≈ 1 of the blur in the field (the deconvolution's residual), which pulls
-    /// the loop's vortex towards its centre; `residue_noise` follows it, `residue_noise_blur`
-    /// moves the smoothed loop back out by the blur left (the slab files carry that width, the
-    /// same with one slab or 16-plane slabs).
-    func testBlurredLoopIsNotPulledIn() throws {
-        let dir = try BCDIFixtures.temporaryDirectory("line-smoothing-blur")
+    /// The blurred elliptical loop (semi-axes 4.5 and 3.4, tilted) in a 40³ sphere, written as CXI
+    /// to a new directory, under `ramp` (rad/voxel): the two loop tests' shared volume.
+    private func blurredLoop(_ name: String, ramp: SIMD3<Double> = .zero) throws -> (volume: BCDISyntheticVolume, file: String) {
+        let dir = try BCDIFixtures.temporaryDirectory(name)
         let centre = SIMD3<Double>(19.6, 20.3, 19.8)
         let a = SIMD3<Double>(1, 0, 0), c = SIMD3<Double>(0, 0.96, 0.28)
         let loop = (0..<32).map { k -> SIMD3<Double> in
@@ -70,18 +66,33 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         }
         let spec = BCDISyntheticSpec(shape: BCDIShape(nz: 40, ny: 40, nx: 40), crystal: .sphere(radius: 15),
                                      dislocations: [BCDIDislocation(.polyline(loop, closed: true), burgers: SIMD3(0, 0, 2 * Double.pi / 40))],
-                                     blurSigma: 2, noise: 0.02, coreDip: 0.8, coreWidth: 1, seed: 7)
+                                     blurSigma: 2, noise: 0.02, ramp: ramp, coreDip: 0.8, coreWidth: 1, seed: 7)
         let v = BCDISynthetic.make(spec)
         try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
-        let params = ["line_smoothing": "residue_noise_blur"]
+        return (v, "\(dir)/v.cxi")
+    }
+
+    /// `file` through plan / shard / merge with `params`, as one slab and as 16-plane slabs.
+    private func assembled(_ file: String, params: [String: String]) throws -> (whole: BCDIMerge.Volume, sharded: BCDIMerge.Volume) {
         func slabs(planes: Int) throws -> [BCDISlabResult] {
-            let harness = try KindHarness(BCDIKind(), input: "\(dir)/v.cxi", params: params.merging(["slab_planes": "\(planes)"]) { $1 })
+            let harness = try KindHarness(BCDIKind(), input: file, params: params.merging(["slab_planes": "\(planes)"]) { $1 })
             return try harness.plan().shards.enumerated().map { index, payload in
                 try BCDISlabComputation.read(try harness.runShard(payload, index: index).output.slabFile)
             }
         }
-        let whole = try BCDIMerge.assemble(try slabs(planes: 0), file: "v.cxi")
-        let sharded = try BCDIMerge.assemble(try slabs(planes: 16), file: "v.cxi")
+        return (try BCDIMerge.assemble(try slabs(planes: 0), file: "v.cxi"), try BCDIMerge.assemble(try slabs(planes: 16), file: "v.cxi"))
+    }
+
+    /// A lone elliptical loop (semi-axes 4.5 and 3.4 voxels) in a sphere blurred by σ = 2 with
+    /// little noise, CXI written by the code with its support, through plan/shard/merge: the
+    /// finder leaves σ ≈ 1 of the blur in the field (the deconvolution's residual), which pulls
+    /// the loop's vortex towards its centre; `residue_noise` follows it, `residue_noise_blur`
+    /// moves the smoothed loop back out by the blur left (the slab files carry that width, the
+    /// same with one slab or 16-plane slabs).
+    func testBlurredLoopIsNotPulledIn() throws {
+        let (v, file) = try blurredLoop("line-smoothing-blur")
+        let params = ["line_smoothing": "residue_noise_blur"]
+        let (whole, sharded) = try assembled(file, params: params)
         XCTAssertGreaterThan(whole.fieldBlur, 0.9, "the blur left in the field travels with the slabs")
         XCTAssertEqual(whole.fieldBlur, sharded.fieldBlur)
         let on = try BCDIJobOptions(JobParams(params)), plain = try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise"]))
@@ -104,29 +115,11 @@ final class BCDILineSmoothingJobTests: XCTestCase {
     /// 16-plane slabs).
     func testLoopUnderARampIsNotPushedOut() throws {
         XCTAssertEqual(try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise_blur_ramp"])).lineSmoothing, .residueNoiseBlurRamp)
-        let centre = SIMD3<Double>(19.6, 20.3, 19.8)
-        let a = SIMD3<Double>(1, 0, 0), c = SIMD3<Double>(0, 0.96, 0.28)
         let normal = SIMD3<Double>(0, -0.28, 0.96)
-        let loop = (0..<32).map { k -> SIMD3<Double> in
-            let phi = 2 * Double.pi * Double(k) / 32
-            return centre + a * (4.5 * cos(phi)) + c * (3.4 * sin(phi))
-        }
         func radii(_ sign: Double) throws -> (blur: Double, ramp: Double) {
-            let dir = try BCDIFixtures.temporaryDirectory("line-smoothing-ramp")
-            let spec = BCDISyntheticSpec(shape: BCDIShape(nz: 40, ny: 40, nx: 40), crystal: .sphere(radius: 15),
-                                         dislocations: [BCDIDislocation(.polyline(loop, closed: true), burgers: SIMD3(0, 0, 2 * Double.pi / 40))],
-                                         blurSigma: 2, noise: 0.02, ramp: normal * (0.3 * sign), coreDip: 0.8, coreWidth: 1, seed: 7)
-            let v = BCDISynthetic.make(spec)
-            try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi")
+            let (v, file) = try blurredLoop("line-smoothing-ramp", ramp: normal * (0.3 * sign))
             let params = ["line_smoothing": "residue_noise_blur_ramp"]
-            func slabs(planes: Int) throws -> [BCDISlabResult] {
-                let harness = try KindHarness(BCDIKind(), input: "\(dir)/v.cxi", params: params.merging(["slab_planes": "\(planes)"]) { $1 })
-                return try harness.plan().shards.enumerated().map { index, payload in
-                    try BCDISlabComputation.read(try harness.runShard(payload, index: index).output.slabFile)
-                }
-            }
-            let whole = try BCDIMerge.assemble(try slabs(planes: 0), file: "v.cxi")
-            let sharded = try BCDIMerge.assemble(try slabs(planes: 16), file: "v.cxi")
+            let (whole, sharded) = try assembled(file, params: params)
             XCTAssertGreaterThan(whole.rampBlur, 0.9, "the blur the ramp saw travels with the slabs")
             XCTAssertEqual(whole.rampBlur, sharded.rampBlur)
             let on = try BCDIJobOptions(JobParams(params)), blur = try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise_blur"]))
