@@ -127,6 +127,11 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// `splitMerge` also starts spheres where the residual of the stack taken out peaks along
     /// depth (`residualStarts`), not only at the stack's old positions. Off: old positions only.
     public var stackResidualStarts = false
+    /// Pixels at the detector's floor censored (`STEM4DParticleFloor`): each view's floor
+    /// measured from its lowest pixels, and a pixel there only says the model is at or below it
+    /// — in every amplitude fit, χ² comparison, the residual search, the background and the
+    /// mismatch terms. Off: every pixel a linear residual (the method of 6 December).
+    public var floorCensored = false
     /// The box widths tried when `measureBlur`, px.
     public var blurWidths: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5]
     /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
@@ -258,6 +263,11 @@ final class STEM4DParticleModelState {
     /// The Student-t law charged in the comparisons between sets of spheres only
     /// (`amplitudeStudentT`), once measured; nil: none.
     var comparisonLaw: STEM4DParticleStudentTLaw? = nil
+    /// Scratch for `score`'s censored pixels (the fit is single-threaded).
+    var floorTerms: [STEM4DParticleFloor.Term] = []
+    /// Each view's floor (counts) and its pixels at it (`floorCensored`); empty when off.
+    var floor: [Double] = []
+    var censored: [[Bool]] = []
 
     init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
         w = views[0].image.cols; h = views[0].image.rows
@@ -278,6 +288,35 @@ final class STEM4DParticleModelState {
             let s = img.sorted()
             return (s[min(s.count - 1, Int(0.9 * Double(s.count)))], 0, 0)
         }
+        if fit.floorCensored {
+            let measured = images.indices.map { STEM4DParticleFloor.measure(images[$0], level: plane[$0].0, sigma: sigma[$0]) }
+            // A view that does not clip keeps every pixel a plain residual; when none clips, the
+            // fit is the one without the floor.
+            if measured.contains(where: { $0 != nil }) {
+                floor = measured.map { $0?.floor ?? -.infinity }
+                censored = images.indices.map { v in images[v].map { $0 <= (measured[v]?.threshold ?? -.infinity) } }
+            }
+        }
+    }
+
+    /// Whether pixel `i` of view `v` is at the floor (censored).
+    @inline(__always) func isCensored(_ v: Int, _ i: Int) -> Bool { !censored.isEmpty && censored[v][i] }
+
+    /// The residual of pixel (v, i) under the current model, counts: image − prediction, or at a
+    /// censored pixel how far the prediction stands above the floor (0 when at or below it).
+    @inline(__always) func residual(_ v: Int, _ i: Int) -> Double {
+        let prediction = background(v, i % w, i / w) - plane[v].0 * model[v][i]
+        if isCensored(v, i) { return max(0, prediction - floor[v]) }
+        return images[v][i] - prediction
+    }
+
+    /// The absorption the model lacks at pixel (v, i), in units of the level (the residual
+    /// search's input): what the image says, or at a censored pixel only what the model needs
+    /// to reach the floor (0 when it does).
+    @inline(__always) func unexplained(_ v: Int, _ x: Int, _ y: Int) -> Double {
+        let i = y * w + x
+        if isCensored(v, i) { return max(0, (background(v, x, y) - floor[v]) / plane[v].0 - model[v][i]) }
+        return (background(v, x, y) - images[v][i]) / plane[v].0 - model[v][i]
     }
 
     /// Robust pixel noise from neighbour differences (1.4826 · MAD / √2).
@@ -401,7 +440,12 @@ final class STEM4DParticleModelState {
     /// The pixels a sphere near `s` may touch in every view, with what the model without it
     /// leaves there (f = background − image − level·(model without it): the particle's own
     /// absorption in counts) and the inverse variances.
-    struct Patch { var v: [Int]; var x: [Int]; var y: [Int]; var f: [Double]; var iv: [Double]; var level: [Double] }
+    /// `censored` (empty when the floor is off): the pixel is at the floor, its f the absorption
+    /// down to the floor, paid only while the model stays above it (`STEM4DParticleFloor`).
+    struct Patch {
+        var v: [Int]; var x: [Int]; var y: [Int]; var f: [Double]; var iv: [Double]; var level: [Double]
+        var censored: [Bool] = []
+    }
 
     func patch(around s: Sphere, reach: Double) -> Patch {
         var p = Patch(v: [], x: [], y: [], f: [], iv: [], level: [])
@@ -411,9 +455,11 @@ final class STEM4DParticleModelState {
                 for x in b.0...b.1 {
                     let i = y * w + x
                     p.v.append(v); p.x.append(x); p.y.append(y)
-                    p.f.append(background(v, x, y) - images[v][i] - plane[v].0 * model[v][i])
+                    let cut = isCensored(v, i)
+                    p.f.append(background(v, x, y) - (cut ? floor[v] : images[v][i]) - plane[v].0 * model[v][i])
                     p.iv.append(1 / variance(v, i))
                     p.level.append(plane[v].0)
+                    if !censored.isEmpty { p.censored.append(cut) }
                 }
             }
         }
@@ -426,13 +472,24 @@ final class STEM4DParticleModelState {
         var fg = 0.0, gg = 0.0
         let cx = t.map { x - z * $0.0 }, cy = t.map { y - z * $0.1 }
         let reach = spreadMax.map { r + 0.5 + abs(z) * $0 }
+        let floored = !patch.censored.isEmpty
+        if floored { floorTerms.removeAll(keepingCapacity: true) }
         for n in patch.f.indices {
             let v = patch.v[n]
             let dx = Double(patch.x[n]) - cx[v], dy = Double(patch.y[n]) - cy[v]
             guard abs(dx) <= reach[v], abs(dy) <= reach[v] else { continue }
             let g = patch.level[n] * chord(v, patch.x[n], patch.y[n], cx[v], cy[v], r, z)
             guard g > 0 else { continue }
+            if floored && patch.censored[n] {
+                let f = patch.f[n], iv = patch.iv[n]
+                if f > 0 { floorTerms.append(.init(b: f / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv)) }
+                continue
+            }
             fg += patch.f[n] * g * patch.iv[n]; gg += g * g * patch.iv[n]
+        }
+        if floored {
+            let prior = amplitudeLaw.map { (mean: $0.mean(r), precision: $0.precision(information: gg + floorTerms.map(\.a2).reduce(0, +))) }
+            return STEM4DParticleFloor.amplitude(fg: fg, gg: gg, terms: &floorTerms, prior: prior)
         }
         guard gg > 0, fg > 0 else { return (0, 0) }
         if let law = amplitudeLaw {
@@ -452,11 +509,31 @@ final class STEM4DParticleModelState {
         defer { render(s, sign: 1) }
         let patch = self.patch(around: s, reach: 1)
         var fg = [Double](repeating: 0, count: images.count), gg = fg
+        var terms = [[STEM4DParticleFloor.Term]](repeating: [], count: patch.censored.isEmpty ? 0 : images.count)
         for n in patch.f.indices {
             let v = patch.v[n]
             let cx = s.x - s.z * t[v].0, cy = s.y - s.z * t[v].1
             let g = patch.level[n] * chord(v, patch.x[n], patch.y[n], cx, cy, s.r, s.z)
+            if !terms.isEmpty && patch.censored[n] {
+                // At the floor: its information counts (for the standard error) only while active.
+                let f = patch.f[n], iv = patch.iv[n]
+                if g > 0 && f > 0 { terms[v].append(.init(b: f / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv)) }
+                continue
+            }
             fg[v] += patch.f[n] * g * patch.iv[n]; gg[v] += g * g * patch.iv[n]
+        }
+        if !terms.isEmpty {
+            // Each view's amplitude and the joint one with the floor (`STEM4DParticleFloor`); the
+            // standard error from the pixels that pay at that amplitude.
+            var all = terms.flatMap { $0 }
+            let c = STEM4DParticleFloor.amplitude(fg: fg.reduce(0, +), gg: gg.reduce(0, +), terms: &all).c
+            for v in images.indices {
+                let cv = STEM4DParticleFloor.amplitude(fg: fg[v], gg: gg[v], terms: &terms[v]).c
+                let information = gg[v] + terms[v].filter { $0.b > cv }.map(\.a2).reduce(0, +)
+                guard information > 0 else { continue }
+                if cv < 0.5 * c || cv < 2 / information.squareRoot() { return false }
+            }
+            return c > 0
         }
         let c = fg.reduce(0, +) / max(1e-300, gg.reduce(0, +))
         for v in images.indices where gg[v] > 0 {
@@ -585,6 +662,8 @@ final class STEM4DParticleModelState {
                 let gy = Double(y) - Double(h - 1) / 2
                 for x in 0..<w {
                     let i = y * w + x
+                    // A pixel at the floor does not say what the background is there.
+                    if isCensored(v, i) { continue }
                     let gx = Double(x) - Double(w - 1) / 2
                     let val = images[v][i] + plane[v].0 * model[v][i]
                     let g = [1, gx, gy]
@@ -602,7 +681,17 @@ final class STEM4DParticleModelState {
                     rest[i] = Float(images[v][i] + p.0 * model[v][i] - p.0 - p.1 * (Double(x) - Double(w - 1) / 2) - p.2 * (Double(y) - Double(h - 1) / 2))
                 }
             }
-            smooth[v] = STEM4DImage(rows: h, cols: w, pixels: rest).gaussianBlurred(sigma: 3 * fit.radiusMax).pixels.map(Double.init)
+            guard !censored.isEmpty, censored[v].contains(true) else {
+                smooth[v] = STEM4DImage(rows: h, cols: w, pixels: rest).gaussianBlurred(sigma: 3 * fit.radiusMax).pixels.map(Double.init)
+                continue
+            }
+            // With pixels at the floor left out: the blur of what the others leave over the blur of
+            // their mask (normalised convolution).
+            var mask = [Float](repeating: 1, count: w * h)
+            for i in 0..<(w * h) where censored[v][i] { rest[i] = 0; mask[i] = 0 }
+            let num = STEM4DImage(rows: h, cols: w, pixels: rest).gaussianBlurred(sigma: 3 * fit.radiusMax).pixels
+            let den = STEM4DImage(rows: h, cols: w, pixels: mask).gaussianBlurred(sigma: 3 * fit.radiusMax).pixels
+            smooth[v] = zip(num, den).map { $1 > 1e-3 ? Double($0 / $1) : 0 }
         }
     }
 
@@ -620,7 +709,8 @@ final class STEM4DParticleModelState {
                     let gy = level * (model[v][min(h - 1, y + 1) * w + x] - model[v][max(0, y - 1) * w + x]) / 2
                     grad2[v][i] = gx * gx + gy * gy
                     let m = level * model[v][i]
-                    guard m > 0 || grad2[v][i] > 0 else { continue }
+                    // A pixel at the floor has no residual to regress (its cost is one-sided).
+                    guard m > 0 || grad2[v][i] > 0, !isCensored(v, i) else { continue }
                     let r = images[v][i] - background(v, x, y) + m
                     samples.append((Self.bin(model[v][i]), m * m, grad2[v][i], r * r - sigma[v] * sigma[v]))
                 }
@@ -648,10 +738,7 @@ final class STEM4DParticleModelState {
         var noise: [Double] = []
         for v in 0..<V {
             var px = [Float](repeating: 0, count: w * h)
-            for y in 0..<h { for x in 0..<w {
-                let i = y * w + x
-                px[i] = Float((background(v, x, y) - images[v][i]) / plane[v].0 - model[v][i])
-            } }
+            for y in 0..<h { for x in 0..<w { px[y * w + x] = Float(unexplained(v, x, y)) } }
             residual.append(STEM4DImage(rows: h, cols: w, pixels: px))
             noise.append(sigma[v] / plane[v].0)
         }

@@ -107,7 +107,7 @@ extension STEM4DParticleModelState {
             for y in b.2...b.3 {
                 for x in b.0...b.1 {
                     let i = y * w + x
-                    let r = images[v][i] - (background(v, x, y) - plane[v].0 * model[v][i])
+                    let r = residual(v, i)
                     chi2 += r * r / variance(v, i)
                     n += 1
                 }
@@ -272,11 +272,12 @@ extension STEM4DParticleModelState {
         return pixels
     }
 
-    /// Weighted χ² of the current model over `pixels` (weights held, as `weightedPixels` gave them).
+    /// Weighted χ² of the current model over `pixels` (weights held, as `weightedPixels` gave them);
+    /// a pixel at the floor pays only for the model above it (`residual`).
     func weightedChi2(_ pixels: [(v: Int, i: Int, iv: Double)]) -> Double {
         var c = 0.0
         for p in pixels {
-            let r = images[p.v][p.i] - (background(p.v, p.i % w, p.i / w) - plane[p.v].0 * model[p.v][p.i])
+            let r = residual(p.v, p.i)
             c += r * r * p.iv
         }
         return c

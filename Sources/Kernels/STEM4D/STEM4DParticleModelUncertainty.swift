@@ -40,6 +40,8 @@ extension STEM4DParticleModelState {
             for py in b.2...b.3 {
                 for px in b.0...b.1 {
                     let i = py * w + px
+                    // A pixel at the floor with the model at or below it pays nothing near the optimum.
+                    if isCensored(v, i) && residual(v, i) == 0 { continue }
                     let iv = 1 / variance(v, i)
                     let base = value(s.x, s.y, s.z, s.r, px, py)
                     let dx = (value(s.x + h, s.y, s.z, s.r, px, py) - value(s.x - h, s.y, s.z, s.r, px, py)) / (2 * h)

@@ -167,10 +167,7 @@ extension STEM4DParticleModelState {
         var residual: [STEM4DImage] = [], noise: [Double] = []
         for v in 0..<V {
             var px = [Float](repeating: 0, count: cw * ch)
-            for y in ly...hy { for x in lx...hx {
-                let i = y * w + x
-                px[(y - ly) * cw + x - lx] = Float((background(v, x, y) - images[v][i]) / plane[v].0 - model[v][i])
-            } }
+            for y in ly...hy { for x in lx...hx { px[(y - ly) * cw + x - lx] = Float(unexplained(v, x, y)) } }
             residual.append(STEM4DImage(rows: ch, cols: cw, pixels: px))
             noise.append(sigma[v] / plane[v].0)
         }

@@ -216,6 +216,7 @@ public enum STEM4DMerge {
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere
             model.amplitudeStudentT = options.particleAmplitudePrior == "student_t"
             model.stackResidualStarts = options.particleStackStarts == "residual"
+            model.floorCensored = options.particleFloor == "censored"
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance

@@ -169,6 +169,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// and charges it only in the comparisons between sets of spheres — merge test, satellites,
     /// stack split/merge — not in any refit (`STEM4DParticleModelFit.amplitudeStudentT`).
     public var particleAmplitudePrior: String
+    /// `particle_floor=` (default `off`): `censored` measures each view's floor (the detector's
+    /// clip) from its lowest pixels and treats a pixel there as saying only that the model is at
+    /// or below it, in every fit and comparison of the joint particle fit
+    /// (`STEM4DParticleModelFit.floorCensored`).
+    public var particleFloor: String
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -275,6 +280,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleAmplitudePrior = params.string("particle_amplitude_prior", default: "off")
         guard ["off", "student_t"].contains(particleAmplitudePrior) else {
             throw ParamError(message: "--param particle_amplitude_prior=\(particleAmplitudePrior): expected off or student_t")
+        }
+        particleFloor = params.string("particle_floor", default: "off")
+        guard ["off", "censored"].contains(particleFloor) else {
+            throw ParamError(message: "--param particle_floor=\(particleFloor): expected off or censored")
         }
         particleStackStarts = params.string("particle_stack_starts", default: "old")
         guard ["old", "residual"].contains(particleStackStarts) else {
