@@ -55,6 +55,25 @@ final class TEMBoundaryPiecesTests: XCTestCase {
         XCTAssertEqual(track(beside, pieces: true).count, 2)
     }
 
+    /// Medium draw 11's case, made small: two lines end to end, 10 px apart, are one observation
+    /// in piece 0 (the frame grouping reads them as one line's pieces: a fold), and piece 1
+    /// sees both in every frame, the gap grown to 20 px, and keeps them two. The fold's tracklet
+    /// continues into one of them; the other was seen beside it in piece 1, whose own tests had
+    /// the evidence, so it stays a track of its own — with the never-together condition
+    /// disabled it is joined into the fold's chain and carries the fold on (one track).
+    func testTrackletsSeenTogetherInTheirPieceAreNotBothContinued() {
+        let curves: [[[TEMPoint]]] = (0..<40).map { f in
+            [segment(x: x(f), 10, 60, frame: f), segment(x: x(f), f < 20 ? 70 : 80, 114, frame: f + 50)]
+        }
+        let piece0 = TEMFragmentGrouping.observations(curves[19]), piece1 = TEMFragmentGrouping.observations(curves[20])
+        XCTAssertEqual(piece0.members.map(\.count), [2], "piece 0: one observation of two pieces")
+        XCTAssertEqual(piece1.members.map(\.count), [1, 1], "piece 1: two observations")
+        XCTAssertEqual(track(curves, pieces: false).count, 2)
+        let tracks = track(curves, pieces: true)
+        XCTAssertEqual(tracks.count, 2, "seen together in piece 1: not both continued from the fold")
+        XCTAssertEqual(Set(tracks.map { $0.frames.filter { $0 >= 20 }.count }), [20], "each line one track in piece 1")
+    }
+
     /// The two-arm test by hand (the frame's pieces, `b` continuing one and `a` the other), the
     /// summaries' boundary pieces, and the field (reads from JSON, off by default).
     func testTheArmsTheSummariesAndTheField() throws {

@@ -34,6 +34,34 @@ final class TEMPolarityTestTests: XCTestCase {
         XCTAssertLessThan(abs(zs.last!), 3.26)
     }
 
+    /// A frame pair the per-frame excess alone reads two ways: frame 1 shows five dark lines,
+    /// frame 2 (the lines faded, as under flicker or a tilt off the Bragg condition) faint
+    /// bright lines elsewhere. Frame 2 alone leans bright — the rule that read each check's own
+    /// excess flipped the video to bright there — but the test, its tiles summed over both
+    /// checks, has nothing significant against the dark side it found at frame 1, and
+    /// `video14` keeps dark lines.
+    func testAFrameLeaningTheOtherWayDoesNotFlipASignificantPolarity() {
+        let w = 256, h = 192
+        let dark = [[TEMPoint(10, 20), TEMPoint(246, 50)], [TEMPoint(20, 180), TEMPoint(236, 100)],
+                    [TEMPoint(60, 5), TEMPoint(90, 187)], [TEMPoint(170, 5), TEMPoint(200, 187)], [TEMPoint(5, 120), TEMPoint(250, 140)]]
+        let bright = [[TEMPoint(20, 70), TEMPoint(240, 80)], [TEMPoint(30, 160), TEMPoint(230, 150)],
+                      [TEMPoint(120, 10), TEMPoint(130, 180)], [TEMPoint(225, 10), TEMPoint(235, 180)]]
+        let first = frame(w, h, seed: 300, dark: dark, darkContrast: 0.2)
+        let second = frame(w, h, seed: 301, dark: [], darkContrast: 0, bright: bright, brightContrast: 0.12)
+        var alone = TEMDetector(config: .video14)
+        alone.config.polarityCheckInterval = 1
+        _ = alone.detect(second, width: w, height: h)
+        XCTAssertEqual(alone.detectedBright, true, "frame 2 alone must lean bright (else the pair shows nothing)")
+        var d = TEMDetector(config: .video14)
+        d.config.polarityCheckInterval = 1
+        _ = d.detect(first, width: w, height: h)
+        XCTAssertEqual(d.detectedBright, false)
+        XCTAssertTrue(d.polaritySignificant, "frame 1's dark lines must be significant (z \(d.polarityTest.z))")
+        _ = d.detect(second, width: w, height: h)
+        print("dark lines then a bright-leaning frame: z \(d.polarityTest.z); frame 2 alone z \(alone.polarityTest.z)")
+        XCTAssertEqual(d.detectedBright, false, "one frame leaning bright flipped the polarity (z \(d.polarityTest.z))")
+    }
+
     /// The bound 2·exp(−z²/2) against the exact sign-flip tail, enumerated over every sign
     /// pattern of a few unequal tiles; and the bookkeeping over two checks (summed inside each
     /// tile, not counted as more tiles).

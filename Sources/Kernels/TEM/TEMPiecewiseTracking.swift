@@ -16,6 +16,7 @@ public enum TEMPiecewiseTracking {
         inPiece.neighbourMaxAngleDegrees = 0
         // Summaries from the observations (pieces of a line joined), tracks over the curves.
         var observations = config.joinFragments ? TEMFragmentGrouping.observations(curves) : nil
+        if config.doubleLines, let o = observations { observations = TEMDoubleLines.fold(o, gate: config.gate) }
         var tracks: [TEMTrack]
         if let o = observations {
             (observations, tracks) = TEMTracker.trackJoiningCorners(o, config: inPiece)

@@ -243,6 +243,15 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// docs/tem.md (tem-track23: hard draw 146, a bent line joined whole in one piece changed
     /// track at the boundary).
     public var boundaryPieces = false
+    /// Whether a line imaged as two edges (a double image) is one observation: within a piece
+    /// of frames that shows doubling — two lines in one frame each seen as two curves side by
+    /// side at one separation — every pair of curves side by side at that separation within
+    /// their own deviations is one line's two edges (`TEMDoubleLines`); a close pair alone is
+    /// one such pair and stays two lines. Off: it loses every range measured — a double line's
+    /// pieces change edge and are rarely twins, and two close pairs (the generator's are one
+    /// shape gliding together) at similar separations read as doubling (hard 201–250: 15 draws
+    /// lost, two-line folds 176 → 1,121; docs/tem.md, tem-track24).
+    public var doubleLines = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -268,6 +277,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.collinearAcrossPieces, &collinearAcrossPieces); try read(.collinearSeenWholeBowed, &collinearSeenWholeBowed)
         try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal); try read(.collinearArcScatter, &collinearArcScatter)
         try read(.boundaryPieces, &boundaryPieces); try read(.collinearAcrossNextView, &collinearAcrossNextView)
+        try read(.doubleLines, &doubleLines)
     }
 }
 
@@ -280,7 +290,8 @@ public enum TEMTracker {
     /// `curves[f]` are the curves of frame f (points of each).
     public static func track(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig = TEMTrackerConfig()) -> [TEMTrack] {
         guard config.joinFragments else { return trackObservations(curves, config: config) }
-        let observations = TEMFragmentGrouping.observations(curves)
+        var observations = TEMFragmentGrouping.observations(curves)
+        if config.doubleLines { observations = TEMDoubleLines.fold(observations, gate: config.gate) }
         let (joined, tracks) = trackJoiningCorners(observations, config: config)
         return tracks.map { expand($0, joined) }
     }
