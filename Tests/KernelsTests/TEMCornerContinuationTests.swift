@@ -4,10 +4,10 @@ import XCTest
 /// `TEMDetectorConfig.cornerContinuationAlpha` (`CornerContinuation`): the corner rule cuts a
 /// traced path only where one arm's ridge carries on past the corner. A dislocation bent by 60°
 /// is cut by `video5` into two pieces the join refuses (real frames, sample 1: docs/tem.md) and
-/// kept whole with the rule. A Y junction (a stem meeting a bar) sits beside it in the frame; the
-/// rule does not yet keep the stem off the bar (the tracer rounds the junction, so the bar's ray
-/// runs 3.5–5.4 px beside it, and the stem is chained onto it: docs/tem.md, tem-real23); the Y is
-/// there as clutter, its chaining not asserted.
+/// kept whole with the rule. A Y junction (a stem meeting a bar) sits beside it in the frame: read
+/// from the corner, the rule chains the stem onto the bar (the tracer rounds the junction, so the
+/// bar's ray runs 3.5–5.4 px beside it: docs/tem.md, tem-real23); read along each arm's own line
+/// (`cornerContinuationArmOffset`) the bar is mostly found carrying on and the stem cut off it.
 final class TEMCornerContinuationTests: XCTestCase {
     private let w = 240, h = 160
     /// The bent line: along x, then turning by 60°.
@@ -45,9 +45,11 @@ final class TEMCornerContinuationTests: XCTestCase {
         return f
     }
 
-    private func curves(_ img: [Float], alpha: Double) -> [TEMCurve] {
+    private func curves(_ img: [Float], alpha: Double, armOffset: Int = 0, clearance: Double = 0) -> [TEMCurve] {
         var cfg = TEMDetectorConfig.video5
         cfg.cornerContinuationAlpha = alpha
+        cfg.cornerContinuationArmOffset = armOffset
+        cfg.cornerContinuationClearance = clearance
         var detector = TEMDetector(config: cfg)
         return detector.detect(img, width: w, height: h)
     }
@@ -67,6 +69,82 @@ final class TEMCornerContinuationTests: XCTestCase {
             XCTAssertEqual(whole.count, 1, "seed \(seed): the bend is not one curve with the rule")
             XCTAssertGreaterThan(whole.first?.lengthPx ?? 0, 130, "seed \(seed)")
         }
+    }
+
+    /// Read along each arm's own line past the rounded junction (points 3 on, past the other
+    /// arm's reach), the bar carries on past the stem's corner: the stem is cut off the bar and
+    /// found alone, and the bend is still whole. Over six noise seeds the stem is found alone on
+    /// 5 (seed 4 is still chained; offset 4 cuts all six, not chosen: the measured default is 3),
+    /// against 1 when read from the corner (tem-real23's reading).
+    func testRoundedJunctionCutWhenReadAlongTheArmsLines() {
+        var alone = 0, aloneFromCorner = 0
+        for seed: UInt64 in [3, 4, 5, 6, 7, 8] {
+            let img = frame(seed: seed)
+            if !along(stem, curves(img, alpha: 0.01)).isEmpty { aloneFromCorner += 1 }
+            let ruled = curves(img, alpha: 0.01, armOffset: 3, clearance: 6)
+            if !along(stem, ruled).isEmpty { alone += 1 }
+            let whole = along(bend, ruled)
+            XCTAssertEqual(whole.count, 1, "seed \(seed): the bend is not one curve")
+            XCTAssertGreaterThan(whole.first?.lengthPx ?? 0, 130, "seed \(seed)")
+        }
+        XCTAssertLessThanOrEqual(aloneFromCorner, 1, "read from the corner the stem is not chained onto the bar (the test needs the chain)")
+        XCTAssertGreaterThanOrEqual(alone, 5, "the stem is still chained onto the bar")
+    }
+
+    /// With `minArm`, a bend (noise alone past the corner) is kept whole only when both arms are
+    /// that long: a 20-px arm is cut off, two 40-px arms are not.
+    func testBendKeptWholeOnlyWhenBothArmsAreLines() {
+        let w = 120, h = 120
+        var rng = SeededRandom(seed: 11)
+        let r = (0..<(w * h)).map { _ in Float(rng.unit() - 0.5) * 2 }
+        let normal = (0..<(w * h)).map { _ in Float(Int(rng.unit() * 4) % 4) }
+        func pieces(_ path: [TEMPoint], minArm: Double) -> [[TEMPoint]] {
+            r.withUnsafeBufferPointer { rb in normal.withUnsafeBufferPointer { nb in
+                CornerContinuation.split(path, span: 8, maxTurnDegrees: 40, alpha: 0.01, minArm: minArm, response: rb, normal: nb,
+                                         width: w, height: h, median: 0, sigma: 1) {
+                    TEMPieceJoinEvidence.Null(response: rb, normal: nb, width: w, height: h, median: 0, sigma: 1, maxSamples: 20)
+                }
+            } }
+        }
+        // Along x to the corner (60, 60), then down along y: arms of 20 and 45 px, then 45 and 45.
+        let short = (40...60).map { TEMPoint(Double($0), 60) } + (61...105).map { TEMPoint(60, Double($0)) }
+        let long = (15...60).map { TEMPoint(Double($0), 60) } + (61...105).map { TEMPoint(60, Double($0)) }
+        XCTAssertEqual(pieces(short, minArm: 0).count, 1, "the noise past the corner does not read as a bend")
+        XCTAssertEqual(pieces(short, minArm: 40).count, 2, "a bend with a 20-px arm is kept whole")
+        XCTAssertEqual(pieces(long, minArm: 40).count, 1, "a bend with two 45-px arms is cut")
+    }
+
+    /// At a shallow bend (40°) the other arm lies 3.9 px beside the incoming arm's continuation at
+    /// its first sample: a broad ridge along that arm reads as the line carrying on, unless the
+    /// samples within `clearance` of the path are passed over.
+    func testClearancePassesOverAShallowBendsOtherArm() {
+        let w = 120, h = 120
+        var rng = SeededRandom(seed: 11)
+        var r = (0..<(w * h)).map { _ in Float(rng.unit() - 0.5) * 2 }
+        var normal = (0..<(w * h)).map { _ in Float(Int(rng.unit() * 4) % 4) }
+        let turn = 40 * Double.pi / 180, d = TEMPoint(cos(turn), sin(turn))
+        let path = (20...60).map { TEMPoint(Double($0), 60) } + (1...45).map { TEMPoint(60, 60) + Double($0) * d }
+        // The outgoing arm's ridge, 3 px either side of its centre line (normal code 3: across (1, 1)).
+        for y in 0..<h {
+            for x in 0..<w {
+                let q = TEMPoint(Double(x), Double(y)) - TEMPoint(60, 60)
+                let t = (q * d).sum()
+                guard t >= 0, t <= 45, TEMPolyline.norm(q - t * d) <= 3 else { continue }
+                r[y * w + x] = 8; normal[y * w + x] = 3
+            }
+        }
+        func test(clearance: Double) -> CornerContinuation.Measure {
+            r.withUnsafeBufferPointer { rb in normal.withUnsafeBufferPointer { nb in
+                let null = TEMPieceJoinEvidence.Null(response: rb, normal: nb, width: w, height: h, median: 0, sigma: 1, maxSamples: 20)
+                return CornerContinuation.measure(path, corner: 40, span: 8, alpha: 0.01,
+                                                  reading: CornerContinuation.Reading(armOffset: 3, clearance: clearance),
+                                                  response: rb, normal: nb, width: w, height: h, median: 0, sigma: 1, null: null)
+            } }
+        }
+        XCTAssertTrue(test(clearance: 0).junction, "the other arm's flank does not reach the continuation (the test needs it)")
+        let cleared = test(clearance: 6)
+        XCTAssertFalse(cleared.junction, "the other arm's flank read as the line carrying on")
+        XCTAssertEqual(cleared.incomingSamples, 9)
     }
 
     /// The measure itself on a response map drawn by hand: a ridge carrying on past the corner

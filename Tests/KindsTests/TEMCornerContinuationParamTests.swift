@@ -16,4 +16,23 @@ final class TEMCornerContinuationParamTests: XCTestCase {
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_alpha": "-0.1"])))
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_alpha": "rarely"])))
     }
+
+    func testArmReadingAndArmsLinesReachTheDetector() throws {
+        let plain = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams([:])))
+        XCTAssertEqual(plain.cornerContinuationArmOffset, 0)
+        XCTAssertEqual(plain.cornerContinuationAcross, 0)
+        XCTAssertEqual(plain.cornerContinuationClearance, 0)
+        XCTAssertFalse(plain.cornerContinuationArmsLines)
+        let set = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams([
+            "corner_continuation_arm_offset": "3", "corner_continuation_across": "1", "corner_continuation_clearance": "6",
+            "corner_continuation_arms_lines": "true"])))
+        XCTAssertEqual(set.cornerContinuationArmOffset, 3)
+        XCTAssertEqual(set.cornerContinuationAcross, 1)
+        XCTAssertEqual(set.cornerContinuationClearance, 6)
+        XCTAssertTrue(set.cornerContinuationArmsLines)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_arm_offset": "-1"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_across": "9"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_clearance": "-2"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_arms_lines": "maybe"])))
+    }
 }

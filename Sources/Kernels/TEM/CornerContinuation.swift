@@ -48,40 +48,91 @@ public enum CornerContinuation {
     public static let near = 6, far = 14
 
     /// The mean `alongZ` over the straight ray from `from` heading `u` (unit), samples `near`…`far`
-    /// px along it, and how many samples lay on the frame.
+    /// px along it, and how many samples lay on the frame. With `clearance` > 0 a sample closer
+    /// than that to any point of `path` is passed over and the ray goes on until it has read as
+    /// many samples (up to `far` + `far` − `near` + 1 px out): at a shallow bend the other arm
+    /// lies only t·sin(turn) beside the ray (3.9 px at 6 px for 40°), within the filter's reach,
+    /// so its flank would read as the ray's own line carrying on.
     static func continuation(from c: TEMPoint, heading u: TEMPoint, _ r: UnsafeBufferPointer<Float>, _ normal: UnsafeBufferPointer<Float>,
-                             width: Int, height: Int, median: Float, sigma: Float) -> (mean: Double, samples: Int) {
+                             width: Int, height: Int, median: Float, sigma: Float,
+                             path: [TEMPoint] = [], clearance: Double = 0) -> (mean: Double, samples: Int) {
         var sum = 0.0, n = 0
-        for t in near...far {
-            guard let v = TEMPieceJoinEvidence.alongZ(c + Double(t) * u, u, r, normal, width: width, height: height,
+        let wanted = far - near + 1, c2 = clearance * clearance
+        let last = clearance > 0 ? far + wanted : far
+        for t in near...last where n < wanted {
+            let q = c + Double(t) * u
+            if clearance > 0 && path.contains(where: { (($0 - q) * ($0 - q)).sum() < c2 }) { continue }
+            guard let v = TEMPieceJoinEvidence.alongZ(q, u, r, normal, width: width, height: height,
                                                       median: median, sigma: sigma) else { break }
             sum += v; n += 1
         }
         return (n > 0 ? sum / Double(n) : 0, n)
     }
 
+    /// How each arm's continuation is read (`measure`).
+    public struct Reading: Sendable, Equatable {
+        /// The arm's line is the chord from the point `armOffset` samples from the corner to the
+        /// point `span` samples beyond it, not from the corner itself: the tracer rounds a junction
+        /// (its path cuts across the junction pixels, so the corner point lies ≈ 2 px inside it
+        /// and a chord from it is tilted), and a ray cast along the tilted chord runs 3.5–5.4 px
+        /// beside the line that carries on (docs/tem.md, tem-real23). The ray starts where the
+        /// corner projects onto that line. 0: the chord from the corner (tem-real23's reading).
+        public var armOffset = 0
+        /// Rays also cast parallel to the arm's line, this many px to either side (1 px apart),
+        /// and the best mean taken, tested at α split over the rays (Bonferroni): the chord of an
+        /// integer pixel path is good to about 1 in `span`, i.e. ≈ 2 px at the far sample.
+        public var across = 0
+        /// Samples of a continuation closer than this (px) to the traced path itself are passed
+        /// over (`continuation`): only what lies beyond the other arm's response is read. 0: off.
+        public var clearance = 0.0
+        public init(armOffset: Int = 0, across: Int = 0, clearance: Double = 0) {
+            self.armOffset = armOffset
+            self.across = across
+            self.clearance = clearance
+        }
+    }
+
     /// The evidence at corner `c` of path `p` (points about 1 px apart): the arms' directions are
-    /// the chords `span` points before and after the corner (as `CurveCorners.turns` reads them);
-    /// each continuation is tested at α/2 (`alpha`: the chance that a bend is cut for its noise),
+    /// the chords `span` points before and after the corner (as `CurveCorners.turns` reads them;
+    /// with `reading.armOffset` the chords start that many points from the corner); each
+    /// continuation is tested at α/2 (`alpha`: the chance that a bend is cut for its noise),
     /// i.e. its mean must stand Φ⁻¹(1 − α/2) of the null's spreads above the null's median for a
-    /// path of as many samples.
-    public static func measure(_ p: [TEMPoint], corner c: Int, span: Int, alpha: Double,
+    /// path of as many samples (α/2 shared among the parallel rays with `reading.across`).
+    public static func measure(_ p: [TEMPoint], corner c: Int, span: Int, alpha: Double, reading: Reading = Reading(),
                                response r: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>,
                                width: Int, height: Int, median: Float, sigma: Float,
                                null: TEMPieceJoinEvidence.Null) -> Measure {
         var m = Measure(corner: c)
         guard c > 0, c < p.count - 1 else { return m }
-        let k = NanodiffStatistics.normalQuantile(1 - alpha / 2)
+        let across = max(0, reading.across)
+        let k = NanodiffStatistics.normalQuantile(1 - alpha / Double(2 * (2 * across + 1)))
         let s = max(sigma, 1e-12)
-        let a = p[c] - p[max(0, c - span)], b = p[c] - p[min(p.count - 1, c + span)]
-        let na = TEMPolyline.norm(a), nb = TEMPolyline.norm(b)
-        if na > 1e-9 {
-            let v = continuation(from: p[c], heading: a / na, r, normal, width: width, height: height, median: median, sigma: s)
+        /// The arm's best continuation: the ray along the chord from `far` to `near` (points of
+        /// `p`), started where the corner projects onto that chord's line.
+        func arm(near: Int, far: Int) -> (mean: Double, samples: Int)? {
+            let d = p[near] - p[far], nd = TEMPolyline.norm(d)
+            guard nd > 1e-9 else { return nil }
+            let u = d / nd
+            let origin = p[near] + ((p[c] - p[near]) * u).sum() * u
+            let side = TEMPoint(-u.y, u.x)
+            var best: (mean: Double, samples: Int)?
+            for o in -across...across {
+                let v = continuation(from: origin + Double(o) * side, heading: u, r, normal, width: width, height: height,
+                                     median: median, sigma: s, path: p, clearance: reading.clearance)
+                // A ray that leaves the frame sooner counts only when none reads more samples.
+                if let b = best, b.samples > v.samples || (b.samples == v.samples && b.mean >= v.mean) { continue }
+                best = v
+            }
+            return best
+        }
+        let off = max(0, reading.armOffset)
+        // Each chord's near end: `off` points from the corner, or the corner when the arm is too short.
+        let inNear = c - off - span >= 0 ? c - off : c, outNear = c + off + span <= p.count - 1 ? c + off : c
+        if let v = arm(near: inNear, far: max(0, inNear - span)) {
             m.incoming = v.mean; m.incomingSamples = v.samples
             m.incomingLevel = null.level(samples: v.samples, k: k)
         }
-        if nb > 1e-9 {
-            let v = continuation(from: p[c], heading: b / nb, r, normal, width: width, height: height, median: median, sigma: s)
+        if let v = arm(near: outNear, far: min(p.count - 1, outNear + span)) {
             m.outgoing = v.mean; m.outgoingSamples = v.samples
             m.outgoingLevel = null.level(samples: v.samples, k: k)
         }
@@ -89,18 +140,32 @@ public enum CornerContinuation {
     }
 
     /// `CurveCorners.split` keeping every corner that is a bend by `measure`: `p` is cut only at
-    /// the corners where an arm's ridge carries on. `null` is asked for the frame's null only
-    /// when the path has a corner.
+    /// the corners where an arm's ridge carries on. With `minArm` > 0 a bend is kept whole only
+    /// when both its arms — the parts of `p` between it and the neighbouring corners (or the
+    /// ends) — are at least `minArm` px long, i.e. lines in their own right: a texture scribble's
+    /// corners read as bends too (neither arm carries on), and kept whole it would come back
+    /// as a curve where its pieces were too short to keep. `null` is asked for the frame's null
+    /// only when the path has a corner.
     public static func split(_ p: [TEMPoint], span: Int, maxTurnDegrees: Double, alpha: Double,
+                             reading: Reading = Reading(), minArm: Double = 0,
                              response r: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>,
                              width: Int, height: Int, median: Float, sigma: Float,
                              null: () -> TEMPieceJoinEvidence.Null) -> [[TEMPoint]] {
         let corners = CurveCorners.corners(p, span: span, maxTurnDegrees: maxTurnDegrees)
         guard !corners.isEmpty else { return [p] }
         let n = null()
-        let cuts = corners.filter {
-            measure(p, corner: $0, span: span, alpha: alpha, response: r, normal: normal, width: width, height: height,
-                    median: median, sigma: sigma, null: n).junction
+        let bounds = [0] + corners + [p.count - 1]
+        var cuts: [Int] = []
+        for (i, c) in corners.enumerated() {
+            if minArm > 0 {
+                // bounds[i] … c and c … bounds[i + 2]: the arms either side of corner i.
+                let before = TEMPolyline.length(Array(p[bounds[i]...c])), after = TEMPolyline.length(Array(p[c...bounds[i + 2]]))
+                if before < minArm || after < minArm { cuts.append(c); continue }
+            }
+            if measure(p, corner: c, span: span, alpha: alpha, reading: reading, response: r, normal: normal,
+                       width: width, height: height, median: median, sigma: sigma, null: n).junction {
+                cuts.append(c)
+            }
         }
         return CurveCorners.pieces(p, at: cuts)
     }

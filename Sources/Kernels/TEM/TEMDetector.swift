@@ -292,6 +292,22 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// Measured 6 December (docs/tem.md, tem-real23): keeps sample 1's bend whole but reads junctions
     /// the tracer rounded, and texture scribbles, as bends (medium 201–250 precision p10 0.928 → 0.796).
     public var cornerContinuationAlpha = 0.0
+    /// With `cornerContinuationAlpha`: each arm's continuation read along the arm's own line —
+    /// its chord from this many points past the corner on (0: from the corner, as measured on
+    /// 6 December), started where the corner projects onto it — so a junction the tracer rounded
+    /// is read up the line that carries on, not beside it (`CornerContinuation.Reading`).
+    public var cornerContinuationArmOffset = 0
+    /// With `cornerContinuationAlpha`: rays also cast this many px to either side of each arm's
+    /// line, the best taken at α shared among them (`CornerContinuation.Reading.across`).
+    public var cornerContinuationAcross = 0
+    /// With `cornerContinuationAlpha`: continuation samples closer than this (px) to the traced
+    /// path are passed over, so a shallow bend's other arm is not read as the line carrying on
+    /// (`CornerContinuation.Reading.clearance`). 0 = off.
+    public var cornerContinuationClearance = 0.0
+    /// With `cornerContinuationAlpha`: a bend is kept whole only when both its arms are at least
+    /// `minLength` long, lines in their own right; shorter arms are cut as without the test
+    /// (texture scribbles read as bends too).
+    public var cornerContinuationArmsLines = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -999,10 +1015,14 @@ public struct TEMDetector: Sendable {
             // The frame's null of the path statistic, shared with the gap tests when they run
             // (built at the first corner).
             let null = frameNull ?? Self.frameNull(cfg)
+            let reading = CornerContinuation.Reading(armOffset: cfg.cornerContinuationArmOffset, across: cfg.cornerContinuationAcross,
+                                                     clearance: cfg.cornerContinuationClearance)
+            let minArm = cfg.cornerContinuationArmsLines ? cfg.minLength : 0
             paths = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
                 raw.flatMap {
                     CornerContinuation.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees,
-                                             alpha: cfg.cornerContinuationAlpha, response: r, normal: nb,
+                                             alpha: cfg.cornerContinuationAlpha, reading: reading, minArm: minArm,
+                                             response: r, normal: nb,
                                              width: width, height: height, median: stats.median, sigma: sigma) {
                         null.get(response: r, normal: nb, width: width, height: height, median: stats.median, sigma: sigma)
                     }

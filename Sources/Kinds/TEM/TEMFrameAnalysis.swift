@@ -61,6 +61,10 @@ struct TEMFrameAnalysis {
         if let v = options.dipAlpha { config.dipAlpha = v }
         if let v = options.contrastAlpha { config.contrastAlpha = v }
         if let v = options.cornerContinuationAlpha { config.cornerContinuationAlpha = v }
+        if let v = options.cornerContinuationArmOffset { config.cornerContinuationArmOffset = v }
+        if let v = options.cornerContinuationAcross { config.cornerContinuationAcross = v }
+        if let v = options.cornerContinuationClearance { config.cornerContinuationClearance = v }
+        if options.cornerContinuationArmsLines { config.cornerContinuationArmsLines = true }
         return config
     }
 

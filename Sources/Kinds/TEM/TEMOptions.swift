@@ -54,6 +54,20 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// corner only where one arm's ridge carries on past it (two lines meeting), not at a bend
     /// (`TEMDetectorConfig.cornerContinuationAlpha`).
     public var cornerContinuationAlpha: Double?
+    /// `corner_continuation_arm_offset=`, `corner_continuation_across=` (0, the default: as
+    /// before): with `corner_continuation_alpha`, each arm's continuation read along its own line
+    /// from that many points past the corner, and rays that many px to either side
+    /// (`TEMDetectorConfig.cornerContinuationArmOffset`, `cornerContinuationAcross`).
+    public var cornerContinuationArmOffset: Int?
+    public var cornerContinuationAcross: Int?
+    /// `corner_continuation_clearance=` (px; 0, the default: off): with `corner_continuation_alpha`,
+    /// continuation samples that close to the traced path are passed over
+    /// (`TEMDetectorConfig.cornerContinuationClearance`).
+    public var cornerContinuationClearance: Double?
+    /// `corner_continuation_arms_lines=true` (off by default): with `corner_continuation_alpha`,
+    /// a bend is kept whole only when both arms reach the minimum length
+    /// (`TEMDetectorConfig.cornerContinuationArmsLines`).
+    public var cornerContinuationArmsLines = false
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -132,6 +146,10 @@ public struct TEMJobOptions: Sendable, Equatable {
         dipAlpha = try optionalDouble("dip_alpha", 0...1)
         contrastAlpha = try optionalDouble("contrast_alpha", 0...0.5)
         cornerContinuationAlpha = try optionalDouble("corner_continuation_alpha", 0...0.5)
+        cornerContinuationArmOffset = try optionalInt("corner_continuation_arm_offset", 0...32)
+        cornerContinuationAcross = try optionalInt("corner_continuation_across", 0...8)
+        cornerContinuationClearance = try optionalDouble("corner_continuation_clearance", 0...32)
+        cornerContinuationArmsLines = try params.bool("corner_continuation_arms_lines", default: false)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
