@@ -292,6 +292,17 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// Measured 6 December (docs/tem.md, tem-real23): keeps sample 1's bend whole but reads junctions
     /// the tracer rounded, and texture scribbles, as bends (medium 201–250 precision p10 0.928 → 0.796).
     public var cornerContinuationAlpha = 0.0
+    /// Frames K in the mean of registered neighbouring frames whose curves are added to each
+    /// frame's own (`TEMTemporalWindow`: the frame's window of K frames, registered onto it with
+    /// the shard's drifts, averaged and detected with these same settings; only the parts of its
+    /// curves no plain curve lies on are added). Read by the shard and the draws benchmark, which
+    /// hold the frames, not by `detect`. 0 or 1 = off. The noise drops by √K where a line stays
+    /// within its width; the static clutter stays (issue 11 items 2 and 5; docs/tem.md, "The
+    /// video's other frames").
+    public var temporalMeanFrames = 0
+    /// With `temporalMeanFrames`: a point of a mean frame's curve within this many px of a
+    /// plain curve is a line the frame already shows.
+    public var temporalCoverRadius = 3.0
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.

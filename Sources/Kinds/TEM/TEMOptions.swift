@@ -54,6 +54,10 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// corner only where one arm's ridge carries on past it (two lines meeting), not at a bend
     /// (`TEMDetectorConfig.cornerContinuationAlpha`).
     public var cornerContinuationAlpha: Double?
+    /// `temporal_mean_frames=` (0 = off, the default): each frame's curves completed by the
+    /// curves of the mean of this many registered neighbouring frames of its shard
+    /// (`TEMDetectorConfig.temporalMeanFrames`).
+    public var temporalMeanFrames: Int?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -132,6 +136,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         dipAlpha = try optionalDouble("dip_alpha", 0...1)
         contrastAlpha = try optionalDouble("contrast_alpha", 0...0.5)
         cornerContinuationAlpha = try optionalDouble("corner_continuation_alpha", 0...0.5)
+        temporalMeanFrames = try optionalInt("temporal_mean_frames", 0...64)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
