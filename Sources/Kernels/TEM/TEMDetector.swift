@@ -303,6 +303,11 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// With `temporalMeanFrames`: a point of a mean frame's curve within this many px of a
     /// plain curve is a line the frame already shows.
     public var temporalCoverRadius = 3.0
+    /// With `temporalMeanFrames`: an added part as straight as a slip trace (RMS distance to its
+    /// line ≤ `traceMaxRMS`) is not added: the mean clears the static traces of their noise as it
+    /// does the lines (`--false-overlays` on medium 48 and 22: 14 of 24 and 37 of 40 false curves
+    /// on a slip trace, line RMS 0.2–0.4 px), while each frame's own rule has already dropped them.
+    public var temporalDropStraight = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.

@@ -90,7 +90,8 @@ public struct TEMTemporalWindow: Sendable {
         } }
         let found = mean.withUnsafeBufferPointer { detector.detect($0, width: size.width, height: size.height) }
         return Self.merged(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
-                           samples: config.samples, join: config.joinPieces)
+                           samples: config.samples, join: config.joinPieces,
+                           straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil)
     }
 
     private static func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
@@ -108,9 +109,12 @@ public struct TEMTemporalWindow: Sendable {
     /// `plain` with the parts of `mean`'s curves that lie farther than `radius` px from every
     /// plain curve, each at least `minLength` px long; with `join`, an added part that continues
     /// a curve end to end (`TEMFragmentGrouping`) is joined to it (plain curves are not joined to
-    /// each other here: their detector already decided those joins).
+    /// each other here: their detector already decided those joins). `straightRMS`: an added part
+    /// whose RMS distance to its line is at most this is a slip trace and is not added (the
+    /// mean clears a static trace of its noise as it does a line, while the plain frame's
+    /// slip-trace rule has already dropped it there; nil: kept).
     public static func merged(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
-                              samples: Int, join: Bool) -> [TEMCurve] {
+                              samples: Int, join: Bool, straightRMS: Double? = nil) -> [TEMCurve] {
         guard !mean.isEmpty else { return plain }
         let grid = PointGrid(plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }, cell: max(radius, 0.5))
         var extra: [TEMCurve] = []
@@ -122,6 +126,7 @@ public struct TEMTemporalWindow: Sendable {
                 guard run.count >= 2 else { return }
                 let length = TEMPolyline.length(run)
                 guard length >= minLength else { return }
+                if let straightRMS, TEMDetector.lineRMS(run) <= straightRMS { return }
                 let kappa = TEMPolyline.curvature(run, halfWindow: 4)
                 let inner = kappa.count > 8 ? Array(kappa[4..<(kappa.count - 4)]) : kappa
                 extra.append(TEMCurve(points: TEMPolyline.resample(run, count: max(samples, 2)), lengthPx: length,
