@@ -308,6 +308,22 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// `minLength` long, lines in their own right; shorter arms are cut as without the test
     /// (texture scribbles read as bends too).
     public var cornerContinuationArmsLines = false
+    /// Frames K in the mean of registered neighbouring frames whose curves are added to each
+    /// frame's own (`TEMTemporalWindow`: the frame's window of K frames, registered onto it with
+    /// the shard's drifts, averaged and detected with these same settings; only the parts of its
+    /// curves no plain curve lies on are added). Read by the shard and the draws benchmark, which
+    /// hold the frames, not by `detect`. 0 or 1 = off. The noise drops by √K where a line stays
+    /// within its width; the static clutter stays (issue 11 items 2 and 5; docs/tem.md, "The
+    /// video's other frames").
+    public var temporalMeanFrames = 0
+    /// With `temporalMeanFrames`: a point of a mean frame's curve within this many px of a
+    /// plain curve is a line the frame already shows.
+    public var temporalCoverRadius = 3.0
+    /// With `temporalMeanFrames`: an added part as straight as a slip trace (RMS distance to its
+    /// line ≤ `traceMaxRMS`) is not added: the mean clears the static traces of their noise as it
+    /// does the lines (`--false-overlays` on medium 48 and 22: 14 of 24 and 37 of 40 false curves
+    /// on a slip trace, line RMS 0.2–0.4 px), while each frame's own rule has already dropped them.
+    public var temporalDropStraight = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.

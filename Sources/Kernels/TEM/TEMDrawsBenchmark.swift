@@ -85,13 +85,19 @@ public enum TEMDrawsBenchmark {
             var estimator: TEMRegistration?
             var drift: [TEMPoint] = []
             var visibility = 0.0
-            let detected = (0..<frames).map { f -> [[TEMPoint]] in
+            // `temporalMeanFrames`: each frame's curves completed by its registered neighbours'
+            // mean once the frames after it have been read (the drift from the plain curves).
+            var window = config.temporalMeanFrames > 1 ? TEMTemporalWindow(config: config) : nil
+            var detected = [[[TEMPoint]]](repeating: [], count: frames)
+            func store(_ done: [TEMTemporalWindow.Output]) { for o in done { detected[o.index] = o.curves.map(\.points) } }
+            for f in 0..<frames {
                 let img = synth.frame8(f).map { Float($0) / 255 }
                 if f == 0 {
                     visibility = TEMLineVisibility.effectiveCNR(img, width: params.width, height: params.height,
                                                                 lines: synth.truth[0].map(\.points))
                 }
-                let curves = detector.detect(img, width: params.width, height: params.height).map(\.points)
+                let found = detector.detect(img, width: params.width, height: params.height)
+                let curves = found.map(\.points)
                 if diagnoseLines {
                     TEMLineDiagnosis.add(frame: img, width: params.width, height: params.height, truth: synth.truth[f],
                                          response: detector.lastResponse(), thresholds: detector.lastThresholds,
@@ -103,8 +109,13 @@ public enum TEMDrawsBenchmark {
                     }
                 }
                 drift.append(f == 0 ? .zero : img.withUnsafeBufferPointer { estimator!.drift($0, lines: curves) })
-                return curves
+                if window != nil {
+                    store(img.withUnsafeBufferPointer { window!.push($0, width: params.width, height: params.height, drift: drift[f], curves: found) })
+                } else {
+                    detected[f] = curves
+                }
             }
+            if window != nil { store(window!.finish()) }
             // Linked in the specimen's coordinates, as the merge does; scored in the image's.
             let registered = zip(detected, drift).map { curves, d in curves.map { $0.map { $0 - d } } }
             let driftErrors = zip(drift, synth.stage.drift).map { TEMPolyline.norm($0 - $1) }

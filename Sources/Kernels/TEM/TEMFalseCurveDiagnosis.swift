@@ -39,9 +39,28 @@ public enum TEMFalseCurveDiagnosis {
         var extras: [ExtraPath] = []
         var perFrame: [(frame: Int, falsePoints: Int, img: [Float], curves: [[TEMPoint]], baseCurves: [[TEMPoint]])] = []
         var previous: [[TEMPoint]] = []
+        // With `temporalMeanFrames` the frames' curves are completed by their neighbours' mean
+        // (registered with the true drift) before they are classed: all frames first.
+        var window = config.temporalMeanFrames > 1 ? TEMTemporalWindow(config: config) : nil
+        var frameImages: [[Float]] = [], reportedByFrame = [[TEMCurve]](repeating: [], count: frames)
         for f in 0..<frames {
             let img = synth.frame8(f).map { Float($0) / 255 }
-            let reported = detector.detect(img, width: w, height: h)
+            let own = detector.detect(img, width: w, height: h)
+            extras += extraPaths(detector, config: config, frame: f, truth: PointGrid(synth.truth[f].flatMap { TEMPolyline.resample($0.points, spacing: 0.25) }, cell: 2),
+                                 traces: PointGrid(synth.slipTraces.flatMap { TEMPolyline.resample($0, spacing: 0.5).map { $0 + synth.stage.drift[f] } }, cell: 2))
+            frameImages.append(img)
+            if window != nil {
+                for o in img.withUnsafeBufferPointer({ window!.push($0, width: w, height: h, drift: synth.stage.drift[f], curves: own) }) {
+                    reportedByFrame[o.index] = o.curves
+                }
+            } else {
+                reportedByFrame[f] = own
+            }
+        }
+        if window != nil { for o in window!.finish() { reportedByFrame[o.index] = o.curves } }
+        for f in 0..<frames {
+            let img = frameImages[f]
+            let reported = reportedByFrame[f]
             let curves = reported.map(\.points)
             var refs = reported.filter { $0.lengthPx >= config.faintMinLength }.map(\.meanResponse).sorted()
             if refs.isEmpty { refs = reported.map(\.meanResponse).sorted() }
@@ -78,7 +97,6 @@ public enum TEMFalseCurveDiagnosis {
                     persists: pts.filter { prevGrid.hasPoint(within: 3, of: $0) }.count * 2 >= pts.count,
                     relativeResponse: reported[ci].meanResponse / max(reference, 1e-9), rms: TEMDetector.lineRMS(TEMPolyline.resample(c, spacing: 1))))
             }
-            extras += extraPaths(detector, config: config, frame: f, truth: truthGrid, traces: traceGrid)
             previous = curves
             perFrame.append((f, falsePoints, img, curves, baseCurves))
         }

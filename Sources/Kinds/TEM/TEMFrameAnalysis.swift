@@ -33,11 +33,19 @@ struct TEMFrameAnalysis {
     ])
     /// The analysed frames with their curves, in the order analysed.
     var analysed: [TEMCurvesFile.Frame] = []
+    /// `temporal_mean_frames`: the frames' curves completed by their registered neighbours'
+    /// mean (`TEMTemporalWindow`), and the frames waiting for the frames after them, by their
+    /// place in the window's order.
+    private var window: TEMTemporalWindow?
+    private var waiting: [Int: (index: Int, file: String, width: Int, height: Int, drift: TEMPoint?)] = [:]
+    private var windowFrames = 0
 
     init(options: TEMJobOptions, context: KindContext) {
         self.options = options
         self.context = context
-        detector = TEMDetector(config: Self.detectorConfig(options))
+        let config = Self.detectorConfig(options)
+        detector = TEMDetector(config: config)
+        if config.temporalMeanFrames > 1 { window = TEMTemporalWindow(config: config) }
     }
 
     /// The kernel's tuned defaults with the job's overrides.
@@ -65,6 +73,8 @@ struct TEMFrameAnalysis {
         if let v = options.cornerContinuationAcross { config.cornerContinuationAcross = v }
         if let v = options.cornerContinuationClearance { config.cornerContinuationClearance = v }
         if options.cornerContinuationArmsLines { config.cornerContinuationArmsLines = true }
+        if let v = options.temporalMeanFrames { config.temporalMeanFrames = v }
+        if options.temporalDropStraight { config.temporalDropStraight = true }
         return config
     }
 
@@ -84,6 +94,27 @@ struct TEMFrameAnalysis {
             }
         }
         let drift: TEMPoint? = index == 0 ? .zero : pixels.withUnsafeBufferPointer { registration?.drift($0, lines: found.map(\.points)) }
+        guard window != nil else {
+            record(index: index, file: file, width: width, height: height, drift: drift, curves: found)
+            return
+        }
+        waiting[windowFrames] = (index, file, width, height, drift)
+        windowFrames += 1
+        // Without a drift (no reference) the frames are averaged unshifted.
+        let done = pixels.withUnsafeBufferPointer { window!.push($0, width: width, height: height, drift: drift ?? .zero, curves: found) }
+        recordCompleted(done)
+    }
+
+    /// Rows and curves of the frames the window completed.
+    private mutating func recordCompleted(_ done: [TEMTemporalWindow.Output]) {
+        for o in done {
+            guard let f = waiting.removeValue(forKey: o.index) else { continue }
+            record(index: f.index, file: f.file, width: f.width, height: f.height, drift: f.drift, curves: o.curves)
+        }
+    }
+
+    /// The rows of one analysed frame and its curves.
+    private mutating func record(index: Int, file: String, width: Int, height: Int, drift: TEMPoint?, curves found: [TEMCurve]) {
         frames.rows.append([index, file, found.count, width, height, drift?.x, drift?.y])
         for (id, curve) in found.enumerated() {
             let c = TEMPolyline.centroid(curve.points)
@@ -131,6 +162,7 @@ struct TEMFrameAnalysis {
                 failures.append(Failure(index: payload.firstFrame + offset, file: file, error: "\(error)"))
             }
         }
+        if window != nil { recordCompleted(window!.finish()) }
         return failures
     }
 }

@@ -68,6 +68,13 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// a bend is kept whole only when both arms reach the minimum length
     /// (`TEMDetectorConfig.cornerContinuationArmsLines`).
     public var cornerContinuationArmsLines = false
+    /// `temporal_mean_frames=` (0 = off, the default): each frame's curves completed by the
+    /// curves of the mean of this many registered neighbouring frames of its shard
+    /// (`TEMDetectorConfig.temporalMeanFrames`).
+    public var temporalMeanFrames: Int?
+    /// `temporal_drop_straight=true` (off by default): with `temporal_mean_frames`, an added part
+    /// as straight as a slip trace is not added (`TEMDetectorConfig.temporalDropStraight`).
+    public var temporalDropStraight = false
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -150,6 +157,8 @@ public struct TEMJobOptions: Sendable, Equatable {
         cornerContinuationAcross = try optionalInt("corner_continuation_across", 0...8)
         cornerContinuationClearance = try optionalDouble("corner_continuation_clearance", 0...32)
         cornerContinuationArmsLines = try params.bool("corner_continuation_arms_lines", default: false)
+        temporalMeanFrames = try optionalInt("temporal_mean_frames", 0...64)
+        temporalDropStraight = try params.bool("temporal_drop_straight", default: false)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)

@@ -1,0 +1,147 @@
+/// Each frame's curves with those the mean of its registered neighbours shows and the frame alone
+/// does not (`TEMDetectorConfig.temporalMeanFrames`; issue 11 items 2 and 5; docs/tem.md, "The
+/// video's other frames"). Frames are pushed in order with their drift and their own curves; a
+/// frame is complete once the frames after it that its window needs have arrived (or at
+/// `finish`). The plain curves are kept as they are, so a line the mean smears (one that moves
+/// across its width within the window) keeps its plain detection; the mean adds only the parts
+/// of its curves no plain curve lies on. Holds about `temporalMeanFrames` frames.
+public struct TEMTemporalWindow: Sendable {
+    /// A completed frame: its place in push order and its curves.
+    public struct Output: Sendable {
+        public var index: Int
+        public var curves: [TEMCurve]
+    }
+
+    public let config: TEMDetectorConfig
+    /// The mean frames' own detector (the same settings, its own polarity and state: the mean
+    /// video is a video of its own, less noisy).
+    private var detector: TEMDetector
+    private var held: [(index: Int, pixels: [Float], drift: TEMPoint)] = []
+    private var pending: [(index: Int, curves: [TEMCurve])] = []
+    private var pushed = 0
+    private var size: (width: Int, height: Int)?
+    private var mean: [Float] = [], count: [Float] = []
+
+    public init(config: TEMDetectorConfig) {
+        self.config = config
+        var own = config
+        own.temporalMeanFrames = 0
+        detector = TEMDetector(config: own)
+    }
+
+    /// Frames in each mean (`config.temporalMeanFrames`); 1 or less: the plain curves pass through.
+    public var frames: Int { config.temporalMeanFrames }
+
+    /// The mean frames' detector, for diagnostics (its polarity).
+    public var meanDetector: TEMDetector { detector }
+
+    /// Adds the next frame (its drift against the video's reference and its own curves) and
+    /// returns the frames now complete, in order.
+    public mutating func push(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, drift: TEMPoint,
+                              curves: [TEMCurve]) -> [Output] {
+        let index = pushed
+        pushed += 1
+        if size == nil { size = (width, height) }
+        guard frames > 1, size! == (width, height), frame.count >= width * height else {
+            // Off, or a frame of another size: its own curves (and the frames waiting stay in order).
+            pending.append((index, curves))
+            return complete(final: false)
+        }
+        held.append((index, Array(frame.prefix(width * height)), drift))
+        pending.append((index, curves))
+        return complete(final: false)
+    }
+
+    /// The frames still waiting for later ones, completed with the frames there are.
+    public mutating func finish() -> [Output] { complete(final: true) }
+
+    private mutating func complete(final: Bool) -> [Output] {
+        var out: [Output] = []
+        let before = (frames - 1) / 2
+        while let next = pending.first {
+            // Complete when its window no longer depends on frames to come.
+            guard final || frames <= 1 || pushed >= max(frames, next.index - before + frames) else { break }
+            pending.removeFirst()
+            out.append(Output(index: next.index, curves: withMean(next.index, curves: next.curves)))
+        }
+        // Frames no later window reads.
+        if let next = pending.first?.index ?? (final ? nil : pushed) {
+            let keepFrom = min(next - before, pushed - frames)
+            held.removeAll { $0.index < keepFrom }
+        } else {
+            held.removeAll()
+        }
+        return out
+    }
+
+    /// Frame `k`'s curves with the mean's extra parts.
+    private mutating func withMean(_ k: Int, curves: [TEMCurve]) -> [TEMCurve] {
+        guard frames > 1, let size, let target = held.first(where: { $0.index == k }) else { return curves }
+        let window = TEMTemporalMean.window(of: k, size: frames, available: pushed)
+        let members = held.filter { window.contains($0.index) }
+        guard members.count > 1 else { return curves }
+        let n = size.width * size.height
+        if mean.count != n { mean = [Float](repeating: 0, count: n); count = mean }
+        mean.withUnsafeMutableBufferPointer { o in count.withUnsafeMutableBufferPointer { c in
+            Self.withBuffers(members.map(\.pixels)) { buffers in
+                TEMTemporalMean.apply(frames: buffers, drifts: members.map(\.drift), target: target.drift,
+                                      width: size.width, height: size.height, out: o, count: c)
+            }
+        } }
+        let found = mean.withUnsafeBufferPointer { detector.detect($0, width: size.width, height: size.height) }
+        return Self.merged(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
+                           samples: config.samples, join: config.joinPieces,
+                           straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil)
+    }
+
+    private static func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
+        var buffers: [UnsafeBufferPointer<Float>] = []
+        func nest(_ i: Int) -> R {
+            guard i < arrays.count else { return body(buffers) }
+            return arrays[i].withUnsafeBufferPointer { b in
+                buffers.append(b)
+                return nest(i + 1)
+            }
+        }
+        return nest(0)
+    }
+
+    /// `plain` with the parts of `mean`'s curves that lie farther than `radius` px from every
+    /// plain curve, each at least `minLength` px long; with `join`, an added part that continues
+    /// a curve end to end (`TEMFragmentGrouping`) is joined to it (plain curves are not joined to
+    /// each other here: their detector already decided those joins). `straightRMS`: an added part
+    /// whose RMS distance to its line is at most this is a slip trace and is not added (the
+    /// mean clears a static trace of its noise as it does a line, while the plain frame's
+    /// slip-trace rule has already dropped it there; nil: kept).
+    public static func merged(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
+                              samples: Int, join: Bool, straightRMS: Double? = nil) -> [TEMCurve] {
+        guard !mean.isEmpty else { return plain }
+        let grid = PointGrid(plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }, cell: max(radius, 0.5))
+        var extra: [TEMCurve] = []
+        for curve in mean {
+            let dense = TEMPolyline.resample(curve.points, spacing: 1)
+            var run: [TEMPoint] = []
+            func close() {
+                defer { run = [] }
+                guard run.count >= 2 else { return }
+                let length = TEMPolyline.length(run)
+                guard length >= minLength else { return }
+                if let straightRMS, TEMDetector.lineRMS(run) <= straightRMS { return }
+                let kappa = TEMPolyline.curvature(run, halfWindow: 4)
+                let inner = kappa.count > 8 ? Array(kappa[4..<(kappa.count - 4)]) : kappa
+                extra.append(TEMCurve(points: TEMPolyline.resample(run, count: max(samples, 2)), lengthPx: length,
+                                      meanCurvature: inner.isEmpty ? 0 : inner.reduce(0, +) / Double(inner.count),
+                                      maxCurvature: inner.max() ?? 0, meanResponse: curve.meanResponse))
+            }
+            for p in dense {
+                if grid.hasPoint(within: radius, of: p) { close() } else { run.append(p) }
+            }
+            close()
+        }
+        guard !extra.isEmpty else { return plain }
+        let all = plain + extra
+        guard join else { return all }
+        let first = plain.count
+        return TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }
+    }
+}
