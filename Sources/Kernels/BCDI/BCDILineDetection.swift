@@ -128,7 +128,8 @@ public enum BCDILines {
             }
             for piece in BCDIResidueChains.pieces(chain, residues: residues, spurLength: options.spurLength, smoothing: options.smoothing,
                                                   variance: variance, blur: options.lineSmoothing.undoesBlur ? options.fieldBlur : 0,
-                                                  rampPull: options.lineSmoothing.undoesRampShift ? options.rampPull : .zero) {
+                                                  rampPull: options.lineSmoothing.undoesRampShift ? options.rampPull : .zero,
+                                                  wholeLoop: options.lineSmoothing.unshrinksWholeLoops) {
                 let onRay = options.fillEnds == .tips
                 func traced(_ points: [SIMD3<Double>]) -> BCDILine {
                     var pts = points

@@ -30,15 +30,23 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
     /// phase ramp undone first, on every line (`BCDIRampShift`): σ² g × t̂, σ² the blur left
     /// when the ramp was still in the field, g the measured ramp, t̂ the line's winding tangent.
     case residueNoiseBlurRamp = "residue_noise_blur_ramp"
+    /// `residueNoiseBlurRamp`, with a closed line moved out as a whole (`BCDILoopUnshrink`):
+    /// its radius from the area it encloses, every point by the same shift from its centroid,
+    /// and a closed line that is not round (a joined dipole pair) left alone.
+    case residueNoiseBlurLoop = "residue_noise_blur_loop"
 
     /// Whether the mode smooths by the measured position noise (and so needs the precision map).
     public var usesPrecision: Bool { self != .off }
 
     /// Whether the mode undoes the blur's pull on curved lines (`unshrink`).
-    public var undoesBlur: Bool { self == .residueNoiseBlur || self == .residueNoiseBlurRamp }
+    public var undoesBlur: Bool { self == .residueNoiseBlur || self == .residueNoiseBlurRamp || self == .residueNoiseBlurLoop }
 
     /// Whether the mode undoes the ramp's sideways move (`BCDIRampShift`).
-    public var undoesRampShift: Bool { self == .residueNoiseBlurRamp }
+    public var undoesRampShift: Bool { self == .residueNoiseBlurRamp || self == .residueNoiseBlurLoop }
+
+    /// Whether the mode undoes the blur's pull on a closed line as a whole (`BCDILoopUnshrink`)
+    /// rather than point by point (`unshrink`).
+    public var unshrinksWholeLoops: Bool { self == .residueNoiseBlurLoop }
 
     /// Variance (voxel², per axis) of a cell centre as the position of the line through it,
     /// beyond the noise: the line pierces the cell anywhere within it.
@@ -111,8 +119,10 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
     /// `blur` > 0: a closed smoothed line then moved back out by what a Gaussian blur of that
     /// width pulled it in (`unshrink`). `rampPull` and `sense` ≠ 0: before that, the smoothed
     /// line (open or closed) moved back by the ramp's sideways shift (`BCDIRampShift.undo`).
+    /// `wholeLoop`: a closed line is unshrunk as a whole when it is round (`BCDILoopUnshrink.apply`)
+    /// instead of point by point.
     public static func smooth(_ points: [SIMD3<Double>], variance: [Double], closed: Bool, blur: Double = 0,
-                              rampPull: SIMD3<Double> = .zero, sense: Int = 0) -> [SIMD3<Double>] {
+                              rampPull: SIMD3<Double> = .zero, sense: Int = 0, wholeLoop: Bool = false) -> [SIMD3<Double>] {
         precondition(points.count == variance.count, "one variance per point")
         let n = points.count
         guard n >= 5 else { return points }
@@ -124,7 +134,8 @@ public enum BCDILineSmoothing: String, CaseIterable, Hashable, Sendable {
         // Closed lines only: on an open line the traced curvature is mostly its ends bending at
         // the surface, not the blur's pull (the open lines of `ramp-blur` 301 lost 0.56 of
         // precision over 34 draws when they were moved too).
-        return blur > 0 && closed ? unshrink(line, closed: closed, blur: blur) : line
+        guard blur > 0 && closed else { return line }
+        return wholeLoop ? BCDILoopUnshrink.apply(line, blur: blur) : unshrink(line, closed: closed, blur: blur)
     }
 
     /// `points` moved away from their centre of curvature by what a Gaussian blur of width

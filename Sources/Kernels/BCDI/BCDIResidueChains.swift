@@ -85,9 +85,11 @@ extension BCDIResidueChains {
     /// `variance` (a cell's positional variance, `BCDILineSmoothing.residueNoise`) the centres
     /// are smoothed by `BCDILineSmoothing.smooth` instead, and `blur` > 0 undoes the blur's pull
     /// on the smoothed line (`BCDILineSmoothing.unshrink`); `rampPull` ≠ 0 undoes the ramp's
-    /// sideways shift first, each piece oriented by its residues (`BCDIRampShift`).
+    /// sideways shift first, each piece oriented by its residues (`BCDIRampShift`); `wholeLoop`
+    /// unshrinks a closed piece as a whole (`BCDILoopUnshrink`).
     static func pieces(_ chain: [Int], residues: [BCDIResidue], spurLength: Int, smoothing: Int,
-                       variance: ((SIMD3<Int>) -> Double)? = nil, blur: Double = 0, rampPull: SIMD3<Double> = .zero) -> [Piece] {
+                       variance: ((SIMD3<Int>) -> Double)? = nil, blur: Double = 0, rampPull: SIMD3<Double> = .zero,
+                       wholeLoop: Bool = false) -> [Piece] {
         var index: [SIMD3<Int>: Int] = [:]
         var nodes: [SIMD3<Int>] = []
         var edges: [[Int]] = []
@@ -126,7 +128,7 @@ extension BCDIResidueChains {
             let sense = winding.isEmpty ? 0 : BCDIRampShift.sense(of: path.map { graph.nodes[$0] }, closed: closed, winding: winding)
             let refined = path.count < 5 ? nil
                 : variance.map { v in BCDILineSmoothing.smooth(points, variance: path.map { v(graph.nodes[$0]) }, closed: closed, blur: blur,
-                                                               rampPull: rampPull, sense: sense) }
+                                                               rampPull: rampPull, sense: sense, wholeLoop: wholeLoop) }
             BCDILines.smooth(&points, closed: closed, passes: smoothing)
             let first = degree[path[0]], last = degree[path[path.count - 1]]
             return Piece(points: points, refined: refined, cells: path.map { graph.nodes[$0] }, closed: closed, inner: !closed && first >= 3 && last >= 3,

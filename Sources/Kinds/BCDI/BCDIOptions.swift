@@ -74,12 +74,14 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// added is put on the ray the line had before it (`ray`) or cut where it enters them
     /// (`clip`) (`BCDIFillEnds`; issue 12, thirteenth session).
     public var fillEnds: BCDIFillEnds
-    /// `line_smoothing=off|residue_noise|residue_noise_blur|residue_noise_blur_ramp` (default
+    /// `line_smoothing=off|residue_noise|residue_noise_blur|residue_noise_blur_ramp|residue_noise_blur_loop` (default
     /// off): a residue-traced line smoothed along its length by its cells' position noise
     /// measured from the field (`BCDILineSmoothing`; issue 12, fourteenth session), instead of
     /// two 1-2-1 passes; `residue_noise_blur` also undoes the pull of the blur left in the field
     /// on curved lines (fifteenth session); `residue_noise_blur_ramp` also the sideways move the
-    /// blur gave the lines under the phase ramp (`BCDIRampShift`).
+    /// blur gave the lines under the phase ramp (`BCDIRampShift`); `residue_noise_blur_loop`
+    /// with that, a closed line unshrunk as a whole and left alone when it is not round
+    /// (`BCDILoopUnshrink`; seventeenth session).
     public var lineSmoothing: BCDILineSmoothing
 
     public init(_ params: JobParams) throws {
@@ -134,7 +136,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.fillEnds = fillEnds
         let smoothingName = params.string("line_smoothing", default: BCDILineSmoothing.off.rawValue)
         guard let lineSmoothing = BCDILineSmoothing(rawValue: smoothingName.lowercased()) else {
-            throw ParamError(message: "--param line_smoothing=\(smoothingName): expected off, residue_noise, residue_noise_blur or residue_noise_blur_ramp")
+            throw ParamError(message: "--param line_smoothing=\(smoothingName): expected off, residue_noise, residue_noise_blur, residue_noise_blur_ramp or residue_noise_blur_loop")
         }
         self.lineSmoothing = lineSmoothing
     }

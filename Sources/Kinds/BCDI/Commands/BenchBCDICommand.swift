@@ -77,7 +77,7 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `fill_ends` job parameter, off (the job's default), ray or clip.")
     var fillEnds: String = BCDIFillEnds.off.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default), residue_noise, residue_noise_blur or residue_noise_blur_ramp.")
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default), residue_noise, residue_noise_blur, residue_noise_blur_ramp or residue_noise_blur_loop.")
     var lineSmoothing: String = BCDILineSmoothing.off.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
@@ -116,7 +116,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--fill-ends \(fillEnds): expected off, ray or clip")
         }
         guard BCDILineSmoothing(rawValue: lineSmoothing) != nil else {
-            throw ValidationError("--line-smoothing \(lineSmoothing): expected off, residue_noise, residue_noise_blur or residue_noise_blur_ramp")
+            throw ValidationError("--line-smoothing \(lineSmoothing): expected off, residue_noise, residue_noise_blur, residue_noise_blur_ramp or residue_noise_blur_loop")
         }
         guard only.allSatisfy({ (0..<draws).contains($0) }) else { throw ValidationError("--only: draw numbers are 0…\(draws - 1)") }
         for name in preset where BCDIRandomRanges.preset(name) == nil {
