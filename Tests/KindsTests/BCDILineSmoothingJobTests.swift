@@ -34,7 +34,7 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         let sharded = try BCDIMerge.assemble(cut, file: "v.cxi")
         XCTAssertNotNil(whole.precision, "the slabs carry the precision map")
         XCTAssertEqual(whole.precision, sharded.precision, "the same map sharded or not")
-        let on = try BCDIJobOptions(JobParams(params)), off = try BCDIJobOptions(JobParams([:]))
+        let on = try BCDIJobOptions(JobParams(params)), off = try BCDIJobOptions(JobParams(["line_smoothing": "off"]))
         XCTAssertEqual(BCDIMerge.lines(of: whole, options: on), BCDIMerge.lines(of: sharded, options: on), "the same lines sharded or not")
         let before = BCDIEvaluation.score(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: off))
         let after = BCDIEvaluation.score(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: on))
@@ -44,14 +44,14 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(after.recall, 0.98, draw.summary)
     }
 
-    /// A bad value is refused with the parameter's name; the default is `off`.
+    /// A bad value is refused with the parameter's name; the default is `residue_noise_blur_loop`.
     func testBadValueIsRefused() throws {
         XCTAssertThrowsError(try BCDIJobOptions(JobParams(["line_smoothing": "kalman"]))) { error in
             XCTAssertTrue("\(error)".contains("line_smoothing"), "\(error)")
         }
         XCTAssertEqual(try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise"])).lineSmoothing, .residueNoise)
         XCTAssertEqual(try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise_blur"])).lineSmoothing, .residueNoiseBlur)
-        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).lineSmoothing, .off, "the job's default")
+        XCTAssertEqual(try BCDIJobOptions(JobParams([:])).lineSmoothing, .residueNoiseBlurLoop, "the job's default")
     }
 
     /// The blurred elliptical loop (semi-axes 4.5 and 3.4, tilted) in a 40³ sphere, written as CXI

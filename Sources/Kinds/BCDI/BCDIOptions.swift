@@ -75,7 +75,8 @@ public struct BCDIJobOptions: Sendable, Equatable {
     /// (`clip`) (`BCDIFillEnds`; issue 12, thirteenth session).
     public var fillEnds: BCDIFillEnds
     /// `line_smoothing=off|residue_noise|residue_noise_blur|residue_noise_blur_ramp|residue_noise_blur_loop` (default
-    /// off): a residue-traced line smoothed along its length by its cells' position noise
+    /// `residue_noise_blur_loop` since the seventeenth session — it ties or wins all thirteen rows of
+    /// the accuracy table against `off`, docs/bcdi.md —; `off` is the old finder): a residue-traced line smoothed along its length by its cells' position noise
     /// measured from the field (`BCDILineSmoothing`; issue 12, fourteenth session), instead of
     /// two 1-2-1 passes; `residue_noise_blur` also undoes the pull of the blur left in the field
     /// on curved lines (fifteenth session); `residue_noise_blur_ramp` also the sideways move the
@@ -134,7 +135,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param fill_ends=\(endsName): expected off, ray or clip")
         }
         self.fillEnds = fillEnds
-        let smoothingName = params.string("line_smoothing", default: BCDILineSmoothing.off.rawValue)
+        let smoothingName = params.string("line_smoothing", default: BCDILineSmoothing.residueNoiseBlurLoop.rawValue)
         guard let lineSmoothing = BCDILineSmoothing(rawValue: smoothingName.lowercased()) else {
             throw ParamError(message: "--param line_smoothing=\(smoothingName): expected off, residue_noise, residue_noise_blur, residue_noise_blur_ramp or residue_noise_blur_loop")
         }

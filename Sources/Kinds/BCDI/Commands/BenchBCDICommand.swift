@@ -77,8 +77,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `fill_ends` job parameter, off (the job's default), ray or clip.")
     var fillEnds: String = BCDIFillEnds.off.rawValue
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off (the job's default), residue_noise, residue_noise_blur, residue_noise_blur_ramp or residue_noise_blur_loop.")
-    var lineSmoothing: String = BCDILineSmoothing.off.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `line_smoothing` job parameter, off, residue_noise, residue_noise_blur, residue_noise_blur_ramp or residue_noise_blur_loop (the job's default).")
+    var lineSmoothing: String = BCDILineSmoothing.residueNoiseBlurLoop.rawValue
 
     @Option(name: .long, help: "Threads for the 512³ case.")
     var threads: Int = 2
