@@ -83,6 +83,32 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         return (try BCDIMerge.assemble(try slabs(planes: 0), file: "v.cxi"), try BCDIMerge.assemble(try slabs(planes: 16), file: "v.cxi"))
     }
 
+    /// The loop's traced radius from the merge's lines with `params` (`after`) and with
+    /// `line_smoothing=against` (`before`), and its true radius; asserts the lines with `params`
+    /// are the same sharded or not and that each setting traces the one loop.
+    private func loopRadius(_ v: BCDISyntheticVolume, whole: BCDIMerge.Volume, sharded: BCDIMerge.Volume, params: [String: String],
+                            against: String) throws -> (truth: Double, before: Double, after: Double) {
+        let on = try BCDIJobOptions(JobParams(params)), base = try BCDIJobOptions(JobParams(["line_smoothing": against]))
+        XCTAssertEqual(BCDIMerge.lines(of: whole, options: on), BCDIMerge.lines(of: sharded, options: on), "the same lines sharded or not")
+        let before = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: base))
+        let after = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: on))
+        XCTAssertEqual(before.count, 1)
+        XCTAssertEqual(after.count, 1)
+        return (before.first?.truth ?? 0, before.first?.traced ?? 0, after.first?.traced ?? 0)
+    }
+
+    /// The job's default (`residue_noise_blur_loop`, no parameter given) on the blurred loop
+    /// through plan / shard / merge: the loop the plain smoother leaves pulled in is moved back
+    /// out as a whole, the same sharded or not.
+    func testDefaultMovesTheBlurredLoopBackOut() throws {
+        let (v, file) = try blurredLoop("line-smoothing-default")
+        let (whole, sharded) = try assembled(file, params: [:])
+        let (truth, pulled, back) = try loopRadius(v, whole: whole, sharded: sharded, params: [:], against: "residue_noise")
+        print("blurred loop, the default: radius true \(truth), residue_noise \(pulled), default \(back)")
+        XCTAssertLessThan(pulled, truth - 0.15, "the blur left pulls the plain smoother's loop in")
+        XCTAssertLessThan(abs(back - truth), truth - pulled - 0.1, "moved back towards the truth")
+    }
+
     /// A lone elliptical loop (semi-axes 4.5 and 3.4 voxels) in a sphere blurred by σ = 2 with
     /// little noise, CXI written by the code with its support, through plan/shard/merge: the
     /// finder leaves σ ≈ 1 of the blur in the field (the deconvolution's residual), which pulls
@@ -95,13 +121,7 @@ final class BCDILineSmoothingJobTests: XCTestCase {
         let (whole, sharded) = try assembled(file, params: params)
         XCTAssertGreaterThan(whole.fieldBlur, 0.9, "the blur left in the field travels with the slabs")
         XCTAssertEqual(whole.fieldBlur, sharded.fieldBlur)
-        let on = try BCDIJobOptions(JobParams(params)), plain = try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise"]))
-        XCTAssertEqual(BCDIMerge.lines(of: whole, options: on), BCDIMerge.lines(of: sharded, options: on), "the same lines sharded or not")
-        let before = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: plain))
-        let after = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: on))
-        XCTAssertEqual(before.count, 1)
-        XCTAssertEqual(after.count, 1)
-        let (truth, pulled, back) = (before[0].truth, before[0].traced, after[0].traced)
+        let (truth, pulled, back) = try loopRadius(v, whole: whole, sharded: sharded, params: params, against: "residue_noise")
         print("blurred loop: radius true \(truth), residue_noise \(pulled), residue_noise_blur \(back), field blur \(whole.fieldBlur)")
         XCTAssertLessThan(pulled, truth - 0.15, "the blur left pulls the plain smoother's loop in")
         XCTAssertLessThan(abs(back - truth), truth - pulled - 0.1, "moved back towards the truth")
@@ -122,13 +142,8 @@ final class BCDILineSmoothingJobTests: XCTestCase {
             let (whole, sharded) = try assembled(file, params: params)
             XCTAssertGreaterThan(whole.rampBlur, 0.9, "the blur the ramp saw travels with the slabs")
             XCTAssertEqual(whole.rampBlur, sharded.rampBlur)
-            let on = try BCDIJobOptions(JobParams(params)), blur = try BCDIJobOptions(JobParams(["line_smoothing": "residue_noise_blur"]))
-            XCTAssertEqual(BCDIMerge.lines(of: whole, options: on), BCDIMerge.lines(of: sharded, options: on), "the same lines sharded or not")
-            let before = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: blur))
-            let after = BCDIAccuracy.loopRadii(truth: v.truth, detected: BCDIMerge.lines(of: whole, options: on))
-            XCTAssertEqual(before.count, 1)
-            XCTAssertEqual(after.count, 1)
-            return (before.first?.traced ?? 0, after.first?.traced ?? 0)
+            let r = try loopRadius(v, whole: whole, sharded: sharded, params: params, against: "residue_noise_blur")
+            return (r.before, r.after)
         }
         let up = try radii(1), down = try radii(-1)
         print("loop under a ramp ±0.3 along its normal: residue_noise_blur \(up.blur) / \(down.blur), residue_noise_blur_ramp \(up.ramp) / \(down.ramp)")
