@@ -46,6 +46,9 @@ public enum TEMDrawsBenchmark {
         /// With `diagnoseIdentities`: where the detector cuts each true line, piece by piece of
         /// the tracking (`TEMCutLines`).
         public var cutLines: [TEMCutLines.LinePiece]? = nil
+        /// With `diagnoseOrders`: every pair of concurrent tracks side by side, piece by piece,
+        /// with its order across the line frame by frame (`TEMLineOrderDiagnosis`).
+        public var orders: [TEMLineOrderDiagnosis.Row]? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -74,7 +77,8 @@ public enum TEMDrawsBenchmark {
                            config: TEMDetectorConfig = .video,
                            trackers: [TEMTrackerConfig], framesPerPiece: Int = 20,
                            registration: TEMRegistration.Config = TEMRegistration.Config(),
-                           diagnoseLines: Bool = false, attribute: Bool = false, diagnoseIdentities: Bool = false) -> [[Draw]] {
+                           diagnoseLines: Bool = false, attribute: Bool = false, diagnoseIdentities: Bool = false,
+                           diagnoseOrders: Bool = false) -> [[Draw]] {
         let draws = try? Parallel.map(count, threads: threads) { k -> [Draw] in
             let seed = firstSeed + UInt64(k)
             let params = TEMSynthParams.randomized(difficulty, seed: seed, frames: frames)
@@ -147,6 +151,10 @@ public enum TEMDrawsBenchmark {
                     draw.folds = TEMFoldedCurves.summary(truth: synth.truth, detected: detected, tracks: tracks)
                     draw.cutLines = TEMCutLines.summary(truth: synth.truth, detected: detected, tracks: tracks,
                                                         pieceFrames: framesPerPiece > 0 ? framesPerPiece : frames)
+                }
+                if diagnoseOrders {
+                    draw.orders = TEMLineOrderDiagnosis.rows(truth: synth.truth, registered: registered, drift: drift,
+                                                             framesPerPiece: framesPerPiece > 0 ? framesPerPiece : frames, config: tracker)
                 }
                 if attribute {
                     let trueRegistered = zip(detected, synth.stage.drift).map { curves, d in curves.map { $0.map { $0 - d } } }

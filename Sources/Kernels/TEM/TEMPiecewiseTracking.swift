@@ -9,20 +9,9 @@ public enum TEMPiecewiseTracking {
     /// piece; summaries carry video-unique ids (`TEMTracklet.id(piece:local:)`).
     public static func trackPiece(_ curves: [[[TEMPoint]]], firstFrame: Int, piece: Int, config: TEMTrackerConfig)
         -> (tracks: [TEMTrack], tracklets: [TEMTracklet]) {
-        var inPiece = config
-        // A short piece of track at a piece boundary may be the end of a long track: the final
-        // step drops short tracks, once they are linked.
-        inPiece.minTrackFrames = 1
-        inPiece.neighbourMaxAngleDegrees = 0
-        // Summaries from the observations (pieces of a line joined), tracks over the curves.
-        var observations = config.joinFragments ? TEMFragmentGrouping.observations(curves) : nil
-        if config.doubleLines, let o = observations { observations = TEMDoubleLines.fold(o, gate: config.gate) }
-        var tracks: [TEMTrack]
-        if let o = observations {
-            (observations, tracks) = TEMTracker.trackJoiningCorners(o, config: inPiece)
-        } else {
-            tracks = TEMTracker.trackObservations(curves, config: inPiece)
-        }
+        let linked = linkPiece(curves, config: config)
+        let observations = linked.observations
+        var tracks = linked.tracks
         let joined = observations?.map(\.curves) ?? curves
         var tracklets: [TEMTracklet] = []
         for t in tracks.indices {
@@ -39,6 +28,28 @@ public enum TEMPiecewiseTracking {
             tracks[t].frames = tracks[t].frames.map { $0 + firstFrame }
         }
         return (tracks, tracklets)
+    }
+
+    /// A piece's observations (nil without `joinFragments`) and its tracks over them (over the
+    /// curves without), as `trackPiece` links them: every track kept, whatever its length.
+    static func linkPiece(_ curves: [[[TEMPoint]]], config: TEMTrackerConfig)
+        -> (observations: [TEMFragmentGrouping.Observations]?, tracks: [TEMTrack]) {
+        var inPiece = config
+        // A short piece of track at a piece boundary may be the end of a long track: the final
+        // step drops short tracks, once they are linked.
+        inPiece.minTrackFrames = 1
+        inPiece.neighbourMaxAngleDegrees = 0
+        // Summaries from the observations (pieces of a line joined), tracks over the curves.
+        guard config.joinFragments else { return (nil, TEMTracker.trackObservations(curves, config: inPiece)) }
+        var observations = TEMFragmentGrouping.observations(curves)
+        if config.doubleLines { observations = TEMDoubleLines.fold(observations, gate: config.gate) }
+        var tracks: [TEMTrack]
+        (observations, tracks) = TEMTracker.trackJoiningCorners(observations, config: inPiece)
+        // A double line's pieces, which change order across the line, linked again as one line.
+        if config.doubleLineOrder, let folded = TEMLineOrder.fold(observations, tracks: tracks, gate: config.gate) {
+            (observations, tracks) = TEMTracker.trackJoiningCorners(folded, config: inPiece)
+        }
+        return (observations, tracks)
     }
 
     /// (`TEMTrackerConfig.boundaryPieces`) The frames within `reach` of `track`'s first and last

@@ -252,6 +252,12 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// shape gliding together) at similar separations read as doubling (hard 201–250: 15 draws
     /// lost, two-line folds 176 → 1,121; docs/tem.md, tem-track24).
     public var doubleLines = false
+    /// Whether a line imaged as two edges is one observation when its pieces change order across
+    /// it: within a piece of frames, two tracks side by side whose offset across the line changes
+    /// sign between frames more often than two lines allow (`TEMLineOrder`) are one line's pieces,
+    /// and the piece is linked again with their observations made one in each frame. A close pair
+    /// keeps its order (two dislocations on one glide plane do not pass through each other).
+    public var doubleLineOrder = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -277,7 +283,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.collinearAcrossPieces, &collinearAcrossPieces); try read(.collinearSeenWholeBowed, &collinearSeenWholeBowed)
         try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal); try read(.collinearArcScatter, &collinearArcScatter)
         try read(.boundaryPieces, &boundaryPieces); try read(.collinearAcrossNextView, &collinearAcrossNextView)
-        try read(.doubleLines, &doubleLines)
+        try read(.doubleLines, &doubleLines); try read(.doubleLineOrder, &doubleLineOrder)
     }
 }
 
@@ -292,7 +298,10 @@ public enum TEMTracker {
         guard config.joinFragments else { return trackObservations(curves, config: config) }
         var observations = TEMFragmentGrouping.observations(curves)
         if config.doubleLines { observations = TEMDoubleLines.fold(observations, gate: config.gate) }
-        let (joined, tracks) = trackJoiningCorners(observations, config: config)
+        var (joined, tracks) = trackJoiningCorners(observations, config: config)
+        if config.doubleLineOrder, let folded = TEMLineOrder.fold(joined, tracks: tracks, gate: config.gate) {
+            (joined, tracks) = trackJoiningCorners(folded, config: config)
+        }
         return tracks.map { expand($0, joined) }
     }
 

@@ -94,6 +94,9 @@ struct BenchTEMCommand: ParsableCommand {
     @Flag(name: .long, help: "With --long-frames: print where identities break; with --draws: each draw's identity breaks by cause, summed, and the ten draws that lose most to tracking (with --attribute: identities from the truth minus plain IDF1).")
     var diagnose = false
 
+    @Flag(name: .long, help: "With --draws: every pair of concurrent tracks side by side in a tracking piece, with the true line of each and its offset across the other frame by frame (with --per-draw a line per pair), and the pairs counted by their sign changes (a double line's pieces against close pairs).")
+    var orderPairs = false
+
     @Option(name: .long, help: "With --long-frames: registration before linking, as a job's shards do it (chunks of 200 frames against frame 0): none (the bench before), correlation (the correlation peak alone, the jobs' registration before TEMRegistration) or robust (TEMRegistration).")
     var longRegistration: String = "none"
 
@@ -285,7 +288,8 @@ struct BenchTEMCommand: ParsableCommand {
             let results = TEMDrawsBenchmark.run(TEMDifficulty(rawValue: name)!, count: count, frames: drawFrames,
                                                 firstSeed: firstSeed, config: try detectorConfig(), trackers: trackers,
                                                 framesPerPiece: pieceFrames, registration: try registrationConfig(),
-                                                diagnoseLines: lineDiagnosis, attribute: attribute, diagnoseIdentities: diagnose)
+                                                diagnoseLines: lineDiagnosis, attribute: attribute, diagnoseIdentities: diagnose,
+                                                diagnoseOrders: orderPairs)
             for (k, r) in results.enumerated() {
                 if k > 0 {
                     print("tracker \(k): \(alsoTrackerJSON[k - 1])")
@@ -294,6 +298,10 @@ struct BenchTEMCommand: ParsableCommand {
                 print(TEMDrawsBenchmark.report(r, perDraw: perDraw))
                 if diagnose { print(TEMDrawsBenchmark.identityReport(r)) }
                 if diagnose && perDraw { print(TEMDrawsBenchmark.cutLinesReport(r)) }
+                if orderPairs {
+                    if perDraw { for d in r where !(d.orders ?? []).isEmpty { print(TEMLineOrderDiagnosis.report(d.orders!, seed: d.seed)) } }
+                    print(TEMLineOrderDiagnosis.summary(r.flatMap { $0.orders ?? [] }))
+                }
             }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
