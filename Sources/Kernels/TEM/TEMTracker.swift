@@ -253,10 +253,12 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// lost, two-line folds 176 → 1,121; docs/tem.md, tem-track24).
     public var doubleLines = false
     /// Whether a line imaged as two edges is one observation when its pieces change order across
-    /// it: within a piece of frames, two tracks side by side whose offset across the line changes
-    /// sign between frames more often than two lines allow (`TEMLineOrder`) are one line's pieces,
-    /// and the piece is linked again with their observations made one in each frame. A close pair
-    /// keeps its order (two dislocations on one glide plane do not pass through each other).
+    /// it: within a piece of frames, two tracks side by side whose offset across the line has no
+    /// definite sign, changes sign, and is not clustered into fewer runs than a random order at
+    /// 1 % (`TEMLineOrder.swaps`) are one line's pieces, and the piece is linked again with their
+    /// observations made one in each frame. A close pair keeps its order (two dislocations on one
+    /// glide plane do not pass through each other). Off: ties every median and p10 measured and
+    /// wins medium 201–250's p10, but folds more pairs of two lines (docs/tem.md, tem-track25).
     public var doubleLineOrder = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
