@@ -27,17 +27,21 @@ public enum TEMTemporalBenchmark {
         public var addedPerFrame: Double
     }
 
-    /// A randomised medium video (`seed`, its own stage drift, 16 distinct frames cycled),
-    /// registered with the generator's drift: each frame detected by `config` without the mean,
-    /// then pushed through a `TEMTemporalWindow` of `config`.
-    public static func speed(frames: Int = 400, seed: UInt64 = 21, config: TEMDetectorConfig) -> Speed {
+    /// A video of 16 distinct frames (`params`, the generator's stage drift as the registration)
+    /// played forwards and back (so every window holds neighbouring frames): each frame detected
+    /// by `config` without the mean, then pushed through a `TEMTemporalWindow` of `config`.
+    public static func speed(frames: Int = 400, params given: TEMSynthParams, config: TEMDetectorConfig) -> Speed {
         let k = max(2, config.temporalMeanFrames)
         var windowConfig = config
         windowConfig.temporalMeanFrames = k
         let distinct = 16
-        let params = TEMSynthParams.randomized(.medium, seed: seed, frames: distinct)
+        var params = given
+        params.frames = distinct
         let synth = TEMSynthesizer(params: params)
         let w = params.width, h = params.height, n = w * h
+        // Frame i of the timed sequence: 0 … 15, 14 … 1, 0 … .
+        let order = (0..<(2 * distinct - 2)).map { $0 < distinct ? $0 : 2 * distinct - 2 - $0 }
+        let played = (0..<max(1, frames)).map { order[$0 % order.count] }
         let images = (0..<distinct).map { synth.frame8($0).map { Float($0) / 255 } }
         let drifts = (0..<distinct).map { synth.stage.drift[$0] }
         var plainConfig = config
@@ -46,17 +50,17 @@ public enum TEMTemporalBenchmark {
         var detector = TEMDetector(config: plainConfig)
         let plain = images.map { img in img.withUnsafeBufferPointer { detector.detect($0, width: w, height: h) } }
         let c0 = TEMBenchmark.threadCPUSeconds()
-        for i in 0..<frames { _ = images[i % distinct].withUnsafeBufferPointer { detector.detect($0, width: w, height: h) } }
+        for i in 0..<frames { _ = images[played[i]].withUnsafeBufferPointer { detector.detect($0, width: w, height: h) } }
         let plainMs = 1000 * (TEMBenchmark.threadCPUSeconds() - c0) / Double(max(1, frames))
         // The mean kernel alone, frame i's window drawn in its coordinates.
         var out = [Float](repeating: 0, count: n), count = out
-        func window(_ i: Int) -> [Int] { (0..<k).map { (i + $0 - (k - 1) / 2 + distinct) % distinct } }
+        func window(_ i: Int) -> [Int] { Array(TEMTemporalMean.window(of: i, size: k, available: distinct)) }
         let c1 = TEMBenchmark.threadCPUSeconds()
         for i in 0..<frames {
-            let members = window(i)
+            let members = window(played[i])
             out.withUnsafeMutableBufferPointer { o in count.withUnsafeMutableBufferPointer { c in
                 withBuffers(members.map { images[$0] }) { b in
-                    TEMTemporalMean.apply(frames: b, drifts: members.map { drifts[$0] }, target: drifts[i % distinct],
+                    TEMTemporalMean.apply(frames: b, drifts: members.map { drifts[$0] }, target: drifts[played[i]],
                                           width: w, height: h, out: o, count: c)
                 }
             } }
@@ -86,18 +90,18 @@ public enum TEMTemporalBenchmark {
         var meanDetector = TEMDetector(config: plainConfig)
         for m in means { _ = meanDetector.detect(m, width: w, height: h) }
         let c2 = TEMBenchmark.threadCPUSeconds()
-        for i in 0..<frames { _ = means[i % distinct].withUnsafeBufferPointer { meanDetector.detect($0, width: w, height: h) } }
+        for i in 0..<frames { _ = means[played[i]].withUnsafeBufferPointer { meanDetector.detect($0, width: w, height: h) } }
         let meanDetectMs = 1000 * (TEMBenchmark.threadCPUSeconds() - c2) / Double(max(1, frames))
         // The whole window: every frame pushed with its plain curves, its mean drawn, detected, merged.
         var temporal = TEMTemporalWindow(config: windowConfig)
         var added = 0, completed = 0
         func tally(_ done: [TEMTemporalWindow.Output]) {
-            for o in done { added += o.curves.count - plain[o.index % distinct].count; completed += 1 }
+            for o in done { added += o.curves.count - plain[played[o.index]].count; completed += 1 }
         }
         let c3 = TEMBenchmark.threadCPUSeconds()
         for i in 0..<frames {
-            tally(images[i % distinct].withUnsafeBufferPointer {
-                temporal.push($0, width: w, height: h, drift: drifts[i % distinct], curves: plain[i % distinct])
+            tally(images[played[i]].withUnsafeBufferPointer {
+                temporal.push($0, width: w, height: h, drift: drifts[played[i]], curves: plain[played[i]])
             })
         }
         tally(temporal.finish())
