@@ -128,4 +128,44 @@ final class TEMTemporalMeanTests: XCTestCase {
         XCTAssertEqual(TEMTemporalWindow.merged(plain: pieces, mean: [curve([TEMPoint(10, 80), TEMPoint(110, 80)])],
                                                 radius: 3, minLength: 40, samples: 50, join: true).count, 3)
     }
+
+    /// `temporalProbeInterval` P: once a mean adds nothing it is read only on every P-th frame,
+    /// and on every frame while it adds. Flat frames: the mean adds nothing, so of 12 frames it is
+    /// read on 0, 4 and 8 (P 4), on all 12 without probes, and the frames' curves are their own.
+    /// A bowed dark line pushed with no plain curves: the mean adds it on every frame, so it is read
+    /// on every frame with probes too.
+    func testTheMeanIsProbedWhileItAddsNothing() {
+        let w = 96, h = 96, frames = 12
+        var rng = SeededRandom(seed: 11)
+        func run(probe: Int, line: Bool) -> (read: Int, adding: Int, curves: [Int]) {
+            var config = TEMDetectorConfig.video5
+            config.temporalMeanFrames = 3
+            config.temporalProbeInterval = probe
+            var window = TEMTemporalWindow(config: config)
+            var curves = [Int](repeating: -1, count: frames)
+            for k in 0..<frames {
+                var frame = [Float](repeating: 0.5, count: w * h)
+                if line {
+                    for i in frame.indices {
+                        let y = i / w, x = i % w
+                        let d = Double(y) - 30 - 0.01 * Double((x - 48) * (x - 48))  // a bowed line: no slip-trace rule
+                        frame[i] += Float(0.05 * rng.gaussian() - 0.4 * exp(-d * d / 4))
+                    }
+                }
+                let done = frame.withUnsafeBufferPointer { window.push($0, width: w, height: h, drift: .zero, curves: []) }
+                for o in done { curves[o.index] = o.curves.count }
+            }
+            for o in window.finish() { curves[o.index] = o.curves.count }
+            return (window.meansRead, window.meansAdding, curves)
+        }
+        let flat = run(probe: 4, line: false)
+        XCTAssertEqual(flat.read, 3, "read on frames 0, 4 and 8")
+        XCTAssertEqual(flat.adding, 0)
+        XCTAssertEqual(flat.curves, [Int](repeating: 0, count: frames))
+        XCTAssertEqual(run(probe: 0, line: false).read, frames, "without probes: every frame")
+        let adding = run(probe: 4, line: true)
+        XCTAssertEqual(adding.read, frames, "a mean that keeps adding is read on every frame")
+        XCTAssertEqual(adding.adding, frames)
+        XCTAssertTrue(adding.curves.allSatisfy { $0 >= 1 }, "\(adding.curves)")
+    }
 }

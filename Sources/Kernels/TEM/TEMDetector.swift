@@ -324,6 +324,11 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// does the lines (`--false-overlays` on medium 48 and 22: 14 of 24 and 37 of 40 false curves
     /// on a slip trace, line RMS 0.2–0.4 px), while each frame's own rule has already dropped them.
     public var temporalDropStraight = false
+    /// With `temporalMeanFrames`: 0 reads the mean on every frame. P > 0: once a mean frame
+    /// adds nothing, the mean is read again only on every P-th frame until one adds a part, then
+    /// on every frame (`TEMTemporalWindow`): a video whose single frames already show its lines
+    /// pays for the mean on one frame in P; one whose mean keeps adding pays on all.
+    public var temporalProbeInterval = 0
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.

@@ -49,6 +49,9 @@ public enum TEMDrawsBenchmark {
         /// With `diagnoseOrders`: every pair of concurrent tracks side by side, piece by piece,
         /// with its order across the line frame by frame (`TEMLineOrderDiagnosis`).
         public var orders: [TEMLineOrderDiagnosis.Row]? = nil
+        /// With `temporalMeanFrames`: the frames whose mean was read, and those it added a part to.
+        public var meansRead: Int? = nil
+        public var meansAdding: Int? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -145,6 +148,8 @@ public enum TEMDrawsBenchmark {
                 if config.autoPolarity { draw.polarityZ = detector.polarityTest.z }
                 if config.polarityAlpha > 0 { draw.polaritySignificantAt = detector.firstSignificantFrame ?? 0 }
                 draw.driftErrorP90 = quantile(driftErrors, 0.9)
+                draw.meansRead = window?.meansRead
+                draw.meansAdding = window?.meansAdding
                 if diagnoseIdentities {
                     draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
                                                                     time: synth.stage.time, pieceFrames: framesPerPiece, config: tracker)
@@ -295,6 +300,7 @@ public enum TEMDrawsBenchmark {
                              + "  drift err \(TEMBenchmark.fmt(d.driftError, 2))/\(TEMBenchmark.fmt(d.driftErrorP90, 2))"
                              + (d.idf1TrueDrift.map { "  IDF1 true drift \(TEMBenchmark.fmt($0, 3))" } ?? "")
                              + (d.idf1Oracle.map { "  oracle \(TEMBenchmark.fmt($0, 3))" } ?? "")
+                             + (d.meansRead.map { "  means \($0) (adding \(d.meansAdding ?? 0))" } ?? "")
                              + (d.nuisance.isEmpty ? "" : "  [\(d.nuisance)]"))
             }
         }

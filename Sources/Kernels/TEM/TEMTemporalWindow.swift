@@ -21,6 +21,12 @@ public struct TEMTemporalWindow: Sendable {
     private var pushed = 0
     private var size: (width: Int, height: Int)?
     private var mean: [Float] = [], count: [Float] = []
+    /// `temporalProbeInterval`: whether the last mean read added nothing, and frames skipped since.
+    private var quiet = false
+    private var skipped = 0
+    /// Frames whose mean was read, and of those the frames it added a part to (diagnostics).
+    public private(set) var meansRead = 0
+    public private(set) var meansAdding = 0
 
     public init(config: TEMDetectorConfig) {
         self.config = config
@@ -80,6 +86,11 @@ public struct TEMTemporalWindow: Sendable {
         let window = TEMTemporalMean.window(of: k, size: frames, available: pushed)
         let members = held.filter { window.contains($0.index) }
         guard members.count > 1 else { return curves }
+        if config.temporalProbeInterval > 0 && quiet && skipped + 1 < config.temporalProbeInterval {
+            skipped += 1
+            return curves
+        }
+        skipped = 0
         let n = size.width * size.height
         if mean.count != n { mean = [Float](repeating: 0, count: n); count = mean }
         mean.withUnsafeMutableBufferPointer { o in count.withUnsafeMutableBufferPointer { c in
@@ -89,9 +100,13 @@ public struct TEMTemporalWindow: Sendable {
             }
         } }
         let found = mean.withUnsafeBufferPointer { detector.detect($0, width: size.width, height: size.height) }
-        return Self.merged(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
-                           samples: config.samples, join: config.joinPieces,
-                           straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil)
+        let merged = Self.mergedParts(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
+                                      samples: config.samples, join: config.joinPieces,
+                                      straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil)
+        meansRead += 1
+        if merged.added > 0 { meansAdding += 1 }
+        quiet = merged.added == 0
+        return merged.curves
     }
 
     private static func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
@@ -115,7 +130,14 @@ public struct TEMTemporalWindow: Sendable {
     /// slip-trace rule has already dropped it there; nil: kept).
     public static func merged(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
                               samples: Int, join: Bool, straightRMS: Double? = nil) -> [TEMCurve] {
-        guard !mean.isEmpty else { return plain }
+        mergedParts(plain: plain, mean: mean, radius: radius, minLength: minLength, samples: samples, join: join,
+                    straightRMS: straightRMS).curves
+    }
+
+    /// `merged`, with the number of parts added.
+    public static func mergedParts(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
+                                   samples: Int, join: Bool, straightRMS: Double? = nil) -> (curves: [TEMCurve], added: Int) {
+        guard !mean.isEmpty else { return (plain, 0) }
         let grid = PointGrid(plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }, cell: max(radius, 0.5))
         var extra: [TEMCurve] = []
         for curve in mean {
@@ -138,10 +160,10 @@ public struct TEMTemporalWindow: Sendable {
             }
             close()
         }
-        guard !extra.isEmpty else { return plain }
+        guard !extra.isEmpty else { return (plain, 0) }
         let all = plain + extra
-        guard join else { return all }
+        guard join else { return (all, extra.count) }
         let first = plain.count
-        return TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }
+        return (TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }, extra.count)
     }
 }

@@ -75,6 +75,7 @@ struct TEMFrameAnalysis {
         if options.cornerContinuationArmsLines { config.cornerContinuationArmsLines = true }
         if let v = options.temporalMeanFrames { config.temporalMeanFrames = v }
         if options.temporalDropStraight { config.temporalDropStraight = true }
+        if let v = options.temporalProbeInterval { config.temporalProbeInterval = v }
         return config
     }
 

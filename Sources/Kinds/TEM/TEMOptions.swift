@@ -75,6 +75,10 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `temporal_drop_straight=true` (off by default): with `temporal_mean_frames`, an added part
     /// as straight as a slip trace is not added (`TEMDetectorConfig.temporalDropStraight`).
     public var temporalDropStraight = false
+    /// `temporal_probe_interval=P` (0, the default: the mean on every frame): with
+    /// `temporal_mean_frames`, once a mean adds nothing it is read only on every P-th frame until
+    /// one adds again (`TEMDetectorConfig.temporalProbeInterval`).
+    public var temporalProbeInterval: Int?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -159,6 +163,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         cornerContinuationArmsLines = try params.bool("corner_continuation_arms_lines", default: false)
         temporalMeanFrames = try optionalInt("temporal_mean_frames", 0...64)
         temporalDropStraight = try params.bool("temporal_drop_straight", default: false)
+        temporalProbeInterval = try optionalInt("temporal_probe_interval", 0...10_000)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)

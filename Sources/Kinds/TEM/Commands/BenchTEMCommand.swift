@@ -150,9 +150,21 @@ struct BenchTEMCommand: ParsableCommand {
         if let n = visibilityDraws { return visibility(n) }
         if let n = degradedDraws { return try degraded(n) }
         // The speed lines time the chosen detector (`--detector`, `--per-frame-statistics`, JSON).
-        let s = TEMBenchmark.speed(frames: frames, config: try detectorConfig())
+        let config = try detectorConfig()
+        let s = TEMBenchmark.speed(frames: frames, config: config)
         print(String(format: "tem kernel only (u8 bytes widened → detect, trace, fit): %d frames %d×%d in %.3f s = %.1f frames/s wall, %.1f frames/CPU-s (1 thread), %.1f curves/frame; separable vs direct filter max rel. error %.2g",
                      s.frames, s.width, s.height, s.seconds, s.framesPerSecond, s.framesPerCPUSecond, s.curvesPerFrame, s.filterRelativeError))
+        if config.temporalMeanFrames > 1 {
+            // The mean of K registered frames (`temporalMeanFrames`): its kernel, its detection, the window.
+            // A faint draw (its mean adds on most frames) and the kernel line's clear hard video.
+            for (label, params) in [("randomised medium draw 21", TEMSynthParams.randomized(.medium, seed: 21, frames: 16)),
+                                    ("hard preset seed 1", TEMSynthParams.preset(.hard, seed: 1, frames: 16))] {
+                let t = TEMTemporalBenchmark.speed(frames: frames, params: params, config: config)
+                print(String(format: "tem temporal mean (K = %d, %@, 512×512, its true drift, one thread): mean %.3f ms/frame CPU (vs plain per-pixel reference max error %.2g of the frame's range), the mean frame's detection %.3f ms/frame, the window (mean, detection, merge) %.3f ms/frame with the mean read on %d of %d frames, %.2f curves/frame added; the frame's own detection %.3f ms/frame: %.1f frames/CPU-s without the mean, %.1f with it",
+                             t.meanFrames, label, t.meanMs, t.relativeError, t.meanDetectMs, t.windowMs, t.meansRead, t.frames, t.addedPerFrame,
+                             t.plainMs, 1000 / t.plainMs, 1000 / (t.plainMs + t.windowMs)))
+            }
+        }
         print(try driftSpeed(frames: frames))
         let t = TEMBenchmark.tangentAverageSpeed(frames: frames)
         print(String(format: "ridge tangent average (m = 3, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max rel. error %.2g", t.msPerFrame, t.relativeError))
