@@ -114,6 +114,82 @@ final class TEMCornerContinuationTests: XCTestCase {
         XCTAssertEqual(pieces(long, minArm: 40).count, 1, "a bend with two 45-px arms is cut")
     }
 
+    /// `CornerContinuation.split` on a 120 × 120 response map of noise alone (every corner reads
+    /// as a bend) with arms of 40 px at least (`minArm`), and `always`.
+    private func noisePieces(_ path: [TEMPoint], always: CornerContinuation.Always = CornerContinuation.Always()) -> [[TEMPoint]] {
+        let w = 120, h = 120
+        var rng = SeededRandom(seed: 11)
+        let r = (0..<(w * h)).map { _ in Float(rng.unit() - 0.5) * 2 }
+        let normal = (0..<(w * h)).map { _ in Float(Int(rng.unit() * 4) % 4) }
+        return r.withUnsafeBufferPointer { rb in normal.withUnsafeBufferPointer { nb in
+            CornerContinuation.split(path, span: 8, maxTurnDegrees: 40, alpha: 0.01, minArm: 40, always: always,
+                                     response: rb, normal: nb, width: w, height: h, median: 0, sigma: 1) {
+                TEMPieceJoinEvidence.Null(response: rb, normal: nb, width: w, height: h, median: 0, sigma: 1, maxSamples: 20)
+            }
+        } }
+    }
+
+    /// A hairpin — out along x and back 4 px beside itself, as the tracer runs around a double
+    /// line's end onto its other edge (draw 217) — reads as a bend (neither arm carries on) and
+    /// is kept whole by the continuation test; with `maxTurnDegrees` 90 it is cut at its tip. A
+    /// 60° bend is kept whole either way.
+    func testHairpinCutWhateverItsContinuations() {
+        let out: [TEMPoint] = (15...80).map { TEMPoint(Double($0), 60) }
+        let tip: [TEMPoint] = [TEMPoint(81, 61), TEMPoint(82, 62), TEMPoint(81, 63)]
+        let back: [TEMPoint] = (15...80).reversed().map { TEMPoint(Double($0), 64) }
+        let hairpin = out + tip + back
+        let turn = 60 * Double.pi / 180, d = TEMPoint(cos(turn), sin(turn))
+        let bendIn: [TEMPoint] = (10...60).map { TEMPoint(Double($0), 30) }
+        let bendOut: [TEMPoint] = (1...50).map { TEMPoint(60, 30) + Double($0) * d }
+        let bend = bendIn + bendOut
+        XCTAssertEqual(noisePieces(hairpin).count, 1, "the hairpin is cut by the continuation test (the test needs it kept)")
+        let cut = noisePieces(hairpin, always: CornerContinuation.Always(maxTurnDegrees: 90))
+        XCTAssertEqual(cut.count, 2, "the hairpin is not cut")
+        XCTAssertEqual(cut.first?.last?.x ?? 0, 82, accuracy: 1.5, "not cut at the tip")
+        XCTAssertEqual(noisePieces(bend).count, 1)
+        XCTAssertEqual(noisePieces(bend, always: CornerContinuation.Always(maxTurnDegrees: 90)).count, 1, "a 60° bend is cut")
+    }
+
+    /// Two straight arms meeting at 60° (a slip band's outline turning its corner) are cut with
+    /// `bothStraight` (straight: the slip-trace rule's RMS 1.5 px); the same corner with one arm
+    /// bowed (an arc of radius 40 px over 80°, RMS distance to its chord ≈ 3 px) is a bend and
+    /// kept whole.
+    func testCornerOfTwoStraightArmsCut() {
+        let (straightIn, bowedIn, straightOut) = arms()
+        let rule = CornerContinuation.Always(straightRMS: 1.5, straightMinLength: 15, bothStraight: true)
+        XCTAssertEqual(noisePieces(straightIn + straightOut).count, 1, "the corner is cut by the continuation test (the test needs it kept)")
+        XCTAssertEqual(noisePieces(straightIn + straightOut, always: rule).count, 2, "two straight arms meeting are not cut")
+        XCTAssertEqual(noisePieces(bowedIn + straightOut).count, 1)
+        XCTAssertEqual(noisePieces(bowedIn + straightOut, always: rule).count, 1, "a corner with a bowed arm is cut")
+    }
+
+    /// A bowed line meeting a straight arm that runs on to the frame's edge (79 px of its line's
+    /// 137-px chord through the frame: a slip trace across the field) is cut with
+    /// `acrossFraction` 0.5; a straight arm of 50 px (0.36 of the chord: a straight stretch of a
+    /// line) is not.
+    func testLineMeetingATraceAcrossTheFieldCut() {
+        let (_, bowedIn, straightOut) = arms()
+        let turn = 60 * Double.pi / 180, d = TEMPoint(cos(turn), sin(turn))
+        let acrossOut: [TEMPoint] = (0...79).map { TEMPoint(60, 50) + Double($0) * d }
+        let rule = CornerContinuation.Always(straightRMS: 1.5, straightMinLength: 15, acrossFraction: 0.5)
+        XCTAssertEqual(noisePieces(bowedIn + acrossOut).count, 1, "the corner is cut by the continuation test (the test needs it kept)")
+        XCTAssertEqual(noisePieces(bowedIn + acrossOut, always: rule).count, 2, "the line is not cut off the trace across the field")
+        XCTAssertEqual(noisePieces(bowedIn + straightOut, always: rule).count, 1, "a short straight arm is cut off")
+    }
+
+    /// Arms meeting at (60, 50) at 60°: straight in along x, bowed in (an arc of radius 40 px
+    /// over 80° tangent to x at the corner), straight out at 60°.
+    private func arms() -> (straightIn: [TEMPoint], bowedIn: [TEMPoint], straightOut: [TEMPoint]) {
+        let turn = 60 * Double.pi / 180, d = TEMPoint(cos(turn), sin(turn))
+        let straightIn: [TEMPoint] = (10...59).map { TEMPoint(Double($0), 50) }
+        let straightOut: [TEMPoint] = (0...50).map { TEMPoint(60, 50) + Double($0) * d }
+        let bowedIn = stride(from: 80.0, to: 0, by: -1.5).map { deg -> TEMPoint in
+            let a = deg * Double.pi / 180
+            return TEMPoint(60 - 40 * sin(a), 50 - 40 * (1 - cos(a)))
+        }
+        return (straightIn, bowedIn, straightOut)
+    }
+
     /// At a shallow bend (40°) the other arm lies 3.9 px beside the incoming arm's continuation at
     /// its first sample: a broad ridge along that arm reads as the line carrying on, unless the
     /// samples within `clearance` of the path are passed over.

@@ -35,4 +35,21 @@ final class TEMCornerContinuationParamTests: XCTestCase {
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_clearance": "-2"])))
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_arms_lines": "maybe"])))
     }
+
+    func testForcedCutsReachTheDetector() throws {
+        let plain = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams([:])))
+        XCTAssertEqual(plain.cornerContinuationMaxTurn, 0)
+        XCTAssertFalse(plain.cornerContinuationStraightArms)
+        XCTAssertFalse(plain.cornerContinuationTraceArm)
+        let set = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams([
+            "corner_continuation_max_turn": "90", "corner_continuation_straight_arms": "true",
+            "corner_continuation_trace_arm": "true"])))
+        XCTAssertEqual(set.cornerContinuationMaxTurn, 90)
+        XCTAssertTrue(set.cornerContinuationStraightArms)
+        XCTAssertTrue(set.cornerContinuationTraceArm)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_max_turn": "200"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_max_turn": "-5"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_straight_arms": "often"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_trace_arm": "2"])))
+    }
 }

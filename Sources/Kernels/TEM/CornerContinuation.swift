@@ -139,15 +139,49 @@ public enum CornerContinuation {
         return m
     }
 
+    /// Corners `split` cuts whatever their continuations read: shapes a bent dislocation does
+    /// not take, so the continuation test is not asked. Each off at 0.
+    public struct Always: Sendable, Equatable {
+        /// A corner turning by more than this (degrees, `CurveCorners.turns`) is cut: a
+        /// dislocation does not fold back on itself within a few px. A tracer that turns back has
+        /// run around the end of a double line onto its other edge (draw 217: the two edges read
+        /// as one hairpin loop, since past the turn neither arm carries on), or around a band's end.
+        /// 0: off.
+        public var maxTurnDegrees = 0.0
+        /// An arm is straight when the RMS distance of its points to their own line is at most
+        /// `straightRMS` (px) — the slip-trace rule's reading of a whole curve
+        /// (`TEMDetectorConfig.traceMaxRMS`) — and it is at least `straightMinLength` px long.
+        public var straightRMS = 1.5
+        public var straightMinLength = 0.0
+        /// A corner both of whose arms are straight is cut: two straight traces meeting (a slip
+        /// band's outline turning its corner), where a bowed dislocation bending has a bowed arm.
+        public var bothStraight = false
+        /// A corner with a straight arm, at least 40 px long, that covers this fraction of its
+        /// line's chord through the frame or more is cut: a line meeting a slip trace that crosses
+        /// the field, which the slip-trace rule drops once the two are apart
+        /// (`TEMDetectorConfig.traceFieldFraction`); kept whole, the tracer's run on along the
+        /// trace stays with the line (draws 208, 233: the trace too faint past the corner to read
+        /// as carrying on). 0: off.
+        public var acrossFraction = 0.0
+        public init(maxTurnDegrees: Double = 0, straightRMS: Double = 1.5, straightMinLength: Double = 0,
+                    bothStraight: Bool = false, acrossFraction: Double = 0) {
+            self.maxTurnDegrees = maxTurnDegrees
+            self.straightRMS = straightRMS
+            self.straightMinLength = straightMinLength
+            self.bothStraight = bothStraight
+            self.acrossFraction = acrossFraction
+        }
+    }
+
     /// `CurveCorners.split` keeping every corner that is a bend by `measure`: `p` is cut only at
     /// the corners where an arm's ridge carries on. With `minArm` > 0 a bend is kept whole only
     /// when both its arms — the parts of `p` between it and the neighbouring corners (or the
     /// ends) — are at least `minArm` px long, i.e. lines in their own right: a texture scribble's
     /// corners read as bends too (neither arm carries on), and kept whole it would come back
-    /// as a curve where its pieces were too short to keep. `null` is asked for the frame's null
-    /// only when the path has a corner.
+    /// as a curve where its pieces were too short to keep. The corners `always` names are cut
+    /// without the test. `null` is asked for the frame's null only when the path has a corner.
     public static func split(_ p: [TEMPoint], span: Int, maxTurnDegrees: Double, alpha: Double,
-                             reading: Reading = Reading(), minArm: Double = 0,
+                             reading: Reading = Reading(), minArm: Double = 0, always: Always = Always(),
                              response r: UnsafeBufferPointer<Float>, normal: UnsafeBufferPointer<Float>,
                              width: Int, height: Int, median: Float, sigma: Float,
                              null: () -> TEMPieceJoinEvidence.Null) -> [[TEMPoint]] {
@@ -155,12 +189,27 @@ public enum CornerContinuation {
         guard !corners.isEmpty else { return [p] }
         let n = null()
         let bounds = [0] + corners + [p.count - 1]
+        let turns = always.maxTurnDegrees > 0 ? CurveCorners.turns(p, span: span) : []
         var cuts: [Int] = []
         for (i, c) in corners.enumerated() {
-            if minArm > 0 {
-                // bounds[i] … c and c … bounds[i + 2]: the arms either side of corner i.
-                let before = TEMPolyline.length(Array(p[bounds[i]...c])), after = TEMPolyline.length(Array(p[c...bounds[i + 2]]))
-                if before < minArm || after < minArm { cuts.append(c); continue }
+            // bounds[i] … c and c … bounds[i + 2]: the arms either side of corner i.
+            let before = Array(p[bounds[i]...c]), after = Array(p[c...bounds[i + 2]])
+            if minArm > 0 && (TEMPolyline.length(before) < minArm || TEMPolyline.length(after) < minArm) { cuts.append(c); continue }
+            if always.maxTurnDegrees > 0 && turns[c] > always.maxTurnDegrees * Double.pi / 180 { cuts.append(c); continue }
+            if always.bothStraight || always.acrossFraction > 0 {
+                let straight = [before, after].map {
+                    TEMPolyline.length($0) >= always.straightMinLength
+                        && TEMDetector.lineRMS(TEMPolyline.resample($0, spacing: 1)) <= always.straightRMS
+                }
+                if always.bothStraight && straight[0] && straight[1] { cuts.append(c); continue }
+                if always.acrossFraction > 0 && zip([before, after], straight).contains(where: { arm, isStraight in
+                    guard isStraight, let a = arm.first, let b = arm.last, TEMPolyline.norm(b - a) > 1e-9 else { return false }
+                    let len = TEMPolyline.length(arm)
+                    let chord = TEMDetector.frameChord(through: a, along: (b - a) / TEMPolyline.norm(b - a), width: width, height: height)
+                    return len >= 40 && len >= always.acrossFraction * chord
+                }) {
+                    cuts.append(c); continue
+                }
             }
             if measure(p, corner: c, span: span, alpha: alpha, reading: reading, response: r, normal: normal,
                        width: width, height: height, median: median, sigma: sigma, null: n).junction {

@@ -308,6 +308,21 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// `minLength` long, lines in their own right; shorter arms are cut as without the test
     /// (texture scribbles read as bends too).
     public var cornerContinuationArmsLines = false
+    /// With `cornerContinuationAlpha`: a corner turning by more than this (degrees) is cut
+    /// whatever its continuations read — a dislocation does not fold back on itself; a hairpin is
+    /// the tracer running around a double line's end onto its other edge
+    /// (`CornerContinuation.Always.maxTurnDegrees`). 0 = off.
+    public var cornerContinuationMaxTurn = 0.0
+    /// With `cornerContinuationAlpha`: a corner whose arms are both straight by the slip-trace
+    /// rule (RMS distance to their line ≤ `traceMaxRMS`, each ≥ `traceMinLength`) is cut whatever
+    /// its continuations read — two straight traces meeting, as at a slip band's outline
+    /// (`CornerContinuation.Always.bothStraight`).
+    public var cornerContinuationStraightArms = false
+    /// With `cornerContinuationAlpha`: a corner with a straight arm (as above, ≥ 40 px) covering
+    /// `traceFieldFraction` of its line's chord through the frame is cut whatever its
+    /// continuations read — a line meeting a slip trace across the field
+    /// (`CornerContinuation.Always.acrossFraction`).
+    public var cornerContinuationTraceArm = false
     /// Frames K in the mean of registered neighbouring frames whose curves are added to each
     /// frame's own (`TEMTemporalWindow`: the frame's window of K frames, registered onto it with
     /// the shard's drifts, averaged and detected with these same settings; only the parts of its
@@ -1039,10 +1054,13 @@ public struct TEMDetector: Sendable {
             let reading = CornerContinuation.Reading(armOffset: cfg.cornerContinuationArmOffset, across: cfg.cornerContinuationAcross,
                                                      clearance: cfg.cornerContinuationClearance)
             let minArm = cfg.cornerContinuationArmsLines ? cfg.minLength : 0
+            let always = CornerContinuation.Always(maxTurnDegrees: cfg.cornerContinuationMaxTurn, straightRMS: cfg.traceMaxRMS,
+                                                   straightMinLength: cfg.traceMinLength, bothStraight: cfg.cornerContinuationStraightArms,
+                                                   acrossFraction: cfg.cornerContinuationTraceArm ? cfg.traceFieldFraction : 0)
             paths = response.withUnsafeBufferPointer { r in normal.withUnsafeBufferPointer { nb in
                 raw.flatMap {
                     CornerContinuation.split($0, span: cfg.cornerSpan, maxTurnDegrees: cfg.cornerTurnDegrees,
-                                             alpha: cfg.cornerContinuationAlpha, reading: reading, minArm: minArm,
+                                             alpha: cfg.cornerContinuationAlpha, reading: reading, minArm: minArm, always: always,
                                              response: r, normal: nb,
                                              width: width, height: height, median: stats.median, sigma: sigma) {
                         null.get(response: r, normal: nb, width: width, height: height, median: stats.median, sigma: sigma)
@@ -1168,15 +1186,19 @@ public struct TEMDetector: Sendable {
                 guard abs(q.x * li.u.y - q.y * li.u.x) <= 3 else { continue }
                 covered += curves[j].lengthPx
             }
-            // The line's chord through the frame.
-            var lo = -Double.infinity, hi = Double.infinity
-            for (p, u, limit) in [(li.c.x, li.u.x, Double(width - 1)), (li.c.y, li.u.y, Double(height - 1))] where abs(u) > 1e-9 {
-                let a = -p / u, b = (limit - p) / u
-                lo = max(lo, min(a, b)); hi = min(hi, max(a, b))
-            }
-            let chord = hi - lo
+            let chord = frameChord(through: li.c, along: li.u, width: width, height: height)
             return chord.isFinite && covered >= 40 && covered >= fraction * chord
         }
+    }
+
+    /// Length (px) of the chord through the frame of the line through `p` along the unit vector `u`.
+    static func frameChord(through p: TEMPoint, along u: TEMPoint, width: Int, height: Int) -> Double {
+        var lo = -Double.infinity, hi = Double.infinity
+        for (q, v, limit) in [(p.x, u.x, Double(width - 1)), (p.y, u.y, Double(height - 1))] where abs(v) > 1e-9 {
+            let a = -q / v, b = (limit - q) / v
+            lo = max(lo, min(a, b)); hi = min(hi, max(a, b))
+        }
+        return hi - lo
     }
 
     /// Grows both ends of a traced pixel path straight on while the response stays ≥ threshold.

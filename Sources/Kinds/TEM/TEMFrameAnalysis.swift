@@ -73,6 +73,9 @@ struct TEMFrameAnalysis {
         if let v = options.cornerContinuationAcross { config.cornerContinuationAcross = v }
         if let v = options.cornerContinuationClearance { config.cornerContinuationClearance = v }
         if options.cornerContinuationArmsLines { config.cornerContinuationArmsLines = true }
+        if let v = options.cornerContinuationMaxTurn { config.cornerContinuationMaxTurn = v }
+        if options.cornerContinuationStraightArms { config.cornerContinuationStraightArms = true }
+        if options.cornerContinuationTraceArm { config.cornerContinuationTraceArm = true }
         if let v = options.temporalMeanFrames { config.temporalMeanFrames = v }
         if options.temporalDropStraight { config.temporalDropStraight = true }
         if let v = options.temporalProbeInterval { config.temporalProbeInterval = v }

@@ -68,6 +68,16 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// a bend is kept whole only when both arms reach the minimum length
     /// (`TEMDetectorConfig.cornerContinuationArmsLines`).
     public var cornerContinuationArmsLines = false
+    /// `corner_continuation_max_turn=` (degrees; 0, the default: off): with
+    /// `corner_continuation_alpha`, a corner turning by more than this is cut whatever its
+    /// continuations read (`TEMDetectorConfig.cornerContinuationMaxTurn`).
+    public var cornerContinuationMaxTurn: Double?
+    /// `corner_continuation_straight_arms=true`, `corner_continuation_trace_arm=true` (off by
+    /// default): with `corner_continuation_alpha`, a corner whose arms are both straight, or with
+    /// a straight arm across the field, is cut whatever its continuations read
+    /// (`TEMDetectorConfig.cornerContinuationStraightArms`, `cornerContinuationTraceArm`).
+    public var cornerContinuationStraightArms = false
+    public var cornerContinuationTraceArm = false
     /// `temporal_mean_frames=` (0 = off, the default): each frame's curves completed by the
     /// curves of the mean of this many registered neighbouring frames of its shard
     /// (`TEMDetectorConfig.temporalMeanFrames`).
@@ -161,6 +171,9 @@ public struct TEMJobOptions: Sendable, Equatable {
         cornerContinuationAcross = try optionalInt("corner_continuation_across", 0...8)
         cornerContinuationClearance = try optionalDouble("corner_continuation_clearance", 0...32)
         cornerContinuationArmsLines = try params.bool("corner_continuation_arms_lines", default: false)
+        cornerContinuationMaxTurn = try optionalDouble("corner_continuation_max_turn", 0...180)
+        cornerContinuationStraightArms = try params.bool("corner_continuation_straight_arms", default: false)
+        cornerContinuationTraceArm = try params.bool("corner_continuation_trace_arm", default: false)
         temporalMeanFrames = try optionalInt("temporal_mean_frames", 0...64)
         temporalDropStraight = try params.bool("temporal_drop_straight", default: false)
         temporalProbeInterval = try optionalInt("temporal_probe_interval", 0...10_000)
