@@ -143,6 +143,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// more than this factor times the median over all spheres of the fit
     /// (`STEM4DParticleModelSelection.depthOutliers`); 0: off (the method of 4 December).
     public var depthOutlierFactor = 0.0
+    /// With `depthOutlierFactor`: drop only spheres that also lie on another in every view
+    /// (`overlappingInEveryView`). What the rule is for — a large faint sphere spread over a
+    /// cluster, a small one hung on a neighbour's rim — always lies on other spheres; a sphere
+    /// alone with a poorly determined depth is a faint or small real one, which nothing else
+    /// explains. Off: every sphere is subject to the rule (the method of 4 December).
+    public var depthOutlierOverlappingOnly = false
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -210,7 +216,10 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
         }
         STEM4DParticleModelDump.write(state)
         guard depthOutlierFactor > 0 else { outcome.particles = found; return outcome }
-        let keep = STEM4DParticleModelState.depthDetermined(found.map { $0.depthSigma ?? .infinity }, factor: depthOutlierFactor)
+        var keep = STEM4DParticleModelState.depthDetermined(found.map { $0.depthSigma ?? .infinity }, factor: depthOutlierFactor)
+        if depthOutlierOverlappingOnly {
+            for k in keep.indices where !keep[k] && state.overlappingInEveryView(k).isEmpty { keep[k] = true }
+        }
         outcome.particles = zip(found, keep).filter(\.1).map(\.0)
         return outcome
     }

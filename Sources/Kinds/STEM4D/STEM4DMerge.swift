@@ -206,6 +206,7 @@ public enum STEM4DMerge {
             model.mergeTest = options.particleMerge
             model.localNoise = options.particleLocalNoise
             model.depthOutlierFactor = options.particleDepthOutlier
+            model.depthOutlierOverlappingOnly = options.particleDepthOutlierScope == "overlapping"
             model.spreadCellPx = options.particleSpreadCell
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"

@@ -90,6 +90,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// standard error exceeds this many times the median over the job's spheres — its depth is
     /// not determined as its peers' are (`STEM4DParticleModelFit.depthOutlierFactor`).
     public var particleDepthOutlier: Double
+    /// `particle_depth_outlier_scope=` (default `all`): `overlapping` applies
+    /// `particle_depth_outlier` only to spheres lying on another in every view — a sphere alone
+    /// has nothing else that could explain its pixels, so a large depth error there is a faint or
+    /// small real sphere (`STEM4DParticleModelFit.depthOutlierOverlappingOnly`).
+    public var particleDepthOutlierScope: String
     /// `line_depth_smoothing=` (default `fixed`): `ici` smooths each line's depth at the scale
     /// the data allow (LPA-ICI, `STEM4DLineDepthSmoothing`); `fixed` over ±6 points.
     public var lineDepthSmoothing: String
@@ -260,6 +265,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
         particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
+        particleDepthOutlierScope = params.string("particle_depth_outlier_scope", default: "all")
+        guard ["all", "overlapping"].contains(particleDepthOutlierScope) else {
+            throw ParamError(message: "--param particle_depth_outlier_scope=\(particleDepthOutlierScope): expected all or overlapping")
+        }
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
         particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
