@@ -10,6 +10,9 @@ public enum BCDIBlurEstimator: String, CaseIterable, Hashable, Sendable {
     case direct
     /// `BCDIBlurEstimate`: the surface variogram (issue 12, fifth session).
     case variogram
+    /// `BCDIBlurRestoredFit`: the direct fit with the vortices the deconvolution restores left
+    /// out as well, iterated (issue 12, bcdi25).
+    case restored = "direct_restored"
 }
 
 /// The resolution blur σ of a reconstruction by a direct fit of its amplitude near the surface.
@@ -44,9 +47,10 @@ public enum BCDIBlurDirectFit {
 
     /// The blur of `re + i·im`. `band`: voxels on both sides of the body's surface that are
     /// fitted; `excludeVortices`: leave the vortex neighbourhoods out (false: the plain fit,
-    /// to measure what they cost).
+    /// to measure what they cost). `vortices`: further vortex centres to leave out with those
+    /// found in the field (`BCDIBlurRestoredFit`: the residues of the deconvolved field).
     public static func estimate(re: [Float], im: [Float], shape: BCDIShape, band: Int = 8,
-                                excludeVortices: Bool = true, fixedNoise: Bool = false) -> Result {
+                                excludeVortices: Bool = true, fixedNoise: Bool = false, vortices: [SIMD3<Double>] = []) -> Result {
         precondition(re.count == shape.count && im.count == shape.count, "buffers do not match shape \(shape)")
         let n = shape.count
         guard n > 0, shape.nx > 2 * band, shape.ny > 2 * band, shape.nz > 2 * band else {
@@ -58,7 +62,7 @@ public enum BCDIBlurDirectFit {
         let outer = BCDISupport.dilate(body, shape: shape, radius: band)
         let core = BCDISupport.erode(body, shape: shape, radius: band)
         return fit(re: re, im: im, shape: shape, amplitude: amplitude, body: body, outer: outer, core: core,
-                   excludeVortices: excludeVortices, fixedNoise: fixedNoise)
+                   excludeVortices: excludeVortices, fixedNoise: fixedNoise, vortices: vortices)
     }
 
     /// The crystal's body as the blurred data show it: the half-level set of the amplitude
@@ -92,7 +96,7 @@ public enum BCDIBlurDirectFit {
     }
 
     static func fit(re: [Float], im: [Float], shape: BCDIShape, amplitude: [Float], body: [UInt8], outer: [UInt8], core: [UInt8],
-                    excludeVortices: Bool, fixedNoise: Bool) -> Result {
+                    excludeVortices: Bool, fixedNoise: Bool, vortices: [SIMD3<Double>] = []) -> Result {
         let n = shape.count
         // The same smoothing as `body` (deterministic: the vortices are found on it again).
         let ones = [UInt8](repeating: 1, count: n)
@@ -115,7 +119,7 @@ public enum BCDIBlurDirectFit {
             let inside = BCDISupport.erode(body, shape: shape, radius: 1)
             var phase = [Float](repeating: 0, count: n)
             for i in 0..<n { phase[i] = atan2(smoothed.im[i], smoothed.re[i]) }
-            centres = BCDIWinding.residues(phase: phase, support: inside, shape: shape).map(\.center)
+            centres = BCDIWinding.residues(phase: phase, support: inside, shape: shape).map(\.center) + vortices
         }
         var xs = [Float](repeating: 0, count: n), ys = xs, zs = xs
         let mid = SIMD3(Double(shape.nx - 1), Double(shape.ny - 1), Double(shape.nz - 1)) / 2

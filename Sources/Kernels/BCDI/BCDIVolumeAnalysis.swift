@@ -29,7 +29,8 @@ public struct BCDIAnalysisSettings: Hashable, Sendable {
     public var deblurResidual: Double = 1.0
     /// How `deblur` measures the blur: `direct` fits the blurred body to the amplitude with the
     /// vortex neighbourhoods left out (`BCDIBlurDirectFit`); `variogram` is the surface
-    /// variogram of issue 12's fifth session (`BCDIBlurEstimate`).
+    /// variogram of issue 12's fifth session (`BCDIBlurEstimate`); `restored` is the direct fit
+    /// with the vortices the deconvolution restores left out as well (`BCDIBlurRestoredFit`).
     public var blurEstimator: BCDIBlurEstimator = .direct
     /// Which field the finder sees near the surface after a deconvolution (`BCDIDeblurSurface`);
     /// `hull` since issue 12's tenth session (blur σ = 2 median recall ≥ 0.985 on three seed
@@ -205,17 +206,34 @@ public enum BCDIVolumeAnalysis {
         var plain = settings
         plain.deblur = false
         let (support, _, sigma, _) = prepare(re: re, im: im, storedSupport: storedSupport, shape: shape, settings: plain)
-        let blur = settings.blurEstimator == .direct
-            ? BCDIBlurDirectFit.estimate(re: re, im: im, shape: shape).sigma
-            : BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
-        let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
-        guard width > 0 else { return (re, im, blur, 0, storedSupport, nil, companion) }
         let amplitude = BCDIDenoising.medianAmplitude(re: re, im: im, support: support)
         let lambda = amplitude > 0 ? min(1, (sigma / amplitude) * (sigma / amplitude)) : 1
         // The crystal lies within the support grown by the blur's reach.
-        let region = BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
-                                        radius: Int(blur.rounded(.up)) + 1)
-        let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+        func grown(_ blur: Double) -> [UInt8] {
+            BCDISupport.dilate(storedSupport.map { zip($0, support).map { $0 | $1 } } ?? support, shape: shape,
+                               radius: Int(blur.rounded(.up)) + 1)
+        }
+        // The field with a measured blur undone down to the residual (nil: nothing to invert).
+        func deconvolved(_ blur: Double) -> (re: [Float], im: [Float])? {
+            let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
+            guard width > 0 else { return nil }
+            let d = BCDIDeconvolution.deconvolve(re: re, im: im, support: grown(blur), shape: shape, width: width, lambda: lambda)
+            return (d.re, d.im)
+        }
+        let blur: Double
+        var field: (re: [Float], im: [Float])? = nil
+        switch settings.blurEstimator {
+        case .direct: blur = BCDIBlurDirectFit.estimate(re: re, im: im, shape: shape).sigma
+        case .variogram: blur = BCDIBlurEstimate.estimate(re: re, im: im, support: support, shape: shape).sigma
+        case .restored:
+            let fit = BCDIBlurRestoredFit.estimate(re: re, im: im, shape: shape, deconvolve: deconvolved)
+            blur = fit.sigma
+            // The iteration's last deconvolution, when it was made with the final estimate.
+            if fit.deconvolvedSigma == fit.sigma { field = fit.deconvolved }
+        }
+        let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
+        guard width > 0, let d = field ?? deconvolved(blur) else { return (re, im, blur, 0, storedSupport, nil, companion) }
+        let region = grown(blur)
         var out = (re: d.re, im: d.im)
         let dc = companion.map { BCDIDeconvolution.deconvolve(re: $0.re, im: $0.im, support: region, shape: shape, width: width, lambda: lambda) }
         var outCompanion = dc.map { (re: $0.re, im: $0.im) }

@@ -43,8 +43,9 @@ public struct BCDIJobOptions: Sendable, Equatable {
     public var deblur: Bool
     /// `deblur_residual=` (default 1 voxel): the blur left in the field.
     public var deblurResidual: Double
-    /// `deblur_estimate=direct|variogram` (default direct): how `deblur` measures the blur
-    /// (`BCDIBlurEstimator`).
+    /// `deblur_estimate=direct|direct_restored|variogram` (default direct): how `deblur` measures
+    /// the blur (`BCDIBlurEstimator`; `direct_restored`: the vortices the deconvolution restores
+    /// left out of the fit too, `BCDIBlurRestoredFit`).
     public var blurEstimator: BCDIBlurEstimator
     /// `deblur_surface=hull|body|measured|aligned|deconvolved` (default hull since 6 December;
     /// body from 5 December, night; measured before): which field the finder sees near the surface after a deconvolution
@@ -110,7 +111,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         deblurResidual = try params.double("deblur_residual", default: 1.0, range: 0.3...10)
         let estimatorName = params.string("deblur_estimate", default: BCDIBlurEstimator.direct.rawValue)
         guard let estimator = BCDIBlurEstimator(rawValue: estimatorName) else {
-            throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct or variogram")
+            throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct, direct_restored or variogram")
         }
         blurEstimator = estimator
         let surfaceName = params.string("deblur_surface", default: BCDIDeblurSurface.hull.rawValue)

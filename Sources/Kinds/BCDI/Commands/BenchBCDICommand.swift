@@ -56,7 +56,7 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_residual` job parameter, voxels.")
     var deblurResidual: Double = 1.0
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct or variogram.")
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct (the job's default), direct_restored or variogram.")
     var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, hull (the job's default), body, measured, aligned or deconvolved.")
@@ -101,7 +101,7 @@ struct BenchBCDICommand: ParsableCommand {
             throw ValidationError("--tracing \(tracing): expected one of \(BCDILineTracing.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard BCDIBlurEstimator(rawValue: deblurEstimate) != nil else {
-            throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct or variogram")
+            throw ValidationError("--deblur-estimate \(deblurEstimate): expected direct, direct_restored or variogram")
         }
         guard BCDIDeblurSurface(rawValue: deblurSurface) != nil else {
             throw ValidationError("--deblur-surface \(deblurSurface): expected hull, body, measured, aligned or deconvolved")
