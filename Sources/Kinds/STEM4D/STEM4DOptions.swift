@@ -86,11 +86,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// only when one's centre lies that far inside the other; `refit` as `overlap`, the one to
     /// drop chosen by χ² with the other refitted alone.
     public var particleHardSpheres: String
-    /// `particle_depth_outlier=` (default 0, off): drop a sphere of the joint fit whose depth
+    /// `particle_depth_outlier=` (default 2; 0 off): drop a sphere of the joint fit whose depth
     /// standard error exceeds this many times the median over the job's spheres — its depth is
     /// not determined as its peers' are (`STEM4DParticleModelFit.depthOutlierFactor`).
     public var particleDepthOutlier: Double
-    /// `particle_depth_outlier_scope=` (default `all`): `overlapping` applies
+    /// `particle_depth_outlier_scope=` (default `overlapping`; `all` every sphere): `overlapping` applies
     /// `particle_depth_outlier` only to spheres lying on another in every view — a sphere alone
     /// has nothing else that could explain its pixels, so a large depth error there is a faint or
     /// small real sphere (`STEM4DParticleModelFit.depthOutlierOverlappingOnly`).
@@ -128,29 +128,29 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// standard deviations; `auto`: the look-elsewhere level for this cube
     /// (`STEM4DParticleModelFit.lookElsewhereSignificance`, nil here).
     public var particleSignificance: Double?
-    /// `particle_fit_views=` (default `stereo`): the views the joint particle fit models —
+    /// `particle_fit_views=` (default `quadrants`): the views the joint particle fit models —
     /// `stereo`, the stereo detectors' images; `quadrants`, the four quadrants of the
     /// bright-field disk (every bright-field count in four disjoint views; added to
     /// `detectors` in particles mode; the stereo views when the disk is too small to split).
-    /// Blob matching runs on the stereo views either way. Off by default: it wins every 64²
-    /// range measured but loses a little on 128² (docs/stem4d.md).
+    /// Blob matching runs on the stereo views either way. The default since 7 December, with
+    /// the rest of the particle stack below (docs/stem4d.md, "The particle stack the default").
     public var particleFitViews: String
     /// `particle_spread_cell=` (default 0, off): when > 0, the joint particle fit pools each
     /// view's tilt spread per depth into cells that smear a sphere by at most this many scan px
     /// (0.5: the chord's own 2 × 2 sampling step), instead of 3 × 3 cells at every depth
     /// (`STEM4DParticleModelFit.spreadCellPx`).
     public var particleSpreadCell: Double
-    /// `particle_chord_sampling=` (default `pixel`): `point` models each scan pixel as a
+    /// `particle_chord_sampling=` (default `point`; `pixel` the average over the pixel): `point` models each scan pixel as a
     /// sample at its centre (a probe much smaller than the scan step) instead of the chord's
     /// average over the pixel (`STEM4DParticleModelFit.pointSampling`); `measured` fits one box
     /// width for the whole job (the probe and the pixel) on its strongest isolated spheres and
     /// uses it for every sphere (`STEM4DParticleModelFit.measureBlur`; `stem4d/particle_blur.json`).
     public var particleChordSampling: String
-    /// `particle_satellites=` (default false): after the joint fit's rounds, remove the smaller
+    /// `particle_satellites=` (default true): after the joint fit's rounds, remove the smaller
     /// spheres hung together on a larger one when it, grown and refitted, explains the views
     /// within the information criterion (`STEM4DParticleModelFit.satellites`).
     public var particleSatellites: Bool
-    /// `particle_split_merge=` (default false): after the satellites, refit each stack of
+    /// `particle_split_merge=` (default true): after the satellites, refit each stack of
     /// spheres overlapping in every view as a whole, with as many spheres as the information
     /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
     public var particleSplitMerge: Bool
@@ -174,7 +174,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// and charges it only in the comparisons between sets of spheres — merge test, satellites,
     /// stack split/merge — not in any refit (`STEM4DParticleModelFit.amplitudeStudentT`).
     public var particleAmplitudePrior: String
-    /// `particle_floor=` (default `off`): `censored` measures each view's floor (the detector's
+    /// `particle_floor=` (default `censored`; `off` a linear model everywhere): `censored` measures each view's floor (the detector's
     /// clip) from its lowest pixels and treats a pixel there as saying only that the model is at
     /// or below it, in every fit and comparison of the joint particle fit
     /// (`STEM4DParticleModelFit.floorCensored`).
@@ -198,7 +198,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param detectors=\(list): unknown detector \(d) (expected a comma-separated list of \(Self.detectorKinds.joined(separator: ", ")))")
         }
         if mode != "images" && !detectors.contains("stereo") { detectors.append("stereo") }
-        particleFitViews = params.string("particle_fit_views", default: "stereo")
+        particleFitViews = params.string("particle_fit_views", default: "quadrants")
         guard ["stereo", "quadrants"].contains(particleFitViews) else {
             throw ParamError(message: "--param particle_fit_views=\(particleFitViews): expected stereo or quadrants")
         }
@@ -264,16 +264,16 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleMerge = try params.bool("particle_merge", default: true)
         particleLocalNoise = try params.bool("particle_local_noise", default: false)
         particleHardSpheres = params.string("particle_hard_spheres", default: "off")
-        particleDepthOutlier = try params.double("particle_depth_outlier", default: 0, range: 0...1_000)
-        particleDepthOutlierScope = params.string("particle_depth_outlier_scope", default: "all")
+        particleDepthOutlier = try params.double("particle_depth_outlier", default: 2, range: 0...1_000)
+        particleDepthOutlierScope = params.string("particle_depth_outlier_scope", default: "overlapping")
         guard ["all", "overlapping"].contains(particleDepthOutlierScope) else {
             throw ParamError(message: "--param particle_depth_outlier_scope=\(particleDepthOutlierScope): expected all or overlapping")
         }
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
-        particleChordSampling = params.string("particle_chord_sampling", default: "pixel")
+        particleChordSampling = params.string("particle_chord_sampling", default: "point")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
-        particleSatellites = try params.bool("particle_satellites", default: false)
-        particleSplitMerge = try params.bool("particle_split_merge", default: false)
+        particleSatellites = try params.bool("particle_satellites", default: true)
+        particleSplitMerge = try params.bool("particle_split_merge", default: true)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
             particleSharedAmplitude = true
@@ -290,7 +290,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["off", "student_t"].contains(particleAmplitudePrior) else {
             throw ParamError(message: "--param particle_amplitude_prior=\(particleAmplitudePrior): expected off or student_t")
         }
-        particleFloor = params.string("particle_floor", default: "off")
+        particleFloor = params.string("particle_floor", default: "censored")
         guard ["off", "censored"].contains(particleFloor) else {
             throw ParamError(message: "--param particle_floor=\(particleFloor): expected off or censored")
         }
