@@ -60,10 +60,11 @@ final class STEM4DParticleBlurTests: XCTestCase {
 
 /// Small spheres hung together on a large one (`particle_satellites`).
 final class STEM4DParticleSatellitesTests: XCTestCase {
-    /// `particle_satellites`: false by default, read, refused by name when not a boolean.
+    /// `particle_satellites`: true by default (since 7 December), read, refused by name when not
+    /// a boolean.
     func testParameter() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSatellites)
-        XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_satellites": "true"])).particleSatellites)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).particleSatellites)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_satellites": "false"])).particleSatellites)
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_satellites": "some"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_satellites"), "\(error)")
         }

@@ -8,10 +8,13 @@ import XCTest
 /// The particle stack (quadrants + point + satellites + split_merge + floor) with the depth-outlier
 /// rule (`particle_depth_outlier`, `STEM4DParticleModelState.depthDetermined`) through a job.
 final class STEM4DParticleDepthOutlierJobTests: XCTestCase {
-    /// `particle_depth_outlier_scope`: `all` by default, `overlapping` read, anything else refused by name.
+    /// `particle_depth_outlier_scope`: `overlapping` by default and `particle_depth_outlier` 2
+    /// (both since 7 December), `all` read, anything else refused by name.
     func testScopeParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleDepthOutlierScope, "all")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_depth_outlier_scope": "overlapping"])).particleDepthOutlierScope, "overlapping")
+        let defaults = try STEM4DJobOptions(JobParams([:]))
+        XCTAssertEqual(defaults.particleDepthOutlierScope, "overlapping")
+        XCTAssertEqual(defaults.particleDepthOutlier, 2)
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_depth_outlier_scope": "all"])).particleDepthOutlierScope, "all")
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_depth_outlier_scope": "alone"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_depth_outlier_scope"), "\(error)")
         }

@@ -8,30 +8,31 @@ import XCTest
 /// The views of the joint particle fit (`particle_fit_views`): at a low dose the stereo
 /// detectors hold a third of the bright-field counts, the four quadrants all of them.
 final class STEM4DParticleFitViewsTests: XCTestCase {
-    /// `particle_fit_views`: stereo by default, `quadrants` by name (and then the quadrants
-    /// are formed in particles mode whatever `detectors=` says), anything else refused naming
-    /// the key.
+    /// `particle_fit_views`: `quadrants` by default (since 7 December; then the quadrants are
+    /// formed in particles mode whatever `detectors=` says), `stereo` by name, anything else
+    /// refused naming the key.
     func testParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFitViews, "stereo")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_fit_views": "quadrants"])).particleFitViews, "quadrants")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf", "particle_fit_views": "quadrants"])).detectors,
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFitViews, "quadrants")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_fit_views": "stereo"])).particleFitViews, "stereo")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf"])).detectors,
                        ["bf", "stereo", "quadrants"])
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf"])).detectors, ["bf", "stereo"])
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["mode": "particles", "detectors": "bf", "particle_fit_views": "stereo"])).detectors,
+                       ["bf", "stereo"])
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_fit_views": "all"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_fit_views"), "\(error)")
         }
     }
 
     /// `particle_spread_cell` (default 0: 3 × 3 cells), `particle_chord_sampling` (default
-    /// `pixel`) and `particle_depth_choice` (default false): read, and refused naming the key
+    /// `point` since 7 December) and `particle_depth_choice` (default false): read, and refused naming the key
     /// when out of range or unknown.
     func testSpreadAndSamplingParameters() throws {
         let defaults = try STEM4DJobOptions(JobParams([:]))
         XCTAssertEqual(defaults.particleSpreadCell, 0)
-        XCTAssertEqual(defaults.particleChordSampling, "pixel")
-        let set = try STEM4DJobOptions(JobParams(["particle_spread_cell": "0.5", "particle_chord_sampling": "point"]))
+        XCTAssertEqual(defaults.particleChordSampling, "point")
+        let set = try STEM4DJobOptions(JobParams(["particle_spread_cell": "0.5", "particle_chord_sampling": "pixel"]))
         XCTAssertEqual(set.particleSpreadCell, 0.5)
-        XCTAssertEqual(set.particleChordSampling, "point")
+        XCTAssertEqual(set.particleChordSampling, "pixel")
         XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_chord_sampling": "measured"])).particleChordSampling, "measured")
         XCTAssertFalse(defaults.particleDepthChoice)
         XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_depth_choice": "true"])).particleDepthChoice)
@@ -81,7 +82,7 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
             XCTAssertLessThan(e.medianDepthError, 0.2, "\(name): \(show(f))")
             pointError = max(pointError, e.medianDepthError)
         }
-        let pixel = try found([:], "pixel")
+        let pixel = try found(["particle_chord_sampling": "pixel"], "pixel")
         XCTAssertGreaterThan(STEM4DParticleEvaluation.score(truth: truth, found: pixel).medianDepthError, 2 * pointError,
                              "the case must show the pixel average's depth error: \(show(pixel))")
     }

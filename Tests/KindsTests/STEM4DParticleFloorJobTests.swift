@@ -8,9 +8,11 @@ import XCTest
 /// Pixels at the detector's floor censored in the joint particle fit (`particle_floor=censored`,
 /// `STEM4DParticleFloor`).
 final class STEM4DParticleFloorJobTests: XCTestCase {
-    /// `particle_floor`: `off` by default, `censored` read, anything else refused by name.
+    /// `particle_floor`: `censored` by default (since 7 December), `off` read, anything else
+    /// refused by name.
     func testParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFloor, "off")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFloor, "censored")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_floor": "off"])).particleFloor, "off")
         XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_floor": "censored"])).particleFloor, "censored")
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_floor": "clip"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_floor"), "\(error)")
@@ -30,6 +32,8 @@ final class STEM4DParticleFloorJobTests: XCTestCase {
             try STEM4DQualityHarness.run(.spheres, scan: 48, seed: 35, directory: "\(dir)/\(floor)", extra: [
                 "particle_fit_views": "quadrants", "particle_chord_sampling": "point", "particle_satellites": "true",
                 "particle_split_merge": "true", "particle_floor": floor,
+                // The depth-outlier rule (a default since 7 December) off: the floor alone is under test.
+                "particle_depth_outlier": "0",
             ])
         }
         let without = try run("off")

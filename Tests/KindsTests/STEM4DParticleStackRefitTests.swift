@@ -7,10 +7,11 @@ import XCTest
 
 /// Stacks of spheres refitted as a whole along depth (`particle_split_merge`).
 final class STEM4DParticleStackRefitTests: XCTestCase {
-    /// `particle_split_merge`: false by default, read, refused by name when not a boolean.
+    /// `particle_split_merge`: true by default (since 7 December), read, refused by name when not
+    /// a boolean.
     func testParameter() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSplitMerge)
-        XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_split_merge": "true"])).particleSplitMerge)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).particleSplitMerge)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_split_merge": "false"])).particleSplitMerge)
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_merge": "both"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_split_merge"), "\(error)")
         }
