@@ -66,6 +66,10 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
         func found(_ extra: [String: String], _ name: String) throws -> [STEM4DParticle3D] {
             let (_, rows, _) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: [
                 "mode": "particles", "z_range": "30", "particle_fit_views": "quadrants",
+                // The quadrants alone, as before the rest of the stack became defaults (7 December):
+                // the sampling is under test.
+                "particle_satellites": "false", "particle_split_merge": "false", "particle_floor": "off",
+                "particle_depth_outlier": "0",
             ].merging(extra) { $1 }, output: "\(dir)/out-\(name)")
             return rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows).map { r in
                 STEM4DParticle3D(x: r[1] as! Double, y: r[2] as! Double, z: r[3] as! Double, radius: r[4] as! Double)
