@@ -120,7 +120,7 @@ public struct TEMJobOptions: Sendable, Equatable {
     public var overlayFrames: Int
     /// `plot_tracks=` (default 12): the longest tracks drawn in the report's SVG plot.
     public var plotTracks: Int
-    /// `detector=` (default `video5`, `TEMDetectorConfig.defaultName`): which per-frame detector (`TEMDetectorConfig.named`):
+    /// `detector=` (default `video22`, `TEMDetectorConfig.defaultName`): which per-frame detector (`TEMDetectorConfig.named`):
     /// `video`, `per_frame` (per-frame statistics), `null` (curves tested against the
     /// opposite polarity's curves), `video5` (noise-weighted scales with a close-pair guard,
     /// corner splits and band-edge rejection) or `video6` (`video5` with faint lines seeded by the
