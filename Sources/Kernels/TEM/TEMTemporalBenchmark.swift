@@ -59,7 +59,7 @@ public enum TEMTemporalBenchmark {
         for i in 0..<frames {
             let members = window(played[i])
             out.withUnsafeMutableBufferPointer { o in count.withUnsafeMutableBufferPointer { c in
-                withBuffers(members.map { images[$0] }) { b in
+                TEMTemporalWindow.withBuffers(members.map { images[$0] }) { b in
                     TEMTemporalMean.apply(frames: b, drifts: members.map { drifts[$0] }, target: drifts[played[i]],
                                           width: w, height: h, out: o, count: c)
                 }
@@ -68,7 +68,7 @@ public enum TEMTemporalBenchmark {
         let meanMs = 1000 * (TEMBenchmark.threadCPUSeconds() - c1) / Double(max(1, frames))
         let first = window(0)
         out.withUnsafeMutableBufferPointer { o in count.withUnsafeMutableBufferPointer { c in
-            withBuffers(first.map { images[$0] }) { b in
+            TEMTemporalWindow.withBuffers(first.map { images[$0] }) { b in
                 TEMTemporalMean.apply(frames: b, drifts: first.map { drifts[$0] }, target: drifts[0], width: w, height: h, out: o, count: c)
             }
         } }
@@ -81,7 +81,7 @@ public enum TEMTemporalBenchmark {
             let members = window(i)
             var m = [Float](repeating: 0, count: n), c = m
             m.withUnsafeMutableBufferPointer { o in c.withUnsafeMutableBufferPointer { cb in
-                withBuffers(members.map { images[$0] }) { b in
+                TEMTemporalWindow.withBuffers(members.map { images[$0] }) { b in
                     TEMTemporalMean.apply(frames: b, drifts: members.map { drifts[$0] }, target: drifts[i], width: w, height: h, out: o, count: cb)
                 }
             } }
@@ -109,17 +109,5 @@ public enum TEMTemporalBenchmark {
         return Speed(frames: frames, meanFrames: k, meanMs: meanMs, meanDetectMs: meanDetectMs, plainMs: plainMs,
                      windowMs: windowMs, meansRead: temporal.meansRead, relativeError: error / max(range, 1e-12),
                      addedPerFrame: Double(added) / Double(max(1, completed)))
-    }
-
-    private static func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
-        var buffers: [UnsafeBufferPointer<Float>] = []
-        func nest(_ i: Int) -> R {
-            guard i < arrays.count else { return body(buffers) }
-            return arrays[i].withUnsafeBufferPointer { b in
-                buffers.append(b)
-                return nest(i + 1)
-            }
-        }
-        return nest(0)
     }
 }

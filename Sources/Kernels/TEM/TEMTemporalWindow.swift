@@ -109,7 +109,8 @@ public struct TEMTemporalWindow: Sendable {
         return merged.curves
     }
 
-    private static func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
+    /// `body` called with every array's buffer at once (the frames of one mean, without copying).
+    static func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
         var buffers: [UnsafeBufferPointer<Float>] = []
         func nest(_ i: Int) -> R {
             guard i < arrays.count else { return body(buffers) }
