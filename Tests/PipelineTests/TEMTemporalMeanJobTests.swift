@@ -23,9 +23,10 @@ final class TEMTemporalMeanJobTests: XCTestCase {
 
     /// Medium draw 21's first 12 frames (nine faint dark lines, visibility 1.0, gliding; four
     /// static slip traces; docs/tem.md, "The video's other frames"), in two shards of 6 frames:
-    /// the plain job finds few of its lines; with the mean of 3 registered frames and the
-    /// straight parts dropped (the candidate default) it finds far more at the same precision,
-    /// and with the probe interval as well the mean keeps being read (it keeps adding).
+    /// the plain job (`temporal_mean_frames=0`) finds few of its lines; with the mean of 3
+    /// registered frames and the straight parts dropped it finds far more at the same precision,
+    /// and the default detector (`video22`: the same with the probe interval 8) keeps reading the
+    /// mean (it keeps adding).
     func testTheMeanFindsFaintLinesThePlainJobMisses() throws {
         let url = try TestCluster.freshDatabase("temtemporal")
         let data = try TestFiles.temporaryDirectory("temporalvideo")
@@ -44,9 +45,9 @@ final class TEMTemporalMeanJobTests: XCTestCase {
             XCTAssertEqual(eval.status, 0, eval.output)
             return (figures(eval.output), rows.int(0, 0) ?? -1, rows.int(0, 1) ?? -1)
         }
-        let plain = try run([])
-        let mean = try run(["temporal_mean_frames=3", "temporal_drop_straight=true"])
-        let probed = try run(["temporal_mean_frames=3", "temporal_drop_straight=true", "temporal_probe_interval=8"])
+        let plain = try run(["temporal_mean_frames=0"])
+        let mean = try run(["temporal_mean_frames=3", "temporal_drop_straight=true", "temporal_probe_interval=0"])
+        let probed = try run([])
         print("draw 21, 12 frames: plain \(plain), mean of 3 \(mean), with probes \(probed)")
         XCTAssertEqual(plain.frames, 12)
         XCTAssertEqual(mean.frames, 12, "every frame of both shards stored once, the shards' last frames too")

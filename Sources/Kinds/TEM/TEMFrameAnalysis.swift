@@ -77,7 +77,7 @@ struct TEMFrameAnalysis {
         if options.cornerContinuationStraightArms { config.cornerContinuationStraightArms = true }
         if options.cornerContinuationTraceArm { config.cornerContinuationTraceArm = true }
         if let v = options.temporalMeanFrames { config.temporalMeanFrames = v }
-        if options.temporalDropStraight { config.temporalDropStraight = true }
+        if let v = options.temporalDropStraight { config.temporalDropStraight = v }
         if let v = options.temporalProbeInterval { config.temporalProbeInterval = v }
         return config
     }

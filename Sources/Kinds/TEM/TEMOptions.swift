@@ -82,10 +82,12 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// curves of the mean of this many registered neighbouring frames of its shard
     /// (`TEMDetectorConfig.temporalMeanFrames`).
     public var temporalMeanFrames: Int?
-    /// `temporal_drop_straight=true` (off by default): with `temporal_mean_frames`, an added part
-    /// as straight as a slip trace is not added (`TEMDetectorConfig.temporalDropStraight`).
-    public var temporalDropStraight = false
-    /// `temporal_probe_interval=P` (0, the default: the mean on every frame): with
+    /// `temporal_drop_straight=true|false` (the detector's when absent: on in `video22`, off in
+    /// the others): with `temporal_mean_frames`, an added part as straight as a slip trace is not
+    /// added (`TEMDetectorConfig.temporalDropStraight`).
+    public var temporalDropStraight: Bool?
+    /// `temporal_probe_interval=P` (the detector's when absent: 8 in `video22`, 0 — the mean on
+    /// every frame — in the others): with
     /// `temporal_mean_frames`, once a mean adds nothing it is read only on every P-th frame until
     /// one adds again (`TEMDetectorConfig.temporalProbeInterval`).
     public var temporalProbeInterval: Int?
@@ -175,7 +177,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         cornerContinuationStraightArms = try params.bool("corner_continuation_straight_arms", default: false)
         cornerContinuationTraceArm = try params.bool("corner_continuation_trace_arm", default: false)
         temporalMeanFrames = try optionalInt("temporal_mean_frames", 0...64)
-        temporalDropStraight = try params.bool("temporal_drop_straight", default: false)
+        temporalDropStraight = try params.values["temporal_drop_straight"].map { _ in try params.bool("temporal_drop_straight", default: false) }
         temporalProbeInterval = try optionalInt("temporal_probe_interval", 0...10_000)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
