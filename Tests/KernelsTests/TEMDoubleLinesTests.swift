@@ -7,10 +7,7 @@ final class TEMDoubleLinesTests: XCTestCase {
     /// A bowed, roughly vertical curve through x at y 20–140 (one point per 2 px), moved `dx`
     /// along its normal, jittered across by ±0.15 px.
     func curve(x: Double, dx: Double = 0, frame: Int, salt: Int) -> [TEMPoint] {
-        (0...60).map { i in
-            let y = 20 + 2 * Double(i), v = (y - 80) / 60
-            return TEMPoint(x + dx + 6 * (1 - v * v) + 0.15 * sin(Double(frame * 13 + i * 7 + salt * 31)), y)
-        }
+        TEMBowedTestCurve.points(x: x, dx: dx, frame: frame, salt: salt)
     }
 
     func track(_ curves: [[[TEMPoint]]], double: Bool) -> [TEMTrack] {

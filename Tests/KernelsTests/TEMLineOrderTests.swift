@@ -8,10 +8,7 @@ final class TEMLineOrderTests: XCTestCase {
     /// A bowed, roughly vertical curve through x over rows `i` (y = 20 + 2i), moved `dx` along its
     /// normal, jittered across by ±0.15 px.
     func curve(x: Double, dx: Double = 0, rows: ClosedRange<Int> = 0...60, frame: Int, salt: Int) -> [TEMPoint] {
-        rows.map { i in
-            let y = 20 + 2 * Double(i), v = (y - 80) / 60
-            return TEMPoint(x + dx + 6 * (1 - v * v) + 0.15 * sin(Double(frame * 13 + i * 7 + salt * 31)), y)
-        }
+        TEMBowedTestCurve.points(x: x, dx: dx, rows: rows, frame: frame, salt: salt)
     }
 
     func track(_ curves: [[[TEMPoint]]], order: Bool) -> [TEMTrack] {

@@ -10,14 +10,7 @@ final class TEMEvalDetectionsTests: XCTestCase {
     }
 
     /// The figures `ctl eval tem` printed, by name.
-    func figures(_ output: String) -> [String: Double] {
-        var out: [String: Double] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let v = Double(parts[1]) { out[String(parts[0])] = v }
-        }
-        return out
-    }
+    func figures(_ output: String) -> [String: Double] { evalFigures(output) }
 
     /// `truth.json`'s frames as (frame_index, [(id, points)]).
     func truthFrames(_ dir: String) throws -> [(Int, [(Int, [[Double]])])] {

@@ -12,14 +12,7 @@ final class TEMTemporalMeanJobTests: XCTestCase {
     }
 
     /// The figures `ctl eval tem` printed, by name.
-    func figures(_ output: String) -> [String: Double] {
-        var out: [String: Double] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let v = Double(parts[1]) { out[String(parts[0])] = v }
-        }
-        return out
-    }
+    func figures(_ output: String) -> [String: Double] { evalFigures(output) }
 
     /// Medium draw 21's first 12 frames (nine faint dark lines, visibility 1.0, gliding; four
     /// static slip traces; docs/tem.md, "The video's other frames"), in two shards of 6 frames:

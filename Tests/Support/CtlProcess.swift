@@ -94,3 +94,13 @@ public func eventually(timeout: Double, _ condition: () throws -> Bool) rethrows
     }
     return try condition()
 }
+
+/// The figures `ctl eval` printed, one `name value` per line (`precision 0.9941`), by name.
+public func evalFigures(_ output: String) -> [String: Double] {
+    var out: [String: Double] = [:]
+    for line in output.split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        if parts.count == 2, let v = Double(parts[1]) { out[String(parts[0])] = v }
+    }
+    return out
+}
