@@ -232,8 +232,13 @@ public enum BCDIVolumeAnalysis {
             if fit.deconvolvedSigma == fit.sigma { field = fit.deconvolved }
         }
         let width = BCDIDeconvolution.invertedWidth(blur: blur, residual: settings.deblurResidual)
-        guard width > 0, let d = field ?? deconvolved(blur) else { return (re, im, blur, 0, storedSupport, nil, companion) }
+        guard width > 0 else { return (re, im, blur, 0, storedSupport, nil, companion) }
         let region = grown(blur)
+        // The support is grown once for the field and its companion (not again inside `deconvolved`).
+        let d = field ?? {
+            let r = BCDIDeconvolution.deconvolve(re: re, im: im, support: region, shape: shape, width: width, lambda: lambda)
+            return (re: r.re, im: r.im)
+        }()
         var out = (re: d.re, im: d.im)
         let dc = companion.map { BCDIDeconvolution.deconvolve(re: $0.re, im: $0.im, support: region, shape: shape, width: width, lambda: lambda) }
         var outCompanion = dc.map { (re: $0.re, im: $0.im) }
