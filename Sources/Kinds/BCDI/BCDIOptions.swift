@@ -43,9 +43,10 @@ public struct BCDIJobOptions: Sendable, Equatable {
     public var deblur: Bool
     /// `deblur_residual=` (default 1 voxel): the blur left in the field.
     public var deblurResidual: Double
-    /// `deblur_estimate=direct|direct_restored|variogram` (default direct): how `deblur` measures
-    /// the blur (`BCDIBlurEstimator`; `direct_restored`: the vortices the deconvolution restores
-    /// left out of the fit too, `BCDIBlurRestoredFit`).
+    /// `deblur_estimate=direct|direct_restored|variogram` (default direct_restored since the
+    /// nineteenth session, direct before): how `deblur` measures the blur (`BCDIBlurEstimator`;
+    /// `direct_restored`: the vortices the deconvolution restores — loops and pairs the blur
+    /// merged — left out of the fit too, `BCDIBlurRestoredFit`; docs/bcdi.md).
     public var blurEstimator: BCDIBlurEstimator
     /// `deblur_surface=hull|body|measured|aligned|deconvolved` (default hull since 6 December;
     /// body from 5 December, night; measured before): which field the finder sees near the surface after a deconvolution
@@ -109,7 +110,7 @@ public struct BCDIJobOptions: Sendable, Equatable {
         self.tracing = tracing
         deblur = try params.bool("deblur", default: true)
         deblurResidual = try params.double("deblur_residual", default: 1.0, range: 0.3...10)
-        let estimatorName = params.string("deblur_estimate", default: BCDIBlurEstimator.direct.rawValue)
+        let estimatorName = params.string("deblur_estimate", default: BCDIBlurEstimator.restored.rawValue)
         guard let estimator = BCDIBlurEstimator(rawValue: estimatorName) else {
             throw ParamError(message: "--param deblur_estimate=\(estimatorName): expected direct, direct_restored or variogram")
         }

@@ -56,8 +56,8 @@ struct BenchBCDICommand: ParsableCommand {
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_residual` job parameter, voxels.")
     var deblurResidual: Double = 1.0
 
-    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct (the job's default), direct_restored or variogram.")
-    var deblurEstimate: String = BCDIBlurEstimator.direct.rawValue
+    @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_estimate` job parameter, direct, direct_restored (the job's default) or variogram.")
+    var deblurEstimate: String = BCDIBlurEstimator.restored.rawValue
 
     @Option(name: .long, help: "Finder setting to try (--accuracy): the `deblur_surface` job parameter, hull (the job's default), body, measured, aligned or deconvolved.")
     var deblurSurface: String = BCDIDeblurSurface.hull.rawValue
