@@ -120,42 +120,98 @@ enum TEMLineOrder {
         return min(1, p)
     }
 
+    /// The signs of `sides`' offsets in frame order (an offset of exactly 0 takes no side).
+    static func signs(_ sides: [Side]) -> [Bool] { sides.filter { $0.shift != 0 }.map { $0.shift > 0 } }
+
+    /// Whether the runs test could refuse any order of `n1` signs of one kind and `n2` of the
+    /// other at `level`: the fewest runs they allow (two — the tracker's single exchange of two
+    /// lines) is less likely than `level` under a random order, P(R ≤ 2) = 2 / C(n1 + n2, n1)
+    /// < `level`. At 1 %: 5 and 5, 4 and 6, 3 and 9, 2 and 19 frames or more (1 and 200: never
+    /// in a 20-frame piece). Derived from the exact distribution, nothing chosen from draws.
+    static func refusable(_ n1: Int, _ n2: Int, level: Double = 0.01) -> Bool {
+        n1 > 0 && n2 > 0 && runsTail(runs: 2, n1, n2) < level
+    }
+
     /// Whether a pair's order changes as one line's pieces' does: no definite order (`definite`),
     /// the offsets' sign changing at least once, and the signs in no fewer runs than a random
     /// order gives at the 1 % level. Two lines keep their order; where the frame tracker exchanged
     /// them, each keeps it again for a run of frames (one change, two runs), which the runs test
-    /// refuses once the runs are long enough to tell.
-    static func swaps(_ sides: [Side]) -> Bool {
-        let signs = sides.filter { $0.shift != 0 }.map { $0.shift > 0 }
+    /// refuses once the runs are long enough to tell. With `refusable`
+    /// (`TEMTrackerConfig.doubleLineOrderRefusable`), only a pair whose sign counts let the test
+    /// refuse at that level (`refusable(_:_:)`) can pass: then a single change is always refused.
+    static func swaps(_ sides: [Side], refusable requireRefusable: Bool = false) -> Bool {
+        let signs = Self.signs(sides)
         let runs = 1 + zip(signs, signs.dropFirst()).filter { $0 != $1 }.count
         guard runs >= 2, !definite(sides) else { return false }
         let n1 = signs.filter { $0 }.count
+        if requireRefusable && !refusable(n1, signs.count - n1) { return false }
         return runsTail(runs: runs, n1, signs.count - n1) >= 0.01
     }
 
     /// `observations` with the observations of every group of tracks whose order changes
-    /// (`swaps`, chained through shared tracks) made one in each frame: the members together,
-    /// the longest curve standing for the line. Unchanged (and nil returned) when no pair swaps.
-    static func fold(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack], gate: Double)
+    /// (`swaps`) made one in each frame: the members together, the longest curve standing for
+    /// the line. Without `config.doubleLineOrderByFrame` the groups are the tracks chained
+    /// through the pairs, folded in every frame they hold; with it, only the two observations of
+    /// a pair in a frame where they are side by side are made one (chained within that frame).
+    /// Unchanged (and nil returned) when no pair swaps.
+    static func fold(_ observations: [TEMFragmentGrouping.Observations], tracks: [TEMTrack], config: TEMTrackerConfig)
         -> [TEMFragmentGrouping.Observations]? {
-        let swapping = pairs(tracks, curves: observations.map(\.curves), gate: gate).filter { swaps($0.sides) }
+        let swapping = pairs(tracks, curves: observations.map(\.curves), gate: config.gate)
+            .filter { swaps($0.sides, refusable: config.doubleLineOrderRefusable) }
         guard !swapping.isEmpty else { return nil }
-        var parent = Array(tracks.indices)
-        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
-        for p in swapping { parent[find(p.a)] = find(p.b) }
-        // Per frame, each group's observations.
-        var groups = [[Int: [Int]]](repeating: [:], count: observations.count)
-        var size: [Int: Int] = [:]
-        for t in tracks.indices { size[find(t), default: 0] += 1 }
-        for t in tracks.indices where size[find(t), default: 0] >= 2 {
-            for (f, o) in zip(tracks[t].frames, tracks[t].curveIndices) where !(groups[f][find(t)]?.contains(o) ?? false) {
-                groups[f][find(t), default: []].append(o)
+        // Per frame, the groups of observations to make one.
+        var groups = [[[Int]]](repeating: [], count: observations.count)
+        if config.doubleLineOrderByFrame {
+            groups = byFrame(swapping, tracks: tracks, frames: observations.count)
+        } else {
+            var parent = Array(tracks.indices)
+            func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
+            for p in swapping { parent[find(p.a)] = find(p.b) }
+            var held = [[Int: [Int]]](repeating: [:], count: observations.count)
+            var size: [Int: Int] = [:]
+            for t in tracks.indices { size[find(t), default: 0] += 1 }
+            for t in tracks.indices where size[find(t), default: 0] >= 2 {
+                for (f, o) in zip(tracks[t].frames, tracks[t].curveIndices) where !(held[f][find(t)]?.contains(o) ?? false) {
+                    held[f][find(t), default: []].append(o)
+                }
             }
+            for f in held.indices { groups[f] = held[f].sorted { $0.key < $1.key }.map(\.value) }
         }
+        return merged(observations, groups: groups)
+    }
+
+    /// (`TEMTrackerConfig.doubleLineOrderByFrame`) Per frame, the observations of `swapping`'s
+    /// pairs side by side in that frame, chained within the frame (groups of two or more, each
+    /// in ascending order, groups by their first observation).
+    static func byFrame(_ swapping: [Pair], tracks: [TEMTrack], frames: Int) -> [[[Int]]] {
+        var links = [[(Int, Int)]](repeating: [], count: frames)
+        for p in swapping {
+            let a = Dictionary(zip(tracks[p.a].frames, tracks[p.a].curveIndices), uniquingKeysWith: { x, _ in x })
+            let b = Dictionary(zip(tracks[p.b].frames, tracks[p.b].curveIndices), uniquingKeysWith: { x, _ in x })
+            for s in p.sides { if let oa = a[s.frame], let ob = b[s.frame], oa != ob { links[s.frame].append((oa, ob)) } }
+        }
+        return links.map { edges in
+            guard !edges.isEmpty else { return [] }
+            var parent: [Int: Int] = [:]
+            func find(_ x: Int) -> Int { var x = x; while let p = parent[x], p != x { x = p }; return x }
+            for (x, y) in edges {
+                parent[x] = parent[x] ?? x; parent[y] = parent[y] ?? y
+                let (rx, ry) = (find(x), find(y))
+                if rx != ry { parent[max(rx, ry)] = min(rx, ry) }
+            }
+            var out: [Int: [Int]] = [:]
+            for x in parent.keys.sorted() { out[find(x), default: []].append(x) }
+            return out.sorted { $0.key < $1.key }.map(\.value)
+        }
+    }
+
+    /// `observations` with each frame's `groups` (two or more observations each) made one: the
+    /// members together, the longest curve standing for the line.
+    static func merged(_ observations: [TEMFragmentGrouping.Observations], groups: [[[Int]]]) -> [TEMFragmentGrouping.Observations] {
         var out = observations
         for f in out.indices {
             var gone = Set<Int>()
-            for (_, held) in groups[f].sorted(by: { $0.key < $1.key }) where held.count >= 2 {
+            for held in groups[f] where held.count >= 2 {
                 let kept = held.max { (TEMPolyline.length(observations[f].curves[$0]), -$0) < (TEMPolyline.length(observations[f].curves[$1]), -$1) }!
                 for o in held where o != kept {
                     out[f].members[kept] += observations[f].members[o]

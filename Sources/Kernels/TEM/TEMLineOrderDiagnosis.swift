@@ -13,6 +13,10 @@ public enum TEMLineOrderDiagnosis {
         public var deviations: [Double]
         /// Sign changes between consecutive frames (`TEMLineOrder.changes`).
         public var changes: Int
+        /// Whether `TEMLineOrder.swaps` reads the pair as one line's pieces: tem-track25's rule
+        /// (`rule`) and with `doubleLineOrderRefusable` (`refusableRule`).
+        public var rule: Bool? = nil
+        public var refusableRule: Bool? = nil
         /// Both tracks on one true line.
         public var oneLine: Bool { lineA != nil && lineA == lineB }
         /// The tracks on two true lines.
@@ -47,7 +51,8 @@ public enum TEMLineOrderDiagnosis {
             for p in TEMLineOrder.pairs(tracks, curves: curves, gate: config.gate) {
                 out.append(Row(piece: piece, lineA: lines[p.a], lineB: lines[p.b], frames: p.sides.map { first + $0.frame },
                                shifts: p.sides.map(\.shift), deviations: p.sides.map(\.deviation),
-                               changes: TEMLineOrder.changes(p.sides)))
+                               changes: TEMLineOrder.changes(p.sides), rule: TEMLineOrder.swaps(p.sides),
+                               refusableRule: TEMLineOrder.swaps(p.sides, refusable: true)))
             }
         }
         return out
@@ -59,15 +64,19 @@ public enum TEMLineOrderDiagnosis {
             let lines = "\(r.lineA.map(String.init) ?? "-")/\(r.lineB.map(String.init) ?? "-")"
             let kind = r.oneLine ? "one" : r.twoLines ? "two" : "none"
             let offsets = zip(r.shifts, r.deviations).map { String(format: "%+.2f(%.2f)", $0, $1) }.joined(separator: " ")
-            return "order \(seed) piece \(r.piece) lines \(lines) \(kind) n \(r.shifts.count) changes \(r.changes): \(offsets)"
+            let rule = (r.rule ?? false ? " rule" : "") + (r.refusableRule ?? false ? " refusable" : "")
+            return "order \(seed) piece \(r.piece) lines \(lines) \(kind) n \(r.shifts.count) changes \(r.changes)\(rule): \(offsets)"
         }.joined(separator: "\n")
     }
 
-    /// Pairs by kind (one true line, two, not placed) and by their sign changes (0, 1, 2 or more).
+    /// Pairs by kind (one true line, two, not placed), by their sign changes (0, 1, 2 or more) and
+    /// by what each rule folds (`rule`, `refusableRule`; pairs as tracked by the bench's tracker,
+    /// so after any fold of its own).
     public static func summary(_ rows: [Row]) -> String {
         func line(_ name: String, _ r: [Row]) -> String {
             let c = r.map(\.changes)
             return "\(name) \(r.count): changes 0 \(c.filter { $0 == 0 }.count), 1 \(c.filter { $0 == 1 }.count), 2+ \(c.filter { $0 >= 2 }.count)"
+                + ", rule \(r.filter { $0.rule ?? false }.count), refusable \(r.filter { $0.refusableRule ?? false }.count)"
         }
         return "order pairs: " + [line("one line", rows.filter(\.oneLine)), line("two lines", rows.filter(\.twoLines)),
                                   line("not placed", rows.filter { !$0.oneLine && !$0.twoLines })].joined(separator: "; ")

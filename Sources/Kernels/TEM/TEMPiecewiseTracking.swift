@@ -46,7 +46,7 @@ public enum TEMPiecewiseTracking {
         var tracks: [TEMTrack]
         (observations, tracks) = TEMTracker.trackJoiningCorners(observations, config: inPiece)
         // A double line's pieces, which change order across the line, linked again as one line.
-        if config.doubleLineOrder, let folded = TEMLineOrder.fold(observations, tracks: tracks, gate: config.gate) {
+        if config.doubleLineOrder, let folded = TEMLineOrder.fold(observations, tracks: tracks, config: config) {
             (observations, tracks) = TEMTracker.trackJoiningCorners(folded, config: inPiece)
         }
         return (observations, tracks)

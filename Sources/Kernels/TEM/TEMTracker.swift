@@ -260,6 +260,19 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// glide plane do not pass through each other). Off: ties every median and p10 measured and
     /// wins medium 201–250's p10, but folds more pairs of two lines (docs/tem.md, tem-track25).
     public var doubleLineOrder = false
+    /// With `doubleLineOrder`: a pair is read only when its signs could be refused by the runs
+    /// test at all — the fewest runs its counts allow (two: P(R ≤ 2) = 2 / C(n₁ + n₂, n₁), the
+    /// exact Wald–Wolfowitz distribution) below the 1 % level, e.g. 5 frames on each side, 4
+    /// and 6, or 3 and 9 (`TEMLineOrder.refusable`). A pair too short for that cannot be told
+    /// from the tracker exchanging two lines and is left alone: with 2 frames every order passed
+    /// (medium draw 205, a pair across lines 1 and 2; docs/tem.md, tem-track25). Off by default.
+    public var doubleLineOrderRefusable = false
+    /// With `doubleLineOrder`: a pair's observations are made one only in the frames where the
+    /// two are side by side (chained within a frame, `TEMLineOrder.fold(byFrame:)`), not in
+    /// every frame of the tracks chained through the pairs: a track that was on another line in
+    /// other frames no longer takes that line with it (draw 205: two lines folded for a whole
+    /// piece; docs/tem.md, tem-track25). Off by default.
+    public var doubleLineOrderByFrame = false
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.
@@ -286,6 +299,7 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
         try read(.collinearSeenWholeLocal, &collinearSeenWholeLocal); try read(.collinearArcScatter, &collinearArcScatter)
         try read(.boundaryPieces, &boundaryPieces); try read(.collinearAcrossNextView, &collinearAcrossNextView)
         try read(.doubleLines, &doubleLines); try read(.doubleLineOrder, &doubleLineOrder)
+        try read(.doubleLineOrderRefusable, &doubleLineOrderRefusable); try read(.doubleLineOrderByFrame, &doubleLineOrderByFrame)
     }
 }
 
@@ -301,7 +315,7 @@ public enum TEMTracker {
         var observations = TEMFragmentGrouping.observations(curves)
         if config.doubleLines { observations = TEMDoubleLines.fold(observations, gate: config.gate) }
         var (joined, tracks) = trackJoiningCorners(observations, config: config)
-        if config.doubleLineOrder, let folded = TEMLineOrder.fold(joined, tracks: tracks, gate: config.gate) {
+        if config.doubleLineOrder, let folded = TEMLineOrder.fold(joined, tracks: tracks, config: config) {
             (joined, tracks) = trackJoiningCorners(folded, config: config)
         }
         return tracks.map { expand($0, joined) }
