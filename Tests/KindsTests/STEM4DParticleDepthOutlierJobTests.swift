@@ -20,6 +20,15 @@ final class STEM4DParticleDepthOutlierJobTests: XCTestCase {
         }
     }
 
+    /// `particle_depth_outlier_joint`: off by default, read, refused by name when malformed.
+    func testJointParameter() throws {
+        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleDepthOutlierJoint)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_depth_outlier_joint": "true"])).particleDepthOutlierJoint)
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_depth_outlier_joint": "maybe"]))) { error in
+            XCTAssertTrue("\(error)".contains("particle_depth_outlier_joint"), "\(error)")
+        }
+    }
+
     /// The randomiser's 48² draw 1 — the small-stereo-angle, low-dose class of 128² draw 303: a
     /// stereo angle of 2.44°, 1.12 counts per bright-field pixel, 8 spheres r 4.3–4.4 all
     /// overlapping another in projection — written as a cube and run through the planner, shards
