@@ -182,6 +182,35 @@ final class STEM4DParticleModelFitTests: XCTestCase {
         assertFound(fit.fit(start, views: v), truth, depth: 6, "limited to overlapping spheres")
     }
 
+    /// The joint depth profile (`placeAtJointDepths`, `particle_depth_outlier_joint`): a sphere
+    /// held at a wrong depth (−5 instead of 15) on a neighbour it overlaps in every view, the
+    /// neighbour fitted around it, is moved by its profile with the neighbour refitted to where
+    /// the views put it (12.2); the neighbour, then moved by its own profile, returns to its depth
+    /// (−17.6) and size. (Checked outside the test runner with the same code, 7 December: 12.2, −17.6,
+    /// r 3.05, 12.5.)
+    func testJointDepthProfileMovesACrowdedSphereToItsDepth() {
+        let truth: [[Double]] = [[20, 24, -15, 3], [22, 25, 15, 3]]
+        let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 6, zMin: -40, zMax: 40)
+        let state = STEM4DParticleModelState(views: views(48, 40, truth, seed: 5), fit: fit)
+        state.add(.init(x: 20, y: 24, z: -15, r: 3, c: 0))
+        state.add(.init(x: 22, y: 25, z: -5, r: 3, c: 0))
+        state.initialBackground()
+        state.refine(1, atDepth: -5)
+        state.refine(0, scanDepth: false)
+        state.refine(1, atDepth: -5)
+        state.refitBackground()
+        state.measureMismatch()
+        XCTAssertEqual(state.spheres[1].z, -5, "the case must start at the wrong depth")
+        XCTAssertEqual(state.placeAtJointDepths([1]), 1)
+        XCTAssertEqual(state.spheres[1].z, 15, accuracy: 4, "\(state.spheres)")
+        // The neighbour, fitted small and deep around the wrong depth (r 1.8 at −27), is put back
+        // by its own profile.
+        state.placeAtJointDepths([0])
+        XCTAssertEqual(state.spheres[0].z, -15, accuracy: 4, "\(state.spheres)")
+        XCTAssertEqual(state.spheres[0].r, 3, accuracy: 0.5, "\(state.spheres)")
+        XCTAssertEqual(state.spheres[1].z, 15, accuracy: 4, "\(state.spheres)")
+    }
+
     /// Noise alone gives nothing, and a spurious start is dropped.
     func testNoiseGivesNothing() {
         let fit = STEM4DParticleModelFit(radiusMin: 1.5, radiusMax: 8, zMin: -30, zMax: 30)

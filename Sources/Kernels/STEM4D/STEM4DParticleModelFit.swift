@@ -149,6 +149,13 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// alone with a poorly determined depth is a faint or small real one, which nothing else
     /// explains. Off: every sphere is subject to the rule (the method of 4 December).
     public var depthOutlierOverlappingOnly = false
+    /// With `depthOutlierFactor`: before the rule judges, every sphere it would drop gets its
+    /// depth profile with its neighbours refitted (`STEM4DParticleJointDepth`) and is moved,
+    /// with them, to the profile's minimum when that lowers the weighted χ² over their pixels;
+    /// the rule then judges every sphere's standard error at that state. A real sphere the
+    /// greedy fit left at a compromise with its crowd is judged where the views put it. Off:
+    /// judged where the fit left it (7 December).
+    public var depthOutlierJoint = false
 
     /// A fit over radii `radiusMin`…`radiusMax` and depths `zMin`…`zMax`.
     public init(radiusMin: Double = 1.5, radiusMax: Double = 8, zMin: Double = -60, zMax: Double = 60,
@@ -207,21 +214,44 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
         if splitMerge && state.refitStacks() > 0 { state.settle() }
         if depthChoice && state.chooseDepths() > 0 { state.settle() }
         if mergeTest && state.mergeRedundant() > 0 { state.settle() }
-        let found = state.spheres.indices.map { k in
+        let found = particles(of: state, views: views.count)
+        STEM4DParticleModelDump.write(state)
+        guard depthOutlierFactor > 0 else { outcome.particles = found; return outcome }
+        var keep = judgeDepths(found, state: state)
+        guard depthOutlierJoint, keep.contains(false) else {
+            outcome.particles = zip(found, keep).filter(\.1).map(\.0)
+            return outcome
+        }
+        // The spheres the rule would drop, judged again after their joint depth profiles; the
+        // others keep their claim (a move of a neighbour does not put them on trial).
+        let judged = keep.indices.filter { !keep[$0] }
+        state.placeAtJointDepths(judged)
+        let after = particles(of: state, views: views.count)
+        let again = judgeDepths(after, state: state)
+        for k in judged { keep[k] = again[k] }
+        outcome.particles = zip(after, keep).filter(\.1).map(\.0)
+        return outcome
+    }
+
+    /// The fit's spheres as particles, with their depth standard errors and significances.
+    func particles(of state: STEM4DParticleModelState, views: Int) -> [STEM4DParticle3D] {
+        state.spheres.indices.map { k in
             let s = state.spheres[k]
-            var p = STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views.count, residual: 0)
+            var p = STEM4DParticle3D(x: s.x, y: s.y, z: s.z, radius: s.r, views: views, residual: 0)
             p.depthSigma = state.depthSigma(k)
             p.significance = state.significance(k)
             return p
         }
-        STEM4DParticleModelDump.write(state)
-        guard depthOutlierFactor > 0 else { outcome.particles = found; return outcome }
+    }
+
+    /// The depth-outlier rule (`depthOutlierFactor`, `depthOutlierOverlappingOnly`): whether each
+    /// sphere keeps its claim.
+    func judgeDepths(_ found: [STEM4DParticle3D], state: STEM4DParticleModelState) -> [Bool] {
         var keep = STEM4DParticleModelState.depthDetermined(found.map { $0.depthSigma ?? .infinity }, factor: depthOutlierFactor)
         if depthOutlierOverlappingOnly {
             for k in keep.indices where !keep[k] && state.overlappingInEveryView(k).isEmpty { keep[k] = true }
         }
-        outcome.particles = zip(found, keep).filter(\.1).map(\.0)
-        return outcome
+        return keep
     }
 }
 

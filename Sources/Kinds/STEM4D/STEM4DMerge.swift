@@ -207,6 +207,7 @@ public enum STEM4DMerge {
             model.localNoise = options.particleLocalNoise
             model.depthOutlierFactor = options.particleDepthOutlier
             model.depthOutlierOverlappingOnly = options.particleDepthOutlierScope == "overlapping"
+            model.depthOutlierJoint = options.particleDepthOutlierJoint
             model.spreadCellPx = options.particleSpreadCell
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"

@@ -95,6 +95,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// has nothing else that could explain its pixels, so a large depth error there is a faint or
     /// small real sphere (`STEM4DParticleModelFit.depthOutlierOverlappingOnly`).
     public var particleDepthOutlierScope: String
+    /// `particle_depth_outlier_joint=` (default false): before `particle_depth_outlier` judges,
+    /// every sphere it would drop gets its depth profile with its neighbours refitted and moves
+    /// with them to its minimum when that lowers χ²; the rule then judges it there
+    /// (`STEM4DParticleModelFit.depthOutlierJoint`).
+    public var particleDepthOutlierJoint: Bool
     /// `line_depth_smoothing=` (default `fixed`): `ici` smooths each line's depth at the scale
     /// the data allow (LPA-ICI, `STEM4DLineDepthSmoothing`); `fixed` over ±6 points.
     public var lineDepthSmoothing: String
@@ -269,6 +274,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["all", "overlapping"].contains(particleDepthOutlierScope) else {
             throw ParamError(message: "--param particle_depth_outlier_scope=\(particleDepthOutlierScope): expected all or overlapping")
         }
+        particleDepthOutlierJoint = try params.bool("particle_depth_outlier_joint", default: false)
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
         particleChordSampling = params.string("particle_chord_sampling", default: "point")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
