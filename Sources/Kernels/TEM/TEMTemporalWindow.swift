@@ -117,7 +117,10 @@ public struct TEMTemporalWindow: Sendable {
                                       others: others, straightTolerance: straightTolerance)
         meansRead += 1
         if merged.added > 0 { meansAdding += 1 }
-        quiet = merged.added == 0
+        // The probe reads what the mean sees beyond the plain curves, before the ghost and
+        // straight-part drops: a mean whose parts are dropped still sees something, and the frames
+        // it is read on stay those of the mean without the drops.
+        quiet = merged.seen == 0
         return merged.curves
     }
 
@@ -153,11 +156,13 @@ public struct TEMTemporalWindow: Sendable {
                     straightRMS: straightRMS, others: others, straightTolerance: straightTolerance).curves
     }
 
-    /// `merged`, with the number of parts added.
+    /// `merged`, with the number of parts added and of parts `seen`: those added without the
+    /// ghost and straight-part drops (`others`, `straightTolerance`).
     public static func mergedParts(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
                                    samples: Int, join: Bool, straightRMS: Double? = nil,
-                                   others: [[TEMPoint]]? = nil, straightTolerance: Double? = nil) -> (curves: [TEMCurve], added: Int) {
-        guard !mean.isEmpty else { return (plain, 0) }
+                                   others: [[TEMPoint]]? = nil, straightTolerance: Double? = nil)
+        -> (curves: [TEMCurve], added: Int, seen: Int) {
+        guard !mean.isEmpty else { return (plain, 0, 0) }
         let plainPoints = plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }
         let grid = PointGrid(plainPoints, cell: max(radius, 0.5))
         // Built on the first part that needs them.
@@ -170,6 +175,7 @@ public struct TEMTemporalWindow: Sendable {
             return TEMTemporalGhosts.isGhost(run, plain: ghostIndex!.plain, others: ghostIndex!.others, radius: radius)
         }
         var extra: [TEMCurve] = []
+        var seen = 0
         for curve in mean {
             let dense = TEMPolyline.resample(curve.points, spacing: 1)
             var run: [TEMPoint] = []
@@ -179,6 +185,7 @@ public struct TEMTemporalWindow: Sendable {
                 let length = TEMPolyline.length(run)
                 guard length >= minLength else { return }
                 if let straightRMS, TEMDetector.lineRMS(run) <= straightRMS { return }
+                seen += 1
                 if let straightTolerance, TEMTemporalStraightParts.isTracePiece(run, tolerance: straightTolerance, minLength: minLength) { return }
                 if isGhost(run) { return }
                 let kappa = TEMPolyline.curvature(run, halfWindow: 4)
@@ -192,10 +199,10 @@ public struct TEMTemporalWindow: Sendable {
             }
             close()
         }
-        guard !extra.isEmpty else { return (plain, 0) }
+        guard !extra.isEmpty else { return (plain, 0, seen) }
         let all = plain + extra
-        guard join else { return (all, extra.count) }
+        guard join else { return (all, extra.count, seen) }
         let first = plain.count
-        return (TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }, extra.count)
+        return (TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }, extra.count, seen)
     }
 }
