@@ -54,6 +54,12 @@ final class TEMTemporalGhostsTests: XCTestCase {
         XCTAssertEqual(merge([[[TEMPoint(10, 19), TEMPoint(110, 19)]]], drifts: [TEMPoint(0, 4)]), plain)
         XCTAssertEqual(merge([[[TEMPoint(10, 19), TEMPoint(110, 19)]]], drifts: [TEMPoint(0, 0)]).count, 2,
                        "unregistered, the other frame's line is not where the copy is")
+        // The probe still counts the dropped copy as something the mean sees.
+        let counted = TEMTemporalWindow.mergedParts(plain: plain, mean: [copy], radius: 3, minLength: 40, samples: 50, join: true,
+                                                    others: [TEMTemporalGhosts.registered([[TEMPoint(10, 15), TEMPoint(110, 15)]],
+                                                                                          drift: .zero, target: .zero)])
+        XCTAssertEqual(counted.added, 0)
+        XCTAssertEqual(counted.seen, 1)
         // Both lines in the other frame: the frame's line stayed, so the part is a second line.
         XCTAssertEqual(merge([[[TEMPoint(10, 10), TEMPoint(110, 10)], [TEMPoint(10, 15), TEMPoint(110, 15)]]]).count, 2)
         // A line far from the frame's curves, shown by the other frame beside the frame's line: kept.
