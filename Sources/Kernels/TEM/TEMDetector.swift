@@ -344,6 +344,19 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// on every frame (`TEMTemporalWindow`): a video whose single frames already show its lines
     /// pays for the mean on one frame in P; one whose mean keeps adding pays on all.
     public var temporalProbeInterval = 0
+    /// With `temporalMeanFrames`: an added part that runs alongside a plain curve of the frame at
+    /// no more than that line's own travel over the window, onto a place where another frame of
+    /// the window shows a plain curve, is the line's smeared copy in the mean (a ghost), not a new
+    /// line, and is not added (`TEMTemporalGhosts`; issue 11 item 5, 7 December, branch
+    /// tem-det26). The travel is read from the plain curves of the window's frames, registered:
+    /// no distance is set. Off by default.
+    public var temporalDropGhosts = false
+    /// With `temporalMeanFrames`: an added part whose longest straight stretch (RMS distance to
+    /// its own line within the frame's `extraStraightQuantile` scatter about
+    /// `extraStraightWindow`-point chords, `ExtraStraightParts`) is at least half of it and
+    /// `minLength` long is a slip-trace piece hooked onto a line's end, not added
+    /// (`TEMTemporalStraightParts`; issue 11 item 5, 7 December, branch tem-det26). Off by default.
+    public var temporalDropStraightParts = false
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.

@@ -16,7 +16,7 @@ public struct TEMTemporalWindow: Sendable {
     /// The mean frames' own detector (the same settings, its own polarity and state: the mean
     /// video is a video of its own, less noisy).
     private var detector: TEMDetector
-    private var held: [(index: Int, pixels: [Float], drift: TEMPoint)] = []
+    private var held: [(index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve])] = []
     private var pending: [(index: Int, curves: [TEMCurve])] = []
     private var pushed = 0
     private var size: (width: Int, height: Int)?
@@ -53,7 +53,7 @@ public struct TEMTemporalWindow: Sendable {
             pending.append((index, curves))
             return complete(final: false)
         }
-        held.append((index, Array(frame.prefix(width * height)), drift))
+        held.append((index, Array(frame.prefix(width * height)), drift, curves))
         pending.append((index, curves))
         return complete(final: false)
     }
@@ -100,12 +100,27 @@ public struct TEMTemporalWindow: Sendable {
             }
         } }
         let found = mean.withUnsafeBufferPointer { detector.detect($0, width: size.width, height: size.height) }
+        // `temporalDropGhosts`: the other frames' plain curves, registered onto this one.
+        let others = config.temporalDropGhosts
+            ? members.filter { $0.index != k }.map {
+                TEMTemporalGhosts.registered($0.curves.map(\.points), drift: $0.drift, target: target.drift)
+            }
+            : nil
+        // `temporalDropStraightParts`: the frame's straight tolerance from its plain and mean curves.
+        let straightTolerance = config.temporalDropStraightParts
+            ? TEMTemporalStraightParts.tolerance((curves + found).map { TEMPolyline.resample($0.points, spacing: 1) },
+                                                 window: config.extraStraightWindow, quantile: config.extraStraightQuantile)
+            : nil
         let merged = Self.mergedParts(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
                                       samples: config.samples, join: config.joinPieces,
-                                      straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil)
+                                      straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil,
+                                      others: others, straightTolerance: straightTolerance)
         meansRead += 1
         if merged.added > 0 { meansAdding += 1 }
-        quiet = merged.added == 0
+        // The probe reads what the mean sees beyond the plain curves, before the ghost and
+        // straight-part drops: a mean whose parts are dropped still sees something, and the frames
+        // it is read on stay those of the mean without the drops.
+        quiet = merged.seen == 0
         return merged.curves
     }
 
@@ -128,19 +143,39 @@ public struct TEMTemporalWindow: Sendable {
     /// each other here: their detector already decided those joins). `straightRMS`: an added part
     /// whose RMS distance to its line is at most this is a slip trace and is not added (the
     /// mean clears a static trace of its noise as it does a line, while the plain frame's
-    /// slip-trace rule has already dropped it there; nil: kept).
+    /// slip-trace rule has already dropped it there; nil: kept). `others`: the plain curve points
+    /// of the window's other frames registered onto this one (`TEMTemporalGhosts.registered`),
+    /// one array per frame; an added part that is a gliding line's copy (`TEMTemporalGhosts.isGhost`)
+    /// is not added (nil: kept). `straightTolerance`: an added part whose longest straight stretch
+    /// at this RMS is at least half of it and `minLength` long is a hooked trace piece
+    /// (`TEMTemporalStraightParts.isTracePiece`) and is not added (nil: kept).
     public static func merged(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
-                              samples: Int, join: Bool, straightRMS: Double? = nil) -> [TEMCurve] {
+                              samples: Int, join: Bool, straightRMS: Double? = nil,
+                              others: [[TEMPoint]]? = nil, straightTolerance: Double? = nil) -> [TEMCurve] {
         mergedParts(plain: plain, mean: mean, radius: radius, minLength: minLength, samples: samples, join: join,
-                    straightRMS: straightRMS).curves
+                    straightRMS: straightRMS, others: others, straightTolerance: straightTolerance).curves
     }
 
-    /// `merged`, with the number of parts added.
+    /// `merged`, with the number of parts added and of parts `seen`: those added without the
+    /// ghost and straight-part drops (`others`, `straightTolerance`).
     public static func mergedParts(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
-                                   samples: Int, join: Bool, straightRMS: Double? = nil) -> (curves: [TEMCurve], added: Int) {
-        guard !mean.isEmpty else { return (plain, 0) }
-        let grid = PointGrid(plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }, cell: max(radius, 0.5))
+                                   samples: Int, join: Bool, straightRMS: Double? = nil,
+                                   others: [[TEMPoint]]? = nil, straightTolerance: Double? = nil)
+        -> (curves: [TEMCurve], added: Int, seen: Int) {
+        guard !mean.isEmpty else { return (plain, 0, 0) }
+        let plainPoints = plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }
+        let grid = PointGrid(plainPoints, cell: max(radius, 0.5))
+        // Built on the first part that needs them.
+        var ghostIndex: (plain: TEMTemporalGhosts.NearestPoints, others: [TEMTemporalGhosts.NearestPoints])?
+        func isGhost(_ run: [TEMPoint]) -> Bool {
+            guard let others else { return false }
+            if ghostIndex == nil {
+                ghostIndex = (TEMTemporalGhosts.NearestPoints(plainPoints), others.map { TEMTemporalGhosts.NearestPoints($0) })
+            }
+            return TEMTemporalGhosts.isGhost(run, plain: ghostIndex!.plain, others: ghostIndex!.others, radius: radius)
+        }
         var extra: [TEMCurve] = []
+        var seen = 0
         for curve in mean {
             let dense = TEMPolyline.resample(curve.points, spacing: 1)
             var run: [TEMPoint] = []
@@ -150,6 +185,9 @@ public struct TEMTemporalWindow: Sendable {
                 let length = TEMPolyline.length(run)
                 guard length >= minLength else { return }
                 if let straightRMS, TEMDetector.lineRMS(run) <= straightRMS { return }
+                seen += 1
+                if let straightTolerance, TEMTemporalStraightParts.isTracePiece(run, tolerance: straightTolerance, minLength: minLength) { return }
+                if isGhost(run) { return }
                 let kappa = TEMPolyline.curvature(run, halfWindow: 4)
                 let inner = kappa.count > 8 ? Array(kappa[4..<(kappa.count - 4)]) : kappa
                 extra.append(TEMCurve(points: TEMPolyline.resample(run, count: max(samples, 2)), lengthPx: length,
@@ -161,10 +199,10 @@ public struct TEMTemporalWindow: Sendable {
             }
             close()
         }
-        guard !extra.isEmpty else { return (plain, 0) }
+        guard !extra.isEmpty else { return (plain, 0, seen) }
         let all = plain + extra
-        guard join else { return (all, extra.count) }
+        guard join else { return (all, extra.count, seen) }
         let first = plain.count
-        return (TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }, extra.count)
+        return (TEMFragmentGrouping.joinedCurves(all, samples: samples) { $0.a >= first || $0.b >= first }, extra.count, seen)
     }
 }

@@ -79,6 +79,8 @@ struct TEMFrameAnalysis {
         if let v = options.temporalMeanFrames { config.temporalMeanFrames = v }
         if let v = options.temporalDropStraight { config.temporalDropStraight = v }
         if let v = options.temporalProbeInterval { config.temporalProbeInterval = v }
+        if options.temporalDropGhosts { config.temporalDropGhosts = true }
+        if options.temporalDropStraightParts { config.temporalDropStraightParts = true }
         return config
     }
 

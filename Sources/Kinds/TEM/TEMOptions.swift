@@ -91,6 +91,15 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `temporal_mean_frames`, once a mean adds nothing it is read only on every P-th frame until
     /// one adds again (`TEMDetectorConfig.temporalProbeInterval`).
     public var temporalProbeInterval: Int?
+    /// `temporal_drop_ghosts=true` (off by default): with `temporal_mean_frames`, an added part
+    /// that is a gliding line's copy in the mean — alongside the frame's curve within the line's
+    /// travel over the window, where another frame of the window shows a curve — is not added
+    /// (`TEMDetectorConfig.temporalDropGhosts`).
+    public var temporalDropGhosts = false
+    /// `temporal_drop_straight_parts=true` (off by default): with `temporal_mean_frames`, an added
+    /// part mostly one straight stretch (a hooked slip-trace piece) is not added
+    /// (`TEMDetectorConfig.temporalDropStraightParts`).
+    public var temporalDropStraightParts = false
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -179,6 +188,8 @@ public struct TEMJobOptions: Sendable, Equatable {
         temporalMeanFrames = try optionalInt("temporal_mean_frames", 0...64)
         temporalDropStraight = try params.values["temporal_drop_straight"].map { _ in try params.bool("temporal_drop_straight", default: false) }
         temporalProbeInterval = try optionalInt("temporal_probe_interval", 0...10_000)
+        temporalDropGhosts = try params.bool("temporal_drop_ghosts", default: false)
+        temporalDropStraightParts = try params.bool("temporal_drop_straight_parts", default: false)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
