@@ -16,6 +16,8 @@ public enum TEMTemporalGhosts {
     /// Points hashed into square cells for nearest-point queries at any distance.
     public struct NearestPoints: Sendable {
         private var cells: [Int64: [TEMPoint]] = [:]
+        /// Every point, for the exact scan that takes over when the rings would cost more.
+        private var all: [TEMPoint] = []
         private let cell: Double
         private var lo = (x: Int.max, y: Int.max), hi = (x: Int.min, y: Int.min)
 
@@ -24,6 +26,7 @@ public enum TEMTemporalGhosts {
             for p in points where p.x.isFinite && p.y.isFinite {
                 let i = Int((p.x / self.cell).rounded(.down)), j = Int((p.y / self.cell).rounded(.down))
                 cells[Self.key(i, j), default: []].append(p)
+                all.append(p)
                 lo = (min(lo.x, i), min(lo.y, j)); hi = (max(hi.x, i), max(hi.y, j))
             }
         }
@@ -34,32 +37,58 @@ public enum TEMTemporalGhosts {
             Int64(i) << 32 ^ Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: j)))
         }
 
-        /// The nearest point to `p` and its distance (nil when there are no points).
+        /// The nearest point to `p` and its distance (nil when there are no points). Rings of cells
+        /// outwards from `p`'s cell, starting at the first ring that reaches the points' cells; once
+        /// the rings would have looked at more cells than there are points (a query far from them,
+        /// or a fine cell), an exact scan of every point finishes instead, so a query never costs
+        /// more than about two plain scans.
         public func nearest(to p: TEMPoint) -> (point: TEMPoint, distance: Double)? {
             guard !cells.isEmpty else { return nil }
             let ci = Int((p.x / cell).rounded(.down)), cj = Int((p.y / cell).rounded(.down))
-            // Rings of cells outwards; a point in ring r is at least (r − 1)·cell away.
             let maxRing = max(abs(ci - lo.x), abs(ci - hi.x), abs(cj - lo.y), abs(cj - hi.y))
+            // Rings nearer than the points' bounding box of cells hold nothing.
+            var r = max(0, lo.x - ci, ci - hi.x, lo.y - cj, cj - hi.y)
             var best: TEMPoint?
             var best2 = Double.infinity
-            var r = 0
+            var visited = 0
+            @inline(__always) func visit(_ i: Int, _ j: Int) {
+                guard let list = cells[Self.key(i, j)] else { return }
+                for q in list {
+                    let d = q - p
+                    let d2 = d.x * d.x + d.y * d.y
+                    if d2 < best2 { best2 = d2; best = q }
+                }
+            }
             while r <= maxRing {
+                // A point in ring r is at least (r − 1)·cell away.
                 if best != nil {
                     let reach = Double(r - 1) * cell
                     if reach > 0 && reach * reach > best2 { break }
                 }
-                for dj in -r...r {
-                    let edge = abs(dj) == r
-                    for di in -r...r where edge || abs(di) == r {
-                        guard let list = cells[Self.key(ci + di, cj + dj)] else { continue }
-                        for q in list {
-                            let d = q - p
-                            let d2 = d.x * d.x + d.y * d.y
-                            if d2 < best2 { best2 = d2; best = q }
-                        }
-                    }
+                visited += r == 0 ? 1 : 8 * r
+                if visited > all.count {
+                    return Self.scan(all, p)
+                }
+                if r == 0 {
+                    visit(ci, cj)
+                } else {
+                    for di in -r...r { visit(ci + di, cj - r); visit(ci + di, cj + r) }
+                    for dj in (1 - r)..<r { visit(ci - r, cj + dj); visit(ci + r, cj + dj) }
                 }
                 r += 1
+            }
+            guard let best else { return nil }
+            return (best, best2.squareRoot())
+        }
+
+        /// The nearest of `points` to `p` by looking at every one.
+        private static func scan(_ points: [TEMPoint], _ p: TEMPoint) -> (point: TEMPoint, distance: Double)? {
+            var best: TEMPoint?
+            var best2 = Double.infinity
+            for q in points {
+                let d = q - p
+                let d2 = d.x * d.x + d.y * d.y
+                if d2 < best2 { best2 = d2; best = q }
             }
             guard let best else { return nil }
             return (best, best2.squareRoot())
