@@ -16,13 +16,9 @@ final class BCDIBlurEstimateJobTests: XCTestCase {
     /// (`BCDIBlurRestoredFitTests` pins the same draw on the bare kernel).
     func testMergedLoopFoundWithTheDefaultEstimate() throws {
         let dir = try BCDIFixtures.temporaryDirectory("blur-estimate-job")
-        let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(301, 20), ranges: BCDIRandomRanges.preset("blur")!)
-        var v = BCDISynthetic.make(draw.spec)
-        let stored = draw.supportError.apply(to: v.support, shape: v.shape)
-        if let stored { v.support = stored }
-        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi", mask: stored != nil)
-        let direct = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: ["deblur_estimate": "direct"]))
-        let standard = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect("\(dir)/v.cxi", params: [:]))
+        let (v, draw, file) = try BCDIFixtures.writeAccuracyDraw(preset: "blur", seed: 301, index: 20, in: dir)
+        let direct = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect(file, params: ["deblur_estimate": "direct"]))
+        let standard = BCDIEvaluation.score(truth: v.truth, detected: try BCDIJobLines.detect(file, params: [:]))
         print("deblur_estimate direct \(direct.recall) / \(direct.precision), default \(standard.recall) / \(standard.precision)")
         XCTAssertLessThan(direct.recall, 0.1, "the case this test pins: \(draw.summary)")
         XCTAssertGreaterThan(standard.recall, direct.recall + 0.2, draw.summary)

@@ -16,11 +16,7 @@ final class BCDILineSmoothingJobTests: XCTestCase {
     /// measured position noise it lies on the truth (bench `residue_noise` 1.000 / 1.000).
     func testLineBesideTheTruthComesBack() throws {
         let dir = try BCDIFixtures.temporaryDirectory("line-smoothing")
-        let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(12, 0), ranges: BCDIRandomRanges.preset("noise")!)
-        var v = BCDISynthetic.make(draw.spec)
-        let stored = draw.supportError.apply(to: v.support, shape: v.shape)
-        if let stored { v.support = stored }
-        try BCDIFixtures.writeCXI(v, to: "\(dir)/v.cxi", mask: stored != nil)
+        let (v, draw, _) = try BCDIFixtures.writeAccuracyDraw(preset: "noise", seed: 12, index: 0, in: dir)
         let params = ["line_smoothing": "residue_noise"]
         func slabs(planes: Int) throws -> [BCDISlabResult] {
             let harness = try KindHarness(BCDIKind(), input: "\(dir)/v.cxi", params: params.merging(["slab_planes": "\(planes)"]) { $1 })

@@ -16,6 +16,20 @@ public enum BCDIFixtures {
         return BCDISynthetic.make(BCDISynthetic.demoSpec(shape: shape, radius: radius, seed: seed))
     }
 
+    /// Draw `index` of the randomiser's `preset` at `seed`, as `ctl bench bcdi --accuracy` draws
+    /// it, with its stored support applied, written as CXI (the support as its mask when the draw
+    /// stores one) to `dir`/v.cxi.
+    public static func writeAccuracyDraw(preset: String, seed: UInt64, index: Int, in dir: String) throws
+        -> (volume: BCDISyntheticVolume, draw: BCDIRandomDraw, path: String) {
+        let draw = BCDIRandomCrystal.draw(seed: BCDIAccuracy.drawSeed(seed, index), ranges: BCDIRandomRanges.preset(preset)!)
+        var v = BCDISynthetic.make(draw.spec)
+        let stored = draw.supportError.apply(to: v.support, shape: v.shape)
+        if let stored { v.support = stored }
+        let path = "\(dir)/v.cxi"
+        try writeCXI(v, to: path, mask: stored != nil)
+        return (v, draw, path)
+    }
+
     public static func interleaved(_ v: BCDISyntheticVolume) -> [Float] {
         var out = [Float](repeating: 0, count: 2 * v.shape.count)
         for i in 0..<v.shape.count {
