@@ -20,5 +20,9 @@ final class TEMTemporalDropParamTests: XCTestCase {
         XCTAssertFalse(try config(["temporal_drop_ghosts": "true"]).temporalDropStraightParts)
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_drop_ghosts": "maybe"])))
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_drop_straight_parts": "often"])))
+        // The ghost rule's test on the other frame's own response (tem-det-27): off unless given.
+        XCTAssertEqual(byDefault.temporalGhostLeftAlpha, 0)
+        XCTAssertEqual(try config(["temporal_drop_ghosts": "true", "temporal_ghost_left_alpha": "0.01"]).temporalGhostLeftAlpha, 0.01)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_ghost_left_alpha": "2"])))
     }
 }

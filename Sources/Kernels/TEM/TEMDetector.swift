@@ -351,6 +351,15 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// tem-det26). The travel is read from the plain curves of the window's frames, registered:
     /// no distance is set. Off by default.
     public var temporalDropGhosts = false
+    /// With `temporalDropGhosts`: α > 0 counts a point of an added part as a ghost's through
+    /// another frame j only when frame j's own ridge response along the frame's line q (the
+    /// points j's plain curves say the line left) does not stand above frame j's level of the
+    /// same statistic — the mean response along the same points translated over frame j — by
+    /// Φ⁻¹(1 − α) robust spreads (one-sided, `TEMTemporalLineLeft`): a line frame j's detector
+    /// merely missed (a faint frame) has not left. The window needs each frame's response
+    /// (`TEMTemporalWindow.push(response:)`). 0: the plain curves alone decide (tem-det26's
+    /// rule). Issue 11 item 5, 7 December, branch tem-det-27. Off by default.
+    public var temporalGhostLeftAlpha = 0.0
     /// With `temporalMeanFrames`: an added part whose longest straight stretch (RMS distance to
     /// its own line within the frame's `extraStraightQuantile` scatter about
     /// `extraStraightWindow`-point chords, `ExtraStraightParts`) is at least half of it and

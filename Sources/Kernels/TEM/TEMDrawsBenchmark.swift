@@ -117,7 +117,10 @@ public enum TEMDrawsBenchmark {
                 }
                 drift.append(f == 0 ? .zero : img.withUnsafeBufferPointer { estimator!.drift($0, lines: curves) })
                 if window != nil {
-                    store(img.withUnsafeBufferPointer { window!.push($0, width: params.width, height: params.height, drift: drift[f], curves: found) })
+                    let response = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 ? detector.lastResponse() : nil
+                    store(img.withUnsafeBufferPointer {
+                        window!.push($0, width: params.width, height: params.height, drift: drift[f], curves: found, response: response)
+                    })
                 } else {
                     detected[f] = curves
                 }

@@ -108,17 +108,28 @@ extension TEMEvaluator {
     }
 }
 
-/// Points hashed into square cells for "is any point within r" queries (r ≤ cell).
+/// Points hashed into square cells for "is any point within r" queries (r ≤ cell) and for the
+/// nearest point at any distance (`nearest(to:)`).
 struct PointGrid {
     private var cells: [Int64: [TEMPoint]] = [:]
     private let cell: Double
+    /// Points held, and the bounding box of their cells (for `nearest`).
+    private(set) var count = 0
+    private var lo = (x: Int.max, y: Int.max), hi = (x: Int.min, y: Int.min)
 
     init(_ points: [TEMPoint], cell: Double) {
         self.cell = cell
-        for p in points { cells[key(Int((p.x / cell).rounded(.down)), Int((p.y / cell).rounded(.down))), default: []].append(p) }
+        for p in points {
+            let i = Int((p.x / cell).rounded(.down)), j = Int((p.y / cell).rounded(.down))
+            cells[key(i, j), default: []].append(p)
+            lo = (min(lo.x, i), min(lo.y, j)); hi = (max(hi.x, i), max(hi.y, j))
+        }
+        count = points.count
     }
 
     private func key(_ i: Int, _ j: Int) -> Int64 { Int64(i) << 32 ^ Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: j))) }
+
+    var isEmpty: Bool { cells.isEmpty }
 
     func hasPoint(within r: Double, of p: TEMPoint) -> Bool {
         let ci = Int((p.x / cell).rounded(.down)), cj = Int((p.y / cell).rounded(.down))
@@ -133,5 +144,52 @@ struct PointGrid {
             }
         }
         return false
+    }
+
+    /// The nearest point to `p` and its distance, at any distance (nil when there are no points).
+    /// Rings of cells outwards from `p`'s cell, starting at the first ring that reaches the
+    /// points' cells; once the rings would have looked at more cells than there are points (a
+    /// query far from them, or a fine cell), a scan of every point finishes instead, so a query
+    /// never costs more than about two plain scans (`TEMTemporalGhosts`).
+    func nearest(to p: TEMPoint) -> (point: TEMPoint, distance: Double)? {
+        guard !cells.isEmpty else { return nil }
+        let ci = Int((p.x / cell).rounded(.down)), cj = Int((p.y / cell).rounded(.down))
+        let maxRing = max(abs(ci - lo.x), abs(ci - hi.x), abs(cj - lo.y), abs(cj - hi.y))
+        // Rings nearer than the points' bounding box of cells hold nothing.
+        var r = max(0, lo.x - ci, ci - hi.x, lo.y - cj, cj - hi.y)
+        var best: TEMPoint?
+        var best2 = Double.infinity
+        var visited = 0
+        @inline(__always) func look(_ list: [TEMPoint]) {
+            for q in list {
+                let d = q - p
+                let d2 = d.x * d.x + d.y * d.y
+                if d2 < best2 { best2 = d2; best = q }
+            }
+        }
+        @inline(__always) func visit(_ i: Int, _ j: Int) {
+            if let list = cells[key(i, j)] { look(list) }
+        }
+        while r <= maxRing {
+            // A point in ring r is at least (r − 1)·cell away.
+            if best != nil {
+                let reach = Double(r - 1) * cell
+                if reach > 0 && reach * reach > best2 { break }
+            }
+            visited += r == 0 ? 1 : 8 * r
+            if visited > count {
+                for list in cells.values { look(list) }
+                break
+            }
+            if r == 0 {
+                visit(ci, cj)
+            } else {
+                for di in -r...r { visit(ci + di, cj - r); visit(ci + di, cj + r) }
+                for dj in (1 - r)..<r { visit(ci - r, cj + dj); visit(ci + r, cj + dj) }
+            }
+            r += 1
+        }
+        guard let best else { return nil }
+        return (best, best2.squareRoot())
     }
 }

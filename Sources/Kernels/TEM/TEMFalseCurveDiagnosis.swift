@@ -50,7 +50,10 @@ public enum TEMFalseCurveDiagnosis {
                                  traces: PointGrid(synth.slipTraces.flatMap { TEMPolyline.resample($0, spacing: 0.5).map { $0 + synth.stage.drift[f] } }, cell: 2))
             frameImages.append(img)
             if window != nil {
-                for o in img.withUnsafeBufferPointer({ window!.push($0, width: w, height: h, drift: synth.stage.drift[f], curves: own) }) {
+                let response = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 ? detector.lastResponse() : nil
+                for o in img.withUnsafeBufferPointer({
+                    window!.push($0, width: w, height: h, drift: synth.stage.drift[f], curves: own, response: response)
+                }) {
                     reportedByFrame[o.index] = o.curves
                 }
             } else {

@@ -16,7 +16,7 @@ public struct TEMTemporalWindow: Sendable {
     /// The mean frames' own detector (the same settings, its own polarity and state: the mean
     /// video is a video of its own, less noisy).
     private var detector: TEMDetector
-    private var held: [(index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve])] = []
+    private var held: [(index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve], response: [Float]?)] = []
     private var pending: [(index: Int, curves: [TEMCurve])] = []
     private var pushed = 0
     private var size: (width: Int, height: Int)?
@@ -42,9 +42,12 @@ public struct TEMTemporalWindow: Sendable {
     public var meanDetector: TEMDetector { detector }
 
     /// Adds the next frame (its drift against the video's reference and its own curves) and
-    /// returns the frames now complete, in order.
+    /// returns the frames now complete, in order. `response`: the frame's own ridge response map
+    /// (its detector's `lastResponse()`, width × height), read by the ghost rule's test that a
+    /// line left (`temporalGhostLeftAlpha`); nil: not held (a frame without it shows no line
+    /// anywhere to that test).
     public mutating func push(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, drift: TEMPoint,
-                              curves: [TEMCurve]) -> [Output] {
+                              curves: [TEMCurve], response: [Float]? = nil) -> [Output] {
         let index = pushed
         pushed += 1
         if size == nil { size = (width, height) }
@@ -53,7 +56,8 @@ public struct TEMTemporalWindow: Sendable {
             pending.append((index, curves))
             return complete(final: false)
         }
-        held.append((index, Array(frame.prefix(width * height)), drift, curves))
+        let kept = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 && (response?.count ?? 0) >= width * height
+        held.append((index, Array(frame.prefix(width * height)), drift, curves, kept ? response : nil))
         pending.append((index, curves))
         return complete(final: false)
     }
@@ -101,9 +105,25 @@ public struct TEMTemporalWindow: Sendable {
         } }
         let found = mean.withUnsafeBufferPointer { detector.detect($0, width: size.width, height: size.height) }
         // `temporalDropGhosts`: the other frames' plain curves, registered onto this one.
+        let otherMembers = members.filter { $0.index != k }
         let others = config.temporalDropGhosts
-            ? members.filter { $0.index != k }.map {
+            ? otherMembers.map {
                 TEMTemporalGhosts.registered($0.curves.map(\.points), drift: $0.drift, target: target.drift)
+            }
+            : nil
+        // `temporalGhostLeftAlpha`: each other frame's own response read along the frame's line,
+        // moved into that frame's pixels (p + drift(j) − drift(k)).
+        let alpha = config.temporalGhostLeftAlpha
+        let left: [([TEMPoint]) -> Bool]? = config.temporalDropGhosts && alpha > 0
+            ? otherMembers.map { m in
+                let shift = m.drift - target.drift
+                let width = size.width, height = size.height
+                return { q in
+                    guard let r = m.response else { return true }
+                    return !r.withUnsafeBufferPointer {
+                        TEMTemporalLineLeft.stillThere(q.map { $0 + shift }, response: $0, width: width, height: height, alpha: alpha)
+                    }
+                }
             }
             : nil
         // `temporalDropStraightParts`: the frame's straight tolerance from its plain and mean curves.
@@ -114,7 +134,7 @@ public struct TEMTemporalWindow: Sendable {
         let merged = Self.mergedParts(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
                                       samples: config.samples, join: config.joinPieces,
                                       straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil,
-                                      others: others, straightTolerance: straightTolerance)
+                                      others: others, left: left, straightTolerance: straightTolerance)
         meansRead += 1
         if merged.added > 0 { meansAdding += 1 }
         // The probe reads what the mean sees beyond the plain curves, before the ghost and
@@ -148,31 +168,36 @@ public struct TEMTemporalWindow: Sendable {
     /// one array per frame; an added part that is a gliding line's copy (`TEMTemporalGhosts.isGhost`)
     /// is not added (nil: kept). `straightTolerance`: an added part whose longest straight stretch
     /// at this RMS is at least half of it and `minLength` long is a hooked trace piece
-    /// (`TEMTemporalStraightParts.isTracePiece`) and is not added (nil: kept).
+    /// (`TEMTemporalStraightParts.isTracePiece`) and is not added (nil: kept). `left`: with
+    /// `others`, one test per other frame (same order) of whether that frame's own response shows
+    /// the line gone from the given points of this frame (`TEMTemporalGhosts.isGhost`; nil: the
+    /// plain curves alone decide).
     public static func merged(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
                               samples: Int, join: Bool, straightRMS: Double? = nil,
-                              others: [[TEMPoint]]? = nil, straightTolerance: Double? = nil) -> [TEMCurve] {
+                              others: [[TEMPoint]]? = nil, left: [([TEMPoint]) -> Bool]? = nil,
+                              straightTolerance: Double? = nil) -> [TEMCurve] {
         mergedParts(plain: plain, mean: mean, radius: radius, minLength: minLength, samples: samples, join: join,
-                    straightRMS: straightRMS, others: others, straightTolerance: straightTolerance).curves
+                    straightRMS: straightRMS, others: others, left: left, straightTolerance: straightTolerance).curves
     }
 
     /// `merged`, with the number of parts added and of parts `seen`: those added without the
     /// ghost and straight-part drops (`others`, `straightTolerance`).
     public static func mergedParts(plain: [TEMCurve], mean: [TEMCurve], radius: Double, minLength: Double,
                                    samples: Int, join: Bool, straightRMS: Double? = nil,
-                                   others: [[TEMPoint]]? = nil, straightTolerance: Double? = nil)
+                                   others: [[TEMPoint]]? = nil, left: [([TEMPoint]) -> Bool]? = nil,
+                                   straightTolerance: Double? = nil)
         -> (curves: [TEMCurve], added: Int, seen: Int) {
         guard !mean.isEmpty else { return (plain, 0, 0) }
         let plainPoints = plain.flatMap { TEMPolyline.resample($0.points, spacing: 1) }
         let grid = PointGrid(plainPoints, cell: max(radius, 0.5))
         // Built on the first part that needs them.
-        var ghostIndex: (plain: TEMTemporalGhosts.NearestPoints, others: [TEMTemporalGhosts.NearestPoints])?
+        // The other frames' grids, built on the first part that needs them (the frame's own
+        // points are `grid`'s).
+        var otherGrids: [PointGrid]?
         func isGhost(_ run: [TEMPoint]) -> Bool {
             guard let others else { return false }
-            if ghostIndex == nil {
-                ghostIndex = (TEMTemporalGhosts.NearestPoints(plainPoints), others.map { TEMTemporalGhosts.NearestPoints($0) })
-            }
-            return TEMTemporalGhosts.isGhost(run, plain: ghostIndex!.plain, others: ghostIndex!.others, radius: radius)
+            if otherGrids == nil { otherGrids = others.map { PointGrid($0, cell: 4) } }
+            return TEMTemporalGhosts.isGhost(run, plain: grid, others: otherGrids!, radius: radius, left: left)
         }
         var extra: [TEMCurve] = []
         var seen = 0

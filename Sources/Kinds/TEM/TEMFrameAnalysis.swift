@@ -80,6 +80,7 @@ struct TEMFrameAnalysis {
         if let v = options.temporalDropStraight { config.temporalDropStraight = v }
         if let v = options.temporalProbeInterval { config.temporalProbeInterval = v }
         if options.temporalDropGhosts { config.temporalDropGhosts = true }
+        if let v = options.temporalGhostLeftAlpha { config.temporalGhostLeftAlpha = v }
         if options.temporalDropStraightParts { config.temporalDropStraightParts = true }
         return config
     }
@@ -107,7 +108,11 @@ struct TEMFrameAnalysis {
         waiting[windowFrames] = (index, file, width, height, drift)
         windowFrames += 1
         // Without a drift (no reference) the frames are averaged unshifted.
-        let done = pixels.withUnsafeBufferPointer { window!.push($0, width: width, height: height, drift: drift ?? .zero, curves: found) }
+        let ghostLeft = detector.config.temporalDropGhosts && detector.config.temporalGhostLeftAlpha > 0
+        let response = ghostLeft ? detector.lastResponse() : nil
+        let done = pixels.withUnsafeBufferPointer {
+            window!.push($0, width: width, height: height, drift: drift ?? .zero, curves: found, response: response)
+        }
         recordCompleted(done)
     }
 

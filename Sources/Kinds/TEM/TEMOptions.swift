@@ -96,6 +96,11 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// travel over the window, where another frame of the window shows a curve — is not added
     /// (`TEMDetectorConfig.temporalDropGhosts`).
     public var temporalDropGhosts = false
+    /// `temporal_ghost_left_alpha=α` (0 = off, the default): with `temporal_drop_ghosts`, a
+    /// point counts as a ghost's through another frame only when that frame's own ridge response
+    /// shows the line gone from the frame's line there, one-sided at α against the same statistic
+    /// over that frame (`TEMDetectorConfig.temporalGhostLeftAlpha`, `TEMTemporalLineLeft`).
+    public var temporalGhostLeftAlpha: Double?
     /// `temporal_drop_straight_parts=true` (off by default): with `temporal_mean_frames`, an added
     /// part mostly one straight stretch (a hooked slip-trace piece) is not added
     /// (`TEMDetectorConfig.temporalDropStraightParts`).
@@ -189,6 +194,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         temporalDropStraight = try params.values["temporal_drop_straight"].map { _ in try params.bool("temporal_drop_straight", default: false) }
         temporalProbeInterval = try optionalInt("temporal_probe_interval", 0...10_000)
         temporalDropGhosts = try params.bool("temporal_drop_ghosts", default: false)
+        temporalGhostLeftAlpha = try optionalDouble("temporal_ghost_left_alpha", 0...0.5)
         temporalDropStraightParts = try params.bool("temporal_drop_straight_parts", default: false)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
