@@ -198,13 +198,16 @@ final class TEMLineOrderTests: XCTestCase {
                 XCTAssertEqual(TEMLineOrder.runsTail(runs: r, n1, n2), Double(cumulative) / Double(total), accuracy: 1e-9, "\(n1) \(n2) \(r)")
             }
         }
-        let c = try? JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"doubleLineOrder":true}"#.utf8))
-        XCTAssertEqual(c?.doubleLineOrder, true)
-        XCTAssertFalse(TEMTrackerConfig().doubleLineOrder)
-        let both = try? JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"doubleLineOrderRefusable":true,"doubleLineOrderByFrame":true}"#.utf8))
-        XCTAssertEqual(both?.doubleLineOrderRefusable, true)
-        XCTAssertEqual(both?.doubleLineOrderByFrame, true)
-        XCTAssertFalse(TEMTrackerConfig().doubleLineOrderRefusable)
-        XCTAssertFalse(TEMTrackerConfig().doubleLineOrderByFrame)
+        // The default since the twentieth session: the fold with both refinements; each field
+        // still reads from JSON, so tem-track25's rule alone stays one JSON away.
+        XCTAssertTrue(TEMTrackerConfig().doubleLineOrder)
+        XCTAssertTrue(TEMTrackerConfig().doubleLineOrderRefusable)
+        XCTAssertTrue(TEMTrackerConfig().doubleLineOrderByFrame)
+        let off = try? JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"doubleLineOrder":false}"#.utf8))
+        XCTAssertEqual(off?.doubleLineOrder, false)
+        let alone = try? JSONDecoder().decode(TEMTrackerConfig.self, from: Data(#"{"doubleLineOrderRefusable":false,"doubleLineOrderByFrame":false}"#.utf8))
+        XCTAssertEqual(alone?.doubleLineOrderRefusable, false)
+        XCTAssertEqual(alone?.doubleLineOrderByFrame, false)
+        XCTAssertEqual(alone?.doubleLineOrder, true)
     }
 }

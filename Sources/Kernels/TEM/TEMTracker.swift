@@ -257,22 +257,23 @@ public struct TEMTrackerConfig: Codable, Sendable, Equatable {
     /// definite sign, changes sign, and is not clustered into fewer runs than a random order at
     /// 1 % (`TEMLineOrder.swaps`) are one line's pieces, and the piece is linked again with their
     /// observations made one in each frame. A close pair keeps its order (two dislocations on one
-    /// glide plane do not pass through each other). Off: ties every median and p10 measured and
-    /// wins medium 201–250's p10, but folds more pairs of two lines (docs/tem.md, tem-track25).
-    public var doubleLineOrder = false
+    /// glide plane do not pass through each other). On since the twentieth session, with the two
+    /// refinements below (alone, tem-track25's rule folded more pairs of two lines; with them it
+    /// ties or wins every median and p10 of five 50-draw ranges; docs/tem.md, tem-track25/26).
+    public var doubleLineOrder = true
     /// With `doubleLineOrder`: a pair is read only when its signs could be refused by the runs
     /// test at all — the fewest runs its counts allow (two: P(R ≤ 2) = 2 / C(n₁ + n₂, n₁), the
     /// exact Wald–Wolfowitz distribution) below the 1 % level, e.g. 5 frames on each side, 4
     /// and 6, or 3 and 9 (`TEMLineOrder.refusable`). A pair too short for that cannot be told
     /// from the tracker exchanging two lines and is left alone: with 2 frames every order passed
-    /// (medium draw 205, a pair across lines 1 and 2; docs/tem.md, tem-track25). Off by default.
-    public var doubleLineOrderRefusable = false
+    /// (medium draw 205, a pair across lines 1 and 2; docs/tem.md, tem-track25). On by default.
+    public var doubleLineOrderRefusable = true
     /// With `doubleLineOrder`: a pair's observations are made one only in the frames where the
     /// two are side by side (chained within a frame, `TEMLineOrder.fold(byFrame:)`), not in
     /// every frame of the tracks chained through the pairs: a track that was on another line in
     /// other frames no longer takes that line with it (draw 205: two lines folded for a whole
-    /// piece; docs/tem.md, tem-track25). Off by default.
-    public var doubleLineOrderByFrame = false
+    /// piece; docs/tem.md, tem-track25). On by default.
+    public var doubleLineOrderByFrame = true
     public init() {}
     /// Decodes any subset of the fields (the rest keep their defaults), so `--tracker-json`
     /// written before a field existed still reads.

@@ -110,6 +110,11 @@ enum TEMMerge {
         config.absorbPieces = options.absorbPieces
         config.absorbedEndsStayEnds = options.absorbedEndsStayEnds
         config.joinTurns = options.joinTurns
+        config.doubleLineOrder = options.doubleLineOrder
+        if options.doubleLineOrder {
+            config.doubleLineOrderRefusable = true
+            config.doubleLineOrderByFrame = true
+        }
         // Pile-up neighbours are found by TEMNeighbours (with the neighbour's identity, which
         // the tracker does not return); an angle of 0° makes the tracker skip its own copy.
         config.neighbourMaxAngleDegrees = 0

@@ -128,6 +128,12 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// `join_turns=` (default `TEMTrackerConfig.joinTurns`): tracks that take turns on one line
     /// inside a task's frames are joined (`TEMAlternatingTracks.joinTurns`).
     public var joinTurns: Bool
+    /// `double_line_order=` (default `TEMTrackerConfig.doubleLineOrder`, on): a line imaged as two
+    /// edges is one observation where its pieces change order across it — read only where the
+    /// runs test can refuse at 1 % and folded only in the frames the pieces lie side by side
+    /// (`TEMTrackerConfig.doubleLineOrder` with `doubleLineOrderRefusable` and
+    /// `doubleLineOrderByFrame`, `TEMLineOrder`; docs/tem.md, tem-track26).
+    public var doubleLineOrder: Bool
     /// `track_points=` (default 50, the detector's curves as stored): points per curve the
     /// tracker links (coarser copies are cheaper but cost identities over long videos: 24 points
     /// lost 0.08 IDF1 on the 10,000-frame medium job, docs/tem.md).
@@ -206,6 +212,7 @@ public struct TEMJobOptions: Sendable, Equatable {
         absorbPieces = try params.bool("absorb_pieces", default: TEMTrackerConfig().absorbPieces)
         absorbedEndsStayEnds = try params.bool("absorbed_ends", default: TEMTrackerConfig().absorbedEndsStayEnds)
         joinTurns = try params.bool("join_turns", default: TEMTrackerConfig().joinTurns)
+        doubleLineOrder = try params.bool("double_line_order", default: TEMTrackerConfig().doubleLineOrder)
         trackPoints = try params.int("track_points", default: 50, range: 4...1000)
         overlayFrames = try params.int("overlay_frames", default: 4, range: 0...64)
         plotTracks = try params.int("plot_tracks", default: 12, range: 0...1000)
