@@ -22,9 +22,8 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// Two spheres 1 px apart sideways and 7.4 px apart in depth (r 3.84 at z 4.7, r 3.45 at
     /// −2.8) are fitted by the stack as one between them (r 3.73 at z 0.9, matching the second),
     /// and the first is missed: 25 found, recall 25 / 26, precision 1. Tried as two side by side,
-    /// the compromise splits into both (r 3.8 at z 4.0 and the other): 26 found, all true.
-    /// Fails with the option off (the same harness and parameters as
-    /// `ctl bench stem4d --quality particles --scan 64 --seed 116`).
+    /// the compromise splits into both: 26 found, all true. Fails with the option off (run so,
+    /// 7 December: recall 0.962), as does `ctl bench stem4d --quality particles --scan 64 --seed 116`.
     func testMergedPairSplitSideBySide() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral")
         func run(_ lateral: String) throws -> STEM4DQualityHarness.Draw {
