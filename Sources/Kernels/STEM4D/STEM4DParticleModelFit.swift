@@ -106,6 +106,12 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// is lower (`STEM4DParticleStackRefit`): one sphere fitted as two split in depth, two as
     /// three, two stacked as one. Off: the method of 6 December.
     public var splitMerge = false
+    /// After the split/merge move, each sphere is tried as two side by side in projection (a
+    /// symmetric pair about it, the best of a grid of directions, separations and radii, then both
+    /// refitted in all their parameters against every view), kept when the information
+    /// criterion prefers two (`STEM4DParticleLateralSplit`): two small spheres overlapping in
+    /// projection fitted as one between them. Off: the method of 7 December.
+    public var splitLateral = false
     /// After the rounds, the amplitude law of the job's spheres (one material: the median
     /// amplitude and its robust spread) is measured and every later fit and model
     /// comparison holds each sphere to it by a Gaussian prior (`STEM4DParticleAmplitudeLaw`):
@@ -212,6 +218,7 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
         if amplitudeStudentT { state.comparisonLaw = STEM4DParticleStudentTLaw.measure(amplitudes: state.spheres.map(\.c)) }
         if satellites && state.absorbSatellites() > 0 { state.settle() }
         if splitMerge && state.refitStacks() > 0 { state.settle() }
+        if splitLateral && state.splitLaterally() > 0 { state.settle() }
         if depthChoice && state.chooseDepths() > 0 { state.settle() }
         if mergeTest && state.mergeRedundant() > 0 { state.settle() }
         let found = particles(of: state, views: views.count)

@@ -213,6 +213,7 @@ public enum STEM4DMerge {
             model.measureBlur = options.particleChordSampling == "measured"
             model.satellites = options.particleSatellites
             model.splitMerge = options.particleSplitMerge
+            model.splitLateral = options.particleSplitLateral
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere

@@ -159,6 +159,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// spheres overlapping in every view as a whole, with as many spheres as the information
     /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
     public var particleSplitMerge: Bool
+    /// `particle_split_lateral=` (default false): after the split/merge move, try each sphere
+    /// as two side by side in projection, fitted jointly against every view, kept when the
+    /// information criterion prefers two (`STEM4DParticleModelFit.splitLateral`).
+    public var particleSplitLateral: Bool
     /// `particle_stack_max=` (default 10): the largest stack of spheres `particle_split_merge`
     /// refits (`STEM4DParticleModelFit.stackMax`).
     public var particleStackMax: Int
@@ -280,6 +284,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         particleSatellites = try params.bool("particle_satellites", default: true)
         particleSplitMerge = try params.bool("particle_split_merge", default: true)
+        particleSplitLateral = try params.bool("particle_split_lateral", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
             particleSharedAmplitude = true
