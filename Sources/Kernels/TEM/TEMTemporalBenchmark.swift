@@ -48,7 +48,15 @@ public enum TEMTemporalBenchmark {
         plainConfig.temporalMeanFrames = 0
         // The plain curves (the warm-up too), as the shard has them when it pushes a frame.
         var detector = TEMDetector(config: plainConfig)
-        let plain = images.map { img in img.withUnsafeBufferPointer { detector.detect($0, width: w, height: h) } }
+        // Each frame's response map too when the ghost rule reads it (`temporalGhostLeftAlpha`), as the
+        // shard pushes it; otherwise the window silently falls back to the plain-curve rule.
+        let keepResponses = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0
+        var responses: [[Float]?] = []
+        let plain = images.map { img -> [TEMCurve] in
+            let found = img.withUnsafeBufferPointer { detector.detect($0, width: w, height: h) }
+            responses.append(keepResponses ? detector.lastResponse() : nil)
+            return found
+        }
         let c0 = TEMBenchmark.threadCPUSeconds()
         for i in 0..<frames { _ = images[played[i]].withUnsafeBufferPointer { detector.detect($0, width: w, height: h) } }
         let plainMs = 1000 * (TEMBenchmark.threadCPUSeconds() - c0) / Double(max(1, frames))
@@ -101,7 +109,8 @@ public enum TEMTemporalBenchmark {
         let c3 = TEMBenchmark.threadCPUSeconds()
         for i in 0..<frames {
             tally(images[played[i]].withUnsafeBufferPointer {
-                temporal.push($0, width: w, height: h, drift: drifts[played[i]], curves: plain[played[i]])
+                temporal.push($0, width: w, height: h, drift: drifts[played[i]], curves: plain[played[i]],
+                              response: responses[played[i]])
             })
         }
         tally(temporal.finish())
