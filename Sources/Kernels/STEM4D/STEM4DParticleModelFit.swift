@@ -118,11 +118,6 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// in both arms (`STEM4DParticleLateralRival`). Off: against the old sphere held, the
     /// neighbours held (7 December).
     public var splitLateralRival = false
-    /// With `splitLateral`: each sphere of a kept pair must stand on its own — its amplitude at
-    /// least `significance` standard errors, marginal over the pair's ten parameters (their
-    /// joint Fisher information), neighbours held (`STEM4DParticleLateralRival`). Off: no such
-    /// test (7 December).
-    public var splitLateralEvidence = false
     /// After the rounds, the amplitude law of the job's spheres (one material: the median
     /// amplitude and its robust spread) is measured and every later fit and model
     /// comparison holds each sphere to it by a Gaussian prior (`STEM4DParticleAmplitudeLaw`):

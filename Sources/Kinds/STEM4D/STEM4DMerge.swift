@@ -215,7 +215,6 @@ public enum STEM4DMerge {
             model.splitMerge = options.particleSplitMerge
             model.splitLateral = options.particleSplitLateral
             model.splitLateralRival = options.particleSplitLateralRival
-            model.splitLateralEvidence = options.particleSplitLateralEvidence
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere

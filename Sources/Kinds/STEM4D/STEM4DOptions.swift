@@ -167,10 +167,6 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// must beat the strongest one-sphere alternative, the neighbours refitted alike in both
     /// (`STEM4DParticleModelFit.splitLateralRival`).
     public var particleSplitLateralRival: Bool
-    /// `particle_split_lateral_evidence=` (default false): with `particle_split_lateral`, each
-    /// sphere of the pair must stand at the fit's significance on its own amplitude's marginal
-    /// standard error (`STEM4DParticleModelFit.splitLateralEvidence`).
-    public var particleSplitLateralEvidence: Bool
     /// `particle_stack_max=` (default 10): the largest stack of spheres `particle_split_merge`
     /// refits (`STEM4DParticleModelFit.stackMax`).
     public var particleStackMax: Int
@@ -294,7 +290,6 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleSplitMerge = try params.bool("particle_split_merge", default: true)
         particleSplitLateral = try params.bool("particle_split_lateral", default: false)
         particleSplitLateralRival = try params.bool("particle_split_lateral_rival", default: false)
-        particleSplitLateralEvidence = try params.bool("particle_split_lateral_evidence", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
             particleSharedAmplitude = true
