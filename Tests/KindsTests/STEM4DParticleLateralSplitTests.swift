@@ -37,10 +37,15 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(lateral.recall, 1, lateral.details)
         XCTAssertEqual(lateral.precision, 1, lateral.details)
     }
-    /// `particle_split_lateral_rival`: off by default, read, refused by name when not a boolean.
+    /// `particle_split_lateral_rival`: off by default, read (`true`, `both`), refused by name otherwise.
     func testRivalParameter() throws {
         XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRival)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRivalAndHeld)
         XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "true"])).particleSplitLateralRival)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "true"])).particleSplitLateralRivalAndHeld)
+        let both = try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "both"]))
+        XCTAssertTrue(both.particleSplitLateralRival)
+        XCTAssertTrue(both.particleSplitLateralRivalAndHeld)
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "sometimes"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_split_lateral_rival"), "\(error)")
         }
@@ -76,5 +81,25 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(draw.truthCount, 26)
         XCTAssertEqual(draw.recall, 1, draw.details)
         XCTAssertEqual(draw.precision, 1, draw.details)
+    }
+    /// `particle_split_lateral_rival=both` through a job: the randomiser's 64² draw 226 (φ 8°, 9
+    /// counts, 7 spheres r 3.0–5.7). With the rival alone a pair that fails the plain split's
+    /// guards (duplicate; each seen in every view on its own) with the neighbours held gets
+    /// through once they are refitted with it: 8 found, precision 7 / 8 (the plain split and the
+    /// default find the 7; the plain comparison without its guards still lets it through). With
+    /// both comparisons and the plain guards, 7 found, all true. Fails with `both` off (the rival
+    /// alone).
+    func testRivalWithThePlainComparisonToo() throws {
+        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral-rival-both")
+        func run(_ rival: String) throws -> STEM4DQualityHarness.Draw {
+            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 226, directory: "\(dir)/\(rival)",
+                                         extra: ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
+        }
+        let alone = try run("true")
+        XCTAssertEqual(alone.truthCount, 7)
+        XCTAssertLessThan(alone.precision, 1, alone.details)
+        let both = try run("both")
+        XCTAssertEqual(both.recall, 1, both.details)
+        XCTAssertEqual(both.precision, 1, both.details)
     }
 }

@@ -21,7 +21,12 @@ import Darwin
 /// weighted χ² + amplitude prior + 5 ln n a sphere, over the pixels of every sphere involved in
 /// any arm, each side with the old model's weights, as `refitStack` scores — is lower than
 /// every one-sphere arm's, and the plain split's guards hold (no duplicate, each of the two
-/// seen in every view on its own). No constant is added.
+/// seen in every view on its own). No constant is added. With `splitLateralRivalAndHeld` the pair
+/// must first pass the plain split's comparison and guards too (old sphere and neighbours held),
+/// and a kept pair is kept as the plain split leaves it (the neighbours held), so that the rival
+/// can only refuse a pair the plain split keeps in the same state: the
+/// neighbours refitted with the pair can also let a pair through that the plain split refuses
+/// (64² draws 216, 226, 247: new false spheres with the rival alone).
 extension STEM4DParticleModelState {
     /// Spheres (indices, excluding `k` and spheres of zero amplitude) whose projection comes within
     /// 2 px of any of `set`'s in some view: the ones both arms refit.
@@ -55,6 +60,27 @@ extension STEM4DParticleModelState {
         for j in base..<spheres.count { refine(j) }
         for j in base..<spheres.count { refine(j) }
         for j in base..<spheres.count { refine(j, scanDepth: false) }
+        // With `splitLateralRivalAndHeld`: the plain split's comparison first (the old sphere
+        // and the neighbours held; its pixels, the old model's weights), as `splitLaterally` scores.
+        var plainState: (spheres: [Sphere], model: [[Double]])? = nil
+        if fit.splitLateralRivalAndHeld {
+            let plain = Array(spheres[base...]), rebuilt = model
+            plainState = (spheres, model)
+            model = held.model
+            let pixels = weightedPixels(of: [saved] + plain)
+            let penalty = 5 * log(Double(max(1, pixels.count)))
+            let before = weightedChi2(pixels) + amplitudePenalty([saved]) + penalty
+            model = rebuilt
+            let after = weightedChi2(pixels) + amplitudePenalty(plain) + 2 * penalty
+            // And its guards, there: a neighbour refitted with the pair can make a half look
+            // seen in every view on its own where, the neighbour held, it is not.
+            let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
+            let duplicate = Self.duplicates(plain[0], plain[1]) || plain.contains { p in others.contains { Self.duplicates(p, $0) } }
+            guard !duplicate, plain.allSatisfy({ $0.c > 0 }), after < before - 1e-9 * abs(before), plain.allSatisfy({ consistent($0) }) else {
+                reset()
+                return nil
+            }
+        }
         // The old spheres near the old one or the pair (not the pair itself).
         let neighbours = lateralNeighbours(of: [saved] + Array(spheres[base...]), excluding: k).filter { $0 < base }
         for j in neighbours { refine(j, scanDepth: false) }
@@ -92,8 +118,11 @@ extension STEM4DParticleModelState {
         let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
         let duplicate = Self.duplicates(pair[0], pair[1]) || pair.contains { p in others.contains { Self.duplicates(p, $0) } }
         if !duplicate && pair.allSatisfy({ $0.c > 0 }) && after < before - 1e-9 * abs(before) && pair.allSatisfy({ consistent($0) }) {
+            // With both comparisons the plain split's state is kept, so that the rival only refuses.
+            if let plainState { spheres = plainState.spheres; model = plainState.model }
+            let kept = Array(spheres[base...])
             spheres.remove(at: k)
-            return pair
+            return kept
         }
         reset()
         return nil

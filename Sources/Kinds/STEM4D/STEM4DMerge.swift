@@ -215,6 +215,7 @@ public enum STEM4DMerge {
             model.splitMerge = options.particleSplitMerge
             model.splitLateral = options.particleSplitLateral
             model.splitLateralRival = options.particleSplitLateralRival
+            model.splitLateralRivalAndHeld = options.particleSplitLateralRivalAndHeld
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere
