@@ -138,7 +138,7 @@ extension STEM4DParticleModelState {
         var tried = Set<Int>()
         while let k = spheres.indices.filter({ !tried.contains(serial[$0]) && spheres[$0].c > 0 }).max(by: { spheres[$0].r < spheres[$1].r }) {
             tried.insert(serial[k])
-            guard let pair = splitLaterally(k) else { continue }
+            guard let pair = fit.splitLateralRival ? splitLaterallyAgainstRival(k) : splitLaterally(k) else { continue }
             split += 1
             serial.remove(at: k)
             for _ in pair { serial.append(next); tried.insert(next); next += 1 }

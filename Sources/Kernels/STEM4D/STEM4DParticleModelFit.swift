@@ -112,6 +112,16 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// criterion prefers two (`STEM4DParticleLateralSplit`): two small spheres overlapping in
     /// projection fitted as one between them. Off: the method of 7 December.
     public var splitLateral = false
+    /// With `splitLateral`: the pair is judged against the strongest one-sphere alternative —
+    /// one sphere refitted in all its parameters from the old sphere's and from each new
+    /// sphere's position, the old state held among them — with the neighbours refitted alike
+    /// in both arms (`STEM4DParticleLateralRival`). Off: against the old sphere held, the
+    /// neighbours held (7 December).
+    public var splitLateralRival = false
+    /// With `splitLateralRival`: the pair must also win the plain split's comparison (the old
+    /// sphere and the neighbours held), so the rival only ever refuses pairs the plain split
+    /// would keep. Off: the rival's comparison alone.
+    public var splitLateralRivalAndHeld = false
     /// After the rounds, the amplitude law of the job's spheres (one material: the median
     /// amplitude and its robust spread) is measured and every later fit and model
     /// comparison holds each sphere to it by a Gaussian prior (`STEM4DParticleAmplitudeLaw`):

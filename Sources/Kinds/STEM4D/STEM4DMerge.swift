@@ -214,6 +214,8 @@ public enum STEM4DMerge {
             model.satellites = options.particleSatellites
             model.splitMerge = options.particleSplitMerge
             model.splitLateral = options.particleSplitLateral
+            model.splitLateralRival = options.particleSplitLateralRival
+            model.splitLateralRivalAndHeld = options.particleSplitLateralRivalAndHeld
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere

@@ -163,6 +163,13 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// as two side by side in projection, fitted jointly against every view, kept when the
     /// information criterion prefers two (`STEM4DParticleModelFit.splitLateral`).
     public var particleSplitLateral: Bool
+    /// `particle_split_lateral_rival=` (default false): with `particle_split_lateral`, the pair
+    /// must beat the strongest one-sphere alternative, the neighbours refitted alike in both
+    /// (`true`, `STEM4DParticleModelFit.splitLateralRival`); `both`: and the old sphere held, the
+    /// neighbours held, as without it (`splitLateralRivalAndHeld`).
+    public var particleSplitLateralRival: Bool
+    /// `particle_split_lateral_rival=both`.
+    public var particleSplitLateralRivalAndHeld: Bool
     /// `particle_stack_max=` (default 10): the largest stack of spheres `particle_split_merge`
     /// refits (`STEM4DParticleModelFit.stackMax`).
     public var particleStackMax: Int
@@ -285,6 +292,13 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleSatellites = try params.bool("particle_satellites", default: true)
         particleSplitMerge = try params.bool("particle_split_merge", default: true)
         particleSplitLateral = try params.bool("particle_split_lateral", default: false)
+        if params.values["particle_split_lateral_rival"]?.lowercased() == "both" {
+            particleSplitLateralRival = true
+            particleSplitLateralRivalAndHeld = true
+        } else {
+            particleSplitLateralRival = try params.bool("particle_split_lateral_rival", default: false)
+            particleSplitLateralRivalAndHeld = false
+        }
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
             particleSharedAmplitude = true
