@@ -377,8 +377,9 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     public var temporalLongFrames = 0
     /// With `temporalLongFrames`: α > 0 also reads the K₂ mean, probed by its own yield as the
     /// K-mean is (`temporalProbeInterval`), on frames the K-mean adds nothing to while the plain
-    /// frames' polarity test (`TEMPolarityTest`, tiles summed over the plain detector's checks)
-    /// is not significant at α: frames that cannot even tell their lines' polarity hold lines
+    /// frames' polarity test (`TEMPolarityTest`, tiles summed over the plain detector's checks;
+    /// the exact sign-flip tail, 999 patterns, where Hoeffding's bound does not decide) is not
+    /// significant at α: frames that cannot even tell their lines' polarity hold lines
     /// below the plain detector's reach (issue 11's faint draws: |z| 0–2.3), where the K-mean may
     /// see nothing either. 0: the K-mean's yield alone opens the K₂ mean. Off by default.
     public var temporalLongUndecidedAlpha = 0.0
