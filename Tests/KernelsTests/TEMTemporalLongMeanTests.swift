@@ -11,11 +11,12 @@ final class TEMTemporalLongMeanTests: XCTestCase {
         return exp(-d * d / 4)
     }
 
-    /// Frames of 96², noise σ `noise`, a clear dark line A near row 20 (`clear`) and a faint dark
+    /// Frames of 96², noise σ `noise`, a dark line A near row 20 of depth `clearDepth` (`clear`;
+    /// 2 σ: the mean of 3 sees it, and B is not below the relative-response rule beside it) and a faint dark
     /// line B near row 60 of depth `faint`, pushed with no plain curves through a window with
     /// `long` (0: off); per frame, whether its curves reach B, and the window's counts.
     private func run(long: Int, clear: Bool, faint: Double, noise: Double = 0.05, frames: Int = 16, seed: UInt64 = 7,
-                     undecidedAlpha: Double = 0, plainZ: Int? = nil)
+                     undecidedAlpha: Double = 0, plainZ: Int? = nil, clearDepth: Double = 0.1)
         -> (onB: [Bool], longRead: Int, longAdding: Int, read: Int) {
         let w = 96, h = 96
         var rng = SeededRandom(seed: seed)
@@ -49,7 +50,7 @@ final class TEMTemporalLongMeanTests: XCTestCase {
             for i in frame.indices {
                 let y = i / w, x = i % w
                 var v = noise * rng.gaussian() - faint * bowed(x, y, row: 60)
-                if clear { v -= 0.4 * bowed(x, y, row: 20) }
+                if clear { v -= clearDepth * bowed(x, y, row: 20) }
                 frame[i] += Float(v)
             }
             mark(frame.withUnsafeBufferPointer { window.push($0, width: w, height: h, drift: .zero, curves: [], plainPolarity: plain) })
@@ -64,34 +65,34 @@ final class TEMTemporalLongMeanTests: XCTestCase {
     /// adds nothing and the mean of 7 is never read — the longer integration only where the
     /// frame's own yield says there is a line below the plain detector's reach.
     func testTheLongerMeanIsReadWhereTheShortOneSeesAndFindsFainterLines() {
-        let faint = 0.05
+        let faint = 0.035
         let off = run(long: 0, clear: true, faint: faint)
         let on = run(long: 7, clear: true, faint: faint)
         let offB = off.onB.filter { $0 }.count, onB = on.onB.filter { $0 }.count
         print("line B (depth \(faint), noise 0.05) found on \(offB) of 16 frames with the mean of 3, \(onB) with the mean of 7 read on \(on.longRead) (adding on \(on.longAdding))")
         XCTAssertEqual(off.longRead, 0)
         XCTAssertEqual(on.longRead, on.read, "A keeps the mean of 3 adding: the mean of 7 is read on every frame the mean of 3 is")
-        XCTAssertLessThanOrEqual(offB, 4, "B must be below the mean of 3's reach (else this test shows nothing)")
+        XCTAssertLessThanOrEqual(offB, 2, "B must be below the mean of 3's reach (else this test shows nothing)")
         XCTAssertGreaterThanOrEqual(onB, 12, "the mean of 7 finds B")
         let flat = run(long: 7, clear: false, faint: 0)
         XCTAssertEqual(flat.longRead, 0, "flat frames: the mean of 3 adds nothing, the mean of 7 is not read")
         XCTAssertEqual(flat.read, 2, "the probes alone (frames 0 and 8)")
         let faintOnly = run(long: 7, clear: false, faint: faint)
-        XCTAssertEqual(faintOnly.longRead, 0, "B alone: the mean of 3 sees nothing, the gate stays shut")
+        XCTAssertLessThanOrEqual(faintOnly.longRead, 1, "B alone: the mean of 3 sees a part of it on at most one of its probes")
     }
 
-    /// `temporalLongUndecidedAlpha`: B alone (the mean of 3 sees nothing) with a plain polarity
+    /// `temporalLongUndecidedAlpha`: B alone (the mean of 3 sees at most a part, once) with a plain polarity
     /// test that cannot decide (no evidence either way): the mean of 7 is read on its own probes,
     /// finds B, and is then read on every frame; with a significant plain test (z 8), or the
-    /// option off, it is never read.
+    /// option off, only where the mean of 3 saw a part (at most one frame).
     func testTheLongerMeanIsProbedWhileThePlainPolarityCannotDecide() {
-        let faint = 0.05
+        let faint = 0.035
         let undecided = run(long: 7, clear: false, faint: faint, undecidedAlpha: 0.01, plainZ: 0)
         print("B alone, plain test undecided: the mean of 7 read on \(undecided.longRead) frames (adding on \(undecided.longAdding)), B found on \(undecided.onB.filter { $0 }.count) of 16")
-        XCTAssertGreaterThanOrEqual(undecided.longAdding, 12)
+        XCTAssertGreaterThanOrEqual(undecided.longRead, 12)
         XCTAssertGreaterThanOrEqual(undecided.onB.filter { $0 }.count, 12)
-        XCTAssertEqual(run(long: 7, clear: false, faint: faint, undecidedAlpha: 0.01, plainZ: 8).longRead, 0, "the plain test decides: not read")
-        XCTAssertEqual(run(long: 7, clear: false, faint: faint, undecidedAlpha: 0, plainZ: 0).longRead, 0, "off: not read")
+        XCTAssertLessThanOrEqual(run(long: 7, clear: false, faint: faint, undecidedAlpha: 0.01, plainZ: 8).longRead, 1, "the plain test decides")
+        XCTAssertLessThanOrEqual(run(long: 7, clear: false, faint: faint, undecidedAlpha: 0, plainZ: 0).longRead, 1, "off")
         let flat = run(long: 7, clear: false, faint: 0, undecidedAlpha: 0.01, plainZ: 0)
         XCTAssertEqual(flat.longAdding, 0)
         XCTAssertEqual(flat.longRead, 2, "flat frames: its probes alone (frames 0 and 8)")
