@@ -366,6 +366,35 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// `minLength` long is a slip-trace piece hooked onto a line's end, not added
     /// (`TEMTemporalStraightParts`; issue 11 item 5, 7 December, branch tem-det26). Off by default.
     public var temporalDropStraightParts = false
+    /// With `temporalMeanFrames` K: K₂ > K reads, on each frame whose K-frame mean was read and
+    /// saw a part no plain curve covers (the probe's own signal, `temporalProbeInterval`), also
+    /// the mean of K₂ registered frames centred on it (a detector of its own), and adds the parts
+    /// of its curves that neither the plain curves nor the K-mean's added parts cover, by the
+    /// same rules (`TEMTemporalWindow`). A frame the K-mean adds nothing to reads no K₂ mean: the
+    /// longer integration (noise down by √K₂, a gliding line smeared over K₂ frames' travel) only
+    /// where the frame's own yield says a line is there below the plain detector's reach. 0 or
+    /// ≤ K = off. Issue 11 items 2 and 5, twenty-first session, branch tem-det-28. Off by default.
+    public var temporalLongFrames = 0
+    /// With `temporalLongFrames`: α > 0 also reads the K₂ mean, probed by its own yield as the
+    /// K-mean is (`temporalProbeInterval`), on frames the K-mean adds nothing to while the plain
+    /// frames' polarity test (`TEMPolarityTest`, tiles summed over the plain detector's checks;
+    /// the exact sign-flip tail, 999 patterns, where Hoeffding's bound does not decide) is not
+    /// significant at α: frames that cannot even tell their lines' polarity hold lines
+    /// below the plain detector's reach (issue 11's faint draws: |z| 0–2.3), where the K-mean may
+    /// see nothing either. 0: the K-mean's yield alone opens the K₂ mean. Off by default.
+    public var temporalLongUndecidedAlpha = 0.0
+    /// With `temporalMeanFrames`: α > 0 reads each mean frame in the polarity of the best
+    /// evidenced of the window's polarity tests when that test is significant at α
+    /// (`TEMPolarityTest`, Hoeffding's bound, tiles summed over each reading's checks): of the
+    /// plain frames' detector (`TEMTemporalWindow.push(plainPolarity:)`), the K-mean's and the
+    /// K₂-mean's (`temporalLongFrames`), the significant one with the largest |z|, unless the mean
+    /// detector's own test, after the frame's check, has the larger |z| (`TEMDetector.otherPolarityZ`).
+    /// No test significant: the detector's own rule, as without the option. The longer mean reads
+    /// a faint video's polarity at √K₂ the signal-to-noise (medium 26, 31: |z| 3.7–4.0 where the
+    /// plain test's is 0.1–0.8 and the K = 3 mean's 2.0–2.4). A level, not a margin: an
+    /// insignificant lead (medium 25's plain test, z 2.3 on the wrong side) decides nothing.
+    /// Issue 11 items 2 and 5, twenty-first session, branch tem-det-28. 0 = off, the default.
+    public var temporalPolarityAlpha = 0.0
     public init() {}
 
     /// The defaults for in-situ TEM videos: polarity decided from the frames.
@@ -665,6 +694,22 @@ public struct TEMDetector: Sendable {
     private var curvePersistence = ExtraCurvePersistence()
     /// The polarity found by the last check (`autoPolarity`), and frames since that check.
     public private(set) var detectedBright: Bool?
+    /// With `autoPolarity` (not `polarityPooled`): the polarity test statistic (`TEMPolarityTest.z`)
+    /// of other readings of the same video. When set, each frame is read in the polarity of the
+    /// larger in magnitude of this z and the detector's own test's z after the frame's check (the
+    /// best evidenced), bright when positive; the checks still run, add their evidence to
+    /// `polarityTest` and set `detectedBright` (the detector's own decision) as before. Set by
+    /// `TEMTemporalWindow` with `TEMDetectorConfig.temporalPolarityAlpha`; nil: the own decision.
+    public var otherPolarityZ: Double?
+
+    /// The polarity frames are read in: the best evidenced test's side with `otherPolarityZ`
+    /// (`detectedBright` when neither test has evidence), else `detectedBright`.
+    private var polarityInUse: Bool {
+        guard let other = otherPolarityZ else { return detectedBright! }
+        let own = polarityTest.z
+        let best = abs(other) > abs(own) ? other : own
+        return best == 0 ? detectedBright! : best > 0
+    }
     private var framesSinceCheck = 0
     /// Excess response (`RidgeThreshold.excessResponse`) of each polarity summed over the checks.
     private var polarityEvidence = (dark: 0.0, bright: 0.0)
@@ -863,10 +908,11 @@ public struct TEMDetector: Sendable {
                 } else {
                     detectedBright = larger
                 }
-                if detectedBright != current { filterFrame(bright: detectedBright!) }
+                let use = polarityInUse
+                if use != current { filterFrame(bright: use) }
                 framesSinceCheck = 0
             } else {
-                filterFrame(bright: detectedBright!)
+                filterFrame(bright: polarityInUse)
             }
             framesSinceCheck += 1
         } else {

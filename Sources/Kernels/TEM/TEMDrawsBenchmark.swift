@@ -52,6 +52,13 @@ public enum TEMDrawsBenchmark {
         /// With `temporalMeanFrames`: the frames whose mean was read, and those it added a part to.
         public var meansRead: Int? = nil
         public var meansAdding: Int? = nil
+        /// With `temporalLongFrames`: frames whose K₂ mean was read, and those it added to.
+        public var longMeansRead: Int? = nil
+        public var longMeansAdding: Int? = nil
+        /// With `temporalMeanFrames`: the mean detectors' polarity tests at the end of the video
+        /// (`TEMPolarityTest.z`; K-mean, K₂-mean), for diagnostics.
+        public var meanPolarityZ: Double? = nil
+        public var longPolarityZ: Double? = nil
     }
 
     /// Scores `count` draws of `difficulty` (seeds `firstSeed …`), videos of `frames` frames,
@@ -119,7 +126,8 @@ public enum TEMDrawsBenchmark {
                 if window != nil {
                     let response = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 ? detector.lastResponse() : nil
                     store(img.withUnsafeBufferPointer {
-                        window!.push($0, width: params.width, height: params.height, drift: drift[f], curves: found, response: response)
+                        window!.push($0, width: params.width, height: params.height, drift: drift[f], curves: found, response: response,
+                                     plainPolarity: detector.polarityTest)
                     })
                 } else {
                     detected[f] = curves
@@ -153,6 +161,12 @@ public enum TEMDrawsBenchmark {
                 draw.driftErrorP90 = quantile(driftErrors, 0.9)
                 draw.meansRead = window?.meansRead
                 draw.meansAdding = window?.meansAdding
+                if let window, window.longFrames > 0 {
+                    draw.longMeansRead = window.longMeansRead
+                    draw.longMeansAdding = window.longMeansAdding
+                    draw.longPolarityZ = window.longMeanDetector.map { $0.polarityTest.z }
+                }
+                if let window, config.temporalPolarityAlpha > 0 || window.longFrames > 0 { draw.meanPolarityZ = window.meanDetector.polarityTest.z }
                 if diagnoseIdentities {
                     draw.identityBreaks = TEMIdentityBreaks.summary(truth: synth.truth, detected: detected, tracks: tracks,
                                                                     time: synth.stage.time, pieceFrames: framesPerPiece, config: tracker)
@@ -304,6 +318,9 @@ public enum TEMDrawsBenchmark {
                              + (d.idf1TrueDrift.map { "  IDF1 true drift \(TEMBenchmark.fmt($0, 3))" } ?? "")
                              + (d.idf1Oracle.map { "  oracle \(TEMBenchmark.fmt($0, 3))" } ?? "")
                              + (d.meansRead.map { "  means \($0) (adding \(d.meansAdding ?? 0))" } ?? "")
+                             + (d.longMeansRead.map { "  long \($0) (adding \(d.longMeansAdding ?? 0))" } ?? "")
+                             + (d.meanPolarityZ.map { "  mean z \(TEMBenchmark.fmt($0, 1))" } ?? "")
+                             + (d.longPolarityZ.map { " long z \(TEMBenchmark.fmt($0, 1))" } ?? "")
                              + (d.nuisance.isEmpty ? "" : "  [\(d.nuisance)]"))
             }
         }

@@ -20,6 +20,8 @@ public enum TEMTemporalBenchmark {
         public var windowMs: Double
         /// Frames whose mean was detected, of those the window completed.
         public var meansRead: Int
+        /// Frames whose K₂ mean was detected (`temporalLongFrames`; 0 when off).
+        public var longMeansRead = 0
         /// Largest |kernel − reference| over the timed means' first frame, relative to the
         /// frame's range.
         public var relativeError: Double
@@ -110,13 +112,15 @@ public enum TEMTemporalBenchmark {
         for i in 0..<frames {
             tally(images[played[i]].withUnsafeBufferPointer {
                 temporal.push($0, width: w, height: h, drift: drifts[played[i]], curves: plain[played[i]],
-                              response: responses[played[i]])
+                              response: responses[played[i]], plainPolarity: detector.polarityTest)
             })
         }
         tally(temporal.finish())
         let windowMs = 1000 * (TEMBenchmark.threadCPUSeconds() - c3) / Double(max(1, frames))
-        return Speed(frames: frames, meanFrames: k, meanMs: meanMs, meanDetectMs: meanDetectMs, plainMs: plainMs,
-                     windowMs: windowMs, meansRead: temporal.meansRead, relativeError: error / max(range, 1e-12),
-                     addedPerFrame: Double(added) / Double(max(1, completed)))
+        var speed = Speed(frames: frames, meanFrames: k, meanMs: meanMs, meanDetectMs: meanDetectMs, plainMs: plainMs,
+                          windowMs: windowMs, meansRead: temporal.meansRead, relativeError: error / max(range, 1e-12),
+                          addedPerFrame: Double(added) / Double(max(1, completed)))
+        speed.longMeansRead = temporal.longMeansRead
+        return speed
     }
 }

@@ -16,7 +16,13 @@ public struct TEMTemporalWindow: Sendable {
     /// The mean frames' own detector (the same settings, its own polarity and state: the mean
     /// video is a video of its own, less noisy).
     private var detector: TEMDetector
-    private var held: [(index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve], response: [Float]?)] = []
+    /// `temporalLongFrames`: the K₂-frame mean's own detector (nil: off).
+    private var longDetector: TEMDetector?
+    /// The plain frames' polarity test, as last pushed (`temporalPolarityAlpha`, `temporalLongUndecidedAlpha`).
+    private var plainPolarity: TEMPolarityTest?
+    /// A frame held for the windows that read it.
+    typealias Held = (index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve], response: [Float]?)
+    private var held: [Held] = []
     private var pending: [(index: Int, curves: [TEMCurve])] = []
     private var pushed = 0
     private var size: (width: Int, height: Int)?
@@ -24,19 +30,38 @@ public struct TEMTemporalWindow: Sendable {
     /// `temporalProbeInterval`: whether the last mean read added nothing, and frames skipped since.
     private var quiet = false
     private var skipped = 0
+    /// The same for the K₂ mean read on its own (`temporalLongUndecidedAlpha`).
+    private var longQuiet = false
+    private var longSkipped = 0
     /// Frames whose mean was read, and of those the frames it added a part to (diagnostics).
     public private(set) var meansRead = 0
     public private(set) var meansAdding = 0
+    /// `temporalLongFrames`: frames whose K₂ mean was read, and of those the frames it added a
+    /// part to (diagnostics).
+    public private(set) var longMeansRead = 0
+    public private(set) var longMeansAdding = 0
 
     public init(config: TEMDetectorConfig) {
         self.config = config
         var own = config
         own.temporalMeanFrames = 0
         detector = TEMDetector(config: own)
+        if config.temporalMeanFrames > 1 && config.temporalLongFrames > config.temporalMeanFrames {
+            longDetector = TEMDetector(config: own)
+        }
     }
 
     /// Frames in each mean (`config.temporalMeanFrames`); 1 or less: the plain curves pass through.
     public var frames: Int { config.temporalMeanFrames }
+
+    /// Frames in the longer mean (`config.temporalLongFrames`), 0 when off.
+    public var longFrames: Int { longDetector == nil ? 0 : config.temporalLongFrames }
+
+    /// Frames a frame's readings span: the longer of the two means.
+    var span: Int { max(frames, longFrames) }
+
+    /// The K₂ mean frames' detector (`temporalLongFrames`), for diagnostics (its polarity).
+    public var longMeanDetector: TEMDetector? { longDetector }
 
     /// The mean frames' detector, for diagnostics (its polarity).
     public var meanDetector: TEMDetector { detector }
@@ -45,9 +70,12 @@ public struct TEMTemporalWindow: Sendable {
     /// returns the frames now complete, in order. `response`: the frame's own ridge response map
     /// (its detector's `lastResponse()`, width × height), read by the ghost rule's test that a
     /// line left (`temporalGhostLeftAlpha`); nil: not held (a frame without it shows no line
-    /// anywhere to that test).
+    /// anywhere to that test). `plainPolarity`: the plain frames' detector's polarity test after
+    /// this frame (`TEMDetector.polarityTest`), read with `temporalPolarityAlpha` and
+    /// `temporalLongUndecidedAlpha`.
     public mutating func push(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, drift: TEMPoint,
-                              curves: [TEMCurve], response: [Float]? = nil) -> [Output] {
+                              curves: [TEMCurve], response: [Float]? = nil, plainPolarity: TEMPolarityTest? = nil) -> [Output] {
+        if let plainPolarity { self.plainPolarity = plainPolarity }
         let index = pushed
         pushed += 1
         if size == nil { size = (width, height) }
@@ -67,16 +95,17 @@ public struct TEMTemporalWindow: Sendable {
 
     private mutating func complete(final: Bool) -> [Output] {
         var out: [Output] = []
-        let before = (frames - 1) / 2
+        let span = span
+        let before = (span - 1) / 2
         while let next = pending.first {
-            // Complete when its window no longer depends on frames to come.
-            guard final || frames <= 1 || pushed >= max(frames, next.index - before + frames) else { break }
+            // Complete when its windows no longer depend on frames to come.
+            guard final || frames <= 1 || pushed >= max(span, next.index - before + span) else { break }
             pending.removeFirst()
             out.append(Output(index: next.index, curves: withMean(next.index, curves: next.curves)))
         }
         // Frames no later window reads.
         if let next = pending.first?.index ?? (final ? nil : pushed) {
-            let keepFrom = min(next - before, pushed - frames)
+            let keepFrom = min(next - before, pushed - span)
             held.removeAll { $0.index < keepFrom }
         } else {
             held.removeAll()
@@ -90,11 +119,79 @@ public struct TEMTemporalWindow: Sendable {
         let window = TEMTemporalMean.window(of: k, size: frames, available: pushed)
         let members = held.filter { window.contains($0.index) }
         guard members.count > 1 else { return curves }
-        if config.temporalProbeInterval > 0 && quiet && skipped + 1 < config.temporalProbeInterval {
+        let probe = config.temporalProbeInterval
+        var merged = (curves: curves, added: 0, seen: 0)
+        var shortRead = false
+        if probe > 0 && quiet && skipped + 1 < probe {
             skipped += 1
-            return curves
+        } else {
+            skipped = 0
+            shortRead = true
+            if config.temporalPolarityAlpha > 0 { detector.otherPolarityZ = bestZ([plainPolarity, longDetector?.polarityTest]) }
+            merged = Self.read(k, target: target, members: members, curves: curves, config: config, size: size,
+                               mean: &mean, count: &count, detector: &detector)
+            meansRead += 1
+            if merged.added > 0 { meansAdding += 1 }
+            // The probe reads what the mean sees beyond the plain curves, before the ghost and
+            // straight-part drops: a mean whose parts are dropped still sees something, and the frames
+            // it is read on stay those of the mean without the drops.
+            quiet = merged.seen == 0
         }
-        skipped = 0
+        // `temporalLongFrames`: the longer mean where the K-mean saw a part the plain curves lack;
+        // with `temporalLongUndecidedAlpha`, also (probed by its own yield) while the plain
+        // polarity test cannot decide. Its parts added beyond the plain curves and the K-mean's.
+        guard longDetector != nil else { return merged.curves }
+        let byShort = shortRead && merged.seen > 0
+        var byUndecided = false
+        if !byShort, config.temporalLongUndecidedAlpha > 0, var test = plainPolarity {
+            // The exact sign-flip tail where Hoeffding's bound does not decide (999 patterns, as
+            // `video18`): the bound asks |z| ≥ 3.26 at 1 % where the near-Gaussian sum of many
+            // tiles has it at ≈ 2.6, and a clear video's first check (medium 45: |z| < 3.26 until
+            // its second check) would read as undecided.
+            test.alpha = config.temporalLongUndecidedAlpha
+            test.randomisations = 999
+            if !test.significant {
+                if probe > 0 && longQuiet && longSkipped + 1 < probe { longSkipped += 1 } else { byUndecided = true }
+            }
+        }
+        guard byShort || byUndecided else { return merged.curves }
+        let longWindow = TEMTemporalMean.window(of: k, size: longFrames, available: pushed)
+        let longMembers = held.filter { longWindow.contains($0.index) }
+        guard longMembers.count > members.count else { return merged.curves }
+        // Moved out and back (not copied: its buffers stay unique).
+        var long = longDetector!
+        longDetector = nil
+        if config.temporalPolarityAlpha > 0 { long.otherPolarityZ = bestZ([plainPolarity, detector.polarityTest]) }
+        let longMerged = Self.read(k, target: target, members: longMembers, curves: merged.curves, config: config, size: size,
+                                   mean: &mean, count: &count, detector: &long)
+        longDetector = long
+        if byUndecided {
+            longSkipped = 0
+            longQuiet = longMerged.seen == 0
+        }
+        longMeansRead += 1
+        if longMerged.added > 0 { longMeansAdding += 1 }
+        return longMerged.curves
+    }
+
+    /// `temporalPolarityAlpha`: of the given readings' polarity tests (a mean detector's others:
+    /// the plain frames' and the other mean's), those significant at the option's α, the z of
+    /// largest magnitude; nil when none is (the detector keeps its own rule). The detector
+    /// compares it with its own (`TEMDetector.otherPolarityZ`).
+    func bestZ(_ tests: [TEMPolarityTest?]) -> Double? {
+        tests.compactMap { t -> Double? in
+            guard var t else { return nil }
+            t.alpha = config.temporalPolarityAlpha
+            t.randomisations = 0
+            return t.significant ? t.z : nil
+        }.max(by: { abs($0) < abs($1) })
+    }
+
+    /// The mean of `members` registered onto frame `k` (`target`), read by `detector`, merged
+    /// into `curves` (the parts no curve of `curves` covers, by the configured rules).
+    private static func read(_ k: Int, target: Held, members: [Held], curves: [TEMCurve], config: TEMDetectorConfig,
+                             size: (width: Int, height: Int), mean: inout [Float], count: inout [Float],
+                             detector: inout TEMDetector) -> (curves: [TEMCurve], added: Int, seen: Int) {
         let n = size.width * size.height
         if mean.count != n { mean = [Float](repeating: 0, count: n); count = mean }
         mean.withUnsafeMutableBufferPointer { o in count.withUnsafeMutableBufferPointer { c in
@@ -131,17 +228,10 @@ public struct TEMTemporalWindow: Sendable {
             ? TEMTemporalStraightParts.tolerance((curves + found).map { TEMPolyline.resample($0.points, spacing: 1) },
                                                  window: config.extraStraightWindow, quantile: config.extraStraightQuantile)
             : nil
-        let merged = Self.mergedParts(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
-                                      samples: config.samples, join: config.joinPieces,
-                                      straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil,
-                                      others: others, left: left, straightTolerance: straightTolerance)
-        meansRead += 1
-        if merged.added > 0 { meansAdding += 1 }
-        // The probe reads what the mean sees beyond the plain curves, before the ghost and
-        // straight-part drops: a mean whose parts are dropped still sees something, and the frames
-        // it is read on stay those of the mean without the drops.
-        quiet = merged.seen == 0
-        return merged.curves
+        return Self.mergedParts(plain: curves, mean: found, radius: config.temporalCoverRadius, minLength: config.minLength,
+                                samples: config.samples, join: config.joinPieces,
+                                straightRMS: config.temporalDropStraight ? config.traceMaxRMS : nil,
+                                others: others, left: left, straightTolerance: straightTolerance)
     }
 
     /// `body` called with every array's buffer at once (the frames of one mean, without copying).

@@ -82,6 +82,9 @@ struct TEMFrameAnalysis {
         if options.temporalDropGhosts { config.temporalDropGhosts = true }
         if let v = options.temporalGhostLeftAlpha { config.temporalGhostLeftAlpha = v }
         if options.temporalDropStraightParts { config.temporalDropStraightParts = true }
+        if let v = options.temporalLongFrames { config.temporalLongFrames = v }
+        if let v = options.temporalPolarityAlpha { config.temporalPolarityAlpha = v }
+        if let v = options.temporalLongUndecidedAlpha { config.temporalLongUndecidedAlpha = v }
         return config
     }
 
@@ -111,7 +114,8 @@ struct TEMFrameAnalysis {
         let ghostLeft = detector.config.temporalDropGhosts && detector.config.temporalGhostLeftAlpha > 0
         let response = ghostLeft ? detector.lastResponse() : nil
         let done = pixels.withUnsafeBufferPointer {
-            window!.push($0, width: width, height: height, drift: drift ?? .zero, curves: found, response: response)
+            window!.push($0, width: width, height: height, drift: drift ?? .zero, curves: found, response: response,
+                         plainPolarity: detector.polarityTest)
         }
         recordCompleted(done)
     }

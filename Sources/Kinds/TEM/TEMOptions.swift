@@ -105,6 +105,18 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// part mostly one straight stretch (a hooked slip-trace piece) is not added
     /// (`TEMDetectorConfig.temporalDropStraightParts`).
     public var temporalDropStraightParts = false
+    /// `temporal_long_frames=K₂` (0 = off, the default): with `temporal_mean_frames` K < K₂, the
+    /// mean of K₂ registered frames read on the frames whose K-mean saw a part the plain curves
+    /// lack, its uncovered parts added (`TEMDetectorConfig.temporalLongFrames`).
+    public var temporalLongFrames: Int?
+    /// `temporal_polarity_alpha=α` (0 = off, the default): with `temporal_mean_frames`, the mean
+    /// frames are read in the polarity of the best evidenced polarity test among the plain
+    /// frames' and the means' when it is significant at α (`TEMDetectorConfig.temporalPolarityAlpha`).
+    public var temporalPolarityAlpha: Double?
+    /// `temporal_long_undecided_alpha=α` (0 = off, the default): with `temporal_long_frames`, the
+    /// K₂ mean is also read, probed by its own yield, while the plain frames' polarity test is not
+    /// significant at α (`TEMDetectorConfig.temporalLongUndecidedAlpha`).
+    public var temporalLongUndecidedAlpha: Double?
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -202,6 +214,9 @@ public struct TEMJobOptions: Sendable, Equatable {
         temporalDropGhosts = try params.bool("temporal_drop_ghosts", default: false)
         temporalGhostLeftAlpha = try optionalDouble("temporal_ghost_left_alpha", 0...0.5)
         temporalDropStraightParts = try params.bool("temporal_drop_straight_parts", default: false)
+        temporalLongFrames = try optionalInt("temporal_long_frames", 0...64)
+        temporalPolarityAlpha = try optionalDouble("temporal_polarity_alpha", 0...0.5)
+        temporalLongUndecidedAlpha = try optionalDouble("temporal_long_undecided_alpha", 0...0.5)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)

@@ -163,6 +163,9 @@ struct BenchTEMCommand: ParsableCommand {
                 print(String(format: "tem temporal mean (K = %d, %@, 512×512, its true drift, one thread): mean %.3f ms/frame CPU (vs plain per-pixel reference max error %.2g of the frame's range), the mean frame's detection %.3f ms/frame, the window (mean, detection, merge) %.3f ms/frame with the mean read on %d of %d frames, %.2f curves/frame added; the frame's own detection %.3f ms/frame: %.1f frames/CPU-s without the mean, %.1f with it",
                              t.meanFrames, label, t.meanMs, t.relativeError, t.meanDetectMs, t.windowMs, t.meansRead, t.frames, t.addedPerFrame,
                              t.plainMs, 1000 / t.plainMs, 1000 / (t.plainMs + t.windowMs)))
+                if config.temporalLongFrames > config.temporalMeanFrames {
+                    print("tem temporal mean (\(label)): the mean of K₂ = \(config.temporalLongFrames) read on \(t.longMeansRead) of \(t.frames) frames (in the window's time above)")
+                }
             }
         }
         print(try driftSpeed(frames: frames))
