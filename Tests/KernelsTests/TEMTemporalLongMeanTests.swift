@@ -16,7 +16,8 @@ final class TEMTemporalLongMeanTests: XCTestCase {
     /// line B near row 60 of depth `faint`, pushed with no plain curves through a window with
     /// `long` (0: off); per frame, whether its curves reach B, and the window's counts.
     private func run(long: Int, clear: Bool, faint: Double, noise: Double = 0.05, frames: Int = 16, seed: UInt64 = 7,
-                     undecidedAlpha: Double = 0, plainZ: Int? = nil, clearDepth: Double = 0.1)
+                     undecidedAlpha: Double = 0, plainZ: Int? = nil, clearDepth: Double = 0.1,
+                     byShortMean: Bool = true)
         -> (onB: [Bool], longRead: Int, longAdding: Int, read: Int) {
         let w = 96, h = 96
         var rng = SeededRandom(seed: seed)
@@ -25,6 +26,7 @@ final class TEMTemporalLongMeanTests: XCTestCase {
         config.temporalProbeInterval = 8
         config.temporalLongFrames = long
         config.temporalLongUndecidedAlpha = undecidedAlpha
+        config.temporalLongByShortMean = byShortMean
         // The plain frames' polarity test: plainZ² tiles each leaning bright by 1 (z = plainZ).
         let plain = plainZ.map { z in
             var t = TEMPolarityTest()
@@ -96,6 +98,24 @@ final class TEMTemporalLongMeanTests: XCTestCase {
         let flat = run(long: 7, clear: false, faint: 0, undecidedAlpha: 0.01, plainZ: 0)
         XCTAssertEqual(flat.longAdding, 0)
         XCTAssertEqual(flat.longRead, 2, "flat frames: its probes alone (frames 0 and 8)")
+    }
+
+    /// `temporalLongByShortMean` false: the K₂ mean opened by the undecided polarity gate alone.
+    /// Line A keeps the mean of 3 adding; with the plain test decided (z 8) the mean of 7 is then
+    /// never read (with both gates it is read wherever the mean of 3 is); with the plain test
+    /// undecided it is read beyond its own probes and finds B (9 and 8 of 16 frames here).
+    func testTheUndecidedGateAloneIgnoresTheShortMeansYield() {
+        let faint = 0.035
+        let both = run(long: 7, clear: true, faint: faint, undecidedAlpha: 0.01, plainZ: 8)
+        let decided = run(long: 7, clear: true, faint: faint, undecidedAlpha: 0.01, plainZ: 8, byShortMean: false)
+        let undecided = run(long: 7, clear: true, faint: faint, undecidedAlpha: 0.01, plainZ: 0, byShortMean: false)
+        print("A and B: the mean of 7 read on \(both.longRead) frames with both gates, \(decided.longRead) with the undecided gate alone and the plain test decided, \(undecided.longRead) undecided (B on \(undecided.onB.filter { $0 }.count) of 16)")
+        XCTAssertEqual(both.longRead, both.read, "both gates: A opens the mean of 7 wherever the mean of 3 is read")
+        XCTAssertGreaterThan(both.longRead, 0)
+        XCTAssertEqual(decided.longRead, 0, "the K = 3 gate closed and the plain test decided: no mean of 7")
+        XCTAssertGreaterThan(undecided.longRead, 2, "the undecided gate still opens it beyond its probes")
+        XCTAssertLessThanOrEqual(decided.onB.filter { $0 }.count, 2, "B is beyond the mean of 3")
+        XCTAssertGreaterThanOrEqual(undecided.onB.filter { $0 }.count, 6, "the mean of 7 finds B where the gate opens")
     }
 
     /// A detector given other readings' polarity evidence reads frames in the side of the larger

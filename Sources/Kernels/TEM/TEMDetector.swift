@@ -383,6 +383,11 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// below the plain detector's reach (issue 11's faint draws: |z| 0–2.3), where the K-mean may
     /// see nothing either. 0: the K-mean's yield alone opens the K₂ mean. Off by default.
     public var temporalLongUndecidedAlpha = 0.0
+    /// With `temporalLongFrames` and `temporalLongUndecidedAlpha`: false opens the K₂ mean by the
+    /// undecided polarity gate alone, not where the K-mean saw a part (tem-det28's losses on clear
+    /// draws and mid-visibility draws came through that gate; its p10 gains through the undecided
+    /// one). True (the default) keeps both gates. Twenty-first session, integrator.
+    public var temporalLongByShortMean = true
     /// With `temporalMeanFrames`: α > 0 reads each mean frame in the polarity of the best
     /// evidenced of the window's polarity tests when that test is significant at α
     /// (`TEMPolarityTest`, Hoeffding's bound, tiles summed over each reading's checks): of the

@@ -141,7 +141,7 @@ public struct TEMTemporalWindow: Sendable {
         // with `temporalLongUndecidedAlpha`, also (probed by its own yield) while the plain
         // polarity test cannot decide. Its parts added beyond the plain curves and the K-mean's.
         guard longDetector != nil else { return merged.curves }
-        let byShort = shortRead && merged.seen > 0
+        let byShort = config.temporalLongByShortMean && shortRead && merged.seen > 0
         var byUndecided = false
         if !byShort, config.temporalLongUndecidedAlpha > 0, var test = plainPolarity {
             // The exact sign-flip tail where Hoeffding's bound does not decide (999 patterns, as
