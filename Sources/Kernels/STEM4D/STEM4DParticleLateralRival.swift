@@ -64,19 +64,10 @@ extension STEM4DParticleModelState {
         // and the neighbours held; its pixels, the old model's weights), as `splitLaterally` scores.
         var plainState: (spheres: [Sphere], model: [[Double]])? = nil
         if fit.splitLateralRivalAndHeld {
-            let plain = Array(spheres[base...]), rebuilt = model
             plainState = (spheres, model)
-            model = held.model
-            let pixels = weightedPixels(of: [saved] + plain)
-            let penalty = 5 * log(Double(max(1, pixels.count)))
-            let before = weightedChi2(pixels) + amplitudePenalty([saved]) + penalty
-            model = rebuilt
-            let after = weightedChi2(pixels) + amplitudePenalty(plain) + 2 * penalty
-            // And its guards, there: a neighbour refitted with the pair can make a half look
+            // Its guards too, there: a neighbour refitted with the pair can make a half look
             // seen in every view on its own where, the neighbour held, it is not.
-            let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
-            let duplicate = Self.duplicates(plain[0], plain[1]) || plain.contains { p in others.contains { Self.duplicates(p, $0) } }
-            guard !duplicate, plain.allSatisfy({ $0.c > 0 }), after < before - 1e-9 * abs(before), plain.allSatisfy({ consistent($0) }) else {
+            guard plainSplitWins(saved: saved, k: k, base: base, modelBefore: held.model) else {
                 reset()
                 return nil
             }

@@ -96,29 +96,36 @@ extension STEM4DParticleModelState {
         for j in base..<spheres.count { refine(j) }
         for j in base..<spheres.count { refine(j, scanDepth: false) }
         let pair = Array(spheres[base...])
-        let rebuilt = model
-        // Scored on the pixels of the old sphere and the pair, each side with the old model's weights.
-        model = model0
-        let pixels = weightedPixels(of: [saved] + pair)
-        let penalty = 5 * log(Double(max(1, pixels.count)))
-        let before = weightedChi2(pixels) + amplitudePenalty([saved]) + penalty
-        model = rebuilt
-        let after = weightedChi2(pixels) + amplitudePenalty(pair) + 2 * penalty
-        // Neither of the two may be a duplicate of the other or of a sphere already there (the
-        // prune's rule: hard spheres do not interpenetrate by half their radii): a half that
-        // slid onto a neighbour explains the neighbour's misfit, not a sphere of its own.
-        let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
-        let duplicate = Self.duplicates(pair[0], pair[1]) || pair.contains { p in others.contains { Self.duplicates(p, $0) } }
-        // And each must be seen in every view on its own, the others held (`consistent`, the
-        // residual search's test for a sphere it adds): what a neighbour's misfit or one view's
-        // noise makes up sits in some views, not in all.
-        if !duplicate && pair.allSatisfy({ $0.c > 0 }) && after < before - 1e-9 * abs(before) && pair.allSatisfy({ consistent($0) }) {
+        if plainSplitWins(saved: saved, k: k, base: base, modelBefore: model0) {
             spheres.remove(at: k)
             return pair
         }
         for _ in pair { render(spheres[spheres.count - 1], sign: -1); spheres.removeLast() }
         restore()
         return nil
+    }
+
+    /// The plain split's test, shared by `splitLaterally` and the rival's `both` mode: the pair
+    /// (spheres `base...`, refitted; `model` as they left it) against `saved` in `modelBefore`,
+    /// scored on the pixels of the old sphere and the pair, each side with `modelBefore`'s
+    /// weights (weighted χ² + amplitude prior + 5 ln n a sphere). Then its guards: neither of the
+    /// two a duplicate of the other or of a sphere already there (the prune's rule: a half that
+    /// slid onto a neighbour explains the neighbour's misfit, not a sphere of its own), and each
+    /// seen in every view on its own, the others held (`consistent`, the residual search's test:
+    /// what a neighbour's misfit or one view's noise makes up sits in some views, not in all).
+    /// Leaves `model` as it found it.
+    func plainSplitWins(saved: Sphere, k: Int, base: Int, modelBefore: [[Double]]) -> Bool {
+        let pair = Array(spheres[base...])
+        let rebuilt = model
+        model = modelBefore
+        let pixels = weightedPixels(of: [saved] + pair)
+        let penalty = 5 * log(Double(max(1, pixels.count)))
+        let before = weightedChi2(pixels) + amplitudePenalty([saved]) + penalty
+        model = rebuilt
+        let after = weightedChi2(pixels) + amplitudePenalty(pair) + 2 * penalty
+        let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
+        let duplicate = Self.duplicates(pair[0], pair[1]) || pair.contains { p in others.contains { Self.duplicates(p, $0) } }
+        return !duplicate && pair.allSatisfy({ $0.c > 0 }) && after < before - 1e-9 * abs(before) && pair.allSatisfy({ consistent($0) })
     }
 
     /// Whether two spheres are one counted twice by the prune's rule (`prune`): closer than half
