@@ -10,11 +10,8 @@ import XCTest
 final class STEM4DParticleAmplitudeTailTests: XCTestCase {
     /// `particle_amplitude_prior`: `off` by default, `student_t` read, anything else refused by name.
     func testParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleAmplitudePrior, "off")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_amplitude_prior": "student_t"])).particleAmplitudePrior, "student_t")
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_amplitude_prior": "gaussian"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_amplitude_prior"), "\(error)")
-        }
+        assertJobParameter("particle_amplitude_prior", of: stem4dOptions, \.particleAmplitudePrior, byDefault: "off",
+                           reads: [("student_t", "student_t")], refuses: ["gaussian"])
     }
 
     /// The law's tail follows the amplitudes: a Gaussian sample gets a light tail (large ν), a

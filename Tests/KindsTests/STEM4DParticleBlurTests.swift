@@ -63,11 +63,8 @@ final class STEM4DParticleSatellitesTests: XCTestCase {
     /// `particle_satellites`: true by default (since 7 December), read, refused by name when not
     /// a boolean.
     func testParameter() throws {
-        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).particleSatellites)
-        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_satellites": "false"])).particleSatellites)
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_satellites": "some"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_satellites"), "\(error)")
-        }
+        assertJobParameter("particle_satellites", of: stem4dOptions, \.particleSatellites, byDefault: true,
+                           reads: [("false", false)], refuses: ["some"])
     }
 
     /// The cluster of 128² seed 403 (37 counts per bright-field pixel, contrast 0.28, matrix

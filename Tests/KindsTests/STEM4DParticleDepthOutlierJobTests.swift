@@ -11,22 +11,15 @@ final class STEM4DParticleDepthOutlierJobTests: XCTestCase {
     /// `particle_depth_outlier_scope`: `overlapping` by default and `particle_depth_outlier` 2
     /// (both since 7 December), `all` read, anything else refused by name.
     func testScopeParameter() throws {
-        let defaults = try STEM4DJobOptions(JobParams([:]))
-        XCTAssertEqual(defaults.particleDepthOutlierScope, "overlapping")
-        XCTAssertEqual(defaults.particleDepthOutlier, 2)
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_depth_outlier_scope": "all"])).particleDepthOutlierScope, "all")
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_depth_outlier_scope": "alone"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_depth_outlier_scope"), "\(error)")
-        }
+        XCTAssertEqual(try stem4dOptions([:]).particleDepthOutlier, 2)
+        assertJobParameter("particle_depth_outlier_scope", of: stem4dOptions, \.particleDepthOutlierScope,
+                           byDefault: "overlapping", reads: [("all", "all")], refuses: ["alone"])
     }
 
     /// `particle_depth_outlier_joint`: off by default, read, refused by name when malformed.
     func testJointParameter() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleDepthOutlierJoint)
-        XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_depth_outlier_joint": "true"])).particleDepthOutlierJoint)
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_depth_outlier_joint": "maybe"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_depth_outlier_joint"), "\(error)")
-        }
+        assertJobParameter("particle_depth_outlier_joint", of: stem4dOptions, \.particleDepthOutlierJoint, byDefault: false,
+                           reads: [("true", true)], refuses: ["maybe"])
     }
 
     /// `particle_depth_outlier_joint` through a job: the randomiser's 64² draw 140 (φ 3.70°, 1.03

@@ -11,12 +11,8 @@ final class STEM4DParticleFloorJobTests: XCTestCase {
     /// `particle_floor`: `censored` by default (since 7 December), `off` read, anything else
     /// refused by name.
     func testParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleFloor, "censored")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_floor": "off"])).particleFloor, "off")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_floor": "censored"])).particleFloor, "censored")
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_floor": "clip"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_floor"), "\(error)")
-        }
+        assertJobParameter("particle_floor", of: stem4dOptions, \.particleFloor, byDefault: "censored",
+                           reads: [("off", "off"), ("censored", "censored")], refuses: ["clip"])
     }
 
     /// The randomiser's 48² draw 35 (25 spheres r 2.1–5.1, contrast 0.69 on a matrix of 0.30 —

@@ -10,11 +10,8 @@ final class STEM4DParticleStackRefitTests: XCTestCase {
     /// `particle_split_merge`: true by default (since 7 December), read, refused by name when not
     /// a boolean.
     func testParameter() throws {
-        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).particleSplitMerge)
-        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_split_merge": "false"])).particleSplitMerge)
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_merge": "both"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_split_merge"), "\(error)")
-        }
+        assertJobParameter("particle_split_merge", of: stem4dOptions, \.particleSplitMerge, byDefault: true,
+                           reads: [("false", false)], refuses: ["both"])
     }
 
     /// Two spheres stacked along the line of sight (r 3.5 and 3.2, 16 px apart in depth, 0.6 px

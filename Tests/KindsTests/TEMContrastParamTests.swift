@@ -8,12 +8,7 @@ import XCTest
 /// default); bad values fail at submission.
 final class TEMContrastParamTests: XCTestCase {
     func testContrastAlphaReachesTheDetector() throws {
-        let plain = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams([:])))
-        XCTAssertEqual(plain.contrastAlpha, 0)
-        let set = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams(["contrast_alpha": "0.01"])))
-        XCTAssertEqual(set.contrastAlpha, 0.01)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["contrast_alpha": "0.9"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["contrast_alpha": "-0.1"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["contrast_alpha": "often"])))
+        assertJobParameter("contrast_alpha", of: temShardDetectorConfig, \.contrastAlpha, byDefault: 0,
+                           reads: [("0.01", 0.01)], refuses: ["0.9", "-0.1", "often"])
     }
 }

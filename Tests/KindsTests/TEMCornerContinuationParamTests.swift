@@ -8,13 +8,8 @@ import XCTest
 /// off by default); bad values fail at submission.
 final class TEMCornerContinuationParamTests: XCTestCase {
     func testCornerContinuationAlphaReachesTheDetector() throws {
-        let plain = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams([:])))
-        XCTAssertEqual(plain.cornerContinuationAlpha, 0)
-        let set = TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams(["corner_continuation_alpha": "0.01"])))
-        XCTAssertEqual(set.cornerContinuationAlpha, 0.01)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_alpha": "0.9"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_alpha": "-0.1"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["corner_continuation_alpha": "rarely"])))
+        assertJobParameter("corner_continuation_alpha", of: temShardDetectorConfig, \.cornerContinuationAlpha, byDefault: 0,
+                           reads: [("0.01", 0.01)], refuses: ["0.9", "-0.1", "rarely"])
     }
 
     func testArmReadingAndArmsLinesReachTheDetector() throws {

@@ -9,19 +9,14 @@ import XCTest
 /// off by default, also in `video22`); bad values fail at submission.
 final class TEMTemporalDropParamTests: XCTestCase {
     func testTheMeanPartDropsReachTheShard() throws {
-        func config(_ params: [String: String]) throws -> TEMDetectorConfig {
-            TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams(params)))
-        }
-        let byDefault = try config([:])
-        XCTAssertFalse(byDefault.temporalDropGhosts)
-        XCTAssertFalse(byDefault.temporalDropStraightParts)
-        XCTAssertTrue(try config(["temporal_drop_ghosts": "true"]).temporalDropGhosts)
-        XCTAssertTrue(try config(["temporal_drop_straight_parts": "true"]).temporalDropStraightParts)
+        let config = temShardDetectorConfig
+        assertJobParameter("temporal_drop_ghosts", of: config, \.temporalDropGhosts, byDefault: false,
+                           reads: [("true", true)], refuses: ["maybe"])
+        assertJobParameter("temporal_drop_straight_parts", of: config, \.temporalDropStraightParts, byDefault: false,
+                           reads: [("true", true)], refuses: ["often"])
         XCTAssertFalse(try config(["temporal_drop_ghosts": "true"]).temporalDropStraightParts)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_drop_ghosts": "maybe"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_drop_straight_parts": "often"])))
         // The ghost rule's test on the other frame's own response (tem-det-27): off unless given.
-        XCTAssertEqual(byDefault.temporalGhostLeftAlpha, 0)
+        XCTAssertEqual(try config([:]).temporalGhostLeftAlpha, 0)
         XCTAssertEqual(try config(["temporal_drop_ghosts": "true", "temporal_ghost_left_alpha": "0.01"]).temporalGhostLeftAlpha, 0.01)
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_ghost_left_alpha": "2"])))
     }

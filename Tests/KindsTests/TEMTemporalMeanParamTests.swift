@@ -10,16 +10,14 @@ import XCTest
 /// way; bad values fail at submission.
 final class TEMTemporalMeanParamTests: XCTestCase {
     func testTemporalMeanFramesReachesTheShard() throws {
-        func config(_ params: [String: String]) throws -> TEMDetectorConfig {
-            TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams(params)))
-        }
-        let byDefault = try config([:])
-        XCTAssertEqual(byDefault.temporalMeanFrames, 3)
-        XCTAssertTrue(byDefault.temporalDropStraight)
-        XCTAssertEqual(byDefault.temporalProbeInterval, 8)
-        XCTAssertEqual(try config(["temporal_mean_frames": "0"]).temporalMeanFrames, 0, "the mean turned off on the default")
-        XCTAssertFalse(try config(["temporal_drop_straight": "false"]).temporalDropStraight)
-        XCTAssertEqual(try config(["temporal_probe_interval": "0"]).temporalProbeInterval, 0)
+        let config = temShardDetectorConfig
+        // On the default detector (the mean of 3 with drop-straight and probe 8); `0` turns the mean off.
+        assertJobParameter("temporal_mean_frames", of: config, \.temporalMeanFrames, byDefault: 3,
+                           reads: [("0", 0)], refuses: ["-1", "65", "many"])
+        assertJobParameter("temporal_drop_straight", of: config, \.temporalDropStraight, byDefault: true,
+                           reads: [("false", false)], refuses: ["maybe"])
+        assertJobParameter("temporal_probe_interval", of: config, \.temporalProbeInterval, byDefault: 8,
+                           reads: [("0", 0)], refuses: ["-1", "often"])
         let plain = try config(["detector": "video5"])
         XCTAssertEqual(plain.temporalMeanFrames, 0)
         let set = try config(["detector": "video5", "temporal_mean_frames": "5"])
@@ -30,11 +28,5 @@ final class TEMTemporalMeanParamTests: XCTestCase {
         XCTAssertEqual(straight.temporalProbeInterval, 0, "the mean on every frame unless asked")
         let probed = try config(["detector": "video5", "temporal_mean_frames": "3", "temporal_probe_interval": "8"])
         XCTAssertEqual(probed.temporalProbeInterval, 8)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_probe_interval": "-1"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_probe_interval": "often"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_drop_straight": "maybe"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_mean_frames": "-1"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_mean_frames": "65"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_mean_frames": "many"])))
     }
 }
