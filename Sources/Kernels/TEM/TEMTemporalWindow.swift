@@ -51,7 +51,9 @@ public struct TEMTemporalWindow: Sendable {
         own.temporalMeanFrames = 0
         detector = TEMDetector(config: own)
         if config.temporalMeanFrames > 1 && config.temporalLongFrames > config.temporalMeanFrames {
-            longDetector = TEMDetector(config: own)
+            var longOwn = own
+            if config.temporalLongNullTest { longOwn.nullTest = true }
+            longDetector = TEMDetector(config: longOwn)
         }
     }
 
