@@ -4,7 +4,8 @@ import Kernels
 import Shared
 import XCTest
 
-/// `--param temporal_long_frames=` and `temporal_polarity_alpha=` reach the detector settings the
+/// `--param temporal_long_frames=`, `temporal_polarity_alpha=`, `temporal_long_undecided_alpha=`,
+/// `temporal_long_by_short_mean=` and `temporal_long_null_test=` reach the detector settings the
 /// shard reads (`TEMDetectorConfig.temporalLongFrames`, `temporalPolarityAlpha`; off by default,
 /// also in `video22`); bad values fail at submission.
 final class TEMTemporalLongParamTests: XCTestCase {
@@ -23,5 +24,15 @@ final class TEMTemporalLongParamTests: XCTestCase {
         XCTAssertEqual(byDefault.temporalLongUndecidedAlpha, 0)
         XCTAssertEqual(try config(["temporal_long_frames": "7", "temporal_long_undecided_alpha": "0.01"]).temporalLongUndecidedAlpha, 0.01)
         XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_undecided_alpha": "1"])))
+        // The undecided gate alone and the K₂ mean's null (twenty-second session, tem-det-30).
+        XCTAssertTrue(byDefault.temporalLongByShortMean)
+        XCTAssertFalse(byDefault.temporalLongNullTest)
+        let gateAlone = try config(["temporal_long_frames": "7", "temporal_long_undecided_alpha": "0.01",
+                                    "temporal_long_by_short_mean": "false", "temporal_long_null_test": "true"])
+        XCTAssertFalse(gateAlone.temporalLongByShortMean)
+        XCTAssertTrue(gateAlone.temporalLongNullTest)
+        XCTAssertTrue(try config(["temporal_long_by_short_mean": "true"]).temporalLongByShortMean)
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_by_short_mean": "maybe"])))
+        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_null_test": "2"])))
     }
 }

@@ -388,6 +388,16 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// draws and mid-visibility draws came through that gate; its p10 gains through the undecided
     /// one). True (the default) keeps both gates. Twenty-first session, integrator.
     public var temporalLongByShortMean = true
+    /// With `temporalLongFrames`: true runs the K₂ mean's own detector with the curve-level
+    /// empirical null (`nullTest`, `CurveNullTest`): each K₂ mean's curves are kept only when
+    /// their evidence (mean response × √length) exceeds every curve the opposite polarity traces
+    /// on the K₂ means of the last `nullWindow` reads (flanks of the other set's stronger curves
+    /// set aside in both sets). The K₂ mean's added parts then carry their own evidence against
+    /// that mean's own noise and texture, the multiple testing over its curves in the maximum (about
+    /// 1 / `nullWindow` false curves per read when the two polarities trace alike); a K₂ mean read
+    /// in the wrong polarity meets the true lines as its null. No level of its own. Issue 11
+    /// items 2 and 5, twenty-second session, branch tem-det-30. Off by default.
+    public var temporalLongNullTest = false
     /// With `temporalMeanFrames`: α > 0 reads each mean frame in the polarity of the best
     /// evidenced of the window's polarity tests when that test is significant at α
     /// (`TEMPolarityTest`, Hoeffding's bound, tiles summed over each reading's checks): of the

@@ -52,7 +52,8 @@ public enum TEMFalseCurveDiagnosis {
             if window != nil {
                 let response = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 ? detector.lastResponse() : nil
                 for o in img.withUnsafeBufferPointer({
-                    window!.push($0, width: w, height: h, drift: synth.stage.drift[f], curves: own, response: response)
+                    window!.push($0, width: w, height: h, drift: synth.stage.drift[f], curves: own, response: response,
+                                 plainPolarity: detector.polarityTest)
                 }) {
                     reportedByFrame[o.index] = o.curves
                 }

@@ -33,6 +33,10 @@ public struct TEMTemporalWindow: Sendable {
     /// The same for the K₂ mean read on its own (`temporalLongUndecidedAlpha`).
     private var longQuiet = false
     private var longSkipped = 0
+    /// `temporalLongUndecidedAlpha`: the plain test last asked and its answer. The test's tiles
+    /// change only at the plain detector's polarity checks, so the exact sign-flip tail (999
+    /// patterns) is counted once per check, not on every frame.
+    private var undecidedAsked: (test: TEMPolarityTest, significant: Bool)?
     /// Frames whose mean was read, and of those the frames it added a part to (diagnostics).
     public private(set) var meansRead = 0
     public private(set) var meansAdding = 0
@@ -47,7 +51,9 @@ public struct TEMTemporalWindow: Sendable {
         own.temporalMeanFrames = 0
         detector = TEMDetector(config: own)
         if config.temporalMeanFrames > 1 && config.temporalLongFrames > config.temporalMeanFrames {
-            longDetector = TEMDetector(config: own)
+            var longOwn = own
+            if config.temporalLongNullTest { longOwn.nullTest = true }
+            longDetector = TEMDetector(config: longOwn)
         }
     }
 
@@ -150,7 +156,14 @@ public struct TEMTemporalWindow: Sendable {
             // its second check) would read as undecided.
             test.alpha = config.temporalLongUndecidedAlpha
             test.randomisations = 999
-            if !test.significant {
+            let significant: Bool
+            if let asked = undecidedAsked, asked.test == test {
+                significant = asked.significant
+            } else {
+                significant = test.significant
+                undecidedAsked = (test, significant)
+            }
+            if !significant {
                 if probe > 0 && longQuiet && longSkipped + 1 < probe { longSkipped += 1 } else { byUndecided = true }
             }
         }

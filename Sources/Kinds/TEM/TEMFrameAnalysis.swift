@@ -85,6 +85,8 @@ struct TEMFrameAnalysis {
         if let v = options.temporalLongFrames { config.temporalLongFrames = v }
         if let v = options.temporalPolarityAlpha { config.temporalPolarityAlpha = v }
         if let v = options.temporalLongUndecidedAlpha { config.temporalLongUndecidedAlpha = v }
+        if let v = options.temporalLongByShortMean { config.temporalLongByShortMean = v }
+        if options.temporalLongNullTest { config.temporalLongNullTest = true }
         return config
     }
 

@@ -117,6 +117,14 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// K₂ mean is also read, probed by its own yield, while the plain frames' polarity test is not
     /// significant at α (`TEMDetectorConfig.temporalLongUndecidedAlpha`).
     public var temporalLongUndecidedAlpha: Double?
+    /// `temporal_long_by_short_mean=false` (true by default): with `temporal_long_undecided_alpha`,
+    /// the K₂ mean opened by the undecided polarity gate alone, not also where the K-mean saw a
+    /// part (`TEMDetectorConfig.temporalLongByShortMean`).
+    public var temporalLongByShortMean: Bool?
+    /// `temporal_long_null_test=true` (off by default): with `temporal_long_frames`, the K₂ mean's
+    /// curves kept only when they beat every curve the opposite polarity traces on the recent K₂
+    /// means (`TEMDetectorConfig.temporalLongNullTest`).
+    public var temporalLongNullTest = false
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -217,6 +225,8 @@ public struct TEMJobOptions: Sendable, Equatable {
         temporalLongFrames = try optionalInt("temporal_long_frames", 0...64)
         temporalPolarityAlpha = try optionalDouble("temporal_polarity_alpha", 0...0.5)
         temporalLongUndecidedAlpha = try optionalDouble("temporal_long_undecided_alpha", 0...0.5)
+        temporalLongByShortMean = try params.values["temporal_long_by_short_mean"].map { _ in try params.bool("temporal_long_by_short_mean", default: true) }
+        temporalLongNullTest = try params.bool("temporal_long_null_test", default: false)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
