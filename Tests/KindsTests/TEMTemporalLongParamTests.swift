@@ -10,29 +10,22 @@ import XCTest
 /// also in `video22`); bad values fail at submission.
 final class TEMTemporalLongParamTests: XCTestCase {
     func testTheLongMeanAndTheBestPolarityReachTheShard() throws {
-        func config(_ params: [String: String]) throws -> TEMDetectorConfig {
-            TEMFrameAnalysis.detectorConfig(try TEMJobOptions(JobParams(params)))
-        }
-        let byDefault = try config([:])
-        XCTAssertEqual(byDefault.temporalLongFrames, 0)
-        XCTAssertEqual(byDefault.temporalPolarityAlpha, 0)
-        XCTAssertEqual(try config(["temporal_long_frames": "7"]).temporalLongFrames, 7)
-        XCTAssertEqual(try config(["temporal_polarity_alpha": "0.01"]).temporalPolarityAlpha, 0.01)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_frames": "-1"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_frames": "100"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_polarity_alpha": "sometimes"])))
-        XCTAssertEqual(byDefault.temporalLongUndecidedAlpha, 0)
+        let config = temShardDetectorConfig
+        assertJobParameter("temporal_long_frames", of: config, \.temporalLongFrames, byDefault: 0,
+                           reads: [("7", 7)], refuses: ["-1", "100"])
+        assertJobParameter("temporal_polarity_alpha", of: config, \.temporalPolarityAlpha, byDefault: 0,
+                           reads: [("0.01", 0.01)], refuses: ["sometimes"])
+        assertJobParameter("temporal_long_undecided_alpha", of: config, \.temporalLongUndecidedAlpha, byDefault: 0,
+                           reads: [], refuses: ["1"])
         XCTAssertEqual(try config(["temporal_long_frames": "7", "temporal_long_undecided_alpha": "0.01"]).temporalLongUndecidedAlpha, 0.01)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_undecided_alpha": "1"])))
         // The undecided gate alone and the K₂ mean's null (twenty-second session, tem-det-30).
-        XCTAssertTrue(byDefault.temporalLongByShortMean)
-        XCTAssertFalse(byDefault.temporalLongNullTest)
+        assertJobParameter("temporal_long_by_short_mean", of: config, \.temporalLongByShortMean, byDefault: true,
+                           reads: [("true", true)], refuses: ["maybe"])
+        assertJobParameter("temporal_long_null_test", of: config, \.temporalLongNullTest, byDefault: false,
+                           reads: [], refuses: ["2"])
         let gateAlone = try config(["temporal_long_frames": "7", "temporal_long_undecided_alpha": "0.01",
                                     "temporal_long_by_short_mean": "false", "temporal_long_null_test": "true"])
         XCTAssertFalse(gateAlone.temporalLongByShortMean)
         XCTAssertTrue(gateAlone.temporalLongNullTest)
-        XCTAssertTrue(try config(["temporal_long_by_short_mean": "true"]).temporalLongByShortMean)
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_by_short_mean": "maybe"])))
-        XCTAssertThrowsError(try TEMJobOptions(JobParams(["temporal_long_null_test": "2"])))
     }
 }

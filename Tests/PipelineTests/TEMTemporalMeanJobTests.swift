@@ -11,9 +11,6 @@ final class TEMTemporalMeanJobTests: XCTestCase {
         try CtlProcess.run(args, environment: ["SLIPLINE_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("slipline-temporal-home-\(getpid())").path], timeout: timeout)
     }
 
-    /// The figures `ctl eval tem` printed, by name.
-    func figures(_ output: String) -> [String: Double] { evalFigures(output) }
-
     /// Medium draw 21's first 12 frames (nine faint dark lines, visibility 1.0, gliding; four
     /// static slip traces; docs/tem.md, "The video's other frames"), in two shards of 6 frames:
     /// the plain job (`temporal_mean_frames=0`) finds few of its lines; with the mean of 3
@@ -25,18 +22,8 @@ final class TEMTemporalMeanJobTests: XCTestCase {
         let data = try TestFiles.temporaryDirectory("temporalvideo")
         let synth = try ctl(["synth", "tem", data, "--randomize", "--difficulty", "medium", "--seed", "21", "--frames", "12"])
         XCTAssertEqual(synth.status, 0, synth.output)
-        func run(_ params: [String]) throws -> (figures: [String: Double], frames: Int, curves: Int) {
-            let out = try TestFiles.temporaryDirectory("temporalresults")
-            let run = try ctl(["run", data, "--database", url, "--workers", "2", "--param", "output_dir=\(out)",
-                               "--param", "frames_per_task=6", "--param", "overlay_frames=0"] + params.flatMap { ["--param", $0] })
-            XCTAssertEqual(run.status, 0, run.output)
-            XCTAssertTrue(run.output.hasSuffix(" done\n"), run.output)
-            let job = try XCTUnwrap(SliplineTestSupport.jobId(fromRunOutput: run.output))
-            let rows = try PGConnection(url).exec(
-                "SELECT count(*), (SELECT count(*) FROM tem_dislocations WHERE job_id = $1) FROM tem_frames WHERE job_id = $1", [job])
-            let eval = try ctl(["eval", "tem", "--truth", data, "--job", "\(job)", "--database", url])
-            XCTAssertEqual(eval.status, 0, eval.output)
-            return (figures(eval.output), rows.int(0, 0) ?? -1, rows.int(0, 1) ?? -1)
+        func run(_ params: [String]) throws -> TEMJobEvaluation {
+            try runAndEvaluateTEMJob(data, database: url, framesPerTask: 6, params: params, results: "temporalresults", ctl: { try ctl($0) })
         }
         let plain = try run(["temporal_mean_frames=0"])
         let mean = try run(["temporal_mean_frames=3", "temporal_drop_straight=true", "temporal_probe_interval=0"])
