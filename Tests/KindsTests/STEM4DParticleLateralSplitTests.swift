@@ -102,4 +102,15 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(both.recall, 1, both.details)
         XCTAssertEqual(both.precision, 1, both.details)
     }
+
+    /// `particle_split_lateral_rival_merge`: off by default (`false`), read (`refuse`, `merge`),
+    /// refused by name otherwise.
+    func testRivalMergeParameter() throws {
+        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRivalMerge, "false")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival_merge": "refuse"])).particleSplitLateralRivalMerge, "refuse")
+        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival_merge": "merge"])).particleSplitLateralRivalMerge, "merge")
+        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival_merge": "true"]))) { error in
+            XCTAssertTrue("\(error)".contains("particle_split_lateral_rival_merge"), "\(error)")
+        }
+    }
 }
