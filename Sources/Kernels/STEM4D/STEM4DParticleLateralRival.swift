@@ -27,6 +27,19 @@ import Darwin
 /// can only refuse a pair the plain split keeps in the same state: the
 /// neighbours refitted with the pair can also let a pair through that the plain split refuses
 /// (64² draws 216, 226, 247: new false spheres with the rival alone).
+///
+/// The three-against-one arms (`splitLateralRivalMerge`): a true sphere already described as
+/// two — a weak one lying on another — is split further into a pair that beats every
+/// one-sphere arm over the old sphere alone, for the neighbour lying on it stays in every arm.
+/// For each sphere `j` lying on the old one (`overlappingInEveryView` in the state before the
+/// split: the projections overlap in every view, centre distance under the sum of the radii)
+/// one more arm replaces the old sphere *and* `j` by one sphere, refitted in x, y, z, r and
+/// amplitude (with the depth scan) from each of three starts — the old sphere, `j`, and their
+/// amplitude-weighted mean — the other neighbours refitted as in every arm. It is scored as the
+/// others, charged one sphere less (`j` is gone): against it the pair side pays for three
+/// spheres. `.refuse`: the arm only takes part in the minimum the pair must beat; `.merge`:
+/// when it is the lowest of every arm, the pair included, the state becomes it (the old sphere
+/// and `j` replaced by the one, appended at the end). No constant is added.
 extension STEM4DParticleModelState {
     /// Spheres (indices, excluding `k` and spheres of zero amplitude) whose projection comes within
     /// 2 px of any of `set`'s in some view: the ones both arms refit.
@@ -46,10 +59,14 @@ extension STEM4DParticleModelState {
     /// `splitLaterally(k)` against the rival: tries sphere `k` as two side by side; keeps the
     /// pair (appended at the end, `k` removed, the neighbours as refitted with the pair) when
     /// its criterion beats the strongest one-sphere alternative and the plain split's guards
-    /// hold; else restores everything and returns nil.
-    func splitLaterallyAgainstRival(_ k: Int) -> [Sphere]? {
+    /// hold; with `splitLateralRivalMerge == .merge`, replaces `k` and a sphere lying on it by
+    /// one (appended at the end) when that arm is the lowest; else restores everything and
+    /// returns nil. Returns the indices removed (descending) and the spheres appended.
+    func splitLaterallyAgainstRival(_ k: Int) -> (removed: [Int], added: [Sphere])? {
         let saved = spheres[k]
         guard saved.c > 0 else { return nil }
+        // The spheres lying on the old one, before it is taken out: the three-against-one arms.
+        let lying = fit.splitLateralRivalMerge == .off ? [] : overlappingInEveryView(k)
         let held = (spheres: spheres, model: model)
         func reset() { spheres = held.spheres; model = held.model }
         render(saved, sign: -1)
@@ -91,19 +108,46 @@ extension STEM4DParticleModelState {
             refine(k, scanDepth: false)
             ones.append((spheres, model))
         }
+        // The three-against-one arms: one sphere in place of the old one and `j`, from each of
+        // them and their amplitude-weighted mean, the other neighbours refitted as in every arm.
+        var merges: [(j: Int, arm: (spheres: [Sphere], model: [[Double]]))] = []
+        for j in lying {
+            let other = held.spheres[j], weight = saved.c + other.c
+            func mean(_ a: Double, _ b: Double) -> Double { (saved.c * a + other.c * b) / weight }
+            let middle = Sphere(x: mean(saved.x, other.x), y: mean(saved.y, other.y), z: mean(saved.z, other.z),
+                                r: mean(saved.r, other.r), c: saved.c)
+            for start in [saved, other, middle] {
+                reset()
+                render(saved, sign: -1)
+                render(other, sign: -1)
+                spheres[j].c = 0
+                spheres[k] = Sphere(x: start.x, y: start.y, z: start.z, r: start.r, c: saved.c)
+                render(spheres[k], sign: 1)
+                refine(k); refine(k); refine(k, scanDepth: false)
+                for n in neighbours where n != j { refine(n, scanDepth: false) }
+                refine(k, scanDepth: false)
+                merges.append((j, (spheres, model)))
+            }
+        }
         // Scored on the pixels of every sphere involved in any arm, each side with the old model's weights.
         reset()
         var involved = [saved] + pair + neighbours.map { held.spheres[$0] } + neighbours.map { two.spheres[$0] }
         for one in ones { involved += [one.spheres[k]] + neighbours.map { one.spheres[$0] } }
+        for m in merges { involved += [m.arm.spheres[k]] + neighbours.filter { $0 != m.j }.map { m.arm.spheres[$0] } }
         let pixels = weightedPixels(of: involved)
         let penalty = 5 * log(Double(max(1, pixels.count)))
+        // `count`: the arm's spheres less the neighbours', whose count every arm shares (a
+        // three-against-one arm's `j`, gone, has amplitude 0 and no prior term).
         func criterion(_ arm: (spheres: [Sphere], model: [[Double]]), _ own: [Sphere], count: Int) -> Double {
             let current = model
             model = arm.model
             defer { model = current }
             return weightedChi2(pixels) + amplitudePenalty(own + neighbours.map { arm.spheres[$0] }) + Double(count) * penalty
         }
-        let before = ones.map { criterion($0, [$0.spheres[k]], count: 1) }.reduce(criterion(held, [saved], count: 1), min)
+        let one = ones.map { criterion($0, [$0.spheres[k]], count: 1) }.reduce(criterion(held, [saved], count: 1), min)
+        let merged = merges.indices.map { (index: $0, value: criterion(merges[$0].arm, [merges[$0].arm.spheres[k]], count: 0)) }
+            .filter { merges[$0.index].arm.spheres[k].c > 0 }.min { $0.value < $1.value }
+        let before = min(one, merged?.value ?? .infinity)
         let after = criterion(two, pair, count: 2)
         spheres = two.spheres; model = two.model
         let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
@@ -113,7 +157,16 @@ extension STEM4DParticleModelState {
             if let plainState { spheres = plainState.spheres; model = plainState.model }
             let kept = Array(spheres[base...])
             spheres.remove(at: k)
-            return kept
+            return ([k], kept)
+        }
+        // The two replaced by one where that arm is the lowest of all.
+        if fit.splitLateralRivalMerge == .merge, let merged, merged.value < min(one, after) - 1e-9 * abs(min(one, after)) {
+            let m = merges[merged.index]
+            spheres = m.arm.spheres; model = m.arm.model
+            let single = spheres[k]
+            for index in [k, m.j].sorted(by: >) { spheres.remove(at: index) }
+            spheres.append(single)
+            return ([k, m.j].sorted(by: >), [single])
         }
         reset()
         return nil

@@ -136,7 +136,8 @@ extension STEM4DParticleModelState {
     }
 
     /// Every sphere tried once as two side by side, the largest first (the spheres of a kept
-    /// pair are not tried again); returns how many were split.
+    /// pair, or of a three-against-one merge, are not tried again); returns how many were split
+    /// or merged.
     @discardableResult func splitLaterally() -> Int {
         var split = 0
         // Identities by a serial kept alongside (indices shift when a sphere is replaced).
@@ -145,10 +146,11 @@ extension STEM4DParticleModelState {
         var tried = Set<Int>()
         while let k = spheres.indices.filter({ !tried.contains(serial[$0]) && spheres[$0].c > 0 }).max(by: { spheres[$0].r < spheres[$1].r }) {
             tried.insert(serial[k])
-            guard let pair = fit.splitLateralRival ? splitLaterallyAgainstRival(k) : splitLaterally(k) else { continue }
+            guard let move = fit.splitLateralRival ? splitLaterallyAgainstRival(k) : splitLaterally(k).map({ (removed: [k], added: $0) })
+            else { continue }
             split += 1
-            serial.remove(at: k)
-            for _ in pair { serial.append(next); tried.insert(next); next += 1 }
+            for index in move.removed { serial.remove(at: index) }
+            for _ in move.added { serial.append(next); tried.insert(next); next += 1 }
         }
         return split
     }

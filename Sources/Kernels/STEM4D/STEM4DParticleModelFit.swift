@@ -122,6 +122,18 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// sphere and the neighbours held), so the rival only ever refuses pairs the plain split
     /// would keep. Off: the rival's comparison alone.
     public var splitLateralRivalAndHeld = false
+    /// With `splitLateralRival`: the three-against-one arms (`STEM4DParticleLateralRival`). For
+    /// every sphere lying on the old one — its projection overlapping the old sphere's in every
+    /// view (`overlappingInEveryView`, centre distance under the sum of the radii, as the merge
+    /// test, the satellites and the stack read it) — one more one-sphere arm: one sphere in
+    /// place of *both*, refitted in all five parameters from each of the two and from their
+    /// amplitude-weighted mean, the other neighbours refitted as in every arm, charged one
+    /// sphere less than the others. `.refuse`: the arm can only refuse a pair (the state
+    /// restored); `.merge`: where it beats the pair and every other one-sphere arm, the state
+    /// becomes that one sphere (the two replaced). `.off`: no such arm (7 December).
+    public var splitLateralRivalMerge = RivalMerge.off
+    /// What the three-against-one arm may do (`splitLateralRivalMerge`).
+    public enum RivalMerge: String, Sendable, Hashable, CaseIterable { case off, refuse, merge }
     /// After the rounds, the amplitude law of the job's spheres (one material: the median
     /// amplitude and its robust spread) is measured and every later fit and model
     /// comparison holds each sphere to it by a Gaussian prior (`STEM4DParticleAmplitudeLaw`):

@@ -170,6 +170,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     public var particleSplitLateralRival: Bool
     /// `particle_split_lateral_rival=both`.
     public var particleSplitLateralRivalAndHeld: Bool
+    /// `particle_split_lateral_rival_merge=` (default false): with `particle_split_lateral_rival`,
+    /// one more one-sphere arm for each sphere lying on the old one in every view — one sphere in
+    /// place of both (`STEM4DParticleModelFit.splitLateralRivalMerge`); `refuse`: it only refuses
+    /// a pair; `merge`: where it is the lowest, the two become the one.
+    public var particleSplitLateralRivalMerge: String
     /// `particle_stack_max=` (default 10): the largest stack of spheres `particle_split_merge`
     /// refits (`STEM4DParticleModelFit.stackMax`).
     public var particleStackMax: Int
@@ -298,6 +303,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         } else {
             particleSplitLateralRival = try params.bool("particle_split_lateral_rival", default: false)
             particleSplitLateralRivalAndHeld = false
+        }
+        particleSplitLateralRivalMerge = params.string("particle_split_lateral_rival_merge", default: "false").lowercased()
+        guard ["false", "refuse", "merge"].contains(particleSplitLateralRivalMerge) else {
+            throw ParamError(message: "--param particle_split_lateral_rival_merge=\(particleSplitLateralRivalMerge): expected false, refuse or merge")
         }
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
