@@ -10,11 +10,8 @@ import XCTest
 final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// `particle_split_lateral`: off by default, read, refused by name when not a boolean.
     func testParameter() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSplitLateral)
-        XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_split_lateral": "true"])).particleSplitLateral)
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_lateral": "both"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_split_lateral"), "\(error)")
-        }
+        assertJobParameter("particle_split_lateral", of: stem4dOptions, \.particleSplitLateral, byDefault: false,
+                           reads: [("true", true)], refuses: ["both"])
     }
 
     /// `particle_split_lateral` through a job: the randomiser's 64² draw 116 (φ 2.67°, 42 counts
@@ -106,12 +103,8 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// `particle_split_lateral_rival_merge`: off by default (`false`), read (`refuse`, `merge`),
     /// refused by name otherwise.
     func testRivalMergeParameter() throws {
-        XCTAssertEqual(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRivalMerge, "false")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival_merge": "refuse"])).particleSplitLateralRivalMerge, "refuse")
-        XCTAssertEqual(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival_merge": "merge"])).particleSplitLateralRivalMerge, "merge")
-        XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival_merge": "true"]))) { error in
-            XCTAssertTrue("\(error)".contains("particle_split_lateral_rival_merge"), "\(error)")
-        }
+        assertJobParameter("particle_split_lateral_rival_merge", of: stem4dOptions, \.particleSplitLateralRivalMerge,
+                           byDefault: "false", reads: [("refuse", "refuse"), ("merge", "merge")], refuses: ["true"])
     }
 
     /// `particle_split_lateral_rival_merge=merge` through a job: the randomiser's 64² draw 27
