@@ -429,6 +429,50 @@ AVX int slp_tem_vsym_row_avx(const float *const *plus, const float *const *minus
     return x;
 }
 
+/* ClosestDistance.sum (TEMPolyline.meanClosestDistance) on one 4-lane register: Σ over the points
+ * a[0..na) (x, y interleaved) of the distance to the polyline b[0..nb) (nb ≥ 2), in order. Each
+ * lane does the plain loop's operations in its order (q − a, the projection over |ab|², the clamps
+ * as max(0, ·) and min(1, ·) select them, the foot a + t·ab, the squared distance; compiled for
+ * AVX without FMA, so nothing is contracted), the smallest squared distance kept by an ordered <
+ * (a NaN never replaces it), one square root per point. */
+AVX double slp_tem_closest_distance_sum_avx(const double *a, ptrdiff_t na, const double *b, ptrdiff_t nb) {
+#pragma STDC FP_CONTRACT OFF
+    double s = 0;
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    for (ptrdiff_t k = 0; k < na; k += 4) {
+        const ptrdiff_t lanes = na - k < 4 ? na - k : 4;
+        /* The last group's missing lanes repeat its last point; only the real lanes are summed. */
+        const ptrdiff_t i1 = k + (lanes > 1 ? 1 : 0), i2 = k + (lanes > 2 ? 2 : lanes - 1), i3 = k + (lanes > 3 ? 3 : lanes - 1);
+        const __m256d qx = _mm256_setr_pd(a[2 * k], a[2 * i1], a[2 * i2], a[2 * i3]);
+        const __m256d qy = _mm256_setr_pd(a[2 * k + 1], a[2 * i1 + 1], a[2 * i2 + 1], a[2 * i3 + 1]);
+        __m256d best = _mm256_set1_pd(INFINITY);
+        double sx = b[0], sy = b[1];
+        for (ptrdiff_t i = 1; i < nb; i++) {
+            const double ex = b[2 * i], ey = b[2 * i + 1];
+            const double abx = ex - sx, aby = ey - sy;
+            const double l2 = abx * abx + aby * aby;
+            const __m256d ax = _mm256_set1_pd(sx), ay = _mm256_set1_pd(sy);
+            const __m256d vabx = _mm256_set1_pd(abx), vaby = _mm256_set1_pd(aby);
+            __m256d t = zero;
+            if (l2 > 0) {
+                const __m256d num = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(qx, ax), vabx), _mm256_mul_pd(_mm256_sub_pd(qy, ay), vaby));
+                t = _mm256_div_pd(num, _mm256_set1_pd(l2));
+                t = _mm256_blendv_pd(zero, t, _mm256_cmp_pd(t, zero, _CMP_GE_OQ)); /* t >= 0 ? t : 0 */
+                t = _mm256_blendv_pd(one, t, _mm256_cmp_pd(t, one, _CMP_LT_OQ));  /* t < 1 ? t : 1 */
+            }
+            const __m256d dx = _mm256_sub_pd(qx, _mm256_add_pd(ax, _mm256_mul_pd(t, vabx)));
+            const __m256d dy = _mm256_sub_pd(qy, _mm256_add_pd(ay, _mm256_mul_pd(t, vaby)));
+            const __m256d d2 = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+            best = _mm256_blendv_pd(best, d2, _mm256_cmp_pd(d2, best, _CMP_LT_OQ)); /* d < best ? d : best */
+            sx = ex; sy = ey;
+        }
+        double lane[4];
+        _mm256_storeu_pd(lane, best);
+        for (ptrdiff_t j = 0; j < lanes; j++) s += sqrt(lane[j]);
+    }
+    return s;
+}
+
 #else
 
 int slp_tem_has_avx(void) { return 0; }
@@ -459,6 +503,10 @@ int slp_tem_hsym_row_avx(const float *c, int width, int r, const float *taps, fl
 int slp_tem_vsym_row_avx(const float *const *plus, const float *const *minus, int r, const float *taps,
                          int width, float *out) {
     (void)plus; (void)minus; (void)r; (void)taps; (void)width; (void)out; return 0;
+}
+
+double slp_tem_closest_distance_sum_avx(const double *a, ptrdiff_t na, const double *b, ptrdiff_t nb) {
+    (void)a; (void)na; (void)b; (void)nb; return 0;
 }
 
 #endif

@@ -24,6 +24,29 @@ final class TEMDriftTests: XCTestCase {
         }
     }
 
+    /// The rows' pass run as a column pass on the transposed planes (`transform`) against the
+    /// rows one at a time (`transformReference`): the same planes bit for bit, both ways, on every
+    /// size the estimator can use.
+    func testTransposedRowPassIsTheRowByRowTransformBitForBit() {
+        for n in [8, 16, 32, 64, 128] {
+            var rng = SeededRandom(seed: UInt64(100 + n))
+            let re0 = (0..<(n * n)).map { _ in Float(rng.gaussian()) }, im0 = (0..<(n * n)).map { _ in Float(rng.gaussian()) }
+            let fft = FFT2D(n: n)
+            for inverse in [false, true] {
+                var re = re0, im = im0, rr = re0, ri = im0
+                re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { i in
+                    fft.transform(re: r.baseAddress!, im: i.baseAddress!, inverse: inverse)
+                } }
+                rr.withUnsafeMutableBufferPointer { r in ri.withUnsafeMutableBufferPointer { i in
+                    fft.transformReference(re: r.baseAddress!, im: i.baseAddress!, inverse: inverse)
+                } }
+                XCTAssertEqual(re.map(\.bitPattern), rr.map(\.bitPattern), "re, n \(n) inverse \(inverse)")
+                XCTAssertEqual(im.map(\.bitPattern), ri.map(\.bitPattern), "im, n \(n) inverse \(inverse)")
+                XCTAssertNotEqual(re, re0, "n \(n): nothing transformed")
+            }
+        }
+    }
+
     /// A textured frame shifted by a known amount, on awkward sizes (not square, odd).
     func testDriftOfAShiftedTextureMatchesReferenceAndTruth() {
         for (w, h, shift) in [(203, 157, TEMPoint(3.4, -2.2)), (300, 260, TEMPoint(-7.6, 5.3)), (96, 70, TEMPoint(1, 2))] {

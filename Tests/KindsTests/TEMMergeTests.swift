@@ -18,6 +18,22 @@ final class TEMMergeTests: XCTestCase {
         XCTAssertThrowsError(try TEMPointsText.parse("[[1, x]]"))
     }
 
+    /// `render` (bytes into one buffer) against its plain twin `referenceRender`, character for
+    /// character: signs, values rounding to ±0 and up to the next whole, non-finite values, large
+    /// values, empty and one-point curves.
+    func testPointTextIsThePlainRenderCharacterForCharacter() {
+        var rng = SeededRandom(seed: 5)
+        var cases: [[TEMPoint]] = [[], [TEMPoint(0, 0)], [TEMPoint(-0.0004, 0.0005), TEMPoint(-0.0005, 0.9995)],
+                                   [TEMPoint(.nan, .infinity), TEMPoint(-.infinity, -0.0)], [TEMPoint(9_007_199_254.5, -123_456_789.0126)],
+                                   [TEMPoint(99.9996, -99.9995), TEMPoint(1e-9, -1e-9), TEMPoint(10, 100), TEMPoint(0.01, 0.1)]]
+        for count in [2, 7, 50] {
+            cases.append((0..<count).map { _ in TEMPoint(rng.uniform(-600...600), rng.uniform(-5...5)) })
+        }
+        for points in cases {
+            XCTAssertEqual(TEMPointsText.render(points), TEMPointsText.referenceRender(points), "\(points)")
+        }
+    }
+
     func testNeighbourIsTheNearestRoughlyParallelCurve() {
         func line(x: Double, tilt: Double = 0) -> [TEMPoint] {
             (0...49).map { TEMPoint(x + tilt * Double($0), Double($0) * 2) }

@@ -65,6 +65,11 @@ int slp_tem_histogram_median_bin(const float *samples, int count, float lo, floa
 int slp_tem_vsym_row_avx(const float *const *plus, const float *const *minus, int r, const float *taps,
                          int width, float *out);
 
+/* ClosestDistance.sum (AVX: call only when slp_tem_has_avx() is 1): Σ over the points a[0..na)
+ * (x, y interleaved doubles) of the distance to the polyline b[0..nb) (nb ≥ 2), in order; bit for
+ * bit TEMPolyline.meanClosestDistanceReference's sum. */
+double slp_tem_closest_distance_sum_avx(const double *a, ptrdiff_t na, const double *b, ptrdiff_t nb);
+
 #ifdef __cplusplus
 }
 #endif

@@ -749,6 +749,11 @@ public struct TEMDetector: Sendable {
     static let flankRatio = 1.0
     /// Keep what diagnostics read (`lastCandidates`, the response map): off in jobs.
     public var recordStages = false
+    /// Whether a polarity check reads the other polarity by recombining the frame's smoothed
+    /// planes (`RidgeFilter.applyOpposite`) where it can: the same maps as filtering the frame
+    /// again, one blur per check instead of two or three. False: the filter runs again (the path
+    /// before, kept as the reference `TEMPolarityCheckRecombineTests` compares with).
+    var checksByRecombining = true
     /// The last frame's thresholds on its response map (median, σ, low, high), for diagnostics.
     public private(set) var lastThresholds: (median: Float, sigma: Float, low: Float, high: Float) = (0, 0, 0, 0)
     /// With `recordStages`: the last frame's traced and fitted curves before the curve rules
@@ -900,11 +905,31 @@ public struct TEMDetector: Sendable {
                                                       stride: 1, spacing: 7, pixels: n)
                     }
                 }
-                filterFrame(bright: !current)
                 var otherTiles: [Double] = [], sameTiles: [Double] = []
-                let other = excess(&otherTiles)
-                filterFrame(bright: current)
-                let same = excess(&sameTiles)
+                // Without a location map or an averaged map the other polarity is the same
+                // smoothed planes recombined with the weights negated (`RidgeFilter.applyOpposite`,
+                // bit for bit a second `apply`): the frame is blurred once per check, not twice or
+                // three times. Its maps go to the spare buffers and become the frame's when the
+                // check moves the polarity.
+                let recombine = checksByRecombining && !localised && cfg.tangentHalfLength == 0
+                let other: Double, same: Double
+                if recombine {
+                    filterFrame(bright: current)
+                    same = excess(&sameTiles)
+                    if spare.response.count != n { spare = (flat, flat, []) }
+                    swap(&response, &spare.response); swap(&normal, &spare.normal)
+                    response.withUnsafeMutableBufferPointer { r in normal.withUnsafeMutableBufferPointer { nb in
+                        RidgeFilter.applyOpposite(width: width, height: height, scales: cfg.scales.count, beta: cfg.beta,
+                                                  pairGuard: cfg.pairGuard, response: r, normal: nb, workspace: &ridge)
+                    } }
+                    other = excess(&otherTiles)
+                    swap(&response, &spare.response); swap(&normal, &spare.normal)
+                } else {
+                    filterFrame(bright: !current)
+                    other = excess(&otherTiles)
+                    filterFrame(bright: current)
+                    same = excess(&sameTiles)
+                }
                 polarityEvidence.dark += current ? other : same
                 polarityEvidence.bright += current ? same : other
                 polarityTest.alpha = cfg.polarityAlpha
@@ -924,7 +949,14 @@ public struct TEMDetector: Sendable {
                     detectedBright = larger
                 }
                 let use = polarityInUse
-                if use != current { filterFrame(bright: use) }
+                if use != current {
+                    if recombine {
+                        swap(&response, &spare.response); swap(&normal, &spare.normal)
+                        cfg.brightLines = use
+                    } else {
+                        filterFrame(bright: use)
+                    }
+                }
                 framesSinceCheck = 0
             } else {
                 filterFrame(bright: polarityInUse)

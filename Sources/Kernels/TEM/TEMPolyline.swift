@@ -102,8 +102,19 @@ public enum TEMPolyline {
         return dist(q, a + t * ab)
     }
 
-    /// Mean over the points of `a` of the distance to the polyline `b` (directed).
+    /// Mean over the points of `a` of the distance to the polyline `b` (directed). The tracker's,
+    /// the neighbours' and the evaluation's matching cost: four points of `a` at a time
+    /// (`ClosestDistance.squared4`), bit for bit `meanClosestDistanceReference`.
     public static func meanClosestDistance(from a: [TEMPoint], to b: [TEMPoint]) -> Double {
+        guard !a.isEmpty, !b.isEmpty else { return .infinity }
+        guard b.count > 1 else { return meanClosestDistanceReference(from: a, to: b) }
+        let s = a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in ClosestDistance.sum(ap, to: bp) } }
+        return s / Double(a.count)
+    }
+
+    /// The plain twin of `meanClosestDistance`: every point's `segmentDistance` to every segment,
+    /// the smallest kept. The reference the fast kernel is tested against (`TEMClosestDistanceTests`).
+    public static func meanClosestDistanceReference(from a: [TEMPoint], to b: [TEMPoint]) -> Double {
         guard !a.isEmpty, !b.isEmpty else { return .infinity }
         var s = 0.0
         for q in a {

@@ -34,7 +34,41 @@ public struct PGArray: PGValue {
         self.elements = elements.map(\.pgText)
     }
 
+    /// `{"a","b\\"c",NULL}`: written as UTF-8 bytes into one buffer (a result batch's arrays hold
+    /// every row's value as text, and appending scalar by scalar cost a task a few per cent of
+    /// its time); the same text as `referenceText` (an ASCII `"` or `\` byte never occurs inside
+    /// a multi-byte UTF-8 sequence).
     public var pgText: String {
+        var count = 2 + max(0, elements.count - 1)
+        for element in elements {
+            guard let element else { count += 4; continue }
+            count += 2 + element.utf8.count
+            for b in element.utf8 where b == 0x22 || b == 0x5C { count += 1 }
+        }
+        return String(unsafeUninitializedCapacity: count) { out in
+            var k = 0
+            @inline(__always) func put(_ b: UInt8) { out[k] = b; k += 1 }
+            put(0x7B)  // {
+            for (index, element) in elements.enumerated() {
+                if index > 0 { put(0x2C) }  // ,
+                guard let element else {
+                    for b in "NULL".utf8 { put(b) }
+                    continue
+                }
+                put(0x22)
+                for b in element.utf8 {
+                    if b == 0x22 || b == 0x5C { put(0x5C) }  // \ before " and \
+                    put(b)
+                }
+                put(0x22)
+            }
+            put(0x7D)  // }
+            return k
+        }
+    }
+
+    /// The plain twin of `pgText` (scalar by scalar), for tests.
+    public var referenceText: String {
         var out = "{"
         for (index, element) in elements.enumerated() {
             if index > 0 { out += "," }

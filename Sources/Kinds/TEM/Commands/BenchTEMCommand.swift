@@ -171,6 +171,12 @@ struct BenchTEMCommand: ParsableCommand {
         print(try driftSpeed(frames: frames))
         let t = TEMBenchmark.tangentAverageSpeed(frames: frames)
         print(String(format: "ridge tangent average (m = 3, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max rel. error %.2g", t.msPerFrame, t.relativeError))
+        let cd = TEMTwinsBenchmark.closestDistance(pairs: 20 * frames)
+        print(String(format: "tem closest distance (tracker's matching cost, 50-point curves, both directions of a pair, one thread): %.2f µs/pair CPU; plain reference %.2f µs/pair; %d of %d pairs differ from the reference in any bit",
+                     cd.fastMicros, cd.plainMicros, cd.differing, 20 * frames))
+        let ft = TEMTwinsBenchmark.fft(runs: 4 * frames)
+        print(String(format: "tem drift FFT (128², a forward and an inverse transform, one thread): %.1f µs CPU; rows one at a time (reference) %.1f µs; planes identical bit for bit: %@",
+                     ft.fastMicros, ft.plainMicros, ft.identical ? "yes" : "NO"))
         let ds = TEMBenchmark.destripeSpeed(frames: frames)
         print(String(format: "frame destripe (rows + columns, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max error %.2g of the frame's range", ds.msPerFrame, ds.relativeError))
         let cc = TEMBenchmark.contrastSpeed(frames: frames)
