@@ -6,13 +6,14 @@ import XCTest
 /// response map and polarity are bit for bit those of the filter run again
 /// (`TEMDetector.checksByRecombining` false, the path before).
 final class TEMPolarityCheckRecombineTests: XCTestCase {
-    /// Noise around 0.5, new per frame, with three gliding lines dark (`contrast` > 0) or bright.
+    /// Noise around 0.5, new per frame, with three gliding bowed lines (not across the field: a
+    /// straight line across it reads as a slip trace) dark (`contrast` > 0) or bright.
     private func frame(_ k: Int, w: Int, h: Int, contrast: Double) -> [Float] {
         var rng = SeededRandom(seed: UInt64(1000 + k))
         var img = (0..<(w * h)).map { _ in Float(0.5 + 0.05 * rng.gaussian()) }
         for j in 0..<3 {
             let x = 20 + 30 * Double(j) + 0.7 * Double(k)
-            TEMSynthesizer.stamp(&img, width: w, height: h, polyline: [TEMPoint(x, 8), TEMPoint(x + 12, Double(h - 9))],
+            TEMSynthesizer.stamp(&img, width: w, height: h, polyline: [TEMPoint(x, 20), TEMPoint(x + 9, 45), TEMPoint(x + 2, 72)],
                                  lineWidth: 2.5, contrast: contrast)
         }
         return img
