@@ -71,7 +71,11 @@ extension STEM4DParticleModelState {
         func reset() { spheres = held.spheres; model = held.model }
         render(saved, sign: -1)
         spheres[k].c = 0
-        guard let (a, b) = lateralPairStart(saved) else { reset(); return nil }
+        let traced = STEM4DParticleTrace.near(saved)
+        guard let (a, b) = lateralPairStart(saved) else {
+            if traced { STEM4DParticleTrace.say("split #\(k) \(STEM4DParticleTrace.text(saved)): no pair start") }
+            reset(); return nil
+        }
         let base = spheres.count
         add(a); add(b)
         for j in base..<spheres.count { refine(j) }
@@ -85,6 +89,7 @@ extension STEM4DParticleModelState {
             // Its guards too, there: a neighbour refitted with the pair can make a half look
             // seen in every view on its own where, the neighbour held, it is not.
             guard plainSplitWins(saved: saved, k: k, base: base, modelBefore: held.model) else {
+                if traced { STEM4DParticleTrace.say("split #\(k): the plain comparison refuses; restored") }
                 reset()
                 return nil
             }
@@ -93,6 +98,7 @@ extension STEM4DParticleModelState {
         let neighbours = lateralNeighbours(of: [saved] + Array(spheres[base...]), excluding: k).filter { $0 < base }
         for j in neighbours { refine(j, scanDepth: false) }
         for j in base..<spheres.count { refine(j, scanDepth: false) }
+        refitInTurn(Array(base..<spheres.count), neighbours)
         let two = (spheres: spheres, model: model)
         let pair = Array(spheres[base...])
         // The one-sphere arms: one sphere from each start, refitted as each of the pair was,
@@ -106,6 +112,7 @@ extension STEM4DParticleModelState {
             refine(k); refine(k); refine(k, scanDepth: false)
             for j in neighbours { refine(j, scanDepth: false) }
             refine(k, scanDepth: false)
+            refitInTurn([k], neighbours)
             ones.append((spheres, model))
         }
         // The three-against-one arms: one sphere in place of the old one and `j`, from each of
@@ -126,6 +133,7 @@ extension STEM4DParticleModelState {
                 refine(k); refine(k); refine(k, scanDepth: false)
                 for n in neighbours where n != j { refine(n, scanDepth: false) }
                 refine(k, scanDepth: false)
+                refitInTurn([k], neighbours.filter { $0 != j })
                 merges.append((j, (spheres, model)))
             }
         }
@@ -149,9 +157,20 @@ extension STEM4DParticleModelState {
             .filter { merges[$0.index].arm.spheres[k].c > 0 }.min { $0.value < $1.value }
         let before = min(one, merged?.value ?? .infinity)
         let after = criterion(two, pair, count: 2)
+        if traced {
+            traceArms(k: k, saved: saved, pair: pair, lying: lying, neighbours: neighbours, held: held, two: two, ones: ones,
+                      merges: merges, pixels: pixels, penalty: penalty)
+        }
         spheres = two.spheres; model = two.model
         let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
         let duplicate = Self.duplicates(pair[0], pair[1]) || pair.contains { p in others.contains { Self.duplicates(p, $0) } }
+        if traced {
+            let verdict = duplicate ? "duplicate" : !pair.allSatisfy({ $0.c > 0 }) ? "a half at zero"
+                : !(after < before - 1e-9 * abs(before)) ? "an arm of one beats the pair"
+                : !pair.allSatisfy({ consistent($0) }) ? "a half not seen in every view" : "the pair kept"
+            STEM4DParticleTrace.say(String(format: "split #%d: pair %.2f, best one-sphere arm %.2f, best three-against-one arm %.2f: ",
+                                           k, after, one, merged?.value ?? .nan) + verdict)
+        }
         if !duplicate && pair.allSatisfy({ $0.c > 0 }) && after < before - 1e-9 * abs(before) && pair.allSatisfy({ consistent($0) }) {
             // With both comparisons the plain split's state is kept, so that the rival only refuses.
             if let plainState { spheres = plainState.spheres; model = plainState.model }
@@ -162,6 +181,7 @@ extension STEM4DParticleModelState {
         // The two replaced by one where that arm is the lowest of all.
         if fit.splitLateralRivalMerge == .merge, let merged, merged.value < min(one, after) - 1e-9 * abs(min(one, after)) {
             let m = merges[merged.index]
+            if traced { STEM4DParticleTrace.say("split #\(k): merged with #\(m.j)") }
             spheres = m.arm.spheres; model = m.arm.model
             let single = spheres[k]
             for index in [k, m.j].sorted(by: >) { spheres.remove(at: index) }
@@ -170,5 +190,82 @@ extension STEM4DParticleModelState {
         }
         reset()
         return nil
+    }
+
+    /// `SLIPLINE_STEM4D_TRACE`: the spheres near the old one (whether each lies on it in every
+    /// view, whether both arms refit it), then each arm's criterion in its parts.
+    private func traceArms(k: Int, saved: Sphere, pair: [Sphere], lying: [Int], neighbours: [Int],
+                           held: (spheres: [Sphere], model: [[Double]]), two: (spheres: [Sphere], model: [[Double]]),
+                           ones: [(spheres: [Sphere], model: [[Double]])],
+                           merges: [(j: Int, arm: (spheres: [Sphere], model: [[Double]]))],
+                           pixels: [(v: Int, i: Int, iv: Double)], penalty: Double) {
+        typealias T = STEM4DParticleTrace
+        T.say("split #\(k) \(T.text(saved)) → \(T.text(pair[0])) + \(T.text(pair[1])); \(pixels.count) pixels, 5 ln n = "
+              + String(format: "%.2f", penalty))
+        let near = held.spheres.indices.filter { j in
+            j != k && held.spheres[j].c > 0 && (lying.contains(j) || neighbours.contains(j) || T.near(held.spheres[j]))
+        }
+        for j in near {
+            let s = held.spheres[j]
+            let lat = ((s.x - saved.x) * (s.x - saved.x) + (s.y - saved.y) * (s.y - saved.y)).squareRoot()
+            T.say("  #\(j) \(T.text(s)): lateral \(String(format: "%.2f", lat)), Δz \(String(format: "%.2f", s.z - saved.z)); "
+                  + (lying.contains(j) ? "lies on it in every view" : "not in every view")
+                  + (neighbours.contains(j) ? ", refitted in every arm" : ""))
+        }
+        let current = model
+        defer { model = current }
+        func parts(_ name: String, _ arm: (spheres: [Sphere], model: [[Double]]), _ own: [Sphere], count: Int, skip: Int? = nil) {
+            model = arm.model
+            let chi2 = weightedChi2(pixels), prior = amplitudePenalty(own + neighbours.filter { $0 != skip }.map { arm.spheres[$0] })
+            let moved = neighbours.filter { $0 != skip }.map { "#\($0) \(T.text(arm.spheres[$0]))" }.joined(separator: ", ")
+            T.say(String(format: "  %@: χ² %.2f + prior %.2f + %d × 5 ln n = %.2f", name, chi2, prior, count,
+                         chi2 + prior + Double(count) * penalty)
+                  + " | " + own.map(T.text).joined(separator: " + ") + (moved.isEmpty ? "" : " | neighbours " + moved))
+        }
+        parts("held", held, [saved], count: 1)
+        for (index, one) in ones.enumerated() {
+            parts(["one from the old", "one from pair a", "one from pair b"][min(index, 2)], one, [one.spheres[k]], count: 1)
+        }
+        for (index, m) in merges.enumerated() {
+            parts("one for #\(k) and #\(m.j) from " + ["the old", "#\(m.j)", "their mean"][index % 3], m.arm, [m.arm.spheres[k]],
+                  count: 0, skip: m.j)
+        }
+        parts("pair", two, pair, count: 2)
+        // `SLIPLINE_STEM4D_TRACE_TRUTH=x,y,z,r;…`: the true spheres in place of the old one and of the
+        // neighbour nearest each (amplitudes only, then refitted without the depth scan).
+        let truth = T.truth
+        guard !truth.isEmpty else { return }
+        var replaced = Set([k])
+        for t in truth {
+            if let j = ([k] + neighbours).min(by: { hypot(held.spheres[$0].x - t.x, held.spheres[$0].y - t.y)
+                < hypot(held.spheres[$1].x - t.x, held.spheres[$1].y - t.y) }) { replaced.insert(j) }
+        }
+        let others = neighbours.filter { !replaced.contains($0) }
+        for refit in [false, true] {
+            spheres = held.spheres; model = held.model
+            for j in replaced { render(spheres[j], sign: -1); spheres[j].c = 0 }
+            let base = spheres.count
+            for t in truth { add(t) }
+            for _ in 0..<3 {
+                for j in base..<spheres.count {
+                    if refit { refine(j, scanDepth: false); continue }
+                    let q = spheres[j]
+                    render(q, sign: -1)
+                    spheres[j].c = max(0, score(patch(around: q, reach: 2.5), q.x, q.y, q.z, q.r).c)
+                    render(spheres[j], sign: 1)
+                }
+                if refit { for j in others { refine(j, scanDepth: false) } }
+            }
+            let own = Array(spheres[base...])
+            let chi2 = weightedChi2(pixels), prior = amplitudePenalty(own + others.map { spheres[$0] })
+            let count = truth.count - (replaced.count - 1)
+            T.say(String(format: "  truth for %@ (%@): χ² %.2f + prior %.2f + %d × 5 ln n = %.2f",
+                         replaced.sorted().map { "#\($0)" }.joined(separator: ", "), refit ? "refitted" : "amplitudes only",
+                         chi2, prior, count, chi2 + prior + Double(count) * penalty)
+                  + " | " + own.map(T.text).joined(separator: " + ")
+                  + " | neighbours " + others.map { "#\($0) \(T.text(spheres[$0]))" }.joined(separator: ", "))
+            for _ in own { render(spheres[spheres.count - 1], sign: -1); spheres.removeLast() }
+        }
+        spheres = held.spheres
     }
 }

@@ -125,6 +125,10 @@ extension STEM4DParticleModelState {
         let after = weightedChi2(pixels) + amplitudePenalty(pair) + 2 * penalty
         let others = spheres[..<base].enumerated().filter { $0.offset != k && $0.element.c > 0 }.map(\.element)
         let duplicate = Self.duplicates(pair[0], pair[1]) || pair.contains { p in others.contains { Self.duplicates(p, $0) } }
+        if STEM4DParticleTrace.near(saved) {
+            STEM4DParticleTrace.say(String(format: "split #%d plain: held %.2f, pair %.2f; duplicate %@, seen in every view %@", k, before, after,
+                                           "\(duplicate)", "\(pair.map { consistent($0) })"))
+        }
         return !duplicate && pair.allSatisfy({ $0.c > 0 }) && after < before - 1e-9 * abs(before) && pair.allSatisfy({ consistent($0) })
     }
 

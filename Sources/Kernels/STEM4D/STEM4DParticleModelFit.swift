@@ -132,6 +132,11 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// restored); `.merge`: where it beats the pair and every other one-sphere arm, the state
     /// becomes that one sphere (the two replaced). `.off`: no such arm (7 December).
     public var splitLateralRivalMerge = RivalMerge.off
+    /// With `splitLateralRival`: every arm's own spheres (the old sphere, the one in its place,
+    /// the pair) and its neighbours refitted in turn until the weighted χ² over their pixels
+    /// stops falling (`STEM4DParticleRivalJointRefit`, `refitInTurn`): spheres lying on each other share
+    /// their amplitude, and one pass of each leaves the share where it was. Off: one pass (7 December).
+    public var splitLateralRivalJoint = false
     /// What the three-against-one arm may do (`splitLateralRivalMerge`).
     public enum RivalMerge: String, Sendable, Hashable, CaseIterable { case off, refuse, merge }
     /// After the rounds, the amplitude law of the job's spheres (one material: the median
@@ -231,22 +236,33 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
         }
         state.refineAll()
         state.prune()
-        for _ in 0..<rounds {
+        STEM4DParticleTrace.stage("initial", state)
+        for round in 0..<rounds {
             let added = state.searchResidual()
             state.settle()
+            STEM4DParticleTrace.stage("search round \(round + 1) (+\(added))", state)
             if added == 0 { break }
         }
         if sharedAmplitude && state.measureAmplitudeLaw(perSphere: sharedAmplitudePerSphere) { state.settle() }
         if amplitudeStudentT { state.comparisonLaw = STEM4DParticleStudentTLaw.measure(amplitudes: state.spheres.map(\.c)) }
         if satellites && state.absorbSatellites() > 0 { state.settle() }
+        if satellites { STEM4DParticleTrace.stage("satellites", state) }
         if splitMerge && state.refitStacks() > 0 { state.settle() }
+        if splitMerge { STEM4DParticleTrace.stage("stack", state) }
         if splitLateral && state.splitLaterally() > 0 { state.settle() }
+        if splitLateral { STEM4DParticleTrace.stage("lateral split", state) }
         if depthChoice && state.chooseDepths() > 0 { state.settle() }
         if mergeTest && state.mergeRedundant() > 0 { state.settle() }
         let found = particles(of: state, views: views.count)
         STEM4DParticleModelDump.write(state)
         guard depthOutlierFactor > 0 else { outcome.particles = found; return outcome }
         var keep = judgeDepths(found, state: state)
+        if STEM4DParticleTrace.on {
+            let here = keep.indices.filter { STEM4DParticleTrace.near(state.spheres[$0]) }
+            STEM4DParticleTrace.say("depth-outlier rule, near: " + here.map {
+                "#\($0) σz \(String(format: "%.2f", found[$0].depthSigma ?? .nan)) " + (keep[$0] ? "kept" : "dropped")
+            }.joined(separator: ", "))
+        }
         guard depthOutlierJoint, keep.contains(false) else {
             outcome.particles = zip(found, keep).filter(\.1).map(\.0)
             return outcome

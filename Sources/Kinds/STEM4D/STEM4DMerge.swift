@@ -218,6 +218,7 @@ public enum STEM4DMerge {
             model.splitLateralRivalAndHeld = options.particleSplitLateralRivalAndHeld
             model.splitLateralRivalMerge = options.particleSplitLateralRivalMerge == "false" ? .off
                 : STEM4DParticleModelFit.RivalMerge(rawValue: options.particleSplitLateralRivalMerge) ?? .off
+            model.splitLateralRivalJoint = options.particleSplitLateralRivalJoint
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude
             model.sharedAmplitudePerSphere = options.particleSharedAmplitudePerSphere

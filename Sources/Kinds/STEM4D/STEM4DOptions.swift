@@ -175,6 +175,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// place of both (`STEM4DParticleModelFit.splitLateralRivalMerge`); `refuse`: it only refuses
     /// a pair; `merge`: where it is the lowest, the two become the one.
     public var particleSplitLateralRivalMerge: String
+    /// `particle_split_lateral_rival_joint=` (default false): with `particle_split_lateral_rival`,
+    /// every arm's spheres and their neighbours refitted in turn until the χ² over their pixels
+    /// stops falling (`STEM4DParticleModelFit.splitLateralRivalJoint`).
+    public var particleSplitLateralRivalJoint: Bool
     /// `particle_stack_max=` (default 10): the largest stack of spheres `particle_split_merge`
     /// refits (`STEM4DParticleModelFit.stackMax`).
     public var particleStackMax: Int
@@ -308,6 +312,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["false", "refuse", "merge"].contains(particleSplitLateralRivalMerge) else {
             throw ParamError(message: "--param particle_split_lateral_rival_merge=\(particleSplitLateralRivalMerge): expected false, refuse or merge")
         }
+        particleSplitLateralRivalJoint = try params.bool("particle_split_lateral_rival_joint", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
             particleSharedAmplitude = true
