@@ -22,10 +22,8 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// the compromise splits into both: 26 found, all true. Fails with the option off (run so,
     /// 7 December: recall 0.962), as does `ctl bench stem4d --quality particles --scan 64 --seed 116`.
     func testMergedPairSplitSideBySide() throws {
-        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral")
         func run(_ lateral: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 116, directory: "\(dir)/\(lateral)",
-                                         extra: ["particle_split_lateral": lateral])
+            try sphereDraw(seed: 116, "particle-split-lateral", ["particle_split_lateral": lateral])
         }
         let plain = try run("false")
         XCTAssertEqual(plain.truthCount, 26)
@@ -55,10 +53,9 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// precision 15 / 16. Against one sphere refitted with its neighbours refitted alike, the
     /// pair loses (by ≈ 34 in the criterion): 15 found, all true. Fails with the rival off.
     func testRivalStopsANearConcentricSplit() throws {
-        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral-rival")
         func run(_ rival: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 10, directory: "\(dir)/\(rival)",
-                                         extra: ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
+            try sphereDraw(seed: 10, "particle-split-lateral-rival",
+                           ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
         }
         let plain = try run("false")
         XCTAssertEqual(plain.truthCount, 15)
@@ -72,9 +69,8 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// `testMergedPairSplitSideBySide`) with the rival on still recovers the side-by-side pair:
     /// 26 found, all true (the pair beats every one-sphere arm by ≈ 750 in the criterion).
     func testRivalKeepsTheSideBySidePair() throws {
-        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral-rival-116")
-        let draw = try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 116, directory: dir,
-                                                extra: ["particle_split_lateral": "true", "particle_split_lateral_rival": "true"])
+        let draw = try sphereDraw(seed: 116, "particle-split-lateral-rival-116",
+                                  ["particle_split_lateral": "true", "particle_split_lateral_rival": "true"])
         XCTAssertEqual(draw.truthCount, 26)
         XCTAssertEqual(draw.recall, 1, draw.details)
         XCTAssertEqual(draw.precision, 1, draw.details)
@@ -87,10 +83,9 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// both comparisons and the plain guards, 7 found, all true. Fails with `both` off (the rival
     /// alone).
     func testRivalWithThePlainComparisonToo() throws {
-        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral-rival-both")
         func run(_ rival: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 226, directory: "\(dir)/\(rival)",
-                                         extra: ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
+            try sphereDraw(seed: 226, "particle-split-lateral-rival-both",
+                           ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
         }
         let alone = try run("true")
         XCTAssertEqual(alone.truthCount, 7)
@@ -114,11 +109,10 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// sphere and one lying on it in every view by one, 31 found, 27 true. Fails with the arm
     /// off (its first half is that run).
     func testRivalMergesASphereDescribedAsTwo() throws {
-        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral-rival-merge")
         func run(_ merge: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 27, directory: "\(dir)/\(merge)",
-                                         extra: ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
-                                                 "particle_split_lateral_rival_merge": merge])
+            try sphereDraw(seed: 27, "particle-split-lateral-rival-merge",
+                           ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
+                            "particle_split_lateral_rival_merge": merge])
         }
         let off = try run("false")
         XCTAssertEqual(off.truthCount, 29)
@@ -144,12 +138,10 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// spheres and neighbours refitted in turn, the one-sphere arm wins there: 66 found, 65 true
     /// (the default: 65 found, 64 true). Fails with the option off (its first half is that run).
     func testRivalJointKeepsASphereWhole() throws {
-        let dir = try STEM4DFixtures.temporaryDirectory("particle-split-lateral-rival-joint")
         func run(_ joint: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 47, directory: "\(dir)/\(joint)",
-                                         extra: ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
-                                                 "particle_split_lateral_rival_merge": "merge",
-                                                 "particle_split_lateral_rival_joint": joint])
+            try sphereDraw(seed: 47, "particle-split-lateral-rival-joint",
+                           ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
+                            "particle_split_lateral_rival_merge": "merge", "particle_split_lateral_rival_joint": joint])
         }
         let off = try run("false")
         XCTAssertEqual(off.truthCount, 69)
@@ -159,5 +151,12 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(joint.foundCount, 66, joint.details)
         XCTAssertEqual(joint.recall, 65.0 / 69, accuracy: 1e-9, joint.details)
         XCTAssertEqual(joint.precision, 65.0 / 66, accuracy: 1e-9, joint.details)
+    }
+
+    /// The randomiser's 64² sphere draw `seed` through the planner, shards and merge with the job
+    /// parameters `params`, in a fresh directory labelled `label`.
+    private func sphereDraw(seed: UInt64, _ label: String, _ params: [String: String]) throws -> STEM4DQualityHarness.Draw {
+        try STEM4DQualityHarness.run(.spheres, scan: 64, seed: seed,
+                                     directory: try STEM4DFixtures.temporaryDirectory(label), extra: params)
     }
 }
