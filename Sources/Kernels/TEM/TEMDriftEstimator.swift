@@ -71,25 +71,20 @@ public struct TEMDriftEstimator: Sendable {
         guard n > 0, frame.count >= width * height else { return .zero }
         spectrum(of: frame)
         let count = n * n
-        for i in 0..<count {
-            let a = re[i], b = im[i], c = refRe[i], d = refIm[i]
-            let pr = a * c - b * d, pi = a * d + b * c
-            let mag = (pr * pr + pi * pi).squareRoot()
-            // Not whitened: each frequency weighs by its power in both frames, so the specimen's
-            // strong static mottling dominates and the per-frame noise (strong at the periods
-            // where the mottling is weak) does not (plain cross-correlation, the maximum-
-            // likelihood estimate under white noise; pure phase correlation was 1–15 px off).
-            _ = mag
-            let s = bandPass[i]
-            re[i] = pr * s
-            im[i] = pi * s
-        }
+        // Not whitened: each frequency weighs by its power in both frames, so the specimen's
+        // strong static mottling dominates and the per-frame noise (strong at the periods
+        // where the mottling is weak) does not (plain cross-correlation, the maximum-
+        // likelihood estimate under white noise; pure phase correlation was 1–15 px off).
         re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { m in
+            refRe.withUnsafeBufferPointer { cr in refIm.withUnsafeBufferPointer { ci in bandPass.withUnsafeBufferPointer { bp in
+                Self.crossPower(re: r.baseAddress!, im: m.baseAddress!, refRe: cr.baseAddress!, refIm: ci.baseAddress!,
+                                bandPass: bp.baseAddress!, count: count)
+            } } }
             fft.transform(re: r.baseAddress!, im: m.baseAddress!, inverse: true)
         } }
-        for i in 0..<count { re[i] *= overlapGain[i] }
-        var best = 0
-        for i in 1..<count where re[i] > re[best] { best = i }
+        let best = re.withUnsafeMutableBufferPointer { r in
+            overlapGain.withUnsafeBufferPointer { Self.peak(r.baseAddress!, gain: $0.baseAddress!, count: count) }
+        }
         let px = best % n, py = best / n
         func at(_ x: Int, _ y: Int) -> Double { Double(re[((y + n) % n) * n + (x + n) % n]) }
         // The Gaussian band-pass makes the peak a Gaussian about 1.5 bins wide: a parabola
@@ -106,25 +101,87 @@ public struct TEMDriftEstimator: Sendable {
         return TEMPoint(sx, sy) * Double(bin)
     }
 
+    /// The band-passed cross-power spectrum in place: (re + i·im)·conj-reference (`refIm` is
+    /// already negated), times `bandPass`, eight frequencies at a time — each the plain loop's
+    /// operations in its order (`crossPowerReference`, the twin), so the same bits.
+    static func crossPower(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, refRe: UnsafePointer<Float>,
+                           refIm: UnsafePointer<Float>, bandPass: UnsafePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var i = 0
+        while i + 8 <= count {
+            let a = load(re + i), b = load(im + i), c = load(refRe + i), d = load(refIm + i), s = load(bandPass + i)
+            let pr: V = a * c - b * d, pi: V = a * d + b * c
+            UnsafeMutableRawPointer(re + i).storeBytes(of: pr * s, as: V.self)
+            UnsafeMutableRawPointer(im + i).storeBytes(of: pi * s, as: V.self)
+            i += 8
+        }
+        while i < count {
+            let a = re[i], b = im[i], c = refRe[i], d = refIm[i]
+            let pr = a * c - b * d, pi = a * d + b * c
+            re[i] = pr * bandPass[i]
+            im[i] = pi * bandPass[i]
+            i += 1
+        }
+    }
+
+    /// The plain loop (the twin of `crossPower`).
+    static func crossPowerReference(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, refRe: UnsafePointer<Float>,
+                                    refIm: UnsafePointer<Float>, bandPass: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let a = re[i], b = im[i], c = refRe[i], d = refIm[i]
+            let pr = a * c - b * d, pi = a * d + b * c
+            let s = bandPass[i]
+            re[i] = pr * s
+            im[i] = pi * s
+        }
+    }
+
+    /// Multiplies `values` by `gain` in place and returns the first index of their largest
+    /// (index 0 when none is larger than the first: the plain loop's rule, NaNs never win).
+    static func peak(_ values: UnsafeMutablePointer<Float>, gain: UnsafePointer<Float>, count: Int) -> Int {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(values + i).loadUnaligned(as: V.self) * UnsafeRawPointer(gain + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(values + i).storeBytes(of: v, as: V.self)
+            i += 8
+        }
+        while i < count { values[i] *= gain[i]; i += 1 }
+        var best = 0, top = values[0]
+        for k in 1..<max(1, count) where values[k] > top {
+            best = k
+            top = values[k]
+        }
+        return best
+    }
+
+    /// The plain loops (the twin of `peak`).
+    static func peakReference(_ values: UnsafeMutablePointer<Float>, gain: UnsafePointer<Float>, count: Int) -> Int {
+        for i in 0..<count { values[i] *= gain[i] }
+        var best = 0
+        for i in 1..<max(1, count) where values[i] > values[best] { best = i }
+        return best
+    }
+
     /// Bins, removes the mean, windows and transforms `frame` into `re`/`im`.
     private mutating func spectrum(of frame: UnsafeBufferPointer<Float>) {
         let n = self.n, bin = self.bin, w = width
         let scale = 1 / Float(bin * bin)
-        var sum: Float = 0
-        for j in 0..<n {
-            for i in 0..<n {
-                var s: Float = 0
-                for dy in 0..<bin {
-                    let row = (y0 + j * bin + dy) * w + x0 + i * bin
-                    for dx in 0..<bin { s += frame[row + dx] }
-                }
-                re[j * n + i] = s * scale
-                sum += s * scale
-            }
+        // The bins eight at a time (`DriftBinning`, each the plain loop's bit for bit), then their
+        // sum in the plain loop's order.
+        let (x0, y0) = (self.x0, self.y0)
+        re.withUnsafeMutableBufferPointer { out in
+            DriftBinning.mean(frame.baseAddress!, width: w, x0: x0, y0: y0, bin: bin, columns: n, rows: n,
+                              scale: scale, into: out.baseAddress!)
         }
+        var sum: Float = 0
+        for k in 0..<(n * n) { sum += re[k] }
         let mean = sum / Float(n * n)
-        for k in 0..<(n * n) { re[k] = (re[k] - mean) * window[k]; im[k] = 0 }
         re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { m in
+            window.withUnsafeBufferPointer { wp in
+                for k in 0..<(n * n) { r[k] = (r[k] - mean) * wp[k]; m[k] = 0 }
+            }
             fft.transform(re: r.baseAddress!, im: m.baseAddress!, inverse: false)
         } }
     }

@@ -125,16 +125,11 @@ public enum TEMDriftRefinement {
         let gw = width / bin, gh = height / bin
         var binned = [Float](repeating: 0, count: gw * gh)
         let scale = 1 / Float(bin * bin)
-        binned.withUnsafeMutableBufferPointer { out in
-            for j in 0..<gh {
-                for i in 0..<gw {
-                    var s: Float = 0
-                    for dy in 0..<bin {
-                        let row = (j * bin + dy) * width + i * bin
-                        for dx in 0..<bin { s += frame[row + dx] }
-                    }
-                    out[j * gw + i] = s * scale
-                }
+        // Eight bins at a time, each the plain loop's sum bit for bit (`DriftBinning.meanReference`).
+        if let base = frame.baseAddress, gw > 0, gh > 0 {
+            binned.withUnsafeMutableBufferPointer { out in
+                DriftBinning.mean(base, width: width, x0: 0, y0: 0, bin: bin, columns: gw, rows: gh,
+                                  scale: scale, into: out.baseAddress!)
             }
         }
         var fine = binned, wide = binned
@@ -324,9 +319,23 @@ public enum TEMDriftRefinement {
     }
 
     /// 1.4826 × the median of |r| over a strided sample of about 4,000 residuals (masked bins
-    /// left out). The median by selection (Hoare's), not a sort: it runs every iteration.
+    /// left out). The median by counting the values' bits (`RadixSelection`), not a sort: it runs
+    /// every iteration. The same value as `robustScaleReference` (Hoare's selection), the twin.
     static func robustScale(_ values: [Float]) -> Double {
-        guard !values.isEmpty else { return 0 }
+        guard var sample = robustSample(values) else { return 0 }
+        return 1.4826 * Double(sample.withUnsafeMutableBufferPointer { RadixSelection.select($0.baseAddress!, count: $0.count, $0.count / 2) })
+    }
+
+    /// `robustScale` with Hoare's selection (`Selection.select`): the twin, for tests and `ctl bench tem`.
+    static func robustScaleReference(_ values: [Float]) -> Double {
+        guard var sample = robustSample(values) else { return 0 }
+        return 1.4826 * Double(Selection.select(&sample, sample.count / 2))
+    }
+
+    /// The |residuals| `robustScale` takes the median of: every `values.count / 4096`-th, masked
+    /// bins left out; nil when none is left.
+    static func robustSample(_ values: [Float]) -> [Float]? {
+        guard !values.isEmpty else { return nil }
         let stride = max(1, values.count / 4096)
         var sample: [Float] = []
         sample.reserveCapacity(values.count / stride + 1)
@@ -336,8 +345,7 @@ public enum TEMDriftRefinement {
             if a < maskedResidual { sample.append(a) }
             i += stride
         }
-        guard !sample.isEmpty else { return 0 }
-        return 1.4826 * Double(Selection.select(&sample, sample.count / 2))
+        return sample.isEmpty ? nil : sample
     }
 
     /// The plain reference: Tukey's loss Σ ρ(F(p + d) − R(p)) at `shift` over the same bins, the

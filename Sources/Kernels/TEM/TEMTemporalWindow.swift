@@ -23,6 +23,9 @@ public struct TEMTemporalWindow: Sendable {
     /// A frame held for the windows that read it.
     typealias Held = (index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve], response: [Float]?)
     private var held: [Held] = []
+    /// Pixel arrays of frames no window reads any more, handed back by `push(taking:)` for the
+    /// caller's next frame (at most two kept).
+    private var spare: [[Float]] = []
     private var pending: [(index: Int, curves: [TEMCurve])] = []
     private var pushed = 0
     private var size: (width: Int, height: Int)?
@@ -96,6 +99,35 @@ public struct TEMTemporalWindow: Sendable {
         return complete(final: false)
     }
 
+    /// `push` for a frame the caller gives away (issue 11 item 5): the window holds `frame`'s
+    /// array itself rather than a copy of it, and leaves in `frame` the array of a frame it no
+    /// longer holds (empty when it has none), for the caller to decode its next frame into —
+    /// no copy and no allocation per frame once the window is full. The same outputs as `push`
+    /// (`TEMTemporalWindowTakingTests`).
+    public mutating func push(taking frame: inout [Float], width: Int, height: Int, drift: TEMPoint,
+                              curves: [TEMCurve], response: [Float]? = nil, plainPolarity: TEMPolarityTest? = nil) -> [Output] {
+        guard frames > 1, frame.count == width * height, size == nil || size! == (width, height) else {
+            return frame.withUnsafeBufferPointer {
+                push($0, width: width, height: height, drift: drift, curves: curves, response: response, plainPolarity: plainPolarity)
+            }
+        }
+        if let plainPolarity { self.plainPolarity = plainPolarity }
+        let index = pushed
+        pushed += 1
+        if size == nil { size = (width, height) }
+        let kept = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 && (response?.count ?? 0) >= width * height
+        var pixels = spare.popLast() ?? []
+        swap(&pixels, &frame)
+        held.append((index, pixels, drift, curves, kept ? response : nil))
+        pending.append((index, curves))
+        return complete(final: false)
+    }
+
+    /// Keeps a released frame's array for `push(taking:)` (two at most).
+    private mutating func recycle(_ pixels: [Float]) {
+        if spare.count < 2 && pixels.count == (size.map { $0.width * $0.height } ?? -1) { spare.append(pixels) }
+    }
+
     /// The frames still waiting for later ones, completed with the frames there are.
     public mutating func finish() -> [Output] { complete(final: true) }
 
@@ -112,9 +144,10 @@ public struct TEMTemporalWindow: Sendable {
         // Frames no later window reads.
         if let next = pending.first?.index ?? (final ? nil : pushed) {
             let keepFrom = min(next - before, pushed - span)
+            while let first = held.first, first.index < keepFrom { recycle(held.removeFirst().pixels) }
             held.removeAll { $0.index < keepFrom }
         } else {
-            held.removeAll()
+            while !held.isEmpty { recycle(held.removeFirst().pixels) }
         }
         return out
     }

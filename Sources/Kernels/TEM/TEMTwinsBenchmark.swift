@@ -63,4 +63,89 @@ public enum TEMTwinsBenchmark {
         let fast = run(reference: false), plain = run(reference: true)
         return (fast.0, plain.0, fast.1.map(\.bitPattern) == plain.1.map(\.bitPattern) && fast.2.map(\.bitPattern) == plain.2.map(\.bitPattern))
     }
+
+    /// The registration's binning (`DriftBinning.mean`, eight bins at a time) against the plain
+    /// loop (`meanReference`) on a 512² frame: the refinement grid's 4×4 bins (128²) and the
+    /// estimator's 2×2 bins over the central 256 px (128²), once each per run: CPU µs per run
+    /// each, and whether every bin is the same bit for bit.
+    public static func binning(runs: Int = 400) -> (fastMicros: Double, plainMicros: Double, identical: Bool) {
+        var rng = SeededRandom(seed: 11)
+        let w = 512
+        let frame = (0..<(w * w)).map { _ in Float(rng.uniform(0...1)) }
+        func run(reference: Bool) -> (Double, [Float]) {
+            var grid = [Float](repeating: 0, count: 128 * 128), est = grid
+            let start = TEMBenchmark.threadCPUSeconds()
+            frame.withUnsafeBufferPointer { f in grid.withUnsafeMutableBufferPointer { g in est.withUnsafeMutableBufferPointer { e in
+                for _ in 0..<runs {
+                    if reference {
+                        DriftBinning.meanReference(f.baseAddress!, width: w, x0: 0, y0: 0, bin: 4, columns: 128, rows: 128, scale: 1 / 16, into: g.baseAddress!)
+                        DriftBinning.meanReference(f.baseAddress!, width: w, x0: 128, y0: 128, bin: 2, columns: 128, rows: 128, scale: 1 / 4, into: e.baseAddress!)
+                    } else {
+                        DriftBinning.mean(f.baseAddress!, width: w, x0: 0, y0: 0, bin: 4, columns: 128, rows: 128, scale: 1 / 16, into: g.baseAddress!)
+                        DriftBinning.mean(f.baseAddress!, width: w, x0: 128, y0: 128, bin: 2, columns: 128, rows: 128, scale: 1 / 4, into: e.baseAddress!)
+                    }
+                }
+            } } }
+            return (1e6 * (TEMBenchmark.threadCPUSeconds() - start) / Double(max(1, runs)), grid + est)
+        }
+        let fast = run(reference: false), plain = run(reference: true)
+        return (fast.0, plain.0, fast.1.map(\.bitPattern) == plain.1.map(\.bitPattern))
+    }
+
+    /// The registration's robust scale (`TEMDriftRefinement.robustScale`: the median by the
+    /// values' bits, `RadixSelection`) against `robustScaleReference` (Hoare's selection) on
+    /// `calls` residual grids like the full-resolution fit's (120², Gaussian, a tenth masked,
+    /// a few large): CPU µs per call each, and the number of calls whose scale differs in any bit.
+    public static func robustScale(calls: Int = 400) -> (fastMicros: Double, plainMicros: Double, differing: Int) {
+        var rng = SeededRandom(seed: 13)
+        let grids: [[Float]] = (0..<16).map { _ in
+            let sigma = rng.uniform(0.001...0.1)
+            return (0..<(120 * 120)).map { _ in
+                let u = rng.uniform(0...1)
+                if u < 0.1 { return TEMDriftRefinement.maskedResidual }
+                return Float(rng.gaussian() * sigma * (u > 0.97 ? 20 : 1))
+            }
+        }
+        func run(_ f: ([Float]) -> Double) -> (Double, [UInt64]) {
+            var out: [UInt64] = []
+            out.reserveCapacity(calls)
+            let start = TEMBenchmark.threadCPUSeconds()
+            for i in 0..<calls { out.append(f(grids[i % grids.count]).bitPattern) }
+            return (1e6 * (TEMBenchmark.threadCPUSeconds() - start) / Double(max(1, calls)), out)
+        }
+        let fast = run { TEMDriftRefinement.robustScale($0) }, plain = run { TEMDriftRefinement.robustScaleReference($0) }
+        return (fast.0, plain.0, zip(fast.1, plain.1).filter { $0 != $1 }.count)
+    }
+
+    /// The drift estimator's per-frequency loops (`TEMDriftEstimator.crossPower` and `peak`,
+    /// eight at a time) against their plain twins at the estimator's size (128²): CPU µs per
+    /// frame each, and whether the spectra and the peak's index are the same bit for bit.
+    public static func estimatorLoops(runs: Int = 400) -> (fastMicros: Double, plainMicros: Double, identical: Bool) {
+        var rng = SeededRandom(seed: 17)
+        let count = 128 * 128
+        func plane() -> [Float] { (0..<count).map { _ in Float(rng.gaussian()) } }
+        let re0 = plane(), im0 = plane(), cr = plane(), ci = plane(), band = plane().map { abs($0) }, gain = plane().map { 1 + abs($0) }
+        func run(reference: Bool) -> (Double, [Float], [Int]) {
+            var re = re0, im = im0, peaks: [Int] = []
+            let start = TEMBenchmark.threadCPUSeconds()
+            for _ in 0..<runs {
+                re = re0
+                im = im0
+                re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { m in
+                    cr.withUnsafeBufferPointer { c in ci.withUnsafeBufferPointer { d in band.withUnsafeBufferPointer { b in gain.withUnsafeBufferPointer { g in
+                        if reference {
+                            TEMDriftEstimator.crossPowerReference(re: r.baseAddress!, im: m.baseAddress!, refRe: c.baseAddress!, refIm: d.baseAddress!, bandPass: b.baseAddress!, count: count)
+                            peaks.append(TEMDriftEstimator.peakReference(r.baseAddress!, gain: g.baseAddress!, count: count))
+                        } else {
+                            TEMDriftEstimator.crossPower(re: r.baseAddress!, im: m.baseAddress!, refRe: c.baseAddress!, refIm: d.baseAddress!, bandPass: b.baseAddress!, count: count)
+                            peaks.append(TEMDriftEstimator.peak(r.baseAddress!, gain: g.baseAddress!, count: count))
+                        }
+                    } } } }
+                } }
+            }
+            return (1e6 * (TEMBenchmark.threadCPUSeconds() - start) / Double(max(1, runs)), re + im, peaks)
+        }
+        let fast = run(reference: false), plain = run(reference: true)
+        return (fast.0, plain.0, fast.1.map(\.bitPattern) == plain.1.map(\.bitPattern) && fast.2 == plain.2)
+    }
 }

@@ -115,10 +115,10 @@ struct TEMFrameAnalysis {
         // Without a drift (no reference) the frames are averaged unshifted.
         let ghostLeft = detector.config.temporalDropGhosts && detector.config.temporalGhostLeftAlpha > 0
         let response = ghostLeft ? detector.lastResponse() : nil
-        let done = pixels.withUnsafeBufferPointer {
-            window!.push($0, width: width, height: height, drift: drift ?? .zero, curves: found, response: response,
-                         plainPolarity: detector.polarityTest)
-        }
+        // The window keeps this frame's array and hands back one it no longer reads, which the
+        // next frame is decoded into (no copy of the frame).
+        let done = window!.push(taking: &pixels, width: width, height: height, drift: drift ?? .zero, curves: found,
+                                response: response, plainPolarity: detector.polarityTest)
         recordCompleted(done)
     }
 

@@ -1,0 +1,54 @@
+import XCTest
+@testable import Kernels
+
+/// `TEMTemporalWindow.push(taking:)` (issue 11 item 5): the window keeps the caller's frame array
+/// instead of copying it and hands back the array of a frame it no longer reads — the same
+/// outputs as `push` on a registered video, and, once the window is full, the arrays come back.
+final class TEMTemporalWindowTakingTests: XCTestCase {
+    func testTakingGivesPushsOutputsAndHandsTheArraysBack() {
+        let frames = 10
+        let params = TEMSynthParams.randomized(.medium, seed: 21, frames: frames)
+        let synth = TEMSynthesizer(params: params)
+        let w = params.width, h = params.height
+        var config = TEMDetectorConfig.jobDefault
+        config.temporalMeanFrames = 3
+        var detector = TEMDetector(config: config)
+        var copying = TEMTemporalWindow(config: config), taking = TEMTemporalWindow(config: config)
+        var registration: TEMRegistration?
+        var outCopying: [(Int, [TEMCurve])] = [], outTaking: [(Int, [TEMCurve])] = []
+        // The shard's loop: one array, decoded into, given to the window, handed back.
+        var pixels: [Float] = []
+        var given: Set<UnsafeMutableRawPointer> = [], handedBack: [UnsafeMutableRawPointer?] = []
+        for f in 0..<frames {
+            let img = synth.frame8(f).map { Float($0) / 255 }
+            if pixels.count != img.count { pixels = [Float](repeating: 0, count: img.count) }
+            pixels.withUnsafeMutableBufferPointer { p in img.withUnsafeBufferPointer { _ = p.update(fromContentsOf: $0) } }
+            let found = detector.detect(pixels, width: w, height: h)
+            let drift: TEMPoint = pixels.withUnsafeBufferPointer { b in
+                if registration == nil {
+                    registration = TEMRegistration(reference: b, width: w, height: h, lines: found.map(\.points))
+                    return .zero
+                }
+                return registration!.drift(b, lines: found.map(\.points))
+            }
+            for o in pixels.withUnsafeBufferPointer({ copying.push($0, width: w, height: h, drift: drift, curves: found) }) {
+                outCopying.append((o.index, o.curves))
+            }
+            given.insert(pixels.withUnsafeMutableBytes { $0.baseAddress! })
+            for o in taking.push(taking: &pixels, width: w, height: h, drift: drift, curves: found) {
+                outTaking.append((o.index, o.curves))
+            }
+            handedBack.append(pixels.isEmpty ? nil : pixels.withUnsafeMutableBytes { $0.baseAddress! })
+        }
+        for o in copying.finish() { outCopying.append((o.index, o.curves)) }
+        for o in taking.finish() { outTaking.append((o.index, o.curves)) }
+        XCTAssertEqual(outTaking.map(\.0), Array(0..<frames))
+        XCTAssertEqual(outTaking.map(\.0), outCopying.map(\.0))
+        for (a, b) in zip(outTaking, outCopying) { XCTAssertEqual(a.1, b.1, "frame \(a.0)") }
+        XCTAssertGreaterThan(outTaking.map(\.1.count).reduce(0, +), frames, "curves to compare")
+        // From the fifth frame on (frame 0 leaves the window when frame 3 arrives) every array handed back is one the window was given.
+        let recycled = handedBack.dropFirst(4).compactMap { $0 }
+        XCTAssertEqual(recycled.count, frames - 4, "\(handedBack)")
+        XCTAssertTrue(recycled.allSatisfy { given.contains($0) }, "arrays handed back must be the frames' own")
+    }
+}
