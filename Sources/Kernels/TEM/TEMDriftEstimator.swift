@@ -25,16 +25,22 @@ public struct TEMDriftEstimator: Sendable {
     private var refRe: [Float] = [], refIm: [Float] = []
     private var re: [Float], im: [Float]
 
-    /// A frame smaller than 32 px on a side has no estimate (drift 0).
-    public init(reference: UnsafeBufferPointer<Float>, width: Int, height: Int) {
+    /// A frame smaller than 32 px on a side has no estimate (drift 0). `halfSize`
+    /// (`TEMRegistration.Config.halfSize`): bins twice as wide over the same central square (a
+    /// 64² transform at 512², a quarter of the work), the band-pass the same in pixels.
+    public init(reference: UnsafeBufferPointer<Float>, width: Int, height: Int, halfSize: Bool = false) {
         self.width = width
         self.height = height
         let side = min(width, height)
         // Two pixels per bin over the central 256 px of a 512 frame: drift resolution matters
         // more than the area (the specimen texture fills any part of the frame).
-        bin = max(1, side / 256)
+        let largest = halfSize ? 64 : 128
+        bin = max(1, side / (2 * largest))
+        // The band-pass below is in cycles per bin: with wider bins its limits move up by the
+        // bins' ratio, so it passes the same periods in pixels.
+        let band = Double(bin) / Double(max(1, side / 256))
         var size = 8
-        while size * 2 * bin <= side && size < 128 { size *= 2 }
+        while size * 2 * bin <= side && size < largest { size *= 2 }
         n = side >= 32 ? size : 0
         x0 = (width - n * bin) / 2
         y0 = (height - n * bin) / 2
@@ -47,7 +53,8 @@ public struct TEMDriftEstimator: Sendable {
             func f(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) / Double(m) }
             let r2 = f(i % m) * f(i % m) + f(i / m) * f(i / m)
             // Periods from ≈ 7 bins to 100 (beyond: the illumination, fixed to the camera).
-            return Float((1 - exp(-r2 / (0.01 * 0.01))) * exp(-r2 / (0.15 * 0.15)))
+            let low = 0.01 * band, high = 0.15 * band
+            return Float((1 - exp(-r2 / (low * low))) * exp(-r2 / (high * high)))
         }
         var wr = window, wi = [Float](repeating: 0, count: m * m)
         wr.withUnsafeMutableBufferPointer { r in wi.withUnsafeMutableBufferPointer { i in

@@ -20,21 +20,30 @@ public struct TEMRegistration: Sendable {
         public var maskLines: Bool = true
         /// Let the starts compete on the half-resolution grid.
         public var coarseToFine: Bool = true
-        public init(maskLines: Bool = true, coarseToFine: Bool = true) {
+        /// Registration at half size (issue 11 item 5; off, `--param registration=half`): the
+        /// correlation estimator on bins twice as wide (a 64² transform at 512²) and the winning
+        /// start's half-resolution fit kept as the drift, without the full-resolution refinement
+        /// (bins of 8 px at 512² instead of 4). With `coarseToFine` only (the half-resolution
+        /// grid is where the starts compete); frames too small for that grid register as without.
+        public var halfSize: Bool = false
+        public init(maskLines: Bool = true, coarseToFine: Bool = true, halfSize: Bool = false) {
             self.maskLines = maskLines
             self.coarseToFine = coarseToFine
+            self.halfSize = halfSize
         }
         public static let v4 = Config(maskLines: false, coarseToFine: false)
-        /// By name, as `--param registration=`: `masked` (default), `unmasked`, `v4`.
+        /// By name, as `--param registration=`: `masked` (default), `unmasked`, `v4`, `half`
+        /// (`masked` at half size).
         public static func named(_ name: String) -> Config? {
             switch name.lowercased() {
             case "masked", "default": return Config()
             case "unmasked": return Config(maskLines: false, coarseToFine: true)
             case "v4": return .v4
+            case "half": return Config(halfSize: true)
             default: return nil
             }
         }
-        public static let names = ["masked", "unmasked", "v4"]
+        public static let names = ["masked", "unmasked", "v4", "half"]
     }
 
     public let width: Int, height: Int
@@ -54,7 +63,7 @@ public struct TEMRegistration: Sendable {
         self.width = width
         self.height = height
         self.config = config
-        coarse = TEMDriftEstimator(reference: frame, width: width, height: height)
+        coarse = TEMDriftEstimator(reference: frame, width: width, height: height, halfSize: config.halfSize && config.coarseToFine)
         if min(width, height) >= 32 {
             let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
             reference = grid
@@ -71,11 +80,19 @@ public struct TEMRegistration: Sendable {
         let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
         let candidates = [previous, coarse.drift(frame), .zero]
         var best: TEMDriftRefinement.Fit?
+        // Pixels per bin of the fit kept.
+        var fitBin = reference.bin
         if let half = referenceHalf, let frameHalf = grid.halved() {
-            // The starts compete at half resolution; the winner is refined at full resolution.
+            // The starts compete at half resolution; the winner is refined at full resolution
+            // (with `halfSize`: kept as it is).
             if let start = Self.bestFit(reference: half, frame: frameHalf, candidates: candidates, iterations: 8, basin: 0.5) {
-                let fineStart = start.shift * Double(half.bin) / Double(reference.bin)
-                best = TEMDriftRefinement.refine(reference: reference, frame: grid, start: fineStart)
+                if config.halfSize {
+                    best = start
+                    fitBin = half.bin
+                } else {
+                    let fineStart = start.shift * Double(half.bin) / Double(reference.bin)
+                    best = TEMDriftRefinement.refine(reference: reference, frame: grid, start: fineStart)
+                }
             }
         } else {
             best = Self.bestFit(reference: reference, frame: grid, candidates: candidates, iterations: 12, basin: 1)
@@ -84,7 +101,7 @@ public struct TEMRegistration: Sendable {
             previous = .zero
             return .zero
         }
-        let drift = Self.significant(fit) ? fit.shift * Double(reference.bin) : .zero
+        let drift = Self.significant(fit) ? fit.shift * Double(fitBin) : .zero
         previous = drift
         return drift
     }

@@ -169,8 +169,9 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// evidence summed along them; docs/tem.md).
     public var detector: String
     /// `registration=` (default `masked`): the drift estimator (`TEMRegistration.Config.named`):
-    /// `masked` (detected curves left out of the fit, coarse-to-fine), `unmasked`, or `v4` (the
-    /// estimator of 3 December, for before/after figures).
+    /// `masked` (detected curves left out of the fit, coarse-to-fine), `unmasked`, `v4` (the
+    /// estimator of 3 December, for before/after figures) or `half` (`masked` at half size:
+    /// `TEMRegistration.Config.halfSize`; off, issue 11 item 5).
     public var registration: TEMRegistration.Config
 
     public init(_ params: JobParams) throws {

@@ -100,7 +100,7 @@ struct BenchTEMCommand: ParsableCommand {
     @Option(name: .long, help: "With --long-frames: registration before linking, as a job's shards do it (chunks of 200 frames against frame 0): none (the bench before), correlation (the correlation peak alone, the jobs' registration before TEMRegistration) or robust (TEMRegistration).")
     var longRegistration: String = "none"
 
-    @Option(name: .long, help: "The drift estimator where registration runs (draws, --long-registration robust, the speed line): masked (default: the detected curves left out of the fit, coarse-to-fine), unmasked, or v4 (the estimator of 3 December).")
+    @Option(name: .long, help: "The drift estimator where registration runs (draws, --long-registration robust, the speed line): masked (default: the detected curves left out of the fit, coarse-to-fine), unmasked, v4 (the estimator of 3 December), or half (masked at half size: a 64² correlation and the half-resolution fit kept).")
     var registration: String = "masked"
 
     func registrationConfig() throws -> TEMRegistration.Config {
