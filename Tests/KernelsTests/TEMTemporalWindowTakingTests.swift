@@ -18,7 +18,7 @@ final class TEMTemporalWindowTakingTests: XCTestCase {
         var outCopying: [(Int, [TEMCurve])] = [], outTaking: [(Int, [TEMCurve])] = []
         // The shard's loop: one array, decoded into, given to the window, handed back.
         var pixels: [Float] = []
-        var given: Set<UnsafeMutableRawPointer> = [], handedBack: [UnsafeMutableRawPointer?] = []
+        var given: [UnsafeMutableRawPointer] = [], handedBack: [UnsafeMutableRawPointer?] = []
         for f in 0..<frames {
             let img = synth.frame8(f).map { Float($0) / 255 }
             if pixels.count != img.count { pixels = [Float](repeating: 0, count: img.count) }
@@ -34,7 +34,7 @@ final class TEMTemporalWindowTakingTests: XCTestCase {
             for o in pixels.withUnsafeBufferPointer({ copying.push($0, width: w, height: h, drift: drift, curves: found) }) {
                 outCopying.append((o.index, o.curves))
             }
-            given.insert(pixels.withUnsafeMutableBytes { $0.baseAddress! })
+            given.append(pixels.withUnsafeMutableBytes { $0.baseAddress! })
             for o in taking.push(taking: &pixels, width: w, height: h, drift: drift, curves: found) {
                 outTaking.append((o.index, o.curves))
             }
@@ -46,9 +46,14 @@ final class TEMTemporalWindowTakingTests: XCTestCase {
         XCTAssertEqual(outTaking.map(\.0), outCopying.map(\.0))
         for (a, b) in zip(outTaking, outCopying) { XCTAssertEqual(a.1, b.1, "frame \(a.0)") }
         XCTAssertGreaterThan(outTaking.map(\.1.count).reduce(0, +), frames, "curves to compare")
-        // From the fifth frame on (frame 0 leaves the window when frame 3 arrives) every array handed back is one the window was given.
-        let recycled = handedBack.dropFirst(4).compactMap { $0 }
-        XCTAssertEqual(recycled.count, frames - 4, "\(handedBack)")
-        XCTAssertTrue(recycled.allSatisfy { given.contains($0) }, "arrays handed back must be the frames' own")
+        // The window keeps what it is given: nothing comes back until frame 0 leaves it (when
+        // frame 3 arrives); from the fifth frame on, the array handed back is an earlier frame's,
+        // never the one just given (a window that copied would hand that one back every time).
+        XCTAssertEqual(handedBack.prefix(4).compactMap { $0 }.count, 0, "\(handedBack)")
+        for f in 4..<frames {
+            guard let back = handedBack[f] else { XCTFail("frame \(f): nothing handed back"); continue }
+            XCTAssertNotEqual(back, given[f], "frame \(f): its own array handed back")
+            XCTAssertTrue(given.prefix(f).contains(back), "frame \(f): not an earlier frame's array")
+        }
     }
 }
