@@ -20,20 +20,11 @@ final class TEMTemporalVideoTests: XCTestCase {
         temporal.temporalDropStraight = true
         var detector = TEMDetector(config: .video5)
         var window = TEMTemporalWindow(config: temporal)
-        var registration: TEMRegistration?
-        var plain = [[TEMCurve]](repeating: [], count: frames), withMean = plain
-        for f in 0..<frames {
-            let img = synth.frame8(f).map { Float($0) / 255 }
-            let found = detector.detect(img, width: w, height: h)
-            plain[f] = found
-            let drift: TEMPoint = img.withUnsafeBufferPointer { b in
-                if registration == nil {
-                    registration = TEMRegistration(reference: b, width: w, height: h, lines: found.map(\.points))
-                    return .zero
-                }
-                return registration!.drift(b, lines: found.map(\.points))
-            }
-            for o in img.withUnsafeBufferPointer({ window.push($0, width: w, height: h, drift: drift, curves: found) }) {
+        let video = registeredVideo(synth, frames: frames, detector: &detector)
+        let plain = video.map(\.curves)
+        var withMean = plain
+        for v in video {
+            for o in v.pixels.withUnsafeBufferPointer({ window.push($0, width: w, height: h, drift: v.drift, curves: v.curves) }) {
                 withMean[o.index] = o.curves
             }
         }

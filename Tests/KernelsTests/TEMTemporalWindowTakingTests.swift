@@ -14,28 +14,18 @@ final class TEMTemporalWindowTakingTests: XCTestCase {
         config.temporalMeanFrames = 3
         var detector = TEMDetector(config: config)
         var copying = TEMTemporalWindow(config: config), taking = TEMTemporalWindow(config: config)
-        var registration: TEMRegistration?
         var outCopying: [(Int, [TEMCurve])] = [], outTaking: [(Int, [TEMCurve])] = []
         // The shard's loop: one array, decoded into, given to the window, handed back.
         var pixels: [Float] = []
         var given: [UnsafeMutableRawPointer] = [], handedBack: [UnsafeMutableRawPointer?] = []
-        for f in 0..<frames {
-            let img = synth.frame8(f).map { Float($0) / 255 }
-            if pixels.count != img.count { pixels = [Float](repeating: 0, count: img.count) }
-            pixels.withUnsafeMutableBufferPointer { p in img.withUnsafeBufferPointer { _ = p.update(fromContentsOf: $0) } }
-            let found = detector.detect(pixels, width: w, height: h)
-            let drift: TEMPoint = pixels.withUnsafeBufferPointer { b in
-                if registration == nil {
-                    registration = TEMRegistration(reference: b, width: w, height: h, lines: found.map(\.points))
-                    return .zero
-                }
-                return registration!.drift(b, lines: found.map(\.points))
-            }
-            for o in pixels.withUnsafeBufferPointer({ copying.push($0, width: w, height: h, drift: drift, curves: found) }) {
+        for v in registeredVideo(synth, frames: frames, detector: &detector) {
+            if pixels.count != v.pixels.count { pixels = [Float](repeating: 0, count: v.pixels.count) }
+            pixels.withUnsafeMutableBufferPointer { p in v.pixels.withUnsafeBufferPointer { _ = p.update(fromContentsOf: $0) } }
+            for o in pixels.withUnsafeBufferPointer({ copying.push($0, width: w, height: h, drift: v.drift, curves: v.curves) }) {
                 outCopying.append((o.index, o.curves))
             }
             given.append(pixels.withUnsafeMutableBytes { $0.baseAddress! })
-            for o in taking.push(taking: &pixels, width: w, height: h, drift: drift, curves: found) {
+            for o in taking.push(taking: &pixels, width: w, height: h, drift: v.drift, curves: v.curves) {
                 outTaking.append((o.index, o.curves))
             }
             handedBack.append(pixels.isEmpty ? nil : pixels.withUnsafeMutableBytes { $0.baseAddress! })

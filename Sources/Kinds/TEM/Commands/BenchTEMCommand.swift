@@ -174,18 +174,15 @@ struct BenchTEMCommand: ParsableCommand {
         let cd = TEMTwinsBenchmark.closestDistance(pairs: 20 * frames)
         print(String(format: "tem closest distance (tracker's matching cost, 50-point curves, both directions of a pair, one thread): %.2f µs/pair CPU; plain reference %.2f µs/pair; %d of %d pairs differ from the reference in any bit",
                      cd.fastMicros, cd.plainMicros, cd.differing, 20 * frames))
-        let ft = TEMTwinsBenchmark.fft(runs: 4 * frames)
-        print(String(format: "tem drift FFT (128², a forward and an inverse transform, one thread): %.1f µs CPU; rows one at a time (reference) %.1f µs; planes identical bit for bit: %@",
-                     ft.fastMicros, ft.plainMicros, ft.identical ? "yes" : "NO"))
-        let bn = TEMTwinsBenchmark.binning(runs: 4 * frames)
-        print(String(format: "tem drift binning (512²: the grid's 4×4 and the estimator's 2×2 bins, 128² each, one thread): %.1f µs CPU; one bin at a time (reference) %.1f µs; bins identical bit for bit: %@",
-                     bn.fastMicros, bn.plainMicros, bn.identical ? "yes" : "NO"))
+        print(Self.twinLine("tem drift FFT (128², a forward and an inverse transform, one thread)", reference: "rows one at a time (reference)",
+                            outputs: "planes", TEMTwinsBenchmark.fft(runs: 4 * frames)))
+        print(Self.twinLine("tem drift binning (512²: the grid's 4×4 and the estimator's 2×2 bins, 128² each, one thread)",
+                            reference: "one bin at a time (reference)", outputs: "bins", TEMTwinsBenchmark.binning(runs: 4 * frames)))
         let rs = TEMTwinsBenchmark.robustScale(calls: 8 * frames)
         print(String(format: "tem drift robust scale (median of ≈ 4,000 |residuals| of a 120² grid, one thread): %.2f µs/call CPU; Hoare's selection (reference) %.2f µs/call; %d of %d calls differ from the reference in any bit",
                      rs.fastMicros, rs.plainMicros, rs.differing, 8 * frames))
-        let el = TEMTwinsBenchmark.estimatorLoops(runs: 4 * frames)
-        print(String(format: "tem drift estimator loops (128²: the band-passed cross-power and the gain-weighted peak, one thread): %.1f µs CPU; plain loops (reference) %.1f µs; spectra and peaks identical bit for bit: %@",
-                     el.fastMicros, el.plainMicros, el.identical ? "yes" : "NO"))
+        print(Self.twinLine("tem drift estimator loops (128²: the band-passed cross-power and the gain-weighted peak, one thread)",
+                            reference: "plain loops (reference)", outputs: "spectra and peaks", TEMTwinsBenchmark.estimatorLoops(runs: 4 * frames)))
         let ds = TEMBenchmark.destripeSpeed(frames: frames)
         print(String(format: "frame destripe (rows + columns, 512×512, one thread): %.3f ms/frame CPU; vs plain reference max error %.2g of the frame's range", ds.msPerFrame, ds.relativeError))
         let cc = TEMBenchmark.contrastSpeed(frames: frames)
@@ -366,6 +363,14 @@ struct BenchTEMCommand: ParsableCommand {
             }
             print(String(format: "%@: %d draws of %d frames in %.1f s", name, count, drawFrames, Date().timeIntervalSince(t0)))
         }
+    }
+
+    /// A same-output kernel's line whose outputs are compared whole (`TEMTwinsBenchmark`): its CPU
+    /// time per run, its twin's, and whether every output is the twin's bit for bit.
+    static func twinLine(_ what: String, reference: String, outputs: String,
+                         _ r: (fastMicros: Double, plainMicros: Double, identical: Bool)) -> String {
+        String(format: "%@: %.1f µs CPU; %@ %.1f µs; %@ identical bit for bit: %@",
+               what, r.fastMicros, reference, r.plainMicros, outputs, r.identical ? "yes" : "NO")
     }
 
     /// The shards' registration step alone: drift of randomised medium frames (drift 2 px/frame)
