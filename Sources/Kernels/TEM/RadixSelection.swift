@@ -7,7 +7,8 @@
 /// the same one Hoare's selection (`Selection.select`, the twin) returns; inputs with a negative
 /// value, a −0 or a NaN go to the twin.
 public enum RadixSelection {
-    /// The k-th smallest (0-based) of the `count` values at `a`; `a` may be reordered (as the twin does).
+    /// The k-th smallest (0-based) of the `count` values at `a`. `a` is scratch afterwards: its values
+    /// are overwritten (not merely reordered, as the twin leaves them), so pass a copy.
     public static func select(_ a: UnsafeMutablePointer<Float>, count: Int, _ k: Int) -> Float {
         precondition(k >= 0 && k < count, "rank \(k) outside 0..<\(count)")
         let bits = UnsafeMutableRawPointer(a).assumingMemoryBound(to: UInt32.self)
