@@ -65,6 +65,10 @@ extension STEM4DParticleModelState {
     func splitLaterallyAgainstRival(_ k: Int) -> (removed: [Int], added: [Sphere])? {
         let saved = spheres[k]
         guard saved.c > 0 else { return nil }
+        // `floorHeld == .rival`: every χ² the rival compares against max(floor, prediction).
+        let heldBefore = heldAtFloor
+        if fit.floorHeld == .rival { heldAtFloor = true }
+        defer { heldAtFloor = heldBefore }
         // The spheres lying on the old one, before it is taken out: the three-against-one arms.
         let lying = fit.splitLateralRivalMerge == .off ? [] : overlappingInEveryView(k)
         let held = (spheres: spheres, model: model)
@@ -264,6 +268,7 @@ extension STEM4DParticleModelState {
                          chi2, prior, count, chi2 + prior + Double(count) * penalty)
                   + " | " + own.map(T.text).joined(separator: " + ")
                   + " | neighbours " + others.map { "#\($0) \(T.text(spheres[$0]))" }.joined(separator: ", "))
+            if refit { STEM4DParticleTrace.writePixels(self, pixels, arms: [("pair", two.model), ("truth", model)]) }
             for _ in own { render(spheres[spheres.count - 1], sign: -1); spheres.removeLast() }
         }
         spheres = held.spheres

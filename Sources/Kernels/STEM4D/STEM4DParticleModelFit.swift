@@ -165,6 +165,18 @@ public struct STEM4DParticleModelFit: Sendable, Hashable {
     /// — in every amplitude fit, χ² comparison, the residual search, the background and the
     /// mismatch terms. Off: every pixel a linear residual (the method of 6 December).
     public var floorCensored = false
+    /// The prediction held at the floor, max(floor, prediction), on the pixels not censored
+    /// (`STEM4DParticleFloorHeld`) — the detector counts no less than its floor anywhere. The
+    /// floor is the censored one where a view clips (`floorCensored`), else the median of the
+    /// view's lowest 0.5 % of pixels (at a low dose the floor does not pile up, and no view
+    /// clips: 64² draw 1). `.rival`: in the lateral split's rival only (every χ² it compares: its arms,
+    /// the plain comparison it makes, its joint refits); `.all`: every χ² comparison, the residual
+    /// search, each amplitude fit (`score`), the mismatch terms and the Fisher information (a pixel
+    /// with the prediction under the floor there says nothing of the sphere). The per-view
+    /// consistency check keeps the censored model. `.off`: the linear prediction (7 December).
+    public var floorHeld = FloorHeld.off
+    /// Where `floorHeld` acts.
+    public enum FloorHeld: String, Sendable, Hashable, CaseIterable { case off, rival, all }
     /// The box widths tried when `measureBlur`, px.
     public var blurWidths: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5]
     /// After the rounds, each sphere's depth is chosen between the minima of its coarse depth
@@ -349,9 +361,21 @@ final class STEM4DParticleModelState {
     var comparisonLaw: STEM4DParticleStudentTLaw? = nil
     /// Scratch for `score`'s censored pixels (the fit is single-threaded).
     var floorTerms: [STEM4DParticleFloor.Term] = []
+    /// Scratch for `score`'s terms with `heldInFits`.
+    var heldTerms: [STEM4DParticleFloorHeld.Term] = []
     /// Each view's floor (counts) and its pixels at it (`floorCensored`); empty when off.
     var floor: [Double] = []
     var censored: [[Bool]] = []
+    /// Each view's censoring threshold (counts; −∞ when the view does not clip); empty when off.
+    var floorThreshold: [Double] = []
+    /// Each view's floor the prediction is held at (`floorHeld`, counts): the censored floor
+    /// where the view clips, else the median of its lowest pixels; empty when off.
+    var holdFloor: [Double] = []
+    /// Uncensored residuals against max(holdFloor, prediction) (`floorHeld`): always with `.all`,
+    /// during the lateral split's rival with `.rival`.
+    var heldAtFloor = false
+    /// `floorHeld == .all`: each amplitude fit holds the prediction at the floor.
+    var heldInFits = false
 
     init(views: [STEM4DParticleModelFit.View], fit: STEM4DParticleModelFit) {
         w = views[0].image.cols; h = views[0].image.rows
@@ -379,7 +403,15 @@ final class STEM4DParticleModelState {
             if measured.contains(where: { $0 != nil }) {
                 floor = measured.map { $0?.floor ?? -.infinity }
                 censored = images.indices.map { v in images[v].map { $0 <= (measured[v]?.threshold ?? -.infinity) } }
+                floorThreshold = measured.map { $0?.threshold ?? -.infinity }
             }
+        }
+        if fit.floorHeld != .off {
+            holdFloor = images.indices.map { v in
+                !floor.isEmpty && floor[v].isFinite ? floor[v] : STEM4DParticleFloorHeld.lowestMedian(images[v])
+            }
+            heldAtFloor = fit.floorHeld == .all
+            heldInFits = fit.floorHeld == .all
         }
     }
 
@@ -391,7 +423,14 @@ final class STEM4DParticleModelState {
     @inline(__always) func residual(_ v: Int, _ i: Int) -> Double {
         let prediction = background(v, i % w, i / w) - plane[v].0 * model[v][i]
         if isCensored(v, i) { return max(0, prediction - floor[v]) }
+        if heldAtFloor { return images[v][i] - max(holdFloor[v], prediction) }
         return images[v][i] - prediction
+    }
+
+    /// Whether the current model predicts pixel (v, i) under the floor it is held at (never when
+    /// `floorHeld` is off).
+    @inline(__always) func predictedUnderFloor(_ v: Int, _ i: Int) -> Bool {
+        !holdFloor.isEmpty && background(v, i % w, i / w) - plane[v].0 * model[v][i] < holdFloor[v]
     }
 
     /// The absorption the model lacks at pixel (v, i), in units of the level (the residual
@@ -400,6 +439,9 @@ final class STEM4DParticleModelState {
     @inline(__always) func unexplained(_ v: Int, _ x: Int, _ y: Int) -> Double {
         let i = y * w + x
         if isCensored(v, i) { return max(0, (background(v, x, y) - floor[v]) / plane[v].0 - model[v][i]) }
+        if heldAtFloor {
+            return (max(holdFloor[v], background(v, x, y) - plane[v].0 * model[v][i]) - images[v][i]) / plane[v].0
+        }
         return (background(v, x, y) - images[v][i]) / plane[v].0 - model[v][i]
     }
 
@@ -529,6 +571,9 @@ final class STEM4DParticleModelState {
     struct Patch {
         var v: [Int]; var x: [Int]; var y: [Int]; var f: [Double]; var iv: [Double]; var level: [Double]
         var censored: [Bool] = []
+        /// With `heldInFits`: each pixel's headroom, background − level × model − the floor it is
+        /// held at (counts); empty otherwise.
+        var head: [Double] = []
     }
 
     func patch(around s: Sphere, reach: Double) -> Patch {
@@ -544,6 +589,7 @@ final class STEM4DParticleModelState {
                     p.iv.append(1 / variance(v, i))
                     p.level.append(plane[v].0)
                     if !censored.isEmpty { p.censored.append(cut) }
+                    if heldInFits { p.head.append(background(v, x, y) - plane[v].0 * model[v][i] - holdFloor[v]) }
                 }
             }
         }
@@ -558,18 +604,36 @@ final class STEM4DParticleModelState {
         let reach = spreadMax.map { r + 0.5 + abs(z) * $0 }
         let floored = !patch.censored.isEmpty
         if floored { floorTerms.removeAll(keepingCapacity: true) }
+        let held = !patch.head.isEmpty
+        if held { heldTerms.removeAll(keepingCapacity: true) }
         for n in patch.f.indices {
             let v = patch.v[n]
             let dx = Double(patch.x[n]) - cx[v], dy = Double(patch.y[n]) - cy[v]
             guard abs(dx) <= reach[v], abs(dy) <= reach[v] else { continue }
             let g = patch.level[n] * chord(v, patch.x[n], patch.y[n], cx[v], cy[v], r, z)
             guard g > 0 else { continue }
-            if floored && patch.censored[n] {
+            if held {
+                // `STEM4DParticleFloorHeld`: a censored pixel costs nothing past its breakpoint; an
+                // uncensored one with headroom d its counts against the floor past d / g, and
+                // the same for every c when the others already reach under the floor (d ≤ 0).
+                let f = patch.f[n], iv = patch.iv[n], d = patch.head[n]
+                if floored && patch.censored[n] {
+                    if f > 0 { heldTerms.append(.init(b: f / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv, after: 0)) }
+                    continue
+                }
+                if d > 0 { heldTerms.append(.init(b: d / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv, after: (f - d) * (f - d) * iv)) }
+                continue
+            } else if floored && patch.censored[n] {
                 let f = patch.f[n], iv = patch.iv[n]
                 if f > 0 { floorTerms.append(.init(b: f / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv)) }
                 continue
             }
             fg += patch.f[n] * g * patch.iv[n]; gg += g * g * patch.iv[n]
+        }
+        if held {
+            guard !heldTerms.isEmpty || (gg > 0 && fg > 0) else { return (0, 0) }
+            let prior = amplitudeLaw.map { (mean: $0.mean(r), precision: $0.precision(information: gg + heldTerms.map(\.a2).reduce(0, +))) }
+            return STEM4DParticleFloorHeld.amplitude(fg: fg, gg: gg, terms: &heldTerms, prior: prior)
         }
         if floored {
             let prior = amplitudeLaw.map { (mean: $0.mean(r), precision: $0.precision(information: gg + floorTerms.map(\.a2).reduce(0, +))) }
@@ -795,7 +859,7 @@ final class STEM4DParticleModelState {
                     let m = level * model[v][i]
                     // A pixel at the floor has no residual to regress (its cost is one-sided).
                     guard m > 0 || grad2[v][i] > 0, !isCensored(v, i) else { continue }
-                    let r = images[v][i] - background(v, x, y) + m
+                    let r = heldInFits ? images[v][i] - max(holdFloor[v], background(v, x, y) - m) : images[v][i] - background(v, x, y) + m
                     samples.append((Self.bin(model[v][i]), m * m, grad2[v][i], r * r - sigma[v] * sigma[v]))
                 }
             }

@@ -42,6 +42,8 @@ extension STEM4DParticleModelState {
                     let i = py * w + px
                     // A pixel at the floor with the model at or below it pays nothing near the optimum.
                     if isCensored(v, i) && residual(v, i) == 0 { continue }
+                    // With the prediction held at the floor (`floorHeld == .all`), nor one predicted under it.
+                    if heldInFits && predictedUnderFloor(v, i) { continue }
                     let iv = 1 / variance(v, i)
                     let base = value(s.x, s.y, s.z, s.r, px, py)
                     let dx = (value(s.x + h, s.y, s.z, s.r, px, py) - value(s.x - h, s.y, s.z, s.r, px, py)) / (2 * h)

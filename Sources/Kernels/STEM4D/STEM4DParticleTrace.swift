@@ -43,6 +43,29 @@ enum STEM4DParticleTrace {
         String(format: "(%.2f, %.2f, %.2f) r %.2f c %.3f", s.x, s.y, s.z, s.r, s.c)
     }
 
+    /// `SLIPLINE_STEM4D_TRACE_PIXELS=FILE` (with `_TRUTH`): the traced split's pixels, one line each —
+    /// view, x, y, the measured counts, the background, the view's floor and censoring threshold
+    /// (−inf when the view does not clip), the floor the prediction is held at (`floorHeld`; the
+    /// median of the view's lowest 0.5 % where it does not clip, whatever the option), whether
+    /// censored, the weight 1 / variance, and each
+    /// arm's prediction (background − level × model, counts) — for study outside the job.
+    static func writePixels(_ state: STEM4DParticleModelState, _ pixels: [(v: Int, i: Int, iv: Double)],
+                            arms: [(name: String, model: [[Double]])]) {
+        guard let path = ProcessInfo.processInfo.environment["SLIPLINE_STEM4D_TRACE_PIXELS"] else { return }
+        var text = "v\tx\ty\tcounts\tbackground\tfloor\tthreshold\thold\tcensored\tiv" + arms.map { "\tpred_" + $0.name }.joined() + "\n"
+        for p in pixels {
+            let x = p.i % state.w, y = p.i / state.w
+            let b = state.background(p.v, x, y)
+            let floor = state.floor.isEmpty ? -Double.infinity : state.floor[p.v]
+            let threshold = state.censored.isEmpty ? -Double.infinity : state.floorThreshold[p.v]
+            let hold = state.holdFloor.isEmpty ? (floor.isFinite ? floor : STEM4DParticleFloorHeld.lowestMedian(state.images[p.v])) : state.holdFloor[p.v]
+            text += "\(p.v)\t\(x)\t\(y)\t\(state.images[p.v][p.i])\t\(b)\t\(floor)\t\(threshold)\t\(hold)\t\(state.isCensored(p.v, p.i) ? 1 : 0)\t\(p.iv)"
+            for arm in arms { text += "\t\(b - state.plane[p.v].0 * arm.model[p.v][p.i])" }
+            text += "\n"
+        }
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    }
+
     /// The spheres near the traced place after stage `name`.
     static func stage(_ name: String, _ state: STEM4DParticleModelState) {
         guard on else { return }

@@ -204,6 +204,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// or below it, in every fit and comparison of the joint particle fit
     /// (`STEM4DParticleModelFit.floorCensored`).
     public var particleFloor: String
+    /// `particle_floor_held=` (default `off`): with `particle_floor=censored`, the pixels not
+    /// censored are compared with the prediction held at the floor, max(floor, prediction) —
+    /// `rival`: in the lateral split's rival only; `all`: in every comparison and amplitude fit
+    /// of the joint particle fit (`STEM4DParticleModelFit.floorHeld`).
+    public var particleFloorHeld: String
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -332,6 +337,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleFloor = params.string("particle_floor", default: "censored")
         guard ["off", "censored"].contains(particleFloor) else {
             throw ParamError(message: "--param particle_floor=\(particleFloor): expected off or censored")
+        }
+        particleFloorHeld = params.string("particle_floor_held", default: "off").lowercased()
+        guard ["off", "rival", "all"].contains(particleFloorHeld) else {
+            throw ParamError(message: "--param particle_floor_held=\(particleFloorHeld): expected off, rival or all")
         }
         particleStackStarts = params.string("particle_stack_starts", default: "old")
         guard ["old", "residual"].contains(particleStackStarts) else {
