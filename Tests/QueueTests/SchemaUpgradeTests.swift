@@ -17,7 +17,7 @@ final class SchemaUpgradeTests: XCTestCase {
     static let workerFunctions = [
         "slipline_claim", "slipline_complete", "slipline_after_terminal", "slipline_fail", "slipline_release",
         "slipline_heartbeat", "slipline_register_worker", "slipline_set_worker_state", "slipline_finish",
-        "slipline_finish_staged", "slipline_finish_claim", "slipline_renew_leases",
+        "slipline_finish_staged", "slipline_finish_claim", "slipline_renew_leases", "slipline_refresh_statistics",
     ]
 
     /// Applies schema text the way `Migrations.migrate` did at a2b4aba: each numbered section,

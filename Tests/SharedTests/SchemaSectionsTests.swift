@@ -40,6 +40,8 @@ final class SchemaSectionsTests: XCTestCase {
             "slipline_mark_done",
             // the lease renewal that names cancelled and reaped tasks (slipline_heartbeat wraps it)
             "slipline_renew_leases",
+            // the planner statistics of a job's results tables, refreshed by the completion that ends it
+            "slipline_refresh_statistics",
         ])
         XCTAssertEqual(sql.components(separatedBy: "CREATE OR REPLACE FUNCTION").count - 1, names.count,
                        "every function is CREATE OR REPLACE, so that the section can run again")

@@ -57,7 +57,8 @@ public struct KindTaskRunner<K: Kind>: TaskRunner {
                 let shards = try context.store.shardOutputs(job: task.jobId).map { try kind.shardInput($0) }
                 rows = try kind.merge(payload, shards: shards, options: options, context: kindContext)
             }
-            return TaskOutput(results: rows, alsoClearing: kind.mergeTables)
+            return TaskOutput(results: rows, alsoClearing: kind.mergeTables,
+                              refreshingWhenJobEnds: kind.shardTables + kind.mergeTables)
         }
     }
 }

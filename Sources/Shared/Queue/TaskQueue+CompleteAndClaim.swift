@@ -34,9 +34,11 @@ extension TaskQueue {
             statements.append(PGStatement(
                 "SELECT * FROM slipline_finish_claim($1, $2::bigint[], $3::int[], $4, $5)",
                 [worker, ids, attempts, limit, leaseSeconds]))
+            let claimIndex = statements.count - 1
+            if let refresh = statisticsStatement(pending) { statements.append(refresh) }
             do {
                 let results = try conn.pipeline(statements)
-                return CompletedAndClaimed(accepted: Set(pending.map(\.task.id)), claimed: claimedTasks(results[results.count - 1]))
+                return CompletedAndClaimed(accepted: Set(pending.map(\.task.id)), claimed: claimedTasks(results[claimIndex]))
             } catch DatabaseError.statementFailed(let sqlstate, let message) where sqlstate == "SL001" || sqlstate == uniqueViolation {
                 // Nothing of the pipeline stayed; keep the tasks this worker still holds.
                 let held = try conn.exec(
@@ -54,6 +56,18 @@ extension TaskQueue {
             }
         }
         throw DatabaseError.statementFailed(sqlstate: "SL001", message: "completion kept being refused (\(refused.count) task(s) refused)")
+    }
+
+    /// `slipline_refresh_statistics` for the `statisticsTables` of `recorded` (nil when none
+    /// names any): in the same transaction, after `slipline_finish_claim`, it analyzes them if
+    /// the completion ended one of their jobs (schema.sql says why).
+    static func statisticsStatement(_ recorded: [(task: ClaimedTask, output: TaskOutput)]) -> PGStatement? {
+        let asking = recorded.filter { !$0.output.statisticsTables.isEmpty }
+        guard !asking.isEmpty else { return nil }
+        return PGStatement("SELECT slipline_refresh_statistics($1::bigint[], $2::text[])", [
+            PGArray(Array(Set(asking.map(\.task.jobId))).sorted()),
+            PGArray(Array(Set(asking.flatMap(\.output.statisticsTables))).sorted()),
+        ])
     }
 
     /// SQLSTATE unique_violation.
