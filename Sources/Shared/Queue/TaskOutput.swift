@@ -6,7 +6,7 @@ public struct TaskOutput: Sendable {
     /// re-run that finds less still removes what an earlier attempt wrote.
     public var tables: [String]
     /// Results tables whose planner statistics are refreshed (`ANALYZE`) when recording this
-    /// task ends its job (`TaskQueue.refreshStatistics`): a merge names every table its kind writes.
+    /// task ends its job (`TaskQueue.statisticsStatement`): a merge names every table its kind writes.
     public var statisticsTables: [String]
 
     public init(results: [ResultRows] = [], alsoClearing tables: [String] = [], refreshingWhenJobEnds statisticsTables: [String] = []) {
