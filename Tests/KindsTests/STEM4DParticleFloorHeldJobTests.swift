@@ -26,10 +26,9 @@ final class STEM4DParticleFloorHeldJobTests: XCTestCase {
     /// off (its first half is that run).
     func testOverlapPastTheFloorFittedAsTwo() throws {
         func run(_ held: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 1,
-                                         directory: try STEM4DFixtures.temporaryDirectory("particle-floor-held-\(held)"), extra: [
-                                            "particle_split_lateral": "true", "particle_split_lateral_rival": "both",
-                                            "particle_split_lateral_rival_merge": "merge", "particle_floor_held": held])
+            try sphereDraw(seed: 1, "particle-floor-held-\(held)",
+                           ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
+                            "particle_split_lateral_rival_merge": "merge", "particle_floor_held": held])
         }
         let off = try run("off")
         XCTAssertEqual(off.truthCount, 15)

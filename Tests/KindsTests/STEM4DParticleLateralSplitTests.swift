@@ -152,11 +152,4 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(joint.recall, 65.0 / 69, accuracy: 1e-9, joint.details)
         XCTAssertEqual(joint.precision, 65.0 / 66, accuracy: 1e-9, joint.details)
     }
-
-    /// The randomiser's 64² sphere draw `seed` through the planner, shards and merge with the job
-    /// parameters `params`, in a fresh directory labelled `label`.
-    private func sphereDraw(seed: UInt64, _ label: String, _ params: [String: String]) throws -> STEM4DQualityHarness.Draw {
-        try STEM4DQualityHarness.run(.spheres, scan: 64, seed: seed,
-                                     directory: try STEM4DFixtures.temporaryDirectory(label), extra: params)
-    }
 }
