@@ -800,6 +800,27 @@ EXCEPTION WHEN insufficient_privilege OR undefined_object THEN
 END;
 $$;
 
+-- migrate: 16 lz4 toast for tem points
+-- A TEM curve's 50 points are ≈ 2 kB of jsonb, so with its other columns every
+-- tem_dislocation_results row passes the 2 kB TOAST threshold and the server compresses the
+-- points as it inserts them: with pglz that was ≈ 2 % of a 10,000-frame job's CPU (docs/tem.md,
+-- tem-speed32 and tem-speed-33). lz4 compresses several times faster to about the same size.
+-- The partial merges' outputs in shard_outputs (≈ 1.2 MB of jsonb each) alike. New values only:
+-- stored rows keep pglz and read as before. SET COMPRESSION exists from PostgreSQL 14, and lz4
+-- only in a server built --with-lz4, which is when `default_toast_compression` lists it among
+-- its values (PostgreSQL documents it so); any other server keeps its default, pglz.
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 140000
+       AND EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        EXECUTE 'ALTER TABLE tem_dislocation_results ALTER COLUMN points SET COMPRESSION lz4';
+        EXECUTE 'ALTER TABLE shard_outputs ALTER COLUMN output SET COMPRESSION lz4';
+    ELSE
+        RAISE NOTICE 'lz4 TOAST compression not available on this server: tem points and shard outputs keep pglz';
+    END IF;
+END;
+$$;
+
 -- repeatable: functions
 -- Every SQL function of the queue, in its current text. This section runs after the numbered
 -- ones and again whenever its text changes; CREATE OR REPLACE resets a function's SECURITY
