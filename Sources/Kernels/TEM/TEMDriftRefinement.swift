@@ -27,8 +27,8 @@ public enum TEMDriftRefinement {
 
         /// The same frame at half the resolution (2×2 bins pooled; a bin is masked when any of
         /// its four is): the coarse level of `TEMRegistration`'s coarse-to-fine search. Nil below
-        /// 48 bins a side (too few bins left to fit).
-        public func halved() -> Grid? {
+        /// 48 bins a side (too few bins left to fit). `gradients: false` leaves `gx`, `gy` empty.
+        public func halved(gradients withGradients: Bool = true) -> Grid? {
             let hw = width / 2, hh = height / 2
             guard min(hw, hh) >= 24 else { return nil }
             var v = [Float](repeating: 0, count: hw * hh)
@@ -49,8 +49,16 @@ public enum TEMDriftRefinement {
                     }
                 }
             }
+            guard withGradients else { return Grid(width: hw, height: hh, bin: 2 * bin, values: v, gx: [], gy: [], mask: m) }
             let (gx, gy) = TEMDriftRefinement.gradients(v, width: hw, height: hh)
             return Grid(width: hw, height: hh, bin: 2 * bin, values: v, gx: gx, gy: gy, mask: m)
+        }
+
+        /// Computes `gx` and `gy` if the grid was made without them (`grid(…, gradients: false)`):
+        /// the same values as a grid made with them.
+        public mutating func addGradients() {
+            guard gx.isEmpty else { return }
+            (gx, gy) = TEMDriftRefinement.gradients(values, width: width, height: height)
         }
 
         /// Masks (weight 0) the bins within `radius` bins of `lines` (polylines in pixels of
@@ -113,14 +121,19 @@ public enum TEMDriftRefinement {
     /// the weights: leaving the lines out of the band-pass as well (normalised convolution) was
     /// measured and did worse on the presets (medium seed 1: 0 → 9 of 60 frames with a false
     /// drift, hard seed 1: 0 → 9; docs/tem.md).
-    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, lines: [[TEMPoint]]) -> Grid {
-        var g = grid(frame, width: width, height: height)
+    /// `gradients: false` leaves `gx` and `gy` empty (`Grid.addGradients` computes them later):
+    /// `refine` reads the reference's gradients only, so a frame's grid never needs them, nor
+    /// does a reference grid that is only halved (`TEMRegistration.Config.halfSize`).
+    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, lines: [[TEMPoint]],
+                            gradients: Bool = true) -> Grid {
+        var g = grid(frame, width: width, height: height, gradients: gradients)
         if !lines.isEmpty { g.maskLines(lines) }
         return g
     }
 
-    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it.
-    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int) -> Grid {
+    /// Bins `frame` (width×height) to about 128 bins a side and band-passes it (without `gx`, `gy`
+    /// when `gradients` is false).
+    public static func grid(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, gradients withGradients: Bool = true) -> Grid {
         let bin = max(1, min(width, height) / 128)
         let gw = width / bin, gh = height / bin
         var binned = [Float](repeating: 0, count: gw * gh)
@@ -142,6 +155,7 @@ public enum TEMDriftRefinement {
             }
         }
         let values = zip(fine, wide).map { $0 - $1 }
+        guard withGradients else { return Grid(width: gw, height: gh, bin: bin, values: values, gx: [], gy: []) }
         let (gx, gy) = gradients(values, width: gw, height: gh)
         return Grid(width: gw, height: gh, bin: bin, values: values, gx: gx, gy: gy)
     }

@@ -60,16 +60,35 @@ public struct TEMRegistration: Sendable {
     /// curves on the reference (pixels), left out of the fit with `config.maskLines`.
     public init(reference frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
                 lines: [[TEMPoint]] = [], config: Config = Config()) {
+        self.init(reference: frame, width: width, height: height, lines: lines, config: config, computesUnreadGradients: false)
+    }
+
+    /// `computesUnreadGradients`: the plain twin of the `halfSize` path (tests), which computes
+    /// the full-resolution gradients it never reads.
+    init(reference frame: UnsafeBufferPointer<Float>, width: Int, height: Int,
+         lines: [[TEMPoint]], config: Config, computesUnreadGradients: Bool) {
         self.width = width
         self.height = height
         self.config = config
+        self.computesUnreadGradients = computesUnreadGradients
         coarse = TEMDriftEstimator(reference: frame, width: width, height: height, halfSize: config.halfSize && config.coarseToFine)
         if min(width, height) >= 32 {
-            let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
-            reference = grid
+            // With `halfSize` the full-resolution reference is only halved: its gradients are
+            // computed only if it is too small to halve (every frame then fitted at full resolution).
+            let halvedOnly = config.halfSize && config.coarseToFine && !computesUnreadGradients
+            var grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [],
+                                               gradients: !halvedOnly)
             referenceHalf = config.coarseToFine ? grid.halved() : nil
+            if referenceHalf == nil { grid.addGradients() }
+            reference = grid
         }
     }
+
+    /// The refinement reads the reference's gradients only (inverse compositional: the frame is
+    /// resampled, the reference's Jacobian fixed), so a frame's grids — full and half resolution —
+    /// are made without them, and with `halfSize` so is the full-resolution reference.
+    /// `computesUnreadGradients` computes them all, as before: the plain twin (tests; the same drifts).
+    let computesUnreadGradients: Bool
 
     /// The shift (px) of `frame`'s content relative to the reference: a feature at p in the
     /// reference is at p + drift in `frame`. Call in frame order: the previous frame's drift
@@ -77,12 +96,13 @@ public struct TEMRegistration: Sendable {
     /// fit with `config.maskLines`.
     public mutating func drift(_ frame: UnsafeBufferPointer<Float>, lines: [[TEMPoint]] = []) -> TEMPoint {
         guard let reference, frame.count >= width * height else { return .zero }
-        let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [])
+        let grid = TEMDriftRefinement.grid(frame, width: width, height: height, lines: config.maskLines ? lines : [],
+                                           gradients: computesUnreadGradients)
         let candidates = [previous, coarse.drift(frame), .zero]
         var best: TEMDriftRefinement.Fit?
         // Pixels per bin of the fit kept.
         var fitBin = reference.bin
-        if let half = referenceHalf, let frameHalf = grid.halved() {
+        if let half = referenceHalf, let frameHalf = grid.halved(gradients: computesUnreadGradients) {
             // The starts compete at half resolution; the winner is refined at full resolution
             // (with `halfSize`: kept as it is).
             if let start = Self.bestFit(reference: half, frame: frameHalf, candidates: candidates, iterations: 8, basin: 0.5) {
