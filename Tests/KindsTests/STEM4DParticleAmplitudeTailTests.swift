@@ -50,13 +50,14 @@ final class STEM4DParticleAmplitudeTailTests: XCTestCase {
     func testSphereSplitInDepthIsMerged() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("amplitude-tail")
         func run(_ prior: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 48, seed: 15, directory: "\(dir)/\(prior)", extra: [
+            try STEM4DQualityHarness.run(.spheres, scan: 48, seed: 15, directory: "\(dir)/\(prior)", extra: withoutLateralDefaults([
                 "particle_fit_views": "quadrants", "particle_chord_sampling": "point", "particle_satellites": "true",
                 "particle_split_merge": "true", "particle_amplitude_prior": prior,
-                // The stack as it was before the floor and the depth-outlier rule became defaults
+                // The stack as it was before the floor and the depth-outlier rule (7 December) and
+                // the lateral split with the held floor (twenty-fifth session) became defaults
                 // (with them the extra sphere is already gone): the prior alone is under test.
                 "particle_floor": "off", "particle_depth_outlier": "0",
-            ])
+            ]))
         }
         let without = try run("off")
         XCTAssertEqual(without.truthCount, 27)

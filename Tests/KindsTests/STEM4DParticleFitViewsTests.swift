@@ -64,13 +64,14 @@ final class STEM4DParticleFitViewsTests: XCTestCase {
         let dir = try STEM4DFixtures.temporaryDirectory("pointsampling")
         try NPYWriter.write(syn.cube, shape: [40, 40, 28, 28], to: "\(dir)/c.npy")
         func found(_ extra: [String: String], _ name: String) throws -> [STEM4DParticle3D] {
-            let (_, rows, _) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: [
+            let (_, rows, _) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: withoutLateralDefaults([
                 "mode": "particles", "z_range": "30", "particle_fit_views": "quadrants",
-                // The quadrants alone, as before the rest of the stack became defaults (7 December):
-                // the sampling is under test.
+                // The quadrants alone, as before the rest of the stack (7 December) and the lateral
+                // split with the held floor (twenty-fifth session) became defaults: the sampling is
+                // under test.
                 "particle_satellites": "false", "particle_split_merge": "false", "particle_floor": "off",
                 "particle_depth_outlier": "0",
-            ].merging(extra) { $1 }, output: "\(dir)/out-\(name)")
+            ]).merging(extra) { $1 }, output: "\(dir)/out-\(name)")
             return rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows).map { r in
                 STEM4DParticle3D(x: r[1] as! Double, y: r[2] as! Double, z: r[3] as! Double, radius: r[4] as! Double)
             }

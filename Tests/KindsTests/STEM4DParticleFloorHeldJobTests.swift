@@ -8,10 +8,11 @@ import XCTest
 /// The prediction held at the detector's floor in the joint particle fit
 /// (`particle_floor_held`, `STEM4DParticleFloorHeld`).
 final class STEM4DParticleFloorHeldJobTests: XCTestCase {
-    /// `particle_floor_held`: `off` by default, `rival` and `all` read, anything else refused by name.
+    /// `particle_floor_held`: `all` by default (since the twenty-fifth session), `off` and `rival`
+    /// read, anything else refused by name.
     func testParameter() throws {
-        assertJobParameter("particle_floor_held", of: stem4dOptions, \.particleFloorHeld, byDefault: "off",
-                           reads: [("rival", "rival"), ("all", "all")], refuses: ["true"])
+        assertJobParameter("particle_floor_held", of: stem4dOptions, \.particleFloorHeld, byDefault: "all",
+                           reads: [("off", "off"), ("rival", "rival"), ("all", "all")], refuses: ["true"])
     }
 
     /// `particle_floor_held=all` through a job: the randomiser's 64² draw 1 (φ 2.44°, 1.12 counts

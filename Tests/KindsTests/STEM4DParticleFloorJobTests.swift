@@ -25,12 +25,13 @@ final class STEM4DParticleFloorJobTests: XCTestCase {
     func testClippedSphereWithoutARim() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("particle-floor")
         func run(_ floor: String) throws -> STEM4DQualityHarness.Draw {
-            try STEM4DQualityHarness.run(.spheres, scan: 48, seed: 35, directory: "\(dir)/\(floor)", extra: [
+            try STEM4DQualityHarness.run(.spheres, scan: 48, seed: 35, directory: "\(dir)/\(floor)", extra: withoutLateralDefaults([
                 "particle_fit_views": "quadrants", "particle_chord_sampling": "point", "particle_satellites": "true",
                 "particle_split_merge": "true", "particle_floor": floor,
-                // The depth-outlier rule (a default since 7 December) off: the floor alone is under test.
+                // The depth-outlier rule (a default since 7 December) off, and the lateral split and
+                // the held floor (since the twenty-fifth session): the floor alone is under test.
                 "particle_depth_outlier": "0",
-            ])
+            ]))
         }
         let without = try run("off")
         XCTAssertEqual(without.truthCount, 25)

@@ -8,10 +8,11 @@ import XCTest
 /// Each sphere tried as two side by side in projection (`particle_split_lateral`,
 /// `STEM4DParticleModelState.splitLaterally`).
 final class STEM4DParticleLateralSplitTests: XCTestCase {
-    /// `particle_split_lateral`: off by default, read, refused by name when not a boolean.
+    /// `particle_split_lateral`: on by default (since the twenty-fifth session), read, refused by
+    /// name when not a boolean.
     func testParameter() throws {
-        assertJobParameter("particle_split_lateral", of: stem4dOptions, \.particleSplitLateral, byDefault: false,
-                           reads: [("true", true)], refuses: ["both"])
+        assertJobParameter("particle_split_lateral", of: stem4dOptions, \.particleSplitLateral, byDefault: true,
+                           reads: [("false", false), ("true", true)], refuses: ["both"])
     }
 
     /// `particle_split_lateral` through a job: the randomiser's 64² draw 116 (φ 2.67°, 42 counts
@@ -23,7 +24,7 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// 7 December: recall 0.962), as does `ctl bench stem4d --quality particles --scan 64 --seed 116`.
     func testMergedPairSplitSideBySide() throws {
         func run(_ lateral: String) throws -> STEM4DQualityHarness.Draw {
-            try sphereDraw(seed: 116, "particle-split-lateral", ["particle_split_lateral": lateral])
+            try sphereDraw(seed: 116, "particle-split-lateral", withoutLateralDefaults(["particle_split_lateral": lateral]))
         }
         let plain = try run("false")
         XCTAssertEqual(plain.truthCount, 26)
@@ -32,10 +33,13 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(lateral.recall, 1, lateral.details)
         XCTAssertEqual(lateral.precision, 1, lateral.details)
     }
-    /// `particle_split_lateral_rival`: off by default, read (`true`, `both`), refused by name otherwise.
+    /// `particle_split_lateral_rival`: `both` by default (since the twenty-fifth session), read
+    /// (`false`, `true`, `both`), refused by name otherwise.
     func testRivalParameter() throws {
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRival)
-        XCTAssertFalse(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRivalAndHeld)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRival)
+        XCTAssertTrue(try STEM4DJobOptions(JobParams([:])).particleSplitLateralRivalAndHeld)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "false"])).particleSplitLateralRival)
+        XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "false"])).particleSplitLateralRivalAndHeld)
         XCTAssertTrue(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "true"])).particleSplitLateralRival)
         XCTAssertFalse(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "true"])).particleSplitLateralRivalAndHeld)
         let both = try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "both"]))
@@ -55,7 +59,7 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     func testRivalStopsANearConcentricSplit() throws {
         func run(_ rival: String) throws -> STEM4DQualityHarness.Draw {
             try sphereDraw(seed: 10, "particle-split-lateral-rival",
-                           ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
+                           withoutLateralDefaults(["particle_split_lateral": "true", "particle_split_lateral_rival": rival]))
         }
         let plain = try run("false")
         XCTAssertEqual(plain.truthCount, 15)
@@ -70,7 +74,7 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     /// 26 found, all true (the pair beats every one-sphere arm by ≈ 750 in the criterion).
     func testRivalKeepsTheSideBySidePair() throws {
         let draw = try sphereDraw(seed: 116, "particle-split-lateral-rival-116",
-                                  ["particle_split_lateral": "true", "particle_split_lateral_rival": "true"])
+                                  withoutLateralDefaults(["particle_split_lateral": "true", "particle_split_lateral_rival": "true"]))
         XCTAssertEqual(draw.truthCount, 26)
         XCTAssertEqual(draw.recall, 1, draw.details)
         XCTAssertEqual(draw.precision, 1, draw.details)
@@ -85,7 +89,7 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     func testRivalWithThePlainComparisonToo() throws {
         func run(_ rival: String) throws -> STEM4DQualityHarness.Draw {
             try sphereDraw(seed: 226, "particle-split-lateral-rival-both",
-                           ["particle_split_lateral": "true", "particle_split_lateral_rival": rival])
+                           withoutLateralDefaults(["particle_split_lateral": "true", "particle_split_lateral_rival": rival]))
         }
         let alone = try run("true")
         XCTAssertEqual(alone.truthCount, 7)
@@ -95,11 +99,14 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertEqual(both.precision, 1, both.details)
     }
 
-    /// `particle_split_lateral_rival_merge`: off by default (`false`), read (`refuse`, `merge`),
-    /// refused by name otherwise.
+    /// `particle_split_lateral_rival_merge`: `merge` by default (since the twenty-fifth session),
+    /// read into `STEM4DParticleModelFit.RivalMerge` (`off`, also spelt `false` as before it was
+    /// one; `refuse`; `merge`), refused by name otherwise.
     func testRivalMergeParameter() throws {
         assertJobParameter("particle_split_lateral_rival_merge", of: stem4dOptions, \.particleSplitLateralRivalMerge,
-                           byDefault: "false", reads: [("refuse", "refuse"), ("merge", "merge")], refuses: ["true"])
+                           byDefault: .merge,
+                           reads: [("off", .off), ("false", .off), ("FALSE", .off), ("refuse", .refuse), ("merge", .merge)],
+                           refuses: ["true", "on", ""])
     }
 
     /// `particle_split_lateral_rival_merge=merge` through a job: the randomiser's 64² draw 27
@@ -111,8 +118,8 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     func testRivalMergesASphereDescribedAsTwo() throws {
         func run(_ merge: String) throws -> STEM4DQualityHarness.Draw {
             try sphereDraw(seed: 27, "particle-split-lateral-rival-merge",
-                           ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
-                            "particle_split_lateral_rival_merge": merge])
+                           withoutLateralDefaults(["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
+                                                   "particle_split_lateral_rival_merge": merge]))
         }
         let off = try run("false")
         XCTAssertEqual(off.truthCount, 29)
@@ -140,8 +147,9 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
     func testRivalJointKeepsASphereWhole() throws {
         func run(_ joint: String) throws -> STEM4DQualityHarness.Draw {
             try sphereDraw(seed: 47, "particle-split-lateral-rival-joint",
-                           ["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
-                            "particle_split_lateral_rival_merge": "merge", "particle_split_lateral_rival_joint": joint])
+                           withoutLateralDefaults(["particle_split_lateral": "true", "particle_split_lateral_rival": "both",
+                                                   "particle_split_lateral_rival_merge": "merge",
+                                                   "particle_split_lateral_rival_joint": joint]))
         }
         let off = try run("false")
         XCTAssertEqual(off.truthCount, 69)

@@ -26,11 +26,13 @@ final class STEM4DParticleStackRefitTests: XCTestCase {
         try NPYWriter.write(STEM4DSynthesizer.make(p, lines: nil, spheres: truth).cube, shape: [48, 48, p.detRows, p.detCols], to: "\(dir)/c.npy")
         let zRange = max(abs(p.slabTop), abs(p.slabTop + p.slabThickness)) + 10
         func found(_ move: Bool) throws -> [STEM4DParticle3D] {
-            let (_, rows, _) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: [
+            // Without the lateral split and the held floor (defaults since the twenty-fifth
+            // session): the split along depth alone is under test.
+            let (_, rows, _) = try STEM4DQualityHarness.runJob(input: "\(dir)/c.npy", params: withoutLateralDefaults([
                 "mode": "particles", "z_range": "\(zRange)", "particle_fit_views": "quadrants", "particle_chord_sampling": "point",
                 "particle_satellites": "true", "convergence_mrad": "\(p.convergenceMrad)", "scan_rotation_deg": "\(p.scanRotationDeg)",
                 "particle_radius_min": "1.5", "particle_radius_max": "8", "particle_split_merge": "\(move)",
-            ], output: "\(dir)/out-\(move)")
+            ]), output: "\(dir)/out-\(move)")
             return rows.filter { $0.table == "stem4d_particle_results" }.flatMap(\.rows).map { r in
                 STEM4DParticle3D(x: r[1] as! Double, y: r[2] as! Double, z: r[3] as! Double, radius: r[4] as! Double)
             }
@@ -54,8 +56,9 @@ final class STEM4DParticleStackRefitTests: XCTestCase {
     func testResidualStartsChangeARebuiltStack() throws {
         let dir = try STEM4DFixtures.temporaryDirectory("particle-stack-starts")
         func run(_ starts: String) throws -> STEM4DQualityHarness.Draw {
+            // The default stack before the lateral split and the held floor (twenty-fifth session).
             try STEM4DQualityHarness.run(.spheres, scan: 64, seed: 201, directory: "\(dir)/\(starts)",
-                                         extra: ["particle_stack_starts": starts])
+                                         extra: withoutLateralDefaults(["particle_stack_starts": starts]))
         }
         let old = try run("old")
         XCTAssertEqual(old.truthCount, 21)

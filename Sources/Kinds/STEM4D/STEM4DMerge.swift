@@ -216,8 +216,7 @@ public enum STEM4DMerge {
             model.splitLateral = options.particleSplitLateral
             model.splitLateralRival = options.particleSplitLateralRival
             model.splitLateralRivalAndHeld = options.particleSplitLateralRivalAndHeld
-            model.splitLateralRivalMerge = options.particleSplitLateralRivalMerge == "false" ? .off
-                : STEM4DParticleModelFit.RivalMerge(rawValue: options.particleSplitLateralRivalMerge) ?? .off
+            model.splitLateralRivalMerge = options.particleSplitLateralRivalMerge
             model.splitLateralRivalJoint = options.particleSplitLateralRivalJoint
             model.stackMax = options.particleStackMax
             model.sharedAmplitude = options.particleSharedAmplitude

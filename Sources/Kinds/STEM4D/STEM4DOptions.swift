@@ -159,22 +159,24 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// spheres overlapping in every view as a whole, with as many spheres as the information
     /// criterion pays for (`STEM4DParticleModelFit.splitMerge`).
     public var particleSplitMerge: Bool
-    /// `particle_split_lateral=` (default false): after the split/merge move, try each sphere
-    /// as two side by side in projection, fitted jointly against every view, kept when the
-    /// information criterion prefers two (`STEM4DParticleModelFit.splitLateral`).
+    /// `particle_split_lateral=` (default true since the twenty-fifth session; `false` off): after
+    /// the split/merge move, try each sphere as two side by side in projection, fitted jointly
+    /// against every view, kept when the information criterion prefers two
+    /// (`STEM4DParticleModelFit.splitLateral`).
     public var particleSplitLateral: Bool
-    /// `particle_split_lateral_rival=` (default false): with `particle_split_lateral`, the pair
-    /// must beat the strongest one-sphere alternative, the neighbours refitted alike in both
-    /// (`true`, `STEM4DParticleModelFit.splitLateralRival`); `both`: and the old sphere held, the
-    /// neighbours held, as without it (`splitLateralRivalAndHeld`).
+    /// `particle_split_lateral_rival=` (default `both`; `false` off): with `particle_split_lateral`,
+    /// the pair must beat the strongest one-sphere alternative, the neighbours refitted alike in
+    /// both (`true`, `STEM4DParticleModelFit.splitLateralRival`); `both`: and the old sphere held,
+    /// the neighbours held, as without it (`splitLateralRivalAndHeld`).
     public var particleSplitLateralRival: Bool
     /// `particle_split_lateral_rival=both`.
     public var particleSplitLateralRivalAndHeld: Bool
-    /// `particle_split_lateral_rival_merge=` (default false): with `particle_split_lateral_rival`,
-    /// one more one-sphere arm for each sphere lying on the old one in every view — one sphere in
-    /// place of both (`STEM4DParticleModelFit.splitLateralRivalMerge`); `refuse`: it only refuses
-    /// a pair; `merge`: where it is the lowest, the two become the one.
-    public var particleSplitLateralRivalMerge: String
+    /// `particle_split_lateral_rival_merge=` (default `merge`; `off`, also spelt `false`): with
+    /// `particle_split_lateral_rival`, one more one-sphere arm for each sphere lying on the old
+    /// one in every view — one sphere in place of both
+    /// (`STEM4DParticleModelFit.splitLateralRivalMerge`); `refuse`: it only refuses a pair;
+    /// `merge`: where it is the lowest, the two become the one.
+    public var particleSplitLateralRivalMerge: STEM4DParticleModelFit.RivalMerge
     /// `particle_split_lateral_rival_joint=` (default false): with `particle_split_lateral_rival`,
     /// every arm's spheres and their neighbours refitted in turn until the χ² over their pixels
     /// stops falling (`STEM4DParticleModelFit.splitLateralRivalJoint`).
@@ -204,7 +206,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// or below it, in every fit and comparison of the joint particle fit
     /// (`STEM4DParticleModelFit.floorCensored`).
     public var particleFloor: String
-    /// `particle_floor_held=` (default `off`): with `particle_floor=censored`, the pixels not
+    /// `particle_floor_held=` (default `all` since the twenty-fifth session; `off` the linear
+    /// prediction): with `particle_floor=censored`, the pixels not
     /// censored are compared with the prediction held at the floor, max(floor, prediction) —
     /// `rival`: in the lateral split's rival only; `all`: in every comparison and amplitude fit
     /// of the joint particle fit (`STEM4DParticleModelFit.floorHeld`).
@@ -305,18 +308,24 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
         particleSatellites = try params.bool("particle_satellites", default: true)
         particleSplitMerge = try params.bool("particle_split_merge", default: true)
-        particleSplitLateral = try params.bool("particle_split_lateral", default: false)
-        if params.values["particle_split_lateral_rival"]?.lowercased() == "both" {
+        // The lateral split with both rivals, the three-against-one arm merging and the
+        // prediction held at the floor are the default since the twenty-fifth session: they tie
+        // every recall and precision median and win every p10 on six ranges against the stack
+        // without them (docs/stem4d.md, "The lateral split with the held floor the default").
+        particleSplitLateral = try params.bool("particle_split_lateral", default: true)
+        if params.string("particle_split_lateral_rival", default: "both").lowercased() == "both" {
             particleSplitLateralRival = true
             particleSplitLateralRivalAndHeld = true
         } else {
-            particleSplitLateralRival = try params.bool("particle_split_lateral_rival", default: false)
+            particleSplitLateralRival = try params.bool("particle_split_lateral_rival", default: true)
             particleSplitLateralRivalAndHeld = false
         }
-        particleSplitLateralRivalMerge = params.string("particle_split_lateral_rival_merge", default: "false").lowercased()
-        guard ["false", "refuse", "merge"].contains(particleSplitLateralRivalMerge) else {
-            throw ParamError(message: "--param particle_split_lateral_rival_merge=\(particleSplitLateralRivalMerge): expected false, refuse or merge")
+        let rivalMerge = params.string("particle_split_lateral_rival_merge", default: "merge").lowercased()
+        // `false` was the off spelling before the option became an enum; it stays accepted.
+        guard let merge = STEM4DParticleModelFit.RivalMerge(rawValue: rivalMerge == "false" ? "off" : rivalMerge) else {
+            throw ParamError(message: "--param particle_split_lateral_rival_merge=\(rivalMerge): expected off (or false), refuse or merge")
         }
+        particleSplitLateralRivalMerge = merge
         particleSplitLateralRivalJoint = try params.bool("particle_split_lateral_rival_joint", default: false)
         particleStackMax = try params.int("particle_stack_max", default: 10, range: 1...64)
         if params.values["particle_shared_amplitude"]?.lowercased() == "per_sphere" {
@@ -338,7 +347,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["off", "censored"].contains(particleFloor) else {
             throw ParamError(message: "--param particle_floor=\(particleFloor): expected off or censored")
         }
-        particleFloorHeld = params.string("particle_floor_held", default: "off").lowercased()
+        particleFloorHeld = params.string("particle_floor_held", default: "all").lowercased()
         guard ["off", "rival", "all"].contains(particleFloorHeld) else {
             throw ParamError(message: "--param particle_floor_held=\(particleFloorHeld): expected off, rival or all")
         }
