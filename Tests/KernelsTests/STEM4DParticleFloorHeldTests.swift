@@ -70,6 +70,65 @@ final class STEM4DParticleFloorHeldTests: XCTestCase {
         XCTAssertGreaterThan(beyondFirstMinimum, 5)
     }
 
+    /// The radix solver `score` calls (`amplitudeRadix`) is the plain solver bit for bit —
+    /// amplitude and gain — and sorts the breakpoints as the standard library's stable sort does:
+    /// on the global-minimum test's small awkward sets (held, censored and plain pixels, ± a
+    /// prior, minima past a first local one), and on large ones with repeated breakpoints,
+    /// breakpoints one ulp apart (equal in the radix key's 32 bits), descending runs and huge ones.
+    func testRadixSolverIsThePlainOneBitForBit() {
+        var rng = SeededRandom(seed: 32)
+        var scratch = STEM4DParticleFloorHeld.RadixScratch()
+        var sharedTopBits = 0
+        for trial in 0..<1200 {
+            var terms: [STEM4DParticleFloorHeld.Term]
+            var fg = 0.0, gg = 0.0
+            if trial % 2 == 0 {
+                // The global-minimum test's draws.
+                let nPlain = Int(rng.uniform(0...4.99)), nCut = Int(rng.uniform(0...4.99)), nHeld = Int(rng.uniform(1...8.99))
+                for _ in 0..<nPlain {
+                    let f = rng.gaussian() + 1, g = rng.uniform(0.1...2), iv = rng.uniform(0.5...2)
+                    fg += f * g * iv; gg += g * g * iv
+                }
+                terms = (0..<nCut).compactMap { _ in
+                    let f = rng.gaussian() + 1, g = rng.uniform(0.1...2), iv = rng.uniform(0.5...2)
+                    return f > 0 ? .init(b: f / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv, after: 0) : nil
+                }
+                terms += (0..<nHeld).map { _ in
+                    let d = rng.uniform(0.05...3), f = d - rng.uniform(0.05...(trial % 4 == 0 ? 4 : 1))
+                    let g = rng.uniform(0.1...2), iv = rng.uniform(0.5...2)
+                    return .init(b: d / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv, after: (f - d) * (f - d) * iv)
+                }
+            } else {
+                let n = [0, 1, 2, 3, 17, 200, 1500][(trial / 2) % 7]
+                terms = (0..<n).map { _ in
+                    let d = rng.uniform(0.05...3), f = d - rng.uniform(0.05...4)
+                    let g = rng.uniform(0.0001...2), iv = rng.uniform(0.5...2)
+                    return .init(b: d / g, a1: f * g * iv, a2: g * g * iv, a0: f * f * iv, after: (f - d) * (f - d) * iv)
+                }
+                fg = rng.gaussian(); gg = rng.uniform(0...3)
+                if n > 8 {
+                    for k in 1..<4 { terms[k].b = terms[0].b }                      // repeated
+                    for k in 4..<8 { terms[k].b = terms[k - 1].b.nextUp }           // one ulp apart
+                    terms[8].b = 1e300
+                }
+                if n > 100 && trial % 4 == 1 { terms.sort { $0.b > $1.b } }         // descending
+                if n > 100 && trial % 8 == 3 { for k in 0..<n { terms[k].b = 1 + Double(k % 5) * 1e-9 } }
+            }
+            let prior: (mean: Double, precision: Double)? = trial % 3 == 0 ? (rng.uniform(0...2), rng.uniform(0...3)) : nil
+            var sorted = terms
+            let plain = STEM4DParticleFloorHeld.amplitude(fg: fg, gg: gg, terms: &sorted, prior: prior)
+            let radix = STEM4DParticleFloorHeld.amplitudeRadix(fg: fg, gg: gg, terms: terms, prior: prior, scratch: &scratch)
+            XCTAssertEqual(radix.c.bitPattern, plain.c.bitPattern, "trial \(trial): c \(radix.c) vs \(plain.c)")
+            XCTAssertEqual(radix.gain.bitPattern, plain.gain.bitPattern, "trial \(trial): gain \(radix.gain) vs \(plain.gain)")
+            let stable = terms.indices.sorted { terms[$0].b < terms[$1].b || (terms[$0].b == terms[$1].b && $0 < $1) }
+            XCTAssertEqual(Array(scratch.order.prefix(terms.count)).map(Int.init), stable, "trial \(trial): order")
+            if zip(stable, stable.dropFirst()).contains(where: { terms[$0].b != terms[$1].b
+                && terms[$0].b.bitPattern >> 32 == terms[$1].b.bitPattern >> 32 }) { sharedTopBits += 1 }
+        }
+        // The sets exercise the insertion pass (neighbours equal in the radix key, not in value).
+        XCTAssertGreaterThan(sharedTopBits, 50)
+    }
+
     /// With every `after` 0 (censored pixels only) it is `STEM4DParticleFloor.amplitude`.
     func testCensoredOnlyIsTheFloorAmplitude() {
         var rng = SeededRandom(seed: 7)

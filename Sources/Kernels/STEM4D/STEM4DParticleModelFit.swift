@@ -363,6 +363,8 @@ final class STEM4DParticleModelState {
     var floorTerms: [STEM4DParticleFloor.Term] = []
     /// Scratch for `score`'s terms with `heldInFits`.
     var heldTerms: [STEM4DParticleFloorHeld.Term] = []
+    /// `amplitudeRadix`'s buffers for `score`.
+    var heldScratch = STEM4DParticleFloorHeld.RadixScratch()
     /// Each view's floor (counts) and its pixels at it (`floorCensored`); empty when off.
     var floor: [Double] = []
     var censored: [[Bool]] = []
@@ -633,7 +635,8 @@ final class STEM4DParticleModelState {
         if held {
             guard !heldTerms.isEmpty || (gg > 0 && fg > 0) else { return (0, 0) }
             let prior = amplitudeLaw.map { (mean: $0.mean(r), precision: $0.precision(information: gg + heldTerms.map(\.a2).reduce(0, +))) }
-            return STEM4DParticleFloorHeld.amplitude(fg: fg, gg: gg, terms: &heldTerms, prior: prior)
+            // The radix twin: `amplitude`'s result to the bit without its comparison sort.
+            return STEM4DParticleFloorHeld.amplitudeRadix(fg: fg, gg: gg, terms: heldTerms, prior: prior, scratch: &heldScratch)
         }
         if floored {
             let prior = amplitudeLaw.map { (mean: $0.mean(r), precision: $0.precision(information: gg + floorTerms.map(\.a2).reduce(0, +))) }

@@ -54,6 +54,9 @@ struct BenchSTEM4DCommand: ParsableCommand {
     @Flag(name: .long, help: "Instead of the virtual detectors: speed of the line kernels (Hessian, depth sweep) on --scan² views (default 256).")
     var lines = false
 
+    @Flag(name: .customLong("particle-kernels"), help: "Instead of the virtual detectors: the particle fit's kernels against their plain twins (the held amplitude's radix and comparison sorts).")
+    var particleKernels = false
+
     func validate() throws {
         if let scan { guard (8...2048).contains(scan) else { throw ValidationError("--scan must be 8…2048") } }
         if let detector { guard (8...1024).contains(detector) else { throw ValidationError("--detector must be 8…1024") } }
@@ -66,6 +69,7 @@ struct BenchSTEM4DCommand: ParsableCommand {
     func run() throws {
         if let quality { return try runQuality(quality) }
         if lines { return runLines(side: scan ?? 256) }
+        if particleKernels { return runParticleKernels() }
         #if DEBUG
         print("note: this is a debug build; measure with `swift build -c release` and the release ctl")
         #endif
