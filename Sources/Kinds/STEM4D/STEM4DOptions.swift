@@ -207,8 +207,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// (`STEM4DParticleModelFit.floorCensored`).
     public var particleFloor: String
     /// `particle_floor_held=` (default `all` since the twenty-fifth session; `off` the linear
-    /// prediction): with `particle_floor=censored`, the pixels not
-    /// censored are compared with the prediction held at the floor, max(floor, prediction) —
+    /// prediction): the pixels not censored (with `particle_floor=off` too: none are)
+    /// are compared with the prediction held at the floor, max(floor, prediction) —
     /// `rival`: in the lateral split's rival only; `all`: in every comparison and amplitude fit
     /// of the joint particle fit (`STEM4DParticleModelFit.floorHeld`).
     public var particleFloorHeld: String
