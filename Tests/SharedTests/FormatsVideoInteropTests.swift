@@ -191,6 +191,15 @@ final class FormatsVideoInteropTests: XCTestCase {
                 XCTAssertTrue([.truncated, .corrupt].contains(error.kind), "\(name): \(error)")
             }
         }
+        // A flat clip's MP4 is mostly index: cut at 60 % it ends inside the `moov` box, and opens
+        // with one stream of no codec — truncated, not "no video stream".
+        let flat = Clip(width: 64, height: 48, frames: Array(repeating: Array(repeating: 100, count: 64 * 48), count: 10), bits: 8, rate: (10, 1))
+        let flatPath = try Self.encode(flat, to: dir.file("flat.mp4"), codec: ["-c:v", "libx264", "-g", "3"], in: dir)
+        let flatWhole = try Data(contentsOf: URL(fileURLWithPath: flatPath))
+        try flatWhole.prefix(flatWhole.count * 6 / 10).writeFixture(toPath: flatPath)
+        assertFormatError(.truncated, containing: ["flat.mp4", "copy it again"]) {
+            _ = try FrameFixtures.readAll(try FrameStackFormat.open(path: flatPath))
+        }
         var g = FrameFixtures.Generator(state: seed)
         let junk = Data("RIFF".utf8) + Data((0..<4000).map { _ in UInt8.random(in: 0...255, using: &g) })
         try junk.writeFixture(toPath: dir.file("junk.avi"))

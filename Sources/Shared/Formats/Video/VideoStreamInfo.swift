@@ -29,6 +29,13 @@ struct VideoStreamInfo {
                               fix: "the file is damaged or truncated; copy it again")
         }
         let best = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        // An MP4/MOV cut inside its index opens with its track but no sample description: every
+        // stream a data stream of no codec. That is a damaged file, not one without pictures.
+        let streams = (0..<Int(context.pointee.nb_streams)).compactMap { context.pointee.streams[$0]?.pointee.codecpar }
+        if best < 0, streams.allSatisfy({ $0.pointee.codec_id == AV_CODEC_ID_NONE }) {
+            throw FormatError(.truncated, file: file, problem: "none of its streams has a codec (an MP4/MOV cut inside its index?)",
+                              fix: "the file is damaged or truncated; copy it again")
+        }
         guard best >= 0, let stream = context.pointee.streams[Int(best)], let parameters = stream.pointee.codecpar else {
             throw FormatError(.unsupported, file: file, problem: "it holds no video stream (\(VideoDecoder.message(best)))",
                               fix: "pass a video with a picture stream, or its frames as TIFF/PNG")
