@@ -5,7 +5,8 @@ import Shared
 import XCTest
 
 /// `--param temporal_long_frames=`, `temporal_polarity_alpha=`, `temporal_long_undecided_alpha=`,
-/// `temporal_long_by_short_mean=` and `temporal_long_null_test=` reach the detector settings the
+/// `temporal_long_by_short_mean=`, `temporal_long_null_test=`, `temporal_long_pooled_gate=` and
+/// `temporal_long_pooled_gate_side=` reach the detector settings the
 /// shard reads (`TEMDetectorConfig.temporalLongFrames`, `temporalPolarityAlpha`; off by default,
 /// also in `video22`); bad values fail at submission.
 final class TEMTemporalLongParamTests: XCTestCase {
@@ -27,5 +28,14 @@ final class TEMTemporalLongParamTests: XCTestCase {
                                     "temporal_long_by_short_mean": "false", "temporal_long_null_test": "true"])
         XCTAssertFalse(gateAlone.temporalLongByShortMean)
         XCTAssertTrue(gateAlone.temporalLongNullTest)
+        // The undecided gate on the test pooled over every frame (twenty-sixth session, tem-det-34).
+        assertJobParameter("temporal_long_pooled_gate", of: config, \.temporalLongPooledGate, byDefault: false,
+                           reads: [], refuses: ["often"])
+        assertJobParameter("temporal_long_pooled_gate_side", of: config, \.temporalLongPooledGateSide, byDefault: false,
+                           reads: [], refuses: ["left"])
+        let pooled = try config(["temporal_long_frames": "7", "temporal_long_undecided_alpha": "0.01",
+                                 "temporal_long_pooled_gate": "true", "temporal_long_pooled_gate_side": "true"])
+        XCTAssertTrue(pooled.temporalLongPooledGate)
+        XCTAssertTrue(pooled.temporalLongPooledGateSide)
     }
 }

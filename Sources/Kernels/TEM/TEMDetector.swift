@@ -398,6 +398,24 @@ public struct TEMDetectorConfig: Codable, Sendable, Equatable {
     /// in the wrong polarity meets the true lines as its null. No level of its own. Issue 11
     /// items 2 and 5, twenty-second session, branch tem-det-30. Off by default.
     public var temporalLongNullTest = false
+    /// With `temporalLongFrames` and `temporalLongUndecidedAlpha`: the undecided gate asks the plain
+    /// frames' polarity test pooled over every frame the plain detector has seen
+    /// (`TEMDetector.gatePolarityTest`: both polarities' tiles added on each frame, the other one
+    /// recombined from the same smoothed planes), not only over its checks every
+    /// `polarityCheckInterval` frames — a sequential test: it stops at its first significant look
+    /// (the gate then stays shut). A frame is completed a few frames after it is read, so the gate
+    /// for frame k already holds frames up to k + K₂/2: a clear video whose first check alone is
+    /// not significant (medium 4, 38: |z| 1.8–2.1, the K₂ mean then tracing the static mottle in
+    /// the first 16 frames) is decided before its K₂ mean is read. The plain detection is unchanged
+    /// (the pooled test decides nothing there). Issue 11 items 2 and 5, twenty-sixth session,
+    /// branch tem-det-34. Off by default.
+    public var temporalLongPooledGate = false
+    /// With `temporalLongPooledGate`: the pooled test shuts the gate only when it is significant on
+    /// the side the plain frames are read in (`TEMDetector.detectedBright`) — the frames confirm
+    /// their own reading. Significant on the other side, the plain detector reads the wrong
+    /// polarity and its lines are out of its reach: the gate stays open (a faint draw's static
+    /// mottle can lean the pooled test either way). Off: significant either way shuts it.
+    public var temporalLongPooledGateSide = false
     /// With `temporalMeanFrames`: α > 0 reads each mean frame in the polarity of the best
     /// evidenced of the window's polarity tests when that test is significant at α
     /// (`TEMPolarityTest`, Hoeffding's bound, tiles summed over each reading's checks): of the
@@ -738,6 +756,14 @@ public struct TEMDetector: Sendable {
     /// significant, for diagnostics (`polarityAlpha`).
     public private(set) var framesSeen = 0
     public private(set) var firstSignificantFrame: Int?
+    /// `temporalLongPooledGate`: the plain polarity test pooled over every frame seen so far,
+    /// until its first significant look (nil: off). Read by `TEMTemporalWindow`'s undecided gate.
+    public private(set) var gatePolarityTest: TEMPolarityTest?
+    /// `gatePolarityTest` with the polarity the plain frames are read in (`detectedBright`).
+    public var gatePolarity: (test: TEMPolarityTest, readBright: Bool)? {
+        gatePolarityTest.map { ($0, detectedBright ?? false) }
+    }
+    private var gateDecided = false
     /// `polarityPooledSticky`: the extra seeds held on by an earlier significant look.
     private var pooledHeld = false
     /// `nullTest`: the null curves' largest statistic per recent null frame, and frames since
@@ -884,6 +910,20 @@ public struct TEMDetector: Sendable {
         } else if cfg.autoPolarity {
             let interval = cfg.polarityAlpha > 0 && !polaritySignificant && cfg.polarityUndecidedInterval > 0
                 ? cfg.polarityUndecidedInterval : cfg.polarityCheckInterval
+            // `temporalLongPooledGate`: every frame's tiles of both polarities into the gate's test
+            // (the checks' own tiles at a check), until its first significant look. Read on the plain
+            // response only (not with an averaged polarity map, `tangentHalfLength` or localised NMS).
+            let gate = cfg.temporalLongPooledGate && cfg.temporalLongFrames > 0 && cfg.temporalLongUndecidedAlpha > 0
+                && !gateDecided && !localised && cfg.tangentHalfLength == 0
+                && !(cfg.polarityAlpha > 0 && cfg.polarityTangentHalfLength > 0)
+            func addToGate(dark: [Double], bright: [Double]) {
+                var test = gatePolarityTest ?? TEMPolarityTest()
+                test.alpha = cfg.temporalLongUndecidedAlpha
+                test.randomisations = 999
+                test.add(dark: dark, bright: bright)
+                gatePolarityTest = test
+                gateDecided = test.significant
+            }
             if detectedBright == nil || framesSinceCheck >= interval {
                 // Both polarities' excess response is summed over every check of the video: the
                 // decision is the video's, and one frame of faint lines cannot flip it by chance.
@@ -935,6 +975,7 @@ public struct TEMDetector: Sendable {
                 polarityTest.alpha = cfg.polarityAlpha
                 polarityTest.randomisations = cfg.polarityRandomisations
                 polarityTest.add(dark: current ? otherTiles : sameTiles, bright: current ? sameTiles : otherTiles)
+                if gate { addToGate(dark: current ? otherTiles : sameTiles, bright: current ? sameTiles : otherTiles) }
                 let larger = polarityEvidence.bright > polarityEvidence.dark
                 if cfg.polarityAlpha > 0 {
                     // Significant: the test's side. Not significant: the polarity stays once it has
@@ -960,6 +1001,25 @@ public struct TEMDetector: Sendable {
                 framesSinceCheck = 0
             } else {
                 filterFrame(bright: polarityInUse)
+                if gate {
+                    // The other polarity recombined from the same smoothed planes into the spare
+                    // buffers; the frame's own maps are left as they are.
+                    let use = cfg.brightLines
+                    let block = max(8, cfg.polarityBlock)
+                    var sameTiles: [Double] = [], otherTiles: [Double] = []
+                    _ = response.withUnsafeBufferPointer {
+                        RidgeThreshold.excessResponse($0, high: cfg.highThreshold, width: width, block: block, blocks: &sameTiles)
+                    }
+                    if spare.response.count != n { spare = (flat, flat, []) }
+                    spare.response.withUnsafeMutableBufferPointer { r in spare.normal.withUnsafeMutableBufferPointer { nb in
+                        RidgeFilter.applyOpposite(width: width, height: height, scales: cfg.scales.count, beta: cfg.beta,
+                                                  pairGuard: cfg.pairGuard, response: r, normal: nb, workspace: &ridge)
+                    } }
+                    _ = spare.response.withUnsafeBufferPointer {
+                        RidgeThreshold.excessResponse($0, high: cfg.highThreshold, width: width, block: block, blocks: &otherTiles)
+                    }
+                    addToGate(dark: use ? otherTiles : sameTiles, bright: use ? sameTiles : otherTiles)
+                }
             }
             framesSinceCheck += 1
         } else {

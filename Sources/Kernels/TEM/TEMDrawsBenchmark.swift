@@ -127,7 +127,7 @@ public enum TEMDrawsBenchmark {
                     let response = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 ? detector.lastResponse() : nil
                     store(img.withUnsafeBufferPointer {
                         window!.push($0, width: params.width, height: params.height, drift: drift[f], curves: found, response: response,
-                                     plainPolarity: detector.polarityTest)
+                                     plainPolarity: detector.polarityTest, gatePolarity: detector.gatePolarity)
                     })
                 } else {
                     detected[f] = curves

@@ -53,7 +53,7 @@ public enum TEMFalseCurveDiagnosis {
                 let response = config.temporalDropGhosts && config.temporalGhostLeftAlpha > 0 ? detector.lastResponse() : nil
                 for o in img.withUnsafeBufferPointer({
                     window!.push($0, width: w, height: h, drift: synth.stage.drift[f], curves: own, response: response,
-                                 plainPolarity: detector.polarityTest)
+                                 plainPolarity: detector.polarityTest, gatePolarity: detector.gatePolarity)
                 }) {
                     reportedByFrame[o.index] = o.curves
                 }

@@ -112,7 +112,7 @@ public enum TEMTemporalBenchmark {
         for i in 0..<frames {
             tally(images[played[i]].withUnsafeBufferPointer {
                 temporal.push($0, width: w, height: h, drift: drifts[played[i]], curves: plain[played[i]],
-                              response: responses[played[i]], plainPolarity: detector.polarityTest)
+                              response: responses[played[i]], plainPolarity: detector.polarityTest, gatePolarity: detector.gatePolarity)
             })
         }
         tally(temporal.finish())

@@ -20,6 +20,8 @@ public struct TEMTemporalWindow: Sendable {
     private var longDetector: TEMDetector?
     /// The plain frames' polarity test, as last pushed (`temporalPolarityAlpha`, `temporalLongUndecidedAlpha`).
     private var plainPolarity: TEMPolarityTest?
+    /// `temporalLongPooledGate`: the plain frames' test pooled over every frame, as last pushed.
+    private var gatePolarity: (test: TEMPolarityTest, readBright: Bool)?
     /// A frame held for the windows that read it.
     typealias Held = (index: Int, pixels: [Float], drift: TEMPoint, curves: [TEMCurve], response: [Float]?)
     private var held: [Held] = []
@@ -52,6 +54,7 @@ public struct TEMTemporalWindow: Sendable {
         self.config = config
         var own = config
         own.temporalMeanFrames = 0
+        own.temporalLongPooledGate = false // the plain frames' detector keeps the gate's test
         detector = TEMDetector(config: own)
         if config.temporalMeanFrames > 1 && config.temporalLongFrames > config.temporalMeanFrames {
             var longOwn = own
@@ -81,10 +84,14 @@ public struct TEMTemporalWindow: Sendable {
     /// line left (`temporalGhostLeftAlpha`); nil: not held (a frame without it shows no line
     /// anywhere to that test). `plainPolarity`: the plain frames' detector's polarity test after
     /// this frame (`TEMDetector.polarityTest`), read with `temporalPolarityAlpha` and
-    /// `temporalLongUndecidedAlpha`.
+    /// `temporalLongUndecidedAlpha`. `gatePolarity`: that detector's test pooled over every frame
+    /// (`TEMDetector.gatePolarityTest`), which the undecided gate reads instead with
+    /// `temporalLongPooledGate` (nil: the plain test).
     public mutating func push(_ frame: UnsafeBufferPointer<Float>, width: Int, height: Int, drift: TEMPoint,
-                              curves: [TEMCurve], response: [Float]? = nil, plainPolarity: TEMPolarityTest? = nil) -> [Output] {
+                              curves: [TEMCurve], response: [Float]? = nil, plainPolarity: TEMPolarityTest? = nil,
+                              gatePolarity: (test: TEMPolarityTest, readBright: Bool)? = nil) -> [Output] {
         if let plainPolarity { self.plainPolarity = plainPolarity }
+        if let gatePolarity { self.gatePolarity = gatePolarity }
         let index = pushed
         pushed += 1
         if size == nil { size = (width, height) }
@@ -105,13 +112,16 @@ public struct TEMTemporalWindow: Sendable {
     /// no copy and no allocation per frame once the window is full. The same outputs as `push`
     /// (`TEMTemporalWindowTakingTests`).
     public mutating func push(taking frame: inout [Float], width: Int, height: Int, drift: TEMPoint,
-                              curves: [TEMCurve], response: [Float]? = nil, plainPolarity: TEMPolarityTest? = nil) -> [Output] {
+                              curves: [TEMCurve], response: [Float]? = nil, plainPolarity: TEMPolarityTest? = nil,
+                              gatePolarity: (test: TEMPolarityTest, readBright: Bool)? = nil) -> [Output] {
         guard frames > 1, frame.count == width * height, size == nil || size! == (width, height) else {
             return frame.withUnsafeBufferPointer {
-                push($0, width: width, height: height, drift: drift, curves: curves, response: response, plainPolarity: plainPolarity)
+                push($0, width: width, height: height, drift: drift, curves: curves, response: response,
+                     plainPolarity: plainPolarity, gatePolarity: gatePolarity)
             }
         }
         if let plainPolarity { self.plainPolarity = plainPolarity }
+        if let gatePolarity { self.gatePolarity = gatePolarity }
         let index = pushed
         pushed += 1
         if size == nil { size = (width, height) }
@@ -182,7 +192,10 @@ public struct TEMTemporalWindow: Sendable {
         guard longDetector != nil else { return merged.curves }
         let byShort = config.temporalLongByShortMean && shortRead && merged.seen > 0
         var byUndecided = false
-        if !byShort, config.temporalLongUndecidedAlpha > 0, var test = plainPolarity {
+        // `temporalLongPooledGate`: the plain test pooled over every frame seen (to k + K₂/2 here).
+        let pooledGate = config.temporalLongPooledGate ? gatePolarity : nil
+        let gateTest = pooledGate?.test ?? plainPolarity
+        if !byShort, config.temporalLongUndecidedAlpha > 0, var test = gateTest {
             // The exact sign-flip tail where Hoeffding's bound does not decide (999 patterns, as
             // `video18`): the bound asks |z| ≥ 3.26 at 1 % where the near-Gaussian sum of many
             // tiles has it at ≈ 2.6, and a clear video's first check (medium 45: |z| < 3.26 until
@@ -196,7 +209,9 @@ public struct TEMTemporalWindow: Sendable {
                 significant = test.significant
                 undecidedAsked = (test, significant)
             }
-            if !significant {
+            // `temporalLongPooledGateSide`: significant against the plain frames' reading shuts nothing.
+            let shut = significant && !(config.temporalLongPooledGateSide && pooledGate.map { ($0.test.z > 0) != $0.readBright } == true)
+            if !shut {
                 if probe > 0 && longQuiet && longSkipped + 1 < probe { longSkipped += 1 } else { byUndecided = true }
             }
         }

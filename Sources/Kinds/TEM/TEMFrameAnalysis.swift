@@ -87,6 +87,8 @@ struct TEMFrameAnalysis {
         if let v = options.temporalLongUndecidedAlpha { config.temporalLongUndecidedAlpha = v }
         if let v = options.temporalLongByShortMean { config.temporalLongByShortMean = v }
         if options.temporalLongNullTest { config.temporalLongNullTest = true }
+        if options.temporalLongPooledGate { config.temporalLongPooledGate = true }
+        if options.temporalLongPooledGateSide { config.temporalLongPooledGateSide = true }
         return config
     }
 
@@ -118,7 +120,7 @@ struct TEMFrameAnalysis {
         // The window keeps this frame's array and hands back one it no longer reads, which the
         // next frame is decoded into (no copy of the frame).
         let done = window!.push(taking: &pixels, width: width, height: height, drift: drift ?? .zero, curves: found,
-                                response: response, plainPolarity: detector.polarityTest)
+                                response: response, plainPolarity: detector.polarityTest, gatePolarity: detector.gatePolarity)
         recordCompleted(done)
     }
 

@@ -125,6 +125,14 @@ public struct TEMJobOptions: Sendable, Equatable {
     /// curves kept only when they beat every curve the opposite polarity traces on the recent K₂
     /// means (`TEMDetectorConfig.temporalLongNullTest`).
     public var temporalLongNullTest = false
+    /// `temporal_long_pooled_gate=true` (off by default): with `temporal_long_undecided_alpha`, the
+    /// undecided gate asks the plain polarity test pooled over every frame seen, until its first
+    /// significant look (`TEMDetectorConfig.temporalLongPooledGate`).
+    public var temporalLongPooledGate = false
+    /// `temporal_long_pooled_gate_side=true` (off by default): with `temporal_long_pooled_gate`, the
+    /// pooled test shuts the gate only when significant on the side the plain frames are read in
+    /// (`TEMDetectorConfig.temporalLongPooledGateSide`).
+    public var temporalLongPooledGateSide = false
     /// `track_gate=` (px), `max_gap=` (frames), `stitch_frames=`, `min_track_frames=`: tracker.
     public var trackGate: Double?
     public var maxGap: Int?
@@ -228,6 +236,8 @@ public struct TEMJobOptions: Sendable, Equatable {
         temporalLongUndecidedAlpha = try optionalDouble("temporal_long_undecided_alpha", 0...0.5)
         temporalLongByShortMean = try params.values["temporal_long_by_short_mean"].map { _ in try params.bool("temporal_long_by_short_mean", default: true) }
         temporalLongNullTest = try params.bool("temporal_long_null_test", default: false)
+        temporalLongPooledGate = try params.bool("temporal_long_pooled_gate", default: false)
+        temporalLongPooledGateSide = try params.bool("temporal_long_pooled_gate_side", default: false)
         trackGate = try optionalDouble("track_gate", 0...10_000)
         maxGap = try optionalInt("max_gap", 0...1000)
         stitchFrames = try optionalInt("stitch_frames", 0...100_000)
