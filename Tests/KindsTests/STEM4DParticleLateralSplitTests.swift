@@ -48,6 +48,12 @@ final class STEM4DParticleLateralSplitTests: XCTestCase {
         XCTAssertThrowsError(try STEM4DJobOptions(JobParams(["particle_split_lateral_rival": "sometimes"]))) { error in
             XCTAssertTrue("\(error)".contains("particle_split_lateral_rival"), "\(error)")
         }
+        // Read once into its enum: every spelling `JobParams.bool` takes, and `both` in any case.
+        assertJobParameter("particle_split_lateral_rival", of: stem4dOptions, \.particleLateralRival, byDefault: .both,
+                           reads: [("false", .off), ("off", .off), ("0", .off), ("no", .off),
+                                   ("true", .refitted), ("on", .refitted), ("1", .refitted), ("YES", .refitted),
+                                   ("both", .both), ("Both", .both)],
+                           refuses: ["", "merge", "all", "both,true"])
     }
 
     /// `particle_split_lateral_rival` through a job: the randomiser's 64² draw 10 (φ 2.46°, 7

@@ -224,7 +224,7 @@ public enum STEM4DMerge {
             model.amplitudeStudentT = options.particleAmplitudePrior == "student_t"
             model.stackResidualStarts = options.particleStackStarts == "residual"
             model.floorCensored = options.particleFloor == "censored"
-            model.floorHeld = STEM4DParticleModelFit.FloorHeld(rawValue: options.particleFloorHeld) ?? .off
+            model.floorHeld = options.particleFloorHeld
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance
