@@ -16,6 +16,13 @@ final class STEM4DParticleDepthOutlierJobTests: XCTestCase {
                            byDefault: "overlapping", reads: [("all", "all")], refuses: ["alone"])
     }
 
+    /// `particle_depth_outlier_reference`: `all` by default, `kept` read (in any case), anything
+    /// else refused by name.
+    func testReferenceParameter() throws {
+        assertJobParameter("particle_depth_outlier_reference", of: stem4dOptions, \.particleDepthOutlierReference,
+                           byDefault: .all, reads: [("all", .all), ("kept", .kept), ("Kept", .kept)], refuses: ["true", "median", ""])
+    }
+
     /// `particle_depth_outlier_joint`: off by default, read, refused by name when malformed.
     func testJointParameter() throws {
         assertJobParameter("particle_depth_outlier_joint", of: stem4dOptions, \.particleDepthOutlierJoint, byDefault: false,

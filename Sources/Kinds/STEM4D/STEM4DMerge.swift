@@ -208,6 +208,7 @@ public enum STEM4DMerge {
             model.depthOutlierFactor = options.particleDepthOutlier
             model.depthOutlierOverlappingOnly = options.particleDepthOutlierScope == "overlapping"
             model.depthOutlierJoint = options.particleDepthOutlierJoint
+            model.depthOutlierReference = options.particleDepthOutlierReference
             model.spreadCellPx = options.particleSpreadCell
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"
@@ -225,6 +226,7 @@ public enum STEM4DMerge {
             model.stackResidualStarts = options.particleStackStarts == "residual"
             model.floorCensored = options.particleFloor == "censored"
             model.floorHeld = options.particleFloorHeld
+            model.floorHeldBackground = options.particleFloorHeldBackground
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance

@@ -100,6 +100,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// with them to its minimum when that lowers χ²; the rule then judges it there
     /// (`STEM4DParticleModelFit.depthOutlierJoint`).
     public var particleDepthOutlierJoint: Bool
+    /// `particle_depth_outlier_reference=` (default `all`): the σz median the depth-outlier rule
+    /// scales by — `all` spheres of the fit, or `kept`: those whose depth the rule finds
+    /// determined, the rule applied again with their median until that set stops changing
+    /// (`STEM4DParticleModelFit.depthOutlierReference`).
+    public var particleDepthOutlierReference: STEM4DParticleModelFit.DepthOutlierReference
     /// `line_depth_smoothing=` (default `fixed`): `ici` smooths each line's depth at the scale
     /// the data allow (LPA-ICI, `STEM4DLineDepthSmoothing`); `fixed` over ±6 points.
     public var lineDepthSmoothing: String
@@ -224,6 +229,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// `rival`: in the lateral split's rival only; `all`: in every comparison and amplitude fit
     /// of the joint particle fit (`STEM4DParticleModelFit.floorHeld`).
     public var particleFloorHeld: STEM4DParticleModelFit.FloorHeld
+    /// `particle_floor_held_background=` (default false): with `particle_floor_held=all`, the
+    /// background refit leaves out the pixels the model predicts under the floor they are held
+    /// at (`STEM4DParticleModelFit.floorHeldBackground`).
+    public var particleFloorHeldBackground: Bool
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -315,6 +324,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param particle_depth_outlier_scope=\(particleDepthOutlierScope): expected all or overlapping")
         }
         particleDepthOutlierJoint = try params.bool("particle_depth_outlier_joint", default: false)
+        let reference = params.string("particle_depth_outlier_reference", default: "all").lowercased()
+        guard let outlierReference = STEM4DParticleModelFit.DepthOutlierReference(rawValue: reference) else {
+            throw ParamError(message: "--param particle_depth_outlier_reference=\(reference): expected all or kept")
+        }
+        particleDepthOutlierReference = outlierReference
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
         particleChordSampling = params.string("particle_chord_sampling", default: "point")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
@@ -367,6 +381,7 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param particle_floor_held=\(floorHeld): expected off, rival or all")
         }
         particleFloorHeld = held
+        particleFloorHeldBackground = try params.bool("particle_floor_held_background", default: false)
         particleStackStarts = params.string("particle_stack_starts", default: "old")
         guard ["old", "residual"].contains(particleStackStarts) else {
             throw ParamError(message: "--param particle_stack_starts=\(particleStackStarts): expected old or residual")
