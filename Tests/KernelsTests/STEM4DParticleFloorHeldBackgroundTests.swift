@@ -9,8 +9,8 @@ final class STEM4DParticleFloorHeldBackgroundTests: XCTestCase {
     /// (r 10, amplitude 1.5: its linear prediction reaches −30 counts) clipped at a floor of 3
     /// counts, the sphere in the model at its true place and amplitude. Under the held model the
     /// pixels predicted under the floor read image + level × model = 3 + 60 × 1.5 × chord, far above
-    /// the background: refitted with them, the plane stands above 60 and the smooth term lifts the
-    /// background round the sphere; without them, both are the truth. Fails with the option off
+    /// the background: refitted with them, the plane stands at 61.4 and the background is off by up
+    /// to 0.48 counts after the smooth term; without them, both are the truth. Fails with the option off
     /// (the first half is that run).
     func testPixelsPredictedUnderTheFloorSayNothingOfTheBackground() {
         let (w, h) = (48, 48)
@@ -40,7 +40,7 @@ final class STEM4DParticleFloorHeldBackgroundTests: XCTestCase {
         }
         let all = background(heldOut: false)
         XCTAssertGreaterThan(all.plane, 61, "every uncensored pixel lifts the plane")
-        XCTAssertGreaterThan(all.worst, 0.5)
+        XCTAssertGreaterThan(all.worst, 0.3, "the smooth term takes part of it: 0.48 when written")
         let held = background(heldOut: true)
         XCTAssertEqual(held.plane, 60, accuracy: 1e-4)
         XCTAssertLessThan(held.worst, 1e-3)

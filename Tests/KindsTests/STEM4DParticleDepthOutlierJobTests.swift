@@ -16,11 +16,17 @@ final class STEM4DParticleDepthOutlierJobTests: XCTestCase {
                            byDefault: "overlapping", reads: [("all", "all")], refuses: ["alone"])
     }
 
-    /// `particle_depth_outlier_reference`: `all` by default, `kept` read (in any case), anything
-    /// else refused by name.
+    /// `particle_depth_outlier_reference`: `kept` by default (since the twenty-sixth session), `all`
+    /// read (in any case), anything else refused by name.
     func testReferenceParameter() throws {
         assertJobParameter("particle_depth_outlier_reference", of: stem4dOptions, \.particleDepthOutlierReference,
-                           byDefault: .all, reads: [("all", .all), ("kept", .kept), ("Kept", .kept)], refuses: ["true", "median", ""])
+                           byDefault: .kept, reads: [("all", .all), ("kept", .kept), ("Kept", .kept)], refuses: ["true", "median", ""])
+    }
+
+    /// `particle_floor_held_background`: off by default, read, refused by name when malformed.
+    func testFloorHeldBackgroundParameter() throws {
+        assertJobParameter("particle_floor_held_background", of: stem4dOptions, \.particleFloorHeldBackground, byDefault: false,
+                           reads: [("true", true), ("false", false)], refuses: ["all"])
     }
 
     /// `particle_depth_outlier_joint`: off by default, read, refused by name when malformed.

@@ -100,7 +100,8 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// with them to its minimum when that lowers χ²; the rule then judges it there
     /// (`STEM4DParticleModelFit.depthOutlierJoint`).
     public var particleDepthOutlierJoint: Bool
-    /// `particle_depth_outlier_reference=` (default `all`): the σz median the depth-outlier rule
+    /// `particle_depth_outlier_reference=` (default `kept` since the twenty-sixth session; `all`
+    /// the median of every sphere, before): the σz median the depth-outlier rule
     /// scales by — `all` spheres of the fit, or `kept`: those whose depth the rule finds
     /// determined, the rule applied again with their median until that set stops changing
     /// (`STEM4DParticleModelFit.depthOutlierReference`).
@@ -324,7 +325,10 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param particle_depth_outlier_scope=\(particleDepthOutlierScope): expected all or overlapping")
         }
         particleDepthOutlierJoint = try params.bool("particle_depth_outlier_joint", default: false)
-        let reference = params.string("particle_depth_outlier_reference", default: "all").lowercased()
+        // The kept spheres' median is the default since the twenty-sixth session: it ties every
+        // recall and precision median and ties or wins every p10 on six ranges against the median
+        // of all (docs/stem4d.md, "The depth-outlier rule's median over the kept spheres").
+        let reference = params.string("particle_depth_outlier_reference", default: "kept").lowercased()
         guard let outlierReference = STEM4DParticleModelFit.DepthOutlierReference(rawValue: reference) else {
             throw ParamError(message: "--param particle_depth_outlier_reference=\(reference): expected all or kept")
         }
