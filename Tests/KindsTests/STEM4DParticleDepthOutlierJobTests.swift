@@ -16,6 +16,19 @@ final class STEM4DParticleDepthOutlierJobTests: XCTestCase {
                            byDefault: "overlapping", reads: [("all", "all")], refuses: ["alone"])
     }
 
+    /// `particle_depth_outlier_reference`: `kept` by default (since the twenty-sixth session), `all`
+    /// read (in any case), anything else refused by name.
+    func testReferenceParameter() throws {
+        assertJobParameter("particle_depth_outlier_reference", of: stem4dOptions, \.particleDepthOutlierReference,
+                           byDefault: .kept, reads: [("all", .all), ("kept", .kept), ("Kept", .kept)], refuses: ["true", "median", ""])
+    }
+
+    /// `particle_floor_held_background`: off by default, read, refused by name when malformed.
+    func testFloorHeldBackgroundParameter() throws {
+        assertJobParameter("particle_floor_held_background", of: stem4dOptions, \.particleFloorHeldBackground, byDefault: false,
+                           reads: [("true", true), ("false", false)], refuses: ["all"])
+    }
+
     /// `particle_depth_outlier_joint`: off by default, read, refused by name when malformed.
     func testJointParameter() throws {
         assertJobParameter("particle_depth_outlier_joint", of: stem4dOptions, \.particleDepthOutlierJoint, byDefault: false,

@@ -9,10 +9,12 @@ import XCTest
 /// (`particle_floor_held`, `STEM4DParticleFloorHeld`).
 final class STEM4DParticleFloorHeldJobTests: XCTestCase {
     /// `particle_floor_held`: `all` by default (since the twenty-fifth session), `off` and `rival`
-    /// read, anything else refused by name.
+    /// read into `STEM4DParticleModelFit.FloorHeld` (in any case), anything else refused by name —
+    /// the merge no longer maps an unknown value to off.
     func testParameter() throws {
-        assertJobParameter("particle_floor_held", of: stem4dOptions, \.particleFloorHeld, byDefault: "all",
-                           reads: [("off", "off"), ("rival", "rival"), ("all", "all")], refuses: ["true"])
+        assertJobParameter("particle_floor_held", of: stem4dOptions, \.particleFloorHeld, byDefault: .all,
+                           reads: [("off", .off), ("rival", .rival), ("all", .all), ("ALL", .all), ("Rival", .rival)],
+                           refuses: ["true", "false", "", "censored", "al"])
     }
 
     /// `particle_floor_held=all` through a job: the randomiser's 64² draw 1 (φ 2.44°, 1.12 counts

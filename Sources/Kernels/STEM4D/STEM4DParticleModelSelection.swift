@@ -240,10 +240,10 @@ extension STEM4DParticleModelState {
 /// 4 December). A sphere whose depth is not determined is not a 3D claim. The scale is the
 /// median over the fit's spheres, measured on the data; the factor is the rule's one constant.
 extension STEM4DParticleModelState {
-    /// Whether each standard error is at most `factor` × the median of the finite ones;
-    /// non-finite ones (the views do not constrain the depth) are never kept.
-    static func depthDetermined(_ sigmas: [Double], factor: Double) -> [Bool] {
-        let finite = sigmas.filter(\.isFinite).sorted()
+    /// Whether each standard error is at most `factor` × the median of the finite ones (of
+    /// `reference`, when given); non-finite ones (the views do not constrain the depth) are never kept.
+    static func depthDetermined(_ sigmas: [Double], factor: Double, reference: [Double]? = nil) -> [Bool] {
+        let finite = (reference ?? sigmas).filter(\.isFinite).sorted()
         guard !finite.isEmpty else { return sigmas.map { _ in false } }
         let n = finite.count
         let median = n % 2 == 1 ? finite[n / 2] : (finite[n / 2 - 1] + finite[n / 2]) / 2

@@ -208,6 +208,7 @@ public enum STEM4DMerge {
             model.depthOutlierFactor = options.particleDepthOutlier
             model.depthOutlierOverlappingOnly = options.particleDepthOutlierScope == "overlapping"
             model.depthOutlierJoint = options.particleDepthOutlierJoint
+            model.depthOutlierReference = options.particleDepthOutlierReference
             model.spreadCellPx = options.particleSpreadCell
             model.pointSampling = options.particleChordSampling == "point"
             model.measureBlur = options.particleChordSampling == "measured"
@@ -224,7 +225,8 @@ public enum STEM4DMerge {
             model.amplitudeStudentT = options.particleAmplitudePrior == "student_t"
             model.stackResidualStarts = options.particleStackStarts == "residual"
             model.floorCensored = options.particleFloor == "censored"
-            model.floorHeld = STEM4DParticleModelFit.FloorHeld(rawValue: options.particleFloorHeld) ?? .off
+            model.floorHeld = options.particleFloorHeld
+            model.floorHeldBackground = options.particleFloorHeldBackground
             model.depthChoice = options.particleDepthChoice
             model.hardSpheres = STEM4DParticleModelFit.HardSpheres(rawValue: options.particleHardSpheres) ?? .off
             model.significance = options.particleSignificance

@@ -100,6 +100,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// with them to its minimum when that lowers χ²; the rule then judges it there
     /// (`STEM4DParticleModelFit.depthOutlierJoint`).
     public var particleDepthOutlierJoint: Bool
+    /// `particle_depth_outlier_reference=` (default `kept` since the twenty-sixth session; `all`
+    /// the median of every sphere, before): the σz median the depth-outlier rule
+    /// scales by — `all` spheres of the fit, or `kept`: those whose depth the rule finds
+    /// determined, the rule applied again with their median until that set stops changing
+    /// (`STEM4DParticleModelFit.depthOutlierReference`).
+    public var particleDepthOutlierReference: STEM4DParticleModelFit.DepthOutlierReference
     /// `line_depth_smoothing=` (default `fixed`): `ici` smooths each line's depth at the scale
     /// the data allow (LPA-ICI, `STEM4DLineDepthSmoothing`); `fixed` over ±6 points.
     public var lineDepthSmoothing: String
@@ -168,9 +174,21 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// the pair must beat the strongest one-sphere alternative, the neighbours refitted alike in
     /// both (`true`, `STEM4DParticleModelFit.splitLateralRival`); `both`: and the old sphere held,
     /// the neighbours held, as without it (`splitLateralRivalAndHeld`).
-    public var particleSplitLateralRival: Bool
-    /// `particle_split_lateral_rival=both`.
-    public var particleSplitLateralRivalAndHeld: Bool
+    public var particleLateralRival: LateralRival
+    /// The values of `particle_split_lateral_rival`, read once: `false` (or any false spelling
+    /// `JobParams.bool` takes), `true` (any true spelling) and `both`.
+    public enum LateralRival: Sendable, Equatable, CaseIterable {
+        /// `false`: the pair against the old sphere only.
+        case off
+        /// `true`: against the strongest one-sphere alternative, the neighbours refitted.
+        case refitted
+        /// `both`: and against the old sphere with its neighbours held.
+        case both
+    }
+    /// `particle_split_lateral_rival` is `true` or `both` (`STEM4DParticleModelFit.splitLateralRival`).
+    public var particleSplitLateralRival: Bool { particleLateralRival != .off }
+    /// `particle_split_lateral_rival=both` (`STEM4DParticleModelFit.splitLateralRivalAndHeld`).
+    public var particleSplitLateralRivalAndHeld: Bool { particleLateralRival == .both }
     /// `particle_split_lateral_rival_merge=` (default `merge`; `off`, also spelt `false`): with
     /// `particle_split_lateral_rival`, one more one-sphere arm for each sphere lying on the old
     /// one in every view — one sphere in place of both
@@ -211,7 +229,11 @@ public struct STEM4DJobOptions: Sendable, Equatable {
     /// are compared with the prediction held at the floor, max(floor, prediction) —
     /// `rival`: in the lateral split's rival only; `all`: in every comparison and amplitude fit
     /// of the joint particle fit (`STEM4DParticleModelFit.floorHeld`).
-    public var particleFloorHeld: String
+    public var particleFloorHeld: STEM4DParticleModelFit.FloorHeld
+    /// `particle_floor_held_background=` (default false): with `particle_floor_held=all`, the
+    /// background refit leaves out the pixels the model predicts under the floor they are held
+    /// at (`STEM4DParticleModelFit.floorHeldBackground`).
+    public var particleFloorHeldBackground: Bool
     /// `particle_depth_choice=` (default false): after the joint fit's rounds, try each
     /// sphere's other depth minimum with its neighbours refitted and keep the lower χ²
     /// (`STEM4DParticleModelFit.depthChoice`).
@@ -303,6 +325,14 @@ public struct STEM4DJobOptions: Sendable, Equatable {
             throw ParamError(message: "--param particle_depth_outlier_scope=\(particleDepthOutlierScope): expected all or overlapping")
         }
         particleDepthOutlierJoint = try params.bool("particle_depth_outlier_joint", default: false)
+        // The kept spheres' median is the default since the twenty-sixth session: it ties every
+        // recall and precision median and ties or wins every p10 on six ranges against the median
+        // of all (docs/stem4d.md, "The depth-outlier rule's median over the kept spheres").
+        let reference = params.string("particle_depth_outlier_reference", default: "kept").lowercased()
+        guard let outlierReference = STEM4DParticleModelFit.DepthOutlierReference(rawValue: reference) else {
+            throw ParamError(message: "--param particle_depth_outlier_reference=\(reference): expected all or kept")
+        }
+        particleDepthOutlierReference = outlierReference
         particleSpreadCell = try params.double("particle_spread_cell", default: 0, range: 0...100)
         particleChordSampling = params.string("particle_chord_sampling", default: "point")
         particleDepthChoice = try params.bool("particle_depth_choice", default: false)
@@ -313,12 +343,15 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         // every recall and precision median and win every p10 on six ranges against the stack
         // without them (docs/stem4d.md, "The lateral split with the held floor the default").
         particleSplitLateral = try params.bool("particle_split_lateral", default: true)
-        if params.string("particle_split_lateral_rival", default: "both").lowercased() == "both" {
-            particleSplitLateralRival = true
-            particleSplitLateralRivalAndHeld = true
+        let rival = params.string("particle_split_lateral_rival", default: "both").lowercased()
+        if rival == "both" {
+            particleLateralRival = .both
         } else {
-            particleSplitLateralRival = try params.bool("particle_split_lateral_rival", default: true)
-            particleSplitLateralRivalAndHeld = false
+            do {
+                particleLateralRival = try params.bool("particle_split_lateral_rival", default: true) ? .refitted : .off
+            } catch {
+                throw ParamError(message: "--param particle_split_lateral_rival=\(rival): expected both, true or false")
+            }
         }
         let rivalMerge = params.string("particle_split_lateral_rival_merge", default: "merge").lowercased()
         // `false` was the off spelling before the option became an enum; it stays accepted.
@@ -347,10 +380,12 @@ public struct STEM4DJobOptions: Sendable, Equatable {
         guard ["off", "censored"].contains(particleFloor) else {
             throw ParamError(message: "--param particle_floor=\(particleFloor): expected off or censored")
         }
-        particleFloorHeld = params.string("particle_floor_held", default: "all").lowercased()
-        guard ["off", "rival", "all"].contains(particleFloorHeld) else {
-            throw ParamError(message: "--param particle_floor_held=\(particleFloorHeld): expected off, rival or all")
+        let floorHeld = params.string("particle_floor_held", default: "all").lowercased()
+        guard let held = STEM4DParticleModelFit.FloorHeld(rawValue: floorHeld) else {
+            throw ParamError(message: "--param particle_floor_held=\(floorHeld): expected off, rival or all")
         }
+        particleFloorHeld = held
+        particleFloorHeldBackground = try params.bool("particle_floor_held_background", default: false)
         particleStackStarts = params.string("particle_stack_starts", default: "old")
         guard ["old", "residual"].contains(particleStackStarts) else {
             throw ParamError(message: "--param particle_stack_starts=\(particleStackStarts): expected old or residual")
